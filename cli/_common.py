@@ -1,0 +1,48 @@
+"""Pieces shared by the commands: choosing the ladder for a packet, parsing option values."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Optional
+
+from promoready.engine import Evaluator, bundled_ladders, load_ladder, load_packet
+from promoready.engine import normalise
+from promoready.engine.errors import PromoreadyError
+from promoready.schemas.decision import Decision
+
+
+def parse_date(value: Optional[str], option: str) -> Optional[datetime.date]:
+    """A YYYY-MM-DD option value, or a usage error naming the option."""
+    if value is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise PromoreadyError(f"expected a date as YYYY-MM-DD, got {value!r}", code="usage.date", path=option) from None
+
+
+class Ladders:
+    """Evaluators by ladder, compiled on first use.
+
+    With ``--ladder`` every packet uses that ladder. Without it, a packet naming a bundled ladder in
+    its ``ladder`` field gets that one, and any other packet the default ladder.
+    """
+
+    def __init__(self, ladder_path: Optional[str]) -> None:
+        self.fixed = ladder_path
+        self._evaluators: dict[Optional[str], Evaluator] = {}
+
+    def evaluator_for(self, ladder_id: Optional[str]) -> Evaluator:
+        key = self.fixed if self.fixed is not None else ladder_id
+        if key not in self._evaluators:
+            self._evaluators[key] = Evaluator(load_ladder(key))
+        return self._evaluators[key]
+
+    def evaluate(self, packet_path: str, *, as_of: Optional[datetime.date] = None) -> Decision:
+        loaded = load_packet(packet_path)
+        packet = loaded.packet
+        ladder_id = None
+        if self.fixed is None and packet.ladder is not None and normalise(packet.ladder) in bundled_ladders():
+            ladder_id = normalise(packet.ladder)
+        evaluator = self.evaluator_for(ladder_id)
+        return evaluator.evaluate(loaded, as_of=as_of)

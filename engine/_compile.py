@@ -1,0 +1,303 @@
+"""Compiling a transition's criteria into durable-rules rules (the rules stay data: dicts of JSON).
+
+Each criterion becomes rules over one *evidence fact* (the transition's measures, flattened): the
+pass, fail and unknown regions of its three-valued (Kleene) condition. Negation does not exist inside
+a durable-rules condition, so the compiler writes each region out positively (``not a >= 6`` is
+``a < 6``; "unknown" is "neither pass nor fail" expanded by De Morgan), in disjunctive normal form
+with alternatives that exclude each other. Each alternative is its own flat rule, ``<i>.<p|f|u>.<j>``:
+durable-rules activates a rule once per matching alternative of an ``$or`` and allows only 32
+expressions per pattern, and flat exclusive rules avoid both. For any fact exactly one rule of each
+criterion matches, so the engine fires exactly one status per criterion.
+
+The verdict is a second stage: a *tally fact* (how many required criteria the engine failed or left
+unknown, how many supporting ones passed) meets three verdict rules, exactly one of which matches.
+
+Values reach the engine in one encoding: numbers rounded to 4 decimals (never exponent notation,
+which durable-rules rejects), booleans as 1/0, ordered enums (rating, ambiguity, size, reach) as
+their position, levels as ranks, other enums as words. An unknown measure is simply absent from
+the fact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from promoready.schemas.ladder import Condition, Criterion, Ladder, Measure, Transition
+from promoready.schemas.packet import ORDINALS
+
+from ._fields import FieldKind, packet_fields
+from ._levels import LevelIndex
+
+SIZE_KEY = "_size"  # organisation size (its position in ORDINALS["size"]); measure names cannot start with _
+SIZES = ORDINALS["size"]
+STATUS_BY_SUFFIX = {"p": "pass", "f": "fail", "u": "unknown"}
+VERDICTS = ("ready", "not_ready", "insufficient_evidence")
+
+_PASS_OP = {"gte": "$gte", "gt": "$gt", "lte": "$lte", "lt": "$lt"}
+_FAIL_OP = {"gte": "$lt", "gt": "$lte", "lte": "$gt", "lt": "$gte"}
+
+
+def encode_number(x: float) -> float | int:
+    """A number as the engine may see it: at most 4 decimals, so ``json`` never writes an exponent."""
+    if isinstance(x, bool):
+        return int(x)
+    if isinstance(x, int):
+        return x
+    r = round(x, 4)
+    return int(r) if r.is_integer() else r
+
+
+#: A region in disjunctive normal form: alternatives (rules) of conjunctions of atoms (comparisons).
+#: Every alternative of a region excludes every other, so a fact matches at most one of them.
+DNF = tuple[tuple[dict, ...], ...]
+
+TRUE: DNF = ((),)
+
+
+def _and(*parts: DNF) -> DNF:
+    """The conjunction of regions: every combination of their alternatives."""
+    out: DNF = TRUE
+    for part in parts:
+        out = tuple(x + y for x in out for y in part)
+    return out
+
+
+def _or(*parts: DNF) -> DNF:
+    """The union of regions that exclude each other (the caller guarantees it)."""
+    return tuple(alt for part in parts for alt in part)
+
+
+def _atom(condition: dict) -> DNF:
+    return ((condition,),)
+
+
+def _first(parts: list["Regions"], *, before, at, after) -> DNF:
+    """An exclusive disjunction: for some k, ``before`` holds for parts < k, ``at`` for part k and
+    ``after`` (if given) for parts > k. Alternatives differ in k, so at most one matches."""
+    alternatives = []
+    for k, part in enumerate(parts):
+        terms = [before(r) for r in parts[:k]] + [at(part)]
+        if after is not None:
+            terms += [after(r) for r in parts[k + 1:]]
+        alternatives.append(_and(*terms))
+    return _or(*alternatives)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A comparison after compilation: the fact key, the operator and the engine-encoded operand.
+
+    ``operand`` is a number/word, a list (for ``in``), or for an organisation-dependent threshold a
+    tuple of one threshold per size (``by_size``). ``kind`` is the measure's value kind.
+    """
+
+    measure: str
+    op: str
+    operand: Any
+    by_size: Optional[tuple[Any, ...]]
+    kind: FieldKind
+    source: Condition
+
+
+@dataclass(frozen=True)
+class Node:
+    """A compiled condition: ``all`` / ``any`` / ``not`` over children, or a ``leaf``."""
+
+    form: str  # "leaf" | "all" | "any" | "not"
+    children: tuple["Node", ...] = ()
+    leaf: Optional[Leaf] = None
+
+
+@dataclass(frozen=True)
+class Regions:
+    """The pass, fail and unknown regions of a condition, each in exclusive disjunctive normal form."""
+
+    p: DNF
+    f: DNF
+    u: DNF
+
+
+class Compiler:
+    """Compiles the criteria of one transition of a ladder."""
+
+    def __init__(self, ladder: Ladder, transition: Transition, index: LevelIndex) -> None:
+        self.ladder = ladder
+        self.transition = transition
+        self.index = index
+        self.relative = {"current": index.resolve(transition.from_).rank, "target": index.resolve(transition.to).rank}
+
+    # -- values -------------------------------------------------------------------------------------
+
+    def measure_kind(self, measure: Measure) -> FieldKind:
+        """The kind of value a measure yields."""
+        if measure.kind == "field":
+            return packet_fields()[measure.field]
+        return FieldKind("number")
+
+    def rank(self, ref: Any) -> int:
+        """The rank of a level reference: ``director``, ``{level: director}``, ``target``…"""
+        name = ref["level"] if isinstance(ref, dict) else ref
+        if name in self.relative:
+            return self.relative[name]
+        return self.index.resolve(name).rank
+
+    def encode_operand(self, value: Any, kind: FieldKind) -> Any:
+        """An operand from a rule file in the engine's encoding for a measure of ``kind``."""
+        if kind.kind == "level":
+            return self.rank(value)
+        if kind.kind == "bool":
+            return int(value)
+        if kind.kind == "enum":
+            return kind.values.index(value) if kind.values in ORDINALS.values() else value
+        return encode_number(value)
+
+    # -- conditions ---------------------------------------------------------------------------------
+
+    def node(self, c: Condition) -> Node:
+        """A condition of the rule file as a compiled tree."""
+        if c.all is not None:
+            return Node("all", tuple(self.node(x) for x in c.all))
+        if c.any is not None:
+            return Node("any", tuple(self.node(x) for x in c.any))
+        if c.not_ is not None:
+            return Node("not", (self.node(c.not_),))
+        measure = self.ladder.measures[c.measure]
+        kind = self.measure_kind(measure)
+        op = c.op
+        raw = c.operand(op)
+        by_size = None
+        if isinstance(raw, dict) and "by_org_size" in raw:
+            by_size = tuple(self.encode_operand(raw["by_org_size"][s], kind) for s in SIZES)
+            operand = None
+        elif op == "in":
+            operand = [self.encode_operand(v, kind) for v in raw]
+        else:
+            operand = self.encode_operand(raw, kind)
+        return Node("leaf", leaf=Leaf(c.measure, op, operand, by_size, kind, c))
+
+    @staticmethod
+    def _cmp(key: str, op: str, value: Any, *, passing: bool) -> DNF:
+        if op in _PASS_OP:
+            return _atom({(_PASS_OP if passing else _FAIL_OP)[op]: {key: value}})
+        if op == "in":
+            if passing:  # equal to one of the values: the values differ, so the alternatives exclude each other
+                return tuple(({key: v},) for v in value)
+            return (tuple({"$neq": {key: v}} for v in value),)
+        equal = (op == "eq") == passing
+        return _atom({key: value} if equal else {"$neq": {key: value}})
+
+    def regions(self, node: Node) -> Regions:
+        """The three regions of a compiled condition (Kleene logic, written without negation).
+
+        Every disjunction is written so that its alternatives exclude each other ("the first part
+        that fails is part k"), because durable-rules activates a rule once per matching alternative
+        of an ``$or``; with exclusive alternatives, each criterion fires exactly one rule.
+        """
+        if node.form == "leaf":
+            return self._leaf_regions(node.leaf)
+        if node.form == "not":
+            inner = self.regions(node.children[0])
+            return Regions(inner.f, inner.p, inner.u)
+        parts = [self.regions(ch) for ch in node.children]
+        if node.form == "all":
+            # pass: every part passes; fail: part k is the first that fails;
+            # unknown: part k is the first unknown, the ones before pass and none after fails.
+            p = _and(*(r.p for r in parts))
+            f = _first(parts, before=lambda r: _or(r.p, r.u), at=lambda r: r.f, after=None)
+            u = _first(parts, before=lambda r: r.p, at=lambda r: r.u, after=lambda r: _or(r.p, r.u))
+        else:  # any: the mirror image
+            p = _first(parts, before=lambda r: _or(r.f, r.u), at=lambda r: r.p, after=None)
+            f = _and(*(r.f for r in parts))
+            u = _first(parts, before=lambda r: r.f, at=lambda r: r.u, after=lambda r: _or(r.f, r.u))
+        return Regions(p, f, u)
+
+    def _leaf_regions(self, leaf: Leaf) -> Regions:
+        key = leaf.measure
+        absent = _atom({"$nex": {key: 1}})
+        if leaf.by_size is None:
+            return Regions(self._cmp(key, leaf.op, leaf.operand, passing=True),
+                           self._cmp(key, leaf.op, leaf.operand, passing=False), absent)
+        # One threshold per organisation size. With the size unknown: pass if every size's threshold
+        # is met, fail if none is, unknown otherwise.
+        each = [Regions(self._cmp(key, leaf.op, t, passing=True), self._cmp(key, leaf.op, t, passing=False), absent)
+                for t in leaf.by_size]
+        size_absent = _atom({"$nex": {SIZE_KEY: 1}})
+        sized = [_atom({SIZE_KEY: i}) for i in range(len(SIZES))]
+        p = _or(*(_and(sized[i], r.p) for i, r in enumerate(each)), _and(size_absent, *(r.p for r in each)))
+        f = _or(*(_and(sized[i], r.f) for i, r in enumerate(each)), _and(size_absent, *(r.f for r in each)))
+        some_pass = _first(each, before=lambda r: r.f, at=lambda r: r.p, after=None)
+        some_fail = _first(each, before=lambda r: r.p, at=lambda r: r.f, after=None)
+        u = _or(absent, _and(size_absent, some_pass, some_fail))
+        return Regions(p, f, u)
+
+    # -- rules --------------------------------------------------------------------------------------
+
+    def ruleset(self) -> tuple[dict, list[Node]]:
+        """The durable-rules ruleset of the transition, and the compiled tree of each criterion."""
+        rules: dict[str, dict] = {}
+        trees: list[Node] = []
+        for i, criterion in enumerate(self.transition.criteria):
+            tree = self.node(criterion.condition)
+            trees.append(tree)
+            regions = self.regions(tree)
+            for suffix, region in (("p", regions.p), ("f", regions.f), ("u", regions.u)):
+                for j, conjunction in enumerate(region):
+                    rules[f"{i}.{suffix}.{j}"] = _rule({"k": "e"}, *conjunction)
+        rules.update(verdict_rules(self.transition.supporting_needed))
+        return rules, trees
+
+
+def _rule(*conditions: dict) -> dict:
+    """A durable-rules rule matching one fact on all ``conditions`` (a flat ``$and``)."""
+    return {"all": [{"m": conditions[0] if len(conditions) == 1 else {"$and": list(conditions)}}]}
+
+
+def verdict_rules(needed: int) -> dict[str, dict]:
+    """The verdict stage over the tally fact ``{k: t, rf, ru, sp, spu}``: exactly one rule matches.
+
+    ``rf``/``ru``: required criteria failed/unknown; ``sp``: supporting passed; ``spu``: supporting
+    passed or unknown (the quota is still reachable only through unknown evidence when sp < needed ≤ spu).
+    """
+    tally = {"k": "t"}
+    return {
+        "v.not_ready.0": _rule(tally, {"$gt": {"rf": 0}}),
+        "v.not_ready.1": _rule(tally, {"rf": 0}, {"$lt": {"spu": needed}}),
+        "v.insufficient_evidence.0": _rule(tally, {"rf": 0}, {"$gte": {"spu": needed}}, {"$gt": {"ru": 0}}),
+        "v.insufficient_evidence.1": _rule(tally, {"rf": 0}, {"$gte": {"spu": needed}}, {"ru": 0}, {"$lt": {"sp": needed}}),
+        "v.ready.0": _rule(tally, {"rf": 0}, {"ru": 0}, {"$gte": {"sp": needed}}),
+    }
+
+
+def criterion_index(rule_name: str) -> tuple[int, str]:
+    """``"3.f.0"`` → ``(3, "fail")``: the criterion and the status a fired rule decided."""
+    i, suffix, _ = rule_name.split(".")
+    return int(i), STATUS_BY_SUFFIX[suffix]
+
+
+def verdict_of(rule_name: str) -> str:
+    """``"v.not_ready.1"`` → ``"not_ready"``."""
+    return rule_name.split(".")[1]
+
+
+def uses_org_size(tree: Node) -> bool:
+    """Whether any comparison in the tree has an organisation-dependent threshold."""
+    if tree.form == "leaf":
+        return tree.leaf.by_size is not None
+    return any(uses_org_size(ch) for ch in tree.children)
+
+
+def encode_value(value: Any, kind: FieldKind) -> Any:
+    """A measure's value in the engine's encoding (None stays None: the key is left out)."""
+    if value is None:
+        return None
+    if kind.kind == "bool":
+        return int(value)
+    if kind.kind == "enum":
+        return kind.values.index(value) if kind.values in ORDINALS.values() else value
+    return encode_number(value)
+
+
+def criterion_title(c: Criterion) -> str:
+    """A criterion's title (helper for messages)."""
+    return c.title

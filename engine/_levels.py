@@ -1,0 +1,80 @@
+"""Level and title names: normalising, resolving aliases, suggesting the closest known name."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from promoready.schemas.ladder import Ladder, LadderFile
+
+from .errors import closest
+
+_SEPARATORS = re.compile(r"[\s_\-]+")
+
+
+def normalise(name: str) -> str:
+    """``Senior PM`` / ``senior_pm`` / ``senior-pm`` → ``senior-pm``."""
+    return _SEPARATORS.sub("-", name.strip().lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class Rung:
+    """A resolved level or title: its id, rank, track (None for a title) and display title."""
+
+    id: str
+    rank: int
+    track: Optional[str]
+    title: str
+
+    @property
+    def is_level(self) -> bool:
+        return self.track is not None
+
+
+class LevelIndex:
+    """Every name a ladder knows (level and title ids and aliases), normalised, to its ``Rung``."""
+
+    def __init__(self, ladder: Ladder | LadderFile) -> None:
+        self.rungs: dict[str, Rung] = {}
+        self._names: dict[str, str] = {}
+        self.clashes: list[tuple[str, str, str]] = []  # (name, first id, second id)
+        for level in ladder.levels:
+            self._add(Rung(level.id, level.rank, level.track, level.title), level.aliases)
+        for title in ladder.titles:
+            self._add(Rung(title.id, title.rank, None, title.title), title.aliases)
+
+    def _add(self, rung: Rung, aliases: tuple[str, ...]) -> None:
+        self.rungs.setdefault(rung.id, rung)
+        for name in (rung.id, rung.title, *aliases):
+            key = normalise(name)
+            other = self._names.get(key)
+            if other is not None and other != rung.id:
+                self.clashes.append((name, other, rung.id))
+                continue
+            self._names[key] = rung.id
+
+    def resolve(self, name: str, *, levels_only: bool = False) -> Optional[Rung]:
+        """The rung called ``name`` (any alias, any spelling), or None."""
+        rung_id = self._names.get(normalise(name))
+        if rung_id is None:
+            return None
+        rung = self.rungs[rung_id]
+        if levels_only and not rung.is_level:
+            return None
+        return rung
+
+    def suggest(self, name: str, *, levels_only: bool = False) -> Optional[str]:
+        """The closest known ids for an unknown name, for a "did you mean"."""
+        ids = [r.id for r in self.rungs.values() if r.is_level or not levels_only]
+        by_alias = {k: v for k, v in self._names.items() if v in ids}
+        hit = closest(normalise(name), by_alias)
+        if hit is None:
+            return None
+        # Suggest ids, not whichever alias happened to be close.
+        names = [by_alias[h.strip("'")] for h in hit.split(" or ")]
+        return " or ".join(f"'{n}'" for n in dict.fromkeys(names))
+
+    def level_ids(self) -> list[str]:
+        """Ids of the career levels, by rank."""
+        return [r.id for r in sorted(self.rungs.values(), key=lambda r: (r.rank, r.id)) if r.is_level]

@@ -1,0 +1,279 @@
+"""The ``Evaluator``: compile a ladder once, then evaluate packets many times, from any thread.
+
+Data flows one way: packet → ``Packet`` (validated) → measures (Python) → evidence fact →
+durable-rules (decides every criterion's status, then the verdict) → explanation → ``Decision``.
+Python prepares figures and words; it never overrides what the engine decided.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+from promoready.schemas.decision import (
+    CriterionResult,
+    Decision,
+    LadderRef,
+    Summary,
+    Supporting,
+    TransitionRef,
+)
+from promoready.schemas.ladder import Ladder, Transition
+from promoready.schemas.packet import ORDINALS, Packet
+
+from . import _packet
+from ._compile import SIZE_KEY, Compiler, Node, criterion_index, encode_value, uses_org_size, verdict_of
+from ._durable import Ruleset
+from ._explain import Explainer, measure_names, texts_for
+from ._ladder import ladder_digest, load_ladder
+from ._levels import LevelIndex, Rung, normalise
+from ._measures import Context, Measured, compile_measure
+from .errors import EngineError, PacketError
+
+PacketLike = Union[dict, Packet, str, "os.PathLike[str]", _packet.LoadedPacket]
+
+
+@dataclass
+class _Plan:
+    """Everything compiled for one transition."""
+
+    transition: Transition
+    measures: dict[str, Any]  # name → measure function
+    kinds: dict[str, Any]  # name → FieldKind of the value
+    trees: list[Node]
+    names: list[list[str]]  # measures each criterion reads
+    ruleset: Ruleset
+    explainer: Explainer
+    needs_size: bool
+
+
+class Evaluator:
+    """A ladder compiled into durable-rules rulesets, ready to evaluate packets.
+
+    ``Evaluator(load_ladder())`` validates and compiles every transition once. ``evaluate`` is then
+    cheap, has no side effects, and may be called from many threads at once.
+    """
+
+    def __init__(self, ladder: Optional[Ladder] = None) -> None:
+        self.ladder = ladder if ladder is not None else load_ladder()
+        self.index = LevelIndex(self.ladder)
+        self.digest = ladder_digest(self.ladder)
+        self._ref = LadderRef(id=self.ladder.id, version=self.ladder.version, digest=self.digest)
+        self._plans: dict[tuple[str, str], _Plan] = {}
+        for transition in self.ladder.transitions:
+            self._plans[(transition.from_, transition.to)] = self._compile(transition)
+
+    def _compile(self, transition: Transition) -> _Plan:
+        compiler = Compiler(self.ladder, transition, self.index)
+        rules, trees = compiler.ruleset()
+        names = [measure_names(t) for t in trees]
+        used = list(dict.fromkeys(n for ns in names for n in ns))
+        relative = compiler.relative
+        measures = {n: compile_measure(self.ladder.measures[n], relative, self.index) for n in used}
+        kinds = {n: compiler.measure_kind(self.ladder.measures[n]) for n in used}
+        explainer = Explainer(self.ladder.measures, self.index, {"current": transition.from_, "target": transition.to})
+        explainer.register(trees)
+        digest = self.digest.split(":")[1][:12]
+        return _Plan(
+            transition=transition,
+            measures=measures,
+            kinds=kinds,
+            trees=trees,
+            names=names,
+            ruleset=Ruleset(f"{self.ladder.id}-{digest}-{transition.key}", rules),
+            explainer=explainer,
+            needs_size=any(uses_org_size(t) for t in trees),
+        )
+
+    @property
+    def transitions(self) -> list[Transition]:
+        """The ladder's transitions, in file order."""
+        return [p.transition for p in self._plans.values()]
+
+    # -- evaluation ---------------------------------------------------------------------------------
+
+    def evaluate(self, packet: PacketLike, *, as_of: Optional[datetime.date] = None) -> Decision:
+        """Evaluate one packet (a dict, a ``Packet``, a path to a JSON/YAML file, or ``load_packet``'s result).
+
+        ``as_of`` overrides the packet's own date; with neither, today's date is used. Raises a
+        ``PromoreadyError`` subclass, with the field path and file, for any bad input.
+        """
+        loaded = _packet.load_packet(packet)
+        return self._evaluate(loaded.packet, loaded.source, as_of)
+
+    def _evaluate(self, packet: Packet, source: _packet.Source, as_of: Optional[datetime.date]) -> Decision:
+        if packet.ladder is not None and normalise(packet.ladder) != self.ladder.id:
+            raise _packet.packet_error(
+                f"the packet is for ladder '{packet.ladder}', but this evaluator has '{self.ladder.id}'",
+                code="packet.ladder-mismatch", path="ladder", source=source, loc=("ladder",))
+        plan = self._plan_for(packet, source)
+        day = as_of or packet.as_of or datetime.date.today()
+        ranks = self._check_levels(packet, source)
+        since = packet.experience.current_level_since if packet.experience else None
+        if since is not None and since > day:
+            raise _packet.packet_error(f"{since.isoformat()} is after as_of {day.isoformat()}",
+                                       code="packet.future-date", path="experience.current_level_since",
+                                       source=source, loc=("experience", "current_level_since"))
+        ctx = Context(as_of=day, index=self.index, ranks=ranks)
+        measured: dict[str, Measured] = {name: fn(packet, ctx) for name, fn in plan.measures.items()}
+        encoded = {name: encode_value(m.value, plan.kinds[name]) for name, m in measured.items()}
+        size = packet.organization.size if packet.organization else None
+        size_index = ORDINALS["size"].index(size) if size is not None else None
+
+        fact: dict[str, Any] = {"k": "e"}
+        fact.update((k, v) for k, v in encoded.items() if v is not None)
+        if plan.needs_size and size_index is not None:
+            fact[SIZE_KEY] = size_index
+        statuses, verdict = self._decide(plan, fact)
+        return self._decision(packet, plan, day, statuses, verdict, measured, encoded, size_index)
+
+    def _decide(self, plan: _Plan, fact: dict) -> tuple[list[str], str]:
+        criteria = plan.transition.criteria
+
+        def tally(fired: list[str]) -> dict:
+            counts = {"k": "t", "rf": 0, "ru": 0, "sp": 0, "spu": 0}
+            for name in fired:
+                i, status = criterion_index(name)
+                if criteria[i].required:
+                    counts["rf"] += status == "fail"
+                    counts["ru"] += status == "unknown"
+                else:
+                    counts["sp"] += status == "pass"
+                    counts["spu"] += status != "fail"
+            return counts
+
+        first, second = plan.ruleset.run(fact, tally)
+        statuses: list[Optional[str]] = [None] * len(criteria)
+        for name in first:
+            i, status = criterion_index(name)
+            if statuses[i] is not None:
+                raise EngineError(f"the engine decided criterion '{criteria[i].id}' twice ({statuses[i]}, {status})",
+                                  code="engine.ambiguous", path=criteria[i].id)
+            statuses[i] = status
+        for i, status in enumerate(statuses):
+            if status is None:
+                raise EngineError(f"the engine did not decide criterion '{criteria[i].id}'", code="engine.undecided",
+                                  path=criteria[i].id)
+        if len(second) != 1 or not second[0].startswith("v."):
+            raise EngineError(f"the engine gave {len(second)} verdicts ({', '.join(second) or 'none'})",
+                              code="engine.verdict")
+        return statuses, verdict_of(second[0])
+
+    # -- levels and transitions ---------------------------------------------------------------------
+
+    def _resolve(self, name: str, path: str, loc: tuple, source: _packet.Source, *, levels_only: bool) -> Rung:
+        rung = self.index.resolve(name, levels_only=levels_only)
+        if rung is None:
+            what = "level" if levels_only else "level or title"
+            raise _packet.packet_error(f"unknown {what} '{name}'", code="packet.unknown-level", path=path,
+                                       source=source, loc=loc,
+                                       suggestion=self.index.suggest(name, levels_only=levels_only))
+        return rung
+
+    def _check_levels(self, packet: Packet, source: _packet.Source) -> dict[str, int]:
+        ranks: dict[str, int] = {}
+        for i, review in enumerate(packet.reviews or ()):
+            if review.operating_level is not None:
+                rung = self._resolve(review.operating_level, f"reviews[{i}].operating_level",
+                                     ("reviews", i, "operating_level"), source, levels_only=False)
+                ranks[normalise(review.operating_level)] = rung.rank
+        for i, advocate in enumerate(packet.advocates or ()):
+            if advocate.level is not None:
+                rung = self._resolve(advocate.level, f"advocates[{i}].level", ("advocates", i, "level"), source,
+                                     levels_only=False)
+                ranks[normalise(advocate.level)] = rung.rank
+        return ranks
+
+    def _plan_for(self, packet: Packet, source: _packet.Source) -> _Plan:
+        current = self._resolve(packet.current_level, "current_level", ("current_level",), source, levels_only=True)
+        outgoing = [p for (a, _), p in self._plans.items() if a == current.id]
+        if packet.target_level is not None:
+            target = self._resolve(packet.target_level, "target_level", ("target_level",), source, levels_only=True)
+            plan = self._plans.get((current.id, target.id))
+            if plan is None:
+                options = ", ".join(p.transition.to for p in outgoing) or "nowhere (the top of its track)"
+                raise _packet.packet_error(
+                    f"the ladder has no step from '{current.id}' to '{target.id}'; from '{current.id}' it goes to {options}",
+                    code="packet.no-transition", path="target_level", source=source, loc=("target_level",))
+            if packet.track is not None and plan.transition.track != packet.track:
+                raise _packet.packet_error(
+                    f"'{current.id}' to '{target.id}' is on the {plan.transition.track} track, not {packet.track}",
+                    code="packet.track-mismatch", path="track", source=source, loc=("track",))
+            return plan
+        if packet.track is not None:
+            outgoing = [p for p in outgoing if p.transition.track == packet.track]
+        if not outgoing:
+            where = f" on the {packet.track} track" if packet.track else ""
+            raise _packet.packet_error(f"the ladder has no step up from '{current.id}'{where}",
+                                       code="packet.no-transition", path="current_level", source=source,
+                                       loc=("current_level",))
+        lowest = min(self.index.rungs[p.transition.to].rank for p in outgoing)
+        nearest = [p for p in outgoing if self.index.rungs[p.transition.to].rank == lowest]
+        if len(nearest) > 1:
+            options = " or ".join(f"'{p.transition.to}' ({p.transition.track})" for p in nearest)
+            raise _packet.packet_error(
+                f"'{current.id}' has more than one next level: {options}; set target_level or track",
+                code="packet.ambiguous-target", path="target_level", source=source, loc=())
+        return nearest[0]
+
+    # -- the decision -------------------------------------------------------------------------------
+
+    def _decision(self, packet: Packet, plan: _Plan, day: datetime.date, statuses: list[str], verdict: str,
+                  measured: dict[str, Measured], encoded: dict[str, Any], size: Optional[int]) -> Decision:
+        explainer = plan.explainer
+        t = plan.transition
+        results: list[CriterionResult] = []
+        steps: list[tuple[float, int, str]] = []
+        for i, (criterion, status) in enumerate(zip(t.criteria, statuses)):
+            names = plan.names[i]
+            tree = plan.trees[i]
+            evidence = list(dict.fromkeys(p for n in names for p in measured[n].evidence))
+            missing: list[str] = []
+            next_step = None
+            if status == "unknown":
+                missing = list(dict.fromkeys(p for n in names if encoded[n] is None for p in measured[n].missing))
+                if plan.needs_size and size is None and not missing:
+                    missing = ["organization.size"]
+                next_step = f"add {', '.join(missing)} to the packet" if missing else texts_for(criterion, status)
+                steps.append((0.0, i, f"{criterion.title}: {next_step}"))
+            elif status == "fail":
+                gaps = explainer.gaps(tree, encoded, size, day)
+                if gaps:
+                    next_step = "; ".join(g.words for g in gaps)
+                    size_of = sum(g.size for g in gaps)
+                else:
+                    next_step, size_of = texts_for(criterion, status), 1.0
+                steps.append((size_of, i, f"{criterion.title}: {next_step}"))
+            results.append(CriterionResult.model_construct(
+                id=criterion.id,
+                title=criterion.title,
+                required=criterion.required,
+                status=status,
+                expected=explainer.expected(tree, size),
+                actual=explainer.actual(names, measured, encoded),
+                explanation=texts_for(criterion, status),
+                evidence=evidence,
+                missing=missing,
+                next_step=next_step,
+                source=str(criterion.source),
+            ))
+        counts = {s: statuses.count(s) for s in ("pass", "fail", "unknown")}
+        supporting = [s for c, s in zip(t.criteria, statuses) if not c.required]
+        return Decision.model_construct(
+            decision_version=1,
+            candidate_id=packet.candidate.id,
+            ladder=self._ref,
+            packet_digest=_packet.packet_digest(packet),
+            transition=TransitionRef.model_construct(from_=t.from_, to=t.to, track=t.track, phase=t.phase),
+            as_of=day.isoformat(),
+            verdict=verdict,
+            criteria=results,
+            summary=Summary.model_construct(pass_=counts["pass"], fail=counts["fail"], unknown=counts["unknown"]),
+            supporting=Supporting.model_construct(needed=t.supporting_needed, passed=supporting.count("pass"),
+                                                  unknown=supporting.count("unknown")),
+            next_steps=[text for _, _, text in sorted(steps)],
+            warnings=_packet.typo_warnings(packet),
+            committee_outcome=packet.committee_outcome,
+        )

@@ -1,0 +1,2 @@
+"""promoready."""
+__version__ = "0.1.0"

@@ -1,0 +1,48 @@
+"""Field types shared by the models: strict numbers, bounded counts, ISO dates.
+
+Packets come from people and from other programs, so the types are strict: a quoted number, a
+``1`` for ``true`` or a Unix timestamp for a date is an input error rather than a guess. Bounds
+keep every number inside what the rules engine can represent (durable-rules caps integers at
+2^63-1 and rejects exponent notation), so an absurd value is refused with its field path instead
+of reaching the engine.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+#: The largest count a packet may carry: far above any real career, far below 2^63.
+MAX_COUNT = 1_000_000
+
+
+def _iso_date(value: Any) -> Any:
+    # datetime is a subclass of date: a timestamp with a time of day is not a date.
+    if isinstance(value, datetime.datetime):
+        raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD, got a date and time")
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError as exc:
+            raise PydanticCustomError("date_value", "not a calendar date: {value}", {"value": value}) from exc
+    raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD, got {value!r}", {"value": value})
+
+
+Date = Annotated[datetime.date, BeforeValidator(_iso_date)]
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
+Years = Annotated[float, Field(strict=True, ge=0, le=100, allow_inf_nan=False)]
+Months = Annotated[float, Field(strict=True, ge=0, le=1200, allow_inf_nan=False)]
+Bool = Annotated[bool, Field(strict=True)]
+Rating1to5 = Annotated[int, Field(strict=True, ge=1, le=5)]
+Text = Annotated[str, Field(strict=True, max_length=10_000)]
+Name = Annotated[str, Field(strict=True, min_length=1, max_length=200)]
+#: Any measured figure (revenue, users): finite, and small enough to stay an exact JSON number.
+Figure = Annotated[float, Field(strict=True, ge=-1e15, le=1e15, allow_inf_nan=False)]

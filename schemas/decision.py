@@ -1,0 +1,87 @@
+"""The decision (contract §2): one per packet, the same bytes for the same packet and ladder."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["pass", "fail", "unknown"]
+Verdict = Literal["ready", "not_ready", "insufficient_evidence"]
+
+DECISION_VERSION = 1
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+
+class LadderRef(_Out):
+    """Which ladder decided, down to its content digest."""
+
+    id: str
+    version: str
+    digest: str = Field(description="sha256 of the ladder's canonical JSON")
+
+
+class TransitionRef(_Out):
+    """The step evaluated."""
+
+    from_: str = Field(alias="from")
+    to: str
+    track: str
+    phase: str
+
+
+class CriterionResult(_Out):
+    """One criterion, explained: its status, what was expected and found, and what would pass it."""
+
+    id: str
+    title: str
+    required: bool
+    status: Status
+    expected: str
+    actual: str
+    explanation: str
+    evidence: list[str] = Field(description="Packet paths whose evidence counted")
+    missing: list[str] = Field(description="Packet paths whose absence made the criterion unknown")
+    next_step: Optional[str] = Field(description="What would turn this into a pass, with the amount; null on pass")
+    source: str
+
+
+class Summary(_Out):
+    """How many criteria have each status."""
+
+    pass_: int = Field(alias="pass")
+    fail: int
+    unknown: int
+
+
+class Supporting(_Out):
+    """The supporting-criteria quota of the transition."""
+
+    needed: int
+    passed: int
+    unknown: int
+
+
+class Decision(_Out):
+    """The verdict on one packet, with every criterion explained."""
+
+    decision_version: int = DECISION_VERSION
+    candidate_id: str
+    ladder: LadderRef
+    packet_digest: str
+    transition: TransitionRef
+    as_of: str
+    verdict: Verdict
+    criteria: list[CriterionResult]
+    summary: Summary
+    supporting: Supporting
+    next_steps: list[str] = Field(description="Ordered, smallest change first")
+    warnings: list[str] = Field(default_factory=list, description="Ignored fields that look like typos, and similar")
+    committee_outcome: Optional[str] = Field(default=None, description="Echoed from the packet, for calibration")
+
+    def to_json(self) -> str:
+        """The canonical JSON of this decision (key order fixed, UTF-8, no wall-clock time)."""
+        return self.model_dump_json(by_alias=True)
