@@ -83,7 +83,9 @@ class Explainer:
         unit = self.measures[name].unit
         if self.number_first(name):
             return f"{symbol} {words} {self.title(name)}"
-        return f"{self.title(name)} {symbol} {words}" + (f" {unit}" if unit else "")
+        if unit:
+            return f"{self.title(name)}: {symbol} {words} {unit}"
+        return f"{self.title(name)} {symbol} {words}"
 
     def leaf_expected(self, leaf: Leaf, size: Optional[int]) -> str:
         if leaf.kind.kind == "bool" and leaf.op in ("eq", "ne"):

@@ -136,17 +136,22 @@ class _Reader:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
+            found = []
             for err in exc.errors():
                 loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tagged-"))))
                 message, suggestion = err["msg"], None
                 if err["type"] == "extra_forbidden":
                     key = str(loc[-1])
-                    known = _known_keys(model, loc[:-1], data)
-                    message, suggestion = f"unknown key '{key}'", closest(key, known)
+                    message, suggestion = f"unknown key '{key}'", closest(key, _known_keys(model, loc[:-1], data))
                 elif err["type"] == "missing":
                     message = f"missing required key '{loc[-1]}'"
-                self.problem(path, loc, message.removeprefix("Value error, "), code="ladder.shape",
-                             suggestion=suggestion)
+                found.append((loc, err["type"], message.removeprefix("Value error, "), suggestion))
+            # A misspelt key is also a missing one: report the typo with its suggestion, once.
+            typos = {(loc[:-1], s.strip("'")) for loc, kind, _, s in found if kind == "extra_forbidden" and s}
+            for loc, kind, message, suggestion in found:
+                if kind == "missing" and (loc[:-1], str(loc[-1])) in typos:
+                    continue
+                self.problem(path, loc, message, code="ladder.shape", suggestion=suggestion)
             return None
 
     # -- reading ----------------------------------------------------------------------------------
@@ -164,10 +169,12 @@ class _Reader:
                 transitions.append((path, parsed))
         if head is None:
             return None
+        # Whole-ladder checks (unused measures, reachability) mean nothing if a file is missing.
+        complete = not self.problems
         if not transitions and not self.problems:
             self.problems.append(LadderError("the ladder has no transition files", code="ladder.no-transitions",
                                              file=self.folder))
-        _Lint(self, ladder_path, head, transitions).run()
+        _Lint(self, ladder_path, head, transitions, complete=complete).run()
         if self.problems:
             return None
         return Ladder(
@@ -209,8 +216,11 @@ class _Lint:
     """The meaning checks of a ladder whose files all have the right shape."""
 
     def __init__(self, reader: _Reader, ladder_path: str, head: LadderFile,
-                 transitions: list[tuple[str, TransitionFile]]) -> None:
+                 transitions: list[tuple[str, TransitionFile]], *, complete: bool) -> None:
         self.r = reader
+        self.complete = complete
+        self.broken_measures: set[str] = set()  # declared but invalid: conditions on them are not checked again
+        self.unknown_measures = False
         self.path = ladder_path
         self.head = head
         self.transitions = transitions
@@ -224,10 +234,13 @@ class _Lint:
         seen: dict[tuple[str, str], str] = {}
         for path, tfile in self.transitions:
             self.check_transition(path, tfile, seen)
-        for name in self.head.measures:
-            if name not in self.used_measures:
-                self.r.problem(self.path, ("measures", name), f"measure '{name}' is declared but no criterion uses it",
-                               code="ladder.unused-measure")
+        if not self.complete:
+            return
+        if not self.unknown_measures:  # a misspelt measure name would make the right one look unused
+            for name in self.head.measures:
+                if name not in self.used_measures:
+                    self.r.problem(self.path, ("measures", name),
+                                   f"measure '{name}' is declared but no criterion uses it", code="ladder.unused-measure")
         self.check_reachable()
 
     # -- levels -----------------------------------------------------------------------------------
@@ -276,6 +289,12 @@ class _Lint:
         return kind
 
     def check_measure(self, name: str, m: Measure) -> None:
+        before = len(self.r.problems)
+        self._check_measure(name, m)
+        if len(self.r.problems) > before:
+            self.broken_measures.add(name)
+
+    def _check_measure(self, name: str, m: Measure) -> None:
         loc = ("measures", name)
         kind = m.kind
         if kind == "field":
@@ -434,10 +453,13 @@ class _Lint:
             return
         measure = self.head.measures.get(c.measure)
         if measure is None:
+            self.unknown_measures = True
             self.r.problem(path, loc + ("measure",), f"unknown measure '{c.measure}'", code="ladder.unknown-measure",
                            suggestion=closest(c.measure, self.head.measures))
             return
         self.used_measures.add(c.measure)
+        if c.measure in self.broken_measures:
+            return
         what = f"measure '{c.measure}'"
         self.check_operand(path, loc + (c.op,), c.op, c.operand(c.op), self.measure_kind(measure), what, relative=True)
 

@@ -93,10 +93,17 @@ class EngineError(PromoreadyError):
 
 
 def closest(name: str, known: Iterable[str], n: int = 3) -> Optional[str]:
-    """The known names closest to ``name``, quoted and joined with "or", or None if none is close."""
-    known = sorted(set(known))
-    matches = difflib.get_close_matches(name, known, n=n, cutoff=0.6)
-    if not matches:
-        lowered = {k.lower(): k for k in known}
-        matches = [lowered[m] for m in difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.5)]
-    return " or ".join(f"'{m}'" for m in matches) or None
+    """The known names closest to ``name``, quoted and joined with "or", or None if none is close.
+
+    Only names about as close as the best one are offered, so a clear typo gets one suggestion.
+    """
+    scored = []
+    for candidate in sorted(set(known)):
+        ratio = difflib.SequenceMatcher(None, name.lower(), candidate.lower()).ratio()
+        if ratio >= 0.6:
+            scored.append((ratio, candidate))
+    if not scored:
+        return None
+    best = max(r for r, _ in scored)
+    picks = [c for r, c in sorted(scored, key=lambda rc: (-rc[0], rc[1])) if r >= best - 0.05][:n]
+    return " or ".join(f"'{m}'" for m in picks)
