@@ -19,7 +19,40 @@ FAIL_ON = ("not-ready", "insufficient", "any")
 
 
 class _Group(click.Group):
-    """A group whose commands report ``PromoreadyError`` as one line on stderr and its exit code."""
+    """A group whose commands report ``PromoreadyError`` as one line on stderr and its exit code.
+
+    Commands listed in ``lazy`` live in their own modules and are imported only when run, so that
+    ``promoready --help`` does not pay for the engine, rich or multiprocessing.
+    """
+
+    #: name → ("module:attribute", one-line help shown in the command list)
+    lazy: dict[str, tuple[str, str]] = {
+        "batch": ("promoready.cli._batch:batch", "Evaluate a whole promotion cycle: JSONL out, a summary at the end."),
+        "explain": ("promoready.cli._explain:explain", "Explain every criterion of one packet: what is missing, and how much."),
+        "ladder": ("promoready.cli._ladder:ladder", "Inspect ladders: list, show, validate, test their examples."),
+        "schema": ("promoready.cli._schema:schema", "Print the JSON Schema of the packet, the decision or the ladder."),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name in self.lazy and name not in self.commands:
+            import importlib
+
+            module, attribute = self.lazy[name][0].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy and name not in self.commands:
+                rows.append((name, self.lazy[name][1]))
+            else:
+                rows.append((name, self.commands[name].get_short_help_str(limit=80)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         from promoready.engine.errors import PromoreadyError
@@ -80,14 +113,21 @@ def fail_on_matched(fail_on: Optional[str], verdicts: list[str]) -> bool:
 @click.option("--as-of", "as_of", default=None, metavar="DATE", help="Measure durations to this date (YYYY-MM-DD).")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
               help="Exit 1 when a verdict matches: not-ready, insufficient (evidence), or any of the two.")
+@click.option("--explain", "explain", type=click.Choice(["fails", "full"]), default=None,
+              help="fails: show only criteria that fail or lack evidence; full: add evidence and sources.")
+@click.option("--set", "changes", multiple=True, metavar="PATH=VALUE",
+              help="What-if: change the packet before evaluating (PATH=VALUE, or PATH+=VALUE to append to a list; "
+                   "VALUE is JSON or text). Shows which criteria changed.")
 def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional[str], as_of: Optional[str],
-             fail_on: Optional[str]) -> None:
+             fail_on: Optional[str], explain: Optional[str], changes: tuple[str, ...]) -> None:
     """Evaluate promotion packets (JSON or YAML) and print a decision for each.
 
     \b
     Examples:
       promoready evaluate packet.yaml
       promoready evaluate packet.yaml --format json --fail-on not-ready
+      promoready evaluate packet.yaml --set experience.product_years=10 \\
+          --set 'advocates+={"level": "vp", "committed": true}'
     """
     from promoready.engine.errors import PromoreadyError
 
@@ -97,19 +137,32 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
     fmt = fmt or ("table" if sys.stdout.isatty() else "json")
     day = parse_date(as_of, "--as-of")
     ladders = Ladders(ladder_path)
-    decisions = []
+    if changes:
+        from promoready.engine.whatif import parse_change
+
+        for change in changes:
+            parse_change(change)  # a usage error before any evaluation
+    outputs = []
+    verdicts = []
     failed = False
     for path in packets:
         try:
-            decisions.append(ladders.evaluate(path, as_of=day))
+            if changes:
+                result = ladders.what_if(path, list(changes), as_of=day)
+                verdicts.append(result.after.verdict)
+            else:
+                result = ladders.evaluate(path, as_of=day)
+                verdicts.append(result.verdict)
+            outputs.append(result)
         except PromoreadyError as exc:
-            if exc.exit_code != 2:
+            if exc.exit_code != 2 or exc.code.startswith("usage."):
                 raise
             click.echo(f"promoready: {exc}", err=True)
             failed = True
-    if decisions:
-        click.echo(_render.render(decisions, fmt))
+    if outputs:
+        click.echo(_render.render_what_if(outputs, fmt, explain=explain) if changes
+                   else _render.render(outputs, fmt, explain=explain))
     if failed:
         sys.exit(2)
-    if fail_on_matched(fail_on, [d.verdict for d in decisions]):
+    if fail_on_matched(fail_on, verdicts):
         sys.exit(1)

@@ -38,11 +38,21 @@ class Ladders:
             self._evaluators[key] = Evaluator(load_ladder(key))
         return self._evaluators[key]
 
-    def evaluate(self, packet_path: str, *, as_of: Optional[datetime.date] = None) -> Decision:
+    def _load(self, packet_path: str):
         loaded = load_packet(packet_path)
-        packet = loaded.packet
-        ladder_id = None
-        if self.fixed is None and packet.ladder is not None and normalise(packet.ladder) in bundled_ladders():
-            ladder_id = normalise(packet.ladder)
-        evaluator = self.evaluator_for(ladder_id)
+        ladder_id = loaded.packet.ladder
+        if self.fixed is None and ladder_id is not None and normalise(ladder_id) in bundled_ladders():
+            return loaded, self.evaluator_for(normalise(ladder_id))
+        return loaded, self.evaluator_for(None)
+
+    def evaluate(self, packet_path: str, *, as_of: Optional[datetime.date] = None) -> Decision:
+        """The decision for one packet file, with the ladder chosen as the class says."""
+        loaded, evaluator = self._load(packet_path)
         return evaluator.evaluate(loaded, as_of=as_of)
+
+    def what_if(self, packet_path: str, changes: list[str], *, as_of: Optional[datetime.date] = None):
+        """The decision for a packet file with ``changes`` applied, compared with the original."""
+        from promoready.engine.whatif import what_if
+
+        loaded, evaluator = self._load(packet_path)
+        return what_if(evaluator, loaded, changes, as_of=as_of)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import json
 import sys
-from typing import Sequence
+from typing import Optional, Sequence
 
 from promoready.schemas.decision import Decision
 
@@ -21,13 +21,38 @@ STATUS_STYLE = {"pass": "green", "fail": "red", "unknown": "yellow"}
 VERDICT_STYLE = {"ready": "bold green", "not_ready": "bold red", "insufficient_evidence": "bold yellow"}
 
 
-def render(decisions: Sequence[Decision], fmt: str, *, explain: str = "fails") -> str:
-    """All decisions in one format, as the text to print."""
+def render(decisions: Sequence[Decision], fmt: str, *, explain: Optional[str] = None) -> str:
+    """All decisions in one format, as the text to print.
+
+    ``explain`` filters what people see (JSON always carries everything): None shows every
+    criterion's row, ``fails`` only those that fail or lack evidence, ``full`` adds each criterion's
+    explanation, evidence and source.
+    """
     if fmt == "json":
         return render_json(decisions)
     if fmt == "markdown":
         return "\n\n".join(render_markdown(d, explain=explain) for d in decisions)
     return render_table(decisions, explain=explain)
+
+
+def render_what_if(results: Sequence, fmt: str, *, explain: Optional[str] = None) -> str:
+    """What-if results: the changed decision, and which criteria moved (JSON: a ``what_if`` section)."""
+    if fmt == "json":
+        docs = [r.to_dict() for r in results]
+        return json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, ensure_ascii=False)
+    parts = []
+    for r in results:
+        head = [f"What if: {'; '.join(c.text for c in r.changes)}",
+                f"Verdict: {VERDICT_WORDS[r.before.verdict]} → {VERDICT_WORDS[r.after.verdict]}"]
+        if r.changed:
+            head.append("Changed: " + "; ".join(f"{s.title} {s.before} → {s.after}" for s in r.changed))
+        else:
+            head.append("No criterion changed status.")
+        if fmt == "markdown":
+            parts.append("\n".join(f"- {line}" for line in head) + "\n\n" + render_markdown(r.after, explain=explain))
+        else:
+            parts.append("\n".join(head) + "\n" + render_table([r.after], explain=explain))
+    return "\n\n".join(parts)
 
 
 def render_json(decisions: Sequence[Decision]) -> str:
@@ -53,11 +78,11 @@ def headline(d: Decision) -> str:
     return f"{base}: {reason} ({counts})."
 
 
-def _shown(d: Decision, explain: str):
-    return [c for c in d.criteria if explain == "full" or c.status != "pass"] if explain != "all-rows" else d.criteria
+def _shown(d: Decision, explain: Optional[str]):
+    return [c for c in d.criteria if c.status != "pass"] if explain == "fails" else d.criteria
 
 
-def render_table(decisions: Sequence[Decision], *, explain: str = "fails") -> str:
+def render_table(decisions: Sequence[Decision], *, explain: Optional[str] = None) -> str:
     """A rich table per decision; colours only when stdout is a terminal."""
     from rich.console import Console
     from rich.table import Table
@@ -77,7 +102,7 @@ def render_table(decisions: Sequence[Decision], *, explain: str = "fails") -> st
         table.add_column("expected")
         table.add_column("actual")
         table.add_column("next step")
-        for c in d.criteria:
+        for c in _shown(d, explain):
             table.add_row(
                 Text(c.status, style=STATUS_STYLE[c.status]),
                 c.title,
@@ -87,6 +112,13 @@ def render_table(decisions: Sequence[Decision], *, explain: str = "fails") -> st
                 c.next_step or "",
             )
         console.print(table)
+        if explain == "full":
+            for c in d.criteria:
+                console.print(Text(f"{c.title} [{c.status}]", style=STATUS_STYLE[c.status]))
+                console.print(f"  {c.explanation}")
+                console.print(f"  evidence: {', '.join(c.evidence) or 'none'}"
+                              + (f"; missing: {', '.join(c.missing)}" if c.missing else ""))
+                console.print(f"  source: {c.source}")
         if d.next_steps:
             console.print("Next steps, smallest first:")
             for i, step in enumerate(d.next_steps, 1):
@@ -100,7 +132,7 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(d: Decision, *, explain: str = "fails") -> str:
+def render_markdown(d: Decision, *, explain: Optional[str] = None) -> str:
     """A markdown section that pastes cleanly into a review document."""
     t = d.transition
     lines = [
@@ -113,7 +145,7 @@ def render_markdown(d: Decision, *, explain: str = "fails") -> str:
         "| status | criterion | required | expected | actual | next step |",
         "|---|---|---|---|---|---|",
     ]
-    for c in d.criteria:
+    for c in _shown(d, explain):
         lines.append(
             f"| {c.status} | {_md(c.title)} | {'yes' if c.required else 'no'} | {_md(c.expected)} | {_md(c.actual)} "
             f"| {_md(c.next_step or '')} |"
@@ -134,3 +166,62 @@ def render_markdown(d: Decision, *, explain: str = "fails") -> str:
     for warning in d.warnings:
         lines += ["", f"> warning: {_md(warning)}"]
     return "\n".join(lines)
+
+
+def _explanation_blocks(d: Decision) -> list[tuple[str, list[tuple[str, str]]]]:
+    order = {"fail": 0, "unknown": 1, "pass": 2}
+    blocks = []
+    for c in sorted(d.criteria, key=lambda c: (order[c.status], not c.required)):
+        kind = "required" if c.required else "supporting"
+        fields = [("Expected", c.expected), ("Found", c.actual), ("Why", c.explanation)]
+        if c.next_step:
+            fields.append(("Next step", c.next_step))
+        fields.append(("Evidence", ", ".join(c.evidence) or "none"))
+        if c.missing:
+            fields.append(("Missing", ", ".join(c.missing)))
+        fields.append(("Source", c.source))
+        blocks.append((f"{c.status.upper()} · {c.title} ({kind})", fields))
+    return blocks
+
+
+def render_explanation(d: Decision, fmt: str) -> str:
+    """Every criterion, failing ones first, with expected, found, evidence, source and next step."""
+    if fmt == "json":
+        return render_json([d])
+    s = d.supporting
+    quota = f"Supporting criteria: {s.passed} of the {s.needed} needed pass" + (f" ({s.unknown} unknown)." if s.unknown else ".")
+    if fmt == "markdown":
+        lines = [f"**{headline(d)}**", "", quota, ""]
+        for title, fields in _explanation_blocks(d):
+            lines.append(f"### {_md(title)}")
+            lines.append("")
+            lines += [f"- **{name}:** {_md(value)}" for name, value in fields]
+            lines.append("")
+        if d.next_steps:
+            lines += ["### Next steps, smallest first", ""]
+            lines += [f"{i}. {_md(step)}" for i, step in enumerate(d.next_steps, 1)]
+        for warning in d.warnings:
+            lines += ["", f"> warning: {_md(warning)}"]
+        return "\n".join(lines).rstrip("\n")
+    from rich.console import Console
+    from rich.text import Text
+
+    buffer = io.StringIO()
+    tty = sys.stdout.isatty()
+    console = Console(file=buffer, force_terminal=tty, no_color=not tty, width=None if tty else 100, highlight=False)
+    console.print(Text(headline(d), style=VERDICT_STYLE[d.verdict]))
+    console.print(quota)
+    for title, fields in _explanation_blocks(d):
+        console.print()
+        status = title.split(" ", 1)[0].lower()
+        console.print(Text(title, style=STATUS_STYLE.get(status, "")))
+        for name, value in fields:
+            console.print(f"  {name + ':':11} {value}")
+    if d.next_steps:
+        console.print()
+        console.print("Next steps, smallest first:")
+        for i, step in enumerate(d.next_steps, 1):
+            console.print(f"  {i}. {step}")
+    for warning in d.warnings:
+        console.print(Text(f"warning: {warning}", style="yellow"))
+    return buffer.getvalue().rstrip("\n")

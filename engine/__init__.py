@@ -5,6 +5,7 @@
 >>> decision = evaluator.evaluate(packet_dict)    # many times, from any thread
 """
 
+from ._describe import describe_ladder
 from ._ladder import LadderInvalid, bundled_ladders, ladder_digest, load_ladder
 from ._levels import normalise
 from ._packet import LoadedPacket, load_packet
@@ -15,6 +16,7 @@ __all__ = [
     "Evaluator",
     "load_ladder",
     "load_packet",
+    "describe_ladder",
     "LoadedPacket",
     "normalise",
     "bundled_ladders",

@@ -99,8 +99,8 @@ class Explainer:
             return self._phrase(leaf.measure, symbol, self.value_words(leaf, leaf.operand))
         if size is not None:
             return self._phrase(leaf.measure, symbol, self.value_words(leaf, leaf.by_size[size])) + f" ({SIZES[size]} organization)"
-        spread = ", ".join(f"{s} {self.value_words(leaf, t)}" for s, t in zip(SIZES, leaf.by_size))
-        return self._phrase(leaf.measure, symbol, f"({spread} by organization size)")
+        words = [f"{self.value_words(leaf, t)} ({s})" for s, t in zip(SIZES, leaf.by_size)]
+        return self._phrase(leaf.measure, symbol, ", ".join(words[:-1]) + " or " + words[-1])
 
     def expected(self, node: Node, size: Optional[int]) -> str:
         """The condition in words, thresholds resolved for the packet's organisation size."""

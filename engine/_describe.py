@@ -1,0 +1,39 @@
+"""A ladder as a committee reads it: each transition's criteria with thresholds in words (data only)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from promoready.schemas.ladder import Ladder
+
+from ._compile import Compiler
+from ._explain import Explainer
+from ._levels import LevelIndex
+
+
+def describe_ladder(ladder: Ladder, transition: Optional[str] = None) -> dict:
+    """The ladder (or one transition, by ``from-to-to`` key) as plain data for rendering."""
+    index = LevelIndex(ladder)
+    out = {"id": ladder.id, "version": ladder.version, "title": ladder.title, "transitions": []}
+    for t in ladder.transitions:
+        if transition is not None and t.key != transition:
+            continue
+        compiler = Compiler(ladder, t, index)
+        explainer = Explainer(ladder.measures, index, {"current": t.from_, "target": t.to})
+        criteria = []
+        for c in t.criteria:
+            tree = compiler.node(c.condition)
+            criteria.append({
+                "id": c.id,
+                "title": c.title,
+                "required": c.required,
+                "expected": explainer.expected(tree, None),
+                "rationale": " ".join(c.rationale.split()),
+                "source": str(c.source),
+                "text": {"pass": c.text.pass_, "fail": c.text.fail, "unknown": c.text.unknown},
+            })
+        out["transitions"].append({
+            "key": t.key, "from": t.from_, "to": t.to, "track": t.track, "phase": t.phase, "title": t.title,
+            "supporting_needed": t.supporting_needed, "criteria": criteria,
+        })
+    return out

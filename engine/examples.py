@@ -1,0 +1,134 @@
+"""A ladder's own examples: packets with the verdict and statuses the ladder's authors expect.
+
+Each ladder folder may hold ``examples/<transition>.yaml``::
+
+    transition: {from: senior-pm, to: director}
+    cases:
+      - name: ready
+        note: what the case shows
+        expect: {verdict: ready, fail: [], unknown: []}
+        packet: {...}
+
+``run_examples`` evaluates every case and compares the verdict and the exact sets of failing and
+unknown criteria. ``promoready ladder test`` and the test suite both call it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import _documents as docs
+from ._ladder import _resolve_folder, load_ladder
+from .errors import LadderError, PromoreadyError
+from .evaluator import Evaluator
+
+
+class _Expect(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    verdict: Literal["ready", "not_ready", "insufficient_evidence"]
+    fail: list[str] = Field(default_factory=list)
+    unknown: list[str] = Field(default_factory=list)
+
+
+class _Case(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    note: Optional[str] = None
+    expect: _Expect
+    packet: dict
+
+
+class _Step(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    from_: str = Field(alias="from")
+    to: str
+
+
+class _ExampleFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    transition: _Step
+    cases: list[_Case] = Field(min_length=1)
+
+
+@dataclass
+class Mismatch:
+    """One way a case's outcome differs from what it expects."""
+
+    what: str  # "verdict" or a criterion id
+    expected: str
+    actual: str
+
+
+@dataclass
+class CaseResult:
+    """The outcome of one example case."""
+
+    file: str
+    transition: str
+    name: str
+    candidate_id: str
+    ok: bool
+    mismatches: list[Mismatch] = field(default_factory=list)
+    error: Optional[str] = None
+
+
+def example_files(folder: str) -> list[str]:
+    """The example files of a ladder folder, sorted."""
+    path = os.path.join(folder, "examples")
+    if not os.path.isdir(path):
+        return []
+    return sorted(os.path.join(path, n) for n in os.listdir(path) if n.endswith((".yaml", ".yml", ".json")))
+
+
+def run_examples(ladder_path: Optional[str] = None, *, evaluator: Optional[Evaluator] = None,
+                 only: Optional[str] = None) -> list[CaseResult]:
+    """Evaluate every example case of a ladder; ``only`` limits it to one transition (``from-to-to``)."""
+    folder = _resolve_folder(ladder_path)
+    evaluator = evaluator or Evaluator(load_ladder(folder))
+    results: list[CaseResult] = []
+    for path in example_files(folder):
+        text = docs.read_text(path)
+        try:
+            spec = _ExampleFile.model_validate(docs.parse(text, path))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = tuple(err["loc"])
+            raise LadderError(err["msg"], code="ladder.example", file=path, line=docs.line_of(text, loc),
+                              path=docs.format_path(loc)) from None
+        key = f"{spec.transition.from_}-to-{spec.transition.to}"
+        if only is not None and key != only:
+            continue
+        for case in spec.cases:
+            results.append(_run_case(evaluator, path, key, case))
+    return results
+
+
+def _run_case(evaluator: Evaluator, path: str, key: str, case: _Case) -> CaseResult:
+    candidate = str(case.packet.get("candidate", {}).get("id", "?")) if isinstance(case.packet.get("candidate"), dict) else "?"
+    result = CaseResult(file=path, transition=key, name=case.name, candidate_id=candidate, ok=True)
+    try:
+        decision = evaluator.evaluate(case.packet)
+    except PromoreadyError as exc:
+        result.ok = False
+        result.error = str(exc)
+        return result
+    got_key = f"{decision.transition.from_}-to-{decision.transition.to}"
+    if got_key != key:
+        result.mismatches.append(Mismatch("transition", key, got_key))
+    if decision.verdict != case.expect.verdict:
+        result.mismatches.append(Mismatch("verdict", case.expect.verdict, decision.verdict))
+    expected = {cid: "fail" for cid in case.expect.fail}
+    expected.update({cid: "unknown" for cid in case.expect.unknown})
+    known = {c.id for c in decision.criteria}
+    for cid in sorted(set(expected) - known):
+        result.mismatches.append(Mismatch(cid, expected[cid], "no such criterion"))
+    for c in decision.criteria:
+        want = expected.get(c.id, "pass")
+        if c.status != want:
+            result.mismatches.append(Mismatch(c.id, want, f"{c.status} (actual: {c.actual})"))
+    result.ok = not result.mismatches
+    return result

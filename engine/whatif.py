@@ -1,0 +1,145 @@
+"""What-if: the decision for a packet with some evidence changed, and which criteria changed.
+
+A change is ``PATH=VALUE`` (set; ``null`` makes the evidence unknown) or ``PATH+=VALUE`` (append to
+a list, creating it if absent). ``PATH`` is dotted with list indexes: ``experience.product_years``,
+``reviews[0].rating``. ``VALUE`` is JSON if it parses as JSON, else a plain string. The packet the
+caller gave is never modified.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from ._packet import LoadedPacket, read_packet, to_packet
+from .errors import PromoreadyError
+from promoready.schemas.decision import Decision
+
+_SEGMENT = re.compile(r"([A-Za-z_][\w-]*)|\[(\d+)\]")
+_CHANGE = re.compile(r"^\s*([^=+]+?)\s*(\+?=)(.*)$", re.S)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One parsed change: the path segments, whether it appends, and the value."""
+
+    text: str
+    path: tuple[Any, ...]
+    append: bool
+    value: Any
+
+
+@dataclass
+class StatusChange:
+    """A criterion whose status differs between the packet and the changed packet."""
+
+    id: str
+    title: str
+    before: str
+    after: str
+
+
+@dataclass
+class WhatIf:
+    """The decision before and after the changes, and the criteria whose status moved."""
+
+    before: Decision
+    after: Decision
+    changes: list[Change]
+    changed: list[StatusChange]
+
+    def to_dict(self) -> dict:
+        """The changed decision as JSON data, with a ``what_if`` section describing the comparison."""
+        out = json.loads(self.after.to_json())
+        out["what_if"] = {
+            "set": [c.text for c in self.changes],
+            "verdict_before": self.before.verdict,
+            "changed": [{"id": s.id, "title": s.title, "before": s.before, "after": s.after} for s in self.changed],
+        }
+        return out
+
+
+def _usage(message: str, text: str) -> PromoreadyError:
+    return PromoreadyError(f"{message} in {text!r} (write PATH=VALUE or PATH+=VALUE)", code="usage.set", path="--set")
+
+
+def parse_change(text: str) -> Change:
+    """Parse ``PATH=VALUE`` / ``PATH+=VALUE``."""
+    match = _CHANGE.match(text)
+    if not match:
+        raise _usage("no '=' or '+='", text)
+    raw_path, op, raw_value = match.groups()
+    segments: list[Any] = []
+    for part in raw_path.split("."):
+        found = list(_SEGMENT.finditer(part))
+        if not found or "".join(m.group(0) for m in found) != part:
+            raise _usage(f"bad path segment {part!r}", text)
+        for m in found:
+            segments.append(m.group(1) if m.group(1) is not None else int(m.group(2)))
+    if not isinstance(segments[0], str):
+        raise _usage("a path starts with a field name", text)
+    try:
+        value = json.loads(raw_value)
+    except ValueError:
+        value = raw_value
+    return Change(text=text, path=tuple(segments), append=op == "+=", value=value)
+
+
+def apply_changes(data: dict, changes: list[Change]) -> dict:
+    """A deep copy of raw packet data with the changes applied."""
+    out = copy.deepcopy(data)
+    for change in changes:
+        node: Any = out
+        for i, key in enumerate(change.path[:-1]):
+            nxt = change.path[i + 1]
+            if isinstance(key, int):
+                if not isinstance(node, list) or key >= len(node):
+                    raise _usage(f"no item [{key}]", change.text)
+                node = node[key]
+                continue
+            if not isinstance(node, dict):
+                raise _usage(f"'{key}' is not inside a mapping", change.text)
+            if node.get(key) is None:
+                node[key] = [] if isinstance(nxt, int) else {}
+            node = node[key]
+        last = change.path[-1]
+        if change.append:
+            if isinstance(last, int):
+                node = node[last] if isinstance(node, list) and last < len(node) else None
+                if not isinstance(node, list):
+                    raise _usage("+= needs a list", change.text)
+                node.append(change.value)
+                continue
+            if node.get(last) is None:
+                node[last] = []
+            if not isinstance(node[last], list):
+                raise _usage(f"'{last}' is not a list", change.text)
+            node[last].append(change.value)
+        elif isinstance(last, int):
+            if not isinstance(node, list) or last >= len(node):
+                raise _usage(f"no item [{last}]", change.text)
+            node[last] = change.value
+        else:
+            node[last] = change.value
+    return out
+
+
+def what_if(evaluator, packet: Any, changes: list[str], **kwargs) -> WhatIf:
+    """Evaluate ``packet`` and ``packet`` with ``changes`` applied; report which criteria moved."""
+    parsed = [parse_change(c) for c in changes]
+    raw, source = (packet.packet, packet.source) if isinstance(packet, LoadedPacket) else read_packet(packet)
+    if hasattr(raw, "model_dump"):
+        raw = raw.model_dump(mode="json", exclude_none=True, by_alias=True)
+    before = evaluator.evaluate(LoadedPacket(to_packet(raw, source), source), **kwargs)
+    after = evaluator.evaluate(apply_changes(raw, parsed), **kwargs)
+    moved: list[StatusChange] = []
+    old = {c.id: c for c in before.criteria}
+    for c in after.criteria:
+        prior: Optional[Any] = old.get(c.id)
+        before_status = prior.status if prior is not None else "absent"
+        if before_status != c.status:
+            moved.append(StatusChange(c.id, c.title, before_status, c.status))
+    return WhatIf(before=before, after=after, changes=parsed, changed=moved)

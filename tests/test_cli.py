@@ -1,0 +1,201 @@
+"""The command line through click's CliRunner and real subprocesses: exit codes, streams, messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from promoready.cli import main
+
+from conftest import EXAMPLE, ROOT, TINY, TINY_PACKET
+
+PY = sys.executable
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def write(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    return str(path)
+
+
+def test_evaluate_json_is_the_decision(tmp_path):
+    result = run("evaluate", EXAMPLE, "--format", "json")
+    assert result.exit_code == 0
+    decision = json.loads(result.stdout)
+    assert decision["candidate_id"] == "emp-2071"
+    assert decision["verdict"] == "not_ready"
+    assert set(decision) >= {"decision_version", "ladder", "packet_digest", "transition", "as_of", "criteria",
+                             "summary", "next_steps"}
+    assert result.stderr == ""
+
+
+def test_without_reviews_review_criteria_are_unknown(tmp_path):
+    text = open(EXAMPLE).read()
+    start = text.index("reviews:")
+    end = text.index("impact:")
+    path = write(tmp_path, "p.yaml", text[:start] + text[end:])
+    decision = json.loads(run("evaluate", path, "--format", "json").stdout)
+    months = next(c for c in decision["criteria"] if c["id"] == "sustained-next-level-performance")
+    assert months["status"] == "unknown" and months["missing"] == ["reviews"]
+    assert all(c["status"] != "fail" or "reviews" not in " ".join(c["evidence"]) for c in decision["criteria"])
+
+
+def test_unknown_level_exits_2_naming_field_and_suggestion(tmp_path):
+    text = open(EXAMPLE).read().replace("target_level: director", "target_level: directorr")
+    path = write(tmp_path, "p.yaml", text)
+    result = run("evaluate", path)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (f"promoready: {path}:9: target_level: unknown level 'directorr' "
+                             "(did you mean 'director'?) [packet.unknown-level]\n")
+
+
+def test_current_level_typo_from_the_issue(tmp_path):
+    text = open(EXAMPLE).read().replace("current_level: Senior PM", "current_level: directorr")
+    result = run("evaluate", write(tmp_path, "p.yaml", text))
+    assert result.exit_code == 2
+    assert "current_level: unknown level 'directorr' (did you mean 'director'?)" in result.stderr
+
+
+def test_bad_packet_among_good_ones_still_prints_the_good(tmp_path):
+    bad = write(tmp_path, "bad.json", "{not json")
+    result = run("evaluate", EXAMPLE, bad, "--format", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["candidate_id"] == "emp-2071"
+    assert "bad.json:1: malformed JSON" in result.stderr
+
+
+@pytest.mark.parametrize("fail_on, code", [(None, 0), ("not-ready", 1), ("insufficient", 0), ("any", 1)])
+def test_fail_on(fail_on, code):
+    args = ["evaluate", EXAMPLE, "--format", "json"] + (["--fail-on", fail_on] if fail_on else [])
+    assert run(*args).exit_code == code
+
+
+def test_fail_on_insufficient(tmp_path):
+    packet = dict(TINY_PACKET)
+    packet.pop("reviews")
+    path = write(tmp_path, "p.json", packet)
+    assert run("evaluate", path, "--ladder", TINY, "--fail-on", "insufficient").exit_code == 1
+    assert run("evaluate", path, "--ladder", TINY, "--fail-on", "not-ready").exit_code == 0
+
+
+def test_as_of_option(tmp_path):
+    packet = dict(TINY_PACKET)
+    packet.pop("as_of")
+    path = write(tmp_path, "p.json", packet)
+    out = json.loads(run("evaluate", path, "--ladder", TINY, "--as-of", "2026-11-01", "--format", "json").stdout)
+    assert out["as_of"] == "2026-11-01"
+    bad = run("evaluate", path, "--ladder", TINY, "--as-of", "1/11/2026")
+    assert bad.exit_code == 2 and "--as-of: expected a date as YYYY-MM-DD" in bad.stderr
+
+
+def test_what_if_reports_changed_criteria():
+    result = run("evaluate", EXAMPLE, "--format", "json", "--set", "leadership.mentees=3",
+                 "--set", "influence.exec_presentations=4")
+    out = json.loads(result.stdout)
+    assert out["what_if"]["verdict_before"] == "not_ready"
+    changed = {c["id"]: (c["before"], c["after"]) for c in out["what_if"]["changed"]}
+    assert len(changed) == 2 and all(v == ("fail", "pass") for v in changed.values())
+
+
+def test_what_if_append_and_bad_syntax():
+    result = run("evaluate", EXAMPLE, "--format", "json",
+                 "--set", 'advocates+={"level": "vp", "committed": true}')
+    out = json.loads(result.stdout)
+    assert any(c["before"] == "unknown" and c["after"] == "pass" for c in out["what_if"]["changed"])
+    bad = run("evaluate", EXAMPLE, "--set", "reviews[9].rating=meets")
+    assert bad.exit_code == 2 and "--set: no item [9]" in bad.stderr
+    bad = run("evaluate", EXAMPLE, "--set", "experience.product_years=-1")
+    assert bad.exit_code == 2 and "experience.product_years" in bad.stderr
+
+
+def test_explain_fails_filters_rows():
+    full = run("evaluate", EXAMPLE, "--format", "markdown").stdout
+    fails = run("evaluate", EXAMPLE, "--format", "markdown", "--explain", "fails").stdout
+    assert "| pass |" in full and "| pass |" not in fails
+    assert fails.count("| fail |") == full.count("| fail |")
+
+
+def test_explain_command_leads_with_the_verdict():
+    out = run("explain", EXAMPLE, "--format", "markdown").stdout
+    assert out.startswith("**emp-2071: not ready for senior-pm → director: blocked by")
+    assert "- **Next step:**" in out and "- **Source:**" in out
+
+
+def test_ladder_commands():
+    listing = json.loads(run("ladder", "list", "--format", "json").stdout)
+    assert {row["id"] for row in listing} == {"product-management", "startup"}
+    assert run("ladder", "validate").exit_code == 0
+    tested = run("ladder", "test", "--ladder" if False else TINY)
+    assert tested.exit_code == 2  # the tiny fixture has no examples
+    result = run("ladder", "test")
+    assert result.exit_code == 0 and result.stdout.rstrip().endswith("34 passed, 0 failed")
+    show = json.loads(run("ladder", "show", "apm-to-pm", "--format", "json").stdout)
+    assert [t["key"] for t in show["transitions"]] == ["apm-to-pm"]
+
+
+def test_ladder_validate_rejects_broken_copy(tmp_path):
+    import shutil
+
+    folder = tmp_path / "pm"
+    shutil.copytree(os.path.join(ROOT, "rules", "product-management"), folder)
+    path = folder / "apm-to-pm.yaml"
+    path.write_text(path.read_text().replace("measure: months_at_target", "measure: months_at_targt", 1))
+    result = run("ladder", "validate", str(folder))
+    assert result.exit_code == 2
+    assert "apm-to-pm.yaml:" in result.stderr and "unknown measure 'months_at_targt'" in result.stderr
+    assert "did you mean 'months_at_target'?" in result.stderr
+
+
+def test_startup_ladder_through_ladder_option(tmp_path):
+    packet = {"candidate": {"id": "s1"}, "current_level": "PM", "as_of": "2026-11-01",
+              "experience": {"product_years": 4}}
+    path = write(tmp_path, "p.json", packet)
+    out = json.loads(run("evaluate", path, "--ladder", "startup", "--format", "json").stdout)
+    assert out["ladder"]["id"] == "startup"
+    assert out["transition"]["to"] == "senior-pm"
+
+
+def test_schema_command():
+    for name in ("packet", "decision", "ladder"):
+        schema = json.loads(run("schema", name).stdout)
+        assert schema["$schema"].endswith("2020-12/schema")
+        assert schema["type"] == "object"
+    packet = json.loads(run("schema", "packet").stdout)
+    assert "current_level" in packet["required"] and "reviews" in packet["properties"]
+
+
+def test_version():
+    out = run("--version").stdout
+    assert out.startswith("promoready 0.1.0, default ladder product-management 2026.11.0")
+
+
+def test_python_dash_m_and_streams():
+    proc = subprocess.run([PY, "-m", "promoready", "evaluate", EXAMPLE, "--format", "json"], capture_output=True,
+                          text=True, cwd=ROOT)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["candidate_id"] == "emp-2071"
+    proc = subprocess.run([PY, "-m", "promoready", "evaluate", "missing.yaml"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "no such file" in proc.stderr.lower() and "Traceback" not in proc.stderr
+
+
+def test_help_does_not_import_the_engine():
+    code = "import sys; from promoready.cli import main; print(sorted(m for m in ('durable_rules_engine', 'rich', 'pydantic') if m in sys.modules))"
+    proc = subprocess.run([PY, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.strip() == "[]"
+
+
+def test_every_command_has_help_with_an_example():
+    for args in (["evaluate"], ["explain"], ["batch"], ["ladder"], ["ladder", "show"], ["ladder", "test"],
+                 ["ladder", "validate"], ["ladder", "list"], ["schema"]):
+        result = run(*args, "--help")
+        assert result.exit_code == 0, args
+        assert "Example" in result.stdout, args
