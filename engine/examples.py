@@ -9,8 +9,8 @@ Each ladder folder may hold ``examples/<transition>.yaml``::
         expect: {verdict: ready, fail: [], unknown: []}
         packet: {...}
 
-``run_examples`` evaluates every case and compares the verdict and the exact sets of failing and
-unknown criteria. ``promoready ladder test`` and the test suite both call it.
+``run_examples`` evaluates every case with the ladder of the folder (a packet's own ``ladder`` field
+is ignored there) and compares the verdict and the exact sets of failing and unknown criteria. ``promoready ladder test`` and the test suite both call it.
 """
 
 from __future__ import annotations
@@ -110,8 +110,11 @@ def run_examples(ladder_path: Optional[str] = None, *, evaluator: Optional[Evalu
 def _run_case(evaluator: Evaluator, path: str, key: str, case: _Case) -> CaseResult:
     candidate = str(case.packet.get("candidate", {}).get("id", "?")) if isinstance(case.packet.get("candidate"), dict) else "?"
     result = CaseResult(file=path, transition=key, name=case.name, candidate_id=candidate, ok=True)
+    # An example belongs to the ladder whose folder holds it, whatever its packet's `ladder` says
+    # (a copied ladder keeps its examples working under its new id).
+    packet = {k: v for k, v in case.packet.items() if k != "ladder"}
     try:
-        decision = evaluator.evaluate(case.packet)
+        decision = evaluator.evaluate(packet)
     except PromoreadyError as exc:
         result.ok = False
         result.error = str(exc)

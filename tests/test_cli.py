@@ -199,3 +199,35 @@ def test_every_command_has_help_with_an_example():
         result = run(*args, "--help")
         assert result.exit_code == 0, args
         assert "Example" in result.stdout, args
+
+
+def test_custom_ladder_by_editing_yaml_only(tmp_path):
+    """The walk-through of docs/ladders.md: copy, rename, change a threshold, add a criterion, test."""
+    import shutil
+
+    folder = tmp_path / "acme"
+    shutil.copytree(os.path.join(ROOT, "rules", "product-management"), folder)
+    head = folder / "ladder.yaml"
+    head.write_text(head.read_text().replace("ladder: product-management", "ladder: acme").replace(
+        "measures:\n", "measures:\n  design_reviews:\n    count: artifacts\n"
+        "    where: {kind: framework, adopted_by_teams: {gte: 1}}\n    title: design reviews run\n", 1))
+    step = folder / "senior-pm-to-director.yaml"
+    step.write_text(step.read_text().replace(
+        "gte: {by_org_size: {startup: 5, growth: 7, enterprise: 10}}", "gte: 8") + """\
+  - id: runs-a-design-review
+    title: Runs the product area's design review
+    required: false
+    rationale: Our directors own design quality across teams.
+    source: {file: acme-handbook.md, section: Director expectations}
+    condition: {measure: design_reviews, gte: 6}
+    text: {pass: Yes., fail: Run the design review., unknown: Add design reviews.}
+""")
+    assert run("ladder", "validate", str(folder)).exit_code == 0
+    result = run("ladder", "test", str(folder))
+    assert result.exit_code == 1
+    assert "product-experience: expected pass, got fail (actual: 6 years)" in result.stdout
+    assert "runs-a-design-review: expected pass, got fail" in result.stdout
+    assert result.stdout.rstrip().endswith("31 passed, 3 failed")
+    shown = json.loads(run("ladder", "show", "senior-pm-to-director", "--ladder", str(folder), "--format", "json").stdout)
+    assert shown["id"] == "acme"
+    assert shown["transitions"][0]["criteria"][-1]["expected"] == "≥ 6 design reviews run"
