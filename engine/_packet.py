@@ -11,7 +11,7 @@ import json
 import os
 from typing import Any, Optional
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from promoready.schemas.packet import Packet
 
@@ -123,25 +123,22 @@ def packet_digest(packet: Packet) -> str:
 def typo_warnings(packet: Packet) -> list[str]:
     """Extra fields that look like misspelt known ones (kept and ignored, but worth a word)."""
     out: list[str] = []
-
-    def walk(model: Any, prefix: str) -> None:
-        extra = model.model_extra or {}
-        known = list(type(model).model_fields)
-        for key in sorted(extra):
-            hint = closest(key, known)
-            if hint:
-                out.append(f"unknown field '{prefix}{key}' is ignored (did you mean {hint}?)")
-        for name in known:
-            value = getattr(model, name)
-            if hasattr(value, "model_extra"):
-                walk(value, f"{prefix}{name}.")
-            elif isinstance(value, list):
-                for i, item in enumerate(value):
-                    if hasattr(item, "model_extra"):
-                        walk(item, f"{prefix}{name}[{i}].")
-
-    walk(packet, "")
-    return out
+    stack: list[tuple[BaseModel, str]] = [(packet, "")]
+    while stack:
+        model, prefix = stack.pop()
+        extra = model.__pydantic_extra__
+        if extra:
+            known = type(model).model_fields
+            for key in sorted(extra):
+                hint = closest(key, known)
+                if hint:
+                    out.append(f"unknown field '{prefix}{key}' is ignored (did you mean {hint}?)")
+        for name, value in model.__dict__.items():
+            if isinstance(value, BaseModel):
+                stack.append((value, f"{prefix}{name}."))
+            elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+                stack.extend((item, f"{prefix}{name}[{i}].") for i, item in enumerate(value))
+    return sorted(out)
 
 
 def packet_error(message: str, *, code: str, path: str, source: Source, loc: tuple,

@@ -24,13 +24,27 @@ from promoready.schemas.ladder import Ladder, Transition
 from promoready.schemas.packet import ORDINALS, Packet
 
 from . import _packet
-from ._compile import SIZE_KEY, Compiler, Node, criterion_index, encode_value, uses_org_size, verdict_of
+from ._compile import SIZE_KEY, SIZES, Compiler, Node, criterion_index, encode_value, uses_org_size, verdict_of
 from ._durable import Ruleset
 from ._explain import Explainer, measure_names, texts_for
 from ._ladder import ladder_digest, load_ladder
 from ._levels import LevelIndex, Rung, normalise
 from ._measures import Context, Measured, compile_measure
 from .errors import EngineError, PacketError
+
+def _build(model, **values):
+    """An instance of an output model from values the evaluator itself produced (already valid).
+
+    pydantic's ``model_construct`` spends most of its time on defaults and aliases these values
+    don't need; this sets exactly what it would set. Every field is given, so nothing is defaulted.
+    """
+    obj = model.__new__(model)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
 
 PacketLike = Union[dict, Packet, str, "os.PathLike[str]", _packet.LoadedPacket]
 
@@ -47,6 +61,8 @@ class _Plan:
     ruleset: Ruleset
     explainer: Explainer
     needs_size: bool
+    expected: dict  # organisation size position (or None) → each criterion's expected text
+    ref: TransitionRef
 
 
 class Evaluator:
@@ -85,6 +101,9 @@ class Evaluator:
             ruleset=Ruleset(f"{self.ladder.id}-{digest}-{transition.key}", rules),
             explainer=explainer,
             needs_size=any(uses_org_size(t) for t in trees),
+            # The wording of a condition depends only on the organisation size: word it once.
+            expected={size: [explainer.expected(t, size) for t in trees] for size in (None, *range(len(SIZES)))},
+            ref=TransitionRef(from_=transition.from_, to=transition.to, track=transition.track, phase=transition.phase),
         )
 
     @property
@@ -246,12 +265,12 @@ class Evaluator:
                 else:
                     next_step, size_of = texts_for(criterion, status), 1.0
                 steps.append((size_of, i, f"{criterion.title}: {next_step}"))
-            results.append(CriterionResult.model_construct(
+            results.append(_build(CriterionResult,
                 id=criterion.id,
                 title=criterion.title,
                 required=criterion.required,
                 status=status,
-                expected=explainer.expected(tree, size),
+                expected=plan.expected[size][i],
                 actual=explainer.actual(names, measured, encoded),
                 explanation=texts_for(criterion, status),
                 evidence=evidence,
@@ -261,18 +280,18 @@ class Evaluator:
             ))
         counts = {s: statuses.count(s) for s in ("pass", "fail", "unknown")}
         supporting = [s for c, s in zip(t.criteria, statuses) if not c.required]
-        return Decision.model_construct(
+        return _build(Decision,
             decision_version=1,
             candidate_id=packet.candidate.id,
             ladder=self._ref,
             packet_digest=_packet.packet_digest(packet),
-            transition=TransitionRef.model_construct(from_=t.from_, to=t.to, track=t.track, phase=t.phase),
+            transition=plan.ref,
             as_of=day.isoformat(),
             verdict=verdict,
             criteria=results,
-            summary=Summary.model_construct(pass_=counts["pass"], fail=counts["fail"], unknown=counts["unknown"]),
-            supporting=Supporting.model_construct(needed=t.supporting_needed, passed=supporting.count("pass"),
-                                                  unknown=supporting.count("unknown")),
+            summary=_build(Summary, pass_=counts["pass"], fail=counts["fail"], unknown=counts["unknown"]),
+            supporting=_build(Supporting, needed=t.supporting_needed, passed=supporting.count("pass"),
+                              unknown=supporting.count("unknown")),
             next_steps=[text for _, _, text in sorted(steps)],
             warnings=_packet.typo_warnings(packet),
             committee_outcome=packet.committee_outcome,
