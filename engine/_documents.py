@@ -64,7 +64,8 @@ def decode(raw: bytes, source: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", code="input.encoding", file=source) from None
+        raise InputError(f"not UTF-8 text (byte {exc.start})", code="input.encoding", file=source,
+                         line=raw.count(b"\n", 0, exc.start) + 1) from None
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
@@ -93,6 +94,10 @@ def parse_json(text: str, source: str) -> Any:
 
 
 def _json_key_line(text: str, exc: InputError) -> Optional[int]:
+    if exc.code == "input.not-a-number":
+        word = exc.message.split()[0]
+        hit = re.search(r"(?<![\w\"])-?" + re.escape(word) + r"(?![\w\"])", text)
+        return text.count("\n", 0, hit.start()) + 1 if hit else None
     match = re.search(r"'(.*)'", exc.message)
     if not match or exc.code != "input.duplicate-key":
         return None
@@ -137,6 +142,8 @@ def _check_aliases(text: str, source: str) -> None:
 
 def parse(text: str, source: str) -> Any:
     """Parse by file suffix: ``.yaml``/``.yml`` as YAML, anything else as JSON, then check depth."""
+    if not text.strip():
+        raise InputError("the file is empty", code="input.empty", file=source)
     data = parse_yaml(text, source) if source.lower().endswith(_YAML_SUFFIXES) else parse_json(text, source)
     check_depth(data, source)
     return data

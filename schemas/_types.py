@@ -33,7 +33,7 @@ def _iso_date(value: Any) -> Any:
             return datetime.date.fromisoformat(value)
         except ValueError as exc:
             raise PydanticCustomError("date_value", "not a calendar date: {value}", {"value": value}) from exc
-    raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD, got {value!r}", {"value": value})
+    raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD, got {value}", {"value": repr(value)})
 
 
 Date = Annotated[datetime.date, BeforeValidator(_iso_date)]

@@ -1,0 +1,104 @@
+"""The bad-input corpus (tests/bad/): each file gives its exact error, never a traceback, nothing executed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from promoready.cli import main
+from promoready.engine import PromoreadyError
+from promoready.engine._documents import load
+
+from conftest import HERE, ROOT, evaluator
+
+BAD = os.path.join(HERE, "bad", "packets")
+EXPECTED = load(os.path.join(HERE, "bad", "expected.yaml"))
+
+
+def test_every_file_has_an_expectation():
+    assert sorted(os.listdir(BAD)) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_library(name):
+    want = EXPECTED[name]
+    path = os.path.join(BAD, name)
+    started = time.perf_counter()
+    if "decision" in want:
+        assert evaluator(None).evaluate(path).verdict == want["decision"]
+        return
+    with pytest.raises(PromoreadyError) as err:
+        evaluator(None).evaluate(path)
+    e = err.value
+    assert e.code == want["code"]
+    assert e.file == path
+    assert e.line == want.get("line")
+    assert e.path == want.get("path")
+    assert e.suggestion == want.get("suggestion")
+    if "message" in want:
+        assert e.message == want["message"]
+    assert time.perf_counter() - started < 5, "refusing bad input must be quick"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, w in EXPECTED.items() if "code" in w))
+def test_cli(name):
+    want = EXPECTED[name]
+    path = os.path.join(BAD, name)
+    result = CliRunner().invoke(main, ["evaluate", path, "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    where = path + (f":{want['line']}" if "line" in want else "")
+    assert lines[0].startswith(f"promoready: {where}: ")
+    assert lines[0].endswith(f"[{want['code']}]")
+
+
+def test_yaml_tags_execute_nothing(tmp_path):
+    marker = "/tmp/promoready-pwned"
+    if os.path.exists(marker):
+        os.remove(marker)
+    with pytest.raises(PromoreadyError):
+        evaluator(None).evaluate(os.path.join(BAD, "python-tag.yaml"))
+    assert not os.path.exists(marker)
+
+
+def test_a_50_mb_file_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "huge.json"
+    with open(path, "w") as fh:
+        fh.write('{"candidate": {"id": "x"}, "current_level": "pm", "pad": "')
+        fh.write("x" * (50 * 1024 * 1024))
+        fh.write('"}')
+    started = time.perf_counter()
+    with pytest.raises(PromoreadyError) as err:
+        evaluator(None).evaluate(str(path))
+    assert err.value.code == "input.too-large"
+    assert time.perf_counter() - started < 2
+
+
+@pytest.mark.parametrize("target", ["folder", "missing"])
+def test_folder_or_missing_file_where_a_file_is_expected(tmp_path, target):
+    path = str(tmp_path) if target == "folder" else str(tmp_path / "nope.json")
+    with pytest.raises(PromoreadyError) as err:
+        evaluator(None).evaluate(path)
+    assert err.value.code == {"folder": "input.is-folder", "missing": "input.not-found"}[target]
+    proc = subprocess.run([sys.executable, "-m", "promoready", "evaluate", path], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_alias_bomb_memory_stays_bounded():
+    code = ("import resource; from promoready.engine import Evaluator, load_ladder, PromoreadyError\n"
+            "ev = Evaluator(load_ladder())\n"
+            f"try: ev.evaluate({os.path.join(BAD, 'alias-bomb.yaml')!r})\n"
+            "except PromoreadyError as e: print(e.code)\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    code_line, rss_kb = proc.stdout.split()
+    assert code_line == "input.yaml-alias"
+    assert int(rss_kb) < 300 * 1024
