@@ -23,10 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from promoready.schemas.ladder import Condition, Criterion, Ladder, Measure, Transition
+from promoready.schemas.ladder import Condition, Ladder, Transition
 from promoready.schemas.packet import ORDINALS
 
-from ._fields import FieldKind, packet_fields
+from ._fields import FieldKind, measure_kind
 from ._levels import LevelIndex
 
 SIZE_KEY = "_size"  # organisation size (its position in ORDINALS["size"]); measure names cannot start with _
@@ -129,12 +129,6 @@ class Compiler:
 
     # -- values -------------------------------------------------------------------------------------
 
-    def measure_kind(self, measure: Measure) -> FieldKind:
-        """The kind of value a measure yields."""
-        if measure.kind == "field":
-            return packet_fields()[measure.field]
-        return FieldKind("number")
-
     def rank(self, ref: Any) -> int:
         """The rank of a level reference: ``director``, ``{level: director}``, ``target``…"""
         name = ref["level"] if isinstance(ref, dict) else ref
@@ -162,8 +156,7 @@ class Compiler:
             return Node("any", tuple(self.node(x) for x in c.any))
         if c.not_ is not None:
             return Node("not", (self.node(c.not_),))
-        measure = self.ladder.measures[c.measure]
-        kind = self.measure_kind(measure)
+        kind = measure_kind(self.ladder.measures[c.measure])
         op = c.op
         raw = c.operand(op)
         by_size = None
@@ -296,8 +289,3 @@ def encode_value(value: Any, kind: FieldKind) -> Any:
     if kind.kind == "enum":
         return kind.values.index(value) if kind.values in ORDINALS.values() else value
     return encode_number(value)
-
-
-def criterion_title(c: Criterion) -> str:
-    """A criterion's title (helper for messages)."""
-    return c.title

@@ -90,7 +90,7 @@ def parse_json(text: str, source: str) -> Any:
     except InputError as exc:
         raise exc.located(file=source, line=_json_key_line(text, exc)) from None
     except RecursionError:
-        raise InputError(f"nested deeper than Python can parse", code="input.too-deep", file=source) from None
+        raise InputError("nested deeper than Python can parse", code="input.too-deep", file=source) from None
 
 
 def _json_key_line(text: str, exc: InputError) -> Optional[int]:

@@ -82,6 +82,13 @@ def packet_fields() -> dict[str, FieldKind]:
     return out
 
 
+def measure_kind(measure) -> FieldKind:
+    """The kind of value a measure yields: its field's kind for ``field``, else a number."""
+    if measure.kind == "field":
+        return packet_fields().get(measure.field, FieldKind("number"))
+    return FieldKind("number")
+
+
 @lru_cache(maxsize=None)
 def item_fields(list_path: str) -> dict[str, FieldKind]:
     """Fields of the items of a list field (``advocates`` → ``level``, ``committed``, …)."""

@@ -22,7 +22,7 @@ from promoready.schemas.ladder import Condition, Ladder, LadderFile, Measure, Tr
 from promoready.schemas.packet import ORDINALS
 
 from . import _documents as docs
-from ._fields import FieldKind, item_fields, packet_fields
+from ._fields import FieldKind, item_fields, measure_kind, packet_fields
 from ._levels import LevelIndex, normalise
 from .errors import LadderError, PromoreadyError, closest
 
@@ -387,12 +387,6 @@ class _Lint:
         elif round(v, 4) != v:
             self.r.problem(file, loc, f"{v!r} has more than 4 decimals", code="ladder.bad-operand")
 
-    def measure_kind(self, measure: Measure) -> FieldKind:
-        """The kind of value a measure produces (the field's kind for ``field``; else a number)."""
-        if measure.kind == "field":
-            return packet_fields().get(measure.field, FieldKind("number"))
-        return FieldKind("number")
-
     # -- transitions ------------------------------------------------------------------------------
 
     def check_transition(self, path: str, tfile: TransitionFile, seen: dict[tuple[str, str], str]) -> None:
@@ -461,7 +455,7 @@ class _Lint:
         if c.measure in self.broken_measures:
             return
         what = f"measure '{c.measure}'"
-        self.check_operand(path, loc + (c.op,), c.op, c.operand(c.op), self.measure_kind(measure), what, relative=True)
+        self.check_operand(path, loc + (c.op,), c.op, c.operand(c.op), measure_kind(measure), what, relative=True)
 
     def check_reachable(self) -> None:
         levels = {lv.id: lv for lv in self.head.levels}

@@ -27,7 +27,7 @@ class Context:
 
     as_of: datetime.date
     index: LevelIndex
-    ranks: dict[str, int]  # rank of each level/title name already resolved in this packet (normalised name → rank)
+    ranks: dict[str, int]  # rank of each level or title name the packet uses, as written (resolved once)
 
 
 @dataclass
@@ -64,8 +64,11 @@ def _get(obj: Any, dotted: str) -> Any:
 def _rank_of(name: Optional[str], ctx: Context) -> Optional[int]:
     if name is None:
         return None
-    rung = ctx.index.resolve(name)
-    return None if rung is None else rung.rank
+    rank = ctx.ranks.get(name)
+    if rank is None:
+        rung = ctx.index.resolve(name)
+        rank = None if rung is None else rung.rank
+    return rank
 
 
 def _plain(value: Any, kind: FieldKind, ctx: Context) -> Any:

@@ -26,11 +26,12 @@ from promoready.schemas.packet import ORDINALS, Packet
 from . import _packet
 from ._compile import SIZE_KEY, SIZES, Compiler, Node, criterion_index, encode_value, uses_org_size, verdict_of
 from ._durable import Ruleset
+from ._fields import measure_kind
 from ._explain import Explainer, measure_names, texts_for
 from ._ladder import ladder_digest, load_ladder
 from ._levels import LevelIndex, Rung, normalise
 from ._measures import Context, Measured, compile_measure
-from .errors import EngineError, PacketError
+from .errors import EngineError
 
 def _build(model, **values):
     """An instance of an output model from values the evaluator itself produced (already valid).
@@ -88,7 +89,7 @@ class Evaluator:
         used = list(dict.fromkeys(n for ns in names for n in ns))
         relative = compiler.relative
         measures = {n: compile_measure(self.ladder.measures[n], relative, self.index) for n in used}
-        kinds = {n: compiler.measure_kind(self.ladder.measures[n]) for n in used}
+        kinds = {n: measure_kind(self.ladder.measures[n]) for n in used}
         explainer = Explainer(self.ladder.measures, self.index, {"current": transition.from_, "target": transition.to})
         explainer.register(trees)
         digest = self.digest.split(":")[1][:12]
@@ -197,12 +198,12 @@ class Evaluator:
             if review.operating_level is not None:
                 rung = self._resolve(review.operating_level, f"reviews[{i}].operating_level",
                                      ("reviews", i, "operating_level"), source, levels_only=False)
-                ranks[normalise(review.operating_level)] = rung.rank
+                ranks[review.operating_level] = rung.rank
         for i, advocate in enumerate(packet.advocates or ()):
             if advocate.level is not None:
                 rung = self._resolve(advocate.level, f"advocates[{i}].level", ("advocates", i, "level"), source,
                                      levels_only=False)
-                ranks[normalise(advocate.level)] = rung.rank
+                ranks[advocate.level] = rung.rank
         return ranks
 
     def _plan_for(self, packet: Packet, source: _packet.Source) -> _Plan:

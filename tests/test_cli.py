@@ -135,7 +135,7 @@ def test_ladder_commands():
     listing = json.loads(run("ladder", "list", "--format", "json").stdout)
     assert {row["id"] for row in listing} == {"product-management", "startup"}
     assert run("ladder", "validate").exit_code == 0
-    tested = run("ladder", "test", "--ladder" if False else TINY)
+    tested = run("ladder", "test", TINY)
     assert tested.exit_code == 2  # the tiny fixture has no examples
     result = run("ladder", "test")
     assert result.exit_code == 0 and result.stdout.rstrip().endswith("34 passed, 0 failed")

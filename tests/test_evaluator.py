@@ -11,7 +11,6 @@ import pytest
 from promoready.engine import PacketError, PromoreadyError
 from promoready.schemas.packet import Packet
 
-from conftest import TINY_PACKET
 
 
 def statuses(decision) -> dict[str, str]:

@@ -1,0 +1,153 @@
+"""The cycle summary of a batch: a streaming accumulator over decisions and errors.
+
+Pure data: nothing here prints or reads files. ``Summary.add`` takes one ``Outcome`` (the few facts
+of a decision the summary needs, small enough to send between processes), ``Summary.add_error`` one
+error record; ``Summary.to_dict`` gives the summary as JSON-ready data. Memory grows with the number
+of distinct transitions, criteria and missing paths, and with calibration disagreements; never with
+the number of packets.
+
+Everything is deterministic: counts are sorted by count, ties by name; calibration entries keep the
+input order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+VERDICTS = ("ready", "not_ready", "insufficient_evidence")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the summary needs from one decision."""
+
+    candidate_id: str
+    verdict: str
+    transition: tuple[str, str]  # (from, to)
+    blocking: tuple[tuple[str, str], ...]  # (id, title) of each required criterion that failed
+    failed: tuple[str, ...]  # ids of every criterion that failed, in ladder order
+    unknown: tuple[str, ...]  # ids of every criterion that is unknown, in ladder order
+    missing: tuple[str, ...]  # distinct packet paths missing, in order of first mention
+    committee_outcome: Optional[str] = None
+
+    @classmethod
+    def of(cls, decision: Any) -> "Outcome":
+        """From a ``Decision`` model or its JSON form (a dict, as read back from a JSONL line)."""
+        if isinstance(decision, Mapping):
+            return cls._from_json(decision)
+        criteria = decision.criteria
+        return cls(
+            candidate_id=decision.candidate_id,
+            verdict=decision.verdict,
+            transition=(decision.transition.from_, decision.transition.to),
+            blocking=tuple((c.id, c.title) for c in criteria if c.required and c.status == "fail"),
+            failed=tuple(c.id for c in criteria if c.status == "fail"),
+            unknown=tuple(c.id for c in criteria if c.status == "unknown"),
+            missing=tuple(dict.fromkeys(p for c in criteria for p in c.missing)),
+            committee_outcome=decision.committee_outcome,
+        )
+
+    @classmethod
+    def _from_json(cls, d: Mapping) -> "Outcome":
+        criteria = d.get("criteria") or []
+        transition = d.get("transition") or {}
+        return cls(
+            candidate_id=d.get("candidate_id"),
+            verdict=d.get("verdict"),
+            transition=(transition.get("from"), transition.get("to")),
+            blocking=tuple((c["id"], c.get("title", c["id"])) for c in criteria
+                           if c.get("required") and c.get("status") == "fail"),
+            failed=tuple(c["id"] for c in criteria if c.get("status") == "fail"),
+            unknown=tuple(c["id"] for c in criteria if c.get("status") == "unknown"),
+            missing=tuple(dict.fromkeys(p for c in criteria for p in c.get("missing") or ())),
+            committee_outcome=d.get("committee_outcome"),
+        )
+
+
+def _ranked(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Most first; ties by name."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+class Summary:
+    """Accumulates a batch, one record at a time, in input order."""
+
+    def __init__(self) -> None:
+        self.packets = 0
+        self.verdicts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
+        self.transitions: dict[tuple[str, str], dict[str, int]] = {}
+        self.blockers: dict[str, int] = {}
+        self.titles: dict[str, set[str]] = {}  # a criterion id may have a title per transition
+        self.missing: dict[str, int] = {}
+        self.errors = 0
+        self.error_codes: dict[str, int] = {}
+        self.with_outcome = 0
+        self.disagreements: list[dict] = []
+
+    # -- adding ---------------------------------------------------------------------------------------
+
+    def add(self, outcome: Outcome, source: Optional[str] = None) -> None:
+        """One decision."""
+        self.packets += 1
+        self.verdicts[outcome.verdict] = self.verdicts.get(outcome.verdict, 0) + 1
+        by_verdict = self.transitions.setdefault(outcome.transition, dict.fromkeys(VERDICTS, 0))
+        by_verdict[outcome.verdict] = by_verdict.get(outcome.verdict, 0) + 1
+        for criterion, title in dict.fromkeys(outcome.blocking):
+            self.blockers[criterion] = self.blockers.get(criterion, 0) + 1
+            self.titles.setdefault(criterion, set()).add(title)
+        for path in outcome.missing:
+            self.missing[path] = self.missing.get(path, 0) + 1
+        if outcome.committee_outcome in ("promoted", "not_promoted"):
+            self.with_outcome += 1
+            promoted = outcome.committee_outcome == "promoted"
+            if promoted != (outcome.verdict == "ready"):
+                self.disagreements.append({
+                    "candidate_id": outcome.candidate_id,
+                    "source": source,
+                    "committee_outcome": outcome.committee_outcome,
+                    "verdict": outcome.verdict,
+                    "failed": list(outcome.failed),
+                    "unknown": list(outcome.unknown),
+                })
+
+    def add_error(self, code: str) -> None:
+        """One error record (a packet that could not be evaluated)."""
+        self.packets += 1
+        self.errors += 1
+        self.error_codes[code] = self.error_codes.get(code, 0) + 1
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    @property
+    def decisions(self) -> int:
+        return self.packets - self.errors
+
+    def seen_verdicts(self) -> list[str]:
+        """The verdicts that occurred at least once (for ``--fail-on``)."""
+        return [v for v, n in self.verdicts.items() if n]
+
+    def to_dict(self) -> dict:
+        """The summary as JSON-ready data, deterministic for the same records in the same order."""
+        transitions = sorted(self.transitions.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+        disagree = len(self.disagreements)
+        return {
+            "packets": self.packets,
+            "decisions": self.decisions,
+            "errors": self.errors,
+            "verdicts": dict(self.verdicts),
+            "transitions": [
+                {"from": a, "to": b, "count": sum(v.values()), "verdicts": dict(v)} for (a, b), v in transitions
+            ],
+            "top_blockers": [
+                {"criterion": c, "title": " / ".join(sorted(self.titles[c])), "candidates": n} for c, n in _ranked(self.blockers)
+            ],
+            "most_missing": [{"path": p, "candidates": n} for p, n in _ranked(self.missing)],
+            "errors_by_code": dict(_ranked(self.error_codes)),
+            "calibration": {
+                "with_committee_outcome": self.with_outcome,
+                "agree": self.with_outcome - disagree,
+                "disagree": disagree,
+                "disagreements": list(self.disagreements),
+            },
+        }
