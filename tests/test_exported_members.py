@@ -1,0 +1,40 @@
+"""The public surface is explicit: every name in __all__ exists and is documented."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+import promoready.engine
+import promoready.schemas
+
+MODULES = [promoready.engine, promoready.schemas]
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
+def test_all_names_exist_and_are_documented(module):
+    for name in module.__all__:
+        member = getattr(module, name)
+        if inspect.isclass(member) or inspect.isfunction(member):
+            assert inspect.getdoc(member), f"{module.__name__}.{name} has no docstring"
+
+
+def test_engine_surface():
+    assert set(promoready.engine.__all__) == {
+        "Evaluator", "load_ladder", "load_packet", "LoadedPacket", "describe_ladder", "bundled_ladders",
+        "ladder_digest", "normalise", "PromoreadyError", "InputError", "PacketError", "LadderError",
+        "LadderInvalid", "EngineError",
+    }
+
+
+def test_one_exception_family():
+    for name in ("InputError", "PacketError", "LadderError", "LadderInvalid", "EngineError"):
+        assert issubclass(getattr(promoready.engine, name), promoready.engine.PromoreadyError)
+    assert not issubclass(promoready.engine.PromoreadyError, (ValueError, SyntaxError))
+
+
+def test_public_modules_are_not_private():
+    # Private modules start with an underscore; the public API is re-exported from the package.
+    for name in promoready.engine.__all__:
+        assert not name.startswith("_")
