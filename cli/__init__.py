@@ -62,6 +62,11 @@ class _Group(click.Group):
         except PromoreadyError as exc:
             click.echo(f"promoready: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # Exit 1 means "--fail-on matched": an interrupt before a command takes over its own
+            # signals (batch does) exits like any interrupted program.
+            click.echo("promoready: interrupted", err=True)
+            ctx.exit(130)
 
 
 def _version_text() -> str:

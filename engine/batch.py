@@ -6,9 +6,11 @@ Inputs stream (``iter_items``): files, folders (recursive, sorted), ``.jsonl`` f
 - one worker: evaluated in this process, one item after another;
 - more: a pool of worker processes of its own (not ``concurrent.futures``, whose pool dies as a
   whole when one worker dies). Each worker compiles its own evaluators at start-up (they hold
-  engine handles and closures and cannot be pickled) and talks to this process over one pipe,
-  with at most one item at a time. So when a worker dies inside the C engine, this process knows
-  exactly which packet it was on: that packet gets an ``engine.worker-crashed`` error record, the
+  engine handles and closures and cannot be pickled) and talks to this process over one pipe
+  (plain ``Connection.send``: no feeder thread that could lose a result when the process dies). A
+  worker holds at most two items, the one it evaluates and the next, and answers in order, so when
+  it dies inside the C engine this process knows exactly which packet it was on: that packet gets
+  an ``engine.worker-crashed`` error record, the item sent ahead goes to another worker, the
   worker is replaced, and the batch goes on. At most ``window`` items are between being read and
   being handed back in order, so memory stays flat however many packets stream through.
 
@@ -406,6 +408,14 @@ def _worker_main(conn, factory: Callable[[Config], Evaluate], config: Config) ->
 
 
 class _Worker:
+    """One worker process and the items it holds, oldest first (the first is the one being evaluated)."""
+
+    #: Items one worker holds at most: the one it evaluates and the next, so it never waits for us.
+    PREFETCH = 2
+    #: A second item is sent ahead only when everything held is this small, so that sends never block
+    #: on a full pipe (64 KB on Linux) while the worker is blocked sending us a result.
+    SMALL = 16 * 1024
+
     def __init__(self, ctx, factory, config) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(target=_worker_main, args=(child, factory, config), daemon=True,
@@ -413,20 +423,22 @@ class _Worker:
         self.process.start()
         child.close()
         self.ready = False
-        self.task: Optional[tuple[Item, bool]] = None
+        self.tasks: deque[tuple[Item, bool]] = deque()
 
-    @property
-    def idle(self) -> bool:
-        return self.ready and self.task is None
+    def can_take(self, task: tuple[Item, bool], *, ahead: bool) -> bool:
+        if not self.ready:
+            return False
+        if not self.tasks:
+            return True
+        return ahead and len(self.tasks) < self.PREFETCH and all(_small(t) for t in (*self.tasks, task))
 
     def send(self, task: tuple[Item, bool]) -> bool:
-        self.task = task
         try:
             self.conn.send(task)
-            return True
         except (OSError, ValueError):  # it died; its sentinel will say so
-            self.task = None
             return False
+        self.tasks.append(task)
+        return True
 
     def stop(self, *, gently: bool) -> None:
         if gently and self.process.is_alive():
@@ -444,8 +456,13 @@ class _Worker:
         self.conn.close()
 
 
+def _small(task: tuple[Item, bool]) -> bool:
+    item = task[0]
+    return item.data is None or len(item.data) < _Worker.SMALL
+
+
 class _Pool:
-    """Worker processes of our own: one item at a time each, results handed back in input order."""
+    """Worker processes of our own, each holding at most two items; results handed back in input order."""
 
     #: Give up when this many workers in a row died before they were ready.
     MAX_START_FAILURES = 3
@@ -455,7 +472,7 @@ class _Pool:
         self.factory = factory
         self.config = config
         self.keeper = keeper
-        self.window = max(window, size)
+        self.window = max(window, 2 * size)
         self.ctx = _context()
         self.workers: list[_Worker] = []
         self.start_failures = 0
@@ -480,7 +497,7 @@ class _Pool:
                     del pending[next_seq]
                     next_seq += 1
                     yield result
-                while not exhausted and len(queue) < self.size and len(pending) < self.window:
+                while not exhausted and len(queue) < 2 * self.size and len(pending) < self.window:
                     try:
                         item = next(items)
                     except StopIteration:
@@ -493,40 +510,43 @@ class _Pool:
                 if exhausted and not pending:
                     finished = True
                     return
-                for worker in self.workers:
-                    if queue and worker.idle:
-                        task = queue.popleft()
-                        if not worker.send(task):
-                            queue.appendleft(task)
+                for ahead in (False, True):  # first one item to every idle worker, then one more each
+                    for worker in self.workers:
+                        if queue and worker.can_take(queue[0], ahead=ahead):
+                            task = queue.popleft()
+                            if not worker.send(task):
+                                queue.appendleft(task)
                 # Start workers for the waiting items (a small batch starts only as many as it needs).
-                free = sum(1 for w in self.workers if w.task is None)
+                free = sum(1 for w in self.workers if not w.tasks)
                 while queue and free < len(queue) and len(self.workers) < self.size:
                     self.workers.append(_Worker(self.ctx, self.factory, self.config))
                     free += 1
                 if not self.workers:  # cannot happen: items are pending, so some are queued or in a worker
                     raise EngineError("the batch lost track of its packets", code="engine.batch")
-                wait([w.conn for w in self.workers] + [w.process.sentinel for w in self.workers])
+                sentinels = {w.process.sentinel: w for w in self.workers}
+                ready = set(wait([w.conn for w in self.workers] + list(sentinels)))
                 for worker in list(self.workers):
-                    self._service(worker, done)
+                    exited = worker.process.sentinel in ready
+                    if exited or worker.conn in ready:
+                        self._service(worker, done, queue, exited=exited)
         finally:
             for worker in self.workers:
                 worker.stop(gently=finished)
             self.workers = []
 
-    def _service(self, worker: _Worker, done: dict[int, Result]) -> None:
+    def _service(self, worker: _Worker, done: dict[int, Result], queue: deque, *, exited: bool) -> None:
         """Read what ``worker`` sent; if it died, record the packet it was on and drop it."""
-        exited = worker.process.exitcode is not None  # before draining: whatever it sent is in the pipe
-        dead = exited
+        dead = exited  # checked before draining: everything it sent before dying is in the pipe
         try:
             while worker.conn.poll():
                 message = worker.conn.recv()
-                if message[0] == "ready":
-                    worker.ready = True
-                    self.start_failures = 0
-                elif message[0] == "result":
+                if message[0] == "result":
                     result = message[1]
                     done[result.seq] = result
-                    worker.task = None
+                    worker.tasks.popleft()
+                elif message[0] == "ready":
+                    worker.ready = True
+                    self.start_failures = 0
                 elif message[0] == "fatal":
                     error = message[1]
                     cls = EngineError if message[2] == "EngineError" else PromoreadyError
@@ -537,10 +557,11 @@ class _Pool:
         if not dead:
             return
         worker.process.join(1.0)
-        if worker.task is not None:
-            item = worker.task[0]
+        if worker.tasks:
+            item = worker.tasks.popleft()[0]  # results come back in order: the oldest is the one it died on
             done[item.seq] = crash_result(item, worker.process.exitcode)
-            worker.task = None
+            queue.extendleft(reversed(worker.tasks))  # sent ahead, never started: give them to another
+            worker.tasks.clear()
         if not worker.ready:
             self.start_failures += 1
             if self.start_failures >= self.MAX_START_FAILURES:
