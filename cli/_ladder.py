@@ -147,6 +147,8 @@ def render_ladder(view: dict, fmt: str) -> str:
         lines += ["", f"## {t['title']}", "",
                   f"`{t['key']}` · {t['track']} track · phase: {t['phase']} · "
                   f"supporting criteria needed: {t['supporting_needed']}", ""]
+        if t["rationale"]:
+            lines += [t["rationale"], ""]
         for c in t["criteria"]:
             kind = "required" if c["required"] else "supporting"
             lines += [f"### {c['title']} ({kind})", "", f"- **Expected:** {c['expected']}",

@@ -34,6 +34,6 @@ def describe_ladder(ladder: Ladder, transition: Optional[str] = None) -> dict:
             })
         out["transitions"].append({
             "key": t.key, "from": t.from_, "to": t.to, "track": t.track, "phase": t.phase, "title": t.title,
-            "supporting_needed": t.supporting_needed, "criteria": criteria,
+            "rationale": " ".join((t.rationale or "").split()) or None, "supporting_needed": t.supporting_needed, "criteria": criteria,
         })
     return out

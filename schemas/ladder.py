@@ -175,6 +175,7 @@ class TransitionHeader(_Strict):
     track: Track
     phase: Phase
     title: str = Field(min_length=1)
+    rationale: Optional[str] = Field(default=None, description="Why the step is judged this way (phase, sources)")
     supporting_needed: int = Field(default=0, ge=0, le=64)
 
 
@@ -205,6 +206,7 @@ class Transition(_Strict):
     track: Track
     phase: Phase
     title: str
+    rationale: Optional[str] = None
     supporting_needed: int = 0
     criteria: tuple[Criterion, ...]
     file: str = Field(description="The transition file's name inside the ladder folder")

@@ -79,6 +79,9 @@ def test_rules_paraphrase_rather_than_paste(ladder_id):
         grams.update(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
     copied = []
     for t in load_ladder(ladder_id).transitions:
+        words = _plain(t.rationale or "").split()
+        copied += [f"{t.key}.rationale: {' '.join(words[i:i + n])!r}" for i in range(len(words) - n + 1)
+                   if tuple(words[i:i + n]) in grams]
         for c in t.criteria:
             for field, prose in (("title", c.title), ("rationale", c.rationale), ("pass", c.text.pass_),
                                  ("fail", c.text.fail), ("unknown", c.text.unknown)):
