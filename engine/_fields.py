@@ -65,6 +65,11 @@ def _kind(path: str, annotation) -> FieldKind:
     return FieldKind("text")
 
 
+def field_kind_of(annotation) -> FieldKind:
+    """The kind of a model field's annotation, as far as the annotation alone says (no level fields)."""
+    return _kind("", annotation)
+
+
 def _walk(model: type[BaseModel], prefix: str, out: dict[str, FieldKind]) -> None:
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"

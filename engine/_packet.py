@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from functools import lru_cache
 from typing import Any, Optional
 
 from pydantic import BaseModel, ValidationError
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from promoready.schemas.packet import Packet
 
 from . import _documents as docs
-from ._fields import FieldKind, item_fields, packet_fields
+from ._fields import FieldKind, field_kind_of, item_fields, packet_fields
 from .errors import PacketError, PromoreadyError, closest
 
 _MESSAGES = {
@@ -120,6 +121,17 @@ def packet_digest(packet: Packet) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+@lru_cache(maxsize=None)
+def _nested(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """The fields of a packet model that hold sections or lists of items: (name, is a list)."""
+    out = []
+    for name, info in model.model_fields.items():
+        kind = field_kind_of(info.annotation)
+        if kind.item_model is not None:
+            out.append((name, kind.kind == "list"))
+    return tuple(out)
+
+
 def typo_warnings(packet: Packet) -> list[str]:
     """Extra fields that look like misspelt known ones (kept and ignored, but worth a word)."""
     out: list[str] = []
@@ -129,15 +141,19 @@ def typo_warnings(packet: Packet) -> list[str]:
         extra = model.__pydantic_extra__
         if extra:
             known = type(model).model_fields
-            for key in sorted(extra):
+            for key in extra:
                 hint = closest(key, known)
                 if hint:
                     out.append(f"unknown field '{prefix}{key}' is ignored (did you mean {hint}?)")
-        for name, value in model.__dict__.items():
-            if isinstance(value, BaseModel):
-                stack.append((value, f"{prefix}{name}."))
-            elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        values = model.__dict__
+        for name, is_list in _nested(type(model)):
+            value = values[name]
+            if value is None:
+                continue
+            if is_list:
                 stack.extend((item, f"{prefix}{name}[{i}].") for i, item in enumerate(value))
+            else:
+                stack.append((value, f"{prefix}{name}."))
     return sorted(out)
 
 
