@@ -1,0 +1,257 @@
+"""Where one packet's time goes: the pipeline of ``bench/run.py`` (a), phase by phase.
+
+    .venv/bin/python bench/breakdown.py               # 1,000 packets, 5 rounds, then a cProfile
+    .venv/bin/python bench/breakdown.py --packets 200 --rounds 3
+
+Two views of the same pipeline over the same generated packets (``bench/packets.py``):
+
+1. Phases, timed with ``perf_counter`` around promoready's own functions (an ``Evaluator`` subclass
+   and stand-ins for ``plan.ruleset`` and ``plan.explainer``; two module functions are wrapped):
+   parse (``parse_json``), depth check (``check_depth``; the two make ``docs.parse``), validate
+   (``load_packet``: pydantic), measures (``_evaluate`` before the engine: transition, levels,
+   measures, encoding), engine (``plan.ruleset.run``), tally and checks
+   (the rest of ``_decide``), explanation (the ``Explainer`` calls: ``actual``, ``gaps``, ``expected``),
+   packet digest and typo warnings (called by ``_decision``), decision construction (the rest of
+   ``_decision``: building the models, the loops, ``texts_for``), serialisation (``Decision.to_json``).
+   Medians over rounds, in µs per packet. The timers add a little (a wrapper call and two clock
+   reads per timed call, ~15 calls a packet): compare the instrumented total with the plain one.
+2. A cProfile of the uninstrumented pipeline, top functions by own time (the profiler inflates
+   Python-heavy code relative to C, so use it to find functions, and view 1 for the shares).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import packets as packet_gen  # noqa: E402
+
+PHASES = ("parse", "depth check", "validate", "measures", "engine", "tally and checks", "explanation", "packet digest",
+          "typo warnings", "decision construction", "serialisation")
+
+clock = time.perf_counter
+T: dict[str, float] = {}
+
+
+def _add(key: str, dt: float) -> None:
+    T[key] = T.get(key, 0.0) + dt
+
+
+def _timed(key: str, fn):
+    def wrapper(*args, **kwargs):
+        t = clock()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _add(key, clock() - t)
+
+    return wrapper
+
+
+class _TimedRuleset:
+    def __init__(self, ruleset) -> None:
+        self._ruleset = ruleset
+
+    def run(self, fact, then):
+        t = clock()
+        try:
+            return self._ruleset.run(fact, then)
+        finally:
+            _add("engine", clock() - t)
+
+
+class _TimedExplainer:
+    """Forwards everything to the explainer; times the calls ``_decision`` makes."""
+
+    def __init__(self, explainer) -> None:
+        self._explainer = explainer
+        for name in ("expected", "actual", "gaps"):
+            setattr(self, name, _timed("explanation", getattr(explainer, name)))
+
+    def __getattr__(self, name):
+        return getattr(self._explainer, name)
+
+
+def instrumented_evaluator(ladder):
+    from promoready.engine import Evaluator
+    from promoready.engine import evaluator as evaluator_module
+
+    # Module functions _decision calls (patched in this process only, until ``undo``).
+    packet_module = evaluator_module._packet
+    saved = [(packet_module, "packet_digest"), (packet_module, "typo_warnings")]
+    saved = [(module, name, getattr(module, name)) for module, name in saved]
+    packet_module.packet_digest = _timed("packet digest", packet_module.packet_digest)
+    packet_module.typo_warnings = _timed("typo warnings", packet_module.typo_warnings)
+
+    def undo() -> None:
+        for module, name, fn in saved:
+            setattr(module, name, fn)
+
+    class Timed(Evaluator):
+        def _evaluate(self, packet, source, as_of):
+            t = clock()
+            try:
+                return super()._evaluate(packet, source, as_of)
+            finally:
+                _add("_evaluate", clock() - t)
+
+        def _decide(self, plan, fact):
+            t = clock()
+            try:
+                return super()._decide(plan, fact)
+            finally:
+                _add("_decide", clock() - t)
+
+        def _decision(self, packet, plan, *args, **kwargs):
+            t = clock()
+            try:
+                return super()._decision(packet, plan, *args, **kwargs)
+            finally:
+                _add("_decision", clock() - t)
+
+    timed = Timed(ladder)
+    # Stand-ins on every compiled plan, set once (single-threaded use only).
+    for plan in timed._plans.values():
+        plan.ruleset = _TimedRuleset(plan.ruleset)
+        plan.explainer = _TimedExplainer(plan.explainer)
+
+    return timed, undo
+
+
+def phases(texts: list[str], rounds: int) -> tuple[dict[str, float], float, float]:
+    """Median µs per packet of each phase, of the instrumented pipeline and of the plain one.
+
+    Each round runs the plain pipeline (a) and then the instrumented one over the same packets, so
+    that both see the same machine.
+    """
+    from run import pipeline
+
+    from promoready.engine import Evaluator, load_ladder
+
+    ladder = load_ladder()
+    plain = pipeline(Evaluator(ladder))
+    ev, undo = instrumented_evaluator(ladder)
+    try:
+        return _phases(ev, plain, texts, rounds)
+    finally:
+        undo()
+
+
+def _phases(ev, plain, texts: list[str], rounds: int) -> tuple[dict[str, float], float, float]:
+    from promoready.engine import _documents as docs
+    from promoready.engine import _packet
+
+    per_round: list[dict[str, float]] = []
+    totals, plains = [], []
+    for text in texts[:50]:  # warm up
+        ev.evaluate(docs.parse(text, "<bench>.json")).to_json()
+        plain(text)
+    for _ in range(rounds):
+        start = clock()
+        for text in texts:
+            plain(text)
+        plains.append((clock() - start) / len(texts) * 1e6)
+        T.clear()
+        start = clock()
+        for text in texts:
+            t0 = clock()
+            raw = docs.parse_json(text, "<bench>.json")
+            t01 = clock()
+            docs.check_depth(raw, "<bench>.json")
+            t1 = clock()
+            loaded = _packet.load_packet(raw)
+            t2 = clock()
+            decision = ev._evaluate(loaded.packet, loaded.source, None)
+            t3 = clock()
+            decision.to_json()
+            t4 = clock()
+            _add("parse", t01 - t0)
+            _add("depth check", t1 - t01)
+            _add("validate", t2 - t1)
+            _add("serialisation", t4 - t3)
+        totals.append((clock() - start) / len(texts) * 1e6)
+        explained = T.get("explanation", 0.0)
+        r = {
+            "parse": T["parse"],
+            "depth check": T["depth check"],
+            "validate": T["validate"],
+            "measures": T["_evaluate"] - T["_decide"] - T["_decision"],
+            "engine": T["engine"],
+            "tally and checks": T["_decide"] - T["engine"],
+            "explanation": explained,
+            "packet digest": T.get("packet digest", 0.0),
+            "typo warnings": T.get("typo warnings", 0.0),
+            "decision construction": T["_decision"] - explained - T.get("packet digest", 0.0)
+            - T.get("typo warnings", 0.0),
+            "serialisation": T["serialisation"],
+        }
+        per_round.append({k: v / len(texts) * 1e6 for k, v in r.items()})
+    medians = {k: statistics.median(r[k] for r in per_round) for k in PHASES}
+    return medians, statistics.median(totals), statistics.median(plains)
+
+
+def profile(texts: list[str], top: int) -> str:
+    from run import pipeline
+
+    from promoready.engine import Evaluator, load_ladder
+
+    run = pipeline(Evaluator(load_ladder()))
+    for text in texts[:50]:
+        run(text)
+    prof = cProfile.Profile()
+    prof.enable()
+    for text in texts:
+        run(text)
+    prof.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(prof, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    lines = []
+    n = len(texts)
+    lines.append(f"cProfile over {n:,} packets, top {top} functions by own time (µs per packet):")
+    lines.append("")
+    lines.append("| own µs | cumulative µs | calls/packet | function |")
+    lines.append("|---:|---:|---:|---|")
+    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
+    root = str(Path(__file__).resolve().parent.parent)
+    for (file, line, name), (cc, nc, tt, ct, _callers) in rows:
+        where = file.replace(root + "/", "").split("site-packages/")[-1]
+        lines.append(f"| {tt / n * 1e6:,.1f} | {ct / n * 1e6:,.1f} | {nc / n:,.1f} | `{name}` ({where}:{line}) |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Where a packet's time goes in promoready's pipeline.")
+    parser.add_argument("--packets", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--seed", type=int, default=20261101)
+    args = parser.parse_args(argv)
+
+    texts = packet_gen.texts(packet_gen.pool(args.packets, args.seed))
+    result, total, plain = phases(texts, args.rounds)
+    summed = sum(result.values())
+    print(f"{len(texts):,} packets, {args.rounds} rounds (medians); uninstrumented pipeline {plain:,.0f} µs/packet "
+          f"({1e6 / plain:,.0f} packets/s); instrumented {total:,.0f} µs/packet")
+    print()
+    print("| phase | µs/packet | share |")
+    print("|---|---:|---:|")
+    for k in PHASES:
+        print(f"| {k} | {result[k]:,.1f} | {result[k] / summed:.1%} |")
+    print(f"| **sum of phases** | **{summed:,.1f}** | 100% |")
+    print()
+    print(profile(texts, args.top))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
