@@ -31,6 +31,7 @@ class Ladders:
     def __init__(self, ladder_path: Optional[str]) -> None:
         self.fixed = ladder_path
         self._evaluators: dict[Optional[str], Evaluator] = {}
+        self._bundled = frozenset(bundled_ladders()) if ladder_path is None else frozenset()
 
     def evaluator_for(self, ladder_id: Optional[str]) -> Evaluator:
         key = self.fixed if self.fixed is not None else ladder_id
@@ -41,7 +42,7 @@ class Ladders:
     def _load(self, packet_path: str):
         loaded = load_packet(packet_path)
         ladder_id = loaded.packet.ladder
-        if self.fixed is None and ladder_id is not None and normalise(ladder_id) in bundled_ladders():
+        if self.fixed is None and ladder_id is not None and normalise(ladder_id) in self._bundled:
             return loaded, self.evaluator_for(normalise(ladder_id))
         return loaded, self.evaluator_for(None)
 
