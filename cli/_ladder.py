@@ -124,14 +124,11 @@ def render_ladder(view: dict, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(view, indent=2, ensure_ascii=False)
     if fmt == "table":
-        import io
-
-        from rich.console import Console
         from rich.table import Table
 
-        buffer = io.StringIO()
-        console = Console(file=buffer, force_terminal=sys.stdout.isatty(), no_color=not sys.stdout.isatty(),
-                          width=None if sys.stdout.isatty() else 120, highlight=False)
+        from ._render import console as make_console
+
+        console, buffer = make_console()
         for t in view["transitions"]:
             console.print(f"{t['title']} ({t['key']}, {t['track']} track, {t['phase']}); "
                           f"supporting criteria needed: {t['supporting_needed']}")

@@ -82,19 +82,41 @@ def _shown(d: Decision, explain: Optional[str]):
     return [c for c in d.criteria if c.status != "pass"] if explain == "fails" else d.criteria
 
 
+def console(width: int = 120):
+    """A rich console writing to a buffer: colours and the terminal's width on a terminal, plain
+    text ``width`` columns wide otherwise (so piped output and golden files don't depend on a screen)."""
+    from rich.console import Console
+
+    tty = sys.stdout.isatty()
+    buffer = io.StringIO()
+    return Console(file=buffer, force_terminal=tty, no_color=not tty, width=None if tty else width,
+                   highlight=False), buffer
+
+
+def _footer(out, d: Decision, *, gap: bool = False) -> None:
+    """The next steps and warnings under a decision."""
+    from rich.text import Text
+
+    if d.next_steps:
+        if gap:
+            out.print()
+        out.print("Next steps, smallest first:")
+        for i, step in enumerate(d.next_steps, 1):
+            out.print(f"  {i}. {step}")
+    for warning in d.warnings:
+        out.print(Text(f"warning: {warning}", style="yellow"))
+
+
 def render_table(decisions: Sequence[Decision], *, explain: Optional[str] = None) -> str:
     """A rich table per decision; colours only when stdout is a terminal."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=sys.stdout.isatty(), width=120 if not sys.stdout.isatty() else None,
-                      no_color=not sys.stdout.isatty(), highlight=False)
+    out, buffer = console()
     for n, d in enumerate(decisions):
         if n:
-            console.print()
-        console.print(Text(headline(d), style=VERDICT_STYLE[d.verdict]))
+            out.print()
+        out.print(Text(headline(d), style=VERDICT_STYLE[d.verdict]))
         table = Table(show_lines=False, expand=False)
         table.add_column("status")
         table.add_column("criterion")
@@ -111,20 +133,15 @@ def render_table(decisions: Sequence[Decision], *, explain: Optional[str] = None
                 c.actual,
                 c.next_step or "",
             )
-        console.print(table)
+        out.print(table)
         if explain == "full":
             for c in d.criteria:
-                console.print(Text(f"{c.title} [{c.status}]", style=STATUS_STYLE[c.status]))
-                console.print(f"  {c.explanation}")
-                console.print(f"  evidence: {', '.join(c.evidence) or 'none'}"
+                out.print(Text(f"{c.title} [{c.status}]", style=STATUS_STYLE[c.status]))
+                out.print(f"  {c.explanation}")
+                out.print(f"  evidence: {', '.join(c.evidence) or 'none'}"
                               + (f"; missing: {', '.join(c.missing)}" if c.missing else ""))
-                console.print(f"  source: {c.source}")
-        if d.next_steps:
-            console.print("Next steps, smallest first:")
-            for i, step in enumerate(d.next_steps, 1):
-                console.print(f"  {i}. {step}")
-        for warning in d.warnings:
-            console.print(Text(f"warning: {warning}", style="yellow"))
+                out.print(f"  source: {c.source}")
+        _footer(out, d)
     return buffer.getvalue().rstrip("\n")
 
 
@@ -203,25 +220,16 @@ def render_explanation(d: Decision, fmt: str) -> str:
         for warning in d.warnings:
             lines += ["", f"> warning: {_md(warning)}"]
         return "\n".join(lines).rstrip("\n")
-    from rich.console import Console
     from rich.text import Text
 
-    buffer = io.StringIO()
-    tty = sys.stdout.isatty()
-    console = Console(file=buffer, force_terminal=tty, no_color=not tty, width=None if tty else 100, highlight=False)
-    console.print(Text(headline(d), style=VERDICT_STYLE[d.verdict]))
-    console.print(quota)
+    out, buffer = console(width=100)
+    out.print(Text(headline(d), style=VERDICT_STYLE[d.verdict]))
+    out.print(quota)
     for title, fields in _explanation_blocks(d):
-        console.print()
+        out.print()
         status = title.split(" ", 1)[0].lower()
-        console.print(Text(title, style=STATUS_STYLE.get(status, "")))
+        out.print(Text(title, style=STATUS_STYLE.get(status, "")))
         for name, value in fields:
-            console.print(f"  {name + ':':11} {value}")
-    if d.next_steps:
-        console.print()
-        console.print("Next steps, smallest first:")
-        for i, step in enumerate(d.next_steps, 1):
-            console.print(f"  {i}. {step}")
-    for warning in d.warnings:
-        console.print(Text(f"warning: {warning}", style="yellow"))
+            out.print(f"  {name + ':':11} {value}")
+    _footer(out, d, gap=True)
     return buffer.getvalue().rstrip("\n")
