@@ -1,0 +1,276 @@
+"""A plain-Python reference evaluator: the oracle the differential tests compare the engine with.
+
+It implements ``docs/rules-language.md`` directly and independently of ``promoready.engine``: no
+durable-rules, no compiled regions, no shared helpers. It only borrows the pydantic models (so that
+the packet is parsed exactly as the engine parses it) and reads the ``Ladder`` model. Clarity over
+speed: review days are counted as a set of calendar days.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any, Optional
+
+from promoready.schemas.ladder import Condition, Ladder, Measure, Transition
+from promoready.schemas.packet import ORDINALS, Packet
+
+PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
+DAYS_PER_MONTH = 30.4375
+SIZES = ORDINALS["size"]
+LEVEL_FIELDS = {"current_level", "target_level", "operating_level", "level"}  # last path component
+
+
+def normalise(name: str) -> str:
+    """``Senior PM`` / ``senior_pm`` / ``senior-pm`` → ``senior-pm``."""
+    return re.sub(r"[\s_\-]+", "-", name.lower()).strip("-")
+
+
+class Names:
+    """Every level and title name of a ladder (ids, titles, aliases, normalised) → (id, rank, is_level)."""
+
+    def __init__(self, ladder: Ladder) -> None:
+        self.by_name: dict[str, tuple[str, int, bool]] = {}
+        for level in ladder.levels:
+            for name in (level.id, level.title, *level.aliases):
+                self.by_name.setdefault(normalise(name), (level.id, level.rank, True))
+        for title in ladder.titles:
+            for name in (title.id, title.title, *title.aliases):
+                self.by_name.setdefault(normalise(name), (title.id, title.rank, False))
+        self.rank_of_id = {level.id: level.rank for level in ladder.levels}
+
+    def level_id(self, name: str) -> str:
+        level_id, _, is_level = self.by_name[normalise(name)]
+        assert is_level, f"{name!r} is a title, not a level"
+        return level_id
+
+    def rank(self, name: str) -> int:
+        return self.by_name[normalise(name)][1]
+
+
+def choose_transition(ladder: Ladder, packet: Packet, names: Names) -> Transition:
+    """The transition the packet asks for (the packet is assumed to name a real one)."""
+    current = names.level_id(packet.current_level)
+    outgoing = [t for t in ladder.transitions if t.from_ == current]
+    if packet.target_level is not None:
+        target = names.level_id(packet.target_level)
+        (chosen,) = [t for t in outgoing if t.to == target]
+        assert packet.track is None or packet.track == chosen.track
+        return chosen
+    if packet.track is not None:
+        outgoing = [t for t in outgoing if t.track == packet.track]
+    lowest = min(names.rank_of_id[t.to] for t in outgoing)
+    (chosen,) = [t for t in outgoing if names.rank_of_id[t.to] == lowest]
+    return chosen
+
+
+# -- values -------------------------------------------------------------------------------------------
+# A known value is ("num", float) | ("bool", bool) | ("word", enum name, word) | ("rank", int).
+
+
+class Context:
+    def __init__(self, ladder: Ladder, transition: Transition, packet: Packet, names: Names) -> None:
+        self.packet = packet
+        self.names = names
+        self.as_of = packet.as_of or datetime.date.today()
+        self.current, self.target = transition.from_, transition.to
+        self.size = packet.organization.size if packet.organization else None
+
+    def level_rank(self, ref: str) -> int:
+        """Rank of a level reference: a level/title name, or ``current`` / ``target``."""
+        ref = {"current": self.current, "target": self.target}.get(ref, ref)
+        return self.names.rank(ref)
+
+
+def get_path(obj: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if obj is None:
+            return None
+        obj = getattr(obj, part)
+    return obj
+
+
+def typed(field_name: str, raw: Any, ctx: Context) -> Optional[tuple]:
+    """A raw packet value as a typed value (None stays None = unknown)."""
+    if raw is None:
+        return None
+    if field_name in LEVEL_FIELDS:
+        return ("rank", ctx.names.rank(raw))
+    if isinstance(raw, bool):
+        return ("bool", raw)
+    if isinstance(raw, (int, float)):
+        return ("num", raw)
+    if isinstance(raw, str):
+        return ("word", field_name, raw)
+    raise TypeError(f"reference cannot type {field_name}={raw!r}")
+
+
+def order_key(v: tuple) -> Any:
+    """What ``gte``/``lt``… compare: numbers rounded to 4 decimals, ranks, ordered-enum positions."""
+    kind = v[0]
+    if kind == "num":
+        return round(v[1], 4)
+    if kind == "rank":
+        return v[1]
+    if kind == "word":
+        return ORDINALS[v[1]].index(v[2])  # KeyError: not an ordered enum
+    raise TypeError(f"{v!r} has no order")
+
+
+def equal_key(v: tuple) -> Any:
+    """What ``eq``/``ne``/``in`` compare."""
+    return ("num", round(v[1], 4)) if v[0] == "num" else v
+
+
+def operand_value(like: tuple, operand: Any, ctx: Context) -> tuple:
+    """A ladder operand typed like the measure value ``like`` it is compared with."""
+    if isinstance(operand, dict) and "level" in operand:
+        return ("rank", ctx.level_rank(operand["level"]))
+    if like[0] == "rank":
+        return ("rank", ctx.level_rank(operand))
+    if like[0] == "word":
+        return ("word", like[1], operand)
+    if like[0] == "bool":
+        assert isinstance(operand, bool), operand
+        return ("bool", operand)
+    assert isinstance(operand, (int, float)) and not isinstance(operand, bool), operand
+    return ("num", operand)
+
+
+def holds(op: str, value: tuple, operand: Any, ctx: Context) -> bool:
+    """Two-valued comparison of a known value with a (non-by_org_size) operand."""
+    if op == "in":
+        return equal_key(value) in [equal_key(operand_value(value, o, ctx)) for o in operand]
+    other = operand_value(value, operand, ctx)
+    if op in ("eq", "ne"):
+        same = equal_key(value) == equal_key(other)
+        return same if op == "eq" else not same
+    a, b = order_key(value), order_key(other)
+    return {"gte": a >= b, "gt": a > b, "lte": a <= b, "lt": a < b}[op]
+
+
+# -- measures -------------------------------------------------------------------------------------------
+
+
+def where_matches(item: Any, where: Optional[dict], ctx: Context) -> bool:
+    for field_name, test in (where or {}).items():
+        value = typed(field_name, getattr(item, field_name, None), ctx)
+        if value is None:
+            return False
+        for op, operand in (test.items() if isinstance(test, dict) else [("eq", test)]):
+            if not holds(op, value, operand, ctx):
+                return False
+    return True
+
+
+def months(days: int) -> float:
+    return round(days / DAYS_PER_MONTH, 2)
+
+
+def review_months(spec, ctx: Context) -> Optional[tuple]:
+    reviews = ctx.packet.reviews
+    if reviews is None:
+        return None
+    floor = ctx.level_rank(spec.at_or_above)
+    last = ctx.as_of
+    first = None if spec.within_months is None else last - datetime.timedelta(days=round(spec.within_months * DAYS_PER_MONTH))
+    days: set[datetime.date] = set()
+    unknown = False
+    for review in reviews:
+        start = review.start if first is None else max(review.start, first)
+        end = min(review.end, last)
+        if start > end:
+            continue  # entirely outside the window
+        if review.operating_level is None or (spec.min_rating is not None and review.rating is None):
+            unknown = True
+            continue
+        if ctx.names.rank(review.operating_level) < floor:
+            continue
+        if spec.min_rating is not None and ORDINALS["rating"].index(review.rating) < ORDINALS["rating"].index(spec.min_rating):
+            continue
+        day = start
+        while day <= end:
+            days.add(day)
+            day += datetime.timedelta(days=1)
+    return None if unknown else ("num", months(len(days)))
+
+
+def measure(m: Measure, ctx: Context) -> Optional[tuple]:
+    """A measure's typed value, or None when it is unknown."""
+    kind = m.kind
+    if kind == "field":
+        return typed(m.field.split(".")[-1], get_path(ctx.packet, m.field), ctx)
+    if kind == "months_since":
+        since = get_path(ctx.packet, m.months_since)
+        return None if since is None else ("num", max(0.0, months((ctx.as_of - since).days)))
+    if kind == "review_months":
+        return review_months(m.review_months, ctx)
+    items = get_path(ctx.packet, getattr(m, kind))
+    if items is None:
+        return None
+    if kind == "size":
+        return ("num", len(set(items)))
+    matching = [item for item in items if where_matches(item, m.where, ctx)]
+    if kind == "count":
+        return ("num", len(matching))
+    values = [getattr(item, m.of) for item in matching if getattr(item, m.of) is not None]
+    if kind == "sum":
+        return ("num", sum(values))
+    if kind == "max":
+        return ("num", max(values, default=0))
+    if kind == "min":
+        return ("num", min(values)) if values else None
+    raise ValueError(f"unknown measure kind {kind}")
+
+
+# -- conditions (Kleene) -----------------------------------------------------------------------------------
+
+
+def comparison(c: Condition, ladder: Ladder, ctx: Context) -> str:
+    value = measure(ladder.measures[c.measure], ctx)
+    if value is None:
+        return UNKNOWN
+    op, operand = c.op, c.operand(c.op)
+    if isinstance(operand, dict) and "by_org_size" in operand:
+        thresholds = operand["by_org_size"]
+        sizes = [ctx.size] if ctx.size is not None else [s for s in SIZES if s in thresholds]
+        results = {holds(op, value, thresholds[s], ctx) for s in sizes}
+        if results == {True}:
+            return PASS
+        if results == {False}:
+            return FAIL
+        return UNKNOWN
+    return PASS if holds(op, value, operand, ctx) else FAIL
+
+
+def kleene(c: Condition, ladder: Ladder, ctx: Context) -> str:
+    if c.measure is not None:
+        return comparison(c, ladder, ctx)
+    if c.not_ is not None:
+        return {PASS: FAIL, FAIL: PASS, UNKNOWN: UNKNOWN}[kleene(c.not_, ladder, ctx)]
+    parts = [kleene(p, ladder, ctx) for p in (c.all if c.all is not None else c.any)]
+    if c.all is not None:
+        return FAIL if FAIL in parts else UNKNOWN if UNKNOWN in parts else PASS
+    return PASS if PASS in parts else UNKNOWN if UNKNOWN in parts else FAIL
+
+
+def verdict(transition: Transition, statuses: dict[str, str]) -> str:
+    required = [statuses[c.id] for c in transition.criteria if c.required]
+    supporting = [statuses[c.id] for c in transition.criteria if not c.required]
+    needed = transition.supporting_needed
+    passed, unknown = supporting.count(PASS), supporting.count(UNKNOWN)
+    if FAIL in required or passed + unknown < needed:
+        return "not_ready"
+    if UNKNOWN in required or passed < needed:
+        return "insufficient_evidence"
+    return "ready"
+
+
+def reference_decide(ladder: Ladder, packet: dict) -> tuple[dict[str, str], str]:
+    """Criterion id → status, and the verdict, for the transition ``packet`` asks for."""
+    model = Packet.model_validate(packet)
+    names = Names(ladder)
+    transition = choose_transition(ladder, model, names)
+    ctx = Context(ladder, transition, model, names)
+    statuses = {c.id: kleene(c.condition, ladder, ctx) for c in transition.criteria}
+    return statuses, verdict(transition, statuses)

@@ -1,0 +1,276 @@
+"""Differential tests: the durable-rules ``Evaluator`` against the plain-Python reference (``reference.py``).
+
+For every generated packet, every criterion's status and the verdict must be the same. Three ladders:
+
+- the tiny fixture ladder (every measure kind);
+- the default ladder, transition by transition (skipped, with the reason, only if it does not load);
+- a synthetic ladder written below, whose criteria each read one independent field, so that every
+  combination of required/supporting statuses (and so every branch of the verdict, the supporting
+  quota included) is common, and which uses the operators and forms the other two ladders do not
+  (``lt``, ``ne``, ``eq``/``in`` on words, ``{level: …}`` operands, level fields, ``where`` with
+  ``lte``/``ne``/ordered-enum ``gte``/``in [current, …]``, ``min`` with ``where``, windowed reviews
+  with ``min_rating: exceeds``, ``not`` over ``any``).
+
+About 2,250 packets per run (``strategies.examples``: a fixed sequence in CI; set
+``PROMOREADY_HYPOTHESIS_RANDOM=1`` for fresh ones).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import shutil
+import tempfile
+
+import pytest
+from hypothesis import given
+from promoready.engine import EngineError, LadderError, load_ladder
+from promoready.schemas.ladder import Ladder
+from reference import reference_decide
+from strategies import DEFAULT, DEFAULT_UNAVAILABLE, TINY, evaluator, examples, packets
+
+# -- a synthetic ladder: one field per criterion, and the operators the real ladders leave out ----------
+
+
+def _criterion(cid: str, required: bool, condition: dict) -> dict:
+    return {"id": cid, "title": cid, "required": required, "rationale": "Synthetic.",
+            "source": {"file": "000_synthetic.txt", "section": "Synthetic"}, "condition": condition,
+            "text": {"pass": "Passes.", "fail": "Fails.", "unknown": "Unknown."}}
+
+
+SYNTHETIC = {
+    "ladder.yaml": {
+        "ladder": "synthetic", "version": "1", "title": "Synthetic ladder for verdicts and operators",
+        "levels": [
+            {"id": "a", "title": "Level A", "aliases": ["Alpha", "Level-A One"], "track": "both", "rank": 1},
+            {"id": "b", "title": "Level B", "aliases": ["Beta"], "track": "both", "rank": 2},
+            {"id": "c", "title": "Level C", "aliases": ["Gamma IC"], "track": "ic", "rank": 3},
+            {"id": "d", "title": "Level D", "aliases": ["Delta Manager"], "track": "management", "rank": 3},
+        ],
+        "titles": [
+            {"id": "chief", "title": "Chief Officer", "aliases": ["Chief"], "rank": 9},
+            {"id": "mentor", "title": "Outside Mentor", "rank": 2},
+        ],
+        "measures": {
+            "documents": {"field": "signals.documents_impact"},
+            "steps_up": {"field": "signals.steps_up_unasked"},
+            "gaps": {"field": "signals.addresses_skill_gaps"},
+            "beyond": {"field": "signals.works_beyond_current_level"},
+            "craft": {"field": "competencies.product_craft"},
+            "execution": {"field": "competencies.execution"},
+            "strategy": {"field": "competencies.strategy"},
+            "communication": {"field": "competencies.communication"},
+            "ambiguity": {"field": "scope.ambiguity"},
+            "org_size": {"field": "organization.size"},
+            "hires": {"field": "leadership.hires"},
+            "years": {"field": "experience.people_management_years"},
+            "level_now": {"field": "current_level"},
+            "target_named": {"field": "target_level"},
+            "exec_sponsors": {"count": "advocates",
+                              "where": {"relationship": "executive", "level": {"lte": "chief"}, "committed": {"ne": False}}},
+            "peer_sponsors": {"count": "advocates", "where": {"level": {"in": ["current", "mentor"]}}},
+            "big_reach": {"count": "impact", "where": {"reach": {"gte": "org"}, "kind": {"ne": "delivery"}}},
+            "value_total": {"sum": "impact", "of": "value", "where": {"measured": True}},
+            "worst_value": {"min": "impact", "of": "value"},
+            "best_adoption": {"max": "artifacts", "of": "adopted_by_teams", "where": {"kind": {"in": ["framework", "okr"]}}},
+            "short_plan": {"min": "artifacts", "of": "horizon_months", "where": {"adopted_by_teams": {"lt": 3}}},
+            "partners": {"size": "influence.cross_functional_partners"},
+            "recent_good": {"review_months": {"at_or_above": "b", "min_rating": "exceeds", "within_months": 8}},
+            "any_reviews": {"review_months": {"at_or_above": "current"}},
+            "in_level": {"months_since": "experience.current_level_since"},
+        },
+    },
+    "a-to-b.yaml": {
+        "transition": {"from": "a", "to": "b", "track": "ic", "phase": "progressing-seniority", "title": "A to B",
+                       "supporting_needed": 2},
+        "criteria": [
+            _criterion("r-documents", True, {"measure": "documents", "eq": True}),
+            _criterion("r-execution", True, {"measure": "execution", "gte": 3}),
+            _criterion("s-strategy-lt", False, {"measure": "strategy", "lt": 4}),
+            _criterion("s-communication-ne", False, {"measure": "communication", "ne": 3}),
+            _criterion("s-ambiguity-eq", False, {"measure": "ambiguity", "eq": "high"}),
+            _criterion("s-steps-up", False, {"measure": "steps_up", "eq": True}),
+            _criterion("s-size-in", False, {"measure": "org_size", "in": ["growth", "enterprise"]}),
+            _criterion("s-sized-lt", False, {"measure": "strategy", "lt": {"by_org_size": {"startup": 2, "growth": 4,
+                                                                                        "enterprise": 4}}}),
+            _criterion("s-sized-eq", False, {"measure": "execution", "eq": {"by_org_size": {"startup": 3, "growth": 3,
+                                                                                          "enterprise": 5}}}),
+            _criterion("s-sized-ne", False, {"measure": "hires", "ne": {"by_org_size": {"startup": 0, "growth": 1,
+                                                                                       "enterprise": 2}}}),
+        ],
+    },
+    "b-to-c.yaml": {
+        "transition": {"from": "b", "to": "c", "track": "ic", "phase": "progressing-seniority", "title": "B to C",
+                       "supporting_needed": 3},
+        "criteria": [
+            _criterion("r-craft-lte", True, {"measure": "craft", "lte": 4}),
+            _criterion("s-exec-sponsors", False, {"measure": "exec_sponsors", "gte": 1}),
+            _criterion("s-reach", False, {"measure": "big_reach", "gte": 2}),
+            _criterion("s-value", False, {"measure": "value_total", "gt": 1000}),
+            _criterion("s-worst-value", False,
+                       {"measure": "worst_value", "gte": {"by_org_size": {"startup": -10, "growth": 0, "enterprise": 10}}}),
+            _criterion("s-adoption-or-plan", False, {"any": [
+                {"measure": "best_adoption", "gte": 2},
+                {"all": [{"measure": "short_plan", "lte": 6}, {"not": {"measure": "partners", "lt": 3}}]},
+            ]}),
+            _criterion("s-target-named", False, {"measure": "target_named", "eq": {"level": "target"}}),
+        ],
+    },
+    "b-to-d.yaml": {
+        "transition": {"from": "b", "to": "d", "track": "management", "phase": "product-leader-canyon",
+                       "title": "B to D"},
+        "criteria": [
+            _criterion("r-not-gaps", True, {"not": {"any": [{"measure": "gaps", "eq": False},
+                                                            {"measure": "beyond", "eq": False}]}}),
+            # 121 days are 3.9754 months: 3.98 only after rounding to two decimals
+            _criterion("r-recent-good", True, {"measure": "recent_good", "gte": 3.98}),
+            _criterion("s-hires", False, {"measure": "hires", "gte": {"by_org_size": {"startup": 1, "growth": 2,
+                                                                                     "enterprise": 3}}}),
+            _criterion("s-peers", False, {"measure": "peer_sponsors", "gt": 0}),
+            _criterion("s-years-reviews", False, {"all": [
+                {"measure": "years", "lte": 12.5},
+                {"measure": "any_reviews", "gte": 1},
+                {"not": {"measure": "in_level", "lte": 3.48}},  # 106 days: 3.4825 months, 3.48 rounded
+            ]}),
+            _criterion("s-level", False, {"measure": "level_now", "gte": {"level": "Beta"}}),
+            _criterion("s-not-sized", False, {"any": [
+                {"not": {"measure": "hires", "gte": {"by_org_size": {"startup": 1, "growth": 2, "enterprise": 3}}}},
+                {"measure": "documents", "eq": False},
+            ]}),
+        ],
+    },
+}
+
+
+def _write_ladder(files: dict) -> Ladder:
+    folder = tempfile.mkdtemp(prefix="promoready-synthetic-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    for name, content in files.items():
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
+            json.dump(content, f, indent=1)  # JSON is YAML
+    return load_ladder(folder)
+
+
+SYNTHETIC_LADDER = _write_ladder(SYNTHETIC)
+
+# Each Evaluator is compiled once for the module (rulesets are never unloaded).
+TINY_EVALUATOR = evaluator(TINY)
+SYNTHETIC_EVALUATOR = evaluator(SYNTHETIC_LADDER)
+DEFAULT_TRANSITIONS = [t.key for t in DEFAULT.transitions] if DEFAULT is not None else ["(default ladder unavailable)"]
+
+
+def default_evaluator():
+    if DEFAULT is None:
+        pytest.skip(DEFAULT_UNAVAILABLE)
+    return evaluator(DEFAULT)  # built on first use; an engine error here fails the test, never skips
+
+
+def assert_agrees(ladder: Ladder, engine, packet: dict) -> None:
+    """The engine and the reference agree on every criterion and on the verdict."""
+    statuses, verdict = reference_decide(ladder, packet)
+    decision = engine.evaluate(packet)
+    shown = json.dumps(packet, indent=1, sort_keys=True, ensure_ascii=False, default=str)
+    got = {c.id: c.status for c in decision.criteria}
+    assert list(got) == list(statuses), f"criteria differ: engine {list(got)} vs reference {list(statuses)}\n{shown}"
+    for criterion, expected in statuses.items():
+        assert got[criterion] == expected, (
+            f"criterion {criterion!r} ({decision.transition.from_}→{decision.transition.to}): "
+            f"engine says {got[criterion]!r}, reference says {expected!r}\npacket: {shown}")
+    assert decision.verdict == verdict, (
+        f"verdict: engine says {decision.verdict!r}, reference says {verdict!r} "
+        f"(statuses {statuses})\npacket: {shown}")
+
+
+@examples(600)
+@given(packet=packets(TINY))
+def test_tiny_ladder_engine_matches_reference(packet):
+    assert_agrees(TINY, TINY_EVALUATOR, packet)
+
+
+@examples(450)
+@given(packet=packets(SYNTHETIC_LADDER))
+def test_synthetic_ladder_engine_matches_reference(packet):
+    assert_agrees(SYNTHETIC_LADDER, SYNTHETIC_EVALUATOR, packet)
+
+
+@pytest.mark.parametrize("key", DEFAULT_TRANSITIONS)
+def test_default_ladder_engine_matches_reference(key):
+    engine = default_evaluator()
+    transition = next(t for t in DEFAULT.transitions if t.key == key)
+
+    @examples(max(60, 1200 // len(DEFAULT.transitions)))
+    @given(packet=packets(DEFAULT, transition))
+    def check(packet):
+        assert_agrees(DEFAULT, engine, packet)
+
+    check()
+
+
+# -- engine bugs found by these tests (minimal cases) -----------------------------------------------------
+
+DUPLICATE_IN = {
+    "ladder.yaml": {
+        "ladder": "duplicate-in", "version": "1", "title": "An `in` list whose values coincide",
+        "levels": [{"id": "a", "title": "Level A", "track": "both", "rank": 1},
+                   {"id": "b", "title": "Level B", "track": "both", "rank": 2}],
+        "titles": [{"id": "mentor", "title": "Outside Mentor", "rank": 1}],
+        "measures": {"org_size": {"field": "organization.size"}, "level_now": {"field": "current_level"}},
+    },
+    "a-to-b.yaml": {
+        "transition": {"from": "a", "to": "b", "track": "ic", "phase": "progressing-seniority", "title": "A to B"},
+        "criteria": [
+            # the same word twice (the ladder lint accepts it) ...
+            _criterion("size-twice", True, {"measure": "org_size", "in": ["growth", "growth"]}),
+            # ... or two different names of equal rank: a level and a peer title
+            _criterion("peer-levels", False, {"measure": "level_now", "in": [{"level": "a"}, {"level": "mentor"}]}),
+        ],
+    },
+}
+
+
+@pytest.mark.xfail(strict=True, raises=EngineError, reason=(
+    "ENGINE BUG: a comparison `in` whose values encode to the same engine value (a word listed twice, or two "
+    "levels/titles of equal rank) compiles to one pass rule per value; a packet matching that value fires "
+    "both, and evaluate raises EngineError 'decided criterion twice' [engine.ambiguous] instead of deciding "
+    "pass. Remove this marker once the compiler de-duplicates `in` operands (or the lint refuses them)."))
+def test_in_with_coinciding_values_is_decided():
+    ladder = _write_ladder(DUPLICATE_IN)
+    packet = {"candidate": {"id": "emp-1"}, "current_level": "a", "as_of": "2026-11-01",
+              "organization": {"size": "growth"}}
+    assert reference_decide(ladder, packet) == ({"size-twice": "pass", "peer-levels": "pass"}, "ready")
+    assert_agrees(ladder, evaluator(ladder), packet)
+
+
+def _sized(measure: str) -> dict:
+    return {"measure": measure, "gte": {"by_org_size": {"startup": 2, "growth": 3, "enterprise": 4}}}
+
+
+FOUR_SIZED = {
+    "ladder.yaml": {
+        "ladder": "four-sized", "version": "1", "title": "Four organisation-dependent thresholds in one `all`",
+        "levels": [{"id": "a", "title": "Level A", "track": "both", "rank": 1},
+                   {"id": "b", "title": "Level B", "track": "both", "rank": 2}],
+        "measures": {f"c{i}": {"field": f"competencies.{name}"}
+                     for i, name in enumerate(("product_craft", "execution", "strategy", "communication"))},
+    },
+    "a-to-b.yaml": {
+        "transition": {"from": "a", "to": "b", "track": "ic", "phase": "progressing-seniority", "title": "A to B"},
+        "criteria": [_criterion("four-sized", True, {"all": [_sized(f"c{i}") for i in range(4)]})],
+    },
+}
+
+
+@pytest.mark.xfail(strict=True, raises=EngineError, reason=(
+    "ENGINE BUG: `all` (or `any`) of 4 comparisons with by_org_size thresholds passes the ladder lint but "
+    "Evaluator() fails: EngineError 'compiling ruleset …: the rules engine failed (engine code 106)' after ~2 s; "
+    "with 5 such comparisons it takes ~40 s to fail, with 6 more than 100 s (the DNF of the regions grows "
+    "exponentially). Either compile it or refuse it in load_ladder with a LadderError."))
+def test_all_of_four_org_size_thresholds_compiles_or_is_refused():
+    try:
+        ladder = _write_ladder(FOUR_SIZED)
+    except LadderError:
+        return  # refused when loading, with a ladder error: acceptable
+    packet = {"candidate": {"id": "emp-1"}, "current_level": "a", "as_of": "2026-11-01",
+              "competencies": {"product_craft": 4, "execution": 3, "strategy": 5, "communication": 2}}
+    assert_agrees(ladder, evaluator(ladder), packet)
