@@ -55,17 +55,32 @@ DNF = tuple[tuple[dict, ...], ...]
 TRUE: DNF = ((),)
 
 
+#: Evidence rules one transition may compile to. durable-rules keeps a node's successors in a
+#: fixed table of 512 (NEXT_BUCKET_LENGTH) and fails with code 106 beyond it; every evidence rule
+#: starts at the same node (``k = e``), so a transition stays under that with room to spare.
+MAX_RULES = 500
+
+
+class TooManyRules(Exception):
+    """A condition whose regions need more than ``MAX_RULES`` alternatives."""
+
+
 def _and(*parts: DNF) -> DNF:
     """The conjunction of regions: every combination of their alternatives."""
     out: DNF = TRUE
     for part in parts:
+        if len(out) * len(part) > MAX_RULES:
+            raise TooManyRules  # stop before building an exponential product
         out = tuple(x + y for x in out for y in part)
     return out
 
 
 def _or(*parts: DNF) -> DNF:
     """The union of regions that exclude each other (the caller guarantees it)."""
-    return tuple(alt for part in parts for alt in part)
+    out = tuple(alt for part in parts for alt in part)
+    if len(out) > MAX_RULES:
+        raise TooManyRules
+    return out
 
 
 def _atom(condition: dict) -> DNF:
@@ -164,7 +179,9 @@ class Compiler:
             by_size = tuple(self.encode_operand(raw["by_org_size"][s], kind) for s in SIZES)
             operand = None
         elif op == "in":
-            operand = [self.encode_operand(v, kind) for v in raw]
+            # Two names can encode to one engine value (a word listed twice, two levels of one rank);
+            # one pass rule per *value* keeps the alternatives exclusive.
+            operand = list(dict.fromkeys(self.encode_operand(v, kind) for v in raw))
         else:
             operand = self.encode_operand(raw, kind)
         return Node("leaf", leaf=Leaf(c.measure, op, operand, by_size, kind, c))
@@ -219,8 +236,15 @@ class Compiler:
         sized = [_atom({SIZE_KEY: i}) for i in range(len(SIZES))]
         p = _or(*(_and(sized[i], r.p) for i, r in enumerate(each)), _and(size_absent, *(r.p for r in each)))
         f = _or(*(_and(sized[i], r.f) for i, r in enumerate(each)), _and(size_absent, *(r.f for r in each)))
-        some_pass = _first(each, before=lambda r: r.f, at=lambda r: r.p, after=None)
-        some_fail = _first(each, before=lambda r: r.p, at=lambda r: r.f, after=None)
+        if leaf.op in _PASS_OP:
+            # Ordered thresholds: "holds for some size" is one comparison with the easiest threshold,
+            # "fails for some size" one with the hardest (one alternative instead of nine).
+            easiest, hardest = (min, max) if leaf.op in ("gte", "gt") else (max, min)
+            some_pass = self._cmp(key, leaf.op, easiest(leaf.by_size), passing=True)
+            some_fail = self._cmp(key, leaf.op, hardest(leaf.by_size), passing=False)
+        else:
+            some_pass = _first(each, before=lambda r: r.f, at=lambda r: r.p, after=None)
+            some_fail = _first(each, before=lambda r: r.p, at=lambda r: r.f, after=None)
         u = _or(absent, _and(size_absent, some_pass, some_fail))
         return Regions(p, f, u)
 
@@ -237,8 +261,18 @@ class Compiler:
             for suffix, region in (("p", regions.p), ("f", regions.f), ("u", regions.u)):
                 for j, conjunction in enumerate(region):
                     rules[f"{i}.{suffix}.{j}"] = _rule({"k": "e"}, *conjunction)
+            if len(rules) > MAX_RULES:
+                raise TooManyRules
         rules.update(verdict_rules(self.transition.supporting_needed))
         return rules, trees
+
+    def rule_counts(self) -> list[int]:
+        """How many evidence rules each criterion compiles to (raises ``TooManyRules`` past the limit)."""
+        counts = []
+        for criterion in self.transition.criteria:
+            regions = self.regions(self.node(criterion.condition))
+            counts.append(len(regions.p) + len(regions.f) + len(regions.u))
+        return counts
 
 
 def _rule(*conditions: dict) -> dict:

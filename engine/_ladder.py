@@ -30,9 +30,7 @@ DEFAULT_LADDER = "product-management"
 LADDER_FILE = "ladder.yaml"
 RELATIVE_LEVELS = ("current", "target")
 _WHERE_OPS = ("gte", "gt", "lte", "lt", "eq", "ne", "in")
-#: Comparisons per criterion. A criterion compiles to one flat rule per exclusive alternative of its
-#: pass, fail and unknown regions: up to 2^n - 1 rules for n comparisons (511 at 8).
-MAX_COMPARISONS = 8
+
 
 
 class LadderInvalid(LadderError):
@@ -392,6 +390,7 @@ class _Lint:
     def check_transition(self, path: str, tfile: TransitionFile, seen: dict[tuple[str, str], str]) -> None:
         t = tfile.transition
         ok = True
+        before = len(self.r.problems)
         ranks = {}
         for key, name in (("from", t.from_), ("to", t.to)):
             rung = self.index.resolve(name, levels_only=True)
@@ -427,15 +426,35 @@ class _Lint:
             ids.add(criterion.id)
             supporting += not criterion.required
             self.check_condition(path, ("criteria", i, "condition"), criterion.condition)
-            n = sum(1 for _ in iter_conditions(criterion.condition))
-            if n > MAX_COMPARISONS:
-                self.r.problem(path, ("criteria", i, "condition"),
-                               f"{n} comparisons in one criterion; the limit is {MAX_COMPARISONS}: split it into criteria",
-                               code="ladder.too-complex")
+        if ok and len(self.r.problems) == before:
+            self.check_size(path, tfile)
         if t.supporting_needed > supporting:
             self.r.problem(path, ("transition", "supporting_needed"),
                            f"needs {t.supporting_needed} supporting criteria but the file has {supporting}",
                            code="ladder.supporting-quota")
+
+    def check_size(self, path: str, tfile: TransitionFile) -> None:
+        """Refuse criteria that would compile to more rules than the engine can hold."""
+        from ._compile import MAX_RULES, Compiler, TooManyRules
+
+        transition = Transition.model_validate({**tfile.transition.model_dump(by_alias=True),
+                                               "criteria": tfile.criteria, "file": os.path.basename(path)})
+        for i, criterion in enumerate(tfile.criteria):
+            one = transition.model_copy(update={"criteria": (criterion,)})
+            try:
+                Compiler(self.head, one, self.index).rule_counts()
+            except TooManyRules:
+                self.r.problem(path, ("criteria", i, "condition"),
+                               f"this condition compiles to more than {MAX_RULES} engine rules: "
+                               "split it into several criteria", code="ladder.too-complex")
+                return
+        try:
+            total = sum(Compiler(self.head, transition, self.index).rule_counts())
+        except TooManyRules:
+            total = MAX_RULES + 1
+        if total > MAX_RULES:
+            self.r.problem(path, ("criteria",), f"the criteria compile to more than {MAX_RULES} engine rules "
+                           "together: simplify conditions or split the transition", code="ladder.too-complex")
 
     def check_condition(self, path: str, loc: tuple, c: Condition) -> None:
         for key, parts in (("all", c.all), ("any", c.any)):

@@ -18,6 +18,7 @@ About 2,250 packets per run (``strategies.examples``: a fixed sequence in CI; se
 from __future__ import annotations
 
 import atexit
+import copy
 import json
 import os
 import shutil
@@ -25,7 +26,7 @@ import tempfile
 
 import pytest
 from hypothesis import given
-from promoready.engine import EngineError, LadderError, load_ladder
+from promoready.engine import LadderError, load_ladder
 from promoready.schemas.ladder import Ladder
 from reference import reference_decide
 from strategies import DEFAULT, DEFAULT_UNAVAILABLE, TINY, evaluator, examples, packets
@@ -229,12 +230,8 @@ DUPLICATE_IN = {
 }
 
 
-@pytest.mark.xfail(strict=True, raises=EngineError, reason=(
-    "ENGINE BUG: a comparison `in` whose values encode to the same engine value (a word listed twice, or two "
-    "levels/titles of equal rank) compiles to one pass rule per value; a packet matching that value fires "
-    "both, and evaluate raises EngineError 'decided criterion twice' [engine.ambiguous] instead of deciding "
-    "pass. Remove this marker once the compiler de-duplicates `in` operands (or the lint refuses them)."))
 def test_in_with_coinciding_values_is_decided():
+    """Regression: duplicate `in` values compiled to two pass rules that both fired (engine.ambiguous)."""
     ladder = _write_ladder(DUPLICATE_IN)
     packet = {"candidate": {"id": "emp-1"}, "current_level": "a", "as_of": "2026-11-01",
               "organization": {"size": "growth"}}
@@ -261,16 +258,27 @@ FOUR_SIZED = {
 }
 
 
-@pytest.mark.xfail(strict=True, raises=EngineError, reason=(
-    "ENGINE BUG: `all` (or `any`) of 4 comparisons with by_org_size thresholds passes the ladder lint but "
-    "Evaluator() fails: EngineError 'compiling ruleset …: the rules engine failed (engine code 106)' after ~2 s; "
-    "with 5 such comparisons it takes ~40 s to fail, with 6 more than 100 s (the DNF of the regions grows "
-    "exponentially). Either compile it or refuse it in load_ladder with a LadderError."))
-def test_all_of_four_org_size_thresholds_compiles_or_is_refused():
-    try:
-        ladder = _write_ladder(FOUR_SIZED)
-    except LadderError:
-        return  # refused when loading, with a ladder error: acceptable
-    packet = {"candidate": {"id": "emp-1"}, "current_level": "a", "as_of": "2026-11-01",
-              "competencies": {"product_craft": 4, "execution": 3, "strategy": 5, "communication": 2}}
-    assert_agrees(ladder, evaluator(ladder), packet)
+def test_all_of_four_org_size_thresholds_is_refused_when_loading():
+    """Regression: four `by_org_size` comparisons in one `all` passed the lint, then the engine failed (code 106).
+
+    Now the lint compiles each criterion and refuses one that needs more rules than the engine holds.
+    """
+    with pytest.raises(LadderError) as err:
+        _write_ladder(FOUR_SIZED)
+    assert err.value.code == "ladder.too-complex"
+    assert err.value.path == "criteria[0].condition" and err.value.line is not None
+
+
+def test_all_of_three_org_size_thresholds_compiles_and_agrees():
+    three = copy.deepcopy(FOUR_SIZED)
+    three["ladder.yaml"]["ladder"] = "three-sized"
+    three["a-to-b.yaml"]["criteria"][0]["condition"]["all"].pop()
+    del three["ladder.yaml"]["measures"]["c3"]
+    ladder = _write_ladder(three)
+    for size in (None, "startup", "growth", "enterprise"):
+        for ratings in ((4, 3, 5), (2, 3, 4), (3, 3, 3), (1, 5, 5)):
+            packet = {"candidate": {"id": "emp-1"}, "current_level": "a", "as_of": "2026-11-01",
+                      "competencies": dict(zip(("product_craft", "execution", "strategy"), ratings))}
+            if size:
+                packet["organization"] = {"size": size}
+            assert_agrees(ladder, evaluator(ladder), packet)
