@@ -413,7 +413,9 @@ Task = tuple[Item, bool, bool]
 
 #: Items sent to a worker in one message. Chunks amortise what each message costs this process
 #: (a wait, a pickle, two system calls): on two cores, this process competes with the workers.
-CHUNK = 16
+#: Eight decisions (~6 KB each) still fit in a pipe (64 KB on Linux), so a worker never blocks
+#: writing its results while this process reads another's; 16 measured 1.67x for 2 workers, 8 1.96x.
+CHUNK = 8
 
 
 class _Worker:
