@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import threading
 
 import pytest
 
@@ -286,37 +285,3 @@ def test_typo_fields_are_kept_ignored_and_warned(tiny, tiny_packet):
         "unknown field 'experiance' is ignored (did you mean 'experience'?)",
         "unknown field 'signals.documents_impakt' is ignored (did you mean 'documents_impact'?)",
     ]
-
-
-def test_threads_agree_with_one_thread(tiny, tiny_packet):
-    variants = []
-    for i in range(40):
-        p = json.loads(json.dumps(tiny_packet))
-        p["candidate"]["id"] = f"c{i}"
-        p["experience"]["product_years"] = i / 8
-        if i % 3 == 0:
-            del p["reviews"]
-        if i % 5 == 0:
-            p["advocates"] = []
-        variants.append(p)
-    expected = [tiny.evaluate(p).to_json() for p in variants]
-    results: dict[tuple[int, int], str] = {}
-    errors: list[BaseException] = []
-
-    def work(t: int) -> None:
-        try:
-            for round_ in range(5):
-                for i, p in enumerate(variants):
-                    results[(t, round_ * 100 + i)] = tiny.evaluate(p).to_json()
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert not errors
-    assert len(results) == 8 * 5 * len(variants)
-    for (t, k), text in results.items():
-        assert text == expected[k % 100], f"thread {t} packet {k % 100} differs"
