@@ -286,6 +286,11 @@ def _write_atomically(path: str, text: str) -> None:
         sink.discard()
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 packet``, ``2,000 packets``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _json(data: dict) -> str:
     import json
 
@@ -388,7 +393,8 @@ def _verdicts(counts: dict) -> str:
 
 def render_text(s: dict) -> str:
     """The summary for a person reading stderr."""
-    lines = [f"Summary: {s['packets']:,} packets: {s['decisions']:,} decisions, {s['errors']:,} errors",
+    lines = [f"Summary: {_count(s['packets'], 'packet')}: {_count(s['decisions'], 'decision')}, "
+             f"{_count(s['errors'], 'error')}",
              f"  verdicts: {_verdicts(s['verdicts'])}"]
     if s["transitions"]:
         lines.append("  transitions:")
@@ -421,7 +427,7 @@ def _cell(value) -> str:
 def render_markdown(s: dict) -> str:
     """The summary as a markdown report for the committee."""
     out = ["# Promotion cycle summary", "",
-           f"{s['packets']:,} packets: {s['decisions']:,} decisions, {s['errors']:,} errors.", "",
+           f"{_count(s['packets'], 'packet')}: {_count(s['decisions'], 'decision')}, {_count(s['errors'], 'error')}.", "",
            "## Verdicts", "", "| verdict | packets |", "|---|---:|"]
     out += [f"| {_WORDS.get(v, v)} | {n:,} |" for v, n in s["verdicts"].items()]
     if s["transitions"]:

@@ -136,7 +136,7 @@ def test_stdin_dash_reads_jsonl_and_names_the_line(tmp_path):
     assert [r.get("candidate_id") for r in rows] == ["c-00000", "c-00001", None, "c-00002"]
     assert rows[2]["source"] == "<stdin>:5" and rows[2]["error"]["line"] == 5
     assert "<stdin>:5: malformed JSON" in result.stderr
-    assert "Summary: 4 packets: 3 decisions, 1 errors" in result.stderr  # the text summary, on stderr
+    assert "Summary: 4 packets: 3 decisions, 1 error\n" in result.stderr  # the text summary, on stderr
 
 
 def test_folder_and_jsonl_inputs_mix_in_order(tmp_path):
