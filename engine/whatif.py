@@ -88,42 +88,46 @@ def parse_change(text: str) -> Change:
     return Change(text=text, path=tuple(segments), append=op == "+=", value=value)
 
 
+def _path_text(path: tuple) -> str:
+    return "".join(f"[{k}]" if isinstance(k, int) else (f".{k}" if i else k) for i, k in enumerate(path))
+
+
+def _enter(node: Any, key: Any, change: Change, depth: int) -> None:
+    """Check that ``node`` can hold ``key`` (a list index that exists, or a field of a mapping)."""
+    where = _path_text(change.path[:depth]) or "the packet"
+    if isinstance(key, int):
+        if not isinstance(node, list):
+            raise _usage(f"{where} is not a list, so it has no item [{key}]", change.text)
+        if key >= len(node):
+            raise _usage(f"{where} has no item [{key}] (it has {len(node)})", change.text)
+    elif not isinstance(node, dict):
+        if isinstance(node, list):
+            example = _path_text(change.path[:depth] + (0,) + change.path[depth:])
+            raise _usage(f"{where} is a list, so it has no field '{key}' (name an item: {example})", change.text)
+        kind = "true/false" if isinstance(node, bool) else "a number" if isinstance(node, (int, float)) else "text"
+        raise _usage(f"{where} is {kind}, so it has no field '{key}'", change.text)
+
+
 def apply_changes(data: dict, changes: list[Change]) -> dict:
-    """A deep copy of raw packet data with the changes applied."""
+    """A deep copy of raw packet data with the changes applied; absent parents are created."""
     out = copy.deepcopy(data)
     for change in changes:
         node: Any = out
-        for i, key in enumerate(change.path[:-1]):
-            nxt = change.path[i + 1]
-            if isinstance(key, int):
-                if not isinstance(node, list) or key >= len(node):
-                    raise _usage(f"no item [{key}]", change.text)
+        path = change.path
+        for depth, key in enumerate(path):
+            last = depth == len(path) - 1
+            if isinstance(key, str) and isinstance(node, dict) and node.get(key) is None and not (last and not change.append):
+                # An absent parent (or the list `+=` appends to) is created, as a person writing it would.
+                node[key] = [] if (last or isinstance(path[depth + 1], int)) else {}
+            _enter(node, key, change, depth)
+            if not last:
                 node = node[key]
-                continue
-            if not isinstance(node, dict):
-                raise _usage(f"'{key}' is not inside a mapping", change.text)
-            if node.get(key) is None:
-                node[key] = [] if isinstance(nxt, int) else {}
-            node = node[key]
-        last = change.path[-1]
         if change.append:
-            if isinstance(last, int):
-                node = node[last] if isinstance(node, list) and last < len(node) else None
-                if not isinstance(node, list):
-                    raise _usage("+= needs a list", change.text)
-                node.append(change.value)
-                continue
-            if node.get(last) is None:
-                node[last] = []
-            if not isinstance(node[last], list):
-                raise _usage(f"'{last}' is not a list", change.text)
-            node[last].append(change.value)
-        elif isinstance(last, int):
-            if not isinstance(node, list) or last >= len(node):
-                raise _usage(f"no item [{last}]", change.text)
-            node[last] = change.value
+            if not isinstance(node[key], list):
+                raise _usage(f"{_path_text(path)} is not a list", change.text)
+            node[key].append(change.value)
         else:
-            node[last] = change.value
+            node[key] = change.value
     return out
 
 

@@ -113,7 +113,7 @@ def test_what_if_append_and_bad_syntax():
     out = json.loads(result.stdout)
     assert any(c["before"] == "unknown" and c["after"] == "pass" for c in out["what_if"]["changed"])
     bad = run("evaluate", EXAMPLE, "--set", "reviews[9].rating=meets")
-    assert bad.exit_code == 2 and "--set: no item [9]" in bad.stderr
+    assert bad.exit_code == 2 and "--set: reviews has no item [9] (it has 2)" in bad.stderr
     bad = run("evaluate", EXAMPLE, "--set", "experience.product_years=-1")
     assert bad.exit_code == 2 and "experience.product_years" in bad.stderr
 
@@ -231,3 +231,32 @@ def test_custom_ladder_by_editing_yaml_only(tmp_path):
     shown = json.loads(run("ladder", "show", "senior-pm-to-director", "--ladder", str(folder), "--format", "json").stdout)
     assert shown["id"] == "acme"
     assert shown["transitions"][0]["criteria"][-1]["expected"] == "≥ 6 design reviews run"
+
+
+@pytest.mark.parametrize("change, message", [
+    ("reviews.rating=meets", "reviews is a list, so it has no field 'rating' (name an item: reviews[0].rating)"),
+    ("experience.product_years.x=1", "experience.product_years is a number, so it has no field 'x'"),
+    ("reviews[0].start.y=1", "reviews[0].start is text, so it has no field 'y'"),
+    ("reviews[5].rating=meets", "reviews has no item [5] (it has 2)"),
+    ("candidate.id[0]=x", "candidate.id is not a list, so it has no item [0]"),
+    ("candidate+=1", "candidate is not a list"),
+])
+def test_what_if_bad_paths_are_usage_errors(change, message):
+    """Regression: a --set path that stepped into a list, a number or text raised a TypeError traceback."""
+    result = run("evaluate", EXAMPLE, "--format", "json", "--set", change)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"promoready: --set: {message}")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_what_if_creates_absent_parent_sections(tmp_path):
+    packet = dict(TINY_PACKET)
+    packet.pop("organization")
+    packet["experience"] = {"product_years": 3, "current_level_since": "2024-01-01"}
+    path = write(tmp_path, "p.json", packet)
+    out = json.loads(run("evaluate", path, "--ladder", TINY, "--format", "json",
+                         "--set", "organization.size=startup").stdout)
+    # 3 years: unknown without a size (2 to 4 by size), a pass for a startup (2).
+    assert {"id": "experience", "title": "Years by organisation size", "before": "unknown", "after": "pass"} \
+        in out["what_if"]["changed"]
