@@ -8,7 +8,7 @@ from typing import Optional
 
 from promoready.schemas.ladder import Ladder, LadderFile
 
-from .errors import closest
+from .errors import nearest, suggestion
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 
@@ -65,15 +65,10 @@ class LevelIndex:
         return rung
 
     def suggest(self, name: str, *, levels_only: bool = False) -> Optional[str]:
-        """The closest known ids for an unknown name, for a "did you mean"."""
-        ids = [r.id for r in self.rungs.values() if r.is_level or not levels_only]
-        by_alias = {k: v for k, v in self._names.items() if v in ids}
-        hit = closest(normalise(name), by_alias)
-        if hit is None:
-            return None
+        """The closest known ids for an unknown name, for a "did you mean" (matched on every alias)."""
+        by_alias = {k: v for k, v in self._names.items() if self.rungs[v].is_level or not levels_only}
         # Suggest ids, not whichever alias happened to be close.
-        names = [by_alias[h.strip("'")] for h in hit.split(" or ")]
-        return " or ".join(f"'{n}'" for n in dict.fromkeys(names))
+        return suggestion(dict.fromkeys(by_alias[k] for k in nearest(normalise(name), by_alias)))
 
     def level_ids(self) -> list[str]:
         """Ids of the career levels, by rank."""

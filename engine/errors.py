@@ -92,18 +92,25 @@ class EngineError(PromoreadyError):
     default_code = "engine"
 
 
-def closest(name: str, known: Iterable[str], n: int = 3) -> Optional[str]:
-    """The known names closest to ``name``, quoted and joined with "or", or None if none is close.
-
-    Only names about as close as the best one are offered, so a clear typo gets one suggestion.
-    """
+def nearest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """The known names closest to ``name``, best first; only those about as close as the best one,
+    so a clear typo gets one suggestion. Empty if none is close."""
     scored = []
     for candidate in sorted(set(known)):
         ratio = difflib.SequenceMatcher(None, name.lower(), candidate.lower()).ratio()
         if ratio >= 0.6:
             scored.append((ratio, candidate))
     if not scored:
-        return None
+        return []
     best = max(r for r, _ in scored)
-    picks = [c for r, c in sorted(scored, key=lambda rc: (-rc[0], rc[1])) if r >= best - 0.05][:n]
-    return " or ".join(f"'{m}'" for m in picks)
+    return [c for r, c in sorted(scored, key=lambda rc: (-rc[0], rc[1])) if r >= best - 0.05][:n]
+
+
+def suggestion(names: Iterable[str]) -> Optional[str]:
+    """Names as a "did you mean" reads them: quoted, joined with "or"; None for no names."""
+    return " or ".join(f"'{m}'" for m in names) or None
+
+
+def closest(name: str, known: Iterable[str], n: int = 3) -> Optional[str]:
+    """``nearest`` formatted for a "did you mean", or None if no known name is close."""
+    return suggestion(nearest(name, known, n))
