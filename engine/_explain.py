@@ -43,13 +43,19 @@ class Gap:
 class Explainer:
     """Words for the criteria of one transition (built once, used for every packet)."""
 
-    def __init__(self, measures: dict[str, Measure], index: LevelIndex, level_titles: dict[str, str]) -> None:
+    def __init__(self, measures: dict[str, Measure], index: LevelIndex, level_titles: dict[str, str],
+                 trees: list[Node] = ()) -> None:
         self.measures = measures
         self.index = index
         self.level_titles = level_titles  # "current"/"target" → level id, for titles with placeholders
         self._rank_names = {}
         for rung in sorted(index.rungs.values(), key=lambda r: (not r.is_level, r.id)):
             self._rank_names.setdefault(rung.rank, rung.id)
+        # Each measure's first comparison, for wording its values (ranks as levels, positions as words).
+        self._kinds = {}
+        for tree in trees:
+            for leaf in leaves(tree):
+                self._kinds.setdefault(leaf.measure, leaf)
 
     # -- words for values ---------------------------------------------------------------------------
 
@@ -130,13 +136,6 @@ class Explainer:
                 text += f" ({m.detail})"
             out.append(text)
         return "; ".join(out)
-
-    def register(self, trees: list[Node]) -> None:
-        """Remember each measure's value kind from the compiled trees (for wording values)."""
-        self._kinds: dict[str, Leaf] = {}
-        for tree in trees:
-            for leaf in leaves(tree):
-                self._kinds.setdefault(leaf.measure, leaf)
 
     # -- gaps ---------------------------------------------------------------------------------------
 

@@ -90,8 +90,8 @@ class Evaluator:
         relative = compiler.relative
         measures = {n: compile_measure(self.ladder.measures[n], relative, self.index) for n in used}
         kinds = {n: measure_kind(self.ladder.measures[n]) for n in used}
-        explainer = Explainer(self.ladder.measures, self.index, {"current": transition.from_, "target": transition.to})
-        explainer.register(trees)
+        explainer = Explainer(self.ladder.measures, self.index, {"current": transition.from_, "target": transition.to},
+                              trees)
         digest = self.digest.split(":")[1][:12]
         return _Plan(
             transition=transition,
