@@ -140,7 +140,7 @@ class _Reader:
                 message, suggestion = err["msg"], None
                 if err["type"] == "extra_forbidden":
                     key = str(loc[-1])
-                    message, suggestion = f"unknown key '{key}'", closest(key, _known_keys(model, loc[:-1], data))
+                    message, suggestion = f"unknown key '{key}'", closest(key, _known_keys(model, loc[:-1]))
                 elif err["type"] == "missing":
                     message = f"missing required key '{loc[-1]}'"
                 found.append((loc, err["type"], message.removeprefix("Value error, "), suggestion))
@@ -191,7 +191,7 @@ class _Reader:
         )
 
 
-def _known_keys(model, loc: tuple, data: Any) -> list[str]:
+def _known_keys(model, loc: tuple) -> list[str]:
     """Keys the model accepts at ``loc`` (for a "did you mean" on an unknown key)."""
     from promoready.schemas import ladder as L
 

@@ -83,7 +83,7 @@ def _plain(value: Any, kind: FieldKind, ctx: Context) -> Any:
 # -- where filters ----------------------------------------------------------------------------------
 
 
-def _compile_test(list_path: str, key: str, op: str, operand: Any, kind: FieldKind, levels: dict[str, int],
+def _compile_test(key: str, op: str, operand: Any, kind: FieldKind, levels: dict[str, int],
                   index: LevelIndex) -> Callable[[Any, Context], bool]:
     ordered = kind.values if kind.kind == "enum" and kind.values in ORDINALS.values() else None
 
@@ -128,7 +128,7 @@ def _where(list_path: str, where: Optional[dict], levels: dict[str, int], index:
     for key, spec in where.items():
         pairs = spec.items() if isinstance(spec, dict) else [("eq", spec)]
         for op, operand in pairs:
-            tests.append(_compile_test(list_path, key, op, operand, fields[key], levels, index))
+            tests.append(_compile_test(key, op, operand, fields[key], levels, index))
     return lambda item, ctx: all(t(item, ctx) for t in tests)
 
 

@@ -71,10 +71,10 @@ def to_packet(data: Any, source: Source) -> Packet:
     try:
         return Packet.model_validate(data)
     except ValidationError as exc:
-        raise _from_pydantic(exc, data, source) from None
+        raise _from_pydantic(exc, source) from None
 
 
-def _from_pydantic(exc: ValidationError, data: dict, source: Source) -> PacketError:
+def _from_pydantic(exc: ValidationError, source: Source) -> PacketError:
     err = exc.errors(include_url=False)[0]
     loc = tuple(err["loc"])
     kind = err["type"]

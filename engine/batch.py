@@ -472,9 +472,9 @@ def _size(chunk: list[Task]) -> int:
     return sum(len(t[0].data) if t[0].data is not None else 0 for t in chunk)
 
 
-def _take_chunk(queue: deque, *, ahead: bool) -> list[Task]:
-    """The next chunk from the front of the queue: up to CHUNK items and, when it is to be sent
-    ahead, at most SMALL bytes (an item evaluated alone always travels alone)."""
+def _take_chunk(queue: deque) -> list[Task]:
+    """The next chunk from the front of the queue: up to CHUNK items and at most SMALL bytes, unless
+    its first item alone is larger (an item to be evaluated alone always travels alone)."""
     chunk = [queue.popleft()]
     if chunk[0][2]:
         return chunk
@@ -540,7 +540,7 @@ class _Pool:
                 for ahead in (False, True):  # first a chunk to every idle worker, then one more each
                     for worker in self.workers:
                         if queue and worker.can_take(ahead=ahead):
-                            chunk = _take_chunk(queue, ahead=ahead)
+                            chunk = _take_chunk(queue)
                             if ahead and _size(chunk) > _Worker.SMALL:
                                 queue.extendleft(reversed(chunk))  # too big to send ahead safely
                                 continue
