@@ -451,3 +451,29 @@ def test_help_has_an_example():
     assert result.exit_code == 0
     assert "Examples:" in result.output and "promoready batch cycle-2026/ --out decisions.jsonl" in result.output
     assert "--workers N" in result.output and "--resume" in result.output
+
+
+def test_progress_bar_on_a_terminal(tmp_path):
+    """On a terminal, stderr shows a progress bar with counts, rate and ETA (none when piped: above)."""
+    import pty
+
+    source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(40)])
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([PROMOREADY, "batch", source, "--workers", "1", "--out", str(tmp_path / "out.jsonl")],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave,
+                            env=dict(os.environ, COLUMNS="120", TERM="xterm"))
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=120) == 0
+    os.close(master)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert "40/40" in screen  # the completed count
+    assert "packets/s" in screen and "ETA" in screen

@@ -260,3 +260,15 @@ def test_what_if_creates_absent_parent_sections(tmp_path):
     # 3 years: unknown without a size (2 to 4 by size), a pass for a startup (2).
     assert {"id": "experience", "title": "Years by organisation size", "before": "unknown", "after": "pass"} \
         in out["what_if"]["changed"]
+
+
+def test_explain_text_format_lists_every_criterion_failures_first():
+    out = run("explain", EXAMPLE, "--format", "text").stdout
+    lines = out.splitlines()
+    assert lines[0].startswith("emp-2071: not ready for senior-pm → director")
+    heads = [line for line in lines if line.startswith(("FAIL · ", "UNKNOWN · ", "PASS · "))]
+    decision = json.loads(run("evaluate", EXAMPLE, "--format", "json").stdout)
+    assert len(heads) == len(decision["criteria"])
+    order = [h.split(" · ")[0] for h in heads]
+    assert order == sorted(order, key=["FAIL", "UNKNOWN", "PASS"].index)
+    assert "  Next step:" in out and "  Source:" in out and "Next steps, smallest first:" in out
