@@ -266,13 +266,10 @@ class Compiler:
         rules.update(verdict_rules(self.transition.supporting_needed))
         return rules, trees
 
-    def rule_counts(self) -> list[int]:
-        """How many evidence rules each criterion compiles to (raises ``TooManyRules`` past the limit)."""
-        counts = []
-        for criterion in self.transition.criteria:
-            regions = self.regions(self.node(criterion.condition))
-            counts.append(len(regions.p) + len(regions.f) + len(regions.u))
-        return counts
+    def rule_count(self, criterion) -> int:
+        """How many evidence rules a criterion compiles to (raises ``TooManyRules`` past the limit)."""
+        regions = self.regions(self.node(criterion.condition))
+        return len(regions.p) + len(regions.f) + len(regions.u)
 
 
 def _rule(*conditions: dict) -> dict:

@@ -172,3 +172,25 @@ def test_not_a_ladder(tmp_path):
     with pytest.raises(LadderError) as err:
         load_ladder("product-managment")
     assert err.value.suggestion == "'product-management'"
+
+
+def test_too_many_rules_together(broken):
+    """Each criterion fits, but together they would overflow the engine's node table."""
+    seven = "\n".join(f"          - {{measure: reports, gte: {i}}}" for i in range(7))  # 255 rules each
+    extra = "".join(f"""  - id: big-{n}
+    title: Big {n}
+    required: false
+    rationale: Size test.
+    source: {{file: 003_5880cdde433e501b.txt, section: Phase 2}}
+    condition:
+      all:
+{seven}
+    text: {{pass: Yes., fail: No., unknown: Add it.}}
+""" for n in range(2))
+    path = broken.folder / "senior-to-head.yaml"
+    path.write_text(path.read_text() + extra)
+    with pytest.raises(LadderInvalid) as err:
+        load_ladder(str(broken.folder))
+    p = only(err.value)
+    assert p.code == "ladder.too-complex" and p.path == "criteria"
+    assert "compile to 516 engine rules together; the limit is 500" in p.message
