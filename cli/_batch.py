@@ -114,6 +114,8 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
                 if result is None:
                     break
                 sink.write(result.record)
+                if not results.ready():  # the batch is about to wait: let the records so far out now
+                    sink.flush()
                 written += 1
                 if result.error is not None:
                     summary.add_error(result.error["code"])
@@ -194,11 +196,18 @@ class _AtomicFile:
         except OSError as exc:
             raise PromoreadyError(f"cannot write beside it: {exc.strerror}", code="usage.out", file=path,
                                   path="--out") from None
-        self.fh = os.fdopen(fd, "wb")
+        self.fh = os.fdopen(fd, "wb", buffering=self.BUFFER)
         self.done = False
 
-    def write(self, record: str) -> None:
-        self.fh.write(record.encode("utf-8") + b"\n")
+    #: Bytes of records gathered before they are written to the temporary file.
+    BUFFER = 1 << 20
+
+    def write(self, record: bytes) -> None:
+        """One record: a whole JSONL line, with its newline."""
+        self.fh.write(record)
+
+    def flush(self) -> None:
+        """Nothing to do: nobody reads the temporary file before ``commit``."""
 
     def commit(self) -> None:
         import os
@@ -229,17 +238,25 @@ class _AtomicFile:
 
 
 class _Stdout:
-    """Lines to stdout, each flushed as soon as it is complete."""
+    """Lines to stdout, flushed whenever the batch would wait for the next one."""
 
     def __init__(self) -> None:
         self.stream = getattr(sys.stdout, "buffer", sys.stdout)
+        self.parts: list[bytes] = []  # records not yet written
 
-    def write(self, record: str) -> None:
-        self.stream.write(record.encode("utf-8") + b"\n")
+    def write(self, record: bytes) -> None:
+        self.parts.append(record)
+
+    def flush(self) -> None:
+        """Write the records gathered so far, in one call, and push them out."""
+        if self.parts:
+            data = b"".join(self.parts)
+            self.parts = []
+            self.stream.write(data)
         self.stream.flush()
 
     def commit(self) -> None:
-        self.stream.flush()
+        self.flush()
 
     def discard(self) -> None:
         import os

@@ -171,7 +171,7 @@ class Result:
     seq: int
     source: str
     candidate_id: Optional[str] = None
-    record: Optional[str] = None  # the JSONL line, without its newline
+    record: Optional[bytes] = None  # the JSONL line, UTF-8, with its newline
     outcome: Optional[Outcome] = None  # for the summary (decisions only)
     error: Optional[dict] = None  # for error records
     keep: Optional[str] = None  # packet digest of a decision the previous run made (not yet copied)
@@ -194,7 +194,7 @@ def error_dict(code: str, message: str, *, file: Optional[str] = None, line: Opt
 
 
 def error_result(item: Item, error: dict, candidate_id: Optional[str]) -> Result:
-    record = _dumps({"error": error, "source": item.source, "candidate_id": candidate_id})
+    record = _dumps({"error": error, "source": item.source, "candidate_id": candidate_id}).encode("utf-8") + b"\n"
     return Result(item.seq, item.source, candidate_id, record=record, error=error)
 
 
@@ -235,7 +235,7 @@ def process(item: Item, evaluate: Evaluate, config: Config, *, keep: bool = True
             if digest in config.keep:
                 return Result(item.seq, item.source, cid, keep=digest)
         decision = evaluate(loaded, config.as_of)
-        return Result(item.seq, item.source, decision.candidate_id, record=decision.to_json(),
+        return Result(item.seq, item.source, decision.candidate_id, record=decision.to_json_bytes() + b"\n",
                       outcome=Outcome.of(decision))
     except PromoreadyError as exc:
         error = exc.to_dict()
@@ -331,16 +331,16 @@ class Keeper:
         if more:
             self._first[digest] = more.popleft()
         self._fh.seek(offset)
-        text = docs.decode(self._fh.readline(), self.path).rstrip("\n")
-        outcome = Outcome.of(docs.parse_json(text, self.path))
-        return Result(result.seq, result.source, result.candidate_id, record=text, outcome=outcome, kept=True)
+        line = self._fh.readline()  # ends in a newline: lines without one were not taken
+        outcome = Outcome.of(docs.parse_json(docs.decode(line, self.path), self.path))
+        return Result(result.seq, result.source, result.candidate_id, record=line, outcome=outcome, kept=True)
 
-    def unused(self) -> Iterator[str]:
-        """The records not copied yet, in file order."""
+    def unused(self) -> Iterator[bytes]:
+        """The records not copied yet, in file order, each with its newline."""
         offsets = sorted([*self._first.values(), *(o for more in self._more.values() for o in more)])
         for offset in offsets:
             self._fh.seek(offset)
-            yield docs.decode(self._fh.readline(), self.path).rstrip("\n")
+            yield self._fh.readline()
 
     def close(self) -> None:
         if self._fh is not None:
@@ -351,15 +351,45 @@ class Keeper:
 # -- running ----------------------------------------------------------------------------------------
 
 
+class Results(Iterator[Result]):
+    """The iterator ``run`` returns: results in input order, and whether the next one is already here.
+
+    ``ready()`` lets a writer buffer records while more arrive without waiting and flush only before
+    the batch would wait (for a worker or for input): one write for a chunk of records instead of one
+    per record. ``close()`` stops the workers.
+    """
+
+    def __init__(self) -> None:
+        self._pool: Optional[_Pool] = None
+        self._results: Iterator[Result] = iter(())
+
+    def __next__(self) -> Result:
+        return next(self._results)
+
+    def ready(self) -> bool:
+        """True when the next result can be handed back without waiting."""
+        return self._pool is not None and self._pool.ready()
+
+    def close(self) -> None:
+        self._results.close()
+
+
 def run(items: Iterable[Item], *, workers: int, factory: Callable[[Config], Evaluate], config: Config,
-        keeper: Optional[Keeper] = None, window: int = WINDOW, inline_below: int = 0) -> Iterator[Result]:
-    """Results for ``items``, in input order.
+        keeper: Optional[Keeper] = None, window: int = WINDOW, inline_below: int = 0) -> Results:
+    """Results for ``items``, in input order (nothing is read or started before the first ``next``).
 
     ``factory(config)`` builds the evaluation function; with ``workers`` > 1 it runs once in each
     worker process, so it must be a module-level function (it is pickled by name), and the calling
     program must guard its entry point with ``if __name__ == "__main__":`` (workers re-import it).
     With ``inline_below``, a batch of fewer items than that is evaluated in this process.
     """
+    results = Results()
+    results._results = _run(results, items, workers, factory, config, keeper, window, inline_below)
+    return results
+
+
+def _run(results: Results, items: Iterable[Item], workers: int, factory: Callable[[Config], Evaluate],
+         config: Config, keeper: Optional[Keeper], window: int, inline_below: int) -> Iterator[Result]:
     items = iter(items)
     if workers > 1 and inline_below > 0:
         head = list(itertools.islice(items, inline_below))
@@ -374,7 +404,8 @@ def run(items: Iterable[Item], *, workers: int, factory: Callable[[Config], Eval
                 result = (keeper.take(result) if keeper else None) or process(item, evaluate, config, keep=False)
             yield result
         return
-    yield from _Pool(workers, factory, config, keeper, window).results(items)
+    results._pool = _Pool(workers, factory, config, keeper, window)
+    yield from results._pool.results(items)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -503,26 +534,32 @@ class _Pool:
         self.ctx = _context()
         self.workers: list[_Worker] = []
         self.start_failures = 0
+        self.done: dict[int, Result] = {}  # finished, waiting for their turn
+        self.next_seq: Optional[int] = None  # the next to hand back
+
+    def ready(self) -> bool:
+        """The next result is here (and is not a decision to copy from the earlier run, which may fail)."""
+        result = self.done.get(self.next_seq)
+        return result is not None and result.keep is None
 
     def results(self, items: Iterator[Item]) -> Iterator[Result]:
         queue: deque[Task] = deque()  # read, waiting for a worker
         pending: dict[int, Item] = {}  # every item read and not yet handed back
-        done: dict[int, Result] = {}  # finished, waiting for their turn
-        next_seq: Optional[int] = None
+        done = self.done
         exhausted = False
         finished = False
         try:
             while True:
-                while next_seq in done:
-                    result = done.pop(next_seq)
+                while self.next_seq in done:
+                    result = done.pop(self.next_seq)
                     if result.keep is not None:
                         kept = self.keeper.take(result) if self.keeper else None
                         if kept is None:  # the packet occurs more often than the earlier run decided it
-                            queue.appendleft((pending[next_seq], False, False))
+                            queue.appendleft((pending[self.next_seq], False, False))
                             break
                         result = kept
-                    del pending[next_seq]
-                    next_seq += 1
+                    del pending[self.next_seq]
+                    self.next_seq += 1
                     yield result
                 while not exhausted and len(queue) < 2 * self.size * CHUNK and len(pending) < self.window:
                     try:
@@ -530,8 +567,8 @@ class _Pool:
                     except StopIteration:
                         exhausted = True
                         break
-                    if next_seq is None:
-                        next_seq = item.seq
+                    if self.next_seq is None:
+                        self.next_seq = item.seq
                     pending[item.seq] = item
                     queue.append((item, True, False))
                 if exhausted and not pending:

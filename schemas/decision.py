@@ -85,3 +85,7 @@ class Decision(_Out):
     def to_json(self) -> str:
         """The canonical JSON of this decision (key order fixed, UTF-8, no wall-clock time)."""
         return self.model_dump_json(by_alias=True)
+
+    def to_json_bytes(self) -> bytes:
+        """``to_json()`` encoded as UTF-8, made without the round trip through ``str`` (for JSONL output)."""
+        return self.__pydantic_serializer__.to_json(self, by_alias=True)

@@ -252,9 +252,9 @@ def test_resume_copies_decisions_verbatim_and_evaluates_only_the_rest(tmp_path):
                               config=engine.Config(keep=keeper.digests), keeper=keeper))
     keeper.close()
     assert [r.kept for r in results] == [True, True, False, False]
-    assert results[0].record == marked[0]  # copied verbatim, not re-evaluated
+    assert results[0].record == marked[0].encode() + b"\n"  # copied verbatim, not re-evaluated
     assert calls == ["c-00000", "c-00001"]  # the second copy of a, and the edited b
-    assert results[2].record == lines[2]
+    assert results[2].record == lines[2].encode() + b"\n"
 
 
 def test_interrupted_resume_before_reading_the_old_file_leaves_it(tmp_path, monkeypatch):
