@@ -7,6 +7,7 @@ from typing import Optional
 
 from promoready.engine import Evaluator, bundled_ladders, load_ladder, load_packet
 from promoready.engine import normalise
+from promoready.engine._ladder import DEFAULT_LADDER
 from promoready.engine.errors import PromoreadyError
 from promoready.schemas.decision import Decision
 
@@ -30,13 +31,18 @@ class Ladders:
 
     def __init__(self, ladder_path: Optional[str]) -> None:
         self.fixed = ladder_path
-        self._evaluators: dict[Optional[str], Evaluator] = {}
-        self._bundled = frozenset(bundled_ladders()) if ladder_path is None else frozenset()
+        self._evaluators: dict[str, Evaluator] = {}
+        self._bundled = bundled_ladders() if ladder_path is None else {}  # id → folder
 
     def evaluator_for(self, ladder_id: Optional[str]) -> Evaluator:
-        key = self.fixed if self.fixed is not None else ladder_id
+        """The ``--ladder`` evaluator; without one, that of bundled ladder ``ladder_id`` (None: the default).
+
+        The default ladder is compiled once whether a packet names it or not, and a bundled id is
+        loaded from its bundled folder even when the current folder has one of the same name.
+        """
+        key = self.fixed if self.fixed is not None else (ladder_id or DEFAULT_LADDER)
         if key not in self._evaluators:
-            self._evaluators[key] = Evaluator(load_ladder(key))
+            self._evaluators[key] = Evaluator(load_ladder(self._bundled.get(key, key)))
         return self._evaluators[key]
 
     def _load(self, packet_path: str):

@@ -165,6 +165,26 @@ def test_startup_ladder_through_ladder_option(tmp_path):
     assert out["transition"]["to"] == "senior-pm"
 
 
+def test_a_packet_naming_a_bundled_ladder_gets_it_even_beside_a_folder_of_that_name(tmp_path, monkeypatch):
+    packet = {"candidate": {"id": "s1"}, "current_level": "PM", "as_of": "2026-11-01", "ladder": "startup",
+              "experience": {"product_years": 4}}
+    path = write(tmp_path, "p.json", packet)
+    (tmp_path / "startup").mkdir()  # not a ladder: only `--ladder startup` could mean this folder
+    monkeypatch.chdir(tmp_path)
+    for command in ("evaluate", "batch"):
+        result = run(command, path, *(("--format", "json") if command == "evaluate" else ()))
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["ladder"]["id"] == "startup"
+
+
+def test_the_default_ladder_is_compiled_once_whether_a_packet_names_it_or_not():
+    from promoready.cli._common import Ladders
+
+    ladders = Ladders(None)
+    assert ladders.evaluator_for(None) is ladders.evaluator_for("product-management")
+    assert ladders.evaluator_for("startup") is not ladders.evaluator_for(None)
+
+
 def test_schema_command():
     for name in ("packet", "decision", "ladder"):
         schema = json.loads(run("schema", name).stdout)
