@@ -71,6 +71,11 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
     """
     import os
 
+    if (workers or os.cpu_count() or 1) > 1:  # likely to need a pool: let the fork server start meanwhile
+        from promoready import _processes
+
+        _processes.start_early()
+
     from promoready.engine import batch as engine
     from promoready.engine.errors import PromoreadyError
     from promoready.engine.summary import Summary

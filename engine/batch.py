@@ -7,12 +7,15 @@ Inputs stream (``iter_items``): files, folders (recursive, sorted), ``.jsonl`` f
 - more: a pool of worker processes of its own (not ``concurrent.futures``, whose pool dies as a
   whole when one worker dies). Each worker compiles its own evaluators at start-up (they hold
   engine handles and closures and cannot be pickled) and talks to this process over one pipe
-  (plain ``Connection.send``: no feeder thread that could lose a result when the process dies). A
-  worker holds at most two items, the one it evaluates and the next, and answers in order, so when
-  it dies inside the C engine this process knows exactly which packet it was on: that packet gets
-  an ``engine.worker-crashed`` error record, the item sent ahead goes to another worker, the
-  worker is replaced, and the batch goes on. At most ``window`` items are between being read and
-  being handed back in order, so memory stays flat however many packets stream through.
+  (plain ``Connection.send``: no feeder thread that could lose a result when the process dies).
+  Items go in chunks of up to ``CHUNK``; the packet texts and the records travel through two small
+  memory-backed files per direction (``_Spools``), the pipe carries only the rest. A worker holds at
+  most two chunks, the one it evaluates and the next, and answers in order, so when it dies inside
+  the C engine this process knows which chunk it was on: that chunk's packets are evaluated again
+  one at a time (alone, a crash names its packet, which gets an ``engine.worker-crashed`` error
+  record), the chunk sent ahead goes to another worker, the worker is replaced, and the batch goes
+  on. At most ``window`` items are between being read and being handed back in order, so memory
+  stays flat however many packets stream through.
 
 ``Keeper`` reads the output of an interrupted run for ``--resume``: decisions already made are
 copied verbatim instead of being evaluated again.
@@ -23,14 +26,14 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
-import multiprocessing
 import os
 import signal
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple, Optional
 
+from .. import _processes
 from . import _documents as docs
 from . import _packet
 from .errors import EngineError, InputError, PromoreadyError
@@ -46,7 +49,7 @@ PACKET_SUFFIXES = (".json", ".yaml", ".yml")
 
 STDIN_NAME = "<stdin>"
 
-#: Items read but not yet handed back in order, at most (pool mode).
+#: Items read but not yet handed back in order, at most (pool mode), unless the workers' chunks need more.
 WINDOW = 256
 
 #: An evaluation function: a validated packet and the ``--as-of`` date → a ``Decision``.
@@ -56,9 +59,11 @@ Evaluate = Callable[[_packet.LoadedPacket, Optional[datetime.date]], Any]
 # -- inputs -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Item:
-    """One packet to evaluate: a file to read, or one line of a JSONL stream."""
+class Item(NamedTuple):
+    """One packet to evaluate: a file to read, or one line of a JSONL stream.
+
+    A named tuple rather than a dataclass: tens of thousands are made, pickled and sent per batch.
+    """
 
     seq: int
     file: str  # the file named in messages (``<stdin>`` for stdin)
@@ -164,7 +169,7 @@ def count_items(inputs: Iterable[str], exclude: Iterable[str] = ()) -> Optional[
 # -- one packet -------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     """The record for one item: a decision, an error, or (``--resume``) a decision to keep."""
 
@@ -375,7 +380,7 @@ class Results(Iterator[Result]):
 
 
 def run(items: Iterable[Item], *, workers: int, factory: Callable[[Config], Evaluate], config: Config,
-        keeper: Optional[Keeper] = None, window: int = WINDOW, inline_below: int = 0) -> Results:
+        keeper: Optional[Keeper] = None, window: Optional[int] = None, inline_below: int = 0) -> Results:
     """Results for ``items``, in input order (nothing is read or started before the first ``next``).
 
     ``factory(config)`` builds the evaluation function; with ``workers`` > 1 it runs once in each
@@ -389,7 +394,7 @@ def run(items: Iterable[Item], *, workers: int, factory: Callable[[Config], Eval
 
 
 def _run(results: Results, items: Iterable[Item], workers: int, factory: Callable[[Config], Evaluate],
-         config: Config, keeper: Optional[Keeper], window: int, inline_below: int) -> Iterator[Result]:
+         config: Config, keeper: Optional[Keeper], window: Optional[int], inline_below: int) -> Iterator[Result]:
     items = iter(items)
     if workers > 1 and inline_below > 0:
         head = list(itertools.islice(items, inline_below))
@@ -408,18 +413,14 @@ def _run(results: Results, items: Iterable[Item], workers: int, factory: Callabl
     yield from results._pool.results(items)
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    # forkserver: workers fork from a clean single-threaded server that has the engine imported, so a
-    # replacement starts fast and never inherits this process's threads (a progress bar) or locks.
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["promoready.engine.batch", "promoready.cli._common", "promoready.cli._batch"])
-        return ctx
-    return multiprocessing.get_context("spawn")
+def _worker_main(conn, factory: Callable[[Config], Evaluate], config: Config, inbox: tuple["_Fd", ...],
+                 outbox: tuple["_Fd", ...]) -> None:
+    """A worker: build the evaluators, then evaluate one chunk of items at a time until told to stop.
 
-
-def _worker_main(conn, factory: Callable[[Config], Evaluate], config: Config) -> None:
-    """A worker: build the evaluators, then evaluate one chunk of items at a time until told to stop."""
+    Chunk n's packet texts are in ``inbox[n % 2]`` and its records go to ``outbox[n % 2]`` (see
+    ``_Spools``); the messages carry only the rest: the items without their text, and the results
+    without their records, with the lengths needed to find each in its spool.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
     try:
         try:
@@ -428,59 +429,172 @@ def _worker_main(conn, factory: Callable[[Config], Evaluate], config: Config) ->
             conn.send(("fatal", exc.to_dict(), type(exc).__name__))
             return
         conn.send(("ready",))
-        while True:
-            chunk = conn.recv()
-            if chunk is None:
+        inbox_fds = [spool.fd for spool in inbox]
+        outbox_fds = [spool.fd for spool in outbox]
+        for number in itertools.count():
+            message = conn.recv()
+            if message is None:
                 return
-            conn.send(("results", [process(item, evaluate, config, keep=keep, in_worker=True)
-                                   for item, keep, _ in chunk]))
+            slot = number % _Spools.COUNT
+            lengths, tasks = message
+            texts = _Spools.read_from(inbox_fds[slot], lengths)
+            results = [process(item._replace(data=text) if text is not None else item, evaluate, config, keep=keep,
+                               in_worker=True)
+                       for (item, keep, _), text in zip(tasks, texts)]
+            records = [r.record or b"" for r in results]  # a result to keep has none (and a record is never empty)
+            _Spools.write_to(outbox_fds[slot], b"".join(records))
+            conn.send(("results", slot, [len(r) for r in records],
+                       [(r.seq, r.source, r.candidate_id, r.outcome, r.error, r.keep) for r in results]))
     except (EOFError, OSError):  # the parent is gone (or stopped listening): nothing left to do
         return
+
+
+class _Fd:
+    """A file descriptor that a worker process receives as its own duplicate when it starts."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def __reduce__(self):
+        from multiprocessing.reduction import DupFd  # works while a process is being started, with any context
+
+        return _Fd._rebuild, (DupFd(self.fd),)
+
+    @staticmethod
+    def _rebuild(dup) -> "_Fd":
+        return _Fd(dup.detach())
+
+
+class _Spools:
+    """Memory-backed files through which a chunk's packet texts and records travel, one set per direction.
+
+    The texts and records do not go through the pipe: there they would be pickled, copied by the
+    socket and unpickled, on this process's side as well as the worker's, and on two cores this
+    process competes with the workers. Chunk n uses spool n % 2 in each direction: the sender writes
+    it from the start and then sends the (small) message that says so, and the receiver reads it as
+    soon as the message arrives. A worker holds at most two chunks (``_Worker.PREFETCH``), so when
+    chunk n is sent, chunk n - 2 has been read in both directions and its spools are free again.
+    """
+
+    COUNT = 2
+    #: A spool that grew past this (a very large packet) is cut back once a smaller chunk uses it.
+    KEEP = 4 << 20
+
+    def __init__(self, name: str) -> None:
+        self.fds: list[int] = []
+        try:
+            for number in range(self.COUNT):
+                self.fds.append(_anonymous_file(f"promoready-{name}-{number}"))
+        except OSError as exc:
+            self.close()
+            raise EngineError(f"cannot create the batch's spool files: {exc.strerror}", code="engine.batch") from None
+
+    def for_worker(self) -> tuple[_Fd, ...]:
+        return tuple(_Fd(fd) for fd in self.fds)
+
+    @staticmethod
+    def write_to(fd: int, data: bytes) -> None:
+        """``data`` at the start of the spool ``fd``."""
+        view, offset = memoryview(data), 0
+        while offset < len(view):
+            offset += os.pwrite(fd, view[offset:], offset)
+        if len(data) < _Spools.KEEP < os.fstat(fd).st_size:
+            os.ftruncate(fd, len(data))
+
+    @staticmethod
+    def read_from(fd: int, lengths: list[int]) -> list[Optional[bytes]]:
+        """The pieces written at the start of the spool ``fd``, one per length (None for 0: no piece)."""
+        total = sum(lengths)
+        if not total:
+            return [None] * len(lengths)
+        data = os.pread(fd, total, 0)
+        if len(data) != total:
+            raise EngineError("a batch spool file was cut short", code="engine.batch")
+        out, start = [], 0
+        for length in lengths:
+            out.append(data[start:start + length] if length else None)
+            start += length
+        return out
+
+    def close(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
+
+
+def _anonymous_file(name: str) -> int:
+    """A file with no name: in memory where the system has ``memfd_create``, else an unlinked temporary file."""
+    if hasattr(os, "memfd_create"):
+        try:
+            return os.memfd_create(name, os.MFD_CLOEXEC)
+        except OSError:
+            pass
+    import tempfile
+
+    fh = tempfile.TemporaryFile(prefix=name)
+    fd = os.dup(fh.fileno())
+    fh.close()
+    return fd
 
 
 #: A task: an item, whether a decision of the previous run may be kept, and whether it must be
 #: evaluated alone (it was in a chunk whose worker died: alone, a crash names the packet).
 Task = tuple[Item, bool, bool]
 
-#: Items sent to a worker in one message. Chunks amortise what each message costs this process
-#: (a wait, a pickle, two system calls): on two cores, this process competes with the workers.
-#: Eight decisions (~6 KB each) still fit in a pipe (64 KB on Linux), so a worker never blocks
-#: writing its results while this process reads another's; 16 measured 1.67x for 2 workers, 8 1.96x.
-CHUNK = 8
+#: Items sent to a worker in one message. Every message costs this process a wake-up, a system call
+#: or two and some pickling, and waking a process costs tens of microseconds of CPU on a virtual
+#: machine (measured: a ping-pong between two processes costs ~50 us of CPU per round trip here);
+#: on two cores, this process competes with the workers for every one of them. With the texts and
+#: records in spools, a chunk's size is bounded only by CHUNK and CHUNK_BYTES.
+CHUNK = 64
+#: Bytes of packet text in one chunk at most, unless its first item alone is larger.
+CHUNK_BYTES = 1 << 20
 
 
 class _Worker:
     """One worker process and the chunks it holds, oldest first (the first is the one being evaluated)."""
 
-    #: Chunks one worker holds at most: the one it evaluates and the next, so it never waits for us.
-    PREFETCH = 2
-    #: A second chunk is sent ahead only when everything held is this small, so that sends never
-    #: block on a full pipe (64 KB on Linux) while the worker is blocked sending us its results.
-    SMALL = 16 * 1024
+    #: Chunks one worker holds at most: the one it evaluates and the next, so it never waits for us
+    #: (and the spools of a chunk two back are free: see ``_Spools``).
+    PREFETCH = _Spools.COUNT
 
     def __init__(self, ctx, factory, config) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child, factory, config), daemon=True,
-                                   name="promoready-batch-worker")
-        self.process.start()
-        child.close()
+        self.inbox = self.outbox = None
+        try:
+            self.inbox, self.outbox = _Spools("in"), _Spools("out")
+            self.process = ctx.Process(target=_worker_main, daemon=True, name="promoready-batch-worker",
+                                       args=(child, factory, config, self.inbox.for_worker(), self.outbox.for_worker()))
+            self.process.start()
+        except BaseException:
+            self._close()
+            raise
+        finally:
+            child.close()
         self.ready = False
+        self.sent = 0  # chunks sent: the next one uses inbox spool ``sent % 2``
         self.tasks: deque[list[Task]] = deque()  # chunks sent, oldest first
 
-    def can_take(self, *, ahead: bool) -> bool:
-        if not self.ready:
-            return False
-        if not self.tasks:
-            return True
-        return ahead and len(self.tasks) < self.PREFETCH and all(_size(c) <= self.SMALL for c in self.tasks)
+    def can_take(self) -> bool:
+        return self.ready and len(self.tasks) < self.PREFETCH
 
     def send(self, chunk: list[Task]) -> bool:
+        texts = [task[0].data for task in chunk]
         try:
-            self.conn.send(chunk)
+            _Spools.write_to(self.inbox.fds[self.sent % _Spools.COUNT], b"".join(t for t in texts if t is not None))
+            self.conn.send(([len(t) if t is not None else 0 for t in texts],
+                            [(item._replace(data=None), keep, alone) for item, keep, alone in chunk]))
         except (OSError, ValueError):  # it died; its sentinel will say so
             return False
+        self.sent += 1
         self.tasks.append(chunk)
         return True
+
+    def read_results(self, slot: int, lengths: list[int], results: list[tuple]) -> list[Result]:
+        """The results of the oldest chunk: fields from the message, records from outbox spool ``slot``."""
+        return [Result(seq, source, cid, record, outcome, error, keep)
+                for (seq, source, cid, outcome, error, keep), record
+                in zip(results, _Spools.read_from(self.outbox.fds[slot], lengths))]
 
     def stop(self, *, gently: bool) -> None:
         if gently and self.process.is_alive():
@@ -495,27 +609,32 @@ class _Worker:
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
+        self._close()
+
+    def _close(self) -> None:
         self.conn.close()
+        for spools in (self.inbox, self.outbox):
+            if spools is not None:
+                spools.close()
 
 
-def _size(chunk: list[Task]) -> int:
-    """Bytes of packet text a chunk carries (a file item carries only its path)."""
-    return sum(len(t[0].data) if t[0].data is not None else 0 for t in chunk)
+def _text_size(task: Task) -> int:
+    data = task[0].data
+    return len(data) if data is not None else 0
 
 
 def _take_chunk(queue: deque) -> list[Task]:
-    """The next chunk from the front of the queue: up to CHUNK items and at most SMALL bytes, unless
+    """The next chunk from the front of the queue: up to CHUNK items and CHUNK_BYTES of text, unless
     its first item alone is larger (an item to be evaluated alone always travels alone)."""
     chunk = [queue.popleft()]
     if chunk[0][2]:
         return chunk
-    size = _size(chunk)
+    size = _text_size(chunk[0])
     while queue and len(chunk) < CHUNK and not queue[0][2]:
-        extra = _size([queue[0]])
-        if size + extra > _Worker.SMALL:
+        size += _text_size(queue[0])
+        if size > CHUNK_BYTES:
             break
         chunk.append(queue.popleft())
-        size += extra
     return chunk
 
 
@@ -525,13 +644,15 @@ class _Pool:
     #: Give up when this many workers in a row died before they were ready.
     MAX_START_FAILURES = 3
 
-    def __init__(self, size: int, factory, config: Config, keeper: Optional[Keeper], window: int) -> None:
+    def __init__(self, size: int, factory, config: Config, keeper: Optional[Keeper], window: Optional[int]) -> None:
         self.size = size
         self.factory = factory
         self.config = config
         self.keeper = keeper
+        if window is None:  # enough for every worker to hold its chunks while the next ones are read
+            window = max(WINDOW, (_Worker.PREFETCH + 1) * CHUNK * size)
         self.window = max(window, 2 * size)
-        self.ctx = _context()
+        self.ctx = _processes.context()
         self.workers: list[_Worker] = []
         self.start_failures = 0
         self.done: dict[int, Result] = {}  # finished, waiting for their turn
@@ -574,13 +695,10 @@ class _Pool:
                 if exhausted and not pending:
                     finished = True
                     return
-                for ahead in (False, True):  # first a chunk to every idle worker, then one more each
+                for _ in range(_Worker.PREFETCH):  # first a chunk to every idle worker, then one more each
                     for worker in self.workers:
-                        if queue and worker.can_take(ahead=ahead):
+                        if queue and worker.can_take():
                             chunk = _take_chunk(queue)
-                            if ahead and _size(chunk) > _Worker.SMALL:
-                                queue.extendleft(reversed(chunk))  # too big to send ahead safely
-                                continue
                             if not worker.send(chunk):
                                 queue.extendleft(reversed(chunk))
                 # Start workers for the waiting items (a small batch starts only as many as it needs).
@@ -608,7 +726,7 @@ class _Pool:
             while worker.conn.poll():
                 message = worker.conn.recv()
                 if message[0] == "results":
-                    for result in message[1]:
+                    for result in worker.read_results(*message[1:]):
                         done[result.seq] = result
                     worker.tasks.popleft()
                 elif message[0] == "ready":
@@ -641,5 +759,5 @@ class _Pool:
             if self.start_failures >= self.MAX_START_FAILURES:
                 raise EngineError(f"worker processes die while starting (exit status {worker.process.exitcode})",
                                   code="engine.worker-start")
-        worker.conn.close()
+        worker._close()
         self.workers.remove(worker)

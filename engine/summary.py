@@ -12,15 +12,13 @@ input order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, NamedTuple, Optional
 
 VERDICTS = ("ready", "not_ready", "insufficient_evidence")
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What the summary needs from one decision."""
+class Outcome(NamedTuple):
+    """What the summary needs from one decision (a named tuple: one per packet crosses between processes)."""
 
     candidate_id: str
     verdict: str

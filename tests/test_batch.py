@@ -279,26 +279,64 @@ def test_interrupted_resume_before_reading_the_old_file_leaves_it(tmp_path, monk
 # -- crashes ----------------------------------------------------------------------------------------
 
 
-def test_a_worker_crash_costs_only_its_packet(tmp_path):
-    source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(30)])
+@pytest.mark.parametrize("count, crash", [(30, 7), (300, 201)])
+def test_a_worker_crash_costs_only_its_packet(tmp_path, count, crash):
+    # 30: the batch's only chunk dies; 300: a later chunk dies while the next is held ahead, and the
+    # replacement worker starts with spools of its own.
+    source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(count)])
     out = tmp_path / "out.jsonl"
-    env = dict(os.environ, **{engine.CRASH_ENV: "c-00007"})
+    env = dict(os.environ, **{engine.CRASH_ENV: f"c-{crash:05d}"})
     done = subprocess.run([PROMOREADY, "batch", source, "--workers", "2", "--out", str(out)], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     rows = records(out.read_text())
-    assert len(rows) == 30
-    assert rows[7]["error"]["code"] == "engine.worker-crashed"
-    assert "SIGABRT" in rows[7]["error"]["message"]
-    assert rows[7]["source"] == f"{source}:8" and rows[7]["candidate_id"] is None
-    assert [r["candidate_id"] for i, r in enumerate(rows) if i != 7] == [f"c-{i:05d}" for i in range(30) if i != 7]
-    assert f"{source}:8: the worker process died (SIGABRT)" in done.stderr
+    assert len(rows) == count
+    assert rows[crash]["error"]["code"] == "engine.worker-crashed"
+    assert "SIGABRT" in rows[crash]["error"]["message"]
+    assert rows[crash]["source"] == f"{source}:{crash + 1}" and rows[crash]["candidate_id"] is None
+    assert [r["candidate_id"] for i, r in enumerate(rows) if i != crash] == [
+        f"c-{i:05d}" for i in range(count) if i != crash]
+    assert f"{source}:{crash + 1}: the worker process died (SIGABRT)" in done.stderr
     # The others are exactly what an undisturbed run gives.
     clean = tmp_path / "clean.jsonl"
     assert invoke(source, "--out", clean, "--workers", 1).exit_code == 0
     expected = clean.read_text().splitlines()
     got = out.read_text().splitlines()
-    assert [g for i, g in enumerate(got) if i != 7] == [e for i, e in enumerate(expected) if i != 7]
+    assert [g for i, g in enumerate(got) if i != crash] == [e for i, e in enumerate(expected) if i != crash]
+
+
+def test_large_packets_travel_in_smaller_chunks_and_give_the_same_bytes(tmp_path):
+    # Packets of ~300 KB: a chunk holds at most CHUNK_BYTES of text, so these go three or fewer at a time.
+    padded = []
+    for i in range(12):
+        p = packet(i)
+        p["notes_attachment"] = ("x" * 1000 + "\n") * (100 + 100 * (i % 3))
+        padded.append(p)
+    source = jsonl(tmp_path / "in.jsonl", padded)
+    assert os.path.getsize(source) > 2 * engine.CHUNK_BYTES
+    pool, single = tmp_path / "pool.jsonl", tmp_path / "single.jsonl"
+    assert invoke(source, "--out", pool, "--workers", 2).exit_code == 0
+    assert invoke(source, "--out", single, "--workers", 1).exit_code == 0
+    assert pool.read_bytes() == single.read_bytes()
+    assert [r["candidate_id"] for r in records(pool.read_bytes())] == [f"c-{i:05d}" for i in range(12)]
+
+
+def test_spools_hand_over_pieces_and_shrink_after_a_large_one():
+    spools = engine._Spools("test")
+    try:
+        fd = spools.fds[0]
+        engine._Spools.write_to(fd, b"a" * (engine._Spools.KEEP + 10))
+        assert os.fstat(fd).st_size == engine._Spools.KEEP + 10
+        engine._Spools.write_to(fd, b"one\ntwo\n")
+        assert os.fstat(fd).st_size == 8  # cut back: a large packet's memory is not kept for the whole batch
+        assert engine._Spools.read_from(fd, [4, 0, 4]) == [b"one\n", None, b"two\n"]
+        engine._Spools.write_to(fd, b"z")
+        assert os.fstat(fd).st_size == 8  # small spools are reused as they are
+        with pytest.raises(engine.EngineError, match="cut short"):
+            engine._Spools.read_from(fd, [20])
+        assert engine._Spools.read_from(spools.fds[1], [0, 0]) == [None, None]
+    finally:
+        spools.close()
 
 
 def test_the_pool_keeps_a_bounded_window(tmp_path):
