@@ -7,6 +7,7 @@ modules (the engine, rich) are imported inside the commands that need them, so `
 
 from __future__ import annotations
 
+import datetime
 import sys
 from typing import Optional
 
@@ -98,6 +99,18 @@ def main() -> None:
     """
 
 
+def parse_date(value: Optional[str], option: str) -> Optional[datetime.date]:
+    """A YYYY-MM-DD option value, or a usage error naming the option."""
+    if value is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        from promoready.engine.errors import PromoreadyError
+
+        raise PromoreadyError(f"expected a date as YYYY-MM-DD, got {value!r}", code="usage.date", path=option) from None
+
+
 def fail_on_matched(fail_on: Optional[str], verdicts: list[str]) -> bool:
     """Whether any verdict matches ``--fail-on`` (exit status 1)."""
     wanted = {
@@ -136,7 +149,7 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
     """
     from promoready.engine.errors import PromoreadyError
 
-    from ._common import Ladders, parse_date
+    from ._common import Ladders
     from . import _render
 
     fmt = fmt or ("table" if sys.stdout.isatty() else "json")

@@ -16,7 +16,7 @@ from typing import Optional
 
 import click
 
-from . import FAIL_ON, fail_on_matched
+from . import FAIL_ON, fail_on_matched, parse_date
 
 SMALL = 64  # without --workers, fewer packets than this are evaluated in-process (no pool to start)
 TOP = 10  # rows of each ranking in the text summary (the JSON summary has them all)
@@ -79,8 +79,6 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
     from promoready.engine import batch as engine
     from promoready.engine.errors import PromoreadyError
     from promoready.engine.summary import Summary
-
-    from ._common import parse_date
 
     day = parse_date(as_of, "--as-of")
     if resume and out is None:

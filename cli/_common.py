@@ -8,18 +8,7 @@ from typing import Optional
 from promoready.engine import Evaluator, bundled_ladders, load_ladder, load_packet
 from promoready.engine import normalise
 from promoready.engine._ladder import DEFAULT_LADDER
-from promoready.engine.errors import PromoreadyError
 from promoready.schemas.decision import Decision
-
-
-def parse_date(value: Optional[str], option: str) -> Optional[datetime.date]:
-    """A YYYY-MM-DD option value, or a usage error naming the option."""
-    if value is None:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise PromoreadyError(f"expected a date as YYYY-MM-DD, got {value!r}", code="usage.date", path=option) from None
 
 
 class Ladders:

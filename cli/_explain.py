@@ -24,7 +24,8 @@ def explain(packet: str, fmt: Optional[str], ladder_path: Optional[str], as_of: 
       promoready explain packet.yaml
       promoready explain packet.yaml --format markdown > review.md
     """
-    from ._common import Ladders, parse_date
+    from . import parse_date
+    from ._common import Ladders
     from ._render import render_explanation
 
     fmt = fmt or ("text" if sys.stdout.isatty() else "markdown")

@@ -3,14 +3,34 @@
 >>> from promoready.engine import Evaluator, load_ladder
 >>> evaluator = Evaluator(load_ladder())          # compile once
 >>> decision = evaluator.evaluate(packet_dict)    # many times, from any thread
+
+The names below are imported on first use (PEP 562), so that importing a light submodule such as
+``promoready.engine.errors`` does not import pydantic and the compiler: the command line's start-up
+and ``batch``'s coordinating process need only those.
 """
 
-from ._describe import describe_ladder
-from ._ladder import LadderInvalid, bundled_ladders, ladder_digest, load_ladder
-from ._levels import normalise
-from ._packet import LoadedPacket, load_packet
-from .errors import EngineError, InputError, LadderError, PacketError, PromoreadyError
-from .evaluator import Evaluator
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: Public name → the submodule that defines it.
+_EXPORTS = {
+    "Evaluator": ".evaluator",
+    "load_ladder": "._ladder",
+    "load_packet": "._packet",
+    "describe_ladder": "._describe",
+    "LoadedPacket": "._packet",
+    "normalise": "._levels",
+    "bundled_ladders": "._ladder",
+    "ladder_digest": "._ladder",
+    "PromoreadyError": ".errors",
+    "InputError": ".errors",
+    "PacketError": ".errors",
+    "LadderError": ".errors",
+    "LadderInvalid": "._ladder",
+    "EngineError": ".errors",
+}
 
 __all__ = [
     "Evaluator",
@@ -28,3 +48,24 @@ __all__ = [
     "LadderInvalid",
     "EngineError",
 ]
+
+if TYPE_CHECKING:
+    from ._describe import describe_ladder
+    from ._ladder import LadderInvalid, bundled_ladders, ladder_digest, load_ladder
+    from ._levels import normalise
+    from ._packet import LoadedPacket, load_packet
+    from .errors import EngineError, InputError, LadderError, PacketError, PromoreadyError
+    from .evaluator import Evaluator
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # once imported, an ordinary attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

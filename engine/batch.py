@@ -31,13 +31,15 @@ import signal
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple, Optional
 
 from .. import _processes
 from . import _documents as docs
-from . import _packet
 from .errors import EngineError, InputError, PromoreadyError
 from .summary import Outcome
+
+if TYPE_CHECKING:  # imported where packets are evaluated: a pool's coordinating process never needs pydantic
+    from . import _packet
 
 #: Test hook: a worker process that meets a packet with this candidate id calls ``os.abort()``, to
 #: test that a worker dying inside the engine costs only that packet. Read by the command line in
@@ -53,7 +55,7 @@ STDIN_NAME = "<stdin>"
 WINDOW = 256
 
 #: An evaluation function: a validated packet and the ``--as-of`` date → a ``Decision``.
-Evaluate = Callable[[_packet.LoadedPacket, Optional[datetime.date]], Any]
+Evaluate = Callable[["_packet.LoadedPacket", Optional[datetime.date]], Any]
 
 
 # -- inputs -----------------------------------------------------------------------------------------
@@ -209,6 +211,8 @@ def _dumps(value: Any) -> str:
 
 
 def _read(item: Item) -> tuple[Any, _packet.Source]:
+    from . import _packet
+
     if item.problem is not None:
         raise InputError(item.problem[1], code=item.problem[0], file=item.file, line=item.line)
     if item.data is None:
@@ -228,6 +232,8 @@ def _candidate_id(raw: Any) -> Optional[str]:
 
 def process(item: Item, evaluate: Evaluate, config: Config, *, keep: bool = True, in_worker: bool = False) -> Result:
     """Evaluate one item; every failure becomes an error record, nothing is raised."""
+    from . import _packet
+
     cid = None
     try:
         raw, source = _read(item)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 
 import pytest
 
@@ -26,6 +28,21 @@ def test_engine_surface():
         "ladder_digest", "normalise", "PromoreadyError", "InputError", "PacketError", "LadderError",
         "LadderInvalid", "EngineError",
     }
+
+
+def test_engine_exports_load_on_first_use():
+    # Every public name maps to the module that defines it; importing a light submodule stays light.
+    assert set(promoready.engine._EXPORTS) == set(promoready.engine.__all__)
+    for name, module in promoready.engine._EXPORTS.items():
+        assert getattr(promoready.engine, name).__module__ == "promoready.engine" + module
+    with pytest.raises(AttributeError, match="no attribute 'Evaluater'"):
+        promoready.engine.Evaluater  # noqa: B018
+    code = ("import sys, promoready.engine.errors, promoready.engine.batch, promoready.cli; "
+            "print(sorted(m for m in ('pydantic', 'promoready.engine.evaluator', 'durable_rules_engine') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_one_exception_family():
