@@ -22,17 +22,32 @@ SMALL = 64  # without --workers, fewer packets than this are evaluated in-proces
 TOP = 10  # rows of each ranking in the text summary (the JSON summary has them all)
 
 
-def _evaluator_factory(config):
-    """Build the evaluation function for one process (runs in each worker: evaluators can't be pickled)."""
-    from ._common import Ladders
+class _Evaluate:
+    """The evaluation function of one process: built in each worker, since evaluators can't be pickled."""
 
-    ladders = Ladders(config.ladder)
-    ladders.evaluator_for(None)  # compile the --ladder or default ladder now; a bad ladder fails at start
+    def __init__(self, config) -> None:
+        from ._common import Ladders
 
-    def evaluate(loaded, as_of):
-        return ladders.evaluate(loaded, as_of=as_of)
+        self.ladders = Ladders(config.ladder)
+        self.ladders.evaluator_for(None)  # compile the --ladder or default ladder now; a bad ladder fails at start
 
-    return evaluate
+    def __call__(self, loaded, as_of):
+        return self.ladders.evaluate(loaded, as_of=as_of)
+
+    def resume_key(self, loaded, as_of) -> tuple[str, str, str]:
+        """What decides a packet's decision: the packet, the ladder it would be evaluated with, the as-of date.
+
+        ``--resume`` keeps an earlier decision only when all three are the same (see ``engine.batch.Keeper``).
+        """
+        from promoready.engine._packet import effective_as_of, packet_digest
+
+        evaluator = self.ladders.evaluator_for_packet(loaded)
+        return packet_digest(loaded.packet), evaluator.digest, effective_as_of(loaded.packet, as_of).isoformat()
+
+
+def _evaluator_factory(config) -> _Evaluate:
+    """Build the evaluation function for one process (pickled by name into each worker)."""
+    return _Evaluate(config)
 
 
 @click.command(context_settings={"max_content_width": 100})
@@ -40,7 +55,8 @@ def _evaluator_factory(config):
 @click.option("--out", "out", default=None, metavar="FILE", type=click.Path(dir_okay=False),
               help="Write the JSONL here, atomically (default: stdout).")
 @click.option("--resume", is_flag=True,
-              help="Keep the decisions FILE already holds (from an interrupted run) and evaluate the rest.")
+              help="Keep the decisions FILE already holds (from an interrupted run) and evaluate the rest. A decision "
+                   "is kept only for the same packet, ladder and as-of date; anything else is decided again.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
               help="Worker processes (default: the number of CPUs, none for a batch under 64 packets; "
                    "1 evaluates in this process).")
@@ -104,7 +120,7 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
         try:
             signals.armed = True  # nothing is written while armed: a signal stops the batch right there
             keeper = engine.Keeper(out) if resume else None
-            config = engine.Config(ladder=ladder_path, as_of=day, keep=keeper.digests if keeper else frozenset(),
+            config = engine.Config(ladder=ladder_path, as_of=day, keep=keeper.keys if keeper else frozenset(),
                                    crash_on=os.environ.get(engine.CRASH_ENV) or None)
             progress = _Progress(engine.count_items(inputs, exclude)) if sys.stderr.isatty() else None
             stdin = getattr(sys.stdin, "buffer", sys.stdin) if "-" in inputs else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Optional
 
-from promoready.engine import Evaluator, bundled_ladders, load_ladder, load_packet
+from promoready.engine import Evaluator, LoadedPacket, bundled_ladders, load_ladder, load_packet
 from promoready.engine import normalise
 from promoready.engine._ladder import DEFAULT_LADDER
 from promoready.schemas.decision import Decision
@@ -34,12 +34,16 @@ class Ladders:
             self._evaluators[key] = Evaluator(load_ladder(self._bundled.get(key, key)))
         return self._evaluators[key]
 
-    def _load(self, packet_path: str):
-        loaded = load_packet(packet_path)
+    def evaluator_for_packet(self, loaded: LoadedPacket) -> Evaluator:
+        """The evaluator for a loaded packet: ``--ladder``, else the bundled ladder it names, else the default."""
         ladder_id = loaded.packet.ladder
         if self.fixed is None and ladder_id is not None and normalise(ladder_id) in self._bundled:
-            return loaded, self.evaluator_for(normalise(ladder_id))
-        return loaded, self.evaluator_for(None)
+            return self.evaluator_for(normalise(ladder_id))
+        return self.evaluator_for(None)
+
+    def _load(self, packet_path: str):
+        loaded = load_packet(packet_path)
+        return loaded, self.evaluator_for_packet(loaded)
 
     def evaluate(self, packet_path: str, *, as_of: Optional[datetime.date] = None) -> Decision:
         """The decision for one packet file, with the ladder chosen as the class says."""

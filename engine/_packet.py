@@ -6,6 +6,7 @@ line when the packet came from a file, and for a wrong enum value the closest al
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
@@ -112,6 +113,11 @@ def load_packet(obj: Any) -> LoadedPacket:
         return obj
     raw, source = read_packet(obj)
     return LoadedPacket(to_packet(raw, source), source)
+
+
+def effective_as_of(packet: Packet, as_of: Optional[datetime.date]) -> datetime.date:
+    """The date a decision is measured to: ``as_of`` (the caller's), else the packet's own, else today."""
+    return as_of or packet.as_of or datetime.date.today()
 
 
 def packet_digest(packet: Packet) -> str:

@@ -54,7 +54,9 @@ STDIN_NAME = "<stdin>"
 #: Items read but not yet handed back in order, at most (pool mode), unless the workers' chunks need more.
 WINDOW = 256
 
-#: An evaluation function: a validated packet and the ``--as-of`` date → a ``Decision``.
+#: An evaluation function: a validated packet and the ``--as-of`` date → a ``Decision``. With
+#: ``--resume`` (a non-empty ``Config.keep``) it also needs a method ``resume_key(loaded, as_of)``:
+#: see ``resume_key`` below.
 Evaluate = Callable[["_packet.LoadedPacket", Optional[datetime.date]], Any]
 
 
@@ -181,7 +183,7 @@ class Result:
     record: Optional[bytes] = None  # the JSONL line, UTF-8, with its newline
     outcome: Optional[Outcome] = None  # for the summary (decisions only)
     error: Optional[dict] = None  # for error records
-    keep: Optional[str] = None  # packet digest of a decision the previous run made (not yet copied)
+    keep: Optional[tuple] = None  # resume key of a decision the previous run made (not yet copied)
     kept: bool = False  # the record was copied from the previous run
 
 
@@ -191,7 +193,7 @@ class Config:
 
     ladder: Optional[str] = None
     as_of: Optional[datetime.date] = None
-    keep: frozenset = field(default_factory=frozenset)  # packet digests already decided (--resume)
+    keep: frozenset = field(default_factory=frozenset)  # resume keys already decided (--resume; see Keeper)
     crash_on: Optional[str] = None  # test hook, see CRASH_ENV
 
 
@@ -242,9 +244,9 @@ def process(item: Item, evaluate: Evaluate, config: Config, *, keep: bool = True
             _abort()  # test hook (CRASH_ENV): die the way a crash in the C engine would
         loaded = _packet.LoadedPacket(_packet.to_packet(raw, source), source)
         if keep and config.keep:
-            digest = _packet.packet_digest(loaded.packet)
-            if digest in config.keep:
-                return Result(item.seq, item.source, cid, keep=digest)
+            key = evaluate.resume_key(loaded, config.as_of)
+            if key in config.keep:
+                return Result(item.seq, item.source, cid, keep=key)
         decision = evaluate(loaded, config.as_of)
         return Result(item.seq, item.source, decision.candidate_id, record=decision.to_json_bytes() + b"\n",
                       outcome=Outcome.of(decision))
@@ -287,18 +289,34 @@ def crash_result(item: Item, exitcode: Optional[int]) -> Result:
 # -- resume -----------------------------------------------------------------------------------------
 
 
-class Keeper:
-    """The decisions in the output of an earlier run (``--resume``), by packet digest.
+def resume_key(record: Any) -> Optional[tuple[str, str, str]]:
+    """A decision record's resume key: its ``packet_digest``, its ladder's ``digest`` and its ``as_of``.
 
-    A decision is kept for a packet with the same candidate id and the same content (its
-    ``packet_digest``); an edited packet is evaluated again. Lines are read back from the file when
+    An evaluation function's ``resume_key(loaded, as_of)`` gives the same three for a packet about
+    to be evaluated; when they match, the earlier decision is the one this run would make.
+    """
+    if not isinstance(record, dict):
+        return None
+    ladder = record.get("ladder")
+    key = (record.get("packet_digest"), ladder.get("digest") if isinstance(ladder, dict) else None, record.get("as_of"))
+    return key if all(isinstance(part, str) for part in key) else None
+
+
+class Keeper:
+    """The decisions in the output of an earlier run (``--resume``), by resume key.
+
+    A decision is kept when the packet is the same (its ``packet_digest``: same candidate id, same
+    content), it would be evaluated with the same ladder (the ladder's ``digest``: an edited ladder
+    or another ``--ladder`` decides again) and to the same date (``as_of``: another ``--as-of``, or a
+    packet without a date on another day, decides again). Lines are read back from the file when
     copied, so only the offsets stay in memory. Lines that are not decisions are ignored.
     """
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._first: dict[str, int] = {}  # digest → offset of its first unused line
-        self._more: dict[str, deque[int]] = {}  # digest → further lines (the same packet twice)
+        self._first: dict[tuple, int] = {}  # resume key → offset of its first unused line
+        self._more: dict[tuple, deque[int]] = {}  # resume key → further lines (the same packet twice)
+        shared: dict[str, str] = {}  # one string object per ladder digest and date: the keys pickle small
         self._fh: Optional[BinaryIO] = None
         try:
             self._fh = open(path, "rb")
@@ -317,30 +335,32 @@ class Keeper:
                 continue
             if not isinstance(record, dict) or "error" in record:
                 continue
-            digest, cid = record.get("packet_digest"), record.get("candidate_id")
-            if not isinstance(digest, str) or not isinstance(cid, str):
+            key = resume_key(record)
+            if key is None or not isinstance(record.get("candidate_id"), str):
                 continue
-            if digest in self._first:
-                self._more.setdefault(digest, deque()).append(start)
+            key = (key[0], shared.setdefault(key[1], key[1]), shared.setdefault(key[2], key[2]))
+            if key in self._first:
+                self._more.setdefault(key, deque()).append(start)
             else:
-                self._first[digest] = start
+                self._first[key] = start
 
     def __len__(self) -> int:
         return len(self._first) + sum(len(d) for d in self._more.values())
 
     @property
-    def digests(self) -> frozenset:
+    def keys(self) -> frozenset:
+        """The resume keys of the decisions held (``Config.keep``)."""
         return frozenset(self._first)
 
     def take(self, result: Result) -> Optional[Result]:
         """The kept record for a ``keep`` result, or None if every copy was used already."""
-        digest = result.keep
-        offset = self._first.pop(digest, None)
+        key = result.keep
+        offset = self._first.pop(key, None)
         if offset is None:
             return None
-        more = self._more.get(digest)
+        more = self._more.get(key)
         if more:
-            self._first[digest] = more.popleft()
+            self._first[key] = more.popleft()
         self._fh.seek(offset)
         line = self._fh.readline()  # ends in a newline: lines without one were not taken
         outcome = Outcome.of(docs.parse_json(docs.decode(line, self.path), self.path))

@@ -129,7 +129,7 @@ class Evaluator:
                 f"the packet is for ladder '{packet.ladder}', but this evaluator has '{self.ladder.id}'",
                 code="packet.ladder-mismatch", path="ladder", source=source, loc=("ladder",))
         plan = self._plan_for(packet, source)
-        day = as_of or packet.as_of or datetime.date.today()
+        day = _packet.effective_as_of(packet, as_of)
         ranks = self._check_levels(packet, source)
         since = packet.experience.current_level_since if packet.experience else None
         if since is not None and since > day:

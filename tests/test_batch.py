@@ -7,6 +7,7 @@ subprocesses; everything else runs through click's CliRunner.
 from __future__ import annotations
 
 import copy
+import datetime
 import glob
 import json
 import os
@@ -222,20 +223,20 @@ def test_interrupt_leaves_complete_records_and_resume_is_byte_identical(tmp_path
     assert (tmp_path / "s.json").read_bytes() == reference_summary
 
 
-def test_resume_copies_decisions_verbatim_and_evaluates_only_the_rest(tmp_path):
-    from promoready.cli._batch import _evaluator_factory
+def _counting(calls):
+    """A factory whose evaluation function records the candidate ids it evaluates."""
+    from promoready.cli._batch import _Evaluate
 
-    calls = []
-
-    def counting(config):
-        evaluate = _evaluator_factory(config)
-
-        def wrapped(loaded, as_of):
+    class Counting(_Evaluate):
+        def __call__(self, loaded, as_of):
             calls.append(loaded.packet.candidate.id)
-            return evaluate(loaded, as_of)
+            return super().__call__(loaded, as_of)
 
-        return wrapped
+    return Counting
 
+
+def test_resume_copies_decisions_verbatim_and_evaluates_only_the_rest(tmp_path):
+    calls = []
     a, b = packet(0), packet(1)
     edited = copy.deepcopy(b)
     edited["experience"]["product_years"] = 11.0
@@ -248,13 +249,39 @@ def test_resume_copies_decisions_verbatim_and_evaluates_only_the_rest(tmp_path):
     out.write_text("\n".join(marked) + "\n" + '{"error": {"code": "x"}, "candidate_id": "c-00000"}\n')
     keeper = engine.Keeper(str(out))
     assert len(keeper) == 2
-    results = list(engine.run(engine.iter_items([source]), workers=1, factory=counting,
-                              config=engine.Config(keep=keeper.digests), keeper=keeper))
+    results = list(engine.run(engine.iter_items([source]), workers=1, factory=_counting(calls),
+                              config=engine.Config(keep=keeper.keys), keeper=keeper))
     keeper.close()
     assert [r.kept for r in results] == [True, True, False, False]
     assert results[0].record == marked[0].encode() + b"\n"  # copied verbatim, not re-evaluated
     assert calls == ["c-00000", "c-00001"]  # the second copy of a, and the edited b
     assert results[2].record == lines[2].encode() + b"\n"
+
+
+def test_resume_decides_again_under_another_as_of_or_ladder(tmp_path):
+    source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(4)])
+    out = tmp_path / "out.jsonl"
+    assert invoke(source, "--out", out, "--as-of", "2027-01-01").exit_code == 0
+    first = out.read_bytes()
+    for args, kept in ((("--as-of", "2027-01-01"), 4), (("--as-of", "2027-06-30"), 0), ((), 0),
+                       (("--as-of", "2027-01-01", "--ladder", "startup"), 0)):
+        out.write_bytes(first)
+        keeper = engine.Keeper(str(out))
+        calls = []
+        options = dict(zip(args[::2], args[1::2]))
+        as_of = datetime.date.fromisoformat(options["--as-of"]) if "--as-of" in options else None
+        config = engine.Config(ladder=options.get("--ladder"), as_of=as_of, keep=keeper.keys)
+        results = list(engine.run(engine.iter_items([source]), workers=1, factory=_counting(calls), config=config,
+                                  keeper=keeper))
+        keeper.close()
+        assert sum(r.kept for r in results) == kept, args
+        assert len(calls) == 4 - kept, args
+    # Through the command line: a resume under another --as-of gives what a fresh run under it gives.
+    out.write_bytes(first)
+    assert invoke(source, "--out", out, "--resume", "--as-of", "2027-06-30").exit_code == 0
+    fresh = tmp_path / "fresh.jsonl"
+    assert invoke(source, "--out", fresh, "--as-of", "2027-06-30").exit_code == 0
+    assert out.read_bytes() == fresh.read_bytes() != first
 
 
 def test_interrupted_resume_before_reading_the_old_file_leaves_it(tmp_path, monkeypatch):
