@@ -60,6 +60,10 @@ def _evaluator_factory(config) -> _Evaluate:
 @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
               help="Worker processes (default: the number of CPUs, none for a batch under 64 packets; "
                    "1 evaluates in this process).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Skip a packet whose evaluation takes longer than this, with an engine.timeout error record, "
+                   "and replace its worker (default: 300 in worker processes; with --workers 1 a --timeout "
+                   "evaluates in one worker process, since only a process can be stopped).")
 @click.option("--ladder", "ladder_path", default=None, metavar="PATH",
               help="A ladder folder, its ladder.yaml, or a bundled ladder id (default: each packet's `ladder`, "
                    "else product-management).")
@@ -68,7 +72,7 @@ def _evaluator_factory(config) -> _Evaluate:
               help="Exit 1 when a verdict matches: not-ready, insufficient (evidence), or any of the two.")
 @click.option("--summary", "summary_path", default=None, metavar="FILE", type=click.Path(dir_okay=False),
               help="Write the cycle summary here: .json or .md (default: as text on stderr).")
-def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Optional[int],
+def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Optional[int], timeout: Optional[float],
           ladder_path: Optional[str], as_of: Optional[str], fail_on: Optional[str],
           summary_path: Optional[str]) -> None:
     """Evaluate many packets: files, folders, .jsonl files, or - for JSONL on stdin.
@@ -87,7 +91,7 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
     """
     import os
 
-    if (workers or os.cpu_count() or 1) > 1:  # likely to need a pool: let the fork server start meanwhile
+    if (workers or os.cpu_count() or 1) > 1 or timeout is not None:  # likely a pool: start the fork server now
         from promoready import _processes
 
         _processes.start_early()
@@ -102,8 +106,8 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
     if summary_path is not None and not summary_path.lower().endswith((".json", ".md")):
         raise PromoreadyError(f"the summary file must end in .json or .md, got {summary_path!r}",
                               code="usage.summary", path="--summary")
-    # Without --workers, a small batch (fewer than SMALL packets) is evaluated in this process.
-    inline_below = 0 if workers is not None else SMALL
+    # Without --workers (or --timeout), a small batch (fewer than SMALL packets) is evaluated in this process.
+    inline_below = 0 if workers is not None or timeout is not None else SMALL
     workers = workers or os.cpu_count() or 1
     exclude = [p for p in (out, summary_path) if p]
 
@@ -121,11 +125,13 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
             signals.armed = True  # nothing is written while armed: a signal stops the batch right there
             keeper = engine.Keeper(out) if resume else None
             config = engine.Config(ladder=ladder_path, as_of=day, keep=keeper.keys if keeper else frozenset(),
-                                   crash_on=os.environ.get(engine.CRASH_ENV) or None)
+                                   crash_on=os.environ.get(engine.CRASH_ENV) or None,
+                                   hang_on=os.environ.get(engine.HANG_ENV) or None)
             progress = _Progress(engine.count_items(inputs, exclude)) if sys.stderr.isatty() else None
             stdin = getattr(sys.stdin, "buffer", sys.stdin) if "-" in inputs else None
             results = engine.run(engine.iter_items(inputs, stdin=stdin, exclude=exclude), workers=workers,
-                                 factory=_evaluator_factory, config=config, keeper=keeper, inline_below=inline_below)
+                                 factory=_evaluator_factory, config=config, keeper=keeper, inline_below=inline_below,
+                                 timeout=timeout)
             while signals.signum is None:
                 signals.armed = True  # only while waiting for the next result, never while writing
                 result = next(results, None)

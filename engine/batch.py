@@ -28,6 +28,7 @@ import itertools
 import json
 import os
 import signal
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
@@ -45,6 +46,12 @@ if TYPE_CHECKING:  # imported where packets are evaluated: a pool's coordinating
 #: test that a worker dying inside the engine costs only that packet. Read by the command line in
 #: the parent process and passed to the workers; never acted on when evaluating in-process.
 CRASH_ENV = "PROMOREADY_TEST_CRASH_ON"
+#: Test hook: a worker process that meets a packet with this candidate id sleeps for an hour, to test
+#: that a worker stuck on a packet costs only that packet (``timeout``).
+HANG_ENV = "PROMOREADY_TEST_HANG_ON"
+
+#: Seconds a worker may spend on one chunk of packets before it is stopped (pool mode, unless set).
+DEFAULT_TIMEOUT = 300.0
 
 #: Folder inputs: the packet files picked up (recursively, sorted by name).
 PACKET_SUFFIXES = (".json", ".yaml", ".yml")
@@ -195,6 +202,7 @@ class Config:
     as_of: Optional[datetime.date] = None
     keep: frozenset = field(default_factory=frozenset)  # resume keys already decided (--resume; see Keeper)
     crash_on: Optional[str] = None  # test hook, see CRASH_ENV
+    hang_on: Optional[str] = None  # test hook, see HANG_ENV
 
 
 def error_dict(code: str, message: str, *, file: Optional[str] = None, line: Optional[int] = None,
@@ -242,6 +250,8 @@ def process(item: Item, evaluate: Evaluate, config: Config, *, keep: bool = True
         cid = _candidate_id(raw)
         if in_worker and config.crash_on is not None and cid == config.crash_on:
             _abort()  # test hook (CRASH_ENV): die the way a crash in the C engine would
+        if in_worker and config.hang_on is not None and cid == config.hang_on:
+            time.sleep(3600)  # test hook (HANG_ENV): get stuck the way an endless loop would
         loaded = _packet.LoadedPacket(_packet.to_packet(raw, source), source)
         if keep and config.keep:
             key = evaluate.resume_key(loaded, config.as_of)
@@ -273,7 +283,14 @@ def _abort() -> None:
     os.abort()
 
 
-def crash_result(item: Item, exitcode: Optional[int]) -> Result:
+def crash_result(item: Item, exitcode: Optional[int], timeout: Optional[float] = None) -> Result:
+    """The error record of a packet whose worker died on it (or, with ``timeout``, was stopped on it)."""
+    if timeout is not None:
+        error = error_dict("engine.timeout",
+                           f"evaluating this packet took more than {timeout:g} s; it was skipped and the worker "
+                           f"stopped and replaced (please report this as a bug, with the packet)",
+                           file=item.file, line=item.line)
+        return error_result(item, error, None)
     how = f"exit status {exitcode}"
     if exitcode is not None and exitcode < 0:
         try:
@@ -406,28 +423,36 @@ class Results(Iterator[Result]):
 
 
 def run(items: Iterable[Item], *, workers: int, factory: Callable[[Config], Evaluate], config: Config,
-        keeper: Optional[Keeper] = None, window: Optional[int] = None, inline_below: int = 0) -> Results:
+        keeper: Optional[Keeper] = None, window: Optional[int] = None, inline_below: int = 0,
+        timeout: Optional[float] = None) -> Results:
     """Results for ``items``, in input order (nothing is read or started before the first ``next``).
 
     ``factory(config)`` builds the evaluation function; with ``workers`` > 1 it runs once in each
     worker process, so it must be a module-level function (it is pickled by name), and the calling
     program must guard its entry point with ``if __name__ == "__main__":`` (workers re-import it).
     With ``inline_below``, a batch of fewer items than that is evaluated in this process.
+
+    ``timeout``: seconds a worker may spend on a chunk of packets; a worker that takes longer is
+    stopped and replaced, and the chunk is evaluated again one packet at a time, so only a packet
+    that takes longer on its own is skipped (an ``engine.timeout`` error record). Without it, pools
+    use ``DEFAULT_TIMEOUT`` and packets evaluated in this process have no limit; with it, packets are
+    always evaluated in worker processes (one, for ``workers`` = 1), since only a process can be stopped.
     """
     results = Results()
-    results._results = _run(results, items, workers, factory, config, keeper, window, inline_below)
+    results._results = _run(results, items, workers, factory, config, keeper, window, inline_below, timeout)
     return results
 
 
 def _run(results: Results, items: Iterable[Item], workers: int, factory: Callable[[Config], Evaluate],
-         config: Config, keeper: Optional[Keeper], window: Optional[int], inline_below: int) -> Iterator[Result]:
+         config: Config, keeper: Optional[Keeper], window: Optional[int], inline_below: int,
+         timeout: Optional[float]) -> Iterator[Result]:
     items = iter(items)
     if workers > 1 and inline_below > 0:
         head = list(itertools.islice(items, inline_below))
         if len(head) < inline_below:  # a small batch: starting processes would cost more than it saves
             workers = 1
         items = itertools.chain(head, items)
-    if workers <= 1:
+    if workers <= 1 and timeout is None:
         evaluate = factory(config)
         for item in items:
             result = process(item, evaluate, config)
@@ -435,7 +460,8 @@ def _run(results: Results, items: Iterable[Item], workers: int, factory: Callabl
                 result = (keeper.take(result) if keeper else None) or process(item, evaluate, config, keep=False)
             yield result
         return
-    results._pool = _Pool(workers, factory, config, keeper, window)
+    results._pool = _Pool(max(workers, 1), factory, config, keeper, window,
+                          timeout if timeout is not None else DEFAULT_TIMEOUT)
     yield from results._pool.results(items)
 
 
@@ -600,6 +626,7 @@ class _Worker:
         self.ready = False
         self.sent = 0  # chunks sent: the next one uses inbox spool ``sent % 2``
         self.tasks: deque[list[Task]] = deque()  # chunks sent, oldest first
+        self.since: Optional[float] = None  # when it started on its oldest chunk (time.monotonic())
 
     def can_take(self) -> bool:
         return self.ready and len(self.tasks) < self.PREFETCH
@@ -613,14 +640,19 @@ class _Worker:
         except (OSError, ValueError):  # it died; its sentinel will say so
             return False
         self.sent += 1
+        if not self.tasks:
+            self.since = time.monotonic()
         self.tasks.append(chunk)
         return True
 
     def read_results(self, slot: int, lengths: list[int], results: list[tuple]) -> list[Result]:
         """The results of the oldest chunk: fields from the message, records from outbox spool ``slot``."""
-        return [Result(seq, source, cid, record, outcome, error, keep)
+        done = [Result(seq, source, cid, record, outcome, error, keep)
                 for (seq, source, cid, outcome, error, keep), record
                 in zip(results, _Spools.read_from(self.outbox.fds[slot], lengths))]
+        self.tasks.popleft()
+        self.since = time.monotonic() if self.tasks else None  # it goes on with the chunk sent ahead
+        return done
 
     def stop(self, *, gently: bool) -> None:
         if gently and self.process.is_alive():
@@ -670,8 +702,10 @@ class _Pool:
     #: Give up when this many workers in a row died before they were ready.
     MAX_START_FAILURES = 3
 
-    def __init__(self, size: int, factory, config: Config, keeper: Optional[Keeper], window: Optional[int]) -> None:
+    def __init__(self, size: int, factory, config: Config, keeper: Optional[Keeper], window: Optional[int],
+                 timeout: float) -> None:
         self.size = size
+        self.timeout = timeout
         self.factory = factory
         self.config = config
         self.keeper = keeper
@@ -735,26 +769,35 @@ class _Pool:
                 if not self.workers:  # cannot happen: items are pending, so some are queued or in a worker
                     raise EngineError("the batch lost track of its packets", code="engine.batch")
                 sentinels = {w.process.sentinel: w for w in self.workers}
-                ready = set(wait([w.conn for w in self.workers] + list(sentinels)))
+                busy = [w.since for w in self.workers if w.since is not None]
+                left = max(0.0, min(busy) + self.timeout - time.monotonic()) if busy else None
+                ready = set(wait([w.conn for w in self.workers] + list(sentinels), timeout=left))
                 for worker in list(self.workers):
                     exited = worker.process.sentinel in ready
                     if exited or worker.conn in ready:
                         self._service(worker, done, queue, exited=exited)
+                    elif worker.since is not None and time.monotonic() - worker.since > self.timeout \
+                            and not worker.conn.poll():
+                        worker.process.kill()  # stuck: stop it, and treat it as a worker that died
+                        worker.process.join()
+                        self._service(worker, done, queue, exited=True, timed_out=True)
         finally:
             for worker in self.workers:
                 worker.stop(gently=finished)
             self.workers = []
 
-    def _service(self, worker: _Worker, done: dict[int, Result], queue: deque, *, exited: bool) -> None:
-        """Read what ``worker`` sent; if it died, record the packet it was on and drop it."""
+    def _service(self, worker: _Worker, done: dict[int, Result], queue: deque, *, exited: bool,
+                 timed_out: bool = False) -> None:
+        """Read what ``worker`` sent; if it died (or was stopped), record the packet it was on and drop it."""
         dead = exited  # checked before draining: everything it sent before dying is in the pipe
+        finished = False  # a stopped worker sent results after all: it had finished the chunk it was stopped for
         try:
             while worker.conn.poll():
                 message = worker.conn.recv()
                 if message[0] == "results":
+                    finished = timed_out
                     for result in worker.read_results(*message[1:]):
                         done[result.seq] = result
-                    worker.tasks.popleft()
                 elif message[0] == "ready":
                     worker.ready = True
                     self.start_failures = 0
@@ -770,14 +813,15 @@ class _Pool:
         worker.process.join(1.0)
         if worker.tasks:
             chunk = worker.tasks.popleft()  # results come back in order: it died on the oldest chunk
-            if len(chunk) == 1:
+            alone = len(chunk) == 1 and not finished
+            if alone:
                 item = chunk[0][0]
-                done[item.seq] = crash_result(item, worker.process.exitcode)
+                done[item.seq] = crash_result(item, worker.process.exitcode, self.timeout if timed_out else None)
             # Chunks sent ahead were never started: give them to another worker as they are. The
             # packets of the chunk it died on run again one at a time, so a crash names its packet.
             for later in reversed(worker.tasks):
                 queue.extendleft(reversed(later))
-            if len(chunk) > 1:
+            if not alone:
                 queue.extendleft(reversed([(item, keep, True) for item, keep, _ in chunk]))
             worker.tasks.clear()
         if not worker.ready:

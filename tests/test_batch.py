@@ -542,3 +542,33 @@ def test_progress_bar_on_a_terminal(tmp_path):
     screen = b"".join(chunks).decode("utf-8", "replace")
     assert "40/40" in screen  # the completed count
     assert "packets/s" in screen and "ETA" in screen
+
+
+@pytest.mark.parametrize("count, hang, workers", [(30, 7, 2), (200, 150, 1)])
+def test_a_stuck_worker_costs_only_its_packet(tmp_path, count, hang, workers):
+    # 30 packets, 2 workers: the only chunk times out, then its packets run alone; 200 packets with
+    # --workers 1: a --timeout still evaluates in one worker process, which can be stopped.
+    source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(count)])
+    out = tmp_path / "out.jsonl"
+    env = dict(os.environ, **{engine.HANG_ENV: f"c-{hang:05d}"})
+    started = time.monotonic()
+    done = subprocess.run([PROMOREADY, "batch", source, "--workers", str(workers), "--timeout", "1.5",
+                           "--out", str(out)], env=env, capture_output=True, text=True, timeout=120)
+    assert time.monotonic() - started < 60
+    assert done.returncode == 2, done.stderr
+    rows = records(out.read_text())
+    assert len(rows) == count
+    assert rows[hang]["error"]["code"] == "engine.timeout"
+    assert "took more than 1.5 s" in rows[hang]["error"]["message"]
+    assert f"{source}:{hang + 1}: evaluating this packet took more than 1.5 s" in done.stderr
+    clean = tmp_path / "clean.jsonl"
+    assert invoke(source, "--out", clean, "--workers", 1).exit_code == 0
+    expected = clean.read_text().splitlines()
+    got = out.read_text().splitlines()
+    assert [g for i, g in enumerate(got) if i != hang] == [e for i, e in enumerate(expected) if i != hang]
+
+
+def test_timeout_must_be_positive(tmp_path):
+    source = jsonl(tmp_path / "in.jsonl", [packet(0)])
+    result = invoke(source, "--timeout", "0")
+    assert result.exit_code == 2 and "--timeout" in result.stderr
