@@ -60,7 +60,7 @@ def _evaluator_factory(config) -> _Evaluate:
 @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
               help="Worker processes (default: the number of CPUs, none for a batch under 64 packets; "
                    "1 evaluates in this process).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+@click.option("--timeout", type=float, default=None, metavar="SECONDS",
               help="Skip a packet whose evaluation takes longer than this, with an engine.timeout error record, "
                    "and replace its worker (default: 300 in worker processes; with --workers 1 a --timeout "
                    "evaluates in one worker process, since only a process can be stopped).")
@@ -101,6 +101,9 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
     from promoready.engine.summary import Summary
 
     day = parse_date(as_of, "--as-of")
+    if timeout is not None and not 0 < timeout <= engine.MAX_TIMEOUT:  # NaN fails this too
+        raise PromoreadyError(f"expected a number of seconds above 0 and at most {engine.MAX_TIMEOUT:,.0f}, "
+                              f"got {timeout:g}", code="usage.timeout", path="--timeout")
     if resume and out is None:
         raise PromoreadyError("--resume needs --out FILE (the file to resume)", code="usage.resume", path="--resume")
     if summary_path is not None and not summary_path.lower().endswith((".json", ".md")):

@@ -28,6 +28,7 @@ import itertools
 import json
 import os
 import signal
+import struct
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -50,8 +51,10 @@ CRASH_ENV = "PROMOREADY_TEST_CRASH_ON"
 #: that a worker stuck on a packet costs only that packet (``timeout``).
 HANG_ENV = "PROMOREADY_TEST_HANG_ON"
 
-#: Seconds a worker may spend on one chunk of packets before it is stopped (pool mode, unless set).
+#: Seconds a worker may spend on one packet before it is stopped (pool mode, unless set), and the most
+#: that can be set (a week: ``wait`` takes no more than ~24 days).
 DEFAULT_TIMEOUT = 300.0
+MAX_TIMEOUT = 7 * 24 * 3600.0
 
 #: Folder inputs: the packet files picked up (recursively, sorted by name).
 PACKET_SUFFIXES = (".json", ".yaml", ".yml")
@@ -432,12 +435,14 @@ def run(items: Iterable[Item], *, workers: int, factory: Callable[[Config], Eval
     program must guard its entry point with ``if __name__ == "__main__":`` (workers re-import it).
     With ``inline_below``, a batch of fewer items than that is evaluated in this process.
 
-    ``timeout``: seconds a worker may spend on a chunk of packets; a worker that takes longer is
-    stopped and replaced, and the chunk is evaluated again one packet at a time, so only a packet
-    that takes longer on its own is skipped (an ``engine.timeout`` error record). Without it, pools
-    use ``DEFAULT_TIMEOUT`` and packets evaluated in this process have no limit; with it, packets are
-    always evaluated in worker processes (one, for ``workers`` = 1), since only a process can be stopped.
+    ``timeout``: seconds a worker may spend on one packet; a worker that takes longer is stopped and
+    replaced, the packet gets an ``engine.timeout`` error record and the others of its chunk are
+    evaluated again. Without it, pools use ``DEFAULT_TIMEOUT`` and packets evaluated in this process
+    have no limit; with it, packets are always evaluated in worker processes (one, for ``workers`` = 1),
+    since only a process can be stopped.
     """
+    if timeout is not None and not 0 < timeout <= MAX_TIMEOUT:  # NaN fails this too
+        raise ValueError(f"timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds, got {timeout!r}")
     results = Results()
     results._results = _run(results, items, workers, factory, config, keeper, window, inline_below, timeout)
     return results
@@ -466,12 +471,13 @@ def _run(results: Results, items: Iterable[Item], workers: int, factory: Callabl
 
 
 def _worker_main(conn, factory: Callable[[Config], Evaluate], config: Config, inbox: tuple["_Fd", ...],
-                 outbox: tuple["_Fd", ...]) -> None:
+                 outbox: tuple["_Fd", ...], progress: "_Fd") -> None:
     """A worker: build the evaluators, then evaluate one chunk of items at a time until told to stop.
 
     Chunk n's packet texts are in ``inbox[n % 2]`` and its records go to ``outbox[n % 2]`` (see
     ``_Spools``); the messages carry only the rest: the items without their text, and the results
-    without their records, with the lengths needed to find each in its spool.
+    without their records, with the lengths needed to find each in its spool. Before each packet it
+    notes in ``progress`` which one it starts and when (see ``_Worker.stuck_on``).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
     try:
@@ -481,24 +487,44 @@ def _worker_main(conn, factory: Callable[[Config], Evaluate], config: Config, in
             conn.send(("fatal", exc.to_dict(), type(exc).__name__))
             return
         conn.send(("ready",))
-        inbox_fds = [spool.fd for spool in inbox]
-        outbox_fds = [spool.fd for spool in outbox]
-        for number in itertools.count():
-            message = conn.recv()
-            if message is None:
-                return
-            slot = number % _Spools.COUNT
-            lengths, tasks = message
-            texts = _Spools.read_from(inbox_fds[slot], lengths)
-            results = [process(item._replace(data=text) if text is not None else item, evaluate, config, keep=keep,
-                               in_worker=True)
-                       for (item, keep, _), text in zip(tasks, texts)]
-            records = [r.record or b"" for r in results]  # a result to keep has none (and a record is never empty)
-            _Spools.write_to(outbox_fds[slot], b"".join(records))
-            conn.send(("results", slot, [len(r) for r in records],
-                       [(r.seq, r.source, r.candidate_id, r.outcome, r.error, r.keep) for r in results]))
     except (EOFError, OSError):  # the parent is gone (or stopped listening): nothing left to do
         return
+    inbox_fds = [spool.fd for spool in inbox]
+    outbox_fds = [spool.fd for spool in outbox]
+    for number in itertools.count():
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        slot = number % _Spools.COUNT
+        lengths, tasks = message
+        try:
+            texts = _Spools.read_from(inbox_fds[slot], lengths)
+            results = []
+            for index, ((item, keep, _), text) in enumerate(zip(tasks, texts)):
+                os.pwrite(progress.fd, _PROGRESS.pack(number, index, time.monotonic()), 0)
+                results.append(process(item if text is None else item._replace(data=text), evaluate, config,
+                                       keep=keep, in_worker=True))
+            records = [r.record or b"" for r in results]  # a result to keep has none (and a record is never empty)
+            _Spools.write_to(outbox_fds[slot], b"".join(records))
+            message = ("results", slot, [len(r) for r in records],
+                       [(r.seq, r.source, r.candidate_id, r.outcome, r.error, r.keep) for r in results])
+        except (OSError, EngineError) as exc:  # its spool files failed it: the batch cannot go on
+            error = EngineError(f"a batch worker cannot use its spool files: {getattr(exc, 'strerror', None) or exc}",
+                                code="engine.batch")
+            message = ("fatal", error.to_dict(), "EngineError")
+        try:
+            conn.send(message)
+        except (EOFError, OSError):
+            return
+        if message[0] == "fatal":
+            return
+
+
+#: What a worker notes before each packet: its chunk number, the packet's place in it, and when it started.
+_PROGRESS = struct.Struct("<qqd")
 
 
 class _Fd:
@@ -613,11 +639,18 @@ class _Worker:
     def __init__(self, ctx, factory, config) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
         self.inbox = self.outbox = None
+        self.progress: Optional[int] = None
         try:
-            self.inbox, self.outbox = _Spools("in"), _Spools("out")
+            self.inbox = _Spools("in")
+            self.outbox = _Spools("out")
+            self.progress = _anonymous_file("promoready-progress")
             self.process = ctx.Process(target=_worker_main, daemon=True, name="promoready-batch-worker",
-                                       args=(child, factory, config, self.inbox.for_worker(), self.outbox.for_worker()))
+                                       args=(child, factory, config, self.inbox.for_worker(), self.outbox.for_worker(),
+                                             _Fd(self.progress)))
             self.process.start()
+        except OSError as exc:
+            self._close()
+            raise EngineError(f"cannot start a batch worker: {exc.strerror or exc}", code="engine.batch") from None
         except BaseException:
             self._close()
             raise
@@ -626,24 +659,45 @@ class _Worker:
         self.ready = False
         self.sent = 0  # chunks sent: the next one uses inbox spool ``sent % 2``
         self.tasks: deque[list[Task]] = deque()  # chunks sent, oldest first
-        self.since: Optional[float] = None  # when it started on its oldest chunk (time.monotonic())
+        self.since: Optional[float] = None  # when it started on its oldest chunk, or on its current packet
 
     def can_take(self) -> bool:
         return self.ready and len(self.tasks) < self.PREFETCH
 
     def send(self, chunk: list[Task]) -> bool:
+        """Hand it a chunk; False if it is gone (its sentinel will say so)."""
         texts = [task[0].data for task in chunk]
         try:
             _Spools.write_to(self.inbox.fds[self.sent % _Spools.COUNT], b"".join(t for t in texts if t is not None))
+        except OSError as exc:  # this process cannot write its own spool: no other worker could do better
+            raise EngineError(f"cannot write the batch's spool file: {exc.strerror or exc}", code="engine.batch") \
+                from None
+        try:
             self.conn.send(([len(t) if t is not None else 0 for t in texts],
-                            [(item._replace(data=None), keep, alone) for item, keep, alone in chunk]))
-        except (OSError, ValueError):  # it died; its sentinel will say so
+                            [(Item(item.seq, item.file, item.line, None, item.problem), keep, alone)
+                             for item, keep, alone in chunk]))
+        except (OSError, ValueError):
             return False
         self.sent += 1
         if not self.tasks:
             self.since = time.monotonic()
         self.tasks.append(chunk)
         return True
+
+    def stuck_on(self, timeout: float) -> Optional[int]:
+        """Past its deadline: the place in its oldest chunk of the packet it has spent over ``timeout``
+        seconds on, or -1 if that is not known; None if it is only slow (its deadline moves on to the
+        packet it is on now)."""
+        try:
+            number, index, started = _PROGRESS.unpack(os.pread(self.progress, _PROGRESS.size, 0))
+        except (OSError, struct.error):
+            return -1
+        if number != self.sent - len(self.tasks):  # not on its oldest chunk yet: nothing to go by
+            return -1
+        if time.monotonic() - started <= timeout:
+            self.since = started
+            return None
+        return index
 
     def read_results(self, slot: int, lengths: list[int], results: list[tuple]) -> list[Result]:
         """The results of the oldest chunk: fields from the message, records from outbox spool ``slot``."""
@@ -674,6 +728,9 @@ class _Worker:
         for spools in (self.inbox, self.outbox):
             if spools is not None:
                 spools.close()
+        if self.progress is not None:
+            os.close(self.progress)
+            self.progress = None
 
 
 def _text_size(task: Task) -> int:
@@ -681,14 +738,14 @@ def _text_size(task: Task) -> int:
     return len(data) if data is not None else 0
 
 
-def _take_chunk(queue: deque) -> list[Task]:
-    """The next chunk from the front of the queue: up to CHUNK items and CHUNK_BYTES of text, unless
+def _take_chunk(queue: deque, limit: int = CHUNK) -> list[Task]:
+    """The next chunk from the front of the queue: up to ``limit`` items and CHUNK_BYTES of text, unless
     its first item alone is larger (an item to be evaluated alone always travels alone)."""
     chunk = [queue.popleft()]
     if chunk[0][2]:
         return chunk
     size = _text_size(chunk[0])
-    while queue and len(chunk) < CHUNK and not queue[0][2]:
+    while queue and len(chunk) < limit and not queue[0][2]:
         size += _text_size(queue[0])
         if size > CHUNK_BYTES:
             break
@@ -755,10 +812,18 @@ class _Pool:
                 if exhausted and not pending:
                     finished = True
                     return
-                for _ in range(_Worker.PREFETCH):  # first a chunk to every idle worker, then one more each
+                # Once the input is read, the last packets are shared out in smaller chunks, so that no
+                # worker is left with a long chunk while the others have nothing to do.
+                limit = CHUNK if not exhausted else \
+                    max(1, min(CHUNK, -(-len(queue) // (_Worker.PREFETCH * max(1, len(self.workers))))))
+                # First a chunk to every idle worker; then one more each, sent ahead, but only once no
+                # worker is still starting (or the first to be ready would take the work of the others).
+                for ahead in (False, True):
+                    if ahead and not all(w.ready for w in self.workers):
+                        break
                     for worker in self.workers:
-                        if queue and worker.can_take():
-                            chunk = _take_chunk(queue)
+                        if queue and worker.can_take() and (ahead or not worker.tasks):
+                            chunk = _take_chunk(queue, limit)
                             if not worker.send(chunk):
                                 queue.extendleft(reversed(chunk))
                 # Start workers for the waiting items (a small batch starts only as many as it needs).
@@ -778,24 +843,33 @@ class _Pool:
                         self._service(worker, done, queue, exited=exited)
                     elif worker.since is not None and time.monotonic() - worker.since > self.timeout \
                             and not worker.conn.poll():
-                        worker.process.kill()  # stuck: stop it, and treat it as a worker that died
-                        worker.process.join()
-                        self._service(worker, done, queue, exited=True, timed_out=True)
+                        stuck = worker.stuck_on(self.timeout)
+                        if stuck is not None:  # stop it, and treat it as a worker that died on that packet
+                            worker.process.kill()
+                            worker.process.join()
+                            self._service(worker, done, queue, exited=True, stuck=stuck)
         finally:
-            for worker in self.workers:
-                worker.stop(gently=finished)
-            self.workers = []
+            workers, self.workers = self.workers, []
+            try:
+                for worker in workers:
+                    worker.stop(gently=finished)
+            finally:  # interrupted while stopping them gently: the rest go now
+                for worker in workers:
+                    worker.stop(gently=False)
 
     def _service(self, worker: _Worker, done: dict[int, Result], queue: deque, *, exited: bool,
-                 timed_out: bool = False) -> None:
-        """Read what ``worker`` sent; if it died (or was stopped), record the packet it was on and drop it."""
+                 stuck: Optional[int] = None) -> None:
+        """Read what ``worker`` sent; if it died, record the packet it died on and drop it.
+
+        ``stuck``: this process stopped it for ``--timeout``, on that packet of its oldest chunk (-1: not known).
+        """
         dead = exited  # checked before draining: everything it sent before dying is in the pipe
-        finished = False  # a stopped worker sent results after all: it had finished the chunk it was stopped for
+        late = False  # stopped, it had finished a chunk after all: nothing is known against the next one
         try:
             while worker.conn.poll():
                 message = worker.conn.recv()
                 if message[0] == "results":
-                    finished = timed_out
+                    late = stuck is not None
                     for result in worker.read_results(*message[1:]):
                         done[result.seq] = result
                 elif message[0] == "ready":
@@ -813,17 +887,23 @@ class _Pool:
         worker.process.join(1.0)
         if worker.tasks:
             chunk = worker.tasks.popleft()  # results come back in order: it died on the oldest chunk
-            alone = len(chunk) == 1 and not finished
-            if alone:
-                item = chunk[0][0]
-                done[item.seq] = crash_result(item, worker.process.exitcode, self.timeout if timed_out else None)
-            # Chunks sent ahead were never started: give them to another worker as they are. The
-            # packets of the chunk it died on run again one at a time, so a crash names its packet.
+            # Chunks sent ahead were never started: they go to another worker as they are.
             for later in reversed(worker.tasks):
                 queue.extendleft(reversed(later))
-            if not alone:
-                queue.extendleft(reversed([(item, keep, True) for item, keep, _ in chunk]))
             worker.tasks.clear()
+            culprit: Optional[int] = None
+            if late:
+                again = chunk
+            elif stuck is not None and 0 <= stuck < len(chunk):  # the packet is known: the others run again
+                culprit, again = stuck, chunk[:stuck] + chunk[stuck + 1:]
+            elif len(chunk) == 1:
+                culprit, again = 0, []
+            else:  # its packets run again one at a time, so that a crash names its packet
+                again = [(item, keep, True) for item, keep, _ in chunk]
+            if culprit is not None:
+                item = chunk[culprit][0]
+                done[item.seq] = crash_result(item, worker.process.exitcode, self.timeout if stuck is not None else None)
+            queue.extendleft(reversed(again))
         if not worker.ready:
             self.start_failures += 1
             if self.start_failures >= self.MAX_START_FAILURES:

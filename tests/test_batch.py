@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import deque
 from functools import lru_cache
 
 import pytest
@@ -568,7 +569,57 @@ def test_a_stuck_worker_costs_only_its_packet(tmp_path, count, hang, workers):
     assert [g for i, g in enumerate(got) if i != hang] == [e for i, e in enumerate(expected) if i != hang]
 
 
-def test_timeout_must_be_positive(tmp_path):
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "3000000"])
+def test_timeout_must_be_a_sensible_number_of_seconds(tmp_path, value):
     source = jsonl(tmp_path / "in.jsonl", [packet(0)])
-    result = invoke(source, "--timeout", "0")
-    assert result.exit_code == 2 and "--timeout" in result.stderr
+    result = invoke(source, "--timeout", value)
+    assert result.exit_code == 2
+    assert "--timeout: expected a number of seconds above 0 and at most 604,800" in result.stderr
+    with pytest.raises(ValueError, match="timeout must be"):
+        engine.run([], workers=2, factory=None, config=engine.Config(), timeout=float(value))
+
+
+def test_a_slow_chunk_is_not_a_stuck_packet():
+    # The deadline is per packet: a worker past its chunk's deadline is stopped only if the packet it
+    # is on now started more than `timeout` seconds ago; otherwise its deadline moves to that packet.
+    worker = object.__new__(engine._Worker)
+    worker.progress = engine._anonymous_file("test-progress")
+    try:
+        worker.sent, worker.tasks = 5, deque([["chunk 3"], ["chunk 4"]])
+        now = time.monotonic()
+        os.pwrite(worker.progress, engine._PROGRESS.pack(3, 17, now - 0.2), 0)
+        worker.since = now - 30
+        assert worker.stuck_on(1.0) is None and worker.since == pytest.approx(now - 0.2)
+        os.pwrite(worker.progress, engine._PROGRESS.pack(3, 17, now - 2.0), 0)
+        assert worker.stuck_on(1.0) == 17  # packet 17 of its oldest chunk (number 5 - 2 = 3)
+        os.pwrite(worker.progress, engine._PROGRESS.pack(2, 60, now - 2.0), 0)
+        assert worker.stuck_on(1.0) == -1  # not started on its oldest chunk yet: which packet is not known
+    finally:
+        os.close(worker.progress)
+
+
+def test_no_chunk_is_sent_ahead_while_a_worker_is_starting(tmp_path, monkeypatch):
+    # Otherwise the first worker to be ready takes two full chunks of a small batch and the other
+    # has nothing to do (130 packets: 128 went to one worker).
+    from promoready.cli._batch import _evaluator_factory
+
+    pools, sends = [], []
+    init, send = engine._Pool.__init__, engine._Worker.send
+
+    def keep_pool(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        pools.append(self)
+
+    def watched(self, chunk):
+        sends.append((bool(self.tasks), all(w.ready for w in pools[0].workers), len(chunk)))
+        return send(self, chunk)
+
+    monkeypatch.setattr(engine._Pool, "__init__", keep_pool)
+    monkeypatch.setattr(engine._Worker, "send", watched)
+    source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(130)])
+    results = list(engine.run(engine.iter_items([source]), workers=2, factory=_evaluator_factory,
+                              config=engine.Config()))
+    assert [r.seq for r in results] == list(range(130))
+    assert sends and all(all_ready for ahead, all_ready, _ in sends if ahead), sends
+    # Once the input is read, chunks shrink so that the last packets are shared out.
+    assert max(n for *_, n in sends) <= 33
