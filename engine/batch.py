@@ -14,8 +14,10 @@ Inputs stream (``iter_items``): files, folders (recursive, sorted), ``.jsonl`` f
   the C engine this process knows which chunk it was on: that chunk's packets are evaluated again
   one at a time (alone, a crash names its packet, which gets an ``engine.worker-crashed`` error
   record), the chunk sent ahead goes to another worker, the worker is replaced, and the batch goes
-  on. At most ``window`` items are between being read and being handed back in order, so memory
-  stays flat however many packets stream through.
+  on. A worker notes which packet it starts and when; one stuck on a packet for longer than the
+  timeout is stopped the same way, and that packet gets an ``engine.timeout`` error record. At
+  most ``window`` items are between being read and being handed back in order, so memory stays
+  flat however many packets stream through.
 
 ``Keeper`` reads the output of an interrupted run for ``--resume``: decisions already made are
 copied verbatim instead of being evaluated again.
