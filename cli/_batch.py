@@ -58,8 +58,8 @@ def _evaluator_factory(config) -> _Evaluate:
               help="Keep the decisions FILE already holds (from an interrupted run) and evaluate the rest. A decision "
                    "is kept only for the same packet, ladder and as-of date; anything else is decided again.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Worker processes (default: the number of CPUs, none for a batch under 64 packets; "
-                   "1 evaluates in this process).")
+              help="Worker processes (default: the number of CPUs this process may use, none for a batch "
+                   "under 64 packets; 1 evaluates in this process).")
 @click.option("--timeout", type=float, default=None, metavar="SECONDS",
               help="Skip a packet whose evaluation takes longer than this, with an engine.timeout error record, "
                    "and replace its worker (default: 300 in worker processes; with --workers 1 a --timeout "
@@ -91,9 +91,11 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
     """
     import os
 
-    if (workers or os.cpu_count() or 1) > 1 or timeout is not None:  # likely a pool: start the fork server now
-        from promoready import _processes
+    from promoready import _processes
 
+    workers_given = workers is not None
+    workers = workers or _processes.usable_cpus()
+    if workers > 1 or timeout is not None:  # likely a pool: start the fork server now
         _processes.start_early()
 
     from promoready.engine import batch as engine
@@ -110,8 +112,7 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
         raise PromoreadyError(f"the summary file must end in .json or .md, got {summary_path!r}",
                               code="usage.summary", path="--summary")
     # Without --workers (or --timeout), a small batch (fewer than SMALL packets) is evaluated in this process.
-    inline_below = 0 if workers is not None or timeout is not None else SMALL
-    workers = workers or os.cpu_count() or 1
+    inline_below = 0 if workers_given or timeout is not None else SMALL
     exclude = [p for p in (out, summary_path) if p]
 
     if summary_path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(summary_path))):

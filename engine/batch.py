@@ -904,7 +904,8 @@ class _Pool:
                 again = [(item, keep, True) for item, keep, _ in chunk]
             if culprit is not None:
                 item = chunk[culprit][0]
-                done[item.seq] = crash_result(item, worker.process.exitcode, self.timeout if stuck is not None else None)
+                timeout = self.timeout if stuck is not None else None
+                done[item.seq] = crash_result(item, worker.process.exitcode, timeout)
             queue.extendleft(reversed(again))
         if not worker.ready:
             self.start_failures += 1

@@ -26,6 +26,16 @@ def context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, as set by taskset or a container's cpuset), at least 1."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no affinity on this system
+        return os.cpu_count() or 1
+
+
 def start_early() -> None:
     """Start the fork server now, if there is one, without waiting for its imports to finish."""
     if context().get_start_method() != "forkserver":

@@ -624,3 +624,13 @@ def test_no_chunk_is_sent_ahead_while_a_worker_is_starting(tmp_path, monkeypatch
     assert sends and all(all_ready for ahead, all_ready, _ in sends if ahead), sends
     # Once the input is read, chunks shrink so that the last packets are shared out.
     assert max(n for *_, n in sends) <= 33
+
+
+def test_default_workers_follow_the_cpus_this_process_may_use(monkeypatch):
+    from promoready import _processes
+
+    assert _processes.usable_cpus() == len(os.sched_getaffinity(0))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3})  # `taskset -c 3`, or a container's cpuset
+    assert _processes.usable_cpus() == 1
+    monkeypatch.delattr(os, "sched_getaffinity")  # a system without affinity
+    assert _processes.usable_cpus() == (os.cpu_count() or 1)
