@@ -82,6 +82,7 @@ ROWS = {
     "batch2": "promoready batch --workers 2 (packets/s)",
     "2w/1w": "ratio 2 workers / 1 worker",
     "cpu2/1": "machine ceiling: 2 busy processes / 1 (throughput ratio)",
+    "parent": "batch --workers 2: CPU of the coordinating process (µs/packet)",
     "rss-small": "batch peak RSS after the first packets (MB)",
     "rss-large": "batch peak RSS after all packets (MB)",
     "rss-ratio": "ratio RSS all / first",
@@ -336,6 +337,7 @@ proc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess
 wall = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"rc": proc.returncode, "wall": wall, "maxrss_kb": usage.ru_maxrss,
+                  "cpu": usage.ru_utime + usage.ru_stime,
                   "stderr": proc.stderr.decode("utf-8", "replace")[-4000:]}))
 """
 
@@ -476,25 +478,29 @@ def subprocess_figures(table: Table, sizes: Sizes, pool: list[dict], info: dict)
     cmd = promoready_command()
     with tempfile.TemporaryDirectory(prefix="promoready-bench-") as tmp:
         if not batch_available(cmd):
-            for key in ("batch1", "batch2", "2w/1w", "cpu2/1", "rss-small", "rss-large", "rss-ratio"):
+            for key in ("batch1", "batch2", "2w/1w", "cpu2/1", "parent", "rss-small", "rss-large", "rss-ratio"):
                 table.na(key, "batch unavailable")
         else:
             path = packet_gen.write_jsonl(os.path.join(tmp, "batch.jsonl"), pool, sizes.batch)
             # Rounds of (1 worker, 2 workers, CPU ceiling) back to back: on a shared machine the speed
             # of a core drifts from minute to minute, so each ratio compares runs of the same round.
             rates: dict[int, list[float]] = {1: [], 2: []}
-            ratios, ceilings, failed = [], [], None
+            ratios, ceilings, parent, failed = [], [], [], None
             for _ in range(sizes.batch_rounds):
                 try:
-                    one, two = (run_batch(cmd, path, sizes.batch, w, tmp)["rate"] for w in (1, 2))
+                    one, two = (run_batch(cmd, path, sizes.batch, w, tmp) for w in (1, 2))
                 except Exception as exc:
                     failed = exc
                     break
-                rates[1].append(one)
-                rates[2].append(two)
-                ratios.append(two / one)
+                rates[1].append(one["rate"])
+                rates[2].append(two["rate"])
+                ratios.append(two["rate"] / one["rate"])
                 ceilings.append(cpu_ceiling())
-            info["batch_rounds"] = {"rate1": rates[1], "rate2": rates[2], "ratio": ratios, "ceiling": ceilings}
+                # The command's own process: its workers are the fork server's children, not its own,
+                # so the wrapper's RUSAGE_CHILDREN counts only the coordinating process (start-up included).
+                parent.append(two["cpu"] / sizes.batch * 1e6)
+            info["batch_rounds"] = {"rate1": rates[1], "rate2": rates[2], "ratio": ratios, "ceiling": ceilings,
+                                    "parent_us": parent}
             if failed is not None:
                 for key in ("batch1", "batch2"):
                     table.na(key, f"batch failed: {failed}")
@@ -509,6 +515,10 @@ def subprocess_figures(table: Table, sizes: Sizes, pool: list[dict], info: dict)
                           note=_rounds(ratios, "{:.2f}"))
                 ceiling = statistics.median(ceilings)
                 table.set("cpu2/1", ceiling, f"{ceiling:.2f}", note=_rounds(ceilings, "{:.2f}"))
+                cost = statistics.median(parent)
+                table.set("parent", cost, f"{cost:,.0f}",
+                          note=f"{cost / (1e6 / statistics.median(rates[1])):.0%} of a packet's time with 1 worker; "
+                               + _rounds(parent, "{:,.0f}"))
             os.unlink(path)
 
             try:
