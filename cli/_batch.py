@@ -132,10 +132,10 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
                                    crash_on=os.environ.get(engine.CRASH_ENV) or None,
                                    hang_on=os.environ.get(engine.HANG_ENV) or None)
             progress = _Progress(engine.count_items(inputs, exclude)) if sys.stderr.isatty() else None
-            stdin = getattr(sys.stdin, "buffer", sys.stdin) if "-" in inputs else None
+            stdin = _stdin() if "-" in inputs else None
             results = engine.run(engine.iter_items(inputs, stdin=stdin, exclude=exclude), workers=workers,
                                  factory=_evaluator_factory, config=config, keeper=keeper, inline_below=inline_below,
-                                 timeout=timeout)
+                                 timeout=timeout, stream=stdin is not None)
             while signals.signum is None:
                 signals.armed = True  # only while waiting for the next result, never while writing
                 result = next(results, None)
@@ -204,6 +204,19 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
         sys.exit(2)
     if fail_on_matched(fail_on, summary.seen_verdicts()):
         sys.exit(1)
+
+
+def _stdin():
+    """Standard input as bytes, through a buffer of our own when there is a real file descriptor.
+
+    A pool reads stdin in a thread (see ``engine.batch._Feed``) that may still be waiting for a line
+    when the command exits (stdout closed, Ctrl-C): the interpreter would then find ``sys.stdin``'s
+    own buffer locked by that thread and abort at shutdown. It never touches this one.
+    """
+    try:
+        return open(sys.stdin.fileno(), "rb", closefd=False)
+    except (AttributeError, OSError, ValueError):  # no real stdin (an embedding, a test runner)
+        return getattr(sys.stdin, "buffer", sys.stdin)
 
 
 # -- output -----------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ import json
 import os
 import signal
 import struct
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -429,7 +430,7 @@ class Results(Iterator[Result]):
 
 def run(items: Iterable[Item], *, workers: int, factory: Callable[[Config], Evaluate], config: Config,
         keeper: Optional[Keeper] = None, window: Optional[int] = None, inline_below: int = 0,
-        timeout: Optional[float] = None) -> Results:
+        timeout: Optional[float] = None, stream: bool = False) -> Results:
     """Results for ``items``, in input order (nothing is read or started before the first ``next``).
 
     ``factory(config)`` builds the evaluation function; with ``workers`` > 1 it runs once in each
@@ -442,23 +443,35 @@ def run(items: Iterable[Item], *, workers: int, factory: Callable[[Config], Eval
     evaluated again. Without it, pools use ``DEFAULT_TIMEOUT`` and packets evaluated in this process
     have no limit; with it, packets are always evaluated in worker processes (one, for ``workers`` = 1),
     since only a process can be stopped.
+
+    ``stream``: the items come from a stream that may pause (stdin): a pool then reads it in a thread
+    of its own, so that decisions keep coming while it is quiet, and a small batch is one whose
+    stream ends within ``inline_below`` items without a long pause.
     """
     if timeout is not None and not 0 < timeout <= MAX_TIMEOUT:  # NaN fails this too
         raise ValueError(f"timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds, got {timeout!r}")
     results = Results()
-    results._results = _run(results, items, workers, factory, config, keeper, window, inline_below, timeout)
+    results._results = _run(results, items, workers, factory, config, keeper, window, inline_below, timeout, stream)
     return results
 
 
 def _run(results: Results, items: Iterable[Item], workers: int, factory: Callable[[Config], Evaluate],
          config: Config, keeper: Optional[Keeper], window: Optional[int], inline_below: int,
-         timeout: Optional[float]) -> Iterator[Result]:
+         timeout: Optional[float], stream: bool) -> Iterator[Result]:
     items = iter(items)
+    feed = None
+    if stream and (workers > 1 or timeout is not None):  # a pool would otherwise wait for the stream
+        feed = _Feed(items, capacity=window or WINDOW)
+        items = iter(feed)
     if workers > 1 and inline_below > 0:
-        head = list(itertools.islice(items, inline_below))
-        if len(head) < inline_below:  # a small batch: starting processes would cost more than it saves
-            workers = 1
-        items = itertools.chain(head, items)
+        if feed is not None:  # a stream: small if it ends within the first packets (and is not just quiet)
+            if feed.ends_within(inline_below, patience=_Feed.PATIENCE):
+                workers = 1
+        else:
+            head = list(itertools.islice(items, inline_below))
+            if len(head) < inline_below:  # a small batch: starting processes would cost more than it saves
+                workers = 1
+            items = itertools.chain(head, items)
     if workers <= 1 and timeout is None:
         evaluate = factory(config)
         for item in items:
@@ -469,7 +482,126 @@ def _run(results: Results, items: Iterable[Item], workers: int, factory: Callabl
         return
     results._pool = _Pool(max(workers, 1), factory, config, keeper, window,
                           timeout if timeout is not None else DEFAULT_TIMEOUT)
-    yield from results._pool.results(items)
+    try:
+        yield from results._pool.results(feed if feed is not None else _Feed(items))
+    finally:
+        if feed is not None:
+            feed.close()
+
+
+#: What ``_Feed.next`` returns when a stream has nothing new yet.
+_NOTHING = object()
+
+
+class _Feed:
+    """The items a pool reads.
+
+    From files, items are read when the pool wants them (reading a file never waits for long). From
+    a stream (stdin), a thread of its own reads them into a bounded buffer, so that the pool goes on
+    handing out work and handing back decisions while the stream is quiet: ``fd`` becomes readable
+    when items arrive (or the stream ends), and the pool waits on it with its workers.
+    """
+
+    #: A stream that sends nothing for this long is not a small batch that has ended (see ``ends_within``).
+    PATIENCE = 0.5
+
+    def __init__(self, items: Iterator[Item], *, capacity: Optional[int] = None) -> None:
+        self._items = items
+        self.fd: Optional[int] = None
+        if capacity is None:
+            return
+        self._capacity = capacity
+        self._buffer: deque[Item] = deque()
+        self._changed = threading.Condition()
+        self._ended = False
+        self._closed = False
+        self._error: Optional[BaseException] = None
+        self.fd, self._wake_fd = os.pipe()
+        os.set_blocking(self.fd, False)
+        os.set_blocking(self._wake_fd, False)
+        threading.Thread(target=self._read, name="promoready-batch-input", daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            for item in self._items:
+                with self._changed:
+                    while len(self._buffer) >= self._capacity and not self._closed:
+                        self._changed.wait()
+                    if self._closed:
+                        return
+                    self._buffer.append(item)
+                    self._changed.notify_all()
+                self._wake()
+        except BaseException as exc:  # re-raised where the items are taken
+            with self._changed:
+                self._error = exc
+        finally:
+            with self._changed:
+                self._ended = True
+                self._changed.notify_all()
+            self._wake()
+
+    def _wake(self) -> None:
+        try:
+            os.write(self._wake_fd, b"\0")
+        except OSError:  # full (the pool will wake up anyway) or closed (the pool is gone)
+            pass
+
+    def next(self) -> Any:
+        """The next item; ``_NOTHING`` if a stream has sent nothing new yet. Raises StopIteration at the end."""
+        if self.fd is None:
+            return next(self._items)
+        with self._changed:
+            if self._buffer:
+                item = self._buffer.popleft()
+                self._changed.notify_all()
+                return item
+            if self._error is not None:
+                raise self._error
+            if self._ended:
+                raise StopIteration
+            return _NOTHING
+
+    def __iter__(self) -> Iterator[Item]:
+        """Every item, waiting for a stream as long as it takes."""
+        while True:
+            with self._changed:
+                while not self._buffer and not self._ended:
+                    self._changed.wait()
+            try:
+                item = self.next()
+            except StopIteration:
+                return
+            if item is not _NOTHING:
+                yield item
+
+    def ends_within(self, count: int, *, patience: float) -> bool:
+        """Whether the stream ends before ``count`` items arrive, waiting while it sends something at
+        least every ``patience`` seconds (a quiet stream is taken to be a long one)."""
+        with self._changed:
+            while len(self._buffer) < count and not self._ended:
+                if not self._changed.wait(patience):
+                    return False
+            return self._ended and self._error is None and len(self._buffer) < count
+
+    def drain(self) -> None:
+        """Forget the wake-ups received (the pool reads what arrived with ``next``)."""
+        if self.fd is not None:
+            try:
+                while os.read(self.fd, 4096):
+                    pass
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        if self.fd is None:
+            return
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        for fd in (self.fd, self._wake_fd):
+            os.close(fd)
+        self.fd = None
 
 
 def _worker_main(conn, factory: Callable[[Config], Evaluate], config: Config, inbox: tuple["_Fd", ...],
@@ -782,7 +914,7 @@ class _Pool:
         result = self.done.get(self.next_seq)
         return result is not None and result.keep is None
 
-    def results(self, items: Iterator[Item]) -> Iterator[Result]:
+    def results(self, feed: _Feed) -> Iterator[Result]:
         queue: deque[Task] = deque()  # read, waiting for a worker
         pending: dict[int, Item] = {}  # every item read and not yet handed back
         done = self.done
@@ -803,9 +935,11 @@ class _Pool:
                     yield result
                 while not exhausted and len(queue) < 2 * self.size * CHUNK and len(pending) < self.window:
                     try:
-                        item = next(items)
+                        item = feed.next()
                     except StopIteration:
                         exhausted = True
+                        break
+                    if item is _NOTHING:  # a quiet stream: go on with what is here
                         break
                     if self.next_seq is None:
                         self.next_seq = item.seq
@@ -833,12 +967,16 @@ class _Pool:
                 while queue and free * CHUNK < len(queue) and len(self.workers) < self.size:
                     self.workers.append(_Worker(self.ctx, self.factory, self.config))
                     free += 1
-                if not self.workers:  # cannot happen: items are pending, so some are queued or in a worker
+                listen = feed.fd is not None and not exhausted  # a stream: new items wake us up too
+                if not self.workers and not listen:  # cannot happen: pending items are queued or in a worker
                     raise EngineError("the batch lost track of its packets", code="engine.batch")
                 sentinels = {w.process.sentinel: w for w in self.workers}
                 busy = [w.since for w in self.workers if w.since is not None]
                 left = max(0.0, min(busy) + self.timeout - time.monotonic()) if busy else None
-                ready = set(wait([w.conn for w in self.workers] + list(sentinels), timeout=left))
+                ready = set(wait([w.conn for w in self.workers] + list(sentinels) + ([feed.fd] if listen else []),
+                                 timeout=left))
+                if listen and feed.fd in ready:
+                    feed.drain()
                 for worker in list(self.workers):
                     exited = worker.process.sentinel in ready
                     if exited or worker.conn in ready:

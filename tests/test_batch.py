@@ -11,6 +11,7 @@ import datetime
 import glob
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -634,3 +635,62 @@ def test_default_workers_follow_the_cpus_this_process_may_use(monkeypatch):
     assert _processes.usable_cpus() == 1
     monkeypatch.delattr(os, "sched_getaffinity")  # a system without affinity
     assert _processes.usable_cpus() == (os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize("workers", [None, "2"])
+def test_decisions_flow_while_stdin_is_quiet(workers):
+    # A producer that sends a few packets and waits for their decisions before sending more: the
+    # pool reads stdin in a thread, so it hands out what has arrived instead of waiting for more.
+    args = [PROMOREADY, "batch", "-"] + (["--workers", workers] if workers else [])
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        got = []
+        for start in (0, 3, 6):
+            for i in range(start, start + 3):
+                proc.stdin.write((json.dumps(packet(i)) + "\n").encode())
+            proc.stdin.flush()
+            for _ in range(3):
+                ready, _, _ = select.select([proc.stdout], [], [], 30)
+                assert ready, f"no decision within 30 s of sending packets {start}-{start + 2} (stdin still open)"
+                got.append(json.loads(proc.stdout.readline())["candidate_id"])
+        proc.stdin.close()
+        assert proc.stdout.read() == b""
+        assert proc.wait(timeout=30) == 0, proc.stderr.read().decode()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert got == [f"c-{i:05d}" for i in range(9)]
+
+
+def test_a_small_batch_on_stdin_is_still_evaluated_in_process(tmp_path, monkeypatch):
+    from promoready.cli._batch import _evaluator_factory
+
+    def no_pool(self, *args, **kwargs):
+        raise AssertionError("a pool was started for a stream of 5 packets that had ended")
+
+    monkeypatch.setattr(engine._Pool, "__init__", no_pool)
+    lines = iter([engine.Item(i, "<stdin>", i + 1, json.dumps(packet(i)).encode()) for i in range(5)])
+    results = list(engine.run(lines, workers=2, factory=_evaluator_factory, config=engine.Config(), inline_below=64,
+                              stream=True))
+    assert [r.candidate_id for r in results] == [f"c-{i:05d}" for i in range(5)]
+
+
+def test_stdout_closing_while_stdin_is_open_exits_quietly():
+    # The thread reading stdin is still waiting for a line when the command exits: the exit must stay
+    # clean (141, as for any closed pipe), not abort in the interpreter's shutdown.
+    proc = subprocess.Popen([PROMOREADY, "batch", "-", "--workers", "2"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc.stdin.write("".join(json.dumps(packet(i)) + "\n" for i in range(3)).encode())
+        proc.stdin.flush()
+        ready, _, _ = select.select([proc.stdout], [], [], 30)
+        assert ready, "no decision within 30 s"
+        proc.stdout.readline()
+        proc.stdout.close()  # the reader goes away; stdin stays open
+        proc.stdin.write("".join(json.dumps(packet(i)) + "\n" for i in range(3, 10)).encode())
+        proc.stdin.flush()
+        assert proc.wait(timeout=30) == 141
+        assert "Fatal Python error" not in proc.stderr.read().decode()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
