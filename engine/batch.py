@@ -459,30 +459,30 @@ def _run(results: Results, items: Iterable[Item], workers: int, factory: Callabl
          config: Config, keeper: Optional[Keeper], window: Optional[int], inline_below: int,
          timeout: Optional[float], stream: bool) -> Iterator[Result]:
     items = iter(items)
-    feed = None
-    if stream and (workers > 1 or timeout is not None):  # a pool would otherwise wait for the stream
-        feed = _Feed(items, capacity=window or WINDOW)
-        items = iter(feed)
-    if workers > 1 and inline_below > 0:
-        if feed is not None:  # a stream: small if it ends within the first packets (and is not just quiet)
-            if feed.ends_within(inline_below, patience=_Feed.PATIENCE):
-                workers = 1
-        else:
-            head = list(itertools.islice(items, inline_below))
-            if len(head) < inline_below:  # a small batch: starting processes would cost more than it saves
-                workers = 1
-            items = itertools.chain(head, items)
-    if workers <= 1 and timeout is None:
-        evaluate = factory(config)
-        for item in items:
-            result = process(item, evaluate, config)
-            if result.keep is not None:
-                result = (keeper.take(result) if keeper else None) or process(item, evaluate, config, keep=False)
-            yield result
-        return
-    results._pool = _Pool(max(workers, 1), factory, config, keeper, window,
-                          timeout if timeout is not None else DEFAULT_TIMEOUT)
+    # A pool must not wait for a quiet stream: it reads it through a thread (see _Feed).
+    feed = _Feed(items, capacity=window or WINDOW) if stream and (workers > 1 or timeout is not None) else None
     try:
+        if feed is not None:
+            items = iter(feed)
+        if workers > 1 and inline_below > 0:
+            if feed is not None:  # a stream is small if it ends within the first packets (and is not just quiet)
+                small = feed.ends_within(inline_below, patience=_Feed.PATIENCE)
+            else:
+                head = list(itertools.islice(items, inline_below))
+                small = len(head) < inline_below
+                items = itertools.chain(head, items)
+            if small:  # starting processes would cost more than it saves
+                workers = 1
+        if workers <= 1 and timeout is None:
+            evaluate = factory(config)
+            for item in items:
+                result = process(item, evaluate, config)
+                if result.keep is not None:
+                    result = (keeper.take(result) if keeper else None) or process(item, evaluate, config, keep=False)
+                yield result
+            return
+        results._pool = _Pool(max(workers, 1), factory, config, keeper, window,
+                              timeout if timeout is not None else DEFAULT_TIMEOUT)
         yield from results._pool.results(feed if feed is not None else _Feed(items))
     finally:
         if feed is not None:
@@ -540,11 +540,12 @@ class _Feed:
                 self._ended = True
                 self._changed.notify_all()
             self._wake()
+            os.close(self._wake_fd)  # only this thread writes to it, so only this thread closes it
 
     def _wake(self) -> None:
         try:
             os.write(self._wake_fd, b"\0")
-        except OSError:  # full (the pool will wake up anyway) or closed (the pool is gone)
+        except OSError:  # full (the pool will wake up anyway) or its reading end closed (the pool is gone)
             pass
 
     def next(self) -> Any:
@@ -594,13 +595,15 @@ class _Feed:
                 pass
 
     def close(self) -> None:
+        """Stop reading (the thread ends at its next line). The writing end of the wake-up pipe is the
+        thread's to close: closing it here could let its number be reused by a file that the thread,
+        still waiting for a line, would then write to."""
         if self.fd is None:
             return
         with self._changed:
             self._closed = True
             self._changed.notify_all()
-        for fd in (self.fd, self._wake_fd):
-            os.close(fd)
+        os.close(self.fd)
         self.fd = None
 
 
