@@ -16,8 +16,9 @@ Inputs stream (``iter_items``): files, folders (recursive, sorted), ``.jsonl`` f
   record), the chunk sent ahead goes to another worker, the worker is replaced, and the batch goes
   on. A worker notes which packet it starts and when; one stuck on a packet for longer than the
   timeout is stopped the same way, and that packet gets an ``engine.timeout`` error record. At
-  most ``window`` items are between being read and being handed back in order, so memory stays
-  flat however many packets stream through.
+  most ``window`` items are between being read and being handed back in order (a stream, read by
+  a thread of its own, has up to as many again in that thread's buffer), so memory stays flat
+  however many packets stream through.
 
 ``Keeper`` reads the output of an interrupted run for ``--resume``: decisions already made are
 copied verbatim instead of being evaluated again.
@@ -132,18 +133,21 @@ def _jsonl_file(path: str) -> Iterator[tuple]:
 
 def _jsonl(fh: BinaryIO, name: str) -> Iterator[tuple]:
     number = 0
-    while True:
-        raw = fh.readline(docs.MAX_BYTES + 1)
-        if not raw:
-            return
-        number += 1
-        if len(raw) > docs.MAX_BYTES and not raw.endswith(b"\n"):
-            while raw and not raw.endswith(b"\n"):  # skip the rest of the line, in bounded pieces
-                raw = fh.readline(docs.MAX_BYTES + 1)
-            yield name, number, None, ("input.too-large", f"the line is over {docs.MAX_BYTES:,} bytes")
-            continue
-        if raw.strip():
-            yield name, number, raw, None
+    try:
+        while True:
+            raw = fh.readline(docs.MAX_BYTES + 1)
+            if not raw:
+                return
+            number += 1
+            if len(raw) > docs.MAX_BYTES and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):  # skip the rest of the line, in bounded pieces
+                    raw = fh.readline(docs.MAX_BYTES + 1)
+                yield name, number, None, ("input.too-large", f"the line is over {docs.MAX_BYTES:,} bytes")
+                continue
+            if raw.strip():
+                yield name, number, raw, None
+    except OSError as exc:  # the stream itself failed (not open for reading, an I/O error): one error record
+        yield name, number + 1, None, ("input.unreadable", f"cannot read: {exc.strerror or exc}")
 
 
 def _folder(folder: str, skip: set[str]) -> Iterator[tuple]:
@@ -502,7 +506,7 @@ class _Feed:
     when items arrive (or the stream ends), and the pool waits on it with its workers.
     """
 
-    #: A stream that sends nothing for this long is not a small batch that has ended (see ``ends_within``).
+    #: A stream that has not ended within this many seconds is not a small batch (see ``ends_within``).
     PATIENCE = 0.5
 
     def __init__(self, items: Iterator[Item], *, capacity: Optional[int] = None) -> None:
@@ -577,11 +581,13 @@ class _Feed:
                 yield item
 
     def ends_within(self, count: int, *, patience: float) -> bool:
-        """Whether the stream ends before ``count`` items arrive, waiting while it sends something at
-        least every ``patience`` seconds (a quiet stream is taken to be a long one)."""
+        """Whether the stream ends before ``count`` items arrive, waiting ``patience`` seconds at most
+        (a stream still going by then is taken to be a long one)."""
+        deadline = time.monotonic() + patience
         with self._changed:
             while len(self._buffer) < count and not self._ended:
-                if not self._changed.wait(patience):
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._changed.wait(left):
                     return False
             return self._ended and self._error is None and len(self._buffer) < count
 
@@ -936,6 +942,7 @@ class _Pool:
                     del pending[self.next_seq]
                     self.next_seq += 1
                     yield result
+                starved = False  # a stream had nothing more: its wake-ups matter (and only then)
                 while not exhausted and len(queue) < 2 * self.size * CHUNK and len(pending) < self.window:
                     try:
                         item = feed.next()
@@ -943,6 +950,7 @@ class _Pool:
                         exhausted = True
                         break
                     if item is _NOTHING:  # a quiet stream: go on with what is here
+                        starved = True
                         break
                     if self.next_seq is None:
                         self.next_seq = item.seq
@@ -970,7 +978,9 @@ class _Pool:
                 while queue and free * CHUNK < len(queue) and len(self.workers) < self.size:
                     self.workers.append(_Worker(self.ctx, self.factory, self.config))
                     free += 1
-                listen = feed.fd is not None and not exhausted  # a stream: new items wake us up too
+                # A stream that had nothing more wakes us when it has; not otherwise (once it has ended, its
+                # pipe stays readable, and listening while the window is full would spin).
+                listen = feed.fd is not None and starved
                 if not self.workers and not listen:  # cannot happen: pending items are queued or in a worker
                     raise EngineError("the batch lost track of its packets", code="engine.batch")
                 sentinels = {w.process.sentinel: w for w in self.workers}

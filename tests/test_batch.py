@@ -694,3 +694,43 @@ def test_stdout_closing_while_stdin_is_open_exits_quietly():
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_an_ended_stream_does_not_keep_waking_the_pool(monkeypatch):
+    # Once the reading thread has ended, its wake-up pipe stays readable: the pool must not listen to
+    # it while its window is full (it spun: thousands of wake-ups for 600 packets).
+    from promoready.cli._batch import _evaluator_factory
+
+    drains = []
+    drain = engine._Feed.drain
+    monkeypatch.setattr(engine._Feed, "drain", lambda self: drains.append(1) or drain(self))
+    lines = [engine.Item(i, "<stdin>", i + 1, json.dumps(packet(i)).encode()) for i in range(600)]
+    results = list(engine.run(iter(lines), workers=2, factory=_evaluator_factory, config=engine.Config(),
+                              stream=True))
+    assert [r.seq for r in results] == list(range(600))
+    assert len(drains) < 100
+
+
+def test_a_trickling_stream_is_not_taken_for_a_small_batch():
+    def trickle():
+        for i in range(1000):
+            time.sleep(0.05)
+            yield engine.Item(i, "<stdin>", i + 1, b"{}")
+
+    feed = engine._Feed(trickle(), capacity=256)
+    try:
+        started = time.monotonic()
+        assert feed.ends_within(64, patience=0.5) is False
+        assert time.monotonic() - started < 3  # one deadline, not one per line (64 lines would take 3.2 s)
+    finally:
+        feed.close()
+
+
+def test_an_unreadable_stdin_is_an_error_record(tmp_path):
+    write_only = open(tmp_path / "w", "wb")
+    with write_only:
+        done = subprocess.run([PROMOREADY, "batch", "-", "--workers", "2"], stdin=write_only, capture_output=True,
+                              text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "<stdin>:1: cannot read: Bad file descriptor [input.unreadable]" in done.stderr
+    assert "Traceback" not in done.stderr
