@@ -92,13 +92,7 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
     import os
 
     from promoready import _processes
-
-    workers_given = workers is not None
-    workers = workers or _processes.usable_cpus()
-    if workers > 1 or timeout is not None:  # likely a pool: start the fork server now
-        _processes.start_early()
-
-    from promoready.engine import batch as engine
+    from promoready.engine import batch as engine  # light: the packet model and the compiler load in workers
     from promoready.engine.errors import PromoreadyError
     from promoready.engine.summary import Summary
 
@@ -111,12 +105,15 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
     if summary_path is not None and not summary_path.lower().endswith((".json", ".md")):
         raise PromoreadyError(f"the summary file must end in .json or .md, got {summary_path!r}",
                               code="usage.summary", path="--summary")
-    # Without --workers (or --timeout), a small batch (fewer than SMALL packets) is evaluated in this process.
-    inline_below = 0 if workers_given or timeout is not None else SMALL
-    exclude = [p for p in (out, summary_path) if p]
-
     if summary_path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(summary_path))):
         raise PromoreadyError("its folder does not exist", code="usage.summary", file=summary_path, path="--summary")
+
+    # Without --workers (or --timeout), a small batch (fewer than SMALL packets) is evaluated in this process.
+    inline_below = 0 if workers is not None or timeout is not None else SMALL
+    workers = workers or _processes.usable_cpus()
+    if workers > 1 or timeout is not None:  # likely a pool: its fork server starts meanwhile
+        _processes.start_early()
+    exclude = [p for p in (out, summary_path) if p]
 
     sink = _AtomicFile(out) if out is not None else _Stdout()
     signals = _Signals()

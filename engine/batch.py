@@ -511,8 +511,9 @@ class _Feed:
 
     def __init__(self, items: Iterator[Item], *, capacity: Optional[int] = None) -> None:
         self._items = items
+        self._threaded = capacity is not None  # a stream (with a thread of its own), else files
         self.fd: Optional[int] = None
-        if capacity is None:
+        if not self._threaded:
             return
         self._capacity = capacity
         self._buffer: deque[Item] = deque()
@@ -554,7 +555,7 @@ class _Feed:
 
     def next(self) -> Any:
         """The next item; ``_NOTHING`` if a stream has sent nothing new yet. Raises StopIteration at the end."""
-        if self.fd is None:
+        if not self._threaded:
             return next(self._items)
         with self._changed:
             if self._buffer:
@@ -569,6 +570,9 @@ class _Feed:
 
     def __iter__(self) -> Iterator[Item]:
         """Every item, waiting for a stream as long as it takes."""
+        if not self._threaded:
+            yield from self._items
+            return
         while True:
             with self._changed:
                 while not self._buffer and not self._ended:

@@ -734,3 +734,17 @@ def test_an_unreadable_stdin_is_an_error_record(tmp_path):
     assert done.returncode == 2, done.stderr
     assert "<stdin>:1: cannot read: Bad file descriptor [input.unreadable]" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_usage_error_starts_no_fork_server(tmp_path, monkeypatch):
+    from promoready import _processes
+
+    started = []
+    monkeypatch.setattr(_processes, "start_early", lambda: started.append(1))
+    source = jsonl(tmp_path / "in.jsonl", [packet(0)])
+    for args in (("--resume",), ("--timeout", "nan"), ("--summary", tmp_path / "s.txt"), ("--as-of", "soon")):
+        result = invoke(source, "--workers", 2, *args)
+        assert result.exit_code == 2, (args, result.output)
+    assert started == []
+    assert invoke(source, "--workers", 2, "--out", tmp_path / "out.jsonl").exit_code == 0
+    assert started == [1]
