@@ -58,8 +58,12 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         from promoready.engine.errors import PromoreadyError
 
+        from ._status import Finished
+
         try:
             return super().invoke(ctx)
+        except Finished as done:
+            ctx.exit(done.status)
         except PromoreadyError as exc:
             click.echo(f"promoready: {exc}", err=True)
             ctx.exit(exc.exit_code)

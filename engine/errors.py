@@ -85,6 +85,12 @@ class LadderError(PromoreadyError):
     default_code = "ladder"
 
 
+class UsageError(PromoreadyError):
+    """A command-line option or argument is wrong (a bad date, a ``--set`` that cannot apply)."""
+
+    default_code = "usage"
+
+
 class EngineError(PromoreadyError):
     """The rules engine failed (never the packet's fault). Exit code 3: report it as a bug."""
 
