@@ -28,7 +28,7 @@ _EXPORTS = {
     "InputError": ".errors",
     "PacketError": ".errors",
     "LadderError": ".errors",
-    "LadderInvalid": "._ladder",
+    "LadderInvalid": ".errors",
     "EngineError": ".errors",
 }
 

@@ -23,6 +23,7 @@ from typing import Callable
 
 import durable_rules_engine as _engine
 
+from . import errors
 from .errors import EngineError
 
 _LOCK = threading.Lock()
@@ -49,7 +50,7 @@ def translate(exc: Exception, doing: str) -> EngineError:
     code = int(match.group(1)) if match else None
     words = ENGINE_CODES.get(code, "the rules engine failed")
     suffix = f" (engine code {code})" if code is not None else f" ({exc})"
-    return EngineError(f"{doing}: {words}{suffix}", code=f"engine.{code}" if code is not None else "engine.unknown")
+    return EngineError(f"{doing}: {words}{suffix}", code=errors.engine_code(code))
 
 
 def _rule_name(match_text: str) -> str:

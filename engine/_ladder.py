@@ -24,29 +24,12 @@ from promoready.schemas.packet import ORDINALS
 from . import _documents as docs
 from ._fields import FieldKind, item_fields, measure_kind, packet_fields
 from ._levels import LevelIndex, normalise
-from .errors import LadderError, PromoreadyError, closest
+from .errors import LadderError, LadderInvalid, PromoreadyError, closest
 
 DEFAULT_LADDER = "product-management"
 LADDER_FILE = "ladder.yaml"
 RELATIVE_LEVELS = ("current", "target")
 _WHERE_OPS = ("gte", "gt", "lte", "lt", "eq", "ne", "in")
-
-
-
-class LadderInvalid(LadderError):
-    """A ladder with one or more problems; ``problems`` lists each as a ``LadderError``."""
-
-    def __init__(self, problems: list[PromoreadyError]) -> None:
-        self.problems = problems
-        first = problems[0]
-        super().__init__(first.message, code=first.code, file=first.file, line=first.line, path=first.path,
-                         suggestion=first.suggestion)
-
-    def __str__(self) -> str:
-        lines = [PromoreadyError.__str__(p) for p in self.problems]
-        if len(lines) == 1:
-            return lines[0]
-        return f"{len(lines)} problems in the ladder:\n" + "\n".join("  " + line for line in lines)
 
 
 def rules_root() -> str:

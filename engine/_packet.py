@@ -19,6 +19,7 @@ from promoready.schemas.packet import Packet
 
 from . import _documents as docs
 from ._fields import FieldKind, field_kind_of, item_fields, packet_fields
+from . import errors
 from .errors import PacketError, PromoreadyError, closest
 
 _MESSAGES = {
@@ -67,7 +68,7 @@ def to_packet(data: Any, source: Source) -> Packet:
     if isinstance(data, Packet):
         return data
     if not isinstance(data, dict):
-        raise PacketError(f"a packet is a mapping of fields, got {type(data).__name__}", code="packet.shape",
+        raise PacketError(f"a packet is a mapping of fields, got {type(data).__name__}", code=errors.PACKET_SHAPE,
                           file=source.name, line=1 if source.text else None)
     try:
         return Packet.model_validate(data)
@@ -92,7 +93,7 @@ def _from_pydantic(exc: ValidationError, source: Source) -> PacketError:
         message = err["msg"].removeprefix("Value error, ")
         if kind in ("greater_than_equal", "less_than_equal", "finite_number", "greater_than", "less_than"):
             message = f"{given!r}: {message.lower()}"
-    code = "packet.missing" if kind == "missing" else f"packet.{kind}"
+    code = errors.packet_code(kind)
     return PacketError(message, code=code, file=source.name, line=source.line(loc), path=docs.format_path(loc),
                        suggestion=suggestion)
 

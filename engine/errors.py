@@ -1,22 +1,266 @@
-"""One exception family for everything promoready refuses or fails at.
+"""One exception family for everything promoready refuses or fails at, and the catalogue of its codes.
 
 Each error is data (after OPA's ``ast.Error`` and rule-engine's ``SymbolResolutionError``): a stable
 ``code``, the ``file``, the ``line`` where known, the field ``path`` (``reviews[1].end``) or rule id,
 a ``message`` and, for an unknown name, a ``suggestion``. ``str(error)`` is the one line a person reads.
 The command line turns ``exit_code`` into the process exit status; nothing else does.
+
+Every code is a constant below (``PACKET_UNKNOWN_LEVEL = "packet.unknown-level"``), named after its
+text, and registered in ``CATALOGUE`` with the exit status a command ends with when the error ends it,
+the HTTP status a service answers with, and a one-line meaning. A code stays a plain string, so it is
+what JSON records and messages carry. ``docs/errors.md`` is generated from the catalogue
+(``python -m promoready.engine.errors --markdown``) and a test keeps the two equal.
 """
 
 from __future__ import annotations
 
 import difflib
-from typing import Iterable, Optional
+import re
+import sys
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Final, Iterable, Mapping, Optional, Sequence
+
+#: A code is ``area.kebab-case``: a lowercase area, a dot, lowercase words (or digits) joined by hyphens.
+CODE_PATTERN: Final = re.compile(r"^[a-z]+\.[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """One catalogued error code: what it means and how each front end reports it."""
+
+    code: str
+    #: The process exit status when this error ends a command: 2 bad input or usage, 3 internal fault.
+    exit_status: int
+    #: The status an HTTP service answers with (the problem+json ``status``).
+    http_status: int
+    #: One line saying when the code is raised.
+    meaning: str
+
+    @property
+    def area(self) -> str:
+        """The part before the dot: ``input``, ``packet``, ``ladder``, ``usage`` or ``engine``."""
+        return self.code.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class _Area:
+    exit_status: int
+    http_status: int
+    title: str
+
+
+# An area fixes the exit status of its codes (only the engine's faults are internal) and the usual
+# HTTP status; a code overrides the HTTP status where a more exact one exists (404, 413, 415).
+_AREAS: Final = MappingProxyType({
+    "input": _Area(2, 400, "Reading a file: missing, unreadable, too large, or not well-formed JSON or YAML"),
+    "packet": _Area(2, 422, "A packet that was read but is not valid, alone or against the ladder"),
+    "ladder": _Area(2, 422, "A ladder that cannot be found or does not check"),
+    "usage": _Area(2, 400, "A command-line option or argument that cannot be used"),
+    "engine": _Area(3, 500, "An internal fault (never the input's): report it as a bug"),
+})
+
+_ENTRIES: dict[str, ErrorCode] = {}
+#: Every error code promoready can raise → its entry, grouped by area in the order of ``docs/errors.md``.
+CATALOGUE: Final[Mapping[str, ErrorCode]] = MappingProxyType(_ENTRIES)
+
+
+def _code(code: str, meaning: str, *, http_status: Optional[int] = None) -> str:
+    """Register ``code`` in the catalogue and return it (the value of its constant)."""
+    if not CODE_PATTERN.match(code):
+        raise ValueError(f"error code {code!r} is not area.kebab-case")
+    if code in _ENTRIES:
+        raise ValueError(f"error code {code!r} is registered twice")
+    area = _AREAS[code.split(".", 1)[0]]
+    _ENTRIES[code] = ErrorCode(code, area.exit_status, http_status or area.http_status, meaning)
+    return code
+
+
+# -- input: reading and parsing a file ------------------------------------------------------------
+
+INPUT_INVALID: Final = _code("input.invalid", "Bad input with no more specific code (the generic input error)")
+INPUT_NOT_FOUND: Final = _code("input.not-found", "No such file or folder", http_status=404)
+INPUT_IS_FOLDER: Final = _code("input.is-folder", "A folder was given where a file is expected")
+INPUT_TOO_LARGE: Final = _code("input.too-large", "A file or a JSONL line is over the size limit", http_status=413)
+INPUT_UNREADABLE: Final = _code("input.unreadable", "A file, folder or stdin cannot be read (permissions, I/O error)")
+INPUT_STDIN: Final = _code("input.stdin", "`-` names stdin, but there is no stdin to read")
+INPUT_ENCODING: Final = _code("input.encoding", "A file is not UTF-8 text", http_status=415)
+INPUT_EMPTY: Final = _code("input.empty", "A file is empty")
+INPUT_JSON: Final = _code("input.json", "Malformed JSON")
+INPUT_YAML: Final = _code("input.yaml", "Malformed YAML")
+INPUT_YAML_TAG: Final = _code(
+    "input.yaml-tag", "A YAML tag (`!!python/…`, `!custom`): tags are refused, nothing runs")
+INPUT_YAML_ALIAS: Final = _code(
+    "input.yaml-alias", "A YAML alias (`*name`): aliases are refused, write the value out")
+INPUT_DUPLICATE_KEY: Final = _code("input.duplicate-key", "A JSON or YAML mapping has the same key twice")
+INPUT_NOT_A_NUMBER: Final = _code("input.not-a-number", "JSON with NaN or Infinity, which are not numbers")
+INPUT_TOO_DEEP: Final = _code("input.too-deep", "A document nested deeper than the depth limit")
+
+# -- packet: a packet read but not valid ----------------------------------------------------------
+
+PACKET_INVALID: Final = _code(
+    "packet.invalid", "An invalid packet with no more specific code (the generic packet error)")
+PACKET_SHAPE: Final = _code("packet.shape", "A packet is not a mapping of fields (a list, a number, text)")
+PACKET_MISSING: Final = _code("packet.missing", "A required field is absent")
+PACKET_FLOAT_TYPE: Final = _code("packet.float-type", "A number field holds something else (a quoted number, `true`)")
+PACKET_INT_TYPE: Final = _code("packet.int-type", "A count or rating holds something other than a whole number")
+PACKET_BOOL_TYPE: Final = _code("packet.bool-type", "A true/false field holds something else (`1`, `\"yes\"`)")
+PACKET_STRING_TYPE: Final = _code("packet.string-type", "A text or name field holds something other than text")
+PACKET_STRING_TOO_SHORT: Final = _code("packet.string-too-short", "A name or id is empty")
+PACKET_STRING_TOO_LONG: Final = _code("packet.string-too-long", "A text or name field is over its length limit")
+PACKET_LIST_TYPE: Final = _code("packet.list-type", "A list field holds something other than a list")
+PACKET_MODEL_TYPE: Final = _code("packet.model-type", "A section or list item is not a mapping of fields")
+PACKET_LITERAL_ERROR: Final = _code("packet.literal-error", "A value is not one of its field's allowed values")
+PACKET_GREATER_THAN_EQUAL: Final = _code("packet.greater-than-equal", "A number is below its field's minimum")
+PACKET_LESS_THAN_EQUAL: Final = _code("packet.less-than-equal", "A number is above its field's maximum")
+PACKET_FINITE_NUMBER: Final = _code("packet.finite-number", "A number is NaN or infinite")
+PACKET_DATE_FORMAT: Final = _code("packet.date-format", "A date is not written YYYY-MM-DD")
+PACKET_DATE_VALUE: Final = _code("packet.date-value", "A date written YYYY-MM-DD is not a calendar date")
+PACKET_END_BEFORE_START: Final = _code("packet.end-before-start", "A review period ends before it starts")
+PACKET_MORE_THAN_DIRECT_REPORTS: Final = _code(
+    "packet.more-than-direct-reports", "`pm_reports` or `manager_reports` is more than `direct_reports`")
+PACKET_FUTURE_DATE: Final = _code(
+    "packet.future-date", "`experience.current_level_since` is after the date the decision is measured to")
+PACKET_UNKNOWN_LEVEL: Final = _code("packet.unknown-level", "A level or title name is not in the ladder")
+PACKET_LADDER_MISMATCH: Final = _code("packet.ladder-mismatch", "The packet's ladder is not the one evaluating it")
+PACKET_NO_TRANSITION: Final = _code(
+    "packet.no-transition", "The ladder has no step from the current level (to the target)")
+PACKET_TRACK_MISMATCH: Final = _code(
+    "packet.track-mismatch", "The step to `target_level` is on another track than `track`")
+PACKET_AMBIGUOUS_TARGET: Final = _code(
+    "packet.ambiguous-target", "The current level has several next levels: `target_level` or `track` must choose")
+
+# -- ladder: finding and checking a ladder --------------------------------------------------------
+
+LADDER_INVALID: Final = _code(
+    "ladder.invalid", "An invalid ladder with no more specific code (the generic ladder error)")
+LADDER_NOT_FOUND: Final = _code(
+    "ladder.not-found", "No such ladder file, folder or bundled ladder id", http_status=404)
+LADDER_NOT_A_LADDER: Final = _code(
+    "ladder.not-a-ladder", "A path that is neither a ladder folder nor its `ladder.yaml`", http_status=404)
+LADDER_SHAPE: Final = _code("ladder.shape", "A ladder file has the wrong shape: an unknown, missing or mistyped key")
+LADDER_NO_TRANSITIONS: Final = _code("ladder.no-transitions", "A ladder folder has no transition files")
+LADDER_RESERVED_ID: Final = _code("ladder.reserved-id", "A level or title uses an id reserved for relative levels")
+LADDER_DUPLICATE_ID: Final = _code("ladder.duplicate-id", "Two levels, titles or criteria share an id")
+LADDER_ALIAS_CLASH: Final = _code("ladder.alias-clash", "One name (an id or alias) means two levels")
+LADDER_BAD_LEVEL: Final = _code("ladder.bad-level", "A level is written as something other than a name")
+LADDER_UNKNOWN_LEVEL: Final = _code("ladder.unknown-level", "A level or title name the ladder does not define")
+LADDER_UNKNOWN_FIELD: Final = _code("ladder.unknown-field", "A measure names a field the packet does not have")
+LADDER_FREE_TEXT: Final = _code("ladder.free-text", "A measure reads free text, which no rule may read")
+LADDER_FIELD_KIND: Final = _code("ladder.field-kind", "A measure names a field of the wrong kind for it")
+LADDER_UNKNOWN_OPERATOR: Final = _code("ladder.unknown-operator", "A `where` test uses an unknown operator")
+LADDER_BAD_OPERATOR: Final = _code("ladder.bad-operator", "An operator that does not apply to the value compared")
+LADDER_BAD_OPERAND: Final = _code("ladder.bad-operand", "A value compared with does not fit the measure")
+LADDER_UNKNOWN_MEASURE: Final = _code(
+    "ladder.unknown-measure", "A condition names a measure the ladder does not declare")
+LADDER_UNUSED_MEASURE: Final = _code("ladder.unused-measure", "A declared measure that no criterion uses")
+LADDER_ALIAS_IN_TRANSITION: Final = _code(
+    "ladder.alias-in-transition", "A transition names a level by an alias instead of its id")
+LADDER_RANK_NOT_RISING: Final = _code("ladder.rank-not-rising", "A transition's target level is not above its start")
+LADDER_TRACK: Final = _code("ladder.track", "A transition's target level is not on the transition's track")
+LADDER_DUPLICATE_TRANSITION: Final = _code("ladder.duplicate-transition", "Two files define the same transition")
+LADDER_SUPPORTING_QUOTA: Final = _code(
+    "ladder.supporting-quota", "A transition needs more supporting criteria than it has")
+LADDER_TOO_COMPLEX: Final = _code("ladder.too-complex", "Criteria that compile to more engine rules than the limit")
+LADDER_UNREACHABLE: Final = _code("ladder.unreachable", "A level no transition leads to from the lowest level")
+LADDER_EXAMPLE: Final = _code("ladder.example", "A ladder's example file has the wrong shape")
+
+# -- usage: options and arguments -----------------------------------------------------------------
+
+USAGE_INVALID: Final = _code("usage.invalid", "A usage error with no more specific code (the generic usage error)")
+USAGE_DATE: Final = _code("usage.date", "A date option (`--as-of`) is not written YYYY-MM-DD")
+USAGE_SET: Final = _code("usage.set", "A `--set` change is not `PATH=VALUE` or `PATH+=VALUE`, or cannot apply")
+USAGE_TRANSITION: Final = _code("usage.transition", "The ladder has no transition of that name", http_status=404)
+USAGE_TIMEOUT: Final = _code("usage.timeout", "`--timeout` is out of its range")
+USAGE_RESUME: Final = _code("usage.resume", "`--resume` without `--out FILE` to resume")
+USAGE_SUMMARY: Final = _code("usage.summary", "`--summary` cannot be written where asked")
+USAGE_OUT: Final = _code("usage.out", "`--out` cannot be written where asked")
+
+# -- engine: internal faults ----------------------------------------------------------------------
+
+ENGINE_INTERNAL: Final = _code("engine.internal", "An unexpected internal error (the generic engine error)")
+ENGINE_UNKNOWN: Final = _code("engine.unknown", "The rules engine failed without an error code")
+ENGINE_UNLISTED_CODE: Final = _code(
+    "engine.unlisted-code", "The rules engine failed with an error code not listed here (it is in the message)")
+ENGINE_101: Final = _code("engine.101", "The rules engine ran out of memory")
+ENGINE_102: Final = _code("engine.102", "The rules engine hit an internal limit")
+ENGINE_201: Final = _code("engine.201", "The rules engine could not parse its input")
+ENGINE_202: Final = _code("engine.202", "The rules engine could not parse a rule")
+ENGINE_204: Final = _code("engine.204", "The rules engine met a number it cannot read (exponent notation)")
+ENGINE_209: Final = _code("engine.209", "The rules engine met an unexpected value type")
+ENGINE_303: Final = _code("engine.303", "A rule has more matching conditions than the engine allows (64)")
+ENGINE_304: Final = _code("engine.304", "The rules engine met an unsupported operator")
+ENGINE_AMBIGUOUS: Final = _code("engine.ambiguous", "The engine decided one criterion twice")
+ENGINE_UNDECIDED: Final = _code("engine.undecided", "The engine left a criterion undecided")
+ENGINE_VERDICT: Final = _code("engine.verdict", "The engine gave no verdict, or more than one")
+ENGINE_BATCH: Final = _code("engine.batch", "A batch's own machinery failed (spool files, starting a worker)")
+ENGINE_WORKER_START: Final = _code("engine.worker-start", "Batch worker processes keep dying while starting")
+ENGINE_WORKER_CRASHED: Final = _code(
+    "engine.worker-crashed", "A batch worker died on a packet (that packet's error record; the batch goes on)")
+ENGINE_TIMEOUT: Final = _code(
+    "engine.timeout", "A batch worker spent longer than `--timeout` on a packet (that packet's error record)")
+
+
+#: pydantic's error type → the packet code it is reported as; a type not listed is ``PACKET_INVALID``.
+#: Types with the same meaning share a code (pydantic's lax and strict variants of one mistake).
+PYDANTIC_PACKET_CODES: Final[Mapping[str, str]] = MappingProxyType({
+    "missing": PACKET_MISSING,
+    "float_type": PACKET_FLOAT_TYPE,
+    "int_type": PACKET_INT_TYPE,
+    "int_from_float": PACKET_INT_TYPE,
+    "int_parsing_size": PACKET_LESS_THAN_EQUAL,
+    "bool_type": PACKET_BOOL_TYPE,
+    "string_type": PACKET_STRING_TYPE,
+    "string_too_short": PACKET_STRING_TOO_SHORT,
+    "string_too_long": PACKET_STRING_TOO_LONG,
+    "list_type": PACKET_LIST_TYPE,
+    "model_type": PACKET_MODEL_TYPE,
+    "model_attributes_type": PACKET_MODEL_TYPE,
+    "dict_type": PACKET_MODEL_TYPE,
+    "literal_error": PACKET_LITERAL_ERROR,
+    "greater_than_equal": PACKET_GREATER_THAN_EQUAL,
+    "less_than_equal": PACKET_LESS_THAN_EQUAL,
+    "finite_number": PACKET_FINITE_NUMBER,
+    # Our own PydanticCustomError types (schemas/).
+    "date_format": PACKET_DATE_FORMAT,
+    "date_value": PACKET_DATE_VALUE,
+    "end_before_start": PACKET_END_BEFORE_START,
+    "more_than_direct_reports": PACKET_MORE_THAN_DIRECT_REPORTS,
+})
+
+#: durable-rules' numeric error codes → ours (``engine._durable.ENGINE_CODES`` has them in words).
+DURABLE_CODES: Final[Mapping[int, str]] = MappingProxyType({
+    101: ENGINE_101,
+    102: ENGINE_102,
+    201: ENGINE_201,
+    202: ENGINE_202,
+    204: ENGINE_204,
+    209: ENGINE_209,
+    303: ENGINE_303,
+    304: ENGINE_304,
+})
+
+
+def packet_code(pydantic_type: str) -> str:
+    """The packet code for one of pydantic's error types (``PACKET_INVALID`` for a type not mapped)."""
+    return PYDANTIC_PACKET_CODES.get(pydantic_type, PACKET_INVALID)
+
+
+def engine_code(durable_code: Optional[int]) -> str:
+    """The engine code for a durable-rules error code (None: the engine's message had no code)."""
+    if durable_code is None:
+        return ENGINE_UNKNOWN
+    return DURABLE_CODES.get(durable_code, ENGINE_UNLISTED_CODE)
+
+
+# -- the exceptions -------------------------------------------------------------------------------
 
 
 class PromoreadyError(Exception):
     """Base of every error promoready raises on purpose. ``exit_code`` 2 is bad input."""
 
     exit_code = 2
-    default_code = "error"
+    default_code = INPUT_INVALID
 
     def __init__(
         self,
@@ -47,7 +291,12 @@ class PromoreadyError(Exception):
             text += f" (did you mean {self.suggestion}?)"
         return f"{text} [{self.code}]"
 
-    def to_dict(self) -> dict:
+    @property
+    def entry(self) -> ErrorCode:
+        """This error's catalogue entry (its class's generic entry for a code not in the catalogue)."""
+        return CATALOGUE.get(self.code) or CATALOGUE[self.default_code]
+
+    def to_dict(self) -> dict[str, Any]:
         """The error as a JSON-ready record (used by batch error records)."""
         return {
             "code": self.code,
@@ -70,32 +319,51 @@ class PromoreadyError(Exception):
 class InputError(PromoreadyError):
     """A file could not be read or parsed (missing, a folder, not UTF-8, malformed JSON or YAML)."""
 
-    default_code = "input"
+    default_code = INPUT_INVALID
 
 
 class PacketError(PromoreadyError):
     """A packet is invalid: a wrong type, an impossible value, an unknown level."""
 
-    default_code = "packet"
+    default_code = PACKET_INVALID
 
 
 class LadderError(PromoreadyError):
     """A ladder file is invalid: a wrong shape, an unknown name, an unreachable level."""
 
-    default_code = "ladder"
+    default_code = LADDER_INVALID
+
+
+class LadderInvalid(LadderError):
+    """A ladder with one or more problems; ``problems`` lists each as a ``LadderError``."""
+
+    def __init__(self, problems: list[PromoreadyError]) -> None:
+        self.problems = problems
+        first = problems[0]
+        super().__init__(first.message, code=first.code, file=first.file, line=first.line, path=first.path,
+                         suggestion=first.suggestion)
+
+    def __str__(self) -> str:
+        lines = [PromoreadyError.__str__(p) for p in self.problems]
+        if len(lines) == 1:
+            return lines[0]
+        return f"{len(lines)} problems in the ladder:\n" + "\n".join("  " + line for line in lines)
 
 
 class UsageError(PromoreadyError):
     """A command-line option or argument is wrong (a bad date, a ``--set`` that cannot apply)."""
 
-    default_code = "usage"
+    default_code = USAGE_INVALID
 
 
 class EngineError(PromoreadyError):
     """The rules engine failed (never the packet's fault). Exit code 3: report it as a bug."""
 
     exit_code = 3
-    default_code = "engine"
+    default_code = ENGINE_INTERNAL
+
+
+# -- names ----------------------------------------------------------------------------------------
 
 
 def nearest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
@@ -120,3 +388,47 @@ def suggestion(names: Iterable[str]) -> Optional[str]:
 def closest(name: str, known: Iterable[str], n: int = 3) -> Optional[str]:
     """``nearest`` formatted for a "did you mean", or None if no known name is close."""
     return suggestion(nearest(name, known, n))
+
+
+# -- the catalogue as a document ------------------------------------------------------------------
+
+
+def markdown() -> str:
+    """``docs/errors.md``: every catalogued code with its exit status, HTTP status and meaning."""
+    out = [
+        "# Error codes",
+        "",
+        "<!-- Generated from engine/errors.py by `python -m promoready.engine.errors --markdown`;",
+        "     tests/engine/test_errors.py fails when this file and the catalogue differ. -->",
+        "",
+        "Every error promoready reports carries one of these codes: in the one-line message "
+        "(`file:line: path: message [code]`), in `batch` error records and summaries, and in the "
+        "service's problem details. **exit** is the status a command ends with when the error ends it "
+        "(in `batch`, a packet's error becomes an error record and the run goes on); **HTTP** is the "
+        "status the service answers with.",
+    ]
+    for area, info in _AREAS.items():
+        out += ["", f"## {area}", "", info.title + ".", "", "| code | exit | HTTP | meaning |", "|---|---:|---:|---|"]
+        for entry in CATALOGUE.values():
+            if entry.area == area:
+                meaning = entry.meaning.replace("|", "\\|")
+                out.append(f"| `{entry.code}` | {entry.exit_status} | {entry.http_status} | {meaning} |")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """``python -m promoready.engine.errors --markdown``: print the catalogue as ``docs/errors.md``."""
+    import argparse  # only here: the command line's start-up imports this module
+
+    parser = argparse.ArgumentParser(prog="python -m promoready.engine.errors", description=main.__doc__)
+    parser.add_argument("--markdown", action="store_true", help="print docs/errors.md")
+    args = parser.parse_args(argv)
+    if not args.markdown:
+        parser.print_usage(sys.stderr)
+        return 2
+    sys.stdout.write(markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

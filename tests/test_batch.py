@@ -111,7 +111,7 @@ def test_thousand_packets_two_workers_keep_input_order_and_report_three_bad(tmp_
     assert rows[7] == {"error": rows[7]["error"], "source": f"{source}:8", "candidate_id": None}
     assert rows[7]["error"]["code"] == "input.json" and rows[7]["error"]["line"] == 8
     assert rows[500]["error"] | {"message": None} == {
-        "code": "packet.list_type", "message": None, "file": source, "line": 501, "path": "reviews",
+        "code": "packet.list-type", "message": None, "file": source, "line": 501, "path": "reviews",
         "suggestion": None}
     assert rows[500]["candidate_id"] == "c-00500" and rows[500]["source"] == f"{source}:501"
     assert rows[993]["error"]["code"] == "packet.unknown-level"
@@ -119,7 +119,7 @@ def test_thousand_packets_two_workers_keep_input_order_and_report_three_bad(tmp_
     assert list(rows[993]["error"]) == ["code", "message", "file", "line", "path", "suggestion"]
     # One line per bad packet on stderr: file:line: path: message [code]
     lines = result.stderr.splitlines()
-    assert f"{source}:501: reviews: must be a list, got 'x' [packet.list_type]" in lines
+    assert f"{source}:501: reviews: must be a list, got 'x' [packet.list-type]" in lines
     assert sum(1 for line in lines if line.startswith(source)) == 3
     summary = json.loads((tmp_path / "s.json").read_text())
     assert (summary["packets"], summary["decisions"], summary["errors"]) == (1000, 997, 3)
@@ -437,7 +437,7 @@ def test_summary_json_on_a_known_set(tmp_path):
     assert s["top_blockers"][0]["title"] == "Owns highly ambiguous problems"
     assert s["most_missing"] == [{"path": "organization.size", "candidates": 1},
                                  {"path": "signals.documents_impact", "candidates": 1}]
-    assert s["errors_by_code"] == {"packet.list_type": 1}
+    assert s["errors_by_code"] == {"packet.list-type": 1}
     cal = s["calibration"]
     assert (cal["with_committee_outcome"], cal["agree"], cal["disagree"]) == (4, 2, 2)
     assert cal["disagreements"] == [
