@@ -110,9 +110,10 @@ def parse_date(value: Optional[str], option: str) -> Optional[datetime.date]:
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        from promoready.engine.errors import PromoreadyError
+        from promoready.engine import errors
 
-        raise PromoreadyError(f"expected a date as YYYY-MM-DD, got {value!r}", code="usage.date", path=option) from None
+        raise errors.UsageError(f"expected a date as YYYY-MM-DD, got {value!r}", code=errors.USAGE_DATE,
+                                path=option) from None
 
 
 def fail_on_matched(fail_on: Optional[str], verdicts: list[str]) -> bool:

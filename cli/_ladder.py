@@ -63,13 +63,13 @@ def show(transition: Optional[str], ladder_path: Optional[str], fmt: str) -> Non
       promoready ladder show senior-pm-to-director --format markdown
     """
     from promoready.engine import describe_ladder, load_ladder
-    from promoready.engine.errors import PromoreadyError, closest
+    from promoready.engine import errors
 
     lad = load_ladder(ladder_path)
     keys = [t.key for t in lad.transitions]
     if transition is not None and transition not in keys:
-        raise PromoreadyError(f"no transition '{transition}' in ladder '{lad.id}'", code="usage.transition",
-                              path="TRANSITION", suggestion=closest(transition, keys))
+        raise errors.UsageError(f"no transition '{transition}' in ladder '{lad.id}'", code=errors.USAGE_TRANSITION,
+                                path="TRANSITION", suggestion=errors.closest(transition, keys))
     click.echo(render_ladder(describe_ladder(lad, transition), fmt))
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._packet import LoadedPacket, read_packet, to_packet
-from .errors import PromoreadyError
+from . import errors
+from .errors import UsageError
 from promoready.schemas.decision import Decision
 
 _SEGMENT = re.compile(r"([A-Za-z_][\w-]*)|\[(\d+)\]")
@@ -62,8 +63,8 @@ class WhatIf:
         return out
 
 
-def _usage(message: str, text: str) -> PromoreadyError:
-    return PromoreadyError(f"{message} in {text!r} (write PATH=VALUE or PATH+=VALUE)", code="usage.set", path="--set")
+def _usage(message: str, text: str) -> UsageError:
+    return UsageError(f"{message} in {text!r} (write PATH=VALUE or PATH+=VALUE)", code=errors.USAGE_SET, path="--set")
 
 
 def parse_change(text: str) -> Change:
