@@ -17,6 +17,7 @@ from typing import Any, Optional, Sequence
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from . import errors
 from .errors import InputError
 
 #: Refuse inputs larger than this before parsing (a packet is a few KB; a ladder file a few dozen).
@@ -42,18 +43,18 @@ def _rt_yaml() -> YAML:
 def read_text(path: str) -> str:
     """Read a file as UTF-8 (a BOM is accepted), with a clear error for every way this can fail."""
     if os.path.isdir(path):
-        raise InputError("is a folder, expected a file", code="input.is-folder", file=path)
+        raise InputError("is a folder, expected a file", code=errors.INPUT_IS_FOLDER, file=path)
     try:
         size = os.path.getsize(path)
     except OSError:
-        raise InputError("no such file", code="input.not-found", file=path) from None
+        raise InputError("no such file", code=errors.INPUT_NOT_FOUND, file=path) from None
     if size > MAX_BYTES:
-        raise InputError(f"file is {size:,} bytes; the limit is {MAX_BYTES:,}", code="input.too-large", file=path)
+        raise InputError(f"file is {size:,} bytes; the limit is {MAX_BYTES:,}", code=errors.INPUT_TOO_LARGE, file=path)
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", code="input.unreadable", file=path) from None
+        raise InputError(f"cannot read: {exc.strerror}", code=errors.INPUT_UNREADABLE, file=path) from None
     return decode(raw, path)
 
 
@@ -64,7 +65,7 @@ def decode(raw: bytes, source: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", code="input.encoding", file=source,
+        raise InputError(f"not UTF-8 text (byte {exc.start})", code=errors.INPUT_ENCODING, file=source,
                          line=raw.count(b"\n", 0, exc.start) + 1) from None
 
 
@@ -72,13 +73,13 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
     seen: dict[str, Any] = {}
     for key, value in pairs:
         if key in seen:
-            raise InputError(f"duplicate key '{key}'", code="input.duplicate-key")
+            raise InputError(f"duplicate key '{key}'", code=errors.INPUT_DUPLICATE_KEY)
         seen[key] = value
     return seen
 
 
 def _reject_constant(name: str) -> Any:
-    raise InputError(f"{name} is not a number", code="input.not-a-number")
+    raise InputError(f"{name} is not a number", code=errors.INPUT_NOT_A_NUMBER)
 
 
 def parse_json(text: str, source: str) -> Any:
@@ -86,20 +87,20 @@ def parse_json(text: str, source: str) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON: {exc.msg}", code="input.json", file=source, line=exc.lineno) from None
+        raise InputError(f"malformed JSON: {exc.msg}", code=errors.INPUT_JSON, file=source, line=exc.lineno) from None
     except InputError as exc:
         raise exc.located(file=source, line=_json_key_line(text, exc)) from None
     except RecursionError:
-        raise InputError("nested deeper than Python can parse", code="input.too-deep", file=source) from None
+        raise InputError("nested deeper than Python can parse", code=errors.INPUT_TOO_DEEP, file=source) from None
 
 
 def _json_key_line(text: str, exc: InputError) -> Optional[int]:
-    if exc.code == "input.not-a-number":
+    if exc.code == errors.INPUT_NOT_A_NUMBER:
         word = exc.message.split()[0]
         hit = re.search(r"(?<![\w\"])-?" + re.escape(word) + r"(?![\w\"])", text)
         return text.count("\n", 0, hit.start()) + 1 if hit else None
     match = re.search(r"'(.*)'", exc.message)
-    if not match or exc.code != "input.duplicate-key":
+    if not match or exc.code != errors.INPUT_DUPLICATE_KEY:
         return None
     hits = [m.start() for m in re.finditer(re.escape(json.dumps(match.group(1))) + r"\s*:", text)]
     return text.count("\n", 0, hits[1]) + 1 if len(hits) > 1 else None
@@ -115,17 +116,17 @@ def parse_yaml(text: str, source: str) -> Any:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "malformed YAML").strip()
-        code = "input.yaml"
+        code = errors.INPUT_YAML
         if "duplicate key" in str(exc):
-            code, problem = "input.duplicate-key", problem.replace("found ", "")
+            code, problem = errors.INPUT_DUPLICATE_KEY, problem.replace("found ", "")
         elif "constructor for the tag" in problem:
-            code = "input.yaml-tag"
+            code = errors.INPUT_YAML_TAG
             problem = "tags are not allowed (" + problem.split("tag", 1)[-1].strip() + ")"
         raise InputError(problem, code=code, file=source, line=mark.line + 1 if mark else None) from None
     except YAMLError as exc:
-        raise InputError(f"malformed YAML: {exc}", code="input.yaml", file=source) from None
+        raise InputError(f"malformed YAML: {exc}", code=errors.INPUT_YAML, file=source) from None
     except RecursionError:
-        raise InputError("nested deeper than Python can parse", code="input.too-deep", file=source) from None
+        raise InputError("nested deeper than Python can parse", code=errors.INPUT_TOO_DEEP, file=source) from None
 
 
 def _check_aliases(text: str, source: str) -> None:
@@ -134,7 +135,7 @@ def _check_aliases(text: str, source: str) -> None:
             if type(event).__name__ == "AliasEvent":
                 line = event.start_mark.line + 1 if event.start_mark else None
                 raise InputError(
-                    "YAML aliases (*name) are not allowed: write the value out", code="input.yaml-alias", file=source, line=line
+                    "YAML aliases (*name) are not allowed: write the value out", code=errors.INPUT_YAML_ALIAS, file=source, line=line
                 )
     except YAMLError:
         return  # the real parse reports it with its line
@@ -143,7 +144,7 @@ def _check_aliases(text: str, source: str) -> None:
 def parse(text: str, source: str) -> Any:
     """Parse by file suffix: ``.yaml``/``.yml`` as YAML, anything else as JSON, then check depth."""
     if not text.strip():
-        raise InputError("the file is empty", code="input.empty", file=source)
+        raise InputError("the file is empty", code=errors.INPUT_EMPTY, file=source)
     data = parse_yaml(text, source) if source.lower().endswith(_YAML_SUFFIXES) else parse_json(text, source)
     check_depth(data, source)
     return data
@@ -160,7 +161,7 @@ def check_depth(data: Any, source: str) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise InputError(f"nested more than {MAX_DEPTH} levels deep", code="input.too-deep", file=source)
+            raise InputError(f"nested more than {MAX_DEPTH} levels deep", code=errors.INPUT_TOO_DEEP, file=source)
         if isinstance(node, dict):
             stack.extend((v, depth + 1) for v in node.values())
         elif isinstance(node, list):

@@ -24,6 +24,7 @@ from promoready.schemas.packet import ORDINALS
 from . import _documents as docs
 from ._fields import FieldKind, item_fields, measure_kind, packet_fields
 from ._levels import LevelIndex, normalise
+from . import errors
 from .errors import LadderError, LadderInvalid, PromoreadyError, closest
 
 DEFAULT_LADDER = "product-management"
@@ -76,14 +77,14 @@ def _resolve_folder(path: Optional[str]) -> str:
         return bundled[path]
     if os.path.isfile(path):
         if os.path.basename(path) != LADDER_FILE:
-            raise LadderError(f"a ladder is a folder with a {LADDER_FILE}, or that file itself", code="ladder.not-a-ladder",
+            raise LadderError(f"a ladder is a folder with a {LADDER_FILE}, or that file itself", code=errors.LADDER_NOT_A_LADDER,
                               file=path)
         return os.path.dirname(path) or "."
     if os.path.isdir(path):
         if not os.path.isfile(os.path.join(path, LADDER_FILE)):
-            raise LadderError(f"no {LADDER_FILE} in this folder", code="ladder.not-a-ladder", file=path)
+            raise LadderError(f"no {LADDER_FILE} in this folder", code=errors.LADDER_NOT_A_LADDER, file=path)
         return path
-    raise LadderError("no such ladder file, folder or bundled ladder id", code="ladder.not-found", file=path,
+    raise LadderError("no such ladder file, folder or bundled ladder id", code=errors.LADDER_NOT_FOUND, file=path,
                       suggestion=closest(path, bundled))
 
 
@@ -111,7 +112,7 @@ class _Reader:
             self.problems.append(exc)
             return None
         if not isinstance(data, dict):
-            self.problems.append(LadderError("expected a mapping at the top of the file", code="ladder.shape", file=path,
+            self.problems.append(LadderError("expected a mapping at the top of the file", code=errors.LADDER_SHAPE, file=path,
                                              line=1))
             return None
         try:
@@ -132,7 +133,7 @@ class _Reader:
             for loc, kind, message, suggestion in found:
                 if kind == "missing" and (loc[:-1], str(loc[-1])) in typos:
                     continue
-                self.problem(path, loc, message, code="ladder.shape", suggestion=suggestion)
+                self.problem(path, loc, message, code=errors.LADDER_SHAPE, suggestion=suggestion)
             return None
 
     # -- reading ----------------------------------------------------------------------------------
@@ -153,7 +154,7 @@ class _Reader:
         # Whole-ladder checks (unused measures, reachability) mean nothing if a file is missing.
         complete = not self.problems
         if not transitions and not self.problems:
-            self.problems.append(LadderError("the ladder has no transition files", code="ladder.no-transitions",
+            self.problems.append(LadderError("the ladder has no transition files", code=errors.LADDER_NO_TRANSITIONS,
                                              file=self.folder))
         _Lint(self, ladder_path, head, transitions, complete=complete).run()
         if self.problems:
@@ -221,7 +222,7 @@ class _Lint:
             for name in self.head.measures:
                 if name not in self.used_measures:
                     self.r.problem(self.path, ("measures", name),
-                                   f"measure '{name}' is declared but no criterion uses it", code="ladder.unused-measure")
+                                   f"measure '{name}' is declared but no criterion uses it", code=errors.LADDER_UNUSED_MEASURE)
         self.check_reachable()
 
     # -- levels -----------------------------------------------------------------------------------
@@ -232,23 +233,23 @@ class _Lint:
             for i, item in enumerate(items):
                 if item.id in RELATIVE_LEVELS:
                     self.r.problem(self.path, (kind, i, "id"), f"'{item.id}' is reserved for the transition's own level",
-                                   code="ladder.reserved-id")
+                                   code=errors.LADDER_RESERVED_ID)
                 if item.id in seen:
-                    self.r.problem(self.path, (kind, i, "id"), f"duplicate id '{item.id}'", code="ladder.duplicate-id")
+                    self.r.problem(self.path, (kind, i, "id"), f"duplicate id '{item.id}'", code=errors.LADDER_DUPLICATE_ID)
                 seen[item.id] = i
         for name, first, second in self.index.clashes:
             self.r.problem(self.path, (), f"the name '{name}' means both '{first}' and '{second}'",
-                           code="ladder.alias-clash")
+                           code=errors.LADDER_ALIAS_CLASH)
 
     def level_ref(self, file: str, loc: tuple, name: Any, *, relative: bool, levels_only: bool = False) -> None:
         if not isinstance(name, str):
-            self.r.problem(file, loc, f"expected a level name, got {name!r}", code="ladder.bad-level")
+            self.r.problem(file, loc, f"expected a level name, got {name!r}", code=errors.LADDER_BAD_LEVEL)
             return
         if relative and name in RELATIVE_LEVELS:
             return
         if self.index.resolve(name, levels_only=levels_only) is None:
             known = "level" if levels_only else "level or title"
-            self.r.problem(file, loc, f"unknown {known} '{name}'", code="ladder.unknown-level",
+            self.r.problem(file, loc, f"unknown {known} '{name}'", code=errors.LADDER_UNKNOWN_LEVEL,
                            suggestion=self.index.suggest(name, levels_only=levels_only))
 
     # -- measures ---------------------------------------------------------------------------------
@@ -257,15 +258,15 @@ class _Lint:
         fields = packet_fields()
         kind = fields.get(path)
         if kind is None:
-            self.r.problem(self.path, loc, f"'{path}' is not a field of the packet", code="ladder.unknown-field",
+            self.r.problem(self.path, loc, f"'{path}' is not a field of the packet", code=errors.LADDER_UNKNOWN_FIELD,
                            suggestion=closest(path, fields))
             return None
         if kind.kind == "text":
-            self.r.problem(self.path, loc, f"'{path}' is free text: no rule may read it", code="ladder.free-text")
+            self.r.problem(self.path, loc, f"'{path}' is free text: no rule may read it", code=errors.LADDER_FREE_TEXT)
             return None
         if kind.kind not in want:
             self.r.problem(self.path, loc, f"'{path}' is a {kind.kind}; expected a {' or '.join(want)}",
-                           code="ladder.field-kind")
+                           code=errors.LADDER_FIELD_KIND)
             return None
         return kind
 
@@ -294,26 +295,26 @@ class _Lint:
                 of = items.get(m.of)
                 if of is None:
                     self.r.problem(self.path, loc + ("of",), f"'{m.of}' is not a field of {list_path} items",
-                                   code="ladder.unknown-field", suggestion=closest(m.of, items))
+                                   code=errors.LADDER_UNKNOWN_FIELD, suggestion=closest(m.of, items))
                 elif of.kind != "number":
                     self.r.problem(self.path, loc + ("of",), f"'{m.of}' is a {of.kind}; {kind} needs a number",
-                                   code="ladder.field-kind")
+                                   code=errors.LADDER_FIELD_KIND)
             for key, test in (m.where or {}).items():
                 self.check_where(loc + ("where", key), list_path, key, test, items)
 
     def check_where(self, loc: tuple, list_path: str, key: str, test: Any, items: dict[str, FieldKind]) -> None:
         field = items.get(key)
         if field is None:
-            self.r.problem(self.path, loc, f"'{key}' is not a field of {list_path} items", code="ladder.unknown-field",
+            self.r.problem(self.path, loc, f"'{key}' is not a field of {list_path} items", code=errors.LADDER_UNKNOWN_FIELD,
                            suggestion=closest(key, items))
             return
         if field.kind == "text":
-            self.r.problem(self.path, loc, f"'{list_path}.{key}' is free text: no rule may read it", code="ladder.free-text")
+            self.r.problem(self.path, loc, f"'{list_path}.{key}' is free text: no rule may read it", code=errors.LADDER_FREE_TEXT)
             return
         tests = test.items() if isinstance(test, dict) else [("eq", test)]
         for op, value in tests:
             if op not in _WHERE_OPS:
-                self.r.problem(self.path, loc + (op,), f"unknown operator '{op}'", code="ladder.unknown-operator",
+                self.r.problem(self.path, loc + (op,), f"unknown operator '{op}'", code=errors.LADDER_UNKNOWN_OPERATOR,
                                suggestion=closest(op, _WHERE_OPS))
                 continue
             self.check_operand(self.path, loc + ((op,) if isinstance(test, dict) else ()), op, value, field,
@@ -326,7 +327,7 @@ class _Lint:
         """Check that ``value`` can be compared with ``op`` to a value of kind ``field``."""
         values = value if op == "in" else [value]
         if op == "in" and (not isinstance(value, list) or not value):
-            self.r.problem(file, loc, "`in` needs a non-empty list", code="ladder.bad-operand")
+            self.r.problem(file, loc, "`in` needs a non-empty list", code=errors.LADDER_BAD_OPERAND)
             return
         for i, v in enumerate(values):
             vloc = loc + ((i,) if op == "in" else ())
@@ -336,26 +337,26 @@ class _Lint:
             elif field.kind == "enum":
                 ordered = field.values in ORDINALS.values()
                 if op in ("gte", "gt", "lte", "lt") and not ordered:
-                    self.r.problem(file, vloc, f"{what} is not ordered: use eq, ne or in", code="ladder.bad-operator")
+                    self.r.problem(file, vloc, f"{what} is not ordered: use eq, ne or in", code=errors.LADDER_BAD_OPERATOR)
                 elif not isinstance(v, str) or v not in field.values:
                     self.r.problem(file, vloc, f"{v!r} is not a value of {what} ({', '.join(field.values)})",
-                                   code="ladder.bad-operand",
+                                   code=errors.LADDER_BAD_OPERAND,
                                    suggestion=closest(str(v), field.values) if isinstance(v, str) else None)
             elif field.kind == "bool":
                 if op not in ("eq", "ne") or not isinstance(v, bool):
                     self.r.problem(file, vloc, f"{what} is true/false: compare it with eq or ne to true or false",
-                                   code="ladder.bad-operand")
+                                   code=errors.LADDER_BAD_OPERAND)
             else:  # number
                 if op == "in":
                     self.r.problem(file, vloc, f"{what} is a number: use gte, gt, lte, lt, eq or ne",
-                                   code="ladder.bad-operator")
+                                   code=errors.LADDER_BAD_OPERATOR)
                     return
                 if allow_by_size and isinstance(v, dict) and set(v) == {"by_org_size"}:
                     sizes = v["by_org_size"]
                     expected = set(ORDINALS["size"])
                     if not isinstance(sizes, dict) or set(sizes) != expected:
                         self.r.problem(file, vloc, f"by_org_size needs exactly {', '.join(ORDINALS['size'])}",
-                                       code="ladder.bad-operand")
+                                       code=errors.LADDER_BAD_OPERAND)
                         continue
                     for size, n in sizes.items():
                         self._number(file, vloc + ("by_org_size", size), n)
@@ -364,9 +365,9 @@ class _Lint:
 
     def _number(self, file: str, loc: tuple, v: Any) -> None:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or abs(v) > 1e12:
-            self.r.problem(file, loc, f"expected a number, got {v!r}", code="ladder.bad-operand")
+            self.r.problem(file, loc, f"expected a number, got {v!r}", code=errors.LADDER_BAD_OPERAND)
         elif round(v, 4) != v:
-            self.r.problem(file, loc, f"{v!r} has more than 4 decimals", code="ladder.bad-operand")
+            self.r.problem(file, loc, f"{v!r} has more than 4 decimals", code=errors.LADDER_BAD_OPERAND)
 
     # -- transitions ------------------------------------------------------------------------------
 
@@ -378,12 +379,12 @@ class _Lint:
         for key, name in (("from", t.from_), ("to", t.to)):
             rung = self.index.resolve(name, levels_only=True)
             if rung is None:
-                self.r.problem(path, ("transition", key), f"unknown level '{name}'", code="ladder.unknown-level",
+                self.r.problem(path, ("transition", key), f"unknown level '{name}'", code=errors.LADDER_UNKNOWN_LEVEL,
                                suggestion=self.index.suggest(name, levels_only=True))
                 ok = False
             elif rung.id != name:
                 self.r.problem(path, ("transition", key), f"use the level id '{rung.id}', not an alias",
-                               code="ladder.alias-in-transition")
+                               code=errors.LADDER_ALIAS_IN_TRANSITION)
                 ok = False
             else:
                 ranks[key] = rung
@@ -391,21 +392,21 @@ class _Lint:
             if ranks["to"].rank <= ranks["from"].rank:
                 self.r.problem(path, ("transition", "to"),
                                f"'{t.to}' (rank {ranks['to'].rank}) is not above '{t.from_}' (rank {ranks['from'].rank})",
-                               code="ladder.rank-not-rising")
+                               code=errors.LADDER_RANK_NOT_RISING)
             if ranks["to"].track not in (t.track, "both"):
                 self.r.problem(path, ("transition", "track"),
-                               f"'{t.to}' is on the {ranks['to'].track} track, not {t.track}", code="ladder.track")
+                               f"'{t.to}' is on the {ranks['to'].track} track, not {t.track}", code=errors.LADDER_TRACK)
             key = (t.from_, t.to)
             if key in seen:
                 self.r.problem(path, ("transition",), f"transition {t.from_} → {t.to} is also defined in {seen[key]}",
-                               code="ladder.duplicate-transition")
+                               code=errors.LADDER_DUPLICATE_TRANSITION)
             seen[key] = os.path.basename(path)
         ids: set[str] = set()
         supporting = 0
         for i, criterion in enumerate(tfile.criteria):
             if criterion.id in ids:
                 self.r.problem(path, ("criteria", i, "id"), f"duplicate criterion id '{criterion.id}'",
-                               code="ladder.duplicate-id")
+                               code=errors.LADDER_DUPLICATE_ID)
             ids.add(criterion.id)
             supporting += not criterion.required
             self.check_condition(path, ("criteria", i, "condition"), criterion.condition)
@@ -414,7 +415,7 @@ class _Lint:
         if t.supporting_needed > supporting:
             self.r.problem(path, ("transition", "supporting_needed"),
                            f"needs {t.supporting_needed} supporting criteria but the file has {supporting}",
-                           code="ladder.supporting-quota")
+                           code=errors.LADDER_SUPPORTING_QUOTA)
 
     def check_size(self, path: str, tfile: TransitionFile) -> None:
         """Refuse criteria that would compile to more rules than the engine can hold."""
@@ -430,12 +431,12 @@ class _Lint:
             except TooManyRules:
                 self.r.problem(path, ("criteria", i, "condition"),
                                f"this condition compiles to more than {MAX_RULES} engine rules: "
-                               "split it into several criteria", code="ladder.too-complex")
+                               "split it into several criteria", code=errors.LADDER_TOO_COMPLEX)
                 return
         if total > MAX_RULES:
             self.r.problem(path, ("criteria",), f"the criteria compile to {total} engine rules together; the "
                            f"limit is {MAX_RULES}: simplify conditions or split the transition",
-                           code="ladder.too-complex")
+                           code=errors.LADDER_TOO_COMPLEX)
 
     def check_condition(self, path: str, loc: tuple, c: Condition) -> None:
         for key, parts in (("all", c.all), ("any", c.any)):
@@ -448,7 +449,7 @@ class _Lint:
         measure = self.head.measures.get(c.measure)
         if measure is None:
             self.unknown_measures = True
-            self.r.problem(path, loc + ("measure",), f"unknown measure '{c.measure}'", code="ladder.unknown-measure",
+            self.r.problem(path, loc + ("measure",), f"unknown measure '{c.measure}'", code=errors.LADDER_UNKNOWN_MEASURE,
                            suggestion=closest(c.measure, self.head.measures))
             return
         self.used_measures.add(c.measure)
@@ -475,7 +476,7 @@ class _Lint:
             if lv.id not in reached:
                 self.r.problem(self.path, ("levels", i, "id"),
                                f"level '{lv.id}' cannot be reached from the lowest level by any transition",
-                               code="ladder.unreachable")
+                               code=errors.LADDER_UNREACHABLE)
 
 
 def iter_conditions(c: Condition) -> Iterator[Condition]:

@@ -31,6 +31,7 @@ from ._explain import Explainer, measure_names, texts_for
 from ._ladder import ladder_digest, load_ladder
 from ._levels import LevelIndex, Rung, normalise
 from ._measures import Context, Measured, compile_measure
+from . import errors
 from .errors import EngineError
 
 def _build(model, **values):
@@ -127,14 +128,14 @@ class Evaluator:
         if packet.ladder is not None and normalise(packet.ladder) != self.ladder.id:
             raise _packet.packet_error(
                 f"the packet is for ladder '{packet.ladder}', but this evaluator has '{self.ladder.id}'",
-                code="packet.ladder-mismatch", path="ladder", source=source, loc=("ladder",))
+                code=errors.PACKET_LADDER_MISMATCH, path="ladder", source=source, loc=("ladder",))
         plan = self._plan_for(packet, source)
         day = _packet.effective_as_of(packet, as_of)
         ranks = self._check_levels(packet, source)
         since = packet.experience.current_level_since if packet.experience else None
         if since is not None and since > day:
             raise _packet.packet_error(f"{since.isoformat()} is after as_of {day.isoformat()}",
-                                       code="packet.future-date", path="experience.current_level_since",
+                                       code=errors.PACKET_FUTURE_DATE, path="experience.current_level_since",
                                        source=source, loc=("experience", "current_level_since"))
         ctx = Context(as_of=day, index=self.index, ranks=ranks)
         measured: dict[str, Measured] = {name: fn(packet, ctx) for name, fn in plan.measures.items()}
@@ -170,15 +171,15 @@ class Evaluator:
             i, status = criterion_index(name)
             if statuses[i] is not None:
                 raise EngineError(f"the engine decided criterion '{criteria[i].id}' twice ({statuses[i]}, {status})",
-                                  code="engine.ambiguous", path=criteria[i].id)
+                                  code=errors.ENGINE_AMBIGUOUS, path=criteria[i].id)
             statuses[i] = status
         for i, status in enumerate(statuses):
             if status is None:
-                raise EngineError(f"the engine did not decide criterion '{criteria[i].id}'", code="engine.undecided",
+                raise EngineError(f"the engine did not decide criterion '{criteria[i].id}'", code=errors.ENGINE_UNDECIDED,
                                   path=criteria[i].id)
         if len(second) != 1 or not second[0].startswith("v."):
             raise EngineError(f"the engine gave {len(second)} verdicts ({', '.join(second) or 'none'})",
-                              code="engine.verdict")
+                              code=errors.ENGINE_VERDICT)
         return statuses, verdict_of(second[0])
 
     # -- levels and transitions ---------------------------------------------------------------------
@@ -187,7 +188,7 @@ class Evaluator:
         rung = self.index.resolve(name, levels_only=levels_only)
         if rung is None:
             what = "level" if levels_only else "level or title"
-            raise _packet.packet_error(f"unknown {what} '{name}'", code="packet.unknown-level", path=path,
+            raise _packet.packet_error(f"unknown {what} '{name}'", code=errors.PACKET_UNKNOWN_LEVEL, path=path,
                                        source=source, loc=loc,
                                        suggestion=self.index.suggest(name, levels_only=levels_only))
         return rung
@@ -216,18 +217,18 @@ class Evaluator:
                 options = ", ".join(p.transition.to for p in outgoing) or "nowhere (the top of its track)"
                 raise _packet.packet_error(
                     f"the ladder has no step from '{current.id}' to '{target.id}'; from '{current.id}' it goes to {options}",
-                    code="packet.no-transition", path="target_level", source=source, loc=("target_level",))
+                    code=errors.PACKET_NO_TRANSITION, path="target_level", source=source, loc=("target_level",))
             if packet.track is not None and plan.transition.track != packet.track:
                 raise _packet.packet_error(
                     f"'{current.id}' to '{target.id}' is on the {plan.transition.track} track, not {packet.track}",
-                    code="packet.track-mismatch", path="track", source=source, loc=("track",))
+                    code=errors.PACKET_TRACK_MISMATCH, path="track", source=source, loc=("track",))
             return plan
         if packet.track is not None:
             outgoing = [p for p in outgoing if p.transition.track == packet.track]
         if not outgoing:
             where = f" on the {packet.track} track" if packet.track else ""
             raise _packet.packet_error(f"the ladder has no step up from '{current.id}'{where}",
-                                       code="packet.no-transition", path="current_level", source=source,
+                                       code=errors.PACKET_NO_TRANSITION, path="current_level", source=source,
                                        loc=("current_level",))
         lowest = min(self.index.rungs[p.transition.to].rank for p in outgoing)
         nearest = [p for p in outgoing if self.index.rungs[p.transition.to].rank == lowest]
@@ -235,7 +236,7 @@ class Evaluator:
             options = " or ".join(f"'{p.transition.to}' ({p.transition.track})" for p in nearest)
             raise _packet.packet_error(
                 f"'{current.id}' has more than one next level: {options}; set target_level or track",
-                code="packet.ambiguous-target", path="target_level", source=source, loc=())
+                code=errors.PACKET_AMBIGUOUS_TARGET, path="target_level", source=source, loc=())
         return nearest[0]
 
     # -- the decision -------------------------------------------------------------------------------

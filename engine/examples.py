@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import _documents as docs
 from ._ladder import _resolve_folder, load_ladder
+from . import errors
 from .errors import LadderError, PromoreadyError
 from .evaluator import Evaluator
 
@@ -97,7 +98,7 @@ def run_examples(ladder_path: Optional[str] = None, *, evaluator: Optional[Evalu
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = tuple(err["loc"])
-            raise LadderError(err["msg"], code="ladder.example", file=path, line=docs.line_of(text, loc),
+            raise LadderError(err["msg"], code=errors.LADDER_EXAMPLE, file=path, line=docs.line_of(text, loc),
                               path=docs.format_path(loc)) from None
         key = f"{spec.transition.from_}-to-{spec.transition.to}"
         if only is not None and key != only:
