@@ -180,6 +180,8 @@ USAGE_OUT: Final = _code("usage.out", "`--out` cannot be written where asked")
 
 ENGINE_INTERNAL: Final = _code("engine.internal", "An unexpected internal error (the generic engine error)")
 ENGINE_UNKNOWN: Final = _code("engine.unknown", "The rules engine failed without an error code")
+ENGINE_BUILD: Final = _code(
+    "engine.build", "durable-rules was built without the fix Python 3.13 needs (the message says how to rebuild it)")
 ENGINE_UNLISTED_CODE: Final = _code(
     "engine.unlisted-code", "The rules engine failed with an error code not listed here (it is in the message)")
 ENGINE_101: Final = _code("engine.101", "The rules engine ran out of memory")
