@@ -204,7 +204,7 @@ ENGINE_TIMEOUT: Final = _code(
 
 
 #: pydantic's error type → the packet code it is reported as; a type not listed is ``PACKET_INVALID``.
-#: Types with the same meaning share a code (pydantic's lax and strict variants of one mistake).
+#: Types that name one mistake share a code (model_type, dict_type, model_attributes_type: not a mapping).
 PYDANTIC_PACKET_CODES: Final[Mapping[str, str]] = MappingProxyType({
     "missing": PACKET_MISSING,
     "float_type": PACKET_FLOAT_TYPE,
