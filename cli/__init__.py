@@ -75,11 +75,10 @@ class _Group(click.Group):
 
 
 def _version_text() -> str:
-    from promoready.engine._ladder import DEFAULT_LADDER, bundled_ladders
-    from promoready.engine._documents import load
+    from promoready.engine import DEFAULT_LADDER, load_ladder
 
     try:
-        version = load(f"{bundled_ladders()[DEFAULT_LADDER]}/ladder.yaml").get("version", "?")
+        version = load_ladder().version
     except Exception:  # --version must never fail
         version = "?"
     return f"promoready {__version__}, default ladder {DEFAULT_LADDER} {version}"

@@ -24,11 +24,13 @@ _EXPORTS = {
     "normalise": "._levels",
     "bundled_ladders": "._ladder",
     "ladder_digest": "._ladder",
+    "DEFAULT_LADDER": "._ladder",
     "PromoreadyError": ".errors",
     "InputError": ".errors",
     "PacketError": ".errors",
     "LadderError": ".errors",
     "LadderInvalid": ".errors",
+    "UsageError": ".errors",
     "EngineError": ".errors",
 }
 
@@ -41,20 +43,22 @@ __all__ = [
     "normalise",
     "bundled_ladders",
     "ladder_digest",
+    "DEFAULT_LADDER",
     "PromoreadyError",
     "InputError",
     "PacketError",
     "LadderError",
     "LadderInvalid",
+    "UsageError",
     "EngineError",
 ]
 
 if TYPE_CHECKING:
     from ._describe import describe_ladder
-    from ._ladder import LadderInvalid, bundled_ladders, ladder_digest, load_ladder
+    from ._ladder import DEFAULT_LADDER, bundled_ladders, ladder_digest, load_ladder
     from ._levels import normalise
     from ._packet import LoadedPacket, load_packet
-    from .errors import EngineError, InputError, LadderError, PacketError, PromoreadyError
+    from .errors import EngineError, InputError, LadderError, LadderInvalid, PacketError, PromoreadyError, UsageError
     from .evaluator import Evaluator
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import subprocess
 import sys
@@ -25,8 +26,8 @@ def test_all_names_exist_and_are_documented(module):
 def test_engine_surface():
     assert set(promoready.engine.__all__) == {
         "Evaluator", "load_ladder", "load_packet", "LoadedPacket", "describe_ladder", "bundled_ladders",
-        "ladder_digest", "normalise", "PromoreadyError", "InputError", "PacketError", "LadderError",
-        "LadderInvalid", "EngineError",
+        "ladder_digest", "normalise", "DEFAULT_LADDER", "PromoreadyError", "InputError", "PacketError",
+        "LadderError", "LadderInvalid", "UsageError", "EngineError",
     }
 
 
@@ -34,7 +35,10 @@ def test_engine_exports_load_on_first_use():
     # Every public name maps to the module that defines it; importing a light submodule stays light.
     assert set(promoready.engine._EXPORTS) == set(promoready.engine.__all__)
     for name, module in promoready.engine._EXPORTS.items():
-        assert getattr(promoready.engine, name).__module__ == "promoready.engine" + module
+        member = getattr(promoready.engine, name)
+        assert member is getattr(importlib.import_module("promoready.engine" + module), name)
+        if inspect.isclass(member) or inspect.isfunction(member):  # defined there, not re-exported from elsewhere
+            assert member.__module__ == "promoready.engine" + module
     with pytest.raises(AttributeError, match="no attribute 'Evaluater'"):
         promoready.engine.Evaluater  # noqa: B018
     code = ("import sys, promoready.engine.errors, promoready.engine.batch, promoready.cli; "
@@ -46,7 +50,7 @@ def test_engine_exports_load_on_first_use():
 
 
 def test_one_exception_family():
-    for name in ("InputError", "PacketError", "LadderError", "LadderInvalid", "EngineError"):
+    for name in ("InputError", "PacketError", "LadderError", "LadderInvalid", "UsageError", "EngineError"):
         assert issubclass(getattr(promoready.engine, name), promoready.engine.PromoreadyError)
     assert not issubclass(promoready.engine.PromoreadyError, (ValueError, SyntaxError))
 
