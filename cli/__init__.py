@@ -154,7 +154,7 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
     from promoready.engine.errors import PromoreadyError
 
     from ._common import Ladders
-    from . import _render
+    from .render import render_decisions, render_what_if
 
     fmt = fmt or ("table" if sys.stdout.isatty() else "json")
     day = parse_date(as_of, "--as-of")
@@ -182,8 +182,8 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
             click.echo(f"promoready: {exc}", err=True)
             failed = True
     if outputs:
-        click.echo(_render.render_what_if(outputs, fmt, explain=explain) if changes
-                   else _render.render(outputs, fmt, explain=explain))
+        click.echo(render_what_if(outputs, fmt, explain=explain) if changes
+                   else render_decisions(outputs, fmt, explain=explain))
     if failed:
         sys.exit(2)
     if fail_on_matched(fail_on, verdicts):

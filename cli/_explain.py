@@ -26,7 +26,7 @@ def explain(packet: str, fmt: Optional[str], ladder_path: Optional[str], as_of: 
     """
     from . import parse_date
     from ._common import Ladders
-    from ._render import render_explanation
+    from .render import render_explanation
 
     fmt = fmt or ("text" if sys.stdout.isatty() else "markdown")
     decision = Ladders(ladder_path).evaluate(packet, as_of=parse_date(as_of, "--as-of"))

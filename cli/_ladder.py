@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Optional
 
@@ -35,18 +34,14 @@ def list_(fmt: str) -> None:
     """
     from promoready.engine import bundled_ladders, load_ladder
 
+    from .render import render_ladder_list
+
     rows = []
-    for ladder_id, folder in bundled_ladders().items():
+    for folder in bundled_ladders().values():
         lad = load_ladder(folder)
         rows.append({"id": lad.id, "version": lad.version, "title": lad.title, "folder": folder,
                      "transitions": [t.key for t in lad.transitions]})
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    for row in rows:
-        click.echo(f"{row['id']} {row['version']}: {row['title']} ({len(row['transitions'])} transitions)")
-        for key in row["transitions"]:
-            click.echo(f"  {key}")
+    click.echo(render_ladder_list(rows, fmt))
 
 
 @ladder.command()
@@ -64,6 +59,8 @@ def show(transition: Optional[str], ladder_path: Optional[str], fmt: str) -> Non
     """
     from promoready.engine import describe_ladder, load_ladder
     from promoready.engine import errors
+
+    from .render import render_ladder
 
     lad = load_ladder(ladder_path)
     keys = [t.key for t in lad.transitions]
@@ -84,10 +81,9 @@ def validate(path: Optional[str]) -> None:
     """
     from promoready.engine import load_ladder
 
-    lad = load_ladder(path)
-    criteria = sum(len(t.criteria) for t in lad.transitions)
-    click.echo(f"ok: ladder {lad.id} {lad.version}: {len(lad.levels)} levels, {len(lad.transitions)} transitions, "
-               f"{criteria} criteria, {len(lad.measures)} measures")
+    from .render import render_validated
+
+    click.echo(render_validated(load_ladder(path)))
 
 
 @ladder.command()
@@ -102,52 +98,13 @@ def test(path: Optional[str], transition: Optional[str]) -> None:
     """
     from promoready.engine.examples import run_examples
 
+    from .render import render_example_results
+
     results = run_examples(path, only=transition)
-    failed = [r for r in results if not r.ok]
-    for r in results:
-        mark = "ok  " if r.ok else "FAIL"
-        click.echo(f"{mark} {r.transition} / {r.name} ({r.candidate_id})")
-        if r.error:
-            click.echo(f"     error: {r.error}")
-        for m in r.mismatches:
-            click.echo(f"     {r.file}: {m.what}: expected {m.expected}, got {m.actual}")
     if not results:
         click.echo("no example cases found", err=True)
         sys.exit(2)
-    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    if failed:
+    click.echo(render_example_results(results))
+    if not all(r.ok for r in results):
         sys.exit(1)
 
-
-def render_ladder(view: dict, fmt: str) -> str:
-    """A described ladder as markdown (for a committee), a table (terminal) or JSON."""
-    if fmt == "json":
-        return json.dumps(view, indent=2, ensure_ascii=False)
-    if fmt == "table":
-        from rich.table import Table
-
-        from ._render import console as make_console
-
-        console, buffer = make_console()
-        for t in view["transitions"]:
-            console.print(f"{t['title']} ({t['key']}, {t['track']} track, {t['phase']}); "
-                          f"supporting criteria needed: {t['supporting_needed']}")
-            table = Table()
-            for column in ("criterion", "req", "expected", "source"):
-                table.add_column(column)
-            for c in t["criteria"]:
-                table.add_row(c["title"], "yes" if c["required"] else "", c["expected"], c["source"])
-            console.print(table)
-        return buffer.getvalue().rstrip("\n")
-    lines = [f"# {view['title']} ({view['id']} {view['version']})"]
-    for t in view["transitions"]:
-        lines += ["", f"## {t['title']}", "",
-                  f"`{t['key']}` · {t['track']} track · phase: {t['phase']} · "
-                  f"supporting criteria needed: {t['supporting_needed']}", ""]
-        if t["rationale"]:
-            lines += [t["rationale"], ""]
-        for c in t["criteria"]:
-            kind = "required" if c["required"] else "supporting"
-            lines += [f"### {c['title']} ({kind})", "", f"- **Expected:** {c['expected']}",
-                      f"- **Why:** {c['rationale']}", f"- **Source:** {c['source']}", ""]
-    return "\n".join(lines).rstrip("\n")
