@@ -1,22 +1,27 @@
 """The ``promoready`` command line: each command parses, calls one library function, renders.
 
-Only this layer turns exceptions into exit codes (``PromoreadyError.exit_code``): 0 done, 1 done and
-``--fail-on`` matched, 2 bad input or usage. Results go to stdout, diagnostics to stderr. Heavy
-modules (the engine, rich) are imported inside the commands that need them, so ``--help`` is fast.
+Only this layer turns exceptions into exit codes (``PromoreadyError.exit_code``, ``_status.Finished``):
+0 done, 1 done and ``--fail-on`` matched, 2 bad input or usage. Results go to stdout, diagnostics to
+stderr. Heavy modules (the engine, rich) are imported inside the commands that need them, so
+``--help`` is fast. Options shared by several commands are declared in ``_options``; every rendering
+is in ``render``.
 """
 
 from __future__ import annotations
 
-import datetime
 import sys
-from typing import Optional
+from typing import Any, Optional
 
 import click
 
 from promoready import __version__
 
+from ._options import FAIL_ON, as_of_option, fail_on_matched, fail_on_option, format_option, ladder_option, parse_date
+
+__all__ = ["main", "FORMATS", "FAIL_ON", "parse_date", "fail_on_matched"]
+
+#: ``evaluate --format`` values.
 FORMATS = ("table", "json", "markdown")
-FAIL_ON = ("not-ready", "insufficient", "any")
 
 
 class _Group(click.Group):
@@ -37,7 +42,7 @@ class _Group(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self.lazy))
 
-    def get_command(self, ctx: click.Context, name: str):
+    def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
         if name in self.lazy and name not in self.commands:
             import importlib
 
@@ -46,7 +51,7 @@ class _Group(click.Group):
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = []
+        rows: list[tuple[str, str]] = []
         for name in self.list_commands(ctx):
             if name in self.lazy and name not in self.commands:
                 rows.append((name, self.lazy[name][1]))
@@ -55,7 +60,7 @@ class _Group(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         from promoready.engine.errors import PromoreadyError
 
         from ._status import Finished
@@ -84,7 +89,7 @@ def _version_text() -> str:
     return f"promoready {__version__}, default ladder {DEFAULT_LADDER} {version}"
 
 
-def _print_version(ctx: click.Context, _param, value: bool) -> None:
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
         click.echo(_version_text())
         ctx.exit(0)
@@ -102,39 +107,12 @@ def main() -> None:
     """
 
 
-def parse_date(value: Optional[str], option: str) -> Optional[datetime.date]:
-    """A YYYY-MM-DD option value, or a usage error naming the option."""
-    if value is None:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        from promoready.engine import errors
-
-        raise errors.UsageError(f"expected a date as YYYY-MM-DD, got {value!r}", code=errors.USAGE_DATE,
-                                path=option) from None
-
-
-def fail_on_matched(fail_on: Optional[str], verdicts: list[str]) -> bool:
-    """Whether any verdict matches ``--fail-on`` (exit status 1)."""
-    wanted = {
-        None: set(),
-        "not-ready": {"not_ready"},
-        "insufficient": {"insufficient_evidence"},
-        "any": {"not_ready", "insufficient_evidence"},
-    }[fail_on]
-    return any(v in wanted for v in verdicts)
-
-
 @main.command()
 @click.argument("packets", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=False))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Output format (default: table on a terminal, json otherwise).")
-@click.option("--ladder", "ladder_path", default=None, metavar="PATH",
-              help="A ladder folder, its ladder.yaml, or a bundled ladder id (default: the packet's `ladder`, else product-management).")
-@click.option("--as-of", "as_of", default=None, metavar="DATE", help="Measure durations to this date (YYYY-MM-DD).")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
-              help="Exit 1 when a verdict matches: not-ready, insufficient (evidence), or any of the two.")
+@format_option(FORMATS, help="Output format (default: table on a terminal, json otherwise).")
+@ladder_option("the packet's `ladder`, else product-management")
+@as_of_option()
+@fail_on_option()
 @click.option("--explain", "explain", type=click.Choice(["fails", "full"]), default=None,
               help="fails: show only criteria that fail or lack evidence; full: add evidence and sources.")
 @click.option("--set", "changes", multiple=True, metavar="PATH=VALUE",
@@ -164,8 +142,8 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
 
         for change in changes:
             parse_change(change)  # a usage error before any evaluation
-    outputs = []
-    verdicts = []
+    outputs: list[Any] = []  # decisions, or what-if results with --set
+    verdicts: list[str] = []
     failed = False
     for path in packets:
         try:

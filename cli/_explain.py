@@ -7,14 +7,17 @@ from typing import Optional
 
 import click
 
+from ._options import as_of_option, format_option, ladder_option
+
+#: ``explain --format`` values.
+FORMATS = ("text", "markdown", "json")
+
 
 @click.command()
 @click.argument("packet", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default=None,
-              help="text on a terminal, markdown otherwise (pastes into a review document), or json.")
-@click.option("--ladder", "ladder_path", default=None, metavar="PATH",
-              help="A ladder folder, its ladder.yaml, or a bundled ladder id.")
-@click.option("--as-of", "as_of", default=None, metavar="DATE", help="Measure durations to this date (YYYY-MM-DD).")
+@format_option(FORMATS, help="text on a terminal, markdown otherwise (pastes into a review document), or json.")
+@ladder_option()
+@as_of_option()
 def explain(packet: str, fmt: Optional[str], ladder_path: Optional[str], as_of: Optional[str]) -> None:
     """Explain every criterion of one packet: the verdict in one sentence, then for each criterion what
     was expected, what was found, the evidence that counted, its source and the next step with its amount.
@@ -24,8 +27,8 @@ def explain(packet: str, fmt: Optional[str], ladder_path: Optional[str], as_of: 
       promoready explain packet.yaml
       promoready explain packet.yaml --format markdown > review.md
     """
-    from . import parse_date
     from ._common import Ladders
+    from ._options import parse_date
     from .render import render_explanation
 
     fmt = fmt or ("text" if sys.stdout.isatty() else "markdown")

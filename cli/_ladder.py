@@ -7,7 +7,7 @@ from typing import Optional
 
 import click
 
-LADDER_HELP = "A ladder folder, its ladder.yaml, or a bundled ladder id (default: product-management)."
+from ._options import format_option, ladder_option
 
 
 @click.group()
@@ -24,7 +24,7 @@ def ladder() -> None:
 
 
 @ladder.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@format_option(("table", "json"), default="table")
 def list_(fmt: str) -> None:
     """List the bundled ladders and their transitions.
 
@@ -46,8 +46,8 @@ def list_(fmt: str) -> None:
 
 @ladder.command()
 @click.argument("transition", required=False)
-@click.option("--ladder", "ladder_path", default=None, metavar="PATH", help=LADDER_HELP)
-@click.option("--format", "fmt", type=click.Choice(["markdown", "table", "json"]), default="markdown")
+@ladder_option("product-management")
+@format_option(("markdown", "table", "json"), default="markdown")
 def show(transition: Optional[str], ladder_path: Optional[str], fmt: str) -> None:
     """Show a ladder's criteria, thresholds and sources in plain language.
 
