@@ -63,7 +63,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from promoready.engine.errors import PromoreadyError
 
-        from ._status import Finished
+        from ._status import INTERRUPTED, Finished
 
         try:
             return super().invoke(ctx)
@@ -76,7 +76,7 @@ class _Group(click.Group):
             # Exit 1 means "--fail-on matched": an interrupt before a command takes over its own
             # signals (batch does) exits like any interrupted program.
             click.echo("promoready: interrupted", err=True)
-            ctx.exit(130)
+            ctx.exit(INTERRUPTED)
 
 
 def _version_text() -> str:
@@ -129,9 +129,10 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
       promoready evaluate packet.yaml --set experience.product_years=10 \\
           --set 'advocates+={"level": "vp", "committed": true}'
     """
-    from promoready.engine.errors import PromoreadyError
+    from promoready.engine.errors import PromoreadyError, UsageError
 
     from ._common import Ladders
+    from ._status import BAD_INPUT, MATCHED, Finished
     from .render import render_decisions, render_what_if
 
     fmt = fmt or ("table" if sys.stdout.isatty() else "json")
@@ -155,7 +156,7 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
                 verdicts.append(result.verdict)
             outputs.append(result)
         except PromoreadyError as exc:
-            if exc.exit_code != 2 or exc.code.startswith("usage."):
+            if exc.exit_code != BAD_INPUT or isinstance(exc, UsageError):
                 raise
             click.echo(f"promoready: {exc}", err=True)
             failed = True
@@ -163,6 +164,6 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
         click.echo(render_what_if(outputs, fmt, explain=explain) if changes
                    else render_decisions(outputs, fmt, explain=explain))
     if failed:
-        sys.exit(2)
+        raise Finished(BAD_INPUT)
     if fail_on_matched(fail_on, verdicts):
-        sys.exit(1)
+        raise Finished(MATCHED)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 import click
@@ -98,13 +97,14 @@ def test(path: Optional[str], transition: Optional[str]) -> None:
     """
     from promoready.engine.examples import run_examples
 
+    from ._status import BAD_INPUT, MATCHED, Finished
     from .render import render_example_results
 
     results = run_examples(path, only=transition)
     if not results:
         click.echo("no example cases found", err=True)
-        sys.exit(2)
+        raise Finished(BAD_INPUT)
     click.echo(render_example_results(results))
     if not all(r.ok for r in results):
-        sys.exit(1)
+        raise Finished(MATCHED)
 
