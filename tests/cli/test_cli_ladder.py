@@ -1,0 +1,66 @@
+"""``promoready ladder list|show|validate|test``, and a ladder customised by editing YAML only."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from clirun import run
+from conftest import ROOT, TINY
+
+
+def test_ladder_commands():
+    listing = json.loads(run("ladder", "list", "--format", "json").stdout)
+    assert {row["id"] for row in listing} == {"product-management", "startup"}
+    assert run("ladder", "validate").exit_code == 0
+    tested = run("ladder", "test", TINY)
+    assert tested.exit_code == 2  # the tiny fixture has no examples
+    result = run("ladder", "test")
+    assert result.exit_code == 0 and result.stdout.rstrip().endswith("34 passed, 0 failed")
+    show = json.loads(run("ladder", "show", "apm-to-pm", "--format", "json").stdout)
+    assert [t["key"] for t in show["transitions"]] == ["apm-to-pm"]
+
+
+def test_ladder_validate_rejects_broken_copy(tmp_path):
+    import shutil
+
+    folder = tmp_path / "pm"
+    shutil.copytree(os.path.join(ROOT, "rules", "product-management"), folder)
+    path = folder / "apm-to-pm.yaml"
+    path.write_text(path.read_text().replace("measure: months_at_target", "measure: months_at_targt", 1))
+    result = run("ladder", "validate", str(folder))
+    assert result.exit_code == 2
+    assert "apm-to-pm.yaml:" in result.stderr and "unknown measure 'months_at_targt'" in result.stderr
+    assert "did you mean 'months_at_target'?" in result.stderr
+
+
+def test_custom_ladder_by_editing_yaml_only(tmp_path):
+    """The walk-through of docs/ladders.md: copy, rename, change a threshold, add a criterion, test."""
+    import shutil
+
+    folder = tmp_path / "acme"
+    shutil.copytree(os.path.join(ROOT, "rules", "product-management"), folder)
+    head = folder / "ladder.yaml"
+    head.write_text(head.read_text().replace("ladder: product-management", "ladder: acme").replace(
+        "measures:\n", "measures:\n  design_reviews:\n    count: artifacts\n"
+        "    where: {kind: framework, adopted_by_teams: {gte: 1}}\n    title: design reviews run\n", 1))
+    step = folder / "senior-pm-to-director.yaml"
+    step.write_text(step.read_text().replace(
+        "gte: {by_org_size: {startup: 5, growth: 7, enterprise: 10}}", "gte: 8") + """\
+  - id: runs-a-design-review
+    title: Runs the product area's design review
+    required: false
+    rationale: Our directors own design quality across teams.
+    source: {file: acme-handbook.md, section: Director expectations}
+    condition: {measure: design_reviews, gte: 6}
+    text: {pass: Yes., fail: Run the design review., unknown: Add design reviews.}
+""")
+    assert run("ladder", "validate", str(folder)).exit_code == 0
+    result = run("ladder", "test", str(folder))
+    assert result.exit_code == 1
+    assert "product-experience: expected pass, got fail (actual: 6 years)" in result.stdout
+    assert "runs-a-design-review: expected pass, got fail" in result.stdout
+    assert result.stdout.rstrip().endswith("31 passed, 3 failed")
+    shown = json.loads(run("ladder", "show", "senior-pm-to-director", "--ladder", str(folder), "--format", "json").stdout)
+    assert shown["id"] == "acme"
+    assert shown["transitions"][0]["criteria"][-1]["expected"] == "≥ 6 design reviews run"
