@@ -1,10 +1,18 @@
-"""The command line as a whole: schema, --version, ``python -m``, help, start-up cost."""
+"""The command line as a whole: schema, --version, ``python -m``, help, start-up cost, exit statuses."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from promoready.cli._status import BAD_INPUT, MATCHED, Finished
+from promoready.engine.errors import EngineError, PacketError, UsageError
 
 from clirun import run
 from conftest import EXAMPLE, ROOT
@@ -46,3 +54,47 @@ def test_every_command_has_help_with_an_example():
         result = run(*args, "--help")
         assert result.exit_code == 0, args
         assert "Example" in result.stdout, args
+
+
+def _group_raising(exception):
+    """The real group class, with one command that prints a line and raises ``exception``."""
+    from promoready.cli import _Group
+
+    @click.group(cls=_Group)
+    def group() -> None:
+        """A test group."""
+
+    @group.command()
+    def go() -> None:
+        click.echo("output so far")
+        raise exception
+
+    return group
+
+
+@pytest.mark.parametrize("exception, status, stderr", [
+    (Finished(MATCHED), 1, ""),
+    (Finished(BAD_INPUT), 2, ""),
+    (UsageError("bad option", code="usage.x", path="--x"), 2, "promoready: --x: bad option [usage.x]\n"),
+    (PacketError("bad packet", code="packet.x", file="p.json"), 2, "promoready: p.json: bad packet [packet.x]\n"),
+    (EngineError("broken", code="engine.x"), 3, "promoready: broken [engine.x]\n"),
+    (KeyboardInterrupt(), 130, "promoready: interrupted\n"),
+], ids=["finished-1", "finished-2", "usage", "packet", "engine", "interrupt"])
+def test_the_group_alone_turns_what_a_command_raises_into_the_exit_status(exception, status, stderr):
+    result = CliRunner().invoke(_group_raising(exception), ["go"], catch_exceptions=False)
+    assert result.exit_code == status
+    assert result.stdout == "output so far\n"
+    assert result.stderr == stderr
+
+
+def test_no_command_calls_sys_exit():
+    """Commands raise Finished; only the group decides the status (see cli/_status.py)."""
+    folder = os.path.join(ROOT, "cli")
+    not_yet = {"_batch.py"}  # converted by the batch refactoring
+    offenders = []
+    for directory, _dirs, files in os.walk(folder):
+        for name in files:
+            if name.endswith(".py") and name not in not_yet:
+                with open(os.path.join(directory, name), encoding="utf-8") as fh:
+                    offenders += [f"{name}:{n}" for n, line in enumerate(fh, 1) if "sys.exit(" in line]
+    assert offenders == []

@@ -57,3 +57,19 @@ def test_what_if_creates_absent_parent_sections(tmp_path):
     # 3 years: unknown without a size (2 to 4 by size), a pass for a startup (2).
     assert {"id": "experience", "title": "Years by organisation size", "before": "unknown", "after": "pass"} \
         in out["what_if"]["changed"]
+
+
+def test_a_change_that_cannot_apply_to_one_packet_stops_the_command(tmp_path):
+    """A --set error is the user's (a usage error), not the packet's: no packet is printed, unlike a bad packet."""
+    packet = dict(TINY_PACKET)
+    packet["reviews"] = TINY_PACKET["reviews"][:1]
+    one_review = write(tmp_path, "one.json", packet)
+    two_reviews = write(tmp_path, "two.json", TINY_PACKET)
+    result = run("evaluate", one_review, two_reviews, "--ladder", TINY, "--format", "json",
+                 "--set", "reviews[1].rating=meets")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == ("promoready: --set: reviews has no item [1] (it has 1) in 'reviews[1].rating=meets' "
+                             "(write PATH=VALUE or PATH+=VALUE) [usage.set]\n")
+    assert run("evaluate", two_reviews, "--ladder", TINY, "--format", "json",
+               "--set", "reviews[1].rating=meets").exit_code == 0
