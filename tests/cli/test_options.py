@@ -1,0 +1,138 @@
+"""The options several commands share (cli/_options.py): each command accepts exactly what it did.
+
+``--format`` is declared once but each command keeps its own formats and default; ``--ladder``,
+``--as-of`` and ``--fail-on`` read the same everywhere. Parsing only: no command runs here.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import click
+import pytest
+
+from promoready.cli import main
+from promoready.cli._options import FAIL_ON, fail_on_matched, parse_date
+from promoready.engine.errors import UsageError
+
+from conftest import EXAMPLE
+
+#: command path → (its --format values in help order, the default); None: no --format.
+FORMATS = {
+    ("evaluate",): (["table", "json", "markdown"], None),
+    ("explain",): (["text", "markdown", "json"], None),
+    ("ladder", "list"): (["table", "json"], "table"),
+    ("ladder", "show"): (["markdown", "table", "json"], "markdown"),
+    ("ladder", "validate"): None,
+    ("ladder", "test"): None,
+    ("schema",): None,
+}
+EVERY_FORMAT = {"table", "json", "markdown", "text"}
+ARGUMENTS = {("evaluate",): [EXAMPLE], ("explain",): [EXAMPLE], ("schema",): ["packet"]}
+
+
+def command(path: tuple[str, ...]) -> click.Command:
+    """The click command at ``path`` (lazy commands are loaded as ``promoready`` would)."""
+    cmd: click.Command = main
+    ctx = click.Context(main)
+    for name in path:
+        assert isinstance(cmd, click.Group)
+        found = cmd.get_command(ctx, name)
+        assert found is not None, name
+        cmd = found
+    return cmd
+
+
+def option(cmd: click.Command, flag: str) -> click.Option | None:
+    return next((p for p in cmd.params if isinstance(p, click.Option) and flag in p.opts), None)
+
+
+def parse(path: tuple[str, ...], *args: str) -> dict:
+    """The parameters ``promoready PATH ARGS`` would run with (click's usage errors raise)."""
+    cmd = command(path)
+    with cmd.make_context(path[-1], [*ARGUMENTS.get(path, []), *args]) as ctx:
+        return dict(ctx.params)
+
+
+@pytest.mark.parametrize("path", FORMATS, ids=" ".join)
+def test_each_command_accepts_exactly_its_formats(path):
+    declared = FORMATS[path]
+    opt = option(command(path), "--format")
+    if declared is None:
+        assert opt is None
+        with pytest.raises(click.NoSuchOption):
+            parse(path, "--format", "json")
+        return
+    choices, default = declared
+    assert opt is not None and isinstance(opt.type, click.Choice)
+    assert list(opt.type.choices) == choices  # also the order its help lists them in
+    assert parse(path)["fmt"] == default
+    for fmt in choices:
+        assert parse(path, "--format", fmt)["fmt"] == fmt
+    for fmt in sorted(EVERY_FORMAT - set(choices)) + ["JSON", "html"]:
+        with pytest.raises(click.BadParameter) as caught:
+            parse(path, "--format", fmt)
+        assert caught.value.param is opt
+
+
+@pytest.mark.parametrize("path, default", [
+    (("evaluate",), " (default: the packet's `ladder`, else product-management)"),
+    (("explain",), ""),
+    (("ladder", "show"), " (default: product-management)"),
+], ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+def test_ladder_option(path, default):
+    opt = option(command(path), "--ladder")
+    assert opt is not None and opt.name == "ladder_path" and opt.metavar == "PATH" and opt.default is None
+    assert opt.help == f"A ladder folder, its ladder.yaml, or a bundled ladder id{default}."
+    assert parse(path, "--ladder", "startup")["ladder_path"] == "startup"
+
+
+@pytest.mark.parametrize("path", [("evaluate",), ("explain",)], ids=" ".join)
+def test_as_of_option_is_a_date_read_by_the_command(path):
+    opt = option(command(path), "--as-of")
+    assert opt is not None and opt.name == "as_of" and opt.metavar == "DATE"
+    assert opt.help == "Measure durations to this date (YYYY-MM-DD)."
+    assert parse(path, "--as-of", "not a date")["as_of"] == "not a date"  # checked by parse_date, with its code
+
+
+def test_fail_on_option():
+    opt = option(command(("evaluate",)), "--fail-on")
+    assert opt is not None and isinstance(opt.type, click.Choice) and tuple(opt.type.choices) == FAIL_ON
+    with pytest.raises(click.BadParameter):
+        parse(("evaluate",), "--fail-on", "ready")
+
+
+def test_the_ladder_commands_without_a_shared_option_have_none():
+    for path in (("ladder", "validate"), ("ladder", "test"), ("ladder", "list"), ("schema",)):
+        for flag in ("--ladder", "--as-of", "--fail-on"):
+            assert option(command(path), flag) is None, (path, flag)
+
+
+def test_parse_date():
+    assert parse_date(None, "--as-of") is None
+    assert parse_date("2026-11-01", "--as-of") == datetime.date(2026, 11, 1)
+    with pytest.raises(UsageError) as caught:
+        parse_date("1/11/2026", "--as-of")
+    assert caught.value.code == "usage.date" and caught.value.path == "--as-of"
+    assert str(caught.value) == "--as-of: expected a date as YYYY-MM-DD, got '1/11/2026' [usage.date]"
+
+
+@pytest.mark.parametrize("fail_on, matches", [
+    (None, set()),
+    ("not-ready", {"not_ready"}),
+    ("insufficient", {"insufficient_evidence"}),
+    ("any", {"not_ready", "insufficient_evidence"}),
+])
+def test_fail_on_matched(fail_on, matches):
+    for verdict in ("ready", "not_ready", "insufficient_evidence"):
+        assert fail_on_matched(fail_on, [verdict]) is (verdict in matches)
+        assert fail_on_matched(fail_on, ["ready", verdict]) is (verdict in matches)
+    assert fail_on_matched(fail_on, []) is False
+
+
+def test_a_format_another_command_has_is_a_usage_error():
+    from clirun import run
+
+    result = run("explain", EXAMPLE, "--format", "table")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "Invalid value for '--format': 'table' is not one of 'text', 'markdown', 'json'." in result.stderr
