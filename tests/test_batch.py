@@ -435,7 +435,7 @@ def test_summary_json_on_a_known_set(tmp_path):
     assert [(b["criterion"], b["candidates"]) for b in s["top_blockers"]] == [
         ("handles-ambiguity", 3), ("measured-business-impact", 3)]
     assert s["top_blockers"][0]["title"] == "Owns highly ambiguous problems"
-    assert s["most_missing"] == [{"path": "organization.size", "candidates": 1},
+    assert s["most_missing"] == [{"path": "advocates", "candidates": 1}, {"path": "organization.size", "candidates": 1},
                                  {"path": "signals.documents_impact", "candidates": 1}]
     assert s["errors_by_code"] == {"packet.list-type": 1}
     cal = s["calibration"]
@@ -444,7 +444,8 @@ def test_summary_json_on_a_known_set(tmp_path):
         {"candidate_id": "s-1", "source": f"{source}:1", "committee_outcome": "promoted", "verdict": "not_ready",
          "failed": ["measured-business-impact", "handles-ambiguity"], "unknown": []},
         {"candidate_id": "s-5", "source": f"{source}:5", "committee_outcome": "promoted",
-         "verdict": "insufficient_evidence", "failed": [], "unknown": ["product-experience", "documents-impact"]},
+         "verdict": "insufficient_evidence", "failed": [], "unknown": ["product-experience", "documents-impact",
+                                                                      "leadership-advocate"]},
     ]
     decisions = records((tmp_path / "out.jsonl").read_text())
     assert decisions[0]["committee_outcome"] == "promoted"
