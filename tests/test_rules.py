@@ -1,19 +1,19 @@
-"""The bundled ladders: they load, their examples pass, and every criterion is grounded in its seed."""
+"""The bundled ladders: they load, their examples pass, and every criterion is grounded in its seed.
+
+The grounding checks read tests/fixtures/seeds.json (the seeds' headings and hashes of their word runs,
+see tests/seed_facts.py), so they run without the seed articles beside the checkout.
+"""
 
 from __future__ import annotations
-
-import os
-import re
-import unicodedata
 
 import pytest
 
 from promoready.engine import bundled_ladders, load_ladder
 from promoready.engine.examples import run_examples
 
-from conftest import SHARED, evaluator
+from conftest import evaluator
+from seed_facts import load as seed_facts, plain, run_hash
 
-SEEDS = os.path.join(SHARED, "seeds")
 LADDERS = sorted(bundled_ladders())
 
 
@@ -44,49 +44,38 @@ def test_default_ladder_has_every_transition_of_the_issue():
     }
 
 
-def _plain(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
-    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9' ]+", " ", text)).strip()
-
-
-def _seeds() -> dict[str, str]:
-    if not os.path.isdir(SEEDS):
-        pytest.skip("../shared/seeds is not beside this checkout")
-    return {name: open(os.path.join(SEEDS, name), encoding="utf-8").read() for name in os.listdir(SEEDS)}
-
-
 @pytest.mark.parametrize("ladder_id", LADDERS)
 def test_every_source_names_a_seed_and_one_of_its_sections(ladder_id):
-    seeds = {name: _plain(text) for name, text in _seeds().items()}
+    seeds = {name: {plain(h) for h in headings} for name, headings in seed_facts()["headings"].items()}
     problems = []
     for t in load_ladder(ladder_id).transitions:
         for c in t.criteria:
-            seed = seeds.get(c.source.file)
-            if seed is None:
+            sections = seeds.get(c.source.file)
+            if sections is None:
                 problems.append(f"{t.key}/{c.id}: no seed named {c.source.file}")
-            elif _plain(c.source.section) not in seed:
-                problems.append(f"{t.key}/{c.id}: section {c.source.section!r} not found in {c.source.file}")
+            elif plain(c.source.section) not in sections:
+                problems.append(f"{t.key}/{c.id}: section {c.source.section!r} is not a heading of {c.source.file}")
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("ladder_id", LADDERS)
 def test_rules_paraphrase_rather_than_paste(ladder_id):
     """No run of 8 words of a criterion's prose appears in any seed (headings are cited, not prose)."""
-    n = 8
-    grams: set[tuple[str, ...]] = set()
-    for text in _seeds().values():
-        words = _plain(text).split()
-        grams.update(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+    facts = seed_facts()
+    n = facts["run"]
+    seed_runs = set(facts["run_hashes"])
+
+    def pasted(prose: str) -> list[str]:
+        words = plain(prose).split()
+        return [" ".join(words[i:i + n]) for i in range(len(words) - n + 1) if run_hash(words[i:i + n]) in seed_runs]
+
     copied = []
     for t in load_ladder(ladder_id).transitions:
-        words = _plain(t.rationale or "").split()
-        copied += [f"{t.key}.rationale: {' '.join(words[i:i + n])!r}" for i in range(len(words) - n + 1)
-                   if tuple(words[i:i + n]) in grams]
+        copied += [f"{t.key}.rationale: {hit!r}" for hit in pasted(t.rationale or "")]
         for c in t.criteria:
             for field, prose in (("title", c.title), ("rationale", c.rationale), ("pass", c.text.pass_),
                                  ("fail", c.text.fail), ("unknown", c.text.unknown)):
-                words = _plain(prose).split()
-                hits = [" ".join(words[i:i + n]) for i in range(len(words) - n + 1) if tuple(words[i:i + n]) in grams]
+                hits = pasted(prose)
                 if hits:
                     copied.append(f"{t.key}/{c.id}.{field}: {hits[0]!r}")
     assert not copied, "\n".join(copied)
