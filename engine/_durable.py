@@ -21,10 +21,27 @@ import re
 import threading
 from typing import Callable
 
-import durable_rules_engine as _engine
-
 from . import errors
 from .errors import EngineError
+
+try:
+    import durable_rules_engine as _engine
+except ImportError as _exc:
+    # Python 3.13 removed PyEval_CallObject, which durable-rules 2.0.28 calls: compiled without a
+    # stand-in for it, the module builds but cannot be loaded. Say how to rebuild it, not a traceback.
+    if "PyEval_CallObject" not in str(_exc):
+        raise
+    import sys
+
+    class _BuildError(EngineError, ImportError):
+        """Still an ImportError, so that code which guards an import (the fork server's preload) copes."""
+
+    raise _BuildError(
+        "durable-rules was compiled without the fix Python 3.13 needs (undefined symbol PyEval_CallObject); "
+        "rebuild it with: CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject "
+        f"{sys.executable} -m pip install --no-cache-dir --force-reinstall --no-deps durable-rules==2.0.28",
+        code=errors.ENGINE_BUILD,
+    ) from None
 
 _LOCK = threading.Lock()
 _ruleset_ids = itertools.count(1)
