@@ -1,6 +1,6 @@
 """The promotion packet (contract v1): the evidence a candidate, a manager or HR submits.
 
-Every field of ``shared/spec/packet.example.yaml`` is here, with the same name and meaning. Absent
+Every field of ``examples/packet.example.yaml`` is here, with the same name and meaning. Absent
 and null both mean *unknown evidence*; an empty list is known and empty. Extra fields are kept
 (forward compatibility) and ignored by every rule. Free text (``candidate.name``, summaries,
 titles) is carried but never read by a rule.
@@ -175,7 +175,7 @@ class Signals(_Part):
 
 
 class Packet(_Part):
-    """A promotion packet, contract version 1. See ``shared/spec/packet.example.yaml``."""
+    """A promotion packet, contract version 1. See ``examples/packet.example.yaml``."""
 
     packet_version: Literal[1] = Field(default=1, description="Contract version of the packet")
     candidate: Candidate

@@ -13,8 +13,12 @@ from promoready.engine import Evaluator, load_ladder
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TINY = os.path.join(HERE, "fixtures", "tiny")
+#: The workspace's specification, when it is beside the checkout (as in CI). Only the test that keeps
+#: the project's own copies in step with it reads it: every other test uses the copies.
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 EXAMPLE = os.path.join(ROOT, "examples", "packet.yaml")
+#: The contract's example packet (every field, commented): the project's copy.
+CONTRACT_EXAMPLE = os.path.join(ROOT, "examples", "packet.example.yaml")
 
 
 @lru_cache(maxsize=None)

@@ -1,16 +1,92 @@
-"""A durable-rules build that cannot be loaded is explained, with the command that fixes it, instead of
-a traceback."""
+"""The project stands alone on a new machine.
+
+It refers to nothing outside its checkout, its documents link to files it has, its own copies of the
+workspace's specification (the contract, the example packet, the facts about the seed articles) are
+in step with the originals, and a durable-rules build that cannot be loaded is explained, with the
+command that fixes it, instead of a traceback.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from conftest import EXAMPLE
+from conftest import CONTRACT_EXAMPLE, EXAMPLE, ROOT, SHARED
+
+import seed_facts
+
+#: What a user reads or runs. tests/ is left out: the in-step check below reads ../shared on purpose.
+PROJECT = ["README.md", "pyproject.toml", "docs", "engine", "cli", "schemas", "pkg", "rules", "examples", "bench"]
+OUTSIDE = ("../shared", "shared/spec", "shared/seeds")
+
+
+def _project_files():
+    for entry in PROJECT:
+        path = os.path.join(ROOT, entry)
+        if os.path.isfile(path):
+            yield path
+        for folder, dirs, files in os.walk(path):
+            dirs[:] = [d for d in dirs if d not in ("__pycache__", "out")]
+            yield from (os.path.join(folder, f) for f in sorted(files) if f.endswith((".py", ".md", ".yaml", ".toml")))
+
+
+def test_nothing_refers_to_files_outside_the_checkout():
+    found = []
+    for path in _project_files():
+        with open(path, encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                found += [f"{os.path.relpath(path, ROOT)}:{number}: {word}" for word in OUTSIDE if word in line]
+    assert not found, "\n".join(found)
+
+
+def test_every_relative_link_in_the_documents_resolves():
+    documents = [os.path.join(ROOT, "README.md")] + [
+        os.path.join(ROOT, "docs", f) for f in sorted(os.listdir(os.path.join(ROOT, "docs"))) if f.endswith(".md")]
+    broken = []
+    for document in documents:
+        with open(document, encoding="utf-8") as fh:
+            text = fh.read()
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue
+            if not os.path.exists(os.path.join(os.path.dirname(document), target.split("#")[0])):
+                broken.append(f"{os.path.relpath(document, ROOT)}: {target}")
+    assert not broken, "\n".join(broken)
+
+
+def _without_note(ours: str) -> str:
+    """docs/contract.md less the note under its title that says whose copy it is."""
+    title, rest = ours.split("\n", 1)
+    note = re.match(r"\n(?:> .*\n)+", rest)
+    assert note, "docs/contract.md: the note under the title (a quote block) is missing"
+    return title + "\n" + rest[note.end():]
+
+
+def test_copies_are_in_step_with_the_workspace_specification():
+    """The contract, its example packet and the seed facts, against the originals (which may only grow)."""
+    if not os.path.isdir(SHARED):
+        pytest.skip("../shared is not beside this checkout: no originals to compare the project's copies with")
+    stale = []
+    with open(os.path.join(ROOT, "docs", "contract.md"), encoding="utf-8") as fh:
+        ours = _without_note(fh.read())
+    with open(os.path.join(SHARED, "spec", "CONTRACT.md"), encoding="utf-8") as fh:
+        if fh.read() != ours:
+            stale.append("docs/contract.md: copy spec/CONTRACT.md again, below the note under its title")
+    with open(os.path.join(SHARED, "spec", "packet.example.yaml"), "rb") as theirs, open(CONTRACT_EXAMPLE, "rb") as mine:
+        if theirs.read() != mine.read():
+            stale.append("examples/packet.example.yaml: copy spec/packet.example.yaml again")
+    if os.path.isdir(seed_facts.SEEDS):
+        with open(seed_facts.FIXTURE, encoding="utf-8") as fh:
+            if fh.read() != seed_facts.dumps(seed_facts.build()):
+                stale.append("tests/fixtures/seeds.json: run python tests/seed_facts.py")
+    else:
+        stale.append("../shared has no seeds/ folder")
+    assert not stale, "\n".join(stale)
 
 
 def _run_with_engine_module(tmp_path, body: str, *args: str) -> subprocess.CompletedProcess:
