@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from promoready.schemas.ladder import Condition, Ladder, Transition
+from promoready.schemas.ladder import AllOf, AnyOf, Condition, Ladder, Leaf as Comparison, Not, Transition
 from promoready.schemas.packet import ORDINALS
 
 from ._fields import FieldKind, measure_kind
@@ -112,7 +112,7 @@ class Leaf:
     operand: Any
     by_size: Optional[tuple[Any, ...]]
     kind: FieldKind
-    source: Condition
+    source: Comparison
 
 
 @dataclass(frozen=True)
@@ -165,15 +165,15 @@ class Compiler:
 
     def node(self, c: Condition) -> Node:
         """A condition of the rule file as a compiled tree."""
-        if c.all is not None:
+        if isinstance(c, AllOf):
             return Node("all", tuple(self.node(x) for x in c.all))
-        if c.any is not None:
+        if isinstance(c, AnyOf):
             return Node("any", tuple(self.node(x) for x in c.any))
-        if c.not_ is not None:
+        if isinstance(c, Not):
             return Node("not", (self.node(c.not_),))
         kind = measure_kind(self.ladder.measures[c.measure])
         op = c.op
-        raw = c.operand(op)
+        raw = c.operand
         by_size = None
         if isinstance(raw, dict) and "by_org_size" in raw:
             by_size = tuple(self.encode_operand(raw["by_org_size"][s], kind) for s in SIZES)

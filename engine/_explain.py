@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from promoready.schemas.ladder import Criterion, Measure
+from promoready.schemas.ladder import Criterion, FieldMeasure, Measure
 from promoready.schemas.packet import ORDINALS
 
 from ._compile import SIZES, Leaf, Node
@@ -83,7 +83,7 @@ class Explainer:
         title = self.title(name)
         if measure.unit:
             return title.startswith(measure.unit)
-        return measure.kind != "field"
+        return not isinstance(measure, FieldMeasure)
 
     def _phrase(self, name: str, symbol: str, words: str) -> str:
         unit = self.measures[name].unit

@@ -17,6 +17,7 @@ from typing import Literal, Optional, Union
 
 from pydantic import BaseModel
 
+from promoready.schemas.ladder import FieldMeasure, Measure
 from promoready.schemas.packet import LIST_ITEMS, Packet
 
 #: Fields that hold a level (or title) name; they compare by the ladder's ranks.
@@ -87,9 +88,9 @@ def packet_fields() -> dict[str, FieldKind]:
     return out
 
 
-def measure_kind(measure) -> FieldKind:
+def measure_kind(measure: Measure) -> FieldKind:
     """The kind of value a measure yields: its field's kind for ``field``, else a number."""
-    if measure.kind == "field":
+    if isinstance(measure, FieldMeasure):
         return packet_fields().get(measure.field, FieldKind("number"))
     return FieldKind("number")
 

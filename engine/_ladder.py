@@ -12,11 +12,12 @@ import hashlib
 import json
 import os
 from importlib import resources
-from typing import Iterator, Optional
+from typing import Any, Optional, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from promoready.schemas.ladder import Condition, Ladder, LadderFile, Transition, TransitionFile
+from promoready.schemas import ladder as L
+from promoready.schemas.ladder import Ladder, LadderFile, Transition, TransitionFile
 
 from . import _documents as docs
 from ._levels import normalise
@@ -26,6 +27,7 @@ from .errors import LadderError, LadderInvalid, PromoreadyError, closest
 
 DEFAULT_LADDER = "product-management"
 LADDER_FILE = "ladder.yaml"
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 def rules_root() -> str:
@@ -45,9 +47,38 @@ def bundled_ladders() -> dict[str, str]:
 
 def ladder_digest(ladder: Ladder) -> str:
     """``sha256:`` of the ladder's canonical JSON (sorted keys, no whitespace, UTF-8)."""
-    canonical = json.dumps(ladder.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"),
-                           ensure_ascii=False)
+    canonical = json.dumps(_canonical(ladder), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# The canonical form lists every key a condition node or a measure had when each was one model with
+# every key optional (null where unused). Every decision carries its ladder's digest, so the form is
+# frozen: the models may change shape, the digest of an unchanged ladder may not. A key the language
+# gains later appears where it is used, and only there.
+_V1_CONDITION_KEYS = ("measure", "gte", "gt", "lte", "lt", "eq", "ne", "in", "all", "any", "not")
+_V1_MEASURE_KEYS = ("field", "count", "size", "max", "min", "sum", "review_months", "months_since", "of", "where",
+                    "unit", "grows", "title")
+
+
+def _canonical(ladder: Ladder) -> dict:
+    data = ladder.model_dump(mode="json", by_alias=True)
+    data["measures"] = {name: {**dict.fromkeys(_V1_MEASURE_KEYS), **m} for name, m in data["measures"].items()}
+    for transition, dumped in zip(ladder.transitions, data["transitions"]):
+        for criterion, out in zip(transition.criteria, dumped["criteria"]):
+            out["condition"] = _canonical_condition(criterion.condition, out["condition"])
+    return data
+
+
+def _canonical_condition(node: L.Condition, dumped: dict) -> dict:
+    """``dumped`` (the dump of ``node``) with every v1 key, at every depth. The model says where its
+    sub-conditions are: an operand may be a mapping too (``{level: director}``) and stays as it is."""
+    out = {**dict.fromkeys(_V1_CONDITION_KEYS), **dumped}
+    for loc, child in node.located_children():
+        holder: Any = out
+        for part in loc[:-1]:
+            holder = holder[part]
+        holder[loc[-1]] = _canonical_condition(child, holder[loc[-1]])
+    return out
 
 
 def load_ladder(path: Optional[str] = None) -> Ladder:
@@ -98,7 +129,7 @@ class _Reader:
         self.problems.append(LadderError(message, code=code, file=file, line=line, path=docs.format_path(loc) or None,
                                          suggestion=suggestion))
 
-    def _parse(self, path: str, model):
+    def _parse(self, path: str, model: type[_Model]) -> Optional[_Model]:
         try:
             text = docs.read_text(path)
             self.texts[path] = text
@@ -115,11 +146,11 @@ class _Reader:
         except ValidationError as exc:
             found = []
             for err in exc.errors():
-                loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tagged-"))))
+                loc = tuple(p for p in err["loc"] if not _is_tag(p))
                 message, suggestion = err["msg"], None
                 if err["type"] == "extra_forbidden":
                     key = str(loc[-1])
-                    message, suggestion = f"unknown key '{key}'", closest(key, _known_keys(model, loc[:-1]))
+                    message, suggestion = f"unknown key '{key}'", closest(key, _known_keys(model, err["loc"][:-1]))
                 elif err["type"] == "missing":
                     message = f"missing required key '{loc[-1]}'"
                 found.append((loc, err["type"], message.removeprefix("Value error, "), suggestion))
@@ -170,33 +201,31 @@ class _Reader:
         )
 
 
-def _known_keys(model, loc: tuple) -> list[str]:
-    """Keys the model accepts at ``loc`` (for a "did you mean" on an unknown key)."""
-    from promoready.schemas import ladder as L
+_BY_KEY: dict[str, type[BaseModel]] = {
+    "transition": L.TransitionHeader, "criteria": L.Criterion, "text": L.Texts, "source": L.Source,
+    "levels": L.Level, "titles": L.Title, "review_months": L.ReviewMonths,
+}
 
-    by_name = {
-        "transition": L.TransitionHeader, "criteria": L.Criterion, "condition": L.Condition, "text": L.Texts,
-        "source": L.Source, "levels": L.Level, "titles": L.Title, "measures": L.Measure,
-        "review_months": L.ReviewMonths, "all": L.Condition, "any": L.Condition, "not": L.Condition,
-    }
-    current = model
+
+def _is_tag(part: Any) -> bool:
+    """Whether a part of a pydantic error location names a union's variant rather than a key."""
+    return isinstance(part, str) and (part.startswith(("function-", "tagged-")) or part in L.CONDITION_TAGS
+                                      or part in L.MEASURE_TAGS)
+
+
+def _known_keys(model: type[BaseModel], loc: tuple) -> tuple[str, ...]:
+    """Keys accepted at ``loc`` (a pydantic location, variant tags included), for a "did you mean" on
+    an unknown key. In a condition or a measure, every key of every kind: a key misplaced on the
+    wrong kind of node is as likely as a typo."""
+    keys = L.keys_of(model)
     for part in loc:
-        if isinstance(part, str) and part in by_name:
-            current = by_name[part]
-    names = []
-    for name, info in current.model_fields.items():
-        names.append(info.alias or name)
-    return names
+        if part in L.CONDITION_TAGS:
+            keys = L.CONDITION_KEYS
+        elif part in L.MEASURE_TAGS:
+            keys = L.MEASURE_KEYS
+        elif isinstance(part, str) and part in _BY_KEY:
+            keys = L.keys_of(_BY_KEY[part])
+    return keys
 
 
-def iter_conditions(c: Condition) -> Iterator[Condition]:
-    """Every comparison inside a condition, depth first, in file order."""
-    if c.measure is not None:
-        yield c
-    for part in (c.all or ()) + (c.any or ()):
-        yield from iter_conditions(part)
-    if c.not_ is not None:
-        yield from iter_conditions(c.not_)
-
-
-__all__ = ["load_ladder", "ladder_digest", "bundled_ladders", "LadderInvalid", "iter_conditions", "normalise"]
+__all__ = ["load_ladder", "ladder_digest", "bundled_ladders", "LadderInvalid", "normalise"]

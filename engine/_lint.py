@@ -12,7 +12,20 @@ from __future__ import annotations
 import os
 from typing import Any, Optional, Protocol
 
-from promoready.schemas.ladder import Condition, LadderFile, Measure, Transition, TransitionFile
+from promoready.schemas.ladder import (
+    Aggregate,
+    Condition,
+    FieldMeasure,
+    FilteredMeasure,
+    LadderFile,
+    Leaf,
+    ListMeasure,
+    Measure,
+    MonthsSinceMeasure,
+    ReviewMonthsMeasure,
+    Transition,
+    TransitionFile,
+)
 from promoready.schemas.packet import ORDINALS
 
 from ._fields import FieldKind, item_fields, measure_kind, packet_fields
@@ -119,30 +132,30 @@ class Lint:
             self.broken_measures.add(name)
 
     def _check_measure(self, name: str, m: Measure) -> None:
-        loc = ("measures", name)
-        kind = m.kind
-        if kind == "field":
+        loc: Loc = ("measures", name)
+        if isinstance(m, FieldMeasure):
             self.field_kind(loc + ("field",), m.field, want=("number", "bool", "enum", "level"))
-        elif kind == "months_since":
+        elif isinstance(m, MonthsSinceMeasure):
             self.field_kind(loc + ("months_since",), m.months_since, want=("date",))
-        elif kind == "review_months":
+        elif isinstance(m, ReviewMonthsMeasure):
             self.level_ref(self.path, loc + ("review_months", "at_or_above"), m.review_months.at_or_above, relative=True,
                            levels_only=True)
-        else:
-            list_path = getattr(m, kind)
-            if self.field_kind(loc + (kind,), list_path, want=("list",)) is None:
+        elif isinstance(m, ListMeasure):
+            list_path = m.list_path
+            if self.field_kind(loc + (m.kind,), list_path, want=("list",)) is None:
                 return
             items = item_fields(list_path)
-            if m.of is not None:
+            if isinstance(m, Aggregate):
                 of = items.get(m.of)
                 if of is None:
                     self.r.problem(self.path, loc + ("of",), f"'{m.of}' is not a field of {list_path} items",
                                    code=errors.LADDER_UNKNOWN_FIELD, suggestion=closest(m.of, items))
                 elif of.kind != "number":
-                    self.r.problem(self.path, loc + ("of",), f"'{m.of}' is a {of.kind}; {kind} needs a number",
+                    self.r.problem(self.path, loc + ("of",), f"'{m.of}' is a {of.kind}; {m.kind} needs a number",
                                    code=errors.LADDER_FIELD_KIND)
-            for key, test in (m.where or {}).items():
-                self.check_where(loc + ("where", key), list_path, key, test, items)
+            if isinstance(m, FilteredMeasure):
+                for key, test in (m.where or {}).items():
+                    self.check_where(loc + ("where", key), list_path, key, test, items)
 
     def check_where(self, loc: Loc, list_path: str, key: str, test: Any, items: dict[str, FieldKind]) -> None:
         field = items.get(key)
@@ -281,12 +294,9 @@ class Lint:
                            code=errors.LADDER_TOO_COMPLEX)
 
     def check_condition(self, path: str, loc: Loc, c: Condition) -> None:
-        for key, parts in (("all", c.all), ("any", c.any)):
-            for i, part in enumerate(parts or ()):
-                self.check_condition(path, loc + (key, i), part)
-        if c.not_ is not None:
-            self.check_condition(path, loc + ("not",), c.not_)
-        if c.measure is None:
+        for where, part in c.located_children():
+            self.check_condition(path, loc + where, part)
+        if not isinstance(c, Leaf):
             return
         measure = self.head.measures.get(c.measure)
         if measure is None:
@@ -298,7 +308,7 @@ class Lint:
         if c.measure in self.broken_measures:
             return
         what = f"measure '{c.measure}'"
-        self.check_operand(path, loc + (c.op,), c.op, c.operand(c.op), measure_kind(measure), what, relative=True)
+        self.check_operand(path, loc + (c.op,), c.op, c.operand, measure_kind(measure), what, relative=True)
 
     def check_reachable(self) -> None:
         levels = {lv.id: lv for lv in self.head.levels}

@@ -12,7 +12,19 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from promoready.schemas.ladder import Measure
+from promoready.schemas.ladder import (
+    Aggregate,
+    CountMeasure,
+    FieldMeasure,
+    ListMeasure,
+    MaxMeasure,
+    Measure,
+    MonthsSinceMeasure,
+    ReviewMonthsMeasure,
+    SizeMeasure,
+    SumMeasure,
+    Where,
+)
 from promoready.schemas.packet import ORDINALS, Packet
 
 from ._fields import FieldKind, item_fields, packet_fields
@@ -120,11 +132,12 @@ def _compile_test(key: str, op: str, operand: Any, kind: FieldKind, levels: dict
     return test
 
 
-def _where(list_path: str, where: Optional[dict], levels: dict[str, int], index: LevelIndex):
+def _where(list_path: str, where: Optional[Where], levels: dict[str, int],
+           index: LevelIndex) -> Callable[[Any, Context], bool]:
     if not where:
         return lambda item, ctx: True
     fields = item_fields(list_path)
-    tests = []
+    tests: list[Callable[[Any, Context], bool]] = []
     for key, spec in where.items():
         pairs = spec.items() if isinstance(spec, dict) else [("eq", spec)]
         for op, operand in pairs:
@@ -137,8 +150,7 @@ def _where(list_path: str, where: Optional[dict], levels: dict[str, int], index:
 
 def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn:
     """A function computing measure ``m`` for a packet; ``levels`` maps ``current``/``target`` to ranks."""
-    kind = m.kind
-    if kind == "field":
+    if isinstance(m, FieldMeasure):
         path = m.field
         fkind = packet_fields()[path]
 
@@ -150,25 +162,24 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
 
         return measure_field
 
-    if kind == "months_since":
-        path = m.months_since
+    if isinstance(m, MonthsSinceMeasure):
+        since_path = m.months_since
 
         def measure_since(packet: Packet, ctx: Context) -> Measured:
-            since = _get(packet, path)
+            since = _get(packet, since_path)
             if since is None:
-                return Measured(None, missing=[path])
+                return Measured(None, missing=[since_path])
             months = max(0.0, round((ctx.as_of - since).days / DAYS_PER_MONTH, 2))
-            return Measured(months, evidence=[path], detail=f"since {since.isoformat()}")
+            return Measured(months, evidence=[since_path], detail=f"since {since.isoformat()}")
 
         return measure_since
 
-    if kind == "review_months":
+    if isinstance(m, ReviewMonthsMeasure):
         return _review_months(m, levels, index)
+    assert isinstance(m, ListMeasure), f"no measure function for {type(m).__name__}"
+    list_path = m.list_path
 
-    list_path = getattr(m, kind)
-    match = _where(list_path, m.where, levels, index)
-
-    if kind == "size":
+    if isinstance(m, SizeMeasure):
 
         def measure_size(packet: Packet, ctx: Context) -> Measured:
             items = _get(packet, list_path)
@@ -178,7 +189,8 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
 
         return measure_size
 
-    if kind == "count":
+    if isinstance(m, CountMeasure):
+        match = _where(list_path, m.where, levels, index)
 
         def measure_count(packet: Packet, ctx: Context) -> Measured:
             items = _get(packet, list_path)
@@ -189,7 +201,12 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
 
         return measure_count
 
-    of = m.of
+    assert isinstance(m, Aggregate), f"no measure function for {type(m).__name__}"
+    return _aggregate(m, _where(list_path, m.where, levels, index))
+
+
+def _aggregate(m: Aggregate, match: Callable[[Any, Context], bool]) -> Fn:
+    list_path, of = m.list_path, m.of
 
     def measure_aggregate(packet: Packet, ctx: Context) -> Measured:
         items = _get(packet, list_path)
@@ -197,19 +214,19 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
             return Measured(None, missing=[list_path])
         pairs = [(i, getattr(item, of)) for i, item in enumerate(items) if match(item, ctx) and getattr(item, of) is not None]
         values = [v for _, v in pairs]
-        if kind == "sum":
+        if isinstance(m, SumMeasure):
             return Measured(round(sum(values), 4), evidence=[f"{list_path}[{i}]" for i, _ in pairs])
         if not values:
-            if kind == "max":
+            if isinstance(m, MaxMeasure):
                 return Measured(0, evidence=[list_path], detail="none")
             return Measured(None, missing=[f"{list_path}[].{of}"])
-        best = max(values) if kind == "max" else min(values)
+        best = max(values) if isinstance(m, MaxMeasure) else min(values)
         return Measured(best, evidence=[f"{list_path}[{i}].{of}" for i, v in pairs if v == best])
 
     return measure_aggregate
 
 
-def _review_months(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn:
+def _review_months(m: ReviewMonthsMeasure, levels: dict[str, int], index: LevelIndex) -> Fn:
     spec = m.review_months
     name = spec.at_or_above
     floor = levels[name] if name in levels else index.resolve(name).rank

@@ -3,31 +3,63 @@
 These models check the *shape* of a ladder file. The meaning (every name resolves, every field path
 exists in the packet, every measure is used) is checked by ``promoready.engine`` when the ladder is
 loaded, because it needs the whole ladder at once. The language is described in
-``docs/rules-language.md``.
+``docs/rules-language.md``. Conditions and measures are discriminated unions, one model per kind
+(``_conditions.py``, ``_measures.py``); every name is re-exported here.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
+
+from ._base import Strict as _Strict
+from ._base import keys_of
+from ._conditions import (
+    COMBINATIONS,
+    COMPARISON_OPS,
+    CONDITION_KEYS,
+    CONDITION_MODELS,
+    CONDITION_TAGS,
+    AllOf,
+    AnyOf,
+    ComparisonOp,
+    Condition,
+    ConditionNode,
+    Leaf,
+    Loc,
+    Not,
+    Operand,
+)
+from ._measures import (
+    MEASURE_KEYS,
+    MEASURE_KINDS,
+    MEASURE_MODELS,
+    MEASURE_TAGS,
+    Aggregate,
+    CountMeasure,
+    FieldMeasure,
+    FilteredMeasure,
+    ListMeasure,
+    MaxMeasure,
+    Measure,
+    MeasureBase,
+    MeasureKind,
+    MinMeasure,
+    MonthsSinceMeasure,
+    ReviewMonths,
+    ReviewMonthsMeasure,
+    SizeMeasure,
+    SumMeasure,
+    Where,
+)
 
 Id = str  # validated by pattern on each field below
 _ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-_MEASURE_ID = r"^[a-z][a-z0-9_]*$"
 
 Phase = Literal["progressing-seniority", "product-leader-canyon", "manager-to-executive"]
 LevelTrack = Literal["ic", "management", "both"]
 Track = Literal["ic", "management"]
-
-COMPARISON_OPS = ("gte", "gt", "lte", "lt", "eq", "ne", "in")
-MEASURE_KINDS = ("field", "count", "size", "max", "min", "sum", "review_months", "months_since")
-
-
-class _Strict(BaseModel):
-    """Ladder files are written by people: an unknown key is a typo, so it is an error."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Level(_Strict):
@@ -47,94 +79,6 @@ class Title(_Strict):
     title: str = Field(min_length=1)
     aliases: tuple[str, ...] = ()
     rank: int = Field(ge=0, le=100)
-
-
-class ReviewMonths(_Strict):
-    """Months of reviews judged at or above a level, overlaps merged, up to ``as_of``."""
-
-    at_or_above: str = Field(min_length=1, description="A level id or alias, or `current` / `target`")
-    min_rating: Optional[Literal["below", "meets", "exceeds", "outstanding"]] = None
-    within_months: Optional[int] = Field(default=None, ge=1, le=1200)
-
-
-class Measure(_Strict):
-    """A named figure computed from a packet. Exactly one kind key is set."""
-
-    field: Optional[str] = None
-    count: Optional[str] = None
-    size: Optional[str] = None
-    max: Optional[str] = None
-    min: Optional[str] = None
-    sum: Optional[str] = None
-    review_months: Optional[ReviewMonths] = None
-    months_since: Optional[str] = None
-    of: Optional[str] = None
-    where: Optional[dict[str, Any]] = None
-    unit: Optional[str] = None
-    grows: bool = False
-    title: Optional[str] = None
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> "Measure":
-        kinds = [k for k in MEASURE_KINDS if getattr(self, k) is not None]
-        if len(kinds) != 1:
-            raise ValueError(f"a measure needs exactly one of {', '.join(MEASURE_KINDS)}; found {kinds or 'none'}")
-        kind = kinds[0]
-        if kind in ("max", "min", "sum") and self.of is None:
-            raise ValueError(f"`{kind}` needs `of`: the item field to aggregate")
-        if kind not in ("max", "min", "sum") and self.of is not None:
-            raise ValueError("`of` belongs only to max, min and sum")
-        if kind not in ("count", "max", "min", "sum") and self.where is not None:
-            raise ValueError("`where` belongs only to count, max, min and sum")
-        return self
-
-    @property
-    def kind(self) -> str:
-        """Which of ``MEASURE_KINDS`` this measure is."""
-        return next(k for k in MEASURE_KINDS if getattr(self, k) is not None)
-
-
-class Condition(_Strict):
-    """A comparison (``measure`` + one operator) or a combination (``all`` / ``any`` / ``not``)."""
-
-    measure: Optional[str] = None
-    gte: Any = None
-    gt: Any = None
-    lte: Any = None
-    lt: Any = None
-    eq: Any = None
-    ne: Any = None
-    in_: Any = Field(default=None, alias="in")
-    all: Optional[tuple["Condition", ...]] = None
-    any: Optional[tuple["Condition", ...]] = None
-    not_: Optional["Condition"] = Field(default=None, alias="not")
-
-    @model_validator(mode="after")
-    def _one_form(self) -> "Condition":
-        ops = [op for op in COMPARISON_OPS if self.operand(op) is not None]
-        combos = [k for k, v in (("all", self.all), ("any", self.any), ("not", self.not_)) if v is not None]
-        if self.measure is not None:
-            if combos:
-                raise ValueError(f"a comparison cannot also have `{combos[0]}`")
-            if len(ops) != 1:
-                raise ValueError(f"a comparison needs exactly one operator of {', '.join(COMPARISON_OPS)}; found {ops or 'none'}")
-        else:
-            if ops:
-                raise ValueError(f"operator `{ops[0]}` needs a `measure`")
-            if len(combos) != 1:
-                raise ValueError(f"a condition is a comparison (measure + operator) or exactly one of all, any, not; found {combos or 'none'}")
-            if self.all is not None and not self.all or self.any is not None and not self.any:
-                raise ValueError(f"`{combos[0]}` needs at least one condition")
-        return self
-
-    def operand(self, op: str) -> Any:
-        """The value given for comparison operator ``op`` (``in`` included), or None."""
-        return self.in_ if op == "in" else getattr(self, op)
-
-    @property
-    def op(self) -> Optional[str]:
-        """The comparison operator, or None for a combination."""
-        return next((o for o in COMPARISON_OPS if self.operand(o) is not None), None)
 
 
 class Source(_Strict):
@@ -228,3 +172,16 @@ class Ladder(_Strict):
     titles: tuple[Title, ...] = ()
     measures: dict[str, Measure]
     transitions: tuple[Transition, ...]
+
+
+__all__ = [
+    "Level", "Title", "Source", "Texts", "Criterion", "TransitionHeader", "TransitionFile", "LadderFile",
+    "Transition", "Ladder", "Phase", "LevelTrack", "Track", "keys_of",
+    # conditions
+    "Condition", "ConditionNode", "Leaf", "AllOf", "AnyOf", "Not", "Loc", "ComparisonOp", "Operand", "COMPARISON_OPS", "COMBINATIONS",
+    "CONDITION_KEYS", "CONDITION_MODELS", "CONDITION_TAGS",
+    # measures
+    "Measure", "MeasureBase", "MeasureKind", "FieldMeasure", "CountMeasure", "SizeMeasure", "ListMeasure", "FilteredMeasure",
+    "Aggregate", "MaxMeasure", "MinMeasure", "SumMeasure", "ReviewMonthsMeasure", "MonthsSinceMeasure",
+    "ReviewMonths", "Where", "MEASURE_KINDS", "MEASURE_KEYS", "MEASURE_MODELS", "MEASURE_TAGS",
+]

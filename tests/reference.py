@@ -12,7 +12,25 @@ import datetime
 import re
 from typing import Any, Optional
 
-from promoready.schemas.ladder import Condition, Ladder, Measure, Transition
+from promoready.schemas.ladder import (
+    AllOf,
+    AnyOf,
+    Condition,
+    CountMeasure,
+    FieldMeasure,
+    Ladder,
+    Leaf,
+    ListMeasure,
+    MaxMeasure,
+    Measure,
+    MinMeasure,
+    MonthsSinceMeasure,
+    Not,
+    ReviewMonthsMeasure,
+    SizeMeasure,
+    SumMeasure,
+    Transition,
+)
 from promoready.schemas.packet import ORDINALS, Packet
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -197,40 +215,40 @@ def review_months(spec, ctx: Context) -> Optional[tuple]:
 
 def measure(m: Measure, ctx: Context) -> Optional[tuple]:
     """A measure's typed value, or None when it is unknown."""
-    kind = m.kind
-    if kind == "field":
+    if isinstance(m, FieldMeasure):
         return typed(m.field.split(".")[-1], get_path(ctx.packet, m.field), ctx)
-    if kind == "months_since":
+    if isinstance(m, MonthsSinceMeasure):
         since = get_path(ctx.packet, m.months_since)
         return None if since is None else ("num", max(0.0, months((ctx.as_of - since).days)))
-    if kind == "review_months":
+    if isinstance(m, ReviewMonthsMeasure):
         return review_months(m.review_months, ctx)
-    items = get_path(ctx.packet, getattr(m, kind))
+    assert isinstance(m, ListMeasure), m
+    items = get_path(ctx.packet, m.list_path)
     if items is None:
         return None
-    if kind == "size":
+    if isinstance(m, SizeMeasure):
         return ("num", len(set(items)))
     matching = [item for item in items if where_matches(item, m.where, ctx)]
-    if kind == "count":
+    if isinstance(m, CountMeasure):
         return ("num", len(matching))
     values = [getattr(item, m.of) for item in matching if getattr(item, m.of) is not None]
-    if kind == "sum":
+    if isinstance(m, SumMeasure):
         return ("num", sum(values))
-    if kind == "max":
+    if isinstance(m, MaxMeasure):
         return ("num", max(values, default=0))
-    if kind == "min":
+    if isinstance(m, MinMeasure):
         return ("num", min(values)) if values else None
-    raise ValueError(f"unknown measure kind {kind}")
+    raise ValueError(f"unknown measure kind {m.kind}")
 
 
 # -- conditions (Kleene) -----------------------------------------------------------------------------------
 
 
-def comparison(c: Condition, ladder: Ladder, ctx: Context) -> str:
+def comparison(c: Leaf, ladder: Ladder, ctx: Context) -> str:
     value = measure(ladder.measures[c.measure], ctx)
     if value is None:
         return UNKNOWN
-    op, operand = c.op, c.operand(c.op)
+    op, operand = c.op, c.operand
     if isinstance(operand, dict) and "by_org_size" in operand:
         thresholds = operand["by_org_size"]
         sizes = [ctx.size] if ctx.size is not None else [s for s in SIZES if s in thresholds]
@@ -244,14 +262,17 @@ def comparison(c: Condition, ladder: Ladder, ctx: Context) -> str:
 
 
 def kleene(c: Condition, ladder: Ladder, ctx: Context) -> str:
-    if c.measure is not None:
+    if isinstance(c, Leaf):
         return comparison(c, ladder, ctx)
-    if c.not_ is not None:
+    if isinstance(c, Not):
         return {PASS: FAIL, FAIL: PASS, UNKNOWN: UNKNOWN}[kleene(c.not_, ladder, ctx)]
-    parts = [kleene(p, ladder, ctx) for p in (c.all if c.all is not None else c.any)]
-    if c.all is not None:
+    if isinstance(c, AllOf):
+        parts = [kleene(p, ladder, ctx) for p in c.all]
         return FAIL if FAIL in parts else UNKNOWN if UNKNOWN in parts else PASS
-    return PASS if PASS in parts else UNKNOWN if UNKNOWN in parts else FAIL
+    if isinstance(c, AnyOf):
+        parts = [kleene(p, ladder, ctx) for p in c.any]
+        return PASS if PASS in parts else UNKNOWN if UNKNOWN in parts else FAIL
+    raise ValueError(f"unknown condition node {type(c).__name__}")
 
 
 def verdict(transition: Transition, statuses: dict[str, str]) -> str:

@@ -27,7 +27,17 @@ from typing import Any, Optional
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from promoready.schemas.ladder import Condition, Ladder, Transition
+from promoready.schemas.ladder import (
+    Aggregate,
+    Condition,
+    FieldMeasure,
+    FilteredMeasure,
+    Ladder,
+    Leaf,
+    MonthsSinceMeasure,
+    ReviewMonthsMeasure,
+    Transition,
+)
 from promoready.schemas.packet import ORDINALS
 from reference import DAYS_PER_MONTH, Names, normalise
 
@@ -74,13 +84,13 @@ def _numbers(operand: Any) -> list[float]:
 
 
 def _comparisons(c: Condition):
-    if c.measure is not None:
+    if isinstance(c, Leaf):
         yield c
-    for part in (c.all or ()) + (c.any or ()) + ((c.not_,) if c.not_ is not None else ()):
+    for part in c.children:
         yield from _comparisons(part)
 
 
-def comparisons(c: Condition) -> list[Condition]:
+def comparisons(c: Condition) -> list[Leaf]:
     """Every comparison (leaf) of a condition."""
     return list(_comparisons(c))
 
@@ -89,26 +99,26 @@ def harvest(ladder: Ladder, transitions: Optional[tuple[Transition, ...]] = None
     """The thresholds of ``transitions`` (every transition of the ladder if None)."""
     found = Thresholds()
     for m in ladder.measures.values():
-        for key, test in (m.where or {}).items():
+        for key, test in ((m.where or {}) if isinstance(m, FilteredMeasure) else {}).items():
             words = test.get("in", test.get("eq", ())) if isinstance(test, dict) else test
-            found.words[f"{getattr(m, m.kind)}.{key}"].update(
+            found.words[f"{m.list_path}.{key}"].update(
                 w for w in (words if isinstance(words, (list, tuple)) else [words]) if isinstance(w, str))
             for v in _numbers(list(test.values()) if isinstance(test, dict) else test):
-                found.by_path[f"{getattr(m, m.kind)}.{key}"].add(v)
-        if m.kind == "review_months" and m.review_months.within_months:
+                found.by_path[f"{m.list_path}.{key}"].add(v)
+        if isinstance(m, ReviewMonthsMeasure) and m.review_months.within_months:
             found.windows.add(m.review_months.within_months)
     for t in ladder.transitions if transitions is None else transitions:
         for criterion in t.criteria:
             for c in comparisons(criterion.condition):
                 m = ladder.measures[c.measure]
-                values = _numbers(c.operand(c.op))
-                if m.kind == "field":
+                values = _numbers(c.operand)
+                if isinstance(m, FieldMeasure):
                     found.by_path[m.field].update(values)
-                elif m.kind in ("max", "min", "sum"):
-                    found.by_path[f"{getattr(m, m.kind)}.{m.of}"].update(values)
-                elif m.kind == "review_months":
+                elif isinstance(m, Aggregate):
+                    found.by_path[f"{m.list_path}.{m.of}"].update(values)
+                elif isinstance(m, ReviewMonthsMeasure):
                     found.review_months.update(values)
-                elif m.kind == "months_since":
+                elif isinstance(m, MonthsSinceMeasure):
                     found.since_months.update(values)
                 else:
                     found.counts.update(int(v) for v in values if v >= 0)

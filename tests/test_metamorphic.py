@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from promoready.schemas.ladder import Condition, Ladder
+from promoready.schemas.ladder import Condition, CountMeasure, Ladder, Leaf, Not, ReviewMonthsMeasure
 from promoready.schemas.packet import Packet
 from strategies import DEFAULT, DEFAULT_UNAVAILABLE, TINY, evaluator, examples, packets
 
@@ -185,11 +185,12 @@ def test_same_packet_twice_gives_identical_json(name):
 def monotone(condition: Condition, ladder: Ladder) -> bool:
     """True if the condition can only move toward pass as counts and review months grow: no ``not``,
     and every comparison is ``gte``/``gt`` on a ``count`` or ``review_months`` measure."""
-    if condition.measure is not None:
-        return condition.op in ("gte", "gt") and ladder.measures[condition.measure].kind in ("count", "review_months")
-    if condition.not_ is not None:
+    if isinstance(condition, Leaf):
+        return condition.op in ("gte", "gt") and isinstance(ladder.measures[condition.measure],
+                                                             (CountMeasure, ReviewMonthsMeasure))
+    if isinstance(condition, Not):
         return False
-    return all(monotone(c, ladder) for c in condition.all or condition.any)
+    return all(monotone(c, ladder) for c in condition.children)
 
 
 def highest_rung(ladder: Ladder) -> str:

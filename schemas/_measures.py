@@ -1,0 +1,202 @@
+"""Measures: the named figures a ladder computes from a packet, one model per kind.
+
+A measure is written with exactly one *kind key* (``count: advocates``, ``field: scope.teams``) and
+the keys that kind takes; ``Measure`` is the discriminated union of the kinds, told apart by which
+kind key the mapping has. To add a kind: write its model (a ``kind`` class variable and a field of
+that name), add it to ``MEASURE_MODELS`` and to the ``Measure`` union.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal, Optional, Union
+
+from pydantic import BeforeValidator, Discriminator, Field, Tag, model_validator
+
+from ._base import Strict, and_list, closest_key, describe, keys_of, unknown_keys as _unknown
+
+MeasureKind = Literal["field", "count", "size", "max", "min", "sum", "review_months", "months_since"]
+
+#: Item field → the value it must equal, or ``{OP: VALUE}``. Kept as written: the ladder lint checks
+#: each test against the item's fields, whose kinds only the engine knows.
+Where = dict[str, Any]
+
+
+class ReviewMonths(Strict):
+    """Months of reviews judged at or above a level, overlaps merged, up to ``as_of``."""
+
+    at_or_above: str = Field(min_length=1, description="A level id or alias, or `current` / `target`")
+    min_rating: Optional[Literal["below", "meets", "exceeds", "outstanding"]] = None
+    within_months: Optional[int] = Field(default=None, ge=1, le=1200)
+
+
+class MeasureBase(Strict):
+    """What every measure may say besides its kind: how people read it."""
+
+    kind: ClassVar[MeasureKind]
+
+    unit: Optional[str] = None
+    grows: bool = False
+    title: Optional[str] = None
+
+
+class FieldMeasure(MeasureBase):
+    """``field: PATH``: the value of one packet field."""
+
+    kind: ClassVar[MeasureKind] = "field"
+    field: str
+
+
+class MonthsSinceMeasure(MeasureBase):
+    """``months_since: PATH``: months from a packet date to ``as_of``."""
+
+    kind: ClassVar[MeasureKind] = "months_since"
+    months_since: str
+
+
+class ReviewMonthsMeasure(MeasureBase):
+    """``review_months: {at_or_above, min_rating?, within_months?}``: months of qualifying reviews."""
+
+    kind: ClassVar[MeasureKind] = "review_months"
+    review_months: ReviewMonths
+
+
+class ListMeasure(MeasureBase):
+    """A measure over the items of a packet list; its kind key names the list."""
+
+    @property
+    def list_path(self) -> str:
+        """The packet list the measure reads (``advocates``, ``influence.cross_functional_partners``)."""
+        path: str = getattr(self, self.kind)
+        return path
+
+
+class SizeMeasure(ListMeasure):
+    """``size: LIST``: how many distinct items the list holds."""
+
+    kind: ClassVar[MeasureKind] = "size"
+    size: str
+
+
+class FilteredMeasure(ListMeasure):
+    """A list measure that reads only the items matching every ``where`` test."""
+
+    where: Optional[Where] = None
+
+
+class CountMeasure(FilteredMeasure):
+    """``count: LIST`` (+ ``where``): how many items match."""
+
+    kind: ClassVar[MeasureKind] = "count"
+    count: str
+
+
+class Aggregate(FilteredMeasure):
+    """An aggregate of one number field of the items (``of``) over those that match ``where``."""
+
+    of: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _needs_of(cls, data: Any) -> Any:
+        # Said here rather than as pydantic's "missing key": the words say what `of` is for. With an
+        # unknown key (`off:`), the model's own errors name the typo instead.
+        if isinstance(data, dict) and data.get("of") is None and all(k in keys_of(cls) for k in data):
+            raise ValueError(f"`{cls.kind}` needs `of`: the item field to aggregate")
+        return data
+
+
+class MaxMeasure(Aggregate):
+    """``max: LIST, of: FIELD``: the largest value (0 when no item has one)."""
+
+    kind: ClassVar[MeasureKind] = "max"
+    max: str
+
+
+class MinMeasure(Aggregate):
+    """``min: LIST, of: FIELD``: the smallest value (unknown when no item has one)."""
+
+    kind: ClassVar[MeasureKind] = "min"
+    min: str
+
+
+class SumMeasure(Aggregate):
+    """``sum: LIST, of: FIELD``: the total (0 when no item has one)."""
+
+    kind: ClassVar[MeasureKind] = "sum"
+    sum: str
+
+
+#: Every measure model, in the order the language lists the kinds.
+MEASURE_MODELS: tuple[type[MeasureBase], ...] = (
+    FieldMeasure, CountMeasure, SizeMeasure, MaxMeasure, MinMeasure, SumMeasure, ReviewMonthsMeasure,
+    MonthsSinceMeasure,
+)
+MEASURE_KINDS: tuple[MeasureKind, ...] = tuple(m.kind for m in MEASURE_MODELS)
+_BY_KIND: dict[str, type[MeasureBase]] = {m.kind: m for m in MEASURE_MODELS}
+#: Every key some kind of measure accepts.
+MEASURE_KEYS: tuple[str, ...] = tuple(dict.fromkeys(k for m in MEASURE_MODELS for k in keys_of(m)))
+# Every key but the plain boolean `grows` has always read null as "not given".
+_NULLABLE = frozenset(MEASURE_KEYS) - {"grows"}
+
+
+def _kinds(data: dict) -> list[str]:
+    return [k for k in MEASURE_KINDS if k in data]
+
+
+def _kind(data: dict) -> Optional[str]:
+    """The kind a mapping is read as. With no kind key but a misspelt one, the kind it resembles, so
+    that its model reports the typo with a "did you mean"."""
+    kinds = _kinds(data)
+    return kinds[0] if kinds else closest_key([k for k in data if k not in MEASURE_KEYS], MEASURE_KINDS)
+
+
+def _measure_form(data: Any) -> Any:
+    """Check a measure as a whole before its kind's model reads it, so that an error says what is
+    wrong with the measure ("needs exactly one of …", "`of` belongs only to …")."""
+    if isinstance(data, MeasureBase):
+        return data
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a measure: a mapping with one of {', '.join(MEASURE_KINDS)}; got {describe(data)}")
+    data = {k: v for k, v in data.items() if not (v is None and k in _NULLABLE)}
+    unknown = [k for k in data if k not in MEASURE_KEYS]
+    kind = _kind(data)
+    if unknown and kind is not None:
+        # A misspelt key: the model names it, with the closest known one. The other problems of the
+        # measure (another kind's keys beside it) show once the typo is fixed, as they always have.
+        accepted = keys_of(_BY_KIND[kind])
+        return {k: v for k, v in data.items() if k in accepted or k in unknown}
+    kinds = _kinds(data)
+    if len(kinds) != 1:
+        raise ValueError(f"a measure needs exactly one of {', '.join(MEASURE_KINDS)}; found {kinds or 'none'}"
+                         f"{_unknown(unknown)}")
+    accepted = keys_of(_BY_KIND[kinds[0]])
+    for key in data:
+        if key not in accepted:
+            raise ValueError(f"`{key}` belongs only to {and_list(m.kind for m in MEASURE_MODELS if key in keys_of(m))}")
+    return data
+
+
+def _measure_tag(value: Any) -> str:
+    if isinstance(value, MeasureBase):
+        return type(value).__name__
+    return _BY_KIND[_kind(value) or "field"].__name__  # `_measure_form` has refused a mapping of no kind
+
+
+#: The names of the variants of the ``Measure`` union; pydantic puts them in error locations.
+MEASURE_TAGS: frozenset[str] = frozenset(m.__name__ for m in MEASURE_MODELS)
+
+#: A named figure computed from a packet: one model per kind, told apart by its kind key.
+Measure = Annotated[
+    Union[
+        Annotated[FieldMeasure, Tag("FieldMeasure")],
+        Annotated[CountMeasure, Tag("CountMeasure")],
+        Annotated[SizeMeasure, Tag("SizeMeasure")],
+        Annotated[MaxMeasure, Tag("MaxMeasure")],
+        Annotated[MinMeasure, Tag("MinMeasure")],
+        Annotated[SumMeasure, Tag("SumMeasure")],
+        Annotated[ReviewMonthsMeasure, Tag("ReviewMonthsMeasure")],
+        Annotated[MonthsSinceMeasure, Tag("MonthsSinceMeasure")],
+    ],
+    Discriminator(_measure_tag),
+    BeforeValidator(_measure_form),
+]
