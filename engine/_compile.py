@@ -32,7 +32,6 @@ from ._levels import LevelIndex
 SIZE_KEY = "_size"  # organisation size (its position in ORDINALS["size"]); measure names cannot start with _
 SIZES = ORDINALS["size"]
 STATUS_BY_SUFFIX = {"p": "pass", "f": "fail", "u": "unknown"}
-VERDICTS = ("ready", "not_ready", "insufficient_evidence")
 
 _PASS_OP = {"gte": "$gte", "gt": "$gt", "lte": "$lte", "lt": "$lt"}
 _FAIL_OP = {"gte": "$lt", "gt": "$lte", "lte": "$gt", "lt": "$gte"}

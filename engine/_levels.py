@@ -69,7 +69,3 @@ class LevelIndex:
         by_alias = {k: v for k, v in self._names.items() if self.rungs[v].is_level or not levels_only}
         # Suggest ids, not whichever alias happened to be close.
         return suggestion(dict.fromkeys(by_alias[k] for k in nearest(normalise(name), by_alias)))
-
-    def level_ids(self) -> list[str]:
-        """Ids of the career levels, by rank."""
-        return [r.id for r in sorted(self.rungs.values(), key=lambda r: (r.rank, r.id)) if r.is_level]

@@ -55,11 +55,6 @@ class Measured:
 Fn = Callable[[Packet, Context], Measured]
 
 
-def months_between(start: datetime.date, end: datetime.date) -> float:
-    """Months from ``start`` to ``end`` (both inclusive days), two decimals."""
-    return round(((end - start).days + 1) / DAYS_PER_MONTH, 2)
-
-
 def add_months(day: datetime.date, months: float) -> datetime.date:
     """``day`` plus a (fractional) number of mean months."""
     return day + datetime.timedelta(days=round(months * DAYS_PER_MONTH))
