@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from promoready.schemas.ladder import AllOf, AnyOf, Condition, Ladder, Leaf as Comparison, Not, Transition
+from promoready.schemas.ladder import AllOf, AnyOf, Condition, Ladder, LadderFile, Leaf as Comparison, Not, Transition
 from promoready.schemas.packet import ORDINALS
 
 from ._fields import FieldKind, measure_kind
@@ -135,11 +135,11 @@ class Regions:
 class Compiler:
     """Compiles the criteria of one transition of a ladder."""
 
-    def __init__(self, ladder: Ladder, transition: Transition, index: LevelIndex) -> None:
+    def __init__(self, ladder: Ladder | LadderFile, transition: Transition, index: LevelIndex) -> None:
         self.ladder = ladder
         self.transition = transition
         self.index = index
-        self.relative = {"current": index.resolve(transition.from_).rank, "target": index.resolve(transition.to).rank}
+        self.relative = {"current": index.rung(transition.from_).rank, "target": index.rung(transition.to).rank}
 
     # -- values -------------------------------------------------------------------------------------
 
@@ -148,7 +148,7 @@ class Compiler:
         name = ref["level"] if isinstance(ref, dict) else ref
         if name in self.relative:
             return self.relative[name]
-        return self.index.resolve(name).rank
+        return self.index.rung(name).rank
 
     def encode_operand(self, value: Any, kind: FieldKind) -> Any:
         """An operand from a rule file in the engine's encoding for a measure of ``kind``."""
@@ -203,7 +203,7 @@ class Compiler:
         that fails is part k"), because durable-rules activates a rule once per matching alternative
         of an ``$or``; with exclusive alternatives, each criterion fires exactly one rule.
         """
-        if node.form == "leaf":
+        if node.leaf is not None:
             return self._leaf_regions(node.leaf)
         if node.form == "not":
             inner = self.regions(node.children[0])
@@ -305,7 +305,7 @@ def verdict_of(rule_name: str) -> str:
 
 def uses_org_size(tree: Node) -> bool:
     """Whether any comparison in the tree has an organisation-dependent threshold."""
-    if tree.form == "leaf":
+    if tree.leaf is not None:
         return tree.leaf.by_size is not None
     return any(uses_org_size(ch) for ch in tree.children)
 

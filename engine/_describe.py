@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from promoready.schemas.ladder import Ladder
 
@@ -14,7 +14,8 @@ from ._levels import LevelIndex
 def describe_ladder(ladder: Ladder, transition: Optional[str] = None) -> dict:
     """The ladder (or one transition, by ``from-to-to`` key) as plain data for rendering."""
     index = LevelIndex(ladder)
-    out = {"id": ladder.id, "version": ladder.version, "title": ladder.title, "transitions": []}
+    transitions: list[dict[str, Any]] = []
+    out = {"id": ladder.id, "version": ladder.version, "title": ladder.title, "transitions": transitions}
     for t in ladder.transitions:
         if transition is not None and t.key != transition:
             continue
@@ -32,7 +33,7 @@ def describe_ladder(ladder: Ladder, transition: Optional[str] = None) -> dict:
                 "source": str(c.source),
                 "text": {"pass": c.text.pass_, "fail": c.text.fail, "unknown": c.text.unknown},
             })
-        out["transitions"].append({
+        transitions.append({
             "key": t.key, "from": t.from_, "to": t.to, "track": t.track, "phase": t.phase, "title": t.title,
             "rationale": " ".join((t.rationale or "").split()) or None, "supporting_needed": t.supporting_needed, "criteria": criteria,
         })

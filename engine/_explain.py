@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from promoready.schemas.ladder import Criterion, FieldMeasure, Measure
 from promoready.schemas.packet import ORDINALS
@@ -44,15 +44,15 @@ class Explainer:
     """Words for the criteria of one transition (built once, used for every packet)."""
 
     def __init__(self, measures: dict[str, Measure], index: LevelIndex, level_titles: dict[str, str],
-                 trees: list[Node] = ()) -> None:
+                 trees: Sequence[Node] = ()) -> None:
         self.measures = measures
         self.index = index
         self.level_titles = level_titles  # "current"/"target" → level id, for titles with placeholders
-        self._rank_names = {}
+        self._rank_names: dict[int, str] = {}
         for rung in sorted(index.rungs.values(), key=lambda r: (not r.is_level, r.id)):
             self._rank_names.setdefault(rung.rank, rung.id)
         # Each measure's first comparison, for wording its values (ranks as levels, positions as words).
-        self._kinds = {}
+        self._kinds: dict[str, Leaf] = {}
         for tree in trees:
             for leaf in leaves(tree):
                 self._kinds.setdefault(leaf.measure, leaf)
@@ -105,12 +105,12 @@ class Explainer:
             return self._phrase(leaf.measure, symbol, self.value_words(leaf, leaf.operand))
         if size is not None:
             return self._phrase(leaf.measure, symbol, self.value_words(leaf, leaf.by_size[size])) + f" ({SIZES[size]} organization)"
-        words = [f"{self.value_words(leaf, t)} ({s})" for s, t in zip(SIZES, leaf.by_size)]
-        return self._phrase(leaf.measure, symbol, ", ".join(words[:-1]) + " or " + words[-1])
+        each = [f"{self.value_words(leaf, t)} ({s})" for s, t in zip(SIZES, leaf.by_size)]
+        return self._phrase(leaf.measure, symbol, ", ".join(each[:-1]) + " or " + each[-1])
 
     def expected(self, node: Node, size: Optional[int]) -> str:
         """The condition in words, thresholds resolved for the packet's organisation size."""
-        if node.form == "leaf":
+        if node.leaf is not None:
             return self.leaf_expected(node.leaf, size)
         if node.form == "not":
             return f"not ({self.expected(node.children[0], size)})"
@@ -141,7 +141,7 @@ class Explainer:
 
     def status(self, node: Node, encoded: dict[str, Any], size: Optional[int]) -> str:
         """The three-valued reading of a (sub)condition, used only to word what falls short."""
-        if node.form == "leaf":
+        if node.leaf is not None:
             return self._leaf_status(node.leaf, encoded, size)
         if node.form == "not":
             inner = self.status(node.children[0], encoded, size)
@@ -165,7 +165,7 @@ class Explainer:
         """The smallest set of changes that would turn a failing (sub)condition into a pass."""
         if node.form == "not":
             return self.gaps(node.children[0], encoded, size, as_of, not negate)
-        if node.form == "leaf":
+        if node.leaf is not None:
             status = self._leaf_status(node.leaf, encoded, size)
             if status == ("fail" if negate else "pass"):
                 return []
@@ -235,7 +235,7 @@ def _holds(op: str, value: Any, target: Any) -> bool:
 
 def leaves(node: Node) -> list[Leaf]:
     """The comparisons of a compiled tree, in file order."""
-    if node.form == "leaf":
+    if node.leaf is not None:
         return [node.leaf]
     return [leaf for ch in node.children for leaf in leaves(ch)]
 

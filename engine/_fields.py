@@ -76,7 +76,7 @@ def _walk(model: type[BaseModel], prefix: str, out: dict[str, FieldKind]) -> Non
         path = f"{prefix}{name}"
         kind = _kind(path, info.annotation)
         out[path] = kind
-        if kind.kind == "section":
+        if kind.kind == "section" and kind.item_model is not None:
             _walk(kind.item_model, path + ".", out)
 
 

@@ -90,7 +90,7 @@ def load_ladder(path: Optional[str] = None) -> Ladder:
     folder = _resolve_folder(path)
     reader = _Reader(folder)
     ladder = reader.read()
-    if reader.problems:
+    if ladder is None or reader.problems:
         raise LadderInvalid(reader.problems)
     return ladder
 

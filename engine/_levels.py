@@ -64,6 +64,13 @@ class LevelIndex:
             return None
         return rung
 
+    def rung(self, name: str) -> Rung:
+        """The rung called ``name``, for a name the ladder lint has already resolved (KeyError if not)."""
+        rung = self.resolve(name)
+        if rung is None:
+            raise KeyError(name)
+        return rung
+
     def suggest(self, name: str, *, levels_only: bool = False) -> Optional[str]:
         """The closest known ids for an unknown name, for a "did you mean" (matched on every alias)."""
         by_alias = {k: v for k, v in self._names.items() if self.rungs[v].is_level or not levels_only}

@@ -10,7 +10,7 @@ and the checks go on, so that a ladder's problems are all reported at once.
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Protocol
+from typing import Any, Optional, Protocol, Sequence, Union
 
 from promoready.schemas.ladder import (
     Aggregate,
@@ -19,10 +19,12 @@ from promoready.schemas.ladder import (
     FilteredMeasure,
     LadderFile,
     Leaf,
+    Level,
     ListMeasure,
     Measure,
     MonthsSinceMeasure,
     ReviewMonthsMeasure,
+    Title,
     Transition,
     TransitionFile,
 )
@@ -84,7 +86,9 @@ class Lint:
 
     def check_levels(self) -> None:
         seen: dict[str, int] = {}
-        for kind, items in (("levels", self.head.levels), ("titles", self.head.titles)):
+        groups: tuple[tuple[str, Sequence[Union[Level, Title]]], ...] = (("levels", self.head.levels),
+                                                                          ("titles", self.head.titles))
+        for kind, items in groups:
             for i, item in enumerate(items):
                 if item.id in RELATIVE_LEVELS:
                     self.r.problem(self.path, (kind, i, "id"), f"'{item.id}' is reserved for the transition's own level",
@@ -251,11 +255,11 @@ class Lint:
             if ranks["to"].track not in (t.track, "both"):
                 self.r.problem(path, ("transition", "track"),
                                f"'{t.to}' is on the {ranks['to'].track} track, not {t.track}", code=errors.LADDER_TRACK)
-            key = (t.from_, t.to)
-            if key in seen:
-                self.r.problem(path, ("transition",), f"transition {t.from_} → {t.to} is also defined in {seen[key]}",
+            step = (t.from_, t.to)
+            if step in seen:
+                self.r.problem(path, ("transition",), f"transition {t.from_} → {t.to} is also defined in {seen[step]}",
                                code=errors.LADDER_DUPLICATE_TRANSITION)
-            seen[key] = os.path.basename(path)
+            seen[step] = os.path.basename(path)
         ids: set[str] = set()
         supporting = 0
         for i, criterion in enumerate(tfile.criteria):

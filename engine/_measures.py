@@ -68,6 +68,14 @@ def _get(obj: Any, dotted: str) -> Any:
     return obj
 
 
+def _known_rank(name: str, ctx: Context) -> int:
+    """The rank of a level name the evaluator has already resolved (a review's operating level)."""
+    rank = _rank_of(name, ctx)
+    if rank is None:
+        raise KeyError(name)
+    return rank
+
+
 def _rank_of(name: Optional[str], ctx: Context) -> Optional[int]:
     if name is None:
         return None
@@ -97,7 +105,7 @@ def _compile_test(key: str, op: str, operand: Any, kind: FieldKind, levels: dict
     def norm(v: Any) -> Any:
         if kind.kind == "level":
             name = v["level"] if isinstance(v, dict) else v
-            return levels[name] if name in levels else index.resolve(name).rank
+            return levels[name] if name in levels else index.rung(name).rank
         if ordered and op in ("gte", "gt", "lte", "lt"):
             return ordered.index(v)
         return v
@@ -224,7 +232,7 @@ def _aggregate(m: Aggregate, match: Callable[[Any, Context], bool]) -> Fn:
 def _review_months(m: ReviewMonthsMeasure, levels: dict[str, int], index: LevelIndex) -> Fn:
     spec = m.review_months
     name = spec.at_or_above
-    floor = levels[name] if name in levels else index.resolve(name).rank
+    floor = levels[name] if name in levels else index.rung(name).rank
     ratings = ORDINALS["rating"]
     min_rating = ratings.index(spec.min_rating) if spec.min_rating else None
     within = spec.within_months
@@ -249,7 +257,7 @@ def _review_months(m: ReviewMonthsMeasure, levels: dict[str, int], index: LevelI
             if min_rating is not None and review.rating is None:
                 missing.append(f"reviews[{i}].rating")
                 continue
-            if _rank_of(review.operating_level, ctx) < floor:
+            if _known_rank(review.operating_level, ctx) < floor:
                 continue
             if min_rating is not None and ratings.index(review.rating) < min_rating:
                 continue

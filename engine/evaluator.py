@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, Optional, Union, cast
 
 from promoready.schemas.decision import (
     CriterionResult,
@@ -154,7 +154,7 @@ class Evaluator:
         criteria = plan.transition.criteria
 
         def tally(fired: list[str]) -> dict:
-            counts = {"k": "t", "rf": 0, "ru": 0, "sp": 0, "spu": 0}
+            counts: dict[str, Any] = {"k": "t", "rf": 0, "ru": 0, "sp": 0, "spu": 0}
             for name in fired:
                 i, status = criterion_index(name)
                 if criteria[i].required:
@@ -173,14 +173,14 @@ class Evaluator:
                 raise EngineError(f"the engine decided criterion '{criteria[i].id}' twice ({statuses[i]}, {status})",
                                   code=errors.ENGINE_AMBIGUOUS, path=criteria[i].id)
             statuses[i] = status
-        for i, status in enumerate(statuses):
-            if status is None:
+        for i, decided in enumerate(statuses):
+            if decided is None:
                 raise EngineError(f"the engine did not decide criterion '{criteria[i].id}'", code=errors.ENGINE_UNDECIDED,
                                   path=criteria[i].id)
         if len(second) != 1 or not second[0].startswith("v."):
             raise EngineError(f"the engine gave {len(second)} verdicts ({', '.join(second) or 'none'})",
                               code=errors.ENGINE_VERDICT)
-        return statuses, verdict_of(second[0])
+        return cast("list[str]", statuses), verdict_of(second[0])  # every one decided: checked above
 
     # -- levels and transitions ---------------------------------------------------------------------
 

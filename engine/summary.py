@@ -12,7 +12,7 @@ input order.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple, Optional
+from typing import Any, Mapping, NamedTuple, Optional, cast
 
 VERDICTS = ("ready", "not_ready", "insufficient_evidence")
 
@@ -50,10 +50,11 @@ class Outcome(NamedTuple):
     def _from_json(cls, d: Mapping) -> "Outcome":
         criteria = d.get("criteria") or []
         transition = d.get("transition") or {}
+        # A decision line this program wrote: these keys are always there.
         return cls(
-            candidate_id=d.get("candidate_id"),
-            verdict=d.get("verdict"),
-            transition=(transition.get("from"), transition.get("to")),
+            candidate_id=cast(str, d.get("candidate_id")),
+            verdict=cast(str, d.get("verdict")),
+            transition=(cast(str, transition.get("from")), cast(str, transition.get("to"))),
             blocking=tuple((c["id"], c.get("title", c["id"])) for c in criteria
                            if c.get("required") and c.get("status") == "fail"),
             failed=tuple(c["id"] for c in criteria if c.get("status") == "fail"),

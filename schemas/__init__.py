@@ -1,5 +1,7 @@
 """promoready's data models: the packet (input), the ladder (rules as data), the decision (output)."""
 
+from pydantic import BaseModel
+
 from .decision import CriterionResult, Decision, Summary, Supporting
 from .ladder import Condition, Criterion, Ladder, Level, Measure, Transition
 from .packet import Packet
@@ -19,7 +21,7 @@ __all__ = [
     "json_schema",
 ]
 
-_MODELS = {"packet": Packet, "decision": Decision, "ladder": Ladder}
+_MODELS: dict[str, type[BaseModel]] = {"packet": Packet, "decision": Decision, "ladder": Ladder}
 
 
 def json_schema(name: str) -> dict:
