@@ -1,0 +1,191 @@
+"""Each kind of measure, computed straight from a packet: its value, the packet paths that counted, and
+unknown (with the missing paths) when the evidence is absent. Measures of the tiny ladder, for the
+junior → senior transition (``current`` is junior, rank 1; ``target`` is senior, rank 2)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from promoready.engine import load_ladder
+from promoready.engine._levels import LevelIndex
+from promoready.engine._measures import DAYS_PER_MONTH, Context, Measured, compile_measure
+from promoready.schemas.packet import Packet
+
+from conftest import TINY
+
+AS_OF = datetime.date(2026, 11, 1)
+
+
+@pytest.fixture(scope="module")
+def measure():
+    """``measure(name, **packet fields)`` → the tiny ladder's measure ``name`` for that packet."""
+    ladder = load_ladder(TINY)
+    index = LevelIndex(ladder)
+    levels = {"current": index.rung("junior").rank, "target": index.rung("senior").rank}
+
+    def compute(name: str, **fields) -> Measured:
+        packet = Packet.model_validate({"candidate": {"id": "m-1"}, "current_level": "junior", **fields})
+        fn = compile_measure(ladder.measures[name], levels, index)
+        return fn(packet, Context(as_of=AS_OF, index=index, ranks={}))
+
+    return compute
+
+
+def months(days: int) -> float:
+    return round(days / DAYS_PER_MONTH, 2)
+
+
+def review(start: str, end: str, level: str | None = "senior", rating: str | None = "meets") -> dict:
+    out = {"start": start, "end": end}
+    if level is not None:
+        out["operating_level"] = level
+    if rating is not None:
+        out["rating"] = rating
+    return out
+
+
+# -- field ------------------------------------------------------------------------------------------------
+
+
+def test_field_is_the_value_with_its_path_as_evidence(measure):
+    m = measure("years", experience={"product_years": 3.5})
+    assert (m.value, m.evidence, m.missing) == (3.5, ["experience.product_years"], [])
+    assert measure("documents", signals={"documents_impact": False}).value is False  # known and false
+    assert measure("ambiguity", scope={"ambiguity": "high"}).value == "high"
+
+
+@pytest.mark.parametrize("fields", [{}, {"experience": None}, {"experience": {}}, {"experience": {"product_years": None}}])
+def test_field_absent_or_null_anywhere_on_its_path_is_unknown(measure, fields):
+    m = measure("years", **fields)
+    assert (m.value, m.evidence, m.missing) == (None, [], ["experience.product_years"])
+
+
+# -- months_since -----------------------------------------------------------------------------------------
+
+
+def test_months_since_counts_mean_months_to_as_of(measure):
+    m = measure("in_level", experience={"current_level_since": "2024-11-01"})
+    assert m.value == months(730) == 23.98
+    assert m.evidence == ["experience.current_level_since"] and m.detail == "since 2024-11-01"
+    assert measure("in_level", experience={"current_level_since": "2026-11-01"}).value == 0
+    assert measure("in_level", experience={}).missing == ["experience.current_level_since"]
+
+
+# -- count, size --------------------------------------------------------------------------------------------
+
+
+def test_count_keeps_the_items_matching_every_where_test(measure):
+    # where: {committed: true, level: {gte: target}}, levels compared by rank (titles included)
+    advocates = [
+        {"level": "ceo", "committed": True},  # a title, rank 9: counts
+        {"level": "Sr PM", "committed": True},  # senior by alias, rank 2 = target: counts
+        {"level": "junior", "committed": True},  # below target
+        {"level": "senior", "committed": False},  # not committed
+        {"committed": True},  # level unknown: an item missing a where field does not match
+        {"level": "head"},  # committed unknown
+    ]
+    m = measure("advocates", advocates=advocates)
+    assert (m.value, m.evidence, m.detail) == (2, ["advocates[0]", "advocates[1]"], "of 6 listed")
+
+
+def test_count_of_an_empty_list_is_zero_and_of_an_absent_one_unknown(measure):
+    assert measure("advocates", advocates=[]).value == 0
+    m = measure("advocates")
+    assert (m.value, m.missing) == (None, ["advocates"])
+
+
+def test_size_counts_distinct_items(measure):
+    m = measure("partners", influence={"cross_functional_partners": ["eng", "design", "eng"]})
+    assert (m.value, m.evidence) == (2, ["influence.cross_functional_partners"])
+    assert measure("partners", influence={"cross_functional_partners": []}).value == 0
+    assert measure("partners", influence={}).missing == ["influence.cross_functional_partners"]
+
+
+# -- max, min, sum ------------------------------------------------------------------------------------------
+
+ARTIFACTS = [
+    {"kind": "strategy", "horizon_months": 12, "adopted_by_teams": 3},
+    {"kind": "prd", "horizon_months": 30, "adopted_by_teams": 2},  # not a plan: max's where leaves it out
+    {"kind": "roadmap", "horizon_months": 12},
+    {"kind": "vision"},  # no horizon: left out
+    {"kind": "okr", "horizon_months": 6, "adopted_by_teams": 0},
+]
+
+
+def test_max_over_matching_items_with_every_item_at_the_maximum_as_evidence(measure):
+    m = measure("horizon", artifacts=ARTIFACTS)  # max of horizon_months where kind in [strategy, vision, roadmap]
+    assert (m.value, m.evidence) == (12, ["artifacts[0].horizon_months", "artifacts[2].horizon_months"])
+
+
+def test_max_of_nothing_is_zero_and_min_of_nothing_unknown(measure):
+    none = [{"kind": "prd", "horizon_months": 40}, {"kind": "vision"}]
+    m = measure("horizon", artifacts=none)
+    assert (m.value, m.evidence, m.detail) == (0, ["artifacts"], "none")
+    m = measure("shortest", artifacts=[{"kind": "prd"}])  # min of horizon_months, no where
+    assert (m.value, m.missing) == (None, ["artifacts[].horizon_months"])
+
+
+def test_min_and_sum(measure):
+    m = measure("shortest", artifacts=ARTIFACTS)
+    assert (m.value, m.evidence) == (6, ["artifacts[4].horizon_months"])
+    m = measure("adoption", artifacts=ARTIFACTS)  # sum of adopted_by_teams, items without it left out
+    assert (m.value, m.evidence) == (5, ["artifacts[0]", "artifacts[1]", "artifacts[4]"])
+    assert measure("adoption", artifacts=[]).value == 0
+
+
+@pytest.mark.parametrize("name", ["horizon", "shortest", "adoption"])
+def test_aggregates_of_an_absent_list_are_unknown(measure, name):
+    assert measure(name).missing == ["artifacts"] and measure(name).value is None
+
+
+# -- review_months ------------------------------------------------------------------------------------------
+
+
+def test_overlapping_review_periods_are_merged(measure):
+    # months_at_target: at or above target (senior), rating at least meets
+    m = measure("months_at_target", reviews=[review("2026-01-01", "2026-03-31"), review("2026-02-01", "2026-04-30"),
+                                              review("2026-02-10", "2026-02-20")])
+    assert m.value == months(120)  # Jan 1 – Apr 30, each day once
+    assert m.evidence == ["reviews[0]", "reviews[1]", "reviews[2]"] and m.detail == "3 periods"
+
+
+def test_reviews_are_clipped_to_as_of_and_judged_by_level_and_rating(measure):
+    m = measure("months_at_target", reviews=[
+        review("2026-10-01", "2027-03-31"),  # runs past as_of: Oct 1 – Nov 1 counts
+        review("2026-01-01", "2026-01-31", level="junior"),  # below target
+        review("2026-02-01", "2026-02-28", level="ceo"),  # a title above target: counts
+        review("2026-03-01", "2026-03-31", rating="below"),  # below min_rating
+        review("2026-12-01", "2027-01-31"),  # entirely after as_of
+    ])
+    assert m.value == months(32 + 28)
+    assert m.evidence == ["reviews[0]", "reviews[2]"] and m.detail == "2 periods"
+
+
+def test_a_review_that_would_count_if_it_said_its_level_or_rating_makes_the_measure_unknown(measure):
+    m = measure("months_at_target", reviews=[review("2026-01-01", "2026-06-30"),
+                                              review("2026-07-01", "2026-08-31", level=None),
+                                              review("2026-09-01", "2026-09-30", rating=None)])
+    assert m.value is None
+    assert m.missing == ["reviews[1].operating_level", "reviews[2].rating"] and m.evidence == ["reviews[0]"]
+    # Without a min_rating, a missing rating is no gap: recent_months has none.
+    assert measure("recent_months", reviews=[review("2026-09-01", "2026-09-30", rating=None)]).value == months(30)
+
+
+def test_within_months_keeps_only_the_window_before_as_of(measure):
+    # recent_months: at or above current (junior), within the last 12 months (365 days: from 2025-11-01)
+    m = measure("recent_months", reviews=[
+        review("2025-05-01", "2025-12-31", level="junior"),  # Nov 1 – Dec 31 2025 inside the window
+        review("2024-01-01", "2024-12-31", level=None),  # before the window: its missing level does not matter
+    ])
+    start = AS_OF - datetime.timedelta(days=round(12 * DAYS_PER_MONTH))
+    assert start == datetime.date(2025, 11, 1)
+    assert m.value == months((datetime.date(2025, 12, 31) - start).days + 1) == months(61)
+    assert m.missing == [] and m.evidence == ["reviews[0]"] and m.detail == "1 period"
+
+
+def test_no_reviews_is_unknown_and_an_empty_list_zero(measure):
+    assert measure("months_at_target").missing == ["reviews"]
+    m = measure("months_at_target", reviews=[])
+    assert (m.value, m.detail) == (0, "0 periods")
