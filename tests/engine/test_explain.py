@@ -1,0 +1,194 @@
+"""The explainer's words, for each kind of condition: what is expected, what the packet shows, and the
+smallest change that would pass (with a projected date for a figure that grows with time).
+
+Conditions are compiled against the tiny ladder's junior → senior transition, whose measures carry
+titles and units ("months of reviews at {target} or above", unit months, grows)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from pydantic import TypeAdapter
+
+from promoready.engine import load_ladder
+from promoready.engine._compile import Compiler
+from promoready.engine._explain import Explainer, leaves, measure_names
+from promoready.engine._levels import LevelIndex
+from promoready.engine._measures import Measured, add_months
+from promoready.schemas.ladder import Condition
+
+from conftest import TINY
+
+AS_OF = datetime.date(2026, 11, 1)
+GROWTH = 1  # organisation size position: startup 0, growth 1, enterprise 2
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    ladder = load_ladder(TINY)
+    transition = ladder.transitions[0]
+    assert transition.key == "junior-to-senior"
+    index = LevelIndex(ladder)
+    return ladder, Compiler(ladder, transition, index), index
+
+
+@pytest.fixture(scope="module")
+def words(tiny):
+    """``words(condition)`` → (explainer, compiled tree) for a condition over the tiny ladder's measures."""
+    ladder, compiler, index = tiny
+
+    def make(condition: dict):
+        tree = compiler.node(TypeAdapter(Condition).validate_python(condition))
+        return Explainer(ladder.measures, index, {"current": "junior", "target": "senior"}, [tree]), tree
+
+    return make
+
+
+# -- expected ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("condition, expected", [
+    # a title that starts with its unit reads after the number
+    ({"measure": "months_at_target", "gte": 6}, "≥ 6 months of reviews at senior or above"),
+    ({"measure": "in_level", "gt": 60}, "> 60 months in the current level"),
+    # a measure of items with no unit: after the number too
+    ({"measure": "advocates", "gte": 1}, "≥ 1 committed advocates at senior or above"),
+    # a title that does not start with its unit reads before the number, the unit after
+    ({"measure": "horizon", "gte": 6}, "horizon of the longest plan: ≥ 6 months"),
+    # a field with no unit reads before the number
+    ({"measure": "reports", "lt": 2.5}, "PM reports < 2.5"),
+    ({"measure": "ambiguity", "gte": "medium"}, "ambiguity handled ≥ medium"),
+    ({"measure": "ambiguity", "in": ["medium", "high"]}, "ambiguity handled: medium or high"),
+    ({"measure": "documents", "eq": True}, "documents impact: yes"),
+    ({"measure": "documents", "ne": True}, "documents impact: no"),
+    ({"measure": "documents", "ne": False}, "documents impact: yes"),
+    ({"not": {"measure": "in_level", "gt": 60}}, "not (> 60 months in the current level)"),
+    ({"all": [{"measure": "documents", "eq": True},
+              {"any": [{"measure": "strategy", "gte": 3}, {"not": {"measure": "reports", "eq": 0}}]}]},
+     "documents impact: yes and (strategy rating ≥ 3 or not (PM reports = 0))"),
+])
+def test_expected_says_the_condition_in_words(words, condition, expected):
+    explainer, tree = words(condition)
+    assert explainer.expected(tree, None) == expected
+
+
+def test_a_threshold_by_organisation_size(words):
+    explainer, tree = words({"measure": "years", "gte": {"by_org_size": {"startup": 2, "growth": 3, "enterprise": 4}}})
+    assert explainer.expected(tree, GROWTH) == "≥ 3 years of product experience (growth organization)"
+    assert explainer.expected(tree, None) == "≥ 2 (startup), 3 (growth) or 4 (enterprise) years of product experience"
+
+
+# -- actual ----------------------------------------------------------------------------------------------
+
+
+def test_actual_gives_each_measure_read_with_its_unit_and_detail(words):
+    explainer, tree = words({"all": [{"measure": "months_at_target", "gte": 6}, {"measure": "ambiguity", "gte": "medium"},
+                                     {"measure": "advocates", "gte": 1}]})
+    names = measure_names(tree)
+    assert names == ["months_at_target", "ambiguity", "advocates"]
+    measured = {"months_at_target": Measured(4.5, detail="2 periods"), "ambiguity": Measured("low"),
+                "advocates": Measured(None, missing=["advocates"])}
+    encoded = {"months_at_target": 4.5, "ambiguity": 0, "advocates": None}
+    assert explainer.actual(names, measured, encoded) == (
+        "months of reviews at senior or above: 4.5 months (2 periods); ambiguity handled: low; "
+        "committed advocates at senior or above: unknown (missing advocates)")
+    # One measure: just its value.
+    assert explainer.actual(["months_at_target"], measured, encoded) == "4.5 months (2 periods)"
+
+
+# -- gaps: the next step ------------------------------------------------------------------------------------
+
+
+def gap_words(words, condition: dict, encoded: dict, size=None) -> list[str]:
+    explainer, tree = words(condition)
+    return [g.words for g in explainer.gaps(tree, encoded, size, AS_OF)]
+
+
+def test_a_shortfall_in_a_figure_that_grows_is_projected_to_a_date(words):
+    found = gap_words(words, {"measure": "months_at_target", "gte": 6}, {"months_at_target": 3.9})
+    assert found == [f"2.1 more months of reviews at senior or above, projected {add_months(AS_OF, 2.1)} "
+                     "at the current pace"]
+    # years grow too: a year is twelve months
+    found = gap_words(words, {"measure": "years", "gte": 4}, {"years": 3})
+    assert found == [f"1 more years of product experience, projected {add_months(AS_OF, 12)} at the current pace"]
+
+
+@pytest.mark.parametrize("condition, encoded, expected", [
+    ({"measure": "advocates", "gte": 2}, {"advocates": 0}, "2 more committed advocates at senior or above"),
+    ({"measure": "horizon", "gte": 6}, {"horizon": 4}, "horizon of the longest plan: 2 more months"),
+    ({"measure": "reports", "gte": 2}, {"reports": 1}, "raise PM reports from 1 to 2"),
+    ({"measure": "reports", "gt": 2}, {"reports": 1}, "raise PM reports from 1 to 3"),  # the next whole number
+    ({"measure": "shortest", "lte": 24}, {"shortest": 30}, "6 less horizon of the shortest artifact (now 30, at most 24)"),
+    ({"measure": "documents", "eq": True}, {"documents": 0}, "documents impact: yes (now no)"),
+    ({"measure": "ambiguity", "in": ["medium", "high"]}, {"ambiguity": 0}, "ambiguity handled: medium or high (now low)"),
+    ({"measure": "ambiguity", "gte": "high"}, {"ambiguity": 1}, "ambiguity handled ≥ high (now medium)"),
+    ({"measure": "strategy", "gte": 3}, {"strategy": None}, "add evidence for strategy rating"),
+    # not: the negated comparison must hold
+    ({"not": {"measure": "in_level", "gt": 60}}, {"in_level": 70}, "10 less months in the current level (now 70, at most 60)"),
+])
+def test_the_gap_of_each_kind_of_comparison(words, condition, encoded, expected):
+    assert gap_words(words, condition, encoded) == [expected]
+
+
+def test_all_needs_every_failing_part_and_any_the_cheapest_alternative(words):
+    all_of = {"all": [{"measure": "reports", "gte": 2}, {"measure": "documents", "eq": True},
+                      {"measure": "strategy", "gte": 3}]}
+    assert gap_words(words, all_of, {"reports": 1, "documents": 1, "strategy": 1}) == [
+        "raise PM reports from 1 to 2", "raise strategy rating from 1 to 3"]
+    any_of = {"any": [{"measure": "partners", "gte": 3}, {"measure": "adoption", "gt": 2}]}
+    # partners: 2 more of 3 (0.67 of the bar); adoption: 1 more than 2 (0.5): the cheaper one
+    assert gap_words(words, any_of, {"partners": 1, "adoption": 2}) == ["1 more teams adopting the candidate's artifacts"]
+    assert gap_words(words, any_of, {"partners": 3, "adoption": 0}) == []  # one alternative already holds
+    # not (any): every alternative must fail. not (partners ≥ 3) is partners < 3: 2 less than 4.
+    partners, adoption = gap_words(words, {"not": any_of}, {"partners": 4, "adoption": 3})
+    assert partners.startswith("2 less cross-functional partner functions (now 4, ")
+    assert adoption == "1 less teams adopting the candidate's artifacts (now 3, at most 2)"
+
+
+def test_with_the_size_unknown_the_hardest_threshold_is_the_gap(words):
+    condition = {"measure": "years", "gte": {"by_org_size": {"startup": 2, "growth": 3, "enterprise": 4}}}
+    assert gap_words(words, condition, {"years": 2.5}, size=GROWTH)[0].startswith("0.5 more years of product experience")
+    assert gap_words(words, condition, {"years": 2.5})[0].startswith("1.5 more years of product experience")
+
+
+def test_status_is_the_three_valued_reading_used_for_wording(words):
+    explainer, tree = words({"any": [{"measure": "reports", "gte": 2}, {"measure": "strategy", "gte": 3}]})
+    assert explainer.status(tree, {"reports": 1, "strategy": None}, None) == "unknown"
+    assert explainer.status(tree, {"reports": 2, "strategy": None}, None) == "pass"
+    assert explainer.status(tree, {"reports": 1, "strategy": 2}, None) == "fail"
+    assert [leaf.measure for leaf in leaves(tree)] == ["reports", "strategy"]
+
+
+# -- in a decision ------------------------------------------------------------------------------------------
+
+
+def by_id(decision, criterion_id):
+    return next(c for c in decision.criteria if c.id == criterion_id)
+
+
+def test_a_decision_carries_evidence_missing_and_next_steps(tiny_packet):
+    from conftest import evaluator
+
+    engine = evaluator(TINY)
+    tiny_packet["reviews"] = [{"start": "2026-06-01", "end": "2026-08-31", "rating": "meets", "operating_level": "senior"}]
+    del tiny_packet["organization"]
+    tiny_packet["experience"]["product_years"] = 3
+    del tiny_packet["signals"]
+    d = engine.evaluate(tiny_packet)
+
+    next_level = by_id(d, "next-level")
+    assert (next_level.status, next_level.evidence, next_level.missing) == ("fail", ["reviews[0]"], [])
+    assert next_level.actual == "3.02 months (1 period)"
+    assert next_level.next_step == f"2.98 more months of reviews at senior or above, projected {add_months(AS_OF, 2.98)} " \
+                                   "at the current pace"
+    experience = by_id(d, "experience")  # 3 years: passes at a growth organisation, not at an enterprise
+    assert (experience.status, experience.missing) == ("unknown", ["organization.size"])
+    assert experience.next_step == "add organization.size to the packet"
+    craft = by_id(d, "craft")
+    assert (craft.status, craft.missing, craft.next_step) == (
+        "unknown", ["signals.documents_impact"], "add signals.documents_impact to the packet")
+    # Unknown evidence first (nothing to do but add it), then the smallest gap.
+    assert d.next_steps == ["Years by organisation size: " + experience.next_step,
+                            "Documents and rates well: " + craft.next_step,
+                            "Six months at the next level: " + next_level.next_step]
