@@ -123,6 +123,8 @@ PACKET_FUTURE_DATE: Final = _code(
     "packet.future-date", "`experience.current_level_since` is after the date the decision is measured to")
 PACKET_UNKNOWN_LEVEL: Final = _code("packet.unknown-level", "A level or title name is not in the ladder")
 PACKET_LADDER_MISMATCH: Final = _code("packet.ladder-mismatch", "The packet's ladder is not the one evaluating it")
+PACKET_LADDER_NOT_ALLOWED: Final = _code(
+    "packet.ladder-not-allowed", "The packet's `ladder` is a path outside the folders the evaluator may read")
 PACKET_NO_TRANSITION: Final = _code(
     "packet.no-transition", "The ladder has no step from the current level (to the target)")
 PACKET_TRACK_MISMATCH: Final = _code(
