@@ -22,34 +22,6 @@ SMALL = 64  # without --workers, fewer packets than this are evaluated in-proces
 TOP = 10  # rows of each ranking in the text summary (the JSON summary has them all)
 
 
-class _Evaluate:
-    """The evaluation function of one process: built in each worker, since evaluators can't be pickled."""
-
-    def __init__(self, config) -> None:
-        from ._common import Ladders
-
-        self.ladders = Ladders(config.ladder)
-        self.ladders.evaluator_for(None)  # compile the --ladder or default ladder now; a bad ladder fails at start
-
-    def __call__(self, loaded, as_of):
-        return self.ladders.evaluate(loaded, as_of=as_of)
-
-    def resume_key(self, loaded, as_of) -> tuple[str, str, str]:
-        """What decides a packet's decision: the packet, the ladder it would be evaluated with, the as-of date.
-
-        ``--resume`` keeps an earlier decision only when all three are the same (see ``engine.batch.Keeper``).
-        """
-        from promoready.engine._packet import effective_as_of, packet_digest
-
-        evaluator = self.ladders.evaluator_for_packet(loaded)
-        return packet_digest(loaded.packet), evaluator.digest, effective_as_of(loaded.packet, as_of).isoformat()
-
-
-def _evaluator_factory(config) -> _Evaluate:
-    """Build the evaluation function for one process (pickled by name into each worker)."""
-    return _Evaluate(config)
-
-
 @click.command(context_settings={"max_content_width": 100})
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--out", "out", default=None, metavar="FILE", type=click.Path(dir_okay=False),
@@ -131,7 +103,7 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
             progress = _Progress(engine.count_items(inputs, exclude)) if sys.stderr.isatty() else None
             stdin = _stdin() if "-" in inputs else None
             results = engine.run(engine.iter_items(inputs, stdin=stdin, exclude=exclude), workers=workers,
-                                 factory=_evaluator_factory, config=config, keeper=keeper, inline_below=inline_below,
+                                 factory=engine.evaluation_factory, config=config, keeper=keeper, inline_below=inline_below,
                                  timeout=timeout, stream=stdin is not None)
             while signals.signum is None:
                 signals.armed = True  # only while waiting for the next result, never while writing
@@ -206,7 +178,7 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
 def _stdin():
     """Standard input as bytes, through a buffer of our own when there is a real file descriptor.
 
-    A pool reads stdin in a thread (see ``engine.batch._Feed``) that may still be waiting for a line
+    A pool reads stdin in a thread (see ``engine.batch.feed.Feed``) that may still be waiting for a line
     when the command exits (stdout closed, Ctrl-C): the interpreter would then find ``sys.stdin``'s
     own buffer locked by that thread and abort at shutdown. It never touches this one.
     """

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import multiprocessing
 
-#: What the fork server imports once; every worker is forked from it with these already loaded.
-PRELOAD = ["promoready.engine.batch", "promoready.cli._common", "promoready.cli._batch"]
+#: What the fork server imports once; every worker is forked from it with these already loaded (the
+#: registry brings the packet model, the compiler and durable-rules: what a worker needs to start).
+PRELOAD = ["promoready.engine.batch", "promoready.engine.registry"]
 
 
 def context() -> multiprocessing.context.BaseContext:

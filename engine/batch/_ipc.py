@@ -1,0 +1,103 @@
+"""How a pool and its workers share bytes outside the pipe: spools, a progress note, anonymous files."""
+
+from __future__ import annotations
+
+import os
+import struct
+from typing import Any, Callable, Optional
+
+from ..errors import ENGINE_BATCH, EngineError
+
+#: What a worker notes before each packet: its chunk number, the packet's place in it, and when it started.
+PROGRESS = struct.Struct("<qqd")
+
+
+class Fd:
+    """A file descriptor that a worker process receives as its own duplicate when it starts."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def __reduce__(self) -> tuple[Callable[[Any], Fd], tuple[Any]]:
+        from multiprocessing.reduction import DupFd  # works while a process is being started, with any context
+
+        return Fd._rebuild, (DupFd(self.fd),)
+
+    @staticmethod
+    def _rebuild(dup: Any) -> Fd:
+        return Fd(dup.detach())
+
+
+class Spools:
+    """Memory-backed files through which a chunk's packet texts and records travel, one set per direction.
+
+    The texts and records do not go through the pipe: there they would be pickled, copied by the
+    socket and unpickled, on this process's side as well as the worker's, and on two cores this
+    process competes with the workers. Chunk n uses spool n % 2 in each direction: the sender writes
+    it from the start and then sends the (small) message that says so, and the receiver reads it as
+    soon as the message arrives. A worker holds at most two chunks (``Worker.PREFETCH``), so when
+    chunk n is sent, chunk n - 2 has been read in both directions and its spools are free again.
+    """
+
+    COUNT = 2
+    #: A spool that grew past this (a very large packet) is cut back once a smaller chunk uses it.
+    KEEP = 4 << 20
+
+    def __init__(self, name: str) -> None:
+        self.fds: list[int] = []
+        try:
+            for number in range(self.COUNT):
+                self.fds.append(anonymous_file(f"promoready-{name}-{number}"))
+        except OSError as exc:
+            self.close()
+            raise EngineError(f"cannot create the batch's spool files: {exc.strerror}", code=ENGINE_BATCH) from None
+
+    def for_worker(self) -> tuple[Fd, ...]:
+        """The spools as a worker process receives them (its own duplicates)."""
+        return tuple(Fd(fd) for fd in self.fds)
+
+    @staticmethod
+    def write_to(fd: int, data: bytes) -> None:
+        """``data`` at the start of the spool ``fd``."""
+        view, offset = memoryview(data), 0
+        while offset < len(view):
+            offset += os.pwrite(fd, view[offset:], offset)
+        if len(data) < Spools.KEEP < os.fstat(fd).st_size:
+            os.ftruncate(fd, len(data))
+
+    @staticmethod
+    def read_from(fd: int, lengths: list[int]) -> list[Optional[bytes]]:
+        """The pieces written at the start of the spool ``fd``, one per length (None for 0: no piece)."""
+        total = sum(lengths)
+        if not total:
+            return [None] * len(lengths)
+        data = os.pread(fd, total, 0)
+        if len(data) != total:
+            raise EngineError("a batch spool file was cut short", code=ENGINE_BATCH)
+        out: list[Optional[bytes]] = []
+        start = 0
+        for length in lengths:
+            out.append(data[start:start + length] if length else None)
+            start += length
+        return out
+
+    def close(self) -> None:
+        """Close every spool (a worker's duplicates close with it)."""
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
+
+
+def anonymous_file(name: str) -> int:
+    """A file with no name: in memory where the system has ``memfd_create``, else an unlinked temporary file."""
+    if hasattr(os, "memfd_create"):
+        try:
+            return os.memfd_create(name, os.MFD_CLOEXEC)
+        except OSError:
+            pass
+    import tempfile
+
+    fh = tempfile.TemporaryFile(prefix=name)
+    fd = os.dup(fh.fileno())
+    fh.close()
+    return fd

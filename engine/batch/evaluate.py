@@ -1,0 +1,106 @@
+"""Evaluating one item: read it, validate it, decide it; every failure becomes an error record.
+
+Also the batch's default evaluation factory (the ladder registry's evaluation function, built in
+each process) and the test hooks that make a worker crash or hang on a chosen packet.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import TYPE_CHECKING, Any, Optional
+
+from .. import _documents as docs
+from ..errors import ENGINE_INTERNAL, InputError, PromoreadyError
+from ..summary import Outcome
+from .inputs import Item
+from .records import Config, Evaluate, Result, error_dict, error_result
+
+if TYPE_CHECKING:  # imported where packets are evaluated: a pool's coordinating process never needs pydantic
+    from .. import _packet
+
+#: Test hook: a worker process that meets a packet with this candidate id calls ``os.abort()``, to
+#: test that a worker dying inside the engine costs only that packet. Read by the command line in
+#: the parent process and passed to the workers; never acted on when evaluating in-process.
+CRASH_ENV = "PROMOREADY_TEST_CRASH_ON"
+#: Test hook: a worker process that meets a packet with this candidate id sleeps for an hour, to test
+#: that a worker stuck on a packet costs only that packet (``timeout``).
+HANG_ENV = "PROMOREADY_TEST_HANG_ON"
+
+
+def evaluation_factory(config: Config) -> Evaluate:
+    """The evaluation function of one process: the ladder registry's, for ``config.ladder``.
+
+    Module-level so that it pickles by name into each worker; it imports the registry (and with it
+    pydantic and the compiler) only when called, so a pool's coordinating process never does.
+    """
+    from ..registry import batch_evaluation
+
+    return batch_evaluation(config.ladder)
+
+
+def _read(item: Item) -> tuple[Any, _packet.Source]:
+    from .. import _packet
+
+    if item.problem is not None:
+        raise InputError(item.problem[1], code=item.problem[0], file=item.file, line=item.line)
+    if item.data is None:
+        text = docs.read_text(item.file)
+        return docs.parse(text, item.file), _packet.Source(item.file, text)
+    text = docs.decode(item.data, item.file)
+    data = docs.parse_json(text, item.file)
+    docs.check_depth(data, item.file)
+    return data, _packet.Source(item.file, None)
+
+
+def _candidate_id(raw: Any) -> Optional[str]:
+    candidate = raw.get("candidate") if isinstance(raw, dict) else None
+    cid = candidate.get("id") if isinstance(candidate, dict) else None
+    return cid if isinstance(cid, str) else None
+
+
+def process(item: Item, evaluate: Evaluate, config: Config, *, keep: bool = True, in_worker: bool = False) -> Result:
+    """Evaluate one item; every failure becomes an error record, nothing is raised.
+
+    ``keep``: a packet the earlier run decided (``config.keep``) comes back as a result to keep,
+    without a record, instead of being evaluated. ``in_worker``: the test hooks may act.
+    """
+    from .. import _packet
+
+    cid = None
+    try:
+        raw, source = _read(item)
+        cid = _candidate_id(raw)
+        if in_worker and config.crash_on is not None and cid == config.crash_on:
+            _abort()  # test hook (CRASH_ENV): die the way a crash in the C engine would
+        if in_worker and config.hang_on is not None and cid == config.hang_on:
+            time.sleep(3600)  # test hook (HANG_ENV): get stuck the way an endless loop would
+        loaded = _packet.LoadedPacket(_packet.to_packet(raw, source), source)
+        if keep and config.keep:
+            key = evaluate.resume_key(loaded, config.as_of)
+            if key in config.keep:
+                return Result(item.seq, item.source, cid, keep=key)
+        decision = evaluate(loaded, config.as_of)
+        return Result(item.seq, item.source, decision.candidate_id, record=decision.to_json_bytes() + b"\n",
+                      outcome=Outcome.of(decision))
+    except PromoreadyError as exc:
+        error = exc.to_dict()
+        if error["file"] in (None, item.file):
+            error["file"] = item.file
+            if item.line is not None:  # one packet per line: the stream's line is the one to fix
+                error["line"] = item.line
+        return error_result(item, error_dict(**error), cid)
+    except Exception as exc:  # a bug, not the packet's fault: report it and go on with the batch
+        return error_result(item, error_dict(ENGINE_INTERNAL, f"unexpected {type(exc).__name__}: {exc}",
+                                             file=item.file, line=item.line), cid)
+
+
+def _abort() -> None:
+    """Die of SIGABRT, without leaving a core file (the CRASH_ENV test hook)."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ImportError, ValueError, OSError):
+        pass
+    os.abort()

@@ -1,0 +1,269 @@
+"""The scheduler of a pool of worker processes: chunks out, results back in input order, crashes and hangs contained.
+
+Each round of ``Pool.results`` hands back what is next in input order, reads more items (at most
+``window`` between being read and being handed back), shares them out in chunks, starts workers
+as needed, then waits for a worker to answer or die, for a deadline, or for a quiet stream to speak.
+A worker that dies (or is stopped past the timeout) costs only the packet it was on: the rest of its
+chunk is evaluated again, one at a time when that packet is not known.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from multiprocessing.connection import wait
+from typing import Any, Iterator, Optional
+
+from promoready import _processes
+
+from ..errors import ENGINE_BATCH, ENGINE_WORKER_START, EngineError, PromoreadyError
+from .feed import Feed, Nothing
+from .inputs import Item
+from .records import Config, Result, crash_result
+from .resume import Keeper
+from .worker import Factory, Task, Worker
+
+#: Items read but not yet handed back in order, at most (pool mode), unless the workers' chunks need more.
+WINDOW = 256
+
+#: Items sent to a worker in one message. Every message costs this process a wake-up, a system call
+#: or two and some pickling, and waking a process costs tens of microseconds of CPU on a virtual
+#: machine (measured: a ping-pong between two processes costs ~50 us of CPU per round trip here);
+#: on two cores, this process competes with the workers for every one of them. With the texts and
+#: records in spools, a chunk's size is bounded only by CHUNK and CHUNK_BYTES.
+CHUNK = 64
+#: Bytes of packet text in one chunk at most, unless its first item alone is larger.
+CHUNK_BYTES = 1 << 20
+
+
+def _text_size(task: Task) -> int:
+    data = task[0].data
+    return len(data) if data is not None else 0
+
+
+def take_chunk(queue: deque[Task], limit: int = CHUNK) -> list[Task]:
+    """The next chunk from the front of the queue: up to ``limit`` items and CHUNK_BYTES of text, unless
+    its first item alone is larger (an item to be evaluated alone always travels alone)."""
+    chunk = [queue.popleft()]
+    if chunk[0][2]:
+        return chunk
+    size = _text_size(chunk[0])
+    while queue and len(chunk) < limit and not queue[0][2]:
+        size += _text_size(queue[0])
+        if size > CHUNK_BYTES:
+            break
+        chunk.append(queue.popleft())
+    return chunk
+
+
+def _fatal(message: tuple[Any, ...]) -> PromoreadyError:
+    """The error a worker reported before giving up (it could not build its evaluators, or use its spools)."""
+    error = message[1]
+    cls = EngineError if message[2] == "EngineError" else PromoreadyError
+    return cls(error["message"], code=error["code"], file=error["file"], line=error["line"], path=error["path"],
+               suggestion=error["suggestion"])
+
+
+class Pool:
+    """Worker processes of our own, each holding at most two chunks; results handed back in input order."""
+
+    #: Give up when this many workers in a row died before they were ready.
+    MAX_START_FAILURES = 3
+
+    def __init__(self, size: int, factory: Factory, config: Config, keeper: Optional[Keeper], window: Optional[int],
+                 timeout: float) -> None:
+        self.size = size
+        self.timeout = timeout
+        self.factory = factory
+        self.config = config
+        self.keeper = keeper
+        if window is None:  # enough for every worker to hold its chunks while the next ones are read
+            window = max(WINDOW, (Worker.PREFETCH + 1) * CHUNK * size)
+        self.window = max(window, 2 * size)
+        self.ctx = _processes.context()
+        self.workers: list[Worker] = []
+        self.start_failures = 0
+        self.done: dict[int, Result] = {}  # finished, waiting for their turn
+        self.next_seq: Optional[int] = None  # the next to hand back
+        self.queue: deque[Task] = deque()  # read, waiting for a worker
+        self.pending: dict[int, Item] = {}  # every item read and not yet handed back
+        self.exhausted = False  # every item has been read
+
+    def ready(self) -> bool:
+        """The next result is here (and is not a decision to copy from the earlier run, which may fail)."""
+        result = self.done.get(self.next_seq) if self.next_seq is not None else None
+        return result is not None and result.keep is None
+
+    def results(self, feed: Feed) -> Iterator[Result]:
+        """Every item of ``feed`` evaluated, in input order; the workers are stopped when this ends or is closed."""
+        finished = False
+        try:
+            while True:
+                yield from self._in_order()
+                starved = self._read(feed)
+                if self.exhausted and not self.pending:
+                    finished = True
+                    return
+                self._dispatch()
+                self._start_workers()
+                # A stream that had nothing more wakes us when it has; not otherwise (once it has ended, its
+                # pipe stays readable, and listening while the window is full would spin).
+                self._wait(feed, listen=feed.fd is not None and starved)
+        finally:
+            self._stop_workers(gently=finished)
+
+    def _in_order(self) -> Iterator[Result]:
+        """The results that are next in input order, a decision of the earlier run copied where one is kept."""
+        while self.next_seq is not None and self.next_seq in self.done:
+            result = self.done.pop(self.next_seq)
+            if result.keep is not None:
+                kept = self.keeper.take(result) if self.keeper else None
+                if kept is None:  # the packet occurs more often than the earlier run decided it
+                    self.queue.appendleft((self.pending[self.next_seq], False, False))
+                    return
+                result = kept
+            del self.pending[self.next_seq]
+            self.next_seq += 1
+            yield result
+
+    def _read(self, feed: Feed) -> bool:
+        """Queue more items, within the window; True if a stream had nothing more (its wake-ups matter then)."""
+        while not self.exhausted and len(self.queue) < 2 * self.size * CHUNK and len(self.pending) < self.window:
+            try:
+                item = feed.next()
+            except StopIteration:
+                self.exhausted = True
+                return False
+            if isinstance(item, Nothing):  # a quiet stream: go on with what is here
+                return True
+            if self.next_seq is None:
+                self.next_seq = item.seq
+            self.pending[item.seq] = item
+            self.queue.append((item, True, False))
+        return False
+
+    def _dispatch(self) -> None:
+        """Hand the queued items to the workers that can take them, in chunks."""
+        queue = self.queue
+        # Once the input is read, the last packets are shared out in smaller chunks, so that no
+        # worker is left with a long chunk while the others have nothing to do.
+        limit = CHUNK if not self.exhausted else \
+            max(1, min(CHUNK, -(-len(queue) // (Worker.PREFETCH * max(1, len(self.workers))))))
+        # First a chunk to every idle worker; then one more each, sent ahead, but only once no
+        # worker is still starting (or the first to be ready would take the work of the others).
+        for ahead in (False, True):
+            if ahead and not all(w.ready for w in self.workers):
+                break
+            for worker in self.workers:
+                if queue and worker.can_take() and (ahead or not worker.tasks):
+                    chunk = take_chunk(queue, limit)
+                    if not worker.send(chunk):
+                        queue.extendleft(reversed(chunk))
+
+    def _start_workers(self) -> None:
+        """Start workers for the waiting items (a small batch starts only as many as it needs)."""
+        free = sum(1 for w in self.workers if not w.tasks)
+        while self.queue and free * CHUNK < len(self.queue) and len(self.workers) < self.size:
+            self.workers.append(Worker(self.ctx, self.factory, self.config))
+            free += 1
+
+    def _wait(self, feed: Feed, *, listen: bool) -> None:
+        """Wait for a worker to answer or die, for the nearest deadline, or (``listen``) for the stream."""
+        if not self.workers and not listen:  # cannot happen: pending items are queued or in a worker
+            raise EngineError("the batch lost track of its packets", code=ENGINE_BATCH)
+        sentinels = [w.process.sentinel for w in self.workers]
+        busy = [w.since for w in self.workers if w.since is not None]
+        left = max(0.0, min(busy) + self.timeout - time.monotonic()) if busy else None
+        ready = set(wait([w.conn for w in self.workers] + sentinels + ([feed.fd] if listen else []), timeout=left))
+        if listen and feed.fd in ready:
+            feed.drain()
+        self._attend(ready)
+
+    def _attend(self, ready: set[Any]) -> None:
+        """Service the workers that answered or died (``ready``), and stop any stuck past the timeout."""
+        for worker in list(self.workers):
+            exited = worker.process.sentinel in ready
+            if exited or worker.conn in ready:
+                self._service(worker, exited=exited)
+            elif worker.since is not None and time.monotonic() - worker.since > self.timeout \
+                    and not worker.conn.poll():
+                stuck = worker.stuck_on(self.timeout)
+                if stuck is not None:  # stop it, and treat it as a worker that died on that packet
+                    worker.process.kill()
+                    worker.process.join()
+                    self._service(worker, exited=True, stuck=stuck)
+
+    def _service(self, worker: Worker, *, exited: bool, stuck: Optional[int] = None) -> None:
+        """Read what ``worker`` sent; if it died, record the packet it died on and drop it.
+
+        ``stuck``: this process stopped it for ``--timeout``, on that packet of its oldest chunk (-1: not known).
+        """
+        # ``exited`` is checked before draining: everything it sent before dying is in the pipe.
+        late, broken = self._receive(worker, stuck)
+        if exited or broken:
+            self._bury(worker, late=late, stuck=stuck)
+
+    def _receive(self, worker: Worker, stuck: Optional[int]) -> tuple[bool, bool]:
+        """Take in every message ``worker`` sent (a fatal one is raised). Returns whether, stopped (``stuck``),
+        it had finished a chunk after all (nothing is known then against the next one), and whether its pipe broke."""
+        late = False
+        try:
+            while worker.conn.poll():
+                message = worker.conn.recv()
+                if message[0] == "results":
+                    late = stuck is not None
+                    for result in worker.read_results(*message[1:]):
+                        self.done[result.seq] = result
+                elif message[0] == "ready":
+                    worker.ready = True
+                    self.start_failures = 0
+                elif message[0] == "fatal":
+                    raise _fatal(message)
+        except (EOFError, OSError):
+            return late, True
+        return late, False
+
+    def _bury(self, worker: Worker, *, late: bool, stuck: Optional[int]) -> None:
+        """A worker is gone: its chunks go back to the queue (its packet, if known, gets an error record)."""
+        worker.process.join(1.0)
+        if worker.tasks:
+            self._requeue(worker, late=late, stuck=stuck)
+        if not worker.ready:
+            self.start_failures += 1
+            if self.start_failures >= self.MAX_START_FAILURES:
+                raise EngineError(f"worker processes die while starting (exit status {worker.process.exitcode})",
+                                  code=ENGINE_WORKER_START)
+        worker.close()
+        self.workers.remove(worker)
+
+    def _requeue(self, worker: Worker, *, late: bool, stuck: Optional[int]) -> None:
+        """Queue again the chunks a dead worker held, but not the packet it died on when that is known."""
+        chunk = worker.tasks.popleft()  # results come back in order: it died on the oldest chunk
+        # Chunks sent ahead were never started: they go to another worker as they are.
+        for later in reversed(worker.tasks):
+            self.queue.extendleft(reversed(later))
+        worker.tasks.clear()
+        culprit: Optional[int] = None
+        if late:
+            again = chunk
+        elif stuck is not None and 0 <= stuck < len(chunk):  # the packet is known: the others run again
+            culprit, again = stuck, chunk[:stuck] + chunk[stuck + 1:]
+        elif len(chunk) == 1:
+            culprit, again = 0, []
+        else:  # its packets run again one at a time, so that a crash names its packet
+            again = [(item, keep, True) for item, keep, _ in chunk]
+        if culprit is not None:
+            item = chunk[culprit][0]
+            timeout = self.timeout if stuck is not None else None
+            self.done[item.seq] = crash_result(item, worker.process.exitcode, timeout)
+        self.queue.extendleft(reversed(again))
+
+    def _stop_workers(self, *, gently: bool) -> None:
+        """Stop every worker: asked to finish (``gently``, when the batch is done), else at once."""
+        workers, self.workers = self.workers, []
+        try:
+            for worker in workers:
+                worker.stop(gently=gently)
+        finally:  # interrupted while stopping them gently: the rest go now
+            for worker in workers:
+                worker.stop(gently=False)

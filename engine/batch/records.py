@@ -1,0 +1,99 @@
+"""What a batch hands back for each item (``Result``), what every worker is told (``Config``), and error records.
+
+A record is one JSONL line: a decision as ``Decision.to_json`` writes it, or an error record
+``{"error": {...}, "source": "file[:line]", "candidate_id": ...}``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import signal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Optional, Protocol
+
+from ..errors import ENGINE_TIMEOUT, ENGINE_WORKER_CRASHED
+from ..summary import Outcome
+from .inputs import Item
+
+if TYPE_CHECKING:  # a pool's coordinating process never imports pydantic: these are for the type checker only
+    from promoready.schemas.decision import Decision
+
+    from .._packet import LoadedPacket
+
+#: A resume key: a decision's ``packet_digest``, its ladder's ``digest`` and its ``as_of`` (see ``resume``).
+ResumeKey = tuple[str, str, str]
+
+
+class Evaluate(Protocol):
+    """An evaluation function: a validated packet and the ``--as-of`` date → a ``Decision``.
+
+    ``resume_key`` is needed only with ``--resume`` (a non-empty ``Config.keep``): it gives, for a
+    packet about to be evaluated, what ``resume.resume_key`` reads off a decision record.
+    """
+
+    def __call__(self, loaded: LoadedPacket, as_of: Optional[datetime.date], /) -> Decision: ...
+
+    def resume_key(self, loaded: LoadedPacket, as_of: Optional[datetime.date], /) -> ResumeKey: ...
+
+
+@dataclass(slots=True)
+class Result:
+    """The record for one item: a decision, an error, or (``--resume``) a decision to keep."""
+
+    seq: int
+    source: str
+    candidate_id: Optional[str] = None
+    record: Optional[bytes] = None  # the JSONL line, UTF-8, with its newline
+    outcome: Optional[Outcome] = None  # for the summary (decisions only)
+    error: Optional[dict[str, Any]] = None  # for error records
+    keep: Optional[ResumeKey] = None  # resume key of a decision the previous run made (not yet copied)
+    kept: bool = False  # the record was copied from the previous run
+
+
+@dataclass(frozen=True)
+class Config:
+    """What every worker needs to know (picklable)."""
+
+    ladder: Optional[str] = None
+    as_of: Optional[datetime.date] = None
+    keep: frozenset[ResumeKey] = field(default_factory=frozenset)  # resume keys already decided (--resume; see Keeper)
+    crash_on: Optional[str] = None  # test hook, see CRASH_ENV
+    hang_on: Optional[str] = None  # test hook, see HANG_ENV
+
+
+def error_dict(code: str, message: str, *, file: Optional[str] = None, line: Optional[int] = None,
+               path: Optional[str] = None, suggestion: Optional[str] = None) -> dict[str, Any]:
+    """The ``error`` of an error record, its keys in the order every record has them."""
+    return {"code": code, "message": message, "file": file, "line": line, "path": path, "suggestion": suggestion}
+
+
+def error_result(item: Item, error: dict[str, Any], candidate_id: Optional[str]) -> Result:
+    """The error record of ``item``."""
+    record = dumps({"error": error, "source": item.source, "candidate_id": candidate_id}).encode("utf-8") + b"\n"
+    return Result(item.seq, item.source, candidate_id, record=record, error=error)
+
+
+def dumps(value: Any) -> str:
+    """One compact JSON line (the same style as ``Decision.to_json``)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def crash_result(item: Item, exitcode: Optional[int], timeout: Optional[float] = None) -> Result:
+    """The error record of a packet whose worker died on it (or, with ``timeout``, was stopped on it)."""
+    if timeout is not None:
+        error = error_dict(ENGINE_TIMEOUT,
+                           f"evaluating this packet took more than {timeout:g} s; it was skipped and the worker "
+                           f"stopped and replaced (please report this as a bug, with the packet)",
+                           file=item.file, line=item.line)
+        return error_result(item, error, None)
+    how = f"exit status {exitcode}"
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = signal.Signals(-exitcode).name
+        except ValueError:
+            how = f"signal {-exitcode}"
+    error = error_dict(ENGINE_WORKER_CRASHED,
+                       f"the worker process died ({how}) while evaluating this packet; it was skipped and the worker "
+                       f"replaced (please report this as a bug, with the packet)", file=item.file, line=item.line)
+    return error_result(item, error, None)

@@ -1,0 +1,201 @@
+"""One worker process: its main loop (in the worker) and the pool's handle on it (in this process).
+
+A worker builds its evaluation function once, then evaluates one chunk of items at a time, in the
+order they were sent, until told to stop. The handle sends chunks, reads results back, and knows
+which chunk (and, from the worker's progress note, which packet) the worker is on.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import struct
+import time
+from collections import deque
+from multiprocessing.connection import Connection
+from typing import Any, Callable, Optional
+
+from ..errors import ENGINE_BATCH, EngineError, PromoreadyError
+from ._ipc import PROGRESS, Fd, Spools, anonymous_file
+from .evaluate import process
+from .inputs import Item
+from .records import Config, Evaluate, Result
+
+#: A task: an item, whether a decision of the previous run may be kept, and whether it must be
+#: evaluated alone (it was in a chunk whose worker died: alone, a crash names the packet).
+Task = tuple[Item, bool, bool]
+
+#: A factory of evaluation functions (``run``'s ``factory``).
+Factory = Callable[[Config], Evaluate]
+
+
+def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ...], outbox: tuple[Fd, ...],
+         progress: Fd) -> None:
+    """A worker: build the evaluators, then evaluate one chunk of items at a time until told to stop.
+
+    Chunk n's packet texts are in ``inbox[n % 2]`` and its records go to ``outbox[n % 2]`` (see
+    ``Spools``); the messages carry only the rest: the items without their text, and the results
+    without their records, with the lengths needed to find each in its spool. Before each packet it
+    notes in ``progress`` which one it starts and when (see ``Worker.stuck_on``).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+    try:
+        try:
+            evaluate = factory(config)
+        except PromoreadyError as exc:
+            conn.send(("fatal", exc.to_dict(), type(exc).__name__))
+            return
+        conn.send(("ready",))
+    except (EOFError, OSError):  # the parent is gone (or stopped listening): nothing left to do
+        return
+    inbox_fds = [spool.fd for spool in inbox]
+    outbox_fds = [spool.fd for spool in outbox]
+    for number in itertools.count():
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        slot = number % Spools.COUNT
+        answer = _evaluate_chunk(number, message, evaluate, config, inbox_fds[slot], outbox_fds[slot], progress.fd)
+        try:
+            conn.send(answer)
+        except (EOFError, OSError):
+            return
+        if answer[0] == "fatal":
+            return
+
+
+def _evaluate_chunk(number: int, message: tuple[list[int], list[Task]], evaluate: Evaluate, config: Config,
+                    inbox: int, outbox: int, progress: int) -> tuple[Any, ...]:
+    """Evaluate chunk ``number``; the answer to send: its results (records in ``outbox``), or a fatal error."""
+    slot = number % Spools.COUNT
+    lengths, tasks = message
+    try:
+        texts = Spools.read_from(inbox, lengths)
+        results = []
+        for index, ((item, keep, _), text) in enumerate(zip(tasks, texts)):
+            os.pwrite(progress, PROGRESS.pack(number, index, time.monotonic()), 0)
+            results.append(process(item if text is None else item._replace(data=text), evaluate, config,
+                                   keep=keep, in_worker=True))
+        records = [r.record or b"" for r in results]  # a result to keep has none (and a record is never empty)
+        Spools.write_to(outbox, b"".join(records))
+        return ("results", slot, [len(r) for r in records],
+                [(r.seq, r.source, r.candidate_id, r.outcome, r.error, r.keep) for r in results])
+    except (OSError, EngineError) as exc:  # its spool files failed it: the batch cannot go on
+        error = EngineError(f"a batch worker cannot use its spool files: {getattr(exc, 'strerror', None) or exc}",
+                            code=ENGINE_BATCH)
+        return ("fatal", error.to_dict(), "EngineError")
+
+
+class Worker:
+    """One worker process and the chunks it holds, oldest first (the first is the one being evaluated)."""
+
+    #: Chunks one worker holds at most: the one it evaluates and the next, so it never waits for us
+    #: (and the spools of a chunk two back are free: see ``Spools``).
+    PREFETCH = Spools.COUNT
+
+    def __init__(self, ctx: Any, factory: Factory, config: Config) -> None:
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.inbox: Optional[Spools] = None
+        self.outbox: Optional[Spools] = None
+        self.progress: Optional[int] = None
+        try:
+            self.inbox = Spools("in")
+            self.outbox = Spools("out")
+            self.progress = anonymous_file("promoready-progress")
+            self.process = ctx.Process(target=main, daemon=True, name="promoready-batch-worker",
+                                       args=(child, factory, config, self.inbox.for_worker(), self.outbox.for_worker(),
+                                             Fd(self.progress)))
+            self.process.start()
+        except OSError as exc:
+            self.close()
+            raise EngineError(f"cannot start a batch worker: {exc.strerror or exc}", code=ENGINE_BATCH) from None
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            child.close()
+        self.ready = False
+        self.sent = 0  # chunks sent: the next one uses inbox spool ``sent % 2``
+        self.tasks: deque[list[Task]] = deque()  # chunks sent, oldest first
+        self.since: Optional[float] = None  # when it started on its oldest chunk, or on its current packet
+
+    def can_take(self) -> bool:
+        """Ready, and holding fewer chunks than it may."""
+        return self.ready and len(self.tasks) < self.PREFETCH
+
+    def send(self, chunk: list[Task]) -> bool:
+        """Hand it a chunk; False if it is gone (its sentinel will say so)."""
+        assert self.inbox is not None  # set up in __init__ (a worker that failed to start is never used)
+        texts = [task[0].data for task in chunk]
+        try:
+            Spools.write_to(self.inbox.fds[self.sent % Spools.COUNT], b"".join(t for t in texts if t is not None))
+        except OSError as exc:  # this process cannot write its own spool: no other worker could do better
+            raise EngineError(f"cannot write the batch's spool file: {exc.strerror or exc}", code=ENGINE_BATCH) \
+                from None
+        try:
+            self.conn.send(([len(t) if t is not None else 0 for t in texts],
+                            [(Item(item.seq, item.file, item.line, None, item.problem), keep, alone)
+                             for item, keep, alone in chunk]))
+        except (OSError, ValueError):
+            return False
+        self.sent += 1
+        if not self.tasks:
+            self.since = time.monotonic()
+        self.tasks.append(chunk)
+        return True
+
+    def stuck_on(self, timeout: float) -> Optional[int]:
+        """Past its deadline: the place in its oldest chunk of the packet it has spent over ``timeout``
+        seconds on, or -1 if that is not known; None if it is only slow (its deadline moves on to the
+        packet it is on now)."""
+        try:
+            assert self.progress is not None
+            number, index, started = PROGRESS.unpack(os.pread(self.progress, PROGRESS.size, 0))
+        except (OSError, struct.error):
+            return -1
+        if number != self.sent - len(self.tasks):  # not on its oldest chunk yet: nothing to go by
+            return -1
+        if time.monotonic() - started <= timeout:
+            self.since = started
+            return None
+        return int(index)
+
+    def read_results(self, slot: int, lengths: list[int], results: list[tuple[Any, ...]]) -> list[Result]:
+        """The results of the oldest chunk: fields from the message, records from outbox spool ``slot``."""
+        assert self.outbox is not None
+        done = [Result(seq, source, cid, record, outcome, error, keep)
+                for (seq, source, cid, outcome, error, keep), record
+                in zip(results, Spools.read_from(self.outbox.fds[slot], lengths))]
+        self.tasks.popleft()
+        self.since = time.monotonic() if self.tasks else None  # it goes on with the chunk sent ahead
+        return done
+
+    def stop(self, *, gently: bool) -> None:
+        """End the process: asked to (``gently``), else or then terminated, else killed; then close."""
+        if gently and self.process.is_alive():
+            try:
+                self.conn.send(None)
+            except (OSError, ValueError):
+                pass
+            self.process.join(1.0)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(1.0)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.close()
+
+    def close(self) -> None:
+        """Close this process's ends: the pipe, the spools, the progress note."""
+        self.conn.close()
+        for spools in (self.inbox, self.outbox):
+            if spools is not None:
+                spools.close()
+        if self.progress is not None:
+            os.close(self.progress)
+            self.progress = None

@@ -1,0 +1,197 @@
+"""The pool (``engine.batch.pool``, ``worker``, ``_ipc``): chunks, spools, a bounded window, and a worker that
+crashes or hangs costing only its packet.
+
+Crashes and hangs need real worker processes: they run ``promoready batch`` with the test hooks
+(``CRASH_ENV``, ``HANG_ENV``) and compare with an undisturbed in-process run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections import deque
+
+import pytest
+from batch_helpers import PROMOREADY, assert_the_others_undisturbed, invoke, jsonl, packet, records
+
+from promoready.engine import batch as engine
+from promoready.engine.batch import _ipc, pool, worker
+from promoready.engine.errors import EngineError
+
+@pytest.mark.parametrize("count, crash", [(30, 7), (300, 201)])
+def test_a_worker_crash_costs_only_its_packet(tmp_path, count, crash):
+    # 30: the batch's only chunk dies; 300: a later chunk dies while the next is held ahead, and the
+    # replacement worker starts with spools of its own.
+    source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(count)])
+    out = tmp_path / "out.jsonl"
+    env = dict(os.environ, **{engine.CRASH_ENV: f"c-{crash:05d}"})
+    done = subprocess.run([PROMOREADY, "batch", source, "--workers", "2", "--out", str(out)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    rows = records(out.read_text())
+    assert len(rows) == count
+    assert rows[crash]["error"]["code"] == "engine.worker-crashed"
+    assert "SIGABRT" in rows[crash]["error"]["message"]
+    assert rows[crash]["source"] == f"{source}:{crash + 1}" and rows[crash]["candidate_id"] is None
+    assert [r["candidate_id"] for i, r in enumerate(rows) if i != crash] == [
+        f"c-{i:05d}" for i in range(count) if i != crash]
+    assert f"{source}:{crash + 1}: the worker process died (SIGABRT)" in done.stderr
+    assert_the_others_undisturbed(tmp_path, source, out, crash)
+
+
+def test_large_packets_travel_in_smaller_chunks_and_give_the_same_bytes(tmp_path):
+    # Packets of ~300 KB: a chunk holds at most CHUNK_BYTES of text, so these go three or fewer at a time.
+    padded = []
+    for i in range(12):
+        p = packet(i)
+        p["notes_attachment"] = ("x" * 1000 + "\n") * (100 + 100 * (i % 3))
+        padded.append(p)
+    source = jsonl(tmp_path / "in.jsonl", padded)
+    assert os.path.getsize(source) > 2 * pool.CHUNK_BYTES
+    pooled, single = tmp_path / "pool.jsonl", tmp_path / "single.jsonl"
+    assert invoke(source, "--out", pooled, "--workers", 2).exit_code == 0
+    assert invoke(source, "--out", single, "--workers", 1).exit_code == 0
+    assert pooled.read_bytes() == single.read_bytes()
+    assert [r["candidate_id"] for r in records(pooled.read_bytes())] == [f"c-{i:05d}" for i in range(12)]
+
+
+def test_spools_hand_over_pieces_and_shrink_after_a_large_one():
+    spools = _ipc.Spools("test")
+    try:
+        fd = spools.fds[0]
+        _ipc.Spools.write_to(fd, b"a" * (_ipc.Spools.KEEP + 10))
+        assert os.fstat(fd).st_size == _ipc.Spools.KEEP + 10
+        _ipc.Spools.write_to(fd, b"one\ntwo\n")
+        assert os.fstat(fd).st_size == 8  # cut back: a large packet's memory is not kept for the whole batch
+        assert _ipc.Spools.read_from(fd, [4, 0, 4]) == [b"one\n", None, b"two\n"]
+        _ipc.Spools.write_to(fd, b"z")
+        assert os.fstat(fd).st_size == 8  # small spools are reused as they are
+        with pytest.raises(EngineError, match="cut short"):
+            _ipc.Spools.read_from(fd, [20])
+        assert _ipc.Spools.read_from(spools.fds[1], [0, 0]) == [None, None]
+    finally:
+        spools.close()
+
+
+def test_the_pool_keeps_a_bounded_window(tmp_path):
+    source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(120)])
+    pulled = []
+
+    def items():
+        for item in engine.iter_items([source]):
+            pulled.append(item.seq)
+            yield item
+
+    ahead = []
+    for n, result in enumerate(engine.run(items(), workers=2, factory=engine.evaluation_factory, config=engine.Config(),
+                                          window=8), 1):
+        assert result.seq == n - 1
+        ahead.append(len(pulled) - n)
+    assert max(ahead) <= 8 and len(pulled) == 120
+
+
+
+@pytest.mark.parametrize("count, hang, workers", [(30, 7, 2), (200, 150, 1)])
+def test_a_stuck_worker_costs_only_its_packet(tmp_path, count, hang, workers):
+    # The worker notes which packet it is on, so the stuck one is skipped and the rest of its chunk
+    # runs again. 200 packets with --workers 1: a --timeout still evaluates in one worker process,
+    # which can be stopped.
+    source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(count)])
+    out = tmp_path / "out.jsonl"
+    env = dict(os.environ, **{engine.HANG_ENV: f"c-{hang:05d}"})
+    started = time.monotonic()
+    done = subprocess.run([PROMOREADY, "batch", source, "--workers", str(workers), "--timeout", "1.5",
+                           "--out", str(out)], env=env, capture_output=True, text=True, timeout=120)
+    assert time.monotonic() - started < 60
+    assert done.returncode == 2, done.stderr
+    rows = records(out.read_text())
+    assert len(rows) == count
+    assert rows[hang]["error"]["code"] == "engine.timeout"
+    assert "took more than 1.5 s" in rows[hang]["error"]["message"]
+    assert f"{source}:{hang + 1}: evaluating this packet took more than 1.5 s" in done.stderr
+    assert_the_others_undisturbed(tmp_path, source, out, hang)
+
+
+def test_a_slow_chunk_is_not_a_stuck_packet():
+    # The deadline is per packet: a worker past its chunk's deadline is stopped only if the packet it
+    # is on now started more than `timeout` seconds ago; otherwise its deadline moves to that packet.
+    handle = object.__new__(worker.Worker)
+    handle.progress = _ipc.anonymous_file("test-progress")
+    try:
+        handle.sent, handle.tasks = 5, deque([["chunk 3"], ["chunk 4"]])
+        now = time.monotonic()
+        os.pwrite(handle.progress, _ipc.PROGRESS.pack(3, 17, now - 0.2), 0)
+        handle.since = now - 30
+        assert handle.stuck_on(1.0) is None and handle.since == pytest.approx(now - 0.2)
+        os.pwrite(handle.progress, _ipc.PROGRESS.pack(3, 17, now - 2.0), 0)
+        assert handle.stuck_on(1.0) == 17  # packet 17 of its oldest chunk (number 5 - 2 = 3)
+        os.pwrite(handle.progress, _ipc.PROGRESS.pack(2, 60, now - 2.0), 0)
+        assert handle.stuck_on(1.0) == -1  # not started on its oldest chunk yet: which packet is not known
+    finally:
+        os.close(handle.progress)
+
+
+def test_no_chunk_is_sent_ahead_while_a_worker_is_starting(tmp_path, monkeypatch):
+    # Otherwise the first worker to be ready takes two full chunks of a small batch and the other
+    # has nothing to do (130 packets: 128 went to one worker).
+    pools, sends = [], []
+    init, send = pool.Pool.__init__, worker.Worker.send
+
+    def keep_pool(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        pools.append(self)
+
+    def watched(self, chunk):
+        sends.append((bool(self.tasks), all(w.ready for w in pools[0].workers), len(chunk)))
+        return send(self, chunk)
+
+    monkeypatch.setattr(pool.Pool, "__init__", keep_pool)
+    monkeypatch.setattr(worker.Worker, "send", watched)
+    source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(130)])
+    results = list(engine.run(engine.iter_items([source]), workers=2, factory=engine.evaluation_factory,
+                              config=engine.Config()))
+    assert [r.seq for r in results] == list(range(130))
+    assert sends and all(all_ready for ahead, all_ready, _ in sends if ahead), sends
+    # Once the input is read, chunks shrink so that the last packets are shared out.
+    assert max(n for *_, n in sends) <= 33
+
+
+def test_default_workers_follow_the_cpus_this_process_may_use(monkeypatch):
+    from promoready import _processes
+
+    assert _processes.usable_cpus() == len(os.sched_getaffinity(0))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3})  # `taskset -c 3`, or a container's cpuset
+    assert _processes.usable_cpus() == 1
+    monkeypatch.delattr(os, "sched_getaffinity")  # a system without affinity
+    assert _processes.usable_cpus() == (os.cpu_count() or 1)
+
+
+
+def _task(seq: int, size: int = 0, alone: bool = False):
+    return engine.Item(seq, "in.jsonl", seq + 1, b"x" * size if size else None), True, alone
+
+
+def test_a_chunk_is_bounded_by_count_and_bytes_and_a_packet_to_run_alone_travels_alone():
+    queue = deque(_task(i) for i in range(5))
+    assert [t[0].seq for t in pool.take_chunk(queue, 3)] == [0, 1, 2]
+    assert [t[0].seq for t in pool.take_chunk(queue)] == [3, 4]
+    half = pool.CHUNK_BYTES // 2 + 1
+    queue = deque([_task(0, half), _task(1, half), _task(2)])
+    assert [t[0].seq for t in pool.take_chunk(queue)] == [0]  # two would be over CHUNK_BYTES
+    assert [t[0].seq for t in pool.take_chunk(queue)] == [1, 2]
+    queue = deque([_task(0), _task(1, alone=True), _task(2)])
+    assert [[t[0].seq for t in pool.take_chunk(queue)] for _ in range(3)] == [[0], [1], [2]]
+
+
+def test_the_record_of_a_packet_its_worker_died_or_was_stopped_on():
+    item = engine.Item(4, "in.jsonl", 5, b"{}")
+    crashed = engine.crash_result(item, -6)
+    assert crashed.error["code"] == "engine.worker-crashed" and "died (SIGABRT)" in crashed.error["message"]
+    assert json.loads(crashed.record) == {"error": crashed.error, "source": "in.jsonl:5", "candidate_id": None}
+    assert (crashed.error["file"], crashed.error["line"], crashed.seq) == ("in.jsonl", 5, 4)
+    assert "died (exit status 3)" in engine.crash_result(item, 3).error["message"]
+    assert "died (signal 99)" in engine.crash_result(item, -99).error["message"]
+    stopped = engine.crash_result(item, -9, timeout=1.5)
+    assert stopped.error["code"] == "engine.timeout" and "took more than 1.5 s" in stopped.error["message"]
