@@ -6,20 +6,29 @@ replaces FILE only at the end (or on SIGINT/SIGTERM, holding the complete record
 always either the previous one or a complete file of whole lines. ``--resume`` copies the decisions
 such a file already holds and evaluates the rest; the result is byte-identical to an uninterrupted run.
 
-Only click is imported at module level; the engine, rich and multiprocessing load when the command runs.
+The evaluating is ``promoready.engine.batch``'s; here are the options, the output (``_sinks``), the
+signals (``_signals``), the progress bar (``_progress``) and the summary (``render.summary``). Only
+click is imported at module level; the engine, rich and multiprocessing load when the command runs.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Any, BinaryIO, Optional, cast
 
 import click
 
-from . import FAIL_ON, fail_on_matched, parse_date
+from ._options import as_of_option, fail_on_matched, fail_on_option, ladder_option, parse_date
+from ._status import BAD_INPUT, BROKEN_PIPE, MATCHED, Finished, signalled
+
+if TYPE_CHECKING:
+    from promoready.engine.batch import Config, Keeper, Result, Results
+
+    from ._progress import Progress
 
 SMALL = 64  # without --workers, fewer packets than this are evaluated in-process (no pool to start)
-TOP = 10  # rows of each ranking in the text summary (the JSON summary has them all)
 
 
 @click.command(context_settings={"max_content_width": 100})
@@ -36,12 +45,9 @@ TOP = 10  # rows of each ranking in the text summary (the JSON summary has them 
               help="Skip a packet whose evaluation takes longer than this, with an engine.timeout error record, "
                    "and replace its worker (default: 300 in worker processes; with --workers 1 a --timeout "
                    "evaluates in one worker process, since only a process can be stopped).")
-@click.option("--ladder", "ladder_path", default=None, metavar="PATH",
-              help="A ladder folder, its ladder.yaml, or a bundled ladder id (default: each packet's `ladder`, "
-                   "else product-management).")
-@click.option("--as-of", "as_of", default=None, metavar="DATE", help="Measure durations to this date (YYYY-MM-DD).")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
-              help="Exit 1 when a verdict matches: not-ready, insufficient (evidence), or any of the two.")
+@ladder_option("each packet's `ladder`, else product-management")
+@as_of_option()
+@fail_on_option()
 @click.option("--summary", "summary_path", default=None, metavar="FILE", type=click.Path(dir_okay=False),
               help="Write the cycle summary here: .json or .md (default: as text on stderr).")
 def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Optional[int], timeout: Optional[float],
@@ -61,68 +67,112 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
       cat packets.jsonl | promoready batch - --workers 4 > decisions.jsonl
       promoready batch cycle-2026/ --out decisions.jsonl --resume
     """
-    import os
-
     from promoready import _processes
     from promoready.engine import batch as engine  # light: the packet model and the compiler load in workers
-    from promoready.engine.errors import PromoreadyError
-    from promoready.engine.summary import Summary
 
     day = parse_date(as_of, "--as-of")
-    if timeout is not None and not 0 < timeout <= engine.MAX_TIMEOUT:  # NaN fails this too
-        raise PromoreadyError(f"expected a number of seconds above 0 and at most {engine.MAX_TIMEOUT:,.0f}, "
-                              f"got {timeout:g}", code="usage.timeout", path="--timeout")
-    if resume and out is None:
-        raise PromoreadyError("--resume needs --out FILE (the file to resume)", code="usage.resume", path="--resume")
-    if summary_path is not None and not summary_path.lower().endswith((".json", ".md")):
-        raise PromoreadyError(f"the summary file must end in .json or .md, got {summary_path!r}",
-                              code="usage.summary", path="--summary")
-    if summary_path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(summary_path))):
-        raise PromoreadyError("its folder does not exist", code="usage.summary", file=summary_path, path="--summary")
-
+    _check_options(out, resume, timeout, summary_path, engine.MAX_TIMEOUT)
     # Without --workers (or --timeout), a small batch (fewer than SMALL packets) is evaluated in this process.
     inline_below = 0 if workers is not None or timeout is not None else SMALL
     workers = workers or _processes.usable_cpus()
     if workers > 1 or timeout is not None:  # likely a pool: its fork server starts meanwhile
         _processes.start_early()
-    exclude = [p for p in (out, summary_path) if p]
+    config = engine.Config(ladder=ladder_path, as_of=day, crash_on=os.environ.get(engine.CRASH_ENV) or None,
+                           hang_on=os.environ.get(engine.HANG_ENV) or None)
+    run = _Run(inputs, out, resume, exclude=[p for p in (out, summary_path) if p], config=config, workers=workers,
+               inline_below=inline_below, timeout=timeout)
+    run.execute()
+    _finish(run, inputs, summary_path, fail_on)
 
-    sink = _AtomicFile(out) if out is not None else _Stdout()
-    signals = _Signals()
-    signals.install()
-    summary = Summary()
-    written = 0
-    keeper = results = progress = None
-    try:
+
+def _check_options(out: Optional[str], resume: bool, timeout: Optional[float], summary_path: Optional[str],
+                   max_timeout: float) -> None:
+    """Usage errors, before anything starts (a fork server, a temporary file)."""
+    from promoready.engine import errors
+
+    if timeout is not None and not 0 < timeout <= max_timeout:  # NaN fails this too
+        raise errors.UsageError(f"expected a number of seconds above 0 and at most {max_timeout:,.0f}, "
+                                f"got {timeout:g}", code=errors.USAGE_TIMEOUT, path="--timeout")
+    if resume and out is None:
+        raise errors.UsageError("--resume needs --out FILE (the file to resume)", code=errors.USAGE_RESUME,
+                                path="--resume")
+    if summary_path is not None and not summary_path.lower().endswith((".json", ".md")):
+        raise errors.UsageError(f"the summary file must end in .json or .md, got {summary_path!r}",
+                                code=errors.USAGE_SUMMARY, path="--summary")
+    if summary_path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(summary_path))):
+        raise errors.UsageError("its folder does not exist", code=errors.USAGE_SUMMARY, file=summary_path,
+                                path="--summary")
+
+
+class _Run:
+    """One run of the command: records to the sink in input order, the summary, a clean stop on a signal.
+
+    ``execute`` writes every record, or, on SIGINT or SIGTERM, the records so far (and, with
+    ``--resume``, the earlier run's decisions not reached yet) and raises ``Finished``.
+    """
+
+    def __init__(self, inputs: tuple[str, ...], out: Optional[str], resume: bool, *, exclude: list[str],
+                 config: Config, workers: int, inline_below: int, timeout: Optional[float]) -> None:
+        from promoready.engine.summary import Summary
+
+        from ._signals import Signals
+        from ._sinks import AtomicFile, Sink, Stdout
+
+        self.inputs, self.out, self.resume, self.exclude = inputs, out, resume, exclude
+        self.config, self.workers, self.inline_below, self.timeout = config, workers, inline_below, timeout
+        self.sink: Sink = AtomicFile(out) if out is not None else Stdout()
+        self.signals = Signals()
+        self.summary: Summary = Summary()
+        self.written = 0
+        self.keeper: Optional[Keeper] = None
+
+    def execute(self) -> None:
+        """Evaluate and write everything (or, stopped by a signal, what is complete; then raise ``Finished``)."""
+        self.signals.install()
+        try:
+            self._write_all()
+            if self.signals.signum is not None:
+                self._stop(self.signals.signum)
+            self.sink.commit()
+        except BrokenPipeError:  # stdout closed early (| head): stop quietly
+            self.sink.discard()
+            raise Finished(BROKEN_PIPE) from None
+        except BaseException:
+            self.sink.discard()  # after a commit this does nothing: FILE is complete, or the previous one stands
+            raise
+        finally:
+            if self.keeper is not None:
+                self.keeper.close()
+            self.signals.restore()
+
+    def _write_all(self) -> None:
+        """Every result to the sink; a signal stops this only while it waits for the next result."""
+        from promoready.engine import batch as engine
+
+        from ._progress import Progress
+        from ._signals import Interrupted
+
+        signals = self.signals
+        results: Optional[Results] = None
+        progress: Optional[Progress] = None
         try:
             signals.armed = True  # nothing is written while armed: a signal stops the batch right there
-            keeper = engine.Keeper(out) if resume else None
-            config = engine.Config(ladder=ladder_path, as_of=day, keep=keeper.keys if keeper else frozenset(),
-                                   crash_on=os.environ.get(engine.CRASH_ENV) or None,
-                                   hang_on=os.environ.get(engine.HANG_ENV) or None)
-            progress = _Progress(engine.count_items(inputs, exclude)) if sys.stderr.isatty() else None
-            stdin = _stdin() if "-" in inputs else None
-            results = engine.run(engine.iter_items(inputs, stdin=stdin, exclude=exclude), workers=workers,
-                                 factory=engine.evaluation_factory, config=config, keeper=keeper, inline_below=inline_below,
-                                 timeout=timeout, stream=stdin is not None)
+            self.keeper = keeper = engine.Keeper(self.out) if self.resume and self.out is not None else None
+            config = dataclasses.replace(self.config, keep=keeper.keys) if keeper is not None else self.config
+            progress = Progress(engine.count_items(self.inputs, self.exclude)) if sys.stderr.isatty() else None
+            stdin = _stdin() if "-" in self.inputs else None
+            results = engine.run(engine.iter_items(self.inputs, stdin=stdin, exclude=self.exclude),
+                                 workers=self.workers, factory=engine.evaluation_factory, config=config,
+                                 keeper=keeper, inline_below=self.inline_below, timeout=self.timeout,
+                                 stream=stdin is not None)
             while signals.signum is None:
                 signals.armed = True  # only while waiting for the next result, never while writing
                 result = next(results, None)
                 signals.armed = False
                 if result is None:
                     break
-                sink.write(result.record)
-                if not results.ready():  # the batch is about to wait: let the records so far out now
-                    sink.flush()
-                written += 1
-                if result.error is not None:
-                    summary.add_error(result.error["code"])
-                    _diagnostic(progress, _error_line(result.error))
-                else:
-                    summary.add(result.outcome, result.source)
-                if progress is not None:
-                    progress.advance()
-        except _Interrupted:
+                self._write(result, results, progress)
+        except Interrupted:
             pass
         finally:
             signals.armed = False
@@ -130,52 +180,64 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
                 results.close()  # stops the workers
             if progress is not None:
                 progress.stop()
-        if signals.signum is not None:
-            if resume and keeper is None:  # stopped before the earlier output was even read: it stands
-                sink.discard()
-                click.echo(f"promoready: interrupted; {out} is unchanged", err=True)
-                sys.exit(128 + signals.signum)
-            carried = 0
-            if keeper is not None:  # decisions of the earlier run not reached yet: keep them, at the end
-                for record in keeper.unused():
-                    sink.write(record)
-                    carried += 1
-            sink.commit()
-            if out is None:
-                hint = "use --out FILE to be able to resume"
-            else:
-                hint = "run the same command with --resume to finish"
-                if carried:
-                    hint += f" ({carried:,} decisions of the earlier run are kept at the end of {out})"
-            click.echo(f"promoready: interrupted after {written:,} packets; {hint}", err=True)
-            sys.exit(128 + signals.signum)
-        sink.commit()
-    except BrokenPipeError:  # stdout closed early (| head): stop quietly
-        sink.discard()
-        sys.exit(141)
-    except BaseException:
-        sink.discard()  # after a commit this does nothing: FILE is complete, or the previous one stands
-        raise
-    finally:
-        if keeper is not None:
-            keeper.close()
-        signals.restore()
 
-    if written == 0:
+    def _write(self, result: Result, results: Results, progress: Optional[Progress]) -> None:
+        """One record out, and into the summary."""
+        assert result.record is not None  # a result handed back always has its record
+        self.sink.write(result.record)
+        if not results.ready():  # the batch is about to wait: let the records so far out now
+            self.sink.flush()
+        self.written += 1
+        if result.error is not None:
+            self.summary.add_error(result.error["code"])
+            _diagnostic(progress, _error_line(result.error))
+        else:
+            self.summary.add(result.outcome, result.source)
+        if progress is not None:
+            progress.advance()
+
+    def _stop(self, signum: int) -> None:
+        """Stopped by a signal: keep what is complete, say how to finish, end with the signal's status."""
+        if self.resume and self.keeper is None:  # stopped before the earlier output was even read: it stands
+            self.sink.discard()
+            click.echo(f"promoready: interrupted; {self.out} is unchanged", err=True)
+            raise Finished(signalled(signum))
+        carried = 0
+        if self.keeper is not None:  # decisions of the earlier run not reached yet: keep them, at the end
+            for record in self.keeper.unused():
+                self.sink.write(record)
+                carried += 1
+        self.sink.commit()
+        if self.out is None:
+            hint = "use --out FILE to be able to resume"
+        else:
+            hint = "run the same command with --resume to finish"
+            if carried:
+                hint += f" ({carried:,} decisions of the earlier run are kept at the end of {self.out})"
+        click.echo(f"promoready: interrupted after {self.written:,} packets; {hint}", err=True)
+        raise Finished(signalled(signum))
+
+
+def _finish(run: _Run, inputs: tuple[str, ...], summary_path: Optional[str], fail_on: Optional[str]) -> None:
+    """The summary (stderr, or the --summary file), then the exit status: 2 for any error record, 1 for --fail-on."""
+    from ._sinks import write_atomically
+    from .render.summary import render_json, render_markdown, render_text
+
+    summary = run.summary
+    if run.written == 0:
         click.echo("promoready: no packets found in " + ", ".join(inputs), err=True)
     if summary_path is None:
         click.echo(render_text(summary.to_dict()), err=True, nl=False)
     else:
-        text = render_markdown(summary.to_dict()) if summary_path.lower().endswith(".md") else \
-            _json(summary.to_dict())
-        _write_atomically(summary_path, text)
+        render = render_markdown if summary_path.lower().endswith(".md") else render_json
+        write_atomically(summary_path, render(summary.to_dict()))
     if summary.errors:
-        sys.exit(2)
+        raise Finished(BAD_INPUT)
     if fail_on_matched(fail_on, summary.seen_verdicts()):
-        sys.exit(1)
+        raise Finished(MATCHED)
 
 
-def _stdin():
+def _stdin() -> BinaryIO:
     """Standard input as bytes, through a buffer of our own when there is a real file descriptor.
 
     A pool reads stdin in a thread (see ``engine.batch.feed.Feed``) that may still be waiting for a line
@@ -185,147 +247,10 @@ def _stdin():
     try:
         return open(sys.stdin.fileno(), "rb", closefd=False)
     except (AttributeError, OSError, ValueError):  # no real stdin (an embedding, a test runner)
-        return getattr(sys.stdin, "buffer", sys.stdin)
+        return cast(BinaryIO, getattr(sys.stdin, "buffer", sys.stdin))
 
 
-# -- output -----------------------------------------------------------------------------------------
-
-
-class _AtomicFile:
-    """Whole lines into a temporary file beside ``path``; ``commit`` moves it over ``path``."""
-
-    def __init__(self, path: str) -> None:
-        import os
-        import tempfile
-
-        from promoready.engine.errors import PromoreadyError
-
-        self.path = path
-        directory = os.path.dirname(os.path.abspath(path))
-        try:
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-        except OSError as exc:
-            raise PromoreadyError(f"cannot write beside it: {exc.strerror}", code="usage.out", file=path,
-                                  path="--out") from None
-        self.fh = os.fdopen(fd, "wb", buffering=self.BUFFER)
-        self.done = False
-
-    #: Bytes of records gathered before they are written to the temporary file.
-    BUFFER = 1 << 20
-
-    def write(self, record: bytes) -> None:
-        """One record: a whole JSONL line, with its newline."""
-        self.fh.write(record)
-
-    def flush(self) -> None:
-        """Nothing to do: nobody reads the temporary file before ``commit``."""
-
-    def commit(self) -> None:
-        import os
-
-        if self.done:
-            return
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-        self.fh.close()
-        os.chmod(self.tmp, _mode_for(self.path))
-        os.replace(self.tmp, self.path)
-        self.done = True
-        _fsync_dir(self.path)
-
-    def discard(self) -> None:
-        import os
-
-        if self.done:
-            return
-        self.done = True
-        try:
-            self.fh.close()
-        finally:
-            try:
-                os.unlink(self.tmp)
-            except OSError:
-                pass
-
-
-class _Stdout:
-    """Lines to stdout, flushed whenever the batch would wait for the next one."""
-
-    def __init__(self) -> None:
-        self.stream = getattr(sys.stdout, "buffer", sys.stdout)
-        self.parts: list[bytes] = []  # records not yet written
-
-    def write(self, record: bytes) -> None:
-        self.parts.append(record)
-
-    def flush(self) -> None:
-        """Write the records gathered so far, in one call, and push them out."""
-        if self.parts:
-            data = b"".join(self.parts)
-            self.parts = []
-            self.stream.write(data)
-        self.stream.flush()
-
-    def commit(self) -> None:
-        self.flush()
-
-    def discard(self) -> None:
-        import os
-
-        try:  # stdout is gone: keep the interpreter's final flush from complaining about it
-            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
-        except (OSError, ValueError, AttributeError):
-            pass
-
-
-def _mode_for(path: str) -> int:
-    """The mode of the file being replaced, or what a new file would get under the umask."""
-    import os
-
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _fsync_dir(path: str) -> None:
-    import os
-
-    try:
-        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _write_atomically(path: str, text: str) -> None:
-    sink = _AtomicFile(path)
-    try:
-        sink.fh.write(text.encode("utf-8"))
-        sink.commit()
-    finally:
-        sink.discard()
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 packet``, ``2,000 packets``."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
-def _json(data: dict) -> str:
-    import json
-
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def _error_line(error: dict) -> str:
+def _error_line(error: dict[str, Any]) -> str:
     """``file[:line]: path: message [code]``, as for every promoready error."""
     from promoready.engine.errors import PromoreadyError
 
@@ -333,155 +258,8 @@ def _error_line(error: dict) -> str:
                                path=error["path"], suggestion=error["suggestion"]))
 
 
-def _diagnostic(progress, text: str) -> None:
+def _diagnostic(progress: Optional[Progress], text: str) -> None:
     if progress is not None:
         progress.print(text)
     else:
         click.echo(text, err=True)
-
-
-# -- signals and progress ---------------------------------------------------------------------------
-
-
-class _Interrupted(BaseException):
-    """Raised by the signal handler, only while the command waits for the next result."""
-
-
-class _Signals:
-    """SIGINT and SIGTERM stop the batch cleanly: remembered always, raised only when ``armed``."""
-
-    def __init__(self) -> None:
-        self.signum: Optional[int] = None
-        self.armed = False
-        self.previous: dict = {}
-
-    def install(self) -> None:
-        import signal
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                self.previous[sig] = signal.signal(sig, self._handle)
-            except ValueError:  # not the main thread: no clean stop, the default behaviour stays
-                pass
-
-    def restore(self) -> None:
-        import signal
-
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
-        self.previous = {}
-
-    def _handle(self, signum, _frame) -> None:
-        if self.signum is None:
-            self.signum = signum
-        if self.armed:
-            self.armed = False
-            raise _Interrupted()
-
-
-class _Progress:
-    """A rich progress bar on stderr (only used when stderr is a terminal)."""
-
-    def __init__(self, total: Optional[int]) -> None:
-        from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
-        from rich.text import Text
-
-        class Rate(ProgressColumn):
-            def render(self, task) -> Text:
-                speed = task.finished_speed or task.speed
-                return Text(f"{speed:,.0f} packets/s" if speed else "– packets/s", style="progress.data.speed")
-
-        self.bar = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                            MofNCompleteColumn(), Rate(), TimeElapsedColumn(), TextColumn("ETA"),
-                            TimeRemainingColumn(), console=Console(stderr=True), transient=False)
-        self.task = self.bar.add_task("evaluating", total=total)
-        self.bar.start()
-
-    def advance(self) -> None:
-        self.bar.advance(self.task)
-
-    def print(self, text: str) -> None:
-        self.bar.console.print(text, markup=False, highlight=False, soft_wrap=True)
-
-    def stop(self) -> None:
-        self.bar.stop()
-
-
-# -- the summary, in words --------------------------------------------------------------------------
-
-
-_WORDS = {"ready": "ready", "not_ready": "not ready", "insufficient_evidence": "insufficient evidence"}
-
-
-def _verdicts(counts: dict) -> str:
-    return ", ".join(f"{_WORDS.get(v, v)} {n:,}" for v, n in counts.items())
-
-
-def render_text(s: dict) -> str:
-    """The summary for a person reading stderr."""
-    lines = [f"Summary: {_count(s['packets'], 'packet')}: {_count(s['decisions'], 'decision')}, "
-             f"{_count(s['errors'], 'error')}",
-             f"  verdicts: {_verdicts(s['verdicts'])}"]
-    if s["transitions"]:
-        lines.append("  transitions:")
-        lines += [f"    {t['from']} → {t['to']}: {t['count']:,} ({_verdicts(t['verdicts'])})" for t in s["transitions"]]
-    if s["top_blockers"]:
-        lines.append("  criteria blocking the most candidates:")
-        lines += [f"    {b['candidates']:>6,}  {b['criterion']} ({b['title']})" for b in s["top_blockers"][:TOP]]
-    if s["most_missing"]:
-        lines.append("  evidence most often missing:")
-        lines += [f"    {m['candidates']:>6,}  {m['path']}" for m in s["most_missing"][:TOP]]
-    if s["errors_by_code"]:
-        lines.append("  errors: " + ", ".join(f"{code} {n:,}" for code, n in s["errors_by_code"].items()))
-    cal = s["calibration"]
-    if cal["with_committee_outcome"]:
-        lines.append(f"  calibration: {cal['with_committee_outcome']:,} packets with a committee outcome, "
-                     f"{cal['agree']:,} agree, {cal['disagree']:,} disagree")
-        for d in cal["disagreements"][:TOP]:
-            lines.append(f"    {d['candidate_id']} ({d['source']}): committee {d['committee_outcome']}, "
-                         f"verdict {d['verdict']}; failed: {', '.join(d['failed']) or '-'}; "
-                         f"unknown: {', '.join(d['unknown']) or '-'}")
-        if cal["disagree"] > TOP:
-            lines.append(f"    … and {cal['disagree'] - TOP:,} more (see --summary FILE.json)")
-    return "\n".join(lines) + "\n"
-
-
-def _cell(value) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def render_markdown(s: dict) -> str:
-    """The summary as a markdown report for the committee."""
-    out = ["# Promotion cycle summary", "",
-           f"{_count(s['packets'], 'packet')}: {_count(s['decisions'], 'decision')}, {_count(s['errors'], 'error')}.", "",
-           "## Verdicts", "", "| verdict | packets |", "|---|---:|"]
-    out += [f"| {_WORDS.get(v, v)} | {n:,} |" for v, n in s["verdicts"].items()]
-    if s["transitions"]:
-        out += ["", "## Transitions", "", "| from | to | packets | ready | not ready | insufficient evidence |",
-                "|---|---|---:|---:|---:|---:|"]
-        out += [f"| {_cell(t['from'])} | {_cell(t['to'])} | {t['count']:,} | {t['verdicts'].get('ready', 0):,} | "
-                f"{t['verdicts'].get('not_ready', 0):,} | {t['verdicts'].get('insufficient_evidence', 0):,} |"
-                for t in s["transitions"]]
-    if s["top_blockers"]:
-        out += ["", "## Criteria blocking the most candidates", "", "| criterion | title | candidates |",
-                "|---|---|---:|"]
-        out += [f"| {_cell(b['criterion'])} | {_cell(b['title'])} | {b['candidates']:,} |"
-                for b in s["top_blockers"][:2 * TOP]]
-    if s["most_missing"]:
-        out += ["", "## Evidence most often missing", "", "| packet field | candidates |", "|---|---:|"]
-        out += [f"| `{_cell(m['path'])}` | {m['candidates']:,} |" for m in s["most_missing"][:2 * TOP]]
-    if s["errors_by_code"]:
-        out += ["", "## Errors", "", "| code | packets |", "|---|---:|"]
-        out += [f"| {_cell(code)} | {n:,} |" for code, n in s["errors_by_code"].items()]
-    cal = s["calibration"]
-    if cal["with_committee_outcome"]:
-        out += ["", "## Calibration", "",
-                f"{cal['with_committee_outcome']:,} packets carry a committee outcome: {cal['agree']:,} agree with "
-                f"the evaluator, {cal['disagree']:,} disagree."]
-        if cal["disagreements"]:
-            out += ["", "| candidate | source | committee | verdict | failed | unknown |", "|---|---|---|---|---|---|"]
-            out += [f"| {_cell(d['candidate_id'])} | {_cell(d['source'])} | {d['committee_outcome']} | {d['verdict']} | "
-                    f"{_cell(', '.join(d['failed']))} | {_cell(', '.join(d['unknown']))} |" for d in cal["disagreements"]]
-    return "\n".join(out) + "\n"

@@ -2,8 +2,8 @@
 with an exit status, an HTTP status and a meaning; docs/errors.md is the catalogue, word for word.
 
 The source scan reads engine/, cli/, schemas/ and pkg/ with ``ast``: the ``code=`` of every call, the
-``default_code`` of every error class, and every string that looks like a code. Outside the batch
-modules (converted after their split lands) a code is written as its constant, never as a literal.
+``default_code`` of every error class, and every string that looks like a code. A code is written as
+its constant, never as a literal.
 """
 
 from __future__ import annotations
@@ -29,9 +29,6 @@ from promoready.schemas.packet import LIST_ITEMS
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("engine", "cli", "schemas", "pkg")
-#: Files that may still write codes as literals (they must be catalogued all the same): the batch
-#: modules, which are being split and are converted to the constants after that lands.
-LITERALS_ALLOWED = re.compile(r"(^|/)_?batch")
 #: A string that reads like a code (file names such as ``ladder.yaml`` are not codes).
 CODE_LIKE = re.compile(r"^(input|packet|ladder|usage|engine)\.[A-Za-z0-9_-]+$")
 NOT_A_CODE = re.compile(r"\.(ya?ml|jsonl?|py|md)$")
@@ -127,7 +124,7 @@ def test_every_code_argument_is_catalogued():
             bad.append(f"{where} names a constant that is not in the catalogue")
         elif kind == "literal" and code not in errors.CATALOGUE:
             bad.append(f"{where} {code!r} is not in the catalogue (engine/errors.py)")
-        elif kind == "literal" and not LITERALS_ALLOWED.search(name):
+        elif kind == "literal":
             bad.append(f"{where} writes {code!r}: use errors.{code_name(code)}")
     assert not bad, "\n".join(bad)
 
@@ -145,7 +142,7 @@ def test_every_string_that_looks_like_a_code_is_catalogued():
                     continue
                 if text not in errors.CATALOGUE:
                     bad.append(f"{name}:{node.lineno}: {text!r} is not in the catalogue")
-                elif not LITERALS_ALLOWED.search(name):
+                else:
                     bad.append(f"{name}:{node.lineno}: {text!r}: use errors.{code_name(text)}")
             elif isinstance(node, ast.JoinedStr) and node.values:
                 first = node.values[0]
@@ -175,7 +172,7 @@ def test_each_raise_uses_a_code_of_its_class():
         if entry.exit_status != cls.exit_code:
             bad.append(f"{where}: the class exits {cls.exit_code}, the catalogue says {entry.exit_status}")
         if cls is errors.PromoreadyError:
-            if entry.area == "usage" and not LITERALS_ALLOWED.search(name):
+            if entry.area == "usage":
                 bad.append(f"{where}: raise a UsageError")
         elif entry.area != errors.CATALOGUE[cls.default_code].area:
             bad.append(f"{where}: a {cls.__name__} with a code of another area")
