@@ -149,12 +149,13 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
     for path in packets:
         try:
             if changes:
-                result = ladders.what_if(path, list(changes), as_of=day)
-                verdicts.append(result.after.verdict)
+                compared = ladders.what_if(path, list(changes), as_of=day)
+                verdicts.append(compared.after.verdict)
+                outputs.append(compared)
             else:
-                result = ladders.evaluate(path, as_of=day)
-                verdicts.append(result.verdict)
-            outputs.append(result)
+                decision = ladders.evaluate(path, as_of=day)
+                verdicts.append(decision.verdict)
+                outputs.append(decision)
         except PromoreadyError as exc:
             if exc.exit_code != BAD_INPUT or isinstance(exc, UsageError):
                 raise

@@ -191,7 +191,7 @@ class _Run:
         if result.error is not None:
             self.summary.add_error(result.error["code"])
             _diagnostic(progress, _error_line(result.error))
-        else:
+        elif result.outcome is not None:  # a decision always carries its outcome
             self.summary.add(result.outcome, result.source)
         if progress is not None:
             progress.advance()
