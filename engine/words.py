@@ -1,0 +1,102 @@
+"""Counted nouns in English: ``1 mentee``, ``2 mentees``, ``1 criterion``, ``3 criteria``.
+
+The one place plurals are made, for the engine's wording (expected, actual, next steps) and for every
+renderer of the command line. It imports nothing from promoready, so any layer can use it.
+
+Ladders write their units in the plural (``unit: mentees``), as a threshold of 2 or more reads;
+``singular`` turns such a word back, so a unit reads right after 1 as well as after 3.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Union
+
+Number = Union[int, float]
+
+#: Plurals that don't add -s or -es, by their singular (lower case).
+IRREGULAR: dict[str, str] = {
+    "criterion": "criteria",
+    "person": "people",
+    "child": "children",
+    "analysis": "analyses",
+    "hypothesis": "hypotheses",
+    "index": "indices",
+    "datum": "data",
+    "man": "men",
+    "woman": "women",
+    "foot": "feet",
+    "quiz": "quizzes",
+}
+_SINGULAR: dict[str, str] = {p: s for s, p in IRREGULAR.items()}
+#: Words the same in both numbers.
+_INVARIANT = frozenset({"evidence", "feedback", "staff", "series", "sheep", "information"})
+
+
+def is_one(n: Number) -> bool:
+    """Whether ``n`` takes the singular: exactly one (``1`` or ``1.0``; ``0``, ``0.5`` and ``1.5`` take the plural)."""
+    return not isinstance(n, bool) and n == 1
+
+
+def _match_case(model: str, word: str) -> str:
+    return word.capitalize() if model[:1].isupper() and model[1:].islower() else word
+
+
+def pluralise(word: str) -> str:
+    """The plural of a singular noun (the last word of ``word`` when it is a phrase: ``product manager`` → ``product managers``)."""
+    head, _, last = word.rpartition(" ")
+    lower = last.lower()
+    if lower in _INVARIANT or not lower:
+        form = last
+    elif lower in IRREGULAR:
+        form = _match_case(last, IRREGULAR[lower])
+    elif lower.endswith(("s", "x", "z", "ch", "sh")):
+        form = last + "es"
+    elif lower.endswith("y") and lower[-2:-1] not in tuple("aeiou"):
+        form = last[:-1] + "ies"
+    else:
+        form = last + "s"
+    return f"{head} {form}" if head else form
+
+
+def singular(word: str) -> str:
+    """The singular of a plural noun (the last word of ``word`` when it is a phrase); a word that is
+    not a plural is returned as it is (``evidence``, ``process``)."""
+    head, _, last = word.rpartition(" ")
+    lower = last.lower()
+    if lower in _SINGULAR:
+        form = _match_case(last, _SINGULAR[lower])
+    elif lower in _INVARIANT or len(lower) < 3 or not lower.endswith("s"):
+        form = last
+    elif lower.endswith("ies") and len(lower) > 4:
+        form = last[:-3] + "y"
+    elif lower.endswith(("sses", "xes", "zzes", "ches", "shes")):
+        form = last[:-2]
+    elif lower.endswith(("ss", "us", "is")):
+        form = last  # already singular: process, status, analysis
+    else:
+        form = last[:-1]
+    return f"{head} {form}" if head else form
+
+
+def noun(n: Number, word: str, plural_form: Optional[str] = None) -> str:
+    """``word`` (a singular noun) in the number ``n`` asks for: ``noun(1, "mentee")`` → ``mentee``."""
+    if is_one(n):
+        return word
+    return plural_form if plural_form is not None else pluralise(word)
+
+
+def plural(n: Number, word: str, plural_form: Optional[str] = None, *, number: Optional[str] = None) -> str:
+    """``n`` and ``word`` (a singular noun) agreeing: ``plural(1, "mentee")`` → ``1 mentee``,
+    ``plural(3, "criterion")`` → ``3 criteria``. ``number`` is how to write ``n`` (default ``str(n)``)."""
+    return f"{number if number is not None else n} {noun(n, word, plural_form)}"
+
+
+def agree(n: Number, phrase: str, unit: str) -> str:
+    """``phrase`` with its leading ``unit`` (a plural, as ladders write units) agreeing with ``n``:
+    ``agree(1, "presentations to executives", "presentations")`` → ``presentation to executives``.
+
+    A phrase that does not start with ``unit`` is returned as it is; ``phrase == unit`` is the unit alone.
+    """
+    if not unit or not phrase.startswith(unit) or not is_one(n):
+        return phrase
+    return singular(unit) + phrase[len(unit):]
