@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from .terminal import STATUS_STYLE, VERDICT_STYLE, console
+from .terminal import STATUS_STYLE, VERDICT_STYLE, console, indented, numbered, table, text_of
+from .text import counts, criterion_kind, verdict_reason, verdict_word
 from .text import escape_markdown as _md
-from .text import verdict_word
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def render_decisions(decisions: Sequence[Decision], fmt: str, *, explain: Optional[str] = None) -> str:
-    """All decisions in one format (``json``, ``markdown`` or ``table``), as the text to print.
+    """All decisions in one format (``json``, ``jsonl``, ``markdown`` or ``table``), as the text to print.
 
     ``explain`` filters what people see (JSON always carries everything): None shows every
     criterion's row, ``fails`` only those that fail or lack evidence, ``full`` adds each criterion's
@@ -27,32 +27,32 @@ def render_decisions(decisions: Sequence[Decision], fmt: str, *, explain: Option
     """
     if fmt == "json":
         return render_json(decisions)
+    if fmt == "jsonl":
+        return render_jsonl(decisions)
     if fmt == "markdown":
         return "\n\n".join(render_markdown(d, explain=explain) for d in decisions)
     return render_table(decisions, explain=explain)
 
 
 def render_json(decisions: Sequence[Decision]) -> str:
-    """One decision as an indented JSON object; several as a JSON array. Keys in contract order."""
+    """One decision as an indented JSON object; several as a JSON array. Keys in contract order.
+
+    (``--format jsonl`` is ``render_jsonl``: one decision a line, however many there are.)"""
     docs = [json.loads(d.to_json()) for d in decisions]
     return json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, ensure_ascii=False)
 
 
+def render_jsonl(decisions: Sequence[Decision]) -> str:
+    """One compact JSON decision a line (JSON Lines), the same shape for one packet as for many."""
+    return "\n".join(d.to_json() for d in decisions)
+
+
 def headline(d: Decision) -> str:
-    """The verdict in one sentence."""
+    """The verdict in one sentence: the verdict, why (when it needs saying), and the counts by status."""
     t = d.transition
-    s = d.summary
     base = f"{d.candidate_id}: {verdict_word(d.verdict)} for {t.from_} → {t.to}"
-    counts = f"{s.pass_} pass, {s.fail} fail, {s.unknown} unknown"
-    if d.verdict == "ready":
-        return f"{base} ({counts})."
-    if d.verdict == "not_ready":
-        blocking = [c.title for c in d.criteria if c.required and c.status == "fail"]
-        reason = f"blocked by {', '.join(blocking)}" if blocking else "too few supporting criteria pass"
-        return f"{base}: {reason} ({counts})."
-    missing = [c.title for c in d.criteria if c.required and c.status == "unknown"]
-    reason = f"evidence missing for {', '.join(missing)}" if missing else "supporting evidence missing"
-    return f"{base}: {reason} ({counts})."
+    reason = verdict_reason(d)
+    return f"{base}{': ' + reason if reason else ''} ({counts(d)})."
 
 
 def _shown(d: Decision, explain: Optional[str]) -> Sequence[CriterionResult]:
@@ -67,15 +67,13 @@ def print_footer(out: Console, d: Decision, *, gap: bool = False) -> None:
         if gap:
             out.print()
         out.print("Next steps, smallest first:")
-        for i, step in enumerate(d.next_steps, 1):
-            out.print(f"  {i}. {step}")
+        numbered(out, d.next_steps)
     for warning in d.warnings:
         out.print(Text(f"warning: {warning}", style="yellow"))
 
 
 def render_table(decisions: Sequence[Decision], *, explain: Optional[str] = None) -> str:
     """A rich table per decision; colours only when stdout is a terminal."""
-    from rich.table import Table
     from rich.text import Text
 
     out, buffer = console()
@@ -83,32 +81,26 @@ def render_table(decisions: Sequence[Decision], *, explain: Optional[str] = None
         if n:
             out.print()
         out.print(Text(headline(d), style=VERDICT_STYLE[d.verdict]))
-        table = Table(show_lines=False, expand=False)
-        table.add_column("status")
-        table.add_column("criterion")
-        table.add_column("req", justify="center")
-        table.add_column("expected")
-        table.add_column("actual")
-        table.add_column("next step")
+        grid = table("status", "criterion", "kind", "expected", "actual", "next step", show_lines=False, expand=False)
         for c in _shown(d, explain):
-            table.add_row(
+            grid.add_row(
                 Text(c.status, style=STATUS_STYLE[c.status]),
                 c.title,
-                "yes" if c.required else "",
+                criterion_kind(c.required),
                 c.expected,
                 c.actual,
                 c.next_step or "",
             )
-        out.print(table)
+        out.print(grid)
         if explain == "full":
             for c in d.criteria:
                 out.print(Text(f"{c.title} [{c.status}]", style=STATUS_STYLE[c.status]))
-                out.print(f"  {c.explanation}")
-                out.print(f"  evidence: {', '.join(c.evidence) or 'none'}"
-                          + (f"; missing: {', '.join(c.missing)}" if c.missing else ""))
-                out.print(f"  source: {c.source}")
+                indented(out, c.explanation)
+                indented(out, f"evidence: {', '.join(c.evidence) or 'none'}"
+                         + (f"; missing: {', '.join(c.missing)}" if c.missing else ""))
+                indented(out, f"source: {c.source}")
         print_footer(out, d)
-    return buffer.getvalue().rstrip("\n")
+    return text_of(buffer)
 
 
 def render_markdown(d: Decision, *, explain: Optional[str] = None) -> str:

@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
+
+from promoready.engine.words import plural
 
 from .terminal import console as make_console
+from .terminal import render_markdown, table, text_of
 from .text import criterion_kind
 
 if TYPE_CHECKING:
@@ -15,22 +18,31 @@ if TYPE_CHECKING:
 
 
 def render_ladder_list(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
-    """The bundled ladders (``id``, ``version``, ``title``, ``folder``, ``transitions`` keys): ``json`` or ``table``."""
+    """The bundled ladders (``id``, ``version``, ``title``, ``folder``, ``transitions`` keys): ``json`` or ``table``.
+
+    Transitions are shown in the order given (the command gives them by rank)."""
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False)
     lines = []
     for row in rows:
-        lines.append(f"{row['id']} {row['version']}: {row['title']} ({len(row['transitions'])} transitions)")
+        lines.append(f"{row['id']} {row['version']}: {row['title']} ({plural(len(row['transitions']), 'transition')})")
         lines += [f"  {key}" for key in row["transitions"]]
     return "\n".join(lines)
 
 
 def render_ladder(view: Mapping[str, Any], fmt: str) -> str:
-    """A described ladder (``engine.describe_ladder``) as markdown (for a committee), a table (terminal) or JSON."""
+    """A described ladder (``engine.describe_ladder``) as markdown (for a committee), a table (terminal) or JSON;
+    ``terminal`` is the markdown as a terminal shows it (headings and bold laid out, no markup)."""
     if fmt == "json":
         return json.dumps(view, indent=2, ensure_ascii=False)
     if fmt == "table":
         return _table(view)
+    if fmt == "terminal":
+        return render_markdown(_markdown(view))
+    return _markdown(view)
+
+
+def _markdown(view: Mapping[str, Any]) -> str:
     lines = [f"# {view['title']} ({view['id']} {view['version']})"]
     for t in view["transitions"]:
         lines += ["", f"## {t['title']}", "",
@@ -45,36 +57,37 @@ def render_ladder(view: Mapping[str, Any], fmt: str) -> str:
 
 
 def _table(view: Mapping[str, Any]) -> str:
-    from rich.table import Table
-
     console, buffer = make_console()
     for t in view["transitions"]:
         console.print(f"{t['title']} ({t['key']}, {t['track']} track, {t['phase']}); "
                       f"supporting criteria needed: {t['supporting_needed']}")
-        table = Table()
-        for column in ("criterion", "req", "expected", "source"):
-            table.add_column(column)
+        grid = table("criterion", "kind", "expected", "source")
         for c in t["criteria"]:
-            table.add_row(c["title"], "yes" if c["required"] else "", c["expected"], c["source"])
-        console.print(table)
-    return buffer.getvalue().rstrip("\n")
+            grid.add_row(c["title"], criterion_kind(c["required"]), c["expected"], c["source"])
+        console.print(grid)
+    return text_of(buffer)
 
 
 def render_validated(ladder: Ladder) -> str:
     """The one line ``ladder validate`` prints for a ladder without problems."""
     criteria = sum(len(t.criteria) for t in ladder.transitions)
-    return (f"ok: ladder {ladder.id} {ladder.version}: {len(ladder.levels)} levels, {len(ladder.transitions)} "
-            f"transitions, {criteria} criteria, {len(ladder.measures)} measures")
+    return (f"ok: ladder {ladder.id} {ladder.version}: {plural(len(ladder.levels), 'level')}, "
+            f"{plural(len(ladder.transitions), 'transition')}, {plural(criteria, 'criterion')}, "
+            f"{plural(len(ladder.measures), 'measure')}")
 
 
-def render_example_results(results: Sequence[CaseResult]) -> str:
-    """A line per example case (``ok`` or ``FAIL``, with each mismatch under it), then the counts."""
+def render_example_results(results: Sequence[CaseResult], lines_of: Optional[Sequence[Optional[int]]] = None) -> str:
+    """A line per example case (``ok`` or ``FAIL``, with each mismatch under it), then the counts.
+
+    ``lines_of`` gives each case's line in its file: a failing case is then named ``file:line``."""
     lines = []
-    for r in results:
+    for n, r in enumerate(results):
         lines.append(f"{'ok  ' if r.ok else 'FAIL'} {r.transition} / {r.name} ({r.candidate_id})")
+        line = lines_of[n] if lines_of is not None else None
+        where = f"{r.file}:{line}" if line is not None else r.file
         if r.error:
-            lines.append(f"     error: {r.error}")
-        lines += [f"     {r.file}: {m.what}: expected {m.expected}, got {m.actual}" for m in r.mismatches]
+            lines.append(f"     {where}: error: {r.error}")
+        lines += [f"     {where}: {m.what}: expected {m.expected}, got {m.actual}" for m in r.mismatches]
     failed = sum(not r.ok for r in results)
     lines.append(f"{len(results) - failed} passed, {failed} failed")
     return "\n".join(lines)

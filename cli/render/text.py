@@ -6,7 +6,12 @@ explanation, the what-if view and the batch summary because they all come from h
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+from promoready.engine.words import plural
+
+if TYPE_CHECKING:
+    from promoready.schemas.decision import Decision
 
 #: A verdict as people read it.
 VERDICT_WORDS: Mapping[str, str] = {
@@ -24,6 +29,61 @@ def verdict_word(verdict: str) -> str:
 def criterion_kind(required: bool) -> str:
     """What a criterion is called by its ``required`` flag: ``required`` or ``supporting``."""
     return "required" if required else "supporting"
+
+
+def counts(d: Decision) -> str:
+    """A decision's criteria by status: ``6 pass, 5 fail, 1 unknown``."""
+    s = d.summary
+    return f"{s.pass_} pass, {s.fail} fail, {s.unknown} unknown"
+
+
+def verdict_reason(d: Decision) -> str:
+    """Why the verdict is what it is, in a few words, from what the decision says (nothing decided here).
+
+    A ready verdict says so when supporting criteria fail or lack evidence (within the quota).
+    """
+    if d.verdict == "ready":
+        shortfalls = []
+        for status, verb in (("fail", ("fails", "fail")), ("unknown", ("lacks evidence", "lack evidence"))):
+            n = sum(1 for c in d.criteria if not c.required and c.status == status)
+            if n:
+                shortfalls.append(f"{plural(n, 'supporting criterion')} {verb[0] if n == 1 else verb[1]}")
+        if not shortfalls:
+            return ""
+        return "every required criterion passes; " + " and ".join(shortfalls) + ", within the quota"
+    q = d.supporting
+    if d.verdict == "not_ready":
+        blocking = [c.title for c in d.criteria if c.required and c.status == "fail"]
+        if blocking:
+            return f"blocked by {', '.join(blocking)}"
+        return f"too few supporting criteria pass: {_where(q.passed, q.needed)}"
+    missing = [c.title for c in d.criteria if c.required and c.status == "unknown"]
+    if missing:
+        return f"evidence missing for {', '.join(missing)}"
+    lack = "lacks" if q.unknown == 1 else "lack"
+    return (f"supporting evidence missing: {plural(q.unknown, 'supporting criterion')} {lack} evidence "
+            f"and {q.passed} {'passes' if q.passed == 1 else 'pass'} where {_needed(q.needed)}")
+
+
+def _where(passed: int, needed: int) -> str:
+    """``0 where 1 is needed``."""
+    return f"{passed} where {_needed(needed)}"
+
+
+def _needed(needed: int) -> str:
+    return f"{needed} {'is' if needed == 1 else 'are'} needed"
+
+
+def quota(d: Decision) -> str:
+    """The supporting criteria in one sentence: how many pass, of how many, and how many are needed."""
+    q = d.supporting
+    total = sum(1 for c in d.criteria if not c.required)
+    if total == 0:
+        return "No supporting criteria."
+    verb = "passes" if q.passed == 1 else "pass"
+    unknown = f", {q.unknown} without evidence" if q.unknown else ""
+    needed = "none needed" if q.needed == 0 else f"{q.needed} needed"
+    return f"Supporting criteria: {q.passed} of {total} {verb}{unknown} ({needed})."
 
 
 def escape_markdown(value: object) -> str:

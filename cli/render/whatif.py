@@ -18,6 +18,8 @@ def render_what_if(results: Sequence[WhatIf], fmt: str, *, explain: Optional[str
     if fmt == "json":
         docs = [r.to_dict() for r in results]
         return json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, ensure_ascii=False)
+    if fmt == "jsonl":
+        return "\n".join(json.dumps(r.to_dict(), ensure_ascii=False, separators=(",", ":")) for r in results)
     parts = []
     for r in results:
         head = [f"What if: {'; '.join(c.text for c in r.changes)}",

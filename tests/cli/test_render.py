@@ -179,6 +179,8 @@ def test_ladder_list():
     rows = [{"id": "a", "version": "1", "title": "Ladder A", "folder": "/x/a", "transitions": ["p-to-q", "q-to-r"]},
             {"id": "b", "version": "2", "title": "Ladder B", "folder": "/x/b", "transitions": []}]
     assert render_ladder_list(rows, "table") == "a 1: Ladder A (2 transitions)\n  p-to-q\n  q-to-r\nb 2: Ladder B (0 transitions)"
+    one = [{**rows[0], "transitions": ["p-to-q"]}]
+    assert render_ladder_list(one, "table") == "a 1: Ladder A (1 transition)\n  p-to-q"
     assert json.loads(render_ladder_list(rows, "json")) == rows
 
 
@@ -203,6 +205,10 @@ def test_ladder_validate_line():
     assert render_validated(lad) == (f"ok: ladder {lad.id} {lad.version}: {len(lad.levels)} levels, "
                                      f"{len(lad.transitions)} transitions, {criteria} criteria, "
                                      f"{len(lad.measures)} measures")
+    first = lad.transitions[0]
+    one = lad.model_copy(update={"transitions": (first.model_copy(update={"criteria": first.criteria[:1]}),)})
+    assert render_validated(one) == (f"ok: ladder {lad.id} {lad.version}: {len(lad.levels)} levels, "
+                                     f"1 transition, 1 criterion, {len(lad.measures)} measures")
 
 
 def test_ladder_test_results():
@@ -218,8 +224,14 @@ def test_ladder_test_results():
         "FAIL p-to-q / weak (c2)",
         "     ex/a.yaml: verdict: expected not_ready, got ready",
         "FAIL q-to-r / broken (c3)",
-        "     error: bad packet",
+        "     ex/b.yaml: error: bad packet",
         "1 passed, 2 failed",
+    ]
+    # With each case's line, a failing case is named file:line, so an author can jump to it.
+    assert render_example_results(results, [3, 17, 5]).splitlines()[2:5] == [
+        "     ex/a.yaml:17: verdict: expected not_ready, got ready",
+        "FAIL q-to-r / broken (c3)",
+        "     ex/b.yaml:5: error: bad packet",
     ]
 
 
