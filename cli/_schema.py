@@ -6,11 +6,14 @@ import json
 
 import click
 
+from ._options import Choice
+
 
 @click.command()
-@click.argument("name", type=click.Choice(["packet", "decision", "ladder"]))
+@click.argument("name", type=Choice(["packet", "decision", "ladder"]), metavar="NAME")
 def schema(name: str) -> None:
-    """Print the JSON Schema (draft 2020-12) of the packet, the decision or the ladder.
+    """Print the JSON Schema (draft 2020-12) of the packet, the decision or the ladder: NAME is packet,
+    decision or ladder.
 
     \b
     Example:

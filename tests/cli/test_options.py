@@ -19,15 +19,15 @@ from conftest import EXAMPLE
 
 #: command path → (its --format values in help order, the default); None: no --format.
 FORMATS = {
-    ("evaluate",): (["table", "json", "markdown"], None),
-    ("explain",): (["text", "markdown", "json"], None),
+    ("evaluate",): (["table", "json", "jsonl", "markdown"], None),
+    ("explain",): (["table", "markdown", "json", "jsonl"], None),
     ("ladder", "list"): (["table", "json"], "table"),
-    ("ladder", "show"): (["markdown", "table", "json"], "markdown"),
+    ("ladder", "show"): (["markdown", "table", "json"], None),
     ("ladder", "validate"): None,
     ("ladder", "test"): None,
     ("schema",): None,
 }
-EVERY_FORMAT = {"table", "json", "markdown", "text"}
+EVERY_FORMAT = {"table", "json", "jsonl", "markdown"}
 ARGUMENTS = {("evaluate",): [EXAMPLE], ("explain",): [EXAMPLE], ("schema",): ["packet"]}
 
 
@@ -69,6 +69,8 @@ def test_each_command_accepts_exactly_its_formats(path):
     assert parse(path)["fmt"] == default
     for fmt in choices:
         assert parse(path, "--format", fmt)["fmt"] == fmt
+    assert parse(path, "--format", "text")["fmt"] == "table"  # the human format's other spelling
+    assert "text" not in opt.get_help_record(click.Context(command(path)))[0]  # ...not listed
     for fmt in sorted(EVERY_FORMAT - set(choices)) + ["JSON", "html"]:
         with pytest.raises(click.BadParameter) as caught:
             parse(path, "--format", fmt)
@@ -102,6 +104,28 @@ def test_fail_on_option():
         parse(("evaluate",), "--fail-on", "ready")
 
 
+@pytest.mark.parametrize("given, read", [
+    ("not-ready", "not-ready"), ("not_ready", "not-ready"),
+    ("insufficient", "insufficient"), ("insufficient_evidence", "insufficient"),
+    ("insufficient-evidence", "insufficient"), ("any", "any"),
+])
+def test_fail_on_takes_the_verdicts_as_decisions_spell_them(given, read):
+    assert parse(("evaluate",), "--fail-on", given)["fail_on"] == read
+    help_text = option(command(("evaluate",)), "--fail-on").get_help_record(click.Context(command(("evaluate",))))
+    assert "not_ready" not in help_text[0] and "any of the two" not in help_text[1]
+
+
+def test_a_wrong_choice_names_the_closest():
+    from clirun import run
+
+    result = run("evaluate", EXAMPLE, "--fail-on", "not-redy")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert ("Invalid value for '--fail-on': 'not-redy' is not one of 'not-ready', 'insufficient', 'any'; "
+            "did you mean 'not-ready'?") in result.stderr
+    result = run("evaluate", EXAMPLE, "--format", "JSON")
+    assert "'JSON' is not one of 'table', 'json', 'jsonl', 'markdown'; did you mean 'json'?" in result.stderr
+
+
 def test_the_ladder_commands_without_a_shared_option_have_none():
     for path in (("ladder", "validate"), ("ladder", "test"), ("ladder", "list"), ("schema",)):
         for flag in ("--ladder", "--as-of", "--fail-on"):
@@ -128,11 +152,27 @@ def test_fail_on_matched(fail_on, matches):
         assert fail_on_matched(fail_on, [verdict]) is (verdict in matches)
         assert fail_on_matched(fail_on, ["ready", verdict]) is (verdict in matches)
     assert fail_on_matched(fail_on, []) is False
+    if fail_on is not None:  # batch may pass the verdict's own spelling
+        spelled = {"not-ready": "not_ready", "insufficient": "insufficient_evidence"}.get(fail_on, fail_on)
+        assert fail_on_matched(spelled, ["not_ready"]) is ("not_ready" in matches)
 
 
 def test_a_format_another_command_has_is_a_usage_error():
     from clirun import run
 
-    result = run("explain", EXAMPLE, "--format", "table")
+    result = run("ladder", "list", "--format", "markdown")
     assert result.exit_code == 2 and result.stdout == ""
-    assert "Invalid value for '--format': 'table' is not one of 'text', 'markdown', 'json'." in result.stderr
+    assert "Invalid value for '--format': 'markdown' is not one of 'table', 'json'." in result.stderr
+
+
+@pytest.mark.parametrize("value, message", [
+    ("2026-02-30", "2026-02-30 is not a date: February 2026 has 28 days, not 30"),
+    ("2028-02-30", "2028-02-30 is not a date: February 2028 has 29 days, not 30"),
+    ("2026-13-01", "2026-13-01 is not a date: there is no month 13 (months are 01 to 12)"),
+    ("2026-04-00", "2026-04-00 is not a date: days start at 01"),
+    ("0000-01-01", "0000-01-01 is not a date: there is no year 0"),
+])
+def test_a_date_that_does_not_exist_says_so(value, message):
+    with pytest.raises(UsageError) as caught:
+        parse_date(value, "--as-of")
+    assert str(caught.value) == f"--as-of: {message} [usage.date]"
