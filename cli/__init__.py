@@ -16,12 +16,13 @@ import click
 
 from promoready import __version__
 
-from ._options import FAIL_ON, as_of_option, fail_on_matched, fail_on_option, format_option, ladder_option, parse_date
+from ._options import (FAIL_ON, as_of_option, color_option, fail_on_matched, fail_on_option, format_option,
+                       ladder_option, parse_date)
 
 __all__ = ["main", "FORMATS", "FAIL_ON", "parse_date", "fail_on_matched"]
 
-#: ``evaluate --format`` values.
-FORMATS = ("table", "json", "markdown")
+#: ``evaluate --format`` values (``text`` is accepted for ``table``).
+FORMATS = ("table", "json", "jsonl", "markdown")
 
 
 class _Group(click.Group):
@@ -98,6 +99,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Print the package and default ladder versions.")
+@color_option()
 def main() -> None:
     """Explainable promotion readiness for product-management career ladders.
 
@@ -108,8 +110,9 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("packets", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=False))
-@format_option(FORMATS, help="Output format (default: table on a terminal, json otherwise).")
+@click.argument("packets", nargs=-1, required=True, metavar="PACKET...")
+@format_option(FORMATS, help="table (the default on a terminal), json (the default otherwise: one object, or an "
+                             "array for several packets), jsonl (one decision a line) or markdown.")
 @ladder_option("the packet's `ladder`, else product-management")
 @as_of_option()
 @fail_on_option()
@@ -118,24 +121,31 @@ def main() -> None:
 @click.option("--set", "changes", multiple=True, metavar="PATH=VALUE",
               help="What-if: change the packet before evaluating (PATH=VALUE, or PATH+=VALUE to append to a list; "
                    "VALUE is JSON or text). Shows which criteria changed.")
+@color_option()
 def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional[str], as_of: Optional[str],
              fail_on: Optional[str], explain: Optional[str], changes: tuple[str, ...]) -> None:
     """Evaluate promotion packets (JSON or YAML) and print a decision for each.
+
+    A PACKET is a file, a folder (its *.json, *.yaml and *.yml files, as batch reads them) or - for
+    one packet on stdin.
 
     \b
     Examples:
       promoready evaluate packet.yaml
       promoready evaluate packet.yaml --format json --fail-on not-ready
+      promoready evaluate packets/ --format jsonl
+      cat packet.yaml | promoready evaluate -
       promoready evaluate packet.yaml --set experience.product_years=10 \\
           --set 'advocates+={"level": "vp", "committed": true}'
     """
     from promoready.engine.errors import PromoreadyError, UsageError
 
     from ._common import Ladders
+    from ._inputs import load
     from ._status import BAD_INPUT, MATCHED, Finished
-    from .render import render_decisions, render_what_if
+    from .render import render_decisions, render_what_if, terminal
 
-    fmt = fmt or ("table" if sys.stdout.isatty() else "json")
+    fmt = fmt or ("table" if terminal.is_terminal() else "json")
     day = parse_date(as_of, "--as-of")
     ladders = Ladders(ladder_path)
     if changes:
@@ -146,14 +156,27 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
     outputs: list[Any] = []  # decisions, or what-if results with --set
     verdicts: list[str] = []
     failed = False
-    for path in packets:
+
+    def _packet_files(name: str) -> list[str]:
+        nonlocal failed
+        from ._inputs import files
+
         try:
+            return files(name)
+        except PromoreadyError as exc:  # an empty or unreadable folder: the other inputs still count
+            click.echo(f"promoready: {exc}", err=True)
+            failed = True
+            return []
+
+    for path in (path for name in packets for path in _packet_files(name)):
+        try:
+            source = load(path)
             if changes:
-                compared = ladders.what_if(path, list(changes), as_of=day)
+                compared = ladders.what_if(source, list(changes), as_of=day)
                 verdicts.append(compared.after.verdict)
                 outputs.append(compared)
             else:
-                decision = ladders.evaluate(path, as_of=day)
+                decision = ladders.evaluate(source, as_of=day)
                 verdicts.append(decision.verdict)
                 outputs.append(decision)
         except PromoreadyError as exc:
@@ -162,8 +185,8 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
             click.echo(f"promoready: {exc}", err=True)
             failed = True
     if outputs:
-        click.echo(render_what_if(outputs, fmt, explain=explain) if changes
-                   else render_decisions(outputs, fmt, explain=explain))
+        terminal.echo(render_what_if(outputs, fmt, explain=explain) if changes
+                      else render_decisions(outputs, fmt, explain=explain))
     if failed:
         raise Finished(BAD_INPUT)
     if fail_on_matched(fail_on, verdicts):

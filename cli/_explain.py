@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 import click
 
-from ._options import as_of_option, format_option, ladder_option
+from ._options import as_of_option, color_option, format_option, ladder_option
 
-#: ``explain --format`` values.
-FORMATS = ("text", "markdown", "json")
+#: ``explain --format`` values: ``table`` is the human format, as in every command (``text`` is accepted for it).
+FORMATS = ("table", "markdown", "json", "jsonl")
 
 
 @click.command()
-@click.argument("packet", type=click.Path(dir_okay=False))
-@format_option(FORMATS, help="text on a terminal, markdown otherwise (pastes into a review document), or json.")
+@click.argument("packet")
+@format_option(FORMATS, help="table: the human view (the default on a terminal); markdown (the default "
+                             "otherwise: pastes into a review document); json; jsonl (the decision on one line).")
 @ladder_option()
 @as_of_option()
+@color_option()
 def explain(packet: str, fmt: Optional[str], ladder_path: Optional[str], as_of: Optional[str]) -> None:
     """Explain every criterion of one packet: the verdict in one sentence, then for each criterion what
-    was expected, what was found, the evidence that counted, its source and the next step with its amount.
+    was expected, what was found, why (or what to do), the evidence that counted, its source and the
+    next step with its amount. PACKET is a file, or - for a packet on stdin.
 
     \b
     Examples:
@@ -28,9 +30,11 @@ def explain(packet: str, fmt: Optional[str], ladder_path: Optional[str], as_of: 
       promoready explain packet.yaml --format markdown > review.md
     """
     from ._common import Ladders
+    from ._inputs import load
     from ._options import parse_date
-    from .render import render_explanation
+    from .render import render_explanation, terminal
 
-    fmt = fmt or ("text" if sys.stdout.isatty() else "markdown")
-    decision = Ladders(ladder_path).evaluate(packet, as_of=parse_date(as_of, "--as-of"))
-    click.echo(render_explanation(decision, fmt))
+    fmt = fmt or ("table" if terminal.is_terminal() else "markdown")
+    day = parse_date(as_of, "--as-of")
+    decision = Ladders(ladder_path).evaluate(load(packet), as_of=day)
+    terminal.echo(render_explanation(decision, fmt))

@@ -6,7 +6,7 @@ from typing import Optional
 
 import click
 
-from ._options import format_option, ladder_option
+from ._options import color_option, format_option, ladder_option
 
 
 @click.group()
@@ -25,7 +25,7 @@ def ladder() -> None:
 @ladder.command("list")
 @format_option(("table", "json"), default="table")
 def list_(fmt: str) -> None:
-    """List the bundled ladders and their transitions.
+    """List the bundled ladders and their transitions, lowest rank first.
 
     \b
     Example:
@@ -38,16 +38,22 @@ def list_(fmt: str) -> None:
     rows = []
     for folder in bundled_ladders().values():
         lad = load_ladder(folder)
+        rank = {level.id: level.rank for level in lad.levels}
+        # By the ranks they climb, as a career reads, not by name.
+        ordered = sorted(lad.transitions, key=lambda t: (rank.get(t.from_, 0), rank.get(t.to, 0), t.key))
         rows.append({"id": lad.id, "version": lad.version, "title": lad.title, "folder": folder,
-                     "transitions": [t.key for t in lad.transitions]})
+                     "transitions": [t.key for t in ordered]})
     click.echo(render_ladder_list(rows, fmt))
 
 
 @ladder.command()
 @click.argument("transition", required=False)
 @ladder_option("product-management")
-@format_option(("markdown", "table", "json"), default="markdown")
-def show(transition: Optional[str], ladder_path: Optional[str], fmt: str) -> None:
+@format_option(("markdown", "table", "json"),
+               help="markdown (the default: laid out on a terminal, as markdown text otherwise or when asked "
+                    "for), table, or json.")
+@color_option()
+def show(transition: Optional[str], ladder_path: Optional[str], fmt: Optional[str]) -> None:
     """Show a ladder's criteria, thresholds and sources in plain language.
 
     TRANSITION is `from-to-to` (e.g. senior-pm-to-director); without it, every transition.
@@ -59,14 +65,15 @@ def show(transition: Optional[str], ladder_path: Optional[str], fmt: str) -> Non
     from promoready.engine import describe_ladder, load_ladder
     from promoready.engine import errors
 
-    from .render import render_ladder
+    from .render import render_ladder, terminal
 
     lad = load_ladder(ladder_path)
     keys = [t.key for t in lad.transitions]
     if transition is not None and transition not in keys:
         raise errors.UsageError(f"no transition '{transition}' in ladder '{lad.id}'", code=errors.USAGE_TRANSITION,
                                 path="TRANSITION", suggestion=errors.closest(transition, keys))
-    click.echo(render_ladder(describe_ladder(lad, transition), fmt))
+    fmt = fmt or ("terminal" if terminal.is_terminal() else "markdown")
+    terminal.echo(render_ladder(describe_ladder(lad, transition), fmt))
 
 
 @ladder.command()
@@ -102,9 +109,32 @@ def test(path: Optional[str], transition: Optional[str]) -> None:
 
     results = run_examples(path, only=transition)
     if not results:
-        click.echo("no example cases found", err=True)
+        where = f"for transition {transition} " if transition else ""
+        click.echo(f"promoready: no example cases found {where}(a ladder's examples/*.yaml files)", err=True)
         raise Finished(BAD_INPUT)
-    click.echo(render_example_results(results))
+    click.echo(render_example_results(results, _case_lines(results)))
     if not all(r.ok for r in results):
         raise Finished(MATCHED)
 
+
+
+def _case_lines(results: list) -> list[Optional[int]]:
+    """Each case's line in its example file. ``run_examples`` gives a file's cases in file order (a
+    file is run whole or skipped), so a case's position among its file's results is its index there."""
+    from promoready.engine import _documents as docs
+    from promoready.engine.errors import PromoreadyError
+
+    texts: dict[str, Optional[str]] = {}
+    seen: dict[str, int] = {}
+    lines: list[Optional[int]] = []
+    for r in results:
+        if r.file not in texts:
+            try:
+                texts[r.file] = docs.read_text(r.file)
+            except PromoreadyError:  # the line is a help, never a reason to fail
+                texts[r.file] = None
+        index = seen.get(r.file, 0)
+        seen[r.file] = index + 1
+        text = texts[r.file]
+        lines.append(docs.line_of(text, ("cases", index)) if text is not None else None)
+    return lines

@@ -1,0 +1,59 @@
+"""The packets ``evaluate`` is given: files, folders (their packet files, as ``batch`` reads them) and
+``-`` (one packet, JSON or YAML, on stdin)."""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO, Optional
+
+#: How stdin is named in messages.
+STDIN = "<stdin>"
+
+
+def files(name: str) -> list[str]:
+    """The packets one input names: itself, or for a folder its packet files as ``batch`` reads them
+    (``*.json``, ``*.yaml``, ``*.yml``, recursively, sorted by name, hidden ones skipped)."""
+    import os
+
+    if name == "-" or not os.path.isdir(name):
+        return [name]
+    from promoready.engine.batch import iter_items
+    from promoready.engine.errors import INPUT_EMPTY, InputError
+
+    found = []
+    for item in iter_items([name]):
+        if item.problem is not None:
+            raise InputError(item.problem[1], code=item.problem[0], file=item.file)
+        found.append(item.file)
+    if not found:
+        raise InputError("the folder holds no packet files (*.json, *.yaml, *.yml)", code=INPUT_EMPTY, file=name)
+    return found
+
+
+def load(name: str, stdin: Optional[BinaryIO] = None) -> Any:
+    """What the ladder registry evaluates for ``name``: the path itself, or for ``-`` the packet read
+    from stdin (a ``LoadedPacket`` whose errors name ``<stdin>`` and the line)."""
+    if name != "-":
+        return name
+    from promoready.engine import _documents as docs
+    from promoready.engine._packet import LoadedPacket, Source, to_packet
+    from promoready.engine.errors import INPUT_EMPTY, INPUT_STDIN, INPUT_TOO_LARGE, InputError
+
+    import sys
+
+    stdin = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
+    if stdin is None:
+        raise InputError("'-' reads a packet from stdin, but there is none", code=INPUT_STDIN)
+
+    raw = stdin.read(docs.MAX_BYTES + 1)
+    if len(raw) > docs.MAX_BYTES:
+        raise InputError(f"more than {docs.MAX_BYTES:,} bytes; the limit is {docs.MAX_BYTES:,}",
+                         code=INPUT_TOO_LARGE, file=STDIN)
+    text = docs.decode(raw, STDIN)
+    if not text.strip():
+        raise InputError("stdin is empty: pipe a packet in (JSON or YAML)", code=INPUT_EMPTY, file=STDIN)
+    # JSON starts with { (or [); anything else is read as YAML, as a .yaml file would be.
+    json_like = text.lstrip().startswith(("{", "["))
+    data = docs.parse_json(text, STDIN) if json_like else docs.parse_yaml(text, STDIN)
+    docs.check_depth(data, STDIN)
+    source = Source(STDIN, text)
+    return LoadedPacket(to_packet(data, source), source)
