@@ -94,7 +94,7 @@ def _check_options(out: Optional[str], resume: bool, timeout: Optional[float], s
         raise errors.UsageError(f"expected a number of seconds above 0 and at most {max_timeout:,.0f}, "
                                 f"got {timeout:g}", code=errors.USAGE_TIMEOUT, path="--timeout")
     if resume and out is None:
-        raise errors.UsageError("--resume needs --out FILE (the file to resume)", code=errors.USAGE_RESUME,
+        raise errors.UsageError("needs --out FILE (the file to resume)", code=errors.USAGE_RESUME,
                                 path="--resume")
     if summary_path is not None and not summary_path.lower().endswith((".json", ".md")):
         raise errors.UsageError(f"the summary file must end in .json or .md, got {summary_path!r}",

@@ -270,12 +270,14 @@ def test_fail_on_and_exit_codes(tmp_path):
     assert invoke(source, "--fail-on", "not-ready").exit_code == 1
     assert invoke(source, "--fail-on", "insufficient").exit_code == 0
     assert invoke(source).exit_code == 0
+    assert invoke(source, "--fail-on", "not_ready").exit_code == 1  # the verdict's own spelling too
 
 
 def test_usage_errors(tmp_path):
     source = jsonl(tmp_path / "in.jsonl", [packet(0)])
     result = invoke(source, "--resume")
-    assert result.exit_code == 2 and "--resume needs --out" in result.stderr
+    assert result.exit_code == 2
+    assert result.stderr == "promoready: --resume: needs --out FILE (the file to resume) [usage.resume]\n"
     result = invoke(source, "--summary", tmp_path / "s.txt")
     assert result.exit_code == 2 and ".json or .md" in result.stderr
     result = invoke(source, "--as-of", "tomorrow")
