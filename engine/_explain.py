@@ -18,6 +18,7 @@ from promoready.schemas.packet import ORDINALS
 from ._compile import SIZES, Leaf, Node
 from ._levels import LevelIndex
 from ._measures import Measured, add_months
+from .words import agree
 
 _SYMBOL = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "=", "ne": "≠", "in": "one of"}
 
@@ -85,12 +86,13 @@ class Explainer:
             return title.startswith(measure.unit)
         return not isinstance(measure, FieldMeasure)
 
-    def _phrase(self, name: str, symbol: str, words: str) -> str:
-        unit = self.measures[name].unit
+    def _phrase(self, name: str, symbol: str, words: str, count: Any = None) -> str:
+        """``≥ 2 mentees`` or ``title: ≥ 2 mentees``; the unit agrees with ``count`` (a number, if the words are one)."""
+        unit = self.measures[name].unit or ""
         if self.number_first(name):
-            return f"{symbol} {words} {self.title(name)}"
+            return f"{symbol} {words} {_agree(count, self.title(name), unit)}"
         if unit:
-            return f"{self.title(name)}: {symbol} {words} {unit}"
+            return f"{self.title(name)}: {symbol} {words} {_agree(count, unit, unit)}"
         return f"{self.title(name)} {symbol} {words}"
 
     def leaf_expected(self, leaf: Leaf, size: Optional[int]) -> str:
@@ -102,9 +104,11 @@ class Explainer:
             return f"{self.title(leaf.measure)}: {words}"
         symbol = _SYMBOL[leaf.op]
         if leaf.by_size is None:
-            return self._phrase(leaf.measure, symbol, self.value_words(leaf, leaf.operand))
+            return self._phrase(leaf.measure, symbol, self.value_words(leaf, leaf.operand), leaf.operand)
         if size is not None:
-            return self._phrase(leaf.measure, symbol, self.value_words(leaf, leaf.by_size[size])) + f" ({SIZES[size]} organization)"
+            threshold = leaf.by_size[size]
+            return (self._phrase(leaf.measure, symbol, self.value_words(leaf, threshold), threshold)
+                    + f" ({SIZES[size]} organisation)")
         each = [f"{self.value_words(leaf, t)} ({s})" for s, t in zip(SIZES, leaf.by_size)]
         return self._phrase(leaf.measure, symbol, ", ".join(each[:-1]) + " or " + each[-1])
 
@@ -130,7 +134,7 @@ class Explainer:
                 continue
             leaf = self._kinds.get(name)
             words = self.value_words(leaf, encoded[name]) if leaf else fmt(m.value)
-            unit = f" {measure.unit}" if measure.unit else ""
+            unit = f" {_agree(m.value, measure.unit, measure.unit)}" if measure.unit else ""
             text = f"{words}{unit}" if len(names) == 1 else f"{self.title(name)}: {words}{unit}"
             if m.detail:
                 text += f" ({m.detail})"
@@ -192,9 +196,9 @@ class Explainer:
         if leaf.kind.kind == "number" and op in ("gte", "gt"):
             need = threshold - value + (0 if op == "gte" else _step(threshold))
             if self.number_first(leaf.measure):
-                words = f"{fmt(need)} more {title}"
+                words = f"{fmt(need)} more {_agree(need, title, measure.unit or '')}"
             elif measure.unit:
-                words = f"{title}: {fmt(need)} more {measure.unit}"
+                words = f"{title}: {fmt(need)} more {_agree(need, measure.unit, measure.unit)}"
             else:
                 words = f"raise {title} from {fmt(value)} to {fmt(threshold + (0 if op == 'gte' else _step(threshold)))}"
             if measure.grows and measure.unit in ("months", "years"):
@@ -207,6 +211,14 @@ class Explainer:
                        need / max(abs(threshold), 1))
         want = self.leaf_expected(Leaf(leaf.measure, op, leaf.operand, leaf.by_size, leaf.kind, leaf.source), size)
         return Gap(f"{want} (now {self.value_words(leaf, value)})", 1.0)
+
+
+def _agree(count: Any, phrase: str, unit: str) -> str:
+    """``phrase`` with its leading (plural) ``unit`` agreeing with ``count``, as a person writes it
+    (``fmt``: 1.0 is 1); anything that is not a number leaves the phrase as written."""
+    if isinstance(count, bool) or not isinstance(count, (int, float)):
+        return phrase
+    return agree(float(fmt(count)), phrase, unit)
 
 
 _NEGATED = {"gte": "lt", "gt": "lte", "lte": "gt", "lt": "gte", "eq": "ne", "ne": "eq", "in": "in"}

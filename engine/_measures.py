@@ -29,6 +29,7 @@ from promoready.schemas.packet import ORDINALS, Packet
 
 from ._fields import FieldKind, item_fields, packet_fields
 from ._levels import LevelIndex
+from .words import plural
 
 DAYS_PER_MONTH = 30.4375  # the mean Gregorian month: 365.2425 / 12, rounded as most HR tools do
 
@@ -276,6 +277,6 @@ def _review_months(m: ReviewMonthsMeasure, levels: dict[str, int], index: LevelI
             last_end = end if last_end is None else max(last_end, end)
         months = round(total_days / DAYS_PER_MONTH, 2)
         periods = len(spans)
-        return Measured(months, evidence=evidence, detail=f"{periods} period" + ("s" if periods != 1 else ""))
+        return Measured(months, evidence=evidence, detail=plural(periods, "period"))
 
     return measure_reviews

@@ -52,8 +52,12 @@ def words(tiny):
     # a title that starts with its unit reads after the number
     ({"measure": "months_at_target", "gte": 6}, "≥ 6 months of reviews at senior or above"),
     ({"measure": "in_level", "gt": 60}, "> 60 months in the current level"),
-    # a measure of items with no unit: after the number too
+    # a measure of items with no unit: after the number too (without a unit, nothing says which word
+    # is the noun, so the title stays as written)
     ({"measure": "advocates", "gte": 1}, "≥ 1 committed advocates at senior or above"),
+    # the unit agrees with the number: one month, two months
+    ({"measure": "months_at_target", "gte": 1}, "≥ 1 month of reviews at senior or above"),
+    ({"measure": "horizon", "gte": 1}, "horizon of the longest plan: ≥ 1 month"),
     # a title that does not start with its unit reads before the number, the unit after
     ({"measure": "horizon", "gte": 6}, "horizon of the longest plan: ≥ 6 months"),
     # a field with no unit reads before the number
@@ -75,7 +79,7 @@ def test_expected_says_the_condition_in_words(words, condition, expected):
 
 def test_a_threshold_by_organisation_size(words):
     explainer, tree = words({"measure": "years", "gte": {"by_org_size": {"startup": 2, "growth": 3, "enterprise": 4}}})
-    assert explainer.expected(tree, GROWTH) == "≥ 3 years of product experience (growth organization)"
+    assert explainer.expected(tree, GROWTH) == "≥ 3 years of product experience (growth organisation)"
     assert explainer.expected(tree, None) == "≥ 2 (startup), 3 (growth) or 4 (enterprise) years of product experience"
 
 
@@ -95,6 +99,9 @@ def test_actual_gives_each_measure_read_with_its_unit_and_detail(words):
         "committed advocates at senior or above: unknown (missing advocates)")
     # One measure: just its value.
     assert explainer.actual(["months_at_target"], measured, encoded) == "4.5 months (2 periods)"
+    # The unit agrees with the value.
+    one = {"months_at_target": Measured(1, detail="1 period")}
+    assert explainer.actual(["months_at_target"], one, {"months_at_target": 1}) == "1 month (1 period)"
 
 
 # -- gaps: the next step ------------------------------------------------------------------------------------
@@ -111,12 +118,13 @@ def test_a_shortfall_in_a_figure_that_grows_is_projected_to_a_date(words):
                      "at the current pace"]
     # years grow too: a year is twelve months
     found = gap_words(words, {"measure": "years", "gte": 4}, {"years": 3})
-    assert found == [f"1 more years of product experience, projected {add_months(AS_OF, 12)} at the current pace"]
+    assert found == [f"1 more year of product experience, projected {add_months(AS_OF, 12)} at the current pace"]
 
 
 @pytest.mark.parametrize("condition, encoded, expected", [
     ({"measure": "advocates", "gte": 2}, {"advocates": 0}, "2 more committed advocates at senior or above"),
     ({"measure": "horizon", "gte": 6}, {"horizon": 4}, "horizon of the longest plan: 2 more months"),
+    ({"measure": "horizon", "gte": 6}, {"horizon": 5}, "horizon of the longest plan: 1 more month"),
     ({"measure": "reports", "gte": 2}, {"reports": 1}, "raise PM reports from 1 to 2"),
     ({"measure": "reports", "gt": 2}, {"reports": 1}, "raise PM reports from 1 to 3"),  # the next whole number
     ({"measure": "shortest", "lte": 24}, {"shortest": 30}, "6 less horizon of the shortest artifact (now 30, at most 24)"),
