@@ -124,6 +124,7 @@ class _Run:
         self.signals = Signals()
         self.summary: Summary = Summary()
         self.written = 0
+        self.kept = 0  # records copied from the earlier run (--resume)
         self.keeper: Optional[Keeper] = None
 
     def execute(self) -> None:
@@ -188,9 +189,12 @@ class _Run:
         if not results.ready():  # the batch is about to wait: let the records so far out now
             self.sink.flush()
         self.written += 1
+        self.kept += result.kept
         if result.error is not None:
-            self.summary.add_error(result.error["code"])
-            _diagnostic(progress, _error_line(result.error))
+            line = _error_line(result.error)
+            self.summary.add_error(result.error["code"], source=result.source, candidate_id=result.candidate_id,
+                                   message=line)
+            _diagnostic(progress, line)
         elif result.outcome is not None:  # a decision always carries its outcome
             self.summary.add(result.outcome, result.source)
         if progress is not None:
@@ -223,9 +227,15 @@ def _finish(run: _Run, inputs: tuple[str, ...], summary_path: Optional[str], fai
     from ._sinks import write_atomically
     from .render.summary import render_json, render_markdown, render_text
 
+    from promoready.engine.words import plural
+
     summary = run.summary
     if run.written == 0:
         click.echo("promoready: no packets found in " + ", ".join(inputs), err=True)
+    if run.resume:
+        click.echo(f"promoready: resumed {run.out}: {plural(run.kept, 'decision', number=f'{run.kept:,}')} kept from "
+                   f"the earlier run, {plural(run.written - run.kept, 'packet', number=f'{run.written - run.kept:,}')} "
+                   f"evaluated now", err=True)
     if summary_path is None:
         click.echo(render_text(summary.to_dict()), err=True, nl=False)
     else:

@@ -3,11 +3,12 @@
 Pure data: nothing here prints or reads files. ``Summary.add`` takes one ``Outcome`` (the few facts
 of a decision the summary needs, small enough to send between processes), ``Summary.add_error`` one
 error record; ``Summary.to_dict`` gives the summary as JSON-ready data. Memory grows with the number
-of distinct transitions, criteria and missing paths, and with calibration disagreements; never with
-the number of packets.
+of distinct transitions, criteria and missing paths, with calibration disagreements, ready candidates
+and errored packets (a committee chair needs each by name), and with the candidate ids seen (one
+string each, to flag a candidate who appears twice); nothing else of a packet is kept.
 
-Everything is deterministic: counts are sorted by count, ties by name; calibration entries keep the
-input order.
+Everything is deterministic: counts are sorted by count, ties by name; lists of candidates and
+packets keep the input order.
 """
 
 from __future__ import annotations
@@ -81,8 +82,15 @@ class Summary:
         self.missing: dict[str, int] = {}
         self.errors = 0
         self.error_codes: dict[str, int] = {}
+        self.errored: list[dict] = []  # each error record: where, which candidate, what
         self.with_outcome = 0
         self.disagreements: list[dict] = []
+        # per transition: ready candidates in input order, and required criteria that blocked, with their title there
+        self.ready: dict[tuple[str, str], list[dict]] = {}
+        self.transition_blockers: dict[tuple[str, str], dict[str, int]] = {}
+        self.transition_titles: dict[tuple[str, str, str], str] = {}
+        self.first_seen: dict[str, Optional[str]] = {}  # candidate id → the source it was first seen at
+        self.duplicates: dict[str, list[Optional[str]]] = {}  # candidate id → every source, when more than one
 
     # -- adding ---------------------------------------------------------------------------------------
 
@@ -95,6 +103,13 @@ class Summary:
         for criterion, title in dict.fromkeys(outcome.blocking):
             self.blockers[criterion] = self.blockers.get(criterion, 0) + 1
             self.titles.setdefault(criterion, set()).add(title)
+            here = self.transition_blockers.setdefault(outcome.transition, {})
+            here[criterion] = here.get(criterion, 0) + 1
+            self.transition_titles.setdefault((*outcome.transition, criterion), title)
+        if outcome.verdict == "ready":
+            self.ready.setdefault(outcome.transition, []).append(
+                {"candidate_id": outcome.candidate_id, "source": source})
+        self._seen(outcome.candidate_id, source)
         for path in outcome.missing:
             self.missing[path] = self.missing.get(path, 0) + 1
         if outcome.committee_outcome in ("promoted", "not_promoted"):
@@ -110,11 +125,22 @@ class Summary:
                     "unknown": list(outcome.unknown),
                 })
 
-    def add_error(self, code: str) -> None:
-        """One error record (a packet that could not be evaluated)."""
+    def add_error(self, code: str, *, source: Optional[str] = None, candidate_id: Optional[str] = None,
+                  message: Optional[str] = None) -> None:
+        """One error record (a packet that could not be evaluated): its code, and where it was
+        (``file[:line]``), whose it was and the one-line message, when known."""
         self.packets += 1
         self.errors += 1
         self.error_codes[code] = self.error_codes.get(code, 0) + 1
+        self.errored.append({"source": source, "candidate_id": candidate_id, "code": code, "message": message})
+        if candidate_id is not None:
+            self._seen(candidate_id, source)
+
+    def _seen(self, candidate_id: str, source: Optional[str]) -> None:
+        if candidate_id not in self.first_seen:
+            self.first_seen[candidate_id] = source
+            return
+        self.duplicates.setdefault(candidate_id, [self.first_seen[candidate_id]]).append(source)
 
     # -- reading --------------------------------------------------------------------------------------
 
@@ -136,13 +162,20 @@ class Summary:
             "errors": self.errors,
             "verdicts": dict(self.verdicts),
             "transitions": [
-                {"from": a, "to": b, "count": sum(v.values()), "verdicts": dict(v)} for (a, b), v in transitions
+                {"from": a, "to": b, "count": sum(v.values()), "verdicts": dict(v),
+                 "ready_candidates": list(self.ready.get((a, b), [])),
+                 "blockers": [{"criterion": c, "title": self.transition_titles[(a, b, c)], "candidates": n}
+                              for c, n in _ranked(self.transition_blockers.get((a, b), {}))]}
+                for (a, b), v in transitions
             ],
             "top_blockers": [
                 {"criterion": c, "title": " / ".join(sorted(self.titles[c])), "candidates": n} for c, n in _ranked(self.blockers)
             ],
             "most_missing": [{"path": p, "candidates": n} for p, n in _ranked(self.missing)],
             "errors_by_code": dict(_ranked(self.error_codes)),
+            "errored": list(self.errored),
+            "duplicate_candidates": [{"candidate_id": c, "sources": list(sources)}
+                                     for c, sources in self.duplicates.items()],
             "calibration": {
                 "with_committee_outcome": self.with_outcome,
                 "agree": self.with_outcome - disagree,

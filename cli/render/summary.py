@@ -6,17 +6,33 @@ Each renders the dict of ``engine.summary.Summary.to_dict``; no figure is comput
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
+
+from promoready.engine.words import plural
 
 from .text import escape_markdown as _cell  # a table cell: the one markdown escape
 from .text import verdict_word
 
 TOP = 10  # rows of each ranking in the text summary (the JSON summary has them all)
+NAMED = 50  # candidates or packets named one by one in the text summary (the others are counted)
+WIDTH = 100  # the text summary's lines wrap here, continuing under their own indent
 
 
 def _count(n: int, noun: str) -> str:
     """``1 packet``, ``2,000 packets``."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+    return plural(n, noun, number=f"{n:,}")
+
+
+def _wrap(line: str, more: int = 4) -> list[str]:
+    """A long line as lines of at most ``WIDTH`` columns, continued ``more`` columns further in
+    than it starts; words (ids, paths) are never split."""
+    indent = " " * (len(line) - len(line.lstrip(" ")) + more)
+    return textwrap.wrap(line, WIDTH, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False) or [line]
+
+
+def _arrow(t: dict[str, Any]) -> str:
+    return f"{t['from']} → {t['to']}"
 
 
 def _verdicts(counts: dict[str, int]) -> str:
@@ -29,23 +45,38 @@ def render_json(s: dict[str, Any]) -> str:
 
 
 def render_text(s: dict[str, Any]) -> str:
-    """The summary for a person reading stderr."""
+    """The summary for a person reading stderr: counts, then by transition who is ready and what
+    blocks the others, the evidence most often missing, the packets that could not be evaluated,
+    candidates seen twice and the calibration; long lines wrapped."""
     lines = [f"Summary: {_count(s['packets'], 'packet')}: {_count(s['decisions'], 'decision')}, "
              f"{_count(s['errors'], 'error')}",
              f"  verdicts: {_verdicts(s['verdicts'])}"]
     if s["transitions"]:
         lines.append("  transitions:")
-        lines += [f"    {t['from']} → {t['to']}: {t['count']:,} ({_verdicts(t['verdicts'])})" for t in s["transitions"]]
-    if s["top_blockers"]:
-        lines.append("  criteria blocking the most candidates:")
-        lines += [f"    {b['candidates']:>6,}  {b['criterion']} ({b['title']})" for b in s["top_blockers"][:TOP]]
+        for t in s["transitions"]:
+            lines.append(f"    {_arrow(t)}: {t['count']:,} ({_verdicts(t['verdicts'])})")
+            ready = t.get("ready_candidates") or []
+            if ready:
+                named = ", ".join(r["candidate_id"] for r in ready[:NAMED])
+                more = f", and {len(ready) - NAMED:,} more" if len(ready) > NAMED else ""
+                lines.append(f"      ready: {named}{more}")
+            if t.get("blockers"):
+                lines.append("      blocking:")
+                lines += [f"      {b['candidates']:>6,}  {b['criterion']} ({b['title']})" for b in t["blockers"][:TOP]]
     if s["most_missing"]:
         lines.append("  evidence most often missing:")
         lines += [f"    {m['candidates']:>6,}  {m['path']}" for m in s["most_missing"][:TOP]]
     if s["errors_by_code"]:
         lines.append("  errors: " + ", ".join(f"{code} {n:,}" for code, n in s["errors_by_code"].items()))
+        errored = s.get("errored") or []
+        lines += [f"    {e['message'] or e['source'] or e['code']}" for e in errored[:NAMED]]
+        if len(errored) > NAMED:
+            lines.append(f"    … and {len(errored) - NAMED:,} more (see --summary FILE.json)")
+    if s.get("duplicate_candidates"):
+        lines.append("  candidate ids seen more than once:")
+        lines += [f"    {d['candidate_id']}: {', '.join(str(x) for x in d['sources'])}" for d in s["duplicate_candidates"]]
     lines += _calibration_text(s["calibration"])
-    return "\n".join(lines) + "\n"
+    return "\n".join(wrapped for line in lines for wrapped in _wrap(line)) + "\n"
 
 
 def _calibration_text(cal: dict[str, Any]) -> list[str]:
@@ -74,17 +105,34 @@ def render_markdown(s: dict[str, Any]) -> str:
         out += [f"| {_cell(t['from'])} | {_cell(t['to'])} | {t['count']:,} | {t['verdicts'].get('ready', 0):,} | "
                 f"{t['verdicts'].get('not_ready', 0):,} | {t['verdicts'].get('insufficient_evidence', 0):,} |"
                 for t in s["transitions"]]
-    if s["top_blockers"]:
-        out += ["", "## Criteria blocking the most candidates", "", "| criterion | title | candidates |",
-                "|---|---|---:|"]
-        out += [f"| {_cell(b['criterion'])} | {_cell(b['title'])} | {b['candidates']:,} |"
-                for b in s["top_blockers"][:2 * TOP]]
+    ready = [t for t in s["transitions"] if t.get("ready_candidates")]
+    if ready:
+        out += ["", "## Ready candidates"]
+        for t in ready:
+            out += ["", f"### {_cell(_arrow(t))}: {len(t['ready_candidates']):,} ready", "",
+                    "| candidate | packet |", "|---|---|"]
+            out += [f"| {_cell(r['candidate_id'])} | {_cell(r['source'] or '')} |" for r in t["ready_candidates"]]
+    blocked = [t for t in s["transitions"] if t.get("blockers")]
+    if blocked:
+        out += ["", "## Criteria blocking the most candidates, by transition"]
+        for t in blocked:
+            out += ["", f"### {_cell(_arrow(t))}", "", "| criterion | title | candidates |", "|---|---|---:|"]
+            out += [f"| {_cell(b['criterion'])} | {_cell(b['title'])} | {b['candidates']:,} |"
+                    for b in t["blockers"][:2 * TOP]]
     if s["most_missing"]:
         out += ["", "## Evidence most often missing", "", "| packet field | candidates |", "|---|---:|"]
         out += [f"| `{_cell(m['path'])}` | {m['candidates']:,} |" for m in s["most_missing"][:2 * TOP]]
     if s["errors_by_code"]:
         out += ["", "## Errors", "", "| code | packets |", "|---|---:|"]
         out += [f"| {_cell(code)} | {n:,} |" for code, n in s["errors_by_code"].items()]
+        if s.get("errored"):
+            out += ["", "| packet | candidate | error |", "|---|---|---|"]
+            out += [f"| {_cell(e['source'] or '')} | {_cell(e['candidate_id'] or '')} | {_cell(e['message'] or e['code'])} |"
+                    for e in s["errored"]]
+    if s.get("duplicate_candidates"):
+        out += ["", "## Candidate ids seen more than once", "", "| candidate | packets |", "|---|---|"]
+        out += [f"| {_cell(d['candidate_id'])} | {_cell(', '.join(str(x) for x in d['sources']))} |"
+                for d in s["duplicate_candidates"]]
     out += _calibration_markdown(s["calibration"])
     return "\n".join(out) + "\n"
 

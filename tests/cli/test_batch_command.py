@@ -169,6 +169,14 @@ def test_interrupt_leaves_complete_records_and_resume_is_byte_identical(tmp_path
     assert result.exit_code == 2
     assert out.read_bytes() == reference
     assert (tmp_path / "s.json").read_bytes() == reference_summary
+    # ... and says how much it kept and how much it evaluated (an error record is never kept).
+    import re
+
+    said = re.search(rf"promoready: resumed {re.escape(str(out))}: ([\d,]+) decisions? kept from the earlier run, "
+                     r"([\d,]+) packets? evaluated now\n", result.stderr)
+    assert said is not None, result.stderr
+    kept, evaluated = (int(x.replace(",", "")) for x in said.groups())
+    assert kept + evaluated == SIGNAL_PACKETS and n - 1 <= kept <= n
 
 
 def test_interrupted_resume_before_reading_the_old_file_leaves_it(tmp_path, monkeypatch):
@@ -229,7 +237,13 @@ def test_summary_json_on_a_known_set(tmp_path):
     assert (s["packets"], s["decisions"], s["errors"]) == (6, 5, 1)
     assert s["verdicts"] == {"ready": 1, "not_ready": 3, "insufficient_evidence": 1}
     assert s["transitions"] == [{"from": "pm", "to": "senior-pm", "count": 5,
-                                 "verdicts": {"ready": 1, "not_ready": 3, "insufficient_evidence": 1}}]
+                                 "verdicts": {"ready": 1, "not_ready": 3, "insufficient_evidence": 1},
+                                 "ready_candidates": [{"candidate_id": "s-4", "source": f"{source}:4"}],
+                                 "blockers": [
+                                     {"criterion": "handles-ambiguity", "title": "Owns highly ambiguous problems",
+                                      "candidates": 3},
+                                     {"criterion": "measured-business-impact",
+                                      "title": "Measured revenue, retention or growth results", "candidates": 3}]}]
     # A tie: both block the same three candidates, so the names decide.
     assert [(b["criterion"], b["candidates"]) for b in s["top_blockers"]] == [
         ("handles-ambiguity", 3), ("measured-business-impact", 3)]
@@ -237,6 +251,10 @@ def test_summary_json_on_a_known_set(tmp_path):
     assert s["most_missing"] == [{"path": "advocates", "candidates": 1}, {"path": "organization.size", "candidates": 1},
                                  {"path": "signals.documents_impact", "candidates": 1}]
     assert s["errors_by_code"] == {"packet.list-type": 1}
+    (errored,) = s["errored"]
+    assert (errored["source"], errored["candidate_id"], errored["code"]) == (f"{source}:6", "s-6", "packet.list-type")
+    assert errored["message"].startswith(f"{source}:6: reviews: ")
+    assert s["duplicate_candidates"] == []
     cal = s["calibration"]
     assert (cal["with_committee_outcome"], cal["agree"], cal["disagree"]) == (4, 2, 2)
     assert cal["disagreements"] == [
@@ -257,9 +275,60 @@ def test_summary_markdown_and_text(tmp_path):
     assert md.startswith("# Promotion cycle summary")
     assert "| handles-ambiguity | Owns highly ambiguous problems | 3 |" in md
     assert "| s-5 |" in md and "## Calibration" in md
+    assert "### pm → senior-pm: 1 ready" in md and f"| s-4 | {source}:4 |" in md
+    assert f"| {source}:6 | s-6 | {source}:6: reviews: " in md
     text = invoke(source).stderr
     assert "calibration: 4 packets with a committee outcome, 2 agree, 2 disagree" in text
     assert "3  handles-ambiguity (Owns highly ambiguous problems)" in text
+    assert "\n      ready: s-4\n" in text
+    assert f"\n    {source}:6: reviews: " in text
+    summary = text[text.index("Summary:"):]  # the error's own diagnostic line above it stays whole
+    assert all(len(line) <= 100 or " " not in line.strip() for line in summary.splitlines())  # wrapped
+
+
+def test_summary_for_a_committee_chair(tmp_path):
+    """Ready candidates and blockers under their own transition, the same candidate twice flagged."""
+    rows = []
+    for cid, transition, name in [("a", "pm-to-senior-pm", "ready"), ("b", "senior-pm-to-director", "ready"),
+                                  ("c", "pm-to-senior-pm", "not_ready"), ("a", "pm-to-senior-pm", "not_ready"),
+                                  ("d", "senior-pm-to-director", "not_ready")]:
+        p = copy.deepcopy(case(transition, name))
+        p["candidate"]["id"] = cid
+        rows.append(p)
+    source = jsonl(tmp_path / "cycle.jsonl", rows)
+    assert invoke(source, "--summary", tmp_path / "s.json").exit_code == 0
+    s = json.loads((tmp_path / "s.json").read_text())
+    by_step = {(t["from"], t["to"]): t for t in s["transitions"]}
+    assert by_step[("pm", "senior-pm")]["ready_candidates"] == [{"candidate_id": "a", "source": f"{source}:1"}]
+    assert by_step[("senior-pm", "director")]["ready_candidates"] == [{"candidate_id": "b", "source": f"{source}:2"}]
+    for t in s["transitions"]:  # each transition's blockers are its own criteria, each with its one title
+        assert all(" / " not in b["title"] for b in t["blockers"])
+        assert sum(b["candidates"] for b in t["blockers"]) >= t["verdicts"]["not_ready"]
+    assert s["duplicate_candidates"] == [{"candidate_id": "a", "sources": [f"{source}:1", f"{source}:4"]}]
+    text = invoke(source).stderr
+    flagged = text[text.index("  candidate ids seen more than once:\n"):]
+    assert " ".join(flagged.split()).startswith(f"candidate ids seen more than once: a: {source}:1, {source}:4")
+    assert invoke(source, "--summary", tmp_path / "s.md").exit_code == 0
+    md = (tmp_path / "s.md").read_text()
+    assert "## Candidate ids seen more than once" in md and "### senior-pm → director: 1 ready" in md
+
+
+def test_text_summary_lines_wrap_at_100_columns():
+    from promoready.cli.render.summary import render_text
+
+    ids = [f"candidate-{i:03}" for i in range(40)]
+    summary = {"packets": 40, "decisions": 40, "errors": 0, "verdicts": {"ready": 40},
+               "transitions": [{"from": "pm", "to": "senior-pm", "count": 40, "verdicts": {"ready": 40},
+                                "ready_candidates": [{"candidate_id": c, "source": None} for c in ids],
+                                "blockers": []}],
+               "top_blockers": [], "most_missing": [], "errors_by_code": {}, "errored": [], "duplicate_candidates": [],
+               "calibration": {"with_committee_outcome": 0, "agree": 0, "disagree": 0, "disagreements": []}}
+    lines = render_text(summary).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("      ready: "))
+    ready = lines[start:]
+    assert len(ready) > 1 and all(len(line) <= 100 for line in ready)
+    assert all(line.startswith(" " * 10) for line in ready[1:])  # continued under the list, not at the margin
+    assert " ".join(" ".join(ready).split()) == "ready: " + ", ".join(ids)
 
 
 # -- options ----------------------------------------------------------------------------------------
