@@ -35,10 +35,12 @@ def fmt(x: Any) -> str:
 
 @dataclass
 class Gap:
-    """What one comparison lacks: words for a next step, and a size used to order steps."""
+    """What one comparison lacks: words for a next step, and a size used to order steps; ``date``
+    when time alone closes it at the current pace (a figure that grows), else None."""
 
     words: str
     size: float
+    date: Optional[datetime.date] = None
 
 
 class Explainer:
@@ -201,10 +203,12 @@ class Explainer:
                 words = f"{title}: {fmt(need)} more {_agree(need, measure.unit, measure.unit)}"
             else:
                 words = f"raise {title} from {fmt(value)} to {fmt(threshold + (0 if op == 'gte' else _step(threshold)))}"
+            date = None
             if measure.grows and measure.unit in ("months", "years"):
                 months = need * (12 if measure.unit == "years" else 1)
-                words += f", projected {add_months(as_of, months).isoformat()} at the current pace"
-            return Gap(words, need / max(abs(threshold), 1))
+                date = add_months(as_of, months)
+                words += f", projected {date.isoformat()} at the current pace"
+            return Gap(words, need / max(abs(threshold), 1), date)
         if leaf.kind.kind == "number" and op in ("lte", "lt"):
             need = value - threshold + (0 if op == "lte" else _step(threshold))
             return Gap(f"{fmt(need)} less {title} (now {fmt(value)}, at most {fmt(threshold)})",

@@ -41,6 +41,8 @@ class Context:
     as_of: datetime.date
     index: LevelIndex
     ranks: dict[str, int]  # rank of each level or title name the packet uses, as written (resolved once)
+    #: The packet's own date (its ``as_of``): figures that grow with time were true then.
+    packet_date: Optional[datetime.date] = None
 
 
 @dataclass
@@ -158,10 +160,19 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
         path = m.field
         fkind = packet_fields()[path]
 
+        per_month = {"months": 1.0, "years": 1 / 12}.get(m.unit or "") if m.grows else None
+
         def measure_field(packet: Packet, ctx: Context) -> Measured:
             value = _plain(_get(packet, path), fkind, ctx)
             if value is None:
                 return Measured(None, missing=[path])
+            if per_month is not None and ctx.packet_date is not None and ctx.packet_date != ctx.as_of \
+                    and isinstance(value, (int, float)) and not isinstance(value, bool):
+                # A figure that grows with time (years of experience) was true on the packet's date:
+                # measured to another date, it has grown (or shrunk) by the time between.
+                elapsed = (ctx.as_of - ctx.packet_date).days / DAYS_PER_MONTH * per_month
+                grown = max(0.0, round(value + elapsed, 2))
+                return Measured(grown, evidence=[path], detail=f"{value:g} on {ctx.packet_date.isoformat()}")
             return Measured(value, evidence=[path])
 
         return measure_field

@@ -33,6 +33,7 @@ from ._levels import LevelIndex, Rung, normalise
 from ._measures import Context, Measured, compile_measure
 from . import errors
 from .errors import EngineError
+from .projection import project
 
 def _build(model, **values):
     """An instance of an output model from values the evaluator itself produced (already valid).
@@ -137,7 +138,7 @@ class Evaluator:
             raise _packet.packet_error(f"{since.isoformat()} is after as_of {day.isoformat()}",
                                        code=errors.PACKET_FUTURE_DATE, path="experience.current_level_since",
                                        source=source, loc=("experience", "current_level_since"))
-        ctx = Context(as_of=day, index=self.index, ranks=ranks)
+        ctx = Context(as_of=day, index=self.index, ranks=ranks, packet_date=packet.as_of)
         measured: dict[str, Measured] = {name: fn(packet, ctx) for name, fn in plan.measures.items()}
         encoded = {name: encode_value(m.value, plan.kinds[name]) for name, m in measured.items()}
         size = packet.organization.size if packet.organization else None
@@ -247,12 +248,14 @@ class Evaluator:
         t = plan.transition
         results: list[CriterionResult] = []
         steps: list[tuple[float, int, str]] = []
+        dates: list[Optional[datetime.date]] = []  # when time alone makes each criterion pass, if it does
         for i, (criterion, status) in enumerate(zip(t.criteria, statuses)):
             names = plan.names[i]
             tree = plan.trees[i]
             evidence = list(dict.fromkeys(p for n in names for p in measured[n].evidence))
             missing: list[str] = []
             next_step = None
+            closes: Optional[datetime.date] = None
             if status == "unknown":
                 missing = list(dict.fromkeys(p for n in names if encoded[n] is None for p in measured[n].missing))
                 if plan.needs_size and size is None and not missing:
@@ -264,9 +267,12 @@ class Evaluator:
                 if gaps:
                     next_step = "; ".join(g.words for g in gaps)
                     size_of = sum(g.size for g in gaps)
+                    timed = [g.date for g in gaps if g.date is not None]
+                    closes = max(timed) if len(timed) == len(gaps) else None
                 else:
                     next_step, size_of = texts_for(criterion, status), 1.0
                 steps.append((size_of, i, f"{criterion.title}: {next_step}"))
+            dates.append(closes)
             results.append(_build(CriterionResult,
                 id=criterion.id,
                 title=criterion.title,
@@ -297,4 +303,5 @@ class Evaluator:
             next_steps=[text for _, _, text in sorted(steps)],
             warnings=_packet.typo_warnings(packet),
             committee_outcome=packet.committee_outcome,
+            projection=project(t.criteria, statuses, dates, verdict, day, t.supporting_needed),
         )

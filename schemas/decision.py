@@ -65,6 +65,18 @@ class Supporting(_Out):
     unknown: int
 
 
+class Projection(_Out):
+    """When time alone would make the packet ready, at the current pace, or why no such date exists
+    (contract §5: an additive field of version 1)."""
+
+    date: Optional[str] = Field(description="YYYY-MM-DD by which every criterion still short that time alone can "
+                                            "fix would pass at the current pace (the decision's as_of when "
+                                            "ready); null when time alone cannot make the packet ready")
+    reason: str = Field(description="The date's basis, or why there is none, in one sentence")
+    waiting_on: list[str] = Field(description="Ids of the criteria time alone would turn into passes")
+    blocked_by: list[str] = Field(description="Ids of the criteria time cannot fix: they need evidence or change first")
+
+
 class Decision(_Out):
     """The verdict on one packet, with every criterion explained."""
 
@@ -81,6 +93,8 @@ class Decision(_Out):
     next_steps: list[str] = Field(description="Ordered, smallest change first")
     warnings: list[str] = Field(default_factory=list, description="Ignored fields that look like typos, and similar")
     committee_outcome: Optional[str] = Field(default=None, description="Echoed from the packet, for calibration")
+    projection: Optional[Projection] = Field(default=None, description="When time alone would make the packet "
+                                                                       "ready, or why no such date exists")
 
     def to_json(self) -> str:
         """The canonical JSON of this decision (key order fixed, UTF-8, no wall-clock time)."""

@@ -9,7 +9,7 @@ import json
 from typing import TYPE_CHECKING, Optional, Sequence
 
 from .terminal import STATUS_STYLE, VERDICT_STYLE, console, indented, numbered, table, text_of
-from .text import counts, criterion_kind, verdict_reason, verdict_word
+from .text import counts, criterion_kind, verdict_reason, verdict_word, when
 from .text import escape_markdown as _md
 
 if TYPE_CHECKING:
@@ -59,8 +59,9 @@ def _shown(d: Decision, explain: Optional[str]) -> Sequence[CriterionResult]:
     return [c for c in d.criteria if c.status != "pass"] if explain == "fails" else d.criteria
 
 
-def print_footer(out: Console, d: Decision, *, gap: bool = False) -> None:
-    """The next steps and warnings under a decision on a terminal (``gap``: a blank line before the steps)."""
+def print_footer(out: Console, d: Decision, *, gap: bool = False, projection: bool = True) -> None:
+    """The next steps, the projection (unless ``projection`` is false: shown already) and the warnings
+    under a decision on a terminal (``gap``: a blank line before the steps)."""
     from rich.text import Text
 
     if d.next_steps:
@@ -68,6 +69,8 @@ def print_footer(out: Console, d: Decision, *, gap: bool = False) -> None:
             out.print()
         out.print("Next steps, smallest first:")
         numbered(out, d.next_steps)
+    if projection and when(d):
+        out.print(when(d))
     for warning in d.warnings:
         out.print(Text(f"warning: {warning}", style="yellow"))
 
@@ -124,6 +127,8 @@ def render_markdown(d: Decision, *, explain: Optional[str] = None) -> str:
     if d.next_steps:
         lines += ["", "**Next steps, smallest first:**", ""]
         lines += [f"{i}. {_md(step)}" for i, step in enumerate(d.next_steps, 1)]
+    if when(d):
+        lines += ["", _md(when(d))]
     if explain == "full":
         lines += ["", "### Every criterion", ""]
         for c in d.criteria:

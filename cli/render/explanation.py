@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .decision import headline, print_footer, render_json, render_jsonl
 from .terminal import STATUS_STYLE, VERDICT_STYLE, console, fields, text_of
-from .text import criterion_kind, quota
+from .text import criterion_kind, quota, when
 from .text import escape_markdown as _md
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def render_explanation(d: Decision, fmt: str) -> str:
 
 
 def _markdown(d: Decision) -> str:
-    lines = [f"**{headline(d)}**", "", quota(d), ""]
+    lines = [f"**{headline(d)}**", "", quota(d), ""] + ([_md(when(d)), ""] if when(d) else [])
     for title, rows in _blocks(d):
         lines.append(f"### {_md(title)}")
         lines.append("")
@@ -70,10 +70,12 @@ def _text(d: Decision) -> str:
     out, buffer = console(width=100)
     out.print(Text(headline(d), style=VERDICT_STYLE[d.verdict]))
     out.print(quota(d))
+    if when(d):
+        out.print(when(d))
     for title, rows in _blocks(d):
         out.print()
         status = title.split(" ", 1)[0].lower()
         out.print(Text(title, style=STATUS_STYLE.get(status, "")))
         fields(out, rows)
-    print_footer(out, d, gap=True)
+    print_footer(out, d, gap=True, projection=False)
     return text_of(buffer)

@@ -86,6 +86,14 @@ def quota(d: Decision) -> str:
     return f"Supporting criteria: {q.passed} of {total} {verb}{unknown} ({needed})."
 
 
+def when(d: Decision) -> str:
+    """The decision's projection as one sentence (``When: …``), or "" for a ready decision or one without it."""
+    p = d.projection
+    if p is None or d.verdict == "ready":
+        return ""
+    return f"When: {p.reason}." if p.date is not None else f"When: no date yet; {p.reason}."
+
+
 def escape_markdown(value: object) -> str:
     """``value`` as text that stays inside one markdown table cell or list item.
 

@@ -46,6 +46,8 @@ def test_steps_and_explanations_wrap_under_their_own_text():
     d = evaluator().evaluate(EXAMPLE)
     text = render_decisions([d], "table")
     steps = text[text.index("Next steps, smallest first:"):].splitlines()[1:]
+    steps = steps[:next((i for i, line in enumerate(steps) if not line.startswith(" ")), len(steps))]
+    assert text[text.rindex("\nWhen: "):].startswith("\nWhen: no date yet; ")  # the projection, after the steps
     numbered = [line for line in steps if re.match(r"^ +\d+\. ", line)]
     continued = [line for line in steps if not re.match(r"^ +\d+\. ", line)]
     assert len(numbered) == len(d.next_steps) and continued  # the example has a step longer than a line
