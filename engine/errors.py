@@ -374,8 +374,14 @@ def nearest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
     """The known names closest to ``name``, best first; only those about as close as the best one,
     so a clear typo gets one suggestion. Empty if none is close."""
     scored = []
+    said = name.lower()
     for candidate in sorted(set(known)):
-        ratio = difflib.SequenceMatcher(None, name.lower(), candidate.lower()).ratio()
+        ratio = difflib.SequenceMatcher(None, said, candidate.lower()).ratio()
+        # One a shortening of the other (`org` for `organisation`, or the reverse) is close, however
+        # different the lengths; three letters at least, so that `a` suggests nothing.
+        if min(len(said), len(candidate)) >= 3 and (said.startswith(candidate.lower())
+                                                   or candidate.lower().startswith(said)):
+            ratio = max(ratio, 0.6)
         if ratio >= 0.6:
             scored.append((ratio, candidate))
     if not scored:

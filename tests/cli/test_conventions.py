@@ -140,3 +140,12 @@ def test_ladder_test_without_examples_says_where_they_live():
     result = run("ladder", "test", os.path.join(ROOT, "tests", "fixtures", "tiny"))
     assert result.exit_code == 2
     assert result.stderr == "promoready: no example cases found (a ladder's examples/*.yaml files)\n"
+
+
+@pytest.mark.parametrize("said, meant", [("organisation", "org"), ("organization", "org"), ("prod", "product")])
+def test_an_enum_value_written_out_or_cut_short_gets_a_suggestion(said, meant, tmp_path):
+    packet = json.loads(json.dumps(TINY_PACKET))
+    packet["impact"] = [{"title": "Launch", "metric": "activation", "reach": said}]
+    result = run("evaluate", write(tmp_path, "p.json", packet), "--ladder", os.path.join(ROOT, "tests", "fixtures", "tiny"))
+    assert result.exit_code == 2
+    assert "impact[0].reach" in result.stderr and f"did you mean '{meant}'?" in result.stderr

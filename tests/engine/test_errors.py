@@ -397,3 +397,11 @@ def test_the_module_prints_the_document():
     assert done.stdout.decode("utf-8") == errors.markdown()
     done = subprocess.run([sys.executable, "-m", "promoready.engine.errors"], capture_output=True, timeout=60)
     assert done.returncode == 2 and b"--markdown" in done.stderr
+
+
+def test_a_name_cut_short_or_written_out_is_near():
+    """`org` for `organisation` (and the reverse) is too unlike by ratio, yet plainly meant."""
+    assert errors.nearest("organisation", ["feature", "product", "org", "company"]) == ["org"]
+    assert errors.nearest("org", ["feature", "product", "organisation"]) == ["organisation"]
+    assert errors.nearest("ab", ["abacus"]) == []  # under three letters: no guess
+    assert errors.nearest("prodct", ["product", "productivity"]) == ["product"]  # a typo still ranks by ratio
