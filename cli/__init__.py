@@ -17,7 +17,7 @@ import click
 from promoready import __version__
 
 from ._options import (FAIL_ON, as_of_option, color_option, fail_on_matched, fail_on_option, format_option,
-                       ladder_option, parse_date)
+                       ladder_option, parse_date, strict_option)
 
 __all__ = ["main", "FORMATS", "FAIL_ON", "parse_date", "fail_on_matched"]
 
@@ -121,9 +121,10 @@ def main() -> None:
 @click.option("--set", "changes", multiple=True, metavar="PATH=VALUE",
               help="What-if: change the packet before evaluating (PATH=VALUE, or PATH+=VALUE to append to a list; "
                    "VALUE is JSON or text). Shows which criteria changed.")
+@strict_option()
 @color_option()
 def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional[str], as_of: Optional[str],
-             fail_on: Optional[str], explain: Optional[str], changes: tuple[str, ...]) -> None:
+             fail_on: Optional[str], explain: Optional[str], changes: tuple[str, ...], strict: bool) -> None:
     """Evaluate promotion packets (JSON or YAML) and print a decision for each.
 
     A PACKET is a file, a folder (its *.json, *.yaml and *.yml files, as batch reads them) or - for
@@ -141,7 +142,7 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
     from promoready.engine.errors import PromoreadyError, UsageError
 
     from ._common import Ladders
-    from ._inputs import load
+    from ._inputs import load, typos
     from ._status import BAD_INPUT, MATCHED, Finished
     from .render import render_decisions, render_what_if, terminal
 
@@ -173,10 +174,16 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
             source = load(path)
             if changes:
                 compared = ladders.what_if(source, list(changes), as_of=day)
+                if typos(compared.after.warnings, path, strict):
+                    failed = True
+                    continue
                 verdicts.append(compared.after.verdict)
                 outputs.append(compared)
             else:
                 decision = ladders.evaluate(source, as_of=day)
+                if typos(decision.warnings, path, strict):
+                    failed = True
+                    continue
                 verdicts.append(decision.verdict)
                 outputs.append(decision)
         except PromoreadyError as exc:

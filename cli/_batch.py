@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Optional, cast
 
 import click
 
-from ._options import as_of_option, fail_on_matched, fail_on_option, ladder_option, parse_date
+from ._options import as_of_option, fail_on_matched, fail_on_option, ladder_option, parse_date, strict_option
 from ._status import BAD_INPUT, BROKEN_PIPE, MATCHED, Finished, signalled
 
 if TYPE_CHECKING:
@@ -48,10 +48,11 @@ SMALL = 64  # without --workers, fewer packets than this are evaluated in-proces
 @ladder_option("each packet's `ladder`, else product-management")
 @as_of_option()
 @fail_on_option()
+@strict_option()
 @click.option("--summary", "summary_path", default=None, metavar="FILE", type=click.Path(dir_okay=False),
               help="Write the cycle summary here: .json or .md (default: as text on stderr).")
 def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Optional[int], timeout: Optional[float],
-          ladder_path: Optional[str], as_of: Optional[str], fail_on: Optional[str],
+          ladder_path: Optional[str], as_of: Optional[str], fail_on: Optional[str], strict: bool,
           summary_path: Optional[str]) -> None:
     """Evaluate many packets: files, folders, .jsonl files, or - for JSONL on stdin.
 
@@ -77,7 +78,7 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
     workers = workers or _processes.usable_cpus()
     if workers > 1 or timeout is not None:  # likely a pool: its fork server starts meanwhile
         _processes.start_early()
-    config = engine.Config(ladder=ladder_path, as_of=day, crash_on=os.environ.get(engine.CRASH_ENV) or None,
+    config = engine.Config(ladder=ladder_path, as_of=day, strict=strict, crash_on=os.environ.get(engine.CRASH_ENV) or None,
                            hang_on=os.environ.get(engine.HANG_ENV) or None)
     run = _Run(inputs, out, resume, exclude=[p for p in (out, summary_path) if p], config=config, workers=workers,
                inline_below=inline_below, timeout=timeout)
@@ -197,6 +198,8 @@ class _Run:
             _diagnostic(progress, line)
         elif result.outcome is not None:  # a decision always carries its outcome
             self.summary.add(result.outcome, result.source)
+            for warning in result.outcome.warnings:
+                _diagnostic(progress, f"promoready: {result.source}: warning: {warning}")
         if progress is not None:
             progress.advance()
 

@@ -6,7 +6,7 @@ from typing import Optional
 
 import click
 
-from ._options import as_of_option, color_option, format_option, ladder_option
+from ._options import as_of_option, color_option, format_option, ladder_option, strict_option
 
 #: ``explain --format`` values: ``table`` is the human format, as in every command (``text`` is accepted for it).
 FORMATS = ("table", "markdown", "json", "jsonl")
@@ -18,8 +18,9 @@ FORMATS = ("table", "markdown", "json", "jsonl")
                              "otherwise: pastes into a review document); json; jsonl (the decision on one line).")
 @ladder_option()
 @as_of_option()
+@strict_option()
 @color_option()
-def explain(packet: str, fmt: Optional[str], ladder_path: Optional[str], as_of: Optional[str]) -> None:
+def explain(packet: str, fmt: Optional[str], ladder_path: Optional[str], as_of: Optional[str], strict: bool) -> None:
     """Explain every criterion of one packet: the verdict in one sentence, then for each criterion what
     was expected, what was found, why (or what to do), the evidence that counted, its source and the
     next step with its amount. PACKET is a file, or - for a packet on stdin.
@@ -30,11 +31,14 @@ def explain(packet: str, fmt: Optional[str], ladder_path: Optional[str], as_of: 
       promoready explain packet.yaml --format markdown > review.md
     """
     from ._common import Ladders
-    from ._inputs import load
+    from ._inputs import load, typos
     from ._options import parse_date
+    from ._status import BAD_INPUT, Finished
     from .render import render_explanation, terminal
 
     fmt = fmt or ("table" if terminal.is_terminal() else "markdown")
     day = parse_date(as_of, "--as-of")
     decision = Ladders(ladder_path).evaluate(load(packet), as_of=day)
+    if typos(decision.warnings, packet, strict):
+        raise Finished(BAD_INPUT)
     terminal.echo(render_explanation(decision, fmt))

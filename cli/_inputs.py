@@ -57,3 +57,17 @@ def load(name: str, stdin: Optional[BinaryIO] = None) -> Any:
     docs.check_depth(data, STDIN)
     source = Source(STDIN, text)
     return LoadedPacket(to_packet(data, source), source)
+
+
+def typos(warnings: list[str], name: str, strict: bool) -> bool:
+    """Say each warning of a packet on stderr (``file: warning: …``), or with ``strict`` each as an
+    error (``file: … [packet.unknown-field]``); True when the packet is refused for them."""
+    import click
+
+    from promoready.engine.errors import PACKET_UNKNOWN_FIELD, PacketError
+
+    where = STDIN if name == "-" else name
+    for warning in warnings:
+        line = str(PacketError(warning, code=PACKET_UNKNOWN_FIELD, file=where)) if strict else f"{where}: warning: {warning}"
+        click.echo(f"promoready: {line}", err=True)
+    return strict and bool(warnings)

@@ -1,5 +1,5 @@
 """Options several commands share, each declared once: ``--format``, ``--ladder``, ``--as-of``,
-``--fail-on`` and ``--color``.
+``--fail-on``, ``--strict`` and ``--color``.
 
 Each is a decorator factory; a command passes what differs (the formats it can print, what its
 ``--ladder`` defaults to). Values are checked in the command body (``parse_date``), not in click
@@ -121,6 +121,13 @@ def color_option() -> Callable[[F], F]:
     return click.option("--color", "--colour", type=Choice(COLORS), default=None, expose_value=False,
                         is_eager=True, callback=_set_color, metavar="WHEN",
                         help="Colours: auto (on a terminal, unless NO_COLOR is set), always or never.")
+
+
+def strict_option() -> Callable[[F], F]:
+    """``--strict`` (parameter ``strict``): a packet field that looks like a typo of a known one is an error."""
+    return click.option("--strict", is_flag=True, default=False,
+                        help="Refuse a packet with a field that looks like a typo of a known one (reveiws: for "
+                             "reviews:) instead of warning on stderr and ignoring the field.")
 
 
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")

@@ -85,7 +85,7 @@ INPUT_TOO_LARGE: Final = _code("input.too-large", "A file or a JSONL line is ove
 INPUT_UNREADABLE: Final = _code("input.unreadable", "A file, folder or stdin cannot be read (permissions, I/O error)")
 INPUT_STDIN: Final = _code("input.stdin", "`-` names stdin, but there is no stdin to read")
 INPUT_ENCODING: Final = _code("input.encoding", "A file is not UTF-8 text", http_status=415)
-INPUT_EMPTY: Final = _code("input.empty", "A file is empty")
+INPUT_EMPTY: Final = _code("input.empty", "A file or stdin is empty, or a folder holds no packet files")
 INPUT_JSON: Final = _code("input.json", "Malformed JSON")
 INPUT_YAML: Final = _code("input.yaml", "Malformed YAML")
 INPUT_YAML_TAG: Final = _code(
@@ -121,6 +121,8 @@ PACKET_MORE_THAN_DIRECT_REPORTS: Final = _code(
     "packet.more-than-direct-reports", "`pm_reports` or `manager_reports` is more than `direct_reports`")
 PACKET_FUTURE_DATE: Final = _code(
     "packet.future-date", "`experience.current_level_since` is after the date the decision is measured to")
+PACKET_UNKNOWN_FIELD: Final = _code(
+    "packet.unknown-field", "A field the packet does not have, close to one it has (a warning; an error with --strict)")
 PACKET_UNKNOWN_LEVEL: Final = _code("packet.unknown-level", "A level or title name is not in the ladder")
 PACKET_LADDER_MISMATCH: Final = _code("packet.ladder-mismatch", "The packet's ladder is not the one evaluating it")
 PACKET_LADDER_NOT_ALLOWED: Final = _code(

@@ -29,6 +29,7 @@ class Outcome(NamedTuple):
     unknown: tuple[str, ...]  # ids of every criterion that is unknown, in ladder order
     missing: tuple[str, ...]  # distinct packet paths missing, in order of first mention
     committee_outcome: Optional[str] = None
+    warnings: tuple[str, ...] = ()  # fields the packet has that look like typos of known ones
 
     @classmethod
     def of(cls, decision: Any) -> "Outcome":
@@ -45,6 +46,7 @@ class Outcome(NamedTuple):
             unknown=tuple(c.id for c in criteria if c.status == "unknown"),
             missing=tuple(dict.fromkeys(p for c in criteria for p in c.missing)),
             committee_outcome=decision.committee_outcome,
+            warnings=tuple(decision.warnings),
         )
 
     @classmethod
@@ -62,6 +64,7 @@ class Outcome(NamedTuple):
             unknown=tuple(c["id"] for c in criteria if c.get("status") == "unknown"),
             missing=tuple(dict.fromkeys(p for c in criteria for p in c.get("missing") or ())),
             committee_outcome=d.get("committee_outcome"),
+            warnings=tuple(d.get("warnings") or ()),
         )
 
 
@@ -83,6 +86,7 @@ class Summary:
         self.errors = 0
         self.error_codes: dict[str, int] = {}
         self.errored: list[dict] = []  # each error record: where, which candidate, what
+        self.warned: list[dict] = []  # each packet with fields that look like typos, and the warnings
         self.with_outcome = 0
         self.disagreements: list[dict] = []
         # per transition: ready candidates in input order, and required criteria that blocked, with their title there
@@ -110,6 +114,9 @@ class Summary:
             self.ready.setdefault(outcome.transition, []).append(
                 {"candidate_id": outcome.candidate_id, "source": source})
         self._seen(outcome.candidate_id, source)
+        if outcome.warnings:
+            self.warned.append({"candidate_id": outcome.candidate_id, "source": source,
+                                "warnings": list(outcome.warnings)})
         for path in outcome.missing:
             self.missing[path] = self.missing.get(path, 0) + 1
         if outcome.committee_outcome in ("promoted", "not_promoted"):
@@ -174,6 +181,7 @@ class Summary:
             "most_missing": [{"path": p, "candidates": n} for p, n in _ranked(self.missing)],
             "errors_by_code": dict(_ranked(self.error_codes)),
             "errored": list(self.errored),
+            "warned": list(self.warned),
             "duplicate_candidates": [{"candidate_id": c, "sources": list(sources)}
                                      for c, sources in self.duplicates.items()],
             "calibration": {

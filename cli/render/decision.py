@@ -60,10 +60,8 @@ def _shown(d: Decision, explain: Optional[str]) -> Sequence[CriterionResult]:
 
 
 def print_footer(out: Console, d: Decision, *, gap: bool = False, projection: bool = True) -> None:
-    """The next steps, the projection (unless ``projection`` is false: shown already) and the warnings
-    under a decision on a terminal (``gap``: a blank line before the steps)."""
-    from rich.text import Text
-
+    """The next steps and the projection (unless ``projection`` is false: shown already) under a
+    decision on a terminal (``gap``: a blank line before the steps). Warnings go to stderr, from the command."""
     if d.next_steps:
         if gap:
             out.print()
@@ -71,8 +69,6 @@ def print_footer(out: Console, d: Decision, *, gap: bool = False, projection: bo
         numbered(out, d.next_steps)
     if projection and when(d):
         out.print(when(d))
-    for warning in d.warnings:
-        out.print(Text(f"warning: {warning}", style="yellow"))
 
 
 def render_table(decisions: Sequence[Decision], *, explain: Optional[str] = None) -> str:

@@ -72,6 +72,12 @@ def render_text(s: dict[str, Any]) -> str:
         lines += [f"    {e['message'] or e['source'] or e['code']}" for e in errored[:NAMED]]
         if len(errored) > NAMED:
             lines.append(f"    … and {len(errored) - NAMED:,} more (see --summary FILE.json)")
+    if s.get("warned"):
+        warned = s["warned"]
+        lines.append(f"  {_count(len(warned), 'packet')} with fields that look like typos (ignored; --strict refuses them):")
+        lines += [f"    {w['source'] or w['candidate_id']}: {'; '.join(w['warnings'])}" for w in warned[:NAMED]]
+        if len(warned) > NAMED:
+            lines.append(f"    … and {len(warned) - NAMED:,} more (see --summary FILE.json)")
     if s.get("duplicate_candidates"):
         lines.append("  candidate ids seen more than once:")
         lines += [f"    {d['candidate_id']}: {', '.join(str(x) for x in d['sources'])}" for d in s["duplicate_candidates"]]
@@ -129,6 +135,12 @@ def render_markdown(s: dict[str, Any]) -> str:
             out += ["", "| packet | candidate | error |", "|---|---|---|"]
             out += [f"| {_cell(e['source'] or '')} | {_cell(e['candidate_id'] or '')} | {_cell(e['message'] or e['code'])} |"
                     for e in s["errored"]]
+    if s.get("warned"):
+        out += ["", "## Fields that look like typos", "",
+                "Ignored in these packets (`--strict` refuses them); evidence under a misspelt key counts as missing.",
+                "", "| packet | candidate | warning |", "|---|---|---|"]
+        out += [f"| {_cell(w['source'] or '')} | {_cell(w['candidate_id'])} | {_cell('; '.join(w['warnings']))} |"
+                for w in s["warned"]]
     if s.get("duplicate_candidates"):
         out += ["", "## Candidate ids seen more than once", "", "| candidate | packets |", "|---|---|"]
         out += [f"| {_cell(d['candidate_id'])} | {_cell(', '.join(str(x) for x in d['sources']))} |"

@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any, Optional
 
 from .. import _documents as docs
-from ..errors import ENGINE_INTERNAL, InputError, PromoreadyError
+from ..errors import ENGINE_INTERNAL, PACKET_UNKNOWN_FIELD, InputError, PacketError, PromoreadyError
 from ..summary import Outcome
 from .inputs import Item
 from .records import Config, Evaluate, Result, error_dict, error_result
@@ -81,6 +81,8 @@ def process(item: Item, evaluate: Evaluate, config: Config, *, keep: bool = True
             if key in config.keep:
                 return Result(item.seq, item.source, cid, keep=key)
         decision = evaluate(loaded, config.as_of)
+        if config.strict and decision.warnings:
+            raise PacketError("; ".join(decision.warnings), code=PACKET_UNKNOWN_FIELD, file=item.file)
         return Result(item.seq, item.source, decision.candidate_id, record=decision.to_json_bytes() + b"\n",
                       outcome=Outcome.of(decision))
     except PromoreadyError as exc:

@@ -58,6 +58,7 @@ class Config:
     ladder: Optional[str] = None
     as_of: Optional[datetime.date] = None
     keep: frozenset[ResumeKey] = field(default_factory=frozenset)  # resume keys already decided (--resume; see Keeper)
+    strict: bool = False  # a field that looks like a typo makes the packet an error record (--strict)
     crash_on: Optional[str] = None  # test hook, see CRASH_ENV
     hang_on: Optional[str] = None  # test hook, see HANG_ENV
 
