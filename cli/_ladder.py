@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import click
 
@@ -38,11 +38,8 @@ def list_(fmt: str) -> None:
     rows = []
     for folder in bundled_ladders().values():
         lad = load_ladder(folder)
-        rank = {level.id: level.rank for level in lad.levels}
-        # By the ranks they climb, as a career reads, not by name.
-        ordered = sorted(lad.transitions, key=lambda t: (rank.get(t.from_, 0), rank.get(t.to, 0), t.key))
         rows.append({"id": lad.id, "version": lad.version, "title": lad.title, "folder": folder,
-                     "transitions": [t.key for t in ordered]})
+                     "transitions": [t.key for t in by_rank(lad)]})
     click.echo(render_ladder_list(rows, fmt))
 
 
@@ -73,7 +70,10 @@ def show(transition: Optional[str], ladder_path: Optional[str], fmt: Optional[st
         raise errors.UsageError(f"no transition '{transition}' in ladder '{lad.id}'", code=errors.USAGE_TRANSITION,
                                 path="TRANSITION", suggestion=errors.closest(transition, keys))
     fmt = fmt or ("terminal" if terminal.is_terminal() else "markdown")
-    terminal.echo(render_ladder(describe_ladder(lad, transition), fmt))
+    view = describe_ladder(lad, transition)
+    order = {t.key: i for i, t in enumerate(by_rank(lad))}
+    view["transitions"].sort(key=lambda t: order[t["key"]])
+    terminal.echo(render_ladder(view, fmt))
 
 
 @ladder.command()
@@ -116,6 +116,12 @@ def test(path: Optional[str], transition: Optional[str]) -> None:
     if not all(r.ok for r in results):
         raise Finished(MATCHED)
 
+
+
+def by_rank(lad: Any) -> list:
+    """A ladder's transitions by the ranks they climb (from, then to), as a career reads, not by name."""
+    rank = {level.id: level.rank for level in lad.levels}
+    return sorted(lad.transitions, key=lambda t: (rank.get(t.from_, 0), rank.get(t.to, 0), t.key))
 
 
 def _case_lines(results: list) -> list[Optional[int]]:

@@ -127,3 +127,9 @@ def test_ladder_list_is_by_rank():
     assert keys[:3] == ["apm-to-pm", "pm-to-senior-pm", "senior-pm-to-pm-manager"] and keys[-1] == "vp-to-cpo"
     listing = json.loads(run("ladder", "list", "--format", "json").stdout)
     assert listing[0]["transitions"] == keys
+
+
+def test_ladder_show_is_by_rank_too():
+    listing = json.loads(run("ladder", "list", "--format", "json").stdout)[0]["transitions"]
+    shown = json.loads(run("ladder", "show", "--format", "json").stdout)
+    assert [t["key"] for t in shown["transitions"]] == listing
