@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Optional, cast
 
 import click
 
-from ._options import as_of_option, fail_on_matched, fail_on_option, ladder_option, parse_date, strict_option
+from ._options import (as_of_option, color_option, fail_on_matched, fail_on_option, ladder_option, parse_date,
+                       strict_option)
 from ._status import BAD_INPUT, BROKEN_PIPE, MATCHED, Finished, signalled
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ SMALL = 64  # without --workers, fewer packets than this are evaluated in-proces
 @as_of_option()
 @fail_on_option()
 @strict_option()
+@color_option()
 @click.option("--summary", "summary_path", default=None, metavar="FILE", type=click.Path(dir_okay=False),
               help="Write the cycle summary here: .json or .md (default: as text on stderr).")
 def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Optional[int], timeout: Optional[float],

@@ -92,7 +92,8 @@ def ladder_option(default: Optional[str] = None) -> Callable[[F], F]:
 def as_of_option() -> Callable[[F], F]:
     """``--as-of DATE`` (parameter ``as_of``, a string: ``parse_date`` reads it in the command)."""
     return click.option("--as-of", "as_of", default=None, metavar="DATE",
-                        help="Measure durations to this date (YYYY-MM-DD).")
+                        help="Measure to this date (YYYY-MM-DD) instead of the packet's own: durations, and figures that "
+                             "grow with time (years of experience, grown since the packet's date).")
 
 
 def fail_on_option() -> Callable[[F], F]:

@@ -14,6 +14,8 @@ class Progress:
                                    TimeElapsedColumn, TimeRemainingColumn)
         from rich.text import Text
 
+        from .render.terminal import forced
+
         class Rate(ProgressColumn):
             def render(self, task: Any) -> Text:
                 speed = task.finished_speed or task.speed
@@ -21,7 +23,7 @@ class Progress:
 
         self.bar = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                             MofNCompleteColumn(), Rate(), TimeElapsedColumn(), TextColumn("ETA"),
-                            TimeRemainingColumn(), console=Console(stderr=True), transient=False)
+                            TimeRemainingColumn(), console=Console(stderr=True, no_color=forced()), transient=False)
         self.task = self.bar.add_task("evaluating", total=total)
         self.bar.start()
 

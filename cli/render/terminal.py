@@ -50,6 +50,12 @@ def colors() -> bool:
     return is_terminal() and not os.environ.get("NO_COLOR")
 
 
+def forced() -> Optional[bool]:
+    """``--color`` as rich's ``no_color`` for a console of its own (batch's progress bar on stderr):
+    True for never, False for always, None for auto (rich then honours NO_COLOR itself)."""
+    return {"never": True, "always": False}.get(_color)
+
+
 def echo(text: str) -> None:
     """Print a rendering on stdout, keeping its colours when ``--color always`` asks for them in a pipe."""
     import click

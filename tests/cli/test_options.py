@@ -93,7 +93,8 @@ def test_ladder_option(path, default):
 def test_as_of_option_is_a_date_read_by_the_command(path):
     opt = option(command(path), "--as-of")
     assert opt is not None and opt.name == "as_of" and opt.metavar == "DATE"
-    assert opt.help == "Measure durations to this date (YYYY-MM-DD)."
+    assert opt.help == ("Measure to this date (YYYY-MM-DD) instead of the packet's own: durations, and figures that "
+                        "grow with time (years of experience, grown since the packet's date).")
     assert parse(path, "--as-of", "not a date")["as_of"] == "not a date"  # checked by parse_date, with its code
 
 

@@ -133,3 +133,23 @@ def test_ladder_show_is_by_rank_too():
     listing = json.loads(run("ladder", "list", "--format", "json").stdout)[0]["transitions"]
     shown = json.loads(run("ladder", "show", "--format", "json").stdout)
     assert [t["key"] for t in shown["transitions"]] == listing
+
+
+def test_the_progress_bar_follows_color(monkeypatch):
+    from promoready.cli._progress import Progress
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    for mode, no_color in (("never", True), ("always", False)):
+        terminal.set_color(mode)
+        bar = Progress(1)
+        try:
+            assert bar.bar.console.no_color is no_color
+        finally:
+            bar.stop()
+    terminal.set_color("auto")
+    monkeypatch.setenv("NO_COLOR", "1")
+    bar = Progress(1)
+    try:
+        assert bar.bar.console.no_color is True  # rich reads NO_COLOR itself
+    finally:
+        bar.stop()
