@@ -20,7 +20,7 @@ from promoready.schemas.decision import (
     Supporting,
     TransitionRef,
 )
-from promoready.schemas.ladder import Ladder, Transition
+from promoready.schemas.ladder import Ladder, ReviewMonthsMeasure, Transition
 from promoready.schemas.packet import ORDINALS, Packet
 
 from . import _packet
@@ -249,6 +249,9 @@ class Evaluator:
         results: list[CriterionResult] = []
         steps: list[tuple[float, int, str]] = []
         dates: list[Optional[datetime.date]] = []  # when time alone makes each criterion pass, if it does
+        # Measured past the packet's own date, months of reviews stand still: the packet holds none since.
+        past_packet = packet.as_of is not None and day > packet.as_of
+        unreviewed: list[bool] = []
         for i, (criterion, status) in enumerate(zip(t.criteria, statuses)):
             names = plan.names[i]
             tree = plan.trees[i]
@@ -273,6 +276,8 @@ class Evaluator:
                     next_step, size_of = texts_for(criterion, status), 1.0
                 steps.append((size_of, i, f"{criterion.title}: {next_step}"))
             dates.append(closes)
+            unreviewed.append(past_packet and closes is not None
+                              and any(isinstance(explainer.measures[n], ReviewMonthsMeasure) for n in names))
             results.append(_build(CriterionResult,
                 id=criterion.id,
                 title=criterion.title,
@@ -303,5 +308,6 @@ class Evaluator:
             next_steps=[text for _, _, text in sorted(steps)],
             warnings=_packet.typo_warnings(packet),
             committee_outcome=packet.committee_outcome,
-            projection=project(t.criteria, statuses, dates, verdict, day, t.supporting_needed),
+            projection=project(t.criteria, statuses, dates, verdict, day, t.supporting_needed,
+                               unreviewed=unreviewed, packet_date=packet.as_of),
         )

@@ -4,7 +4,9 @@ the current pace, or why no such date exists.
 The engine has decided every status and the verdict; this only reads them with the dates the
 explainer found for each shortfall that time closes (a figure that grows, such as months of reviews
 or years of experience). A required criterion that fails for another reason, or lacks evidence,
-leaves no date; so does a supporting quota that waiting alone cannot fill.
+leaves no date; so does a supporting quota that waiting alone cannot fill. Measured to a date after
+the packet's own, months of reviews cannot be projected: the packet holds no reviews since its date,
+so such a criterion leaves no date either, and the reason says to add them.
 """
 
 from __future__ import annotations
@@ -27,9 +29,14 @@ def _verb(criteria: Sequence[Criterion], one: str, many: str) -> str:
 
 
 def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Sequence[Optional[datetime.date]],
-            verdict: str, day: datetime.date, supporting_needed: int) -> Projection:
+            verdict: str, day: datetime.date, supporting_needed: int, *,
+            unreviewed: Sequence[bool] = (), packet_date: Optional[datetime.date] = None) -> Projection:
     """The projection for one decision. ``dates[i]``: when time alone makes criterion ``i`` pass
-    (its failing comparisons all close with time), else None."""
+    (its failing comparisons all close with time), else None. ``unreviewed[i]``: criterion ``i``
+    waits on months of reviews while the decision is measured past ``packet_date`` (the packet's own)."""
+    if unreviewed:
+        dates = [None if stale else d for d, stale in zip(dates, unreviewed)]
+    stale = [c for c, s, u in zip(criteria, statuses, unreviewed or [False] * len(criteria)) if s == "fail" and u]
     if verdict == "ready":
         return Projection(date=day.isoformat(), reason="ready now", waiting_on=[], blocked_by=[])
     waiting: list[Criterion] = []
@@ -42,11 +49,18 @@ def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Seque
         if status == "fail" and date is not None:
             waiting.append(c)
             when.append(date)
+        elif status == "fail" and c in stale:
+            continue  # said below, with the reason
         elif status == "fail":
             no_time.append(c)
         else:
             no_evidence.append(c)
     reasons = []
+    stale_required = [c for c in stale if c.required]
+    if stale_required and packet_date is not None:
+        reasons.append(f"{_titles(stale_required)} {_verb(stale_required, 'waits', 'wait')} on reviews after the "
+                       f"packet's date ({packet_date.isoformat()}), which it does not hold: add them, or measure "
+                       f"to that date")
     if no_time:
         reasons.append(f"{_titles(no_time)} {_verb(no_time, 'needs', 'need')} more than time")
     if no_evidence:
@@ -66,7 +80,8 @@ def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Seque
                            f"{len(timed) or 'none'}")
     order = {c.id: i for i, c in enumerate(criteria)}
     waiting_on = sorted({c.id for c in waiting}, key=order.__getitem__)
-    blocked_by = sorted({c.id for c in no_time + no_evidence + quota_blocked}, key=order.__getitem__)
+    blocked_by = sorted({c.id for c in no_time + no_evidence + quota_blocked + stale_required},
+                        key=order.__getitem__)
     if reasons:
         return Projection(date=None, reason="time alone cannot make the packet ready: " + "; ".join(reasons),
                           waiting_on=waiting_on, blocked_by=blocked_by)

@@ -91,3 +91,16 @@ def test_the_projection_is_in_the_json_after_every_field_the_contract_lists():
     data = json.loads(decide().to_json())
     assert list(data)[-1] == "projection"
     assert data["projection"] == {"date": "2026-11-01", "reason": "ready now", "waiting_on": [], "blocked_by": []}
+
+
+def test_months_of_reviews_are_not_projected_past_the_packet_date():
+    """The packet holds no reviews after its own date: measured later, the projection says so instead of
+    moving the date with the day it is looked at from."""
+    reviews = [{"start": "2026-08-01", "end": "2026-10-31", "rating": "meets", "operating_level": "senior"}]
+    own = decide(reviews=reviews).projection
+    assert own.date is not None and own.waiting_on == ["next-level"]
+    later = decide(as_of=datetime.date(2027, 3, 1), reviews=reviews).projection
+    assert later.date is None and later.blocked_by == ["next-level"] and later.waiting_on == []
+    assert later.reason == ("time alone cannot make the packet ready: Six months at the next level waits on reviews "
+                            "after the packet's date (2026-11-01), which it does not hold: add them, or measure to "
+                            "that date")
