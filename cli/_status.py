@@ -15,6 +15,8 @@ MATCHED = 1
 BAD_INPUT = 2
 #: An internal engine fault: a bug to report.
 INTERNAL = 3
+#: The system refused a resource (disk full, ``ulimit -f``): the work completed is kept (``ResourceError``).
+RESOURCE = 4
 #: Interrupted by Ctrl-C before a command took over its own signals.
 INTERRUPTED = 130
 #: stdout was closed by its reader (SIGPIPE's conventional status).

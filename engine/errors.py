@@ -30,7 +30,8 @@ class ErrorCode:
     """One catalogued error code: what it means and how each front end reports it."""
 
     code: str
-    #: The process exit status when this error ends a command: 2 bad input or usage, 3 internal fault.
+    #: The process exit status when this error ends a command: 2 bad input or usage, 3 internal fault,
+    #: 4 the system refused a resource (disk full, a file size limit).
     exit_status: int
     #: The status an HTTP service answers with (the problem+json ``status``).
     http_status: int
@@ -39,7 +40,7 @@ class ErrorCode:
 
     @property
     def area(self) -> str:
-        """The part before the dot: ``input``, ``packet``, ``ladder``, ``usage`` or ``engine``."""
+        """The part before the dot: ``input``, ``packet``, ``ladder``, ``usage``, ``engine`` or ``system``."""
         return self.code.split(".", 1)[0]
 
 
@@ -51,13 +52,17 @@ class _Area:
 
 
 # An area fixes the exit status of its codes (only the engine's faults are internal) and the usual
-# HTTP status; a code overrides the HTTP status where a more exact one exists (404, 413, 415).
+# HTTP status; a code overrides the HTTP status where a more exact one exists (404, 413, 415, 507).
+# ``system`` has an exit status of its own: a full disk is neither the input's fault (2) nor a bug (3),
+# and a script may well retry it once there is room.
 _AREAS: Final = MappingProxyType({
     "input": _Area(2, 400, "Reading a file: missing, unreadable, too large, or not well-formed JSON or YAML"),
     "packet": _Area(2, 422, "A packet that was read but is not valid, alone or against the ladder"),
     "ladder": _Area(2, 422, "A ladder that cannot be found or does not check"),
     "usage": _Area(2, 400, "A command-line option or argument that cannot be used"),
     "engine": _Area(3, 500, "An internal fault (never the input's): report it as a bug"),
+    "system": _Area(4, 503, "The system refused a resource (disk space, the file size limit): neither the input's "
+                            "fault nor a bug; the work completed is kept"),
 })
 
 _ENTRIES: dict[str, ErrorCode] = {}
@@ -179,6 +184,9 @@ USAGE_TIMEOUT: Final = _code("usage.timeout", "`--timeout` is out of its range")
 USAGE_RESUME: Final = _code("usage.resume", "`--resume` without `--out FILE` to resume")
 USAGE_SUMMARY: Final = _code("usage.summary", "`--summary` cannot be written where asked")
 USAGE_OUT: Final = _code("usage.out", "`--out` cannot be written where asked")
+USAGE_OUT_IS_INPUT: Final = _code(
+    "usage.out-is-input", "An output file (`--out`, `--summary`) is one of the inputs, or the other output")
+USAGE_OUT_LOCKED: Final = _code("usage.out-locked", "Another batch run is writing the same output file", http_status=409)
 
 # -- engine: internal faults ----------------------------------------------------------------------
 
@@ -200,11 +208,20 @@ ENGINE_AMBIGUOUS: Final = _code("engine.ambiguous", "The engine decided one crit
 ENGINE_UNDECIDED: Final = _code("engine.undecided", "The engine left a criterion undecided")
 ENGINE_VERDICT: Final = _code("engine.verdict", "The engine gave no verdict, or more than one")
 ENGINE_BATCH: Final = _code("engine.batch", "A batch's own machinery failed (spool files, starting a worker)")
-ENGINE_WORKER_START: Final = _code("engine.worker-start", "Batch worker processes keep dying while starting")
+ENGINE_WORKER_START: Final = _code(
+    "engine.worker-start", "Batch worker processes keep dying while starting, or their fork server died twice")
 ENGINE_WORKER_CRASHED: Final = _code(
     "engine.worker-crashed", "A batch worker died on a packet (that packet's error record; the batch goes on)")
 ENGINE_TIMEOUT: Final = _code(
     "engine.timeout", "A batch worker spent longer than `--timeout` on a packet (that packet's error record)")
+
+
+# -- system: resources the system refused ---------------------------------------------------------
+
+SYSTEM_IO: Final = _code("system.io", "Writing or reading failed in the system (an I/O error; the generic system error)")
+SYSTEM_DISK_FULL: Final = _code("system.disk-full", "The disk (or the quota) is full", http_status=507)
+SYSTEM_FILE_SIZE_LIMIT: Final = _code(
+    "system.file-size-limit", "A file reached the size limit of the process (`ulimit -f`)", http_status=507)
 
 
 #: pydantic's error type → the packet code it is reported as; a type not listed is ``PACKET_INVALID``.
@@ -367,6 +384,27 @@ class EngineError(PromoreadyError):
 
     exit_code = 3
     default_code = ENGINE_INTERNAL
+
+
+class ResourceError(PromoreadyError):
+    """The system refused a resource: the disk is full, a file reached ``ulimit -f``. Exit code 4."""
+
+    exit_code = 4
+    default_code = SYSTEM_IO
+
+    @classmethod
+    def of(cls, exc: OSError, what: str, *, file: Optional[str] = None) -> Optional["ResourceError"]:
+        """``exc`` as a ResourceError when it is the system running out (ENOSPC, EDQUOT, EFBIG, EIO), else None."""
+        import errno
+
+        codes = {errno.ENOSPC: SYSTEM_DISK_FULL, errno.EDQUOT: SYSTEM_DISK_FULL, errno.EFBIG: SYSTEM_FILE_SIZE_LIMIT,
+                 errno.EIO: SYSTEM_IO}
+        code = codes.get(exc.errno) if exc.errno is not None else None
+        if code is None:
+            return None
+        reason = "the file size limit of this process (ulimit -f)" if code == SYSTEM_FILE_SIZE_LIMIT \
+            else (exc.strerror or str(exc)).lower()
+        return cls(f"cannot write {what}: {reason}", code=code, file=file)
 
 
 # -- names ----------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from promoready.schemas.packet import LIST_ITEMS
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("engine", "cli", "schemas", "pkg")
 #: A string that reads like a code (file names such as ``ladder.yaml`` are not codes).
-CODE_LIKE = re.compile(r"^(input|packet|ladder|usage|engine)\.[A-Za-z0-9_-]+$")
+CODE_LIKE = re.compile(r"^(input|packet|ladder|usage|engine|system)\.[A-Za-z0-9_-]+$")
 NOT_A_CODE = re.compile(r"\.(ya?ml|jsonl?|py|md)$")
 #: Error classes by name, and helpers that build one (``code=`` goes to that class).
 CLASSES: dict[str, type[errors.PromoreadyError]] = {
@@ -193,7 +193,7 @@ def test_every_default_code_is_catalogued():
     for cls in CLASSES.values():
         entry = errors.CATALOGUE[cls.default_code]
         assert entry.exit_status == cls.exit_code, cls
-        assert cls is errors.PromoreadyError or entry.code.endswith((".invalid", ".internal")), cls
+        assert cls is errors.PromoreadyError or entry.code.endswith((".invalid", ".internal", ".io")), cls
 
 
 def test_pydantic_custom_error_types_of_the_packet_are_mapped():
@@ -221,11 +221,13 @@ def test_every_entry_is_complete_and_in_one_style():
         assert entry.code == code
         assert errors.CODE_PATTERN.match(code), code
         assert re.match(r"^[a-z]+\.[a-z0-9]+(-[a-z0-9]+)*$", code), code  # no underscores, no capitals
-        assert entry.area in ("input", "packet", "ladder", "usage", "engine"), code
-        assert entry.exit_status in (2, 3), code
+        assert entry.area in ("input", "packet", "ladder", "usage", "engine", "system"), code
+        assert entry.exit_status in (2, 3, 4), code
         assert (entry.exit_status == 3) == (entry.area == "engine"), code  # only the engine's faults are internal
+        assert (entry.exit_status == 4) == (entry.area == "system"), code  # the system refused a resource
         assert 400 <= entry.http_status <= 599, code
-        assert (entry.http_status >= 500) == (entry.area == "engine"), code  # a 5xx is our fault, a 4xx the caller's
+        # a 5xx is our fault or the system's, a 4xx the caller's
+        assert (entry.http_status >= 500) == (entry.area in ("engine", "system")), code
         assert entry.meaning.strip() and "\n" not in entry.meaning and entry.meaning == entry.meaning.strip(), code
 
 
