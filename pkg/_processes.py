@@ -8,6 +8,9 @@ fresh interpreter importing the engine) runs on another core while this process 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import time
+from typing import Optional
 
 #: What the fork server imports once; every worker is forked from it with these already loaded (the
 #: registry brings the packet model, the compiler and durable-rules: what a worker needs to start).
@@ -27,10 +30,13 @@ def context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+#: Worker processes per usable CPU at most: the evaluation is CPU-bound, so more only costs memory
+#: (each worker holds some 45 MB) and switching.
+WORKERS_PER_CPU = 2
+
+
 def usable_cpus() -> int:
     """The CPUs this process may run on (its affinity, as set by taskset or a container's cpuset), at least 1."""
-    import os
-
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # no affinity on this system
@@ -47,3 +53,46 @@ def start_early() -> None:
         forkserver.ensure_running()
     except OSError:  # the pool will try again, and report it, when it starts its first worker
         pass
+
+
+def max_workers() -> int:
+    """The most worker processes worth starting here: ``WORKERS_PER_CPU`` per usable CPU."""
+    return WORKERS_PER_CPU * usable_cpus()
+
+
+def _server_pid() -> Optional[int]:
+    """The pid of the fork server this process started, if it started one (multiprocessing keeps it)."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    pid = getattr(server, "_forkserver_pid", None)
+    return pid if isinstance(pid, int) else None
+
+
+def server_gone() -> Optional[int]:
+    """The pid of this process's fork server if it has exited, else None.
+
+    The exited server is not reaped here: multiprocessing reaps it, and starts a new one, when the next
+    worker is started. Where the system cannot tell without reaping (no ``waitid``), None.
+    """
+    pid = _server_pid()
+    if pid is None or not hasattr(os, "waitid"):
+        return None
+    try:
+        info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:  # reaped already
+        return pid
+    except OSError:
+        return None
+    return pid if info is not None else None
+
+
+def wait_server_gone(patience: float = 5.0) -> Optional[int]:
+    """After a worker could not be started from the fork server: wait (``patience`` seconds at most) until
+    the server has exited, so that the next start replaces it; its pid, or None if it has not exited."""
+    deadline = time.monotonic() + patience
+    while True:
+        pid = server_gone()
+        if pid is not None or time.monotonic() >= deadline:
+            return pid
+        time.sleep(0.01)

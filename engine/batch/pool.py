@@ -4,7 +4,10 @@ Each round of ``Pool.results`` hands back what is next in input order, reads mor
 ``window`` between being read and being handed back), shares them out in chunks, starts workers
 as needed, then waits for a worker to answer or die, for a deadline, or for a quiet stream to speak.
 A worker that dies (or is stopped past the timeout) costs only the packet it was on: the rest of its
-chunk is evaluated again, one at a time when that packet is not known.
+chunk is evaluated again, one at a time when that packet is not known. A fork server that dies
+(killed, out of memory) takes every worker's pipe of exit statuses with it: its workers are let go
+without blaming a packet, their chunks are queued again and multiprocessing starts a new server with
+the next worker; the second server lost ends the batch (``engine.worker-start``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any, Iterator, Optional
 
 from promoready import _processes
 
-from ..errors import ENGINE_BATCH, ENGINE_WORKER_START, EngineError, PromoreadyError
+from ..errors import ENGINE_BATCH, ENGINE_WORKER_START, EngineError, PromoreadyError, ResourceError
 from .feed import Feed, Nothing
 from .inputs import Item
 from .records import Config, Result, crash_result
@@ -59,7 +62,7 @@ def take_chunk(queue: deque[Task], limit: int = CHUNK) -> list[Task]:
 def _fatal(message: tuple[Any, ...]) -> PromoreadyError:
     """The error a worker reported before giving up (it could not build its evaluators, or use its spools)."""
     error = message[1]
-    cls = EngineError if message[2] == "EngineError" else PromoreadyError
+    cls = {"EngineError": EngineError, "ResourceError": ResourceError}.get(message[2], PromoreadyError)
     return cls(error["message"], code=error["code"], file=error["file"], line=error["line"], path=error["path"],
                suggestion=error["suggestion"])
 
@@ -69,6 +72,9 @@ class Pool:
 
     #: Give up when this many workers in a row died before they were ready.
     MAX_START_FAILURES = 3
+    #: Fork servers that may die (killed, out of memory) in one batch: the first is replaced, with its
+    #: workers, and costs nothing; the second ends the batch (``engine.worker-start``).
+    MAX_SERVER_LOSSES = 1
 
     def __init__(self, size: int, factory: Factory, config: Config, keeper: Optional[Keeper], window: Optional[int],
                  timeout: float) -> None:
@@ -83,6 +89,7 @@ class Pool:
         self.ctx = _processes.context()
         self.workers: list[Worker] = []
         self.start_failures = 0
+        self.lost_servers: set[int] = set()  # pids of the fork servers that died under this pool
         self.done: dict[int, Result] = {}  # finished, waiting for their turn
         self.next_seq: Optional[int] = None  # the next to hand back
         self.queue: deque[Task] = deque()  # read, waiting for a worker
@@ -164,8 +171,26 @@ class Pool:
         """Start workers for the waiting items (a small batch starts only as many as it needs)."""
         free = sum(1 for w in self.workers if not w.tasks)
         while self.queue and free * CHUNK < len(self.queue) and len(self.workers) < self.size:
-            self.workers.append(Worker(self.ctx, self.factory, self.config))
+            self.workers.append(self._new_worker())
             free += 1
+
+    def _new_worker(self) -> Worker:
+        """A worker; if its fork server turns out to be dead, once, a new server and a new worker."""
+        try:
+            return Worker(self.ctx, self.factory, self.config)
+        except EngineError as exc:
+            if exc.code != ENGINE_WORKER_START:
+                raise
+        # multiprocessing starts a new server when it sees the old one has exited: wait until it has.
+        self._server_lost(_processes.wait_server_gone())
+        return Worker(self.ctx, self.factory, self.config)
+
+    def _server_lost(self, pid: Optional[int]) -> None:
+        """The fork server ``pid`` died (None: not known): fine once, the end of the batch the second time."""
+        self.lost_servers.add(pid if pid is not None else -1 - len(self.lost_servers))
+        if len(self.lost_servers) > self.MAX_SERVER_LOSSES:
+            raise EngineError(f"the fork server of the batch's workers died {len(self.lost_servers)} times "
+                              f"(killed, or out of memory?)", code=ENGINE_WORKER_START)
 
     def _wait(self, feed: Feed, *, listen: bool) -> None:
         """Wait for a worker to answer or die, for the nearest deadline, or (``listen``) for the stream."""
@@ -226,6 +251,15 @@ class Pool:
     def _bury(self, worker: Worker, *, late: bool, stuck: Optional[int]) -> None:
         """A worker is gone: its chunks go back to the queue (its packet, if known, gets an error record)."""
         worker.process.join(1.0)
+        server = _processes.server_gone() if stuck is None else None
+        if server is not None:  # its fork server died, not (necessarily) it: nothing to blame on a packet
+            self._server_lost(server)
+            for chunk in reversed(worker.tasks):
+                self.queue.extendleft(reversed(chunk))
+            worker.tasks.clear()
+            worker.close()  # a worker still alive reads the end of its pipe and exits
+            self.workers.remove(worker)
+            return
         if worker.tasks:
             self._requeue(worker, late=late, stuck=stuck)
         if not worker.ready:

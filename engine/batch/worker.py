@@ -16,7 +16,7 @@ from collections import deque
 from multiprocessing.connection import Connection
 from typing import Any, Callable, Optional
 
-from ..errors import ENGINE_BATCH, EngineError, PromoreadyError
+from ..errors import ENGINE_BATCH, ENGINE_WORKER_START, EngineError, PromoreadyError, ResourceError
 from ._ipc import PROGRESS, Fd, Spools, anonymous_file
 from .evaluate import process
 from .inputs import Item
@@ -40,6 +40,8 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
     notes in ``progress`` which one it starts and when (see ``Worker.stuck_on``).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+    if hasattr(signal, "SIGHUP"):  # so does a terminal's hang-up
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         try:
             evaluate = factory(config)
@@ -85,6 +87,9 @@ def _evaluate_chunk(number: int, message: tuple[list[int], list[Task]], evaluate
         return ("results", slot, [len(r) for r in records],
                 [(r.seq, r.source, r.candidate_id, r.outcome, r.error, r.keep) for r in results])
     except (OSError, EngineError) as exc:  # its spool files failed it: the batch cannot go on
+        full = ResourceError.of(exc, "a batch spool file") if isinstance(exc, OSError) else None
+        if full is not None:  # the system's limit (ulimit -f, a full disk under the spool), not a bug
+            return ("fatal", full.to_dict(), "ResourceError")
         error = EngineError(f"a batch worker cannot use its spool files: {getattr(exc, 'strerror', None) or exc}",
                             code=ENGINE_BATCH)
         return ("fatal", error.to_dict(), "EngineError")
@@ -110,6 +115,10 @@ class Worker:
                                        args=(child, factory, config, self.inbox.for_worker(), self.outbox.for_worker(),
                                              Fd(self.progress)))
             self.process.start()
+        except (EOFError, ConnectionError):  # the fork server died (killed, out of memory) under our feet
+            self.close()
+            raise EngineError("cannot start a batch worker: the fork server it is started from has gone",
+                              code=ENGINE_WORKER_START) from None
         except OSError as exc:
             self.close()
             raise EngineError(f"cannot start a batch worker: {exc.strerror or exc}", code=ENGINE_BATCH) from None
@@ -134,6 +143,9 @@ class Worker:
         try:
             Spools.write_to(self.inbox.fds[self.sent % Spools.COUNT], b"".join(t for t in texts if t is not None))
         except OSError as exc:  # this process cannot write its own spool: no other worker could do better
+            full = ResourceError.of(exc, "a batch spool file")
+            if full is not None:
+                raise full from None
             raise EngineError(f"cannot write the batch's spool file: {exc.strerror or exc}", code=ENGINE_BATCH) \
                 from None
         try:
