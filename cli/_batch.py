@@ -2,9 +2,11 @@
 
 The command streams: packets are read, evaluated (in worker processes) and written one at a time, in
 input order, so memory stays flat. With ``--out`` the records go to a temporary file beside FILE that
-replaces FILE only at the end (or on SIGINT/SIGTERM, holding the complete records so far): FILE is
-always either the previous one or a complete file of whole lines. ``--resume`` copies the decisions
-such a file already holds and evaluates the rest; the result is byte-identical to an uninterrupted run.
+replaces FILE only at the end (or on SIGINT/SIGTERM/SIGHUP, or a fault that ends the run, holding the
+complete records so far): FILE is always either the previous one or a complete file of whole lines.
+``--resume`` copies the decisions such a file already holds and evaluates the rest; the result is
+byte-identical to an uninterrupted run. The outputs are checked (never an input, never each other)
+and locked against a second run before anything starts (``_sinks.Outputs``).
 
 The evaluating is ``promoready.engine.batch``'s; here are the options, the output (``_sinks``), the
 signals (``_signals``), the progress bar (``_progress``) and the summary (``render.summary``). Only
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from promoready.engine.batch import Config, Keeper, Result, Results
 
     from ._progress import Progress
+    from ._sinks import Outputs
 
 SMALL = 64  # without --workers, fewer packets than this are evaluated in-process (no pool to start)
 
@@ -73,8 +76,15 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
     from promoready import _processes
     from promoready.engine import batch as engine  # light: the packet model and the compiler load in workers
 
+    from ._sinks import Outputs
+
     day = parse_date(as_of, "--as-of")
     _check_options(out, resume, timeout, summary_path, engine.MAX_TIMEOUT)
+    if workers is not None and workers > _processes.max_workers():  # more only costs memory and switching
+        click.echo(f"promoready: --workers {workers} is more than this machine can use ({_processes.usable_cpus()} "
+                   f"CPUs): starting {_processes.max_workers()}", err=True)
+        workers = _processes.max_workers()
+    outputs = Outputs(inputs, out, summary_path, resume)  # checked and locked before anything starts
     # Without --workers (or --timeout), a small batch (fewer than SMALL packets) is evaluated in this process.
     inline_below = 0 if workers is not None or timeout is not None else SMALL
     workers = workers or _processes.usable_cpus()
@@ -82,10 +92,13 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
         _processes.start_early()
     config = engine.Config(ladder=ladder_path, as_of=day, strict=strict, crash_on=os.environ.get(engine.CRASH_ENV) or None,
                            hang_on=os.environ.get(engine.HANG_ENV) or None)
-    run = _Run(inputs, out, resume, exclude=[p for p in (out, summary_path) if p], config=config, workers=workers,
-               inline_below=inline_below, timeout=timeout)
-    run.execute()
-    _finish(run, inputs, summary_path, fail_on)
+    try:
+        run = _Run(inputs, out, resume, exclude=[p for p in (out, summary_path) if p], config=config, workers=workers,
+                   inline_below=inline_below, timeout=timeout, outputs=outputs)
+        run.execute()
+        _finish(run, inputs, summary_path, fail_on)
+    finally:
+        outputs.close()
 
 
 def _check_options(out: Optional[str], resume: bool, timeout: Optional[float], summary_path: Optional[str],
@@ -110,20 +123,25 @@ def _check_options(out: Optional[str], resume: bool, timeout: Optional[float], s
 class _Run:
     """One run of the command: records to the sink in input order, the summary, a clean stop on a signal.
 
-    ``execute`` writes every record, or, on SIGINT or SIGTERM, the records so far (and, with
-    ``--resume``, the earlier run's decisions not reached yet) and raises ``Finished``.
+    ``execute`` writes every record, or, on SIGINT, SIGTERM or SIGHUP, the records so far (and, with
+    ``--resume``, the earlier run's decisions not reached yet) and raises ``Finished``; a fault that ends
+    the run (``PromoreadyError``: a dead fork server, a full disk) keeps them the same way, then goes on up.
     """
 
     def __init__(self, inputs: tuple[str, ...], out: Optional[str], resume: bool, *, exclude: list[str],
-                 config: Config, workers: int, inline_below: int, timeout: Optional[float]) -> None:
+                 config: Config, workers: int, inline_below: int, timeout: Optional[float], outputs: Outputs) -> None:
         from promoready.engine.summary import Summary
 
         from ._signals import Signals
-        from ._sinks import AtomicFile, Sink, Stdout
+        from ._sinks import Sink
 
         self.inputs, self.out, self.resume, self.exclude = inputs, out, resume, exclude
         self.config, self.workers, self.inline_below, self.timeout = config, workers, inline_below, timeout
-        self.sink: Sink = AtomicFile(out) if out is not None else Stdout()
+        self.sink: Sink = outputs.sink()
+        removed = getattr(self.sink, "removed", None)
+        if removed:
+            _say(f"promoready: removed {len(removed):,} temporary file(s) left beside {out} by runs that were "
+                 f"killed: {', '.join(removed)}")
         self.signals = Signals()
         self.summary: Summary = Summary()
         self.written = 0
@@ -132,6 +150,8 @@ class _Run:
 
     def execute(self) -> None:
         """Evaluate and write everything (or, stopped by a signal, what is complete; then raise ``Finished``)."""
+        from promoready.engine.errors import PromoreadyError
+
         self.signals.install()
         try:
             self._write_all()
@@ -141,6 +161,9 @@ class _Run:
         except BrokenPipeError:  # stdout closed early (| head): stop quietly
             self.sink.discard()
             raise Finished(BROKEN_PIPE) from None
+        except PromoreadyError:  # a fault ended the run: keep the complete records, then report it
+            self._keep_complete()
+            raise
         except BaseException:
             self.sink.discard()  # after a commit this does nothing: FILE is complete, or the previous one stands
             raise
@@ -205,11 +228,41 @@ class _Run:
         if progress is not None:
             progress.advance()
 
+    def _keep_complete(self) -> None:
+        """A fault ended the run: commit the complete records (with, on ``--resume``, the earlier run's decisions
+        not reached yet) and say how to finish; if none were written, or that fails, the previous file stands."""
+        from promoready.engine.errors import PromoreadyError
+
+        from ._sinks import AtomicFile
+
+        sink = self.sink
+        if not isinstance(sink, AtomicFile):  # a stream: let out the complete records it still holds
+            try:
+                sink.commit()
+            except (OSError, PromoreadyError):
+                sink.discard()
+            return
+        if self.written == 0:  # nothing new: the previous file stands
+            sink.discard()
+            return
+        kept = sink.records + sink.pending  # the records in the file now, or about to be
+        try:
+            if self.keeper is not None:
+                for record in self.keeper.unused():
+                    sink.write(record)
+            sink.commit()
+        except (OSError, PromoreadyError):  # the disk is full even for those: the previous file stands
+            sink.discard()
+            _say(f"promoready: {self.out} is unchanged")
+            return
+        _say(f"promoready: stopped after {kept:,} complete records, kept in {self.out}: once the cause below "
+             f"is fixed, run the same command with --resume to finish")
+
     def _stop(self, signum: int) -> None:
         """Stopped by a signal: keep what is complete, say how to finish, end with the signal's status."""
         if self.resume and self.keeper is None:  # stopped before the earlier output was even read: it stands
             self.sink.discard()
-            click.echo(f"promoready: interrupted; {self.out} is unchanged", err=True)
+            _say(f"promoready: interrupted; {self.out} is unchanged")
             raise Finished(signalled(signum))
         carried = 0
         if self.keeper is not None:  # decisions of the earlier run not reached yet: keep them, at the end
@@ -223,7 +276,7 @@ class _Run:
             hint = "run the same command with --resume to finish"
             if carried:
                 hint += f" ({carried:,} decisions of the earlier run are kept at the end of {self.out})"
-        click.echo(f"promoready: interrupted after {self.written:,} packets; {hint}", err=True)
+        _say(f"promoready: interrupted after {self.written:,} packets; {hint}")
         raise Finished(signalled(signum))
 
 
@@ -271,6 +324,14 @@ def _error_line(error: dict[str, Any]) -> str:
 
     return str(PromoreadyError(error["message"], code=error["code"], file=error["file"], line=error["line"],
                                path=error["path"], suggestion=error["suggestion"]))
+
+
+def _say(text: str) -> None:
+    """A line on stderr, if anyone is left to read it (a SIGHUP may have taken the terminal)."""
+    try:
+        click.echo(text, err=True)
+    except OSError:
+        pass
 
 
 def _diagnostic(progress: Optional[Progress], text: str) -> None:

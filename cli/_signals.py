@@ -1,4 +1,9 @@
-"""SIGINT and SIGTERM during ``batch``: remembered always, raised only where stopping is clean."""
+"""SIGINT, SIGTERM and SIGHUP during ``batch``: remembered always, raised only where stopping is clean.
+
+SIGHUP (the terminal went away, an ssh session dropped) stops the batch as SIGTERM does: the complete
+records are kept, for ``--resume``. SIGXFSZ is ignored, so that a file reaching ``ulimit -f`` fails its
+write with EFBIG (reported, the records so far kept) instead of killing the process with a core dump.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,10 @@ class Interrupted(BaseException):
 
 
 class Signals:
-    """SIGINT and SIGTERM stop the batch cleanly: remembered always, raised only when ``armed``."""
+    """SIGINT, SIGTERM and SIGHUP stop the batch cleanly: remembered always, raised only when ``armed``."""
+
+    #: The signals that stop a batch cleanly (those the system has).
+    STOP = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
     def __init__(self) -> None:
         self.signum: Optional[int] = None
@@ -20,11 +28,17 @@ class Signals:
         self.previous: dict[int, Any] = {}
 
     def install(self) -> None:
-        """Take over SIGINT and SIGTERM (from the main thread only; elsewhere the default behaviour stays)."""
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        """Take over the ``STOP`` signals and ignore SIGXFSZ (from the main thread only; elsewhere the default
+        behaviour stays)."""
+        for sig in self.STOP:
             try:
                 self.previous[sig] = signal.signal(sig, self._handle)
             except ValueError:  # not the main thread: no clean stop, the default behaviour stays
+                pass
+        if hasattr(signal, "SIGXFSZ"):
+            try:
+                self.previous[signal.SIGXFSZ] = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            except ValueError:
                 pass
 
     def restore(self) -> None:
