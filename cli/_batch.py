@@ -64,8 +64,10 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
     Writes one JSON record per packet, in input order: the decision, or an error record
     {"error": {...}, "source": "file[:line]", "candidate_id": ...}. A bad packet is reported on
     stderr and as an error record, and the others are still evaluated (exit status 2). Folders are
-    read recursively (*.json, *.yaml, *.yml, sorted by name). On Ctrl-C or SIGTERM, FILE keeps
-    every complete record so far; run the same command with --resume to finish.
+    read recursively (*.json, *.yaml, *.yml, sorted by name). On Ctrl-C, SIGTERM or SIGHUP, or a
+    full disk (exit status 4), FILE keeps every complete record so far; run the same command with
+    --resume to finish. An output may not be an input, and two runs
+    may not write one FILE at once; a device or FIFO is written straight through.
 
     \b
     Examples:
