@@ -192,14 +192,15 @@ def test_a_symlinked_out_is_written_through_to_its_target(tmp_path, cycle):
     assert os.path.islink(link)
 
 
-def _device(tmp_path) -> str:
-    """A null device that replacing would be a disaster: one of our own as root, else /dev/null (which a
-    non-root run could not replace, and would fail on: the test would see it)."""
+def _device(tmp_path, name: str = "null", minor: int = 3) -> str:
+    """A system device that replacing would be a disaster (null: 1,3; full: 1,7): a node of our own as
+    root, so that a regression replaces only that; else the system's (which a non-root run cannot
+    replace, and would fail on: the test would see it)."""
     if os.geteuid() == 0:
-        path = str(tmp_path / "null")
-        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        path = str(tmp_path / name)
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
         return path
-    return os.devnull
+    return f"/dev/{name}"
 
 
 def test_a_device_out_is_written_through_never_replaced(tmp_path):
@@ -230,16 +231,20 @@ def test_a_fifo_out_is_written_straight_through(tmp_path, cycle):
 
 
 def test_dev_stdout_is_this_process_s_stdout(tmp_path):
+    # /dev/stdout itself is only resolved here: run as root, a regression would replace the system's.
+    assert [_sinks._own_fd(p) for p in ("/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/fd/7",
+                                        f"/proc/{os.getpid()}/fd/5", "/proc/1/fd/5", "/dev/fdx/1")] == \
+        [0, 1, 2, 7, 5, None, None]
     source = jsonl(tmp_path / "a.jsonl", [packet(i) for i in range(3)])
     expected = invoke(source).stdout
-    for name in ("/dev/stdout", "/dev/fd/1"):
+    for name in ("/proc/self/fd/1", "/dev/fd/1"):
         done = subprocess.run([PROMOREADY, "batch", source, "--out", name], capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert done.stdout == expected
     with open(tmp_path / "log", "w") as log:  # `>> log`: appended to, never replaced or truncated
         log.write("earlier\n")
     with open(tmp_path / "log", "a") as log:
-        done = subprocess.run([PROMOREADY, "batch", source, "--out", "/dev/stdout"], stdout=log,
+        done = subprocess.run([PROMOREADY, "batch", source, "--out", "/dev/fd/1"], stdout=log,
                               stderr=subprocess.PIPE, timeout=60)
     assert done.returncode == 0
     assert (tmp_path / "log").read_text() == "earlier\n" + expected
@@ -247,10 +252,12 @@ def test_dev_stdout_is_this_process_s_stdout(tmp_path):
 
 def test_dev_full_is_a_full_disk_not_a_traceback(tmp_path):
     source = jsonl(tmp_path / "a.jsonl", [packet(i) for i in range(3)])
-    result = invoke(source, "--out", "/dev/full")
+    full = _device(tmp_path, "full", 7)
+    result = invoke(source, "--out", full)
     assert result.exit_code == 4
-    assert "promoready: /dev/full: cannot write the output: no space left on device [system.disk-full]" \
+    assert f"promoready: {full}: cannot write the output: no space left on device [system.disk-full]" \
         in result.stderr
+    assert stat.S_ISCHR(os.stat(full).st_mode)
     assert "Traceback" not in result.stderr
 
 
