@@ -390,15 +390,20 @@ class AtomicFile:
         if self.done:
             return
         self._drain()
-        assert self.fd is not None
+        if self.fd is not None:  # else closed by a commit whose rename failed: this tries the rename again
+            try:
+                os.fsync(self.fd)
+            except OSError as exc:  # the data may not be on disk: the previous file must stand
+                raise _write_error(exc, "the output", self.path) from None
+            os.close(self.fd)
+            self.fd = None
         try:
-            os.fsync(self.fd)
-        except OSError as exc:  # the data may not be on disk: the previous file must stand
-            raise _write_error(exc, "the output", self.path) from None
-        os.close(self.fd)
-        self.fd = None
-        os.chmod(self.tmp, _mode_for(self.real))
-        os.replace(self.tmp, self.real)
+            os.chmod(self.tmp, _mode_for(self.real))
+            os.replace(self.tmp, self.real)
+        except OSError as exc:  # the folder changed under the run (permissions, a read-only remount)
+            raise ResourceError.of(exc, "the output", file=self.path) or \
+                UsageError(f"cannot replace it: {exc.strerror or exc}", code=USAGE_OUT, file=self.path,
+                           path="--out") from None
         self.done = True
         _fsync_dir(self.real)
 

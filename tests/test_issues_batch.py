@@ -533,3 +533,20 @@ def test_workers_are_capped_at_what_the_cpus_can_use(tmp_path, monkeypatch):
         in result.stderr
     assert invoke(source, "--workers", limit).exit_code == 0
     assert asked == [limit, limit]
+
+
+def test_an_output_that_cannot_be_replaced_at_the_end_is_an_error_not_a_traceback(tmp_path, monkeypatch):
+    source = jsonl(tmp_path / "a.jsonl", [packet(i) for i in range(3)])
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous\n")
+
+    def refused(src, dst):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(_sinks.os, "replace", refused)
+    result = invoke(source, "--out", out)
+    monkeypatch.undo()
+    assert result.exit_code == 2
+    assert f"promoready: {out}: --out: cannot replace it: Permission denied [usage.out]" in result.stderr
+    assert f"promoready: {out} is unchanged" in result.stderr
+    assert out.read_text() == "previous\n" and leftovers(tmp_path) == []
