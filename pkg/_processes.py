@@ -60,7 +60,7 @@ def max_workers() -> int:
     return WORKERS_PER_CPU * usable_cpus()
 
 
-def _server_pid() -> Optional[int]:
+def server_pid() -> Optional[int]:
     """The pid of the fork server this process started, if it started one (multiprocessing keeps it)."""
     from multiprocessing import forkserver
 
@@ -75,7 +75,7 @@ def server_gone() -> Optional[int]:
     The exited server is not reaped here: multiprocessing reaps it, and starts a new one, when the next
     worker is started. Where the system cannot tell without reaping (no ``waitid``), None.
     """
-    pid = _server_pid()
+    pid = server_pid()
     if pid is None or not hasattr(os, "waitid"):
         return None
     try:

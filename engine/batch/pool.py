@@ -251,8 +251,10 @@ class Pool:
     def _bury(self, worker: Worker, *, late: bool, stuck: Optional[int]) -> None:
         """A worker is gone: its chunks go back to the queue (its packet, if known, gets an error record)."""
         worker.process.join(1.0)
-        server = _processes.server_gone() if stuck is None else None
-        if server is not None:  # its fork server died, not (necessarily) it: nothing to blame on a packet
+        server = worker.server
+        if stuck is None and server is not None and (server in self.lost_servers or _processes.server_gone() == server):
+            # Its fork server died, not (necessarily) it: nothing to blame on a packet. (Checked against the
+            # server it came from: the others' pipes may close after a new server has started.)
             self._server_lost(server)
             for chunk in reversed(worker.tasks):
                 self.queue.extendleft(reversed(chunk))

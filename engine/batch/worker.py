@@ -16,6 +16,8 @@ from collections import deque
 from multiprocessing.connection import Connection
 from typing import Any, Callable, Optional
 
+from promoready import _processes
+
 from ..errors import ENGINE_BATCH, ENGINE_WORKER_START, EngineError, PromoreadyError, ResourceError
 from ._ipc import PROGRESS, Fd, Spools, anonymous_file
 from .evaluate import process
@@ -115,6 +117,7 @@ class Worker:
                                        args=(child, factory, config, self.inbox.for_worker(), self.outbox.for_worker(),
                                              Fd(self.progress)))
             self.process.start()
+            self.server = _processes.server_pid()  # the fork server it was started from, if any
         except (EOFError, ConnectionError):  # the fork server died (killed, out of memory) under our feet
             self.close()
             raise EngineError("cannot start a batch worker: the fork server it is started from has gone",
