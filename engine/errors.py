@@ -100,6 +100,10 @@ INPUT_YAML_ALIAS: Final = _code(
 INPUT_DUPLICATE_KEY: Final = _code("input.duplicate-key", "A JSON or YAML mapping has the same key twice")
 INPUT_NOT_A_NUMBER: Final = _code("input.not-a-number", "JSON with NaN or Infinity, which are not numbers")
 INPUT_TOO_DEEP: Final = _code("input.too-deep", "A document nested deeper than the depth limit")
+INPUT_DECISION: Final = _code(
+    "input.decision", "A line of a decisions JSONL (`report`) that is neither a decision nor an error record")
+INPUT_GROUPS: Final = _code(
+    "input.groups", "A `--groups` CSV without a candidate_id column, with a repeated id, or a row of the wrong length")
 
 # -- packet: a packet read but not valid ----------------------------------------------------------
 
@@ -187,6 +191,7 @@ USAGE_OUT: Final = _code("usage.out", "`--out` cannot be written where asked")
 USAGE_OUT_IS_INPUT: Final = _code(
     "usage.out-is-input", "An output file (`--out`, `--summary`) is one of the inputs, or the other output")
 USAGE_OUT_LOCKED: Final = _code("usage.out-locked", "Another batch run is writing the same output file", http_status=409)
+USAGE_MIN_GROUP: Final = _code("usage.min-group", "`--min-group` is below 3, the smallest group a report may show")
 
 # -- engine: internal faults ----------------------------------------------------------------------
 
