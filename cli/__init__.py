@@ -37,6 +37,7 @@ class _Group(click.Group):
         "batch": ("promoready.cli._batch:batch", "Evaluate a whole promotion cycle: JSONL out, a summary at the end."),
         "explain": ("promoready.cli._explain:explain", "Explain every criterion of one packet: what is missing, and how much."),
         "ladder": ("promoready.cli._ladder:ladder", "Inspect ladders: list, show, validate, test their examples."),
+        "report": ("promoready.cli._report:report", "Draw a cycle report: one offline HTML page, with an adverse-impact check."),
         "schema": ("promoready.cli._schema:schema", "Print the JSON Schema of the packet, the decision or the ladder."),
     }
 

@@ -1,0 +1,163 @@
+"""The report as data: one JSON-ready dict built from aggregated cycles, which the HTML page and
+``--format json`` both render. Nothing here reads files or draws.
+
+Batch-summary figures are copied from ``Summary.to_dict()`` unchanged; the rest is arranged from the
+``Cycle`` aggregates and the groups file.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ._cycle import Cycle, Transition
+from ._fairness import DEFAULT_MIN_GROUP, impact, suppressed_groups
+from ._groups import Groups
+
+REPORT_VERSION = 1
+#: Criteria shown per transition in the blocking chart.
+TOP_BLOCKING = 6
+
+
+def build(cycle: Cycle, *, groups: Optional[Groups] = None, before: Optional[Cycle] = None,
+          min_group: int = DEFAULT_MIN_GROUP) -> dict[str, Any]:
+    """Everything the page shows, as data (see docs/report.md for each part)."""
+    summary = cycle.summary.to_dict()
+    order = [(t["from"], t["to"]) for t in summary["transitions"]]
+    return {
+        "report_version": REPORT_VERSION,
+        "cycle": {"name": cycle.name, "as_of": _span(cycle.as_of), "ladders": sorted(cycle.ladders),
+                  "candidates": len(cycle.people), "repeated_candidate_ids": cycle.duplicates},
+        "summary": summary,
+        "tracks": _tracks(cycle),
+        "blocking": [_blocking(cycle, t) for t in order],
+        "ready_by": _ready_by(cycle),
+        "calibration": _calibration(cycle, summary),
+        "compare": _compare(cycle, before) if before is not None else None,
+        "fairness": _fairness(cycle, groups, order, min_group) if groups is not None else None,
+    }
+
+
+def _span(days: set[str]) -> list[str]:
+    """The first and last as-of dates (one when all are the same)."""
+    known = sorted(d for d in days if d)
+    return known[:1] + known[-1:] if len(known) > 1 else known
+
+
+def _tracks(cycle: Cycle) -> list[dict[str, Any]]:
+    rows = []
+    for (a, b, track), s in cycle.by_track.items():
+        verdicts = dict(s.verdicts)
+        rows.append({"from": a, "to": b, "track": track, "count": s.decisions, "verdicts": verdicts})
+    return sorted(rows, key=lambda r: (-r["count"], r["from"], r["to"], r["track"]))
+
+
+def _blocking(cycle: Cycle, t: Transition) -> dict[str, Any]:
+    s = cycle.by_transition[t].to_dict()
+    fails = {b["criterion"]: b for b in s["top_blockers"]}
+    unknown = {cid: (title, n) for cid, title, n in cycle.required_unknown(t)}
+    ranked = sorted(set(fails) | set(unknown),
+                    key=lambda c: (-(fails[c]["candidates"] if c in fails else 0) - (unknown[c][1] if c in unknown else 0), c))
+    return {
+        "from": t[0], "to": t[1], "count": s["decisions"],
+        "required_fail": s["top_blockers"],
+        "required_unknown": [{"criterion": c, "title": title, "candidates": n} for c, (title, n) in unknown.items()],
+        "top": [{"criterion": c, "title": fails[c]["title"] if c in fails else unknown[c][0],
+                 "fail": fails[c]["candidates"] if c in fails else 0, "unknown": unknown[c][1] if c in unknown else 0}
+                for c in ranked[:TOP_BLOCKING]],
+    }
+
+
+def _ready_by(cycle: Cycle) -> dict[str, Any]:
+    months: dict[str, int] = {}
+    for r in cycle.ready_by:
+        key = r.date.isoformat()[:7]
+        months[key] = months.get(key, 0) + 1
+    rows = sorted(cycle.ready_by, key=lambda r: (r.date, r.candidate_id))
+    return {
+        "candidates": len(rows),
+        "by_month": [{"month": m, "candidates": n} for m, n in sorted(months.items())],
+        "list": [{"candidate_id": r.candidate_id, "from": r.transition[0], "to": r.transition[1],
+                  "date": r.date.isoformat()} for r in rows],
+    }
+
+
+def _calibration(cycle: Cycle, summary: dict[str, Any]) -> dict[str, Any]:
+    matrix = [{"committee_outcome": co, "verdict": v, "decisions": n} for (co, v), n in sorted(cycle.calibration.items())]
+    return {**summary["calibration"], "matrix": matrix}
+
+
+def _compare(after: Cycle, before: Cycle) -> dict[str, Any]:
+    became, regressed = [], []
+    both = 0
+    for cid, now in after.people.items():
+        then = before.people.get(cid)
+        if then is None:
+            continue
+        both += 1
+        row = {"candidate_id": cid, "from": now.transition[0], "to": now.transition[1],
+               "before": then.verdict, "after": now.verdict}
+        if now.verdict == "ready" and then.verdict != "ready":
+            became.append(row)
+        elif then.verdict == "ready" and now.verdict != "ready":
+            regressed.append(row)
+    criteria = []
+    for t, counts in after.criteria.items():
+        for cid, now in counts.items():
+            then = before.criteria.get(t, {}).get(cid)
+            if then is None or not then.evaluated or not now.evaluated:
+                continue
+            rate_then, rate_now = then.passed / then.evaluated, now.passed / now.evaluated
+            criteria.append({"from": t[0], "to": t[1], "criterion": cid, "title": now.title,
+                             "before": {"evaluated": then.evaluated, "passed": then.passed, "rate": rate_then},
+                             "after": {"evaluated": now.evaluated, "passed": now.passed, "rate": rate_now},
+                             "change": rate_now - rate_then})
+    criteria.sort(key=lambda r: (-abs(r["change"]), r["from"], r["to"], r["criterion"]))
+    return {"before": before.name, "after": after.name, "in_both": both,
+            "new": len(after.people) - both, "gone": sum(1 for c in before.people if c not in after.people),
+            "became_ready": sorted(became, key=lambda r: r["candidate_id"]),
+            "regressed": sorted(regressed, key=lambda r: r["candidate_id"]), "criteria": criteria}
+
+
+def _fairness(cycle: Cycle, groups: Groups, order: list[Transition], min_group: int) -> dict[str, Any]:
+    by_transition: dict[Transition, list[tuple[str, Any]]] = {}
+    for cid, person in cycle.people.items():
+        by_transition.setdefault(person.transition, []).append((cid, person))
+    matched = sum(1 for cid in groups.values if cid in cycle.people)
+    attributes = []
+    for attribute in groups.attributes:
+        tables = []
+        for t in order:
+            people = by_transition.get(t, [])
+            if not people:
+                continue
+            counts: dict[str, list[int]] = {}
+            for cid, p in people:
+                cell = counts.setdefault(groups.of(cid, attribute), [0, 0])
+                cell[0] += 1
+                cell[1] += p.verdict == "ready"
+            ordered = dict(sorted(((g, (n, h)) for g, (n, h) in counts.items()), key=lambda kv: (-kv[1][0], kv[0])))
+            hidden = suppressed_groups({g: n for g, (n, _) in ordered.items()}, min_group)
+            tables.append({"from": t[0], "to": t[1], "candidates": len(people),
+                           "ready": sum(h for _, h in ordered.values()),
+                           "groups": [c.to_dict() for c in impact(ordered, hidden)],
+                           "criteria": _criteria(cycle, t, people, groups, attribute, list(ordered), hidden, min_group)})
+        attributes.append({"attribute": attribute, "transitions": tables})
+    return {"min_group": min_group, "groups_rows": len(groups.values), "matched": matched,
+            "unmatched": len(groups.values) - matched, "attributes": attributes}
+
+
+def _criteria(cycle: Cycle, t: Transition, people: list[tuple[str, Any]], groups: Groups, attribute: str,
+              names: list[str], hidden: dict[str, str], min_group: int) -> list[dict[str, Any]]:
+    rows = []
+    for cid, counts in cycle.criteria.get(t, {}).items():
+        cells: dict[str, list[int]] = {g: [0, 0] for g in names}
+        for candidate, p in people:
+            if cid in p.evaluated:
+                cell = cells[groups.of(candidate, attribute)]
+                cell[0] += 1
+                cell[1] += cid in p.passed
+        sizes = {g: n for g, (n, _) in cells.items()}
+        table = impact({g: (n, h) for g, (n, h) in cells.items()}, suppressed_groups(sizes, min_group, also=hidden))
+        rows.append({"criterion": cid, "title": counts.title, "required": counts.required,
+                     "groups": [c.to_dict() for c in table]})
+    return rows

@@ -1,0 +1,239 @@
+"""One cycle, aggregated in one pass over a decisions JSONL file (the output of ``promoready batch``).
+
+Every count the batch summary also gives comes from the batch summary's own code: ``Summary`` of
+``promoready.engine.summary`` is fed the same records in the same order, once for the whole file
+(exactly what ``batch`` computes) and once per transition and track (the same code on a slice).
+What the report adds (criteria that are unknown, pass counts, projected dates, each candidate's
+verdict for comparisons and the group analysis) is gathered beside it, never in its place.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator, NamedTuple, Optional
+
+from promoready.engine import errors
+from promoready.engine.errors import PromoreadyError
+from promoready.engine.summary import VERDICTS, Outcome, Summary
+
+#: The words the explainer adds to a gap that time alone closes (engine/_explain.py).
+_PROJECTED = re.compile(r", projected (\d{4}-\d{2}-\d{2}) at the current pace$")
+
+Transition = tuple[str, str]  # (from, to)
+Track = tuple[str, str, str]  # (from, to, track)
+
+
+@dataclass
+class CriterionCounts:
+    """How one criterion of one transition came out across the cycle."""
+
+    title: str
+    required: bool
+    passed: int = 0
+    failed: int = 0
+    unknown: int = 0
+
+    @property
+    def evaluated(self) -> int:
+        return self.passed + self.failed + self.unknown
+
+
+class Person(NamedTuple):
+    """What the comparison and the group analysis need of one candidate's decision."""
+
+    transition: Transition
+    verdict: str
+    evaluated: tuple[str, ...]  # criterion ids, shared between people with the same ladder step
+    passed: frozenset[str]
+
+
+class ReadyBy(NamedTuple):
+    """A candidate whom time alone would make ready, and when, at the current pace."""
+
+    candidate_id: str
+    transition: Transition
+    date: datetime.date
+
+
+@dataclass
+class Cycle:
+    """The aggregates of one decisions file (see the module docstring)."""
+
+    name: str
+    summary: Summary = field(default_factory=Summary)
+    by_transition: dict[Transition, Summary] = field(default_factory=dict)
+    by_track: dict[Track, Summary] = field(default_factory=dict)
+    #: (committee outcome, verdict) → decisions, for the packets that carry a committee outcome.
+    calibration: dict[tuple[str, str], int] = field(default_factory=dict)
+    criteria: dict[Transition, dict[str, CriterionCounts]] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)
+    duplicates: int = 0  # decisions whose candidate id came earlier in the file (counted, not compared)
+    ready_by: list[ReadyBy] = field(default_factory=list)
+    as_of: set[str] = field(default_factory=set)
+    ladders: set[str] = field(default_factory=set)
+    _shapes: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    def add(self, record: dict[str, Any], source: str) -> None:
+        """One decision, read back from its JSON line."""
+        outcome = Outcome.of(record)
+        self.summary.add(outcome, source)
+        t = record["transition"]
+        track = (t["from"], t["to"], t.get("track") or "")
+        self.by_transition.setdefault(outcome.transition, Summary()).add(outcome, source)
+        self.by_track.setdefault(track, Summary()).add(outcome, source)
+        if outcome.committee_outcome in ("promoted", "not_promoted"):
+            key = (outcome.committee_outcome, outcome.verdict)
+            self.calibration[key] = self.calibration.get(key, 0) + 1
+        counts = self.criteria.setdefault(outcome.transition, {})
+        passed = []
+        for c in record["criteria"]:
+            entry = counts.get(c["id"])
+            if entry is None:
+                entry = counts[c["id"]] = CriterionCounts(c.get("title", c["id"]), bool(c.get("required")))
+            status = c["status"]
+            if status == "pass":
+                entry.passed += 1
+                passed.append(c["id"])
+            elif status == "fail":
+                entry.failed += 1
+            else:
+                entry.unknown += 1
+        ids = tuple(c["id"] for c in record["criteria"])
+        if outcome.candidate_id in self.people:
+            self.duplicates += 1
+        else:
+            self.people[outcome.candidate_id] = Person(outcome.transition, outcome.verdict,
+                                                       self._shapes.setdefault(ids, ids), frozenset(passed))
+        day = time_alone(record)
+        if day is not None:
+            self.ready_by.append(ReadyBy(outcome.candidate_id, outcome.transition, day))
+        self.as_of.add(record.get("as_of") or "")
+        ladder = record.get("ladder") or {}
+        self.ladders.add(f"{ladder.get('id')} {ladder.get('version')}")
+
+    def add_error(self, record: dict[str, Any]) -> None:
+        """One error record (a packet the batch could not evaluate)."""
+        self.summary.add_error(record["error"]["code"])
+
+    def required_unknown(self, transition: Transition) -> list[tuple[str, str, int]]:
+        """``(criterion, title, candidates)`` for the required criteria left unknown, most first."""
+        rows = [(cid, c.title, c.unknown) for cid, c in self.criteria.get(transition, {}).items()
+                if c.required and c.unknown]
+        return sorted(rows, key=lambda r: (-r[2], r[0]))
+
+
+def time_alone(record: dict[str, Any]) -> Optional[datetime.date]:
+    """The date a not-ready candidate would be ready if only time passed, or None if time is not enough.
+
+    Every required criterion that fails must be closed by time alone (each part of its next step
+    carries a projected date), none may be unknown, and a supporting quota still short must be met by
+    the earliest of the failing supporting criteria that time alone closes. The date is the last one
+    needed.
+    """
+    if record.get("verdict") != "not_ready":
+        return None
+    needed: list[datetime.date] = []
+    supporting: list[datetime.date] = []
+    for c in record["criteria"]:
+        if c["status"] == "pass":
+            continue
+        if c["status"] == "unknown":
+            if c.get("required"):
+                return None
+            continue
+        day = _projected(c.get("next_step"))
+        if c.get("required"):
+            if day is None:
+                return None
+            needed.append(day)
+        elif day is not None:
+            supporting.append(day)
+    quota = record.get("supporting") or {}
+    short = int(quota.get("needed", 0)) - int(quota.get("passed", 0))
+    if short > 0:
+        if len(supporting) < short:
+            return None
+        needed.append(sorted(supporting)[short - 1])
+    return max(needed) if needed else None
+
+
+def _projected(step: Optional[str]) -> Optional[datetime.date]:
+    """The last projected date of a next step whose every part time closes; None otherwise."""
+    if not step:
+        return None
+    days = []
+    for part in step.split("; "):
+        m = _PROJECTED.search(part)
+        if m is None:
+            return None
+        try:
+            days.append(datetime.date.fromisoformat(m.group(1)))
+        except ValueError:
+            return None
+    return max(days)
+
+
+def read_cycle(path: str, name: Optional[str] = None) -> Cycle:
+    """Aggregate a decisions JSONL file; a line that is not a decision or an error record is an input error."""
+    cycle = Cycle(name or path)
+    for line_no, record in _records(path):
+        source = f"{path}:{line_no}"
+        if "error" in record and "criteria" not in record:
+            if not isinstance(record["error"], dict) or not isinstance(record["error"].get("code"), str):
+                raise _bad(path, line_no, "error.code", "an error record without its code")
+            cycle.add_error(record)
+            continue
+        _check(record, path, line_no)
+        cycle.add(record, source)
+    return cycle
+
+
+def _records(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        fh = open(path, "rb")
+    except FileNotFoundError:
+        raise PromoreadyError("no such file", code=errors.INPUT_NOT_FOUND, file=path) from None
+    except IsADirectoryError:
+        raise PromoreadyError("a folder, not a decisions file", code=errors.INPUT_IS_FOLDER, file=path) from None
+    except OSError as exc:
+        raise PromoreadyError(f"cannot read it: {exc.strerror}", code=errors.INPUT_UNREADABLE, file=path) from None
+    with fh:
+        for line_no, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except UnicodeDecodeError:
+                raise PromoreadyError("not UTF-8 text", code=errors.INPUT_ENCODING, file=path, line=line_no) from None
+            except ValueError as exc:
+                raise PromoreadyError(f"not JSON: {exc}", code=errors.INPUT_JSON, file=path, line=line_no) from None
+            if not isinstance(record, dict):
+                raise _bad(path, line_no, "", "each line must be a decision (a JSON object)")
+            yield line_no, record
+
+
+def _check(record: dict[str, Any], path: str, line: int) -> None:
+    """The fields the report reads, with the field path of the first one that is wrong."""
+    if not isinstance(record.get("candidate_id"), str):
+        raise _bad(path, line, "candidate_id", "a decision needs its candidate_id (text)")
+    if record.get("verdict") not in VERDICTS:
+        raise _bad(path, line, "verdict", f"expected one of {', '.join(VERDICTS)}, got {record.get('verdict')!r}")
+    t = record.get("transition")
+    if not isinstance(t, dict) or not all(isinstance(t.get(k), str) for k in ("from", "to")):
+        raise _bad(path, line, "transition", "a decision needs its transition (from, to, track)")
+    criteria = record.get("criteria")
+    if not isinstance(criteria, list):
+        raise _bad(path, line, "criteria", "a decision needs its list of criteria")
+    for i, c in enumerate(criteria):
+        if not isinstance(c, dict) or not isinstance(c.get("id"), str):
+            raise _bad(path, line, f"criteria[{i}].id", "each criterion needs its id")
+        if c.get("status") not in ("pass", "fail", "unknown"):
+            raise _bad(path, line, f"criteria[{i}].status", f"expected pass, fail or unknown, got {c.get('status')!r}")
+
+
+def _bad(path: str, line: int, where: str, message: str) -> PromoreadyError:
+    return PromoreadyError(f"{message} (is this the JSONL that `promoready batch` writes?)",
+                           code=errors.INPUT_DECISION, file=path, line=line, path=where or None)

@@ -1,0 +1,78 @@
+"""The ``--groups`` file: one row per candidate, a ``candidate_id`` column and one column per attribute.
+
+It is read only here, joined to decisions only in the report, and never reaches a packet or the
+engine. An empty cell means the attribute is not recorded for that candidate.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+
+from promoready.engine import errors
+from promoready.engine.errors import PromoreadyError
+
+ID_COLUMN = "candidate_id"
+#: Shown for candidates with no row, or an empty cell, for an attribute.
+NOT_RECORDED = "(not recorded)"
+
+
+@dataclass
+class Groups:
+    """Attribute values by candidate id, in the file's column order."""
+
+    attributes: list[str]
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # candidate id → attribute → value
+
+    def of(self, candidate_id: str, attribute: str) -> str:
+        """The candidate's value, or ``NOT_RECORDED``."""
+        return self.values.get(candidate_id, {}).get(attribute) or NOT_RECORDED
+
+
+def read_groups(path: str) -> Groups:
+    """Read a groups CSV (UTF-8, a header row); every problem names the file, the line and the column."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except FileNotFoundError:
+        raise PromoreadyError("no such file", code=errors.INPUT_NOT_FOUND, file=path, path="--groups") from None
+    except IsADirectoryError:
+        raise PromoreadyError("a folder, not a CSV file", code=errors.INPUT_IS_FOLDER, file=path,
+                              path="--groups") from None
+    except UnicodeDecodeError:
+        raise PromoreadyError("not UTF-8 text", code=errors.INPUT_ENCODING, file=path) from None
+    except csv.Error as exc:
+        raise PromoreadyError(f"not a CSV file: {exc}", code=errors.INPUT_GROUPS, file=path) from None
+    except OSError as exc:
+        raise PromoreadyError(f"cannot read it: {exc.strerror}", code=errors.INPUT_UNREADABLE, file=path) from None
+    if not rows:
+        raise PromoreadyError("the file is empty; expected a header row: candidate_id,<attribute>,…",
+                              code=errors.INPUT_EMPTY, file=path)
+    header = [h.strip() for h in rows[0]]
+    if ID_COLUMN not in header:
+        raise PromoreadyError(f"no {ID_COLUMN} column in the header ({', '.join(header)})", code=errors.INPUT_GROUPS,
+                              file=path, line=1, suggestion=errors.closest(ID_COLUMN, header))
+    for i, name in enumerate(header):
+        if not name:
+            raise PromoreadyError(f"column {i + 1} has no name", code=errors.INPUT_GROUPS, file=path, line=1)
+        if header.index(name) != i:
+            raise PromoreadyError(f"two columns are named {name!r}", code=errors.INPUT_GROUPS, file=path, line=1)
+    at = header.index(ID_COLUMN)
+    attributes = [h for h in header if h != ID_COLUMN]
+    if not attributes:
+        raise PromoreadyError("no attribute column beside candidate_id", code=errors.INPUT_GROUPS, file=path, line=1)
+    groups = Groups(attributes)
+    for line, row in enumerate(rows[1:], 2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise PromoreadyError(f"{len(row)} cells, but the header has {len(header)} columns",
+                                  code=errors.INPUT_GROUPS, file=path, line=line)
+        candidate = row[at].strip()
+        if not candidate:
+            raise PromoreadyError("no candidate id", code=errors.INPUT_GROUPS, file=path, line=line, path=ID_COLUMN)
+        if candidate in groups.values:
+            raise PromoreadyError(f"candidate {candidate!r} has a row already", code=errors.INPUT_GROUPS,
+                                  file=path, line=line, path=ID_COLUMN)
+        groups.values[candidate] = {h: cell.strip() for h, cell in zip(header, row) if h != ID_COLUMN and cell.strip()}
+    return groups

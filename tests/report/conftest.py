@@ -1,0 +1,81 @@
+"""A generated cycle for the report's tests: 2,000 packets from bench/packets.py, evaluated by
+``promoready batch`` (with its JSON summary), and a groups file with a planted disparity and a
+planted small group. Built once per session."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import packets as bench_packets  # noqa: E402  (bench/packets.py: the benchmarks' packet generator)
+
+#: The group planted to be ready less often, and the attribute it belongs to.
+DISADVANTAGED = ("gender", "f")
+#: A group of this many people in one transition only (below the default minimum of 5).
+SMALL_GROUP = ("region", "islands", 3)
+
+
+@dataclass(frozen=True)
+class Generated:
+    """Files of one generated cycle."""
+
+    packets: Path
+    decisions: Path
+    summary: dict
+    groups: Path
+    small_transition: tuple[str, str]
+
+
+def run_batch(packets: Path, decisions: Path, summary: Path) -> dict:
+    """``promoready batch`` as a user runs it; returns its JSON summary."""
+    proc = subprocess.run([sys.executable, "-m", "promoready", "batch", str(packets), "--out", str(decisions),
+                           "--summary", str(summary), "--workers", "2"], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(summary.read_text(encoding="utf-8"))
+
+
+def generate(folder: Path, count: int = 2000, seed: int = 7) -> Generated:
+    """Packets (a third with a committee outcome), their decisions, and a groups CSV."""
+    rng = random.Random(seed)
+    base = bench_packets.pool(200)
+    packets_path = folder / "packets.jsonl"
+    with packets_path.open("w", encoding="utf-8") as fh:
+        for line in bench_packets.stream(base, count):
+            packet = json.loads(line)
+            if rng.random() < 0.33:
+                packet["committee_outcome"] = rng.choice(["promoted", "not_promoted"])
+            fh.write(json.dumps(packet) + "\n")
+    decisions = folder / "decisions.jsonl"
+    summary = run_batch(packets_path, decisions, folder / "summary.json")
+    records = [json.loads(line) for line in decisions.read_text(encoding="utf-8").splitlines()]
+    first = (records[0]["transition"]["from"], records[0]["transition"]["to"])
+    small = [r["candidate_id"] for r in records if (r["transition"]["from"], r["transition"]["to"]) == first]
+    small = set(small[:SMALL_GROUP[2]])
+    groups = folder / "groups.csv"
+    with groups.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["candidate_id", "gender", "region"])
+        for r in records:
+            # The planted disparity: among the ready, 1 in 5 is "f"; among the others, 1 in 2.
+            share = 0.2 if r["verdict"] == "ready" else 0.5
+            gender = "f" if rng.random() < share else "m"
+            region = SMALL_GROUP[1] if r["candidate_id"] in small else rng.choice(["north", "south", "east"])
+            out.writerow([r["candidate_id"], gender, region])
+    return Generated(packets_path, decisions, summary, groups, first)
+
+
+@pytest.fixture(scope="session")
+def cycle(tmp_path_factory: pytest.TempPathFactory) -> Generated:
+    """The generated 2,000-packet cycle."""
+    return generate(tmp_path_factory.mktemp("cycle"))
