@@ -7,9 +7,10 @@ Batch-summary figures are copied from ``Summary.to_dict()`` unchanged; the rest 
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Optional
 
-from ._cycle import Cycle, Transition
+from ._cycle import Cycle, Person, Transition
 from ._fairness import DEFAULT_MIN_GROUP, impact, suppressed_groups
 from ._groups import Groups
 
@@ -44,10 +45,8 @@ def _span(days: set[str]) -> list[str]:
 
 
 def _tracks(cycle: Cycle) -> list[dict[str, Any]]:
-    rows = []
-    for (a, b, track), s in cycle.by_track.items():
-        verdicts = dict(s.verdicts)
-        rows.append({"from": a, "to": b, "track": track, "count": s.decisions, "verdicts": verdicts})
+    rows = [{"from": a, "to": b, "track": track, "count": sum(v.values()), "verdicts": dict(v)}
+            for (a, b, track), v in cycle.by_track.items()]
     return sorted(rows, key=lambda r: (-r["count"], r["from"], r["to"], r["track"]))
 
 
@@ -119,7 +118,7 @@ def _compare(after: Cycle, before: Cycle) -> dict[str, Any]:
 
 
 def _fairness(cycle: Cycle, groups: Groups, order: list[Transition], min_group: int) -> dict[str, Any]:
-    by_transition: dict[Transition, list[tuple[str, Any]]] = {}
+    by_transition: dict[Transition, list[tuple[str, Person]]] = {}
     for cid, person in cycle.people.items():
         by_transition.setdefault(person.transition, []).append((cid, person))
     matched = sum(1 for cid in groups.values if cid in cycle.people)
@@ -130,34 +129,38 @@ def _fairness(cycle: Cycle, groups: Groups, order: list[Transition], min_group: 
             people = by_transition.get(t, [])
             if not people:
                 continue
+            # People with the same group, criteria and passes count alike: tally those first.
+            kinds = Counter((groups.of(cid, attribute), p.evaluated, p.passed, p.verdict == "ready") for cid, p in people)
             counts: dict[str, list[int]] = {}
-            for cid, p in people:
-                cell = counts.setdefault(groups.of(cid, attribute), [0, 0])
-                cell[0] += 1
-                cell[1] += p.verdict == "ready"
-            ordered = dict(sorted(((g, (n, h)) for g, (n, h) in counts.items()), key=lambda kv: (-kv[1][0], kv[0])))
+            for (group, _, _, ready), k in kinds.items():
+                cell = counts.setdefault(group, [0, 0])
+                cell[0] += k
+                cell[1] += k * ready
+            ordered = {g: (n, h) for g, (n, h) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))}
             hidden = suppressed_groups({g: n for g, (n, _) in ordered.items()}, min_group)
             tables.append({"from": t[0], "to": t[1], "candidates": len(people),
                            "ready": sum(h for _, h in ordered.values()),
                            "groups": [c.to_dict() for c in impact(ordered, hidden)],
-                           "criteria": _criteria(cycle, t, people, groups, attribute, list(ordered), hidden, min_group)})
+                           "criteria": _criteria(cycle, t, kinds, list(ordered), hidden, min_group)})
         attributes.append({"attribute": attribute, "transitions": tables})
     return {"min_group": min_group, "groups_rows": len(groups.values), "matched": matched,
             "unmatched": len(groups.values) - matched, "attributes": attributes}
 
 
-def _criteria(cycle: Cycle, t: Transition, people: list[tuple[str, Any]], groups: Groups, attribute: str,
-              names: list[str], hidden: dict[str, str], min_group: int) -> list[dict[str, Any]]:
+def _criteria(cycle: Cycle, t: Transition, kinds: Counter, names: list[str], hidden: dict[str, str],
+              min_group: int) -> list[dict[str, Any]]:
+    """Each criterion's pass rate per group, hiding at least what the transition's table hides."""
+    cells: dict[str, dict[str, list[int]]] = {cid: {g: [0, 0] for g in names} for cid in cycle.criteria.get(t, {})}
+    for (group, evaluated, passed, _), k in kinds.items():
+        for cid in evaluated:
+            cell = cells[cid][group]
+            cell[0] += k
+            if cid in passed:
+                cell[1] += k
     rows = []
     for cid, counts in cycle.criteria.get(t, {}).items():
-        cells: dict[str, list[int]] = {g: [0, 0] for g in names}
-        for candidate, p in people:
-            if cid in p.evaluated:
-                cell = cells[groups.of(candidate, attribute)]
-                cell[0] += 1
-                cell[1] += cid in p.passed
-        sizes = {g: n for g, (n, _) in cells.items()}
-        table = impact({g: (n, h) for g, (n, h) in cells.items()}, suppressed_groups(sizes, min_group, also=hidden))
+        table = {g: (n, h) for g, (n, h) in cells[cid].items()}
+        shown = impact(table, suppressed_groups({g: n for g, (n, _) in table.items()}, min_group, also=hidden))
         rows.append({"criterion": cid, "title": counts.title, "required": counts.required,
-                     "groups": [c.to_dict() for c in table]})
+                     "groups": [c.to_dict() for c in shown]})
     return rows

@@ -40,7 +40,18 @@ def _svg(fig: Figure, name: str) -> str:
     text = text[text.index("<svg"):]
     # Fixed sizes in pt would overflow a narrow screen; the viewBox keeps the proportions.
     text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', rf'<svg\1 class="chart" data-chart="{name}"', text, 1)
-    return text
+    return _own_ids(text, name)
+
+
+def _own_ids(svg: str, name: str) -> str:
+    """Prefix matplotlib's own ids (``figure_1``, clip paths) with the chart's name: one page holds many charts."""
+    ours = f"{name}-bar-"
+
+    def rename(m: re.Match) -> str:
+        key = m.group(2)
+        return m.group(0) if key.startswith(ours) else f"{m.group(1)}{name}--{key}{m.group(3)}"
+
+    return re.sub(r'(\bid="|url\(#|href="#)([^")]+)([")])', rename, svg)
 
 
 class rcParams_context:

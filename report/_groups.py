@@ -50,8 +50,10 @@ def read_groups(path: str) -> Groups:
                               code=errors.INPUT_EMPTY, file=path)
     header = [h.strip() for h in rows[0]]
     if ID_COLUMN not in header:
-        raise PromoreadyError(f"no {ID_COLUMN} column in the header ({', '.join(header)})", code=errors.INPUT_GROUPS,
-                              file=path, line=1, suggestion=errors.closest(ID_COLUMN, header))
+        near = errors.nearest(ID_COLUMN, header, 1)
+        hint = f"; if {near[0]!r} holds the ids, name that column {ID_COLUMN}" if near else ""
+        raise PromoreadyError(f"no {ID_COLUMN} column in the header ({', '.join(header)}){hint}",
+                              code=errors.INPUT_GROUPS, file=path, line=1)
     for i, name in enumerate(header):
         if not name:
             raise PromoreadyError(f"column {i + 1} has no name", code=errors.INPUT_GROUPS, file=path, line=1)

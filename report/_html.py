@@ -63,7 +63,7 @@ def render(data: dict[str, Any]) -> str:
     template = env.get_template("report.html.j2")
     css = (resources.files("promoready.report") / "templates" / "report.css").read_text(encoding="utf-8")
     summary = data["summary"]
-    charts: dict[str, Any] = {}
+    charts: dict[str, Any] = dict.fromkeys(("verdicts", "missing", "ready_by", "calibration", "compare"))
     if data["tracks"]:
         charts["verdicts"] = _charts.verdicts(data["tracks"])
     charts["blocking"] = [_charts.blocking(b, f"blocking-{i}") if b["top"] else None

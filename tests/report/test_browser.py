@@ -31,7 +31,8 @@ PROBE = """JSON.stringify({
         attribute: tr.closest('table').dataset.attribute, transition: tr.closest('table').dataset.transition,
         group: tr.dataset.group, flag: tr.dataset.flag || null, suppressed: tr.dataset.suppressed || null,
         text: tr.textContent})),
-  width: document.documentElement.scrollWidth
+  width: document.documentElement.scrollWidth,
+  csp: document.querySelector('meta[http-equiv="Content-Security-Policy"]').content
 })"""
 
 
@@ -105,6 +106,7 @@ def test_done_when_a_generated_cycle_renders_offline_with_every_chart_and_the_pl
     (ARTIFACTS / "report.png").write_bytes(page.screenshot)
 
     assert page.requests == []  # nothing fetched, with the network off
+    assert seen["csp"] == CSP
     assert not [e for e in page.log if "error" in json.dumps(e).lower()], page.log  # no CSP violation, no error
     assert seen["width"] <= 1280  # nothing overflows a laptop screen sideways
 

@@ -1,0 +1,96 @@
+"""``promoready report`` as a command: what it writes, its exit statuses, and its refusals."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from click.testing import CliRunner
+
+from records import criterion, decision, write_jsonl
+
+from promoready.cli import main
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def cycle(tmp_path):
+    return write_jsonl(tmp_path / "d.jsonl", [
+        decision(f"c{i}", "ready" if i % 3 else "not_ready", [criterion("x", "pass" if i % 3 else "fail")],
+                 committee="promoted" if i % 4 == 0 else None) for i in range(30)])
+
+
+def test_writes_a_self_contained_page(tmp_path):
+    out = tmp_path / "r.html"
+    result = run("report", str(cycle(tmp_path)), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "default-src 'none'" in page
+    assert "<script" not in page.lower()
+    assert not re.search(r"\b(src|srcset|action|data)=|@import|url\((?!#)|href=\"(?!#)|xlink:href=\"(?!#)", page)
+    assert len(re.findall(r'<svg [^>]*class="chart"', page)) >= 3
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # charts inline in one document must not share clip-path or bar ids
+
+
+def test_json_has_the_same_figures(tmp_path):
+    out = tmp_path / "r.json"
+    assert run("report", str(cycle(tmp_path)), "--out", str(out), "--format", "json").exit_code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["summary"]["verdicts"] == {"ready": 20, "not_ready": 10, "insufficient_evidence": 0}
+    assert data["fairness"] is None and data["compare"] is None
+
+
+def test_text_from_decisions_is_escaped_in_tables_and_charts(tmp_path):
+    evil = '<script>alert(1)</script><img src="http://x">'
+    path = write_jsonl(tmp_path / "d.jsonl", [
+        decision(evil, "not_ready", [criterion("x", "fail", title=evil, missing=[evil])], committee="promoted")])
+    groups = tmp_path / "g.csv"
+    groups.write_text(f'candidate_id,team\n"{evil.replace(chr(34), chr(34) * 2)}",{evil.replace(",", "")}\n',
+                      encoding="utf-8")
+    out = tmp_path / "r.html"
+    result = run("report", str(path), "--groups", str(groups), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "<script" not in page and "<img" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_min_group_below_three_is_a_usage_error(tmp_path):
+    result = run("report", str(cycle(tmp_path)), "--out", str(tmp_path / "r.html"), "--min-group", "2")
+    assert result.exit_code == 2
+    assert "--min-group" in result.stderr and "[usage.min-group]" in result.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_bad_input_exits_2_naming_the_file_and_line_and_writes_nothing(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps(decision("a", "ready", [criterion("x", "pass")])) + "\n{\"verdict\": 1}\n",
+                    encoding="utf-8")
+    out = tmp_path / "r.html"
+    result = run("report", str(path), "--out", str(out))
+    assert result.exit_code == 2
+    assert f"{path}:2: candidate_id:" in result.stderr and "[input.decision]" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_missing_files_and_folders(tmp_path):
+    result = run("report", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "r.html"))
+    assert result.exit_code == 2 and "[input.not-found]" in result.stderr
+    result = run("report", str(cycle(tmp_path)), "--groups", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "r.html"))
+    assert result.exit_code == 2 and "nope.csv" in result.stderr and "[input.not-found]" in result.stderr
+    result = run("report", str(cycle(tmp_path)), "--out", str(tmp_path / "no" / "r.html"))
+    assert result.exit_code == 2 and "[usage.out]" in result.stderr
+
+
+def test_an_earlier_report_stays_whole_when_the_new_one_fails(tmp_path):
+    out = tmp_path / "r.html"
+    out.write_text("previous", encoding="utf-8")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{oops\n", encoding="utf-8")
+    assert run("report", str(bad), "--out", str(out)).exit_code == 2
+    assert out.read_text(encoding="utf-8") == "previous"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

@@ -1,0 +1,157 @@
+"""Reading a decisions file: who time alone makes ready, comparisons, per-criterion group tables,
+and bad input named by file, line and field."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from records import criterion, decision, projected, write_jsonl
+
+from promoready.engine.errors import PromoreadyError
+from promoready.report._analysis import build
+from promoready.report._cycle import read_cycle, time_alone
+from promoready.report._groups import Groups, read_groups
+
+TIME = projected("6 more months of reviews", "2027-03-01")
+LATER = projected("1 more years of product management experience", "2027-09-15")
+
+
+def test_time_alone_takes_the_last_date_of_the_required_gaps():
+    record = decision("a", "not_ready", [criterion("reviews", "fail", next_step=TIME),
+                                         criterion("years", "fail", next_step=LATER), criterion("craft", "pass")])
+    assert time_alone(record) == datetime.date(2027, 9, 15)
+
+
+def test_time_alone_needs_every_part_of_every_required_gap_to_be_time():
+    mixed = f"{TIME}; raise product craft from 2 to 3"
+    assert time_alone(decision("a", "not_ready", [criterion("reviews", "fail", next_step=mixed)])) is None
+    assert time_alone(decision("a", "not_ready", [criterion("reviews", "fail", next_step=TIME),
+                                                  criterion("craft", "fail", next_step="raise craft")])) is None
+    # Required evidence missing: time will not bring it.
+    assert time_alone(decision("a", "not_ready", [criterion("reviews", "fail", next_step=TIME),
+                                                  criterion("advocate", "unknown")])) is None
+    # Only not-ready candidates are projected.
+    assert time_alone(decision("a", "ready", [criterion("reviews", "pass")])) is None
+
+
+def test_time_alone_meets_a_short_supporting_quota_with_the_earliest_time_gaps():
+    record = decision("a", "not_ready", [
+        criterion("reviews", "fail", next_step=TIME),
+        criterion("s1", "fail", required=False, next_step=projected("2 more years managing people", "2029-01-01")),
+        criterion("s2", "fail", required=False, next_step=projected("0.5 more years", "2027-06-01")),
+        criterion("s3", "fail", required=False, next_step="write a strategy document"),
+    ], needed=1)
+    assert time_alone(record) == datetime.date(2027, 6, 1)
+    record["supporting"]["needed"] = 3  # s3 is not closed by time: the quota cannot be met
+    assert time_alone(record) is None
+
+
+def test_summary_counts_tracks_and_calibration(tmp_path):
+    path = write_jsonl(tmp_path / "d.jsonl", [
+        decision("a", "ready", [criterion("x", "pass")], committee="promoted"),
+        decision("b", "not_ready", [criterion("x", "fail", missing=["reviews"])], committee="promoted"),
+        decision("c", "insufficient_evidence", [criterion("x", "unknown", missing=["reviews"])], track="mgmt"),
+        {"error": {"code": "packet.missing"}, "source": "p.yaml", "candidate_id": None},
+    ])
+    data = build(read_cycle(str(path)))
+    s = data["summary"]
+    assert (s["packets"], s["decisions"], s["errors"]) == (4, 3, 1)
+    assert s["most_missing"] == [{"path": "reviews", "candidates": 2}]
+    assert {(t["track"], t["count"]) for t in data["tracks"]} == {("ic", 2), ("mgmt", 1)}
+    assert data["calibration"]["disagree"] == 1
+    assert data["calibration"]["disagreements"][0]["candidate_id"] == "b"
+    assert data["calibration"]["disagreements"][0]["source"] == f"{path}:2"
+    block = data["blocking"][0]
+    assert block["top"] == [{"criterion": "x", "title": "x", "fail": 1, "unknown": 1}]
+
+
+def test_compare_finds_who_became_ready_who_regressed_and_how_criteria_moved(tmp_path):
+    before = write_jsonl(tmp_path / "before.jsonl", [
+        decision("a", "not_ready", [criterion("x", "fail")]),
+        decision("b", "ready", [criterion("x", "pass")]),
+        decision("c", "ready", [criterion("x", "pass")]),
+        decision("gone", "ready", [criterion("x", "pass")]),
+    ])
+    after = write_jsonl(tmp_path / "after.jsonl", [
+        decision("a", "ready", [criterion("x", "pass")]),
+        decision("b", "not_ready", [criterion("x", "fail")]),
+        decision("c", "ready", [criterion("x", "pass")]),
+        decision("new", "not_ready", [criterion("x", "fail")]),
+    ])
+    c = build(read_cycle(str(after)), before=read_cycle(str(before)))["compare"]
+    assert [r["candidate_id"] for r in c["became_ready"]] == ["a"]
+    assert [r["candidate_id"] for r in c["regressed"]] == ["b"]
+    assert (c["in_both"], c["new"], c["gone"]) == (3, 1, 1)
+    (x,) = c["criteria"]
+    assert (x["before"]["passed"], x["before"]["evaluated"], x["after"]["passed"], x["after"]["evaluated"]) == (3, 4, 2, 4)
+    assert x["change"] == pytest.approx(-0.25)
+
+
+def test_group_tables_per_transition_and_per_criterion(tmp_path):
+    # 10 "a" all pass x; 10 "b" of whom 2 pass x; y passes for everyone. 3 "c": suppressed, "a" or "b" with it.
+    records = [decision(f"a{i}", "ready", [criterion("x", "pass"), criterion("y", "pass")]) for i in range(10)]
+    records += [decision(f"b{i}", "ready" if i < 2 else "not_ready",
+                         [criterion("x", "pass" if i < 2 else "fail"), criterion("y", "pass")]) for i in range(10)]
+    records += [decision(f"c{i}", "ready", [criterion("x", "pass"), criterion("y", "pass")]) for i in range(3)]
+    cycle = read_cycle(str(write_jsonl(tmp_path / "d.jsonl", records)))
+    groups = Groups(["g"], {r["candidate_id"]: {"g": r["candidate_id"][0]} for r in records})
+    f = build(cycle, groups=groups)["fairness"]
+    (table,) = f["attributes"][0]["transitions"]
+    cells = {c["group"]: c for c in table["groups"]}
+    assert cells["c"]["suppressed"] == "small" and cells["c"]["n"] is None
+    assert cells["a"]["suppressed"] == "complementary"  # a and b both 10: the tie goes by name
+    assert cells["b"]["n"] == 10 and cells["b"]["hits"] == 2
+    by_criterion = {c["criterion"]: {g["group"]: g for g in c["groups"]} for c in table["criteria"]}
+    assert by_criterion["x"]["b"]["rate"] == pytest.approx(0.2)
+    assert by_criterion["x"]["c"]["suppressed"] == "small" and by_criterion["x"]["a"]["suppressed"] == "complementary"
+    # With --min-group 3 nothing is hidden: b's x pass rate is a fifth of a's, flagged; y is the same for all.
+    f3 = build(cycle, groups=groups, min_group=3)["fairness"]
+    by_criterion = {c["criterion"]: {g["group"]: g for g in c["groups"]} for c in f3["attributes"][0]["transitions"][0]["criteria"]}
+    assert by_criterion["x"]["b"]["flag"] and by_criterion["x"]["b"]["ratio"] == pytest.approx(0.2)
+    assert not any(g["flag"] for g in by_criterion["y"].values())
+
+
+@pytest.mark.parametrize("line, where, words", [
+    ('{"candidate_id": "a", "verdict": "maybe"}', "verdict", "expected one of"),
+    ('{"verdict": "ready"}', "candidate_id", "candidate_id"),
+    ('{"candidate_id": "a", "verdict": "ready", "transition": {"from": "pm", "to": "x"}, "criteria": [{"id": "x", "status": "passed"}]}',
+     "criteria[0].status", "pass, fail or unknown"),
+    ("[1, 2]", None, "JSON object"),
+    ("{not json", None, "not JSON"),
+])
+def test_a_bad_line_is_named_by_file_line_and_field(tmp_path, line, where, words):
+    good = decision("ok", "ready", [criterion("x", "pass")])
+    path = tmp_path / "d.jsonl"
+    path.write_text(__import__("json").dumps(good) + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(PromoreadyError) as info:
+        read_cycle(str(path))
+    err = info.value
+    assert (err.file, err.line, err.path) == (str(path), 2, where)
+    assert words in err.message and err.exit_code == 2
+
+
+@pytest.mark.parametrize("text, line, words, suggestion", [
+    ("candidate,gender\na,f\n", 1, "no candidate_id column", "if 'candidate' holds the ids"),
+    ("candidate_id\na\n", 1, "no attribute column", None),
+    ("candidate_id,gender\na,f\na,m\n", 3, "has a row already", None),
+    ("candidate_id,gender\na,f,extra\n", 2, "2 columns", None),
+    ("candidate_id,gender,gender\na,f,m\n", 1, "two columns", None),
+])
+def test_a_bad_groups_file_is_named_by_line(tmp_path, text, line, words, suggestion):
+    path = tmp_path / "groups.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PromoreadyError) as info:
+        read_groups(str(path))
+    assert info.value.line == line and words in info.value.message and info.value.code == "input.groups"
+    if suggestion:
+        assert suggestion in info.value.message
+
+
+def test_groups_file_empty_cells_are_not_recorded(tmp_path):
+    path = tmp_path / "groups.csv"
+    path.write_text("candidate_id,gender,band\na,f,\nb,,30-45\n", encoding="utf-8")
+    groups = read_groups(str(path))
+    assert groups.of("a", "band") == groups.of("b", "gender") == groups.of("zz", "gender") == "(not recorded)"
+    assert groups.of("b", "band") == "30-45"
