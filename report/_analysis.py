@@ -99,16 +99,16 @@ def _compare(after: Cycle, before: Cycle) -> dict[str, Any]:
             became.append(row)
         elif then.verdict == "ready" and now.verdict != "ready":
             regressed.append(row)
-    criteria = []
+    criteria: list[dict[str, Any]] = []
     for t, counts in after.criteria.items():
-        for cid, now in counts.items():
-            then = before.criteria.get(t, {}).get(cid)
-            if then is None or not then.evaluated or not now.evaluated:
+        for cid, late in counts.items():
+            early = before.criteria.get(t, {}).get(cid)
+            if early is None or not early.evaluated or not late.evaluated:
                 continue
-            rate_then, rate_now = then.passed / then.evaluated, now.passed / now.evaluated
-            criteria.append({"from": t[0], "to": t[1], "criterion": cid, "title": now.title,
-                             "before": {"evaluated": then.evaluated, "passed": then.passed, "rate": rate_then},
-                             "after": {"evaluated": now.evaluated, "passed": now.passed, "rate": rate_now},
+            rate_then, rate_now = early.passed / early.evaluated, late.passed / late.evaluated
+            criteria.append({"from": t[0], "to": t[1], "criterion": cid, "title": late.title,
+                             "before": {"evaluated": early.evaluated, "passed": early.passed, "rate": rate_then},
+                             "after": {"evaluated": late.evaluated, "passed": late.passed, "rate": rate_now},
                              "change": rate_now - rate_then})
     criteria.sort(key=lambda r: (-abs(r["change"]), r["from"], r["to"], r["criterion"]))
     return {"before": before.name, "after": after.name, "in_both": both,

@@ -12,7 +12,7 @@ import io
 import re
 from typing import Any, Sequence
 
-from matplotlib import rcParams
+from matplotlib import rc_context
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 COLOURS = {"ready": "#009E73", "not_ready": "#D55E00", "insufficient_evidence": "#56B4E9",
            "fail": "#D55E00", "unknown": "#56B4E9", "neutral": "#0072B2", "up": "#009E73", "down": "#D55E00"}
 VERDICT_WORDS = {"ready": "ready", "not_ready": "not ready", "insufficient_evidence": "insufficient evidence"}
-_STYLE = {"svg.fonttype": "none", "font.family": "sans-serif", "font.size": 9,
+_STYLE: Any = {"svg.fonttype": "none", "font.family": "sans-serif", "font.size": 9,
           "font.sans-serif": ["DejaVu Sans", "Helvetica", "Arial"], "axes.spines.top": False,
           "axes.spines.right": False, "axes.edgecolor": "#888888", "axes.labelcolor": "#333333",
           "xtick.color": "#444444", "ytick.color": "#444444", "svg.hashsalt": "promoready"}
@@ -34,7 +34,8 @@ def _figure(rows: int, *, per_row: float = 0.32, base: float = 0.9, width: float
 def _svg(fig: Figure, name: str) -> str:
     """The figure as one ``<svg>`` element that scales with its container."""
     buffer = io.StringIO()
-    with rcParams_context({**_STYLE, "svg.hashsalt": f"promoready-{name}"}):
+    style: Any = {**_STYLE, "svg.hashsalt": f"promoready-{name}"}  # rc_context's keys are typed as literals
+    with rc_context(style):
         FigureCanvasSVG(fig).print_svg(buffer, metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
     text = text[text.index("<svg"):]
@@ -52,20 +53,6 @@ def _own_ids(svg: str, name: str) -> str:
         return m.group(0) if key.startswith(ours) else f"{m.group(1)}{name}--{key}{m.group(3)}"
 
     return re.sub(r'(\bid="|url\(#|href="#)([^")]+)([")])', rename, svg)
-
-
-class rcParams_context:
-    """matplotlib's ``rc_context`` without importing pyplot."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.values = values
-
-    def __enter__(self) -> None:
-        self.saved = {k: rcParams[k] for k in self.values}
-        rcParams.update(self.values)
-
-    def __exit__(self, *exc: object) -> None:
-        rcParams.update(self.saved)
 
 
 def _hbars(ax: Any, labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[int]]], name: str) -> int:
@@ -99,7 +86,7 @@ def _x(label: str, width: int = 42) -> str:
 
 def verdicts(tracks: list[dict[str, Any]]) -> str:
     """Verdicts per transition and track, one stacked bar each."""
-    with rcParams_context(_STYLE):
+    with rc_context(_STYLE):
         fig = _figure(len(tracks))
         ax = fig.add_subplot()
         labels = [f"{t['from']} → {t['to']}" + (f"  ({t['track']})" if t["track"] else "") for t in tracks]
@@ -112,7 +99,7 @@ def verdicts(tracks: list[dict[str, Any]]) -> str:
 def blocking(block: dict[str, Any], name: str) -> str:
     """The criteria that block most in one transition: required fails and required unknowns."""
     rows = block["top"]
-    with rcParams_context(_STYLE):
+    with rc_context(_STYLE):
         fig = _figure(len(rows), width=WIDTH)
         ax = fig.add_subplot()
         _hbars(ax, [_x(r["title"], 52) for r in rows],
@@ -124,19 +111,21 @@ def blocking(block: dict[str, Any], name: str) -> str:
 
 def missing(rows: list[dict[str, Any]]) -> str:
     """The packet fields most often missing."""
-    with rcParams_context(_STYLE):
+    with rc_context(_STYLE):
         fig = _figure(len(rows))
         ax = fig.add_subplot()
         _hbars(ax, [_x(r["path"], 52) for r in rows], [("neutral", "candidates", [r["candidates"] for r in rows])],
                "missing")
-        ax.get_legend().remove() if ax.get_legend() else None
+        legend = ax.get_legend()
+        if legend is not None:  # one series: the axis label says what it counts
+            legend.remove()
         ax.set_xlabel("candidates whose packet lacks it")
         return _svg(fig, "missing")
 
 
 def ready_by(months: list[dict[str, Any]]) -> str:
     """How many candidates time alone makes ready, by projected month."""
-    with rcParams_context(_STYLE):
+    with rc_context(_STYLE):
         fig = Figure(figsize=(WIDTH, 2.6), layout="constrained")
         ax = fig.add_subplot()
         xs = list(range(len(months)))
@@ -154,7 +143,7 @@ def ready_by(months: list[dict[str, Any]]) -> str:
 def calibration(matrix: list[dict[str, Any]]) -> str:
     """The committee's outcome against the verdict: one stacked bar per outcome."""
     outcomes = [o for o in ("promoted", "not_promoted") if any(m["committee_outcome"] == o for m in matrix)]
-    with rcParams_context(_STYLE):
+    with rc_context(_STYLE):
         fig = _figure(len(outcomes), per_row=0.45)
         ax = fig.add_subplot()
         counts = {(m["committee_outcome"], m["verdict"]): m["decisions"] for m in matrix}
@@ -167,7 +156,7 @@ def calibration(matrix: list[dict[str, Any]]) -> str:
 
 def pass_rate_change(rows: list[dict[str, Any]]) -> str:
     """How each criterion's pass rate moved since the other cycle, in percentage points."""
-    with rcParams_context(_STYLE):
+    with rc_context(_STYLE):
         fig = _figure(len(rows))
         ax = fig.add_subplot()
         ys = list(range(len(rows)))[::-1]

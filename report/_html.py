@@ -82,7 +82,7 @@ def render(data: dict[str, Any]) -> str:
 
 def _flagged(fairness: Optional[dict[str, Any]]) -> list[dict[str, Any]]:
     """The criterion cells that fail one group disproportionately: under four-fifths or p < 0.05."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     if not fairness:
         return rows
     for a in fairness["attributes"]:
