@@ -100,9 +100,9 @@ def blocking(block: dict[str, Any], name: str) -> str:
     """The criteria that block most in one transition: required fails and required unknowns."""
     rows = block["top"]
     with rc_context(_STYLE):
-        fig = _figure(len(rows), width=WIDTH)
+        fig = _figure(len(rows), per_row=0.3, width=6.2)
         ax = fig.add_subplot()
-        _hbars(ax, [_x(r["title"], 52) for r in rows],
+        _hbars(ax, [_x(r["title"], 40) for r in rows],
                [("fail", "required, failed", [r["fail"] for r in rows]),
                 ("unknown", "required, no evidence", [r["unknown"] for r in rows])], name)
         ax.set_xlabel(f"candidates (of {block['count']:,})")

@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from . import _charts
 
 #: Rows of a long list shown on the page (the JSON form has them all).
-LIST_LIMIT = 50
+LIST_LIMIT = 25
 #: Fields and criteria shown in the "missing" and "compare" charts.
 CHART_ROWS = 15
 #: Content-Security-Policy of the page: nothing may be fetched, no script may run.
