@@ -45,14 +45,14 @@ def report(decisions: str, groups: Optional[str], compare: Optional[str], min_gr
     import os
 
     from promoready.engine import errors
-    from promoready.engine.errors import PromoreadyError
+    from promoready.engine.errors import UsageError
     from promoready.report import SMALLEST_MIN_GROUP, build_report, render_html
 
     if min_group < SMALLEST_MIN_GROUP:
-        raise PromoreadyError(f"expected {SMALLEST_MIN_GROUP} or more, got {min_group}: smaller groups could "
+        raise UsageError(f"expected {SMALLEST_MIN_GROUP} or more, got {min_group}: smaller groups could "
                               "identify people", code=errors.USAGE_MIN_GROUP, path="--min-group")
     if not os.path.isdir(os.path.dirname(os.path.abspath(out))):
-        raise PromoreadyError("its folder does not exist", code=errors.USAGE_OUT, file=out, path="--out")
+        raise UsageError("its folder does not exist", code=errors.USAGE_OUT, file=out, path="--out")
     data = build_report(decisions, groups=groups, compare=compare, min_group=min_group)
     text = render_html(data) if fmt == "html" else json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     _write(out, text)
@@ -64,13 +64,13 @@ def _write(path: str, text: str) -> None:
     import tempfile
 
     from promoready.engine import errors
-    from promoready.engine.errors import PromoreadyError
+    from promoready.engine.errors import UsageError
 
     folder = os.path.dirname(os.path.abspath(path))
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise PromoreadyError(f"cannot write beside it: {exc.strerror}", code=errors.USAGE_OUT, file=path,
+        raise UsageError(f"cannot write beside it: {exc.strerror}", code=errors.USAGE_OUT, file=path,
                               path="--out") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, NamedTuple, Optional
 
 from promoready.engine import errors
-from promoready.engine.errors import PromoreadyError
+from promoready.engine.errors import InputError
 from promoready.engine.summary import VERDICTS, Outcome, Summary
 
 
@@ -221,11 +221,11 @@ def _records(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         fh = open(path, "rb")
     except FileNotFoundError:
-        raise PromoreadyError("no such file", code=errors.INPUT_NOT_FOUND, file=path) from None
+        raise InputError("no such file", code=errors.INPUT_NOT_FOUND, file=path) from None
     except IsADirectoryError:
-        raise PromoreadyError("a folder, not a decisions file", code=errors.INPUT_IS_FOLDER, file=path) from None
+        raise InputError("a folder, not a decisions file", code=errors.INPUT_IS_FOLDER, file=path) from None
     except OSError as exc:
-        raise PromoreadyError(f"cannot read it: {exc.strerror}", code=errors.INPUT_UNREADABLE, file=path) from None
+        raise InputError(f"cannot read it: {exc.strerror}", code=errors.INPUT_UNREADABLE, file=path) from None
     with fh:
         for line_no, raw in enumerate(fh, 1):
             if not raw.strip():
@@ -233,9 +233,9 @@ def _records(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
             try:
                 record = _loads(raw)
             except UnicodeDecodeError:
-                raise PromoreadyError("not UTF-8 text", code=errors.INPUT_ENCODING, file=path, line=line_no) from None
+                raise InputError("not UTF-8 text", code=errors.INPUT_ENCODING, file=path, line=line_no) from None
             except ValueError as exc:
-                raise PromoreadyError(f"not JSON: {exc}", code=errors.INPUT_JSON, file=path, line=line_no) from None
+                raise InputError(f"not JSON: {exc}", code=errors.INPUT_JSON, file=path, line=line_no) from None
             if not isinstance(record, dict):
                 raise _bad(path, line_no, "", "each line must be a decision (a JSON object)")
             yield line_no, record
@@ -268,6 +268,6 @@ def _check(record: dict[str, Any], path: str, line: int) -> None:
             raise _bad(path, line, f"criteria[{i}].status", f"expected pass, fail or unknown, got {c.get('status')!r}")
 
 
-def _bad(path: str, line: int, where: str, message: str) -> PromoreadyError:
-    return PromoreadyError(f"{message} (is this the JSONL that `promoready batch` writes?)",
+def _bad(path: str, line: int, where: str, message: str) -> InputError:
+    return InputError(f"{message} (is this the JSONL that `promoready batch` writes?)",
                            code=errors.INPUT_DECISION, file=path, line=line, path=where or None)

@@ -10,7 +10,7 @@ import csv
 from dataclasses import dataclass, field
 
 from promoready.engine import errors
-from promoready.engine.errors import PromoreadyError
+from promoready.engine.errors import InputError
 
 ID_COLUMN = "candidate_id"
 #: Shown for candidates with no row, or an empty cell, for an attribute.
@@ -35,46 +35,46 @@ def read_groups(path: str) -> Groups:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.reader(fh))
     except FileNotFoundError:
-        raise PromoreadyError("no such file", code=errors.INPUT_NOT_FOUND, file=path, path="--groups") from None
+        raise InputError("no such file", code=errors.INPUT_NOT_FOUND, file=path, path="--groups") from None
     except IsADirectoryError:
-        raise PromoreadyError("a folder, not a CSV file", code=errors.INPUT_IS_FOLDER, file=path,
+        raise InputError("a folder, not a CSV file", code=errors.INPUT_IS_FOLDER, file=path,
                               path="--groups") from None
     except UnicodeDecodeError:
-        raise PromoreadyError("not UTF-8 text", code=errors.INPUT_ENCODING, file=path) from None
+        raise InputError("not UTF-8 text", code=errors.INPUT_ENCODING, file=path) from None
     except csv.Error as exc:
-        raise PromoreadyError(f"not a CSV file: {exc}", code=errors.INPUT_GROUPS, file=path) from None
+        raise InputError(f"not a CSV file: {exc}", code=errors.INPUT_GROUPS, file=path) from None
     except OSError as exc:
-        raise PromoreadyError(f"cannot read it: {exc.strerror}", code=errors.INPUT_UNREADABLE, file=path) from None
+        raise InputError(f"cannot read it: {exc.strerror}", code=errors.INPUT_UNREADABLE, file=path) from None
     if not rows:
-        raise PromoreadyError("the file is empty; expected a header row: candidate_id,<attribute>,…",
+        raise InputError("the file is empty; expected a header row: candidate_id,<attribute>,…",
                               code=errors.INPUT_EMPTY, file=path)
     header = [h.strip() for h in rows[0]]
     if ID_COLUMN not in header:
         near = errors.nearest(ID_COLUMN, header, 1)
         hint = f"; if {near[0]!r} holds the ids, name that column {ID_COLUMN}" if near else ""
-        raise PromoreadyError(f"no {ID_COLUMN} column in the header ({', '.join(header)}){hint}",
+        raise InputError(f"no {ID_COLUMN} column in the header ({', '.join(header)}){hint}",
                               code=errors.INPUT_GROUPS, file=path, line=1)
     for i, name in enumerate(header):
         if not name:
-            raise PromoreadyError(f"column {i + 1} has no name", code=errors.INPUT_GROUPS, file=path, line=1)
+            raise InputError(f"column {i + 1} has no name", code=errors.INPUT_GROUPS, file=path, line=1)
         if header.index(name) != i:
-            raise PromoreadyError(f"two columns are named {name!r}", code=errors.INPUT_GROUPS, file=path, line=1)
+            raise InputError(f"two columns are named {name!r}", code=errors.INPUT_GROUPS, file=path, line=1)
     at = header.index(ID_COLUMN)
     attributes = [h for h in header if h != ID_COLUMN]
     if not attributes:
-        raise PromoreadyError("no attribute column beside candidate_id", code=errors.INPUT_GROUPS, file=path, line=1)
+        raise InputError("no attribute column beside candidate_id", code=errors.INPUT_GROUPS, file=path, line=1)
     groups = Groups(attributes)
     for line, row in enumerate(rows[1:], 2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            raise PromoreadyError(f"{len(row)} cells, but the header has {len(header)} columns",
+            raise InputError(f"{len(row)} cells, but the header has {len(header)} columns",
                                   code=errors.INPUT_GROUPS, file=path, line=line)
         candidate = row[at].strip()
         if not candidate:
-            raise PromoreadyError("no candidate id", code=errors.INPUT_GROUPS, file=path, line=line, path=ID_COLUMN)
+            raise InputError("no candidate id", code=errors.INPUT_GROUPS, file=path, line=line, path=ID_COLUMN)
         if candidate in groups.values:
-            raise PromoreadyError(f"candidate {candidate!r} has a row already", code=errors.INPUT_GROUPS,
+            raise InputError(f"candidate {candidate!r} has a row already", code=errors.INPUT_GROUPS,
                                   file=path, line=line, path=ID_COLUMN)
         groups.values[candidate] = {h: cell.strip() for h, cell in zip(header, row) if h != ID_COLUMN and cell.strip()}
     return groups
