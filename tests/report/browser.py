@@ -53,6 +53,7 @@ class Page:
     log: list[dict] = field(default_factory=list)  # console messages and browser log entries
     result: Any = None  # the value of the expression evaluated in the page
     screenshot: Optional[bytes] = None
+    pdf: Optional[bytes] = None  # the page printed (A4, print styles), when asked for
 
 
 class _Browser:
@@ -126,8 +127,9 @@ class _Browser:
 
 
 def open_page(file: Path, expression: str, *, width: int = 1280, height: int = 800,
-              full_page: bool = True) -> Page:
-    """Load ``file`` offline, evaluate ``expression`` (its value must be JSON) and take a screenshot."""
+              full_page: bool = True, pdf: bool = False) -> Page:
+    """Load ``file`` offline, evaluate ``expression`` (its value must be JSON), take a screenshot and,
+    with ``pdf``, print it as the browser prints to PDF."""
     with tempfile.TemporaryDirectory(prefix="promoready-chromium-") as profile:
         browser = _Browser(chromium(), profile)
         try:
@@ -152,8 +154,13 @@ def open_page(file: Path, expression: str, *, width: int = 1280, height: int = 8
                 shot.update(captureBeyondViewport=True,
                             clip={"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1})
             image = base64.b64decode(browser.send("Page.captureScreenshot", shot, session=session)["data"])
+            printed = None
+            if pdf:
+                printed = base64.b64decode(browser.send("Page.printToPDF", {
+                    "paperWidth": 8.27, "paperHeight": 11.69, "preferCSSPageSize": True, "printBackground": True},
+                    session=session)["data"])
             events = browser.events
-            page = Page(result=value["result"].get("value"), screenshot=image)
+            page = Page(result=value["result"].get("value"), screenshot=image, pdf=printed)
             page.requests = [e["params"]["request"]["url"] for e in events
                              if e.get("method") == "Network.requestWillBeSent" and e["params"]["request"]["url"] != url]
             page.log = [e["params"] for e in events if e.get("method") in ("Log.entryAdded", "Runtime.consoleAPICalled")]

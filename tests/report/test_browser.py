@@ -8,6 +8,7 @@ Without Chromium these tests fail, unless PROMOREADY_SKIP_BROWSER=1 (see browser
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,9 +102,13 @@ def test_done_when_a_generated_cycle_renders_offline_with_every_chart_and_the_pl
         assert proc.returncode == 0, proc.stderr
     data = json.loads(data_file.read_text(encoding="utf-8"))
 
-    page, seen = probe(html)
+    page, seen = probe(html, pdf=True)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "report.png").write_bytes(page.screenshot)
+    (ARTIFACTS / "report.pdf").write_bytes(page.pdf)
+    # It prints: a PDF of several A4 pages (the print styles keep charts and rows whole).
+    assert page.pdf.startswith(b"%PDF-")
+    assert len(re.findall(rb"/Type\s*/Page\b", page.pdf)) >= 5
 
     assert page.requests == []  # nothing fetched, with the network off
     assert seen["csp"] == CSP
