@@ -2,7 +2,7 @@
 every chart; and the issue's done-when check on a generated 2,000-packet cycle.
 
 The screenshot of the done-when page is kept under .ci/artifacts/ (git-ignored) as CI's artifact.
-Without Chromium these tests fail, unless PROMOREADY_SKIP_BROWSER=1 (see browser.py).
+Without Chromium these tests fail, unless PROMOREADY_SKIP_BROWSER=1 (see report_browser.py).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from browser import open_page  # tests/report/browser.py (pytest puts this folder on sys.path)
-from conftest import DISADVANTAGED, ROOT, SMALL_GROUP
+from report_browser import open_page  # tests/report/report_browser.py (pytest puts this folder on sys.path)
+from report_cycle import DISADVANTAGED, ROOT, SMALL_GROUP, Generated, shared_cycle
 
 from promoready.report._html import CSP
 
@@ -35,6 +35,11 @@ PROBE = """JSON.stringify({
   width: document.documentElement.scrollWidth,
   csp: document.querySelector('meta[http-equiv="Content-Security-Policy"]').content
 })"""
+
+
+@pytest.fixture(scope="module")
+def cycle() -> Generated:
+    return shared_cycle()
 
 
 def probe(file: Path, **kwargs) -> tuple:

@@ -7,7 +7,7 @@ import re
 
 from click.testing import CliRunner
 
-from records import criterion, decision, write_jsonl
+from report_records import criterion, decision, write_jsonl
 
 from promoready.cli import main
 

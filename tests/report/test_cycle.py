@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 
-from records import criterion, decision, projected, write_jsonl
+from report_records import criterion, decision, projected, write_jsonl
 
 from promoready.engine.errors import PromoreadyError
 from promoready.report._analysis import build

@@ -1,6 +1,6 @@
 """Every number the page shares with the batch summary is the batch summary's, for the same input.
 
-The cycle is generated (tests/report/conftest.py) and evaluated by ``promoready batch --summary
+The cycle is generated (tests/report/report_cycle.py) and evaluated by ``promoready batch --summary
 FILE.json``; the report is then drawn from the decisions that batch wrote, and both the JSON form and
 the page are checked against that summary file.
 """
@@ -17,10 +17,17 @@ from typing import Any
 
 import pytest
 
+from report_cycle import Generated, shared_cycle
+
 
 def report(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "promoready", "report", *args], capture_output=True, text=True,
                           timeout=600)
+
+
+@pytest.fixture(scope="module")
+def cycle() -> Generated:
+    return shared_cycle()
 
 
 @pytest.fixture(scope="module")

@@ -1,19 +1,24 @@
 """A generated cycle for the report's tests: 2,000 packets from bench/packets.py, evaluated by
 ``promoready batch`` (with its JSON summary), and a groups file with a planted disparity and a
-planted small group. Built once per session."""
+planted small group. Built once per test session, whichever test module asks first.
+
+Not a conftest.py: test modules elsewhere import ``conftest`` by name, and a second one here would
+shadow theirs.
+"""
 
 from __future__ import annotations
 
+import atexit
 import csv
 import json
-import os
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -75,7 +80,9 @@ def generate(folder: Path, count: int = 2000, seed: int = 7) -> Generated:
     return Generated(packets_path, decisions, summary, groups, first)
 
 
-@pytest.fixture(scope="session")
-def cycle(tmp_path_factory: pytest.TempPathFactory) -> Generated:
-    """The generated 2,000-packet cycle."""
-    return generate(tmp_path_factory.mktemp("cycle"))
+@lru_cache(maxsize=None)
+def shared_cycle() -> Generated:
+    """The generated 2,000-packet cycle, made once per process and removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="promoready-report-cycle-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return generate(folder)
