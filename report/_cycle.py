@@ -205,7 +205,9 @@ def _projected(step: Optional[str]) -> Optional[datetime.date]:
 def read_cycle(path: str, name: Optional[str] = None) -> Cycle:
     """Aggregate a decisions JSONL file; a line that is not a decision or an error record is an input error."""
     cycle = Cycle(name or path)
+    seen = 0
     for line_no, record in _records(path):
+        seen += 1
         source = f"{path}:{line_no}"
         if "error" in record and "criteria" not in record:
             if not isinstance(record["error"], dict) or not isinstance(record["error"].get("code"), str):
@@ -214,6 +216,9 @@ def read_cycle(path: str, name: Optional[str] = None) -> Cycle:
             continue
         _check(record, path, line_no)
         cycle.add(record, source)
+    if not seen:
+        raise InputError("no decisions in it: give the JSONL that `promoready batch --out` writes",
+                         code=errors.INPUT_EMPTY, file=path)
     return cycle
 
 

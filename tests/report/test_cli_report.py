@@ -94,3 +94,21 @@ def test_an_earlier_report_stays_whole_when_the_new_one_fails(tmp_path):
     assert run("report", str(bad), "--out", str(out)).exit_code == 2
     assert out.read_text(encoding="utf-8") == "previous"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_an_empty_decisions_file_is_bad_input_not_an_empty_report(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    result = run("report", str(empty), "--out", str(tmp_path / "r.html"))
+    assert result.exit_code == 2 and "[input.empty]" in result.stderr and str(empty) in result.stderr
+    result = run("report", str(cycle(tmp_path)), "--compare", str(empty), "--out", str(tmp_path / "r.html"))
+    assert result.exit_code == 2 and "[input.empty]" in result.stderr
+
+
+def test_the_same_decisions_give_the_same_bytes(tmp_path):
+    path = cycle(tmp_path)
+    pages = []
+    for name in ("a.html", "b.html"):
+        assert run("report", str(path), "--out", str(tmp_path / name)).exit_code == 0
+        pages.append((tmp_path / name).read_bytes())
+    assert pages[0] == pages[1]
