@@ -91,12 +91,14 @@ class Cycle:
     as_of: set[str] = field(default_factory=set)
     ladders: set[str] = field(default_factory=set)
     _shapes: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _names: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def add(self, record: dict[str, Any], source: str) -> None:
         """One decision, read back from its JSON line (checked by ``check`` first)."""
         outcome = Outcome.of(record)
         self.summary.add(outcome, source)
-        transition = outcome.transition
+        # One object per distinct name: smaller in memory, and pickled once when a part crosses processes.
+        transition = self._names.setdefault(outcome.transition, outcome.transition)
         by_transition = self.by_transition.get(transition)
         if by_transition is None:
             by_transition = self.by_transition[transition] = Summary()
@@ -121,7 +123,7 @@ class Cycle:
             status = c["status"]
             if status == "pass":
                 entry.passed += 1
-                passed.append(c["id"])
+                passed.append(self._names.setdefault(c["id"], c["id"]))
             elif status == "fail":
                 entry.failed += 1
             else:
@@ -129,9 +131,9 @@ class Cycle:
         if outcome.candidate_id in self.people:
             self.duplicates += 1
         else:
-            ids = tuple([c["id"] for c in criteria])
-            self.people[outcome.candidate_id] = Person(transition, outcome.verdict, self._shapes.setdefault(ids, ids),
-                                                       frozenset(passed))
+            ids = tuple([self._names.setdefault(c["id"], c["id"]) for c in criteria])
+            self.people[outcome.candidate_id] = Person(transition, self._names.setdefault(outcome.verdict, outcome.verdict),
+                                                       self._shapes.setdefault(ids, ids), frozenset(passed))
         if outcome.verdict == "not_ready":
             day = time_alone(record)
             if day is not None:
@@ -204,25 +206,59 @@ def _projected(step: Optional[str]) -> Optional[datetime.date]:
 
 def read_cycle(path: str, name: Optional[str] = None) -> Cycle:
     """Aggregate a decisions JSONL file; a line that is not a decision or an error record is an input error."""
+    part = read_part(path, name=name)
+    if part.error is not None:
+        raise part.error
+    if not part.records:
+        raise empty(path)
+    return part.cycle
+
+
+class Part(NamedTuple):
+    """A stretch of a decisions file, aggregated: its cycle, its lines and records, the first error in it."""
+
+    cycle: Cycle
+    lines: int
+    records: int
+    error: Optional[InputError]
+
+
+def read_part(path: str, start: int = 0, end: Optional[int] = None, *, name: Optional[str] = None,
+              first_line: int = 1, source_lines: bool = False) -> Part:
+    """Aggregate the lines that start in bytes [start, end) of ``path`` (all of it by default).
+
+    Line numbers count from ``first_line``. With ``source_lines`` a disagreement's source is its line
+    number alone, for a caller that knows the offset only later (``_parallel``) to complete.
+    """
     cycle = Cycle(name or path)
     seen = 0
-    for line_no, record in _records(path):
-        seen += 1
-        source = f"{path}:{line_no}"
-        if "error" in record and "criteria" not in record:
-            if not isinstance(record["error"], dict) or not isinstance(record["error"].get("code"), str):
-                raise _bad(path, line_no, "error.code", "an error record without its code")
-            cycle.add_error(record)
-            continue
-        _check(record, path, line_no)
-        cycle.add(record, source)
-    if not seen:
-        raise InputError("no decisions in it: give the JSONL that `promoready batch --out` writes",
-                         code=errors.INPUT_EMPTY, file=path)
-    return cycle
+    consumed = [0]  # lines of the range read so far, blank ones included
+    try:
+        for line_no, record in _records(path, start, end, first_line, consumed):
+            seen += 1
+            if "error" in record and "criteria" not in record:
+                if not isinstance(record["error"], dict) or not isinstance(record["error"].get("code"), str):
+                    raise _bad(path, line_no, "error.code", "an error record without its code")
+                cycle.add_error(record)
+                continue
+            _check(record, path, line_no)
+            cycle.add(record, str(line_no) if source_lines else f"{path}:{line_no}")
+    except InputError as exc:
+        return Part(cycle, consumed[0], seen, exc)
+    return Part(cycle, consumed[0], seen, None)
 
 
-def _records(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def empty(path: str) -> InputError:
+    """The error for a decisions file without a single record."""
+    return InputError("no decisions in it: give the JSONL that `promoready batch --out` writes",
+                      code=errors.INPUT_EMPTY, file=path)
+
+
+def _records(path: str, start: int = 0, end: Optional[int] = None, first_line: int = 1,
+             consumed: Optional[list[int]] = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, record)`` for each non-blank line starting in bytes [start, end); ``consumed[0]``
+    counts the lines read."""
+    consumed = consumed if consumed is not None else [0]
     try:
         fh = open(path, "rb")
     except FileNotFoundError:
@@ -232,7 +268,13 @@ def _records(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
     except OSError as exc:
         raise InputError(f"cannot read it: {exc.strerror}", code=errors.INPUT_UNREADABLE, file=path) from None
     with fh:
-        for line_no, raw in enumerate(fh, 1):
+        fh.seek(start)
+        at = start
+        for line_no, raw in enumerate(fh, first_line):
+            if end is not None and at >= end:
+                return
+            at += len(raw)
+            consumed[0] += 1
             if not raw.strip():
                 continue
             try:

@@ -139,3 +139,27 @@ def test_every_summary_number_in_the_page_is_the_batch_summarys(cycle, drawn):
     by_data = {f"{b['from']}|{b['to']}|{r['criterion']}": r for b in drawn["data"]["blocking"] for r in b["required_fail"]}
     for key, row in blocking.items():
         assert number(row[1]) == (by_data[key]["candidates"] if key in by_data else 0), key
+
+
+def test_read_on_several_workers_is_the_one_pass_reading(cycle):
+    from promoready.report._analysis import build
+    from promoready.report._cycle import read_cycle as one_pass
+    from promoready.report._parallel import read_cycle
+
+    expected = build(one_pass(str(cycle.decisions)))
+    for workers in (2, 3, 7):
+        assert build(read_cycle(str(cycle.decisions), workers=workers)) == expected, workers
+
+
+def test_a_bad_line_found_by_a_worker_is_named_by_its_line_in_the_file(cycle, tmp_path):
+    from promoready.engine.errors import InputError
+    from promoready.report._parallel import read_cycle
+
+    lines = cycle.decisions.read_text(encoding="utf-8").splitlines()
+    lines[1500] = '{"candidate_id": "x", "verdict": "sure"}'
+    lines[1700] = "{oops"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_cycle(str(bad), workers=3)
+    assert (info.value.line, info.value.path) == (1501, "verdict")  # the first bad line, not a worker's count
