@@ -81,7 +81,8 @@ def render(data: dict[str, Any]) -> str:
 
 
 def _flagged(fairness: Optional[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The criterion cells that fail one group disproportionately: under four-fifths or p < 0.05."""
+    """The criterion cells that fail one group disproportionately: under four-fifths, or below the
+    common rate with p < 0.05 (the group doing better than the rest is not listed)."""
     rows: list[dict[str, Any]] = []
     if not fairness:
         return rows
@@ -89,7 +90,8 @@ def _flagged(fairness: Optional[dict[str, Any]]) -> list[dict[str, Any]]:
         for t in a["transitions"]:
             for c in t["criteria"]:
                 for g in c["groups"]:
-                    if g["suppressed"] is None and (g["flag"] or (g["p_value"] is not None and g["p_value"] < 0.05)):
+                    below = g["shortfall"] is not None and g["shortfall"] > 0  # fewer passed than at the common rate
+                    if g["suppressed"] is None and (g["flag"] or (below and g["p_value"] < 0.05)):
                         rows.append({"attribute": a["attribute"], "from": t["from"], "to": t["to"],
                                      "criterion": c["criterion"], "title": c["title"], **g})
     return sorted(rows, key=lambda r: (r["p_value"], r["ratio"] if r["ratio"] is not None else 1.0))

@@ -112,3 +112,20 @@ def test_the_same_decisions_give_the_same_bytes(tmp_path):
         assert run("report", str(path), "--out", str(tmp_path / name)).exit_code == 0
         pages.append((tmp_path / name).read_bytes())
     assert pages[0] == pages[1]
+
+
+def test_the_page_lists_the_criterion_a_group_fails_and_not_the_group_it_favours(tmp_path):
+    from promoready.report._html import _flagged
+
+    # Criterion x: group a passes 10 of 10, group b 1 of 10. b is listed (ratio 0.1); a, better off, is not.
+    records = [decision(f"a{i}", "ready", [criterion("x", "pass")]) for i in range(10)]
+    records += [decision(f"b{i}", "not_ready", [criterion("x", "pass" if i == 0 else "fail")]) for i in range(10)]
+    path = write_jsonl(tmp_path / "d.jsonl", records)
+    groups = tmp_path / "g.csv"
+    groups.write_text("candidate_id,team\n" + "".join(f"{r['candidate_id']},{r['candidate_id'][0]}\n" for r in records),
+                      encoding="utf-8")
+    out = tmp_path / "r.json"
+    assert run("report", str(path), "--groups", str(groups), "--out", str(out), "--format", "json").exit_code == 0
+    rows = _flagged(json.loads(out.read_text(encoding="utf-8"))["fairness"])
+    assert [(r["group"], r["criterion"], r["hits"], r["n"]) for r in rows] == [("b", "x", 1, 10)]
+    assert rows[0]["p_value"] < 0.05 and rows[0]["flag"]
