@@ -36,7 +36,10 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 def chromium() -> str:
     """The browser's path; fails the test when there is none, unless PROMOREADY_SKIP_BROWSER=1."""
-    path = os.environ.get(BROWSER_ENV) or next(
+    named = os.environ.get(BROWSER_ENV)
+    if named and not (os.path.isfile(named) and os.access(named, os.X_OK)):
+        pytest.fail(f"{BROWSER_ENV}={named} is not an executable file")
+    path = named or next(
         (p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
     if path:
         return path

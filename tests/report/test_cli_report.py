@@ -129,3 +129,16 @@ def test_the_page_lists_the_criterion_a_group_fails_and_not_the_group_it_favours
     rows = _flagged(json.loads(out.read_text(encoding="utf-8"))["fairness"])
     assert [(r["group"], r["criterion"], r["hits"], r["n"]) for r in rows] == [("b", "x", 1, 10)]
     assert rows[0]["p_value"] < 0.05 and rows[0]["flag"]
+
+
+def test_error_records_are_counted_and_listed_by_code(tmp_path):
+    path = write_jsonl(tmp_path / "d.jsonl", [
+        decision("a", "ready", [criterion("x", "pass")]),
+        {"error": {"code": "packet.missing", "message": "m"}, "source": "p.yaml", "candidate_id": None},
+        {"error": {"code": "packet.missing", "message": "m"}, "source": "q.yaml", "candidate_id": None},
+    ])
+    out = tmp_path / "r.html"
+    assert run("report", str(path), "--out", str(out)).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert '<dd data-s="errors">2</dd>' in page and '<dd data-s="packets">3</dd>' in page
+    assert "<td><code>packet.missing</code></td><td>2</td>" in page
