@@ -18,8 +18,8 @@ def build_report(decisions: str, *, groups: Optional[str] = None, compare: Optio
                  min_group: int = DEFAULT_MIN_GROUP) -> dict[str, Any]:
     """The report's data for a decisions JSONL file (see docs/report.md for each part)."""
     from ._analysis import build
+    from ._cycle import read_cycle
     from ._groups import read_groups
-    from ._parallel import read_cycle
 
     if min_group < SMALLEST_MIN_GROUP:
         raise ValueError(f"min_group must be at least {SMALLEST_MIN_GROUP}")

@@ -30,7 +30,7 @@ def build(cycle: Cycle, *, groups: Optional[Groups] = None, before: Optional[Cyc
                   "candidates": len(cycle.people), "repeated_candidate_ids": cycle.duplicates},
         "summary": summary,
         "tracks": _tracks(cycle),
-        "blocking": [_blocking(cycle, t) for t in order],
+        "blocking": [_blocking(cycle, t) for t in summary["transitions"]],
         "ready_by": _ready_by(cycle),
         "calibration": _calibration(cycle, summary),
         "compare": _compare(cycle, before) if before is not None else None,
@@ -50,15 +50,19 @@ def _tracks(cycle: Cycle) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (-r["count"], r["from"], r["to"], r["track"]))
 
 
-def _blocking(cycle: Cycle, t: Transition) -> dict[str, Any]:
-    s = cycle.by_transition[t].to_dict()
-    fails = {b["criterion"]: b for b in s["top_blockers"]}
-    unknown = {cid: (title, n) for cid, title, n in cycle.required_unknown(t)}
-    ranked = sorted(set(fails) | set(unknown),
-                    key=lambda c: (-(fails[c]["candidates"] if c in fails else 0) - (unknown[c][1] if c in unknown else 0), c))
+def _blocking(cycle: Cycle, t: dict[str, Any]) -> dict[str, Any]:
+    """One transition's blockers: the batch summary's required fails there, and the required unknowns."""
+    key = (t["from"], t["to"])
+    fails = {b["criterion"]: b for b in t["blockers"]}
+    unknown = {cid: (title, n) for cid, title, n in cycle.required_unknown(key)}
+
+    def weight(c: str) -> tuple[int, str]:
+        return (-(fails[c]["candidates"] if c in fails else 0) - (unknown[c][1] if c in unknown else 0), c)
+
+    ranked = sorted(set(fails) | set(unknown), key=weight)
     return {
-        "from": t[0], "to": t[1], "count": s["decisions"],
-        "required_fail": s["top_blockers"],
+        "from": t["from"], "to": t["to"], "count": t["count"],
+        "required_fail": t["blockers"],
         "required_unknown": [{"criterion": c, "title": title, "candidates": n} for c, (title, n) in unknown.items()],
         "top": [{"criterion": c, "title": fails[c]["title"] if c in fails else unknown[c][0],
                  "fail": fails[c]["candidates"] if c in fails else 0, "unknown": unknown[c][1] if c in unknown else 0}

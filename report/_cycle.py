@@ -1,10 +1,10 @@
 """One cycle, aggregated in one pass over a decisions JSONL file (the output of ``promoready batch``).
 
 Every count the batch summary also gives comes from the batch summary's own code: ``Summary`` of
-``promoready.engine.summary`` is fed the same records in the same order, once for the whole file
-(exactly what ``batch`` computes) and once per transition and track (the same code on a slice).
-What the report adds (criteria that are unknown, pass counts, projected dates, each candidate's
-verdict for comparisons and the group analysis) is gathered beside it, never in its place.
+``promoready.engine.summary`` is fed the same records in the same order (exactly what ``batch``
+computes, per transition included). What the report adds (tracks, criteria that are unknown, pass
+counts, projected dates, each candidate's verdict for comparisons and the group analysis) is
+gathered beside it, never in its place.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, NamedTuple, Optional
 
 from promoready.engine import errors
-from promoready.engine.errors import InputError
+from promoready.engine.errors import InputError, PromoreadyError
 from promoready.engine.summary import VERDICTS, Outcome, Summary
 
 
@@ -79,7 +79,6 @@ class Cycle:
 
     name: str
     summary: Summary = field(default_factory=Summary)
-    by_transition: dict[Transition, Summary] = field(default_factory=dict)
     #: Verdict counts per transition and track (the batch summary has no track).
     by_track: dict[Track, dict[str, int]] = field(default_factory=dict)
     #: (committee outcome, verdict) → decisions, for the packets that carry a committee outcome.
@@ -97,12 +96,8 @@ class Cycle:
         """One decision, read back from its JSON line (checked by ``check`` first)."""
         outcome = Outcome.of(record)
         self.summary.add(outcome, source)
-        # One object per distinct name: smaller in memory, and pickled once when a part crosses processes.
+        # One object per distinct name: 100,000 people share a few hundred strings.
         transition = self._names.setdefault(outcome.transition, outcome.transition)
-        by_transition = self.by_transition.get(transition)
-        if by_transition is None:
-            by_transition = self.by_transition[transition] = Summary()
-        by_transition.add(outcome, source)
         track = (*transition, record["transition"].get("track") or "")
         verdicts = self.by_track.get(track)
         if verdicts is None:
@@ -143,8 +138,13 @@ class Cycle:
         self.ladders.add(f"{ladder.get('id')} {ladder.get('version')}")
 
     def add_error(self, record: dict[str, Any]) -> None:
-        """One error record (a packet the batch could not evaluate)."""
-        self.summary.add_error(record["error"]["code"])
+        """One error record (a packet the batch could not evaluate), given to the summary as batch gives it."""
+        error = record["error"]
+        # The one line batch gives the summary for it (cli/_batch.py's _error_line): the error as a person reads it.
+        line = str(PromoreadyError(str(error.get("message") or ""), code=error["code"], file=error.get("file"),
+                                   line=error.get("line"), path=error.get("path"), suggestion=error.get("suggestion")))
+        self.summary.add_error(error["code"], source=record.get("source"), candidate_id=record.get("candidate_id"),
+                               message=line)
 
     def required_unknown(self, transition: Transition) -> list[tuple[str, str, int]]:
         """``(criterion, title, candidates)`` for the required criteria left unknown, most first."""
@@ -156,13 +156,20 @@ class Cycle:
 def time_alone(record: dict[str, Any]) -> Optional[datetime.date]:
     """The date a not-ready candidate would be ready if only time passed, or None if time is not enough.
 
-    Every required criterion that fails must be closed by time alone (each part of its next step
-    carries a projected date), none may be unknown, and a supporting quota still short must be met by
-    the earliest of the failing supporting criteria that time alone closes. The date is the last one
-    needed.
+    A decision's ``projection.date`` says it (the engine's own projection). A decision written before
+    decisions carried a projection is read from its next steps, the same way: every required criterion
+    that fails must be closed by time alone (each part of its next step carries a projected date), none
+    may be unknown, and a supporting quota still short must be met by the earliest of the failing
+    supporting criteria that time alone closes; the date is the last one needed.
     """
     if record.get("verdict") != "not_ready":
         return None
+    if "projection" in record:
+        day = (record["projection"] or {}).get("date")
+        try:
+            return datetime.date.fromisoformat(day) if isinstance(day, str) else None
+        except ValueError:
+            return None
     needed: list[datetime.date] = []
     supporting: list[datetime.date] = []
     for c in record["criteria"]:
@@ -224,12 +231,9 @@ class Part(NamedTuple):
 
 
 def read_part(path: str, start: int = 0, end: Optional[int] = None, *, name: Optional[str] = None,
-              first_line: int = 1, source_lines: bool = False) -> Part:
-    """Aggregate the lines that start in bytes [start, end) of ``path`` (all of it by default).
-
-    Line numbers count from ``first_line``. With ``source_lines`` a disagreement's source is its line
-    number alone, for a caller that knows the offset only later (``_parallel``) to complete.
-    """
+              first_line: int = 1) -> Part:
+    """Aggregate the lines that start in bytes [start, end) of ``path`` (all of it by default), their line
+    numbers counted from ``first_line``."""
     cycle = Cycle(name or path)
     seen = 0
     consumed = [0]  # lines of the range read so far, blank ones included
@@ -242,7 +246,7 @@ def read_part(path: str, start: int = 0, end: Optional[int] = None, *, name: Opt
                 cycle.add_error(record)
                 continue
             _check(record, path, line_no)
-            cycle.add(record, str(line_no) if source_lines else f"{path}:{line_no}")
+            cycle.add(record, f"{path}:{line_no}")
     except InputError as exc:
         return Part(cycle, consumed[0], seen, exc)
     return Part(cycle, consumed[0], seen, None)

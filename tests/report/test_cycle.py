@@ -24,6 +24,17 @@ def test_time_alone_takes_the_last_date_of_the_required_gaps():
     assert time_alone(record) == datetime.date(2027, 9, 15)
 
 
+def test_time_alone_takes_the_decisions_own_projection_when_it_has_one():
+    record = decision("a", "not_ready", [criterion("reviews", "fail", next_step=TIME)])
+    record["projection"] = {"date": "2028-01-31", "reason": "r", "waiting_on": ["reviews"], "blocked_by": []}
+    assert time_alone(record) == datetime.date(2028, 1, 31)
+    record["projection"] = {"date": None, "reason": "r", "waiting_on": [], "blocked_by": ["reviews"]}
+    assert time_alone(record) is None  # the engine says time is not enough, whatever the words look like
+    record["verdict"] = "ready"
+    record["projection"]["date"] = "2026-11-01"  # ready now: not someone time would make ready
+    assert time_alone(record) is None
+
+
 def test_time_alone_needs_every_part_of_every_required_gap_to_be_time():
     mixed = f"{TIME}; raise product craft from 2 to 3"
     assert time_alone(decision("a", "not_ready", [criterion("reviews", "fail", next_step=mixed)])) is None

@@ -41,10 +41,18 @@ def drawn(cycle, tmp_path_factory) -> dict[str, Any]:
 
 
 def without_sources(summary: dict) -> dict:
-    """The batch summary names each disagreement's packet file; the report, reading decisions, its line there."""
+    """The batch summary names each decision's packet file; the report, reading decisions, its line there.
+
+    (Error records carry their packet's source, so the report's ``errored`` entries name it too.)
+    """
     s = copy.deepcopy(summary)
-    for d in s["calibration"]["disagreements"]:
+    for d in s["calibration"]["disagreements"] + s["warned"]:
         d.pop("source")
+    for t in s["transitions"]:
+        for r in t["ready_candidates"]:
+            r.pop("source")
+    for d in s["duplicate_candidates"]:
+        d.pop("sources")
     return s
 
 
@@ -66,6 +74,7 @@ def test_tracks_and_blocking_add_up_to_the_batch_summary(cycle, drawn):
         for r in b["required_fail"]:
             blockers[r["criterion"]] = blockers.get(r["criterion"], 0) + r["candidates"]
     assert blockers == {b["criterion"]: b["candidates"] for b in s["top_blockers"]}
+    assert [b["required_fail"] for b in data["blocking"]] == [t["blockers"] for t in s["transitions"]]
 
 
 class Cells(HTMLParser):
@@ -136,30 +145,7 @@ def test_every_summary_number_in_the_page_is_the_batch_summarys(cycle, drawn):
     # Each transition's blocking rows: the required fails are the batch summary's code on that transition.
     blocking = {k[len("blocking:"):]: v for k, v in cells.rows.items() if k.startswith("blocking:")}
     assert blocking
-    by_data = {f"{b['from']}|{b['to']}|{r['criterion']}": r for b in drawn["data"]["blocking"] for r in b["required_fail"]}
+    by_data = {f"{t['from']}|{t['to']}|{r['criterion']}": r for t in cycle.summary["transitions"] for r in t["blockers"]}
     for key, row in blocking.items():
         assert number(row[1]) == (by_data[key]["candidates"] if key in by_data else 0), key
 
-
-def test_read_on_several_workers_is_the_one_pass_reading(cycle):
-    from promoready.report._analysis import build
-    from promoready.report._cycle import read_cycle as one_pass
-    from promoready.report._parallel import read_cycle
-
-    expected = build(one_pass(str(cycle.decisions)))
-    for workers in (2, 3, 7):
-        assert build(read_cycle(str(cycle.decisions), workers=workers)) == expected, workers
-
-
-def test_a_bad_line_found_by_a_worker_is_named_by_its_line_in_the_file(cycle, tmp_path):
-    from promoready.engine.errors import InputError
-    from promoready.report._parallel import read_cycle
-
-    lines = cycle.decisions.read_text(encoding="utf-8").splitlines()
-    lines[1500] = '{"candidate_id": "x", "verdict": "sure"}'
-    lines[1700] = "{oops"
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(InputError) as info:
-        read_cycle(str(bad), workers=3)
-    assert (info.value.line, info.value.path) == (1501, "verdict")  # the first bad line, not a worker's count
