@@ -40,7 +40,7 @@ class ErrorCode:
 
     @property
     def area(self) -> str:
-        """The part before the dot: ``input``, ``packet``, ``ladder``, ``usage``, ``engine`` or ``system``."""
+        """The part before the dot: ``input``, ``packet``, ``ladder``, ``usage``, ``service``, ``engine`` or ``system``."""
         return self.code.split(".", 1)[0]
 
 
@@ -60,6 +60,7 @@ _AREAS: Final = MappingProxyType({
     "packet": _Area(2, 422, "A packet that was read but is not valid, alone or against the ladder"),
     "ladder": _Area(2, 422, "A ladder that cannot be found or does not check"),
     "usage": _Area(2, 400, "A command-line option or argument that cannot be used"),
+    "service": _Area(2, 400, "An HTTP request the service refuses before reading a packet from it"),
     "engine": _Area(3, 500, "An internal fault (never the input's): report it as a bug"),
     "system": _Area(4, 503, "The system refused a resource (disk space, the file size limit): neither the input's "
                             "fault nor a bug; the work completed is kept"),
@@ -192,6 +193,24 @@ USAGE_OUT_IS_INPUT: Final = _code(
     "usage.out-is-input", "An output file (`--out`, `--summary`) is one of the inputs, or the other output")
 USAGE_OUT_LOCKED: Final = _code("usage.out-locked", "Another batch run is writing the same output file", http_status=409)
 USAGE_MIN_GROUP: Final = _code("usage.min-group", "`--min-group` is below 3, the smallest group a report may show")
+USAGE_BIND: Final = _code(
+    "usage.bind", "`serve` asked to listen on a non-loopback address without bearer tokens configured")
+USAGE_TOKENS: Final = _code("usage.tokens", "`serve`'s tokens (file or environment) cannot be read or are malformed")
+USAGE_SERVE: Final = _code("usage.serve", "A `serve` setting (flag or `PROMOREADY_…` variable) is out of its range")
+
+# -- service: HTTP requests -----------------------------------------------------------------------
+
+SERVICE_INVALID: Final = _code("service.invalid", "A request the service refuses with no more specific code")
+SERVICE_UNAUTHORIZED: Final = _code(
+    "service.unauthorized", "No bearer token, or one that matches no configured token", http_status=401)
+SERVICE_CONTENT_TYPE: Final = _code(
+    "service.content-type", "A request body of a content type the endpoint does not read", http_status=415)
+SERVICE_PARAMETER: Final = _code("service.parameter", "A query or path parameter of the wrong form")
+SERVICE_NOT_FOUND: Final = _code("service.not-found", "No such endpoint", http_status=404)
+SERVICE_METHOD: Final = _code("service.method", "An endpoint that does not answer this HTTP method", http_status=405)
+SERVICE_TIMEOUT: Final = _code("service.timeout", "A request took longer than the service's timeout", http_status=503)
+SERVICE_TOO_MANY_ITEMS: Final = _code(
+    "service.too-many-items", "A batch request with more items than the service's limit", http_status=413)
 
 # -- engine: internal faults ----------------------------------------------------------------------
 
@@ -382,6 +401,12 @@ class UsageError(PromoreadyError):
     """A command-line option or argument is wrong (a bad date, a ``--set`` that cannot apply)."""
 
     default_code = USAGE_INVALID
+
+
+class ServiceError(PromoreadyError):
+    """An HTTP request the service refuses as a request: a missing token, a content type, a parameter."""
+
+    default_code = SERVICE_INVALID
 
 
 class EngineError(PromoreadyError):

@@ -1,7 +1,7 @@
 """The error catalogue (engine/errors.py): every code the code can raise is in it, once, in one style,
 with an exit status, an HTTP status and a meaning; docs/errors.md is the catalogue, word for word.
 
-The source scan reads engine/, cli/, schemas/ and pkg/ with ``ast``: the ``code=`` of every call, the
+The source scan reads engine/, cli/, schemas/, pkg/ and service/ with ``ast``: the ``code=`` of every call, the
 ``default_code`` of every error class, and every string that looks like a code. A code is written as
 its constant, never as a literal.
 """
@@ -28,9 +28,9 @@ from promoready.engine.whatif import parse_change
 from promoready.schemas.packet import LIST_ITEMS
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIRS = ("engine", "cli", "schemas", "pkg")
+SOURCE_DIRS = ("engine", "cli", "schemas", "pkg", "service")
 #: A string that reads like a code (file names such as ``ladder.yaml`` are not codes).
-CODE_LIKE = re.compile(r"^(input|packet|ladder|usage|engine|system)\.[A-Za-z0-9_-]+$")
+CODE_LIKE = re.compile(r"^(input|packet|ladder|usage|service|engine|system)\.[A-Za-z0-9_-]+$")
 NOT_A_CODE = re.compile(r"\.(ya?ml|jsonl?|py|md)$")
 #: Error classes by name, and helpers that build one (``code=`` goes to that class).
 CLASSES: dict[str, type[errors.PromoreadyError]] = {
@@ -221,13 +221,14 @@ def test_every_entry_is_complete_and_in_one_style():
         assert entry.code == code
         assert errors.CODE_PATTERN.match(code), code
         assert re.match(r"^[a-z]+\.[a-z0-9]+(-[a-z0-9]+)*$", code), code  # no underscores, no capitals
-        assert entry.area in ("input", "packet", "ladder", "usage", "engine", "system"), code
+        assert entry.area in ("input", "packet", "ladder", "usage", "service", "engine", "system"), code
         assert entry.exit_status in (2, 3, 4), code
         assert (entry.exit_status == 3) == (entry.area == "engine"), code  # only the engine's faults are internal
         assert (entry.exit_status == 4) == (entry.area == "system"), code  # the system refused a resource
         assert 400 <= entry.http_status <= 599, code
-        # a 5xx is our fault or the system's, a 4xx the caller's
-        assert (entry.http_status >= 500) == (entry.area in ("engine", "system")), code
+        # A 5xx is our fault or the system's, a 4xx the caller's; a request over the service's time limit
+        # is neither.
+        assert (entry.http_status >= 500) == (entry.area in ("engine", "system") or code == errors.SERVICE_TIMEOUT), code
         assert entry.meaning.strip() and "\n" not in entry.meaning and entry.meaning == entry.meaning.strip(), code
 
 
