@@ -39,6 +39,7 @@ class _Group(click.Group):
         "ladder": ("promoready.cli._ladder:ladder", "Inspect ladders: list, show, validate, test their examples."),
         "report": ("promoready.cli._report:report", "Draw a cycle report: one offline HTML page, with an adverse-impact check."),
         "schema": ("promoready.cli._schema:schema", "Print the JSON Schema of the packet, the decision or the ladder."),
+        "serve": ("promoready.cli._serve:serve", "Serve the HTTP API: evaluate, what-if, batch, ladders, metrics."),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

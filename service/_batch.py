@@ -1,0 +1,151 @@
+"""``POST /v1/evaluate/batch``: NDJSON in, NDJSON out, streamed.
+
+Each request line is ``{"id": "...", "packet": {...}}`` (or a bare packet, whose answer has a null id);
+each answer line carries the caller's id, the request line it answers, and either a decision with its
+own ``decision_id`` or a problem detail. A bad line is answered in its own line and the stream goes
+on. Lines are read as they arrive and answered as they are evaluated, so neither side holds the whole
+batch. Over the item limit or the request timeout, a last problem line says so and the stream ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import time
+from typing import Any, AsyncIterator, Optional
+
+from fastapi import APIRouter, Request
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from promoready.engine import errors
+from promoready.engine.errors import PromoreadyError, ServiceError
+
+from ._engine import Engine, provenance_json, unexpected
+from ._metrics import Metrics
+from ._models import BatchLine
+from ._problems import problem, responses
+from ._routes import AS_OF, ok, services
+
+router = APIRouter()
+
+NDJSON = "application/x-ndjson"
+_NDJSON_TYPES = (NDJSON, "application/jsonl", "application/x-jsonlines", "application/json-lines")
+
+
+class _Stream(StreamingResponse):
+    """A streaming response that does not read the request while it writes: the body is the request
+    stream being read (Starlette's own class would race the handler for ``receive`` messages)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.stream_response(send)
+
+
+async def _lines(request: Request, limit: int) -> AsyncIterator[tuple[int, Optional[bytes]]]:
+    """(line number, line) for each line of the body; None for a line over ``limit`` bytes (skipped)."""
+    buffer = b""
+    number = 0
+    oversized = False
+    async for chunk in request.stream():
+        buffer += chunk
+        while True:
+            end = buffer.find(b"\n")
+            if end < 0:
+                break
+            line, buffer = buffer[:end], buffer[end + 1:]
+            number += 1
+            yield number, None if oversized else line
+            oversized = False
+        if len(buffer) > limit:
+            oversized, buffer = True, b""
+    if buffer or oversized:
+        yield number + 1, None if oversized else buffer
+
+
+def _item(engine: Engine, line: bytes, number: int) -> tuple[Optional[str], Any, Any]:
+    """(id, raw packet, source) of one request line."""
+    data, source = engine.parse(line, "json", source=f"batch line {number}")
+    item_id: Optional[str] = None
+    if isinstance(data, dict) and "packet" in data:
+        extra = [k for k in data if k not in ("id", "packet")]
+        raw_id = data.get("id")
+        if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool):
+            item_id = str(raw_id)[:200]
+        elif raw_id is not None:
+            raise ServiceError("an item's id is text or a number", code=errors.SERVICE_INVALID, path="id")
+        if extra:
+            raise ServiceError(f"unknown field '{extra[0]}' (an item is {{\"id\": …, \"packet\": {{…}}}})",
+                               code=errors.SERVICE_INVALID, path=str(extra[0])[:100],
+                               suggestion=errors.closest(str(extra[0]), ("id", "packet")))
+        data = data["packet"]
+    return item_id, data, source
+
+
+def _problem_line(exc: PromoreadyError, number: int, item_id: Optional[str], metrics: Metrics,
+                  request: Request) -> bytes:
+    metrics.problem(exc.code)
+    request.scope["state"].setdefault("codes", []).append(exc.code)
+    detail = problem(exc, line=number)
+    out = {"id": item_id, "line": number, "status": detail["status"], "problem": detail}
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def _answer(engine: Engine, metrics: Metrics, request: Request, line: bytes, number: int,
+            as_of: Optional[datetime.date]) -> bytes:
+    item_id: Optional[str] = None
+    try:
+        item_id, raw, source = _item(engine, line, number)
+        result = engine.evaluate(engine.load(raw, source), as_of)
+    except PromoreadyError as exc:
+        return _problem_line(exc, number, item_id, metrics, request)
+    except Exception as exc:  # one item's fault never ends the stream
+        return _problem_line(unexpected(exc), number, item_id, metrics, request)
+    metrics.decision(result.decision.ladder.id, result.decision.verdict)
+    request.scope["state"]["decision_ids"].append(result.decision_id)
+    head = json.dumps({"id": item_id, "line": number, "status": 200, "decision_id": result.decision_id},
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = result.decision.to_json_bytes()  # the library's bytes, unchanged
+    return head[:-1] + b',"decision":' + body + b',"provenance":' + provenance_json(result.evaluator) + b"}\n"
+
+
+@router.post("/v1/evaluate/batch", response_class=_Stream, tags=["evaluate"],
+             responses={**ok(BatchLine, NDJSON, "One answer line per request line, as they are evaluated"),
+                        **responses(400, 401, 415, 500)},
+             openapi_extra={"requestBody": {"required": True, "description": (
+                 "One item per line: {\"id\": \"<your id>\", \"packet\": {…}} (or a bare packet)"),
+                 "content": {NDJSON: {"schema": {"$ref": "#/components/schemas/BatchItem"}}}}})
+async def batch(request: Request, as_of: Optional[datetime.date] = AS_OF) -> StreamingResponse:
+    """Evaluate many packets: NDJSON in, one NDJSON answer line per item, streamed as they are decided."""
+    engine, metrics = services(request)
+    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if media not in _NDJSON_TYPES:
+        raise ServiceError(f"cannot read a batch of type {media or 'none'!r}: send {NDJSON}",
+                           code=errors.SERVICE_CONTENT_TYPE, path="Content-Type")
+    settings = request.app.state.settings
+    deadline: float = request.scope["state"]["deadline"]
+
+    async def answers() -> AsyncIterator[bytes]:
+        count = 0
+        async for number, line in _lines(request, settings.max_body):
+            if time.monotonic() > deadline:
+                yield _problem_line(ServiceError(f"the batch took longer than {settings.timeout:g} s; lines from "
+                                                 f"{number} on were not evaluated", code=errors.SERVICE_TIMEOUT),
+                                    number, None, metrics, request)
+                return
+            if line is None:
+                yield _problem_line(errors.InputError(f"the line is over the limit of {settings.max_body:,} bytes",
+                                                      code=errors.INPUT_TOO_LARGE), number, None, metrics, request)
+                continue
+            if not line.strip():
+                continue
+            count += 1
+            if count > settings.max_batch_items:
+                yield _problem_line(ServiceError(f"a batch holds at most {settings.max_batch_items} items; lines "
+                                                 f"from {number} on were not evaluated",
+                                                 code=errors.SERVICE_TOO_MANY_ITEMS), number, None, metrics, request)
+                return
+            yield _answer(engine, metrics, request, line, number, as_of)
+            await asyncio.sleep(0)  # let health checks and other requests in between items
+
+    return _Stream(answers(), media_type=NDJSON)

@@ -1,0 +1,197 @@
+"""The service's one adapter around the engine: reading request bodies, choosing ladders, evaluating.
+
+Every engine call of a worker process goes through ``Engine`` on the event loop's thread, under one
+lock: durable-rules' C code holds no locks of its own, so it must never run on two threads at once
+(``shared/notes/DURABLE_RULES.md``). An evaluation takes about a millisecond, so running it in the
+loop is cheaper than handing it to a thread, and other requests wait at most that long.
+
+The bytes of a decision are the library's (``Decision.to_json_bytes``) with the service's fields
+appended before the closing brace, so that a decision over HTTP is byte-identical to the library's.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import threading
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from typing import Any, Optional
+
+from promoready import __version__
+from promoready.engine import Evaluator, LoadedPacket, errors
+from promoready.engine import _documents as docs
+from promoready.engine import _packet
+from promoready.engine.errors import PromoreadyError, ServiceError
+from promoready.schemas.decision import Decision
+
+from ._registry import LadderRegistry
+
+__all__ = ["Engine", "Evaluated", "media_kind", "DURABLE_RULES_VERSION"]
+
+#: The media types a packet may come in, by kind.
+_JSON_TYPES = ("application/json", "application/*+json", "text/json")
+_YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+
+DURABLE_RULES_VERSION = metadata.version("durable-rules")
+
+
+def media_kind(content_type: Optional[str]) -> str:
+    """``json`` or ``yaml`` for a request's Content-Type (no header: JSON); a ``ServiceError`` (415) otherwise."""
+    media = (content_type or "application/json").split(";", 1)[0].strip().lower()
+    if media in _JSON_TYPES or (media.startswith("application/") and media.endswith("+json")):
+        return "json"
+    if media in _YAML_TYPES:
+        return "yaml"
+    raise ServiceError(f"cannot read a body of type {media!r}: send application/json or application/yaml",
+                       code=errors.SERVICE_CONTENT_TYPE, path="Content-Type")
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A decision, the evaluator that made it, and the id the service gave it."""
+
+    decision: Decision
+    evaluator: Evaluator
+    decision_id: str
+
+
+class Engine:
+    """Ladders compiled once per process, and every engine call the service makes."""
+
+    def __init__(self, registry: LadderRegistry) -> None:
+        self.registry = registry
+        self._lock = threading.Lock()
+        self._ready = False
+
+    # -- ladders --------------------------------------------------------------------------------------
+
+    def warm(self) -> None:
+        """Compile every ladder the service evaluates with (a bad one raises its ``LadderError`` here)."""
+        with self._lock:
+            self.served()
+            self._ready = True
+
+    @property
+    def ready(self) -> bool:
+        """Whether ``warm`` has compiled the ladders."""
+        return self._ready
+
+    def served(self) -> dict[str, Evaluator]:
+        """Ladder id → evaluator, the default ladder first: the fixed ladder alone, or every bundled one."""
+        default = self.registry.evaluator_for(None)
+        out = {default.ladder.id: default}
+        if self.registry.fixed is None:
+            for name in sorted(self.registry.bundled):
+                evaluator = self.registry.evaluator_for(name)
+                out.setdefault(evaluator.ladder.id, evaluator)
+        return out
+
+    def ladder(self, ladder_id: str) -> Evaluator:
+        """The evaluator of a served ladder by id, or a 404 ``LadderError`` naming the closest id."""
+        served = self.served()
+        found = served.get(ladder_id)
+        if found is None:
+            raise errors.LadderError(f"the service has no ladder '{ladder_id}'", code=errors.LADDER_NOT_FOUND,
+                                     path="ladder_id", suggestion=errors.closest(ladder_id, served))
+        return found
+
+    def describe(self, ladder_id: str, transition: Optional[str] = None) -> dict[str, Any]:
+        """A served ladder described for a committee (one transition, or all); a 404 for unknown names."""
+        evaluator = self.ladder(ladder_id)
+        keys = [t.key for t in evaluator.ladder.transitions]
+        if transition is not None and transition not in keys:
+            raise errors.UsageError(f"ladder '{ladder_id}' has no transition '{transition}'",
+                                    code=errors.USAGE_TRANSITION, path="transition",
+                                    suggestion=errors.closest(transition, keys))
+        return _describe(evaluator, transition)
+
+    # -- packets --------------------------------------------------------------------------------------
+
+    def parse(self, body: bytes, kind: str, *, source: str = "request body") -> tuple[Any, _packet.Source]:
+        """Raw data from a request body: UTF-8, JSON or YAML as ``kind`` says, depth-limited, safe."""
+        text = docs.decode(body, source)
+        if not text.strip():
+            raise errors.InputError("the body is empty", code=errors.INPUT_EMPTY, file=source)
+        data = docs.parse_yaml(text, source) if kind == "yaml" else docs.parse_json(text, source)
+        docs.check_depth(data, source)
+        return data, _packet.Source(source, text)
+
+    def load(self, data: Any, source: _packet.Source) -> LoadedPacket:
+        """A validated packet (a ``PacketError`` with the field path and body line otherwise)."""
+        return LoadedPacket(_packet.to_packet(data, source), source)
+
+    def evaluate(self, loaded: LoadedPacket, as_of: Optional[datetime.date]) -> Evaluated:
+        """The decision for a packet, with the ladder the registry chooses for it."""
+        with self._lock:
+            evaluator = self.registry.evaluator_for_packet(loaded)
+            decision = evaluator.evaluate(loaded, as_of=as_of)
+        return Evaluated(decision, evaluator, new_id())
+
+    def what_if(self, loaded: LoadedPacket, changes: list[str], as_of: Optional[datetime.date]) -> tuple[Any, Evaluator]:
+        """``engine.whatif.what_if`` for a packet, with the ladder the registry chooses for it."""
+        from promoready.engine.whatif import what_if
+
+        with self._lock:
+            evaluator = self.registry.evaluator_for_packet(loaded)
+            return what_if(evaluator, loaded, changes, as_of=as_of), evaluator
+
+
+def new_id() -> str:
+    """A decision id: a random UUID (never derived from the packet, so it reveals nothing of it)."""
+    return str(uuid.uuid4())
+
+
+@lru_cache(maxsize=64)
+def provenance_json(evaluator: Evaluator) -> bytes:
+    """The ``provenance`` object of an evaluator's decisions, as JSON bytes (made once per ladder)."""
+    value = {
+        "ladder": {"id": evaluator.ladder.id, "version": evaluator.ladder.version, "digest": evaluator.digest},
+        "promoready": __version__,
+        "durable_rules": DURABLE_RULES_VERSION,
+    }
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def decision_body(result: Evaluated, explanation: Optional[dict[str, Any]] = None) -> bytes:
+    """The library's decision bytes followed by ``decision_id``, ``provenance`` and, if asked, ``explanation``."""
+    core = result.decision.to_json_bytes()
+    tail = b',"decision_id":"' + result.decision_id.encode("ascii") + b'","provenance":' + provenance_json(result.evaluator)
+    if explanation is not None:
+        tail += b',"explanation":' + json.dumps(explanation, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return core[:-1] + tail + b"}"
+
+
+def explanation(decision: Decision, mode: str) -> dict[str, Any]:
+    """``?explain=fails|full``: the criteria to read (failing first; ``fails`` leaves passes out) and markdown."""
+    from promoready.cli.render import render_decisions
+
+    order = {"fail": 0, "unknown": 1, "pass": 2}
+    shown = sorted(decision.criteria, key=lambda c: order[c.status])
+    if mode == "fails":
+        shown = [c for c in shown if c.status != "pass"]
+    return {
+        "mode": mode,
+        "criteria": [c.model_dump(mode="json", by_alias=True) for c in shown],
+        "markdown": render_decisions([decision], "markdown", explain=mode),
+    }
+
+
+@lru_cache(maxsize=64)
+def _describe(evaluator: Evaluator, transition: Optional[str]) -> dict[str, Any]:
+    from promoready.engine import describe_ladder
+
+    described = describe_ladder(evaluator.ladder, transition)
+    described["digest"] = evaluator.digest
+    return described
+
+
+__all__ += ["decision_body", "explanation", "provenance_json", "new_id"]
+
+
+def unexpected(exc: BaseException) -> PromoreadyError:
+    """An internal fault as an ``EngineError`` (500) whose message names only the exception's class."""
+    return errors.EngineError(f"an unexpected internal error ({type(exc).__name__}); it was logged",
+                              code=errors.ENGINE_INTERNAL)

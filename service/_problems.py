@@ -1,0 +1,126 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``), from the one error catalogue.
+
+A ``PromoreadyError`` becomes a problem with its ``code``, ``path``, ``line`` and ``suggestion`` and the
+catalogue's HTTP status; FastAPI's parameter errors and Starlette's 404/405 become catalogued service
+codes; anything else is a 500 ``engine.internal`` problem that names no more than the exception's
+class. No stack trace is ever sent.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from promoready.engine import errors
+from promoready.engine.errors import PromoreadyError, ServiceError
+
+PROBLEM_TYPE = "application/problem+json"
+#: Where each code is documented: ``docs/errors.md`` has an anchor per area.
+TYPE_BASE = "https://promoready.dev/errors/"
+
+
+def problem(exc: PromoreadyError, *, instance: Optional[str] = None, line: Optional[int] = None) -> dict[str, Any]:
+    """The problem detail of an error (``line`` overrides the error's own, e.g. a batch stream line)."""
+    entry = exc.entry
+    out: dict[str, Any] = {
+        "type": TYPE_BASE + entry.code,
+        "title": entry.meaning,
+        "status": entry.http_status,
+        "detail": str(exc),
+        "code": exc.code,
+        "path": exc.path,
+        "line": line if line is not None else exc.line,
+        "suggestion": exc.suggestion,
+    }
+    if instance is not None:
+        out["instance"] = instance
+    return out
+
+
+def problem_bytes(exc: PromoreadyError, *, instance: Optional[str] = None) -> tuple[int, bytes]:
+    """The HTTP status and the JSON body of an error's problem detail."""
+    body = problem(exc, instance=instance)
+    return body["status"], json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def problem_response(exc: PromoreadyError, *, instance: Optional[str] = None,
+                     headers: Optional[dict[str, str]] = None) -> Response:
+    """An error as an ``application/problem+json`` response."""
+    status, body = problem_bytes(exc, instance=instance)
+    if exc.code == errors.SERVICE_UNAUTHORIZED:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="promoready"'}
+    return Response(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+
+
+def _parameter_error(exc: RequestValidationError) -> ServiceError:
+    first = exc.errors()[0] if exc.errors() else {}
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "header", "body")]
+    name = ".".join(loc) or "request"
+    given = first.get("input")
+    message = str(first.get("msg", "invalid parameter"))
+    if given is not None:
+        message += f", got {given!r}"[:200]
+    return ServiceError(message, code=errors.SERVICE_PARAMETER, path=name)
+
+
+def _http_error(exc: HTTPException) -> ServiceError:
+    if exc.status_code == 404:
+        return ServiceError("no such endpoint (see /openapi.json)", code=errors.SERVICE_NOT_FOUND)
+    if exc.status_code == 405:
+        return ServiceError("this endpoint does not answer this method", code=errors.SERVICE_METHOD)
+    return ServiceError(str(exc.detail), code=errors.SERVICE_INVALID)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every expected error into a problem detail."""
+
+    def answer(request: Request, error: PromoreadyError) -> Response:
+        request.app.state.metrics.problem(error.code)
+        request.scope["state"].setdefault("codes", []).append(error.code)
+        return problem_response(error, instance=request.url.path)
+
+    async def on_promoready(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, PromoreadyError)
+        return answer(request, exc)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return answer(request, _parameter_error(exc))
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        response = answer(request, _http_error(exc))
+        if exc.status_code == 405 and exc.headers:
+            response.headers.update(exc.headers)  # Allow
+        elif exc.status_code not in (404, 405):
+            response.status_code = exc.status_code
+        return response
+
+    app.add_exception_handler(PromoreadyError, on_promoready)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(HTTPException, on_http)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the problem statuses an endpoint may answer with."""
+    schema = {"$ref": "#/components/schemas/Problem"}  # the app puts the model in the components
+    return {status: {"content": {PROBLEM_TYPE: {"schema": schema}}, "description": _DESCRIPTIONS[status]}
+            for status in statuses}
+
+
+_DESCRIPTIONS = {
+    400: "A request the service refuses: a bad parameter, malformed JSON or YAML",
+    401: "No bearer token, or an unknown one",
+    404: "No such ladder or transition (with the closest name)",
+    405: "Method not allowed",
+    413: "The body (or a batch line) is over the size limit",
+    415: "A content type the endpoint does not read",
+    422: "A packet that is not valid (field path, line and suggestion)",
+    500: "An internal fault (never the input's); report it",
+    503: "The request took longer than the service's timeout",
+}

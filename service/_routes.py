@@ -1,0 +1,147 @@
+"""``POST /v1/evaluate`` and ``POST /v1/what-if``: a packet in, decisions out, as the command line does.
+
+Each handler parses, calls one engine function through ``_engine.Engine``, and writes the answer;
+errors are raised as ``PromoreadyError`` and become problem details (``_problems``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any, Optional
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from promoready.engine import errors
+from promoready.engine import _packet
+from promoready.engine.errors import PromoreadyError, ServiceError
+
+from ._engine import Engine, decision_body, explanation, media_kind, new_id, provenance_json
+from ._metrics import Metrics
+from ._models import Explain, ServiceDecision, WhatIfResponse
+from ._problems import responses
+
+router = APIRouter()
+
+AS_OF = Query(None, description="Measure durations to this date (YYYY-MM-DD) instead of the packet's own")
+EXPLAIN = Query(None, description="fails: add the criteria that fail or lack evidence, with a markdown "
+                                  "rendering; full: every criterion")
+
+
+def body_schema(ref: str, *, yaml: bool = True, description: str = "") -> dict[str, Any]:
+    """``openapi_extra`` for a body the handler reads itself: JSON (and YAML) of component ``ref``."""
+    schema = {"$ref": f"#/components/schemas/{ref}"}
+    content = {"application/json": {"schema": schema}}
+    if yaml:
+        content["application/yaml"] = {"schema": schema}
+    return {"requestBody": {"required": True, "description": description, "content": content}}
+
+
+def ok(model: type, media: str = "application/json", description: str = "OK") -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI 200 entry of a handler that writes its own bytes (the app puts the model in the components)."""
+    return {200: {"description": description,
+                  "content": {media: {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it is over ``limit`` bytes, Content-Length or not."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise errors.InputError(f"the body is over the limit of {limit:,} bytes", code=errors.INPUT_TOO_LARGE)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def services(request: Request) -> tuple[Engine, Metrics]:
+    """The app's engine adapter and metrics."""
+    return request.app.state.engine, request.app.state.metrics
+
+
+def record(request: Request, decision_id: str) -> None:
+    """Note a decision id for the access log."""
+    request.scope["state"]["decision_ids"].append(decision_id)
+
+
+@router.post("/v1/evaluate", response_class=Response, tags=["evaluate"],
+             responses={**ok(ServiceDecision), **responses(400, 401, 413, 415, 422, 500, 503)},
+             openapi_extra=body_schema("Packet", description="A packet (contract §1), as JSON or YAML"))
+async def evaluate(request: Request, explain: Optional[Explain] = EXPLAIN,
+                   as_of: Optional[datetime.date] = AS_OF) -> Response:
+    """Evaluate one packet: the contract's decision, with `decision_id` and `provenance` added."""
+    engine, metrics = services(request)
+    kind = media_kind(request.headers.get("content-type"))
+    body = await read_body(request, request.app.state.settings.max_body)
+    data, source = engine.parse(body, kind)
+    result = engine.evaluate(engine.load(data, source), as_of)
+    metrics.decision(result.decision.ladder.id, result.decision.verdict)
+    record(request, result.decision_id)
+    extra = explanation(result.decision, explain) if explain else None
+    return Response(decision_body(result, extra), media_type="application/json")
+
+
+class _InPacket(_packet.Source):
+    """The source of a packet nested under ``packet`` in a request: lines are looked up under that key."""
+
+    def line(self, loc: tuple) -> Optional[int]:
+        return super().line(("packet", *loc))
+
+
+def _what_if_request(data: Any) -> tuple[Any, list[str]]:
+    if not isinstance(data, dict):
+        raise ServiceError("a what-if request is a mapping with `packet` and `changes`", code=errors.SERVICE_INVALID)
+    for key in data:
+        if key not in ("packet", "changes"):
+            raise ServiceError(f"unknown field '{key}'", code=errors.SERVICE_INVALID, path=str(key)[:100],
+                               suggestion=errors.closest(str(key), ("packet", "changes")))
+    changes = data.get("changes")
+    if "packet" not in data:
+        raise ServiceError("is required", code=errors.SERVICE_INVALID, path="packet")
+    if not isinstance(changes, list) or not changes or len(changes) > 100 or \
+            not all(isinstance(c, str) for c in changes):
+        raise ServiceError("must be a list of 1 to 100 changes, each PATH=VALUE or PATH+=VALUE",
+                           code=errors.SERVICE_INVALID, path="changes")
+    return data["packet"], changes
+
+
+@router.post("/v1/what-if", response_class=Response, tags=["evaluate"],
+             responses={**ok(WhatIfResponse), **responses(400, 401, 413, 415, 422, 500, 503)},
+             openapi_extra=body_schema("WhatIfRequest", description="A packet and the changes to try on it"))
+async def what_if(request: Request, as_of: Optional[datetime.date] = AS_OF) -> Response:
+    """Evaluate a packet and the packet with `changes` applied: both decisions and the criteria that flip."""
+    from promoready.engine.whatif import parse_change
+
+    engine, metrics = services(request)
+    kind = media_kind(request.headers.get("content-type"))
+    data, source = engine.parse(await read_body(request, request.app.state.settings.max_body), kind)
+    raw, changes = _what_if_request(data)
+    for i, change in enumerate(changes):
+        try:
+            parse_change(change)
+        except PromoreadyError as exc:
+            exc.path = f"changes[{i}]"
+            raise
+    nested = _InPacket(source.name, source.text)
+    try:
+        result, evaluator = engine.what_if(engine.load(raw, nested), changes, as_of)
+    except errors.PacketError as exc:
+        exc.path = "packet" + ("." + exc.path if exc.path else "")
+        raise
+    decision_id = new_id()
+    for decision in (result.before, result.after):
+        metrics.decision(decision.ladder.id, decision.verdict)
+    record(request, decision_id)
+    head = {
+        "decision_id": decision_id,
+        "provenance": json.loads(provenance_json(evaluator)),
+        "changes": [c.text for c in result.changes],
+        "verdict_before": result.before.verdict,
+        "verdict_after": result.after.verdict,
+        "flipped": [{"id": s.id, "title": s.title, "before": s.before, "after": s.after} for s in result.changed],
+    }
+    text = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = text[:-1] + b',"before":' + result.before.to_json_bytes() + b',"after":' + result.after.to_json_bytes() + b"}"
+    return Response(body, media_type="application/json")

@@ -1,0 +1,141 @@
+"""The app factory: ``create_app(settings, registry)`` builds the FastAPI application.
+
+``create_app_from_env`` is what each uvicorn worker process calls (``promoready serve`` hands its
+settings over as ``PROMOREADY_…`` variables). The ladders are compiled before the app answers its
+first request (``/health/ready`` says so), in the process that will evaluate with them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Optional
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from pydantic.json_schema import models_json_schema
+
+from promoready import __version__
+from promoready.schemas.packet import Packet
+
+from . import _batch, _info, _problems, _routes
+from ._engine import Engine
+from ._metrics import Metrics
+from ._middleware import Guard
+from ._models import BatchItem, BatchLine, Problem, ServiceDecision, WhatIfRequest, WhatIfResponse
+from ._registry import LadderRegistry
+from ._settings import Settings
+
+__all__ = ["create_app", "create_app_from_env", "LOG_CONFIG"]
+
+DESCRIPTION = """Explainable promotion-readiness decisions over HTTP, from the same engine as the
+`promoready` command line. Errors are RFC 9457 problem details carrying the error catalogue's
+`code`, the field `path`, the body `line` and, for an unknown name, a `suggestion`.
+With tokens configured, every endpoint but `/health/*` needs `Authorization: Bearer <token>`."""
+
+class ServerLogFormatter(logging.Formatter):
+    """uvicorn's own lines as JSON, like the access log's: ``{"event": "server", "level": …, "message": …}``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps({"event": "server", "level": record.levelname, "message": record.getMessage()},
+                          ensure_ascii=False)
+
+
+#: uvicorn's logging: its own lines and the service's JSON lines, one per line, on stderr.
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(message)s"},
+                   "server": {"()": "promoready.service.app.ServerLogFormatter"}},
+    "handlers": {"json": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"},
+                 "server": {"class": "logging.StreamHandler", "formatter": "server", "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "uvicorn": {"handlers": ["server"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"handlers": ["server"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+        "promoready.service": {"handlers": ["json"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+def create_app(settings: Optional[Settings] = None, registry: Optional[LadderRegistry] = None) -> FastAPI:
+    """The service for ``settings`` (defaults: loopback, no tokens) evaluating with ``registry``'s ladders
+    (default: the bundled ladders, the default ladder for packets that name none)."""
+    settings = settings or Settings()
+    engine = Engine(registry if registry is not None else LadderRegistry(settings.ladder))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine.warm()  # in the event loop's thread: the thread that evaluates
+        yield
+
+    app = FastAPI(title="promoready", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.metrics = Metrics()
+    app.state.started = time.monotonic()
+    app.include_router(_routes.router)
+    app.include_router(_batch.router)
+    app.include_router(_info.router)
+    _problems.install(app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(Guard, settings=settings, metrics=app.state.metrics)
+    _document_bodies(app)
+    return app
+
+
+def _document_bodies(app: FastAPI) -> None:
+    """Put the models of the bodies the handlers read themselves into the OpenAPI components."""
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = plain()
+        _, defs = models_json_schema(
+            [(Packet, "validation"), (WhatIfRequest, "validation"), (BatchItem, "validation"),
+             (ServiceDecision, "serialization"), (WhatIfResponse, "serialization"), (BatchLine, "serialization"),
+             (Problem, "serialization")], ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in defs.get("$defs", {}).items():
+            components.setdefault(name, definition)
+        _problem_statuses(schema)
+        if app.state.settings.auth:
+            schema["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+            schema["security"] = [{"bearer": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _problem_statuses(schema: dict[str, Any]) -> None:
+    """Parameter errors are 400 problems, not FastAPI's 422 (which here means a bad packet); any request
+    may meet the last-resort 500 and the timeout's 503; every endpoint but the probes may need a token."""
+    problems = _problems.responses(400, 401, 500, 503)
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            answers = operation["responses"]
+            generated = answers.get("422", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            if generated.get("$ref", "").endswith("/HTTPValidationError"):
+                del answers["422"]
+                answers.setdefault("400", _openapi_problem(problems[400]))
+            for status in (500, 503) if path.startswith("/health/") else (401, 500, 503):
+                answers.setdefault(str(status), _openapi_problem(problems[status]))
+    for name in ("HTTPValidationError", "ValidationError"):
+        schema["components"]["schemas"].pop(name, None)
+
+
+def _openapi_problem(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"description": entry["description"],
+            "content": {_problems.PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def create_app_from_env() -> FastAPI:
+    """The app of one uvicorn worker process: settings from ``PROMOREADY_…`` variables."""
+    return create_app(Settings.from_env())
