@@ -55,31 +55,36 @@ async def _lines(request: Request, limit: int) -> AsyncIterator[tuple[int, Optio
                 break
             line, buffer = buffer[:end], buffer[end + 1:]
             number += 1
-            yield number, None if oversized else line
+            yield number, None if oversized or len(line) > limit else line
             oversized = False
         if len(buffer) > limit:
             oversized, buffer = True, b""
     if buffer or oversized:
-        yield number + 1, None if oversized else buffer
+        yield number + 1, None if oversized or len(buffer) > limit else buffer
 
 
-def _item(engine: Engine, line: bytes, number: int) -> tuple[Optional[str], Any, Any]:
-    """(id, raw packet, source) of one request line."""
-    data, source = engine.parse(line, "json", source=f"batch line {number}")
-    item_id: Optional[str] = None
+def _id_of(data: Any) -> Optional[str]:
+    """The caller's id of an item, when it has a usable one (text or a number)."""
     if isinstance(data, dict) and "packet" in data:
-        extra = [k for k in data if k not in ("id", "packet")]
         raw_id = data.get("id")
         if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool):
-            item_id = str(raw_id)[:200]
-        elif raw_id is not None:
-            raise ServiceError("an item's id is text or a number", code=errors.SERVICE_INVALID, path="id")
-        if extra:
-            raise ServiceError(f"unknown field '{extra[0]}' (an item is {{\"id\": …, \"packet\": {{…}}}})",
-                               code=errors.SERVICE_INVALID, path=str(extra[0])[:100],
-                               suggestion=errors.closest(str(extra[0]), ("id", "packet")))
-        data = data["packet"]
-    return item_id, data, source
+            return str(raw_id)[:200]
+    return None
+
+
+def _packet_of(data: Any) -> Any:
+    """The packet of an item ``{"id": …, "packet": {…}}``, or the line itself when it is a bare packet."""
+    if not (isinstance(data, dict) and "packet" in data):
+        return data
+    raw_id = data.get("id")
+    if raw_id is not None and _id_of(data) is None:
+        raise ServiceError("an item's id is text or a number", code=errors.SERVICE_INVALID, path="id")
+    extra = [k for k in data if k not in ("id", "packet")]
+    if extra:
+        raise ServiceError(f"unknown field '{extra[0]}' (an item is {{\"id\": …, \"packet\": {{…}}}})",
+                           code=errors.SERVICE_INVALID, path=str(extra[0])[:100],
+                           suggestion=errors.closest(str(extra[0]), ("id", "packet")))
+    return data["packet"]
 
 
 def _problem_line(exc: PromoreadyError, number: int, item_id: Optional[str], metrics: Metrics,
@@ -95,8 +100,9 @@ def _answer(engine: Engine, metrics: Metrics, request: Request, line: bytes, num
             as_of: Optional[datetime.date]) -> bytes:
     item_id: Optional[str] = None
     try:
-        item_id, raw, source = _item(engine, line, number)
-        result = engine.evaluate(engine.load(raw, source), as_of)
+        data, source = engine.parse(line, "json", source=f"batch line {number}")
+        item_id = _id_of(data)
+        result = engine.evaluate(engine.load(_packet_of(data), source), as_of)
     except PromoreadyError as exc:
         return _problem_line(exc, number, item_id, metrics, request)
     except Exception as exc:  # one item's fault never ends the stream

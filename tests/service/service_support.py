@@ -1,0 +1,100 @@
+"""Helpers for the service tests (not named conftest: tests/conftest.py is imported by that name): an in-process client over httpx's ASGI transport, and example packets.
+
+One event loop per client runs every request of a test, as uvicorn's one loop per worker would; the
+ladders are compiled by the app's lifespan before the first request, as in ``promoready serve``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import json
+import os
+from typing import Any, Iterator, Optional
+
+import httpx
+import pytest
+from ruamel.yaml import YAML
+
+from promoready.service import Settings, create_app
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+EXAMPLE = os.path.join(ROOT, "examples", "packet.yaml")
+
+
+class Client:
+    """A synchronous face on ``httpx.AsyncClient(transport=ASGITransport(app))``, lifespan included."""
+
+    def __init__(self, app: Any, *, lifespan: bool = True) -> None:
+        self.app = app
+        self.loop = asyncio.new_event_loop()
+        self._lifespan = app.router.lifespan_context(app) if lifespan else None
+        if self._lifespan is not None:
+            self.loop.run_until_complete(self._lifespan.__aenter__())
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return self.loop.run_until_complete(self.client.request(method, url, **kwargs))
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.client.aclose())
+        if self._lifespan is not None:
+            self.loop.run_until_complete(self._lifespan.__aexit__(None, None, None))
+        self.loop.close()
+
+
+def make_client(settings: Optional[Settings] = None, **kwargs: Any) -> Client:
+    return Client(create_app(settings or Settings(access_log=True)), **kwargs)
+
+
+@pytest.fixture
+def client() -> Iterator[Client]:
+    c = make_client()
+    yield c
+    c.close()
+
+
+def library(packet: dict, as_of: Any = None) -> bytes:
+    """The library's decision bytes for a packet, with the bundled ladder it names (else the default)."""
+    from promoready.engine import bundled_ladders
+
+    folder = bundled_ladders().get(packet.get("ladder") or "product-management")
+    return shared_evaluator(folder).evaluate(packet, as_of=as_of).to_json_bytes()
+
+
+def shared_evaluator(folder: Optional[str]) -> Any:
+    """The test session's one evaluator of a ladder (tests/conftest.py compiles each once)."""
+    import conftest  # tests/conftest.py, on the path pytest set up
+
+    return conftest.evaluator(folder)
+
+
+def example_text() -> str:
+    with open(EXAMPLE, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def example_packet() -> dict:
+    """examples/packet.yaml as a client sends it in JSON (dates as text)."""
+    return json.loads(json.dumps(YAML(typ="safe").load(example_text()), default=str))
+
+
+def case_packets() -> list[tuple[str, dict]]:
+    """Every example case packet of the bundled ladders: (case name, packet as JSON data)."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "rules", "*", "examples", "*.yaml"))):
+        with open(path, encoding="utf-8") as fh:
+            cases = YAML(typ="safe").load(fh)["cases"]
+        for case in cases:
+            # Through JSON once: dates as text, as a client sends them.
+            packet = json.loads(json.dumps(case["packet"], default=str))
+            out.append((f"{os.path.basename(path)}:{case['name']}", packet))
+    assert len(out) > 20
+    return out

@@ -1,0 +1,88 @@
+"""POST /v1/evaluate/batch in process: NDJSON in and out, keyed by the caller's ids, a bad line answered in
+its own line without stopping the stream, and the decisions the library's bytes."""
+
+from __future__ import annotations
+
+import json
+
+from promoready.engine import errors
+from promoready.service import Settings
+
+from service_support import Client, case_packets, client, example_packet, library, make_client
+
+NDJSON = {"content-type": "application/x-ndjson"}
+
+
+def lines(response) -> list[dict]:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    return [json.loads(row) for row in response.content.splitlines()]
+
+
+def test_each_line_is_answered_in_order_with_its_id_and_its_own_decision_id(client: Client):
+    packets = case_packets()[:6]
+    body = "\n".join(json.dumps({"id": f"item-{i}", "packet": p}) for i, (_, p) in enumerate(packets)) + "\n"
+    response = client.post("/v1/evaluate/batch", content=body, headers=NDJSON)
+    answers = lines(response)
+    assert [a["id"] for a in answers] == [f"item-{i}" for i in range(len(packets))]
+    assert [a["line"] for a in answers] == list(range(1, len(packets) + 1))
+    assert len({a["decision_id"] for a in answers}) == len(packets)
+    rows = response.content.splitlines()
+    for (_, packet), row in zip(packets, rows):
+        assert b',"decision":' + library(packet) + b',"provenance":' in row  # the library's bytes, unchanged
+
+
+def test_a_bad_line_is_answered_in_its_line_and_the_stream_goes_on(client: Client):
+    good = example_packet()
+    bad_level = {**good, "current_level": "seniorpm"}
+    body = "\n".join([
+        json.dumps({"id": "a", "packet": good}),
+        "{not json",
+        "",
+        json.dumps({"id": 7, "packet": bad_level}),
+        json.dumps({"id": "d", "packet": good, "extra": 1}),
+        json.dumps(good),  # a bare packet: answered with a null id
+        "[1]",
+    ])  # no final newline: the last line still counts
+    answers = lines(client.post("/v1/evaluate/batch", content=body, headers=NDJSON))
+    assert [(a["id"], a["line"], a["status"]) for a in answers] == [
+        ("a", 1, 200), (None, 2, 400), ("7", 4, 422), ("d", 5, 400), (None, 6, 200), (None, 7, 422)]
+    assert answers[1]["problem"]["code"] == errors.INPUT_JSON and answers[1]["problem"]["line"] == 2
+    assert answers[2]["problem"]["code"] == errors.PACKET_UNKNOWN_LEVEL
+    assert answers[2]["problem"]["path"] == "current_level" and "senior-pm" in answers[2]["problem"]["suggestion"]
+    assert answers[3]["problem"]["code"] == errors.SERVICE_INVALID and answers[3]["problem"]["path"] == "extra"
+    assert answers[5]["problem"]["code"] == errors.PACKET_SHAPE
+    assert answers[0]["decision"] == answers[4]["decision"]
+
+
+def test_limits_end_the_stream_with_a_last_problem_line():
+    small = make_client(Settings(max_body=2048, max_batch_items=2))
+    try:
+        good = json.dumps({"id": "ok", "packet": example_packet()})
+        assert len(good) < 2048
+        huge = json.dumps({"id": "big", "packet": {**example_packet(), "padding": "x" * 5000}})
+        body = "\n".join([good, huge, good, good, good]).encode()
+
+        async def in_small_chunks():
+            for start in range(0, len(body), 100):
+                yield body[start:start + 100]
+
+        for content in (body, in_small_chunks()):
+            answers = lines(small.post("/v1/evaluate/batch", content=content, headers=NDJSON))
+            assert [(a["line"], a["status"]) for a in answers] == [(1, 200), (2, 413), (3, 200), (4, 413)]
+            assert answers[1]["problem"]["code"] == errors.INPUT_TOO_LARGE
+            assert answers[3]["problem"]["code"] == errors.SERVICE_TOO_MANY_ITEMS  # item 3 of at most 2
+    finally:
+        small.close()
+
+
+def test_a_batch_of_another_content_type_is_refused_before_streaming(client: Client):
+    response = client.post("/v1/evaluate/batch", content=b"{}", headers={"content-type": "application/json"})
+    assert response.status_code == 415
+    assert response.json()["code"] == errors.SERVICE_CONTENT_TYPE
+
+
+def test_as_of_applies_to_every_item(client: Client):
+    body = json.dumps({"id": "x", "packet": example_packet()}) + "\n"
+    answers = lines(client.post("/v1/evaluate/batch", content=body, headers=NDJSON, params={"as_of": "2027-01-31"}))
+    assert answers[0]["decision"]["as_of"] == "2027-01-31"

@@ -1,0 +1,153 @@
+"""POST /v1/evaluate and /v1/what-if in process: decisions byte-identical to the library's, and every error
+as a problem detail with the catalogue's code and status, the field path, the body line and a suggestion."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+
+from promoready.engine import errors
+from promoready.engine.whatif import what_if
+from promoready.service import Settings
+
+from service_support import Client, case_packets, client, example_packet, example_text, library, make_client
+from service_support import shared_evaluator
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status: int, code: str, *, path: str | None = None, line: int | None = None) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status and body["code"] == code, body
+    assert body["title"] == errors.CATALOGUE[code].meaning
+    assert body["type"].endswith("/" + code)
+    assert f"[{code}]" in body["detail"]
+    assert "Traceback" not in response.text and ".py" not in response.text
+    if path is not None:
+        assert body["path"] == path, body
+    if line is not None:
+        assert body["line"] == line, body
+    return body
+
+
+@pytest.mark.parametrize("name,packet", case_packets(), ids=[n for n, _ in case_packets()])
+def test_a_decision_over_http_is_the_library_decision_byte_for_byte(client: Client, name: str, packet: dict):
+    response = client.post("/v1/evaluate", json=packet)
+    assert response.status_code == 200, response.text
+    expected = library(packet)
+    assert response.content.startswith(expected[:-1] + b',"decision_id":"')
+    body = response.json()
+    assert set(body) - set(json.loads(expected)) == {"decision_id", "provenance"}
+    assert body["provenance"]["ladder"] == json.loads(expected)["ladder"]
+    assert body["provenance"]["durable_rules"] == "2.0.28"
+
+
+def test_yaml_by_content_type_gives_the_json_decision(client: Client):
+    as_json = client.post("/v1/evaluate", json=example_packet())
+    as_yaml = client.post("/v1/evaluate", content=example_text(), headers={"content-type": "application/yaml"})
+    assert as_yaml.status_code == as_json.status_code == 200
+    first, second = as_json.json(), as_yaml.json()
+    assert first.pop("decision_id") != second.pop("decision_id")  # each decision has its own id
+    assert first == second
+
+
+def test_as_of_and_explain(client: Client):
+    packet = example_packet()
+    plain = client.post("/v1/evaluate", json=packet, params={"as_of": "2027-06-01"})
+    assert plain.json()["as_of"] == "2027-06-01"
+    assert plain.content.startswith(library(packet, datetime.date(2027, 6, 1))[:-1])
+    assert "explanation" not in plain.json()
+    fails = client.post("/v1/evaluate", json=packet, params={"explain": "fails"}).json()
+    full = client.post("/v1/evaluate", json=packet, params={"explain": "full"}).json()
+    statuses = [c["status"] for c in fails["criteria"]]
+    assert "pass" in statuses and {"fail", "unknown"} & set(statuses)  # the example has both kinds
+    assert [c["status"] for c in fails["explanation"]["criteria"]] == sorted(
+        (s for s in statuses if s != "pass"), key=["fail", "unknown"].index)
+    assert len(full["explanation"]["criteria"]) == len(full["criteria"])
+    assert fails["explanation"]["mode"] == "fails" and "#" in fails["explanation"]["markdown"]
+
+
+@pytest.mark.parametrize("params,path", [({"as_of": "2026-13-01"}, "as_of"), ({"explain": "some"}, "explain")])
+def test_a_bad_parameter_is_a_400_problem_naming_it(client: Client, params: dict, path: str):
+    response = client.post("/v1/evaluate", json=example_packet(), params=params)
+    assert_problem(response, 400, errors.SERVICE_PARAMETER, path=path)
+
+
+def test_a_bad_packet_is_a_422_with_path_line_and_suggestion(client: Client):
+    text = example_text().replace("rating: exceeds, operating_level: director}",
+                                  "rating: exceeds, operating_level: directer}")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "directer" in row)
+    response = client.post("/v1/evaluate", content=text, headers={"content-type": "application/yaml"})
+    body = assert_problem(response, 422, errors.PACKET_UNKNOWN_LEVEL, path="reviews[1].operating_level", line=line)
+    assert "director" in body["suggestion"]
+    wrong = client.post("/v1/evaluate", json={**example_packet(), "reviews": [{"start": "2026-05-01",
+                                                                                  "end": "2026-01-01"}]})
+    assert_problem(wrong, 422, errors.PACKET_END_BEFORE_START, path="reviews[0].end")
+
+
+@pytest.mark.parametrize("body,ctype,status,code,line", [
+    (b'{"candidate": {"id": "x"},\n "current_level": }', "application/json", 400, errors.INPUT_JSON, 2),
+    (b"a: &x 1\nb: *x\n", "application/yaml", 400, errors.INPUT_YAML_ALIAS, 2),
+    (b"a: !!python/object:os.system 1\n", "application/yaml", 400, errors.INPUT_YAML_TAG, 1),
+    (b'{"a": 1, "a": 2}', "application/json", 400, errors.INPUT_DUPLICATE_KEY, None),
+    (b"   ", "application/json", 400, errors.INPUT_EMPTY, None),
+    (b"[" * 100 + b"]" * 100, "application/json", 400, errors.INPUT_TOO_DEEP, None),
+    (b"\xff\xfe", "application/json", 415, errors.INPUT_ENCODING, None),
+    (b"[1, 2]", "application/json", 422, errors.PACKET_SHAPE, None),
+    (b"{}", "text/plain", 415, errors.SERVICE_CONTENT_TYPE, None),
+])
+def test_unreadable_bodies_are_problems(client: Client, body: bytes, ctype: str, status: int, code: str, line):
+    assert_problem(client.post("/v1/evaluate", content=body, headers={"content-type": ctype}), status, code, line=line)
+
+
+def test_a_body_over_the_limit_is_a_413_with_or_without_content_length():
+    small = make_client(Settings(max_body=2048))
+    try:
+        big = json.dumps({**example_packet(), "padding": "x" * 4000})
+        assert_problem(small.post("/v1/evaluate", content=big, headers={"content-type": "application/json"}),
+                       413, errors.INPUT_TOO_LARGE)
+
+        async def chunks():
+            for _ in range(10):
+                yield b" " * 400
+
+        assert_problem(small.post("/v1/evaluate", content=chunks()), 413, errors.INPUT_TOO_LARGE)
+        assert small.post("/v1/evaluate", json=example_packet()).status_code == 200
+    finally:
+        small.close()
+
+
+def test_what_if_gives_both_decisions_and_the_criteria_that_flip(client: Client):
+    packet = example_packet()
+    changes = ["experience.product_years=0.5", 'advocates+={"level": "vp", "committed": true}']
+    response = client.post("/v1/what-if", json={"packet": packet, "changes": changes})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    expected = what_if(shared_evaluator(None), packet, changes)
+    assert body["before"] == json.loads(expected.before.to_json())
+    assert body["after"] == json.loads(expected.after.to_json())
+    assert response.content.endswith(b',"before":' + expected.before.to_json_bytes() + b',"after":'
+                                     + expected.after.to_json_bytes() + b"}")
+    assert body["flipped"] == [{"id": s.id, "title": s.title, "before": s.before, "after": s.after}
+                               for s in expected.changed]
+    assert body["flipped"], "the example must flip something for this test to mean anything"
+    assert body["changes"] == changes and body["verdict_after"] == expected.after.verdict
+
+
+def test_what_if_errors_name_the_change_or_the_packet_field(client: Client):
+    packet = example_packet()
+    bad = client.post("/v1/what-if", json={"packet": packet, "changes": ["ok=1", "no equals sign"]})
+    assert_problem(bad, 400, errors.USAGE_SET, path="changes[1]")
+    assert_problem(client.post("/v1/what-if", json={"packet": packet}), 400, errors.SERVICE_INVALID, path="changes")
+    typo = client.post("/v1/what-if", json={"packet": packet, "changes": ["a=1"], "chnages": []})
+    assert assert_problem(typo, 400, errors.SERVICE_INVALID, path="chnages")["suggestion"] == "'changes'"
+    text = json.dumps({"packet": {**packet, "current_level": "seniro-pm"}, "changes": ["a=1"]}, indent=1)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "seniro" in row)
+    wrong = client.post("/v1/what-if", content=text, headers={"content-type": "application/json"})
+    assert_problem(wrong, 422, errors.PACKET_UNKNOWN_LEVEL, path="packet.current_level", line=line)
+    breaks = client.post("/v1/what-if", json={"packet": packet, "changes": ["experience.product_years=-3"]})
+    assert_problem(breaks, 422, errors.PACKET_GREATER_THAN_EQUAL, path="packet.experience.product_years")
