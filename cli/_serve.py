@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import tempfile
 from typing import Any, Optional
@@ -91,6 +92,10 @@ def _check_bind(settings: Any) -> None:
                                 code=errors.USAGE_BIND, path="--port") from None
 
 
+def _stopped(signum: int, frame: Any) -> None:
+    """After uvicorn's graceful shutdown: the stop was asked for, nothing more to do."""
+
+
 def _serve(settings: Any) -> None:
     """Compile the ladders, then run uvicorn until SIGTERM or Ctrl-C."""
     from promoready.service._metrics import MULTIPROC_ENV
@@ -111,6 +116,10 @@ def _serve(settings: Any) -> None:
         registry = LadderRegistry(settings.ladder)
         Engine(registry).warm()  # a bad ladder raises its LadderError here: exit 2 before listening
         os.environ.pop("PROMOREADY_TOKENS_FILE", None)  # its tokens are in PROMOREADY_TOKENS now
+        # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again under the handler
+        # it found; with these, a stop asked for ends the command normally (exit 0).
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, _stopped)
         os.environ.update(settings.to_env())
         config: dict[str, Any] = dict(host=settings.host, port=settings.port, log_config=LOG_CONFIG,
                                       log_level=settings.log_level, access_log=False, server_header=False,
