@@ -105,6 +105,7 @@ def _document_bodies(app: FastAPI) -> None:
         for name, definition in defs.get("$defs", {}).items():
             components.setdefault(name, definition)
         _problem_statuses(schema)
+        _examples(schema)
         if app.state.settings.auth:
             schema["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
             schema["security"] = [{"bearer": []}]
@@ -129,6 +130,26 @@ def _problem_statuses(schema: dict[str, Any]) -> None:
                 answers.setdefault(str(status), _openapi_problem(problems[status]))
     for name in ("HTTPValidationError", "ValidationError"):
         schema["components"]["schemas"].pop(name, None)
+
+
+def _examples(schema: dict[str, Any]) -> None:
+    """A real packet as the example of each body (a bundled ladder example case), so a reader and a
+    client generator see a request that evaluates."""
+    import json as _json
+
+    from promoready.engine import DEFAULT_LADDER, bundled_ladders
+    from promoready.engine import _documents
+
+    folder = bundled_ladders()[DEFAULT_LADDER]
+    case = _documents.load(f"{folder}/examples/senior-pm-to-director.yaml")["cases"][0]
+    packet = _json.loads(_json.dumps(case["packet"], default=str))  # dates as a client writes them
+    bodies = {
+        "/v1/evaluate": ("application/json", packet),
+        "/v1/what-if": ("application/json", {"packet": packet, "changes": ["experience.product_years=2"]}),
+        "/v1/evaluate/batch": (_batch.NDJSON, {"id": "item-1", "packet": packet}),
+    }
+    for path, (media, example) in bodies.items():
+        schema["paths"][path]["post"]["requestBody"]["content"][media]["example"] = example
 
 
 def _openapi_problem(entry: dict[str, Any]) -> dict[str, Any]:
