@@ -110,7 +110,7 @@ def _serve(settings: Any) -> None:
 
         from promoready.service import create_app
         from promoready.service._engine import Engine
-        from promoready.service._registry import LadderRegistry
+        from promoready.engine.registry import LadderRegistry
         from promoready.service.app import LOG_CONFIG
 
         registry = LadderRegistry(settings.ladder)

@@ -27,7 +27,7 @@ from promoready.engine import _packet
 from promoready.engine.errors import PromoreadyError, ServiceError
 from promoready.schemas.decision import Decision
 
-from ._registry import LadderRegistry
+from promoready.engine.registry import LadderRegistry
 
 __all__ = ["Engine", "Evaluated", "media_kind", "DURABLE_RULES_VERSION"]
 

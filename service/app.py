@@ -25,7 +25,7 @@ from ._engine import Engine
 from ._metrics import Metrics
 from ._middleware import Guard
 from ._models import BatchItem, BatchLine, Problem, ServiceDecision, WhatIfRequest, WhatIfResponse
-from ._registry import LadderRegistry
+from promoready.engine.registry import LadderRegistry
 from ._settings import Settings
 
 __all__ = ["create_app", "create_app_from_env", "LOG_CONFIG"]

@@ -151,3 +151,8 @@ def test_what_if_errors_name_the_change_or_the_packet_field(client: Client):
     assert_problem(wrong, 422, errors.PACKET_UNKNOWN_LEVEL, path="packet.current_level", line=line)
     breaks = client.post("/v1/what-if", json={"packet": packet, "changes": ["experience.product_years=-3"]})
     assert_problem(breaks, 422, errors.PACKET_GREATER_THAN_EQUAL, path="packet.experience.product_years")
+
+
+def test_a_packet_cannot_make_the_service_read_a_ladder_from_a_path(client: Client):
+    response = client.post("/v1/evaluate", json={**example_packet(), "ladder": "/etc/promoready/ladder.yaml"})
+    assert_problem(response, 422, errors.PACKET_LADDER_NOT_ALLOWED, path="ladder")
