@@ -13,6 +13,7 @@ import asyncio
 import datetime
 import json
 import time
+import traceback
 from typing import Any, AsyncIterator, Optional
 
 from fastapi import APIRouter, Request
@@ -24,6 +25,7 @@ from promoready.engine.errors import PromoreadyError, ServiceError
 
 from ._engine import Engine, provenance_json, unexpected
 from ._metrics import Metrics
+from ._middleware import ERROR_LOG
 from ._models import BatchLine
 from ._problems import problem, responses
 from ._routes import AS_OF, ok, services
@@ -106,6 +108,8 @@ def _answer(engine: Engine, metrics: Metrics, request: Request, line: bytes, num
     except PromoreadyError as exc:
         return _problem_line(exc, number, item_id, metrics, request)
     except Exception as exc:  # one item's fault never ends the stream
+        ERROR_LOG.error("%s", json.dumps({"event": "internal-error", "path": request.url.path, "line": number,
+                                          "error": type(exc).__name__, "stack": traceback.format_tb(exc.__traceback__)}))
         return _problem_line(unexpected(exc), number, item_id, metrics, request)
     metrics.decision(result.decision.ladder.id, result.decision.verdict)
     request.scope["state"]["decision_ids"].append(result.decision_id)

@@ -29,7 +29,8 @@ from promoready.schemas.decision import Decision
 
 from promoready.engine.registry import LadderRegistry
 
-__all__ = ["Engine", "Evaluated", "media_kind", "DURABLE_RULES_VERSION"]
+__all__ = ["Engine", "Evaluated", "media_kind", "DURABLE_RULES_VERSION", "decision_body", "explanation",
+           "provenance_json", "new_id", "unexpected"]
 
 #: The media types a packet may come in, by kind.
 _JSON_TYPES = ("application/json", "application/*+json", "text/json")
@@ -65,6 +66,7 @@ class Engine:
         self.registry = registry
         self._lock = threading.Lock()
         self._ready = False
+        self._served: Optional[dict[str, Evaluator]] = None
 
     # -- ladders --------------------------------------------------------------------------------------
 
@@ -81,12 +83,15 @@ class Engine:
 
     def served(self) -> dict[str, Evaluator]:
         """Ladder id → evaluator, the default ladder first: the fixed ladder alone, or every bundled one."""
+        if self._served is not None:
+            return self._served
         default = self.registry.evaluator_for(None)
         out = {default.ladder.id: default}
         if self.registry.fixed is None:
             for name in sorted(self.registry.bundled):
                 evaluator = self.registry.evaluator_for(name)
                 out.setdefault(evaluator.ladder.id, evaluator)
+        self._served = out
         return out
 
     def ladder(self, ladder_id: str) -> Evaluator:
@@ -186,9 +191,6 @@ def _describe(evaluator: Evaluator, transition: Optional[str]) -> dict[str, Any]
     described = describe_ladder(evaluator.ladder, transition)
     described["digest"] = evaluator.digest
     return described
-
-
-__all__ += ["decision_body", "explanation", "provenance_json", "new_id"]
 
 
 def unexpected(exc: BaseException) -> PromoreadyError:
