@@ -22,6 +22,8 @@ def test_quick_load_benchmark_prints_every_row_without_errors(tmp_path):
                 "| added p50 (HTTP − in-process) |", "| 2w ÷ 1w throughput |", "| errors, all runs | 0 |"):
         assert row in proc.stdout, proc.stdout
     figures = json.loads(figures_path.read_text(encoding="utf-8"))
+    ratios = figures.pop("ratios")
     assert set(figures) == {"inproc", "http-1c", "1w", "2w"}
     assert all(f["errors"] == 0 and f["requests"] > 0 for f in figures.values()), figures
+    assert len(ratios["scale_2w_1w"]) == len(ratios["ceiling"]) == 1  # --quick: one round
     assert figures["2w"]["workers"] == 2 and figures["1w"]["clients"] == 8
