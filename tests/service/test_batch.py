@@ -86,3 +86,39 @@ def test_as_of_applies_to_every_item(client: Client):
     body = json.dumps({"id": "x", "packet": example_packet()}) + "\n"
     answers = lines(client.post("/v1/evaluate/batch", content=body, headers=NDJSON, params={"as_of": "2027-01-31"}))
     assert answers[0]["decision"]["as_of"] == "2027-01-31"
+
+
+class _FailsOnBoom:
+    """A registry that fails as a bug would on one packet (candidate id ``boom``) and works on the others."""
+
+    fixed = None
+    bundled: dict = {}
+
+    def __init__(self) -> None:
+        from service_support import shared_evaluator
+
+        self.real = shared_evaluator(None)
+
+    def evaluator_for(self, ladder=None):
+        return self.real
+
+    def evaluator_for_packet(self, loaded):
+        if loaded.packet.candidate.id == "boom":
+            raise ZeroDivisionError("private detail")
+        return self.real
+
+
+def test_an_internal_fault_on_one_item_is_a_500_line_and_the_stream_goes_on():
+    from promoready.service import create_app
+
+    c = Client(create_app(Settings(), _FailsOnBoom()))
+    try:
+        good = example_packet()
+        boom = {**good, "candidate": {"id": "boom"}}
+        body = "\n".join(json.dumps({"id": i, "packet": p}) for i, p in (("1", good), ("2", boom), ("3", good)))
+        answers = lines(c.post("/v1/evaluate/batch", content=body, headers=NDJSON))
+        assert [(a["id"], a["status"]) for a in answers] == [("1", 200), ("2", 500), ("3", 200)]
+        assert answers[1]["problem"]["code"] == errors.ENGINE_INTERNAL
+        assert "private detail" not in json.dumps(answers[1])
+    finally:
+        c.close()
