@@ -2,7 +2,7 @@
 
 Every engine call of a worker process goes through ``Engine`` on the event loop's thread, under one
 lock: durable-rules' C code holds no locks of its own, so it must never run on two threads at once
-(``shared/notes/DURABLE_RULES.md``). An evaluation takes about a millisecond, so running it in the
+(see ``engine/_durable.py``). An evaluation takes about a millisecond, so running it in the
 loop is cheaper than handing it to a thread, and other requests wait at most that long.
 
 The bytes of a decision are the library's (``Decision.to_json_bytes``) with the service's fields
