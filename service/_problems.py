@@ -97,8 +97,6 @@ def install(app: FastAPI) -> None:
         response = answer(request, _http_error(exc))
         if exc.status_code == 405 and exc.headers:
             response.headers.update(exc.headers)  # Allow
-        elif exc.status_code not in (404, 405):
-            response.status_code = exc.status_code
         return response
 
     app.add_exception_handler(PromoreadyError, on_promoready)

@@ -172,10 +172,21 @@ def test_metrics_count_every_worker_process(tmp_path):
                 if len(pids) == 2:
                     break
             assert len(pids) == 2, "only one worker process answered"
+            verdicts = set()
             for _ in range(12):
-                assert fresh.post("/v1/evaluate", json=example_packet()).status_code == 200
+                answer = fresh.post("/v1/evaluate", json=example_packet())
+                assert answer.status_code == 200
+                verdicts.add(answer.json()["verdict"])
+            (verdict,) = verdicts
+            counted = 'promoready_http_requests_total{method="POST",route="/v1/evaluate",status="200"} 12.0'
+            # A request is counted just after its answer is sent: wait for the last one to be written.
+            deadline = time.monotonic() + 30
+            while counted not in fresh.get("/metrics").text:
+                assert time.monotonic() < deadline, fresh.get("/metrics").text
+                time.sleep(0.1)
             for _ in range(6):  # whichever worker answers, it counts all of them
                 text = fresh.get("/metrics").text
-                assert 'promoready_http_requests_total{method="POST",route="/v1/evaluate",status="200"} 12.0' in text
+                assert counted in text
+                assert f'promoready_decisions_total{{ladder="product-management",verdict="{verdict}"}} 12.0' in text
     finally:
         assert s.stop() == 0
