@@ -114,7 +114,7 @@ class Settings:
         for ok, name, expected in checks:
             if not ok:
                 raise errors.UsageError(f"expected {expected}, got {getattr(self, name)!r}", code=errors.USAGE_SERVE,
-                                        path=_PREFIX + name.upper())
+                                        path=f"--{name.replace('_', '-')} / {_PREFIX}{name.upper()}")
 
     @property
     def auth(self) -> bool:

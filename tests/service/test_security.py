@@ -132,7 +132,7 @@ def test_settings_round_trip_through_the_environment_and_are_checked():
                             ("PROMOREADY_MAX_BODY", str(100 * 1024 * 1024)), ("PROMOREADY_ACCESS_LOG", "maybe")]:
         with pytest.raises(errors.UsageError) as caught:
             Settings.from_env({variable: value})
-        assert caught.value.code == errors.USAGE_SERVE and caught.value.path == variable
+        assert caught.value.code == errors.USAGE_SERVE and variable in caught.value.path
 
 
 @pytest.mark.parametrize("host,loopback", [("127.0.0.1", True), ("127.8.0.1", True), ("::1", True),
