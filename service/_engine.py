@@ -29,14 +29,16 @@ from promoready.schemas.decision import Decision
 
 from promoready.engine.registry import LadderRegistry
 
-__all__ = ["Engine", "Evaluated", "media_kind", "DURABLE_RULES_VERSION", "decision_body", "explanation",
-           "provenance_json", "new_id", "unexpected"]
+__all__ = ["Engine", "Evaluated", "media_kind", "DURABLE_RULES_VERSION", "MAX_BYTES", "decision_body", "explanation",
+           "provenance_json", "new_id", "unexpected", "example_packet"]
 
 #: The media types a packet may come in, by kind.
 _JSON_TYPES = ("application/json", "application/*+json", "text/json")
 _YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
 DURABLE_RULES_VERSION = metadata.version("durable-rules")
+#: The largest body the service reads by default: the engine's own limit for a file.
+MAX_BYTES = docs.MAX_BYTES
 
 
 def media_kind(content_type: Optional[str]) -> str:
@@ -124,8 +126,11 @@ class Engine:
         docs.check_depth(data, source)
         return data, _packet.Source(source, text)
 
-    def load(self, data: Any, source: _packet.Source) -> LoadedPacket:
-        """A validated packet (a ``PacketError`` with the field path and body line otherwise)."""
+    def load(self, data: Any, source: _packet.Source, *, under: Optional[str] = None) -> LoadedPacket:
+        """A validated packet (a ``PacketError`` with the field path and body line otherwise); ``under``
+        names the key the packet sits under in the body, for the lines of its errors."""
+        if under is not None:
+            source = _Nested(under, source.name, source.text)
         return LoadedPacket(_packet.to_packet(data, source), source)
 
     def evaluate(self, loaded: LoadedPacket, as_of: Optional[datetime.date]) -> Evaluated:
@@ -142,6 +147,28 @@ class Engine:
         with self._lock:
             evaluator = self.registry.evaluator_for_packet(loaded)
             return what_if(evaluator, loaded, changes, as_of=as_of), evaluator
+
+
+class _Nested(_packet.Source):
+    """A packet's source when the packet sits under a key of the body: lines are looked up under it."""
+
+    def __init__(self, key: str, name: Optional[str], text: Optional[str]) -> None:
+        super().__init__(name, text)
+        self.key = key
+
+    def line(self, loc: tuple) -> Optional[int]:
+        return super().line((self.key, *loc))
+
+
+def example_packet() -> dict[str, Any]:
+    """A real packet for the OpenAPI examples: the default ladder's first senior-pm-to-director example
+    case, with dates written as a client writes them."""
+    from promoready.engine import DEFAULT_LADDER, bundled_ladders
+
+    folder = bundled_ladders()[DEFAULT_LADDER]
+    case = docs.load(f"{folder}/examples/senior-pm-to-director.yaml")["cases"][0]
+    packet: dict[str, Any] = json.loads(json.dumps(case["packet"], default=str))
+    return packet
 
 
 def new_id() -> str:

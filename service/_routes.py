@@ -14,7 +14,6 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from promoready.engine import errors
-from promoready.engine import _packet
 from promoready.engine.errors import PromoreadyError, ServiceError
 
 from ._engine import Engine, decision_body, explanation, media_kind, new_id, provenance_json
@@ -83,13 +82,6 @@ async def evaluate(request: Request, explain: Optional[Explain] = EXPLAIN,
     return Response(decision_body(result, extra), media_type="application/json")
 
 
-class _InPacket(_packet.Source):
-    """The source of a packet nested under ``packet`` in a request: lines are looked up under that key."""
-
-    def line(self, loc: tuple) -> Optional[int]:
-        return super().line(("packet", *loc))
-
-
 def _what_if_request(data: Any) -> tuple[Any, list[str]]:
     if not isinstance(data, dict):
         raise ServiceError("a what-if request is a mapping with `packet` and `changes`", code=errors.SERVICE_INVALID)
@@ -124,9 +116,8 @@ async def what_if(request: Request, as_of: Optional[datetime.date] = AS_OF) -> R
         except PromoreadyError as exc:
             exc.path = f"changes[{i}]"
             raise
-    nested = _InPacket(source.name, source.text)
     try:
-        result, evaluator = engine.what_if(engine.load(raw, nested), changes, as_of)
+        result, evaluator = engine.what_if(engine.load(raw, source, under="packet"), changes, as_of)
     except errors.PacketError as exc:
         exc.path = "packet" + ("." + exc.path if exc.path else "")
         raise

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Mapping, Optional
 
 from promoready.engine import errors
-from promoready.engine._documents import MAX_BYTES, MAX_DEPTH
 
-__all__ = ["Settings", "hash_token", "parse_tokens", "read_tokens_file", "is_loopback", "MAX_DEPTH"]
+from ._engine import MAX_BYTES
+
+__all__ = ["Settings", "hash_token", "parse_tokens", "read_tokens_file", "is_loopback"]
 
 _PREFIX = "PROMOREADY_"
 _TOKEN_LINE = re.compile(r"^([A-Za-z0-9_.@-]{1,64}):([0-9a-fA-F]{64})$")

@@ -21,7 +21,7 @@ from promoready import __version__
 from promoready.schemas.packet import Packet
 
 from . import _batch, _info, _problems, _routes
-from ._engine import Engine
+from ._engine import Engine, example_packet
 from ._metrics import Metrics
 from ._middleware import Guard
 from ._models import BatchItem, BatchLine, Problem, ServiceDecision, WhatIfRequest, WhatIfResponse
@@ -135,14 +135,7 @@ def _problem_statuses(schema: dict[str, Any]) -> None:
 def _examples(schema: dict[str, Any]) -> None:
     """A real packet as the example of each body (a bundled ladder example case), so a reader and a
     client generator see a request that evaluates."""
-    import json as _json
-
-    from promoready.engine import DEFAULT_LADDER, bundled_ladders
-    from promoready.engine import _documents
-
-    folder = bundled_ladders()[DEFAULT_LADDER]
-    case = _documents.load(f"{folder}/examples/senior-pm-to-director.yaml")["cases"][0]
-    packet = _json.loads(_json.dumps(case["packet"], default=str))  # dates as a client writes them
+    packet = example_packet()
     bodies = {
         "/v1/evaluate": ("application/json", packet),
         "/v1/what-if": ("application/json", {"packet": packet, "changes": ["experience.product_years=2"]}),
