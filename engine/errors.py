@@ -186,7 +186,8 @@ USAGE_DATE: Final = _code("usage.date", "A date option (`--as-of`) is not writte
 USAGE_SET: Final = _code("usage.set", "A `--set` change is not `PATH=VALUE` or `PATH+=VALUE`, or cannot apply")
 USAGE_TRANSITION: Final = _code("usage.transition", "The ladder has no transition of that name", http_status=404)
 USAGE_TIMEOUT: Final = _code("usage.timeout", "`--timeout` is out of its range")
-USAGE_RESUME: Final = _code("usage.resume", "`--resume` without `--out FILE` to resume")
+USAGE_RESUME: Final = _code(
+    "usage.resume", "`--resume` without `--out FILE` or `--cycle` (with a store) to resume")
 USAGE_SUMMARY: Final = _code("usage.summary", "`--summary` cannot be written where asked")
 USAGE_OUT: Final = _code("usage.out", "`--out` cannot be written where asked")
 USAGE_OUT_IS_INPUT: Final = _code(
@@ -211,6 +212,29 @@ SERVICE_METHOD: Final = _code("service.method", "An endpoint that does not answe
 SERVICE_TIMEOUT: Final = _code("service.timeout", "A request took longer than the service's timeout", http_status=503)
 SERVICE_TOO_MANY_ITEMS: Final = _code(
     "service.too-many-items", "A batch request with more items than the service's limit", http_status=413)
+USAGE_DB: Final = _code(
+    "usage.db", "`--db` cannot be used: not a database URL or file, a driver missing, a server that cannot be reached, "
+    "or a database that is not a promoready store")
+USAGE_DB_SCHEMA: Final = _code(
+    "usage.db-schema", "The store's schema is older or newer than this promoready's (the message says what to run)",
+    http_status=409)
+USAGE_DB_FAILED: Final = _code(
+    "usage.db-failed", "The store failed while reading or writing (a lost connection, a full disk); what was "
+    "committed is kept")
+USAGE_CYCLE: Final = _code("usage.cycle", "No cycle of that name or id in the store", http_status=404)
+USAGE_CYCLE_EXISTS: Final = _code(
+    "usage.cycle-exists", "`--cycle` names a cycle already in the store: `--resume` completes it, or choose "
+    "another name", http_status=409)
+USAGE_CYCLE_SETTINGS: Final = _code(
+    "usage.cycle-settings", "`--resume` of a cycle with other `--store-packets`/`--mask` settings than it was "
+    "started with", http_status=409)
+USAGE_STORE_OPTIONS: Final = _code(
+    "usage.store-options", "`--cycle`, `--store-packets` or `--mask` without what it needs (`--cycle` needs a store; "
+    "the others need `--cycle`)")
+USAGE_DECISION: Final = _code(
+    "usage.decision", "No decision of that id, or of that candidate in that cycle, in the store", http_status=404)
+USAGE_CANDIDATE: Final = _code("usage.candidate", "No decision of that candidate id in the store", http_status=404)
+USAGE_MASK: Final = _code("usage.mask", "A `--mask` is not a JSON Pointer into `/packet` or `/decision`")
 
 # -- engine: internal faults ----------------------------------------------------------------------
 

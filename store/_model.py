@@ -1,0 +1,151 @@
+"""What the store's read functions return: plain frozen values, ready for any renderer."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One promotion cycle as recorded: its settings, when it ran, and what it holds."""
+
+    id: int
+    name: str
+    ladder_id: Optional[str]
+    ladder_digest: Optional[str]
+    as_of: Optional[datetime.date]
+    started_at: datetime.datetime
+    finished_at: Optional[datetime.datetime]
+    complete: bool
+    runs: int
+    decisions: int
+    errors: int
+    dropped: int
+    store_packets: bool
+    masks: tuple[str, ...]
+    verdicts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "id": self.id, "name": self.name, "ladder": {"id": self.ladder_id, "digest": self.ladder_digest},
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "started_at": self.started_at.isoformat(), "finished_at": _iso(self.finished_at),
+            "complete": self.complete, "runs": self.runs, "decisions": self.decisions, "errors": self.errors,
+            "dropped": self.dropped, "store_packets": self.store_packets, "masks": list(self.masks),
+            "verdicts": dict(self.verdicts),
+        }
+
+
+def _iso(value: Optional[datetime.datetime]) -> Optional[str]:
+    return value.isoformat() if value else None
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    """One stored decision: where it came from, its (masked) decision document and, if stored, packet."""
+
+    id: int
+    cycle: str
+    item: str
+    candidate_id: Optional[str]
+    verdict: Optional[str]
+    decision: dict[str, Any]
+    packet: Optional[Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the store's facts, then the decision document as stored."""
+        return {"id": self.id, "cycle": self.cycle, "item": self.item, "candidate_id": self.candidate_id,
+                "verdict": self.verdict, "decision": self.decision, "packet": self.packet}
+
+
+@dataclass(frozen=True)
+class Change:
+    """A criterion whose status differs between two decisions (None: absent from that decision)."""
+
+    criterion_id: str
+    before: Optional[str]
+    after: Optional[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"criterion": self.criterion_id, "before": self.before, "after": self.after}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A candidate's decision in one cycle, and what changed since the entry before it."""
+
+    decision_id: int
+    cycle: str
+    started_at: datetime.datetime
+    transition: str
+    verdict: Optional[str]
+    statuses: dict[str, str]
+    changes: tuple[Change, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"decision_id": self.decision_id, "cycle": self.cycle, "started_at": self.started_at.isoformat(),
+                "transition": self.transition, "verdict": self.verdict, "statuses": dict(self.statuses),
+                "changes": [c.to_dict() for c in self.changes]}
+
+
+@dataclass(frozen=True)
+class VerdictChange:
+    """A candidate whose verdict on one step differs between two cycles."""
+
+    candidate_id: str
+    transition: str
+    before: Optional[str]
+    after: Optional[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"candidate_id": self.candidate_id, "transition": self.transition, "before": self.before,
+                "after": self.after}
+
+
+@dataclass(frozen=True)
+class CriterionMove:
+    """How many candidates' status of one criterion moved, and which way, between two cycles."""
+
+    criterion_id: str
+    improved: int
+    worsened: int
+    other: int
+
+    @property
+    def moved(self) -> int:
+        """All candidates whose status of this criterion changed."""
+        return self.improved + self.worsened + self.other
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"criterion": self.criterion_id, "moved": self.moved, "improved": self.improved,
+                "worsened": self.worsened, "other": self.other}
+
+
+@dataclass(frozen=True)
+class CycleDiff:
+    """Cycle ``a`` against cycle ``b``, pairing decisions by candidate and step."""
+
+    a: str
+    b: str
+    paired: int
+    only_a: int
+    only_b: int
+    became_ready: tuple[VerdictChange, ...]
+    regressed: tuple[VerdictChange, ...]
+    other_changes: tuple[VerdictChange, ...]
+    criteria: tuple[CriterionMove, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"a": self.a, "b": self.b, "paired": self.paired, "only_in_a": self.only_a, "only_in_b": self.only_b,
+                "became_ready": [c.to_dict() for c in self.became_ready],
+                "regressed": [c.to_dict() for c in self.regressed],
+                "other_changes": [c.to_dict() for c in self.other_changes],
+                "criteria": [m.to_dict() for m in self.criteria]}

@@ -1,0 +1,93 @@
+"""What the store keeps for one packet, made from what ``batch`` produced: the masks applied first,
+then every column taken from the masked documents (so a masked field is in no column either)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+from .masks import MaskFailed, Masks
+
+
+@dataclass(frozen=True)
+class DecisionRows:
+    """A ``decisions`` row and its ``criterion_results`` rows (without the ids the database assigns)."""
+
+    decision: dict[str, Any]
+    criteria: list[dict[str, Any]]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _text(value: Union[bytes, str]) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def _str(value: Any) -> Optional[str]:
+    return value if isinstance(value, str) else None
+
+
+def decision_rows(item: str, seq: int, decision_json: Union[bytes, str], *, packet: Any = None,
+                  masks: Optional[Masks] = None) -> DecisionRows:
+    """The rows for one decision (its JSON as ``batch`` wrote it) and, if given, its packet (a parsed document).
+
+    Raises ``MaskFailed`` when a mask cannot be applied: the caller drops the record.
+    """
+    text = _text(decision_json).rstrip("\n")
+    decision = json.loads(text)
+    if masks:
+        # The packet is the caller's: masks change only the copy that is stored.
+        packet = copy.deepcopy(packet) if masks.touches("packet") else packet
+        record = {"decision": decision, "packet": packet}
+        try:
+            masks.apply(record)
+        except MaskFailed:
+            raise
+        except Exception as exc:  # anything unforeseen in masking drops the record too: never stored unmasked
+            raise MaskFailed(f"masking failed: {type(exc).__name__}: {exc}") from exc
+        if masks.touches("decision"):
+            text = _dumps(decision)
+    ladder = decision.get("ladder") if isinstance(decision.get("ladder"), dict) else {}
+    transition = decision.get("transition") if isinstance(decision.get("transition"), dict) else {}
+    row = {
+        "item": item, "seq": seq,
+        "candidate_id": _str(decision.get("candidate_id")),
+        "packet_digest": _str(decision.get("packet_digest")),
+        "ladder_id": _str(ladder.get("id")),
+        "ladder_digest": _str(ladder.get("digest")),
+        "transition_from": _str(transition.get("from")),
+        "transition_to": _str(transition.get("to")),
+        "as_of": _str(decision.get("as_of")),
+        "verdict": _str(decision.get("verdict")),
+        "decision_json": text,
+        "packet_json": _dumps(packet) if packet is not None else None,
+    }
+    return DecisionRows(row, _criteria(decision.get("criteria")))
+
+
+def _criteria(criteria: Any) -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
+    for criterion in criteria if isinstance(criteria, list) else []:
+        if isinstance(criterion, dict) and isinstance(criterion.get("id"), str) and \
+                isinstance(criterion.get("status"), str):
+            rows[criterion["id"]] = {"criterion_id": criterion["id"], "required": bool(criterion.get("required")),
+                                     "status": criterion["status"]}
+    return list(rows.values())
+
+
+def error_row(item: str, seq: int, error: dict[str, Any], candidate_id: Optional[str], *,
+              masks: Optional[Masks] = None) -> dict[str, Any]:
+    """The ``errors`` row for a packet that got no decision; its candidate id is left out when masked."""
+    if masks and masks.touches("decision"):
+        probe: dict[str, Any] = {"decision": {"candidate_id": candidate_id}}
+        try:
+            masks.apply(probe)
+            candidate_id = probe["decision"].get("candidate_id")
+        except MaskFailed:
+            candidate_id = None
+    return {"item": item, "seq": seq, "candidate_id": candidate_id, "code": str(error.get("code") or ""),
+            "message": str(error.get("message") or ""), "error_json": _dumps(error)}

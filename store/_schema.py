@@ -1,0 +1,80 @@
+"""The store's tables, as SQLAlchemy Core ``Table`` objects: what queries are written against.
+
+The migrations in ``migrations/versions`` create these tables; they never import this module (a
+migration describes the schema as it was at its revision). ``tests/store`` checks that a database
+migrated to the head revision matches this metadata exactly.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+                        UniqueConstraint)
+
+metadata = MetaData()
+
+#: One row per promotion cycle (``batch --cycle NAME``): open until ``finished_at`` is set.
+cycles = Table(
+    "cycles", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("ladder_id", String(200), nullable=True),
+    Column("ladder_digest", String(80), nullable=True),
+    Column("as_of", Date, nullable=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("complete", Boolean, nullable=False),
+    Column("runs", Integer, nullable=False),
+    Column("decisions", Integer, nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("dropped", Integer, nullable=False),
+    Column("store_packets", Boolean, nullable=False),
+    Column("masks", Text, nullable=False),
+    UniqueConstraint("name", name="uq_cycles_name"),
+)
+
+#: One row per decision: the facts worth querying as columns, the decision JSON (masked) beside them.
+decisions = Table(
+    "decisions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cycle_id", Integer, ForeignKey("cycles.id", ondelete="CASCADE", name="fk_decisions_cycle"),
+           nullable=False),
+    Column("item", String(1000), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("candidate_id", String(200), nullable=True),
+    Column("packet_digest", String(80), nullable=True),
+    Column("ladder_id", String(200), nullable=True),
+    Column("ladder_digest", String(80), nullable=True),
+    Column("transition_from", String(200), nullable=True),
+    Column("transition_to", String(200), nullable=True),
+    Column("as_of", String(10), nullable=True),
+    Column("verdict", String(40), nullable=True),
+    Column("decision_json", Text, nullable=False),
+    Column("packet_json", Text, nullable=True),
+    UniqueConstraint("cycle_id", "item", name="uq_decisions_cycle_item"),
+)
+Index("ix_decisions_candidate", decisions.c.candidate_id, decisions.c.cycle_id)
+
+#: Each decision's criteria, one row each, so that "who fails criterion X" is a plain query.
+criterion_results = Table(
+    "criterion_results", metadata,
+    Column("decision_id", Integer, ForeignKey("decisions.id", ondelete="CASCADE", name="fk_criterion_results_decision"),
+           primary_key=True),
+    Column("criterion_id", String(200), primary_key=True),
+    Column("required", Boolean, nullable=False),
+    Column("status", String(10), nullable=False),
+)
+Index("ix_criterion_results_status", criterion_results.c.criterion_id, criterion_results.c.status)
+
+#: Packets that got no decision: the error record ``batch`` writes, by item.
+errors = Table(
+    "errors", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cycle_id", Integer, ForeignKey("cycles.id", ondelete="CASCADE", name="fk_errors_cycle"), nullable=False),
+    Column("item", String(1000), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("candidate_id", String(200), nullable=True),
+    Column("code", String(80), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("error_json", Text, nullable=False),
+    UniqueConstraint("cycle_id", "item", name="uq_errors_cycle_item"),
+)

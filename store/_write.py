@@ -1,0 +1,119 @@
+"""Writing a cycle: start (or resume) it, write batches of rows in one transaction each, finish it, prune."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any, Optional, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from promoready.engine import errors
+
+from . import _schema as t
+from ._rows import DecisionRows
+
+
+def now() -> datetime.datetime:
+    """The time stamps of the store: UTC."""
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def start_cycle(conn: Connection, name: str, *, ladder_id: Optional[str], ladder_digest: Optional[str],
+                as_of: Optional[datetime.date], store_packets: bool, masks: Sequence[str], resume: bool) -> int:
+    """The id of cycle ``name``, created, or (``resume``) reopened: marked incomplete until ``finish``.
+
+    A resumed cycle's count of dropped records starts again at 0: the items dropped before are not
+    stored, so the resumed run meets them again and counts them again.
+    """
+    row = conn.execute(sa.select(t.cycles).where(t.cycles.c.name == name)).mappings().first()
+    if row is None:
+        values = dict(name=name, ladder_id=ladder_id, ladder_digest=ladder_digest, as_of=as_of, started_at=now(),
+                      finished_at=None, complete=False, runs=1, decisions=0, errors=0, dropped=0,
+                      store_packets=store_packets, masks=json.dumps(list(masks)))
+        return int(conn.execute(sa.insert(t.cycles).values(**values).returning(t.cycles.c.id)).scalar_one())
+    state = "complete" if row["complete"] else "incomplete"
+    if not resume:
+        raise errors.UsageError(
+            f"cycle {name!r} is already in the store ({state}, {row['decisions']:,} decisions): `--resume` "
+            f"completes it, or give another `--cycle`", code=errors.USAGE_CYCLE_EXISTS, path="--cycle")
+    started = (bool(row["store_packets"]), json.loads(row["masks"]))
+    if started != (store_packets, list(masks)):
+        raise errors.UsageError(
+            f"cycle {name!r} was started with --store-packets {'on' if started[0] else 'off'} and masks "
+            f"{started[1] or 'none'}: resume it with the same", code=errors.USAGE_CYCLE_SETTINGS, path="--cycle")
+    conn.execute(sa.update(t.cycles).where(t.cycles.c.id == row["id"])
+                 .values(complete=False, finished_at=None, runs=t.cycles.c.runs + 1, dropped=0))
+    return int(row["id"])
+
+
+def stored(conn: Connection, cycle_id: int) -> dict[str, tuple[Optional[str], Optional[str], Optional[str]]]:
+    """Item → (packet digest, ladder digest, as-of) of every decision already stored in the cycle."""
+    d = t.decisions.c
+    query = sa.select(d.item, d.packet_digest, d.ladder_digest, d.as_of).where(d.cycle_id == cycle_id)
+    return {item: (packet, ladder, as_of) for item, packet, ladder, as_of in conn.execute(query)}
+
+
+def write(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows], error_rows: Sequence[dict[str, Any]],
+          *, dropped: int = 0, replace: bool = False) -> None:
+    """Insert one batch of rows (the caller's transaction). With ``replace``, rows of the same items go first.
+
+    Without ``replace`` an item already stored makes the insert fail (the unique key is cycle + item),
+    so nothing is ever stored twice; a resumed cycle writes with ``replace``, so that an item decided
+    again (its packet or ladder changed) has its new decision and no other.
+    """
+    items = [r.decision["item"] for r in decisions] + [e["item"] for e in error_rows]
+    if replace and items:
+        _delete_items(conn, cycle_id, items)
+    if decisions:
+        query = (sa.insert(t.decisions).returning(t.decisions.c.id, sort_by_parameter_order=True))
+        ids = conn.execute(query, [{**r.decision, "cycle_id": cycle_id} for r in decisions]).scalars().all()
+        criteria = [{**c, "decision_id": i} for i, r in zip(ids, decisions) for c in r.criteria]
+        if criteria:
+            conn.execute(sa.insert(t.criterion_results), criteria)
+    if error_rows:
+        conn.execute(sa.insert(t.errors), [{**e, "cycle_id": cycle_id} for e in error_rows])
+    _update_counts(conn, cycle_id, dropped)
+
+
+def _delete_items(conn: Connection, cycle_id: int, items: Sequence[str]) -> None:
+    d = t.decisions.c
+    for start in range(0, len(items), 500):  # bounded IN lists (SQLite's host-parameter limit)
+        part = list(items[start:start + 500])
+        ids = sa.select(d.id).where(d.cycle_id == cycle_id, d.item.in_(part)).scalar_subquery()
+        conn.execute(sa.delete(t.criterion_results).where(t.criterion_results.c.decision_id.in_(ids)))
+        conn.execute(sa.delete(t.decisions).where(d.cycle_id == cycle_id, d.item.in_(part)))
+        conn.execute(sa.delete(t.errors).where(t.errors.c.cycle_id == cycle_id, t.errors.c.item.in_(part)))
+
+
+def _update_counts(conn: Connection, cycle_id: int, dropped: int) -> None:
+    # Counted, not added up: a resumed cycle's rows replace earlier ones, and the counts must say what is there.
+    decided = sa.select(sa.func.count()).select_from(t.decisions).where(t.decisions.c.cycle_id == cycle_id)
+    failed = sa.select(sa.func.count()).select_from(t.errors).where(t.errors.c.cycle_id == cycle_id)
+    conn.execute(sa.update(t.cycles).where(t.cycles.c.id == cycle_id).values(
+        decisions=decided.scalar_subquery(), errors=failed.scalar_subquery(), dropped=t.cycles.c.dropped + dropped))
+
+
+def finish_cycle(conn: Connection, cycle_id: int) -> None:
+    """Mark the cycle complete: every item of the run is stored (or counted as dropped)."""
+    _update_counts(conn, cycle_id, 0)
+    conn.execute(sa.update(t.cycles).where(t.cycles.c.id == cycle_id).values(complete=True, finished_at=now()))
+
+
+def prune(conn: Connection, before: datetime.date) -> tuple[list[str], int]:
+    """Delete the cycles started before ``before`` (UTC), with all they hold: (their names, decisions deleted)."""
+    cutoff = datetime.datetime.combine(before, datetime.time(), tzinfo=datetime.timezone.utc)
+    old = conn.execute(sa.select(t.cycles.c.id, t.cycles.c.name).where(t.cycles.c.started_at < cutoff)
+                       .order_by(t.cycles.c.id)).all()
+    ids = [row.id for row in old]
+    if not ids:
+        return [], 0
+    d = t.decisions.c
+    count = conn.execute(sa.select(sa.func.count()).select_from(t.decisions).where(d.cycle_id.in_(ids))).scalar_one()
+    decision_ids = sa.select(d.id).where(d.cycle_id.in_(ids)).scalar_subquery()
+    conn.execute(sa.delete(t.criterion_results).where(t.criterion_results.c.decision_id.in_(decision_ids)))
+    conn.execute(sa.delete(t.decisions).where(d.cycle_id.in_(ids)))
+    conn.execute(sa.delete(t.errors).where(t.errors.c.cycle_id.in_(ids)))
+    conn.execute(sa.delete(t.cycles).where(t.cycles.c.id.in_(ids)))
+    return [row.name for row in old], int(count)

@@ -1,0 +1,1 @@
+"""The store's migration scripts (Alembic revisions), oldest first by file name."""

@@ -1,0 +1,135 @@
+"""Recording a running cycle off the hot path: a writer thread turns results into rows and commits them
+in batches, so the process coordinating the workers only hands each result over.
+
+A batch of rows is one transaction: after a crash (a kill, a power loss) a batch is in the store
+whole or not at all, and everything committed before it stays. The queue between the two is
+bounded: when the database is slower than the workers, handing over waits (the run slows to the
+store's pace) instead of holding the whole cycle in memory.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from promoready.engine import errors
+
+from ._rows import DecisionRows, decision_rows, error_row
+from .masks import MaskFailed, Masks
+
+if TYPE_CHECKING:
+    from . import Store
+
+#: Rows per transaction, and the longest a decision waits before its transaction (seconds).
+BATCH = 500
+INTERVAL = 1.0
+_STOP = object()
+
+
+@dataclass
+class Recorded:
+    """What a recorder stored: decisions, error records, and records dropped because masking failed."""
+
+    decisions: int = 0
+    errors: int = 0
+    dropped: int = 0
+
+
+class Recorder:
+    """A background writer for one cycle. ``decision``/``error`` hand a result over; ``close`` waits for the rest."""
+
+    def __init__(self, store: "Store", cycle_id: int, *, masks: Optional[Masks] = None, replace: bool = False,
+                 batch: int = BATCH, interval: float = INTERVAL) -> None:
+        self.store = store
+        self.cycle_id = cycle_id
+        self.masks = masks or Masks()
+        self.replace = replace
+        self.batch = batch
+        self.interval = interval
+        self.recorded = Recorded()
+        self.failure: Optional[BaseException] = None
+        self._queue: "queue.Queue[Any]" = queue.Queue(maxsize=batch * 8)
+        self._thread = threading.Thread(target=self._run, name="promoready-store", daemon=True)
+        self._thread.start()
+
+    def decision(self, item: str, seq: int, record: bytes, packet: Optional[Callable[[], Any]] = None) -> None:
+        """Hand over one decision (its JSON line) and, with ``--store-packets``, a function that reads its packet."""
+        self._put(("d", item, seq, record, packet))
+
+    def error(self, item: str, seq: int, error: dict[str, Any], candidate_id: Optional[str]) -> None:
+        """Hand over one error record."""
+        self._put(("e", item, seq, error, candidate_id))
+
+    def _put(self, entry: tuple) -> None:
+        if self.failure is not None:
+            raise self.failure
+        while True:
+            try:
+                self._queue.put(entry, timeout=0.5)
+                return
+            except queue.Full:
+                if self.failure is not None or not self._thread.is_alive():
+                    raise self.failure or errors.UsageError("the store's writer stopped", code=errors.USAGE_DB_FAILED)
+
+    def close(self, *, finish: bool) -> Recorded:
+        """Write what is still queued, then (``finish``) mark the cycle complete. Raises the writer's failure, if any."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+        if self.failure is not None:
+            raise self.failure
+        if finish:
+            self.store.finish_cycle(self.cycle_id)
+        return self.recorded
+
+    # -- the writer thread ------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        decisions: list[DecisionRows] = []
+        error_rows: list[dict[str, Any]] = []
+        dropped = 0
+        deadline = time.monotonic() + self.interval
+        try:
+            while True:
+                try:
+                    entry = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    entry = None
+                if entry is not None and entry is not _STOP:
+                    dropped += self._add(entry, decisions, error_rows)
+                size = len(decisions) + len(error_rows)
+                if entry is _STOP or size >= self.batch or time.monotonic() >= deadline:
+                    if size or dropped:
+                        self.store.write(self.cycle_id, decisions, error_rows, dropped=dropped, replace=self.replace)
+                        self._count(decisions, error_rows, dropped)
+                        decisions, error_rows, dropped = [], [], 0
+                    deadline = time.monotonic() + self.interval
+                if entry is _STOP:
+                    return
+        except BaseException as exc:  # handed to the coordinating thread, which stops the run with it
+            self.failure = exc if isinstance(exc, errors.PromoreadyError) else errors.UsageError(
+                f"{self.store.where}: writing decisions failed: {type(exc).__name__}: {exc}",
+                code=errors.USAGE_DB_FAILED, path="--db")
+
+    def _add(self, entry: tuple, decisions: list[DecisionRows], error_rows: list[dict[str, Any]]) -> int:
+        """Turn one entry into rows; 1 when its record is dropped (masking failed), else 0."""
+        kind, item, seq, payload, extra = entry
+        if kind == "e":
+            error_rows.append(error_row(item, seq, payload, extra, masks=self.masks))
+            return 0
+        try:
+            packet = extra() if extra is not None else None
+            decisions.append(decision_rows(item, seq, payload, packet=packet, masks=self.masks))
+        except MaskFailed:
+            return 1
+        except errors.PromoreadyError:  # the packet could not be read again for storing: never stored half
+            return 1
+        return 0
+
+    def _count(self, decisions: list[DecisionRows], error_rows: list[dict[str, Any]], dropped: int) -> None:
+        self.recorded.decisions += len(decisions)
+        self.recorded.errors += len(error_rows)
+        self.recorded.dropped += dropped

@@ -1,0 +1,101 @@
+"""The migration history (store/migrations): linear, reversible, and equal at its head to the tables
+the code queries; an old store is never migrated behind anyone's back, and says what to run."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from storekit import db_url, decide, packet  # noqa: F401  (db_url: a fixture)
+
+from promoready.engine import errors
+from promoready.store import _migrate, _schema, decision_rows, open_store
+
+
+def tables(store) -> set[str]:
+    with store.engine.connect() as conn:
+        return set(sa.inspect(conn).get_table_names())
+
+
+def test_the_history_is_one_line_from_the_first_revision_to_the_head():
+    history = _migrate.script()
+    assert history.get_heads() == [_migrate.head()]  # one head: no branches
+    assert history.get_bases() == ["0001"]
+    assert _migrate.revisions() == ["0001", "0002"]
+    for script in history.walk_revisions():
+        assert script.module.downgrade.__code__.co_code != (lambda: None).__code__.co_code, script.revision
+
+
+def test_up_and_down_the_whole_history(db_url):
+    store = open_store(db_url, create=True, check=False)
+    assert store.migrate("head") == (None, "0002")
+    full = tables(store)
+    assert full == {"alembic_version", "cycles", "decisions", "criterion_results", "errors"}
+    assert store.migrate("0001") == ("0002", "0001")
+    with store.engine.connect() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("cycles")}
+    assert "masks" not in columns and "runs" in columns
+    assert store.migrate("base") == ("0001", None)
+    assert tables(store) <= {"alembic_version"}
+    assert store.migrate("head") == (None, "0002")
+    assert tables(store) == full
+    store.close()
+
+
+def test_the_head_schema_is_the_one_the_code_queries(db_url):
+    with open_store(db_url, create=True) as store, store.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), _schema.metadata)
+    assert differences == []
+
+
+def test_an_old_store_is_not_migrated_silently_and_data_survives_the_upgrade(db_url):
+    store = open_store(db_url, create=True, check=False)
+    store.migrate("0001")
+    with store.engine.begin() as conn:  # a cycle written by the 0001 schema, with one decision
+        conn.execute(sa.text(
+            "INSERT INTO cycles (name, started_at, complete, runs, decisions, errors) "
+            "VALUES ('old', :t, :c, 1, 1, 0)"), {"t": datetime.datetime(2026, 1, 1), "c": True})
+        cycle_id = conn.execute(sa.text("SELECT id FROM cycles")).scalar_one()
+        row = decision_rows("c-1.json", 0, decide(packet("c-1"))).decision
+        del row["packet_json"]
+        conn.execute(sa.insert(sa.table("decisions", *(sa.column(k) for k in [*row, "cycle_id"]))),
+                     {**row, "cycle_id": cycle_id})
+    store.close()
+    with pytest.raises(errors.UsageError) as err:
+        open_store(db_url)
+    assert err.value.code == errors.USAGE_DB_SCHEMA
+    assert "schema version 0001; this promoready needs 0002" in str(err.value)
+    assert "`promoready db upgrade --db " in str(err.value)
+    with open_store(db_url, check=False) as store:
+        assert store.migrate() == ("0001", "0002")
+    with open_store(db_url) as store:
+        [cycle] = store.cycles()
+        assert (cycle.name, cycle.dropped, cycle.masks, cycle.store_packets) == ("old", 0, (), False)
+        assert store.decisions_for("c-1", "old")[0].verdict == "ready"
+
+
+def test_a_store_from_a_newer_promoready_says_so(db_url):
+    with open_store(db_url, create=True) as store, store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(errors.UsageError) as err:
+        open_store(db_url)
+    assert err.value.code == errors.USAGE_DB_SCHEMA and "newer promoready" in str(err.value)
+
+
+def test_a_database_that_is_not_a_store_is_refused_untouched(db_url):
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE payroll (id INTEGER)"))
+    engine.dispose()
+    with pytest.raises(errors.UsageError) as err:
+        open_store(db_url, create=True)
+    assert err.value.code == errors.USAGE_DB and "not a promoready store" in str(err.value)
+
+
+def test_an_unknown_revision_gets_a_suggestion(db_url):
+    with open_store(db_url, create=True) as store, pytest.raises(errors.UsageError) as err:
+        store.migrate("0003")
+    assert err.value.code == errors.USAGE_DB_SCHEMA and err.value.suggestion
