@@ -35,7 +35,11 @@ class _Group(click.Group):
     #: name → ("module:attribute", one-line help shown in the command list)
     lazy: dict[str, tuple[str, str]] = {
         "batch": ("promoready.cli._batch:batch", "Evaluate a whole promotion cycle: JSONL out, a summary at the end."),
+        "cycles": ("promoready.cli._cycles:cycles", "Promotion cycles in the store: list, show, diff two, prune."),
+        "db": ("promoready.cli._db:db", "The store's schema version, and migrating it (upgrade, downgrade)."),
+        "decisions": ("promoready.cli._history:decisions", "Show a stored decision, by id or by candidate and cycle."),
         "explain": ("promoready.cli._explain:explain", "Explain every criterion of one packet: what is missing, and how much."),
+        "history": ("promoready.cli._history:history", "A candidate's decisions across cycles, and what changed."),
         "ladder": ("promoready.cli._ladder:ladder", "Inspect ladders: list, show, validate, test their examples."),
         "report": ("promoready.cli._report:report", "Draw a cycle report: one offline HTML page, with an adverse-impact check."),
         "schema": ("promoready.cli._schema:schema", "Print the JSON Schema of the packet, the decision or the ladder."),

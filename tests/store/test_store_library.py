@@ -201,3 +201,35 @@ def test_an_unreachable_server_or_a_file_that_is_no_database_is_a_usage_error(tm
         open_store(str(tmp_path / "missing.sqlite"))
     assert err.value.code == errors.USAGE_DB and "no store at" in str(err.value)
     assert not (tmp_path / "missing.sqlite").exists()  # reading never creates a file
+
+
+def test_the_recorder_writes_in_batches_drops_what_cannot_be_masked_and_finishes(db_url):
+    masks = Masks(["/packet/candidate/name/first"])  # a member of a string: fails on every packet that has a name
+    with open_store(db_url, create=True) as store:
+        cycle = store.start_cycle("c", store_packets=True, masks=masks.pointers)
+        recorder = store.recorder(cycle, masks=masks, batch=7, interval=60)
+        for i in range(25):
+            data = packet(f"c-{i}", years=0.5 + i % 4)
+            if i != 3:
+                del data["candidate"]["name"]  # nothing to mask: stored
+            recorder.decision(f"c-{i}.json", i, decide(data), packet=lambda data=data: data)
+        recorder.error("bad.json", 25, {"code": "input.json", "message": "bad"}, None)
+        done = recorder.close(finish=True)
+        assert (done.decisions, done.errors, done.dropped) == (24, 1, 1)
+        shown = store.cycle("c")
+        assert (shown.decisions, shown.errors, shown.dropped, shown.complete) == (24, 1, 1, True)
+        assert "c-3.json" not in store.stored(cycle) and len(store.stored(cycle)) == 24
+        assert store.decisions_for("c-4", "c")[0].packet["candidate"] == {"id": "c-4"}
+
+
+def test_a_recorder_whose_writes_fail_stops_the_run_with_the_reason(db_url):
+    with open_store(db_url, create=True) as store:
+        cycle = store.start_cycle("c")
+        record = decide(packet("c-1"))
+        store.write(cycle, [rows(record, "c-1.json", 0)])
+        recorder = store.recorder(cycle, batch=1)  # without replace, a second copy of an item is refused
+        recorder.decision("c-1.json", 0, record)
+        with pytest.raises(errors.UsageError) as err:
+            recorder.close(finish=True)
+        assert err.value.code == errors.USAGE_DB_FAILED
+        assert not store.cycle("c").complete and store.cycle("c").decisions == 1

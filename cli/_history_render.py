@@ -1,0 +1,165 @@
+"""How the store's answers print: ``history``, ``cycles list|show|diff|prune`` and ``decisions show``,
+each as a table (terminal), markdown (for a committee), JSON or JSON Lines. Renderers only arrange
+what the store returned; they compute nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Optional, Sequence
+
+from .render.text import escape_markdown, verdict_word
+
+if TYPE_CHECKING:
+    from promoready.store import Change, Cycle, CycleDiff, HistoryEntry, StoredDecision, VerdictChange
+
+#: The formats every store command prints.
+FORMATS = ("table", "markdown", "json", "jsonl")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _jsonl(values: Sequence[Any]) -> str:
+    return "\n".join(json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in values)
+
+
+def _grid(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, title: Optional[str] = None) -> str:
+    """A table: rich's on a terminal (plain text when piped), a pipe table in markdown."""
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    if fmt == "markdown":
+        lines = [f"## {escape_markdown(title)}", ""] if title else []
+        lines += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        lines += ["| " + " | ".join(escape_markdown(c) for c in row) + " |" for row in cells]
+        return "\n".join(lines)
+    from rich.table import Table
+
+    from .render.terminal import console as make_console
+
+    console, buffer = make_console()
+    table = Table(title=title, title_justify="left")
+    for header in headers:
+        table.add_column(header)
+    for row in cells:
+        table.add_row(*row)
+    console.print(table)
+    return buffer.getvalue().rstrip("\n")
+
+
+def _verdict(value: Optional[str]) -> str:
+    return verdict_word(value) if value else "(masked)"
+
+
+def _changes(changes: Sequence["Change"]) -> str:
+    return "; ".join(f"{c.criterion_id}: {c.before or 'absent'} → {c.after or 'absent'}" for c in changes)
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
+
+
+def render_history(candidate_id: str, entries: Sequence["HistoryEntry"], fmt: str) -> str:
+    """A candidate's decisions across cycles, with the criteria that changed since the previous one."""
+    if fmt == "json":
+        return _json({"candidate_id": candidate_id, "entries": [e.to_dict() for e in entries]})
+    if fmt == "jsonl":
+        return _jsonl([{"candidate_id": candidate_id, **e.to_dict()} for e in entries])
+    rows = [(e.cycle, _when(e.started_at), e.decision_id, e.transition, _verdict(e.verdict),
+             _changes(e.changes) if e.changes else ("" if i == 0 else "no change")) for i, e in enumerate(entries)]
+    return _grid(("cycle", "recorded", "decision", "step", "verdict", "criteria changed since the cycle before"),
+                 rows, fmt, title=f"History of {candidate_id}")
+
+
+def _state(cycle: "Cycle") -> str:
+    return "complete" if cycle.complete else "INCOMPLETE"
+
+
+def render_cycles(cycles: Sequence["Cycle"], fmt: str) -> str:
+    """Every cycle, oldest first."""
+    if fmt == "json":
+        return _json([c.to_dict() for c in cycles])
+    if fmt == "jsonl":
+        return _jsonl([c.to_dict() for c in cycles])
+    rows = [(c.name, c.id, _when(c.started_at), _when(c.finished_at), _state(c), f"{c.decisions:,}", f"{c.errors:,}",
+             f"{c.dropped:,}", c.ladder_id or "") for c in cycles]
+    return _grid(("cycle", "id", "started", "finished", "state", "decisions", "errors", "dropped", "ladder"), rows, fmt,
+                 title="Cycles")
+
+
+def render_cycle(cycle: "Cycle", fmt: str) -> str:
+    """One cycle: its settings, its state and its decisions by verdict."""
+    if fmt in ("json", "jsonl"):
+        return _json(cycle.to_dict()) if fmt == "json" else _jsonl([cycle.to_dict()])
+    facts = [("state", _state(cycle) + (f" (run {cycle.runs} times)" if cycle.runs > 1 else "")),
+             ("ladder", f"{cycle.ladder_id or '(per packet)'} {cycle.ladder_digest or ''}".strip()),
+             ("as of", cycle.as_of.isoformat() if cycle.as_of else "(each packet's own date)"),
+             ("started", _when(cycle.started_at)), ("finished", _when(cycle.finished_at)),
+             ("decisions", f"{cycle.decisions:,}"), ("errors", f"{cycle.errors:,}"),
+             ("dropped (masking failed)", f"{cycle.dropped:,}"),
+             ("packets stored", "yes" if cycle.store_packets else "no"),
+             ("masks", ", ".join(cycle.masks) or "none")]
+    facts += [(f"verdict: {_verdict(v if v != 'None' else None)}", f"{n:,}") for v, n in cycle.verdicts.items()]
+    return _grid(("", ""), facts, fmt, title=f"Cycle {cycle.name} (id {cycle.id})")
+
+
+def _verdict_rows(changes: Sequence["VerdictChange"]) -> list[tuple[str, str, str, str]]:
+    return [(c.candidate_id, c.transition, _verdict(c.before), _verdict(c.after)) for c in changes]
+
+
+def render_diff(diff: "CycleDiff", fmt: str) -> str:
+    """Two cycles compared: who became ready, who regressed, other verdict changes, criteria that moved most."""
+    if fmt == "json":
+        return _json(diff.to_dict())
+    if fmt == "jsonl":
+        lines = [{"kind": kind, **c.to_dict()} for kind, group in (
+            ("became_ready", diff.became_ready), ("regressed", diff.regressed), ("other", diff.other_changes))
+            for c in group]
+        return _jsonl(lines + [{"kind": "criterion", **m.to_dict()} for m in diff.criteria])
+    head = (f"{diff.a} → {diff.b}: {diff.paired:,} decisions paired by candidate and step; "
+            f"{diff.only_a:,} only in {diff.a}, {diff.only_b:,} only in {diff.b}")
+    parts = [f"# {escape_markdown(head)}" if fmt == "markdown" else head]
+    columns = ("candidate", "step", diff.a, diff.b)
+    for title, group in ((f"Became ready ({len(diff.became_ready)})", diff.became_ready),
+                         (f"Regressed ({len(diff.regressed)})", diff.regressed),
+                         (f"Other verdict changes ({len(diff.other_changes)})", diff.other_changes)):
+        parts.append(_grid(columns, _verdict_rows(group), fmt, title=title))
+    moves = [(m.criterion_id, m.moved, m.improved, m.worsened, m.other) for m in diff.criteria]
+    parts.append(_grid(("criterion", "moved", "improved", "worsened", "other"), moves, fmt,
+                       title="Criteria that moved most"))
+    return "\n\n".join(parts)
+
+
+def render_pruned(names: Sequence[str], decisions: int, fmt: str) -> str:
+    """What ``cycles prune`` deleted."""
+    data = {"cycles": list(names), "decisions": decisions}
+    if fmt in ("json", "jsonl"):
+        return _json(data) if fmt == "json" else _jsonl([data])
+    if not names:
+        return "no cycle started before that date: nothing pruned"
+    return f"pruned {len(names)} cycle{'s' * (len(names) != 1)} ({', '.join(names)}) and {decisions:,} decisions"
+
+
+def render_stored(found: Sequence["StoredDecision"], fmt: str, *, explain: Optional[str] = None) -> str:
+    """Stored decisions: the store's facts, then the decision as ``evaluate`` prints it.
+
+    A decision whose masks removed fields the decision model needs prints as its stored JSON.
+    """
+    if fmt == "json":
+        return _json([d.to_dict() for d in found] if len(found) > 1 else found[0].to_dict())
+    if fmt == "jsonl":
+        return _jsonl([d.to_dict() for d in found])
+    from pydantic import ValidationError
+
+    from promoready.schemas.decision import Decision
+
+    from .render import render_decisions
+
+    parts = []
+    for d in found:
+        head = f"decision {d.id} · cycle {d.cycle} · {d.item}"
+        try:
+            body = render_decisions([Decision.model_validate(d.decision)], fmt, explain=explain)
+        except ValidationError:
+            body = _json(d.decision) + "\n(masked when stored: shown as stored)"
+        parts.append((f"# {escape_markdown(head)}\n\n" if fmt == "markdown" else head + "\n") + body)
+    return "\n\n".join(parts)

@@ -1,0 +1,106 @@
+"""The store's commands (history, cycles, decisions, db) through the command line, on both databases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from storekit import db_url, decide, packet  # noqa: F401  (db_url: a fixture)
+
+from promoready.cli import main
+from promoready.store import decision_rows, open_store
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def filled(db_url):  # noqa: F811
+    """Two cycles: c-1 not ready then ready, c-2 ready then not ready, c-3 unknown then not ready."""
+    with open_store(db_url, create=True) as store:
+        for name, years in (("2026-H1", {"c-1": 0.5, "c-2": 3.5, "c-3": None}),
+                            ("2026-H2", {"c-1": 3.5, "c-2": 0.5, "c-3": 0.5})):
+            cycle = store.start_cycle(name, ladder_id="tiny")
+            store.write(cycle, [decision_rows(f"{cid}.json", i, decide(packet(cid, years=y)))
+                                for i, (cid, y) in enumerate(years.items())])
+            store.finish_cycle(cycle)
+    return db_url
+
+
+def test_history_in_every_format(filled):
+    done = run("history", "c-1", "--db", filled, "--format", "json")
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.stdout)
+    assert [(e["cycle"], e["verdict"]) for e in data["entries"]] == [("2026-H1", "not_ready"), ("2026-H2", "ready")]
+    assert data["entries"][1]["changes"] == [{"criterion": "experience", "before": "fail", "after": "pass"}]
+    lines = run("history", "c-1", "--db", filled, "--format", "jsonl").stdout.splitlines()
+    assert [json.loads(line)["candidate_id"] for line in lines] == ["c-1", "c-1"]
+    markdown = run("history", "c-1", "--db", filled, "--format", "markdown").stdout
+    assert "| 2026-H2 |" in markdown and "experience: fail → pass" in markdown and "| ready |" in markdown
+    table = run("history", "c-1", "--db", filled, "--format", "table").stdout
+    assert "not ready" in table and "experience: fail → pass" in table
+
+
+def test_cycles_list_show_and_diff(filled):
+    listed = json.loads(run("cycles", "list", "--db", filled, "--format", "json").stdout)
+    assert [(c["name"], c["complete"], c["decisions"]) for c in listed] == [("2026-H1", True, 3), ("2026-H2", True, 3)]
+    shown = json.loads(run("cycles", "show", "2026-H2", "--db", filled, "--format", "json").stdout)
+    assert shown["verdicts"] == {"not_ready": 2, "ready": 1}
+    diff = json.loads(run("cycles", "diff", "2026-H1", "2026-H2", "--db", filled, "--format", "json").stdout)
+    assert [c["candidate_id"] for c in diff["became_ready"]] == ["c-1"]
+    assert [c["candidate_id"] for c in diff["regressed"]] == ["c-2"]
+    assert diff["criteria"] == [{"criterion": "experience", "moved": 3, "improved": 1, "worsened": 2, "other": 0}]
+    markdown = run("cycles", "diff", "2026-H1", "2026-H2", "--db", filled, "--format", "markdown").stdout
+    assert "## Became ready (1)" in markdown and "| c-1 | junior → senior | not ready | ready |" in markdown
+
+
+def test_decisions_show_by_id_and_by_candidate_and_cycle(filled):
+    by_candidate = json.loads(run("decisions", "show", "--candidate", "c-2", "--cycle", "2026-H2", "--db", filled,
+                                  "--format", "json").stdout)
+    assert by_candidate["verdict"] == "not_ready" and by_candidate["decision"]["candidate_id"] == "c-2"
+    by_id = json.loads(run("decisions", "show", str(by_candidate["id"]), "--db", filled, "--format", "json").stdout)
+    assert by_id == by_candidate
+    table = run("decisions", "show", str(by_candidate["id"]), "--db", filled, "--format", "table").stdout
+    assert table.startswith(f"decision {by_candidate['id']} · cycle 2026-H2 · c-2.json\nc-2: not ready")
+
+
+@pytest.mark.parametrize("args, code", [
+    (("history", "c-9"), "usage.candidate"), (("cycles", "show", "2026-H3"), "usage.cycle"),
+    (("cycles", "diff", "2026-H1", "nope"), "usage.cycle"), (("decisions", "show", "99999"), "usage.decision"),
+    (("decisions", "show"), "usage.decision"), (("decisions", "show", "1", "--candidate", "c-1"), "usage.decision"),
+    (("cycles", "prune", "--before", "31/12/2026"), "usage.date"),
+])
+def test_what_is_not_there_is_exit_2_with_its_code(filled, args, code):
+    done = run(*args, "--db", filled)
+    assert done.exit_code == 2 and done.stdout == ""
+    assert done.stderr.startswith("promoready: ") and done.stderr.rstrip().endswith(f"[{code}]")
+
+
+def test_prune_by_command(filled):
+    done = run("cycles", "prune", "--before", "2000-01-01", "--db", filled, "--format", "table")
+    assert done.stdout.strip() == "no cycle started before that date: nothing pruned"
+    done = run("cycles", "prune", "--before", "2999-01-01", "--db", filled, "--format", "json")
+    assert json.loads(done.stdout) == {"cycles": ["2026-H1", "2026-H2"], "decisions": 6}
+    assert json.loads(run("cycles", "list", "--db", filled, "--format", "json").stdout) == []
+
+
+def test_db_status_upgrade_and_downgrade(db_url):  # noqa: F811
+    done = run("db", "upgrade", "--db", db_url)
+    assert done.exit_code == 0 and done.stdout.rstrip().endswith("schema version (none) → 0002")
+    assert run("db", "downgrade", "--to", "0001", "--db", db_url).stdout.rstrip().endswith("0002 → 0001")
+    refused = run("cycles", "list", "--db", db_url)
+    assert refused.exit_code == 2 and "promoready db upgrade --db" in refused.stderr
+    assert "schema version 0001; this promoready needs 0002" in run("db", "status", "--db", db_url).stdout
+    assert run("db", "upgrade", "--db", db_url).exit_code == 0
+    assert run("cycles", "list", "--db", db_url, "--format", "json").stdout.strip() == "[]"
+
+
+def test_the_default_store_comes_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("PROMOREADY_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    done = run("cycles", "list")
+    assert done.exit_code == 2 and str(tmp_path / "data" / "promoready" / "history.sqlite") in done.stderr
+    monkeypatch.setenv("PROMOREADY_DB", str(tmp_path / "env.sqlite"))
+    assert run("db", "upgrade").exit_code == 0 and (tmp_path / "env.sqlite").exists()
