@@ -20,7 +20,8 @@ class DecisionRows:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # default=str: a YAML packet may hold dates, which JSON writes as their ISO text.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def _text(value: Union[bytes, str]) -> str:

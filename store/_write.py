@@ -67,6 +67,7 @@ def write(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows], er
     if replace and items:
         _delete_items(conn, cycle_id, items)
     if decisions:
+        _ladder_once(conn, cycle_id, decisions[0].decision)
         query = (sa.insert(t.decisions).returning(t.decisions.c.id, sort_by_parameter_order=True))
         ids = conn.execute(query, [{**r.decision, "cycle_id": cycle_id} for r in decisions]).scalars().all()
         criteria = [{**c, "decision_id": i} for i, r in zip(ids, decisions) for c in r.criteria]
@@ -75,6 +76,13 @@ def write(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows], er
     if error_rows:
         conn.execute(sa.insert(t.errors), [{**e, "cycle_id": cycle_id} for e in error_rows])
     _update_counts(conn, cycle_id, dropped)
+
+
+def _ladder_once(conn: Connection, cycle_id: int, first: dict[str, Any]) -> None:
+    # A cycle started without --ladder names the ladder of its first decision (each decision names its own).
+    c = t.cycles.c
+    conn.execute(sa.update(t.cycles).where(c.id == cycle_id, c.ladder_id.is_(None))
+                 .values(ladder_id=first["ladder_id"], ladder_digest=first["ladder_digest"]))
 
 
 def _delete_items(conn: Connection, cycle_id: int, items: Sequence[str]) -> None:

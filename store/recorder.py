@@ -31,7 +31,8 @@ _STOP = object()
 
 @dataclass
 class Recorded:
-    """What a recorder stored: decisions, error records, and records dropped because masking failed."""
+    """What a recorder stored: decisions, error records, and records dropped because masking failed
+    (a resumed cycle's decisions already stored, and not written again, are not counted)."""
 
     decisions: int = 0
     errors: int = 0
@@ -42,11 +43,14 @@ class Recorder:
     """A background writer for one cycle. ``decision``/``error`` hand a result over; ``close`` waits for the rest."""
 
     def __init__(self, store: "Store", cycle_id: int, *, masks: Optional[Masks] = None, replace: bool = False,
-                 batch: int = BATCH, interval: float = INTERVAL) -> None:
+                 skip: Optional[dict[str, tuple]] = None, batch: int = BATCH, interval: float = INTERVAL) -> None:
         self.store = store
         self.cycle_id = cycle_id
         self.masks = masks or Masks()
         self.replace = replace
+        #: A resumed cycle's stored decisions (item → packet digest, ladder digest, as-of): the same decision
+        #: again is not written again.
+        self.skip = skip or {}
         self.batch = batch
         self.interval = interval
         self.recorded = Recorded()
@@ -122,7 +126,10 @@ class Recorder:
             return 0
         try:
             packet = extra() if extra is not None else None
-            decisions.append(decision_rows(item, seq, payload, packet=packet, masks=self.masks))
+            rows = decision_rows(item, seq, payload, packet=packet, masks=self.masks)
+            row = rows.decision
+            if self.skip.get(item) != (row["packet_digest"], row["ladder_digest"], row["as_of"]):
+                decisions.append(rows)
         except MaskFailed:
             return 1
         except errors.PromoreadyError:  # the packet could not be read again for storing: never stored half

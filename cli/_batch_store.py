@@ -1,0 +1,149 @@
+"""``batch --cycle NAME [--db URL|PATH] [--store-packets] [--mask POINTER]…``: recording the cycle in the store.
+
+``CycleRecording`` is all ``batch`` sees of the store: ``record(result)`` for every record written
+(a queue hand-over; the store's writer thread does the rest, see ``promoready.store.recorder``),
+then ``close(complete=...)``. A cycle is marked complete only when every packet of the run has been
+recorded; stopped by a signal, a failure or a kill, it stays incomplete with every committed
+decision in it, and ``--resume`` completes it: every packet is evaluated again (the JSONL output is
+whole), and the store writes only what it does not already hold identically.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Sequence, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from promoready.store import Recorded, Recorder, Store
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def store_options(f: F) -> F:
+    """The store options of ``batch``: ``--cycle``, ``--db``, ``--store-packets``, ``--mask``."""
+    options = [
+        click.option("--cycle", "cycle", default=None, metavar="NAME",
+                     help="Record the run in the store as this promotion cycle (with --resume: complete it)."),
+        click.option("--db", "db", default=None, metavar="URL|PATH",
+                     help="The store for --cycle: a SQLite file or a database URL (postgresql+psycopg://…). "
+                          "Default: $PROMOREADY_DB, else ~/.local/share/promoready/history.sqlite."),
+        click.option("--store-packets", "store_packets", is_flag=True,
+                     help="Also store each packet (masked by --mask). Off by default: only decisions are stored."),
+        click.option("--mask", "masks", multiple=True, metavar="POINTER",
+                     help="A JSON Pointer (/packet/… or /decision/…; * for every item) removed from what is stored, "
+                          "never from the output. A record the mask cannot apply to is dropped, and counted."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def check_store_options(cycle: Optional[str], db: Optional[str], store_packets: bool, masks: Sequence[str],
+                        inputs: Sequence[str]) -> None:
+    """Usage errors of the store options, before anything starts."""
+    from promoready.engine import errors
+    from promoready.store import Masks
+
+    if cycle is None:
+        given = [name for name, on in (("--db", db), ("--store-packets", store_packets), ("--mask", masks)) if on]
+        if given:
+            raise errors.UsageError(f"{given[0]} needs --cycle NAME (the cycle to record)",
+                                    code=errors.USAGE_STORE_OPTIONS, path=given[0])
+        return
+    if not cycle.strip() or len(cycle) > 200:
+        raise errors.UsageError("a cycle name is 1 to 200 characters", code=errors.USAGE_STORE_OPTIONS, path="--cycle")
+    if store_packets and "-" in inputs:
+        raise errors.UsageError("--store-packets reads each packet again to store it, and stdin cannot be read "
+                                "again: give the packets as files", code=errors.USAGE_STORE_OPTIONS,
+                                path="--store-packets")
+    Masks(masks)  # a bad pointer is a usage error now, not after the first packet
+
+
+class CycleRecording:
+    """A cycle being recorded by one ``batch`` run."""
+
+    def __init__(self, store: "Store", cycle_id: int, recorder: "Recorder", packets: Optional["_Packets"]) -> None:
+        self.store, self.cycle_id, self.recorder, self.packets = store, cycle_id, recorder, packets
+
+    @classmethod
+    def start(cls, *, cycle: str, db: Optional[str], store_packets: bool, masks: Sequence[str], resume: bool,
+              as_of: Any, inputs: Sequence[str], exclude: Sequence[str]) -> "CycleRecording":
+        """Open the store (creating it if new), start or reopen the cycle, start the writer."""
+        from promoready.store import Masks, open_store
+
+        parsed = Masks(masks)
+        store = open_store(db, create=True)
+        try:
+            # The cycle's ladder is named by its first decision (a cycle without --ladder may use several).
+            cycle_id = store.start_cycle(cycle, as_of=as_of, store_packets=store_packets, masks=parsed.pointers,
+                                         resume=resume)
+            skip = store.stored(cycle_id) if resume else {}
+            recorder = store.recorder(cycle_id, masks=parsed, replace=resume, skip=skip)
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, cycle_id, recorder, _Packets(inputs, exclude) if store_packets else None)
+
+    def record(self, result: Any) -> None:
+        """Hand one record (a ``engine.batch.Result``) to the writer, in input order."""
+        if result.error is not None:
+            self.recorder.error(result.source, result.seq, result.error, result.candidate_id)
+            return
+        packets, seq = self.packets, result.seq
+        self.recorder.decision(result.source, seq, result.record,
+                               (lambda: packets.packet(seq)) if packets is not None else None)
+
+    def close(self, *, complete: bool) -> "Recorded":
+        """Wait for the writer; mark the cycle complete if ``complete``. Raises the writer's failure, if any."""
+        try:
+            return self.recorder.close(finish=complete)
+        finally:
+            if self.packets is not None:
+                self.packets.close()
+            self.store.close()
+
+    def summary(self, recorded: "Recorded") -> str:
+        """One line for stderr: what the store now holds of the cycle."""
+        cycle = self.store.cycle(str(self.cycle_id))
+        state = "complete" if cycle.complete else "INCOMPLETE (run the same command with --resume to complete it)"
+        dropped = f", {recorded.dropped:,} dropped (a mask could not apply)" if recorded.dropped else ""
+        return (f"promoready: cycle {cycle.name!r} in {self.store.where}: {cycle.decisions:,} decisions, "
+                f"{cycle.errors:,} errors{dropped}; {state}")
+
+
+class _Packets:
+    """The packets of the run read again, in input order, for ``--store-packets`` (in the writer thread).
+
+    Results come back in input order, so a second pass over the same inputs, a step behind, finds
+    each one's packet without keeping any in memory.
+    """
+
+    def __init__(self, inputs: Sequence[str], exclude: Sequence[str]) -> None:
+        from promoready.engine import batch as engine
+
+        self._items: Iterator[Any] = engine.iter_items(list(inputs), exclude=list(exclude))
+        self._next: Any = None
+
+    def packet(self, seq: int) -> Any:
+        """The parsed packet of item ``seq`` (an InputError if it cannot be read again: the record is dropped)."""
+        from promoready.engine import _documents as docs
+        from promoready.engine.errors import InputError
+
+        item = self._next
+        while item is None or item.seq < seq:
+            item = next(self._items, None)
+            if item is None:
+                raise InputError(f"packet {seq} could not be read again to store it")
+        self._next = item  # an item further on waits for its own turn
+        if item.seq != seq or item.problem is not None:
+            raise InputError(f"packet {seq} could not be read again to store it")
+        if item.data is None:
+            return docs.parse(docs.read_text(item.file), item.file)
+        return docs.parse_json(docs.decode(item.data, item.file), item.file)
+
+    def close(self) -> None:
+        """Stop reading."""
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
