@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Optional, cast
 
 import click
 
+from ._batch_store import CycleRecording, check_store_options, store_options
 from ._options import (as_of_option, color_option, fail_on_matched, fail_on_option, ladder_option, parse_date,
                        strict_option)
 from ._status import BAD_INPUT, BROKEN_PIPE, MATCHED, Finished, signalled
@@ -56,9 +57,11 @@ SMALL = 64  # without --workers, fewer packets than this are evaluated in-proces
 @color_option()
 @click.option("--summary", "summary_path", default=None, metavar="FILE", type=click.Path(dir_okay=False),
               help="Write the cycle summary here: .json or .md (default: as text on stderr).")
+@store_options
 def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Optional[int], timeout: Optional[float],
           ladder_path: Optional[str], as_of: Optional[str], fail_on: Optional[str], strict: bool,
-          summary_path: Optional[str]) -> None:
+          summary_path: Optional[str], cycle: Optional[str], db: Optional[str], store_packets: bool,
+          masks: tuple[str, ...]) -> None:
     """Evaluate many packets: files, folders, .jsonl files, or - for JSONL on stdin.
 
     Writes one JSON record per packet, in input order: the decision, or an error record
@@ -69,11 +72,16 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
     --resume to finish. An output may not be an input, and two runs
     may not write one FILE at once; a device or FIFO is written straight through.
 
+    With --cycle NAME every record is also stored, as cycle NAME, in the store (--db; see `promoready
+    history` and `promoready cycles`). The cycle stays incomplete until the run ends; --resume completes
+    an interrupted one without storing anything twice.
+
     \b
     Examples:
       promoready batch cycle-2026/ --out decisions.jsonl --summary summary.md
       cat packets.jsonl | promoready batch - --workers 4 > decisions.jsonl
       promoready batch cycle-2026/ --out decisions.jsonl --resume
+      promoready batch cycle-2026/ --cycle 2026-H2 --db history.sqlite --mask /packet/candidate/name
     """
     from promoready import _processes
     from promoready.engine import batch as engine  # light: the packet model and the compiler load in workers
@@ -81,7 +89,8 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
     from ._sinks import Outputs
 
     day = parse_date(as_of, "--as-of")
-    _check_options(out, resume, timeout, summary_path, engine.MAX_TIMEOUT)
+    _check_options(out, resume and cycle is None, timeout, summary_path, engine.MAX_TIMEOUT)
+    check_store_options(cycle, db, store_packets, masks, inputs)
     if workers is not None and workers > _processes.max_workers():  # more only costs memory and switching
         click.echo(f"promoready: --workers {workers} is more than this machine can use ({_processes.usable_cpus()} "
                    f"CPUs): starting {_processes.max_workers()}", err=True)
@@ -94,9 +103,12 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
         _processes.start_early()
     config = engine.Config(ladder=ladder_path, as_of=day, strict=strict, crash_on=os.environ.get(engine.CRASH_ENV) or None,
                            hang_on=os.environ.get(engine.HANG_ENV) or None)
+    exclude = [p for p in (out, summary_path) if p]
     try:
-        run = _Run(inputs, out, resume, exclude=[p for p in (out, summary_path) if p], config=config, workers=workers,
-                   inline_below=inline_below, timeout=timeout, outputs=outputs)
+        recording = CycleRecording.start(cycle=cycle, db=db, store_packets=store_packets, masks=masks, resume=resume,
+                                         as_of=day, inputs=inputs, exclude=exclude) if cycle is not None else None
+        run = _Run(inputs, out, resume, exclude=exclude, config=config, workers=workers, inline_below=inline_below,
+                   timeout=timeout, outputs=outputs, recording=recording)
         run.execute()
         _finish(run, inputs, summary_path, fail_on)
     finally:
@@ -112,7 +124,7 @@ def _check_options(out: Optional[str], resume: bool, timeout: Optional[float], s
         raise errors.UsageError(f"expected a number of seconds above 0 and at most {max_timeout:,.0f}, "
                                 f"got {timeout:g}", code=errors.USAGE_TIMEOUT, path="--timeout")
     if resume and out is None:
-        raise errors.UsageError("needs --out FILE (the file to resume)", code=errors.USAGE_RESUME,
+        raise errors.UsageError("needs --out FILE or --cycle NAME (what to resume)", code=errors.USAGE_RESUME,
                                 path="--resume")
     if summary_path is not None and not summary_path.lower().endswith((".json", ".md")):
         raise errors.UsageError(f"the summary file must end in .json or .md, got {summary_path!r}",
@@ -131,7 +143,8 @@ class _Run:
     """
 
     def __init__(self, inputs: tuple[str, ...], out: Optional[str], resume: bool, *, exclude: list[str],
-                 config: Config, workers: int, inline_below: int, timeout: Optional[float], outputs: Outputs) -> None:
+                 config: Config, workers: int, inline_below: int, timeout: Optional[float], outputs: Outputs,
+                 recording: Optional[CycleRecording] = None) -> None:
         from promoready.engine.summary import Summary
 
         from ._signals import Signals
@@ -149,6 +162,7 @@ class _Run:
         self.written = 0
         self.kept = 0  # records copied from the earlier run (--resume)
         self.keeper: Optional[Keeper] = None
+        self.recording = recording
 
     def execute(self) -> None:
         """Evaluate and write everything (or, stopped by a signal, what is complete; then raise ``Finished``)."""
@@ -160,6 +174,7 @@ class _Run:
             if self.signals.signum is not None:
                 self._stop(self.signals.signum)
             self.sink.commit()
+            self._close_store(complete=True)
         except BrokenPipeError:  # stdout closed early (| head): stop quietly
             self.sink.discard()
             raise Finished(BROKEN_PIPE) from None
@@ -172,7 +187,15 @@ class _Run:
         finally:
             if self.keeper is not None:
                 self.keeper.close()
+            if self.recording is not None:  # stopped by a failure: what was committed stays, the cycle incomplete
+                self.recording.abandon()
             self.signals.restore()
+
+    def _close_store(self, *, complete: bool) -> None:
+        """Wait for the store's writer and (``complete``) mark the cycle complete; say what the store holds."""
+        recording, self.recording = self.recording, None
+        if recording is not None:
+            _say(recording.finish(complete=complete))
 
     def _write_all(self) -> None:
         """Every result to the sink; a signal stops this only while it waits for the next result."""
@@ -218,6 +241,8 @@ class _Run:
             self.sink.flush()
         self.written += 1
         self.kept += result.kept
+        if self.recording is not None:
+            self.recording.record(result)
         if result.error is not None:
             line = _error_line(result.error)
             self.summary.add_error(result.error["code"], source=result.source, candidate_id=result.candidate_id,
@@ -262,7 +287,9 @@ class _Run:
 
     def _stop(self, signum: int) -> None:
         """Stopped by a signal: keep what is complete, say how to finish, end with the signal's status."""
-        if self.resume and self.keeper is None:  # stopped before the earlier output was even read: it stands
+        stored = self.recording is not None
+        self._close_store(complete=False)
+        if self.resume and self.out is not None and self.keeper is None:  # stopped before the earlier output was read
             self.sink.discard()
             _say(f"promoready: interrupted; {self.out} is unchanged")
             raise Finished(signalled(signum))
@@ -272,7 +299,9 @@ class _Run:
                 self.sink.write(record)
                 carried += 1
         self.sink.commit()
-        if self.out is None:
+        if self.out is None and stored:
+            hint = "run the same command with --resume to complete the cycle"
+        elif self.out is None:
             hint = "use --out FILE to be able to resume"
         else:
             hint = "run the same command with --resume to finish"
@@ -292,7 +321,7 @@ def _finish(run: _Run, inputs: tuple[str, ...], summary_path: Optional[str], fai
     summary = run.summary
     if run.written == 0:
         click.echo("promoready: no packets found in " + ", ".join(inputs), err=True)
-    if run.resume:
+    if run.resume and run.out is not None:
         click.echo(f"promoready: resumed {run.out}: {plural(run.kept, 'decision', number=f'{run.kept:,}')} kept from "
                    f"the earlier run, {plural(run.written - run.kept, 'packet', number=f'{run.written - run.kept:,}')} "
                    f"evaluated now", err=True)

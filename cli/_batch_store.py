@@ -65,6 +65,7 @@ class CycleRecording:
 
     def __init__(self, store: "Store", cycle_id: int, recorder: "Recorder", packets: Optional["_Packets"]) -> None:
         self.store, self.cycle_id, self.recorder, self.packets = store, cycle_id, recorder, packets
+        self.failure: Optional[Exception] = None
 
     @classmethod
     def start(cls, *, cycle: str, db: Optional[str], store_packets: bool, masks: Sequence[str], resume: bool,
@@ -86,27 +87,53 @@ class CycleRecording:
         return cls(store, cycle_id, recorder, _Packets(inputs, exclude) if store_packets else None)
 
     def record(self, result: Any) -> None:
-        """Hand one record (a ``engine.batch.Result``) to the writer, in input order."""
-        if result.error is not None:
-            self.recorder.error(result.source, result.seq, result.error, result.candidate_id)
+        """Hand one record (an ``engine.batch.Result``) to the writer, in input order.
+
+        A store that fails stops being written to, and the run goes on: its JSONL output stays whole,
+        and ``finish`` reports the failure (the cycle stays incomplete, for ``--resume``).
+        """
+        if self.failure is not None:
             return
-        packets, seq = self.packets, result.seq
-        self.recorder.decision(result.source, seq, result.record,
-                               (lambda: packets.packet(seq)) if packets is not None else None)
-
-    def close(self, *, complete: bool) -> "Recorded":
-        """Wait for the writer; mark the cycle complete if ``complete``. Raises the writer's failure, if any."""
         try:
-            return self.recorder.close(finish=complete)
-        finally:
-            if self.packets is not None:
-                self.packets.close()
-            self.store.close()
+            if result.error is not None:
+                self.recorder.error(result.source, result.seq, result.error, result.candidate_id)
+                return
+            packets, seq = self.packets, result.seq
+            self.recorder.decision(result.source, seq, result.record,
+                                   (lambda: packets.packet(seq)) if packets is not None else None)
+        except Exception as exc:  # the recorder's failure (a PromoreadyError naming the store)
+            self.failure = exc
 
-    def summary(self, recorded: "Recorded") -> str:
-        """One line for stderr: what the store now holds of the cycle."""
+    def finish(self, *, complete: bool) -> str:
+        """Wait for the writer and (``complete``) mark the cycle complete; one line saying what the store holds.
+
+        Raises the store's failure, if there was one, after closing.
+        """
+        try:
+            recorded = self.recorder.close(finish=complete and self.failure is None)
+            if self.failure is not None:
+                raise self.failure
+            return self._summary(recorded)
+        finally:
+            self._release()
+
+    def abandon(self) -> None:
+        """The run failed: write what is queued, leave the cycle incomplete, raise nothing (the run's error stands)."""
+        try:
+            self.recorder.close(finish=False)
+        except BaseException:  # noqa: BLE001  (the run's own error is the one to report)
+            pass
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self.packets is not None:
+            self.packets.close()
+        self.store.close()
+
+    def _summary(self, recorded: "Recorded") -> str:
         cycle = self.store.cycle(str(self.cycle_id))
-        state = "complete" if cycle.complete else "INCOMPLETE (run the same command with --resume to complete it)"
+        state = "complete" if cycle.complete else "incomplete (run the same command with --resume to complete it)"
         dropped = f", {recorded.dropped:,} dropped (a mask could not apply)" if recorded.dropped else ""
         return (f"promoready: cycle {cycle.name!r} in {self.store.where}: {cycle.decisions:,} decisions, "
                 f"{cycle.errors:,} errors{dropped}; {state}")

@@ -10,7 +10,7 @@ opening a store of another version does.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from sqlalchemy.engine import Engine
 
@@ -92,10 +92,15 @@ class Store:
             return _write.stored(conn, cycle_id)
 
     def write(self, cycle_id: int, decisions: Sequence[DecisionRows], errors: Sequence[dict[str, Any]] = (), *,
-              dropped: int = 0, replace: bool = False) -> None:
-        """Store rows in one transaction: all of them, or (on a failure or a kill) none."""
+              dropped: int = 0, replace: bool = False, before_commit: Optional[Callable[[], None]] = None) -> None:
+        """Store rows in one transaction: all of them, or (on a failure or a kill) none.
+
+        ``before_commit`` runs after the inserts, inside the transaction (the crash tests kill the process there).
+        """
         with _connect.failures(self.url, "writing decisions"), self.engine.begin() as conn:
             _write.write(conn, cycle_id, decisions, errors, dropped=dropped, replace=replace)
+            if before_commit is not None:
+                before_commit()
 
     def finish_cycle(self, cycle_id: int) -> None:
         """Mark the cycle complete."""

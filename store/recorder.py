@@ -9,7 +9,9 @@ store's pace) instead of holding the whole cycle in memory.
 
 from __future__ import annotations
 
+import os
 import queue
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -27,6 +29,10 @@ if TYPE_CHECKING:
 BATCH = 500
 INTERVAL = 1.0
 _STOP = object()
+#: Test hook: once this many decisions are committed, the process kills itself (SIGKILL) in the middle of
+#: its next transaction, after the inserts and before the commit: a crash or a power loss as the store sees
+#: it. Read when a recorder starts; never set outside the tests.
+KILL_ENV = "PROMOREADY_TEST_STORE_KILL_AFTER"
 
 
 @dataclass
@@ -55,6 +61,7 @@ class Recorder:
         self.interval = interval
         self.recorded = Recorded()
         self.failure: Optional[BaseException] = None
+        self._kill_after = int(os.environ.get(KILL_ENV) or 0) or None
         self._queue: "queue.Queue[Any]" = queue.Queue(maxsize=batch * 8)
         self._thread = threading.Thread(target=self._run, name="promoready-store", daemon=True)
         self._thread.start()
@@ -107,7 +114,8 @@ class Recorder:
                 size = len(decisions) + len(error_rows)
                 if entry is _STOP or size >= self.batch or time.monotonic() >= deadline:
                     if size or dropped:
-                        self.store.write(self.cycle_id, decisions, error_rows, dropped=dropped, replace=self.replace)
+                        self.store.write(self.cycle_id, decisions, error_rows, dropped=dropped, replace=self.replace,
+                                         before_commit=self._kill_hook())
                         self._count(decisions, error_rows, dropped)
                         decisions, error_rows, dropped = [], [], 0
                     deadline = time.monotonic() + self.interval
@@ -117,6 +125,11 @@ class Recorder:
             self.failure = exc if isinstance(exc, errors.PromoreadyError) else errors.UsageError(
                 f"{self.store.where}: writing decisions failed: {type(exc).__name__}: {exc}",
                 code=errors.USAGE_DB_FAILED, path="--db")
+
+    def _kill_hook(self) -> Optional[Callable[[], None]]:
+        if self._kill_after is None or self.recorded.decisions < self._kill_after:
+            return None
+        return lambda: os.kill(os.getpid(), signal.SIGKILL)
 
     def _add(self, entry: tuple, decisions: list[DecisionRows], error_rows: list[dict[str, Any]]) -> int:
         """Turn one entry into rows; 1 when its record is dropped (masking failed), else 0."""
