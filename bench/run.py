@@ -15,6 +15,8 @@ What it measures (docs/performance.md explains the method):
   engine µs per packet inside durable-rules (``plan.ruleset.run`` on precomputed facts), and firings
   batch  ``promoready batch`` with --workers 1 and 2 (subprocess), peak RSS after 10k and 100k packets,
          cold start of ``promoready --help`` and ``promoready evaluate``
+  store  ``batch --cycle --db`` against ``batch`` on the same packets (``bench/store.py``): SQLite, and
+         PostgreSQL when ``PROMOREADY_BENCH_PG_URL`` names a server
 
 Throughput is measured in rounds; each round runs every pipeline once over the same packets, back to
 back, and the table reports the median over rounds (ratios: the median of the per-round ratios). No
@@ -83,6 +85,8 @@ ROWS = {
     "2w/1w": "ratio 2 workers / 1 worker",
     "cpu2/1": "machine ceiling: 2 busy processes / 1 (throughput ratio)",
     "parent": "batch --workers 2: CPU of the coordinating process (µs/packet)",
+    "store-sqlite": "batch --workers 2 --cycle --db SQLite / without a store (throughput ratio)",
+    "store-pg": "batch --workers 2 --cycle --db PostgreSQL / without a store (throughput ratio)",
     "rss-small": "batch peak RSS after the first packets (MB)",
     "rss-large": "batch peak RSS after all packets (MB)",
     "rss-ratio": "ratio RSS all / first",
@@ -478,7 +482,8 @@ def subprocess_figures(table: Table, sizes: Sizes, pool: list[dict], info: dict)
     cmd = promoready_command()
     with tempfile.TemporaryDirectory(prefix="promoready-bench-") as tmp:
         if not batch_available(cmd):
-            for key in ("batch1", "batch2", "2w/1w", "cpu2/1", "parent", "rss-small", "rss-large", "rss-ratio"):
+            for key in ("batch1", "batch2", "2w/1w", "cpu2/1", "parent", "store-sqlite", "store-pg", "rss-small",
+                        "rss-large", "rss-ratio"):
                 table.na(key, "batch unavailable")
         else:
             path = packet_gen.write_jsonl(os.path.join(tmp, "batch.jsonl"), pool, sizes.batch)
@@ -519,6 +524,7 @@ def subprocess_figures(table: Table, sizes: Sizes, pool: list[dict], info: dict)
                 table.set("parent", cost, f"{cost:,.0f}",
                           note=f"{cost / (1e6 / statistics.median(rates[1])):.0%} of a packet's time with 1 worker; "
                                + _rounds(parent, "{:,.0f}"))
+            store_figures(table, cmd, path, sizes, tmp)
             os.unlink(path)
 
             try:
@@ -549,6 +555,26 @@ def subprocess_figures(table: Table, sizes: Sizes, pool: list[dict], info: dict)
                           note=f"best of {n}, median {statistics.median(walls):.3f}")
             except Exception as exc:
                 table.na(key, f"failed: {exc}", target=f"≤ {target}")
+
+
+def store_figures(table: Table, cmd: list[str], path: str, sizes: Sizes, tmp: str) -> None:
+    """Rows store-sqlite and store-pg: batch recording a cycle against batch alone (``bench/store.py``)."""
+    import store as store_bench  # bench/store.py
+
+    pg_url = os.environ.get("PROMOREADY_BENCH_PG_URL")
+    try:
+        result = store_bench.compare(cmd, path, sizes.batch, rounds=sizes.batch_rounds, tmp=tmp, pg_url=pg_url)
+    except Exception as exc:
+        for key in ("store-sqlite", "store-pg"):
+            table.na(key, f"batch failed: {exc}")
+        return
+    ratio = result["median"]["sqlite"]
+    table.set("store-sqlite", ratio, store_bench.describe(result, "sqlite"), target=f"≥ {store_bench.TARGET}",
+              met=ratio >= store_bench.TARGET)
+    if pg_url:
+        table.set("store-pg", result["median"]["pg"], store_bench.describe(result, "pg"))
+    else:
+        table.na("store-pg", "PROMOREADY_BENCH_PG_URL not set")
 
 
 # -- main -------------------------------------------------------------------------------------------

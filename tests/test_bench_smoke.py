@@ -18,7 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUN = os.path.join(ROOT, "bench", "run.py")
 
 ROW_KEYS = ("a", "b", "a/b", "same", "a2", "c", "a2/c", "c=a", "engine", "firings", "batch1", "batch2", "2w/1w", "cpu2/1",
-            "parent", "rss-small", "rss-large", "rss-ratio", "help", "evaluate")
+            "parent", "store-sqlite", "store-pg", "rss-small", "rss-large", "rss-ratio", "help", "evaluate")
 
 
 def test_quick_benchmark_prints_every_row(tmp_path):
