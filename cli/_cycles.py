@@ -77,6 +77,7 @@ def prune_cycles(before: str, db: Optional[str], fmt: Optional[str]) -> None:
     from ._options import parse_date
 
     day = parse_date(before, "--before")
+    assert day is not None  # --before is required
     with open_store(db) as store:
         names, count = store.prune(day)
     click.echo(render_pruned(names, count, chosen(fmt)))

@@ -85,5 +85,9 @@ def show_decision(decision_id: Optional[int], candidate: Optional[str], cycle: O
         raise errors.UsageError("give a DECISION_ID, or --candidate ID and --cycle NAME (not both)",
                                 code=errors.USAGE_DECISION, path="DECISION_ID")
     with open_store(db) as store:
-        found = [store.decision(decision_id)] if decision_id is not None else store.decisions_for(candidate, cycle)
+        if decision_id is not None:
+            found = [store.decision(decision_id)]
+        else:
+            assert candidate is not None and cycle is not None  # checked above
+            found = store.decisions_for(candidate, cycle)
     click.echo(render_stored(found, chosen(fmt), explain=explain))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -80,7 +80,7 @@ def create(url: URL, *, create_file: bool) -> Engine:
     return engine
 
 
-def _sqlite_settings(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_settings(dbapi_connection: Any, _record: Any) -> None:
     # WAL: readers (history, cycles) never wait for a running batch. synchronous=FULL: a committed
     # transaction survives a power loss, not only a killed process. The busy timeout lets two writers
     # take turns instead of failing at once. Foreign keys are off by default in SQLite.

@@ -9,7 +9,7 @@ may be read by an older promoready too): the error names the command that migrat
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import sqlalchemy as sa
 from alembic.config import Config
@@ -97,10 +97,10 @@ def migrate(engine: Engine, destination: str) -> tuple[Optional[str], Optional[s
         target = history.get_current_head() if destination == "head" else destination
         downgrade = _is_below(target, before)
 
-        def steps(rev, _context):  # type: ignore[no-untyped-def]
+        def steps(rev: Any, _context: Any) -> Any:
             if downgrade:
                 return history._downgrade_revs(target or "base", rev)
-            return history._upgrade_revs(target, rev)
+            return history._upgrade_revs(target or "head", rev)
 
         with EnvironmentContext(Config(), history, fn=steps, destination_rev=target) as env:
             env.configure(connection=conn, target_metadata=None, transaction_per_migration=False)

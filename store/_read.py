@@ -17,16 +17,18 @@ from ._model import Change, Cycle, CycleDiff, CriterionMove, HistoryEntry, Store
 _RANK = {"pass": 2, "unknown": 1, "fail": 0}
 
 
-def _utc(value: Optional[datetime.datetime]) -> Optional[datetime.datetime]:
+def _utc(value: datetime.datetime) -> datetime.datetime:
     # SQLite gives back naive times; the store writes UTC only.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=datetime.timezone.utc)
-    return value
+    return value.replace(tzinfo=datetime.timezone.utc) if value.tzinfo is None else value
+
+
+def _maybe_utc(value: Optional[datetime.datetime]) -> Optional[datetime.datetime]:
+    return _utc(value) if value is not None else None
 
 
 def _cycle(row: Any, verdicts: Optional[dict[str, int]] = None) -> Cycle:
     return Cycle(id=row.id, name=row.name, ladder_id=row.ladder_id, ladder_digest=row.ladder_digest, as_of=row.as_of,
-                 started_at=_utc(row.started_at), finished_at=_utc(row.finished_at), complete=bool(row.complete),
+                 started_at=_utc(row.started_at), finished_at=_maybe_utc(row.finished_at), complete=bool(row.complete),
                  runs=row.runs, decisions=row.decisions, errors=row.errors, dropped=row.dropped,
                  store_packets=bool(row.store_packets), masks=tuple(json.loads(row.masks)), verdicts=verdicts or {})
 
