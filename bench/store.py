@@ -33,15 +33,24 @@ import packets as packet_gen  # noqa: E402  (bench/ is not a package)
 TARGET = 0.8
 
 
-def _timed(cmd: list[str], timeout: float) -> float:
-    """Wall seconds of ``cmd``, its output discarded; a failure names its last line of stderr."""
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        last = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["(no message)"]
-        raise RuntimeError(f"exit {proc.returncode}: {last[0][:300]}")
-    return wall
+def _timed(cmd: list[str], timeout: float) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the command's own process) of ``cmd``, its output discarded.
+
+    The CPU is the coordinating process's (its workers are the fork server's children, not its own):
+    where the store's writer thread runs, and a figure that a busy machine disturbs far less than the
+    wall time. A failure names the last line of stderr.
+    """
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            last = err.read().decode("utf-8", "replace").strip().splitlines()[-1:] or ["(no message)"]
+            raise RuntimeError(f"exit {proc.returncode}: {last[0][:300]}")
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def _pg_database(server: str) -> tuple[str, Any]:
@@ -65,33 +74,38 @@ def compare(cmd: list[str], path: str, count: int, *, workers: int = 2, rounds: 
             pg_url: Optional[str] = None) -> dict[str, Any]:
     """Rates (packets/s) of batch without a store, with SQLite and (given a server) PostgreSQL, and the ratios."""
     base = [*cmd, "batch", path, "--workers", str(workers), "--summary", os.path.join(tmp, "summary.json")]
-    timeout = max(600.0, count / 10)
     rates: dict[str, list[float]] = {"none": [], "sqlite": [], "pg": []}
+    cpu: dict[str, list[float]] = {"none": [], "sqlite": [], "pg": []}  # coordinating process, µs per packet
     ratios: dict[str, list[float]] = {"sqlite": [], "pg": []}
+
+    def one(key: str, extra: list[str]) -> None:
+        wall, used = _timed([*base, *extra], max(600.0, count / 10))
+        rates[key].append(count / wall)
+        cpu[key].append(used / count * 1e6)
+
     for n in range(rounds):
-        plain = count / _timed(base, timeout)
-        rates["none"].append(plain)
-        db = os.path.join(tmp, f"bench-{n}.sqlite")
-        rates["sqlite"].append(count / _timed([*base, "--cycle", "bench", "--db", db], timeout))
-        ratios["sqlite"].append(rates["sqlite"][-1] / plain)
+        one("none", [])
+        one("sqlite", ["--cycle", "bench", "--db", os.path.join(tmp, f"bench-{n}.sqlite")])
+        ratios["sqlite"].append(rates["sqlite"][-1] / rates["none"][-1])
         if pg_url:
             url, drop = _pg_database(pg_url)
             try:
-                rates["pg"].append(count / _timed([*base, "--cycle", "bench", "--db", url], timeout))
+                one("pg", ["--cycle", "bench", "--db", url])
             finally:
                 drop()
-            ratios["pg"].append(rates["pg"][-1] / plain)
-    return {"rates": rates, "ratios": ratios,
+            ratios["pg"].append(rates["pg"][-1] / rates["none"][-1])
+    return {"rates": rates, "ratios": ratios, "cpu_us": cpu,
             "median": {k: statistics.median(v) for k, v in ratios.items() if v},
-            "median_rate": {k: statistics.median(v) for k, v in rates.items() if v}}
+            "median_rate": {k: statistics.median(v) for k, v in rates.items() if v},
+            "median_cpu": {k: statistics.median(v) for k, v in cpu.items() if v}}
 
 
 def describe(result: dict[str, Any], key: str) -> str:
     """One row's text: the median ratio, the rates behind it, the rounds."""
-    ratio, rates = result["median"][key], result["median_rate"]
+    ratio, rates, cpu = result["median"][key], result["median_rate"], result["median_cpu"]
     per_round = ", ".join(f"{r:.2f}" for r in result["ratios"][key])
-    return (f"{ratio:.2f} ({rates[key]:,.0f} vs {rates['none']:,.0f} packets/s without a store; "
-            f"rounds: {per_round})")
+    return (f"{ratio:.2f} ({rates[key]:,.0f} vs {rates['none']:,.0f} packets/s without a store; coordinating "
+            f"process {cpu[key]:,.0f} vs {cpu['none']:,.0f} µs CPU/packet; rounds: {per_round})")
 
 
 def main(argv: Optional[list[str]] = None) -> int:
