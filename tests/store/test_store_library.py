@@ -233,3 +233,20 @@ def test_a_recorder_whose_writes_fail_stops_the_run_with_the_reason(db_url):
             recorder.close(finish=True)
         assert err.value.code == errors.USAGE_DB_FAILED
         assert not store.cycle("c").complete and store.cycle("c").decisions == 1
+
+
+def test_the_public_surface_is_documented_and_light():
+    import inspect
+    import subprocess
+    import sys
+
+    import promoready.store
+
+    for name in promoready.store.__all__:
+        member = getattr(promoready.store, name)
+        if inspect.isclass(member) or inspect.isfunction(member):
+            assert inspect.getdoc(member), name
+    # `promoready --help` and the batch command's module stay free of SQLAlchemy until a store is used.
+    code = "import sys, promoready.cli, promoready.cli._batch; print('sqlalchemy' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr
