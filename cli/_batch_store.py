@@ -80,7 +80,7 @@ class CycleRecording:
             cycle_id = store.start_cycle(cycle, as_of=as_of, store_packets=store_packets, masks=parsed.pointers,
                                          resume=resume)
             skip = store.stored(cycle_id) if resume else {}
-            recorder = store.recorder(cycle_id, masks=parsed, replace=resume, skip=skip)
+            recorder = store.recorder(cycle_id, masks=parsed, skip=skip)
         except BaseException:
             store.close()
             raise

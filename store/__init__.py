@@ -112,7 +112,7 @@ class Store:
         with _connect.failures(self.url, "pruning"), self.engine.begin() as conn:
             return _write.prune(conn, before)
 
-    def recorder(self, cycle_id: int, *, masks: Optional[Masks] = None, replace: bool = False,
+    def recorder(self, cycle_id: int, *, masks: Optional[Masks] = None, replace: bool = True,
                  **options: Any) -> "Recorder":
         """A background writer for the cycle (see ``Recorder``)."""
         from .recorder import Recorder

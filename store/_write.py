@@ -60,9 +60,10 @@ def write(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows], er
     """Insert one batch of rows (the caller's transaction). With ``replace``, rows of the same items go first.
 
     Without ``replace`` an item already stored makes the insert fail (the unique key is cycle + item),
-    so nothing is ever stored twice; a resumed cycle writes with ``replace``, so that an item decided
-    again (its packet or ladder changed) has its new decision and no other.
+    so nothing is ever stored twice; with it (as ``batch`` writes) an item stored already, by an
+    earlier run of a resumed cycle or earlier in this run, has its new row and no other.
     """
+    decisions, error_rows = _last_per_item(decisions, error_rows)
     items = [r.decision["item"] for r in decisions] + [e["item"] for e in error_rows]
     if replace and items:
         _delete_items(conn, cycle_id, items)
@@ -77,6 +78,19 @@ def write(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows], er
     if error_rows:
         conn.execute(sa.insert(t.errors), [{**e, "cycle_id": cycle_id} for e in error_rows])
     _update_counts(conn, cycle_id, dropped)
+
+
+def _last_per_item(decisions: Sequence[DecisionRows], error_rows: Sequence[dict[str, Any]]
+                   ) -> tuple[list[DecisionRows], list[dict[str, Any]]]:
+    """One row per item, the latest (highest ``seq``): an input given twice in a run is stored once."""
+    latest: dict[str, int] = {}
+    for seq, item in [(r.decision["seq"], r.decision["item"]) for r in decisions] + \
+            [(e["seq"], e["item"]) for e in error_rows]:
+        latest[item] = max(seq, latest.get(item, seq))
+    if len(latest) == len(decisions) + len(error_rows):
+        return list(decisions), list(error_rows)
+    return ([r for r in decisions if latest[r.decision["item"]] == r.decision["seq"]],
+            [e for e in error_rows if latest[e["item"]] == e["seq"]])
 
 
 def _insert_plain(conn: Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple]) -> None:

@@ -48,7 +48,7 @@ class Recorded:
 class Recorder:
     """A background writer for one cycle. ``decision``/``error`` hand a result over; ``close`` waits for the rest."""
 
-    def __init__(self, store: "Store", cycle_id: int, *, masks: Optional[Masks] = None, replace: bool = False,
+    def __init__(self, store: "Store", cycle_id: int, *, masks: Optional[Masks] = None, replace: bool = True,
                  skip: Optional[dict[str, tuple]] = None, batch: int = BATCH, interval: float = INTERVAL) -> None:
         self.store = store
         self.cycle_id = cycle_id

@@ -227,7 +227,7 @@ def test_a_recorder_whose_writes_fail_stops_the_run_with_the_reason(db_url):
         cycle = store.start_cycle("c")
         record = decide(packet("c-1"))
         store.write(cycle, [rows(record, "c-1.json", 0)])
-        recorder = store.recorder(cycle, batch=1)  # without replace, a second copy of an item is refused
+        recorder = store.recorder(cycle, batch=1, replace=False)  # without replace, a second copy is refused
         recorder.decision("c-1.json", 0, record)
         with pytest.raises(errors.UsageError) as err:
             recorder.close(finish=True)
@@ -250,3 +250,17 @@ def test_the_public_surface_is_documented_and_light():
     code = "import sys, promoready.cli, promoready.cli._batch; print('sqlalchemy' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr
+
+
+def test_an_item_given_twice_is_stored_once_the_latest(db_url):
+    with open_store(db_url, create=True) as store:
+        cycle = store.start_cycle("c")
+        recorder = store.recorder(cycle, batch=2)
+        first, later = decide(packet("c-1", years=0.5)), decide(packet("c-1", years=3.5))
+        for seq, record in enumerate([first, later, first, later, later]):  # across batches and within one
+            recorder.decision("c-1.json", seq, record)
+        recorder.error("c-1.json", 5, {"code": "input.json", "message": "bad"}, None)
+        recorder.decision("c-1.json", 6, later)
+        recorder.close(finish=True)
+        assert (store.cycle("c").decisions, store.cycle("c").errors) == (1, 0)
+        assert [d.verdict for d in store.decisions_for("c-1", "c")] == ["ready"]
