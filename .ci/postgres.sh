@@ -4,6 +4,9 @@
 # as root), starts it on a free port and exports PROMOREADY_TEST_PG_URL; pg_down stops it and removes
 # the folder. Each step that fails says which and returns non-zero.
 
+PG_DIR=
+PG_CTL=()
+
 pg_bin() {
     local dir
     for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
