@@ -346,7 +346,7 @@ def test_usage_errors(tmp_path):
     source = jsonl(tmp_path / "in.jsonl", [packet(0)])
     result = invoke(source, "--resume")
     assert result.exit_code == 2
-    assert result.stderr == "promoready: --resume: needs --out FILE (the file to resume) [usage.resume]\n"
+    assert result.stderr == "promoready: --resume: needs --out FILE or --cycle NAME (what to resume) [usage.resume]\n"
     result = invoke(source, "--summary", tmp_path / "s.txt")
     assert result.exit_code == 2 and ".json or .md" in result.stderr
     result = invoke(source, "--as-of", "tomorrow")
