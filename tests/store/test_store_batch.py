@@ -155,3 +155,31 @@ def test_stored_packets_are_masked_and_the_output_is_not(tmp_path):
             assert stored.item.endswith(f"p{i}.json")
             assert stored.packet["candidate"] == {"id": f"c-{i}"} and stored.packet["experience"]
             assert all("actual" not in c for c in stored.decision["criteria"])
+
+
+def test_a_store_that_fails_mid_run_leaves_the_output_whole_and_the_cycle_incomplete(tmp_path, monkeypatch):
+    from promoready.engine import errors
+    from promoready.store import Store
+
+    source = str(packets(tmp_path / "p.jsonl", 40))
+    db = str(tmp_path / "s.sqlite")
+    writes = []
+    real_write = Store.write
+
+    def failing_write(self, *args, **kwargs):  # the second transaction fails, as a full disk would
+        writes.append(1)
+        if len(writes) == 2:
+            raise errors.UsageError("disk full", code=errors.USAGE_DB_FAILED, path="--db")
+        return real_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "write", failing_write)
+    real_recorder = Store.recorder
+    monkeypatch.setattr(Store, "recorder", lambda self, cycle_id, **kw: real_recorder(self, cycle_id, batch=10, **kw))
+    done = CliRunner().invoke(main, ["batch", source, "--ladder", TINY, "--workers", "1", "--cycle", "c", "--db", db],
+                              catch_exceptions=False)
+    assert done.exit_code == 2 and done.stderr.rstrip().endswith("disk full [usage.db-failed]"), done.stderr
+    assert len(done.stdout.splitlines()) == 40  # every record was output
+    monkeypatch.setattr(Store, "write", real_write)
+    with open_store(db) as store:
+        cycle = store.cycle("c")
+        assert not cycle.complete and cycle.decisions + cycle.errors == 10  # the first transaction, whole
