@@ -5,12 +5,21 @@ It drives the engine's C module (``durable_rules_engine``) directly instead of t
 and decodes the match as JSON for every fired action (about 20 µs each), and swallows action
 exceptions into the state. Here an "action" is only the fired rule's name, which this module reads
 off the front of the match text; that is all the evaluator needs, because a rule's name says which
-criterion it decided and how.
+criterion it decided and how. No ``Host`` exists, so nothing here starts a thread.
 
 Thread rules (see ``shared/notes/DURABLE_RULES.md``): the C code holds no locks and never releases
 the GIL, so every call goes through one process-wide lock; each evaluation uses a fresh state id that
 lives only inside that lock and is deleted before the lock is released. Every engine error becomes an
 ``EngineError`` with the engine's numeric code.
+
+Memory rules: a state is always deleted, an engine error included, so that an error costs its packet
+only (the engine holds at most 1,024 live states per ruleset, about 1 MB each). Deleting a state in
+which no action ever ran frees pointers the engine never set (its ``context`` fields are left
+uninitialised when the state is created): before such a state is deleted, a *release fact* fires the
+release rule every ruleset carries, which sets them. A ruleset that can no longer be trusted (its
+state could not be released ``LEAK_LIMIT`` times) is compiled again under a new handle. A
+``Ruleset`` frees its engine ruleset when it is garbage-collected (on the next engine call, never
+from inside a finalizer), so compiling many ladders in one process does not accumulate them.
 """
 
 from __future__ import annotations
@@ -19,7 +28,8 @@ import itertools
 import json
 import re
 import threading
-from typing import Callable
+import weakref
+from typing import Callable, Optional
 
 from . import errors
 from .errors import EngineError
@@ -47,6 +57,16 @@ _LOCK = threading.Lock()
 _ruleset_ids = itertools.count(1)
 _state_ids = itertools.count(1)
 _CODE = re.compile(r"error code: (\d+)")
+#: Engine handles of collected rulesets, freed on the next engine call (a finalizer may run while this
+#: thread holds the lock, so it only appends).
+_GRAVEYARD: list[int] = []
+_LIVE: set[int] = set()  # handles of the rulesets alive in the engine
+
+#: The property of the release fact, and the rule it fires (names no compiled rule uses).
+RELEASE_KEY = "_release"
+RELEASE_RULE = "release"
+#: States of one ruleset that could not be released before it is compiled again under a new handle.
+LEAK_LIMIT = 16
 
 #: The engine's numeric codes that we have met, in words (rules/ and tests/ never see raw codes).
 ENGINE_CODES = {
@@ -63,8 +83,11 @@ ENGINE_CODES = {
 
 def translate(exc: Exception, doing: str) -> EngineError:
     """One of our errors for any error the engine raised while ``doing`` something."""
-    match = _CODE.search(str(exc))
-    code = int(match.group(1)) if match else None
+    if isinstance(exc, MemoryError):
+        code: Optional[int] = 101
+    else:
+        match = _CODE.search(str(exc))
+        code = int(match.group(1)) if match else None
     words = ENGINE_CODES.get(code, "the rules engine failed")
     suffix = f" (engine code {code})" if code is not None else f" ({exc})"
     return EngineError(f"{doing}: {words}{suffix}", code=errors.engine_code(code))
@@ -75,55 +98,122 @@ def _rule_name(match_text: str) -> str:
     return match_text[2:match_text.index('"', 2)]
 
 
+def _bury() -> None:
+    """Free the engine rulesets of collected ``Ruleset`` objects (call with the lock held)."""
+    while _GRAVEYARD:
+        handle = _GRAVEYARD.pop()
+        _LIVE.discard(handle)
+        try:
+            _engine.delete_ruleset(handle)
+        except _engine.error:
+            pass  # already gone: nothing to free
+
+
+def live_rulesets() -> int:
+    """How many rulesets this process holds in the engine (collected ones not yet freed included)."""
+    with _LOCK:
+        _bury()
+        return len(_LIVE)
+
+
+#: The engine errors a call may raise: its own, and MemoryError for its out-of-memory code.
+_ENGINE_ERRORS = (_engine.error, MemoryError)
+
+
 class Ruleset:
     """One compiled ruleset in the engine. Created once; evaluated many times, from any thread."""
 
     def __init__(self, label: str, rules: dict) -> None:
-        # Ruleset names can be registered once per process and never unloaded: make each unique.
+        if RELEASE_RULE in rules:
+            raise ValueError(f"'{RELEASE_RULE}' is the release rule's name")
+        self.label = label
+        # Ruleset names need not be unique in the C module, but unique names make a dump readable.
         self.name = f"promoready-{next(_ruleset_ids)}-{label}"
-        text = json.dumps(rules, ensure_ascii=False, sort_keys=True)
+        self._text = json.dumps({**rules, RELEASE_RULE: {"all": [{"m": {RELEASE_KEY: 1}}]}},
+                                ensure_ascii=False, sort_keys=True)
+        self._leaked = 0
+        self.rotations = 0
         with _LOCK:
-            try:
-                self._handle = _engine.create_ruleset(self.name, text)
-            except _engine.error as exc:
-                raise translate(exc, f"compiling ruleset {label}") from None
+            _bury()
+            self._handle = self._create(f"compiling ruleset {label}")
+        self._finalizer = weakref.finalize(self, _GRAVEYARD.append, self._handle)
 
-    def _drain(self, state: int, first: tuple, fired: list[str]) -> None:
+    def _create(self, doing: str) -> int:
+        try:
+            handle = _engine.create_ruleset(self.name, self._text)
+        except _ENGINE_ERRORS as exc:
+            raise translate(exc, doing) from None
+        _LIVE.add(handle)
+        return handle
+
+    def _drain(self, state: int, first: Optional[tuple], fired: list[str]) -> None:
         message = first[1] if first else None
         while message:
             fired.append(_rule_name(message))
             message = _engine.complete_and_start_action(self._handle, state)
 
-    def run(self, fact: dict, then: Callable[[list[str]], dict]) -> tuple[list[str], list[str]]:
+    def run(self, fact: dict, then: Optional[Callable[[list[str]], dict]] = None) -> tuple[list[str], list[str]]:
         """Assert ``fact``, collect the rules it fires, then assert ``then(fired)`` and collect those.
 
-        Returns the names of the rules each stage fired. Both facts live in one short-lived state
-        that is always deleted. ``fact`` and the second fact must hold only engine-safe values.
+        Returns the names of the rules each stage fired (the second list is empty without ``then``).
+        Both facts live in one short-lived state that is always deleted, after an engine error too.
+        ``fact`` and the second fact must hold only engine-safe values.
         """
         with _LOCK:
+            _bury()
             sid = str(next(_state_ids))
             first: list[str] = []
             second: list[str] = []
+            acted = False  # whether an action ever started in this state (see the module docstring)
             try:
                 state = self._assert(dict(fact, sid=sid))
-                self._drain(state, _engine.start_action_for_state(self._handle, state), first)
-                state = self._assert(dict(then(first), sid=sid))
-                self._drain(state, _engine.start_action_for_state(self._handle, state), second)
-            except _engine.error as exc:
+                started = _engine.start_action_for_state(self._handle, state)
+                acted = started is not None
+                self._drain(state, started, first)
+                if then is not None:
+                    state = self._assert(dict(then(first), sid=sid))
+                    started = _engine.start_action_for_state(self._handle, state)
+                    acted = acted or started is not None
+                    self._drain(state, started, second)
+            except _ENGINE_ERRORS as exc:
                 raise translate(exc, "evaluating a packet") from None
             finally:
-                self._release(sid, fired=bool(first or second))
+                self._release(sid, acted)
         return first, second
 
     def _assert(self, fact: dict) -> int:
         result = _engine.assert_fact(self._handle, json.dumps(fact, ensure_ascii=False))
         return result[1]
 
-    def _release(self, sid: str, *, fired: bool) -> None:
-        # Deleting a state in which no action ever ran can corrupt the C heap; such a state is
-        # left for the engine (it only happens after an engine error, which we report).
-        if fired:
-            try:
-                _engine.delete_state(self._handle, sid)
-            except _engine.error as exc:
-                raise translate(exc, "releasing an evaluation state") from None
+    def _settle(self, sid: str) -> None:
+        """Fire the release rule in the state (and finish any action left pending in it)."""
+        state = self._assert({"sid": sid, RELEASE_KEY: 1})
+        self._drain(state, _engine.start_action_for_state(self._handle, state), [])
+
+    def _release(self, sid: str, acted: bool) -> None:
+        try:
+            if not acted:
+                self._settle(sid)
+            _engine.delete_state(self._handle, sid)
+        except _ENGINE_ERRORS:
+            # The state cannot be released safely: leave it, and after a few start afresh (the
+            # engine's table of live states is finite). The evaluation's own error, if any, is
+            # the one reported.
+            self._leaked += 1
+            if self._leaked >= LEAK_LIMIT:
+                self._rotate()
+
+    def _rotate(self) -> None:
+        """Compile the rules again under a new handle and free the old one (``delete_ruleset`` frees the
+        network and the state table without reading the stuck states, so it is safe)."""
+        try:
+            handle = self._create(f"recompiling ruleset {self.label}")
+        except EngineError:
+            return  # keep the old handle: it still evaluates while it has room
+        self._finalizer.detach()
+        _GRAVEYARD.append(self._handle)
+        self._handle = handle
+        self._finalizer = weakref.finalize(self, _GRAVEYARD.append, handle)
+        self._leaked = 0
+        self.rotations += 1
+
