@@ -24,7 +24,8 @@ class ReferenceEvaluator(Evaluator):
     def _decide(self, plan, fact: dict) -> tuple[list[str], str]:
         status = plan.explainer.status
         size = fact.get("_size")
-        statuses = [status(tree, fact, size) for tree in plan.trees]
+        named = {name: fact[key] for name, key in plan.keys.items() if key in fact}  # engine keys → measure names
+        statuses = [status(tree, named, size) for tree in plan.trees]
         rf = ru = sp = spu = 0
         for criterion, s in zip(plan.transition.criteria, statuses):
             if criterion.required:

@@ -163,7 +163,10 @@ class ZenEvaluator(Evaluator):
         decision = self.decisions.get(plan.transition.key)
         if decision is None:
             raise KeyError(f"the zen peer models only {', '.join(self.decisions)}, not {plan.transition.key}")
-        response = decision.evaluate(fact, self.options)
+        named = {name: fact[key] for name, key in plan.keys.items() if key in fact}  # engine keys → measure names
+        if _SIZE in fact:
+            named[_SIZE] = fact[_SIZE]
+        response = decision.evaluate(named, self.options)
         self._response = response
         criteria = response["result"]["criteria"]
         statuses = [criteria[f"c{i}"] for i in range(len(plan.trees))]

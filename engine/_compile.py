@@ -12,6 +12,11 @@ criterion matches, so the engine fires exactly one status per criterion.
 The verdict is a second stage: a *tally fact* (how many required criteria the engine failed or left
 unknown, how many supporting ones passed) meets three verdict rules, exactly one of which matches.
 
+The engine never sees a measure's name: each measure of a transition is given a short engine key
+(``m0``, ``m1``…), so that no name a ladder author can write (``sid``, ``id``, ``k``, ``$s``, a dotted
+name) can collide with the fields durable-rules or this compiler use, or with another key (the engine
+knows a property only by a 32-bit hash of its name; the keys are chosen so that no two hashes meet).
+
 Values reach the engine in one encoding: numbers rounded to 4 decimals (never exponent notation,
 which durable-rules rejects), booleans as 1/0, ordered enums (rating, ambiguity, size, reach) as
 their position, levels as ranks, other enums as words. An unknown measure is simply absent from
@@ -21,15 +26,16 @@ the fact.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from promoready.schemas.ladder import AllOf, AnyOf, Condition, Ladder, LadderFile, Leaf as Comparison, Not, Transition
 from promoready.schemas.packet import ORDINALS
 
+from ._durable import RELEASE_KEY
 from ._fields import FieldKind, measure_kind
 from ._levels import LevelIndex
 
-SIZE_KEY = "_size"  # organisation size (its position in ORDINALS["size"]); measure names cannot start with _
+SIZE_KEY = "_size"  # organisation size (its position in ORDINALS["size"]); measures have keys m0, m1…
 SIZES = ORDINALS["size"]
 STATUS_BY_SUFFIX = {"p": "pass", "f": "fail", "u": "unknown"}
 
@@ -62,6 +68,40 @@ MAX_RULES = 500
 
 class TooManyRules(Exception):
     """A condition whose regions need more than ``MAX_RULES`` alternatives."""
+
+
+def engine_hash(name: str) -> int:
+    """The 32-bit FNV-1a hash by which durable-rules identifies a property name (``fnv1Hash32``).
+
+    The C code xors each *signed* char, so bytes above 127 are sign-extended first.
+    """
+    h = 2166136261
+    for b in name.encode("utf-8"):
+        h ^= b if b < 128 else (b - 256) & 0xFFFFFFFF
+        h = (h * 16777619) & 0xFFFFFFFF
+    return h
+
+
+TALLY_KEYS = ("rf", "ru", "sp", "spu")
+#: Property names with a meaning of their own: durable-rules' ``sid``, ``id`` and ``$s`` (its state
+#: fact), the fact kind ``k``, the organisation size, the release fact's key and the tally counts.
+RESERVED_KEYS = ("sid", "id", "$s", "k", SIZE_KEY, RELEASE_KEY, *TALLY_KEYS)
+
+
+def engine_keys(names: list[str], reserved: tuple[str, ...] = RESERVED_KEYS) -> dict[str, str]:
+    """An engine key for each measure name: ``m0``, ``m1``… skipping any whose hash meets a reserved
+    name's or an earlier key's (so the engine can never confuse two properties)."""
+    taken = {engine_hash(r) for r in reserved}
+    keys: dict[str, str] = {}
+    n = 0
+    for name in names:
+        while True:
+            key, n = f"m{n}", n + 1
+            if engine_hash(key) not in taken:
+                break
+        taken.add(engine_hash(key))
+        keys[name] = key
+    return keys
 
 
 def _and(*parts: DNF) -> DNF:
@@ -140,6 +180,9 @@ class Compiler:
         self.transition = transition
         self.index = index
         self.relative = {"current": index.rung(transition.from_).rank, "target": index.rung(transition.to).rank}
+        # Every measure the criteria read, in order of first use, with the key the engine knows it by.
+        used = [n for c in transition.criteria for n in _names_in(c.condition)]
+        self.keys = engine_keys(list(dict.fromkeys(used)))
 
     # -- values -------------------------------------------------------------------------------------
 
@@ -222,7 +265,7 @@ class Compiler:
         return Regions(p, f, u)
 
     def _leaf_regions(self, leaf: Leaf) -> Regions:
-        key = leaf.measure
+        key = self.keys[leaf.measure]
         absent = _atom({"$nex": {key: 1}})
         if leaf.by_size is None:
             return Regions(self._cmp(key, leaf.op, leaf.operand, passing=True),
@@ -269,6 +312,13 @@ class Compiler:
         """How many evidence rules a criterion compiles to (raises ``TooManyRules`` past the limit)."""
         regions = self.regions(self.node(criterion.condition))
         return len(regions.p) + len(regions.f) + len(regions.u)
+
+
+def _names_in(c: Condition) -> Iterator[str]:
+    if isinstance(c, Comparison):
+        yield c.measure
+    for part in c.children:
+        yield from _names_in(part)
 
 
 def _rule(*conditions: dict) -> dict:

@@ -61,6 +61,7 @@ class _Plan:
     kinds: dict[str, Any]  # name → FieldKind of the value
     trees: list[Node]
     names: list[list[str]]  # measures each criterion reads
+    keys: dict[str, str]  # measure name → the key the engine knows it by
     ruleset: Ruleset
     explainer: Explainer
     needs_size: bool
@@ -101,6 +102,7 @@ class Evaluator:
             kinds=kinds,
             trees=trees,
             names=names,
+            keys=compiler.keys,
             ruleset=Ruleset(f"{self.ladder.id}-{digest}-{transition.key}", rules),
             explainer=explainer,
             needs_size=any(uses_org_size(t) for t in trees),
@@ -145,7 +147,8 @@ class Evaluator:
         size_index = ORDINALS["size"].index(size) if size is not None else None
 
         fact: dict[str, Any] = {"k": "e"}
-        fact.update((k, v) for k, v in encoded.items() if v is not None)
+        keys = plan.keys
+        fact.update((keys[k], v) for k, v in encoded.items() if v is not None)
         if plan.needs_size and size_index is not None:
             fact[SIZE_KEY] = size_index
         statuses, verdict = self._decide(plan, fact)

@@ -282,3 +282,88 @@ def test_all_of_three_org_size_thresholds_compiles_and_agrees():
             if size:
                 packet["organization"] = {"size": size}
             assert_agrees(ladder, evaluator(ladder), packet)
+
+
+# -- measure names the engine or the compiler use themselves (issue 11, item 2) ---------------------------
+
+#: Names the measure id pattern allows that durable-rules (sid, id), the compiler (k, e, t, rf, ru, sp,
+#: spu) or the generated engine keys (m0, m1) use, and names outside that pattern that YAML allows.
+PATTERN_NAMES = ("sid", "id", "k", "e", "t", "m", "m0", "m1", "rf", "ru", "sp", "spu", "release")
+ODD_NAMES = ("_size", "_release", "$s", "$nex", "a.b", "Sid", "with space", "naïve", "")
+
+_FIELDS = (("experience.product_years", "gte", 3), ("scope.ambiguity", "in", ["medium", "high"]),
+           ("signals.documents_impact", "eq", True), ("competencies.execution", "lt", 4),
+           ("current_level", "gte", {"level": "a"}), ("organization.size", "ne", "startup"))
+
+
+def _named_ladder(lid: str, names: tuple[str, ...]) -> dict:
+    """A ladder whose measures are called ``names``: a comparison on each, one with org-size thresholds."""
+    measures: dict = {}
+    criteria = []
+    for i, name in enumerate(names):
+        field, op, operand = _FIELDS[i % len(_FIELDS)]
+        measures[name] = {"field": field}
+        criteria.append(_criterion(f"c{i}", i % 3 != 2, {"measure": name, op: operand}))
+    measures["years_by_size"] = {"field": "experience.product_years"}
+    criteria.append(_criterion("sized", False, {"all": [
+        {"measure": "years_by_size", "gte": {"by_org_size": {"startup": 1, "growth": 2, "enterprise": 4}}},
+        {"not": {"measure": names[0], "lt": 1}}]}))  # names[0] is a number: experience.product_years
+    return {
+        "ladder.yaml": {"ladder": lid, "version": "1", "title": "Measure names the engine uses",
+                        "levels": [{"id": "a", "title": "Level A", "track": "both", "rank": 1},
+                                   {"id": "b", "title": "Level B", "track": "both", "rank": 2}],
+                        "measures": measures},
+        "a-to-b.yaml": {"transition": {"from": "a", "to": "b", "track": "ic", "phase": "progressing-seniority",
+                                       "title": "A to B", "supporting_needed": 1},
+                        "criteria": criteria},
+    }
+
+
+RESERVED_LADDER = _write_ladder(_named_ladder("reserved-names", PATTERN_NAMES))
+
+
+def test_reserved_measure_names_decide_like_any_other():
+    """Regression: a measure named ``sid`` shared the fact's state id (wrong verdicts), ``id`` its
+    message id, ``k`` the compiler's fact kind (engine.undecided, or a segfault). The engine now
+    sees only generated keys."""
+    engine = evaluator(RESERVED_LADDER)
+    (plan,) = engine._plans.values()
+    from promoready.engine._compile import RESERVED_KEYS, engine_hash
+
+    keys = list(plan.keys.values())
+    assert set(plan.keys) == {*PATTERN_NAMES, "years_by_size"}
+    assert all(k.startswith("m") and k[1:].isdigit() for k in keys)
+    hashes = [engine_hash(k) for k in keys] + [engine_hash(r) for r in RESERVED_KEYS]
+    assert len(set(hashes)) == len(hashes)
+    # the case the issue reported: `sid` known and passing, everything else unknown
+    packet = {"candidate": {"id": "emp-1"}, "current_level": "a", "as_of": "2026-11-01",
+              "experience": {"product_years": 4}}
+    statuses, verdict = reference_decide(RESERVED_LADDER, packet)
+    assert statuses["c0"] == "pass" and verdict == "insufficient_evidence"
+    assert_agrees(RESERVED_LADDER, engine, packet)
+
+
+@examples(150)
+@given(packet=packets(RESERVED_LADDER))
+def test_reserved_measure_names_engine_matches_reference(packet):
+    assert_agrees(RESERVED_LADDER, evaluator(RESERVED_LADDER), packet)
+
+
+@pytest.mark.parametrize("name", ODD_NAMES, ids=lambda n: repr(n))
+def test_any_measure_name_works_or_is_refused_with_its_line(name):
+    """Whatever YAML lets an author write as a measure name either decides exactly as the reference
+    does, or is refused by validate with file:line."""
+    files = _named_ladder("odd-name", (name, "plain"))
+    try:
+        ladder = _write_ladder(files)
+    except LadderError as err:
+        assert err.file and err.line, str(err)
+        return
+    engine = evaluator(ladder)
+    for packet in ({"candidate": {"id": "emp-1"}, "current_level": "a", "as_of": "2026-11-01"},
+                   {"candidate": {"id": "emp-1"}, "current_level": "a", "as_of": "2026-11-01",
+                    "organization": {"size": "growth"}, "experience": {"product_years": 2},
+                    "scope": {"ambiguity": "high"}},
+                   {"candidate": {"id": "emp-1"}, "current_level": "a", "as_of": "2026-11-01",
+                    "experience": {"product_years": 0.5}, "scope": {"ambiguity": "low"}}):
+        assert_agrees(ladder, engine, packet)

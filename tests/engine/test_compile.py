@@ -63,7 +63,18 @@ def compiler(lad: L.Ladder) -> Compiler:
 def regions(condition: dict):
     lad = ladder(condition)
     c = compiler(lad)
-    return c.regions(c.node(lad.transitions[0].criteria[0].condition))
+    compiled = c.regions(c.node(lad.transitions[0].criteria[0].condition))
+    # the rules name each measure by its engine key (m0, m1…): read them back by measure name
+    names = {key: name for name, key in c.keys.items()}
+    return type(compiled)(*(tuple(tuple(_renamed(atom, names) for atom in alt) for alt in region)
+                            for region in (compiled.p, compiled.f, compiled.u)))
+
+
+def _renamed(atom: dict, names: dict) -> dict:
+    ((op, arg),) = atom.items()
+    if isinstance(arg, dict):
+        return {op: {names.get(k, k): v for k, v in arg.items()}}
+    return {names.get(op, op): arg}
 
 
 # -- a reader of durable-rules conditions and of the rules language ---------------------------------------
@@ -226,8 +237,9 @@ def test_exactly_one_verdict_rule_matches_each_tally(needed):
 
 def test_evidence_rules_never_match_the_tally_and_verdict_rules_never_match_the_evidence():
     lad = ladder(*CONDITIONS[:3])
-    rules, _ = compiler(lad).ruleset()
-    evidence = {"k": "e", "years": 3, "_size": 1}
+    c = compiler(lad)
+    rules, _ = c.ruleset()
+    evidence = {"k": "e", c.keys["years"]: 3, "_size": 1}
     tally = {"k": "t", "rf": 0, "ru": 0, "sp": 0, "spu": 0}
     verdicts = set(verdict_rules(0))
     for name, rule in rules.items():
