@@ -29,7 +29,7 @@ import json
 import re
 import threading
 import weakref
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from . import errors
 from .errors import EngineError
@@ -217,3 +217,30 @@ class Ruleset:
         self._leaked = 0
         self.rotations += 1
 
+
+class RulesetChain:
+    """Several rulesets that decide one transition together, each over part of the evidence fact.
+
+    ``run`` asserts into each ruleset the fact's properties it reads (``fields``) and, into the last
+    one only, the second-stage fact; it returns every first-stage firing, in order, and the last
+    ruleset's second-stage firings. Same contract as ``Ruleset.run``.
+    """
+
+    def __init__(self, rulesets: Sequence[Ruleset], fields: Sequence[frozenset[str]]) -> None:
+        self.rulesets = list(rulesets)
+        self.fields = list(fields)
+
+    def run(self, fact: dict, then: Optional[Callable[[list[str]], dict]] = None) -> tuple[list[str], list[str]]:
+        """Run every ruleset on its part of ``fact``; ``then`` sees every first-stage firing."""
+        first: list[str] = []
+        last = len(self.rulesets) - 1
+        second: list[str] = []
+        for i, (ruleset, fields) in enumerate(zip(self.rulesets, self.fields)):
+            part = {k: v for k, v in fact.items() if k in fields}
+            if i < last:
+                fired, _ = ruleset.run(part)
+                first += fired
+            else:
+                fired, second = ruleset.run(part, None if then is None else (lambda own: then(first + own)))
+                first += fired
+        return first, second

@@ -277,24 +277,17 @@ class Lint:
                            code=errors.LADDER_SUPPORTING_QUOTA)
 
     def check_size(self, path: str, tfile: TransitionFile) -> None:
-        """Refuse criteria that would compile to more rules than the engine can hold."""
-        from ._compile import MAX_RULES, Compiler, TooManyRules
+        """Refuse a criterion the engine cannot hold even in a ruleset of its own (the compiler splits a
+        transition's criteria across rulesets as needed): compile exactly what the evaluator will."""
+        from ._compile import Compiler, TooManyRules
 
         transition = Transition.model_validate({**tfile.transition.model_dump(by_alias=True),
                                                "criteria": tfile.criteria, "file": os.path.basename(path)})
-        compiler = Compiler(self.head, transition, self.index)
-        total = 0
-        for i, criterion in enumerate(tfile.criteria):
-            try:
-                total += compiler.rule_count(criterion)
-            except TooManyRules:
-                self.r.problem(path, ("criteria", i, "condition"),
-                               f"this condition compiles to more than {MAX_RULES} engine rules: "
-                               "split it into several criteria", code=errors.LADDER_TOO_COMPLEX)
-                return
-        if total > MAX_RULES:
-            self.r.problem(path, ("criteria",), f"the criteria compile to {total} engine rules together; the "
-                           f"limit is {MAX_RULES}: simplify conditions or split the transition",
+        try:
+            Compiler(self.head, transition, self.index).chunks()
+        except TooManyRules as exc:
+            self.r.problem(path, ("criteria", exc.index, "condition"),
+                           f"this condition {exc.message}: split it into several criteria",
                            code=errors.LADDER_TOO_COMPLEX)
 
     def check_condition(self, path: str, loc: Loc, c: Condition) -> None:

@@ -25,7 +25,7 @@ from promoready.schemas.packet import ORDINALS, Packet
 
 from . import _packet
 from ._compile import SIZE_KEY, SIZES, Compiler, Node, criterion_index, encode_value, uses_org_size, verdict_of
-from ._durable import Ruleset
+from ._durable import Ruleset, RulesetChain
 from ._fields import measure_kind
 from ._explain import Explainer, measure_names, texts_for
 from ._ladder import ladder_digest, load_ladder
@@ -62,7 +62,7 @@ class _Plan:
     trees: list[Node]
     names: list[list[str]]  # measures each criterion reads
     keys: dict[str, str]  # measure name → the key the engine knows it by
-    ruleset: Ruleset
+    ruleset: Union[Ruleset, RulesetChain]  # a chain only when the transition needs several rulesets
     explainer: Explainer
     needs_size: bool
     expected: dict  # organisation size position (or None) → each criterion's expected text
@@ -87,7 +87,7 @@ class Evaluator:
 
     def _compile(self, transition: Transition) -> _Plan:
         compiler = Compiler(self.ladder, transition, self.index)
-        rules, trees = compiler.ruleset()
+        chunks, trees = compiler.chunks()
         names = [measure_names(t) for t in trees]
         used = list(dict.fromkeys(n for ns in names for n in ns))
         relative = compiler.relative
@@ -96,6 +96,12 @@ class Evaluator:
         explainer = Explainer(self.ladder.measures, self.index, {"current": transition.from_, "target": transition.to},
                               trees)
         digest = self.digest.split(":")[1][:12]
+        label = f"{self.ladder.id}-{digest}-{transition.key}"
+        if len(chunks) == 1:
+            ruleset: Union[Ruleset, RulesetChain] = Ruleset(label, chunks[0].rules)
+        else:
+            ruleset = RulesetChain([Ruleset(f"{label}-{i}", c.rules) for i, c in enumerate(chunks)],
+                                   [c.keys | {"k", SIZE_KEY} for c in chunks])
         return _Plan(
             transition=transition,
             measures=measures,
@@ -103,7 +109,7 @@ class Evaluator:
             trees=trees,
             names=names,
             keys=compiler.keys,
-            ruleset=Ruleset(f"{self.ladder.id}-{digest}-{transition.key}", rules),
+            ruleset=ruleset,
             explainer=explainer,
             needs_size=any(uses_org_size(t) for t in trees),
             # The wording of a condition depends only on the organisation size: word it once.

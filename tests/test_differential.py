@@ -367,3 +367,110 @@ def test_any_measure_name_works_or_is_refused_with_its_line(name):
                    {"candidate": {"id": "emp-1"}, "current_level": "a", "as_of": "2026-11-01",
                     "experience": {"product_years": 0.5}, "scope": {"ambiguity": "low"}}):
         assert_agrees(ladder, engine, packet)
+
+
+# -- transitions wider than one ruleset (issue 11, item 3) -------------------------------------------------
+
+_COMPETENCIES = ("product_craft", "execution", "strategy", "communication", "stakeholder_management",
+                 "people_leadership", "business_acumen", "executive_presence")
+_SIGNALS = ("documents_impact", "steps_up_unasked", "addresses_skill_gaps", "works_beyond_current_level")
+_SHARED = {"years": "experience.product_years", "teams": "scope.teams", "ambiguity": "scope.ambiguity",
+           "size": "organization.size", **{f"sig_{s}": f"signals.{s}" for s in _SIGNALS}}
+
+
+def _matrix_condition(i: int, simple: bool = False) -> tuple[dict, dict]:
+    """The i-th cell of a competency matrix (its own rating measure, as a matrix has one per cell), alone
+    or with a signal, scope or experience; and the measures it declares."""
+    competency = _COMPETENCIES[i % len(_COMPETENCIES)]
+    cell, level = f"cell_{i}_{competency}", 1 + (i // len(_COMPETENCIES)) % 5
+    measures = {cell: {"field": f"competencies.{competency}"}}
+    signal = f"sig_{_SIGNALS[i % len(_SIGNALS)]}"
+    shape = 0 if simple else i % 5
+    if shape == 0:
+        return {"measure": cell, "gte": level}, measures
+    if shape == 1:
+        return {"all": [{"measure": cell, "gte": level}, {"measure": signal, "eq": True}]}, measures
+    if shape == 2:
+        return {"any": [{"measure": cell, "gt": level}, {"not": {"measure": "years", "lt": (i % 7) + 0.5}}]}, measures
+    if shape == 3:
+        return {"all": [{"measure": cell, "gte": level},
+                        {"measure": "teams", "gte": {"by_org_size": {"startup": i % 3, "growth": 1 + i % 4,
+                                                                     "enterprise": 2 + i % 5}}}]}, measures
+    return {"all": [{"measure": cell, "lte": level}, {"any": [{"measure": "ambiguity", "in": ["medium", "high"]},
+                                                              {"measure": "size", "ne": "startup"}]}]}, measures
+
+
+def _matrix_ladder(n: int, simple: bool = False) -> dict:
+    criteria, measures = [], {}
+    for i in range(n):
+        condition, own = _matrix_condition(i, simple)
+        measures.update(own)
+        criteria.append(_criterion(f"cell-{i}", i % 4 == 0, condition))
+    text = json.dumps(criteria)
+    measures.update({m: {"field": f} for m, f in _SHARED.items() if f'"{m}"' in text})
+    return {
+        "ladder.yaml": {"ladder": f"matrix-{n}{'-simple' if simple else ''}", "version": "1", "title": f"A competency matrix of {n} cells",
+                        "levels": [{"id": "a", "title": "Level A", "track": "both", "rank": 1},
+                                   {"id": "b", "title": "Level B", "track": "both", "rank": 2}],
+                        "measures": measures},
+        "a-to-b.yaml": {"transition": {"from": "a", "to": "b", "track": "ic", "phase": "progressing-seniority",
+                                       "title": "A to B", "supporting_needed": n // 8},
+                        "criteria": criteria},
+    }
+
+
+@pytest.mark.parametrize("n, simple", [(65, True), (160, True), (65, False), (128, False), (200, False)])
+def test_wide_transitions_are_split_and_agree(n, simple):
+    """Regression: more than 64 one-comparison criteria validated, then every packet with evidence
+    failed with engine.303 (the engine's 64-entry alpha stack); richer criteria were refused past 500
+    rules in all. Such a transition is now split across rulesets, each within every table of the
+    engine, and decides exactly as the reference."""
+    from promoready.engine._compile import CAPACITY, Network
+
+    ladder = _write_ladder(_matrix_ladder(n, simple))
+    engine = evaluator(ladder)
+    (plan,) = engine._plans.values()
+    from promoready.engine._compile import Compiler
+    from promoready.engine._levels import LevelIndex
+
+    chunks, _ = Compiler(ladder, ladder.transitions[0], LevelIndex(ladder)).chunks()
+    assert len(plan.ruleset.rulesets) == len(chunks) >= 2
+    assert [i for c in chunks for i in c.criteria] == list(range(n))
+    whole = Network()
+    assert whole.add_all(r for c in chunks for r in c.rules.values()) is not None  # one ruleset would overflow
+    for chunk in chunks:
+        network = Network()
+        assert network.add_all(chunk.rules.values()) is None
+        assert network.bound() <= CAPACITY.stack
+
+    @examples(60)
+    @given(packet=packets(ladder))
+    def check(packet):
+        assert_agrees(ladder, engine, packet)
+
+    check()
+
+
+def test_many_identical_criteria_are_decided():
+    """300 copies of one condition end on the same engine nodes: past 255 rules on one node the
+    engine cannot compile the ruleset (code 108), so the copies are split too."""
+    files = _matrix_ladder(1)
+    files["ladder.yaml"]["ladder"] = "copies"
+    files["a-to-b.yaml"]["criteria"] = [_criterion(f"copy-{i}", True, {"measure": "cell_0_product_craft", "gte": 3})
+                                        for i in range(300)]
+    ladder = _write_ladder(files)
+    engine = evaluator(ladder)
+    for rating, status in ((None, "unknown"), (2, "fail"), (3, "pass")):
+        packet = {"candidate": {"id": "emp-1"}, "current_level": "a", "as_of": "2026-11-01",
+                  "competencies": {"product_craft": rating}}
+        decision = engine.evaluate(packet)
+        assert {c.status for c in decision.criteria} == {status}
+        assert_agrees(ladder, engine, packet)
+
+
+def test_the_default_ladder_needs_no_split():
+    """Splitting costs a state per ruleset: the bundled ladder's transitions each stay one ruleset."""
+    from promoready.engine._durable import Ruleset
+
+    engine = default_evaluator()
+    assert all(type(plan.ruleset) is Ruleset for plan in engine._plans.values())

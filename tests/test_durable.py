@@ -123,6 +123,45 @@ def test_states_where_nothing_fired_are_released():
     assert result.stdout.strip() == "(['r.p.5'], [])"
 
 
+def test_evaluator_survives_1100_engine_errors():
+    """The evaluator's own rulesets: with the compiler's split disabled (the capacity seam), a
+    70-criterion transition overflows the alpha stack on every packet with evidence, as before the
+    fix; 1,100 such packets cost their own evaluations, and a packet without evidence is then decided."""
+    result = run_python("""
+        import dataclasses, json, os, tempfile
+        from promoready.engine import EngineError, Evaluator, load_ladder
+        from promoready.engine import _compile
+        _compile.CAPACITY = dataclasses.replace(_compile.CAPACITY, stack=10**6)  # the seam: never split
+        fields = ["competencies.execution", "competencies.strategy"]
+        head = {"ladder": "wide", "version": "1", "title": "Wide",
+                "levels": [{"id": "a", "title": "A", "track": "both", "rank": 1},
+                           {"id": "b", "title": "B", "track": "both", "rank": 2}],
+                "measures": {f"x{j}": {"field": fields[j % 2]} for j in range(2)}}
+        crit = lambda i: {"id": f"c{i}", "title": "C", "required": True, "rationale": "R.",
+                          "source": {"file": "f.txt", "section": "S"},
+                          "condition": {"measure": f"x{i % 2}", "gte": i // 2},
+                          "text": {"pass": "P.", "fail": "F.", "unknown": "U."}}
+        t = {"transition": {"from": "a", "to": "b", "track": "ic", "phase": "progressing-seniority", "title": "T"},
+             "criteria": [crit(i) for i in range(70)]}
+        folder = tempfile.mkdtemp()
+        for name, doc in (("ladder.yaml", head), ("a-to-b.yaml", t)):
+            with open(os.path.join(folder, name), "w") as f:
+                json.dump(doc, f)
+        engine = Evaluator(load_ladder(folder))
+        base = {"candidate": {"id": "e-1"}, "current_level": "a", "as_of": "2026-11-01"}
+        codes = set()
+        for i in range(1100):
+            try:
+                engine.evaluate(dict(base, competencies={"execution": 1 + i % 5, "strategy": 3}))
+            except EngineError as exc:
+                codes.add(exc.code)
+        print(sorted(codes))
+        print(engine.evaluate(base).verdict)
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["['engine.303']", "insufficient_evidence"]
+
+
 def test_a_ruleset_whose_states_cannot_be_released_is_compiled_again(monkeypatch):
     """If the release rule itself fails, the state is left; after ``LEAK_LIMIT`` of them the
     ruleset starts again under a fresh engine handle (the old one is freed) and keeps deciding."""
@@ -176,3 +215,123 @@ def test_rulesets_freed_keep_memory_flat():
     """)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) < 150, f"{result.stdout.strip()} MB more after 1,500 rulesets (about 750 when leaking)"
+
+
+# -- the compiler's model of the engine's tables (issue 11, item 3) ----------------------------------------
+
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import examples
+
+from promoready.engine._compile import CAPACITY, Network
+
+
+def _chain(name: str, *tests: dict) -> dict:
+    return {"all": [{"m": {"$and": [{"k": "e"}, *tests]}}]}
+
+
+def _leaves(n: int) -> dict:
+    """n one-comparison criteria on n properties: pass, fail and unknown rules, as the compiler writes them."""
+    rules = {}
+    for i in range(n):
+        rules[f"{i}.p.0"] = _chain("p", {"$gte": {f"a{i}": 3}})
+        rules[f"{i}.f.0"] = _chain("f", {"$lt": {f"a{i}": 3}})
+        rules[f"{i}.u.0"] = _chain("u", {"$nex": {f"a{i}": 1}})
+    return rules
+
+
+@pytest.mark.parametrize("n", [64, 65])
+def test_the_stack_bound_is_the_engines_limit(n):
+    """n such criteria leave n tests pending: 64 is what the engine's stack holds, 65 fails (code 303)."""
+    rules = _leaves(n)
+    network = Network()
+    problem = network.add_all(rules.values())
+    assert network.bound() == n
+    rs = Ruleset(f"stack-{n}", rules)
+    facts = ({"k": "e", **{f"a{i}": 5 for i in range(n)}}, {"k": "e"})
+    if n <= CAPACITY.stack:
+        assert problem is None
+        for fact in facts:
+            assert len(rs.run(fact)[0]) == n
+    else:
+        assert "MAX_STACK_SIZE" in problem and "303" in problem
+        for fact in facts:
+            with pytest.raises(EngineError) as err:
+                rs.run(fact)
+            assert err.value.code == "engine.303"
+
+
+def _add_each(rules: list[dict]):
+    """The tables' verdict (``Network.add``, without the stack bound) on adding the rules one by one."""
+    network = Network()
+    problems = [network.add(rule) for rule in rules]
+    return next((p for p in problems if p is not None), None)
+
+
+def test_tables_at_the_models_limits_work_and_one_more_is_refused():
+    """Each table filled to the model's limit compiles and decides; one more is refused by the model
+    (past it the engine loops forever, reads past a list, or crashes: see ``Capacity``)."""
+    endings = [_chain("e", {"$gte": {"a": 1}}) for _ in range(CAPACITY.endings)]
+    absences = [_chain("n", {"$nex": {f"a{i}": 1}}) for i in range(CAPACITY.absences)]
+    values = [_chain("v", {"$gte": {f"a{i}": 1}}) for i in range(CAPACITY.values)]
+    for label, rules, fact, fired in (("endings", endings, {"k": "e", "a": 2}, CAPACITY.endings),
+                                      ("absences", absences, {"k": "e", **{f"a{i}": 0 for i in range(127)}}, 0),
+                                      ("values", values, {"k": "e", "a1": 2}, 1)):
+        assert _add_each(rules) is None, label
+        rs = Ruleset(f"full-{label}", {f"r{i}": r for i, r in enumerate(rules)})
+        assert len(rs.run(fact)[0]) == fired, label
+    assert "BETA_LIST_LENGTH" in _add_each(endings + [endings[0]])
+    assert "NEXT_LIST_LENGTH" in _add_each(absences + [_chain("n", {"$nex": {"b": 1}})])
+    assert "NEXT_BUCKET_LENGTH" in _add_each(values + [_chain("v", {"$gte": {"b": 1}})])
+
+
+def test_one_rule_too_many_on_a_node_fires_a_rule_that_did_not_match():
+    """Why the limit on rules ending on one node matters: at 256 the engine reads past its list."""
+    rules = {f"r{i}": _chain("e", {"$gte": {"a": 1}}) for i in range(256)}
+    fired, _ = Ruleset("endings-256", rules).run({"k": "e", "a": 2})
+    assert len(fired) > 256  # the model keeps a chunk at 255
+
+
+_PROPS = ("p0", "p1", "p2", "p3", "p4")
+_NUMBERS = (0, 1, 2, 2.5, 3)
+_WORDS = ("x", "y", "z")
+_NUMERIC = {"p0", "p1", "p2"}  # the others hold words: one kind per property, as the compiler emits
+
+
+@st.composite
+def _tests(draw):
+    prop = draw(st.sampled_from(_PROPS))
+    if prop in _NUMERIC:
+        op = draw(st.sampled_from(("eq", "$neq", "$lt", "$lte", "$gt", "$gte", "$nex")))
+        value = draw(st.sampled_from(_NUMBERS))
+    else:
+        op = draw(st.sampled_from(("eq", "$neq", "$nex")))
+        value = draw(st.sampled_from(_WORDS))
+    if op == "$nex":
+        return {"$nex": {prop: 1}}
+    return {prop: value} if op == "eq" else {op: {prop: value}}
+
+
+_FACTS = st.fixed_dictionaries({}, optional={p: st.sampled_from(_NUMBERS if p in _NUMERIC else _WORDS)
+                                             for p in _PROPS})
+
+
+@examples(60)
+@given(rules=st.lists(st.lists(_tests(), min_size=1, max_size=4), min_size=20, max_size=260),
+       facts=st.lists(_FACTS, min_size=1, max_size=12))
+def test_rulesets_the_model_accepts_never_overflow(rules, facts):
+    """Soundness of the model: pack random rules into rulesets as the compiler does (a new ruleset
+    when the next rule overflows a table), then no fact makes the engine fail."""
+    chunks: list[list[dict]] = [[]]
+    network = Network()
+    for tests in rules:
+        rule = _chain("r", *tests)
+        if network.add_all([rule]) is not None:
+            chunks.append([])
+            network = Network()
+            assert network.add_all([rule]) is None
+        chunks[-1].append(rule)
+    for n, chunk in enumerate(chunks):
+        rs = Ruleset(f"random-{n}", {f"r{i}": r for i, r in enumerate(chunk)})
+        for fact in facts:
+            rs.run({"k": "e", **fact})  # raises EngineError on an overflow

@@ -238,7 +238,8 @@ def test_exactly_one_verdict_rule_matches_each_tally(needed):
 def test_evidence_rules_never_match_the_tally_and_verdict_rules_never_match_the_evidence():
     lad = ladder(*CONDITIONS[:3])
     c = compiler(lad)
-    rules, _ = c.ruleset()
+    (chunk,), _ = c.chunks()
+    rules = chunk.rules
     evidence = {"k": "e", c.keys["years"]: 3, "_size": 1}
     tally = {"k": "t", "rf": 0, "ru": 0, "sp": 0, "spu": 0}
     verdicts = set(verdict_rules(0))
