@@ -206,8 +206,12 @@ class Explainer:
             date = None
             if measure.grows and measure.unit in ("months", "years"):
                 months = need * (12 if measure.unit == "years" else 1)
-                date = add_months(as_of, months)
-                words += f", projected {date.isoformat()} at the current pace"
+                try:
+                    date = add_months(as_of, months)
+                except OverflowError:  # a threshold so far off that no calendar date reaches it
+                    words += ", beyond any calendar date at the current pace"
+                else:
+                    words += f", projected {date.isoformat()} at the current pace"
             return Gap(words, need / max(abs(threshold), 1), date)
         if leaf.kind.kind == "number" and op in ("lte", "lt"):
             need = value - threshold + (0 if op == "lte" else _step(threshold))

@@ -26,7 +26,7 @@ import tempfile
 
 import pytest
 from hypothesis import given
-from promoready.engine import LadderError, load_ladder
+from promoready.engine import Evaluator, LadderError, load_ladder
 from promoready.schemas.ladder import Ladder
 from reference import reference_decide
 from strategies import DEFAULT, DEFAULT_UNAVAILABLE, TINY, evaluator, examples, packets
@@ -474,3 +474,82 @@ def test_the_default_ladder_needs_no_split():
 
     engine = default_evaluator()
     assert all(type(plan.ruleset) is Ruleset for plan in engine._plans.values())
+
+
+# -- absurd thresholds (issue 11, item 5: a ladder threshold of 1e12 months) --------------------------------
+
+_THRESHOLD_HEAD = """ladder: thresholds
+version: "1"
+title: Absurd thresholds
+levels:
+  - {id: a, title: Level A, track: both, rank: 1}
+  - {id: b, title: Level B, track: both, rank: 2}
+measures:
+  in_level: {months_since: experience.current_level_since, unit: months, grows: true}
+  years: {field: experience.product_years, unit: years, grows: true}
+"""
+
+_THRESHOLD_TRANSITION = """transition: {from: a, to: b, track: ic, phase: progressing-seniority, title: A to B}
+criteria:
+  - id: months
+    title: Months in level
+    required: true
+    rationale: R.
+    source: {file: x.txt, section: S}
+    condition: {measure: in_level, CONDITION}
+    text: {pass: P., fail: F., unknown: U.}
+  - id: years
+    title: Years
+    required: false
+    rationale: R.
+    source: {file: x.txt, section: S}
+    condition: {measure: years, gte: 1}
+    text: {pass: P., fail: F., unknown: U.}
+"""
+
+
+def _threshold_ladder(tmp_path, condition: str):
+    (tmp_path / "ladder.yaml").write_text(_THRESHOLD_HEAD)
+    (tmp_path / "a-to-b.yaml").write_text(_THRESHOLD_TRANSITION.replace("CONDITION", condition))
+    return load_ladder(str(tmp_path))
+
+
+@pytest.mark.parametrize("condition", ["gte: 1e12", "gte: 1.0e12", "gt: 999999999999.9999",
+                                       "gte: {by_org_size: {startup: 1, growth: 1e12, enterprise: 1e12}}",
+                                       "lte: -1e12", "ne: 1e12"])
+def test_a_threshold_of_1e12_months_decides(tmp_path, condition):
+    """Regression: 1e12 months passed validate, then the next step's projected date overflowed
+    (a traceback). It is a number validate accepts, so it must decide: the criterion fails, agrees
+    with the reference, and the next step says no calendar date reaches it."""
+    ladder = _threshold_ladder(tmp_path, condition)
+    engine = Evaluator(ladder)
+    for since in ("2025-01-01", None):
+        packet = {"candidate": {"id": "emp-1"}, "current_level": "a", "as_of": "2026-11-01",
+                  "organization": {"size": "growth"},
+                  "experience": {"current_level_since": since, "product_years": 2}}
+        assert_agrees(ladder, engine, packet)
+        decision = engine.evaluate(packet)
+        decision.to_json()
+        if since is not None and condition.startswith("gte"):
+            assert "beyond any calendar date" in decision.criteria[0].next_step
+
+
+@pytest.mark.parametrize("operand, shown", [("1e300", "1e+300"), ("1.0e+300", "1e+300"), ("-1e20", "-1e+20"),
+                                            ("9223372036854775807", "9223372036854775807"),
+                                            ("9223372036854775808", "9223372036854775808"),
+                                            ("99999999999999999999999999999", "99999999999999999999999999999"),
+                                            ("1e-5", "1e-05"), ("1.0e-300", "1e-300"), ("0.00001", "1e-05"),
+                                            (".inf", "inf"), ("-.inf", "-inf"), (".nan", "nan")])
+def test_absurd_thresholds_are_refused_with_file_line_and_path(tmp_path, operand, shown):
+    """Numbers the engine cannot hold (past 2^63, exponent notation it rejects with code 204, more
+    decimals than the 4 it compares) are a validate error naming file, line and field path."""
+    with pytest.raises(LadderError) as err:
+        _threshold_ladder(tmp_path, f"gte: {operand}")
+    problem = err.value
+    assert problem.code == "ladder.bad-operand"
+    assert problem.file.endswith("a-to-b.yaml") and problem.line == 8
+    assert problem.path == "criteria[0].condition.gte"
+    assert shown in problem.message
+    with pytest.raises(LadderError) as err:
+        _threshold_ladder(tmp_path, f"gte: {{by_org_size: {{startup: 1, growth: {operand}, enterprise: 2}}}}")
+    assert err.value.path == "criteria[0].condition.gte.by_org_size.growth" and err.value.line == 8
