@@ -123,6 +123,8 @@ def _compile_test(key: str, op: str, operand: Any, kind: FieldKind, levels: dict
             return _rank_of(raw, ctx)
         if ordered and op in ("gte", "gt", "lte", "lt"):
             return ordered.index(raw)
+        if kind.kind == "number":
+            return round(raw, 4)  # compared at 4 decimals, as every number the rules engine compares
         return raw
 
     compare = {

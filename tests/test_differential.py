@@ -553,3 +553,28 @@ def test_absurd_thresholds_are_refused_with_file_line_and_path(tmp_path, operand
     with pytest.raises(LadderError) as err:
         _threshold_ladder(tmp_path, f"gte: {{by_org_size: {{startup: 1, growth: {operand}, enterprise: 2}}}}")
     assert err.value.path == "criteria[0].condition.gte.by_org_size.growth" and err.value.line == 8
+
+
+def test_where_compares_numbers_at_4_decimals_like_conditions():
+    """Found by the generated ladders: a `where` test on a number compared the raw value (5.99996 is
+    not 6) while every condition, and the reference, compare at 4 decimals (5.99996 is 6.0)."""
+    files = {
+        "ladder.yaml": {"ladder": "where-decimals", "version": "1", "title": "Where at 4 decimals",
+                        "levels": [{"id": "a", "title": "Level A", "track": "both", "rank": 1},
+                                   {"id": "b", "title": "Level B", "track": "both", "rank": 2}],
+                        "measures": {"six_month_plans": {"count": "artifacts", "where": {"horizon_months": 6}},
+                                     "short_plans": {"sum": "artifacts", "of": "horizon_months",
+                                                     "where": {"horizon_months": {"lte": 6}}}}},
+        "a-to-b.yaml": {"transition": {"from": "a", "to": "b", "track": "ic", "phase": "progressing-seniority",
+                                       "title": "A to B"},
+                        "criteria": [_criterion("six", True, {"measure": "six_month_plans", "gte": 1}),
+                                     _criterion("short", True, {"measure": "short_plans", "gte": 6})]},
+    }
+    ladder = _write_ladder(files)
+    for horizon in (5.99996, 6.00004, 6, 5.9999, 6.0001):
+        packet = {"candidate": {"id": "emp-1"}, "current_level": "a", "as_of": "2026-11-01",
+                  "artifacts": [{"kind": "roadmap", "horizon_months": horizon}]}
+        assert_agrees(ladder, evaluator(ladder), packet)
+    statuses, _ = reference_decide(ladder, {"candidate": {"id": "emp-1"}, "current_level": "a", "as_of": "2026-11-01",
+                                            "artifacts": [{"kind": "roadmap", "horizon_months": 6.00004}]})
+    assert statuses == {"six": "pass", "short": "pass"}
