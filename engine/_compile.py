@@ -68,9 +68,10 @@ DNF = tuple[tuple[dict, ...], ...]
 TRUE: DNF = ((),)
 
 
-#: Evidence rules one transition may compile to. durable-rules keeps a node's successors in a
-#: fixed table of 512 (NEXT_BUCKET_LENGTH) and fails with code 106 beyond it; every evidence rule
-#: starts at the same node (``k = e``), so a transition stays under that with room to spare.
+#: Evidence rules one criterion may compile to: it stops the exponential growth of ``all``/``any``
+#: products early, and keeps a criterion under the 511 successors one engine node holds
+#: (NEXT_BUCKET_LENGTH, code 106), since its rules mostly start at the same node. A transition's
+#: criteria together may need more: they are then split across rulesets (``Compiler.chunks``).
 MAX_RULES = 500
 
 
