@@ -248,7 +248,8 @@ class Kit:
                 thresholds = self.th_of[self.t.key].by_path.get(path) or self.th.by_path.get(path) or {lo}
                 low = max(thresholds) - (1e-4 if self.mode == 1 else 4e-5)
                 top = tuple(v for v in near(thresholds, lo, hi, integer) if v >= low)
-                self._numbers[key] = top + ((FREE,) if self.mode == 1 else (min(hi, max(thresholds) + max(1, abs(max(thresholds)))),))
+                above = min(hi, max(thresholds) + max(1, abs(max(thresholds))))  # an integer field gets an integer
+                self._numbers[key] = top + ((FREE,) if self.mode == 1 else (math.ceil(above) if integer else above,))
         value = pick(draw, self._numbers[key])
         if value is not FREE:
             return value
