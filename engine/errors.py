@@ -105,6 +105,10 @@ INPUT_DECISION: Final = _code(
     "input.decision", "A line of a decisions JSONL (`report`) that is neither a decision nor an error record")
 INPUT_GROUPS: Final = _code(
     "input.groups", "A `--groups` CSV without a candidate_id column, with a repeated id, or a row of the wrong length")
+INPUT_HUGE_NUMBER: Final = _code("input.huge-number", "A whole number with more digits than Python reads or prints")
+INPUT_UNSUPPORTED_VALUE: Final = _code(
+    "input.unsupported-value", "A value that is not JSON-like data (bytes or YAML `!!binary`, a set, an object)")
+INPUT_SELF_REFERENCE: Final = _code("input.self-reference", "Data handed to the library contains itself")
 
 # -- packet: a packet read but not valid ----------------------------------------------------------
 
@@ -126,6 +130,7 @@ PACKET_LESS_THAN_EQUAL: Final = _code("packet.less-than-equal", "A number is abo
 PACKET_FINITE_NUMBER: Final = _code("packet.finite-number", "A number is NaN or infinite")
 PACKET_DATE_FORMAT: Final = _code("packet.date-format", "A date is not written YYYY-MM-DD")
 PACKET_DATE_VALUE: Final = _code("packet.date-value", "A date written YYYY-MM-DD is not a calendar date")
+PACKET_DATE_OUT_OF_RANGE: Final = _code("packet.date-out-of-range", "A date before 1900-01-01 or after 2999-12-31")
 PACKET_END_BEFORE_START: Final = _code("packet.end-before-start", "A review period ends before it starts")
 PACKET_MORE_THAN_DIRECT_REPORTS: Final = _code(
     "packet.more-than-direct-reports", "`pm_reports` or `manager_reports` is more than `direct_reports`")
@@ -295,6 +300,7 @@ PYDANTIC_PACKET_CODES: Final[Mapping[str, str]] = MappingProxyType({
     # Our own PydanticCustomError types (schemas/).
     "date_format": PACKET_DATE_FORMAT,
     "date_value": PACKET_DATE_VALUE,
+    "date_out_of_range": PACKET_DATE_OUT_OF_RANGE,
     "end_before_start": PACKET_END_BEFORE_START,
     "more_than_direct_reports": PACKET_MORE_THAN_DIRECT_REPORTS,
 })
