@@ -8,9 +8,10 @@ titles) is carried but never read by a rule.
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+import datetime
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from ._types import Bool, Count, Date, Figure, Months, Name, Rating1to5, Text, Years
@@ -24,6 +25,24 @@ ArtifactKind = Literal["prd", "roadmap", "strategy", "vision", "framework", "okr
 Relationship = Literal["manager", "skip-level", "peer", "cross-functional", "executive"]
 Track = Literal["ic", "management"]
 CommitteeOutcome = Literal["promoted", "not_promoted"]
+
+#: The dates a packet may carry: far wider than any career, and far enough inside the calendar
+#: (years 1 to 9999) that the months measures add to a date or take from it cannot leave it.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2999, 12, 31)
+
+
+def _in_range(day: datetime.date) -> datetime.date:
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise PydanticCustomError(
+            "date_out_of_range", "{day} is outside the dates a packet may carry ({earliest} to {latest})",
+            {"day": day.isoformat(), "earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+        )
+    return day
+
+
+#: A packet's date: an ISO date (``Date``) between ``EARLIEST_DATE`` and ``LATEST_DATE``.
+PacketDate = Annotated[Date, AfterValidator(_in_range)]
 
 #: Ordered enums: rules may compare them ("rating at least meets").
 ORDINALS: dict[str, tuple[str, ...]] = {
@@ -58,14 +77,14 @@ class Experience(_Part):
 
     product_years: Optional[Years] = None
     people_management_years: Optional[Years] = None
-    current_level_since: Optional[Date] = None
+    current_level_since: Optional[PacketDate] = None
 
 
 class Review(_Part):
     """One review period: how the work was rated and at which level the reviewer judged it."""
 
-    start: Date
-    end: Date
+    start: PacketDate
+    end: PacketDate
     rating: Optional[Rating] = None
     operating_level: Optional[Name] = None
 
@@ -89,7 +108,7 @@ class Impact(_Part):
     measured: Optional[Bool] = None
     metric: Optional[Text] = None
     value: Optional[Figure] = None
-    date: Optional[Date] = None
+    date: Optional[PacketDate] = None
 
 
 class Scope(_Part):
@@ -183,7 +202,7 @@ class Packet(_Part):
     current_level: Name
     target_level: Optional[Name] = Field(default=None, description="Absent = the next level on `track`")
     track: Optional[Track] = None
-    as_of: Optional[Date] = Field(default=None, description="Durations are measured to this date; absent = today")
+    as_of: Optional[PacketDate] = Field(default=None, description="Durations are measured to this date; absent = today")
     organization: Optional[Organization] = None
     experience: Optional[Experience] = None
     reviews: Optional[list[Review]] = None
