@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import heapq
 import json
 import os
 from functools import lru_cache
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from pydantic import BaseModel, ValidationError
 
-from promoready.schemas.packet import Packet
+from promoready.schemas.packet import EARLIEST_DATE, LATEST_DATE, Packet
 
 from . import _documents as docs
 from ._fields import FieldKind, field_kind_of, item_fields, packet_fields
 from . import errors
-from .errors import PacketError, PromoreadyError, closest
+from .errors import PacketError, PromoreadyError, UsageError, closest
 
 _MESSAGES = {
     "missing": "is required",
@@ -44,16 +45,38 @@ class Source:
         self.text = text
 
     def line(self, loc: tuple) -> Optional[int]:
-        return docs.line_of(self.text, loc) if self.text is not None else None
+        """The line of the field at ``loc`` (or of its deepest existing parent), if the text is known."""
+        return docs.line_of(self.text, loc, self.name) if self.text is not None else None
 
 
 def read_packet(obj: Any) -> tuple[Any, Source]:
-    """Raw packet data and its source, from a dict, a ``Packet``, or a path to a JSON/YAML file."""
+    """Raw packet data and its source, from a dict, a ``Packet``, or a path to a JSON/YAML file.
+
+    Data from the caller is held to what a file could say (``docs.check_data``): nothing nested
+    past the depth limit or containing itself, no objects, bytes or sets, no lone surrogates, no
+    numbers too long to print; each refusal names the field path.
+    """
     if isinstance(obj, (str, os.PathLike)):
         path = os.fspath(obj)
         text = docs.read_text(path)
         return docs.parse(text, path), Source(path, text)
+    if isinstance(obj, Packet):
+        _check_extras(obj)
+    else:
+        docs.check_data(obj, None)
     return obj, Source(None)
+
+
+def _check_extras(packet: Packet) -> None:
+    # A Packet was validated when it was made, except its extra fields: they are kept as given.
+    for model, prefix in _parts(packet):
+        extra = model.__pydantic_extra__
+        if extra:
+            try:
+                docs.check_data(extra, None)
+            except PromoreadyError as exc:
+                exc.path = prefix + exc.path if exc.path else prefix.rstrip(".") or None
+                raise
 
 
 def _field_kind(loc: tuple) -> Optional[FieldKind]:
@@ -81,21 +104,34 @@ def _from_pydantic(exc: ValidationError, source: Source) -> PacketError:
     loc = tuple(err["loc"])
     kind = err["type"]
     given = err.get("input")
+    shown = _shown(given)
     suggestion = None
     if kind == "literal_error":
         field = _field_kind(loc)
         allowed = field.values if field else ()
-        message = f"{given!r} is not one of {', '.join(allowed)}" if allowed else err["msg"]
-        suggestion = closest(str(given), allowed) if allowed else None
+        message = f"{shown} is not one of {', '.join(allowed)}" if allowed else err["msg"]
+        said = str(given) if isinstance(given, (str, int, float)) else ""
+        suggestion = closest(said, allowed) if allowed and len(said) <= 200 else None
     elif kind in _MESSAGES:
-        message = _MESSAGES[kind] + ("" if kind == "missing" else f", got {given!r}")
+        message = _MESSAGES[kind] + ("" if kind == "missing" else f", got {shown}")
     else:
         message = err["msg"].removeprefix("Value error, ")
         if kind in ("greater_than_equal", "less_than_equal", "finite_number", "greater_than", "less_than"):
-            message = f"{given!r}: {message.lower()}"
+            message = f"{shown}: {message.lower()}"
     code = errors.packet_code(kind)
     return PacketError(message, code=code, file=source.name, line=source.line(loc), path=docs.format_path(loc),
                        suggestion=suggestion)
+
+
+def _shown(value: Any, width: int = 80) -> str:
+    """A value as an error message quotes it: its repr, cut short (a 10,000-character text is not a message)."""
+    if isinstance(value, (dict, list)):
+        return type(value).__name__ if len(value) > 8 else _cut(repr(value), width)
+    return _cut(repr(value), width)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class LoadedPacket:
@@ -117,7 +153,13 @@ def load_packet(obj: Any) -> LoadedPacket:
 
 
 def effective_as_of(packet: Packet, as_of: Optional[datetime.date]) -> datetime.date:
-    """The date a decision is measured to: ``as_of`` (the caller's), else the packet's own, else today."""
+    """The date a decision is measured to: ``as_of`` (the caller's), else the packet's own, else today.
+
+    The caller's date is held to the range a packet's dates are (``EARLIEST_DATE`` to ``LATEST_DATE``).
+    """
+    if as_of is not None and not EARLIEST_DATE <= as_of <= LATEST_DATE:
+        raise UsageError(f"{as_of.isoformat()} is outside the dates a decision can be made for "
+                         f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})", code=errors.USAGE_DATE, path="as_of")
     return as_of or packet.as_of or datetime.date.today()
 
 
@@ -139,19 +181,18 @@ def _nested(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
     return tuple(out)
 
 
-def typo_warnings(packet: Packet) -> list[str]:
-    """Extra fields that look like misspelt known ones (kept and ignored, but worth a word)."""
-    out: list[str] = []
+#: At most this many "did you mean" warnings in a decision.
+MAX_WARNINGS = 20
+#: At most this many unknown fields are compared with the known names (the comparison is the cost).
+MAX_EXAMINED = 500
+
+
+def _parts(packet: Packet) -> Iterator[tuple[BaseModel, str]]:
+    """Every model in a packet (the packet, its sections, their list items) with its path prefix."""
     stack: list[tuple[BaseModel, str]] = [(packet, "")]
     while stack:
         model, prefix = stack.pop()
-        extra = model.__pydantic_extra__
-        if extra:
-            known = type(model).model_fields
-            for key in extra:
-                hint = closest(key, known)
-                if hint:
-                    out.append(f"unknown field '{prefix}{key}' is ignored (did you mean {hint}?)")
+        yield model, prefix
         values = model.__dict__
         for name, is_list in _nested(type(model)):
             value = values[name]
@@ -161,7 +202,53 @@ def typo_warnings(packet: Packet) -> list[str]:
                 stack.extend((item, f"{prefix}{name}[{i}].") for i, item in enumerate(value))
             else:
                 stack.append((value, f"{prefix}{name}."))
-    return sorted(out)
+
+
+def typo_warnings(packet: Packet) -> list[str]:
+    """Extra fields that look like misspelt known ones (kept and ignored, but worth a word).
+
+    The work is bounded whatever the packet: unknown fields are taken in path order, at most
+    ``MAX_EXAMINED`` of them are compared with the known names and at most ``MAX_WARNINGS``
+    warnings are given; when fields are left unexamined, one last warning says how many.
+    """
+    unknown: list[tuple[str, str, type[BaseModel]]] = []
+    for model, prefix in _parts(packet):
+        extra = model.__pydantic_extra__
+        if extra:
+            unknown.extend((f"{prefix}{key}", key, type(model)) for key in extra)
+    total = len(unknown)
+    if total > MAX_EXAMINED:
+        unknown = heapq.nsmallest(MAX_EXAMINED, unknown, key=lambda u: u[0])
+    else:
+        unknown.sort(key=lambda u: u[0])
+    out: list[str] = []
+    examined = 0
+    for path, key, model in unknown:
+        if len(out) == MAX_WARNINGS:
+            break
+        examined += 1
+        hint = _misspelt(key, model)
+        if hint:
+            out.append(f"unknown field '{path}' is ignored (did you mean {hint}?)")
+    out.sort()
+    if total > examined:
+        out.append(f"{total - examined:,} more unknown field{'s' if total - examined > 1 else ''} ignored "
+                   "without a check for misspelt names")
+    return out
+
+
+@lru_cache(maxsize=None)
+def _known(model: type[BaseModel]) -> tuple[tuple[str, ...], int]:
+    """A model's field names, and the most characters a key may have to be close to one of them."""
+    names = tuple(model.model_fields)
+    # difflib's ratio is at most 2·min(a, b)/(a + b), under closest's 0.6 cut-off once a > 7/3 of b.
+    return names, max((len(n) for n in names), default=0) * 7 // 3 + 1
+
+
+def _misspelt(key: str, model: type[BaseModel]) -> Optional[str]:
+    """``closest`` known name for an unknown key; a key too long to be close to any is not compared."""
+    names, longest = _known(model)
+    return closest(key, names) if len(key) <= longest else None
 
 
 def packet_error(message: str, *, code: str, path: str, source: Source, loc: tuple,
