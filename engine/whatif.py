@@ -2,7 +2,8 @@
 
 A change is ``PATH=VALUE`` (set; ``null`` makes the evidence unknown) or ``PATH+=VALUE`` (append to
 a list, creating it if absent). ``PATH`` is dotted with list indexes: ``experience.product_years``,
-``reviews[0].rating``. ``VALUE`` is JSON if it parses as JSON, else a plain string. The packet the
+``reviews[0].rating``. ``VALUE`` is JSON if it parses as JSON, else a plain string; JSON is read as
+a packet file's is (nesting, duplicate keys, NaN and over-long numbers are refused). The packet the
 caller gave is never modified.
 """
 
@@ -14,13 +15,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ._packet import LoadedPacket, read_packet, to_packet
+from . import _documents as docs
 from . import errors
-from .errors import UsageError
+from ._packet import LoadedPacket, read_packet, to_packet
+from .errors import InputError, UsageError
 from promoready.schemas.decision import Decision
 
 _SEGMENT = re.compile(r"([A-Za-z_][\w-]*)|\[(\d+)\]")
-_CHANGE = re.compile(r"^\s*([^=+]+?)\s*(\+?=)(.*)$", re.S)
 
 
 @dataclass(frozen=True)
@@ -63,30 +64,48 @@ class WhatIf:
         return out
 
 
-def _usage(message: str, text: str) -> UsageError:
-    return UsageError(f"{message} in {text!r} (write PATH=VALUE or PATH+=VALUE)", code=errors.USAGE_SET, path="--set")
+def _usage(message: str, text: str, *, syntax: bool = True) -> UsageError:
+    shown = repr(text) if len(text) <= 80 else repr(text[:77]) + "…"
+    hint = " (write PATH=VALUE or PATH+=VALUE)" if syntax else ""
+    return UsageError(f"{message} in {shown}{hint}", code=errors.USAGE_SET, path="--set")
 
 
 def parse_change(text: str) -> Change:
-    """Parse ``PATH=VALUE`` / ``PATH+=VALUE``."""
-    match = _CHANGE.match(text)
-    if not match:
+    """Parse ``PATH=VALUE`` / ``PATH+=VALUE`` (in time linear in the text, whatever it holds)."""
+    at = text.find("=")
+    if at < 0:
         raise _usage("no '=' or '+='", text)
-    raw_path, op, raw_value = match.groups()
+    append = at > 0 and text[at - 1] == "+"
+    raw_path = text[: at - 1 if append else at].strip()
+    raw_value = text[at + 1:]
+    if not raw_path:
+        raise _usage(f"no path before '{'+=' if append else '='}'", text)
     segments: list[Any] = []
     for part in raw_path.split("."):
         found = list(_SEGMENT.finditer(part))
         if not found or "".join(m.group(0) for m in found) != part:
-            raise _usage(f"bad path segment {part!r}", text)
+            raise _usage(f"bad path segment {_short(part)}", text)
         for m in found:
             segments.append(m.group(1) if m.group(1) is not None else int(m.group(2)))
     if not isinstance(segments[0], str):
         raise _usage("a path starts with a field name", text)
+    return Change(text=text, path=tuple(segments), append=append, value=_value(raw_value, text))
+
+
+def _value(raw: str, text: str) -> Any:
+    """JSON if the value reads as JSON, else the text itself; JSON that is refused is a usage error."""
+    if not raw.strip():
+        return raw
     try:
-        value = json.loads(raw_value)
-    except ValueError:
-        value = raw_value
-    return Change(text=text, path=tuple(segments), append=op == "+=", value=value)
+        return docs.parse_json(raw, "--set")
+    except InputError as exc:
+        if exc.code == errors.INPUT_JSON:
+            return raw  # not JSON: a plain string
+        raise _usage(f"the value is refused: {exc.message}", text, syntax=False) from None
+
+
+def _short(value: str) -> str:
+    return repr(value) if len(value) <= 40 else repr(value[:37]) + "…"
 
 
 def _path_text(path: tuple) -> str:
