@@ -12,11 +12,12 @@ from click.testing import CliRunner
 
 from promoready.cli import main
 from promoready.engine import PromoreadyError
-from promoready.engine._documents import load
+from promoready.engine._documents import line_of, load
 
 from conftest import HERE, ROOT, evaluator
 
 BAD = os.path.join(HERE, "bad", "packets")
+EXAMPLE_PACKET = os.path.join(ROOT, "examples", "packet.yaml")
 EXPECTED = load(os.path.join(HERE, "bad", "expected.yaml"))
 
 
@@ -102,3 +103,38 @@ def test_alias_bomb_memory_stays_bounded():
     code_line, rss_kb = proc.stdout.split()
     assert code_line == "input.yaml-alias"
     assert int(rss_kb) < 300 * 1024
+
+
+def _round_trip_lines(text):
+    """The line of every path, as ruamel's round-trip loader (which located lines before) sees it."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    root = yaml.load(text)
+    out = {}
+    stack = [((), root)]
+    while stack:
+        loc, node = stack.pop()
+        if isinstance(node, dict):
+            out[loc + ("no-such-key",)] = node.lc.line + 1 if not loc else out[loc]
+            for key in node:
+                out[loc + (key,)] = node.lc.key(key)[0] + 1
+                stack.append((loc + (key,), node[key]))
+        elif isinstance(node, list):
+            out[loc + (len(node),)] = node.lc.line + 1 if not loc else out[loc]
+            for i, item in enumerate(node):
+                out[loc + (i,)] = node.lc.item(i)[0] + 1
+                stack.append((loc + (i,), item))
+    out[()] = root.lc.line + 1
+    return out
+
+
+@pytest.mark.parametrize("path", [EXAMPLE_PACKET, os.path.join(ROOT, "rules", "product-management", "ladder.yaml"),
+                                  os.path.join(BAD, "end-before-start.json"), os.path.join(BAD, "unknown-enum.json")])
+def test_lines_are_those_the_round_trip_loader_gave(path):
+    """Lines are now found by one pass of the C parser or the JSON decoder (the round-trip loader took
+    minutes on a large file); they must be the lines it gave, for every path and for a missing child."""
+    text = open(path, encoding="utf-8-sig").read()
+    for loc, line in _round_trip_lines(text).items():
+        assert line_of(text, loc, path) == line, loc
+        assert line_of(text, loc) == line, loc  # without the file name: read as YAML, JSON included
