@@ -292,25 +292,41 @@ def parse_yaml(text: str, source: str) -> Any:
         data = _safe_yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if "duplicate key" in str(exc):
+            raise _yaml_duplicate_error(text, source, exc) from None
         problem = (exc.problem or exc.context or "malformed YAML").strip()
         code = errors.INPUT_YAML
-        path = None
-        if "duplicate key" in str(exc):
-            code, problem = errors.INPUT_DUPLICATE_KEY, problem.replace("found ", "")
-            found = _duplicate_key(text)
-            path = format_path(found[0][:-1]) or None if found is not None else None
-        elif "constructor for the tag" in problem:
+        if "constructor for the tag" in problem:
             code = errors.INPUT_YAML_TAG
             problem = "tags are not allowed (" + problem.split("tag", 1)[-1].strip() + ")"
-        raise InputError(problem, code=code, file=source, line=mark.line + 1 if mark else None, path=path) from None
+        raise InputError(problem, code=code, file=source, line=mark.line + 1 if mark else None) from None
     except _BadNode as bad:
         raise _bad_node_error(text, source, bad) from None
     except YAMLError as exc:
-        raise InputError(f"malformed YAML: {exc}", code=errors.INPUT_YAML, file=source) from None
+        raise InputError(f"malformed YAML: {_short(str(exc), 200)}", code=errors.INPUT_YAML, file=source) from None
     except RecursionError:
         raise InputError("nested deeper than Python can parse", code=errors.INPUT_TOO_DEEP, file=source) from None
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # the loader's own bookkeeping failed (it formats a duplicate's value: a huge int)
+        if _duplicate_key(text) is not None:
+            raise _yaml_duplicate_error(text, source, None) from None
+        raise InputError(f"cannot read this YAML ({type(exc).__name__})", code=errors.INPUT_YAML, file=source) from None
     check_data(data, source, text)
     return data
+
+
+def _yaml_duplicate_error(text: str, source: str, exc: Optional[MarkedYAMLError]) -> InputError:
+    """A duplicate key, worded as JSON's is (the loader's message quotes both values, whatever their size)."""
+    found = _duplicate_key(text)
+    if found is not None:
+        loc, line = found
+        return InputError(f"duplicate key '{_short(str(loc[-1]))}'", code=errors.INPUT_DUPLICATE_KEY, file=source,
+                          line=line, path=format_path(loc[:-1]) or None)
+    mark = exc.problem_mark or exc.context_mark if exc is not None else None
+    problem = (exc.problem or "duplicate key").replace("found ", "") if exc is not None else "duplicate key"
+    return InputError(_short(problem, 200), code=errors.INPUT_DUPLICATE_KEY, file=source,
+                      line=mark.line + 1 if mark else None)
 
 
 def _check_events(text: str, source: str) -> None:
