@@ -592,9 +592,10 @@ def line_of(text: str, loc: Sequence[Any], source: Optional[str] = None) -> Opti
     """The 1-based line of the deepest existing node on ``loc`` in YAML or JSON text, if found.
 
     For a mapping key, the key's line; for a list item, the item's. ``source`` (a file name) says
-    which reader: JSON unless it ends in ``.yaml``/``.yml``; without it, YAML (which reads JSON too).
+    which reader: JSON when it does not end in ``.yaml``/``.yml`` and the text starts as JSON does
+    (``{`` or ``[``: stdin is told apart that way); else, or without it, YAML (which reads JSON too).
     """
-    if source is not None and not source.lower().endswith(_YAML_SUFFIXES):
+    if source is not None and not source.lower().endswith(_YAML_SUFFIXES) and text.lstrip()[:1] in ("{", "["):
         line = _json_line(text, loc)
         if line is not None:
             return line
