@@ -17,7 +17,6 @@ runs 25 times as many cases with fresh randomness (docs/reliability.md gives the
 
 from __future__ import annotations
 
-import base64
 import copy
 import datetime
 import decimal
@@ -25,6 +24,7 @@ import json
 import os
 import pickle
 import select
+import shutil
 import signal
 import struct
 import subprocess
@@ -69,11 +69,14 @@ class Worker:
     def __init__(self) -> None:
         self.proc: subprocess.Popen | None = None
         self.errors = tempfile.TemporaryFile()
+        # Where workers write case files: one folder for every worker of the run, removed at the end
+        # even when a worker died on a case.
+        self.scratch = tempfile.mkdtemp(prefix="promoready-fuzz-")
 
     def _start(self) -> subprocess.Popen:
         env = dict(os.environ, PYTHONFAULTHANDLER="1")
-        return subprocess.Popen([sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=self.errors, cwd=HERE, env=env)
+        return subprocess.Popen([sys.executable, __file__, "--serve", self.scratch], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=self.errors, cwd=HERE, env=env)
 
     def run(self, case: tuple) -> tuple:
         """The outcome of one case; raises ``Crashed`` if the worker dies or hangs on it."""
@@ -119,6 +122,7 @@ class Worker:
                 self.proc.kill()
                 self.proc.wait()
         self.errors.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def _status_words(status: int) -> str:
@@ -158,15 +162,14 @@ def check(worker: Worker, case: tuple) -> tuple:
 # -- inside the worker ----------------------------------------------------------------------------
 
 
-def _serve() -> None:
-    """The worker's loop: length-prefixed pickled cases on stdin, outcomes on stdout."""
+def _serve(scratch: str) -> None:
+    """The worker's loop: length-prefixed pickled cases on stdin, outcomes on stdout; files in ``scratch``."""
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever the code under test prints must not garble the replies
     inp = sys.stdin.buffer
     from promoready.engine import Evaluator, load_ladder
 
     evaluators = {"tiny": Evaluator(load_ladder(TINY)), "default": Evaluator(load_ladder())}
-    scratch = tempfile.mkdtemp(prefix="promoready-fuzz-")
     try:
         import resource
 
@@ -726,5 +729,5 @@ def test_a_crash_in_the_worker_is_a_failure(worker):
     assert check(worker, ("data", "tiny", copy.deepcopy(TINY_PACKET)))[0] == "decision"  # a new worker took over
 
 
-if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:
-    _serve()
+if __name__ == "__main__" and sys.argv[1:2] == ["--serve"]:
+    _serve(sys.argv[2])

@@ -13,7 +13,6 @@ import datetime
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import threading
