@@ -10,7 +10,7 @@ and the checks go on, so that a ladder's problems are all reported at once.
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Protocol, Sequence, Union
+from typing import Any, Iterator, Optional, Protocol, Sequence, Union
 
 from promoready.schemas.ladder import (
     Aggregate,
@@ -269,7 +269,9 @@ class Lint:
             ids.add(criterion.id)
             supporting += not criterion.required
             self.check_condition(path, ("criteria", i, "condition"), criterion.condition)
-        if ok and len(self.r.problems) == before:
+        # The size check compiles the criteria, which needs every measure they read to be valid.
+        uses_broken = any(m in self.broken_measures for c in tfile.criteria for m in _measures_read(c.condition))
+        if ok and len(self.r.problems) == before and not uses_broken:
             self.check_size(path, tfile)
         if t.supporting_needed > supporting:
             self.r.problem(path, ("transition", "supporting_needed"),
@@ -326,3 +328,11 @@ class Lint:
                 self.r.problem(self.path, ("levels", i, "id"),
                                f"level '{lv.id}' cannot be reached from the lowest level by any transition",
                                code=errors.LADDER_UNREACHABLE)
+
+
+def _measures_read(c: Condition) -> Iterator[str]:
+    """The names of the measures a condition compares, at any depth."""
+    if isinstance(c, Leaf):
+        yield c.measure
+    for _, part in c.located_children():
+        yield from _measures_read(part)

@@ -349,3 +349,21 @@ def test_issue11_item9_a_set_of_spaces_is_parsed_in_linear_time():
     proc = child([sys.executable, "-c", code])
     assert proc.stdout.split("\n")[:3] == ["usage.set", "('a',)", "usage.set"], proc.stderr[-2000:]
     assert parse_change("a  +=  1").append and parse_change("a  +=  1").value == 1
+
+
+# --- ladder validate: a misspelt field in a measure (found by the fuzzer's long mode) ------------
+
+
+def test_validate_reports_a_misspelt_measure_field_instead_of_crashing(tmp_path):
+    """The size check compiled criteria over a measure already reported as broken: a TypeError traceback."""
+    folder = tmp_path / "ladder"
+    shutil.copytree(os.path.join(ROOT, "rules", "product-management"), folder)
+    ladder = folder / "ladder.yaml"
+    text = ladder.read_text(encoding="utf-8")
+    assert "field: scope.ambiguity\n" in text
+    ladder.write_text(text.replace("field: scope.ambiguity\n", "field: scope.ambiguit\n", 1), encoding="utf-8")
+    result = cli("ladder", "validate", str(folder))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "'scope.ambiguit' is not a field of the packet (did you mean 'scope.ambiguity'?)" in result.stderr
+    assert "ladder.yaml:" in result.stderr and "measures.ambiguity.field" in result.stderr
