@@ -89,7 +89,36 @@ def parse_change(text: str) -> Change:
             segments.append(m.group(1) if m.group(1) is not None else int(m.group(2)))
     if not isinstance(segments[0], str):
         raise _usage("a path starts with a field name", text)
+    _check_known(tuple(segments), text)
     return Change(text=text, path=tuple(segments), append=append, value=_value(raw_value, text))
+
+
+def _check_known(path: tuple[Any, ...], text: str) -> None:
+    """Refuse a path that names no field of the packet: a misspelt what-if would change nothing at all.
+
+    Fields are checked down to a list's items (``reviews[0].rating``: ``rating`` must be a field of a
+    review); what lies inside an item's own fields is left to the packet's validation.
+    """
+    from ._fields import item_fields, packet_fields
+
+    fields = packet_fields()
+    dotted = ""
+    for depth, key in enumerate(path):
+        if isinstance(key, int):
+            if depth + 1 < len(path) and isinstance(path[depth + 1], str):
+                known = item_fields(dotted)
+                if known and path[depth + 1] not in known:
+                    name = path[depth + 1]
+                    raise UsageError(f"an item of {dotted} has no field '{name}' in {text!r}", code=errors.USAGE_SET,
+                                     path="--set", suggestion=errors.closest(name, known))
+            return
+        candidate = f"{dotted}.{key}" if dotted else key
+        if dotted and candidate not in fields and not any(f.startswith(dotted + ".") for f in fields):
+            return  # a field named on a list or a value: applying the change says what it is instead
+        if candidate not in fields:
+            raise UsageError(f"'{candidate}' is not a field of the packet in {text!r}", code=errors.USAGE_SET,
+                             path="--set", suggestion=errors.closest(candidate, fields))
+        dotted = candidate
 
 
 def _value(raw: str, text: str) -> Any:

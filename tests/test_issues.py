@@ -185,10 +185,10 @@ def test_issue11_item5_the_caller_as_of_is_bounded_like_the_packet_dates():
 
 def test_issue11_item5_a_set_value_nested_3000_deep_is_a_usage_error():
     value = "[" * 3000 + "]" * 3000
-    proc = cli("evaluate", EXAMPLE, "--set", f"notes={value}")
+    proc = cli("evaluate", EXAMPLE, "--set", f"impact={value}")
     assert proc.returncode == 2 and proc.stdout == ""
     [line] = proc.stderr.splitlines()
-    assert line.startswith("promoready: --set: the value is refused: nested more than 64 levels deep in 'notes=[[[")
+    assert line.startswith("promoready: --set: the value is refused: nested more than 64 levels deep in 'impact=[[[")
     assert line.endswith("[usage.set]") and len(line) < 300
 
 
@@ -343,12 +343,12 @@ def test_issue11_item9_a_set_of_spaces_is_parsed_in_linear_time():
     3,000,000 (which would take days if it were still quadratic) within the hang bound."""
     code = ("from promoready.engine.whatif import parse_change\n"
             "from promoready.engine.errors import PromoreadyError\n"
-            "for text in (' ' * 3_000_000, 'a' + ' ' * 3_000_000 + '=1', ' ' * 3_000_000 + '+=x'):\n"
+            "for text in (' ' * 3_000_000, 'impact' + ' ' * 3_000_000 + '=1', ' ' * 3_000_000 + '+=x'):\n"
             "    try: print(parse_change(text).path)\n"
             "    except PromoreadyError as e: print(e.code)\n")
     proc = child([sys.executable, "-c", code])
-    assert proc.stdout.split("\n")[:3] == ["usage.set", "('a',)", "usage.set"], proc.stderr[-2000:]
-    assert parse_change("a  +=  1").append and parse_change("a  +=  1").value == 1
+    assert proc.stdout.split("\n")[:3] == ["usage.set", "('impact',)", "usage.set"], proc.stderr[-2000:]
+    assert parse_change("impact  +=  1").append and parse_change("impact  +=  1").value == 1
 
 
 # --- ladder validate: a misspelt field in a measure (found by the fuzzer's long mode) ------------
@@ -367,3 +367,16 @@ def test_validate_reports_a_misspelt_measure_field_instead_of_crashing(tmp_path)
     assert "Traceback" not in result.stderr
     assert "'scope.ambiguit' is not a field of the packet (did you mean 'scope.ambiguity'?)" in result.stderr
     assert "ladder.yaml:" in result.stderr and "measures.ambiguity.field" in result.stderr
+
+
+# --- what-if: a misspelt --set path changed nothing and exited 0 (review, 2026-11-30) ------------
+
+
+def test_a_set_path_that_names_no_packet_field_is_a_usage_error_with_a_suggestion():
+    proc = cli("evaluate", EXAMPLE, "--set", "leadership.mentess=3")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "'leadership.mentess' is not a field of the packet" in proc.stderr
+    assert "did you mean 'leadership.mentees'?" in proc.stderr and "[usage.set]" in proc.stderr
+    item = cli("evaluate", EXAMPLE, "--set", "reviews[0].ratng=meets")
+    assert item.returncode == 2 and "an item of reviews has no field 'ratng'" in item.stderr
+    assert "did you mean 'rating'?" in item.stderr

@@ -140,15 +140,17 @@ def test_what_if_gives_both_decisions_and_the_criteria_that_flip(client: Client)
 
 def test_what_if_errors_name_the_change_or_the_packet_field(client: Client):
     packet = example_packet()
-    bad = client.post("/v1/what-if", json={"packet": packet, "changes": ["ok=1", "no equals sign"]})
+    bad = client.post("/v1/what-if", json={"packet": packet, "changes": ["experience.product_years=10", "no equals sign"]})
     assert_problem(bad, 400, errors.USAGE_SET, path="changes[1]")
     assert_problem(client.post("/v1/what-if", json={"packet": packet}), 400, errors.SERVICE_INVALID, path="changes")
-    typo = client.post("/v1/what-if", json={"packet": packet, "changes": ["a=1"], "chnages": []})
+    typo = client.post("/v1/what-if", json={"packet": packet, "changes": ["experience.product_years=10"], "chnages": []})
     assert assert_problem(typo, 400, errors.SERVICE_INVALID, path="chnages")["suggestion"] == "'changes'"
-    text = json.dumps({"packet": {**packet, "current_level": "seniro-pm"}, "changes": ["a=1"]}, indent=1)
+    text = json.dumps({"packet": {**packet, "current_level": "seniro-pm"}, "changes": ["experience.product_years=10"]}, indent=1)
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "seniro" in row)
     wrong = client.post("/v1/what-if", content=text, headers={"content-type": "application/json"})
     assert_problem(wrong, 422, errors.PACKET_UNKNOWN_LEVEL, path="packet.current_level", line=line)
+    misspelt = client.post("/v1/what-if", json={"packet": packet, "changes": ["leadership.mentess=3"]})
+    assert assert_problem(misspelt, 400, errors.USAGE_SET, path="changes[0]")["suggestion"] == "'leadership.mentees'"
     breaks = client.post("/v1/what-if", json={"packet": packet, "changes": ["experience.product_years=-3"]})
     assert_problem(breaks, 422, errors.PACKET_GREATER_THAN_EQUAL, path="packet.experience.product_years")
 
