@@ -17,8 +17,6 @@ from typing import Any, Mapping, Optional
 
 from ._fisher import fisher_exact
 
-#: The four-fifths rule (29 CFR 1607.4.D), for display; the test itself is done in integers.
-FOUR_FIFTHS = 0.8
 #: Groups smaller than this are never shown, whatever ``--min-group`` asks.
 SMALLEST_MIN_GROUP = 3
 DEFAULT_MIN_GROUP = 5

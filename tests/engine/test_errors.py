@@ -28,7 +28,7 @@ from promoready.engine.whatif import parse_change
 from promoready.schemas.packet import LIST_ITEMS
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIRS = ("engine", "cli", "schemas", "pkg", "service", "store")
+SOURCE_DIRS = ("engine", "cli", "schemas", "pkg", "service", "store", "report")
 #: A string that reads like a code (file names such as ``ladder.yaml`` are not codes).
 CODE_LIKE = re.compile(r"^(input|packet|ladder|usage|service|engine|system)\.[A-Za-z0-9_-]+$")
 NOT_A_CODE = re.compile(r"\.(ya?ml|jsonl?|py|md)$")
