@@ -14,7 +14,7 @@ from ._options import format_option
 
 
 @click.command(context_settings={"max_content_width": 100})
-@click.argument("decisions", metavar="DECISIONS.jsonl", type=click.Path(dir_okay=True, allow_dash=False))
+@click.argument("decisions", metavar="DECISIONS.jsonl", type=click.Path(dir_okay=True, allow_dash=True))
 @click.option("--groups", "groups", default=None, metavar="CSV",
               help="Adverse-impact analysis: a CSV of candidate_id and one column per attribute (gender, age "
                    "band, …), joined only in this report.")
@@ -22,12 +22,13 @@ from ._options import format_option
               help="Another cycle's decisions: who became ready, who regressed, how each criterion moved.")
 @click.option("--min-group", "min_group", type=int, default=5, show_default=True, metavar="N",
               help="Hide groups smaller than this (at least 3), and any group that would reveal one by subtraction.")
-@click.option("--out", "out", required=True, metavar="FILE", type=click.Path(dir_okay=False),
-              help="Write the report here (replaced only when complete).")
+@click.option("--out", "out", required=True, metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the report here (a file is replaced only when complete; a device or pipe is written "
+                   "through); - for stdout.")
 @format_option(("html", "json"), default="html", help="html: the page (default); json: the same figures as data.")
 def report(decisions: str, groups: Optional[str], compare: Optional[str], min_group: int, out: str,
            fmt: str) -> None:
-    """Draw a cycle report from the decisions JSONL that `promoready batch` writes.
+    """Draw a cycle report from the decisions JSONL that `promoready batch` writes (- for stdin).
 
     One HTML file that fetches nothing and prints to PDF: verdicts per transition and track, what
     blocks most, the evidence most often missing, who time alone makes ready, the committee's
@@ -40,6 +41,7 @@ def report(decisions: str, groups: Optional[str], compare: Optional[str], min_gr
       promoready batch cycle/ --out decisions.jsonl
       promoready report decisions.jsonl --out report.html
       promoready report decisions.jsonl --groups groups.csv --compare last-cycle.jsonl --out report.html
+      promoready batch cycle/ | promoready report - --format json --out -
     """
     import json
     import os
@@ -48,38 +50,27 @@ def report(decisions: str, groups: Optional[str], compare: Optional[str], min_gr
     from promoready.engine.errors import UsageError
     from promoready.report import SMALLEST_MIN_GROUP, build_report, render_html
 
+    from ._sinks import Outputs
+
     if min_group < SMALLEST_MIN_GROUP:
         raise UsageError(f"expected {SMALLEST_MIN_GROUP} or more, got {min_group}: smaller groups could "
                               "identify people", code=errors.USAGE_MIN_GROUP, path="--min-group")
-    if not os.path.isdir(os.path.dirname(os.path.abspath(out))):
+    stdout = out == "-"
+    if not stdout and not os.path.isdir(os.path.dirname(os.path.abspath(out))):
         raise UsageError("its folder does not exist", code=errors.USAGE_OUT, file=out, path="--out")
-    data = build_report(decisions, groups=groups, compare=compare, min_group=min_group)
-    text = render_html(data) if fmt == "html" else json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    _write(out, text)
-
-
-def _write(path: str, text: str) -> None:
-    """Write beside ``path`` and move over it, so that a reader never sees half a report."""
-    import os
-    import tempfile
-
-    from promoready.engine import errors
-    from promoready.engine.errors import UsageError
-
-    folder = os.path.dirname(os.path.abspath(path))
+    # batch's outputs: refused when an input, locked against a second run, written through a link, a
+    # device or a pipe; a file replaced only when the report is complete.
+    outputs = Outputs([p for p in (decisions, groups, compare) if p is not None], None if stdout else out, None,
+                      False, command="report")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise UsageError(f"cannot write beside it: {exc.strerror}", code=errors.USAGE_OUT, file=path,
-                              path="--out") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
+        data = build_report(decisions, groups=groups, compare=compare, min_group=min_group)
+        text = render_html(data) if fmt == "html" else json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        sink = outputs.sink()
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+            sink.write(text.encode("utf-8"))
+            sink.commit()
+        except BaseException:  # a file stays as it was; stdout (closed early: | head) is silenced
+            sink.discard()
+            raise
+    finally:
+        outputs.close()

@@ -111,10 +111,12 @@ class Outputs:
     Refused (``usage.out-is-input``): an output that is an input (the same file, by device and inode:
     through a symlink, a hard link, inside an input folder, or stdin) or the other output. An output
     path that a folder input would also list is not an input: folders skip the outputs (as before).
-    Refused (``usage.out-locked``): an output another run holds. ``close`` releases the locks.
+    Refused (``usage.out-locked``): an output another run holds (``command`` names the run in the message).
+    ``close`` releases the locks.
     """
 
-    def __init__(self, inputs: Iterable[str], out: Optional[str], summary: Optional[str], resume: bool) -> None:
+    def __init__(self, inputs: Iterable[str], out: Optional[str], summary: Optional[str], resume: bool,
+                 command: str = "batch") -> None:
         self.out = Target.of(out, "--out") if out is not None else None
         self.summary = Target.of(summary, "--summary") if summary is not None else None
         if resume and self.out is not None and self.out.kind != "file":
@@ -128,7 +130,7 @@ class Outputs:
         try:
             for target, option in ((self.out, "--out"), (self.summary, "--summary")):
                 if target is not None and target.kind == "file":
-                    self.locks.append(Lock(target, option))
+                    self.locks.append(Lock(target, option, command))
         except BaseException:
             self.close()
             raise
@@ -228,7 +230,7 @@ class Lock:
     Where the file system has no locks, the output is not locked.
     """
 
-    def __init__(self, target: Target, option: str) -> None:
+    def __init__(self, target: Target, option: str, command: str = "batch") -> None:
         self.path = os.path.join(os.path.dirname(target.real), f".{os.path.basename(target.real)}.lock")
         self.fd: Optional[int] = None
         if fcntl is None:
@@ -244,7 +246,7 @@ class Lock:
             except BlockingIOError:
                 holder = _read_pid(fd)
                 os.close(fd)
-                who = f"another batch run (pid {holder})" if holder else "another batch run"
+                who = f"another {command} run (pid {holder})" if holder else f"another {command} run"
                 raise UsageError(f"{who} is writing it; wait for that run to end, or write elsewhere",
                                  code=USAGE_OUT_LOCKED, file=target.given, path=option) from None
             except OSError:  # no locks on this file system

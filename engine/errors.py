@@ -103,6 +103,8 @@ INPUT_NOT_A_NUMBER: Final = _code("input.not-a-number", "JSON with NaN or Infini
 INPUT_TOO_DEEP: Final = _code("input.too-deep", "A document nested deeper than the depth limit")
 INPUT_DECISION: Final = _code(
     "input.decision", "A line of a decisions JSONL (`report`) that is neither a decision nor an error record")
+INPUT_NOT_JSONL: Final = _code(
+    "input.not-jsonl", "A decisions JSONL (`report`) that is one JSON document over several lines instead of one decision a line")
 INPUT_GROUPS: Final = _code(
     "input.groups", "A `--groups` CSV without a candidate_id column, with a repeated id, or a row of the wrong length")
 INPUT_HUGE_NUMBER: Final = _code("input.huge-number", "A whole number with more digits than Python reads or prints")
@@ -197,7 +199,7 @@ USAGE_SUMMARY: Final = _code("usage.summary", "`--summary` cannot be written whe
 USAGE_OUT: Final = _code("usage.out", "`--out` cannot be written where asked")
 USAGE_OUT_IS_INPUT: Final = _code(
     "usage.out-is-input", "An output file (`--out`, `--summary`) is one of the inputs, or the other output")
-USAGE_OUT_LOCKED: Final = _code("usage.out-locked", "Another batch run is writing the same output file", http_status=409)
+USAGE_OUT_LOCKED: Final = _code("usage.out-locked", "Another run (`batch`, `report`) is writing the same output file", http_status=409)
 USAGE_MIN_GROUP: Final = _code("usage.min-group", "`--min-group` is below 3, the smallest group a report may show")
 USAGE_BIND: Final = _code(
     "usage.bind", "`serve` asked to listen on a non-loopback address without bearer tokens configured")

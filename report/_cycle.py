@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime
 import re
+import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, NamedTuple, Optional
+from typing import Any, BinaryIO, Callable, Iterator, NamedTuple, Optional
 
+from promoready.engine import _documents as docs
 from promoready.engine import errors
 from promoready.engine.errors import InputError, PromoreadyError
 from promoready.engine.summary import VERDICTS, Outcome, Summary
-
 
 
 def _json_reader() -> Callable[[bytes], Any]:
@@ -212,44 +213,23 @@ def _projected(step: Optional[str]) -> Optional[datetime.date]:
 
 
 def read_cycle(path: str, name: Optional[str] = None) -> Cycle:
-    """Aggregate a decisions JSONL file; a line that is not a decision or an error record is an input error."""
-    part = read_part(path, name=name)
-    if part.error is not None:
-        raise part.error
-    if not part.records:
-        raise empty(path)
-    return part.cycle
-
-
-class Part(NamedTuple):
-    """A stretch of a decisions file, aggregated: its cycle, its lines and records, the first error in it."""
-
-    cycle: Cycle
-    lines: int
-    records: int
-    error: Optional[InputError]
-
-
-def read_part(path: str, start: int = 0, end: Optional[int] = None, *, name: Optional[str] = None,
-              first_line: int = 1) -> Part:
-    """Aggregate the lines that start in bytes [start, end) of ``path`` (all of it by default), their line
-    numbers counted from ``first_line``."""
-    cycle = Cycle(name or path)
+    """Aggregate a decisions JSONL file (``-``: stdin); a line that is not a decision or an error record
+    is an input error."""
+    label = STDIN if path == "-" else path
+    cycle = Cycle(name or label)
     seen = 0
-    consumed = [0]  # lines of the range read so far, blank ones included
-    try:
-        for line_no, record in _records(path, start, end, first_line, consumed):
-            seen += 1
-            if "error" in record and "criteria" not in record:
-                if not isinstance(record["error"], dict) or not isinstance(record["error"].get("code"), str):
-                    raise _bad(path, line_no, "error.code", "an error record without its code")
-                cycle.add_error(record)
-                continue
-            _check(record, path, line_no)
-            cycle.add(record, f"{path}:{line_no}")
-    except InputError as exc:
-        return Part(cycle, consumed[0], seen, exc)
-    return Part(cycle, consumed[0], seen, None)
+    for line_no, record in _records(path):
+        seen += 1
+        if "error" in record and "criteria" not in record:
+            if not isinstance(record["error"], dict) or not isinstance(record["error"].get("code"), str):
+                raise _bad(label, line_no, "error.code", "an error record without its code")
+            cycle.add_error(record)
+            continue
+        _check(record, label, line_no)
+        cycle.add(record, f"{label}:{line_no}")
+    if not seen:
+        raise empty(label)
+    return cycle
 
 
 def empty(path: str) -> InputError:
@@ -258,11 +238,24 @@ def empty(path: str) -> InputError:
                       code=errors.INPUT_EMPTY, file=path)
 
 
-def _records(path: str, start: int = 0, end: Optional[int] = None, first_line: int = 1,
-             consumed: Optional[list[int]] = None) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(line number, record)`` for each non-blank line starting in bytes [start, end); ``consumed[0]``
-    counts the lines read."""
-    consumed = consumed if consumed is not None else [0]
+#: How stdin is named in messages (as the other commands name it).
+STDIN = "<stdin>"
+#: The longest line read: the batch's own limit on a JSONL line (a decision is a few KB).
+MAX_LINE = docs.MAX_BYTES
+#: The most read in all: a decision is a few KB, so this is several hundred thousand people; it bounds
+#: a stream that never ends (a device, a pipe left open).
+MAX_TOTAL = 400 * docs.MAX_BYTES
+
+
+def _records(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, record)`` for each non-blank line of ``path`` (``-``: stdin), each line and the
+    whole read bounded (``MAX_LINE``, ``MAX_TOTAL``)."""
+    if path == "-":
+        stdin = getattr(sys.stdin, "buffer", None)
+        if stdin is None:
+            raise InputError("'-' reads decisions from stdin, but there is none", code=errors.INPUT_STDIN)
+        yield from _lines(stdin, STDIN)
+        return
     try:
         fh = open(path, "rb")
     except FileNotFoundError:
@@ -272,24 +265,64 @@ def _records(path: str, start: int = 0, end: Optional[int] = None, first_line: i
     except OSError as exc:
         raise InputError(f"cannot read it: {exc.strerror}", code=errors.INPUT_UNREADABLE, file=path) from None
     with fh:
-        fh.seek(start)
-        at = start
-        for line_no, raw in enumerate(fh, first_line):
-            if end is not None and at >= end:
-                return
-            at += len(raw)
-            consumed[0] += 1
-            if not raw.strip():
-                continue
-            try:
-                record = _loads(raw)
-            except UnicodeDecodeError:
-                raise InputError("not UTF-8 text", code=errors.INPUT_ENCODING, file=path, line=line_no) from None
-            except ValueError as exc:
-                raise InputError(f"not JSON: {exc}", code=errors.INPUT_JSON, file=path, line=line_no) from None
-            if not isinstance(record, dict):
-                raise _bad(path, line_no, "", "each line must be a decision (a JSON object)")
-            yield line_no, record
+        yield from _lines(fh, path)
+
+
+def _lines(fh: BinaryIO, label: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    total = 0
+    line_no = 0
+    seen = False
+    while True:
+        try:
+            raw = fh.readline(MAX_LINE + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read it: {exc.strerror or exc}", code=errors.INPUT_UNREADABLE, file=label,
+                             line=line_no + 1) from None
+        if not raw:
+            return
+        line_no += 1
+        total += len(raw)
+        if len(raw) > MAX_LINE:
+            raise InputError(f"the line is over {MAX_LINE:,} bytes (a decision is a few KB)",
+                             code=errors.INPUT_TOO_LARGE, file=label, line=line_no)
+        if total > MAX_TOTAL:
+            raise InputError(f"over {MAX_TOTAL:,} bytes read; the limit for a decisions file",
+                             code=errors.INPUT_TOO_LARGE, file=label, line=line_no)
+        if not raw.strip():
+            continue
+        try:
+            record = _loads(raw)
+        except UnicodeDecodeError:
+            raise InputError("not UTF-8 text", code=errors.INPUT_ENCODING, file=label, line=line_no) from None
+        except ValueError as exc:
+            if not seen and _one_document(raw, fh):
+                raise InputError("one JSON document over several lines (as `evaluate --format json` writes); "
+                                 "expected a decisions JSONL, one decision per line, as `promoready batch --out` "
+                                 "or `evaluate --format jsonl` writes", code=errors.INPUT_NOT_JSONL, file=label,
+                                 line=line_no) from None
+            raise InputError(f"not JSON: {exc}", code=errors.INPUT_JSON, file=label, line=line_no) from None
+        if not isinstance(record, dict):
+            raise _bad(label, line_no, "", "each line must be a decision (a JSON object)")
+        seen = True
+        yield line_no, record
+
+
+def _one_document(first: bytes, fh: BinaryIO) -> bool:
+    """Whether ``first`` (the first line, not JSON alone) and what follows it, at most ``MAX_LINE`` bytes,
+    are one JSON object or array: a pretty-printed decision (or a list of them) given for a JSONL."""
+    if not first.lstrip().startswith((b"{", b"[")):
+        return False
+    try:
+        rest = fh.read(MAX_LINE + 1 - len(first))
+    except OSError:
+        return False
+    if len(first) + len(rest) > MAX_LINE:
+        return False
+    try:
+        document = _loads(first + rest)
+    except ValueError:
+        return False
+    return isinstance(document, (dict, list))
 
 
 _STATUSES = frozenset(("pass", "fail", "unknown"))
