@@ -21,7 +21,8 @@ from conftest import CONTRACT_EXAMPLE, EXAMPLE, ROOT, SHARED
 import seed_facts
 
 #: What a user reads or runs. tests/ is left out: the in-step check below reads ../shared on purpose.
-PROJECT = ["README.md", "pyproject.toml", "docs", "engine", "cli", "schemas", "pkg", "report", "service", "rules", "examples", "bench"]
+PROJECT = ["README.md", "pyproject.toml", "docs", "engine", "cli", "schemas", "pkg", "report", "service", "rules",
+           "examples", "bench"]
 OUTSIDE = ("../shared", "shared/spec", "shared/seeds")
 
 
