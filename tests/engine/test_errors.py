@@ -133,7 +133,7 @@ def test_every_string_that_looks_like_a_code_is_catalogued():
     # Codes handed on positionally (``error_dict("engine.timeout", …)``) or through a variable.
     bad = []
     for name, tree in parsed():
-        if name == "engine/errors.py":
+        if name in ("engine/errors.py", "engine/_codes.py"):
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
