@@ -3,7 +3,7 @@
 A sink takes whole JSONL lines. ``commit`` makes them final; ``discard`` drops them (after a commit
 it does nothing), so that ``--out FILE`` is always either the previous file or a complete one.
 
-What an output path names decides how it is written (``Target``):
+What an output path names (``cli._outputs.Target``) decides how it is written:
 
 - a regular file, or nothing yet: a temporary file beside it, renamed over it at the end. A symlink
   is written *through*: the temporary file goes beside the file it points to, which is replaced
@@ -13,34 +13,25 @@ What an output path names decides how it is written (``Target``):
   descriptors (``/dev/stdout``, ``/dev/fd/3``): written straight through, as it comes, like stdout;
   nothing is created, renamed or removed beside it.
 
-``Outputs`` checks the outputs before anything starts (neither may be an input or the other output)
-and holds an advisory lock (``flock``) on a lock file beside each regular output for the whole run,
-so that a second run writing the same file is refused instead of silently racing the first.
+``Outputs`` checks the outputs before anything starts and locks them for the run (``cli._outputs``
+holds those checks), then gives the sink for ``--out``.
 """
 
 from __future__ import annotations
 
-import errno
 import os
-import re
 import stat
 import sys
 import tempfile
-from typing import BinaryIO, Iterable, NamedTuple, Optional, Protocol, cast
+from typing import BinaryIO, Iterable, Optional, Protocol, cast
 
-from promoready.engine.errors import (SYSTEM_IO, USAGE_OUT, USAGE_OUT_IS_INPUT, USAGE_OUT_LOCKED, USAGE_RESUME,
-                                      ResourceError, UsageError)
+from promoready.engine.errors import SYSTEM_IO, USAGE_OUT, USAGE_RESUME, ResourceError, UsageError
 
-try:
-    import fcntl
-except ImportError:  # no advisory locks on this system: outputs are not locked
-    fcntl = None  # type: ignore[assignment]
+from ._outputs import Lock, Target, check, remove_stale
 
-#: Folder inputs' packet files (as ``engine.batch.inputs.PACKET_SUFFIXES``; not imported: that loads the engine).
-_PACKET_SUFFIXES = (".json", ".yaml", ".yml")
-#: Paths that name one of this process's own file descriptors.
-_OWN_FD = re.compile(r"^/(?:dev/fd|proc/self/fd|proc/(\d+)/fd)/(\d+)$")
-_STD = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+# Re-exported: importers of the sinks have long found these here.
+__all__ = ["AtomicFile", "Lock", "Outputs", "Sink", "Stdout", "Stream", "Target", "remove_stale",
+           "write_atomically"]
 
 
 class Sink(Protocol):
@@ -57,52 +48,6 @@ class Sink(Protocol):
 
     def discard(self) -> None:
         """Drop what was not committed."""
-
-
-class Target(NamedTuple):
-    """What an output path names: where it is written, how, and which file it is now."""
-
-    given: str  # as the user wrote it (messages name it)
-    real: str  # with every symlink resolved: the file replaced, the folder of the temporary file
-    kind: str  # "file" (a regular file, or nothing yet), "special" (device, FIFO, socket), "fd" (ours)
-    fd: Optional[int] = None  # kind "fd": the descriptor
-    identity: Optional[tuple[int, int]] = None  # (device, inode) of an existing regular file
-
-    @staticmethod
-    def of(path: str, option: str) -> Target:
-        """Find out what ``path`` names (``option`` for messages)."""
-        fd = _own_fd(path)
-        if fd is not None:
-            try:
-                st = os.fstat(fd)
-            except OSError:
-                raise UsageError(f"file descriptor {fd} is not open", code=USAGE_OUT, file=path, path=option) from None
-            return Target(path, path, "fd", fd, _identity(st))
-        real = os.path.realpath(path)
-        try:
-            st = os.stat(real)
-        except FileNotFoundError:
-            return Target(path, real, "file")
-        except OSError as exc:
-            raise UsageError(f"cannot use it: {exc.strerror}", code=USAGE_OUT, file=path, path=option) from None
-        if stat.S_ISDIR(st.st_mode):
-            raise UsageError("it is a folder", code=USAGE_OUT, file=path, path=option)
-        if stat.S_ISREG(st.st_mode):
-            return Target(path, real, "file", None, _identity(st))
-        return Target(path, real, "special")
-
-
-def _own_fd(path: str) -> Optional[int]:
-    if path in _STD:
-        return _STD[path]
-    match = _OWN_FD.match(os.path.normpath(path))
-    if match and (match.group(1) is None or int(match.group(1)) == os.getpid()):
-        return int(match.group(2))
-    return None
-
-
-def _identity(st: os.stat_result) -> Optional[tuple[int, int]]:
-    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
 
 
 class Outputs:
@@ -122,10 +67,7 @@ class Outputs:
         if resume and self.out is not None and self.out.kind != "file":
             raise UsageError("--resume needs a regular file to resume, not a device, a pipe or a descriptor",
                              code=USAGE_RESUME, file=out, path="--resume")
-        stdout = self.out or _stdout_target()
-        _check_apart(self.out, self.summary)
-        _check_not_inputs(list(inputs), [(t, o) for t, o in ((stdout, "--out"), (self.summary, "--summary")) if t],
-                          skip=[p for p in (out, summary) if p])
+        check(inputs, self.out, self.summary, skip=[p for p in (out, summary) if p])
         self.locks: list[Lock] = []
         try:
             for target, option in ((self.out, "--out"), (self.summary, "--summary")):
@@ -148,178 +90,6 @@ class Outputs:
         locks, self.locks = self.locks, []
         for lock in locks:
             lock.release()
-
-
-def _stdout_target() -> Optional[Target]:
-    """stdout as an output when it is a regular file (``>> file``), to check it against the inputs."""
-    try:
-        fd = sys.stdout.fileno()
-        return Target("stdout", "stdout", "fd", fd, _identity(os.fstat(fd)))
-    except (AttributeError, OSError, ValueError):  # not a real file (a test runner)
-        return None
-
-
-def _check_apart(out: Optional[Target], summary: Optional[Target]) -> None:
-    if out is None or summary is None:
-        return
-    same = out.identity is not None and out.identity == summary.identity
-    if same or (out.kind == summary.kind == "file" and out.real == summary.real):
-        raise UsageError(f"it is the same file as --out {out.given}: the summary would replace the decisions",
-                         code=USAGE_OUT_IS_INPUT, file=summary.given, path="--summary")
-
-
-def _check_not_inputs(inputs: list[str], outputs: list[tuple[Target, str]], skip: list[str]) -> None:
-    """Refuse an output that is the same regular file as an input (files only: a terminal may well be both)."""
-    mine = {t.identity: (t, option) for t, option in outputs if t.identity is not None}
-    if not mine:
-        return
-    skipped = {os.path.abspath(p) for p in skip}
-    for name, identity in _input_files(inputs, skipped):
-        if identity in mine:
-            target, option = mine[identity]
-            shown = "stdout" if target.given == "stdout" else target.given
-            raise UsageError(f"it is also an input ({name}): writing it would destroy that input",
-                             code=USAGE_OUT_IS_INPUT, file=shown, path=option if shown != "stdout" else None)
-
-
-def _input_files(inputs: list[str], skipped: set[str]) -> Iterable[tuple[str, tuple[int, int]]]:
-    """(name, identity) of every regular file the inputs name: stdin, files, and folders' packet files."""
-    for name in inputs:
-        try:
-            if name == "-":
-                st = os.fstat(sys.stdin.fileno())
-                label = "stdin"
-            else:
-                st = os.stat(name)
-                label = name
-        except (AttributeError, OSError, ValueError):  # missing or unreadable: the batch reports it
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            yield from _folder_files(name, skipped)
-        elif stat.S_ISREG(st.st_mode):
-            yield label, (st.st_dev, st.st_ino)
-
-
-def _folder_files(folder: str, skipped: set[str]) -> Iterable[tuple[str, tuple[int, int]]]:
-    """As a folder input is read: sorted, hidden entries and linked folders skipped, packet suffixes only."""
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError:
-        return
-    for entry in names:
-        if entry.startswith("."):
-            continue
-        path = os.path.join(folder, entry)
-        if os.path.isdir(path):
-            if not os.path.islink(path):
-                yield from _folder_files(path, skipped)
-        elif entry.lower().endswith(_PACKET_SUFFIXES) and os.path.abspath(path) not in skipped:
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
-            if stat.S_ISREG(st.st_mode):
-                yield path, (st.st_dev, st.st_ino)
-
-
-class Lock:
-    """An advisory lock (``flock``) on ``.NAME.lock`` beside an output file, held by one run at a time.
-
-    The lock file holds the pid of the run holding it, for the message the next run gets. It is removed
-    on release; a run that took the lock on a file removed meanwhile takes it again on the new one.
-    Where the file system has no locks, the output is not locked.
-    """
-
-    def __init__(self, target: Target, option: str, command: str = "batch") -> None:
-        self.path = os.path.join(os.path.dirname(target.real), f".{os.path.basename(target.real)}.lock")
-        self.fd: Optional[int] = None
-        if fcntl is None:
-            return
-        while True:
-            try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
-            except OSError as exc:
-                raise UsageError(f"cannot write beside it: {exc.strerror}", code=USAGE_OUT, file=target.given,
-                                 path=option) from None
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = _read_pid(fd)
-                os.close(fd)
-                who = f"another {command} run (pid {holder})" if holder else f"another {command} run"
-                raise UsageError(f"{who} is writing it; wait for that run to end, or write elsewhere",
-                                 code=USAGE_OUT_LOCKED, file=target.given, path=option) from None
-            except OSError:  # no locks on this file system
-                os.close(fd)
-                return
-            try:
-                current = os.stat(self.path)
-            except FileNotFoundError:
-                current = None
-            mine = os.fstat(fd)
-            if current is not None and (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
-                break
-            os.close(fd)  # released and removed by its holder after we opened it: lock the new one
-        self.fd = fd
-        try:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        except OSError:  # the pid is only for messages
-            pass
-
-    def release(self) -> None:
-        """Remove the lock file, then let go (in that order, so that no other run locks a removed file)."""
-        if self.fd is None:
-            return
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
-        os.close(self.fd)
-        self.fd = None
-
-
-def _read_pid(fd: int) -> Optional[int]:
-    try:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    except OSError:
-        return None
-    return int(text) if text.isdigit() else None
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists, but is not ours to signal
-        return True
-    return True
-
-
-def remove_stale(real: str) -> list[str]:
-    """Remove the temporary files of earlier runs on ``real`` whose process is gone; the names removed.
-
-    A run killed outright (``kill -9``, a power cut) cannot remove its own. One whose pid is alive (or
-    reused) is left alone.
-    """
-    folder, base = os.path.split(real)
-    pattern = re.compile(r"^\." + re.escape(base) + r"\.(\d+)\.[A-Za-z0-9_]+\.tmp$")
-    removed: list[str] = []
-    try:
-        names = os.listdir(folder or ".")
-    except OSError:
-        return removed
-    for name in names:
-        match = pattern.match(name)
-        if match is None or int(match.group(1)) == os.getpid() or _pid_alive(int(match.group(1))):
-            continue
-        try:
-            os.unlink(os.path.join(folder, name))
-            removed.append(name)
-        except OSError:
-            pass
-    return removed
 
 
 def _write_error(exc: OSError, what: str, file: str) -> ResourceError:

@@ -27,7 +27,7 @@ import time
 import pytest
 from batch_helpers import PROMOREADY, invoke, jsonl, packet, records
 
-from promoready.cli import _sinks
+from promoready.cli import _outputs, _sinks
 from promoready.engine import batch as engine
 from promoready.engine.batch import pool, worker
 from promoready.engine.errors import ENGINE_WORKER_START, EngineError
@@ -232,7 +232,7 @@ def test_a_fifo_out_is_written_straight_through(tmp_path, cycle):
 
 def test_dev_stdout_is_this_process_s_stdout(tmp_path):
     # /dev/stdout itself is only resolved here: run as root, a regression would replace the system's.
-    assert [_sinks._own_fd(p) for p in ("/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/fd/7",
+    assert [_outputs._own_fd(p) for p in ("/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/fd/7",
                                         f"/proc/{os.getpid()}/fd/5", "/proc/1/fd/5", "/dev/fdx/1")] == \
         [0, 1, 2, 7, 5, None, None]
     source = jsonl(tmp_path / "a.jsonl", [packet(i) for i in range(3)])
