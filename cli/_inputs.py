@@ -34,8 +34,8 @@ def load(name: str, stdin: Optional[BinaryIO] = None) -> Any:
     from stdin (a ``LoadedPacket`` whose errors name ``<stdin>`` and the line)."""
     if name != "-":
         return name
-    from promoready.engine import _documents as docs
-    from promoready.engine._packet import LoadedPacket, Source, to_packet
+    from promoready.engine import (MAX_BYTES, LoadedPacket, Source, check_depth, decode, parse_json, parse_yaml,
+                                   to_packet)
     from promoready.engine.errors import INPUT_EMPTY, INPUT_STDIN, INPUT_TOO_LARGE, InputError
 
     import sys
@@ -44,17 +44,17 @@ def load(name: str, stdin: Optional[BinaryIO] = None) -> Any:
     if stdin is None:
         raise InputError("'-' reads a packet from stdin, but there is none", code=INPUT_STDIN)
 
-    raw = stdin.read(docs.MAX_BYTES + 1)
-    if len(raw) > docs.MAX_BYTES:
-        raise InputError(f"more than {docs.MAX_BYTES:,} bytes; the limit is {docs.MAX_BYTES:,}",
+    raw = stdin.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise InputError(f"more than {MAX_BYTES:,} bytes; the limit is {MAX_BYTES:,}",
                          code=INPUT_TOO_LARGE, file=STDIN)
-    text = docs.decode(raw, STDIN)
+    text = decode(raw, STDIN)
     if not text.strip():
         raise InputError("stdin is empty: pipe a packet in (JSON or YAML)", code=INPUT_EMPTY, file=STDIN)
     # JSON starts with { (or [); anything else is read as YAML, as a .yaml file would be.
     json_like = text.lstrip().startswith(("{", "["))
-    data = docs.parse_json(text, STDIN) if json_like else docs.parse_yaml(text, STDIN)
-    docs.check_depth(data, STDIN)
+    data = parse_json(text, STDIN) if json_like else parse_yaml(text, STDIN)
+    check_depth(data, STDIN)
     source = Source(STDIN, text)
     return LoadedPacket(to_packet(data, source), source)
 

@@ -127,7 +127,7 @@ def by_rank(lad: Any) -> list:
 def _case_lines(results: list) -> list[Optional[int]]:
     """Each case's line in its example file. ``run_examples`` gives a file's cases in file order (a
     file is run whole or skipped), so a case's position among its file's results is its index there."""
-    from promoready.engine import _documents as docs
+    from promoready.engine import line_of, read_text
     from promoready.engine.errors import PromoreadyError
 
     texts: dict[str, Optional[str]] = {}
@@ -136,11 +136,11 @@ def _case_lines(results: list) -> list[Optional[int]]:
     for r in results:
         if r.file not in texts:
             try:
-                texts[r.file] = docs.read_text(r.file)
+                texts[r.file] = read_text(r.file)
             except PromoreadyError:  # the line is a help, never a reason to fail
                 texts[r.file] = None
         index = seen.get(r.file, 0)
         seen[r.file] = index + 1
         text = texts[r.file]
-        lines.append(docs.line_of(text, ("cases", index)) if text is not None else None)
+        lines.append(line_of(text, ("cases", index)) if text is not None else None)
     return lines

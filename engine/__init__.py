@@ -32,6 +32,17 @@ _EXPORTS = {
     "LadderInvalid": ".errors",
     "UsageError": ".errors",
     "EngineError": ".errors",
+    # Reading documents as the engine does (size limit, UTF-8, safe JSON/YAML, depth), for front ends
+    # that read a packet from somewhere other than a file: stdin, a request body.
+    "MAX_BYTES": "._documents",
+    "read_text": "._documents",
+    "decode": "._documents",
+    "parse_json": "._documents",
+    "parse_yaml": "._documents",
+    "check_depth": "._documents",
+    "line_of": "._documents",
+    "Source": "._packet",
+    "to_packet": "._packet",
 }
 
 __all__ = [
@@ -51,13 +62,23 @@ __all__ = [
     "LadderInvalid",
     "UsageError",
     "EngineError",
+    "MAX_BYTES",
+    "read_text",
+    "decode",
+    "parse_json",
+    "parse_yaml",
+    "check_depth",
+    "line_of",
+    "Source",
+    "to_packet",
 ]
 
 if TYPE_CHECKING:
     from ._describe import describe_ladder
+    from ._documents import MAX_BYTES, check_depth, decode, line_of, parse_json, parse_yaml, read_text
     from ._ladder import DEFAULT_LADDER, bundled_ladders, ladder_digest, load_ladder
     from ._levels import normalise
-    from ._packet import LoadedPacket, load_packet
+    from ._packet import LoadedPacket, Source, load_packet, to_packet
     from .errors import EngineError, InputError, LadderError, LadderInvalid, PacketError, PromoreadyError, UsageError
     from .evaluator import Evaluator
 

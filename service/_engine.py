@@ -21,9 +21,9 @@ from importlib import metadata
 from typing import Any, Optional
 
 from promoready import __version__
-from promoready.engine import Evaluator, LoadedPacket, errors
-from promoready.engine import _documents as docs
-from promoready.engine import _packet
+from promoready.engine import (Evaluator, LoadedPacket, Source, check_depth, decode, errors, parse_json, parse_yaml,
+                               read_text, to_packet)
+from promoready.engine import MAX_BYTES as _ENGINE_MAX_BYTES
 from promoready.engine.errors import PromoreadyError, ServiceError
 from promoready.schemas.decision import Decision
 
@@ -38,7 +38,7 @@ _YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-ya
 
 DURABLE_RULES_VERSION = metadata.version("durable-rules")
 #: The largest body the service reads by default: the engine's own limit for a file.
-MAX_BYTES = docs.MAX_BYTES
+MAX_BYTES = _ENGINE_MAX_BYTES
 
 
 def media_kind(content_type: Optional[str]) -> str:
@@ -117,21 +117,21 @@ class Engine:
 
     # -- packets --------------------------------------------------------------------------------------
 
-    def parse(self, body: bytes, kind: str, *, source: str = "request body") -> tuple[Any, _packet.Source]:
+    def parse(self, body: bytes, kind: str, *, source: str = "request body") -> tuple[Any, Source]:
         """Raw data from a request body: UTF-8, JSON or YAML as ``kind`` says, depth-limited, safe."""
-        text = docs.decode(body, source)
+        text = decode(body, source)
         if not text.strip():
             raise errors.InputError("the body is empty", code=errors.INPUT_EMPTY, file=source)
-        data = docs.parse_yaml(text, source) if kind == "yaml" else docs.parse_json(text, source)
-        docs.check_depth(data, source)
-        return data, _packet.Source(source, text)
+        data = parse_yaml(text, source) if kind == "yaml" else parse_json(text, source)
+        check_depth(data, source)
+        return data, Source(source, text)
 
-    def load(self, data: Any, source: _packet.Source, *, under: Optional[str] = None) -> LoadedPacket:
+    def load(self, data: Any, source: Source, *, under: Optional[str] = None) -> LoadedPacket:
         """A validated packet (a ``PacketError`` with the field path and body line otherwise); ``under``
         names the key the packet sits under in the body, for the lines of its errors."""
         if under is not None:
             source = _Nested(under, source.name, source.text)
-        return LoadedPacket(_packet.to_packet(data, source), source)
+        return LoadedPacket(to_packet(data, source), source)
 
     def evaluate(self, loaded: LoadedPacket, as_of: Optional[datetime.date]) -> Evaluated:
         """The decision for a packet, with the ladder the registry chooses for it."""
@@ -149,7 +149,7 @@ class Engine:
             return what_if(evaluator, loaded, changes, as_of=as_of), evaluator
 
 
-class _Nested(_packet.Source):
+class _Nested(Source):
     """A packet's source when the packet sits under a key of the body: lines are looked up under it."""
 
     def __init__(self, key: str, name: Optional[str], text: Optional[str]) -> None:
@@ -166,7 +166,8 @@ def example_packet() -> dict[str, Any]:
     from promoready.engine import DEFAULT_LADDER, bundled_ladders
 
     folder = bundled_ladders()[DEFAULT_LADDER]
-    case = docs.load(f"{folder}/examples/senior-pm-to-director.yaml")["cases"][0]
+    path = f"{folder}/examples/senior-pm-to-director.yaml"
+    case = parse_yaml(read_text(path), path)["cases"][0]
     packet: dict[str, Any] = json.loads(json.dumps(case["packet"], default=str))
     return packet
 
