@@ -76,10 +76,28 @@ def show(transition: Optional[str], ladder_path: Optional[str], fmt: Optional[st
     terminal.echo(render_ladder(view, fmt))
 
 
+def _one_ladder(path: Optional[str], ladder_path: Optional[str]) -> Optional[str]:
+    """The ladder given as the PATH argument or as ``--ladder`` (the option every command shares); both
+    naming different ladders is a usage error, never a silent choice of one."""
+    if path is None or ladder_path is None:
+        return path if path is not None else ladder_path
+    import os
+
+    if path != ladder_path and os.path.realpath(path) != os.path.realpath(ladder_path):
+        from promoready.engine.errors import USAGE_INVALID, UsageError
+
+        raise UsageError(f"two ladders given: {path!r} as PATH and {ladder_path!r}; give one of them",
+                         code=USAGE_INVALID, path="--ladder")
+    return path
+
+
 @ladder.command()
 @click.argument("path", required=False)
-def validate(path: Optional[str]) -> None:
+@ladder_option("product-management")
+def validate(path: Optional[str], ladder_path: Optional[str]) -> None:
     """Check a ladder (shape, names, field paths, ranks, reachability); every problem with file:line.
+
+    PATH and --ladder are two ways to name the ladder.
 
     \b
     Example:
@@ -89,14 +107,17 @@ def validate(path: Optional[str]) -> None:
 
     from .render import render_validated
 
-    click.echo(render_validated(load_ladder(path)))
+    click.echo(render_validated(load_ladder(_one_ladder(path, ladder_path))))
 
 
 @ladder.command()
 @click.argument("path", required=False)
+@ladder_option("product-management")
 @click.option("--transition", default=None, metavar="FROM-to-TO", help="Run only this transition's examples.")
-def test(path: Optional[str], transition: Optional[str]) -> None:
+def test(path: Optional[str], ladder_path: Optional[str], transition: Optional[str]) -> None:
     """Run a ladder's example cases (its examples/ folder); exit 1 if any case fails.
+
+    PATH and --ladder are two ways to name the ladder.
 
     \b
     Example:
@@ -107,7 +128,7 @@ def test(path: Optional[str], transition: Optional[str]) -> None:
     from ._status import BAD_INPUT, MATCHED, Finished
     from .render import render_example_results
 
-    results = run_examples(path, only=transition)
+    results = run_examples(_one_ladder(path, ladder_path), only=transition)
     if not results:
         where = f"for transition {transition} " if transition else ""
         click.echo(f"promoready: no example cases found {where}(a ladder's examples/*.yaml files)", err=True)

@@ -64,3 +64,19 @@ def test_custom_ladder_by_editing_yaml_only(tmp_path):
     shown = json.loads(run("ladder", "show", "senior-pm-to-director", "--ladder", str(folder), "--format", "json").stdout)
     assert shown["id"] == "acme"
     assert shown["transitions"][0]["criteria"][-1]["expected"] == "≥ 6 design reviews run"
+
+
+def test_validate_and_test_take_the_shared_ladder_option():
+    # `--ladder PATH` selects another ladder everywhere; PATH keeps working; two different ladders
+    # named at once are refused rather than one silently chosen.
+    for command in ("validate", "test"):
+        by_option = run("ladder", command, "--ladder", "startup")
+        by_argument = run("ladder", command, "startup")
+        assert by_option.exit_code == 0, by_option.stderr
+        assert by_option.stdout == by_argument.stdout
+        assert run("ladder", command, "startup", "--ladder", "startup").stdout == by_argument.stdout
+        both = run("ladder", command, "startup", "--ladder", "product-management")
+        assert both.exit_code == 2
+        assert both.stdout == ""
+        assert "two ladders given" in both.stderr and "[usage.invalid]" in both.stderr
+    assert "startup" in run("ladder", "validate", "--ladder", "startup").stdout
