@@ -154,7 +154,7 @@ class _Packets:
 
     def packet(self, seq: int) -> Any:
         """The parsed packet of item ``seq`` (an InputError if it cannot be read again: the record is dropped)."""
-        from promoready.engine import _documents as docs
+        from promoready.engine import decode, parse, parse_json, read_text
         from promoready.engine.errors import InputError
 
         item = self._next
@@ -166,8 +166,8 @@ class _Packets:
         if item.seq != seq or item.problem is not None:
             raise InputError(f"packet {seq} could not be read again to store it")
         if item.data is None:
-            return docs.parse(docs.read_text(item.file), item.file)
-        return docs.parse_json(docs.decode(item.data, item.file), item.file)
+            return parse(read_text(item.file), item.file)
+        return parse_json(decode(item.data, item.file), item.file)
 
     def close(self) -> None:
         """Stop reading."""

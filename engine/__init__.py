@@ -39,6 +39,7 @@ _EXPORTS = {
     "decode": "._documents",
     "parse_json": "._documents",
     "parse_yaml": "._documents",
+    "parse": "._documents",
     "check_depth": "._documents",
     "line_of": "._documents",
     "Source": "._packet",
@@ -67,6 +68,7 @@ __all__ = [
     "decode",
     "parse_json",
     "parse_yaml",
+    "parse",
     "check_depth",
     "line_of",
     "Source",
@@ -75,7 +77,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from ._describe import describe_ladder
-    from ._documents import MAX_BYTES, check_depth, decode, line_of, parse_json, parse_yaml, read_text
+    from ._documents import MAX_BYTES, check_depth, decode, line_of, parse, parse_json, parse_yaml, read_text
     from ._ladder import DEFAULT_LADDER, bundled_ladders, ladder_digest, load_ladder
     from ._levels import normalise
     from ._packet import LoadedPacket, Source, load_packet, to_packet

@@ -21,8 +21,8 @@ from importlib import metadata
 from typing import Any, Optional
 
 from promoready import __version__
-from promoready.engine import (Evaluator, LoadedPacket, Source, check_depth, decode, errors, parse_json, parse_yaml,
-                               read_text, to_packet)
+from promoready.engine import (Evaluator, LoadedPacket, Source, check_depth, decode, errors, parse, parse_json,
+                               parse_yaml, read_text, to_packet)
 from promoready.engine import MAX_BYTES as _ENGINE_MAX_BYTES
 from promoready.engine.errors import PromoreadyError, ServiceError
 from promoready.schemas.decision import Decision
@@ -167,7 +167,7 @@ def example_packet() -> dict[str, Any]:
 
     folder = bundled_ladders()[DEFAULT_LADDER]
     path = f"{folder}/examples/senior-pm-to-director.yaml"
-    case = parse_yaml(read_text(path), path)["cases"][0]
+    case = parse(read_text(path), path)["cases"][0]
     packet: dict[str, Any] = json.loads(json.dumps(case["packet"], default=str))
     return packet
 
