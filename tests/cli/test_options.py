@@ -129,8 +129,18 @@ def test_a_wrong_choice_names_the_closest():
 
 def test_the_ladder_commands_without_a_shared_option_have_none():
     for path in (("ladder", "validate"), ("ladder", "test"), ("ladder", "list"), ("schema",)):
-        for flag in ("--ladder", "--as-of", "--fail-on"):
+        for flag in ("--as-of", "--fail-on"):
             assert option(command(path), flag) is None, (path, flag)
+    assert option(command(("ladder", "list")), "--ladder") is None
+
+
+def test_validate_and_test_take_the_shared_ladder_option():
+    # `--ladder` "selects another ladder everywhere": these two take it beside their PATH argument.
+    shared = option(command(("ladder", "show")), "--ladder")
+    for path in (("ladder", "validate"), ("ladder", "test")):
+        mine = option(command(path), "--ladder")
+        assert mine is not None, path
+        assert (mine.name, mine.metavar, mine.help) == (shared.name, shared.metavar, shared.help), path
 
 
 def test_parse_date():
