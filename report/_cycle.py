@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Callable, Iterator, NamedTuple, Optional
 
-from promoready.engine import _documents as docs
+from promoready.engine import MAX_BYTES
 from promoready.engine import errors
 from promoready.engine.errors import InputError, PromoreadyError
 from promoready.engine.summary import VERDICTS, Outcome, Summary
@@ -241,10 +241,10 @@ def empty(path: str) -> InputError:
 #: How stdin is named in messages (as the other commands name it).
 STDIN = "<stdin>"
 #: The longest line read: the batch's own limit on a JSONL line (a decision is a few KB).
-MAX_LINE = docs.MAX_BYTES
+MAX_LINE = MAX_BYTES
 #: The most read in all: a decision is a few KB, so this is several hundred thousand people; it bounds
 #: a stream that never ends (a device, a pipe left open).
-MAX_TOTAL = 400 * docs.MAX_BYTES
+MAX_TOTAL = 400 * MAX_BYTES
 
 
 def _records(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
