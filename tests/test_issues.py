@@ -380,3 +380,24 @@ def test_a_set_path_that_names_no_packet_field_is_a_usage_error_with_a_suggestio
     item = cli("evaluate", EXAMPLE, "--set", "reviews[0].ratng=meets")
     assert item.returncode == 2 and "an item of reviews has no field 'ratng'" in item.stderr
     assert "did you mean 'rating'?" in item.stderr
+
+
+# --- --resume read its earlier output a whole line at a time, however long (review, 2026-11-30) -------
+
+
+def test_resume_reads_a_huge_line_of_its_earlier_output_in_bounded_pieces(tmp_path):
+    from promoready.engine import MAX_BYTES
+    from promoready.engine.batch.resume import Keeper
+
+    out = tmp_path / "out.jsonl"
+    record = json.dumps({"packet_digest": "d", "candidate_id": "c", "as_of": "2026-01-01",
+                         "ladder": {"digest": "l"}})
+    # A line over the limit that *ends* like a record must not be taken for one.
+    with open(out, "wb") as fh:
+        fh.write(b"x" * (MAX_BYTES + 10) + record.encode() + b"\n" + record.encode() + b"\n")
+    keeper = Keeper(str(out))
+    try:
+        assert len(keeper) == 1  # only the whole record line after the long one
+        assert keeper._first[("d", "l", "2026-01-01")] == MAX_BYTES + 10 + len(record) + 1
+    finally:
+        keeper.close()

@@ -54,9 +54,12 @@ class Keeper:
         """Note the offset of every decision line, by resume key."""
         shared: dict[str, str] = {}  # one string object per ladder digest and date: the keys pickle small
         offset = 0
-        for raw in fh:
+        longer = False  # inside a line longer than any record: its pieces are not decisions
+        # Lines are read at most MAX_BYTES + 1 at a time, so a huge line costs no more memory than that.
+        for raw in iter(lambda: fh.readline(docs.MAX_BYTES + 1), b""):
             start, offset = offset, offset + len(raw)
-            if not raw.endswith(b"\n") or b'"packet_digest"' not in raw:
+            piece_of_long_line, longer = longer, not raw.endswith(b"\n")
+            if piece_of_long_line or longer or b'"packet_digest"' not in raw:
                 continue
             try:
                 record = docs.parse_json(docs.decode(raw, self.path), self.path)
