@@ -323,7 +323,10 @@ class Compiler:
         """
         trees = [self.node(c.condition) for c in self.transition.criteria]
         chunks: list[Chunk] = []
-        network, rules, criteria, keys = Network(), {}, [], set()
+        rules: dict[str, dict] = {}
+        criteria: list[int] = []
+        keys: set[str] = set()
+        network = Network()
         for i, tree in enumerate(trees):
             try:
                 own = self.criterion_rules(i, tree)
@@ -338,9 +341,9 @@ class Compiler:
             if not criteria:
                 problem = _fits_alone(network, own, own_keys)
                 if problem is not None:
-                    exc = TooManyRules(problem)
-                    exc.index = i
-                    raise exc
+                    too_many = TooManyRules(problem)
+                    too_many.index = i
+                    raise too_many
             rules.update(own)
             criteria.append(i)
             keys |= own_keys

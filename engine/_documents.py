@@ -28,7 +28,7 @@ import re
 import stat
 import sys
 from functools import lru_cache
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
@@ -59,6 +59,9 @@ _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.S)
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 _PLAIN_JSON = json.JSONDecoder()
+# The decoder's own string reader (C when available); typeshed does not declare it, but it is public
+# in json.decoder and is what JSONDecoder itself uses.
+_scanstring: Callable[[str, int], tuple[str, int]] = getattr(json.decoder, "scanstring")
 
 
 class _Constructor(SafeConstructor):
@@ -531,6 +534,7 @@ def _data_error(entry: tuple, source: Optional[str], text: Optional[str], proble
         return error(InputError, _huge_number_message(_digits(node)), errors.INPUT_HUGE_NUMBER)
     if problem == "surrogate":
         found = _SURROGATE.search(node)
+        assert found is not None  # "surrogate" is only reported for text the pattern matched
         return error(InputError, f"{'a key' if key else 'text'} holds a lone surrogate (\\u{ord(found.group()):04x} at "
                                  f"character {found.start()}), which is not valid Unicode", errors.INPUT_ENCODING)
     name = type(node).__name__
@@ -602,41 +606,48 @@ def line_of(text: str, loc: Sequence[Any], source: Optional[str] = None) -> Opti
     return _yaml_line(text, loc)
 
 
+def _skip_space(text: str, pos: int) -> int:
+    """The first position at or after ``pos`` that is not JSON whitespace."""
+    found = _JSON_SPACE.match(text, pos)
+    assert found is not None  # the pattern matches the empty string, even past the end
+    return found.end()
+
+
 def _json_line(text: str, loc: Sequence[Any]) -> Optional[int]:
     """The JSON decoder, in C, skips every value off the path; Python only walks the path itself."""
-    space = _JSON_SPACE.match
+    space = _skip_space
     try:
-        pos = space(text, 0).end()
+        pos = space(text, 0)
         root, found = pos, None
         for part in loc:
             opener = text[pos]
             if opener == "{" and isinstance(part, str):
-                pos = space(text, pos + 1).end()
+                pos = space(text, pos + 1)
                 hit = None
                 while text[pos] == '"':
-                    key, end = json.decoder.scanstring(text, pos + 1)
+                    key, end = _scanstring(text, pos + 1)
                     key_at = pos
-                    pos = space(text, end).end() + 1  # past the colon
-                    pos = space(text, pos).end()
+                    pos = space(text, end) + 1  # past the colon
+                    pos = space(text, pos)
                     if key == part:
                         hit = key_at
                         break
-                    pos = space(text, _PLAIN_JSON.raw_decode(text, pos)[1]).end()
+                    pos = space(text, _PLAIN_JSON.raw_decode(text, pos)[1])
                     if text[pos] != ",":
                         break
-                    pos = space(text, pos + 1).end()
+                    pos = space(text, pos + 1)
             elif opener == "[" and isinstance(part, int) and not isinstance(part, bool):
-                pos = space(text, pos + 1).end()
+                pos = space(text, pos + 1)
                 hit = None
                 index = 0
                 while text[pos] != "]":
                     if index == part:
                         hit = pos
                         break
-                    pos = space(text, _PLAIN_JSON.raw_decode(text, pos)[1]).end()
+                    pos = space(text, _PLAIN_JSON.raw_decode(text, pos)[1])
                     if text[pos] != ",":
                         break
-                    pos = space(text, pos + 1).end()
+                    pos = space(text, pos + 1)
                     index += 1
             else:
                 break
@@ -759,7 +770,7 @@ def _yaml_path_at(text: str, mark: Any) -> Optional[tuple]:
     return None
 
 
-def _duplicate_key(text: str) -> Optional[tuple[tuple, int]]:
+def _duplicate_key(text: str) -> Optional[tuple[tuple, Optional[int]]]:
     """The path and line of the first key written twice in one mapping (JSON is read as YAML here)."""
     try:
         for loc, event, keys in _yaml_nodes(text):

@@ -88,7 +88,7 @@ def translate(exc: Exception, doing: str) -> EngineError:
     else:
         match = _CODE.search(str(exc))
         code = int(match.group(1)) if match else None
-    words = ENGINE_CODES.get(code, "the rules engine failed")
+    words = ENGINE_CODES.get(code, "the rules engine failed") if code is not None else "the rules engine failed"
     suffix = f" (engine code {code})" if code is not None else f" ({exc})"
     return EngineError(f"{doing}: {words}{suffix}", code=errors.engine_code(code))
 

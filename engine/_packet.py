@@ -223,11 +223,11 @@ def typo_warnings(packet: Packet) -> list[str]:
         unknown.sort(key=lambda u: u[0])
     out: list[str] = []
     examined = 0
-    for path, key, model in unknown:
+    for path, key, model_type in unknown:
         if len(out) == MAX_WARNINGS:
             break
         examined += 1
-        hint = _misspelt(key, model)
+        hint = _misspelt(key, model_type)
         if hint:
             out.append(f"unknown field '{path}' is ignored (did you mean {hint}?)")
     out.sort()

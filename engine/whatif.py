@@ -20,6 +20,7 @@ from . import errors
 from ._packet import LoadedPacket, read_packet, to_packet
 from .errors import InputError, UsageError
 from promoready.schemas.decision import Decision
+from promoready.schemas.packet import Packet
 
 _SEGMENT = re.compile(r"([A-Za-z_][\w-]*)|\[(\d+)\]")
 
@@ -184,10 +185,10 @@ def what_if(evaluator, packet: Any, changes: list[str], **kwargs) -> WhatIf:
     """Evaluate ``packet`` and ``packet`` with ``changes`` applied; report which criteria moved."""
     parsed = [parse_change(c) for c in changes]
     raw, source = (packet.packet, packet.source) if isinstance(packet, LoadedPacket) else read_packet(packet)
-    if hasattr(raw, "model_dump"):
-        raw = raw.model_dump(mode="json", exclude_none=True, by_alias=True)
-    before = evaluator.evaluate(LoadedPacket(to_packet(raw, source), source), **kwargs)
-    after = evaluator.evaluate(apply_changes(raw, parsed), **kwargs)
+    # read_packet hands back a Packet as given, anything else as plain data it has checked.
+    data = raw.model_dump(mode="json", exclude_none=True, by_alias=True) if isinstance(raw, Packet) else raw
+    before = evaluator.evaluate(LoadedPacket(to_packet(data, source), source), **kwargs)
+    after = evaluator.evaluate(apply_changes(data, parsed), **kwargs)
     moved: list[StatusChange] = []
     old = {c.id: c for c in before.criteria}
     for c in after.criteria:
