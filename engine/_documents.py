@@ -21,91 +21,40 @@ the fast path pays nothing for them and a large file with one error at the end i
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import re
 import stat
 import sys
-from functools import lru_cache
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Optional
 
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import (
-    AliasEvent,
-    MappingEndEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceEndEvent,
-    SequenceStartEvent,
-)
+from ruamel.yaml.events import AliasEvent, ScalarEvent
 
 from . import errors
-from .errors import InputError, PromoreadyError
+# Split by job into private modules; the names other modules use are re-exported from here.
+from ._datacheck import MAX_DEPTH, _first, _huge_number_message, check_data, check_depth
+from ._locate import (
+    _ENDS,
+    _STARTS,
+    _YAML_SUFFIXES,
+    _duplicate_key,
+    _json_line,
+    _line,
+    _short,
+    _yaml_path_at,
+    format_path,
+    line_of,
+)
+from ._yamlsafe import _BadNode, _safe_yaml
+from .errors import InputError
 
 #: Refuse inputs larger than this (a packet is a few KB; a ladder file a few dozen).
 MAX_BYTES = 10 * 1024 * 1024
-#: The deepest node a document may have (the root is at depth 1; no contract document is deeper than 6).
-MAX_DEPTH = 64
 
-_YAML_SUFFIXES = (".yaml", ".yml")
-_STARTS = (MappingStartEvent, SequenceStartEvent)
-_ENDS = (MappingEndEvent, SequenceEndEvent)
-_SURROGATE = re.compile("[\ud800-\udfff]")
 #: A string in JSON text (an unterminated one runs to the end, so a scan never backtracks).
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.S)
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
-_JSON_SPACE = re.compile(r"[ \t\n\r]*")
-_PLAIN_JSON = json.JSONDecoder()
-# The decoder's own string reader (C when available); typeshed does not declare it, but it is public
-# in json.decoder and is what JSONDecoder itself uses.
-_scanstring: Callable[[str, int], tuple[str, int]] = getattr(json.decoder, "scanstring")
-
-
-class _Constructor(SafeConstructor):
-    """The safe constructor, with every failure of a value tied to the node it came from.
-
-    The stock one lets a few scalars escape as bare Python exceptions (``int()`` of a 5,000-digit
-    number, a ``!!bool`` that is not one); here each becomes an error with the node's line.
-    """
-
-    def construct_non_recursive_object(self, node: Any, tag: Optional[str] = None) -> Any:
-        try:
-            return super().construct_non_recursive_object(node, tag)
-        except (YAMLError, RecursionError, MemoryError):
-            raise
-        except Exception as exc:  # whatever else a constructor raised, it is this node's fault
-            raise _BadNode(node, exc) from None
-
-    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
-        # `2026-02-30` looks like a date but is none: keep the text, as JSON would, so the field's
-        # own validation reports it with its path ("not a calendar date") instead of the loader.
-        try:
-            return super().construct_yaml_timestamp(node, values)
-        except ValueError:
-            return node.value
-
-
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
-
-
-class _BadNode(Exception):
-    """A scalar the constructor could not turn into a value (carried to ``parse_yaml``)."""
-
-    def __init__(self, node: Any, cause: BaseException) -> None:
-        super().__init__(str(cause))
-        self.node = node
-        self.cause = cause
-
-
-def _safe_yaml() -> YAML:
-    # The C parser (ruamel.yaml.clib, libyaml) when installed: five times faster on ladder files.
-    yaml = YAML(typ="safe")
-    yaml.Constructor = _Constructor
-    yaml.allow_duplicate_keys = False
-    return yaml
 
 
 # -- reading --------------------------------------------------------------------------------------
@@ -269,10 +218,6 @@ def _json_marked_error(text: str, source: str, message: str, code: str, *, const
     return InputError(message, code=code, file=source, line=_json_line(text, loc), path=format_path(loc) or None)
 
 
-def _huge_number_message(digits: int) -> str:
-    return f"a whole number of {digits:,} digits is too long to read"
-
-
 def _json_duplicate_line(text: str, key: str) -> Optional[int]:
     # The second place the key is written as a key (json writes it as the text has it, or escaped).
     for spelling in dict.fromkeys((json.dumps(key, ensure_ascii=False), json.dumps(key))):
@@ -362,10 +307,6 @@ def _too_deep_at(event: Any, source: str) -> InputError:
                       line=_line(event))
 
 
-def _line(event: Any) -> Optional[int]:
-    return event.start_mark.line + 1 if event.start_mark is not None else None
-
-
 def _bad_node_error(text: str, source: str, bad: _BadNode) -> InputError:
     node, cause = bad.node, bad.cause
     line = node.start_mark.line + 1 if node.start_mark is not None else None
@@ -397,385 +338,3 @@ def parse(text: str, source: str) -> Any:
 def load(path: str) -> Any:
     """Read and parse one JSON or YAML file."""
     return parse(read_text(path), path)
-
-
-_LEAVES = (str, int, float, type(None), datetime.date)
-_KEYS = (str, int, float, type(None), datetime.date)
-
-
-@lru_cache(maxsize=4)
-def _int_bound(digits: int) -> int:
-    return 10 ** digits
-
-
-def check_data(data: Any, source: Optional[str], text: Optional[str] = None) -> None:
-    """Refuse what no packet or rules file may hold, naming the field path (and line, given the text).
-
-    - nodes deeper than ``MAX_DEPTH`` (the root is at depth 1), and data that contains itself;
-    - values that are not JSON-like data: only mappings, lists (and tuples), text, numbers,
-      true/false, null and dates; no bytes (YAML ``!!binary``), sets (no stable order), objects;
-    - text that is not valid Unicode (a lone surrogate such as ``"\\ud800"``: it cannot be written out);
-    - whole numbers too long for Python to print (``sys.get_int_max_str_digits``).
-    """
-    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
-    big = _int_bound(limit) if limit else None
-    kind = type(data)
-    if (kind is dict or kind is list) and _plain(data, 2, big):
-        return
-    # The careful walk, which also names the problem. Each entry is (node, depth, parent entry,
-    # key): the path is rebuilt from the chain only on error.
-    stack: list[tuple] = [(data, 1, None, None)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        entry = pop()
-        node, depth = entry[0], entry[1]
-        if depth > MAX_DEPTH:
-            raise _data_error(entry, source, text, "deep")
-        kind = type(node)
-        if kind is str:
-            if not node.isascii() and _SURROGATE.search(node):
-                raise _data_error(entry, source, text, "surrogate")
-        elif kind is float or kind is bool or node is None:
-            pass
-        elif kind is int:
-            if big is not None and not -big < node < big:
-                raise _data_error(entry, source, text, "int")
-        elif kind is dict or (kind is not list and isinstance(node, dict)):
-            children = []
-            for key, value in node.items():
-                child = (value, depth + 1, entry, key)
-                if type(key) is str:
-                    if not key.isascii() and _SURROGATE.search(key):
-                        raise _data_error(child, source, text, "surrogate", key=True)
-                elif not isinstance(key, _KEYS):
-                    raise _data_error(child, source, text, "type", key=True)
-                elif big is not None and type(key) is int and not -big < key < big:
-                    raise _data_error(child, source, text, "int", key=True)
-                children.append(child)
-            children.reverse()  # popped in document order, so the first problem is the one reported
-            stack.extend(children)
-        elif kind is list or isinstance(node, (list, tuple)):
-            for i in range(len(node) - 1, -1, -1):
-                push((node[i], depth + 1, entry, i))
-        elif isinstance(node, str):
-            if _SURROGATE.search(node):
-                raise _data_error(entry, source, text, "surrogate")
-        elif not isinstance(node, _LEAVES):
-            raise _data_error(entry, source, text, "type")
-
-
-def _plain(node: Any, depth: int, big: Optional[int]) -> bool:
-    """Whether a dict or list is plainly fine: the common case, three times faster than the careful
-    walk. ``depth`` is that of its children. Anything unusual (even if allowed) answers False."""
-    if depth > MAX_DEPTH and node:
-        return False
-    if type(node) is dict:
-        for key in node:
-            if type(key) is not str or (not key.isascii() and _SURROGATE.search(key)):
-                return False
-        values = node.values()
-    else:
-        values = node
-    for value in values:
-        kind = type(value)
-        if kind is str:
-            if not value.isascii() and _SURROGATE.search(value):
-                return False
-        elif kind is dict or kind is list:
-            if not _plain(value, depth + 1, big):
-                return False
-        elif kind is int:
-            if big is not None and not -big < value < big:
-                return False
-        elif not (kind is float or kind is bool or value is None or kind is datetime.date):
-            return False
-    return True
-
-
-#: ``check_data`` under the name its first callers know (it checked only the depth then).
-check_depth = check_data
-
-
-def _chain(entry: tuple) -> list[tuple]:
-    out = []
-    while entry is not None:
-        out.append(entry)
-        entry = entry[2]
-    out.reverse()
-    return out
-
-
-def _data_error(entry: tuple, source: Optional[str], text: Optional[str], problem: str, *,
-                key: bool = False) -> PromoreadyError:
-    """The error for the node of ``entry`` (or, with ``key``, for its key), with its path and line."""
-    chain = _chain(entry)
-    loc = tuple(e[3] for e in chain[1:])
-    node = entry[0]
-    if key:  # the problem is the key itself: a text key is named (escaped), another kind by its mapping
-        node = loc[-1]
-        if not isinstance(node, str):
-            loc = loc[:-1]
-
-    def error(cls: type, message: str, code: str, at: tuple = loc) -> PromoreadyError:
-        return cls(message, code=code, file=source, path=format_path(at) or None, line=_line_for(text, source, at))
-
-    if problem == "deep":
-        # Data that contains itself is infinitely deep: say so, where it first comes back.
-        seen: dict[int, int] = {}
-        for i, e in enumerate(chain):
-            if isinstance(e[0], (dict, list, tuple)):
-                if id(e[0]) in seen:
-                    back = format_path(loc[:seen[id(e[0])]]) or "the whole document"
-                    return error(InputError, f"refers back to {back}: data that contains itself cannot be read",
-                                 errors.INPUT_SELF_REFERENCE, loc[:i])
-                seen[id(e[0])] = i
-        return error(InputError, f"nested more than {MAX_DEPTH} levels deep", errors.INPUT_TOO_DEEP)
-    if problem == "int":
-        return error(InputError, _huge_number_message(_digits(node)), errors.INPUT_HUGE_NUMBER)
-    if problem == "surrogate":
-        found = _SURROGATE.search(node)
-        assert found is not None  # "surrogate" is only reported for text the pattern matched
-        return error(InputError, f"{'a key' if key else 'text'} holds a lone surrogate (\\u{ord(found.group()):04x} at "
-                                 f"character {found.start()}), which is not valid Unicode", errors.INPUT_ENCODING)
-    name = type(node).__name__
-    hint = {"bytes": " (YAML !!binary): write it as text", "bytearray": ": write it as text",
-            "set": " (a set has no stable order): write a list"}.get(name, "")
-    if key:
-        return error(InputError, f"a key must be text, a number, true/false, null or a date; got {name} "
-                                 f"{_short(repr(node))}", errors.INPUT_UNSUPPORTED_VALUE)
-    return error(InputError, f"only text, numbers, true/false, null, dates, lists and mappings are allowed; got "
-                             f"{name}{hint}", errors.INPUT_UNSUPPORTED_VALUE)
-
-
-def _digits(number: int) -> int:
-    # Without converting to text (that is what fails): the bit length bounds the digit count.
-    return max(1, int(abs(number).bit_length() * 0.30103) + 1)
-
-
-def _first(data: Any, wanted: Any) -> Optional[tuple[tuple, Any]]:
-    """The path and value of the first node, in document order, for which ``wanted`` is true."""
-    stack: list[tuple[Any, tuple]] = [(data, ())]
-    while stack:
-        node, loc = stack.pop()
-        if wanted(node):
-            return loc, node
-        if isinstance(node, dict):
-            stack.extend((v, loc + (k,)) for k, v in reversed(list(node.items())))
-        elif isinstance(node, list):
-            stack.extend((node[i], loc + (i,)) for i in range(len(node) - 1, -1, -1))
-    return None
-
-
-def _short(text: str, width: int = 60) -> str:
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-# -- paths and lines ------------------------------------------------------------------------------
-
-
-def format_path(loc: Sequence[Any]) -> str:
-    """``('reviews', 1, 'end')`` → ``reviews[1].end``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int) and not isinstance(part, bool):
-            out += f"[{part}]"
-        else:
-            text = str(part)
-            if not text.isascii() and _SURROGATE.search(text):
-                text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-            out += ("." if out else "") + text
-    return out
-
-
-def _line_for(text: Optional[str], source: Optional[str], loc: Sequence[Any]) -> Optional[int]:
-    return line_of(text, loc, source) if text is not None else None
-
-
-def line_of(text: str, loc: Sequence[Any], source: Optional[str] = None) -> Optional[int]:
-    """The 1-based line of the deepest existing node on ``loc`` in YAML or JSON text, if found.
-
-    For a mapping key, the key's line; for a list item, the item's. ``source`` (a file name) says
-    which reader: JSON when it does not end in ``.yaml``/``.yml`` and the text starts as JSON does
-    (``{`` or ``[``: stdin is told apart that way); else, or without it, YAML (which reads JSON too).
-    """
-    if source is not None and not source.lower().endswith(_YAML_SUFFIXES) and text.lstrip()[:1] in ("{", "["):
-        line = _json_line(text, loc)
-        if line is not None:
-            return line
-    return _yaml_line(text, loc)
-
-
-def _skip_space(text: str, pos: int) -> int:
-    """The first position at or after ``pos`` that is not JSON whitespace."""
-    found = _JSON_SPACE.match(text, pos)
-    assert found is not None  # the pattern matches the empty string, even past the end
-    return found.end()
-
-
-def _json_line(text: str, loc: Sequence[Any]) -> Optional[int]:
-    """The JSON decoder, in C, skips every value off the path; Python only walks the path itself."""
-    space = _skip_space
-    try:
-        pos = space(text, 0)
-        root, found = pos, None
-        for part in loc:
-            opener = text[pos]
-            if opener == "{" and isinstance(part, str):
-                pos = space(text, pos + 1)
-                hit = None
-                while text[pos] == '"':
-                    key, end = _scanstring(text, pos + 1)
-                    key_at = pos
-                    pos = space(text, end) + 1  # past the colon
-                    pos = space(text, pos)
-                    if key == part:
-                        hit = key_at
-                        break
-                    pos = space(text, _PLAIN_JSON.raw_decode(text, pos)[1])
-                    if text[pos] != ",":
-                        break
-                    pos = space(text, pos + 1)
-            elif opener == "[" and isinstance(part, int) and not isinstance(part, bool):
-                pos = space(text, pos + 1)
-                hit = None
-                index = 0
-                while text[pos] != "]":
-                    if index == part:
-                        hit = pos
-                        break
-                    pos = space(text, _PLAIN_JSON.raw_decode(text, pos)[1])
-                    if text[pos] != ",":
-                        break
-                    pos = space(text, pos + 1)
-                    index += 1
-            else:
-                break
-            if hit is None:
-                break
-            found = hit
-        at = root if found is None else found
-        return text.count("\n", 0, at) + 1
-    except (ValueError, IndexError):
-        return None
-
-
-def _events(text: str) -> Iterator[Any]:
-    return iter(_safe_yaml().parse(text))
-
-
-def _skip(events: Iterator[Any], event: Any) -> None:
-    """Consume the rest of the node that ``event`` starts."""
-    if type(event) not in _STARTS:
-        return
-    depth = 1
-    for event in events:
-        kind = type(event)
-        if kind in _STARTS:
-            depth += 1
-        elif kind in _ENDS:
-            depth -= 1
-            if not depth:
-                return
-
-
-def _yaml_line(text: str, loc: Sequence[Any]) -> Optional[int]:
-    """Walk the parser's events down ``loc``, skipping every node off it."""
-    try:
-        events = _events(text)
-        node = next(e for e in events if type(e) in _STARTS or type(e) in (ScalarEvent, AliasEvent))
-        line = None
-        root = _line(node)
-        for part in loc:
-            hit = None
-            if type(node) is MappingStartEvent and isinstance(part, str):
-                for key in events:
-                    if type(key) is MappingEndEvent:
-                        break
-                    if type(key) is ScalarEvent and key.value == part:
-                        hit, node = key, next(events)
-                        break
-                    _skip(events, key)
-                    _skip(events, next(events))
-            elif type(node) is SequenceStartEvent and isinstance(part, int) and not isinstance(part, bool):
-                for index, item in enumerate(events):
-                    if type(item) is SequenceEndEvent:
-                        break
-                    if index == part:
-                        hit, node = item, item
-                        break
-                    _skip(events, item)
-            if hit is None:
-                break
-            line = _line(hit)
-        return line if line is not None else root
-    except (YAMLError, StopIteration):
-        return None
-
-
-def _yaml_nodes(text: str) -> Iterator[tuple[tuple, Any, Optional[set]]]:
-    """Every node's path and start event, in document order, with the keys its mapping has had so far
-    when the node is a key (else None). A key's own path is its mapping's."""
-    # Each frame: [is a mapping, path, expecting a key, last key, next index, keys seen].
-    frames: list[list] = []
-    for event in _events(text):
-        kind = type(event)
-        if kind in _ENDS:
-            frames.pop()
-            _done(frames, None)
-            continue
-        if kind not in _STARTS and kind is not ScalarEvent and kind is not AliasEvent:
-            continue
-        keys = None
-        if not frames:
-            loc: tuple = ()
-        else:
-            frame = frames[-1]
-            if not frame[0]:
-                loc = frame[1] + (frame[4],)
-            elif frame[2]:
-                loc, keys = frame[1], frame[5]
-            else:
-                loc = frame[1] + (frame[3],)
-        yield loc, event, keys
-        if kind in _STARTS:
-            frames.append([kind is MappingStartEvent, loc, True, None, 0, set()])
-        else:
-            _done(frames, event)
-
-
-def _done(frames: list[list], event: Any) -> None:
-    # A node just ended inside the innermost frame: move that frame on to its next key, value or item.
-    if not frames:
-        return
-    frame = frames[-1]
-    if not frame[0]:
-        frame[4] += 1
-    elif frame[2]:
-        frame[2], frame[3] = False, event.value if type(event) is ScalarEvent else "?"
-        frame[5].add(frame[3])
-    else:
-        frame[2] = True
-
-
-def _yaml_path_at(text: str, mark: Any) -> Optional[tuple]:
-    """The field path of the node that starts at ``mark`` (a key's own path is its mapping's)."""
-    try:
-        for loc, event, _ in _yaml_nodes(text):
-            start = event.start_mark
-            if start is not None and (start.line, start.column) == (mark.line, mark.column):
-                return loc
-    except YAMLError:
-        return None
-    return None
-
-
-def _duplicate_key(text: str) -> Optional[tuple[tuple, Optional[int]]]:
-    """The path and line of the first key written twice in one mapping (JSON is read as YAML here)."""
-    try:
-        for loc, event, keys in _yaml_nodes(text):
-            if keys is not None and type(event) is ScalarEvent and event.value in keys:
-                return loc + (event.value,), _line(event)
-    except YAMLError:
-        return None
-    return None

@@ -1,0 +1,251 @@
+"""Finding the line of a field path, and the path of a node, for error messages.
+
+Looked up only when an error needs one, with one targeted pass in C (the JSON decoder skipping the
+values off the path, or the YAML parser's events) that stops at the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable, Iterator, Optional, Sequence
+
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+
+from ._yamlsafe import _safe_yaml
+
+_YAML_SUFFIXES = (".yaml", ".yml")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+_STARTS = (MappingStartEvent, SequenceStartEvent)
+_ENDS = (MappingEndEvent, SequenceEndEvent)
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_PLAIN_JSON = json.JSONDecoder()
+# The decoder's own string reader (C when available); typeshed does not declare it, but it is public
+# in json.decoder and is what JSONDecoder itself uses.
+_scanstring: Callable[[str, int], tuple[str, int]] = getattr(json.decoder, "scanstring")
+
+
+def _line(event: Any) -> Optional[int]:
+    return event.start_mark.line + 1 if event.start_mark is not None else None
+
+
+def _short(text: str, width: int = 60) -> str:
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_path(loc: Sequence[Any]) -> str:
+    """``('reviews', 1, 'end')`` → ``reviews[1].end``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+        else:
+            text = str(part)
+            if not text.isascii() and _SURROGATE.search(text):
+                text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+            out += ("." if out else "") + text
+    return out
+
+
+def _line_for(text: Optional[str], source: Optional[str], loc: Sequence[Any]) -> Optional[int]:
+    return line_of(text, loc, source) if text is not None else None
+
+
+def line_of(text: str, loc: Sequence[Any], source: Optional[str] = None) -> Optional[int]:
+    """The 1-based line of the deepest existing node on ``loc`` in YAML or JSON text, if found.
+
+    For a mapping key, the key's line; for a list item, the item's. ``source`` (a file name) says
+    which reader: JSON when it does not end in ``.yaml``/``.yml`` and the text starts as JSON does
+    (``{`` or ``[``: stdin is told apart that way); else, or without it, YAML (which reads JSON too).
+    """
+    if source is not None and not source.lower().endswith(_YAML_SUFFIXES) and text.lstrip()[:1] in ("{", "["):
+        line = _json_line(text, loc)
+        if line is not None:
+            return line
+    return _yaml_line(text, loc)
+
+
+def _skip_space(text: str, pos: int) -> int:
+    """The first position at or after ``pos`` that is not JSON whitespace."""
+    found = _JSON_SPACE.match(text, pos)
+    assert found is not None  # the pattern matches the empty string, even past the end
+    return found.end()
+
+
+def _json_line(text: str, loc: Sequence[Any]) -> Optional[int]:
+    """The JSON decoder, in C, skips every value off the path; Python only walks the path itself."""
+    space = _skip_space
+    try:
+        pos = space(text, 0)
+        root, found = pos, None
+        for part in loc:
+            opener = text[pos]
+            if opener == "{" and isinstance(part, str):
+                pos = space(text, pos + 1)
+                hit = None
+                while text[pos] == '"':
+                    key, end = _scanstring(text, pos + 1)
+                    key_at = pos
+                    pos = space(text, end) + 1  # past the colon
+                    pos = space(text, pos)
+                    if key == part:
+                        hit = key_at
+                        break
+                    pos = space(text, _PLAIN_JSON.raw_decode(text, pos)[1])
+                    if text[pos] != ",":
+                        break
+                    pos = space(text, pos + 1)
+            elif opener == "[" and isinstance(part, int) and not isinstance(part, bool):
+                pos = space(text, pos + 1)
+                hit = None
+                index = 0
+                while text[pos] != "]":
+                    if index == part:
+                        hit = pos
+                        break
+                    pos = space(text, _PLAIN_JSON.raw_decode(text, pos)[1])
+                    if text[pos] != ",":
+                        break
+                    pos = space(text, pos + 1)
+                    index += 1
+            else:
+                break
+            if hit is None:
+                break
+            found = hit
+        at = root if found is None else found
+        return text.count("\n", 0, at) + 1
+    except (ValueError, IndexError):
+        return None
+
+
+def _events(text: str) -> Iterator[Any]:
+    return iter(_safe_yaml().parse(text))
+
+
+def _skip(events: Iterator[Any], event: Any) -> None:
+    """Consume the rest of the node that ``event`` starts."""
+    if type(event) not in _STARTS:
+        return
+    depth = 1
+    for event in events:
+        kind = type(event)
+        if kind in _STARTS:
+            depth += 1
+        elif kind in _ENDS:
+            depth -= 1
+            if not depth:
+                return
+
+
+def _yaml_line(text: str, loc: Sequence[Any]) -> Optional[int]:
+    """Walk the parser's events down ``loc``, skipping every node off it."""
+    try:
+        events = _events(text)
+        node = next(e for e in events if type(e) in _STARTS or type(e) in (ScalarEvent, AliasEvent))
+        line = None
+        root = _line(node)
+        for part in loc:
+            hit = None
+            if type(node) is MappingStartEvent and isinstance(part, str):
+                for key in events:
+                    if type(key) is MappingEndEvent:
+                        break
+                    if type(key) is ScalarEvent and key.value == part:
+                        hit, node = key, next(events)
+                        break
+                    _skip(events, key)
+                    _skip(events, next(events))
+            elif type(node) is SequenceStartEvent and isinstance(part, int) and not isinstance(part, bool):
+                for index, item in enumerate(events):
+                    if type(item) is SequenceEndEvent:
+                        break
+                    if index == part:
+                        hit, node = item, item
+                        break
+                    _skip(events, item)
+            if hit is None:
+                break
+            line = _line(hit)
+        return line if line is not None else root
+    except (YAMLError, StopIteration):
+        return None
+
+
+def _yaml_nodes(text: str) -> Iterator[tuple[tuple, Any, Optional[set]]]:
+    """Every node's path and start event, in document order, with the keys its mapping has had so far
+    when the node is a key (else None). A key's own path is its mapping's."""
+    # Each frame: [is a mapping, path, expecting a key, last key, next index, keys seen].
+    frames: list[list] = []
+    for event in _events(text):
+        kind = type(event)
+        if kind in _ENDS:
+            frames.pop()
+            _done(frames, None)
+            continue
+        if kind not in _STARTS and kind is not ScalarEvent and kind is not AliasEvent:
+            continue
+        keys = None
+        if not frames:
+            loc: tuple = ()
+        else:
+            frame = frames[-1]
+            if not frame[0]:
+                loc = frame[1] + (frame[4],)
+            elif frame[2]:
+                loc, keys = frame[1], frame[5]
+            else:
+                loc = frame[1] + (frame[3],)
+        yield loc, event, keys
+        if kind in _STARTS:
+            frames.append([kind is MappingStartEvent, loc, True, None, 0, set()])
+        else:
+            _done(frames, event)
+
+
+def _done(frames: list[list], event: Any) -> None:
+    # A node just ended inside the innermost frame: move that frame on to its next key, value or item.
+    if not frames:
+        return
+    frame = frames[-1]
+    if not frame[0]:
+        frame[4] += 1
+    elif frame[2]:
+        frame[2], frame[3] = False, event.value if type(event) is ScalarEvent else "?"
+        frame[5].add(frame[3])
+    else:
+        frame[2] = True
+
+
+def _yaml_path_at(text: str, mark: Any) -> Optional[tuple]:
+    """The field path of the node that starts at ``mark`` (a key's own path is its mapping's)."""
+    try:
+        for loc, event, _ in _yaml_nodes(text):
+            start = event.start_mark
+            if start is not None and (start.line, start.column) == (mark.line, mark.column):
+                return loc
+    except YAMLError:
+        return None
+    return None
+
+
+def _duplicate_key(text: str) -> Optional[tuple[tuple, Optional[int]]]:
+    """The path and line of the first key written twice in one mapping (JSON is read as YAML here)."""
+    try:
+        for loc, event, keys in _yaml_nodes(text):
+            if keys is not None and type(event) is ScalarEvent and event.value in keys:
+                return loc + (event.value,), _line(event)
+    except YAMLError:
+        return None
+    return None
