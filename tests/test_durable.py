@@ -130,8 +130,8 @@ def test_evaluator_survives_1100_engine_errors():
     result = run_python("""
         import dataclasses, json, os, tempfile
         from promoready.engine import EngineError, Evaluator, load_ladder
-        from promoready.engine import _compile
-        _compile.CAPACITY = dataclasses.replace(_compile.CAPACITY, stack=10**6)  # the seam: never split
+        from promoready.engine import _capacity
+        _capacity.CAPACITY = dataclasses.replace(_capacity.CAPACITY, stack=10**6)  # the seam: never split
         fields = ["competencies.execution", "competencies.strategy"]
         head = {"ladder": "wide", "version": "1", "title": "Wide",
                 "levels": [{"id": "a", "title": "A", "track": "both", "rank": 1},
