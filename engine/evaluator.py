@@ -251,6 +251,7 @@ class Evaluator:
 
     # -- the decision -------------------------------------------------------------------------------
 
+    # Over 60 lines: one pass fills each result and the parallel lists (steps, dates, reviews) the projection reads.
     def _decision(self, packet: Packet, plan: _Plan, day: datetime.date, statuses: list[str], verdict: str,
                   measured: dict[str, Measured], encoded: dict[str, Any], size: Optional[int]) -> Decision:
         explainer = plan.explainer

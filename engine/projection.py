@@ -28,6 +28,7 @@ def _verb(criteria: Sequence[Criterion], one: str, many: str) -> str:
     return one if len(criteria) == 1 else many
 
 
+# Over 60 lines: one case analysis (ready, timed, blocked, supporting quota) over the same lists of criteria.
 def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Sequence[Optional[datetime.date]],
             verdict: str, day: datetime.date, supporting_needed: int, *,
             unreviewed: Sequence[bool] = (), packet_date: Optional[datetime.date] = None) -> Projection:
