@@ -40,8 +40,8 @@ _EXPORTS = {
     "parse_json": "._documents",
     "parse_yaml": "._documents",
     "parse": "._documents",
-    "check_depth": "._documents",
-    "line_of": "._documents",
+    "check_depth": "._datacheck",
+    "line_of": "._locate",
     "Source": "._packet",
     "to_packet": "._packet",
 }
@@ -77,7 +77,9 @@ __all__ = [
 
 if TYPE_CHECKING:
     from ._describe import describe_ladder
-    from ._documents import MAX_BYTES, check_depth, decode, line_of, parse, parse_json, parse_yaml, read_text
+    from ._datacheck import check_depth
+    from ._documents import MAX_BYTES, decode, parse, parse_json, parse_yaml, read_text
+    from ._locate import line_of
     from ._ladder import DEFAULT_LADDER, bundled_ladders, ladder_digest, load_ladder
     from ._levels import normalise
     from ._packet import LoadedPacket, Source, load_packet, to_packet
