@@ -175,6 +175,9 @@ LADDER_SUPPORTING_QUOTA: Final = _code(
     "ladder.supporting-quota", "A transition needs more supporting criteria than it has")
 LADDER_TOO_COMPLEX: Final = _code("ladder.too-complex", "Criteria that compile to more engine rules than the limit")
 LADDER_UNREACHABLE: Final = _code("ladder.unreachable", "A level no transition leads to from the lowest level")
+LADDER_UNKNOWN_SOURCE: Final = _code(
+    "ladder.unknown-source", "A criterion cites a source that ladder.yaml's `sources:` does not declare")
+LADDER_UNUSED_SOURCE: Final = _code("ladder.unused-source", "A source declared in ladder.yaml that no criterion cites")
 LADDER_EXAMPLE: Final = _code("ladder.example", "A ladder's example file has the wrong shape")
 
 # -- usage: options and arguments -----------------------------------------------------------------

@@ -32,7 +32,9 @@ the fact.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Iterator, Optional
 
 from promoready.schemas.ladder import AllOf, AnyOf, Condition, Ladder, LadderFile, Leaf as Comparison, Not, Transition
@@ -53,12 +55,22 @@ _PASS_OP = {"gte": "$gte", "gt": "$gt", "lte": "$lte", "lt": "$lt"}
 _FAIL_OP = {"gte": "$lt", "gt": "$lte", "lte": "$gt", "lt": "$gte"}
 
 
-def encode_number(x: float) -> float | int:
-    """A number as the engine may see it: at most 4 decimals, so ``json`` never writes an exponent."""
+def encode_number(x: float | Fraction) -> float | int:
+    """A number as the engine may see it: at most 4 decimals, so ``json`` never writes an exponent.
+
+    An exact value (a ``Fraction``: calendar months) that is not on the 4-decimal grid is encoded as
+    the midpoint of the grid step it falls in, so that it compares with every threshold (which has
+    at most 4 decimals) exactly as the exact value does: 179/30 months is below 6, never equal to it.
+    """
     if isinstance(x, bool):
         return int(x)
     if isinstance(x, int):
         return x
+    if isinstance(x, Fraction):
+        steps = x * 10000
+        if steps.denominator == 1:
+            return encode_number(float(x))
+        return round((math.floor(steps) + 0.5) / 10000, 5)
     r = round(x, 4)
     return int(r) if r.is_integer() else r
 

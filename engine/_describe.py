@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from promoready.schemas.ladder import Ladder
+from promoready.schemas.ladder import Ladder, Source
 
 from ._compile import Compiler
 from ._explain import Explainer
@@ -24,13 +24,22 @@ def describe_ladder(ladder: Ladder, transition: Optional[str] = None) -> dict:
         criteria = []
         for c in t.criteria:
             tree = compiler.node(c.condition)
+            threshold = c.threshold
+            calibrated = threshold is not None and threshold.basis == "calibration"
             criteria.append({
                 "id": c.id,
                 "title": c.title,
                 "required": c.required,
-                "expected": explainer.expected(tree, None),
+                "expected": explainer.expected(tree, None) + (" (calibrated)" if calibrated else ""),
                 "rationale": " ".join(c.rationale.split()),
                 "source": str(c.source),
+                "source_title": ladder.citation(c.source),
+                "threshold": None if threshold is None else {
+                    "basis": threshold.basis,
+                    "why": " ".join(threshold.why.split()) if threshold.why else None,
+                    "source_title": None if threshold.ref is None else ladder.citation(
+                        Source(ref=threshold.ref, section=threshold.section or "")),
+                },
                 "text": {"pass": c.text.pass_, "fail": c.text.fail, "unknown": c.text.unknown},
             })
         transitions.append({

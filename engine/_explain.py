@@ -9,10 +9,12 @@ months of reviews at director or above, projected 2027-01-04").
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Optional, Sequence
 
-from promoready.schemas.ladder import Criterion, FieldMeasure, Measure
+from promoready.schemas.ladder import Criterion, FieldMeasure, Measure, MonthsSinceMeasure, ReviewMonthsMeasure
 from promoready.schemas.packet import ORDINALS
 
 from ._compile import SIZES, Leaf, Node
@@ -31,6 +33,19 @@ def fmt(x: Any) -> str:
         x = round(x, 2)
         return str(int(x)) if x.is_integer() else f"{x:g}"
     return str(x)
+
+
+def half_months(x: Any, *, up: bool) -> str:
+    """Calendar months as people say them, in whole or half months: ``5.5``, ``6``. A value shown is
+    rounded down (a shown 6 never fails a bar of 6), a shortfall up (never "0 more months")."""
+    halves = Fraction(x) * 2
+    n = math.ceil(halves) if up else math.floor(halves)
+    return str(n // 2) if n % 2 == 0 else f"{n / 2:g}"
+
+
+def counts_calendar_months(measure: Measure) -> bool:
+    """Whether a measure counts calendar months (shown in whole and half months)."""
+    return isinstance(measure, (ReviewMonthsMeasure, MonthsSinceMeasure))
 
 
 @dataclass
@@ -135,8 +150,13 @@ class Explainer:
                 out.append(f"{self.title(name)}: unknown (missing {', '.join(m.missing)})")
                 continue
             leaf = self._kinds.get(name)
-            words = self.value_words(leaf, encoded[name]) if leaf else fmt(m.value)
-            unit = f" {_agree(m.value, measure.unit, measure.unit)}" if measure.unit else ""
+            count = m.value
+            if counts_calendar_months(measure):
+                words = half_months(m.value, up=False)
+                count = float(words)  # the unit agrees with the number shown ("1 month", "1.5 months")
+            else:
+                words = self.value_words(leaf, encoded[name]) if leaf else fmt(m.value)
+            unit = f" {_agree(count, measure.unit, measure.unit)}" if measure.unit else ""
             text = f"{words}{unit}" if len(names) == 1 else f"{self.title(name)}: {words}{unit}"
             if m.detail:
                 text += f" ({m.detail})"
@@ -167,16 +187,19 @@ class Explainer:
         return "pass" if results == {True} else "fail" if results == {False} else "unknown"
 
     def gaps(self, node: Node, encoded: dict[str, Any], size: Optional[int], as_of: datetime.date,
-             negate: bool = False) -> list[Gap]:
-        """The smallest set of changes that would turn a failing (sub)condition into a pass."""
+             negate: bool = False, measured: Optional[dict[str, Measured]] = None) -> list[Gap]:
+        """The smallest set of changes that would turn a failing (sub)condition into a pass.
+
+        With ``measured``, a figure that grows with time is projected to the day it would pass, as far
+        as its evidence reaches (a review period that has ended adds nothing later)."""
         if node.form == "not":
-            return self.gaps(node.children[0], encoded, size, as_of, not negate)
+            return self.gaps(node.children[0], encoded, size, as_of, not negate, measured)
         if node.leaf is not None:
             status = self._leaf_status(node.leaf, encoded, size)
             if status == ("fail" if negate else "pass"):
                 return []
-            return [self._leaf_gap(node.leaf, encoded, size, as_of, negate)]
-        child_gaps = [self.gaps(ch, encoded, size, as_of, negate) for ch in node.children]
+            return [self._leaf_gap(node.leaf, encoded, size, as_of, negate, (measured or {}).get(node.leaf.measure))]
+        child_gaps = [self.gaps(ch, encoded, size, as_of, negate, measured) for ch in node.children]
         needs_all = (node.form == "all") != negate
         if needs_all:
             return [g for gs in child_gaps for g in gs]
@@ -186,7 +209,7 @@ class Explainer:
         return min(options, key=lambda gs: sum(g.size for g in gs))
 
     def _leaf_gap(self, leaf: Leaf, encoded: dict[str, Any], size: Optional[int], as_of: datetime.date,
-                  negate: bool) -> Gap:
+                  negate: bool, measured: Optional[Measured] = None) -> Gap:
         title = self.title(leaf.measure)
         value = encoded.get(leaf.measure)
         measure = self.measures[leaf.measure]
@@ -195,6 +218,18 @@ class Explainer:
         op = _NEGATED[leaf.op] if negate else leaf.op
         if value is None:
             return Gap(f"add evidence for {title}", 0.0)
+        if leaf.kind.kind == "number" and op in ("gte", "gt") and counts_calendar_months(measure):
+            need = threshold - value
+            amount = half_months(need if need > 0 else Fraction(1, 2), up=True)
+            unit = measure.unit or "months"
+            words = (f"{amount} more {_agree(float(amount), title, unit)}" if self.number_first(leaf.measure)
+                     else f"{title}: {amount} more {_agree(float(amount), unit, unit)}")
+            day = None
+            if measured is not None and measured.when is not None:
+                bar = Fraction(str(threshold))
+                day, why = measured.when((lambda v: v >= bar) if op == "gte" else (lambda v: v > bar))
+                words += f", projected {day.isoformat()} if it continues" if day else f"; no date can be projected: {why}"
+            return Gap(words, float(need) / max(abs(threshold), 1), day)
         if leaf.kind.kind == "number" and op in ("gte", "gt"):
             need = threshold - value + (0 if op == "gte" else _step(threshold))
             if self.number_first(leaf.measure):

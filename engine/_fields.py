@@ -17,7 +17,7 @@ from typing import Literal, Optional, Union
 
 from pydantic import BaseModel
 
-from promoready.schemas.ladder import FieldMeasure, Measure
+from promoready.schemas.ladder import FieldMeasure, LatestMeasure, Measure
 from promoready.schemas.packet import LIST_ITEMS, Packet
 
 #: Fields that hold a level (or title) name; they compare by the ladder's ranks.
@@ -89,9 +89,12 @@ def packet_fields() -> dict[str, FieldKind]:
 
 
 def measure_kind(measure: Measure) -> FieldKind:
-    """The kind of value a measure yields: its field's kind for ``field``, else a number."""
+    """The kind of value a measure yields: its field's kind for ``field`` (its item field's for
+    ``latest``), else a number."""
     if isinstance(measure, FieldMeasure):
         return packet_fields().get(measure.field, FieldKind("number"))
+    if isinstance(measure, LatestMeasure):
+        return item_fields(measure.list_path).get(measure.of, FieldKind("number"))
     return FieldKind("number")
 
 

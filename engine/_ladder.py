@@ -62,10 +62,16 @@ _V1_MEASURE_KEYS = ("field", "count", "size", "max", "min", "sum", "review_month
 
 def _canonical(ladder: Ladder) -> dict:
     data = ladder.model_dump(mode="json", by_alias=True)
+    if not data["sources"]:
+        del data["sources"]  # gained in 2026.12 (issue 13): present only where used
     data["measures"] = {name: {**dict.fromkeys(_V1_MEASURE_KEYS), **m} for name, m in data["measures"].items()}
     for transition, dumped in zip(ladder.transitions, data["transitions"]):
         for criterion, out in zip(transition.criteria, dumped["criteria"]):
             out["condition"] = _canonical_condition(criterion.condition, out["condition"])
+            if out["threshold"] is None:
+                del out["threshold"]
+            if out["source"]["ref"] is None:
+                del out["source"]["ref"]
     return data
 
 
@@ -192,18 +198,31 @@ class _Reader:
             description=head.description,
             levels=head.levels,
             titles=head.titles,
+            sources=head.sources,
             measures=head.measures,
             transitions=tuple(
-                Transition.model_validate({**t.transition.model_dump(by_alias=True), "criteria": t.criteria,
+                Transition.model_validate({**t.transition.model_dump(by_alias=True),
+                                           "criteria": tuple(_with_file(c, head) for c in t.criteria),
                                            "file": os.path.basename(p)})
                 for p, t in transitions
             ),
         )
 
 
+def _with_file(criterion: L.Criterion, head: LadderFile) -> L.Criterion:
+    """A criterion citing a declared source by ``ref``, with the source's file filled in (the lint
+    has checked that the ref resolves), so that its ``source`` reads ``file: section`` everywhere."""
+    source = criterion.source
+    if source.ref is None or source.file is not None:
+        return criterion
+    doc = next(d for d in head.sources if d.id == source.ref)
+    return criterion.model_copy(update={"source": source.model_copy(update={"file": doc.file})})
+
+
 _BY_KEY: dict[str, type[BaseModel]] = {
     "transition": L.TransitionHeader, "criteria": L.Criterion, "text": L.Texts, "source": L.Source,
-    "levels": L.Level, "titles": L.Title, "review_months": L.ReviewMonths,
+    "levels": L.Level, "titles": L.Title, "review_months": L.ReviewMonths, "sources": L.SourceDoc,
+    "threshold": L.Threshold,
 }
 
 

@@ -16,8 +16,10 @@ from promoready.schemas.ladder import (
     Aggregate,
     Condition,
     FieldMeasure,
+    Criterion,
     FilteredMeasure,
     LadderFile,
+    LatestMeasure,
     Leaf,
     Level,
     ListMeasure,
@@ -32,11 +34,13 @@ from promoready.schemas.packet import ORDINALS
 
 from ._fields import FieldKind, item_fields, measure_kind, packet_fields
 from ._levels import LevelIndex
+from ._measures import MAX_WINDOW_MONTHS, default_date_field
 from . import errors
 from .errors import PromoreadyError, closest
 
 RELATIVE_LEVELS = ("current", "target")
 _WHERE_OPS = ("gte", "gt", "lte", "lt", "eq", "ne", "in")
+_DATE_OPS = ("within_months",)
 
 #: A field path as keys and list indexes: ``("criteria", 0, "condition")``.
 Loc = tuple[Any, ...]
@@ -65,9 +69,11 @@ class Lint:
         self.transitions = transitions
         self.index = LevelIndex(head)
         self.used_measures: set[str] = set()
+        self.cited_sources: set[str] = set()
 
     def run(self) -> None:
         self.check_levels()
+        self.check_sources()
         for name, measure in self.head.measures.items():
             self.check_measure(name, measure)
         seen: dict[tuple[str, str], str] = {}
@@ -80,7 +86,54 @@ class Lint:
                 if name not in self.used_measures:
                     self.r.problem(self.path, ("measures", name),
                                    f"measure '{name}' is declared but no criterion uses it", code=errors.LADDER_UNUSED_MEASURE)
+        for i, doc in enumerate(self.head.sources):
+            if doc.id not in self.cited_sources:
+                self.r.problem(self.path, ("sources", i, "id"), f"source '{doc.id}' is declared but no criterion cites it",
+                               code=errors.LADDER_UNUSED_SOURCE)
         self.check_reachable()
+
+    # -- sources ----------------------------------------------------------------------------------
+
+    def check_sources(self) -> None:
+        seen: set[str] = set()
+        for i, doc in enumerate(self.head.sources):
+            if doc.id in seen:
+                self.r.problem(self.path, ("sources", i, "id"), f"duplicate source id '{doc.id}'",
+                               code=errors.LADDER_DUPLICATE_ID)
+            seen.add(doc.id)
+
+    def source_ref(self, file: str, loc: Loc, ref: str) -> Optional[str]:
+        """The file of the declared source ``ref``, or None after reporting it unknown."""
+        docs = {d.id: d for d in self.head.sources}
+        doc = docs.get(ref)
+        if doc is None:
+            declared = "declares no `sources:`" if not docs else "declares no such source"
+            self.r.problem(file, loc, f"unknown source '{ref}': ladder.yaml {declared}", code=errors.LADDER_UNKNOWN_SOURCE,
+                           suggestion=closest(ref, docs))
+            return None
+        self.cited_sources.add(doc.id)
+        return doc.file
+
+    def check_citation(self, path: str, loc: Loc, criterion: Criterion) -> None:
+        """A criterion's source and threshold cite declared sources; with a `sources:` block, a plain
+        `file` must be one of its files (so every citation can be shown by title)."""
+        source = criterion.source
+        if source.ref is not None:
+            file = self.source_ref(path, loc + ("source", "ref"), source.ref)
+            if file is not None and source.file is not None and source.file != file:
+                self.r.problem(path, loc + ("source", "file"),
+                               f"'{source.file}' is not the file of source '{source.ref}' ({file})",
+                               code=errors.LADDER_UNKNOWN_SOURCE)
+        elif self.head.sources:
+            by_file = {d.file: d.id for d in self.head.sources}
+            if source.file in by_file:
+                self.cited_sources.add(by_file[source.file])
+            else:
+                self.r.problem(path, loc + ("source", "file"),
+                               f"'{source.file}' is not the file of any source declared in ladder.yaml",
+                               code=errors.LADDER_UNKNOWN_SOURCE, suggestion=closest(str(source.file), by_file))
+        if criterion.threshold is not None and criterion.threshold.ref is not None:
+            self.source_ref(path, loc + ("threshold", "ref"), criterion.threshold.ref)
 
     # -- levels -----------------------------------------------------------------------------------
 
@@ -149,6 +202,8 @@ class Lint:
             if self.field_kind(loc + (m.kind,), list_path, want=("list",)) is None:
                 return
             items = item_fields(list_path)
+            if isinstance(m, LatestMeasure):
+                self.check_latest(loc, m, items)
             if isinstance(m, Aggregate):
                 of = items.get(m.of)
                 if of is None:
@@ -161,6 +216,25 @@ class Lint:
                 for key, test in (m.where or {}).items():
                     self.check_where(loc + ("where", key), list_path, key, test, items)
 
+    def check_latest(self, loc: Loc, m: LatestMeasure, items: dict[str, FieldKind]) -> None:
+        of = items.get(m.of)
+        if of is None:
+            self.r.problem(self.path, loc + ("of",), f"'{m.of}' is not a field of {m.list_path} items",
+                           code=errors.LADDER_UNKNOWN_FIELD, suggestion=closest(m.of, items))
+        elif of.kind not in ("number", "bool", "enum", "level"):
+            self.r.problem(self.path, loc + ("of",), f"'{m.of}' is a {of.kind}; latest needs a number, true/false, word or level",
+                           code=errors.LADDER_FIELD_KIND)
+        by = m.by or default_date_field(m.list_path)
+        dates = [k for k, f in items.items() if f.kind == "date"]
+        if by is None:
+            self.r.problem(self.path, loc + ("latest",), f"{m.list_path} items have no date to order them by",
+                           code=errors.LADDER_FIELD_KIND)
+        elif items.get(by) is None or items[by].kind != "date":
+            what = "not a field" if by not in items else f"a {items[by].kind}, not a date"
+            self.r.problem(self.path, loc + ("by",), f"'{by}' is {what} of {m.list_path} items",
+                           code=errors.LADDER_FIELD_KIND if by in items else errors.LADDER_UNKNOWN_FIELD,
+                           suggestion=closest(by, dates))
+
     def check_where(self, loc: Loc, list_path: str, key: str, test: Any, items: dict[str, FieldKind]) -> None:
         field = items.get(key)
         if field is None:
@@ -171,7 +245,23 @@ class Lint:
             self.r.problem(self.path, loc, f"'{list_path}.{key}' is free text: no rule may read it", code=errors.LADDER_FREE_TEXT)
             return
         tests = test.items() if isinstance(test, dict) else [("eq", test)]
+        if field.kind == "date":
+            for op, value in tests:
+                if op not in _DATE_OPS:
+                    self.r.problem(self.path, loc + ((op,) if isinstance(test, dict) else ()),
+                                   f"'{list_path}.{key}' is a date: test it with within_months",
+                                   code=errors.LADDER_BAD_OPERATOR if op in _WHERE_OPS else errors.LADDER_UNKNOWN_OPERATOR,
+                                   suggestion=closest(str(op), _DATE_OPS))
+                elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WINDOW_MONTHS:
+                    self.r.problem(self.path, loc + (op,),
+                                   f"within_months needs a whole number of months from 1 to {MAX_WINDOW_MONTHS}, got {value!r}",
+                                   code=errors.LADDER_BAD_OPERAND)
+            return
         for op, value in tests:
+            if op in _DATE_OPS:
+                self.r.problem(self.path, loc + (op,), f"within_months applies to dates; '{list_path}.{key}' is a {field.kind}",
+                               code=errors.LADDER_BAD_OPERATOR)
+                continue
             if op not in _WHERE_OPS:
                 self.r.problem(self.path, loc + (op,), f"unknown operator '{op}'", code=errors.LADDER_UNKNOWN_OPERATOR,
                                suggestion=closest(op, _WHERE_OPS))
@@ -268,6 +358,7 @@ class Lint:
                                code=errors.LADDER_DUPLICATE_ID)
             ids.add(criterion.id)
             supporting += not criterion.required
+            self.check_citation(path, ("criteria", i), criterion)
             self.check_condition(path, ("criteria", i, "condition"), criterion.condition)
         # The size check compiles the criteria, which needs every measure they read to be valid.
         uses_broken = any(m in self.broken_measures for c in tfile.criteria for m in _measures_read(c.condition))

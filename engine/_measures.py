@@ -8,14 +8,17 @@ figures; it never compares them with a threshold (durable-rules does that).
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Callable, Optional
 
 from promoready.schemas.ladder import (
     Aggregate,
     CountMeasure,
     FieldMeasure,
+    LatestMeasure,
     ListMeasure,
     MaxMeasure,
     Measure,
@@ -31,7 +34,11 @@ from ._fields import FieldKind, item_fields, packet_fields
 from ._levels import LevelIndex
 from .words import plural
 
-DAYS_PER_MONTH = 30.4375  # the mean Gregorian month: 365.2425 / 12, rounded as most HR tools do
+#: The longest window (``within_months``) a ladder may declare: a hundred years.
+MAX_WINDOW_MONTHS = 1200
+#: The date a list's items are ordered and windowed by when a measure does not say (``by``).
+_DATE_FIELDS = {"reviews": "end"}
+_DAY = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -53,14 +60,71 @@ class Measured:
     evidence: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     detail: str = ""  # extra words for `actual`, e.g. "2 periods"
+    #: For a figure that grows with time: the first day after ``as_of`` on which the figure would
+    #: satisfy a test, if only the clock moved, searched no further than the evidence reaches; with
+    #: the reason when there is no such day. None: the figure does not grow by itself.
+    when: Optional[Callable[[Callable[[Any], bool]], tuple[Optional[datetime.date], str]]] = None
 
 
 Fn = Callable[[Packet, Context], Measured]
 
 
+# -- calendar months --------------------------------------------------------------------------------
+# A period from the 1st to the last day of a month is one month, whatever the month's length: 1 Jan to
+# 30 Jun is 6 months, a calendar year 12. Months are counted by anniversary from a period's first day;
+# what is left over is a fraction of the month it falls in. Values are exact (``Fraction``).
+
+
+def shift_months(day: datetime.date, months: int) -> datetime.date:
+    """``day`` moved by whole calendar months, the day of month clamped (31 Jan + 1 = 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def months_between(start: datetime.date, stop: datetime.date) -> Fraction:
+    """Calendar months from ``start`` (included) to ``stop`` (excluded); 0 if ``stop <= start``.
+
+    Whole months by anniversary (always from ``start``, so there is no drift), then the rest as a
+    fraction of the month that starts at the last anniversary.
+    """
+    if stop <= start:
+        return Fraction(0)
+    whole = (stop.year - start.year) * 12 + stop.month - start.month
+    while whole > 0 and shift_months(start, whole) > stop:
+        whole -= 1
+    anniversary = shift_months(start, whole)
+    rest = (stop - anniversary).days
+    if rest == 0:
+        return Fraction(whole)
+    month_days = (shift_months(start, whole + 1) - anniversary).days
+    return whole + Fraction(rest, month_days)
+
+
+def window_start(as_of: datetime.date, months: int) -> datetime.date:
+    """The first day of the window of ``months`` calendar months that ends on ``as_of`` (included)."""
+    return shift_months(as_of + _DAY, -months)
+
+
 def add_months(day: datetime.date, months: float) -> datetime.date:
-    """``day`` plus a (fractional) number of mean months."""
-    return day + datetime.timedelta(days=round(months * DAYS_PER_MONTH))
+    """The first day on or after ``day`` + ``months`` calendar months (a fraction of a month rounds up
+    to whole days), for projections."""
+    whole = int(months)
+    base = shift_months(day, whole)
+    rest = Fraction(months) - whole
+    if rest <= 0:
+        return base
+    month_days = (shift_months(day, whole + 1) - base).days
+    return base + datetime.timedelta(days=-(-rest * month_days // 1))
+
+
+def default_date_field(list_path: str) -> Optional[str]:
+    """The date field a list's items are ordered by when a measure does not name one (``by``)."""
+    if list_path in _DATE_FIELDS:
+        return _DATE_FIELDS[list_path]
+    dates = [name for name, kind in item_fields(list_path).items() if kind.kind == "date"]
+    return dates[0] if len(dates) == 1 else None
 
 
 def _get(obj: Any, dotted: str) -> Any:
@@ -101,8 +165,25 @@ def _plain(value: Any, kind: FieldKind, ctx: Context) -> Any:
 # -- where filters ----------------------------------------------------------------------------------
 
 
+#: A ``where`` test of one item: True, False, or None when the item lacks the date a window needs
+#: (it might count: the measure is then unknown rather than smaller).
+Test = Callable[[Any, Context], Optional[bool]]
+
+
+def _window_test(key: str, months: int) -> Test:
+    def test(item: Any, ctx: Context) -> Optional[bool]:
+        day = getattr(item, key, None)
+        if day is None:
+            return None
+        return window_start(ctx.as_of, months) <= day <= ctx.as_of
+
+    return test
+
+
 def _compile_test(key: str, op: str, operand: Any, kind: FieldKind, levels: dict[str, int],
-                  index: LevelIndex) -> Callable[[Any, Context], bool]:
+                  index: LevelIndex) -> Test:
+    if op == "within_months":
+        return _window_test(key, operand)
     ordered = kind.values if kind.kind == "enum" and kind.values in ORDINALS.values() else None
 
     def norm(v: Any) -> Any:
@@ -140,17 +221,43 @@ def _compile_test(key: str, op: str, operand: Any, kind: FieldKind, levels: dict
     return test
 
 
-def _where(list_path: str, where: Optional[Where], levels: dict[str, int],
-           index: LevelIndex) -> Callable[[Any, Context], bool]:
+def _where(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex) -> Test:
+    """Whether an item matches every test: False if any test fails, else None if a window cannot
+    tell (no date), else True."""
     if not where:
         return lambda item, ctx: True
     fields = item_fields(list_path)
-    tests: list[Callable[[Any, Context], bool]] = []
+    tests: list[Test] = []
     for key, spec in where.items():
         pairs = spec.items() if isinstance(spec, dict) else [("eq", spec)]
         for op, operand in pairs:
             tests.append(_compile_test(key, op, operand, fields[key], levels, index))
-    return lambda item, ctx: all(t(item, ctx) for t in tests)
+
+    def match(item: Any, ctx: Context) -> Optional[bool]:
+        results = [t(item, ctx) for t in tests]
+        return False if False in results else None if None in results else True
+
+    return match
+
+
+def _undated(list_path: str, where: Optional[Where]) -> str:
+    """The date field whose absence left an item undecided (the first windowed one)."""
+    key = next(k for k, spec in (where or {}).items() if isinstance(spec, dict) and "within_months" in spec)
+    return key
+
+
+def _matching(items: list, match: Test, ctx: Context, list_path: str,
+              where: Optional[Where]) -> tuple[list[int], list[str]]:
+    """Indexes of the matching items, and the missing dates of items a window could not place."""
+    hits: list[int] = []
+    missing: list[str] = []
+    for i, item in enumerate(items):
+        result = match(item, ctx)
+        if result is None:
+            missing.append(f"{list_path}[{i}].{_undated(list_path, where)}")
+        elif result:
+            hits.append(i)
+    return hits, missing
 
 
 # -- the measure kinds ------------------------------------------------------------------------------
@@ -172,7 +279,9 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
                     and isinstance(value, (int, float)) and not isinstance(value, bool):
                 # A figure that grows with time (years of experience) was true on the packet's date:
                 # measured to another date, it has grown (or shrunk) by the time between.
-                elapsed = (ctx.as_of - ctx.packet_date).days / DAYS_PER_MONTH * per_month
+                months = (months_between(ctx.packet_date, ctx.as_of) if ctx.as_of > ctx.packet_date
+                          else -months_between(ctx.as_of, ctx.packet_date))  # calendar months, as everywhere
+                elapsed = float(months) * per_month
                 grown = max(0.0, round(value + elapsed, 2))
                 return Measured(grown, evidence=[path], detail=f"{value:g} on {ctx.packet_date.isoformat()}")
             return Measured(value, evidence=[path])
@@ -186,8 +295,19 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
             since = _get(packet, since_path)
             if since is None:
                 return Measured(None, missing=[since_path])
-            months = max(0.0, round((ctx.as_of - since).days / DAYS_PER_MONTH, 2))
-            return Measured(months, evidence=[since_path], detail=f"since {since.isoformat()}")
+            months = months_between(since, ctx.as_of)
+
+            def when(ok: Callable[[Any], bool]) -> tuple[Optional[datetime.date], str]:
+                # Time itself is the evidence: months since a date only grow, so search by halves.
+                lo, hi = ctx.as_of, shift_months(ctx.as_of, MAX_WINDOW_MONTHS)
+                if not ok(months_between(since, hi)):
+                    return None, "beyond any date"
+                while (hi - lo).days > 1:
+                    mid = lo + (hi - lo) / 2
+                    lo, hi = (lo, mid) if ok(months_between(since, mid)) else (mid, hi)
+                return hi, ""
+
+            return Measured(months, evidence=[since_path], detail=f"since {since.isoformat()}", when=when)
 
         return measure_since
 
@@ -208,28 +328,38 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
 
     if isinstance(m, CountMeasure):
         match = _where(list_path, m.where, levels, index)
+        where = m.where
 
         def measure_count(packet: Packet, ctx: Context) -> Measured:
             items = _get(packet, list_path)
             if items is None:
                 return Measured(None, missing=[list_path])
-            hits = [f"{list_path}[{i}]" for i, item in enumerate(items) if match(item, ctx)]
-            return Measured(len(hits), evidence=hits, detail=f"of {len(items)} listed")
+            hits, missing = _matching(items, match, ctx, list_path, where)
+            evidence = [f"{list_path}[{i}]" for i in hits]
+            if missing:
+                return Measured(None, evidence=evidence, missing=missing)
+            return Measured(len(hits), evidence=evidence, detail=f"of {len(items)} listed")
 
         return measure_count
+
+    if isinstance(m, LatestMeasure):
+        return _latest(m, _where(list_path, m.where, levels, index))
 
     assert isinstance(m, Aggregate), f"no measure function for {type(m).__name__}"
     return _aggregate(m, _where(list_path, m.where, levels, index))
 
 
-def _aggregate(m: Aggregate, match: Callable[[Any, Context], bool]) -> Fn:
-    list_path, of = m.list_path, m.of
+def _aggregate(m: Aggregate, match: Test) -> Fn:
+    list_path, of, where = m.list_path, m.of, m.where
 
     def measure_aggregate(packet: Packet, ctx: Context) -> Measured:
         items = _get(packet, list_path)
         if items is None:
             return Measured(None, missing=[list_path])
-        pairs = [(i, getattr(item, of)) for i, item in enumerate(items) if match(item, ctx) and getattr(item, of) is not None]
+        hits, missing = _matching(items, match, ctx, list_path, where)
+        if missing:
+            return Measured(None, missing=missing)
+        pairs = [(i, getattr(items[i], of)) for i in hits if getattr(items[i], of) is not None]
         values = [v for _, v in pairs]
         if isinstance(m, SumMeasure):
             return Measured(round(sum(values), 4), evidence=[f"{list_path}[{i}]" for i, _ in pairs])
@@ -243,6 +373,45 @@ def _aggregate(m: Aggregate, match: Callable[[Any, Context], bool]) -> Fn:
     return measure_aggregate
 
 
+def _latest(m: LatestMeasure, match: Test) -> Fn:
+    list_path, of, where = m.list_path, m.of, m.where
+    by = m.by or default_date_field(list_path)
+    assert by is not None, "the ladder lint has checked that the list has a date"
+    kind = item_fields(list_path)[of]
+    ordered = kind.values if kind.kind == "enum" and kind.values in ORDINALS.values() else None
+
+    def measure_latest(packet: Packet, ctx: Context) -> Measured:
+        items = _get(packet, list_path)
+        if items is None:
+            return Measured(None, missing=[list_path])
+        hits, missing = _matching(items, match, ctx, list_path, where)
+        undated = [f"{list_path}[{i}].{by}" for i in hits if getattr(items[i], by) is None]
+        if missing or undated:
+            return Measured(None, missing=missing + undated)  # the undated one might be the latest
+        dated = [(getattr(items[i], by), i) for i in hits if getattr(items[i], by) <= ctx.as_of]
+        if not dated:
+            # Nothing recent enough to read: a committee asks for the latest item rather than failing.
+            return Measured(None, missing=[list_path])
+        newest = max(d for d, _ in dated)
+        tied = [i for d, i in dated if d == newest]
+        values = [getattr(items[i], of) for i in tied]
+        if any(v is None for v in values):
+            return Measured(None, missing=[f"{list_path}[{i}].{of}" for i, v in zip(tied, values) if v is None])
+        if ordered:
+            value = min(values, key=ordered.index)
+        elif len(set(values)) == 1:
+            value = values[0]
+        else:
+            return Measured(None, evidence=[f"{list_path}[{i}].{of}" for i in tied],
+                            missing=[f"{list_path}[{tied[0]}].{of} (items ending the same day disagree)"])
+        value = _plain(value, kind, ctx)
+        chosen = [i for i, v in zip(tied, values) if _plain(v, kind, ctx) == value]
+        return Measured(value, evidence=[f"{list_path}[{i}].{of}" for i in chosen],
+                        detail=f"{by} {newest.isoformat()}")
+
+    return measure_latest
+
+
 def _review_months(m: ReviewMonthsMeasure, levels: dict[str, int], index: LevelIndex) -> Fn:
     spec = m.review_months
     name = spec.at_or_above
@@ -252,17 +421,44 @@ def _review_months(m: ReviewMonthsMeasure, levels: dict[str, int], index: LevelI
     within = spec.within_months
 
     def measure_reviews(packet: Packet, ctx: Context) -> Measured:
+        measured = count_reviews(packet, ctx)
+        if measured.value is None:
+            return measured
+        # Only a qualifying period still under way on as_of can add months; one that has ended cannot.
+        reach = max((r.end for r in packet.reviews or () if r.end > ctx.as_of and r.start <= ctx.as_of
+                     and qualifies(r, ctx)), default=None)
+
+        def when(ok: Callable[[Any], bool]) -> tuple[Optional[datetime.date], str]:
+            if reach is None:
+                return None, "no qualifying review period is under way on as_of (one that has ended cannot grow)"
+            day = ctx.as_of + _DAY
+            while day <= reach:
+                value = count_reviews(packet, Context(day, ctx.index, ctx.ranks)).value
+                if value is not None and ok(value):
+                    return day, ""
+                day += _DAY
+            return None, f"the review period under way ends on {reach.isoformat()}, before it would"
+
+        measured.when = when
+        return measured
+
+    def qualifies(review: Any, ctx: Context) -> bool:
+        if review.operating_level is None or _known_rank(review.operating_level, ctx) < floor:
+            return False
+        return min_rating is None or (review.rating is not None and ratings.index(review.rating) >= min_rating)
+
+    def count_reviews(packet: Packet, ctx: Context) -> Measured:
         reviews = packet.reviews
         if reviews is None:
             return Measured(None, missing=["reviews"])
-        window_start = add_months(ctx.as_of, -within) if within else None
+        first_day = window_start(ctx.as_of, within) if within else None
         spans: list[tuple[datetime.date, datetime.date]] = []
         evidence: list[str] = []
         missing: list[str] = []
         for i, review in enumerate(reviews):
             start, end = review.start, min(review.end, ctx.as_of)
-            if window_start is not None:
-                start = max(start, window_start)
+            if first_day is not None:
+                start = max(start, first_day)
             if start > end:
                 continue  # entirely after as_of or before the window
             if review.operating_level is None:
@@ -280,15 +476,15 @@ def _review_months(m: ReviewMonthsMeasure, levels: dict[str, int], index: LevelI
         if missing:
             # A review that would count if it said its level or rating is evidence we don't have.
             return Measured(None, evidence=evidence, missing=missing)
-        total_days = 0
-        last_end: Optional[datetime.date] = None
+        # Merge overlapping and adjacent periods (one ending on the 30th, the next starting on the 1st):
+        # each contiguous run is counted in calendar months from its own first day.
+        runs: list[list[datetime.date]] = []
         for start, end in sorted(spans):
-            if last_end is not None and start <= last_end:
-                start = last_end + datetime.timedelta(days=1)
-            if start <= end:
-                total_days += (end - start).days + 1
-            last_end = end if last_end is None else max(last_end, end)
-        months = round(total_days / DAYS_PER_MONTH, 2)
+            if runs and start <= runs[-1][1] + _DAY:
+                runs[-1][1] = max(runs[-1][1], end)
+            else:
+                runs.append([start, end])
+        months = sum((months_between(start, end + _DAY) for start, end in runs), Fraction(0))
         periods = len(spans)
         return Measured(months, evidence=evidence, detail=plural(periods, "period"))
 

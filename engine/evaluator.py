@@ -35,6 +35,11 @@ from . import errors
 from .errors import EngineError
 from .projection import project
 
+def _calibrated(criterion) -> bool:
+    """Whether the criterion's threshold is the ladder's own calibration rather than its source's."""
+    return criterion.threshold is not None and criterion.threshold.basis == "calibration"
+
+
 def _build(model, **values):
     """An instance of an output model from values the evaluator itself produced (already valid).
 
@@ -276,7 +281,7 @@ class Evaluator:
                 next_step = f"add {', '.join(missing)} to the packet" if missing else texts_for(criterion, status)
                 steps.append((0.0, i, f"{criterion.title}: {next_step}"))
             elif status == "fail":
-                gaps = explainer.gaps(tree, encoded, size, day)
+                gaps = explainer.gaps(tree, encoded, size, day, measured=measured)
                 if gaps:
                     next_step = "; ".join(g.words for g in gaps)
                     size_of = sum(g.size for g in gaps)
@@ -293,13 +298,15 @@ class Evaluator:
                 title=criterion.title,
                 required=criterion.required,
                 status=status,
-                expected=plan.expected[size][i],
+                expected=plan.expected[size][i] + (" (calibrated)" if _calibrated(criterion) else ""),
                 actual=explainer.actual(names, measured, encoded),
                 explanation=texts_for(criterion, status),
                 evidence=evidence,
                 missing=missing,
                 next_step=next_step,
                 source=str(criterion.source),
+                source_title=self.ladder.citation(criterion.source),
+                threshold_basis=criterion.threshold.basis if criterion.threshold else None,
             ))
         counts = {s: statuses.count(s) for s in ("pass", "fail", "unknown")}
         supporting = [s for c, s in zip(t.criteria, statuses) if not c.required]

@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, Discriminator, Field, Tag, model_validator
 
 from ._base import Strict, and_list, closest_key, describe, keys_of, unknown_keys as _unknown
 
-MeasureKind = Literal["field", "count", "size", "max", "min", "sum", "review_months", "months_since"]
+MeasureKind = Literal["field", "count", "size", "max", "min", "sum", "latest", "review_months", "months_since"]
 
 #: Item field → the value it must equal, or ``{OP: VALUE}``. Kept as written: the ladder lint checks
 #: each test against the item's fields, whose kinds only the engine knows.
@@ -126,9 +126,31 @@ class SumMeasure(Aggregate):
     sum: str
 
 
+class LatestMeasure(FilteredMeasure):
+    """``latest: LIST, of: FIELD`` (+ ``where``, ``by``): ``FIELD`` of the most recent matching item.
+
+    Items are ordered by their date field (``by``; by default a review's ``end`` and any other
+    item's ``date``); items dated after ``as_of`` are not there yet. On a tie the lowest value of an
+    ordered field wins, and unordered values that disagree make the measure unknown, so the result
+    never depends on the order of the list.
+    """
+
+    kind: ClassVar[MeasureKind] = "latest"
+    latest: str
+    of: str
+    by: Optional[str] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _needs_of(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("of") is None and all(k in keys_of(cls) for k in data):
+            raise ValueError("`latest` needs `of`: the item field to read from the most recent item")
+        return data
+
+
 #: Every measure model, in the order the language lists the kinds.
 MEASURE_MODELS: tuple[type[MeasureBase], ...] = (
-    FieldMeasure, CountMeasure, SizeMeasure, MaxMeasure, MinMeasure, SumMeasure, ReviewMonthsMeasure,
+    FieldMeasure, CountMeasure, SizeMeasure, MaxMeasure, MinMeasure, SumMeasure, LatestMeasure, ReviewMonthsMeasure,
     MonthsSinceMeasure,
 )
 MEASURE_KINDS: tuple[MeasureKind, ...] = tuple(m.kind for m in MEASURE_MODELS)
@@ -194,6 +216,7 @@ Measure = Annotated[
         Annotated[MaxMeasure, Tag("MaxMeasure")],
         Annotated[MinMeasure, Tag("MinMeasure")],
         Annotated[SumMeasure, Tag("SumMeasure")],
+        Annotated[LatestMeasure, Tag("LatestMeasure")],
         Annotated[ReviewMonthsMeasure, Tag("ReviewMonthsMeasure")],
         Annotated[MonthsSinceMeasure, Tag("MonthsSinceMeasure")],
     ],

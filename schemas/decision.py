@@ -47,6 +47,11 @@ class CriterionResult(_Out):
     missing: list[str] = Field(description="Packet paths whose absence made the criterion unknown")
     next_step: Optional[str] = Field(description="What would turn this into a pass, with the amount; null on pass")
     source: str
+    source_title: str = Field(description="The source in words: the article's title and section where the ladder "
+                                          "declares its sources, else the same as `source`")
+    threshold_basis: Optional[Literal["source", "calibration"]] = Field(
+        default=None, description="Whether the threshold is the cited source's or this ladder's calibration; "
+                                  "null where the ladder does not say")
 
 
 class Summary(_Out):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ._base import Strict as _Strict
 from ._base import keys_of
@@ -40,6 +40,7 @@ from ._measures import (
     CountMeasure,
     FieldMeasure,
     FilteredMeasure,
+    LatestMeasure,
     ListMeasure,
     MaxMeasure,
     Measure,
@@ -81,14 +82,59 @@ class Title(_Strict):
     rank: int = Field(ge=0, le=100)
 
 
-class Source(_Strict):
-    """Where a criterion comes from: a seed file and the section of it."""
+class SourceDoc(_Strict):
+    """An article a ladder rests on, declared once in ``ladder.yaml`` and cited by its id.
 
+    ``publisher`` and ``date`` are given as the article gives them (free text, or null when it does
+    not say); ``file`` is the copy's file name, which the grounding tests read.
+    """
+
+    id: Id = Field(pattern=_ID)
     file: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    publisher: Optional[str] = None
+    date: Optional[str] = Field(default=None, description="As the article gives it, e.g. 16 Aug 2022")
+
+
+class Source(_Strict):
+    """Where a criterion comes from: a declared source (``ref``) or a file, and the section of it.
+
+    With ``ref``, the ladder loader fills ``file`` in from the ``sources:`` block, so that ``str()``
+    (the decision's ``source`` field) keeps its ``file: section`` form.
+    """
+
+    ref: Optional[str] = Field(default=None, min_length=1, description="The id of a source declared in ladder.yaml")
+    file: Optional[str] = Field(default=None, min_length=1)
     section: str = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _ref_or_file(self) -> "Source":
+        if self.ref is None and self.file is None:
+            raise ValueError("a source needs `ref` (a source declared in ladder.yaml) or `file`")
+        return self
+
     def __str__(self) -> str:
-        return f"{self.file}: {self.section}"
+        return f"{self.file or self.ref}: {self.section}"
+
+
+ThresholdBasis = Literal["source", "calibration"]
+
+
+class Threshold(_Strict):
+    """Where a criterion's threshold comes from: the cited text, or this ladder's own calibration."""
+
+    basis: ThresholdBasis
+    why: Optional[str] = Field(default=None, min_length=1, description="Required for calibration: why this number")
+    ref: Optional[str] = Field(default=None, min_length=1, description="Another declared source the number comes from")
+    section: Optional[str] = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _why_for_calibration(self) -> "Threshold":
+        if self.basis == "calibration" and self.why is None:
+            raise ValueError("a calibrated threshold needs `why`: the reason for the number")
+        if (self.ref is None) != (self.section is None):
+            raise ValueError("`ref` and `section` go together: the source and section the number comes from")
+        return self
 
 
 class Texts(_Strict):
@@ -109,6 +155,7 @@ class Criterion(_Strict):
     source: Source
     condition: Condition
     text: Texts
+    threshold: Optional[Threshold] = None
 
 
 class TransitionHeader(_Strict):
@@ -139,6 +186,7 @@ class LadderFile(_Strict):
     description: Optional[str] = None
     levels: tuple[Level, ...] = Field(min_length=1)
     titles: tuple[Title, ...] = ()
+    sources: tuple[SourceDoc, ...] = ()
     measures: dict[str, Measure] = Field(default_factory=dict)
 
 
@@ -170,18 +218,29 @@ class Ladder(_Strict):
     description: Optional[str] = None
     levels: tuple[Level, ...]
     titles: tuple[Title, ...] = ()
+    sources: tuple[SourceDoc, ...] = ()
     measures: dict[str, Measure]
     transitions: tuple[Transition, ...]
 
+    def source_doc(self, source: Source) -> Optional[SourceDoc]:
+        """The declared article a criterion's source cites (by ``ref``, or by file name), or None."""
+        return next((d for d in self.sources if d.id == source.ref or (source.ref is None and d.file == source.file)),
+                    None)
+
+    def citation(self, source: Source) -> str:
+        """A citation people can read: "Title — Section" for a declared source, else ``file: section``."""
+        doc = self.source_doc(source)
+        return f"{doc.title} — {source.section}" if doc is not None else str(source)
+
 
 __all__ = [
-    "Level", "Title", "Source", "Texts", "Criterion", "TransitionHeader", "TransitionFile", "LadderFile",
+    "Level", "Title", "Source", "SourceDoc", "Threshold", "ThresholdBasis", "Texts", "Criterion", "TransitionHeader", "TransitionFile", "LadderFile",
     "Transition", "Ladder", "Phase", "LevelTrack", "Track", "keys_of",
     # conditions
     "Condition", "ConditionNode", "Leaf", "AllOf", "AnyOf", "Not", "Loc", "ComparisonOp", "Operand", "COMPARISON_OPS", "COMBINATIONS",
     "CONDITION_KEYS", "CONDITION_MODELS", "CONDITION_TAGS",
     # measures
     "Measure", "MeasureBase", "MeasureKind", "FieldMeasure", "CountMeasure", "SizeMeasure", "ListMeasure", "FilteredMeasure",
-    "Aggregate", "MaxMeasure", "MinMeasure", "SumMeasure", "ReviewMonthsMeasure", "MonthsSinceMeasure",
+    "Aggregate", "MaxMeasure", "MinMeasure", "SumMeasure", "LatestMeasure", "ReviewMonthsMeasure", "MonthsSinceMeasure",
     "ReviewMonths", "Where", "MEASURE_KINDS", "MEASURE_KEYS", "MEASURE_MODELS", "MEASURE_TAGS",
 ]

@@ -97,7 +97,7 @@ def render_table(decisions: Sequence[Decision], *, explain: Optional[str] = None
                 indented(out, c.explanation)
                 indented(out, f"evidence: {', '.join(c.evidence) or 'none'}"
                          + (f"; missing: {', '.join(c.missing)}" if c.missing else ""))
-                indented(out, f"source: {c.source}")
+                indented(out, f"source: {c.source_title}")
         print_footer(out, d)
     return text_of(buffer)
 
@@ -133,7 +133,7 @@ def render_markdown(d: Decision, *, explain: Optional[str] = None) -> str:
                 f"  Expected {_md(c.expected)}; found {_md(c.actual)}.",
                 f"  Evidence: {', '.join(f'`{e}`' for e in c.evidence) or 'none'}."
                 + (f" Missing: {', '.join(f'`{m}`' for m in c.missing)}." if c.missing else ""),
-                f"  Source: {_md(c.source)}.",
+                f"  Source: {_md(c.source_title)}.",
             ]
     for warning in d.warnings:
         lines += ["", f"> warning: {_md(warning)}"]

@@ -29,7 +29,7 @@ def _blocks(d: Decision) -> list[tuple[str, list[tuple[str, str]]]]:
         rows.append(("Evidence", ", ".join(c.evidence) or "none"))
         if c.missing:
             rows.append(("Missing", ", ".join(c.missing)))
-        rows.append(("Source", c.source))
+        rows.append(("Source", c.source_title))
         blocks.append((f"{c.status.upper()} · {c.title} ({criterion_kind(c.required)})", rows))
     return blocks
 

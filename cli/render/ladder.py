@@ -52,8 +52,18 @@ def _markdown(view: Mapping[str, Any]) -> str:
             lines += [t["rationale"], ""]
         for c in t["criteria"]:
             lines += [f"### {c['title']} ({criterion_kind(c['required'])})", "", f"- **Expected:** {c['expected']}",
-                      f"- **Why:** {c['rationale']}", f"- **Source:** {c['source']}", ""]
+                      f"- **Why:** {c['rationale']}", f"- **Source:** {c['source_title']}", *_threshold(c), ""]
     return "\n".join(lines).rstrip("\n")
+
+
+def _threshold(c: Mapping[str, Any]) -> list[str]:
+    """The line saying where a criterion's threshold comes from, when the ladder says."""
+    t = c.get("threshold")
+    if not t:
+        return []
+    if t["basis"] == "calibration":
+        return [f"- **Threshold:** this ladder's calibration — {t['why']}"]
+    return [f"- **Threshold:** from the source" + (f" ({t['source_title']})" if t.get("source_title") else "")]
 
 
 def _table(view: Mapping[str, Any]) -> str:
@@ -63,7 +73,7 @@ def _table(view: Mapping[str, Any]) -> str:
                       f"supporting criteria needed: {t['supporting_needed']}")
         grid = table("criterion", "kind", "expected", "source")
         for c in t["criteria"]:
-            grid.add_row(c["title"], criterion_kind(c["required"]), c["expected"], c["source"])
+            grid.add_row(c["title"], criterion_kind(c["required"]), c["expected"], c["source_title"])
         console.print(grid)
     return text_of(buffer)
 

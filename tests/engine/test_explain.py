@@ -7,6 +7,7 @@ titles and units ("months of reviews at {target} or above", unit months, grows).
 from __future__ import annotations
 
 import datetime
+from fractions import Fraction
 
 import pytest
 from pydantic import TypeAdapter
@@ -91,9 +92,9 @@ def test_actual_gives_each_measure_read_with_its_unit_and_detail(words):
                                      {"measure": "advocates", "gte": 1}]})
     names = measure_names(tree)
     assert names == ["months_at_target", "ambiguity", "advocates"]
-    measured = {"months_at_target": Measured(4.5, detail="2 periods"), "ambiguity": Measured("low"),
+    measured = {"months_at_target": Measured(Fraction(47, 10), detail="2 periods"), "ambiguity": Measured("low"),
                 "advocates": Measured(None, missing=["advocates"])}
-    encoded = {"months_at_target": 4.5, "ambiguity": 0, "advocates": None}
+    encoded = {"months_at_target": 4.7, "ambiguity": 0, "advocates": None}  # shown rounded down to half months
     assert explainer.actual(names, measured, encoded) == (
         "months of reviews at senior or above: 4.5 months (2 periods); ambiguity handled: low; "
         "committed advocates at senior or above: unknown (missing advocates)")
@@ -112,10 +113,21 @@ def gap_words(words, condition: dict, encoded: dict, size=None) -> list[str]:
     return [g.words for g in explainer.gaps(tree, encoded, size, AS_OF)]
 
 
-def test_a_shortfall_in_a_figure_that_grows_is_projected_to_a_date(words):
-    found = gap_words(words, {"measure": "months_at_target", "gte": 6}, {"months_at_target": 3.9})
-    assert found == [f"2.1 more months of reviews at senior or above, projected {add_months(AS_OF, 2.1)} "
-                     "at the current pace"]
+def test_a_shortfall_in_calendar_months_is_rounded_up_to_half_months_and_projected_only_within_reach(words):
+    explainer, tree = words({"measure": "months_at_target", "gte": 6})
+    # Without the measured figure there is nothing to project from: the amount alone.
+    assert [g.words for g in explainer.gaps(tree, {"months_at_target": 5.96775}, None, AS_OF)] == [
+        "0.5 more months of reviews at senior or above"]
+    day = datetime.date(2027, 1, 5)
+    reaches = Measured(Fraction(39, 10), when=lambda ok: (day, "") if ok(Fraction(6)) else (None, "never"))
+    ended = Measured(Fraction(179, 30), when=lambda ok: (None, "no qualifying review period is under way on as_of"))
+    assert [g.words for g in explainer.gaps(tree, {"months_at_target": 3.9}, None, AS_OF,
+                                            measured={"months_at_target": reaches})] == [
+        "2.5 more months of reviews at senior or above, projected 2027-01-05 if it continues"]
+    assert [g.words for g in explainer.gaps(tree, {"months_at_target": 5.96665}, None, AS_OF,
+                                            measured={"months_at_target": ended})] == [
+        "0.5 more months of reviews at senior or above; no date can be projected: no qualifying review period "
+        "is under way on as_of"]
     # years grow too: a year is twelve months
     found = gap_words(words, {"measure": "years", "gte": 4}, {"years": 3})
     assert found == [f"1 more year of product experience, projected {add_months(AS_OF, 12)} at the current pace"]
@@ -187,9 +199,10 @@ def test_a_decision_carries_evidence_missing_and_next_steps(tiny_packet):
 
     next_level = by_id(d, "next-level")
     assert (next_level.status, next_level.evidence, next_level.missing) == ("fail", ["reviews[0]"], [])
-    assert next_level.actual == "3.02 months (1 period)"
-    assert next_level.next_step == f"2.98 more months of reviews at senior or above, projected {add_months(AS_OF, 2.98)} " \
-                                   "at the current pace"
+    assert next_level.actual == "3 months (1 period)"  # June, July, August: three calendar months
+    # The period ended on 31 August, before as_of: it cannot grow, so no date is projected.
+    assert next_level.next_step == ("3 more months of reviews at senior or above; no date can be projected: no "
+                                    "qualifying review period is under way on as_of (one that has ended cannot grow)")
     experience = by_id(d, "experience")  # 3 years: passes at a growth organisation, not at an enterprise
     assert (experience.status, experience.missing) == ("unknown", ["organization.size"])
     assert experience.next_step == "add organization.size to the packet"

@@ -10,7 +10,9 @@ import pytest
 
 from promoready.engine import load_ladder
 from promoready.engine._levels import LevelIndex
-from promoready.engine._measures import DAYS_PER_MONTH, Context, Measured, compile_measure
+from fractions import Fraction
+
+from promoready.engine._measures import Context, Measured, compile_measure
 from promoready.schemas.packet import Packet
 
 from conftest import TINY
@@ -31,10 +33,6 @@ def measure():
         return fn(packet, Context(as_of=AS_OF, index=index, ranks={}))
 
     return compute
-
-
-def months(days: int) -> float:
-    return round(days / DAYS_PER_MONTH, 2)
 
 
 def review(start: str, end: str, level: str | None = "senior", rating: str | None = "meets") -> dict:
@@ -65,9 +63,10 @@ def test_field_absent_or_null_anywhere_on_its_path_is_unknown(measure, fields):
 # -- months_since -----------------------------------------------------------------------------------------
 
 
-def test_months_since_counts_mean_months_to_as_of(measure):
+def test_months_since_counts_calendar_months_to_as_of(measure):
     m = measure("in_level", experience={"current_level_since": "2024-11-01"})
-    assert m.value == months(730) == 23.98
+    assert m.value == 24  # two calendar years, not 730 days / 30.4375 = 23.98
+    assert measure("in_level", experience={"current_level_since": "2026-10-17"}).value == Fraction(15, 31)
     assert m.evidence == ["experience.current_level_since"] and m.detail == "since 2024-11-01"
     assert measure("in_level", experience={"current_level_since": "2026-11-01"}).value == 0
     assert measure("in_level", experience={}).missing == ["experience.current_level_since"]
@@ -147,7 +146,7 @@ def test_overlapping_review_periods_are_merged(measure):
     # months_at_target: at or above target (senior), rating at least meets
     m = measure("months_at_target", reviews=[review("2026-01-01", "2026-03-31"), review("2026-02-01", "2026-04-30"),
                                               review("2026-02-10", "2026-02-20")])
-    assert m.value == months(120)  # Jan 1 – Apr 30, each day once
+    assert m.value == 4  # Jan 1 – Apr 30, each day once: four calendar months
     assert m.evidence == ["reviews[0]", "reviews[1]", "reviews[2]"] and m.detail == "3 periods"
 
 
@@ -159,7 +158,7 @@ def test_reviews_are_clipped_to_as_of_and_judged_by_level_and_rating(measure):
         review("2026-03-01", "2026-03-31", rating="below"),  # below min_rating
         review("2026-12-01", "2027-01-31"),  # entirely after as_of
     ])
-    assert m.value == months(32 + 28)
+    assert m.value == 2 + Fraction(1, 30)  # Feb (1 month) + Oct 1 – Nov 1 (1 month and 1 of November's 30 days)
     assert m.evidence == ["reviews[0]", "reviews[2]"] and m.detail == "2 periods"
 
 
@@ -170,18 +169,18 @@ def test_a_review_that_would_count_if_it_said_its_level_or_rating_makes_the_meas
     assert m.value is None
     assert m.missing == ["reviews[1].operating_level", "reviews[2].rating"] and m.evidence == ["reviews[0]"]
     # Without a min_rating, a missing rating is no gap: recent_months has none.
-    assert measure("recent_months", reviews=[review("2026-09-01", "2026-09-30", rating=None)]).value == months(30)
+    assert measure("recent_months", reviews=[review("2026-09-01", "2026-09-30", rating=None)]).value == 1
 
 
 def test_within_months_keeps_only_the_window_before_as_of(measure):
-    # recent_months: at or above current (junior), within the last 12 months (365 days: from 2025-11-01)
+    # recent_months: at or above current (junior), within the last 12 calendar months up to as_of
+    # (2026-11-01): the window is 2025-11-02 – 2026-11-01, twelve months exactly
     m = measure("recent_months", reviews=[
-        review("2025-05-01", "2025-12-31", level="junior"),  # Nov 1 – Dec 31 2025 inside the window
+        review("2025-05-01", "2025-12-31", level="junior"),  # Nov 2 – Dec 31 2025 inside the window
         review("2024-01-01", "2024-12-31", level=None),  # before the window: its missing level does not matter
     ])
-    start = AS_OF - datetime.timedelta(days=round(12 * DAYS_PER_MONTH))
-    assert start == datetime.date(2025, 11, 1)
-    assert m.value == months((datetime.date(2025, 12, 31) - start).days + 1) == months(61)
+    # Nov 2 – Dec 1 is one month; Dec 2 – Dec 31 is 30 of the 31 days of the month from Dec 2
+    assert m.value == 1 + Fraction(30, 31)
     assert m.missing == [] and m.evidence == ["reviews[0]"] and m.detail == "1 period"
 
 
