@@ -8,8 +8,10 @@ speed: review days are counted as a set of calendar days.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import re
+from fractions import Fraction
 from typing import Any, Optional
 
 from promoready.schemas.ladder import (
@@ -19,6 +21,7 @@ from promoready.schemas.ladder import (
     CountMeasure,
     FieldMeasure,
     Ladder,
+    LatestMeasure,
     Leaf,
     ListMeasure,
     MaxMeasure,
@@ -34,7 +37,7 @@ from promoready.schemas.ladder import (
 from promoready.schemas.packet import ORDINALS, Packet
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
-DAYS_PER_MONTH = 30.4375
+ONE_DAY = datetime.timedelta(days=1)
 SIZES = ORDINALS["size"]
 LEVEL_FIELDS = {"current_level", "target_level", "operating_level", "level"}  # last path component
 
@@ -124,10 +127,13 @@ def typed(field_name: str, raw: Any, ctx: Context) -> Optional[tuple]:
 
 
 def order_key(v: tuple) -> Any:
-    """What ``gte``/``lt``… compare: numbers rounded to 4 decimals, ranks, ordered-enum positions."""
+    """What ``gte``/``lt``… compare: numbers rounded to 4 decimals (calendar months exactly), ranks,
+    ordered-enum positions."""
     kind = v[0]
     if kind == "num":
-        return round(v[1], 4)
+        if isinstance(v[1], Fraction):
+            return v[1]
+        return Fraction(str(round(v[1], 4)))
     if kind == "rank":
         return v[1]
     if kind == "word":
@@ -137,7 +143,7 @@ def order_key(v: tuple) -> Any:
 
 def equal_key(v: tuple) -> Any:
     """What ``eq``/``ne``/``in`` compare."""
-    return ("num", round(v[1], 4)) if v[0] == "num" else v
+    return ("num", order_key(v)) if v[0] == "num" else v
 
 
 def operand_value(like: tuple, operand: Any, ctx: Context) -> tuple:
@@ -170,19 +176,65 @@ def holds(op: str, value: tuple, operand: Any, ctx: Context) -> bool:
 # -- measures -------------------------------------------------------------------------------------------
 
 
-def where_matches(item: Any, where: Optional[dict], ctx: Context) -> bool:
+def where_matches(item: Any, where: Optional[dict], ctx: Context) -> Optional[bool]:
+    """True, False, or None when only a window on a missing date keeps the item undecided."""
+    undecided = False
     for field_name, test in (where or {}).items():
-        value = typed(field_name, getattr(item, field_name, None), ctx)
+        raw = getattr(item, field_name, None)
+        if isinstance(test, dict) and "within_months" in test:
+            if raw is None:
+                undecided = True
+            elif not first_day_of_window(ctx.as_of, test["within_months"]) <= raw <= ctx.as_of:
+                return False
+            continue
+        value = typed(field_name, raw, ctx)
         if value is None:
             return False
         for op, operand in (test.items() if isinstance(test, dict) else [("eq", test)]):
             if not holds(op, value, operand, ctx):
                 return False
-    return True
+    return None if undecided else True
 
 
-def months(days: int) -> float:
-    return round(days / DAYS_PER_MONTH, 2)
+# -- calendar months: written out by hand, month by month -----------------------------------------------
+
+
+def plus_months(day: datetime.date, n: int) -> datetime.date:
+    year, month = day.year, day.month
+    step = 1 if n >= 0 else -1
+    for _ in range(abs(n)):
+        month += step
+        if month == 13:
+            year, month = year + 1, 1
+        elif month == 0:
+            year, month = year - 1, 12
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def first_day_of_window(as_of: datetime.date, n: int) -> datetime.date:
+    return plus_months(as_of + ONE_DAY, -n)
+
+
+def calendar_months(first: datetime.date, last: datetime.date) -> Fraction:
+    """Months covered by the days ``first`` to ``last``, both included."""
+    after = last + ONE_DAY
+    n = 0
+    while plus_months(first, n + 1) <= after:
+        n += 1
+    start = plus_months(first, n)
+    return n + Fraction((after - start).days, (plus_months(first, n + 1) - start).days)
+
+
+def months_of_days(days: set[datetime.date]) -> Fraction:
+    """Each run of consecutive days counted from its own first day."""
+    total = Fraction(0)
+    for day in sorted(days):
+        if day - ONE_DAY not in days:
+            last = day
+            while last + ONE_DAY in days:
+                last += ONE_DAY
+            total += calendar_months(day, last)
+    return total
 
 
 def review_months(spec, ctx: Context) -> Optional[tuple]:
@@ -191,7 +243,7 @@ def review_months(spec, ctx: Context) -> Optional[tuple]:
         return None
     floor = ctx.level_rank(spec.at_or_above)
     last = ctx.as_of
-    first = None if spec.within_months is None else last - datetime.timedelta(days=round(spec.within_months * DAYS_PER_MONTH))
+    first = None if spec.within_months is None else first_day_of_window(last, spec.within_months)
     days: set[datetime.date] = set()
     unknown = False
     for review in reviews:
@@ -210,7 +262,7 @@ def review_months(spec, ctx: Context) -> Optional[tuple]:
         while day <= end:
             days.add(day)
             day += datetime.timedelta(days=1)
-    return None if unknown else ("num", months(len(days)))
+    return None if unknown else ("num", months_of_days(days))
 
 
 def measure(m: Measure, ctx: Context) -> Optional[tuple]:
@@ -219,7 +271,9 @@ def measure(m: Measure, ctx: Context) -> Optional[tuple]:
         return typed(m.field.split(".")[-1], get_path(ctx.packet, m.field), ctx)
     if isinstance(m, MonthsSinceMeasure):
         since = get_path(ctx.packet, m.months_since)
-        return None if since is None else ("num", max(0.0, months((ctx.as_of - since).days)))
+        if since is None:
+            return None
+        return ("num", calendar_months(since, ctx.as_of - ONE_DAY) if since < ctx.as_of else Fraction(0))
     if isinstance(m, ReviewMonthsMeasure):
         return review_months(m.review_months, ctx)
     assert isinstance(m, ListMeasure), m
@@ -228,7 +282,12 @@ def measure(m: Measure, ctx: Context) -> Optional[tuple]:
         return None
     if isinstance(m, SizeMeasure):
         return ("num", len(set(items)))
-    matching = [item for item in items if where_matches(item, m.where, ctx)]
+    matches = [where_matches(item, m.where, ctx) for item in items]
+    if None in matches:
+        return None  # an undated item might be inside the window
+    matching = [item for item, ok in zip(items, matches) if ok]
+    if isinstance(m, LatestMeasure):
+        return latest(m, matching, ctx)
     if isinstance(m, CountMeasure):
         return ("num", len(matching))
     values = [getattr(item, m.of) for item in matching if getattr(item, m.of) is not None]
@@ -239,6 +298,23 @@ def measure(m: Measure, ctx: Context) -> Optional[tuple]:
     if isinstance(m, MinMeasure):
         return ("num", min(values)) if values else None
     raise ValueError(f"unknown measure kind {m.kind}")
+
+
+def latest(m: LatestMeasure, matching: list, ctx: Context) -> Optional[tuple]:
+    by = m.by or ("end" if m.list_path == "reviews" else "date")
+    if any(getattr(item, by) is None for item in matching):
+        return None
+    dated = [item for item in matching if getattr(item, by) <= ctx.as_of]
+    if not dated:
+        return None
+    newest = max(getattr(item, by) for item in dated)
+    values = [typed(m.of, getattr(item, m.of), ctx) for item in dated if getattr(item, by) == newest]
+    if None in values:
+        return None
+    try:
+        return min(values, key=order_key)
+    except (KeyError, TypeError):  # not ordered: only one value will do
+        return values[0] if len(set(values)) == 1 else None
 
 
 # -- conditions (Kleene) -----------------------------------------------------------------------------------

@@ -39,7 +39,9 @@ from promoready.schemas.ladder import (
     Transition,
 )
 from promoready.schemas.packet import ORDINALS
-from reference import DAYS_PER_MONTH, Names, normalise
+from reference import Names, first_day_of_window as window_start, normalise, plus_months as shift_months
+
+DAYS_PER_MONTH = 30.4375  # only to turn month thresholds into rough day counts near them
 
 ABSENT = object()  # a key left out of its mapping
 FIXED_AS_OF = datetime.date(2026, 11, 1)
@@ -66,6 +68,7 @@ class Thresholds:
     by_path: dict[str, set[float]] = field(default_factory=lambda: defaultdict(set))
     review_months: set[float] = field(default_factory=set)
     windows: set[int] = field(default_factory=set)
+    date_windows: set[int] = field(default_factory=set)  # `within_months` of `where` tests on item dates
     since_months: set[float] = field(default_factory=set)
     counts: set[int] = field(default_factory=set)
     words: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # enum words `where` looks for
@@ -100,6 +103,11 @@ def harvest(ladder: Ladder, transitions: Optional[tuple[Transition, ...]] = None
     found = Thresholds()
     for m in ladder.measures.values():
         for key, test in ((m.where or {}) if isinstance(m, FilteredMeasure) else {}).items():
+            if isinstance(test, dict) and "within_months" in test:
+                found.date_windows.add(test["within_months"])
+                if m.list_path == "reviews":
+                    found.windows.add(test["within_months"])
+                continue
             words = test.get("in", test.get("eq", ())) if isinstance(test, dict) else test
             found.words[f"{m.list_path}.{key}"].update(
                 w for w in (words if isinstance(words, (list, tuple)) else [words]) if isinstance(w, str))
@@ -344,7 +352,14 @@ class Kit:
             return {"start": start.isoformat(), "end": (start + duration * day).isoformat(),
                     "rating": pick(draw, ORDINALS["rating"][1:]), "operating_level": self.name_of(draw, t.to)}
         duration = pick(draw, self.review_days) if chance(draw, 2) else draw(ints(0, 800))
-        way = draw(ints(0, 3))
+        way = draw(ints(0, 4))
+        if way == 4:  # calendar-aligned: from the 1st to the last day of a month (a day short, or one more)
+            months = pick(draw, tuple(sorted({int(m) for m in self.th.review_months} | {6, 12}))) + draw(ints(-1, 1))
+            first = shift_months(as_of.replace(day=1), -max(0, months) - draw(ints(0, 3)))
+            end = shift_months(first, max(1, months)) - day + draw(ints(-1, 1)) * day
+            return mapping(start=first.isoformat(), end=max(first, end).isoformat(),
+                           rating=self.choose(draw, maybe(ORDINALS["rating"], present=10)),
+                           operating_level=optional(draw, lambda: self.some_level(draw, t), present=14))
         if way == 0:  # anywhere, even after as_of
             start = as_of + draw(ints(-1500, 60)) * day
         elif way == 1:  # ending around as_of
@@ -372,8 +387,15 @@ class Kit:
             metric=self.choose(draw, maybe(TEXTS)),
             value=optional(draw, lambda: self.number(draw, "impact.value", -1e15, 1e15, integer=False, optional=False)
                            * pick(draw, (1, -1))),
-            date=optional(draw, lambda: (as_of + datetime.timedelta(days=draw(ints(-900, 30)))).isoformat()),
+            date=optional(draw, lambda: self.impact_date(draw, as_of)),
         )
+
+    def impact_date(self, draw, as_of: datetime.date) -> str:
+        """Anywhere in the last years, or a day either side of a window's first day or of as_of."""
+        if self.th.date_windows and chance(draw, 2):
+            edge = window_start(as_of, pick(draw, tuple(sorted(self.th.date_windows)))) if not chance(draw, 4) else as_of
+            return (edge + datetime.timedelta(days=draw(ints(-1, 1)))).isoformat()
+        return (as_of + datetime.timedelta(days=draw(ints(-900, 30)))).isoformat()
 
     def artifact(self, draw) -> dict:
         return mapping(

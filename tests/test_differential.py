@@ -9,7 +9,8 @@ For every generated packet, every criterion's status and the verdict must be the
   quota included) is common, and which uses the operators and forms the other two ladders do not
   (``lt``, ``ne``, ``eq``/``in`` on words, ``{level: …}`` operands, level fields, ``where`` with
   ``lte``/``ne``/ordered-enum ``gte``/``in [current, …]``, ``min`` with ``where``, windowed reviews
-  with ``min_rating: exceeds``, ``not`` over ``any``).
+  with ``min_rating: exceeds``, ``not`` over ``any``, ``latest`` of an ordered, a level and an
+  unordered field, ``within_months`` windows on item dates).
 
 About 2,250 packets per run (``strategies.examples``: a fixed sequence in CI; set
 ``PROMOREADY_HYPOTHESIS_RANDOM=1`` for fresh ones).
@@ -80,6 +81,12 @@ SYNTHETIC = {
             "recent_good": {"review_months": {"at_or_above": "b", "min_rating": "exceeds", "within_months": 8}},
             "any_reviews": {"review_months": {"at_or_above": "current"}},
             "in_level": {"months_since": "experience.current_level_since"},
+            # issue 13: the latest item of a list, and date windows relative to as_of
+            "latest_rating": {"latest": "reviews", "of": "rating", "where": {"end": {"within_months": 12}}},
+            "latest_level": {"latest": "reviews", "of": "operating_level", "by": "start"},
+            "recent_impact": {"count": "impact", "where": {"measured": True, "date": {"within_months": 6}}},
+            "recent_value": {"max": "impact", "of": "value", "where": {"date": {"within_months": 24}}},
+            "latest_kind": {"latest": "impact", "of": "kind"},
         },
     },
     "a-to-b.yaml": {
@@ -135,6 +142,11 @@ SYNTHETIC = {
                 {"not": {"measure": "in_level", "lte": 3.48}},  # 106 days: 3.4825 months, 3.48 rounded
             ]}),
             _criterion("s-level", False, {"measure": "level_now", "gte": {"level": "Beta"}}),
+            _criterion("r-latest-not-below", True, {"measure": "latest_rating", "gte": "meets"}),
+            _criterion("s-latest-level", False, {"measure": "latest_level", "gte": {"level": "target"}}),
+            _criterion("s-recent-impact", False, {"any": [{"measure": "recent_impact", "gte": 1},
+                                                          {"measure": "recent_value", "gt": 100}]}),
+            _criterion("s-latest-kind", False, {"measure": "latest_kind", "in": ["revenue", "growth"]}),
             _criterion("s-not-sized", False, {"any": [
                 {"not": {"measure": "hires", "gte": {"by_org_size": {"startup": 1, "growth": 2, "enterprise": 3}}}},
                 {"measure": "documents", "eq": False},
