@@ -60,10 +60,13 @@ def test_review_months_merge_overlaps_and_clip_to_as_of(tiny, tiny_packet):
         {"start": "2026-10-01", "end": "2027-03-31", "rating": "meets", "operating_level": "senior"},
     ]
     c = by_id(tiny.evaluate(tiny_packet), "next-level")
-    # Jan 1 – Apr 30 is 120 days; Oct 1 – Nov 1 (as_of) is 32 days: 152 / 30.4375 = 4.99 months
-    assert c.actual == "4.99 months (3 periods)"
+    # Jan 1 – Apr 30 is 4 calendar months; Oct 1 – Nov 1 (as_of) is 1 month and 1 day of November's 30:
+    # 5 1/30 months, shown rounded down to the half month
+    assert c.actual == "5 months (3 periods)"
     assert c.status == "fail"
-    assert c.next_step.startswith("1.01 more months of reviews at senior or above, projected 2026-12-02")
+    # The shortfall (29/30 of a month) rounds up to a whole month. The third period is under way until
+    # 2027-03-31, so a date can be projected: Oct 1 – Nov 30 makes two whole months.
+    assert c.next_step.startswith("1 more months of reviews at senior or above, projected 2026-11-30 if it continues")
 
 
 def test_review_below_min_rating_does_not_count(tiny, tiny_packet):

@@ -16,7 +16,7 @@ def test_ladder_commands():
     tested = run("ladder", "test", TINY)
     assert tested.exit_code == 2  # the tiny fixture has no examples
     result = run("ladder", "test")
-    assert result.exit_code == 0 and result.stdout.rstrip().endswith("68 passed, 0 failed")
+    assert result.exit_code == 0 and result.stdout.rstrip().endswith("134 passed, 0 failed")
     show = json.loads(run("ladder", "show", "apm-to-pm", "--format", "json").stdout)
     assert [t["key"] for t in show["transitions"]] == ["apm-to-pm"]
 
@@ -43,7 +43,8 @@ def test_custom_ladder_by_editing_yaml_only(tmp_path):
     head = folder / "ladder.yaml"
     head.write_text(head.read_text().replace("ladder: product-management", "ladder: acme").replace(
         "measures:\n", "measures:\n  design_reviews:\n    count: artifacts\n"
-        "    where: {kind: framework, adopted_by_teams: {gte: 1}}\n    title: design reviews run\n", 1))
+        "    where: {kind: framework, adopted_by_teams: {gte: 1}}\n    title: design reviews run\n", 1).replace(
+        "sources:\n", "sources:\n  - {id: acme, file: acme-handbook.md, title: Acme product handbook}\n", 1))
     step = folder / "senior-pm-to-director.yaml"
     step.write_text(step.read_text().replace(
         "gte: {by_org_size: {startup: 5, growth: 7, enterprise: 10}}", "gte: 8") + """\
@@ -51,7 +52,7 @@ def test_custom_ladder_by_editing_yaml_only(tmp_path):
     title: Runs the product area's design review
     required: false
     rationale: Our directors own design quality across teams.
-    source: {file: acme-handbook.md, section: Director expectations}
+    source: {ref: acme, section: Director expectations}
     condition: {measure: design_reviews, gte: 6}
     text: {pass: Yes., fail: Run the design review., unknown: Add design reviews.}
 """)
@@ -60,7 +61,7 @@ def test_custom_ladder_by_editing_yaml_only(tmp_path):
     assert result.exit_code == 1
     assert "product-experience: expected pass, got fail (actual: 6 years)" in result.stdout
     assert "runs-a-design-review: expected pass, got fail" in result.stdout
-    assert result.stdout.rstrip().endswith("62 passed, 6 failed")
+    assert result.stdout.rstrip().endswith("122 passed, 12 failed")
     shown = json.loads(run("ladder", "show", "senior-pm-to-director", "--ladder", str(folder), "--format", "json").stdout)
     assert shown["id"] == "acme"
     assert shown["transitions"][0]["criteria"][-1]["expected"] == "≥ 6 design reviews run"

@@ -105,7 +105,7 @@ def test_full_explanation_adds_every_criterion_source():
         full = flat(render_decisions([d], fmt, explain="full"))
         plain = flat(render_decisions([d], fmt))
         for c in d.criteria:
-            assert flat(c.source) in full
+            assert flat(c.source_title) in full  # the readable citation (issue 13)
         assert len(full) > len(plain)
 
 
@@ -196,7 +196,7 @@ def test_ladder_show_in_each_format():
     assert json.loads(render_ladder(view, "json")) == json.loads(json.dumps(view))
     table = flat(render_ladder(view, "table"))
     assert table.startswith(flat(f"{transition['title']} ({transition['key']}, {transition['track']} track"))
-    assert all(flat(c["source"]).split()[0] in table for c in transition["criteria"])
+    assert all(flat(c["source_title"]).split()[0] in table for c in transition["criteria"])
 
 
 def test_ladder_validate_line():
