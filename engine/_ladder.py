@@ -62,8 +62,9 @@ _V1_MEASURE_KEYS = ("field", "count", "size", "max", "min", "sum", "review_month
 
 def _canonical(ladder: Ladder) -> dict:
     data = ladder.model_dump(mode="json", by_alias=True)
-    if not data["sources"]:
-        del data["sources"]  # gained in 2026.12 (issue 13): present only where used
+    for key in ("sources", "title_patterns"):
+        if not data[key]:
+            del data[key]  # gained in 2026.12 (issue 13): present only where used
     data["measures"] = {name: {**dict.fromkeys(_V1_MEASURE_KEYS), **m} for name, m in data["measures"].items()}
     for transition, dumped in zip(ladder.transitions, data["transitions"]):
         for criterion, out in zip(transition.criteria, dumped["criteria"]):
@@ -183,6 +184,9 @@ class _Reader:
                 transitions.append((path, parsed))
         if head is None:
             return None
+        if head.title_patterns is not None:
+            # Each pattern × function is a title like any other: resolved, suggested, checked for clashes.
+            head = head.model_copy(update={"titles": head.titles + head.title_patterns.expand()})
         # Whole-ladder checks (unused measures, reachability) mean nothing if a file is missing.
         complete = not self.problems
         if not transitions and not self.problems:
@@ -198,6 +202,7 @@ class _Reader:
             description=head.description,
             levels=head.levels,
             titles=head.titles,
+            title_patterns=head.title_patterns,
             sources=head.sources,
             measures=head.measures,
             transitions=tuple(
@@ -221,7 +226,7 @@ def _with_file(criterion: L.Criterion, head: LadderFile) -> L.Criterion:
 
 _BY_KEY: dict[str, type[BaseModel]] = {
     "transition": L.TransitionHeader, "criteria": L.Criterion, "text": L.Texts, "source": L.Source,
-    "levels": L.Level, "titles": L.Title, "review_months": L.ReviewMonths, "sources": L.SourceDoc,
+    "levels": L.Level, "titles": L.Title, "review_months": L.ReviewMonths, "sources": L.SourceDoc, "title_patterns": L.TitlePatterns, "forms": L.TitleForm,
     "threshold": L.Threshold,
 }
 

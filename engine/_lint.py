@@ -141,13 +141,17 @@ class Lint:
         seen: dict[str, int] = {}
         groups: tuple[tuple[str, Sequence[Union[Level, Title]]], ...] = (("levels", self.head.levels),
                                                                           ("titles", self.head.titles))
+        patterned = len(self.head.title_patterns.expand()) if self.head.title_patterns else 0
+        declared = len(self.head.titles) - patterned
         for kind, items in groups:
             for i, item in enumerate(items):
+                loc: Loc = (kind, i, "id") if kind == "levels" or i < declared else ("title_patterns",)
+                made = "" if loc[0] != "title_patterns" else f" (made by title_patterns: '{item.title}')"
                 if item.id in RELATIVE_LEVELS:
-                    self.r.problem(self.path, (kind, i, "id"), f"'{item.id}' is reserved for the transition's own level",
+                    self.r.problem(self.path, loc, f"'{item.id}' is reserved for the transition's own level{made}",
                                    code=errors.LADDER_RESERVED_ID)
                 if item.id in seen:
-                    self.r.problem(self.path, (kind, i, "id"), f"duplicate id '{item.id}'", code=errors.LADDER_DUPLICATE_ID)
+                    self.r.problem(self.path, loc, f"duplicate id '{item.id}'{made}", code=errors.LADDER_DUPLICATE_ID)
                 seen[item.id] = i
         for name, first, second in self.index.clashes:
             self.r.problem(self.path, (), f"the name '{name}' means both '{first}' and '{second}'",
@@ -233,7 +237,7 @@ class Lint:
             what = "not a field" if by not in items else f"a {items[by].kind}, not a date"
             self.r.problem(self.path, loc + ("by",), f"'{by}' is {what} of {m.list_path} items",
                            code=errors.LADDER_FIELD_KIND if by in items else errors.LADDER_UNKNOWN_FIELD,
-                           suggestion=closest(by, dates))
+                           suggestion=closest(by, dates) or errors.suggestion(dates))
 
     def check_where(self, loc: Loc, list_path: str, key: str, test: Any, items: dict[str, FieldKind]) -> None:
         field = items.get(key)
@@ -251,7 +255,7 @@ class Lint:
                     self.r.problem(self.path, loc + ((op,) if isinstance(test, dict) else ()),
                                    f"'{list_path}.{key}' is a date: test it with within_months",
                                    code=errors.LADDER_BAD_OPERATOR if op in _WHERE_OPS else errors.LADDER_UNKNOWN_OPERATOR,
-                                   suggestion=closest(str(op), _DATE_OPS))
+                                   suggestion=errors.suggestion(_DATE_OPS))
                 elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WINDOW_MONTHS:
                     self.r.problem(self.path, loc + (op,),
                                    f"within_months needs a whole number of months from 1 to {MAX_WINDOW_MONTHS}, got {value!r}",

@@ -9,6 +9,7 @@ loaded, because it needs the whole ladder at once. The language is described in
 
 from __future__ import annotations
 
+import re
 from typing import Literal, Optional
 
 from pydantic import Field, model_validator
@@ -80,6 +81,53 @@ class Title(_Strict):
     title: str = Field(min_length=1)
     aliases: tuple[str, ...] = ()
     rank: int = Field(ge=0, le=100)
+
+
+FUNCTION = "{function}"
+
+
+class TitleForm(_Strict):
+    """One form of title for every function: ``VP of {function}``, with other spellings and a rank."""
+
+    pattern: str = Field(min_length=1, description="A title with {function} in it once, e.g. 'VP of {function}'")
+    also: tuple[str, ...] = Field(default=(), description="Other spellings of the same title, each with {function}")
+    rank: int = Field(ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _one_placeholder(self) -> "TitleForm":
+        for text in (self.pattern, *self.also):
+            if text.count(FUNCTION) != 1:
+                raise ValueError(f"'{text}' needs {FUNCTION} exactly once")
+        return self
+
+
+class TitlePatterns(_Strict):
+    """Titles outside the ladder written once for many functions: each form × each function is a title."""
+
+    functions: tuple[str, ...] = Field(min_length=1, description="Engineering, Design, Sales…")
+    forms: tuple[TitleForm, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _named_functions(self) -> "TitlePatterns":
+        for function in self.functions:
+            if not re.search(r"[A-Za-z0-9]", function):
+                raise ValueError(f"a function needs a name with letters or digits, got {function!r}")
+        return self
+
+    def expand(self) -> tuple[Title, ...]:
+        """The titles the patterns stand for, in order: for each form, each function."""
+        out = []
+        for form in self.forms:
+            for function in self.functions:
+                title = form.pattern.replace(FUNCTION, function)
+                aliases = tuple(a.replace(FUNCTION, function) for a in form.also)
+                out.append(Title.model_construct(id=_pattern_id(title), title=title, aliases=aliases, rank=form.rank))
+        return tuple(out)
+
+
+def _pattern_id(title: str) -> str:
+    """An id for a title made from a pattern: its words in lower case, joined by dashes."""
+    return "-".join(re.findall(r"[a-z0-9]+", title.lower()))
 
 
 class SourceDoc(_Strict):
@@ -186,6 +234,7 @@ class LadderFile(_Strict):
     description: Optional[str] = None
     levels: tuple[Level, ...] = Field(min_length=1)
     titles: tuple[Title, ...] = ()
+    title_patterns: Optional[TitlePatterns] = None
     sources: tuple[SourceDoc, ...] = ()
     measures: dict[str, Measure] = Field(default_factory=dict)
 
@@ -217,7 +266,8 @@ class Ladder(_Strict):
     title: str
     description: Optional[str] = None
     levels: tuple[Level, ...]
-    titles: tuple[Title, ...] = ()
+    titles: tuple[Title, ...] = Field(default=(), description="Declared titles, then those title_patterns make")
+    title_patterns: Optional[TitlePatterns] = None
     sources: tuple[SourceDoc, ...] = ()
     measures: dict[str, Measure]
     transitions: tuple[Transition, ...]
@@ -234,7 +284,7 @@ class Ladder(_Strict):
 
 
 __all__ = [
-    "Level", "Title", "Source", "SourceDoc", "Threshold", "ThresholdBasis", "Texts", "Criterion", "TransitionHeader", "TransitionFile", "LadderFile",
+    "Level", "Title", "TitleForm", "TitlePatterns", "Source", "SourceDoc", "Threshold", "ThresholdBasis", "Texts", "Criterion", "TransitionHeader", "TransitionFile", "LadderFile",
     "Transition", "Ladder", "Phase", "LevelTrack", "Track", "keys_of",
     # conditions
     "Condition", "ConditionNode", "Leaf", "AllOf", "AnyOf", "Not", "Loc", "ComparisonOp", "Operand", "COMPARISON_OPS", "COMBINATIONS",

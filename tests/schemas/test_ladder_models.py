@@ -230,12 +230,12 @@ def _ladder() -> L.Ladder:
 def test_the_digest_hashes_every_v1_key_of_every_node_and_measure():
     """Decisions carry the ladder digest: it must not move when the models change shape. In the v1
     form every condition node and measure lists every key it had as one model, null where unused;
-    keys the language gained later (sources, a criterion's threshold, a source's ref) appear only
+    keys the language gained later (sources, title patterns, a criterion's threshold, a source's ref) appear only
     where a ladder uses them."""
     ladder = _ladder()
     none = dict.fromkeys(("measure", "gte", "gt", "lte", "lt", "eq", "ne", "in", "all", "any", "not"))
     data = ladder.model_dump(mode="json", by_alias=True)
-    del data["sources"]
+    del data["sources"], data["title_patterns"]
     for criterion in data["transitions"][0]["criteria"]:
         del criterion["threshold"], criterion["source"]["ref"]
     data["measures"] = {"n": {"field": None, "count": "advocates", "size": None, "max": None, "min": None,

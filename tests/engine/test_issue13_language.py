@@ -1,0 +1,331 @@
+"""The rules-language constructs of issue 13: calendar months, date windows on list items, the latest
+item of a list, declared sources, threshold bases and title patterns. Each is checked where it is
+computed (measures), where a ladder author meets it (the lint's file:line errors) and where a
+candidate reads it (the decision)."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+from fractions import Fraction
+
+import pytest
+
+from promoready.engine import Evaluator, LadderError, PromoreadyError, describe_ladder, load_ladder
+from promoready.engine._compile import encode_number
+from promoready.engine._measures import months_between, shift_months, window_start
+
+D = datetime.date
+ONE = datetime.timedelta(days=1)
+
+
+def months(first: str, last: str) -> Fraction:
+    """Calendar months covered by the days ``first`` to ``last``, both included."""
+    return months_between(D.fromisoformat(first), D.fromisoformat(last) + ONE)
+
+
+# -- calendar months (issue 13, item 1) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("first, last, expected", [
+    ("2026-01-01", "2026-06-30", Fraction(6)),  # the half-year that counted 5.95 before
+    ("2026-07-01", "2026-12-31", Fraction(6)),
+    ("2026-01-01", "2026-12-31", Fraction(12)),  # a calendar year, not 11.99
+    ("2026-02-15", "2026-08-14", Fraction(6)),  # anniversary to the day before
+    ("2025-02-01", "2025-02-28", Fraction(1)),  # a short month is a whole month
+    ("2024-02-01", "2024-02-28", Fraction(28, 29)),  # ... but not in a leap year
+    ("2026-01-01", "2026-06-29", Fraction(5) + Fraction(29, 30)),  # a day short: 29 of June's 30 days
+    ("2026-01-31", "2026-02-27", Fraction(1)),  # 31 Jan + 1 month is 28 Feb (the clamp): 31 Jan - 27 Feb is a month
+    ("2026-01-31", "2026-02-28", 1 + Fraction(1, 31)),  # ... and 28 Feb one day of the month from 28 Feb
+    ("2026-03-05", "2026-03-05", Fraction(1, 31)),
+])
+def test_calendar_months_count_whole_months_by_anniversary_and_the_rest_by_day(first, last, expected):
+    assert months(first, last) == expected
+
+
+def test_months_are_counted_from_the_first_day_without_drift():
+    start = D(2026, 1, 31)
+    assert [shift_months(start, n) for n in (1, 2, 3)] == [D(2026, 2, 28), D(2026, 3, 31), D(2026, 4, 30)]
+    assert months_between(start, D(2026, 3, 31)) == 2  # not 2 + 3/31 from stepping through 28 Feb
+
+
+def test_a_window_of_n_months_ends_on_as_of_and_is_n_months_long():
+    for as_of in (D(2026, 12, 31), D(2026, 11, 1), D(2024, 2, 29), D(2026, 3, 27), D(2026, 6, 30)):
+        for n in (1, 6, 12, 24, 36):
+            first = window_start(as_of, n)
+            assert months_between(first, as_of + ONE) == n, (as_of, n)
+    assert window_start(D(2026, 12, 31), 24) == D(2025, 1, 1)
+    # When the day after as_of has no counterpart N months before (31 March, one month back), the
+    # day is clamped to the shorter month's last: the window is a few days longer than a month.
+    assert window_start(D(2026, 3, 30), 1) == D(2026, 2, 28)
+
+
+@pytest.mark.parametrize("value, threshold", [(Fraction(179, 30), 6), (Fraction(6), 6), (Fraction(1, 31), 0.0323),
+                                              (Fraction(5) + Fraction(1, 3), 5.3333), (Fraction(6, 7), 0.8571)])
+def test_the_engine_encoding_keeps_every_comparison_with_a_4_decimal_threshold(value, threshold):
+    encoded = encode_number(value)
+    assert "e" not in json.dumps(encoded)
+    for t in (threshold, threshold - 0.0001, threshold + 0.0001):
+        t = round(t, 4)
+        exact = Fraction(str(t))
+        assert (encoded >= t) == (value >= exact) and (encoded > t) == (value > exact), (value, t)
+        assert (encoded == t) == (value == exact)
+
+
+# -- a small ladder using every construct ------------------------------------------------------------------
+
+
+def _criterion(cid: str, condition: dict, *, source: dict | None = None, threshold: dict | None = None) -> dict:
+    out = {"id": cid, "title": cid.replace("-", " ").capitalize(), "required": True, "rationale": "Because.",
+           "source": source or {"ref": "guide", "section": "Promotions"}, "condition": condition,
+           "text": {"pass": "Passes.", "fail": "Fails.", "unknown": "Unknown."}}
+    if threshold is not None:
+        out["threshold"] = threshold
+    return out
+
+
+LADDER = {
+    "ladder.yaml": {
+        "ladder": "lang13", "version": "1", "title": "Issue 13 constructs",
+        "levels": [{"id": "a", "title": "Level A", "track": "both", "rank": 1},
+                   {"id": "b", "title": "Level B", "track": "both", "rank": 2}],
+        "titles": [{"id": "ceo", "title": "Chief Executive Officer", "aliases": ["CEO"], "rank": 9}],
+        "title_patterns": {"functions": ["Engineering", "Customer Success"],
+                           "forms": [{"pattern": "VP of {function}", "also": ["VP {function}"], "rank": 3},
+                                     {"pattern": "{function} Manager", "rank": 1}]},
+        "sources": [{"id": "guide", "file": "guide.txt", "title": "The Promotion Guide", "publisher": "Acme",
+                     "date": "May 2024"},
+                    {"id": "other", "file": "other.txt", "title": "Another Article"}],
+        "measures": {
+            "months_at_b": {"review_months": {"at_or_above": "target", "min_rating": "meets"}, "unit": "months",
+                            "title": "months of reviews at {target} or above"},
+            "latest_rating": {"latest": "reviews", "of": "rating", "where": {"end": {"within_months": 12}}},
+            "recent_impact": {"count": "impact", "where": {"measured": True, "date": {"within_months": 24}}},
+            "sponsors": {"count": "advocates", "where": {"committed": True, "level": {"gte": "target"}}},
+        },
+    },
+    "a-to-b.yaml": {
+        "transition": {"from": "a", "to": "b", "track": "ic", "phase": "progressing-seniority", "title": "A to B"},
+        "criteria": [
+            _criterion("six-months", {"measure": "months_at_b", "gte": 6}, threshold={"basis": "source"}),
+            _criterion("latest-not-below", {"measure": "latest_rating", "gte": "meets"},
+                       threshold={"basis": "calibration", "why": "A yearly cycle at the least."}),
+            _criterion("recent-impact", {"measure": "recent_impact", "gte": 1},
+                       source={"file": "other.txt", "section": "Impact"},
+                       threshold={"basis": "source", "ref": "guide", "section": "Windows"}),
+            _criterion("sponsor", {"measure": "sponsors", "gte": 1}),
+        ],
+    },
+}
+
+
+def write_ladder(tmp_path, files: dict) -> str:
+    folder = tmp_path / "ladder"
+    folder.mkdir(exist_ok=True)
+    for name, content in files.items():
+        (folder / name).write_text(json.dumps(content, indent=1), encoding="utf-8")  # JSON is YAML
+    return str(folder)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Evaluator:
+    return Evaluator(load_ladder(write_ladder(tmp_path_factory.mktemp("lang13"), LADDER)))
+
+
+PACKET = {
+    "candidate": {"id": "c-1"}, "current_level": "a", "as_of": "2026-11-01",
+    "reviews": [{"start": "2026-01-01", "end": "2026-06-30", "rating": "meets", "operating_level": "b"}],
+    "impact": [{"kind": "growth", "measured": True, "date": "2025-06-01"}],
+    "advocates": [{"level": "VP of Customer Success", "committed": True}],
+}
+
+
+def decide(engine: Evaluator, **changes) -> dict:
+    packet = copy.deepcopy(PACKET)
+    packet.update(changes)
+    return {c.id: c for c in engine.evaluate(packet).criteria}
+
+
+def test_a_half_year_from_january_passes_six_months_and_a_day_short_fails_without_a_projected_date(engine):
+    c = decide(engine)["six-months"]
+    assert (c.status, c.actual) == ("pass", "6 months (1 period)")
+    short = [{"start": "2026-01-01", "end": "2026-06-29", "rating": "meets", "operating_level": "b"}]
+    c = decide(engine, reviews=short)["six-months"]
+    assert (c.status, c.actual) == ("fail", "5.5 months (1 period)")  # 5 29/30, shown rounded down
+    assert c.next_step == ("0.5 more months of reviews at b or above; no date can be projected: no qualifying review "
+                           "period is under way on as_of (one that has ended cannot grow)")
+
+
+def test_a_period_under_way_on_as_of_is_projected_to_the_day_it_reaches_the_bar(engine):
+    running = [{"start": "2026-07-01", "end": "2027-06-30", "rating": "meets", "operating_level": "b"}]
+    c = decide(engine, reviews=running)["six-months"]
+    assert (c.status, c.actual) == ("fail", "4 months (1 period)")  # 1 Jul - 1 Nov: 4 months and 1 day
+    assert c.next_step.endswith("projected 2026-12-31 if it continues")  # 1 Jul - 31 Dec is 6 months
+    ending = [{"start": "2026-07-01", "end": "2026-11-30", "rating": "meets", "operating_level": "b"}]
+    c = decide(engine, reviews=ending)["six-months"]
+    assert c.next_step.endswith("no date can be projected: the review period under way ends on 2026-11-30, "
+                                "before it would")
+
+
+def test_the_latest_period_rated_below_blocks_and_ties_take_the_lower_rating(engine):
+    below = PACKET["reviews"] + [{"start": "2026-07-01", "end": "2026-09-30", "rating": "below", "operating_level": "b"}]
+    c = decide(engine, reviews=below)["latest-not-below"]
+    assert (c.status, c.actual, c.evidence) == ("fail", "below (end 2026-09-30)", ["reviews[1].rating"])
+    # The order of the list does not matter; a tie on the end date takes the lower rating.
+    assert decide(engine, reviews=list(reversed(below)))["latest-not-below"].status == "fail"
+    tie = PACKET["reviews"] + [{"start": "2026-03-01", "end": "2026-06-30", "rating": "exceeds", "operating_level": "b"}]
+    c = decide(engine, reviews=tie)["latest-not-below"]
+    assert (c.status, c.actual) == ("pass", "meets (end 2026-06-30)")
+    # A period still under way is not rated yet: the one before it is the latest.
+    running = below + [{"start": "2026-10-01", "end": "2027-03-31", "rating": "outstanding", "operating_level": "b"}]
+    assert decide(engine, reviews=running)["latest-not-below"].status == "fail"
+
+
+def test_no_period_in_the_window_leaves_the_latest_rating_unknown(engine):
+    old = [{"start": "2025-01-01", "end": "2025-10-31", "rating": "meets", "operating_level": "b"}]  # before 2025-11-02
+    c = decide(engine, reviews=old)["latest-not-below"]
+    assert (c.status, c.missing) == ("unknown", ["reviews"])
+    assert decide(engine, reviews=[])["latest-not-below"].status == "unknown"
+
+
+@pytest.mark.parametrize("date, status", [("2024-11-02", "pass"), ("2024-11-01", "fail"), ("2026-11-01", "pass"),
+                                          ("2026-11-02", "fail")])
+def test_impact_counts_only_inside_its_window(engine, date, status):
+    assert decide(engine, impact=[{"measured": True, "date": date}])["recent-impact"].status == status
+
+
+def test_an_undated_outcome_makes_a_windowed_count_unknown_not_smaller(engine):
+    c = decide(engine, impact=[{"measured": True}, {"measured": False}])["recent-impact"]
+    assert (c.status, c.missing) == ("unknown", ["impact[0].date"])  # the unmeasured one could never count
+    assert decide(engine, impact=[{"measured": True}, {"measured": True, "date": "2026-01-01"}])[
+        "recent-impact"].status == "unknown"
+
+
+def test_titles_made_by_patterns_resolve_and_an_unknown_one_suggests_them(engine):
+    assert decide(engine)["sponsor"].status == "pass"  # VP of Customer Success, rank 3
+    assert decide(engine, advocates=[{"level": "VP Engineering", "committed": True}])["sponsor"].status == "pass"
+    assert decide(engine, advocates=[{"level": "Engineering Manager", "committed": True}])["sponsor"].status == "fail"
+    with pytest.raises(PromoreadyError) as err:
+        decide(engine, advocates=[{"level": "VP of Enginering", "committed": True}])
+    assert err.value.code == "packet.unknown-level" and "vp-of-engineering" in (err.value.suggestion or "")
+
+
+def test_the_decision_reads_sources_by_title_and_says_which_thresholds_are_calibrated(engine):
+    criteria = decide(engine)
+    six = criteria["six-months"]
+    assert (six.source, six.source_title, six.threshold_basis) == (
+        "guide.txt: Promotions", "The Promotion Guide — Promotions", "source")
+    latest = criteria["latest-not-below"]
+    assert latest.threshold_basis == "calibration" and latest.expected.endswith("(calibrated)")
+    assert criteria["recent-impact"].source_title == "Another Article — Impact"  # cited by file
+    assert criteria["sponsor"].threshold_basis is None
+
+
+def test_ladder_show_describes_sources_and_threshold_bases(engine):
+    view = describe_ladder(engine.ladder)
+    (t,) = view["transitions"]
+    by_id = {c["id"]: c for c in t["criteria"]}
+    assert by_id["latest-not-below"]["threshold"] == {"basis": "calibration", "why": "A yearly cycle at the least.",
+                                                      "source_title": None}
+    assert by_id["recent-impact"]["threshold"]["source_title"] == "The Promotion Guide — Windows"
+    assert by_id["six-months"]["source_title"] == "The Promotion Guide — Promotions"
+
+
+# -- the lint: file:line, field path, did you mean ------------------------------------------------------------
+
+
+def problems(tmp_path, edit) -> list[LadderError]:
+    files = copy.deepcopy(LADDER)
+    edit(files)
+    with pytest.raises(LadderError) as err:
+        load_ladder(write_ladder(tmp_path, files))
+    return list(getattr(err.value, "problems", [err.value]))
+
+
+def one(found: list[LadderError], path: str | None = None) -> LadderError:
+    """The one problem (at ``path``, when the edit also causes others elsewhere), located to a line."""
+    if path is not None:
+        found = [p for p in found if p.path == path]
+    assert len(found) == 1, [str(p) for p in found]
+    assert found[0].line is not None and found[0].file is not None
+    return found[0]
+
+
+def head(files):
+    return files["ladder.yaml"]
+
+
+def criteria(files):
+    return files["a-to-b.yaml"]["criteria"]
+
+
+@pytest.mark.parametrize("edit, code, path, words, suggestion", [
+    (lambda f: criteria(f)[0]["source"].update(ref="gude"), "ladder.unknown-source", "criteria[0].source.ref",
+     "unknown source 'gude'", "guide"),
+    (lambda f: criteria(f)[2]["source"].update(file="othr.txt"), "ladder.unknown-source", "criteria[2].source.file",
+     "'othr.txt' is not the file of any source", "other.txt"),
+    (lambda f: criteria(f)[2]["threshold"].update(ref="guid"), "ladder.unknown-source", "criteria[2].threshold.ref",
+     "unknown source 'guid'", "guide"),
+    (lambda f: criteria(f)[2].update(source={"ref": "guide", "section": "Impact"}), "ladder.unused-source",
+     "sources[1].id", "source 'other' is declared but no criterion cites it", None),
+    (lambda f: head(f)["measures"]["recent_impact"]["where"].update(date={"gte": 3}), "ladder.bad-operator",
+     "measures.recent_impact.where.date.gte", "is a date: test it with within_months", "within_months"),
+    (lambda f: head(f)["measures"]["recent_impact"]["where"].update(date={"within_month": 3}), "ladder.unknown-operator",
+     "measures.recent_impact.where.date.within_month", "is a date", "within_months"),
+    (lambda f: head(f)["measures"]["recent_impact"]["where"].update(date={"within_months": 0}), "ladder.bad-operand",
+     "measures.recent_impact.where.date.within_months", "a whole number of months from 1", None),
+    (lambda f: head(f)["measures"]["recent_impact"]["where"].update(measured={"within_months": 3}),
+     "ladder.bad-operator", "measures.recent_impact.where.measured.within_months", "within_months applies to dates", None),
+    (lambda f: head(f)["measures"]["latest_rating"].update(of="ratng"), "ladder.unknown-field",
+     "measures.latest_rating.of", "'ratng' is not a field of reviews items", "rating"),
+    (lambda f: head(f)["measures"]["latest_rating"].update(by="rating"), "ladder.field-kind",
+     "measures.latest_rating.by", "'rating' is a enum, not a date", "end"),
+    (lambda f: head(f)["measures"].update(latest_rating={"latest": "advocates", "of": "committed"}),
+     "ladder.field-kind", "measures.latest_rating.latest", "advocates items have no date", None),
+])
+def test_each_construct_is_checked_with_file_line_and_did_you_mean(tmp_path, edit, code, path, words, suggestion):
+    p = one(problems(tmp_path, edit), path)
+    assert p.code == code and words in p.message, str(p)
+    if suggestion:
+        assert suggestion in (p.suggestion or ""), str(p)
+
+
+@pytest.mark.parametrize("edit, path, words", [
+    (lambda f: criteria(f)[1]["threshold"].pop("why"), "criteria[1].threshold", "a calibrated threshold needs `why`"),
+    (lambda f: criteria(f)[0].update(threshold={"basis": "calibrated"}), "criteria[0].threshold.basis", "'source' or"),
+    (lambda f: criteria(f)[0].update(source={"section": "S"}), "criteria[0].source", "needs `ref`"),
+    (lambda f: head(f)["measures"]["latest_rating"].pop("of"), "measures.latest_rating", "`latest` needs `of`"),
+    (lambda f: head(f)["title_patterns"]["forms"][0].update(pattern="VP of Function"), "title_patterns.forms[0]",
+     "needs {function} exactly once"),
+])
+def test_shape_errors_of_the_new_keys_name_the_key(tmp_path, edit, path, words):
+    p = one(problems(tmp_path, edit))
+    assert p.code == "ladder.shape" and p.path == path and words in p.message, str(p)
+
+
+def test_a_misspelt_key_of_a_source_gets_a_suggestion(tmp_path):
+    p = one(problems(tmp_path, lambda f: head(f)["sources"][0].update(publsher="Acme")))
+    assert (p.path, p.suggestion) == ("sources[0].publsher", "'publisher'"), str(p)
+
+
+def test_a_pattern_that_makes_a_name_the_ladder_already_has_is_a_clash(tmp_path):
+    found = problems(tmp_path, lambda f: head(f)["titles"].append({"id": "vpe", "title": "VP of Engineering", "rank": 3}))
+    assert any(p.code == "ladder.alias-clash" and "vp of engineering" in p.message.lower() for p in found), \
+        [str(p) for p in found]
+
+
+def test_a_ladder_without_the_new_keys_keeps_its_digest():
+    from promoready.engine import ladder_digest
+
+    tiny = load_ladder(str(__import__("conftest").TINY))
+    data = tiny.model_dump(mode="json", by_alias=True)
+    assert data["sources"] == [] and data["title_patterns"] is None
+    # The canonical form leaves the unused new keys out: it is the form the digest had before them.
+    from promoready.engine._ladder import _canonical
+
+    canonical = _canonical(tiny)
+    assert "sources" not in canonical and "title_patterns" not in canonical
+    assert all("threshold" not in c and "ref" not in c["source"]
+               for t in canonical["transitions"] for c in t["criteria"])
+    assert ladder_digest(tiny).startswith("sha256:")
