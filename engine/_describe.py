@@ -15,7 +15,9 @@ def describe_ladder(ladder: Ladder, transition: Optional[str] = None) -> dict:
     """The ladder (or one transition, by ``from-to-to`` key) as plain data for rendering."""
     index = LevelIndex(ladder)
     transitions: list[dict[str, Any]] = []
-    out = {"id": ladder.id, "version": ladder.version, "title": ladder.title, "transitions": transitions}
+    out = {"id": ladder.id, "version": ladder.version, "title": ladder.title, "transitions": transitions,
+           # Titles outside the ladder (declared, or made by title_patterns) and the rank each counts as.
+           "titles": [{"id": t.id, "title": t.title, "rank": t.rank} for t in ladder.titles]}
     for t in ladder.transitions:
         if transition is not None and t.key != transition:
             continue

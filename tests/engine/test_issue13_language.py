@@ -230,6 +230,11 @@ def test_ladder_show_describes_sources_and_threshold_bases(engine):
                                                       "source_title": None}
     assert by_id["recent-impact"]["threshold"]["source_title"] == "The Promotion Guide — Windows"
     assert by_id["six-months"]["source_title"] == "The Promotion Guide — Promotions"
+    assert view["titles"] == [{"id": "ceo", "title": "Chief Executive Officer", "rank": 9},
+                              {"id": "vp-of-engineering", "title": "VP of Engineering", "rank": 3},
+                              {"id": "vp-of-customer-success", "title": "VP of Customer Success", "rank": 3},
+                              {"id": "engineering-manager", "title": "Engineering Manager", "rank": 1},
+                              {"id": "customer-success-manager", "title": "Customer Success Manager", "rank": 1}]
 
 
 # -- the lint: file:line, field path, did you mean ------------------------------------------------------------
