@@ -153,6 +153,12 @@ def _rank_of(name: Optional[str], ctx: Context) -> Optional[int]:
     return rank
 
 
+def _ranked(name: str, ctx: Context) -> str:
+    """A level or title name as a committee reads it: the resolved title and its rank."""
+    rung = ctx.index.resolve(name)
+    return f"{rung.title if rung else name}, rank {_rank_of(name, ctx)}"
+
+
 def _plain(value: Any, kind: FieldKind, ctx: Context) -> Any:
     """A field value as the rules see it: ranks for levels, words for enums, as is otherwise."""
     if value is None:
@@ -329,6 +335,10 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
     if isinstance(m, CountMeasure):
         match = _where(list_path, m.where, levels, index)
         where = m.where
+        # A count that ranks items by a level (advocates at the target or above) says which titles
+        # counted and the rank each resolved to: "CTO, rank 7" is what a committee checks.
+        fields = item_fields(list_path)
+        ranked = next((k for k in (where or {}) if fields.get(k) and fields[k].kind == "level"), None)
 
         def measure_count(packet: Packet, ctx: Context) -> Measured:
             items = _get(packet, list_path)
@@ -338,7 +348,10 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
             evidence = [f"{list_path}[{i}]" for i in hits]
             if missing:
                 return Measured(None, evidence=evidence, missing=missing)
-            return Measured(len(hits), evidence=evidence, detail=f"of {len(items)} listed")
+            detail = f"of {len(items)} listed"
+            if ranked and hits:
+                detail += ": " + "; ".join(_ranked(getattr(items[i], ranked), ctx) for i in hits)
+            return Measured(len(hits), evidence=evidence, detail=detail)
 
         return measure_count
 

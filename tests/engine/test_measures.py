@@ -86,7 +86,9 @@ def test_count_keeps_the_items_matching_every_where_test(measure):
         {"level": "head"},  # committed unknown
     ]
     m = measure("advocates", advocates=advocates)
-    assert (m.value, m.evidence, m.detail) == (2, ["advocates[0]", "advocates[1]"], "of 6 listed")
+    # A count ranked by level names each counted title as resolved, with its rank (issue 13, item 9).
+    assert (m.value, m.evidence, m.detail) == (2, ["advocates[0]", "advocates[1]"],
+                                               "of 6 listed: Chief Executive Officer, rank 9; Senior PM, rank 2")
 
 
 def test_count_of_an_empty_list_is_zero_and_of_an_absent_one_unknown(measure):
