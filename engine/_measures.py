@@ -76,9 +76,14 @@ Fn = Callable[[Packet, Context], Measured]
 
 
 def shift_months(day: datetime.date, months: int) -> datetime.date:
-    """``day`` moved by whole calendar months, the day of month clamped (31 Jan + 1 = 28/29 Feb)."""
+    """``day`` moved by whole calendar months, the day of month clamped (31 Jan + 1 = 28/29 Feb);
+    clamped to the first or last representable day at the ends of the calendar (years 1 and 9999)."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
+    if year < datetime.MINYEAR:
+        return datetime.date.min
     month += 1
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
@@ -91,6 +96,10 @@ def months_between(start: datetime.date, stop: datetime.date) -> Fraction:
     """
     if stop <= start:
         return Fraction(0)
+    if stop.year >= datetime.MAXYEAR - 1 and start.year > 400:
+        # Near the end of the calendar the next anniversary may not be a date. The Gregorian calendar
+        # repeats every 400 years (leap days included): count the same days 400 years earlier.
+        return months_between(_years_back(start, 400), _years_back(stop, 400))
     whole = (stop.year - start.year) * 12 + stop.month - start.month
     while whole > 0 and shift_months(start, whole) > stop:
         whole -= 1
@@ -102,8 +111,26 @@ def months_between(start: datetime.date, stop: datetime.date) -> Fraction:
     return whole + Fraction(rest, month_days)
 
 
+def months_through(first: datetime.date, last: datetime.date) -> Fraction:
+    """Calendar months covered by the days ``first`` to ``last``, both included."""
+    if last < datetime.date.max:
+        return months_between(first, last + _DAY)
+    # The day after 9999-12-31 is not a date. The Gregorian calendar repeats every 400 years (leap
+    # days included), so count the same days 400 years earlier.
+    if first.year > 400:
+        return months_between(_years_back(first, 400), _years_back(last, 400) + _DAY)
+    return months_between(first, last) + Fraction(1, 31)  # a range of 9,600 years: December's last day
+
+
+def _years_back(day: datetime.date, years: int) -> datetime.date:
+    """The same day ``years`` earlier; with ``years`` a multiple of 400 it always exists."""
+    return day.replace(year=day.year - years)
+
+
 def window_start(as_of: datetime.date, months: int) -> datetime.date:
     """The first day of the window of ``months`` calendar months that ends on ``as_of`` (included)."""
+    if as_of == datetime.date.max:  # the day after is not a date: 1 January minus N months is 1 December minus N-1
+        return shift_months(datetime.date(as_of.year, 12, 1), 1 - months)
     return shift_months(as_of + _DAY, -months)
 
 
@@ -116,7 +143,21 @@ def add_months(day: datetime.date, months: float) -> datetime.date:
     if rest <= 0:
         return base
     month_days = (shift_months(day, whole + 1) - base).days
-    return base + datetime.timedelta(days=-(-rest * month_days // 1))
+    extra = -(-rest * month_days // 1)
+    return base + datetime.timedelta(days=extra) if (datetime.date.max - base).days >= extra else datetime.date.max
+
+
+def _first_day(after: datetime.date, last: datetime.date, passes: Callable[[datetime.date], bool],
+               never: str) -> tuple[Optional[datetime.date], str]:
+    """The first day in (``after``, ``last``] on which ``passes`` holds, for a test that, once it
+    holds, keeps holding; else None with the reason ``never``."""
+    if last <= after or not passes(last):
+        return None, never
+    lo, hi = after, last
+    while (hi - lo).days > 1:
+        mid = lo + datetime.timedelta(days=(hi - lo).days // 2)
+        lo, hi = (lo, mid) if passes(mid) else (mid, hi)
+    return hi, ""
 
 
 def default_date_field(list_path: str) -> Optional[str]:
@@ -153,10 +194,10 @@ def _rank_of(name: Optional[str], ctx: Context) -> Optional[int]:
     return rank
 
 
-def _ranked(name: str, ctx: Context) -> str:
-    """A level or title name as a committee reads it: the resolved title and its rank."""
+def _ranked(name: str, ctx: Context) -> tuple[str, int]:
+    """A level or title name as a committee reads it: the resolved title, and its rank."""
     rung = ctx.index.resolve(name)
-    return f"{rung.title if rung else name}, rank {_rank_of(name, ctx)}"
+    return (rung.title if rung else name), _known_rank(name, ctx)
 
 
 def _plain(value: Any, kind: FieldKind, ctx: Context) -> Any:
@@ -305,13 +346,8 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
 
             def when(ok: Callable[[Any], bool]) -> tuple[Optional[datetime.date], str]:
                 # Time itself is the evidence: months since a date only grow, so search by halves.
-                lo, hi = ctx.as_of, shift_months(ctx.as_of, MAX_WINDOW_MONTHS)
-                if not ok(months_between(since, hi)):
-                    return None, "beyond any date"
-                while (hi - lo).days > 1:
-                    mid = lo + (hi - lo) / 2
-                    lo, hi = (lo, mid) if ok(months_between(since, mid)) else (mid, hi)
-                return hi, ""
+                return _first_day(ctx.as_of, shift_months(ctx.as_of, MAX_WINDOW_MONTHS),
+                                  lambda day: ok(months_between(since, day)), "not within a hundred years")
 
             return Measured(months, evidence=[since_path], detail=f"since {since.isoformat()}", when=when)
 
@@ -350,7 +386,9 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
                 return Measured(None, evidence=evidence, missing=missing)
             detail = f"of {len(items)} listed"
             if ranked and hits:
-                detail += ": " + "; ".join(_ranked(getattr(items[i], ranked), ctx) for i in hits)
+                # Highest rank first, then by title: the words must not depend on the list's order.
+                counted = sorted((_ranked(getattr(items[i], ranked), ctx) for i in hits), key=lambda rt: (-rt[1], rt[0]))
+                detail += ": " + "; ".join(f"{title}, rank {rank}" for title, rank in counted)
             return Measured(len(hits), evidence=evidence, detail=detail)
 
         return measure_count
@@ -444,13 +482,25 @@ def _review_months(m: ReviewMonthsMeasure, levels: dict[str, int], index: LevelI
         def when(ok: Callable[[Any], bool]) -> tuple[Optional[datetime.date], str]:
             if reach is None:
                 return None, "no qualifying review period is under way on as_of (one that has ended cannot grow)"
-            day = ctx.as_of + _DAY
-            while day <= reach:
+            short = f"the review period under way ends on {reach.isoformat()}, before it would"
+
+            def passes(day: datetime.date) -> bool:
                 value = count_reviews(packet, Context(day, ctx.index, ctx.ranks)).value
-                if value is not None and ok(value):
-                    return day, ""
+                return value is not None and ok(value)
+
+            if within is None:  # nothing leaves the count: it only grows, so search by halves
+                return _first_day(ctx.as_of, reach, passes, short)
+            if not ok(Fraction(within)):
+                return None, f"the last {within} months can never hold enough"
+            # Months also leave the window, so the count may fall: try each day. Once the window lies
+            # wholly in the period under way it is full, so the search ends there at the latest.
+            last = min(reach, shift_months(ctx.as_of, within + 1))
+            day = ctx.as_of
+            while day < last:
                 day += _DAY
-            return None, f"the review period under way ends on {reach.isoformat()}, before it would"
+                if passes(day):
+                    return day, ""
+            return None, short
 
         measured.when = when
         return measured
@@ -493,11 +543,11 @@ def _review_months(m: ReviewMonthsMeasure, levels: dict[str, int], index: LevelI
         # each contiguous run is counted in calendar months from its own first day.
         runs: list[list[datetime.date]] = []
         for start, end in sorted(spans):
-            if runs and start <= runs[-1][1] + _DAY:
+            if runs and (runs[-1][1] == datetime.date.max or start <= runs[-1][1] + _DAY):
                 runs[-1][1] = max(runs[-1][1], end)
             else:
                 runs.append([start, end])
-        months = sum((months_between(start, end + _DAY) for start, end in runs), Fraction(0))
+        months = sum((months_through(start, end) for start, end in runs), Fraction(0))
         periods = len(spans)
         return Measured(months, evidence=evidence, detail=plural(periods, "period"))
 

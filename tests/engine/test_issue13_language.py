@@ -14,7 +14,7 @@ import pytest
 
 from promoready.engine import Evaluator, LadderError, PromoreadyError, describe_ladder, load_ladder
 from promoready.engine._compile import encode_number
-from promoready.engine._measures import months_between, shift_months, window_start
+from promoready.engine._measures import months_between, months_through, shift_months, window_start
 
 D = datetime.date
 ONE = datetime.timedelta(days=1)
@@ -22,7 +22,7 @@ ONE = datetime.timedelta(days=1)
 
 def months(first: str, last: str) -> Fraction:
     """Calendar months covered by the days ``first`` to ``last``, both included."""
-    return months_between(D.fromisoformat(first), D.fromisoformat(last) + ONE)
+    return months_through(D.fromisoformat(first), D.fromisoformat(last))
 
 
 # -- calendar months (issue 13, item 1) ------------------------------------------------------------------
@@ -335,3 +335,25 @@ def test_a_ladder_without_the_new_keys_keeps_its_digest():
     assert all("threshold" not in c and "ref" not in c["source"]
                for t in canonical["transitions"] for c in t["criteria"])
     assert ladder_digest(tiny).startswith("sha256:")
+
+
+def test_the_ends_of_the_calendar_do_not_break_months_or_windows(engine):
+    assert window_start(D.max, 12) == D(9999, 1, 1) and window_start(D.max, 1) == D(9999, 12, 1)
+    assert shift_months(D(9999, 6, 30), 12) == D.max and shift_months(D(1, 6, 30), -12) == D.min
+    running = [{"start": "9999-07-01", "end": "9999-12-31", "rating": "meets", "operating_level": "b"}]
+    for as_of in ("9999-12-31", "9999-08-15"):
+        c = decide(engine, as_of=as_of, reviews=running, impact=[{"measured": True, "date": "9999-01-01"}])
+        assert c["recent-impact"].status == "pass" and c["latest-not-below"].status in ("pass", "unknown")
+    c = decide(engine, as_of="9999-08-15", reviews=running)["six-months"]
+    assert c.status == "fail" and c.next_step.endswith("projected 9999-12-31 if it continues")  # 1 Jul - 31 Dec
+    assert months(first="9999-07-01", last="9999-12-31") == 6 and months("9999-12-01", "9999-12-31") == 1
+
+
+def test_a_windowed_count_that_can_never_reach_its_bar_projects_no_date(tmp_path):
+    files = copy.deepcopy(LADDER)
+    files["ladder.yaml"]["ladder"] = "lang13-window"
+    files["ladder.yaml"]["measures"]["months_at_b"]["review_months"]["within_months"] = 3
+    engine = Evaluator(load_ladder(write_ladder(tmp_path, files)))
+    running = [{"start": "2026-09-01", "end": "2027-12-31", "rating": "meets", "operating_level": "b"}]
+    c = decide(engine, reviews=running)["six-months"]
+    assert c.next_step.endswith("no date can be projected: the last 3 months can never hold enough")
