@@ -66,7 +66,7 @@ def test_review_months_merge_overlaps_and_clip_to_as_of(tiny, tiny_packet):
     assert c.status == "fail"
     # The shortfall (29/30 of a month) rounds up to a whole month. The third period is under way until
     # 2027-03-31, so a date can be projected: Oct 1 – Nov 30 makes two whole months.
-    assert c.next_step.startswith("1 more months of reviews at senior or above, projected 2026-11-30 if it continues")
+    assert c.next_step.startswith("1 more month of reviews at senior or above, projected 2026-11-30 if it continues")
 
 
 def test_review_below_min_rating_does_not_count(tiny, tiny_packet):

@@ -38,14 +38,29 @@ def test_a_shortfall_time_closes_gives_its_date():
     assert p.date in next(c.next_step for c in d.criteria if c.id == "experience")  # the same date as the step
 
 
+# A review period under way on as_of (issue 13: a period that has ended cannot grow, so only one still
+# running is projected).
+UNDER_WAY = [{"start": "2026-08-01", "end": "2027-04-30", "rating": "meets", "operating_level": "senior"}]
+
+
 def test_the_latest_of_several_dates():
-    reviews = [{"start": "2026-08-01", "end": "2026-10-31", "rating": "meets", "operating_level": "senior"}]
+    reviews = UNDER_WAY
     d = decide(experience={"product_years": 2.5, "current_level_since": "2024-01-01"}, reviews=reviews)
     p = d.projection
     assert set(p.waiting_on) == {"next-level", "experience"}
     step = next(c.next_step for c in d.criteria if c.id == "next-level")
     review_date = step.split("projected ")[1].split(" ")[0]
     assert p.date == max(review_date, add_months(AS_OF, 6).isoformat())
+
+
+def test_a_review_period_that_has_ended_is_not_projected():
+    ended = [{"start": "2026-08-01", "end": "2026-10-31", "rating": "meets", "operating_level": "senior"}]
+    d = decide(reviews=ended)
+    p = d.projection
+    assert p.date is None and p.blocked_by == ["next-level"]
+    step = next(c.next_step for c in d.criteria if c.id == "next-level")
+    assert step.endswith("no date can be projected: no qualifying review period is under way on as_of (one that has "
+                         "ended cannot grow)")
 
 
 def test_no_date_when_a_required_criterion_needs_more_than_time():
@@ -96,10 +111,10 @@ def test_the_projection_is_in_the_json_after_every_field_the_contract_lists():
 def test_months_of_reviews_are_not_projected_past_the_packet_date():
     """The packet holds no reviews after its own date: measured later, the projection says so instead of
     moving the date with the day it is looked at from."""
-    reviews = [{"start": "2026-08-01", "end": "2026-10-31", "rating": "meets", "operating_level": "senior"}]
+    reviews = UNDER_WAY
     own = decide(reviews=reviews).projection
     assert own.date is not None and own.waiting_on == ["next-level"]
-    later = decide(as_of=datetime.date(2027, 3, 1), reviews=reviews).projection
+    later = decide(as_of=datetime.date(2026, 12, 15), reviews=reviews).projection
     assert later.date is None and later.blocked_by == ["next-level"] and later.waiting_on == []
     assert later.reason == ("time alone cannot make the packet ready: Six months at the next level waits on reviews "
                             "after the packet's date (2026-11-01), which it does not hold: add them, or measure to "
