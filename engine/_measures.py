@@ -213,7 +213,7 @@ def _plain(value: Any, kind: FieldKind, ctx: Context) -> Any:
 
 
 #: A ``where`` test of one item: True, False, or None when the item lacks the date a window needs
-#: (it might count: the measure is then unknown rather than smaller).
+#: (it does not match; ``latest`` is unknown when such an item might be the most recent).
 Test = Callable[[Any, Context], Optional[bool]]
 
 
@@ -295,7 +295,10 @@ def _undated(list_path: str, where: Optional[Where]) -> str:
 
 def _matching(items: list, match: Test, ctx: Context, list_path: str,
               where: Optional[Where]) -> tuple[list[int], list[str]]:
-    """Indexes of the matching items, and the missing dates of items a window could not place."""
+    """Indexes of the matching items, and the missing dates of items a window could not place.
+
+    An item without the date a window tests does not match, as an item missing any `where` field
+    does not (so more evidence never undoes a pass); the caller names it where it can."""
     hits: list[int] = []
     missing: list[str] = []
     for i, item in enumerate(items):
@@ -380,15 +383,15 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
             items = _get(packet, list_path)
             if items is None:
                 return Measured(None, missing=[list_path])
-            hits, missing = _matching(items, match, ctx, list_path, where)
+            hits, undated = _matching(items, match, ctx, list_path, where)
             evidence = [f"{list_path}[{i}]" for i in hits]
-            if missing:
-                return Measured(None, evidence=evidence, missing=missing)
             detail = f"of {len(items)} listed"
             if ranked and hits:
                 # Highest rank first, then by title: the words must not depend on the list's order.
                 counted = sorted((_ranked(getattr(items[i], ranked), ctx) for i in hits), key=lambda rt: (-rt[1], rt[0]))
                 detail += ": " + "; ".join(f"{title}, rank {rank}" for title, rank in counted)
+            if undated:
+                detail += "; not counted for want of a date: " + ", ".join(undated)
             return Measured(len(hits), evidence=evidence, detail=detail)
 
         return measure_count
@@ -407,9 +410,7 @@ def _aggregate(m: Aggregate, match: Test) -> Fn:
         items = _get(packet, list_path)
         if items is None:
             return Measured(None, missing=[list_path])
-        hits, missing = _matching(items, match, ctx, list_path, where)
-        if missing:
-            return Measured(None, missing=missing)
+        hits, _ = _matching(items, match, ctx, list_path, where)  # an undated item is not in a window
         pairs = [(i, getattr(items[i], of)) for i in hits if getattr(items[i], of) is not None]
         values = [v for _, v in pairs]
         if isinstance(m, SumMeasure):
@@ -448,15 +449,17 @@ def _latest(m: LatestMeasure, match: Test) -> Fn:
         values = [getattr(items[i], of) for i in tied]
         if any(v is None for v in values):
             return Measured(None, missing=[f"{list_path}[{i}].{of}" for i, v in zip(tied, values) if v is None])
+        plain = [_plain(v, kind, ctx) for v in values]  # levels as ranks: two names of one level agree
         if ordered:
-            value = min(values, key=ordered.index)
-        elif len(set(values)) == 1:
-            value = values[0]
+            value = min(plain, key=ordered.index)
+        elif kind.kind in ("level", "number"):
+            value = min(plain)
+        elif len(set(plain)) == 1:
+            value = plain[0]
         else:
             return Measured(None, evidence=[f"{list_path}[{i}].{of}" for i in tied],
                             missing=[f"{list_path}[{tied[0]}].{of} (items ending the same day disagree)"])
-        value = _plain(value, kind, ctx)
-        chosen = [i for i, v in zip(tied, values) if _plain(v, kind, ctx) == value]
+        chosen = [i for i, v in zip(tied, plain) if v == value]
         return Measured(value, evidence=[f"{list_path}[{i}].{of}" for i in chosen],
                         detail=f"{by} {newest.isoformat()}")
 

@@ -283,11 +283,11 @@ def measure(m: Measure, ctx: Context) -> Optional[tuple]:
     if isinstance(m, SizeMeasure):
         return ("num", len(set(items)))
     matches = [where_matches(item, m.where, ctx) for item in items]
-    if None in matches:
-        return None  # an undated item might be inside the window
-    matching = [item for item, ok in zip(items, matches) if ok]
     if isinstance(m, LatestMeasure):
-        return latest(m, matching, ctx)
+        if None in matches:
+            return None  # an undated item might be the most recent
+        return latest(m, [item for item, ok in zip(items, matches) if ok], ctx)
+    matching = [item for item, ok in zip(items, matches) if ok]  # an undated item is not in a window
     if isinstance(m, CountMeasure):
         return ("num", len(matching))
     values = [getattr(item, m.of) for item in matching if getattr(item, m.of) is not None]

@@ -195,11 +195,13 @@ def test_impact_counts_only_inside_its_window(engine, date, status):
     assert decide(engine, impact=[{"measured": True, "date": date}])["recent-impact"].status == status
 
 
-def test_an_undated_outcome_makes_a_windowed_count_unknown_not_smaller(engine):
+def test_an_undated_outcome_is_not_in_a_window_and_the_explanation_names_its_missing_date(engine):
     c = decide(engine, impact=[{"measured": True}, {"measured": False}])["recent-impact"]
-    assert (c.status, c.missing) == ("unknown", ["impact[0].date"])  # the unmeasured one could never count
-    assert decide(engine, impact=[{"measured": True}, {"measured": True, "date": "2026-01-01"}])[
-        "recent-impact"].status == "unknown"
+    # Like any item missing a `where` field it does not count; the unmeasured one could never count.
+    assert (c.status, c.actual) == ("fail", "0 (of 2 listed; not counted for want of a date: impact[0].date)")
+    # So an undated outcome added to a passing count changes nothing (more evidence never undoes a pass).
+    c = decide(engine, impact=[{"measured": True}, {"measured": True, "date": "2026-01-01"}])["recent-impact"]
+    assert (c.status, c.evidence) == ("pass", ["impact[1]"])
 
 
 def test_titles_made_by_patterns_resolve_and_an_unknown_one_suggests_them(engine):
