@@ -119,6 +119,14 @@ class CriterionTexts(_Model):
     unknown: str
 
 
+class ThresholdInfo(_Model):
+    """Where a criterion's threshold comes from: the cited source, or the ladder's own calibration."""
+
+    basis: Literal["source", "calibration"]
+    why: Optional[str] = None
+    source_title: Optional[str] = Field(default=None, description="Another source the number comes from, in words")
+
+
 class CriterionInfo(_Model):
     """A criterion of a transition: its threshold in words, why it matters, and its source."""
 
@@ -128,6 +136,8 @@ class CriterionInfo(_Model):
     expected: str
     rationale: str
     source: str
+    source_title: str = Field(description="The source in words: the article's title and section")
+    threshold: Optional[ThresholdInfo] = None
     text: CriterionTexts
 
 

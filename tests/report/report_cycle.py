@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import csv
+import datetime
 import json
 import random
 import shutil
@@ -60,6 +61,8 @@ def generate(folder: Path, count: int = 2000, seed: int = 7) -> Generated:
             packet = json.loads(line)
             if rng.random() < 0.33:
                 packet["committee_outcome"] = rng.choice(["promoted", "not_promoted"])
+            if rng.random() < 0.3:
+                _period_under_way(packet)
             fh.write(json.dumps(packet) + "\n")
     decisions = folder / "decisions.jsonl"
     summary = run_batch(packets_path, decisions, folder / "summary.json")
@@ -78,6 +81,27 @@ def generate(folder: Path, count: int = 2000, seed: int = 7) -> Generated:
             region = SMALL_GROUP[1] if r["candidate_id"] in small else rng.choice(["north", "south", "east"])
             out.writerow([r["candidate_id"], gender, region])
     return Generated(packets_path, decisions, summary, groups, first)
+
+
+def _period_under_way(packet: dict) -> None:
+    """The candidate stepped up three months ago: earlier periods judged at the current level, and a
+    period at the latest level that is still running on as_of. Time alone then adds months of reviews,
+    so such packets can have a ready-by date (a period that has ended cannot grow, and is never
+    projected)."""
+    reviews, as_of, current = packet.get("reviews"), packet.get("as_of"), packet.get("current_level")
+    if not isinstance(reviews, list) or not reviews or not isinstance(as_of, str) or not isinstance(current, str):
+        return
+    latest = max(reviews, key=lambda r: str(r.get("end")))
+    day = datetime.date.fromisoformat(as_of)
+    start = day - datetime.timedelta(days=90)
+    earlier = []
+    for review in reviews:
+        if str(review.get("start")) >= start.isoformat():
+            continue
+        earlier.append({**review, "operating_level": current,
+                        "end": min(str(review.get("end")), (start - datetime.timedelta(days=1)).isoformat())})
+    running = {**latest, "start": start.isoformat(), "end": (day + datetime.timedelta(days=120)).isoformat()}
+    packet["reviews"] = earlier + [running]
 
 
 @lru_cache(maxsize=None)
