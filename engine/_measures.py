@@ -349,8 +349,8 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
 
             def when(ok: Callable[[Any], bool]) -> tuple[Optional[datetime.date], str]:
                 # Time itself is the evidence: months since a date only grow, so search by halves.
-                return _first_day(ctx.as_of, shift_months(ctx.as_of, MAX_WINDOW_MONTHS),
-                                  lambda day: ok(months_between(since, day)), "not within a hundred years")
+                return _first_day(ctx.as_of, datetime.date.max, lambda day: ok(months_between(since, day)),
+                                  "beyond any calendar date")
 
             return Measured(months, evidence=[since_path], detail=f"since {since.isoformat()}", when=when)
 
