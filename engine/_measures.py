@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any, Callable, Optional
 
 from promoready.schemas.ladder import (
@@ -31,13 +30,11 @@ from promoready.schemas.packet import ORDINALS, Packet
 
 from ._fields import FieldKind, item_fields, packet_fields
 from ._levels import LevelIndex
-from .words import plural
 
 #: The longest window (``within_months``) a ladder may declare: a hundred years.
 MAX_WINDOW_MONTHS = 1200
 #: The date a list's items are ordered and windowed by when a measure does not say (``by``).
 _DATE_FIELDS = {"reviews": "end"}
-_DAY = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -277,7 +274,9 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
         return measure_since
 
     if isinstance(m, ReviewMonthsMeasure):
-        return _review_months(m, levels, index)
+        from ._review_months import review_months  # here: that module builds on this one's types
+
+        return review_months(m, levels, index)
     assert isinstance(m, ListMeasure), f"no measure function for {type(m).__name__}"
     list_path = m.list_path
 
@@ -384,94 +383,3 @@ def _latest(m: LatestMeasure, match: Test) -> Fn:
                         detail=f"{by} {newest.isoformat()}")
 
     return measure_latest
-
-
-def _review_months(m: ReviewMonthsMeasure, levels: dict[str, int], index: LevelIndex) -> Fn:
-    spec = m.review_months
-    name = spec.at_or_above
-    floor = levels[name] if name in levels else index.rung(name).rank
-    ratings = ORDINALS["rating"]
-    min_rating = ratings.index(spec.min_rating) if spec.min_rating else None
-    within = spec.within_months
-
-    def measure_reviews(packet: Packet, ctx: Context) -> Measured:
-        measured = count_reviews(packet, ctx)
-        if measured.value is None:
-            return measured
-        # Only a qualifying period still under way on as_of can add months; one that has ended cannot.
-        reach = max((r.end for r in packet.reviews or () if r.end > ctx.as_of and r.start <= ctx.as_of
-                     and qualifies(r, ctx)), default=None)
-
-        def when(ok: Callable[[Any], bool]) -> tuple[Optional[datetime.date], str]:
-            if reach is None:
-                return None, "no qualifying review period is under way on as_of (one that has ended cannot grow)"
-            short = f"the review period under way ends on {reach.isoformat()}, before it would"
-
-            def passes(day: datetime.date) -> bool:
-                value = count_reviews(packet, Context(day, ctx.index, ctx.ranks)).value
-                return value is not None and ok(value)
-
-            if within is None:  # nothing leaves the count: it only grows, so search by halves
-                return _first_day(ctx.as_of, reach, passes, short)
-            if not ok(Fraction(within)):
-                return None, f"the last {within} months can never hold enough"
-            # Months also leave the window, so the count may fall: try each day. Once the window lies
-            # wholly in the period under way it is full, so the search ends there at the latest.
-            last = min(reach, shift_months(ctx.as_of, within + 1))
-            day = ctx.as_of
-            while day < last:
-                day += _DAY
-                if passes(day):
-                    return day, ""
-            return None, short
-
-        measured.when = when
-        return measured
-
-    def qualifies(review: Any, ctx: Context) -> bool:
-        if review.operating_level is None or _known_rank(review.operating_level, ctx) < floor:
-            return False
-        return min_rating is None or (review.rating is not None and ratings.index(review.rating) >= min_rating)
-
-    def count_reviews(packet: Packet, ctx: Context) -> Measured:
-        reviews = packet.reviews
-        if reviews is None:
-            return Measured(None, missing=["reviews"])
-        first_day = window_start(ctx.as_of, within) if within else None
-        spans: list[tuple[datetime.date, datetime.date]] = []
-        evidence: list[str] = []
-        missing: list[str] = []
-        for i, review in enumerate(reviews):
-            start, end = review.start, min(review.end, ctx.as_of)
-            if first_day is not None:
-                start = max(start, first_day)
-            if start > end:
-                continue  # entirely after as_of or before the window
-            if review.operating_level is None:
-                missing.append(f"reviews[{i}].operating_level")
-                continue
-            if min_rating is not None and review.rating is None:
-                missing.append(f"reviews[{i}].rating")
-                continue
-            if _known_rank(review.operating_level, ctx) < floor:
-                continue
-            if min_rating is not None and ratings.index(review.rating) < min_rating:
-                continue
-            spans.append((start, end))
-            evidence.append(f"reviews[{i}]")
-        if missing:
-            # A review that would count if it said its level or rating is evidence we don't have.
-            return Measured(None, evidence=evidence, missing=missing)
-        # Merge overlapping and adjacent periods (one ending on the 30th, the next starting on the 1st):
-        # each contiguous run is counted in calendar months from its own first day.
-        runs: list[list[datetime.date]] = []
-        for start, end in sorted(spans):
-            if runs and (runs[-1][1] == datetime.date.max or start <= runs[-1][1] + _DAY):
-                runs[-1][1] = max(runs[-1][1], end)
-            else:
-                runs.append([start, end])
-        months = sum((months_through(start, end) for start, end in runs), Fraction(0))
-        periods = len(spans)
-        return Measured(months, evidence=evidence, detail=plural(periods, "period"))
-
-    return measure_reviews
