@@ -9,6 +9,7 @@ figures; it never compares them with a threshold (durable-rules does that).
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -68,7 +69,6 @@ Fn = Callable[[Packet, Context], Measured]
 # Calendar months (1 Jan to 30 Jun is 6): the arithmetic lives in _calendar, re-exported here.
 from ._calendar import (  # noqa: E402  (after the types the rest of this module uses)
     _first_day,
-    _years_back,
     add_months,
     months_between,
     months_through,
@@ -249,7 +249,9 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
                 months = (months_between(ctx.packet_date, ctx.as_of) if ctx.as_of > ctx.packet_date
                           else -months_between(ctx.as_of, ctx.packet_date))  # calendar months, as everywhere
                 elapsed = float(months) * per_month
-                grown = max(0.0, round(value + elapsed, 2))
+                # Cut to hundredths, never rounded up: 6.997 years must not meet a 7-year bar a day
+                # before the projected date (the epsilon absorbs float error on a whole figure).
+                grown = max(0.0, math.floor((value + elapsed) * 100 + 1e-6) / 100)
                 return Measured(grown, evidence=[path], detail=f"{value:g} on {ctx.packet_date.isoformat()}")
             return Measured(value, evidence=[path])
 

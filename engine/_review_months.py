@@ -43,7 +43,7 @@ def review_months(m: ReviewMonthsMeasure, levels: dict[str, int], index: LevelIn
         def when(ok: Callable[[Any], bool]) -> tuple[Optional[datetime.date], str]:
             if reach is None:
                 return None, "no qualifying review period is under way on as_of (one that has ended cannot grow)"
-            short = f"the review period under way ends on {reach.isoformat()}, before it would"
+            short = f"the review period under way ends on {reach.isoformat()}, before the months would be enough"
 
             def passes(day: datetime.date) -> bool:
                 value = count_reviews(packet, Context(day, ctx.index, ctx.ranks)).value

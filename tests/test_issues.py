@@ -401,3 +401,22 @@ def test_resume_reads_a_huge_line_of_its_earlier_output_in_bounded_pieces(tmp_pa
         assert keeper._first[("d", "l", "2026-01-01")] == MAX_BYTES + 10 + len(record) + 1
     finally:
         keeper.close()
+
+
+# --- years grown to a later --as-of were rounded up and met a bar a day early (review, 2026-11-30) ----
+
+
+def test_grown_years_never_round_up_to_meet_a_bar_before_the_projected_day():
+    def status(as_of: str) -> str:
+        proc = cli("evaluate", EXAMPLE, "--as-of", as_of, "--set", "experience.product_years=4.5",
+                   "--format", "json")
+        assert proc.returncode == 0, proc.stderr
+        decision = json.loads(proc.stdout)
+        return next(c for c in decision["criteria"] if c["id"] == "product-experience")["status"]
+
+    projected = cli("evaluate", EXAMPLE, "--as-of", "2026-11-01", "--set", "experience.product_years=4.5",
+                    "--format", "json")
+    step = next(c for c in json.loads(projected.stdout)["criteria"] if c["id"] == "product-experience")["next_step"]
+    assert "projected 2029-05-01" in step
+    assert status("2029-04-30") == "fail"  # 6.99… years: was rounded to 7 and passed
+    assert status("2029-05-01") == "pass"

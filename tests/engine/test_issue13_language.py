@@ -165,7 +165,7 @@ def test_a_period_under_way_on_as_of_is_projected_to_the_day_it_reaches_the_bar(
     ending = [{"start": "2026-07-01", "end": "2026-11-30", "rating": "meets", "operating_level": "b"}]
     c = decide(engine, reviews=ending)["six-months"]
     assert c.next_step.endswith("no date can be projected: the review period under way ends on 2026-11-30, "
-                                "before it would")
+                                "before the months would be enough")
 
 
 def test_the_latest_period_rated_below_blocks_and_ties_take_the_lower_rating(engine):
