@@ -127,6 +127,9 @@ PACKET_DATE_OUT_OF_RANGE: Final = _code("packet.date-out-of-range", "A date befo
 PACKET_END_BEFORE_START: Final = _code("packet.end-before-start", "A review period ends before it starts")
 PACKET_MORE_THAN_DIRECT_REPORTS: Final = _code(
     "packet.more-than-direct-reports", "`pm_reports` or `manager_reports` is more than `direct_reports`")
+PACKET_MORE_THAN_PROFESSIONAL_YEARS: Final = _code(
+    "packet.more-than-professional-years",
+    "`product_years` or `people_management_years` is more than `professional_years`, which includes them")
 PACKET_FUTURE_DATE: Final = _code(
     "packet.future-date", "`experience.current_level_since` is after the date the decision is measured to")
 PACKET_UNKNOWN_FIELD: Final = _code(
@@ -299,6 +302,7 @@ PYDANTIC_PACKET_CODES: Final[Mapping[str, str]] = MappingProxyType({
     "date_out_of_range": PACKET_DATE_OUT_OF_RANGE,
     "end_before_start": PACKET_END_BEFORE_START,
     "more_than_direct_reports": PACKET_MORE_THAN_DIRECT_REPORTS,
+    "more_than_professional_years": PACKET_MORE_THAN_PROFESSIONAL_YEARS,
 })
 
 #: durable-rules' numeric error codes → ours (``engine._durable.ENGINE_CODES`` has them in words).

@@ -21,7 +21,8 @@ from promoready.schemas.ladder import FieldMeasure, LatestMeasure, Measure
 from promoready.schemas.packet import LIST_ITEMS, Packet
 
 #: Fields that hold a level (or title) name; they compare by the ladder's ranks.
-LEVEL_FIELDS = frozenset({"current_level", "target_level", "reviews.operating_level", "advocates.level"})
+LEVEL_FIELDS = frozenset({"current_level", "target_level", "reviews.operating_level", "reviews.reviewer_level",
+                          "advocates.level"})
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,10 @@ def _field_kind(loc: tuple) -> Optional[FieldKind]:
     names = [p for p in loc if isinstance(p, str)]
     if len(loc) >= 3 and isinstance(loc[1], int):
         return item_fields(str(loc[0])).get(str(loc[2]))
+    if len(loc) >= 4 and isinstance(loc[2], int):  # a list inside a section (leadership.org_design_changes)
+        nested = packet_fields().get(f"{loc[0]}.{loc[1]}")
+        if nested is not None and nested.kind == "list":
+            return item_fields(f"{loc[0]}.{loc[1]}").get(str(loc[3]))
     return packet_fields().get(".".join(names))
 
 

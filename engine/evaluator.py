@@ -215,6 +215,10 @@ class Evaluator:
                 rung = self._resolve(review.operating_level, f"reviews[{i}].operating_level",
                                      ("reviews", i, "operating_level"), source, levels_only=False)
                 ranks[review.operating_level] = rung.rank
+            if review.reviewer_level is not None:
+                rung = self._resolve(review.reviewer_level, f"reviews[{i}].reviewer_level",
+                                     ("reviews", i, "reviewer_level"), source, levels_only=False)
+                ranks[review.reviewer_level] = rung.rank
         for i, advocate in enumerate(packet.advocates or ()):
             if advocate.level is not None:
                 rung = self._resolve(advocate.level, f"advocates[{i}].level", ("advocates", i, "level"), source,

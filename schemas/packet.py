@@ -25,6 +25,10 @@ ArtifactKind = Literal["prd", "roadmap", "strategy", "vision", "framework", "okr
 Relationship = Literal["manager", "skip-level", "peer", "cross-functional", "executive"]
 Track = Literal["ic", "management"]
 CommitteeOutcome = Literal["promoted", "not_promoted"]
+#: What an organisation-design change did (``leadership.org_design_changes[].kind``).
+OrgDesignKind = Literal["new-team", "reorg", "role-definition", "career-ladder", "operating-process"]
+#: The latest engagement survey of the people the candidate leads, against the company as a whole.
+Engagement = Literal["below", "at", "above"]
 
 #: The dates a packet may carry: far wider than any career, and far enough inside the calendar
 #: (years 1 to 9999) that the months measures add to a date or take from it cannot leave it.
@@ -50,6 +54,7 @@ ORDINALS: dict[str, tuple[str, ...]] = {
     "ambiguity": ("low", "medium", "high"),
     "size": ("startup", "growth", "enterprise"),
     "reach": ("feature", "product", "org", "company"),
+    "engagement": ("below", "at", "above"),
 }
 
 
@@ -78,6 +83,21 @@ class Experience(_Part):
     product_years: Optional[Years] = None
     people_management_years: Optional[Years] = None
     current_level_since: Optional[PacketDate] = None
+    #: All working years, product management or not: the product and management years are part of them.
+    professional_years: Optional[Years] = None
+
+    @field_validator("professional_years")
+    @classmethod
+    def _covers_the_other_years(cls, value, info: ValidationInfo):
+        for name in ("product_years", "people_management_years"):
+            part = info.data.get(name)
+            if value is not None and part is not None and part > value:
+                raise PydanticCustomError(
+                    "more_than_professional_years",
+                    "{field} ({part}) is more than professional_years ({value}), which includes them",
+                    {"field": name, "part": part, "value": value},
+                )
+        return value
 
 
 class Review(_Part):
@@ -87,6 +107,8 @@ class Review(_Part):
     end: PacketDate
     rating: Optional[Rating] = None
     operating_level: Optional[Name] = None
+    #: The level or title of whoever wrote the review (resolved like an advocate's level).
+    reviewer_level: Optional[Name] = None
 
     @field_validator("end")
     @classmethod
@@ -121,8 +143,17 @@ class Scope(_Part):
     ambiguity: Optional[Ambiguity] = None
 
 
+class OrgDesignChange(_Part):
+    """A change to how teams are organised that the candidate led: new teams, a reorganisation,
+    role definitions, a career ladder, an operating process. Words, numbers and a date only."""
+
+    kind: Optional[OrgDesignKind] = None
+    teams_affected: Optional[Count] = None
+    date: Optional[PacketDate] = None
+
+
 class Leadership(_Part):
-    """People the candidate leads, hires and develops."""
+    """People the candidate leads, hires and develops, and the organisation and culture they shape."""
 
     direct_reports: Optional[Count] = None
     pm_reports: Optional[Count] = None
@@ -130,6 +161,8 @@ class Leadership(_Part):
     hires: Optional[Count] = None
     mentees: Optional[Count] = None
     budget_owner: Optional[Bool] = None
+    org_design_changes: Optional[list[OrgDesignChange]] = None
+    team_engagement: Optional[Engagement] = None
 
     @field_validator("pm_reports", "manager_reports")
     @classmethod
@@ -223,4 +256,5 @@ LIST_ITEMS: dict[str, type[BaseModel]] = {
     "impact": Impact,
     "artifacts": Artifact,
     "advocates": Advocate,
+    "leadership.org_design_changes": OrgDesignChange,
 }

@@ -53,7 +53,21 @@ def _markdown(view: Mapping[str, Any]) -> str:
         for c in t["criteria"]:
             lines += [f"### {c['title']} ({criterion_kind(c['required'])})", "", f"- **Expected:** {c['expected']}",
                       f"- **Why:** {c['rationale']}", f"- **Source:** {c['source_title']}", *_threshold(c), ""]
+    lines += _titles(view.get("titles") or [])
     return "\n".join(lines).rstrip("\n")
+
+
+def _titles(titles: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Titles outside the ladder by rank, highest first (a committee looks up an advocate's or reviewer's title)."""
+    if not titles:
+        return []
+    ranks: dict[int, list[str]] = {}
+    for t in titles:
+        ranks.setdefault(t["rank"], []).append(t["title"])
+    lines = ["## Titles outside the ladder", "",
+             "An advocate or a reviewer may hold one of these titles; each counts as a level of its rank.", ""]
+    lines += [f"- **Rank {rank}:** {', '.join(names)}" for rank, names in sorted(ranks.items(), reverse=True)]
+    return lines + [""]
 
 
 def _threshold(c: Mapping[str, Any]) -> list[str]:
