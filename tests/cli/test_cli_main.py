@@ -31,7 +31,7 @@ def test_schema_command():
 
 def test_version():
     out = run("--version").stdout
-    assert out.startswith("promoready 0.1.0, default ladder product-management 2026.12.1")
+    assert out.startswith("promoready 0.1.0, default ladder product-management 2026.12.2")
 
 
 def test_python_dash_m_and_streams():
