@@ -16,7 +16,7 @@ def test_ladder_commands():
     tested = run("ladder", "test", TINY)
     assert tested.exit_code == 2  # the tiny fixture has no examples
     result = run("ladder", "test")
-    assert result.exit_code == 0 and result.stdout.rstrip().endswith("134 passed, 0 failed")
+    assert result.exit_code == 0 and result.stdout.rstrip().endswith("156 passed, 0 failed")
     show = json.loads(run("ladder", "show", "apm-to-pm", "--format", "json").stdout)
     assert [t["key"] for t in show["transitions"]] == ["apm-to-pm"]
 
@@ -61,7 +61,7 @@ def test_custom_ladder_by_editing_yaml_only(tmp_path):
     assert result.exit_code == 1
     assert "product-experience: expected pass, got fail (actual: 6 years)" in result.stdout
     assert "runs-a-design-review: expected pass, got fail" in result.stdout
-    assert result.stdout.rstrip().endswith("122 passed, 12 failed")
+    assert result.stdout.rstrip().endswith("141 passed, 15 failed")
     shown = json.loads(run("ladder", "show", "senior-pm-to-director", "--ladder", str(folder), "--format", "json").stdout)
     assert shown["id"] == "acme"
     assert shown["transitions"][0]["criteria"][-1]["expected"] == "≥ 6 design reviews run"
