@@ -10,7 +10,7 @@ import asyncio
 import glob
 import json
 import os
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import httpx
 import pytest
@@ -74,6 +74,25 @@ def shared_evaluator(folder: Optional[str]) -> Any:
     import conftest  # tests/conftest.py, on the path pytest set up
 
     return conftest.evaluator(folder)
+
+
+class FaultyRegistry:
+    """A registry that evaluates every packet with the default ladder, except that ``fault`` is called with
+    each loaded packet first and may raise, as a bug in the engine would."""
+
+    fixed = None
+    bundled: dict = {}
+
+    def __init__(self, fault: Callable[[Any], None]) -> None:
+        self.real = shared_evaluator(None)
+        self.fault = fault
+
+    def evaluator_for(self, ladder: Any = None) -> Any:
+        return self.real
+
+    def evaluator_for_packet(self, loaded: Any) -> Any:
+        self.fault(loaded)
+        return self.real
 
 
 def example_text() -> str:

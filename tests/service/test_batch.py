@@ -8,7 +8,7 @@ import json
 from promoready.engine import errors
 from promoready.service import Settings
 
-from service_support import Client, case_packets, client, example_packet, library, make_client
+from service_support import Client, FaultyRegistry, case_packets, client, example_packet, library, make_client
 
 NDJSON = {"content-type": "application/x-ndjson"}
 
@@ -88,30 +88,16 @@ def test_as_of_applies_to_every_item(client: Client):
     assert answers[0]["decision"]["as_of"] == "2027-01-31"
 
 
-class _FailsOnBoom:
-    """A registry that fails as a bug would on one packet (candidate id ``boom``) and works on the others."""
-
-    fixed = None
-    bundled: dict = {}
-
-    def __init__(self) -> None:
-        from service_support import shared_evaluator
-
-        self.real = shared_evaluator(None)
-
-    def evaluator_for(self, ladder=None):
-        return self.real
-
-    def evaluator_for_packet(self, loaded):
-        if loaded.packet.candidate.id == "boom":
-            raise ZeroDivisionError("private detail")
-        return self.real
+def _boom(loaded) -> None:
+    """A fault as a bug would raise on one packet (candidate id ``boom``) and not on the others."""
+    if loaded.packet.candidate.id == "boom":
+        raise ZeroDivisionError("private detail")
 
 
 def test_an_internal_fault_on_one_item_is_a_500_line_and_the_stream_goes_on():
     from promoready.service import create_app
 
-    c = Client(create_app(Settings(), _FailsOnBoom()))
+    c = Client(create_app(Settings(), FaultyRegistry(_boom)))
     try:
         good = example_packet()
         boom = {**good, "candidate": {"id": "boom"}}

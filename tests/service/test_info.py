@@ -10,7 +10,7 @@ from promoready.engine import bundled_ladders, describe_ladder, errors, load_lad
 from promoready.schemas import json_schema
 from promoready.service import Settings, create_app, hash_token
 
-from service_support import Client, client, example_packet, make_client
+from service_support import Client, FaultyRegistry, client, example_packet, make_client
 
 
 def test_ladders_lists_every_bundled_ladder_default_first(client: Client):
@@ -100,26 +100,12 @@ def test_metrics_count_requests_decisions_and_problems(client: Client):
     assert f'promoready_problems_total{{code="{errors.PACKET_UNKNOWN_LEVEL}"}} 1.0' in text
 
 
-class _Broken:
-    """A registry whose evaluator fails as a bug would."""
-
-    fixed = None
-    bundled: dict = {}
-
-    def __init__(self) -> None:
-        from service_support import shared_evaluator
-
-        self.real = shared_evaluator(None)
-
-    def evaluator_for(self, ladder=None):
-        return self.real
-
-    def evaluator_for_packet(self, loaded):
-        raise RuntimeError("secret detail /home/x/file.py line 3")
+def _broken(loaded) -> None:
+    raise RuntimeError("secret detail /home/x/file.py line 3")
 
 
 def test_an_unexpected_fault_is_a_500_problem_without_a_trace(caplog):
-    c = Client(create_app(Settings(), _Broken()))
+    c = Client(create_app(Settings(), FaultyRegistry(_broken)))
     try:
         with caplog.at_level("ERROR", logger="promoready.service.error"):
             response = c.post("/v1/evaluate", json=example_packet())
