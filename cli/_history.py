@@ -60,14 +60,14 @@ def decisions() -> None:
 
 
 @decisions.command("show")
-@click.argument("decision_id", required=False, type=int, metavar="[DECISION_ID]")
+@click.argument("decision_id", required=False, metavar="[DECISION_ID]")
 @click.option("--candidate", default=None, metavar="ID", help="With --cycle: the candidate's decision in that cycle.")
 @click.option("--cycle", default=None, metavar="NAME", help="With --candidate: the cycle (its name or id).")
 @db_option()
 @store_format_option()
 @click.option("--explain", "explain", type=click.Choice(["fails", "full"]), default=None,
               help="As for evaluate: fails shows only criteria that fail or lack evidence; full adds sources.")
-def show_decision(decision_id: Optional[int], candidate: Optional[str], cycle: Optional[str], db: Optional[str],
+def show_decision(decision_id: Optional[str], candidate: Optional[str], cycle: Optional[str], db: Optional[str],
                   fmt: Optional[str], explain: Optional[str]) -> None:
     """Show a stored decision: by DECISION_ID, or by --candidate and --cycle.
 

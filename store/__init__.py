@@ -131,8 +131,8 @@ class Store:
         with _connect.failures(self.url, "reading the cycle"), self.engine.connect() as conn:
             return _read.cycle(conn, ref)
 
-    def decision(self, decision_id: int) -> StoredDecision:
-        """One decision by its id."""
+    def decision(self, decision_id: "int | str") -> StoredDecision:
+        """One decision by its public id (a UUID) or its row number."""
         with _connect.failures(self.url, "reading the decision"), self.engine.connect() as conn:
             return _read.decision(conn, decision_id)
 

@@ -45,7 +45,10 @@ def _iso(value: Optional[datetime.datetime]) -> Optional[str]:
 
 @dataclass(frozen=True)
 class StoredDecision:
-    """One stored decision: where it came from, its (masked) decision document and, if stored, packet."""
+    """One stored decision: where it came from, its (masked) decision document and, if stored, packet.
+
+    ``uuid`` is the decision's public id (the HTTP service's ``decision_id``); ``id`` its row number.
+    """
 
     id: int
     cycle: str
@@ -54,11 +57,13 @@ class StoredDecision:
     verdict: Optional[str]
     decision: dict[str, Any]
     packet: Optional[Any]
+    uuid: Optional[str] = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the store's facts, then the decision document as stored."""
-        return {"id": self.id, "cycle": self.cycle, "item": self.item, "candidate_id": self.candidate_id,
-                "verdict": self.verdict, "decision": self.decision, "packet": self.packet}
+        return {"id": self.id, "uuid": self.uuid, "cycle": self.cycle, "item": self.item,
+                "candidate_id": self.candidate_id, "verdict": self.verdict, "decision": self.decision,
+                "packet": self.packet}
 
 
 @dataclass(frozen=True)
@@ -85,10 +90,12 @@ class HistoryEntry:
     verdict: Optional[str]
     statuses: dict[str, str]
     changes: tuple[Change, ...]
+    #: The decision's public id (``decision_id`` above is its row number, as ``decisions show`` takes it too).
+    uuid: Optional[str] = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        return {"decision_id": self.decision_id, "cycle": self.cycle, "started_at": self.started_at.isoformat(),
+        return {"decision_id": self.decision_id, "uuid": self.uuid, "cycle": self.cycle, "started_at": self.started_at.isoformat(),
                 "transition": self.transition, "verdict": self.verdict, "statuses": dict(self.statuses),
                 "changes": [c.to_dict() for c in self.changes]}
 

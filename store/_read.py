@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any, Optional
+import re
+from typing import Any, Optional, Union
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -57,21 +58,34 @@ def cycle(conn: Connection, ref: str) -> Cycle:
 def _stored(row: Any) -> StoredDecision:
     return StoredDecision(id=row.id, cycle=row.name, item=row.item, candidate_id=row.candidate_id,
                           verdict=row.verdict, decision=json.loads(row.decision_json),
-                          packet=json.loads(row.packet_json) if row.packet_json is not None else None)
+                          packet=json.loads(row.packet_json) if row.packet_json is not None else None,
+                          uuid=row.uuid)
 
 
 def _decision_query() -> sa.Select:
     d = t.decisions.c
-    return (sa.select(d.id, t.cycles.c.name, d.item, d.candidate_id, d.verdict, d.decision_json, d.packet_json)
+    return (sa.select(d.id, d.uuid, t.cycles.c.name, d.item, d.candidate_id, d.verdict, d.decision_json,
+                      d.packet_json)
             .join(t.cycles, t.cycles.c.id == d.cycle_id))
 
 
-def decision(conn: Connection, decision_id: int) -> StoredDecision:
-    """The decision stored under ``decision_id``."""
-    row = conn.execute(_decision_query().where(t.decisions.c.id == decision_id)).first()
+#: A decision's public id as the store writes it: a UUID in lowercase hex with hyphens.
+UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def decision(conn: Connection, decision_id: Union[int, str]) -> StoredDecision:
+    """The decision stored under ``decision_id``: its public id (a UUID), or its row number."""
+    d = t.decisions.c
+    ref = decision_id.strip() if isinstance(decision_id, str) else decision_id
+    if isinstance(ref, int) or ref.isdigit():
+        row = conn.execute(_decision_query().where(d.id == int(ref))).first() if int(ref) < 2**31 else None
+    elif UUID_PATTERN.match(ref.lower()):
+        row = conn.execute(_decision_query().where(d.uuid == ref.lower())).first()
+    else:
+        raise errors.UsageError(f"{str(ref)[:100]!r} is not a decision id (a UUID, or a row number)",
+                                code=errors.USAGE_DECISION, path="DECISION_ID")
     if row is None:
-        raise errors.UsageError(f"no decision {decision_id} in the store", code=errors.USAGE_DECISION,
-                                path="DECISION_ID")
+        raise errors.UsageError(f"no decision {ref} in the store", code=errors.USAGE_DECISION, path="DECISION_ID")
     return _stored(row)
 
 
@@ -80,7 +94,7 @@ def decisions_for(conn: Connection, candidate_id: str, cycle_ref: str) -> list[S
     found = cycle(conn, cycle_ref)
     d = t.decisions.c
     rows = conn.execute(_decision_query().where(d.cycle_id == found.id, d.candidate_id == candidate_id)
-                        .order_by(d.seq)).all()
+                        .order_by(d.seq, d.id)).all()
     if not rows:
         raise errors.UsageError(f"no decision of candidate {candidate_id!r} in cycle {found.name!r}",
                                 code=errors.USAGE_DECISION, path="--candidate",
@@ -102,9 +116,9 @@ def _closest_candidate(conn: Connection, candidate_id: str, cycle_id: Optional[i
 def history(conn: Connection, candidate_id: str) -> list[HistoryEntry]:
     """The candidate's decisions across cycles, oldest first, each with the criteria that changed since the one before."""
     d, c = t.decisions.c, t.cycles.c
-    rows = conn.execute(sa.select(d.id, c.name, c.started_at, d.transition_from, d.transition_to, d.verdict)
+    rows = conn.execute(sa.select(d.id, d.uuid, c.name, c.started_at, d.transition_from, d.transition_to, d.verdict)
                         .join(t.cycles, c.id == d.cycle_id).where(d.candidate_id == candidate_id)
-                        .order_by(c.started_at, c.id, d.seq)).all()
+                        .order_by(c.started_at, c.id, d.seq, d.id)).all()
     if not rows:
         raise errors.UsageError(f"no decision of candidate {candidate_id!r} in the store", code=errors.USAGE_CANDIDATE,
                                 path="CANDIDATE", suggestion=_closest_candidate(conn, candidate_id))
@@ -115,7 +129,7 @@ def history(conn: Connection, candidate_id: str) -> list[HistoryEntry]:
         now = statuses.get(row.id, {})
         changes = _changes(previous, now) if previous is not None else ()
         entries.append(HistoryEntry(row.id, row.name, _utc(row.started_at), f"{row.transition_from} → {row.transition_to}",
-                                    row.verdict, now, changes))
+                                    row.verdict, now, changes, uuid=row.uuid))
         previous = now
     return entries
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
@@ -32,9 +33,17 @@ def _str(value: Any) -> Optional[str]:
     return value if isinstance(value, str) else None
 
 
+def new_public_id() -> str:
+    """A decision's public id: a random UUID (never derived from the packet, so it reveals nothing of it)."""
+    return str(uuid.uuid4())
+
+
 def decision_rows(item: str, seq: int, decision_json: Union[bytes, str], *, packet: Any = None,
-                  masks: Optional[Masks] = None) -> DecisionRows:
+                  masks: Optional[Masks] = None, public_id: Optional[str] = None) -> DecisionRows:
     """The rows for one decision (its JSON as ``batch`` wrote it) and, if given, its packet (a parsed document).
+
+    ``public_id`` is the decision's UUID when it already has one (the service's ``decision_id``); a new
+    one otherwise.
 
     Raises ``MaskFailed`` when a mask cannot be applied: the caller drops the record.
     """
@@ -55,6 +64,7 @@ def decision_rows(item: str, seq: int, decision_json: Union[bytes, str], *, pack
     ladder = decision.get("ladder") if isinstance(decision.get("ladder"), dict) else {}
     transition = decision.get("transition") if isinstance(decision.get("transition"), dict) else {}
     row = {
+        "uuid": public_id or new_public_id(),
         "item": item, "seq": seq,
         "candidate_id": _str(decision.get("candidate_id")),
         "packet_digest": _str(decision.get("packet_digest")),

@@ -33,9 +33,12 @@ cycles = Table(
 )
 
 #: One row per decision: the facts worth querying as columns, the decision JSON (masked) beside them.
+#: ``id`` is the row number the tables join on; ``uuid`` is the decision's public id (the HTTP
+#: service's ``decision_id``), random, never derived from the packet.
 decisions = Table(
     "decisions", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uuid", String(36), nullable=False),
     Column("cycle_id", Integer, ForeignKey("cycles.id", ondelete="CASCADE", name="fk_decisions_cycle"),
            nullable=False),
     Column("item", String(1000), nullable=False),
@@ -53,6 +56,7 @@ decisions = Table(
     UniqueConstraint("cycle_id", "item", name="uq_decisions_cycle_item"),
 )
 Index("ix_decisions_candidate", decisions.c.candidate_id, decisions.c.cycle_id)
+Index("ix_decisions_uuid", decisions.c.uuid, unique=True)
 
 #: Each decision's criteria, one row each, so that "who fails criterion X" is a plain query.
 criterion_results = Table(

@@ -55,6 +55,13 @@ def contents(db: str, cycle: str) -> dict[str, list]:
         return {name: [tuple(row) for row in conn.execute(sa.text(sql), {"c": cycle_id})] for name, sql in q.items()}
 
 
+def public_ids(db: str, cycle: str) -> dict[str, str]:
+    """Item → the public id of its decision, in one cycle."""
+    with open_store(db) as store, store.engine.connect() as conn:
+        query = "SELECT item, uuid FROM decisions WHERE cycle_id = :c"
+        return dict(conn.execute(sa.text(query), {"c": store.cycle(cycle).id}).all())
+
+
 def test_killed_mid_transaction_then_resumed_equals_an_uninterrupted_run(db_url, tmp_path):  # noqa: F811
     source = packets(tmp_path / "cycle.jsonl", COUNT)
     whole = batch(source, "--cycle", "whole", "--db", db_url, "--out", tmp_path / "whole.jsonl")
@@ -65,6 +72,7 @@ def test_killed_mid_transaction_then_resumed_equals_an_uninterrupted_run(db_url,
         crashed = store.cycle("crashed")
         assert not crashed.complete and crashed.finished_at is None
         assert COUNT // 3 <= crashed.decisions < store.cycle("whole").decisions  # committed batches survive
+    kept = public_ids(db_url, "crashed")
     resumed = batch(source, "--cycle", "crashed", "--db", db_url, "--resume", "--out", tmp_path / "resumed.jsonl")
     assert resumed.returncode == 2, resumed.stderr
     assert "cycle 'crashed'" in resumed.stderr.decode() and "; complete" in resumed.stderr.decode()
@@ -72,6 +80,10 @@ def test_killed_mid_transaction_then_resumed_equals_an_uninterrupted_run(db_url,
     expected, got = contents(db_url, "whole"), contents(db_url, "crashed")
     assert len(expected["decisions"]) + len(expected["errors"]) == COUNT
     assert got == expected
+    # The decisions stored before the kill keep their public ids: a review tool's ids stay good.
+    resumed_ids = public_ids(db_url, "crashed")
+    assert {item: resumed_ids[item] for item in kept} == kept
+    assert len(set(resumed_ids.values()) | set(public_ids(db_url, "whole").values())) == 2 * len(resumed_ids)
     with open_store(db_url) as store:
         done = store.cycle("crashed")
         assert done.complete and done.runs == 2 and (done.decisions, done.errors) == (
@@ -183,3 +195,4 @@ def test_a_store_that_fails_mid_run_leaves_the_output_whole_and_the_cycle_incomp
     with open_store(db) as store:
         cycle = store.cycle("c")
         assert not cycle.complete and cycle.decisions + cycle.errors == 10  # the first transaction, whole
+

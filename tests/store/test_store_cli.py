@@ -62,6 +62,8 @@ def test_decisions_show_by_id_and_by_candidate_and_cycle(filled):
     assert by_candidate["verdict"] == "not_ready" and by_candidate["decision"]["candidate_id"] == "c-2"
     by_id = json.loads(run("decisions", "show", str(by_candidate["id"]), "--db", filled, "--format", "json").stdout)
     assert by_id == by_candidate
+    by_public_id = run("decisions", "show", by_candidate["uuid"], "--db", filled, "--format", "json")
+    assert json.loads(by_public_id.stdout) == by_candidate and len(by_candidate["uuid"]) == 36
     table = run("decisions", "show", str(by_candidate["id"]), "--db", filled, "--format", "table").stdout
     assert table.startswith(f"decision {by_candidate['id']} · cycle 2026-H2 · c-2.json\nc-2: not ready")
 
@@ -69,6 +71,8 @@ def test_decisions_show_by_id_and_by_candidate_and_cycle(filled):
 @pytest.mark.parametrize("args, code", [
     (("history", "c-9"), "usage.candidate"), (("cycles", "show", "2026-H3"), "usage.cycle"),
     (("cycles", "diff", "2026-H1", "nope"), "usage.cycle"), (("decisions", "show", "99999"), "usage.decision"),
+    (("decisions", "show", "5f0c0000-0000-4000-8000-000000000000"), "usage.decision"),
+    (("decisions", "show", "emp-1"), "usage.decision"),
     (("decisions", "show"), "usage.decision"), (("decisions", "show", "1", "--candidate", "c-1"), "usage.decision"),
     (("cycles", "prune", "--before", "31/12/2026"), "usage.date"),
 ])
@@ -88,11 +92,11 @@ def test_prune_by_command(filled):
 
 def test_db_status_upgrade_and_downgrade(db_url):  # noqa: F811
     done = run("db", "upgrade", "--db", db_url)
-    assert done.exit_code == 0 and done.stdout.rstrip().endswith("schema version (none) → 0002")
-    assert run("db", "downgrade", "--to", "0001", "--db", db_url).stdout.rstrip().endswith("0002 → 0001")
+    assert done.exit_code == 0 and done.stdout.rstrip().endswith("schema version (none) → 0003")
+    assert run("db", "downgrade", "--to", "0001", "--db", db_url).stdout.rstrip().endswith("0003 → 0001")
     refused = run("cycles", "list", "--db", db_url)
     assert refused.exit_code == 2 and "promoready db upgrade --db" in refused.stderr
-    assert "schema version 0001; this promoready needs 0002" in run("db", "status", "--db", db_url).stdout
+    assert "schema version 0001; this promoready needs 0003" in run("db", "status", "--db", db_url).stdout
     assert run("db", "upgrade", "--db", db_url).exit_code == 0
     assert run("cycles", "list", "--db", db_url, "--format", "json").stdout.strip() == "[]"
 

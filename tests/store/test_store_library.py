@@ -36,7 +36,7 @@ def test_an_empty_database_gets_the_schema_only_when_writing(db_url):
         open_store(db_url)
     assert err.value.code == errors.USAGE_DB
     with open_store(db_url, create=True) as store:
-        assert store.schema_version() == "0002"
+        assert store.schema_version() == "0003"
     with open_store(db_url) as store:  # now a store: reading works
         assert store.cycles() == []
 
@@ -264,3 +264,26 @@ def test_an_item_given_twice_is_stored_once_the_latest(db_url):
         recorder.close(finish=True)
         assert (store.cycle("c").decisions, store.cycle("c").errors) == (1, 0)
         assert [d.verdict for d in store.decisions_for("c-1", "c")] == ["ready"]
+
+
+def test_each_decision_has_a_public_id_by_which_it_is_found(db_url):
+    with open_store(db_url, create=True) as store:
+        cycle = store.start_cycle("2026-H1")
+        given = "0b3c6a0e-4a5f-4a4e-9a57-2f7d3c1e8b10"  # as the service hands one over: its decision_id
+        store.write(cycle, [rows(decide(packet("c-1")), "c-1.json", 0),
+                            rows(decide(packet("c-2")), "c-2.json", 1, public_id=given)])
+        one, two = store.decisions_for("c-1", "2026-H1")[0], store.decisions_for("c-2", "2026-H1")[0]
+        assert two.uuid == given and one.uuid != given and len(one.uuid) == 36
+        assert store.decision(given) == two and store.decision(given.upper()) == two
+        assert store.decision(one.uuid) == one and store.decision(str(one.id)) == one == store.decision(one.id)
+        assert one.to_dict()["uuid"] == one.uuid
+        assert [e.uuid for e in store.history("c-2")] == [given]
+        for unknown, said in (("0b3c6a0e-4a5f-4a4e-9a57-2f7d3c1e8b11", "no decision"), ("99999999999", "no decision"),
+                              ("nope", "not a decision id")):
+            with pytest.raises(errors.UsageError) as err:
+                store.decision(unknown)
+            assert err.value.code == errors.USAGE_DECISION and said in str(err.value), unknown
+        with pytest.raises(errors.UsageError) as err:  # one id, one decision: never two
+            store.write(cycle, [rows(decide(packet("c-3")), "c-3.json", 2, public_id=given)])
+        assert err.value.code == errors.USAGE_DB_FAILED and "uuid" in str(err.value)
+        assert store.cycle("2026-H1").decisions == 2

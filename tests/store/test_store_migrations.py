@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from storekit import db_url, decide, packet  # noqa: F401  (db_url: a fixture)
 
 from promoready.engine import errors
-from promoready.store import _migrate, _schema, decision_rows, open_store
+from promoready.store import _migrate, _read, _schema, decision_rows, open_store
 
 
 def tables(store) -> set[str]:
@@ -20,27 +20,34 @@ def tables(store) -> set[str]:
         return set(sa.inspect(conn).get_table_names())
 
 
+def columns_of(store, table: str) -> set[str]:
+    with store.engine.connect() as conn:
+        return {c["name"] for c in sa.inspect(conn).get_columns(table)}
+
+
 def test_the_history_is_one_line_from_the_first_revision_to_the_head():
     history = _migrate.script()
     assert history.get_heads() == [_migrate.head()]  # one head: no branches
     assert history.get_bases() == ["0001"]
-    assert _migrate.revisions() == ["0001", "0002"]
+    assert _migrate.revisions() == ["0001", "0002", "0003"]
     for script in history.walk_revisions():
         assert script.module.downgrade.__code__.co_code != (lambda: None).__code__.co_code, script.revision
 
 
 def test_up_and_down_the_whole_history(db_url):
     store = open_store(db_url, create=True, check=False)
-    assert store.migrate("head") == (None, "0002")
+    assert store.migrate("head") == (None, "0003")
     full = tables(store)
     assert full == {"alembic_version", "cycles", "decisions", "criterion_results", "errors"}
+    assert store.migrate("0002") == ("0003", "0002")
+    assert "uuid" not in columns_of(store, "decisions")
     assert store.migrate("0001") == ("0002", "0001")
     with store.engine.connect() as conn:
         columns = {c["name"] for c in sa.inspect(conn).get_columns("cycles")}
     assert "masks" not in columns and "runs" in columns
     assert store.migrate("base") == ("0001", None)
     assert tables(store) <= {"alembic_version"}
-    assert store.migrate("head") == (None, "0002")
+    assert store.migrate("head") == (None, "0003")
     assert tables(store) == full
     store.close()
 
@@ -60,21 +67,51 @@ def test_an_old_store_is_not_migrated_silently_and_data_survives_the_upgrade(db_
             "VALUES ('old', :t, :c, 1, 1, 0)"), {"t": datetime.datetime(2026, 1, 1), "c": True})
         cycle_id = conn.execute(sa.text("SELECT id FROM cycles")).scalar_one()
         row = decision_rows("c-1.json", 0, decide(packet("c-1"))).decision
-        del row["packet_json"]
+        del row["packet_json"], row["uuid"]
         conn.execute(sa.insert(sa.table("decisions", *(sa.column(k) for k in [*row, "cycle_id"]))),
                      {**row, "cycle_id": cycle_id})
     store.close()
     with pytest.raises(errors.UsageError) as err:
         open_store(db_url)
     assert err.value.code == errors.USAGE_DB_SCHEMA
-    assert "schema version 0001; this promoready needs 0002" in str(err.value)
+    assert "schema version 0001; this promoready needs 0003" in str(err.value)
     assert "`promoready db upgrade --db " in str(err.value)
     with open_store(db_url, check=False) as store:
-        assert store.migrate() == ("0001", "0002")
+        assert store.migrate() == ("0001", "0003")
     with open_store(db_url) as store:
         [cycle] = store.cycles()
         assert (cycle.name, cycle.dropped, cycle.masks, cycle.store_packets) == ("old", 0, (), False)
-        assert store.decisions_for("c-1", "old")[0].verdict == "ready"
+        [old] = store.decisions_for("c-1", "old")
+        assert old.verdict == "ready"
+        # The upgrade gave the old decision a public id, by which it is found
+        assert old.uuid and store.decision(old.uuid) == old
+
+
+def test_0003_gives_every_stored_decision_its_own_public_id_and_takes_them_back(db_url):
+    store = open_store(db_url, create=True, check=False)
+    store.migrate("0002")
+    with store.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO cycles (name, started_at, complete, runs, decisions, errors, dropped, store_packets, masks) "
+            "VALUES ('old', :t, :c, 1, 3, 0, 0, :f, '[]')"), {"t": datetime.datetime(2026, 1, 1), "c": True, "f": False})
+        cycle_id = conn.execute(sa.text("SELECT id FROM cycles")).scalar_one()
+        for i in range(3):
+            row = decision_rows(f"c-{i}.json", i, decide(packet(f"c-{i}"))).decision
+            del row["uuid"]
+            conn.execute(sa.insert(sa.table("decisions", *(sa.column(k) for k in [*row, "cycle_id"]))),
+                         {**row, "cycle_id": cycle_id})
+    assert store.migrate("0003") == ("0002", "0003")
+    with store.engine.connect() as conn:
+        ids = conn.execute(sa.text("SELECT uuid FROM decisions ORDER BY id")).scalars().all()
+    assert len(set(ids)) == 3 and all(_read.UUID_PATTERN.match(i) for i in ids)
+    for refused in ("UPDATE decisions SET uuid = NULL", "UPDATE decisions SET uuid = 'same'"):  # never empty; unique
+        with store.engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
+            conn.execute(sa.text(refused))
+    assert store.migrate("0002") == ("0003", "0002")
+    assert "uuid" not in columns_of(store, "decisions")
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM decisions")).scalar_one() == 3
+    store.close()
 
 
 def test_a_store_from_a_newer_promoready_says_so(db_url):
@@ -97,5 +134,5 @@ def test_a_database_that_is_not_a_store_is_refused_untouched(db_url):
 
 def test_an_unknown_revision_gets_a_suggestion(db_url):
     with open_store(db_url, create=True) as store, pytest.raises(errors.UsageError) as err:
-        store.migrate("0003")
+        store.migrate("0030")
     assert err.value.code == errors.USAGE_DB_SCHEMA and err.value.suggestion
