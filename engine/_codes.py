@@ -53,8 +53,8 @@ _AREAS: Final = MappingProxyType({
     "usage": _Area(2, 400, "A command-line option or argument that cannot be used"),
     "service": _Area(2, 400, "An HTTP request the service refuses before reading a packet from it"),
     "engine": _Area(3, 500, "An internal fault (never the input's): report it as a bug"),
-    "system": _Area(4, 503, "The system refused a resource (disk space, the file size limit): neither the input's "
-                            "fault nor a bug; the work completed is kept"),
+    "system": _Area(4, 503, "The system refused a resource (disk space, the file size limit, the store's database "
+                            "server): neither the input's fault nor a bug; the work completed is kept"),
 })
 
 _ENTRIES: dict[str, ErrorCode] = {}
@@ -274,6 +274,9 @@ SYSTEM_IO: Final = _code("system.io", "Writing or reading failed in the system (
 SYSTEM_DISK_FULL: Final = _code("system.disk-full", "The disk (or the quota) is full", http_status=507)
 SYSTEM_FILE_SIZE_LIMIT: Final = _code(
     "system.file-size-limit", "A file reached the size limit of the process (`ulimit -f`)", http_status=507)
+SYSTEM_STORE_UNAVAILABLE: Final = _code(
+    "system.store-unavailable", "The store's database server cannot be reached, or the connection to it was lost "
+    "(what was committed is kept; run again once it is back)")
 
 
 #: pydantic's error type → the packet code it is reported as; a type not listed is ``PACKET_INVALID``.

@@ -96,19 +96,35 @@ def _sqlite_settings(dbapi_connection: Any, _record: Any) -> None:
 def failures(url: URL, doing: str, *, opening: bool = False) -> Iterator[None]:
     """Turn a database failure while ``doing`` something into a promoready error naming the store.
 
-    While ``opening`` a store every failure is ``usage.db`` (the store cannot be used); later, a
-    failure to reach the server is ``usage.db`` and any other ``usage.db-failed``.
+    A server that cannot be reached, or a connection lost, is ``system.store-unavailable`` (exit 4, HTTP
+    503): nobody's mistake, and the same command works once the server is back. Otherwise, while
+    ``opening`` a store every failure is ``usage.db`` (the store cannot be used as given); later, a
+    failure of the store's configuration (a password, a database gone) is ``usage.db`` and any other
+    ``usage.db-failed``.
     """
     try:
         yield
     except sa.exc.DBAPIError as exc:
         first = (str(exc.orig).strip().splitlines() or [""])[0] if exc.orig is not None else str(exc)
-        unreachable = isinstance(exc, sa.exc.OperationalError) and _unreachable(first)
-        code = errors.USAGE_DB if opening or unreachable else errors.USAGE_DB_FAILED
-        raise errors.UsageError(f"{shown(url)}: {doing}: {first}", code=code, path="--db") from None
+        message = f"{shown(url)}: {doing}: {first}"
+        if exc.connection_invalidated or (isinstance(exc, sa.exc.OperationalError) and _lost(first)):
+            raise errors.ResourceError(message, code=errors.SYSTEM_STORE_UNAVAILABLE, path="--db") from None
+        unusable = isinstance(exc, sa.exc.OperationalError) and _unusable(first)
+        code = errors.USAGE_DB if opening or unusable else errors.USAGE_DB_FAILED
+        raise errors.UsageError(message, code=code, path="--db") from None
 
 
-def _unreachable(message: str) -> bool:
+def _lost(message: str) -> bool:
+    """Whether a driver's message says the server could not be reached, or went away."""
+    words = ("connection refused", "timeout expired", "timed out", "server closed the connection",
+             "terminating connection", "the database system is", "no route to host", "network is unreachable",
+             "connection reset", "could not receive data", "could not send data", "ssl syscall", "connection is lost",
+             "connection is closed")
+    lowered = message.lower()
+    return any(w in lowered for w in words)
+
+
+def _unusable(message: str) -> bool:
     words = ("connection", "connect", "could not translate host", "password authentication", "does not exist",
              "unable to open database")
     lowered = message.lower()

@@ -90,6 +90,12 @@ def test_prune_by_command(filled):
     assert json.loads(run("cycles", "list", "--db", filled, "--format", "json").stdout) == []
 
 
+def test_a_store_server_that_cannot_be_reached_is_exit_4_not_a_usage_error():
+    done = run("cycles", "list", "--db", "postgresql://someone:secret@127.0.0.1:1/promoready")
+    assert done.exit_code == 4 and done.stdout == "" and "secret" not in done.stderr
+    assert done.stderr.startswith("promoready: ") and done.stderr.rstrip().endswith("[system.store-unavailable]")
+
+
 def test_db_status_upgrade_and_downgrade(db_url):  # noqa: F811
     done = run("db", "upgrade", "--db", db_url)
     assert done.exit_code == 0 and done.stdout.rstrip().endswith("schema version (none) → 0003")

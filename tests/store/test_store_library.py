@@ -188,10 +188,13 @@ def test_prune_deletes_old_cycles_with_everything_they_hold(db_url):
         assert count(store, "decisions") == 1 and count(store, "criterion_results") == 6
 
 
-def test_an_unreachable_server_or_a_file_that_is_no_database_is_a_usage_error(tmp_path):
-    with pytest.raises(errors.UsageError) as err:
+def test_an_unreachable_server_is_unavailable_and_a_file_that_is_no_database_a_usage_error(tmp_path):
+    with pytest.raises(errors.ResourceError) as unreachable:  # nobody's mistake: exit 4, HTTP 503, try again
         open_store("postgresql://someone:secret@127.0.0.1:1/promoready")
-    assert err.value.code == errors.USAGE_DB and "secret" not in str(err.value) and "127.0.0.1:1" in str(err.value)
+    assert unreachable.value.code == errors.SYSTEM_STORE_UNAVAILABLE and unreachable.value.exit_code == 4
+    assert unreachable.value.entry.http_status == 503
+    assert "secret" not in str(unreachable.value) and "127.0.0.1:1" in str(unreachable.value)
+    assert "onnection refused" in str(unreachable.value)
     garbage = tmp_path / "not.sqlite"
     garbage.write_bytes(b"this is not a database" * 100)
     with pytest.raises(errors.UsageError) as err:
@@ -287,3 +290,21 @@ def test_each_decision_has_a_public_id_by_which_it_is_found(db_url):
             store.write(cycle, [rows(decide(packet("c-3")), "c-3.json", 2, public_id=given)])
         assert err.value.code == errors.USAGE_DB_FAILED and "uuid" in str(err.value)
         assert store.cycle("2026-H1").decisions == 2
+
+
+@pytest.mark.parametrize("said, code", [
+    ("server closed the connection unexpectedly", errors.SYSTEM_STORE_UNAVAILABLE),
+    ("terminating connection due to administrator command", errors.SYSTEM_STORE_UNAVAILABLE),
+    ("connection timeout expired", errors.SYSTEM_STORE_UNAVAILABLE),
+    ('password authentication failed for user "x"', errors.USAGE_DB),
+    ('database "gone" does not exist', errors.USAGE_DB),
+    ("disk I/O error", errors.USAGE_DB_FAILED),
+])
+def test_a_failure_midway_is_unavailable_only_when_the_server_went_away(said, code):
+    from promoready.store import _connect
+
+    url = _connect.resolve("postgresql://someone:secret@db.example:5432/promoready")
+    with pytest.raises(errors.PromoreadyError) as err, _connect.failures(url, "reading cycles"):
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception(said))
+    assert err.value.code == code and said in str(err.value) and "secret" not in str(err.value)
+    assert err.value.exit_code == (4 if code == errors.SYSTEM_STORE_UNAVAILABLE else 2)
