@@ -46,10 +46,21 @@ _ENV_HELP = "env PROMOREADY_"
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), default=None,
               help=f"Server log level (default info; {_ENV_HELP}LOG_LEVEL).")
 @click.option("--no-access-log", is_flag=True, default=False, help=f"No JSON access log ({_ENV_HELP}ACCESS_LOG=0).")
+@click.option("--db", "db", default=None, metavar="URL|PATH",
+              help="Keep every decision in this store (a SQLite file or postgresql+psycopg://…) and serve "
+                   f"GET /v1/decisions/{{id}} ({_ENV_HELP}DB; default: none, decisions are not kept).")
+@click.option("--cycle", "cycle", default=None, metavar="NAME",
+              help=f"The store's cycle the decisions are logged in (default service; {_ENV_HELP}CYCLE).")
+@click.option("--store-packets", "store_packets", is_flag=True, default=None,
+              help=f"Log each packet too, masked ({_ENV_HELP}STORE_PACKETS=1; default: decisions only).")
+@click.option("--mask", "masks", multiple=True, metavar="POINTER",
+              help="A JSON Pointer (/packet/… or /decision/…; * for every item) removed from what is logged, never "
+                   f"from an answer; repeat for more ({_ENV_HELP}MASKS, comma-separated).")
 def serve(host: Optional[str], port: Optional[int], workers: Optional[int], ladder_path: Optional[str],
           tokens_file: Optional[str], max_body: Optional[int], max_batch_items: Optional[int],
           timeout: Optional[float], cors_origins: tuple[str, ...], log_level: Optional[str],
-          no_access_log: bool) -> None:
+          no_access_log: bool, db: Optional[str], cycle: Optional[str], store_packets: Optional[bool],
+          masks: tuple[str, ...]) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json; see docs/service.md).
 
     \b
@@ -57,6 +68,7 @@ def serve(host: Optional[str], port: Optional[int], workers: Optional[int], ladd
       promoready serve
       promoready serve --workers 2 --port 8080
       PROMOREADY_TOKENS_FILE=tokens.txt promoready serve --host 0.0.0.0
+      promoready serve --db history.sqlite --mask /decision/candidate_id
     """
     from promoready.service._settings import Settings, read_tokens_file
 
@@ -64,7 +76,8 @@ def serve(host: Optional[str], port: Optional[int], workers: Optional[int], ladd
     flags: dict[str, Any] = {"host": host, "port": port, "workers": workers, "ladder": ladder_path,
                              "max_body": max_body, "max_batch_items": max_batch_items, "timeout": timeout,
                              "log_level": log_level, "cors_origins": tuple(cors_origins) or None,
-                             "access_log": False if no_access_log else None}
+                             "access_log": False if no_access_log else None, "db": db, "cycle": cycle,
+                             "store_packets": True if store_packets else None, "masks": tuple(masks) or None}
     changes = {k: v for k, v in flags.items() if v is not None}
     if tokens_file is not None:
         changes["tokens"] = read_tokens_file(tokens_file)  # the flag replaces the environment's tokens
@@ -115,6 +128,10 @@ def _serve(settings: Any) -> None:
 
         registry = LadderRegistry(settings.ladder)
         Engine(registry).warm()  # a bad ladder raises its LadderError here: exit 2 before listening
+        if settings.db is not None:  # likewise a store that cannot be used: exit 2 (or 4 if unreachable)
+            from promoready.service._decisions import DecisionLog
+
+            DecisionLog.check(settings)
         os.environ.pop("PROMOREADY_TOKENS_FILE", None)  # its tokens are in PROMOREADY_TOKENS now
         # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again under the handler
         # it found; with these, a stop asked for ends the command normally (exit 0).

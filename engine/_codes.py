@@ -216,6 +216,9 @@ SERVICE_METHOD: Final = _code("service.method", "An endpoint that does not answe
 SERVICE_TIMEOUT: Final = _code("service.timeout", "A request took longer than the service's timeout", http_status=503)
 SERVICE_TOO_MANY_ITEMS: Final = _code(
     "service.too-many-items", "A batch request with more items than the service's limit", http_status=413)
+SERVICE_NO_STORE: Final = _code(
+    "service.no-store", "Decisions are not kept: the service was started without a decision store (`--db`)",
+    http_status=404)
 USAGE_DB: Final = _code(
     "usage.db", "`--db` cannot be used: not a database URL or file, a driver missing, a server that cannot be reached, "
     "or a database that is not a promoready store")
@@ -230,8 +233,8 @@ USAGE_CYCLE_EXISTS: Final = _code(
     "usage.cycle-exists", "`--cycle` names a cycle already in the store: `--resume` completes it, or choose "
     "another name", http_status=409)
 USAGE_CYCLE_SETTINGS: Final = _code(
-    "usage.cycle-settings", "`--resume` of a cycle with other `--store-packets`/`--mask` settings than it was "
-    "started with", http_status=409)
+    "usage.cycle-settings", "`--resume` of a cycle (or `serve --cycle`) with other `--store-packets`/`--mask` settings "
+    "than it was started with", http_status=409)
 USAGE_STORE_OPTIONS: Final = _code(
     "usage.store-options", "`--cycle`, `--store-packets` or `--mask` without what it needs (`--cycle` needs a store; "
     "the others need `--cycle`)")

@@ -104,7 +104,8 @@ def _answer(engine: Engine, metrics: Metrics, request: Request, line: bytes, num
     try:
         data, source = engine.parse(line, "json", source=f"batch line {number}")
         item_id = _id_of(data)
-        result = engine.evaluate(engine.load(_packet_of(data), source), as_of)
+        packet = _packet_of(data)
+        result = engine.evaluate(engine.load(packet, source), as_of)
     except PromoreadyError as exc:
         return _problem_line(exc, number, item_id, metrics, request)
     except Exception as exc:  # one item's fault never ends the stream
@@ -113,6 +114,9 @@ def _answer(engine: Engine, metrics: Metrics, request: Request, line: bytes, num
         return _problem_line(unexpected(exc), number, item_id, metrics, request)
     metrics.decision(result.decision.ladder.id, result.decision.verdict)
     request.scope["state"]["decision_ids"].append(result.decision_id)
+    log = request.app.state.decision_log
+    if log is not None:
+        log.record(result, packet)
     head = json.dumps({"id": item_id, "line": number, "status": 200, "decision_id": result.decision_id},
                       ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     body = result.decision.to_json_bytes()  # the library's bytes, unchanged

@@ -78,7 +78,8 @@ async def status(request: Request) -> dict[str, Any]:
         "ladders": _ladders(request),
         "limits": {"max_body": settings.max_body, "max_batch_items": settings.max_batch_items,
                    "timeout": settings.timeout},
-        "decision_store": False,
+        "decision_store": request.app.state.decision_log is not None,
+        "decision_log": request.app.state.decision_log.status() if request.app.state.decision_log else None,
     }
 
 

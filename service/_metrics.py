@@ -34,6 +34,9 @@ class Metrics:
                                  ["ladder", "verdict"], registry=self._registry)
         self.problems = Counter("promoready_problems_total", "Problem details answered, by error code",
                                 ["code"], registry=self._registry)
+        self.unlogged_decisions = Counter("promoready_decisions_unlogged_total",
+                                          "Decisions the decision log could not keep (the store away or too slow)",
+                                          registry=self._registry)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request."""
@@ -43,6 +46,10 @@ class Metrics:
     def decision(self, ladder: str, verdict: str) -> None:
         """Count one decision."""
         self.decisions.labels(ladder, verdict).inc()
+
+    def unlogged(self, count: int) -> None:
+        """Count decisions the decision log lost."""
+        self.unlogged_decisions.inc(count)
 
     def problem(self, code: str) -> None:
         """Count one problem answered (a whole response or a batch line)."""

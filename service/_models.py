@@ -8,7 +8,7 @@ what those bytes validate against.
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -182,6 +182,27 @@ class Health(_Model):
     status: Literal["ok", "not_ready"]
 
 
+class StoredDecisionAnswer(_Model):
+    """``GET /v1/decisions/{decision_id}``: a decision as the store keeps it."""
+
+    decision_id: str = Field(description="The decision's id (a UUID): the `decision_id` the service answered with, "
+                                         "or the `uuid` the store gave a decision `batch --cycle` recorded")
+    cycle: str = Field(description="The store's cycle it is kept in (the service's `--cycle`, or a batch's)")
+    candidate_id: Optional[str] = Field(description="The candidate's id; null when a mask removed it")
+    verdict: Optional[str]
+    decision: dict[str, Any] = Field(description="The contract's decision as stored: with the cycle's masks "
+                                                 "applied, so a masked field is absent")
+    packet: Optional[Any] = Field(default=None, description="The packet, masked, when the cycle stores packets")
+
+
+class DecisionLogStatus(_Model):
+    """This worker's decision log (``serve --db``)."""
+
+    cycle: str = Field(description="The store's cycle the decisions are logged in")
+    recorded: int = Field(description="Decisions handed to the log by this worker")
+    lost: int = Field(description="Decisions this worker could not log (the store away, or slower than the service)")
+
+
 class ServiceStatus(_Model):
     """``GET /v1/status``: what this worker process serves, and how it is configured (no secrets)."""
 
@@ -195,3 +216,5 @@ class ServiceStatus(_Model):
     ladders: list[LadderInfo]
     limits: dict[str, float]
     decision_store: bool = Field(description="Whether GET /v1/decisions/{id} is served")
+    decision_log: Optional[DecisionLogStatus] = Field(default=None, description="With a decision store: this "
+                                                                                "worker's log")

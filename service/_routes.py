@@ -78,6 +78,9 @@ async def evaluate(request: Request, explain: Optional[Explain] = EXPLAIN,
     result = engine.evaluate(engine.load(data, source), as_of)
     metrics.decision(result.decision.ladder.id, result.decision.verdict)
     record(request, result.decision_id)
+    log = request.app.state.decision_log
+    if log is not None:
+        log.record(result, data)
     extra = explanation(result.decision, explain) if explain else None
     return Response(decision_body(result, extra), media_type="application/json")
 

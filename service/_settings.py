@@ -101,6 +101,15 @@ class Settings:
     log_level: str = "info"
     #: JSON access log lines on stderr.
     access_log: bool = True
+    #: The decision store (a SQLite file or a database URL, as ``--db`` elsewhere); None: decisions are not
+    #: kept, and ``GET /v1/decisions/{id}`` answers 404 ``service.no-store``.
+    db: Optional[str] = None
+    #: The store's cycle the decisions are logged in (created when missing, never marked complete).
+    cycle: str = "service"
+    #: JSON Pointers removed from what is logged (``/decision/…``, ``/packet/…``), never from an answer.
+    masks: tuple[str, ...] = ()
+    #: Log each packet too (masked), not only its decision.
+    store_packets: bool = False
 
     def __post_init__(self) -> None:
         checks = [
@@ -111,11 +120,20 @@ class Settings:
             (0.1 <= self.timeout <= 3600, "timeout", "from 0.1 to 3600 seconds"),
             (self.log_level in ("critical", "error", "warning", "info", "debug"), "log_level",
              "critical, error, warning, info or debug"),
+            (0 < len(self.cycle) <= 200 and bool(self.cycle.strip()), "cycle", "a cycle name of 1 to 200 characters"),
         ]
         for ok, name, expected in checks:
             if not ok:
                 raise errors.UsageError(f"expected {expected}, got {getattr(self, name)!r}", code=errors.USAGE_SERVE,
                                         path=f"--{name.replace('_', '-')} / {_PREFIX}{name.upper()}")
+        if self.masks or self.store_packets:
+            if self.db is None:
+                given = "--mask" if self.masks else "--store-packets"
+                raise errors.UsageError(f"{given} needs a decision store (--db / {_PREFIX}DB)",
+                                        code=errors.USAGE_STORE_OPTIONS, path=given)
+            from promoready.store import Masks
+
+            Masks(self.masks)  # a bad pointer is refused before anything starts
 
     @property
     def auth(self) -> bool:
@@ -146,7 +164,7 @@ class Settings:
                 continue
             if f.name == "tokens":
                 text = ",".join(f"{name}:{digest}" for name, digest in value.items())
-            elif f.name == "cors_origins":
+            elif f.name in ("cors_origins", "masks"):
                 text = ",".join(value)
             elif isinstance(value, bool):
                 text = "1" if value else "0"
@@ -189,12 +207,12 @@ def _convert(name: str, raw: str) -> object:
             return float(raw)
     except ValueError:
         raise errors.UsageError(f"expected a number, got {raw!r}", code=errors.USAGE_SERVE, path=variable) from None
-    if name == "access_log":
+    if name in ("access_log", "store_packets"):
         if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
             raise errors.UsageError(f"expected 1 or 0, got {raw!r}", code=errors.USAGE_SERVE, path=variable)
         return raw.lower() in ("1", "true", "yes")
     if name == "tokens":
         return parse_tokens(raw, source=variable, separator=",")
-    if name == "cors_origins":
+    if name in ("cors_origins", "masks"):
         return tuple(o.strip() for o in raw.split(",") if o.strip())
     return raw

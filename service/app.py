@@ -20,7 +20,8 @@ from pydantic.json_schema import models_json_schema
 from promoready import __version__
 from promoready.schemas.packet import Packet
 
-from . import _batch, _info, _problems, _routes
+from . import _batch, _decisions, _info, _problems, _routes
+from ._decisions import DecisionLog
 from ._engine import Engine, example_packet
 from ._metrics import Metrics
 from ._middleware import Guard
@@ -28,7 +29,7 @@ from ._models import BatchItem, BatchLine, Problem, ServiceDecision, WhatIfReque
 from promoready.engine.registry import LadderRegistry
 from ._settings import Settings
 
-__all__ = ["create_app", "create_app_from_env", "LOG_CONFIG"]
+__all__ = ["create_app", "create_app_from_env", "start", "stop", "LOG_CONFIG"]
 
 DESCRIPTION = """Explainable promotion-readiness decisions over HTTP, from the same engine as the
 `promoready` command line. Errors are RFC 9457 problem details carrying the error catalogue's
@@ -68,8 +69,12 @@ def create_app(settings: Optional[Settings] = None, registry: Optional[LadderReg
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine.warm()  # in the event loop's thread: the thread that evaluates
-        yield
+        opened = start(app)  # in the event loop's thread: the thread that evaluates
+        try:
+            yield
+        finally:
+            if opened:  # a log opened before (a test driving the app without its lifespan) is its opener's
+                stop(app)
 
     app = FastAPI(title="promoready", version=__version__, description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None)
@@ -77,8 +82,10 @@ def create_app(settings: Optional[Settings] = None, registry: Optional[LadderReg
     app.state.engine = engine
     app.state.metrics = Metrics()
     app.state.started = time.monotonic()
+    app.state.decision_log = None
     app.include_router(_routes.router)
     app.include_router(_batch.router)
+    app.include_router(_decisions.router)
     app.include_router(_info.router)
     _problems.install(app)
     if settings.cors_origins:
@@ -87,6 +94,25 @@ def create_app(settings: Optional[Settings] = None, registry: Optional[LadderReg
     app.add_middleware(Guard, settings=settings, metrics=app.state.metrics)
     _document_bodies(app)
     return app
+
+
+def start(app: FastAPI) -> bool:
+    """What the app does before it answers: compile its ladders and, with a store, open the decision log
+    (the lifespan calls it; so may a test that drives the app without one). Whether it opened the log."""
+    app.state.engine.warm()
+    settings: Settings = app.state.settings
+    if settings.db is None or app.state.decision_log is not None:
+        return False
+    app.state.decision_log = DecisionLog(settings, on_lost=app.state.metrics.unlogged)
+    return True
+
+
+def stop(app: FastAPI) -> None:
+    """Commit the decisions still queued for the log, and close the store."""
+    log = app.state.decision_log
+    if log is not None:
+        app.state.decision_log = None
+        log.close()
 
 
 def _document_bodies(app: FastAPI) -> None:

@@ -86,6 +86,19 @@ class Store:
             return _write.start_cycle(conn, name, ladder_id=ladder_id, ladder_digest=ladder_digest, as_of=as_of,
                                       store_packets=store_packets, masks=list(masks), resume=resume)
 
+    def open_log(self, name: str, *, store_packets: bool = False, masks: Sequence[str] = ()) -> int:
+        """The id of cycle ``name``, created if it is not there, for a log of decisions (the HTTP service's):
+        never marked complete, never refused for existing (its storage settings must match, though)."""
+        import sqlalchemy as sa
+
+        with _connect.failures(self.url, "opening the decision log"):
+            try:
+                with self.engine.begin() as conn:
+                    return _write.open_log(conn, name, store_packets=store_packets, masks=list(masks))
+            except sa.exc.IntegrityError:  # another process created it a moment ago: use that one
+                with self.engine.begin() as conn:
+                    return _write.open_log(conn, name, store_packets=store_packets, masks=list(masks))
+
     def stored(self, cycle_id: int) -> dict[str, tuple[Optional[str], Optional[str], Optional[str]]]:
         """Item → (packet digest, ladder digest, as-of) of the decisions the cycle already holds."""
         with _connect.failures(self.url, "reading the cycle"), self.engine.connect() as conn:

@@ -48,6 +48,24 @@ def start_cycle(conn: Connection, name: str, *, ladder_id: Optional[str], ladder
     return int(row["id"])
 
 
+def open_log(conn: Connection, name: str, *, store_packets: bool, masks: Sequence[str]) -> int:
+    """The id of cycle ``name``, created (open, incomplete) if it is not there: the cycle a service logs its
+    decisions in. It is used as it is, whatever wrote it before, provided its storage settings are these."""
+    row = conn.execute(sa.select(t.cycles).where(t.cycles.c.name == name)).mappings().first()
+    if row is None:
+        values = dict(name=name, ladder_id=None, ladder_digest=None, as_of=None, started_at=now(), finished_at=None,
+                      complete=False, runs=1, decisions=0, errors=0, dropped=0, store_packets=store_packets,
+                      masks=json.dumps(list(masks)))
+        return int(conn.execute(sa.insert(t.cycles).values(**values).returning(t.cycles.c.id)).scalar_one())
+    started = (bool(row["store_packets"]), json.loads(row["masks"]))
+    if started != (store_packets, list(masks)):
+        raise errors.UsageError(
+            f"cycle {name!r} keeps its decisions with --store-packets {'on' if started[0] else 'off'} and masks "
+            f"{started[1] or 'none'}: serve it with the same, or log to another --cycle",
+            code=errors.USAGE_CYCLE_SETTINGS, path="--cycle")
+    return int(row["id"])
+
+
 def stored(conn: Connection, cycle_id: int) -> dict[str, tuple[Optional[str], Optional[str], Optional[str]]]:
     """Item → (packet digest, ladder digest, as-of) of every decision already stored in the cycle."""
     d = t.decisions.c
@@ -77,7 +95,14 @@ def write(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows], er
             _insert_plain(conn, t.criterion_results, ("decision_id", "criterion_id", "required", "status"), criteria)
     if error_rows:
         conn.execute(sa.insert(t.errors), [{**e, "cycle_id": cycle_id} for e in error_rows])
-    _update_counts(conn, cycle_id, dropped)
+    if replace:
+        _update_counts(conn, cycle_id, dropped)
+    else:
+        # Nothing was replaced, so the counts grow by what was inserted: no count of a cycle that may hold
+        # millions of rows (the service's decision log writes this way, every second).
+        c = t.cycles.c
+        conn.execute(sa.update(t.cycles).where(c.id == cycle_id).values(
+            decisions=c.decisions + len(decisions), errors=c.errors + len(error_rows), dropped=c.dropped + dropped))
 
 
 def _last_per_item(decisions: Sequence[DecisionRows], error_rows: Sequence[dict[str, Any]]

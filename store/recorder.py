@@ -29,6 +29,13 @@ if TYPE_CHECKING:
 BATCH = 500
 INTERVAL = 1.0
 _STOP = object()
+
+
+class _Flush:
+    """Asks the writer to commit what it holds now, and says when it has."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
 #: Test hook: once this many decisions are committed, the process kills itself (SIGKILL) in the middle of
 #: its next transaction, after the inserts and before the commit: a crash or a power loss as the store sees
 #: it. Read when a recorder starts; never set outside the tests.
@@ -49,7 +56,8 @@ class Recorder:
     """A background writer for one cycle. ``decision``/``error`` hand a result over; ``close`` waits for the rest."""
 
     def __init__(self, store: "Store", cycle_id: int, *, masks: Optional[Masks] = None, replace: bool = True,
-                 skip: Optional[dict[str, tuple]] = None, batch: int = BATCH, interval: float = INTERVAL) -> None:
+                 skip: Optional[dict[str, tuple]] = None, batch: int = BATCH, interval: float = INTERVAL,
+                 on_failure: Optional[Callable[[BaseException, int], None]] = None) -> None:
         self.store = store
         self.cycle_id = cycle_id
         self.masks = masks or Masks()
@@ -59,6 +67,10 @@ class Recorder:
         self.skip = skip or {}
         self.batch = batch
         self.interval = interval
+        #: Without it, the first failed write stops the writer and is raised to the caller (a batch run
+        #: ends with it). With it, a failed write is handed to it with the number of records lost, and
+        #: the writer goes on (the service's decision log outlives a store that was away for a while).
+        self.on_failure = on_failure
         self.recorded = Recorded()
         self.failure: Optional[BaseException] = None
         self._kill_after = int(os.environ.get(KILL_ENV) or 0) or None
@@ -66,9 +78,34 @@ class Recorder:
         self._thread = threading.Thread(target=self._run, name="promoready-store", daemon=True)
         self._thread.start()
 
-    def decision(self, item: str, seq: int, record: bytes, packet: Optional[Callable[[], Any]] = None) -> None:
+    def decision(self, item: str, seq: int, record: bytes, packet: Optional[Callable[[], Any]] = None,
+                 public_id: Optional[str] = None) -> None:
         """Hand over one decision (its JSON line) and, with ``--store-packets``, a function that reads its packet."""
-        self._put(("d", item, seq, record, packet))
+        self._put(("d", item, seq, record, (packet, public_id)))
+
+    def offer(self, item: str, seq: int, record: bytes, packet: Optional[Callable[[], Any]] = None,
+              public_id: Optional[str] = None) -> bool:
+        """Hand over one decision without waiting: False (nothing handed over) when the queue is full or
+        the writer has stopped."""
+        if self.failure is not None or not self._thread.is_alive():
+            return False
+        try:
+            self._queue.put_nowait(("d", item, seq, record, (packet, public_id)))
+        except queue.Full:
+            return False
+        return True
+
+    def flush(self, timeout: float) -> bool:
+        """Wait (at most ``timeout`` seconds) until everything handed over before is committed, or given up
+        as failed; whether that happened in time."""
+        if not self._thread.is_alive():
+            return True
+        request = _Flush()
+        try:
+            self._queue.put(request, timeout=timeout)
+        except queue.Full:
+            return False
+        return request.done.wait(timeout)
 
     def error(self, item: str, seq: int, error: dict[str, Any], candidate_id: Optional[str]) -> None:
         """Hand over one error record."""
@@ -109,22 +146,34 @@ class Recorder:
                     entry = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
                     entry = None
-                if entry is not None and entry is not _STOP:
+                flush = entry if isinstance(entry, _Flush) else None
+                if entry is not None and entry is not _STOP and flush is None:
                     dropped += self._add(entry, decisions, error_rows)
                 size = len(decisions) + len(error_rows)
-                if entry is _STOP or size >= self.batch or time.monotonic() >= deadline:
+                if entry is _STOP or flush is not None or size >= self.batch or time.monotonic() >= deadline:
                     if size or dropped:
-                        self.store.write(self.cycle_id, decisions, error_rows, dropped=dropped, replace=self.replace,
-                                         before_commit=self._kill_hook())
-                        self._count(decisions, error_rows, dropped)
+                        self._write(decisions, error_rows, dropped)
                         decisions, error_rows, dropped = [], [], 0
                     deadline = time.monotonic() + self.interval
+                if flush is not None:
+                    flush.done.set()
                 if entry is _STOP:
                     return
         except BaseException as exc:  # handed to the coordinating thread, which stops the run with it
             self.failure = exc if isinstance(exc, errors.PromoreadyError) else errors.UsageError(
                 f"{self.store.where}: writing decisions failed: {type(exc).__name__}: {exc}",
                 code=errors.USAGE_DB_FAILED, path="--db")
+
+    def _write(self, decisions: list[DecisionRows], error_rows: list[dict[str, Any]], dropped: int) -> None:
+        try:
+            self.store.write(self.cycle_id, decisions, error_rows, dropped=dropped, replace=self.replace,
+                             before_commit=self._kill_hook())
+        except Exception as exc:
+            if self.on_failure is None:
+                raise
+            self.on_failure(exc, len(decisions) + len(error_rows))  # lost: the writer goes on with the next ones
+            return
+        self._count(decisions, error_rows, dropped)
 
     def _kill_hook(self) -> Optional[Callable[[], None]]:
         if self._kill_after is None or self.recorded.decisions < self._kill_after:
@@ -137,9 +186,10 @@ class Recorder:
         if kind == "e":
             error_rows.append(error_row(item, seq, payload, extra, masks=self.masks))
             return 0
+        read_packet, public_id = extra
         try:
-            packet = extra() if extra is not None else None
-            rows = decision_rows(item, seq, payload, packet=packet, masks=self.masks)
+            packet = read_packet() if read_packet is not None else None
+            rows = decision_rows(item, seq, payload, packet=packet, masks=self.masks, public_id=public_id)
             row = rows.decision
             if self.skip.get(item) != (row["packet_digest"], row["ladder_digest"], row["as_of"]):
                 decisions.append(rows)

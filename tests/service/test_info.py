@@ -60,7 +60,8 @@ def test_unknown_routes_methods_and_schema_names_are_problems(client: Client):
 
 
 def test_decisions_by_id_are_not_served_without_a_store(client: Client):
-    assert client.get("/v1/decisions/abc").status_code == 404
+    answer = client.get("/v1/decisions/5f0c2b1e-8a4d-4c3e-9f61-2d7a0b9c4e15")
+    assert answer.status_code == 404 and answer.json()["code"] == errors.SERVICE_NO_STORE
     assert client.get("/v1/status").json()["decision_store"] is False
 
 
