@@ -14,21 +14,30 @@ from ._options import format_option
 
 
 @click.command(context_settings={"max_content_width": 100})
-@click.argument("decisions", metavar="DECISIONS.jsonl", type=click.Path(dir_okay=True, allow_dash=True))
+@click.argument("decisions", metavar="[DECISIONS.jsonl]", required=False,
+                type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("--cycle", "cycle", default=None, metavar="NAME",
+              help="Report on this cycle of the store (`batch --cycle NAME`) instead of a DECISIONS.jsonl.")
+@click.option("--db", "db", default=None, metavar="URL|PATH",
+              help="The store of --cycle and --compare-cycle: a SQLite file or a database URL "
+                   "(postgresql+psycopg://…). Default: $PROMOREADY_DB, else ~/.local/share/promoready/history.sqlite.")
 @click.option("--groups", "groups", default=None, metavar="CSV",
               help="Adverse-impact analysis: a CSV of candidate_id and one column per attribute (gender, age "
                    "band, …), joined only in this report.")
 @click.option("--compare", "compare", default=None, metavar="OTHER.jsonl",
               help="Another cycle's decisions: who became ready, who regressed, how each criterion moved.")
+@click.option("--compare-cycle", "compare_cycle", default=None, metavar="NAME",
+              help="As --compare, with a cycle of the store (--db).")
 @click.option("--min-group", "min_group", type=int, default=5, show_default=True, metavar="N",
               help="Hide groups smaller than this (at least 3), and any group that would reveal one by subtraction.")
 @click.option("--out", "out", required=True, metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write the report here (a file is replaced only when complete; a device or pipe is written "
                    "through); - for stdout.")
 @format_option(("html", "json"), default="html", help="html: the page (default); json: the same figures as data.")
-def report(decisions: str, groups: Optional[str], compare: Optional[str], min_group: int, out: str,
-           fmt: str) -> None:
-    """Draw a cycle report from the decisions JSONL that `promoready batch` writes (- for stdin).
+def report(decisions: Optional[str], cycle: Optional[str], db: Optional[str], groups: Optional[str],
+           compare: Optional[str], compare_cycle: Optional[str], min_group: int, out: str, fmt: str) -> None:
+    """Draw a cycle report from the decisions JSONL that `promoready batch` writes (- for stdin), or from
+    a cycle it recorded in the store (--cycle NAME, --db).
 
     One HTML file that fetches nothing and prints to PDF: verdicts per transition and track, what
     blocks most, the evidence most often missing, who time alone makes ready, the committee's
@@ -42,6 +51,7 @@ def report(decisions: str, groups: Optional[str], compare: Optional[str], min_gr
       promoready report decisions.jsonl --out report.html
       promoready report decisions.jsonl --groups groups.csv --compare last-cycle.jsonl --out report.html
       promoready batch cycle/ | promoready report - --format json --out -
+      promoready report --db history.sqlite --cycle 2026-H2 --compare-cycle 2026-H1 --out report.html
     """
     import json
     import os
@@ -55,6 +65,7 @@ def report(decisions: str, groups: Optional[str], compare: Optional[str], min_gr
     if min_group < SMALLEST_MIN_GROUP:
         raise UsageError(f"expected {SMALLEST_MIN_GROUP} or more, got {min_group}: smaller groups could "
                               "identify people", code=errors.USAGE_MIN_GROUP, path="--min-group")
+    _check_sources(decisions, cycle, db, compare, compare_cycle)
     stdout = out == "-"
     if not stdout and not os.path.isdir(os.path.dirname(os.path.abspath(out))):
         raise UsageError("its folder does not exist", code=errors.USAGE_OUT, file=out, path="--out")
@@ -63,7 +74,8 @@ def report(decisions: str, groups: Optional[str], compare: Optional[str], min_gr
     outputs = Outputs([p for p in (decisions, groups, compare) if p is not None], None if stdout else out, None,
                       False, command="report")
     try:
-        data = build_report(decisions, groups=groups, compare=compare, min_group=min_group)
+        data = build_report(decisions, groups=groups, compare=compare, min_group=min_group, db=db, cycle=cycle,
+                            compare_cycle=compare_cycle)
         text = render_html(data) if fmt == "html" else json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         sink = outputs.sink()
         try:
@@ -74,3 +86,26 @@ def report(decisions: str, groups: Optional[str], compare: Optional[str], min_gr
             raise
     finally:
         outputs.close()
+
+
+def _check_sources(decisions: Optional[str], cycle: Optional[str], db: Optional[str], compare: Optional[str],
+                   compare_cycle: Optional[str]) -> None:
+    """One cycle to report on (a file or a stored cycle), at most one to compare with, and --db only for the store."""
+    from promoready.engine import errors
+    from promoready.engine.errors import UsageError
+
+    if decisions is None and cycle is None:
+        raise UsageError("give the decisions to report on: a DECISIONS.jsonl (- for stdin), or --cycle NAME from the "
+                         "store", code=errors.USAGE_STORE_OPTIONS, path="DECISIONS.jsonl")
+    if decisions is not None and cycle is not None:
+        raise UsageError("give a DECISIONS.jsonl or --cycle NAME, not both", code=errors.USAGE_STORE_OPTIONS,
+                         path="--cycle")
+    if compare is not None and compare_cycle is not None:
+        raise UsageError("give --compare FILE or --compare-cycle NAME, not both", code=errors.USAGE_STORE_OPTIONS,
+                         path="--compare-cycle")
+    if db is not None and cycle is None and compare_cycle is None:
+        raise UsageError("--db needs --cycle NAME or --compare-cycle NAME (the store's cycles to read)",
+                         code=errors.USAGE_STORE_OPTIONS, path="--db")
+    for name, value in (("--cycle", cycle), ("--compare-cycle", compare_cycle)):
+        if value is not None and not value.strip():
+            raise UsageError("a cycle name is 1 to 200 characters", code=errors.USAGE_STORE_OPTIONS, path=name)

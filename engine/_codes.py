@@ -236,8 +236,8 @@ USAGE_CYCLE_SETTINGS: Final = _code(
     "usage.cycle-settings", "`--resume` of a cycle (or `serve --cycle`) with other `--store-packets`/`--mask` settings "
     "than it was started with", http_status=409)
 USAGE_STORE_OPTIONS: Final = _code(
-    "usage.store-options", "`--cycle`, `--store-packets` or `--mask` without what it needs (`--cycle` needs a store; "
-    "the others need `--cycle`)")
+    "usage.store-options", "A store option (`--cycle`, `--db`, `--store-packets`, `--mask`, `--compare-cycle`) without "
+    "what it needs, or beside what it excludes (a report reads a DECISIONS.jsonl or a `--cycle`)")
 USAGE_DECISION: Final = _code(
     "usage.decision", "No decision of that id, or of that candidate in that cycle, in the store", http_status=404)
 USAGE_CANDIDATE: Final = _code("usage.candidate", "No decision of that candidate id in the store", http_status=404)

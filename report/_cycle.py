@@ -232,6 +232,37 @@ def read_cycle(path: str, name: Optional[str] = None) -> Cycle:
     return cycle
 
 
+def read_stored_cycle(db: Optional[str], name: str) -> Cycle:
+    """Aggregate a cycle the store holds (``batch --cycle NAME``): the same records ``batch`` wrote to its
+    JSONL, in the same order, so the same figures; a decision is named by its input (as ``batch`` names
+    it), not by a line of a file."""
+    from promoready.store import open_store
+
+    with open_store(db) as store:
+        found = store.cycle(name)
+        label = f"{store.where}, cycle {found.name}"
+        cycle = Cycle(found.name)
+        seen = 0
+        for record in store.records(str(found.id)):
+            seen += 1
+            try:
+                data = _loads(record.text.encode("utf-8"))
+            except ValueError:
+                raise _bad(label, None, "", "a stored record that is not JSON") from None
+            if record.kind == "error":
+                if not isinstance(data, dict) or not isinstance(data.get("code"), str):
+                    raise _bad(label, None, "error.code", "an error record without its code")
+                cycle.add_error({"error": data, "source": record.item, "candidate_id": record.candidate_id})
+                continue
+            if not isinstance(data, dict):
+                raise _bad(label, None, "", "each record must be a decision (a JSON object)")
+            _check(data, label, None, item=record.item)
+            cycle.add(data, record.item)
+    if not seen:
+        raise InputError(f"cycle {found.name!r} holds no decisions", code=errors.INPUT_EMPTY, file=label)
+    return cycle
+
+
 def empty(path: str) -> InputError:
     """The error for a decisions file without a single record."""
     return InputError("no decisions in it: give the JSONL that `promoready batch --out` writes",
@@ -328,8 +359,18 @@ def _one_document(first: bytes, fh: BinaryIO) -> bool:
 _STATUSES = frozenset(("pass", "fail", "unknown"))
 
 
-def _check(record: dict[str, Any], path: str, line: int) -> None:
-    """The fields the report reads, with the field path of the first one that is wrong."""
+def _check(record: dict[str, Any], path: str, line: Optional[int], item: Optional[str] = None) -> None:
+    """The fields the report reads, with the field path of the first one that is wrong (``item``: the input
+    a stored decision came from, which a mask may have emptied of a field the report needs)."""
+    try:
+        _check_fields(record, path, line)
+    except InputError as exc:
+        if item is not None:
+            exc.message += f"; stored for {item}: was a field the report reads masked?"
+        raise
+
+
+def _check_fields(record: dict[str, Any], path: str, line: Optional[int]) -> None:
     if not isinstance(record.get("candidate_id"), str):
         raise _bad(path, line, "candidate_id", "a decision needs its candidate_id (text)")
     if record.get("verdict") not in VERDICTS:
@@ -352,6 +393,6 @@ def _check(record: dict[str, Any], path: str, line: int) -> None:
             raise _bad(path, line, f"criteria[{i}].status", f"expected pass, fail or unknown, got {c.get('status')!r}")
 
 
-def _bad(path: str, line: int, where: str, message: str) -> InputError:
+def _bad(path: str, line: Optional[int], where: str, message: str) -> InputError:
     return InputError(f"{message} (is this the JSONL that `promoready batch` writes?)",
                            code=errors.INPUT_DECISION, file=path, line=line, path=where or None)

@@ -10,19 +10,20 @@ opening a store of another version does.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 from sqlalchemy.engine import Engine
 
 from . import _connect, _migrate, _read, _write
 from ._connect import DB_ENV, default_path
-from ._model import Change, Cycle, CycleDiff, CriterionMove, HistoryEntry, StoredDecision, VerdictChange
+from ._model import (Change, Cycle, CycleDiff, CriterionMove, HistoryEntry, StoredDecision, StoredRecord,
+                     VerdictChange)
 from ._rows import DecisionRows, decision_rows, error_row
 from .masks import MaskFailed, Masks
 
 __all__ = ["open_store", "Store", "Masks", "MaskFailed", "DB_ENV", "default_path", "Cycle", "CycleDiff", "Change",
-           "CriterionMove", "HistoryEntry", "StoredDecision", "VerdictChange", "DecisionRows", "decision_rows",
-           "error_row", "schema_head", "Recorder", "Recorded"]
+           "CriterionMove", "HistoryEntry", "StoredDecision", "StoredRecord", "VerdictChange", "DecisionRows",
+           "decision_rows", "error_row", "schema_head", "Recorder", "Recorded"]
 
 
 def schema_head() -> str:
@@ -148,6 +149,13 @@ class Store:
         """One decision by its public id (a UUID) or its row number."""
         with _connect.failures(self.url, "reading the decision"), self.engine.connect() as conn:
             return _read.decision(conn, decision_id)
+
+    def records(self, cycle: str) -> Iterator[StoredRecord]:
+        """Every decision and error record of a cycle (by name or id), in the order ``batch`` wrote them to its
+        JSONL; read as they are iterated over."""
+        with _connect.failures(self.url, "reading the cycle"), self.engine.connect() as conn:
+            found = _read.cycle(conn, cycle)
+            yield from _read.records(conn, found.id)
 
     def decisions_for(self, candidate_id: str, cycle: str) -> list[StoredDecision]:
         """A candidate's decisions in one cycle."""

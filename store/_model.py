@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,17 @@ class StoredDecision:
         return {"id": self.id, "uuid": self.uuid, "cycle": self.cycle, "item": self.item,
                 "candidate_id": self.candidate_id, "verdict": self.verdict, "decision": self.decision,
                 "packet": self.packet}
+
+
+class StoredRecord(NamedTuple):
+    """One record of a cycle as ``batch`` wrote it to its JSONL: a decision (``kind`` ``decision``, ``text`` its
+    JSON as stored, masked) or an error record (``kind`` ``error``, ``text`` the error's JSON)."""
+
+    seq: int
+    item: str
+    candidate_id: Optional[str]
+    kind: str
+    text: str
 
 
 @dataclass(frozen=True)

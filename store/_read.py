@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from typing import Any, Optional, Union
+from typing import Any, Iterator, Optional, Union
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -13,7 +13,8 @@ from sqlalchemy.engine import Connection
 from promoready.engine import errors
 
 from . import _schema as t
-from ._model import Change, Cycle, CycleDiff, CriterionMove, HistoryEntry, StoredDecision, VerdictChange
+from ._model import (Change, Cycle, CycleDiff, CriterionMove, HistoryEntry, StoredDecision, StoredRecord,
+                     VerdictChange)
 
 _RANK = {"pass": 2, "unknown": 1, "fail": 0}
 
@@ -87,6 +88,23 @@ def decision(conn: Connection, decision_id: Union[int, str]) -> StoredDecision:
     if row is None:
         raise errors.UsageError(f"no decision {ref} in the store", code=errors.USAGE_DECISION, path="DECISION_ID")
     return _stored(row)
+
+
+def records(conn: Connection, cycle_id: int) -> Iterator[StoredRecord]:
+    """Every decision and error record of a cycle in the order ``batch`` wrote them (its input order), the
+    decisions streamed (a cycle may hold a hundred thousand)."""
+    d, e = t.decisions.c, t.errors.c
+    failed = [StoredRecord(row.seq, row.item, row.candidate_id, "error", row.error_json) for row in conn.execute(
+        sa.select(e.seq, e.item, e.candidate_id, e.error_json).where(e.cycle_id == cycle_id).order_by(e.seq, e.id))]
+    at = 0
+    query = (sa.select(d.seq, d.item, d.candidate_id, d.decision_json).where(d.cycle_id == cycle_id)
+             .order_by(d.seq, d.id))
+    for row in conn.execution_options(yield_per=2000).execute(query):
+        while at < len(failed) and failed[at].seq < row.seq:
+            yield failed[at]
+            at += 1
+        yield StoredRecord(row.seq, row.item, row.candidate_id, "decision", row.decision_json)
+    yield from failed[at:]
 
 
 def decisions_for(conn: Connection, candidate_id: str, cycle_ref: str) -> list[StoredDecision]:

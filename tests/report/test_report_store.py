@@ -1,0 +1,102 @@
+"""``promoready report --db URL --cycle NAME [--compare-cycle OTHER]``: a cycle that ``batch --cycle``
+recorded reports exactly as the JSONL that same batch wrote, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from report_cycle import bench_packets
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "store"))
+from storekit import db_url  # noqa: E402,F401  (a fixture: an empty SQLite or PostgreSQL database)
+
+
+def promoready(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "promoready", *args], capture_output=True, text=True, timeout=900)
+
+
+def packets(path: Path, count: int, seed: int) -> Path:
+    """Generated packets, some with a committee outcome, and two that are error records."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as fh:
+        for i, line in enumerate(bench_packets.stream(bench_packets.pool(60), count)):
+            packet = json.loads(line)
+            if rng.random() < 0.3:
+                packet["committee_outcome"] = rng.choice(["promoted", "not_promoted"])
+            fh.write(json.dumps(packet) + "\n" if i not in (17, 140) else '{"candidate": {"id": "broken"\n')
+    return path
+
+
+def report(out: Path, *args: str) -> dict[str, Any]:
+    done = promoready("report", *args, "--format", "json", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def without_sources(data: Any) -> Any:
+    """The figures without where each decision came from (every ``source``/``sources``: a line of the JSONL,
+    or the input the store names) and without the cycles' names (a file's path, or the stored name)."""
+    if isinstance(data, list):
+        return [without_sources(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    out = {k: without_sources(v) for k, v in data.items() if k not in ("source", "sources")}
+    if "cycle" in out and isinstance(out["cycle"], dict):
+        out["cycle"] = {k: v for k, v in out["cycle"].items() if k != "name"}
+    if isinstance(out.get("compare"), dict):
+        out["compare"] = {k: v for k, v in out["compare"].items() if k not in ("before", "after")}
+    return out
+
+
+@pytest.fixture
+def recorded(db_url, tmp_path):  # noqa: F811
+    """Two cycles recorded by batch in the store, and the JSONL each batch wrote."""
+    for name, seed in (("2026-H1", 1), ("2026-H2", 2)):
+        done = promoready("batch", str(packets(tmp_path / f"{name}.packets.jsonl", 240, seed)), "--cycle", name,
+                          "--db", db_url, "--out", str(tmp_path / f"{name}.jsonl"), "--workers", "2")
+        assert done.returncode == 2, done.stderr[-2000:]  # the two broken packets: error records
+    return db_url, tmp_path
+
+
+def test_a_stored_cycle_reports_exactly_as_its_jsonl(recorded):
+    db, folder = recorded
+    from_file = report(folder / "file.json", str(folder / "2026-H2.jsonl"), "--compare", str(folder / "2026-H1.jsonl"))
+    from_store = report(folder / "store.json", "--db", db, "--cycle", "2026-H2", "--compare-cycle", "2026-H1")
+    assert from_file["summary"]["packets"] == 240 and from_file["summary"]["errors"] == 2
+    assert from_file["compare"]["in_both"] > 0
+    assert without_sources(from_store) == without_sources(from_file)
+    assert from_store["cycle"]["name"] == "2026-H2" and from_store["compare"]["before"] == "2026-H1"
+    # A stored decision is named by its packet, as batch names it; the file's by its line.
+    ready = [r for t in from_store["summary"]["transitions"] for r in t["ready_candidates"]]
+    assert ready and all(r["source"].startswith(str(folder / "2026-H2.packets.jsonl:")) for r in ready)
+    mixed = report(folder / "mixed.json", str(folder / "2026-H2.jsonl"), "--db", db, "--compare-cycle", "2026-H1")
+    assert without_sources(mixed) == without_sources(from_file)
+    page = promoready("report", "--db", db, "--cycle", "2026-H2", "--out", str(folder / "report.html"))
+    assert page.returncode == 0, page.stderr
+    assert "2026-H2" in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_an_unknown_cycle_is_named_with_the_closest(recorded):
+    db, folder = recorded
+    done = promoready("report", "--db", db, "--cycle", "2026-H3", "--out", str(folder / "r.html"))
+    assert done.returncode == 2 and "[usage.cycle]" in done.stderr and "'2026-H2'" in done.stderr
+    assert not (folder / "r.html").exists()
+
+
+@pytest.mark.parametrize("args, words", [
+    ((), "a DECISIONS.jsonl"),
+    (("x.jsonl", "--cycle", "c"), "not both"),
+    (("--cycle", "c", "--compare", "x.jsonl", "--compare-cycle", "d"), "not both"),
+    (("x.jsonl", "--db", "h.sqlite"), "--db needs --cycle"),
+])
+def test_sources_that_cannot_go_together_are_usage_errors(tmp_path, args, words):
+    done = promoready("report", *args, "--out", str(tmp_path / "r.html"))
+    assert done.returncode == 2 and "[usage.store-options]" in done.stderr and words in done.stderr
