@@ -134,6 +134,8 @@ PACKET_FUTURE_DATE: Final = _code(
     "packet.future-date", "`experience.current_level_since` is after the date the decision is measured to")
 PACKET_UNKNOWN_FIELD: Final = _code(
     "packet.unknown-field", "A field the packet does not have, close to one it has (a warning; an error with --strict)")
+PACKET_UNDECLARED_EVIDENCE: Final = _code(
+    "packet.undeclared-evidence", "A key of the packet's `evidence:` section that its ladder does not declare")
 PACKET_UNKNOWN_LEVEL: Final = _code("packet.unknown-level", "A level or title name is not in the ladder")
 PACKET_LADDER_MISMATCH: Final = _code("packet.ladder-mismatch", "The packet's ladder is not the one evaluating it")
 PACKET_LADDER_NOT_ALLOWED: Final = _code(
@@ -181,6 +183,11 @@ LADDER_UNREACHABLE: Final = _code("ladder.unreachable", "A level no transition l
 LADDER_UNKNOWN_SOURCE: Final = _code(
     "ladder.unknown-source", "A criterion cites a source that ladder.yaml's `sources:` does not declare")
 LADDER_UNUSED_SOURCE: Final = _code("ladder.unused-source", "A source declared in ladder.yaml that no criterion cites")
+LADDER_BAD_NAME: Final = _code(
+    "ladder.bad-name", "A declared scale, evidence field or record field has a name that is not lowercase words")
+LADDER_UNKNOWN_SCALE: Final = _code("ladder.unknown-scale", "A declared rating names a scale ladder.yaml does not declare")
+LADDER_MEASURE_CYCLE: Final = _code(
+    "ladder.measure-cycle", "A `sum_of` or `weighted_mean` measure that includes itself, directly or through others")
 LADDER_EXAMPLE: Final = _code("ladder.example", "A ladder's example file has the wrong shape")
 
 # -- usage: options and arguments -----------------------------------------------------------------

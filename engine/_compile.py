@@ -195,7 +195,7 @@ class Compiler:
         if kind.kind == "bool":
             return int(value)
         if kind.kind == "enum":
-            return kind.values.index(value) if kind.values in ORDINALS.values() else value
+            return kind.values.index(value) if kind.ordered else value
         return encode_number(value)
 
     # -- conditions ---------------------------------------------------------------------------------
@@ -208,7 +208,7 @@ class Compiler:
             return Node("any", tuple(self.node(x) for x in c.any))
         if isinstance(c, Not):
             return Node("not", (self.node(c.not_),))
-        kind = measure_kind(self.ladder.measures[c.measure])
+        kind = measure_kind(self.ladder.measures[c.measure], self.ladder)
         op = c.op
         raw = c.operand
         by_size = None
@@ -412,5 +412,5 @@ def encode_value(value: Any, kind: FieldKind) -> Any:
     if kind.kind == "bool":
         return int(value)
     if kind.kind == "enum":
-        return kind.values.index(value) if kind.values in ORDINALS.values() else value
+        return kind.values.index(value) if kind.ordered else value
     return encode_number(value)

@@ -15,7 +15,6 @@ from fractions import Fraction
 from typing import Any, Optional, Sequence
 
 from promoready.schemas.ladder import Criterion, FieldMeasure, Measure, MonthsSinceMeasure, ReviewMonthsMeasure
-from promoready.schemas.packet import ORDINALS
 
 from ._compile import SIZES, Leaf, Node
 from ._levels import LevelIndex
@@ -91,7 +90,7 @@ class Explainer:
             return self._rank_names.get(encoded, f"rank {encoded}")
         if kind.kind == "bool":
             return "yes" if encoded else "no"
-        if kind.kind == "enum" and kind.values in ORDINALS.values() and isinstance(encoded, int):
+        if kind.kind == "enum" and kind.ordered and isinstance(encoded, int):
             return kind.values[encoded]
         return fmt(encoded)
 

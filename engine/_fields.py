@@ -13,25 +13,48 @@ import types
 import typing
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, Optional, Union
+from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel
 
-from promoready.schemas.ladder import FieldMeasure, LatestMeasure, Measure
-from promoready.schemas.packet import LIST_ITEMS, Packet
+from promoready.schemas.ladder import Aggregate, Dated, FieldMeasure, FieldSpec, Measure
+from promoready.schemas.packet import LIST_ITEMS, ORDINALS, Packet
 
 #: Fields that hold a level (or title) name; they compare by the ladder's ranks.
 LEVEL_FIELDS = frozenset({"current_level", "target_level", "reviews.operating_level", "reviews.reviewer_level",
                           "advocates.level"})
 
 
+#: Where the packet's ladder-declared fields live: ``evidence.<name>``.
+EVIDENCE = "evidence"
+
+
 @dataclass(frozen=True)
 class FieldKind:
-    """The kind of a packet field: number, bool, date, enum (with its values), level, text, list, section."""
+    """The kind of a packet field: number, bool, date, enum (with its values), level, text, list,
+    section, or word (a declared string: compared for equality, never free text).
+
+    ``ordered``: an enum whose words compare by position (a rating, a declared scale). ``numbers``:
+    for a declared scale whose steps give a ``value``, that number for each word (arithmetic reads
+    it). ``fields``: for a list of declared records, each record field's kind.
+    """
 
     kind: str
     values: tuple[str, ...] = ()
     item_model: Optional[type[BaseModel]] = None
+    ordered: Optional[bool] = None  # None: an enum is ordered when it is one of the packet's ordinals
+    numbers: tuple[Optional[float], ...] = ()
+    fields: tuple[tuple[str, "FieldKind"], ...] = ()
+    scale: Optional[str] = None  # the declared scale's name, for messages
+
+    def __post_init__(self) -> None:
+        if self.ordered is None:
+            object.__setattr__(self, "ordered", self.kind == "enum" and self.values in ORDINALS.values())
+
+    @property
+    def is_ordered(self) -> bool:
+        """Whether values compare by order: numbers, levels (by rank), ordered words."""
+        return self.kind in ("number", "level") or bool(self.ordered)
 
 
 def _unwrap(annotation):
@@ -89,14 +112,67 @@ def packet_fields() -> dict[str, FieldKind]:
     return out
 
 
-def measure_kind(measure: Measure) -> FieldKind:
+def measure_kind(measure: Measure, ladder: Any = None) -> FieldKind:
     """The kind of value a measure yields: its field's kind for ``field`` (its item field's for
-    ``latest``), else a number."""
+    ``latest``/``earliest``, and for ``min``/``max`` of an ordered word or a level), else a number.
+    ``ladder`` (a ``Ladder`` or ``LadderFile``) gives the kinds of its declared evidence fields."""
     if isinstance(measure, FieldMeasure):
-        return packet_fields().get(measure.field, FieldKind("number"))
-    if isinstance(measure, LatestMeasure):
-        return item_fields(measure.list_path).get(measure.of, FieldKind("number"))
+        return fields_of(ladder).get(measure.field, FieldKind("number"))
+    if isinstance(measure, Dated):
+        return items_of(ladder, measure.list_path).get(measure.of, FieldKind("number"))
+    if isinstance(measure, Aggregate) and measure.kind in ("min", "max"):
+        of = items_of(ladder, measure.list_path).get(measure.of)
+        if of is not None and of.kind in ("enum", "level"):
+            return of
     return FieldKind("number")
+
+
+# -- ladder-declared evidence ---------------------------------------------------------------------------
+
+
+def declared_kind(spec: FieldSpec, scales: dict) -> FieldKind:
+    """The kind of a declared evidence (or record) field; a rating on an undeclared scale is an enum of
+    no words (the ladder lint reports the scale)."""
+    t = spec.type
+    if t in ("number", "integer"):
+        return FieldKind("number")
+    if t == "boolean":
+        return FieldKind("bool")
+    if t == "date":
+        return FieldKind("date")
+    if t == "rating":
+        steps = scales.get(spec.scale, ())
+        return FieldKind("enum", tuple(s.id for s in steps), ordered=True,
+                         numbers=tuple(s.value for s in steps), scale=spec.scale)
+    if t == "string":
+        return FieldKind("enum", spec.values, ordered=False) if spec.values else FieldKind("word")
+    if t == "strings":
+        return FieldKind("list")
+    assert t == "records", t
+    fields = getattr(spec, "fields", None) or {}
+    return FieldKind("list", fields=tuple((name, declared_kind(f, scales)) for name, f in fields.items()))
+
+
+def evidence_fields(ladder: Any) -> dict[str, FieldKind]:
+    """``evidence.<name>`` → kind, for each evidence field ``ladder`` declares (none without a ladder)."""
+    if ladder is None:
+        return {}
+    scales = getattr(ladder, "scales", {}) or {}
+    return {f"{EVIDENCE}.{name}": declared_kind(spec, scales) for name, spec in (getattr(ladder, "evidence", {}) or {}).items()}
+
+
+def fields_of(ladder: Any) -> dict[str, FieldKind]:
+    """Every field path a rule of ``ladder`` may name: the packet's own, and the ladder's declared evidence."""
+    declared = evidence_fields(ladder)
+    return {**packet_fields(), **declared} if declared else packet_fields()
+
+
+def items_of(ladder: Any, list_path: str) -> dict[str, FieldKind]:
+    """Fields of the items of a list, built-in or a ladder's declared records."""
+    if list_path.startswith(EVIDENCE + "."):
+        kind = evidence_fields(ladder).get(list_path)
+        return dict(kind.fields) if kind is not None else {}
+    return item_fields(list_path)
 
 
 @lru_cache(maxsize=None)

@@ -62,9 +62,9 @@ _V1_MEASURE_KEYS = ("field", "count", "size", "max", "min", "sum", "review_month
 
 def _canonical(ladder: Ladder) -> dict:
     data = ladder.model_dump(mode="json", by_alias=True)
-    for key in ("sources", "title_patterns"):
+    for key in ("sources", "title_patterns", "scales", "evidence"):
         if not data[key]:
-            del data[key]  # gained in 2026.12 (issue 13): present only where used
+            del data[key]  # gained in 2026.12 (issues 13, 12): present only where used
     data["measures"] = {name: {**dict.fromkeys(_V1_MEASURE_KEYS), **m} for name, m in data["measures"].items()}
     for transition, dumped in zip(ladder.transitions, data["transitions"]):
         for criterion, out in zip(transition.criteria, dumped["criteria"]):
@@ -205,6 +205,8 @@ class _Reader:
             title_patterns=head.title_patterns,
             sources=head.sources,
             measures=head.measures,
+            scales=head.scales,
+            evidence=head.evidence,
             transitions=tuple(
                 Transition.model_validate({**t.transition.model_dump(by_alias=True),
                                            "criteria": tuple(_with_file(c, head) for c in t.criteria),

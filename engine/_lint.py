@@ -10,6 +10,7 @@ and the checks go on, so that a ladder's problems are all reported at once.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, Iterator, Optional, Protocol, Sequence, Union
 
 from promoready.schemas.ladder import (
@@ -17,30 +18,35 @@ from promoready.schemas.ladder import (
     Condition,
     FieldMeasure,
     Criterion,
+    Dated,
+    EarliestMeasure,
     FilteredMeasure,
     LadderFile,
-    LatestMeasure,
     Leaf,
     Level,
     ListMeasure,
     Measure,
     MonthsSinceMeasure,
     ReviewMonthsMeasure,
+    SumOfMeasure,
     Title,
     Transition,
     TransitionFile,
+    WeightedMeanMeasure,
 )
 from promoready.schemas.packet import ORDINALS
 
-from ._fields import FieldKind, item_fields, measure_kind, packet_fields
+from ._fields import FieldKind, fields_of, items_of, measure_kind
 from ._levels import LevelIndex
-from ._measures import MAX_WINDOW_MONTHS, default_date_field
+from ._measures import AS_OF, DATE_OPS, MAX_WINDOW_MONTHS, MONTHS_BEFORE, default_date_field, fixed_day
 from . import errors
 from .errors import PromoreadyError, closest
 
 RELATIVE_LEVELS = ("current", "target")
 _WHERE_OPS = ("gte", "gt", "lte", "lt", "eq", "ne", "in")
-_DATE_OPS = ("within_months",)
+_DATE_OPS = DATE_OPS
+#: A declared evidence field's or record field's name: as a measure's.
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 #: A field path as keys and list indexes: ``("criteria", 0, "condition")``.
 Loc = tuple[Any, ...]
@@ -74,7 +80,10 @@ class Lint:
     def run(self) -> None:
         self.check_levels()
         self.check_sources()
-        for name, measure in self.head.measures.items():
+        self.check_evidence()
+        # Arithmetic measures last: they need to know which of the measures they combine are broken.
+        ordered = sorted(self.head.measures.items(), key=lambda nm: isinstance(nm[1], (SumOfMeasure, WeightedMeanMeasure)))
+        for name, measure in ordered:
             self.check_measure(name, measure)
         seen: dict[tuple[str, str], str] = {}
         for path, tfile in self.transitions:
@@ -135,6 +144,37 @@ class Lint:
         if criterion.threshold is not None and criterion.threshold.ref is not None:
             self.source_ref(path, loc + ("threshold", "ref"), criterion.threshold.ref)
 
+    # -- declared evidence --------------------------------------------------------------------------
+
+    def check_evidence(self) -> None:
+        """Scales have distinct steps; declared fields have plain names and name declared scales."""
+        for name, steps in self.head.scales.items():
+            if not _FIELD_NAME.match(name.replace("-", "_")):
+                self.r.problem(self.path, ("scales", name), f"'{name}' is not a scale name: lowercase words joined by - or _",
+                               code=errors.LADDER_BAD_NAME)
+            seen: set[str] = set()
+            for i, step in enumerate(steps):
+                if step.id in seen:
+                    self.r.problem(self.path, ("scales", name, i, "id"), f"scale '{name}' lists '{step.id}' twice",
+                                   code=errors.LADDER_DUPLICATE_ID)
+                seen.add(step.id)
+        for name, spec in self.head.evidence.items():
+            loc: Loc = ("evidence", name)
+            self._declared(loc, name, spec)
+            for field, inner in (spec.fields or {}).items():
+                self._declared(loc + ("fields", field), field, inner)
+
+    def _declared(self, loc: Loc, name: str, spec: Any) -> None:
+        if not _FIELD_NAME.match(name):
+            self.r.problem(self.path, loc, f"'{name}' is not a field name: lowercase letters, digits and _, "
+                                           "starting with a letter", code=errors.LADDER_BAD_NAME)
+        if spec.scale is not None and spec.scale not in self.head.scales:
+            declared = "declares no `scales:`" if not self.head.scales else "declares no such scale"
+            self.r.problem(self.path, loc + ("scale",), f"unknown scale '{spec.scale}': ladder.yaml {declared}",
+                           code=errors.LADDER_UNKNOWN_SCALE, suggestion=closest(spec.scale, self.head.scales))
+        if spec.values is not None and len(set(spec.values)) != len(spec.values):
+            self.r.problem(self.path, loc + ("values",), "`values` lists a word twice", code=errors.LADDER_DUPLICATE_ID)
+
     # -- levels -----------------------------------------------------------------------------------
 
     def check_levels(self) -> None:
@@ -171,11 +211,12 @@ class Lint:
     # -- measures ---------------------------------------------------------------------------------
 
     def field_kind(self, loc: Loc, path: str, *, want: tuple[str, ...]) -> Optional[FieldKind]:
-        fields = packet_fields()
+        fields = fields_of(self.head)
         kind = fields.get(path)
         if kind is None:
-            self.r.problem(self.path, loc, f"'{path}' is not a field of the packet", code=errors.LADDER_UNKNOWN_FIELD,
-                           suggestion=closest(path, fields))
+            declared = (" (ladder.yaml declares no such `evidence:` field)" if path.startswith("evidence.") else "")
+            self.r.problem(self.path, loc, f"'{path}' is not a field of the packet{declared}",
+                           code=errors.LADDER_UNKNOWN_FIELD, suggestion=closest(path, fields))
             return None
         if kind.kind == "text":
             self.r.problem(self.path, loc, f"'{path}' is free text: no rule may read it", code=errors.LADDER_FREE_TEXT)
@@ -194,8 +235,10 @@ class Lint:
 
     def _check_measure(self, name: str, m: Measure) -> None:
         loc: Loc = ("measures", name)
-        if isinstance(m, FieldMeasure):
-            self.field_kind(loc + ("field",), m.field, want=("number", "bool", "enum", "level"))
+        if isinstance(m, (SumOfMeasure, WeightedMeanMeasure)):
+            self.check_arithmetic(name, loc, m)
+        elif isinstance(m, FieldMeasure):
+            self.field_kind(loc + ("field",), m.field, want=("number", "bool", "enum", "level", "word"))
         elif isinstance(m, MonthsSinceMeasure):
             self.field_kind(loc + ("months_since",), m.months_since, want=("date",))
         elif isinstance(m, ReviewMonthsMeasure):
@@ -205,39 +248,96 @@ class Lint:
             list_path = m.list_path
             if self.field_kind(loc + (m.kind,), list_path, want=("list",)) is None:
                 return
-            items = item_fields(list_path)
-            if isinstance(m, LatestMeasure):
+            items = items_of(self.head, list_path)
+            if isinstance(m, Dated):
                 self.check_latest(loc, m, items)
             if isinstance(m, Aggregate):
                 of = items.get(m.of)
+                ordered = of is not None and of.is_ordered and m.kind in ("min", "max")
                 if of is None:
                     self.r.problem(self.path, loc + ("of",), f"'{m.of}' is not a field of {list_path} items",
                                    code=errors.LADDER_UNKNOWN_FIELD, suggestion=closest(m.of, items))
-                elif of.kind != "number":
-                    self.r.problem(self.path, loc + ("of",), f"'{m.of}' is a {of.kind}; {m.kind} needs a number",
+                elif of.kind != "number" and not ordered:
+                    needs = "a number" if m.kind == "sum" else "a number or an ordered field (a rating, a scale, a level)"
+                    self.r.problem(self.path, loc + ("of",), f"'{m.of}' is {_a(of)}; {m.kind} needs {needs}",
                                    code=errors.LADDER_FIELD_KIND)
             if isinstance(m, FilteredMeasure):
                 for key, test in (m.where or {}).items():
                     self.check_where(loc + ("where", key), list_path, key, test, items)
 
-    def check_latest(self, loc: Loc, m: LatestMeasure, items: dict[str, FieldKind]) -> None:
+    def check_latest(self, loc: Loc, m: Dated, items: dict[str, FieldKind]) -> None:
         of = items.get(m.of)
         if of is None:
             self.r.problem(self.path, loc + ("of",), f"'{m.of}' is not a field of {m.list_path} items",
                            code=errors.LADDER_UNKNOWN_FIELD, suggestion=closest(m.of, items))
-        elif of.kind not in ("number", "bool", "enum", "level"):
-            self.r.problem(self.path, loc + ("of",), f"'{m.of}' is a {of.kind}; latest needs a number, true/false, word or level",
+        elif of.kind not in ("number", "bool", "enum", "level", "word"):
+            self.r.problem(self.path, loc + ("of",), f"'{m.of}' is {_a(of)}; {m.kind} needs a number, true/false, word or level",
                            code=errors.LADDER_FIELD_KIND)
-        by = m.by or default_date_field(m.list_path)
+        by = m.by or default_date_field(m.list_path, self.head, earliest=isinstance(m, EarliestMeasure))
         dates = [k for k, f in items.items() if f.kind == "date"]
         if by is None:
-            self.r.problem(self.path, loc + ("latest",), f"{m.list_path} items have no date to order them by",
+            self.r.problem(self.path, loc + (m.kind,),
+                           f"{m.list_path} items have no date to order them by" if not dates else
+                           f"{m.list_path} items have more than one date ({', '.join(dates)}): name one with `by`",
                            code=errors.LADDER_FIELD_KIND)
         elif items.get(by) is None or items[by].kind != "date":
             what = "not a field" if by not in items else f"a {items[by].kind}, not a date"
             self.r.problem(self.path, loc + ("by",), f"'{by}' is {what} of {m.list_path} items",
                            code=errors.LADDER_FIELD_KIND if by in items else errors.LADDER_UNKNOWN_FIELD,
                            suggestion=closest(by, dates) or errors.suggestion(dates))
+
+    def check_arithmetic(self, name: str, loc: Loc, m: Union[SumOfMeasure, WeightedMeanMeasure]) -> None:
+        """Each part is a declared, valid measure of a number or of a rating whose scale gives numbers,
+        and no measure includes itself."""
+        for i, (part, weight) in enumerate(m.parts):
+            ploc = loc + ((m.kind, i) if isinstance(m, SumOfMeasure) else (m.kind, i, "measure"))
+            measure = self.head.measures.get(part)
+            if measure is None:
+                self.r.problem(self.path, ploc, f"unknown measure '{part}'", code=errors.LADDER_UNKNOWN_MEASURE,
+                               suggestion=closest(part, [n for n in self.head.measures if n != name]))
+                continue
+            if self._includes(part, name, set()):
+                self.r.problem(self.path, ploc, f"'{part}' includes '{name}' itself: a measure cannot be part of itself",
+                               code=errors.LADDER_MEASURE_CYCLE)
+                continue
+            if part in self.broken_measures:
+                self.broken_measures.add(name)  # reported at the part itself
+                continue
+            kind = measure_kind(measure, self.head)
+            if kind.kind == "enum" and kind.ordered:
+                if not kind.numbers or any(n is None for n in kind.numbers):
+                    where = f"scale '{kind.scale}'" if kind.scale else f"{part} (a built-in rating)"
+                    self.r.problem(self.path, ploc, f"'{part}' is a rating, but {where} gives no `value` to each step: "
+                                                    f"{m.kind} needs numbers", code=errors.LADDER_FIELD_KIND)
+            elif kind.kind != "number":
+                self.r.problem(self.path, ploc, f"'{part}' is {_a(kind)}; {m.kind} needs numbers or ratings on a scale "
+                                                "with values", code=errors.LADDER_FIELD_KIND)
+            if isinstance(m, WeightedMeanMeasure) and round(weight, 4) != weight:
+                self.r.problem(self.path, loc + (m.kind, i, "weight"), f"{weight!r} has more than 4 decimals",
+                               code=errors.LADDER_BAD_OPERAND)
+
+    def _includes(self, name: str, target: str, seen: set[str]) -> bool:
+        """Whether measure ``name`` is ``target`` or combines it, at any depth."""
+        if name == target:
+            return True
+        if name in seen:
+            return False
+        seen.add(name)
+        m = self.head.measures.get(name)
+        if not isinstance(m, (SumOfMeasure, WeightedMeanMeasure)):
+            return False
+        return any(self._includes(part, target, seen) for part, _ in m.parts)
+
+    def use(self, name: str) -> None:
+        """Mark a measure used by a criterion, with every measure it combines."""
+        if name in self.used_measures:
+            return
+        self.used_measures.add(name)
+        m = self.head.measures.get(name)
+        if isinstance(m, (SumOfMeasure, WeightedMeanMeasure)):
+            for part, _ in m.parts:
+                if part in self.head.measures:
+                    self.use(part)
 
     def check_where(self, loc: Loc, list_path: str, key: str, test: Any, items: dict[str, FieldKind]) -> None:
         field = items.get(key)
@@ -253,17 +353,19 @@ class Lint:
             for op, value in tests:
                 if op not in _DATE_OPS:
                     self.r.problem(self.path, loc + ((op,) if isinstance(test, dict) else ()),
-                                   f"'{list_path}.{key}' is a date: test it with within_months",
+                                   f"'{list_path}.{key}' is a date: test it with {', '.join(_DATE_OPS)}",
                                    code=errors.LADDER_BAD_OPERATOR if op in _WHERE_OPS else errors.LADDER_UNKNOWN_OPERATOR,
-                                   suggestion=errors.suggestion(_DATE_OPS))
-                elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WINDOW_MONTHS:
-                    self.r.problem(self.path, loc + (op,),
-                                   f"within_months needs a whole number of months from 1 to {MAX_WINDOW_MONTHS}, got {value!r}",
-                                   code=errors.LADDER_BAD_OPERAND)
+                                   suggestion=closest(op, _DATE_OPS) or errors.suggestion(_DATE_OPS))
+                elif op == "within_months":
+                    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WINDOW_MONTHS:
+                        self.r.problem(self.path, loc + (op,), f"within_months needs a whole number of months from 1 to "
+                                                               f"{MAX_WINDOW_MONTHS}, got {value!r}", code=errors.LADDER_BAD_OPERAND)
+                else:
+                    self.check_day(loc + (op,), op, value)
             return
         for op, value in tests:
             if op in _DATE_OPS:
-                self.r.problem(self.path, loc + (op,), f"within_months applies to dates; '{list_path}.{key}' is a {field.kind}",
+                self.r.problem(self.path, loc + (op,), f"{op} applies to dates; '{list_path}.{key}' is {_a(field)}",
                                code=errors.LADDER_BAD_OPERATOR)
                 continue
             if op not in _WHERE_OPS:
@@ -272,6 +374,31 @@ class Lint:
                 continue
             self.check_operand(self.path, loc + ((op,) if isinstance(test, dict) else ()), op, value, field,
                                f"{list_path}.{key}", relative=True, allow_by_size=False)
+
+    def check_day(self, loc: Loc, op: str, value: Any) -> None:
+        """The day a date comparison names: an ISO date, ``as_of``, or ``{months_before_as_of: N}``."""
+        if isinstance(value, dict) and set(value) == {MONTHS_BEFORE}:
+            n = value[MONTHS_BEFORE]
+            if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_WINDOW_MONTHS:
+                self.r.problem(self.path, loc + (MONTHS_BEFORE,), f"{MONTHS_BEFORE} needs a whole number of months "
+                                                                  f"from 0 to {MAX_WINDOW_MONTHS}, got {n!r}",
+                               code=errors.LADDER_BAD_OPERAND)
+            return
+        if isinstance(value, dict):
+            unknown = [str(k) for k in value if k != MONTHS_BEFORE]
+            self.r.problem(self.path, loc, f"{op} needs a date (YYYY-MM-DD), {AS_OF} or {{{MONTHS_BEFORE}: N}}; "
+                                           f"unknown key {', '.join(repr(k) for k in unknown)}",
+                           code=errors.LADDER_BAD_OPERAND, suggestion=closest(unknown[0], (MONTHS_BEFORE,)) if unknown else None)
+            return
+        try:
+            ok = value == AS_OF or (isinstance(value, str) and len(value) == 10 and fixed_day(value) is not None) or (
+                fixed_day(value) is not None and not isinstance(value, str))
+        except ValueError:
+            ok = False
+        if not ok or isinstance(value, bool):
+            self.r.problem(self.path, loc, f"{op} needs a date (YYYY-MM-DD), {AS_OF} or {{{MONTHS_BEFORE}: N}}, "
+                                           f"got {value!r}", code=errors.LADDER_BAD_OPERAND,
+                           suggestion=AS_OF if isinstance(value, str) and closest(value, (AS_OF,)) else None)
 
     # -- operands ---------------------------------------------------------------------------------
 
@@ -287,8 +414,12 @@ class Lint:
             if field.kind == "level":
                 name = v.get("level") if isinstance(v, dict) and set(v) == {"level"} else v
                 self.level_ref(file, vloc, name, relative=relative)
+            elif field.kind == "word":  # a declared string: any word, compared for equality
+                if op not in ("eq", "ne", "in") or not isinstance(v, str) or not v:
+                    self.r.problem(file, vloc, f"{what} is a word: compare it with eq, ne or in to a word",
+                                   code=errors.LADDER_BAD_OPERAND if op in ("eq", "ne", "in") else errors.LADDER_BAD_OPERATOR)
             elif field.kind == "enum":
-                ordered = field.values in ORDINALS.values()
+                ordered = bool(field.ordered)
                 if op in ("gte", "gt", "lte", "lt") and not ordered:
                     self.r.problem(file, vloc, f"{what} is not ordered: use eq, ne or in", code=errors.LADDER_BAD_OPERATOR)
                 elif not isinstance(v, str) or v not in field.values:
@@ -398,11 +529,11 @@ class Lint:
             self.r.problem(path, loc + ("measure",), f"unknown measure '{c.measure}'", code=errors.LADDER_UNKNOWN_MEASURE,
                            suggestion=closest(c.measure, self.head.measures))
             return
-        self.used_measures.add(c.measure)
+        self.use(c.measure)
         if c.measure in self.broken_measures:
             return
         what = f"measure '{c.measure}'"
-        self.check_operand(path, loc + (c.op,), c.op, c.operand, measure_kind(measure), what, relative=True)
+        self.check_operand(path, loc + (c.op,), c.op, c.operand, measure_kind(measure, self.head), what, relative=True)
 
     def check_reachable(self) -> None:
         levels = {lv.id: lv for lv in self.head.levels}
@@ -431,3 +562,11 @@ def _measures_read(c: Condition) -> Iterator[str]:
         yield c.measure
     for _, part in c.located_children():
         yield from _measures_read(part)
+
+
+def _a(kind: FieldKind) -> str:
+    """A field kind as a sentence names it: "a number", "an enum", "a list"."""
+    word = {"enum": "word", "bool": "true/false"}.get(kind.kind, kind.kind)
+    if kind.kind == "enum" and kind.ordered:
+        word = "rating"
+    return ("an " if word[0] in "aeiou" else "a ") + word

@@ -16,8 +16,9 @@ from typing import Any, Callable, Optional
 from promoready.schemas.ladder import (
     Aggregate,
     CountMeasure,
+    Dated,
+    EarliestMeasure,
     FieldMeasure,
-    LatestMeasure,
     ListMeasure,
     MaxMeasure,
     Measure,
@@ -25,17 +26,27 @@ from promoready.schemas.ladder import (
     ReviewMonthsMeasure,
     SizeMeasure,
     SumMeasure,
+    SumOfMeasure,
+    WeightedMeanMeasure,
     Where,
 )
-from promoready.schemas.packet import ORDINALS, Packet
+from promoready.schemas.packet import Packet
 
-from ._fields import FieldKind, item_fields, packet_fields
+from ._fields import EVIDENCE, FieldKind, fields_of, items_of, measure_kind
 from ._levels import LevelIndex
 
 #: The longest window (``within_months``) a ladder may declare: a hundred years.
 MAX_WINDOW_MONTHS = 1200
-#: The date a list's items are ordered and windowed by when a measure does not say (``by``).
+#: The date a list's items are ordered and windowed by when a measure does not say (``by``): for
+#: ``latest``, and for ``earliest``.
 _DATE_FIELDS = {"reviews": "end"}
+_EARLIEST_DATE_FIELDS = {"reviews": "start"}
+#: ``where`` tests of an item's date: a window ending on ``as_of``, and comparisons with a day.
+DATE_OPS = ("within_months", "before", "after", "on_or_before", "on_or_after")
+#: The days a date comparison in ``where`` may name besides an ISO date: ``as_of`` itself, or
+#: ``{months_before_as_of: N}`` (``as_of`` moved back N calendar months, the day clamped).
+AS_OF = "as_of"
+MONTHS_BEFORE = "months_before_as_of"
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,9 @@ class Context:
     ranks: dict[str, int]  # rank of each level or title name the packet uses, as written (resolved once)
     #: The packet's own date (its ``as_of``): figures that grow with time were true then.
     packet_date: Optional[datetime.date] = None
+    #: The packet's ``evidence:`` section checked against the ladder's declarations (declared name →
+    #: typed value; records as mappings), or None when the packet has none.
+    evidence: Optional[dict[str, Any]] = None
 
 
 @dataclass
@@ -77,12 +91,21 @@ from ._calendar import (  # noqa: E402  (after the types the rest of this module
 )
 
 
-def default_date_field(list_path: str) -> Optional[str]:
-    """The date field a list's items are ordered by when a measure does not name one (``by``)."""
-    if list_path in _DATE_FIELDS:
-        return _DATE_FIELDS[list_path]
-    dates = [name for name, kind in item_fields(list_path).items() if kind.kind == "date"]
+def default_date_field(list_path: str, ladder: Any = None, *, earliest: bool = False) -> Optional[str]:
+    """The date field a list's items are ordered by when a measure does not name one (``by``): a
+    review's ``end`` (its ``start`` for ``earliest``), else the items' only date field."""
+    defaults = _EARLIEST_DATE_FIELDS if earliest else _DATE_FIELDS
+    if list_path in defaults:
+        return defaults[list_path]
+    dates = [name for name, kind in items_of(ladder, list_path).items() if kind.kind == "date"]
     return dates[0] if len(dates) == 1 else None
+
+
+def _attr(item: Any, key: str) -> Any:
+    """A field of a list item: a packet model's attribute, or a declared record's key."""
+    if isinstance(item, dict):
+        return item.get(key)
+    return getattr(item, key, None)
 
 
 def _get(obj: Any, dotted: str) -> Any:
@@ -91,6 +114,13 @@ def _get(obj: Any, dotted: str) -> Any:
             return None
         obj = getattr(obj, part, None)
     return obj
+
+
+def _read(packet: Packet, ctx: Context, path: str) -> Any:
+    """The value at a field path: the packet's own fields, or its checked ``evidence:`` section."""
+    if path.startswith(EVIDENCE + "."):
+        return None if ctx.evidence is None else ctx.evidence.get(path[len(EVIDENCE) + 1:])
+    return _get(packet, path)
 
 
 def _known_rank(name: str, ctx: Context) -> int:
@@ -136,10 +166,48 @@ Test = Callable[[Any, Context], Optional[bool]]
 
 def _window_test(key: str, months: int) -> Test:
     def test(item: Any, ctx: Context) -> Optional[bool]:
-        day = getattr(item, key, None)
+        day = _attr(item, key)
         if day is None:
             return None
         return window_start(ctx.as_of, months) <= day <= ctx.as_of
+
+    return test
+
+
+def fixed_day(operand: Any) -> Optional[datetime.date]:
+    """The day a date comparison names when it does not depend on ``as_of`` (an ISO date), else None."""
+    if isinstance(operand, datetime.date):
+        return operand
+    if isinstance(operand, str) and operand != AS_OF:
+        return datetime.date.fromisoformat(operand)
+    return None
+
+
+def day_of(operand: Any, as_of: datetime.date) -> datetime.date:
+    """The day a date comparison names: an ISO date, ``as_of``, or ``{months_before_as_of: N}``."""
+    fixed = fixed_day(operand)
+    if fixed is not None:
+        return fixed
+    if operand == AS_OF:
+        return as_of
+    return shift_months(as_of, -int(operand[MONTHS_BEFORE]))
+
+
+_DATE_COMPARE: dict[str, Callable[[datetime.date, datetime.date], bool]] = {
+    "before": lambda a, b: a < b, "after": lambda a, b: a > b,
+    "on_or_before": lambda a, b: a <= b, "on_or_after": lambda a, b: a >= b,
+}
+
+
+def _date_test(key: str, op: str, operand: Any) -> Test:
+    compare = _DATE_COMPARE[op]
+    fixed = fixed_day(operand)
+
+    def test(item: Any, ctx: Context) -> Optional[bool]:
+        day = _attr(item, key)
+        if day is None:
+            return None  # like a window: the item does not match, and `latest` cannot tell
+        return compare(day, fixed if fixed is not None else day_of(operand, ctx.as_of))
 
     return test
 
@@ -148,7 +216,9 @@ def _compile_test(key: str, op: str, operand: Any, kind: FieldKind, levels: dict
                   index: LevelIndex) -> Test:
     if op == "within_months":
         return _window_test(key, operand)
-    ordered = kind.values if kind.kind == "enum" and kind.values in ORDINALS.values() else None
+    if op in _DATE_COMPARE:
+        return _date_test(key, op, operand)
+    ordered = kind.values if kind.kind == "enum" and kind.ordered else None
 
     def norm(v: Any) -> Any:
         if kind.kind == "level":
@@ -161,7 +231,7 @@ def _compile_test(key: str, op: str, operand: Any, kind: FieldKind, levels: dict
     target = [norm(v) for v in operand] if op == "in" else norm(operand)
 
     def value_of(item: Any, ctx: Context) -> Any:
-        raw = getattr(item, key, None)
+        raw = _attr(item, key)
         if raw is None:
             return None
         if kind.kind == "level":
@@ -185,12 +255,13 @@ def _compile_test(key: str, op: str, operand: Any, kind: FieldKind, levels: dict
     return test
 
 
-def _where(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex) -> Test:
-    """Whether an item matches every test: False if any test fails, else None if a window cannot
+def _where(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,
+           ladder: Any = None) -> Test:
+    """Whether an item matches every test: False if any test fails, else None if a date test cannot
     tell (no date), else True."""
     if not where:
         return lambda item, ctx: True
-    fields = item_fields(list_path)
+    fields = items_of(ladder, list_path)
     tests: list[Test] = []
     for key, spec in where.items():
         pairs = spec.items() if isinstance(spec, dict) else [("eq", spec)]
@@ -204,24 +275,24 @@ def _where(list_path: str, where: Optional[Where], levels: dict[str, int], index
     return match
 
 
-def _undated(list_path: str, where: Optional[Where]) -> str:
-    """The date field whose absence left an item undecided (the first windowed one)."""
-    key = next(k for k, spec in (where or {}).items() if isinstance(spec, dict) and "within_months" in spec)
-    return key
+def _undated(item: Any, where: Optional[Where]) -> str:
+    """The date field whose absence left an item undecided (the first one a date test reads)."""
+    dated = [k for k, spec in (where or {}).items() if isinstance(spec, dict) and any(op in DATE_OPS for op in spec)]
+    return next((k for k in dated if _attr(item, k) is None), dated[0])
 
 
 def _matching(items: list, match: Test, ctx: Context, list_path: str,
               where: Optional[Where]) -> tuple[list[int], list[str]]:
-    """Indexes of the matching items, and the missing dates of items a window could not place.
+    """Indexes of the matching items, and the missing dates of items a date test could not place.
 
-    An item without the date a window tests does not match, as an item missing any `where` field
+    An item without the date a date test reads does not match, as an item missing any `where` field
     does not (so more evidence never undoes a pass); the caller names it where it can."""
     hits: list[int] = []
     missing: list[str] = []
     for i, item in enumerate(items):
         result = match(item, ctx)
         if result is None:
-            missing.append(f"{list_path}[{i}].{_undated(list_path, where)}")
+            missing.append(f"{list_path}[{i}].{_undated(item, where)}")
         elif result:
             hits.append(i)
     return hits, missing
@@ -230,16 +301,23 @@ def _matching(items: list, match: Test, ctx: Context, list_path: str,
 # -- the measure kinds ------------------------------------------------------------------------------
 
 
-def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn:
-    """A function computing measure ``m`` for a packet; ``levels`` maps ``current``/``target`` to ranks."""
+def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladder: Any = None) -> Fn:
+    """A function computing measure ``m`` for a packet; ``levels`` maps ``current``/``target`` to ranks.
+
+    ``ladder`` (the ``Ladder`` the measure belongs to) gives its declared evidence fields and scales,
+    and the other measures that ``sum_of`` and ``weighted_mean`` combine."""
+    if isinstance(m, (SumOfMeasure, WeightedMeanMeasure)):
+        from ._arithmetic import arithmetic  # here: that module builds on this one's types
+
+        return arithmetic(m, levels, index, ladder)
     if isinstance(m, FieldMeasure):
         path = m.field
-        fkind = packet_fields()[path]
+        fkind = fields_of(ladder)[path]
 
         per_month = {"months": 1.0, "years": 1 / 12}.get(m.unit or "") if m.grows else None
 
         def measure_field(packet: Packet, ctx: Context) -> Measured:
-            value = _plain(_get(packet, path), fkind, ctx)
+            value = _plain(_read(packet, ctx, path), fkind, ctx)
             if value is None:
                 return Measured(None, missing=[path])
             if per_month is not None and ctx.packet_date is not None and ctx.packet_date != ctx.as_of \
@@ -261,7 +339,7 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
         since_path = m.months_since
 
         def measure_since(packet: Packet, ctx: Context) -> Measured:
-            since = _get(packet, since_path)
+            since = _read(packet, ctx, since_path)
             if since is None:
                 return Measured(None, missing=[since_path])
             months = months_between(since, ctx.as_of)
@@ -285,7 +363,7 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
     if isinstance(m, SizeMeasure):
 
         def measure_size(packet: Packet, ctx: Context) -> Measured:
-            items = _get(packet, list_path)
+            items = _read(packet, ctx, list_path)
             if items is None:
                 return Measured(None, missing=[list_path])
             return Measured(len(set(items)), evidence=[list_path])
@@ -293,15 +371,15 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
         return measure_size
 
     if isinstance(m, CountMeasure):
-        match = _where(list_path, m.where, levels, index)
+        match = _where(list_path, m.where, levels, index, ladder)
         where = m.where
         # A count that ranks items by a level (advocates at the target or above) says which titles
         # counted and the rank each resolved to: "CTO, rank 7" is what a committee checks.
-        fields = item_fields(list_path)
+        fields = items_of(ladder, list_path)
         ranked = next((k for k in (where or {}) if fields.get(k) and fields[k].kind == "level"), None)
 
         def measure_count(packet: Packet, ctx: Context) -> Measured:
-            items = _get(packet, list_path)
+            items = _read(packet, ctx, list_path)
             if items is None:
                 return Measured(None, missing=[list_path])
             hits, undated = _matching(items, match, ctx, list_path, where)
@@ -309,7 +387,7 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
             detail = f"of {len(items)} listed"
             if ranked and hits:
                 # Highest rank first, then by title: the words must not depend on the list's order.
-                counted = sorted((_ranked(getattr(items[i], ranked), ctx) for i in hits), key=lambda rt: (-rt[1], rt[0]))
+                counted = sorted((_ranked(_attr(items[i], ranked), ctx) for i in hits), key=lambda rt: (-rt[1], rt[0]))
                 detail += ": " + "; ".join(f"{title}, rank {rank}" for title, rank in counted)
             if undated:
                 detail += "; not counted for want of a date: " + ", ".join(undated)
@@ -317,57 +395,73 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex) -> Fn
 
         return measure_count
 
-    if isinstance(m, LatestMeasure):
-        return _latest(m, _where(list_path, m.where, levels, index))
+    if isinstance(m, Dated):
+        return _dated(m, _where(list_path, m.where, levels, index, ladder), ladder)
 
     assert isinstance(m, Aggregate), f"no measure function for {type(m).__name__}"
-    return _aggregate(m, _where(list_path, m.where, levels, index))
+    return _aggregate(m, _where(list_path, m.where, levels, index, ladder), measure_kind(m, ladder))
 
 
-def _aggregate(m: Aggregate, match: Test) -> Fn:
+def _aggregate(m: Aggregate, match: Test, kind: FieldKind) -> Fn:
     list_path, of, where = m.list_path, m.of, m.where
+    # `min`/`max` of an ordered word (a rating, a declared scale) or a level: the lowest/highest one.
+    rank: Optional[Callable[[Any, Context], Any]] = None
+    if kind.kind == "enum":
+        order = kind.values
+        rank = lambda v, ctx: order.index(v)  # noqa: E731
+    elif kind.kind == "level":
+        rank = lambda v, ctx: _rank_of(v, ctx)  # noqa: E731
 
     def measure_aggregate(packet: Packet, ctx: Context) -> Measured:
-        items = _get(packet, list_path)
+        items = _read(packet, ctx, list_path)
         if items is None:
             return Measured(None, missing=[list_path])
         hits, _ = _matching(items, match, ctx, list_path, where)  # an undated item is not in a window
-        pairs = [(i, getattr(items[i], of)) for i in hits if getattr(items[i], of) is not None]
+        pairs = [(i, _attr(items[i], of)) for i in hits if _attr(items[i], of) is not None]
         values = [v for _, v in pairs]
         if isinstance(m, SumMeasure):
             return Measured(round(sum(values), 4), evidence=[f"{list_path}[{i}]" for i, _ in pairs])
         if not values:
-            if isinstance(m, MaxMeasure):
+            if isinstance(m, MaxMeasure) and rank is None:
                 return Measured(0, evidence=[list_path], detail="none")
-            return Measured(None, missing=[f"{list_path}[].{of}"])
-        best = max(values) if isinstance(m, MaxMeasure) else min(values)
-        return Measured(best, evidence=[f"{list_path}[{i}].{of}" for i, v in pairs if v == best])
+            return Measured(None, missing=[f"{list_path}[].{of}"])  # no lowest or highest word of nothing
+        pick = max if isinstance(m, MaxMeasure) else min
+        if rank is None:
+            best = pick(values)
+            return Measured(best, evidence=[f"{list_path}[{i}].{of}" for i, v in pairs if v == best])
+        top = pick(rank(v, ctx) for v in values)
+        chosen = [i for i, v in pairs if rank(v, ctx) == top]
+        value = _plain(_attr(items[chosen[0]], of), kind, ctx)  # a level as its rank, a word as itself
+        return Measured(value, evidence=[f"{list_path}[{i}].{of}" for i in chosen],
+                        detail=f"{'lowest' if pick is min else 'highest'} of {len(values)}")
 
     return measure_aggregate
 
 
-def _latest(m: LatestMeasure, match: Test) -> Fn:
+def _dated(m: Dated, match: Test, ladder: Any) -> Fn:
+    """``latest`` / ``earliest``: ``of`` of the most recent / earliest matching item dated on or before ``as_of``."""
     list_path, of, where = m.list_path, m.of, m.where
-    by = m.by or default_date_field(list_path)
+    earliest = isinstance(m, EarliestMeasure)
+    by = m.by or default_date_field(list_path, ladder, earliest=earliest)
     assert by is not None, "the ladder lint has checked that the list has a date"
-    kind = item_fields(list_path)[of]
-    ordered = kind.values if kind.kind == "enum" and kind.values in ORDINALS.values() else None
+    kind = items_of(ladder, list_path)[of]
+    ordered = kind.values if kind.kind == "enum" and kind.ordered else None
 
-    def measure_latest(packet: Packet, ctx: Context) -> Measured:
-        items = _get(packet, list_path)
+    def measure_dated(packet: Packet, ctx: Context) -> Measured:
+        items = _read(packet, ctx, list_path)
         if items is None:
             return Measured(None, missing=[list_path])
         hits, missing = _matching(items, match, ctx, list_path, where)
-        undated = [f"{list_path}[{i}].{by}" for i in hits if getattr(items[i], by) is None]
+        undated = [f"{list_path}[{i}].{by}" for i in hits if _attr(items[i], by) is None]
         if missing or undated:
-            return Measured(None, missing=missing + undated)  # the undated one might be the latest
-        dated = [(getattr(items[i], by), i) for i in hits if getattr(items[i], by) <= ctx.as_of]
+            return Measured(None, missing=missing + undated)  # the undated one might be the latest (earliest)
+        dated = [(_attr(items[i], by), i) for i in hits if _attr(items[i], by) <= ctx.as_of]
         if not dated:
-            # Nothing recent enough to read: a committee asks for the latest item rather than failing.
+            # Nothing recent enough to read: a committee asks for the item rather than failing.
             return Measured(None, missing=[list_path])
-        newest = max(d for d, _ in dated)
-        tied = [i for d, i in dated if d == newest]
-        values = [getattr(items[i], of) for i in tied]
+        chosen_day = (min if earliest else max)(d for d, _ in dated)
+        tied = [i for d, i in dated if d == chosen_day]
+        values = [_attr(items[i], of) for i in tied]
         if any(v is None for v in values):
             return Measured(None, missing=[f"{list_path}[{i}].{of}" for i, v in zip(tied, values) if v is None])
         plain = [_plain(v, kind, ctx) for v in values]  # levels as ranks: two names of one level agree
@@ -379,9 +473,9 @@ def _latest(m: LatestMeasure, match: Test) -> Fn:
             value = plain[0]
         else:
             return Measured(None, evidence=[f"{list_path}[{i}].{of}" for i in tied],
-                            missing=[f"{list_path}[{tied[0]}].{of} (items ending the same day disagree)"])
+                            missing=[f"{list_path}[{tied[0]}].{of} (items {'starting' if earliest else 'ending'} the same day disagree)"])
         chosen = [i for i, v in zip(tied, plain) if v == value]
         return Measured(value, evidence=[f"{list_path}[{i}].{of}" for i in chosen],
-                        detail=f"{by} {newest.isoformat()}")
+                        detail=f"{by} {chosen_day.isoformat()}")
 
-    return measure_latest
+    return measure_dated

@@ -26,6 +26,7 @@ from promoready.schemas.packet import ORDINALS, Packet
 from . import _packet
 from ._compile import SIZE_KEY, SIZES, Compiler, Node, criterion_index, encode_value, uses_org_size, verdict_of
 from ._durable import Ruleset, RulesetChain
+from ._evidence import DeclaredEvidence
 from ._fields import measure_kind
 from ._explain import Explainer, measure_names, texts_for
 from ._ladder import ladder_digest, load_ladder
@@ -86,6 +87,7 @@ class Evaluator:
         self.index = LevelIndex(self.ladder)
         self.digest = ladder_digest(self.ladder)
         self._ref = LadderRef(id=self.ladder.id, version=self.ladder.version, digest=self.digest)
+        self._evidence = DeclaredEvidence(self.ladder)  # checks each packet's `evidence:` section
         self._plans: dict[tuple[str, str], _Plan] = {}
         for transition in self.ladder.transitions:
             self._plans[(transition.from_, transition.to)] = self._compile(transition)
@@ -96,8 +98,8 @@ class Evaluator:
         names = [measure_names(t) for t in trees]
         used = list(dict.fromkeys(n for ns in names for n in ns))
         relative = compiler.relative
-        measures = {n: compile_measure(self.ladder.measures[n], relative, self.index) for n in used}
-        kinds = {n: measure_kind(self.ladder.measures[n]) for n in used}
+        measures = {n: compile_measure(self.ladder.measures[n], relative, self.index, self.ladder) for n in used}
+        kinds = {n: measure_kind(self.ladder.measures[n], self.ladder) for n in used}
         explainer = Explainer(self.ladder.measures, self.index, {"current": transition.from_, "target": transition.to},
                               trees)
         digest = self.digest.split(":")[1][:12]
@@ -151,7 +153,8 @@ class Evaluator:
             raise _packet.packet_error(f"{since.isoformat()} is after as_of {day.isoformat()}",
                                        code=errors.PACKET_FUTURE_DATE, path="experience.current_level_since",
                                        source=source, loc=("experience", "current_level_since"))
-        ctx = Context(as_of=day, index=self.index, ranks=ranks, packet_date=packet.as_of)
+        ctx = Context(as_of=day, index=self.index, ranks=ranks, packet_date=packet.as_of,
+                      evidence=self._evidence.check(packet, source))
         measured: dict[str, Measured] = {name: fn(packet, ctx) for name, fn in plan.measures.items()}
         encoded = {name: encode_value(m.value, plan.kinds[name]) for name, m in measured.items()}
         size = packet.organization.size if packet.organization else None

@@ -14,7 +14,8 @@ from pydantic import BeforeValidator, Discriminator, Field, Tag, model_validator
 
 from ._base import Strict, and_list, closest_key, describe, keys_of, unknown_keys as _unknown
 
-MeasureKind = Literal["field", "count", "size", "max", "min", "sum", "latest", "review_months", "months_since"]
+MeasureKind = Literal["field", "count", "size", "max", "min", "sum", "latest", "earliest", "review_months", "months_since",
+                      "sum_of", "weighted_mean"]
 
 #: Item field → the value it must equal, or ``{OP: VALUE}``. Kept as written: the ladder lint checks
 #: each test against the item's fields, whose kinds only the engine knows.
@@ -126,7 +127,22 @@ class SumMeasure(Aggregate):
     sum: str
 
 
-class LatestMeasure(FilteredMeasure):
+class Dated(FilteredMeasure):
+    """``FIELD`` (``of``) of the most recent or the earliest matching item, items ordered by a date."""
+
+    of: str
+    by: Optional[str] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _needs_of(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("of") is None and all(k in keys_of(cls) for k in data):
+            which = "most recent" if cls.kind == "latest" else "earliest"
+            raise ValueError(f"`{cls.kind}` needs `of`: the item field to read from the {which} item")
+        return data
+
+
+class LatestMeasure(Dated):
     """``latest: LIST, of: FIELD`` (+ ``where``, ``by``): ``FIELD`` of the most recent matching item.
 
     Items are ordered by their date field (``by``; by default a review's ``end`` and any other
@@ -137,21 +153,54 @@ class LatestMeasure(FilteredMeasure):
 
     kind: ClassVar[MeasureKind] = "latest"
     latest: str
-    of: str
-    by: Optional[str] = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _needs_of(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("of") is None and all(k in keys_of(cls) for k in data):
-            raise ValueError("`latest` needs `of`: the item field to read from the most recent item")
-        return data
+
+class EarliestMeasure(Dated):
+    """``earliest: LIST, of: FIELD`` (+ ``where``, ``by``): ``FIELD`` of the earliest matching item.
+
+    The mirror of ``latest``: the item with the earliest date (by default a review's ``start`` and
+    any other item's ``date``) on or before ``as_of``; ties are settled as ``latest`` settles them.
+    """
+
+    kind: ClassVar[MeasureKind] = "earliest"
+    earliest: str
+
+
+class WeightedPart(Strict):
+    """One part of a weighted mean: a measure, and its weight (1 unless given)."""
+
+    measure: str = Field(min_length=1)
+    weight: float = Field(default=1, gt=0, le=1_000_000, allow_inf_nan=False)
+
+
+class SumOfMeasure(MeasureBase):
+    """``sum_of: [measure, ...]``: the sum of other measures (numbers, or ratings by their scale's value)."""
+
+    kind: ClassVar[MeasureKind] = "sum_of"
+    sum_of: tuple[str, ...] = Field(min_length=1)
+
+    @property
+    def parts(self) -> tuple[tuple[str, float], ...]:
+        """Each measure summed, with weight 1."""
+        return tuple((name, 1.0) for name in self.sum_of)
+
+
+class WeightedMeanMeasure(MeasureBase):
+    """``weighted_mean: [{measure, weight?}, ...]``: Σ weight × value ÷ Σ weight over other measures."""
+
+    kind: ClassVar[MeasureKind] = "weighted_mean"
+    weighted_mean: tuple[WeightedPart, ...] = Field(min_length=1)
+
+    @property
+    def parts(self) -> tuple[tuple[str, float], ...]:
+        """Each measure with its weight."""
+        return tuple((p.measure, p.weight) for p in self.weighted_mean)
 
 
 #: Every measure model, in the order the language lists the kinds.
 MEASURE_MODELS: tuple[type[MeasureBase], ...] = (
-    FieldMeasure, CountMeasure, SizeMeasure, MaxMeasure, MinMeasure, SumMeasure, LatestMeasure, ReviewMonthsMeasure,
-    MonthsSinceMeasure,
+    FieldMeasure, CountMeasure, SizeMeasure, MaxMeasure, MinMeasure, SumMeasure, LatestMeasure, EarliestMeasure,
+    ReviewMonthsMeasure, MonthsSinceMeasure, SumOfMeasure, WeightedMeanMeasure,
 )
 MEASURE_KINDS: tuple[MeasureKind, ...] = tuple(m.kind for m in MEASURE_MODELS)
 _BY_KIND: dict[str, type[MeasureBase]] = {m.kind: m for m in MEASURE_MODELS}
@@ -217,8 +266,11 @@ Measure = Annotated[
         Annotated[MinMeasure, Tag("MinMeasure")],
         Annotated[SumMeasure, Tag("SumMeasure")],
         Annotated[LatestMeasure, Tag("LatestMeasure")],
+        Annotated[EarliestMeasure, Tag("EarliestMeasure")],
         Annotated[ReviewMonthsMeasure, Tag("ReviewMonthsMeasure")],
         Annotated[MonthsSinceMeasure, Tag("MonthsSinceMeasure")],
+        Annotated[SumOfMeasure, Tag("SumOfMeasure")],
+        Annotated[WeightedMeanMeasure, Tag("WeightedMeanMeasure")],
     ],
     Discriminator(_measure_tag),
     BeforeValidator(_measure_form),

@@ -32,6 +32,7 @@ from ._conditions import (
     Not,
     Operand,
 )
+from ._evidence import EvidenceField, EvidenceType, FieldSpec, RecordField, RecordType, Scale, ScaleStep
 from ._measures import (
     MEASURE_KEYS,
     MEASURE_KINDS,
@@ -39,6 +40,8 @@ from ._measures import (
     MEASURE_TAGS,
     Aggregate,
     CountMeasure,
+    Dated,
+    EarliestMeasure,
     FieldMeasure,
     FilteredMeasure,
     LatestMeasure,
@@ -53,6 +56,9 @@ from ._measures import (
     ReviewMonthsMeasure,
     SizeMeasure,
     SumMeasure,
+    SumOfMeasure,
+    WeightedMeanMeasure,
+    WeightedPart,
     Where,
 )
 
@@ -237,6 +243,9 @@ class LadderFile(_Strict):
     title_patterns: Optional[TitlePatterns] = None
     sources: tuple[SourceDoc, ...] = ()
     measures: dict[str, Measure] = Field(default_factory=dict)
+    scales: dict[str, Scale] = Field(default_factory=dict, description="Ordered scales, lowest first")
+    evidence: dict[str, EvidenceField] = Field(default_factory=dict,
+                                               description="Fields packets carry under `evidence:`")
 
 
 class Transition(_Strict):
@@ -271,6 +280,8 @@ class Ladder(_Strict):
     sources: tuple[SourceDoc, ...] = ()
     measures: dict[str, Measure]
     transitions: tuple[Transition, ...]
+    scales: dict[str, Scale] = Field(default_factory=dict)
+    evidence: dict[str, EvidenceField] = Field(default_factory=dict)
 
     def source_doc(self, source: Source) -> Optional[SourceDoc]:
         """The declared article a criterion's source cites (by ``ref``, or by file name), or None."""
@@ -292,5 +303,8 @@ __all__ = [
     # measures
     "Measure", "MeasureBase", "MeasureKind", "FieldMeasure", "CountMeasure", "SizeMeasure", "ListMeasure", "FilteredMeasure",
     "Aggregate", "MaxMeasure", "MinMeasure", "SumMeasure", "LatestMeasure", "ReviewMonthsMeasure", "MonthsSinceMeasure",
+    "Dated", "EarliestMeasure", "SumOfMeasure", "WeightedMeanMeasure", "WeightedPart",
     "ReviewMonths", "Where", "MEASURE_KINDS", "MEASURE_KEYS", "MEASURE_MODELS", "MEASURE_TAGS",
+    # declared evidence (issue 12)
+    "Scale", "ScaleStep", "FieldSpec", "RecordField", "EvidenceField", "RecordType", "EvidenceType",
 ]

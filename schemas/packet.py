@@ -9,7 +9,7 @@ titles) is carried but never read by a rule.
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -248,6 +248,9 @@ class Packet(_Part):
     competencies: Optional[Competencies] = None
     signals: Optional[Signals] = None
     committee_outcome: Optional[CommitteeOutcome] = None
+    evidence: Optional[dict[str, Any]] = Field(
+        default=None, description="Evidence fields the ladder declares (its `evidence:` block); checked against "
+                                  "the ladder the packet is evaluated with")
 
 
 #: Model of each list field's items, by the list's dotted path (used by measures and by the ladder lint).

@@ -1,0 +1,67 @@
+"""The arithmetic measures: ``sum_of`` and ``weighted_mean`` over other measures.
+
+Each part is another measure of the ladder whose value is a number, or a rating on a declared scale
+whose steps give a ``value`` (that number stands for the word). Parts are taken as the rules engine
+compares them: numbers at 4 decimals, calendar months exactly, weights as written; the result is
+exact (a ``Fraction``), so that it compares with a threshold exactly as the reference does. If any
+part is unknown, so is the result, and every part's missing evidence is named.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, Union
+
+from promoready.schemas.ladder import SumOfMeasure, WeightedMeanMeasure
+from promoready.schemas.packet import Packet
+
+from ._fields import FieldKind, measure_kind
+from ._levels import LevelIndex
+from ._measures import Context, Fn, Measured, compile_measure
+
+
+def part_number(value: Any, kind: FieldKind) -> Fraction:
+    """A part's value as the number arithmetic adds: a scale's ``value`` for a rating, a number at 4
+    decimals (an exact count of calendar months as it is)."""
+    if kind.kind == "enum":
+        number = kind.numbers[kind.values.index(value)]
+        assert number is not None, "the ladder lint has checked that every step of the scale has a value"
+        return Fraction(str(number))
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int):
+        return Fraction(value)
+    return Fraction(str(round(value, 4)))
+
+
+def _shown(x: Fraction) -> str:
+    number = round(float(x), 2)
+    return str(int(number)) if number.is_integer() else f"{number:g}"
+
+
+def arithmetic(m: Union[SumOfMeasure, WeightedMeanMeasure], levels: dict[str, int], index: LevelIndex,
+               ladder: Any) -> Fn:
+    """The function of a ``sum_of`` or ``weighted_mean`` measure (its parts compiled once, here)."""
+    parts = [(name, Fraction(str(weight)), compile_measure(ladder.measures[name], levels, index, ladder),
+              measure_kind(ladder.measures[name], ladder)) for name, weight in m.parts]
+    mean = isinstance(m, WeightedMeanMeasure)
+    total_weight = sum((w for _, w, _, _ in parts), Fraction(0))
+
+    def measure_arithmetic(packet: Packet, ctx: Context) -> Measured:
+        results = [(name, weight, fn(packet, ctx), kind) for name, weight, fn, kind in parts]
+        evidence = list(dict.fromkeys(p for _, _, r, _ in results for p in r.evidence))
+        missing = list(dict.fromkeys(p for _, _, r, _ in results if r.value is None for p in r.missing))
+        if any(r.value is None for _, _, r, _ in results):
+            return Measured(None, evidence=evidence, missing=missing)
+        total = Fraction(0)
+        words = []
+        for name, weight, r, kind in results:
+            number = part_number(r.value, kind)
+            total += weight * number
+            shown = f"{r.value} = {_shown(number)}" if kind.kind == "enum" else _shown(number)
+            words.append(f"{name} {shown}" + (f" ×{_shown(weight)}" if weight != 1 else ""))
+        value = total / total_weight if mean else total
+        detail = ("weighted mean of " if mean else "sum of ") + ", ".join(words)
+        return Measured(value, evidence=evidence, detail=detail)
+
+    return measure_arithmetic
