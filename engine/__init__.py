@@ -44,6 +44,7 @@ _EXPORTS = {
     "line_of": "._locate",
     "Source": "._packet",
     "to_packet": "._packet",
+    "packet_schema": "._evidence",
 }
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "line_of",
     "Source",
     "to_packet",
+    "packet_schema",
 ]
 
 if TYPE_CHECKING:
@@ -83,6 +85,7 @@ if TYPE_CHECKING:
     from ._ladder import DEFAULT_LADDER, bundled_ladders, ladder_digest, load_ladder
     from ._levels import normalise
     from ._packet import LoadedPacket, Source, load_packet, to_packet
+    from ._evidence import packet_schema
     from .errors import EngineError, InputError, LadderError, LadderInvalid, PacketError, PromoreadyError, UsageError
     from .evaluator import Evaluator
 

@@ -194,7 +194,7 @@ class Compiler:
             return self.rank(value)
         if kind.kind == "bool":
             return int(value)
-        if kind.kind == "enum":
+        if kind.kind in ("enum", "word"):
             return kind.values.index(value) if kind.ordered else value
         return encode_number(value)
 
@@ -411,6 +411,6 @@ def encode_value(value: Any, kind: FieldKind) -> Any:
         return None
     if kind.kind == "bool":
         return int(value)
-    if kind.kind == "enum":
+    if kind.kind in ("enum", "word"):
         return kind.values.index(value) if kind.ordered else value
     return encode_number(value)

@@ -102,12 +102,12 @@ class DeclaredEvidence:
         return checked.model_dump(by_alias=True)  # dates stay dates: measures compare them
 
     def _known_at(self, loc: tuple) -> tuple[str, list[str]]:
-        """What the mapping at ``loc`` (inside ``evidence``) is called, and the names it may hold."""
+        """What the mapping at ``loc`` (inside ``evidence``) holds, and the names it may hold."""
         if len(loc) <= 1:
-            return "evidence field", list(self.specs)
+            return "evidence field '{key}'", list(self.specs)
         spec = self.specs.get(str(loc[1]))
         fields = getattr(spec, "fields", None) or {}
-        return f"field of {format_path(loc[:2])} records", list(fields)
+        return "field '{key}' of " + format_path(loc[:2]) + " records", list(fields)
 
     def _error(self, exc: ValidationError, source: _packet.Source) -> PacketError:
         err = exc.errors(include_url=False)[0]
@@ -117,9 +117,10 @@ class DeclaredEvidence:
         if err["type"] == "extra_forbidden":
             what, known = self._known_at(loc[:-1])
             key = str(loc[-1])
-            declared = (f"ladder '{self.ladder_id}' declares {', '.join(known)}" if known
+            shown = ", ".join(known[:12]) + (f" and {len(known) - 12} more" if len(known) > 12 else "")
+            declared = (f"ladder '{self.ladder_id}' declares {shown}" if known
                         else f"ladder '{self.ladder_id}' declares no evidence fields")
-            return PacketError(f"unknown {what} '{key}': {declared}", code=errors.PACKET_UNDECLARED_EVIDENCE,
+            return PacketError(f"unknown {what.format(key=key)}: {declared}", code=errors.PACKET_UNDECLARED_EVIDENCE,
                                file=source.name, line=source.line(loc), path=path,
                                suggestion=closest(key, known) if known and len(key) <= 200 else None)
         if err["type"] == "literal_error":

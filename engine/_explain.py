@@ -18,7 +18,7 @@ from promoready.schemas.ladder import Criterion, FieldMeasure, Measure, MonthsSi
 
 from ._compile import SIZES, Leaf, Node
 from ._levels import LevelIndex
-from ._measures import Measured, add_months
+from ._measures import Measured, add_months, reads_title_first
 from .words import agree
 
 _SYMBOL = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "=", "ne": "≠", "in": "one of"}
@@ -100,7 +100,7 @@ class Explainer:
         title = self.title(name)
         if measure.unit:
             return title.startswith(measure.unit)
-        return not isinstance(measure, FieldMeasure)
+        return not reads_title_first(measure, self._kinds[name].kind if name in self._kinds else None)
 
     def _phrase(self, name: str, symbol: str, words: str, count: Any = None) -> str:
         """``≥ 2 mentees`` or ``title: ≥ 2 mentees``; the unit agrees with ``count`` (a number, if the words are one)."""

@@ -156,6 +156,15 @@ def _plain(value: Any, kind: FieldKind, ctx: Context) -> Any:
     return value
 
 
+def reads_title_first(m: Measure, kind: Optional[FieldKind]) -> bool:
+    """Whether an explanation names the measure before its value ("weighted score ≥ 3.25", "lowest
+    rating ≥ meets") rather than after it ("≥ 2 committed advocates"): a field, a combination of
+    measures, and a word or level picked from a list (``latest`` keeps the order it always had)."""
+    if isinstance(m, (FieldMeasure, SumOfMeasure, WeightedMeanMeasure)):
+        return True
+    return kind is not None and kind.kind in ("enum", "level", "word") and m.kind != "latest"
+
+
 # -- where filters ----------------------------------------------------------------------------------
 
 
