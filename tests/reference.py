@@ -19,6 +19,7 @@ from promoready.schemas.ladder import (
     AnyOf,
     Condition,
     CountMeasure,
+    EarliestMeasure,
     FieldMeasure,
     Ladder,
     LatestMeasure,
@@ -32,7 +33,9 @@ from promoready.schemas.ladder import (
     ReviewMonthsMeasure,
     SizeMeasure,
     SumMeasure,
+    SumOfMeasure,
     Transition,
+    WeightedMeanMeasure,
 )
 from promoready.schemas.packet import ORDINALS, Packet
 
@@ -91,6 +94,7 @@ def choose_transition(ladder: Ladder, packet: Packet, names: Names) -> Transitio
 
 class Context:
     def __init__(self, ladder: Ladder, transition: Transition, packet: Packet, names: Names) -> None:
+        self.ladder = ladder
         self.packet = packet
         self.names = names
         self.as_of = packet.as_of or datetime.date.today()
@@ -107,8 +111,52 @@ def get_path(obj: Any, dotted: str) -> Any:
     for part in dotted.split("."):
         if obj is None:
             return None
-        obj = getattr(obj, part)
+        obj = obj.get(part) if isinstance(obj, dict) else getattr(obj, part)
     return obj
+
+
+def attr(item: Any, name: str) -> Any:
+    """A list item's field: a packet model's attribute, or a key of a declared record (a plain dict)."""
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
+# -- declared evidence (ladder.yaml `scales:` and `evidence:`), read straight from the packet's dict ------
+
+
+def spec_of(ladder: Ladder, path: str, item_field: Optional[str] = None):
+    """The declaration of ``evidence.<name>`` (or of one field of its records), or None."""
+    if not path.startswith("evidence."):
+        return None
+    spec = ladder.evidence[path.split(".", 1)[1]]
+    return spec if item_field is None else spec.fields[item_field]
+
+
+def declared_value(spec, raw: Any, ladder: Ladder) -> Optional[tuple]:
+    """A declared field's raw value (as the packet wrote it) as a typed value."""
+    if raw is None:
+        return None
+    if spec.type == "rating":
+        return ("word", ("scale", tuple(step.id for step in ladder.scales[spec.scale])), raw)
+    if spec.type == "date":
+        return ("date", raw if isinstance(raw, datetime.date) else datetime.date.fromisoformat(raw))
+    if spec.type == "boolean":
+        return ("bool", raw)
+    if spec.type in ("number", "integer"):
+        return ("num", raw)
+    if spec.type == "string":
+        return ("word", ("words",), raw)
+    return ("list", raw)
+
+
+def item_value(list_path: str, item: Any, name: str, ctx: "Context") -> Optional[tuple]:
+    """A list item's field as a typed value (built-in items by their field name, records by declaration)."""
+    spec = spec_of(ctx.ladder, list_path, name)
+    if spec is not None:
+        return declared_value(spec, attr(item, name), ctx.ladder)
+    raw = attr(item, name)
+    if isinstance(raw, datetime.date):
+        return ("date", raw)
+    return typed(name, raw, ctx)
 
 
 def typed(field_name: str, raw: Any, ctx: Context) -> Optional[tuple]:
@@ -137,6 +185,10 @@ def order_key(v: tuple) -> Any:
     if kind == "rank":
         return v[1]
     if kind == "word":
+        if isinstance(v[1], tuple):  # a declared scale carries its own order; a declared string has none
+            if v[1][0] != "scale":
+                raise KeyError(v[1])
+            return v[1][1].index(v[2])
         return ORDINALS[v[1]].index(v[2])  # KeyError: not an ordered enum
     raise TypeError(f"{v!r} has no order")
 
@@ -176,18 +228,39 @@ def holds(op: str, value: tuple, operand: Any, ctx: Context) -> bool:
 # -- measures -------------------------------------------------------------------------------------------
 
 
-def where_matches(item: Any, where: Optional[dict], ctx: Context) -> Optional[bool]:
-    """True, False, or None when only a window on a missing date keeps the item undecided."""
+DATE_TESTS = ("within_months", "before", "after", "on_or_before", "on_or_after")
+
+
+def named_day(operand: Any, as_of: datetime.date) -> datetime.date:
+    """The day ``before``/``after``… name: an ISO date, ``as_of``, or ``{months_before_as_of: N}``."""
+    if operand == "as_of":
+        return as_of
+    if isinstance(operand, dict):
+        return plus_months(as_of, -operand["months_before_as_of"])
+    return operand if isinstance(operand, datetime.date) else datetime.date.fromisoformat(operand)
+
+
+def date_holds(op: str, day: datetime.date, operand: Any, as_of: datetime.date) -> bool:
+    if op == "within_months":
+        return first_day_of_window(as_of, operand) <= day <= as_of
+    other = named_day(operand, as_of)
+    return {"before": day < other, "after": day > other, "on_or_before": day <= other, "on_or_after": day >= other}[op]
+
+
+def where_matches(item: Any, where: Optional[dict], ctx: Context, list_path: str = "") -> Optional[bool]:
+    """True, False, or None when only a date test on a missing date keeps the item undecided."""
     undecided = False
     for field_name, test in (where or {}).items():
-        raw = getattr(item, field_name, None)
-        if isinstance(test, dict) and "within_months" in test:
+        raw = attr(item, field_name)
+        if isinstance(test, dict) and any(op in DATE_TESTS for op in test):
             if raw is None:
                 undecided = True
-            elif not first_day_of_window(ctx.as_of, test["within_months"]) <= raw <= ctx.as_of:
+                continue
+            day = raw if isinstance(raw, datetime.date) else datetime.date.fromisoformat(raw)
+            if not all(date_holds(op, day, operand, ctx.as_of) for op, operand in test.items()):
                 return False
             continue
-        value = typed(field_name, raw, ctx)
+        value = item_value(list_path, item, field_name, ctx)
         if value is None:
             return False
         for op, operand in (test.items() if isinstance(test, dict) else [("eq", test)]):
@@ -267,12 +340,19 @@ def review_months(spec, ctx: Context) -> Optional[tuple]:
 
 def measure(m: Measure, ctx: Context) -> Optional[tuple]:
     """A measure's typed value, or None when it is unknown."""
+    if isinstance(m, (SumOfMeasure, WeightedMeanMeasure)):
+        return arithmetic(m, ctx)
     if isinstance(m, FieldMeasure):
+        spec = spec_of(ctx.ladder, m.field)
+        if spec is not None:
+            return declared_value(spec, get_path(ctx.packet, m.field), ctx.ladder)
         return typed(m.field.split(".")[-1], get_path(ctx.packet, m.field), ctx)
     if isinstance(m, MonthsSinceMeasure):
         since = get_path(ctx.packet, m.months_since)
         if since is None:
             return None
+        if isinstance(since, str):
+            since = datetime.date.fromisoformat(since)
         return ("num", calendar_months(since, ctx.as_of - ONE_DAY) if since < ctx.as_of else Fraction(0))
     if isinstance(m, ReviewMonthsMeasure):
         return review_months(m.review_months, ctx)
@@ -282,33 +362,78 @@ def measure(m: Measure, ctx: Context) -> Optional[tuple]:
         return None
     if isinstance(m, SizeMeasure):
         return ("num", len(set(items)))
-    matches = [where_matches(item, m.where, ctx) for item in items]
-    if isinstance(m, LatestMeasure):
+    matches = [where_matches(item, m.where, ctx, m.list_path) for item in items]
+    if isinstance(m, (LatestMeasure, EarliestMeasure)):
         if None in matches:
-            return None  # an undated item might be the most recent
+            return None  # an undated item might be the most recent (the earliest)
         return latest(m, [item for item, ok in zip(items, matches) if ok], ctx)
     matching = [item for item, ok in zip(items, matches) if ok]  # an undated item is not in a window
     if isinstance(m, CountMeasure):
         return ("num", len(matching))
-    values = [getattr(item, m.of) for item in matching if getattr(item, m.of) is not None]
+    values = [item_value(m.list_path, item, m.of, ctx) for item in matching]
+    values = [v for v in values if v is not None]
     if isinstance(m, SumMeasure):
-        return ("num", sum(values))
+        return ("num", sum(v[1] for v in values))
+    if values and values[0][0] != "num":  # min/max of an ordered word or a level: the lowest/highest one
+        return (min if isinstance(m, MinMeasure) else max)(values, key=order_key)
     if isinstance(m, MaxMeasure):
-        return ("num", max(values, default=0))
+        return ("num", max((v[1] for v in values), default=0)) if values or not ordered_field(m, ctx) else None
     if isinstance(m, MinMeasure):
-        return ("num", min(values)) if values else None
+        return ("num", min(v[1] for v in values)) if values else None
     raise ValueError(f"unknown measure kind {m.kind}")
 
 
-def latest(m: LatestMeasure, matching: list, ctx: Context) -> Optional[tuple]:
-    by = m.by or ("end" if m.list_path == "reviews" else "date")
-    if any(getattr(item, by) is None for item in matching):
+def ordered_field(m, ctx: Context) -> bool:
+    """Whether an aggregate reads an ordered word or a level (its max of nothing is unknown, not 0)."""
+    spec = spec_of(ctx.ladder, m.list_path, m.of)
+    if spec is not None:
+        return spec.type == "rating"
+    return m.of in LEVEL_FIELDS or m.of in ("rating", "reach", "ambiguity")
+
+
+def arithmetic(m, ctx: Context) -> Optional[tuple]:
+    """``sum_of`` / ``weighted_mean``: parts at 4 decimals (calendar months exact), ratings by their
+    scale's value; unknown if any part is."""
+    total, weights = Fraction(0), Fraction(0)
+    parts = [(p, 1) for p in m.sum_of] if isinstance(m, SumOfMeasure) else [(p.measure, p.weight) for p in m.weighted_mean]
+    for name, weight in parts:
+        value = measure(ctx.ladder.measures[name], ctx)
+        if value is None:
+            return None
+        if value[0] == "word":
+            scale = next(s for s in ctx.ladder.scales.values() if tuple(step.id for step in s) == value[1][1])
+            number = Fraction(str(next(step.value for step in scale if step.id == value[2])))
+        elif isinstance(value[1], Fraction):
+            number = value[1]
+        else:
+            number = Fraction(str(round(value[1], 4)))
+        w = Fraction(str(weight))
+        total += w * number
+        weights += w
+    return ("num", total / weights if isinstance(m, WeightedMeanMeasure) else total)
+
+
+def latest(m, matching: list, ctx: Context) -> Optional[tuple]:
+    earliest = isinstance(m, EarliestMeasure)
+    if m.by:
+        by = m.by
+    elif m.list_path == "reviews":
+        by = "start" if earliest else "end"
+    else:  # the items' one date field
+        spec = spec_of(ctx.ladder, m.list_path)
+        by = next(n for n, f in spec.fields.items() if f.type == "date") if spec is not None else "date"
+
+    def day(item: Any) -> Optional[datetime.date]:
+        raw = attr(item, by)
+        return raw if raw is None or isinstance(raw, datetime.date) else datetime.date.fromisoformat(raw)
+
+    if any(day(item) is None for item in matching):
         return None
-    dated = [item for item in matching if getattr(item, by) <= ctx.as_of]
+    dated = [item for item in matching if day(item) <= ctx.as_of]
     if not dated:
         return None
-    newest = max(getattr(item, by) for item in dated)
-    values = [typed(m.of, getattr(item, m.of), ctx) for item in dated if getattr(item, by) == newest]
+    chosen = (min if earliest else max)(day(item) for item in dated)
+    values = [item_value(m.list_path, item, m.of, ctx) for item in dated if day(item) == chosen]
     if None in values:
         return None
     try:

@@ -39,7 +39,7 @@ from promoready.schemas.ladder import (
     Transition,
 )
 from promoready.schemas.packet import ORDINALS
-from reference import Names, first_day_of_window as window_start, normalise, plus_months as shift_months
+from reference import DATE_TESTS, Names, first_day_of_window as window_start, named_day, normalise, plus_months as shift_months
 
 DAYS_PER_MONTH = 30.4375  # only to turn month thresholds into rough day counts near them
 
@@ -72,6 +72,8 @@ class Thresholds:
     since_months: set[float] = field(default_factory=set)
     counts: set[int] = field(default_factory=set)
     words: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # enum words `where` looks for
+    #: days `before`/`after`/`on_or_before`/`on_or_after` name (an ISO date, "as_of", {months_before_as_of: N})
+    day_tests: list[Any] = field(default_factory=list)
 
 
 def _numbers(operand: Any) -> list[float]:
@@ -103,10 +105,14 @@ def harvest(ladder: Ladder, transitions: Optional[tuple[Transition, ...]] = None
     found = Thresholds()
     for m in ladder.measures.values():
         for key, test in ((m.where or {}) if isinstance(m, FilteredMeasure) else {}).items():
-            if isinstance(test, dict) and "within_months" in test:
-                found.date_windows.add(test["within_months"])
-                if m.list_path == "reviews":
-                    found.windows.add(test["within_months"])
+            if isinstance(test, dict) and any(op in DATE_TESTS for op in test):
+                for op, operand in test.items():
+                    if op == "within_months":
+                        found.date_windows.add(operand)
+                        if m.list_path == "reviews":
+                            found.windows.add(operand)
+                    else:
+                        found.day_tests.append(operand)
                 continue
             words = test.get("in", test.get("eq", ())) if isinstance(test, dict) else test
             found.words[f"{m.list_path}.{key}"].update(
@@ -492,12 +498,64 @@ class Kit:
         packet["competencies"] = self.section(draw, {k: maybe((1, 2, 3, 3, 4, 5)) for k in COMPETENCIES})
         packet["signals"] = self.section(draw, {k: maybe((True, True, False)) for k in SIGNALS})
         packet["committee_outcome"] = pick(draw, (ABSENT, None, "promoted", "not_promoted"))
+        if self.ladder.evidence:  # only for a ladder that declares some: other ladders draw as they always have
+            packet["evidence"] = self.evidence(draw, as_of)
         if self.mode and chance(draw, 2):
             # a strong candidate with one piece of evidence missing: unknown next to passes
             packet[pick(draw, EVIDENCE)] = pick(draw, (ABSENT, None))
         if chance(draw, 20):
             packet["x_source"] = "hris-export"
         return {k: v for k, v in packet.items() if v is not ABSENT}
+
+    # -- ladder-declared evidence
+
+    def evidence(self, draw, as_of: datetime.date) -> Any:
+        """The packet's `evidence:` section: each declared field absent, null or a value of its type."""
+        if self.part(draw):
+            return pick(draw, (ABSENT, None))
+        out = {}
+        for name, spec in self.ladder.evidence.items():
+            value = self.declared(draw, f"evidence.{name}", spec, as_of)
+            if value is not ABSENT:
+                out[name] = value
+        return out
+
+    def declared(self, draw, path: str, spec, as_of: datetime.date, *, in_record: bool = False) -> Any:
+        """ABSENT, None or a value of a declared field's type, near the ladder's thresholds."""
+        t = spec.type
+        if t in ("number", "integer"):
+            lo = spec.min if spec.min is not None else -1e6
+            hi = spec.max if spec.max is not None else 1e6
+            value = self.number(draw, path, lo, hi, integer=t == "integer")
+            if value is not ABSENT and value is not None and t == "integer":
+                value = int(value)
+            return value
+        if t == "boolean":
+            return self.choose(draw, maybe((True, False)))
+        if t == "rating":
+            return self.choose(draw, maybe(tuple(step.id for step in self.ladder.scales[spec.scale])))
+        if t == "string":
+            words = tuple(spec.values or ()) or tuple(sorted(self.th.words.get(path, set()) | {"other", "results"}))
+            return self.choose(draw, maybe(words), path)
+        if t == "date":
+            return optional(draw, lambda: self.declared_date(draw, as_of))
+        if t == "strings":
+            return optional(draw, lambda: [pick(draw, PARTNERS) for _ in range(draw(ints(0, 4)))])
+        assert t == "records", t
+
+        def record() -> dict:
+            return mapping(**{name: self.declared(draw, f"{path}.{name}", inner, as_of, in_record=True)
+                              for name, inner in spec.fields.items()})
+
+        return self.some_list(draw, record)
+
+    def declared_date(self, draw, as_of: datetime.date) -> str:
+        """A day either side of a day a `where` date test names or of a window's first day, or anywhere."""
+        edges = [named_day(d, as_of) for d in self.th.day_tests] + [window_start(as_of, w) for w in self.th.date_windows]
+        if edges and chance(draw, 3) is False:
+            edge = pick(draw, tuple(edges + [as_of]))
+            return (edge + datetime.timedelta(days=draw(ints(-1, 1)))).isoformat()
+        return (as_of + datetime.timedelta(days=draw(ints(-900, 30)))).isoformat()
 
     def partners(self, draw) -> Any:
         if self.mode == 2:  # many distinct functions
