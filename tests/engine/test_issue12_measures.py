@@ -1,0 +1,401 @@
+"""Issue 12, the measure side: ladder-declared evidence, dates in ``where``, ``earliest``, ``min``/``max``
+of ordered fields, ``sum_of`` and ``weighted_mean``. Each construct decides (durable-rules), explains
+itself, and refuses bad ladders and bad packets with file, line, field path and a "did you mean"."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from promoready.engine import Evaluator, LadderError, PacketError, load_ladder
+from promoready.engine._evidence import packet_schema
+
+
+def _criterion(cid: str, condition: dict, required: bool = True) -> dict:
+    return {"id": cid, "title": cid.replace("-", " ").capitalize(), "required": required, "rationale": "Because.",
+            "source": {"file": "guide.txt", "section": "Promotions"}, "condition": condition,
+            "text": {"pass": "Passes.", "fail": "Fails.", "unknown": "Add the evidence."}}
+
+
+LADDER = {
+    "ladder.yaml": {
+        "ladder": "lang12", "version": "1", "title": "Issue 12 measures",
+        "levels": [{"id": "pm", "title": "Product Manager", "track": "both", "rank": 1},
+                   {"id": "senior-pm", "title": "Senior PM", "track": "both", "rank": 2}],
+        "scales": {"gitlab-level": [{"id": "below", "value": 1}, {"id": "developing", "value": 2},
+                                    {"id": "meets", "value": 3}, {"id": "exceeds", "value": 4}]},
+        "evidence": {
+            "validation_track": {"type": "rating", "scale": "gitlab-level", "title": "Validation track competency"},
+            "build_track": {"type": "number", "min": 1, "max": 4},
+            "values_examples": {"type": "records", "fields": {"value": {"type": "string"}, "date": {"type": "date"},
+                                                              "measured": {"type": "boolean"}}},
+            "partners": {"type": "strings"},
+            "headcount_managed_since": {"type": "date"},
+            "product_manager": {"type": "boolean"},
+            "teams_led": {"type": "integer", "min": 0},
+        },
+        "measures": {
+            "validation": {"field": "evidence.validation_track", "title": "validation track"},
+            "build": {"field": "evidence.build_track", "title": "build track"},
+            "results_examples": {"count": "evidence.values_examples",
+                                 "where": {"value": "results", "date": {"after": {"months_before_as_of": 12}}},
+                                 "title": "results examples in the last year"},
+            "first_value": {"earliest": "evidence.values_examples", "of": "value", "title": "first value shown"},
+            "lowest_rating": {"min": "reviews", "of": "rating", "title": "lowest review rating"},
+            "score": {"weighted_mean": [{"measure": "validation", "weight": 2}, {"measure": "build"}],
+                      "title": "weighted competency score"},
+            "total": {"sum_of": ["validation", "build"], "title": "total of the two tracks"},
+            "old_reviews": {"count": "reviews", "where": {"end": {"on_or_before": "2025-12-31"}}},
+            "pm": {"field": "evidence.product_manager"},
+            "managed": {"months_since": "evidence.headcount_managed_since", "unit": "months"},
+        },
+    },
+    "pm-to-senior-pm.yaml": {
+        "transition": {"from": "pm", "to": "senior-pm", "track": "ic", "phase": "progressing-seniority",
+                       "title": "PM to Senior PM"},
+        "criteria": [
+            _criterion("score", {"measure": "score", "gte": 3.25}),
+            _criterion("results", {"measure": "results_examples", "gte": 1}),
+            _criterion("first-value", {"measure": "first_value", "eq": "results"}, required=False),
+            _criterion("no-review-below", {"measure": "lowest_rating", "gte": "meets"}),
+            _criterion("total", {"measure": "total", "gte": 7}, required=False),
+            _criterion("old-reviews", {"measure": "old_reviews", "lte": 3}, required=False),
+            _criterion("pm-and-managed", {"all": [{"measure": "pm", "eq": True}, {"measure": "managed", "gte": 6}]},
+                       required=False),
+        ],
+    },
+}
+
+PACKET = {
+    "candidate": {"id": "c-1"}, "current_level": "pm", "as_of": "2026-11-01",
+    "reviews": [{"start": "2025-01-01", "end": "2025-12-31", "rating": "meets", "operating_level": "senior-pm"},
+                {"start": "2026-01-01", "end": "2026-06-30", "rating": "exceeds", "operating_level": "senior-pm"}],
+    "evidence": {"validation_track": "meets", "build_track": 4,
+                 "values_examples": [{"value": "results", "date": "2026-03-01"},
+                                     {"value": "iteration", "date": "2025-01-01"}],
+                 "product_manager": True, "headcount_managed_since": "2026-01-15"},
+}
+
+
+def write_ladder(tmp_path, files: dict) -> str:
+    folder = tmp_path / "ladder"
+    folder.mkdir(exist_ok=True)
+    for name, content in files.items():
+        (folder / name).write_text(json.dumps(content, indent=1), encoding="utf-8")  # JSON is YAML
+    return str(folder)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> str:
+    return write_ladder(tmp_path_factory.mktemp("lang12"), LADDER)
+
+
+@pytest.fixture(scope="module")
+def engine(folder) -> Evaluator:
+    return Evaluator(load_ladder(folder))
+
+
+def decide(engine: Evaluator, evidence: dict | None = None, **changes) -> dict:
+    packet = copy.deepcopy(PACKET)
+    if evidence is not None:
+        packet["evidence"] = {**packet["evidence"], **evidence}
+    packet.update(changes)
+    return {c.id: c for c in engine.evaluate(packet).criteria}
+
+
+# -- decisions and words -------------------------------------------------------------------------------------
+
+
+def test_the_weighted_mean_reads_a_rating_by_its_scale_value_and_words_its_parts(engine):
+    assert decide(engine)["score"].status == "pass"  # (2 × 3 + 4) / 3 = 3.33…
+    got = decide(engine, {"build_track": 3})["score"]  # (2 × 3 + 3) / 3 = 3
+    assert got.status == "fail"
+    assert got.expected == "weighted competency score ≥ 3.25"
+    assert "weighted mean of validation meets = 3 ×2, build 3" in got.actual
+    assert got.next_step == "raise weighted competency score from 3 to 3.25"
+    assert got.evidence == ["evidence.validation_track", "evidence.build_track"]
+    assert decide(engine, {"validation_track": "exceeds", "build_track": 1.75})["score"].status == "pass"  # 9.75/3
+
+
+def test_a_weighted_mean_at_exactly_the_bar_passes_and_a_hair_below_fails(engine):
+    # (2 × 3 + 3.75) / 3 = 3.25 exactly; 3.7499 gives 3.24996…, below 3.25 even though it rounds to it
+    assert decide(engine, {"build_track": 3.75})["score"].status == "pass"
+    assert decide(engine, {"build_track": 3.7499})["score"].status == "fail"
+
+
+def test_an_unknown_part_makes_the_arithmetic_unknown_and_names_the_missing_evidence(engine):
+    evidence = copy.deepcopy(PACKET["evidence"])
+    del evidence["build_track"]
+    got = {c.id: c for c in engine.evaluate({**PACKET, "evidence": evidence}).criteria}
+    for cid in ("score", "total"):
+        assert got[cid].status == "unknown"
+        assert got[cid].missing == ["evidence.build_track"]
+        assert got[cid].next_step == "add evidence.build_track to the packet"
+
+
+def test_dates_in_where_compare_with_months_before_as_of(engine):
+    # after 2025-11-01 (12 months before as_of): 2026-03-01 counts, 2025-11-01 itself does not
+    assert decide(engine)["results"].status == "pass"
+    on_the_day = [{"value": "results", "date": "2025-11-01"}]
+    assert decide(engine, {"values_examples": on_the_day})["results"].status == "fail"
+    day_after = [{"value": "results", "date": "2025-11-02"}]
+    assert decide(engine, {"values_examples": day_after})["results"].status == "pass"
+    undated = decide(engine, {"values_examples": [{"value": "results"}]})["results"]
+    assert undated.status == "fail" and "evidence.values_examples[0].date" in undated.actual
+
+
+def test_a_fixed_date_in_where_is_compared_on_or_before(engine):
+    # only the review ending 2025-12-31 ends on or before that day
+    assert "1 (of 2 listed)" in decide(engine)["old-reviews"].actual
+
+
+def test_earliest_reads_the_first_dated_item_and_is_unknown_when_an_item_has_no_date(engine):
+    got = decide(engine)["first-value"]
+    assert got.status == "fail" and "iteration" in got.actual and got.expected == "first value shown = results"
+    examples = [{"value": "results", "date": "2024-01-01"}, {"value": "iteration", "date": "2025-01-01"}]
+    assert decide(engine, {"values_examples": examples})["first-value"].status == "pass"
+    examples.append({"value": "craft"})
+    got = decide(engine, {"values_examples": examples})["first-value"]
+    assert got.status == "unknown" and got.missing == ["evidence.values_examples[2].date"]
+
+
+def test_min_of_review_ratings_is_the_lowest_word_not_a_crash(engine):
+    """Regression: `min: reviews, of: rating` was refused (and, compiled, crashed with a TypeError on round)."""
+    got = decide(engine)["no-review-below"]
+    assert got.status == "pass" and got.actual == "meets (lowest of 2)"
+    assert got.expected == "lowest review rating ≥ meets"
+    reviews = copy.deepcopy(PACKET["reviews"]) + [{"start": "2024-01-01", "end": "2024-12-31", "rating": "below",
+                                                   "operating_level": "pm"}]
+    got = decide(engine, reviews=reviews)["no-review-below"]
+    assert got.status == "fail" and got.next_step == "lowest review rating ≥ meets (now below)"
+    assert got.evidence == ["reviews[2].rating"]
+    no_ratings = [{"start": "2025-01-01", "end": "2025-12-31"}]
+    got = decide(engine, reviews=no_ratings)["no-review-below"]
+    assert got.status == "unknown" and got.missing == ["reviews[].rating"]
+
+
+def test_declared_booleans_and_dates_decide(engine):
+    assert decide(engine)["pm-and-managed"].status == "pass"  # 9.5 months since 2026-01-15
+    assert decide(engine, {"product_manager": False})["pm-and-managed"].status == "fail"
+    assert decide(engine, {"headcount_managed_since": "2026-06-01"})["pm-and-managed"].status == "fail"
+
+
+def test_a_packet_without_evidence_leaves_every_evidence_criterion_unknown(engine):
+    packet = {k: v for k, v in PACKET.items() if k != "evidence"}
+    got = {c.id: c for c in engine.evaluate(packet).criteria}
+    assert got["score"].status == "unknown" and got["score"].missing == ["evidence.validation_track",
+                                                                          "evidence.build_track"]
+    assert got["results"].missing == ["evidence.values_examples"]
+    assert got["no-review-below"].status == "pass"  # the built-in evidence still decides
+
+
+# -- packets: undeclared and mistyped evidence --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("evidence, path, code, words, suggestion", [
+    ({"validaton_track": "meets"}, "evidence.validaton_track", "packet.undeclared-evidence",
+     "unknown evidence field 'validaton_track': ladder 'lang12' declares validation_track", "validation_track"),
+    ({"validation_track": "meats"}, "evidence.validation_track", "packet.literal-error",
+     "'meats' is not one of below, developing, meets, exceeds", "meets"),
+    ({"build_track": "4"}, "evidence.build_track", "packet.float-type", "must be a number", None),
+    ({"build_track": 5}, "evidence.build_track", "packet.less-than-equal", "less than or equal to 4", None),
+    ({"teams_led": 1.5}, "evidence.teams_led", "packet.int-type", "whole number", None),
+    ({"product_manager": "yes"}, "evidence.product_manager", "packet.bool-type", "true or false", None),
+    ({"headcount_managed_since": "2026-02-30"}, "evidence.headcount_managed_since", "packet.date-value",
+     "not a calendar date", None),
+    ({"values_examples": [{"value": "results", "dat": "2026-01-01"}]}, "evidence.values_examples[0].dat",
+     "packet.undeclared-evidence", "unknown field 'dat' of evidence.values_examples records", "date"),
+    ({"partners": "engineering"}, "evidence.partners", "packet.list-type", "must be a list", None),
+])
+def test_undeclared_and_mistyped_evidence_is_an_input_error_with_line_and_path(tmp_path, engine, evidence, path,
+                                                                              code, words, suggestion):
+    packet = copy.deepcopy(PACKET)
+    packet["evidence"].update(evidence)
+    (tmp_path / "p.json").write_text(json.dumps(packet, indent=1), encoding="utf-8")
+    with pytest.raises(PacketError) as err:
+        engine.evaluate(str(tmp_path / "p.json"))
+    e = err.value
+    assert (e.path, e.code) == (path, code) and words in e.message, str(e)
+    assert e.file == str(tmp_path / "p.json") and e.line is not None and e.exit_code == 2
+    lines = (tmp_path / "p.json").read_text().splitlines()
+    assert path.split(".")[-1].split("[")[0] in lines[e.line - 1], (e.line, lines[e.line - 1])
+    assert (e.suggestion or "").strip("'") == (suggestion or ""), e.suggestion
+
+
+def test_a_ladder_that_declares_no_evidence_refuses_an_evidence_section(tmp_path):
+    from strategies import TINY, evaluator
+
+    packet = {"candidate": {"id": "c-1"}, "current_level": "junior", "as_of": "2026-11-01",
+              "evidence": {"validation_track": "meets"}}
+    with pytest.raises(PacketError) as err:
+        evaluator(TINY).evaluate(packet)
+    assert err.value.code == "packet.undeclared-evidence" and "declares no evidence fields" in err.value.message
+    assert evaluator(TINY).evaluate({**packet, "evidence": {}}).verdict  # an empty section is fine
+
+
+# -- the ladder lint -----------------------------------------------------------------------------------------
+
+
+def problems(tmp_path, edit) -> list[LadderError]:
+    files = copy.deepcopy(LADDER)
+    edit(files)
+    with pytest.raises(LadderError) as err:
+        load_ladder(write_ladder(tmp_path, files))
+    return list(getattr(err.value, "problems", [err.value]))
+
+
+def head(files):
+    return files["ladder.yaml"]
+
+
+def measures(files):
+    return files["ladder.yaml"]["measures"]
+
+
+@pytest.mark.parametrize("edit, code, path, words, suggestion", [
+    (lambda f: measures(f)["validation"].update(field="evidence.validation_trak"), "ladder.unknown-field",
+     "measures.validation.field", "'evidence.validation_trak' is not a field of the packet", "evidence.validation_track"),
+    (lambda f: head(f)["evidence"]["validation_track"].update(scale="gitlab-levl"), "ladder.unknown-scale",
+     "evidence.validation_track.scale", "unknown scale 'gitlab-levl'", "gitlab-level"),
+    (lambda f: head(f)["evidence"].update(Bad_Name={"type": "boolean"}), "ladder.bad-name", "evidence.Bad_Name",
+     "is not a field name", None),
+    (lambda f: measures(f)["results_examples"]["where"].update(valu="results"), "ladder.unknown-field",
+     "measures.results_examples.where.valu", "'valu' is not a field of evidence.values_examples items", "value"),
+    (lambda f: measures(f)["results_examples"]["where"].update(date={"aftr": "as_of"}), "ladder.unknown-operator",
+     "measures.results_examples.where.date.aftr", "is a date: test it with", "after"),
+    (lambda f: measures(f)["results_examples"]["where"].update(date={"after": "2026-13-01"}), "ladder.bad-operand",
+     "measures.results_examples.where.date.after", "needs a date (YYYY-MM-DD), as_of or", None),
+    (lambda f: measures(f)["results_examples"]["where"].update(date={"after": "as-of"}), "ladder.bad-operand",
+     "measures.results_examples.where.date.after", "needs a date", "as_of"),
+    (lambda f: measures(f)["results_examples"]["where"].update(date={"after": {"months_before": 3}}),
+     "ladder.bad-operand", "measures.results_examples.where.date.after", "unknown key 'months_before'",
+     "months_before_as_of"),
+    (lambda f: measures(f)["results_examples"]["where"].update(date={"after": {"months_before_as_of": -1}}),
+     "ladder.bad-operand", "measures.results_examples.where.date.after.months_before_as_of", "from 0 to 1200", None),
+    (lambda f: measures(f)["results_examples"]["where"].update(measured={"before": "as_of"}), "ladder.bad-operator",
+     "measures.results_examples.where.measured.before", "before applies to dates", None),
+    (lambda f: measures(f)["first_value"].update(of="vale"), "ladder.unknown-field", "measures.first_value.of",
+     "'vale' is not a field of evidence.values_examples items", "value"),
+    (lambda f: measures(f)["lowest_rating"].update(of="operating_lvl"), "ladder.unknown-field",
+     "measures.lowest_rating.of", "not a field of reviews items", "operating_level"),
+    (lambda f: measures(f).update(lowest_rating={"sum": "reviews", "of": "rating"}), "ladder.field-kind",
+     "measures.lowest_rating.of", "'rating' is a rating; sum needs a number", None),
+    (lambda f: measures(f)["score"]["weighted_mean"][1].update(measure="buld"), "ladder.unknown-measure",
+     "measures.score.weighted_mean[1].measure", "unknown measure 'buld'", "build"),
+    (lambda f: measures(f)["total"].update(sum_of=["validation", "pm"]), "ladder.field-kind",
+     "measures.total.sum_of[1]", "'pm' is a true/false; sum_of needs numbers", None),
+    (lambda f: measures(f)["total"].update(sum_of=["validation", "total"]), "ladder.measure-cycle",
+     "measures.total.sum_of[1]", "a measure cannot be part of itself", None),
+    (lambda f: head(f)["scales"]["gitlab-level"][1].pop("value"), "ladder.field-kind", "measures.score.weighted_mean[0].measure",
+     "scale 'gitlab-level' gives no `value` to each step", None),
+    (lambda f: measures(f)["score"]["weighted_mean"][0].update(weight=0.00001), "ladder.bad-operand",
+     "measures.score.weighted_mean[0].weight", "more than 4 decimals", None),
+    (lambda f: f["pm-to-senior-pm.yaml"]["criteria"][0]["condition"].update(gte="meets"), "ladder.bad-operand",
+     "criteria[0].condition.gte", "expected a number", None),
+    (lambda f: f["pm-to-senior-pm.yaml"]["criteria"][3]["condition"].update(gte="meet"), "ladder.bad-operand",
+     "criteria[3].condition.gte", "'meet' is not a value of measure 'lowest_rating'", "meets"),
+])
+def test_each_construct_is_checked_with_file_line_and_did_you_mean(tmp_path, edit, code, path, words, suggestion):
+    found = [p for p in problems(tmp_path, edit) if p.path == path]
+    assert len(found) == 1, [str(p) for p in problems(tmp_path, edit)]
+    p = found[0]
+    assert p.code == code and words in p.message, str(p)
+    assert p.file is not None and p.line is not None
+    assert (p.suggestion or "").strip("'") == (suggestion or ""), str(p)
+
+
+@pytest.mark.parametrize("edit, path, words", [
+    (lambda f: head(f)["evidence"]["validation_track"].pop("scale"), "evidence.validation_track", "a rating needs `scale`"),
+    (lambda f: head(f)["evidence"]["build_track"].update(type="float"), "evidence.build_track.type", "'number'"),
+    (lambda f: head(f)["evidence"]["values_examples"].pop("fields"), "evidence.values_examples", "records need `fields`"),
+    (lambda f: head(f)["evidence"]["partners"].update(min=1), "evidence.partners", "`min` and `max` belong only"),
+    (lambda f: head(f)["scales"].update(one=["only"]), "scales.one", "at least 2"),
+    (lambda f: measures(f)["first_value"].pop("of"), "measures.first_value", "`earliest` needs `of`"),
+    (lambda f: measures(f)["score"]["weighted_mean"][0].update(weight=0), "measures.score.weighted_mean[0].weight",
+     "greater than 0"),
+    (lambda f: measures(f)["total"].update(sum_of=[]), "measures.total.sum_of", "at least 1"),
+])
+def test_shape_errors_of_the_new_keys_name_the_key(tmp_path, edit, path, words):
+    found = problems(tmp_path, edit)
+    assert len(found) == 1 and found[0].code == "ladder.shape", [str(p) for p in found]
+    assert found[0].path == path and words in found[0].message and found[0].line is not None, str(found[0])
+
+
+def test_a_part_of_an_arithmetic_measure_counts_as_used(tmp_path):
+    # `validation` and `build` are read only through `score` and `total`: not reported unused
+    load_ladder(write_ladder(tmp_path, LADDER))
+    found = problems(tmp_path, lambda f: measures(f).update(spare={"field": "evidence.teams_led"}))
+    assert [p.code for p in found] == ["ladder.unused-measure"] and found[0].path == "measures.spare"
+
+
+def test_a_ladder_without_the_new_blocks_keeps_its_digest():
+    from promoready.engine import ladder_digest
+    from promoready.engine._ladder import _canonical
+    from strategies import TINY
+
+    assert "scales" not in _canonical(TINY) and "evidence" not in _canonical(TINY)
+    assert ladder_digest(TINY) == ladder_digest(TINY.model_copy(update={"scales": {}, "evidence": {}}))
+
+
+# -- the packet schema for a ladder ----------------------------------------------------------------------------
+
+
+def test_schema_packet_for_a_ladder_lists_its_evidence_and_validates_like_the_engine(folder):
+    schema = packet_schema(load_ladder(folder))
+    evidence = schema["properties"]["evidence"]["anyOf"][0]
+    assert evidence["additionalProperties"] is False
+    assert set(evidence["properties"]) == set(LADDER["ladder.yaml"]["evidence"])
+    assert evidence["properties"]["validation_track"]["anyOf"][0]["enum"] == ["below", "developing", "meets", "exceeds"]
+    record = schema["$defs"][evidence["properties"]["values_examples"]["anyOf"][0]["items"]["$ref"].split("/")[-1]]
+    assert set(record["properties"]) == {"value", "date", "measured"} and record["additionalProperties"] is False
+    jsonschema = pytest.importorskip("jsonschema")  # the instance checks need a validator
+    jsonschema.validate(PACKET, schema)
+    bad = copy.deepcopy(PACKET)
+    bad["evidence"]["validaton_track"] = "meets"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
+
+
+def test_schema_packet_command_takes_a_ladder_and_keeps_the_plain_schema_open(folder):
+    from click.testing import CliRunner
+    from promoready.cli import main
+
+    def run(*args: str):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    plain = json.loads(run("schema", "packet").stdout)
+    assert plain["properties"]["evidence"]["anyOf"][0] == {"additionalProperties": True, "type": "object"}
+    result = run("schema", "packet", "--ladder", folder)
+    assert result.exit_code == 0
+    assert "values_examples" in json.loads(result.stdout)["properties"]["evidence"]["anyOf"][0]["properties"]
+    refused = run("schema", "decision", "--ladder", folder)
+    assert refused.exit_code == 2 and "--ladder applies to the packet schema only" in refused.stderr
+
+
+# -- batch: each packet's evidence is checked against its own ladder ----------------------------------------------
+
+
+def test_each_ladders_evaluator_checks_evidence_against_its_own_declarations(folder):
+    """A batch may mix ladders (each packet's `ladder` field picks one from the registry): the evidence
+    section is checked by the evaluator of the ladder the packet is evaluated with, never another's."""
+    from promoready.engine.registry import LadderRegistry
+
+    registry = LadderRegistry(allowed=[folder])
+    ours = registry.evaluator_for_packet(_loaded({**copy.deepcopy(PACKET), "ladder": folder}))
+    assert ours.ladder.id == "lang12" and ours.evaluate(copy.deepcopy(PACKET)).verdict
+    default = {"candidate": {"id": "c-2"}, "current_level": "apm", "as_of": "2026-11-01",
+               "evidence": {"validation_track": "meets"}}
+    with pytest.raises(PacketError) as err:
+        registry.evaluate(default)
+    assert "ladder 'product-management' declares no evidence fields" in err.value.message
+    with pytest.raises(PacketError) as err:
+        ours.evaluate({**copy.deepcopy(PACKET), "evidence": {"segment": "consumer"}})
+    assert "unknown evidence field 'segment': ladder 'lang12'" in err.value.message
+
+
+def _loaded(packet: dict):
+    from promoready.engine import load_packet
+
+    return load_packet(packet)
