@@ -141,16 +141,16 @@ def test_each_measure_kind_is_its_own_model(data, model):
 
 @pytest.mark.parametrize("data, expected", [
     ({"max": "artifacts"}, [(("MaxMeasure",), "`max` needs `of`: the item field to aggregate")]),
-    ({"count": "advocates", "of": "level"}, [((), "`of` belongs only to max, min, sum and latest")]),
-    ({"size": "x", "where": {"a": 1}}, [((), "`where` belongs only to count, max, min, sum and latest")]),
+    ({"count": "advocates", "of": "level"}, [((), "`of` belongs only to max, min, sum, latest and earliest")]),
+    ({"size": "x", "where": {"a": 1}}, [((), "`where` belongs only to count, max, min, sum, latest and earliest")]),
     ({"field": "a", "count": "b"}, [((), "a measure needs exactly one of field, count, size, max, min, sum, "
-                                         "latest, review_months, months_since; found ['field', 'count']")]),
-    ({"unit": "years"}, [((), "a measure needs exactly one of field, count, size, max, min, sum, latest, review_months, "
-                              "months_since; found none")]),
+                                         "latest, earliest, review_months, months_since, sum_of, weighted_mean; found ['field', 'count']")]),
+    ({"unit": "years"}, [((), "a measure needs exactly one of field, count, size, max, min, sum, latest, earliest, review_months, "
+                              "months_since, sum_of, weighted_mean; found none")]),
     ({"count": None, "unit": "x"}, [((), "a measure needs exactly one of field, count, size, max, min, sum, "
-                                         "latest, review_months, months_since; found none")]),
+                                         "latest, earliest, review_months, months_since, sum_of, weighted_mean; found none")]),
     ("advocates", [((), "expected a measure: a mapping with one of field, count, size, max, min, sum, "
-                        "latest, review_months, months_since; got the text 'advocates'")]),
+                        "latest, earliest, review_months, months_since, sum_of, weighted_mean; got the text 'advocates'")]),
     ({"review_months": {"at_or_above": "x", "within_months": 0}},
      [(("ReviewMonthsMeasure", "review_months", "within_months"), "Input should be greater than or equal to 1")]),
 ])
@@ -177,7 +177,8 @@ def test_grows_is_a_boolean_not_a_nullable_key():
 def test_the_registries_list_every_variant_of_each_union():
     assert union_members(L.Condition) == L.CONDITION_MODELS
     assert union_members(L.Measure) == L.MEASURE_MODELS
-    assert L.MEASURE_KINDS == ("field", "count", "size", "max", "min", "sum", "latest", "review_months", "months_since")
+    assert L.MEASURE_KINDS == ("field", "count", "size", "max", "min", "sum", "latest", "earliest", "review_months",
+                               "months_since", "sum_of", "weighted_mean")
     assert L.CONDITION_TAGS == {m.__name__ for m in L.CONDITION_MODELS}
     assert L.MEASURE_TAGS == {m.__name__ for m in L.MEASURE_MODELS}
 
@@ -230,12 +231,13 @@ def _ladder() -> L.Ladder:
 def test_the_digest_hashes_every_v1_key_of_every_node_and_measure():
     """Decisions carry the ladder digest: it must not move when the models change shape. In the v1
     form every condition node and measure lists every key it had as one model, null where unused;
-    keys the language gained later (sources, title patterns, a criterion's threshold, a source's ref) appear only
+    keys the language gained later (sources, title patterns, scales, evidence, a criterion's threshold, a source's
+    ref) appear only
     where a ladder uses them."""
     ladder = _ladder()
     none = dict.fromkeys(("measure", "gte", "gt", "lte", "lt", "eq", "ne", "in", "all", "any", "not"))
     data = ladder.model_dump(mode="json", by_alias=True)
-    del data["sources"], data["title_patterns"]
+    del data["sources"], data["title_patterns"], data["scales"], data["evidence"]
     for criterion in data["transitions"][0]["criteria"]:
         del criterion["threshold"], criterion["source"]["ref"]
     data["measures"] = {"n": {"field": None, "count": "advocates", "size": None, "max": None, "min": None,
