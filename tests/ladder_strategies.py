@@ -142,12 +142,26 @@ def where_clause(c: Chooser, list_path: str, levels: list[str]) -> Optional[dict
         op, value = operand_for(c, items[name], levels, allow_by_size=False)
         # `FIELD: VALUE` is equality; a dict there would read as operators, so `{level: x}` stays wrapped
         out[name] = value if op == "eq" and not isinstance(value, dict) and c.flip() else {op: value}
+    dates = sorted(n for n, k in item_fields(list_path).items() if k.kind == "date")
+    if dates and c.integer(0, 2) == 0:  # issue 12: a date compared with a day
+        out[c.pick(dates)] = {c.pick(("before", "after", "on_or_before", "on_or_after")): day_operand(c)}
     return out
+
+
+def day_operand(c: Chooser) -> Any:
+    """The day a `where` date comparison names: an ISO date, as_of, or some months before as_of."""
+    way = c.integer(0, 2)
+    if way == 0:
+        return "as_of"
+    if way == 1:
+        return {"months_before_as_of": c.pick((0, 1, 6, 12, 24, 1200))}
+    return c.pick(("2019-01-01", "2024-02-29", "2025-06-30", "2026-11-01", "2026-12-31"))
 
 
 def measure(c: Chooser, levels: list[str]) -> tuple[dict, Any]:
     """A measure definition of any kind, and the kind of value it yields (a ``FieldKind``, or "months")."""
-    kind = c.pick(("field", "field", "field", "count", "size", "max", "min", "sum", "review_months", "months_since"))
+    kind = c.pick(("field", "field", "field", "count", "size", "max", "min", "sum", "review_months", "months_since",
+                   "earliest", "ordered"))
     extra: dict = {}
     if c.integer(0, 3) == 0:
         extra["title"] = c.pick(("{target} months", "reach at {current}", "figure", "months of work"))
@@ -167,6 +181,22 @@ def measure(c: Chooser, levels: list[str]) -> tuple[dict, Any]:
             spec["within_months"] = c.integer(1, 1200)
         return {"review_months": spec, "unit": "months", "grows": c.flip(), **extra}, "months"
     number = FieldKind("number")
+    if kind == "earliest":  # issue 12: the earliest item's field (reviews by start, impact by date)
+        path = c.pick(("reviews", "impact"))
+        of = c.pick(sorted(n for n, k in item_fields(path).items() if k.kind in ("number", "bool", "enum", "level")))
+        out = {"earliest": path, "of": of, **extra}
+        where = where_clause(c, path, levels)
+        if where:
+            out["where"] = where
+        return out, item_fields(path)[of]
+    if kind == "ordered":  # issue 12: the lowest / highest word of an ordered field, or level by rank
+        path, of = c.pick((("reviews", "rating"), ("reviews", "operating_level"), ("impact", "reach"),
+                           ("advocates", "level")))
+        out = {c.pick(("min", "max")): path, "of": of, **extra}
+        where = where_clause(c, path, levels)
+        if where:
+            out["where"] = where
+        return out, item_fields(path)[of]
     if kind in ("count", "size"):
         path = c.pick(_list_fields())
         out = {kind: path, **extra}

@@ -401,6 +401,9 @@ class Kit:
         if self.th.date_windows and chance(draw, 2):
             edge = window_start(as_of, pick(draw, tuple(sorted(self.th.date_windows)))) if not chance(draw, 4) else as_of
             return (edge + datetime.timedelta(days=draw(ints(-1, 1)))).isoformat()
+        if self.th.day_tests and chance(draw, 2):  # a day either side of a day a `before`/`after` test names
+            edge = named_day(pick(draw, tuple(self.th.day_tests)), as_of)
+            return (edge + datetime.timedelta(days=draw(ints(-1, 1)))).isoformat()
         return (as_of + datetime.timedelta(days=draw(ints(-900, 30)))).isoformat()
 
     def artifact(self, draw) -> dict:
