@@ -13,7 +13,7 @@ mapping of field → value (so that no declared name can collide with an attribu
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal, Mapping, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
@@ -44,12 +44,12 @@ def _annotation(spec: FieldSpec, scales: dict, name: str) -> Any:
         return PacketDate
     if t == "rating":
         words = tuple(step.id for step in scales.get(spec.scale, ()))
-        return Literal[words] if words else str  # type: ignore[valid-type]  # an unknown scale: the lint says so
-    word: Any = Literal[tuple(spec.values)] if spec.values else Name  # type: ignore[misc]
+        return Literal[words] if words else str  # an unknown scale: the lint says so
+    word: Any = Literal[tuple(spec.values)] if spec.values else Name
     if t == "string":
         return word
     if t == "strings":
-        return list[word]  # type: ignore[valid-type]
+        return list[word]
     assert t == "records", t
     return list[_record_model(spec, scales, name)]  # type: ignore[misc]
 
@@ -61,7 +61,7 @@ def _bounded(base: type, lo: float, hi: float) -> Any:
     return Annotated[base, Field(strict=True, ge=lo, le=hi, **extra)]  # type: ignore[call-overload]
 
 
-def _fields(specs: dict[str, FieldSpec], scales: dict, prefix: str) -> dict[str, Any]:
+def _fields(specs: Mapping[str, FieldSpec], scales: dict, prefix: str) -> dict[str, Any]:
     # Python names f0, f1… with the declared name as alias: a declared name such as `json` or
     # `copy` must not shadow the model's own attributes.
     return {f"f{i}": (Optional[_annotation(spec, scales, f"{prefix}{name}")],
@@ -71,7 +71,7 @@ def _fields(specs: dict[str, FieldSpec], scales: dict, prefix: str) -> dict[str,
 
 def _record_model(spec: FieldSpec, scales: dict, name: str) -> type[BaseModel]:
     fields = getattr(spec, "fields", None) or {}
-    return create_model(f"Record_{name}", __config__=_MODEL_CONFIG, **_fields(fields, scales, name + "_"))  # type: ignore[call-overload]
+    return create_model(f"Record_{name}", __config__=_MODEL_CONFIG, **_fields(fields, scales, name + "_"))
 
 
 class DeclaredEvidence:
@@ -81,12 +81,12 @@ class DeclaredEvidence:
         self.ladder_id = ladder.id if isinstance(ladder, Ladder) else ladder.ladder
         self.specs = dict(ladder.evidence)
         self.scales = dict(ladder.scales)
-        self.model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        self.model: type[BaseModel] = create_model(
             "Evidence", __config__=_MODEL_CONFIG, __doc__=f"Evidence fields declared by ladder '{self.ladder_id}'",
             **_fields(self.specs, self.scales, ""))
         # Validated with the `evidence` key itself, so that every error location starts with it.
-        self._holder: type[BaseModel] = create_model(  # type: ignore[call-overload]
-            "PacketEvidence", __config__=ConfigDict(extra="ignore"), evidence=(Optional[self.model], None))
+        self._holder: type[BaseModel] = create_model(
+            "PacketEvidence", __config__=ConfigDict(extra="ignore"), evidence=(Optional[self.model], None))  # type: ignore[arg-type]
 
     def check(self, packet: Packet, source: _packet.Source) -> Optional[dict[str, Any]]:
         """The packet's evidence section, checked and typed (declared name → value), or None when the
