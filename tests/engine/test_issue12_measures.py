@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 
+import jsonschema
 import pytest
 
 from promoready.engine import Evaluator, LadderError, PacketError, load_ladder
@@ -350,8 +351,7 @@ def test_schema_packet_for_a_ladder_lists_its_evidence_and_validates_like_the_en
     assert evidence["properties"]["validation_track"]["anyOf"][0]["enum"] == ["below", "developing", "meets", "exceeds"]
     record = schema["$defs"][evidence["properties"]["values_examples"]["anyOf"][0]["items"]["$ref"].split("/")[-1]]
     assert set(record["properties"]) == {"value", "date", "measured"} and record["additionalProperties"] is False
-    jsonschema = pytest.importorskip("jsonschema")  # the instance checks need a validator
-    jsonschema.validate(PACKET, schema)
+    jsonschema.validate(PACKET, schema, format_checker=jsonschema.FormatChecker())
     bad = copy.deepcopy(PACKET)
     bad["evidence"]["validaton_track"] = "meets"
     with pytest.raises(jsonschema.ValidationError):
