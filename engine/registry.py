@@ -15,6 +15,10 @@ A registry loads a ladder once per reference; a ladder is compiled once per dige
 in the whole process: every reference to it, in every registry, shares one ``Evaluator``. Compiled
 rulesets can never be unloaded, so a second compile of the same ladder would only hold more memory
 for good. Every method may be called from many threads at once.
+
+Ladders are loaded through the user's ladder cache (``_ladder_cache``: the loaded ladder kept as JSON,
+keyed by the digest of the ladder's files and of the code), so that a short command does not re-read
+a ladder's YAML each time it starts; ``PROMOREADY_NO_CACHE=1`` turns it off.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from ._ladder import DEFAULT_LADDER, LADDER_FILE, bundled_ladders, ladder_digest, load_ladder
+from ._ladder_cache import forget, load_ladder_cached
 from ._levels import normalise
 from ._packet import LoadedPacket, effective_as_of, load_packet, packet_digest
 from .errors import PACKET_LADDER_NOT_ALLOWED, PacketError, closest
@@ -43,14 +48,33 @@ _COMPILED: dict[str, Evaluator] = {}
 _COMPILING = threading.Lock()
 
 
-def compiled(ladder: Ladder) -> Evaluator:
-    """This process's evaluator of ``ladder``: compiled on first use, then the same one for the same digest."""
-    digest = ladder_digest(ladder)
+def compiled(ladder: Ladder, digest: Optional[str] = None) -> Evaluator:
+    """This process's evaluator of ``ladder``: compiled on first use, then the same one for the same digest.
+
+    ``digest``: the ladder's ``ladder_digest``, when the caller has computed it already.
+    """
+    digest = digest or ladder_digest(ladder)
     with _COMPILING:  # one thread compiles a ladder; the others wait for its evaluator
         evaluator = _COMPILED.get(digest)
         if evaluator is None:
             evaluator = _COMPILED[digest] = Evaluator(ladder)
         return evaluator
+
+
+def _load(reference: str) -> Evaluator:
+    """The evaluator of the ladder at ``reference``, loaded through the ladder cache.
+
+    An entry whose recorded digest differs from the digest of the ladder read from it is dropped and
+    the ladder read from its files: the cache can make loading faster, never make it different.
+    """
+    cached = load_ladder_cached(reference)
+    digest = ladder_digest(cached.ladder)
+    if cached.recorded_digest is not None and cached.recorded_digest != digest:
+        if cached.key is not None:
+            forget(cached.key)
+        ladder = load_ladder(reference)
+        return compiled(ladder, ladder_digest(ladder))
+    return compiled(cached.ladder, digest)
 
 
 def _looks_like_path(value: str) -> bool:
@@ -134,7 +158,7 @@ class LadderRegistry:
         with self._lock:  # one thread loads a reference; the others wait for its evaluator
             evaluator = self._by_reference.get(reference)
             if evaluator is None:
-                evaluator = self._by_reference[reference] = compiled(load_ladder(reference))
+                evaluator = self._by_reference[reference] = _load(reference)
             return evaluator
 
     def evaluate(self, source: Any, *, as_of: Optional[datetime.date] = None) -> Decision:

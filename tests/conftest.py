@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
 import copy
 import os
+import shutil
+import tempfile
 from functools import lru_cache
 
 import pytest
 
 from promoready.engine import Evaluator, load_ladder
+
+# The ladder cache (engine/_ladder_cache.py) of a test session, and of the commands it runs: its own
+# folder, never the user's, removed at the end.
+if not os.environ.get("PROMOREADY_CACHE_DIR"):
+    os.environ["PROMOREADY_CACHE_DIR"] = tempfile.mkdtemp(prefix="promoready-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["PROMOREADY_CACHE_DIR"], True)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
