@@ -38,6 +38,10 @@ from pathlib import Path
 from typing import Optional
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import machine  # noqa: E402  (bench/machine.py, shared with bench/run.py)
+
 HOST = "127.0.0.1"  # never anything else
 
 
@@ -164,21 +168,10 @@ def _cpu_tree(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks + sum(_cpu_tree(c) for c in children)
 
 
-_SPIN = "x = 0\nfor i in range(6_000_000):\n    x += i\n"
-
-
 def cpu_ceiling() -> float:
     """Throughput of 2 CPU-bound processes over 1 on this machine right now: the ceiling of 2w ÷ 1w
     (about 2.0 on an idle 2-core machine; other load pulls it down)."""
-    def wall(n: int) -> float:
-        start = time.perf_counter()
-        procs = [subprocess.Popen([sys.executable, "-S", "-c", _SPIN]) for _ in range(n)]
-        for proc in procs:
-            proc.wait()
-        return time.perf_counter() - start
-
-    one = wall(1)
-    return 2 * one / wall(2)
+    return machine.cpu_ceiling(6_000_000)
 
 
 def request_bytes(body: bytes) -> bytes:

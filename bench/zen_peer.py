@@ -15,10 +15,17 @@ with Kleene logic; an organisation-size threshold uses the packet's size, or whe
 unknown passes only if every size's threshold holds and fails only if none does.
 
 ``ZenEvaluator`` is promoready's ``Evaluator`` with the decision and the output swapped: parsing,
-validation and the measure step are promoready's own; zen decides (with ``trace`` on); the result
-is zen's response (result and trace) serialised with ``json.dumps``. It produces no explanation
+validation and the measure step are promoready's own; zen decides; the result is zen's response
+(result, and the trace when it is on) serialised with ``json.dumps``. It produces no explanation
 (expected / actual wording, evidence, missing fields, next steps and projected dates), no packet
 digest, no typo warnings and no pydantic ``Decision``.
+
+zen is used as GoRules' Python documentation recommends for speed: each graph is pre-compiled once
+(``zen.ZenDecisionContent``: the JSON parsed and every expression compiled) and the ``ZenDecision``
+made from it is reused for every packet. A decision made from a JSON string instead keeps the
+expressions as text and compiles them on every evaluation (zen 2.x, ``bindings/python/src/content.rs``):
+``precompiled=False`` keeps that setup, for comparison. ``trace`` is on by default (the fair
+comparison: promoready's decision records what fired); ``trace=False`` gives zen's fastest.
 """
 
 from __future__ import annotations
@@ -141,9 +148,11 @@ class ZenResult:
 
 
 class ZenEvaluator(Evaluator):
-    """promoready's parse, validation and measures; zen-engine decides with trace on; zen's JSON out."""
+    """promoready's parse, validation and measures; zen-engine decides (pre-compiled graphs; trace on
+    unless ``trace=False``); zen's JSON out."""
 
-    def __init__(self, ladder=None, transitions: tuple[str, ...] = TRANSITIONS, trace: bool = True) -> None:
+    def __init__(self, ladder=None, transitions: tuple[str, ...] = TRANSITIONS, trace: bool = True,
+                 precompiled: bool = True) -> None:
         super().__init__(ladder)
         self.engine = zen.ZenEngine()
         self.options = {"trace": trace}
@@ -153,7 +162,9 @@ class ZenEvaluator(Evaluator):
             key = plan.transition.key
             if key in transitions:
                 self.graphs[key] = jdm(plan)
-                self.decisions[key] = self.engine.create_decision(json.dumps(self.graphs[key]))
+                text = json.dumps(self.graphs[key])
+                content = zen.ZenDecisionContent(text) if precompiled else text
+                self.decisions[key] = self.engine.create_decision(content)
         missing = set(transitions) - set(self.decisions)
         if missing:
             raise ValueError(f"no such transitions in the ladder: {', '.join(sorted(missing))}")

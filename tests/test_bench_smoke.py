@@ -14,11 +14,14 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUN = os.path.join(ROOT, "bench", "run.py")
 
-ROW_KEYS = ("a", "b", "a/b", "same", "a2", "c", "a2/c", "c=a", "engine", "firings", "batch1", "batch2", "2w/1w", "cpu2/1",
-            "parent", "store-sqlite", "store-pg", "rss-small", "rss-large", "rss-ratio", "help", "evaluate")
+ROW_KEYS = ("a", "b", "a/b", "same", "a2", "c", "c-off", "a2/c", "a2/c-off", "c=a", "engine", "engine-replay", "firings",
+            "batch1", "batch2", "2w/1w", "cpu2/1", "parent", "store-sqlite", "store-pg", "rss-small", "rss-large",
+            "rss-ratio", "help", "evaluate", "cold", "old", "new/old", "cold-old")
 
 
 def test_quick_benchmark_prints_every_row(tmp_path):
@@ -39,8 +42,38 @@ def test_quick_benchmark_prints_every_row(tmp_path):
     count = figures["info"]["packets"]["count"]
     assert count > 0
     assert figures["figures"]["same"]["value"] == count, rows["same"]  # (a) and (b): identical decisions
-    for key in ("a", "b", "engine", "firings"):  # the in-process figures never depend on anything optional
+    for key in ("a", "b", "a/b", "engine", "engine-replay", "firings"):  # never depend on anything optional
         assert isinstance(figures["figures"][key]["value"], (int, float)), rows[key]
+    for key in ("a", "b"):  # CPU time and wall time, both printed
+        assert "wall" in rows[key] and "CPU" in rows[key], rows[key]
+    for key in ("evaluate", "cold"):  # both cold starts ran (the ladder cache off, then warm)
+        assert isinstance(figures["figures"][key]["value"], float) and "CPU best" in rows[key], rows[key]
+    assert rows["new/old"].startswith("n/a (run with --against REF)")  # only with --against
     if importlib.util.find_spec("zen") is not None:  # the zen peer agrees with promoready where it runs
         zen = figures["figures"]["c=a"]
         assert zen["value"] is not None and zen["value"] == int(zen["text"].split("/")[1].replace(",", "")), zen
+        for key in ("c", "c-off", "a2/c", "a2/c-off"):  # the peer with its trace on and off
+            assert isinstance(figures["figures"][key]["value"], (int, float)), rows[key]
+
+
+def test_the_against_harness_compares_two_installs_in_turns(tmp_path):
+    """``--against``'s comparison, with this checkout on both sides (installing another commit takes a
+    minute and a package index: docs/performance.md records a real run): every packet is evaluated by
+    both, in turns, and the figures are the per-round CPU times of each side."""
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    try:
+        import against
+        import packets
+    finally:
+        sys.path.pop(0)
+    texts = packets.texts(packets.pool(12, 7))
+    env = {**os.environ, "PROMOREADY_CACHE_DIR": str(tmp_path / "cache")}
+    result = against.compare("HEAD", sys.executable, texts, rounds=3, cold_runs=2,
+                             cold_packet=os.path.join(ROOT, "examples", "packet.yaml"), tmp=str(tmp_path),
+                             cold_env=env, apart=False)
+    assert (result.packets, result.accepted, result.identical, result.same_ladder) == (12, 12, 12, True)
+    assert len(result.new_cpu) == len(result.old_cpu) == 3 and all(c > 0 for c in result.new_cpu + result.old_cpu)
+    assert result.ratio == sorted(result.ratios)[1] and len(result.cold_new) == len(result.cold_old) == 2
+    with pytest.raises(against.AgainstError, match="imported this checkout"):  # the same code is caught
+        against.compare("HEAD", sys.executable, texts[:2], rounds=1, cold_runs=0,
+                        cold_packet=os.path.join(ROOT, "examples", "packet.yaml"), tmp=str(tmp_path))
