@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/breakdown.py               # 1,000 packets, 5 rounds, then a cProfile
     .venv/bin/python bench/breakdown.py --packets 200 --rounds 3
+    .venv/bin/python bench/breakdown.py --clock cpu   # this process's CPU time instead of wall time
 
 Two views of the same pipeline over the same generated packets (``bench/packets.py``):
 
@@ -13,8 +14,11 @@ Two views of the same pipeline over the same generated packets (``bench/packets.
    (the rest of ``_decide``), explanation (the ``Explainer`` calls: ``actual``, ``gaps``, ``expected``),
    packet digest and typo warnings (called by ``_decision``), decision construction (the rest of
    ``_decision``: building the models, the loops, ``texts_for``), serialisation (``Decision.to_json``).
-   Medians over rounds, in µs per packet. The timers add a little (a wrapper call and two clock
-   reads per timed call, ~15 calls a packet): compare the instrumented total with the plain one.
+   Medians over rounds, in µs per packet of wall time (``time.perf_counter``), or of this process's
+   CPU time with ``--clock cpu`` (``time.process_time``: other jobs on a shared machine do not count,
+   but each read is a system call, ≈2.6 µs on this VM against 0.2 µs, and there are ~30 a packet).
+   The timers add a little (a wrapper call and two clock reads per timed call, ~15 calls a packet):
+   compare the instrumented total with the plain one.
 2. A cProfile of the uninstrumented pipeline, top functions by own time (the profiler inflates
    Python-heavy code relative to C, so use it to find functions, and view 1 for the shares).
 """
@@ -38,7 +42,7 @@ import packets as packet_gen  # noqa: E402
 PHASES = ("parse", "depth check", "validate", "measures", "engine", "tally and checks", "explanation", "packet digest",
           "typo warnings", "decision construction", "serialisation")
 
-clock = time.perf_counter
+clock = time.perf_counter  # --clock cpu: time.process_time
 T: dict[str, float] = {}
 
 
@@ -235,12 +239,17 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--seed", type=int, default=20261101)
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="wall",
+                        help="wall: elapsed time (the default); cpu: this process's CPU time (each read costs more)")
     args = parser.parse_args(argv)
+    global clock
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
 
     texts = packet_gen.texts(packet_gen.pool(args.packets, args.seed))
     result, total, plain = phases(texts, args.rounds)
     summed = sum(result.values())
-    print(f"{len(texts):,} packets, {args.rounds} rounds (medians); uninstrumented pipeline {plain:,.0f} µs/packet "
+    print(f"{len(texts):,} packets, {args.rounds} rounds (medians, {args.clock} time); "
+          f"uninstrumented pipeline {plain:,.0f} µs/packet "
           f"({1e6 / plain:,.0f} packets/s); instrumented {total:,.0f} µs/packet")
     print()
     print("| phase | µs/packet | share |")
