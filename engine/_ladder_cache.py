@@ -42,6 +42,7 @@ import stat
 import sys
 import tempfile
 import threading
+import time
 from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
@@ -225,18 +226,12 @@ def _prune(folder: str) -> None:
         except OSError:
             continue
         if name.startswith(".tmp-"):
-            if info.st_mtime < _now() - 3600:  # a writer that is still busy is never an hour old
+            if info.st_mtime < time.time() - 3600:  # a writer that is still busy is never an hour old
                 _unlink(path)
         elif name.endswith(".json"):
             entries.append((info.st_mtime, name))
     for _mtime, name in sorted(entries)[:-MAX_ENTRIES or None]:
         _unlink(os.path.join(folder, name))
-
-
-def _now() -> float:
-    import time
-
-    return time.time()
 
 
 def _unlink(path: str) -> None:
