@@ -8,7 +8,12 @@ constraints, so that only promoready's code differs; durable-rules is built with
 keeps that install in DIR and reuses it while it is of the same commit.
 
 Both sides then run ``bench/against_worker.py`` (the same script, each under its own Python) on the
-same packets: the packets both versions accept. They take turns, round after round, the order
+same packets, with the same ladder: the other commit's bundled default ladder, which this checkout
+can read too, and packets made by the other commit's own generator (``bench/packets.py`` of that
+commit, from its ladder's examples), so that neither side meets fields it does not know (an older
+version reads a newer packet's new fields as unknown ones and spends time looking for misspellings).
+``--against-own-ladders`` lets each side use its own default ladder on this checkout's packets: then
+the comparison is of code and ladder together. Only packets both versions accept are timed. They take turns, round after round, the order
 swapped every round, so that the machine's drift falls on both alike; each round reports the CPU
 time of each side, and the figure is the median of the per-round ratios old CPU ÷ new CPU (how many
 times more packets the new code evaluates per CPU-second). Cold starts of ``evaluate`` alternate too.
@@ -88,9 +93,10 @@ def install(commit: str, folder: Path, log=print) -> str:
 class _Worker:
     """A running ``against_worker.py`` under one Python."""
 
-    def __init__(self, python: str, packets: str, cwd: str) -> None:
+    def __init__(self, python: str, packets: str, cwd: str, ladder: Optional[str] = None) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-        self.proc = subprocess.Popen([python, str(WORKER), packets], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([python, str(WORKER), packets, *([ladder] if ladder else [])],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, cwd=cwd, env=env)
         self.ready = self._read()
 
@@ -148,10 +154,11 @@ class Comparison:
 
 
 def compare(commit: str, old_python: str, texts: list[str], rounds: int, cold_runs: int, cold_packet: str,
-            tmp: str, cold_env: Optional[dict] = None, *, apart: bool = True) -> Comparison:
+            tmp: str, cold_env: Optional[dict] = None, *, ladder: Optional[str] = None,
+            apart: bool = True) -> Comparison:
     """Both installs on ``texts``, interleaved ``rounds`` times, then ``cold_runs`` cold ``evaluate`` each.
 
-    ``apart``: check that the other side really runs another install's code (off only to test the
+    ``ladder``: the ladder folder both use (None: each its own default ladder). ``apart``: check that the other side really runs another install's code (off only to test the
     harness against itself).
     """
     path = os.path.join(tmp, "against-packets.jsonl")
@@ -159,9 +166,9 @@ def compare(commit: str, old_python: str, texts: list[str], rounds: int, cold_ru
         for text in texts:
             fh.write(text.replace("\n", " ") + "\n")
     # Neither side starts in this checkout (whose folders are not importable as promoready anyway).
-    new = _Worker(sys.executable, path, tmp)
+    new = _Worker(sys.executable, path, tmp, ladder)
     try:
-        old = _Worker(old_python, path, tmp)
+        old = _Worker(old_python, path, tmp, ladder)
     except Exception:
         new.close()
         raise
@@ -185,12 +192,12 @@ def compare(commit: str, old_python: str, texts: list[str], rounds: int, cold_ru
         old.close()
     env = {k: v for k, v in (cold_env or os.environ).items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     sides = [("new", sys.executable), ("old", old_python)]
+    args = ["evaluate", cold_packet, *(["--ladder", ladder] if ladder else [])]
     for python in (sys.executable, old_python):  # warm-up: bytecode written, ladder cache filled
-        subprocess.run([python, "-m", "promoready", "evaluate", cold_packet], capture_output=True, env=env,
-                       cwd=tmp, timeout=300)
+        subprocess.run([python, "-m", "promoready", *args], capture_output=True, env=env, cwd=tmp, timeout=300)
     for r in range(cold_runs):
         for name, python in (sides if r % 2 == 0 else sides[::-1]):
-            wall, cpu = _cold(python, cold_packet, env, tmp)
+            wall, cpu = _cold(python, args, env, tmp)
             getattr(result, f"cold_{name}").append(wall)
             getattr(result, f"cold_{name}_cpu").append(cpu)
     return result
@@ -208,13 +215,32 @@ print(json.dumps({"rc": proc.returncode, "wall": wall, "cpu": usage.ru_utime + u
 """
 
 
-def _cold(python: str, packet: str, env: dict, cwd: str) -> tuple[float, float]:
-    proc = subprocess.run([sys.executable, "-c", _TIMER, python, "-m", "promoready", "evaluate", packet],
+def _cold(python: str, args: list[str], env: dict, cwd: str) -> tuple[float, float]:
+    proc = subprocess.run([sys.executable, "-c", _TIMER, python, "-m", "promoready", *args],
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
     out = json.loads(proc.stdout)
     if out["rc"] != 0:
         raise AgainstError(f"cold evaluate under {python} exited {out['rc']}: {out['stderr'].strip()[-300:]}")
     return out["wall"], out["cpu"]
+
+
+def reference_packets(python: str, folder: Path, count: int, seed: int) -> list[str]:
+    """``count`` packets (JSON texts) made by the other commit's own ``bench/packets.py`` under its install."""
+    code = ("import json, sys\nsys.path.insert(0, sys.argv[1])\nimport packets\n"
+            "for text in packets.texts(packets.pool(int(sys.argv[2]), int(sys.argv[3]))):\n"
+            "    print(json.dumps(text))")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    out = _run([python, "-c", code, str(folder / "src" / "bench"), str(count), str(seed)],
+               "generating the other commit's packets", env=env, cwd=tempfile.gettempdir()).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def bundled_ladder(python: str, name: str = "product-management") -> str:
+    """The folder of bundled ladder ``name`` in the install that ``python`` runs."""
+    code = ("import sys\nfrom promoready.engine import bundled_ladders\n"
+            "print(bundled_ladders()[sys.argv[1]])")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    return _run([python, "-c", code, name], f"finding ladder {name}", env=env, cwd=tempfile.gettempdir()).stdout.strip()
 
 
 def temporary_folder() -> str:

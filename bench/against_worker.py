@@ -4,8 +4,8 @@ Run by the Python of an install (this checkout's, or another commit's in a tempo
 imports only the standard library and promoready's public engine names that every version since the
 first benchmark has had (``Evaluator``, ``load_ladder``, ``parse``), so the same script drives both.
 
-Protocol (one JSON document a line): started as ``python against_worker.py PACKETS`` (a file with one
-packet's JSON text a line), it evaluates every packet once (the warm-up) and prints ``{"ready": ...}``
+Protocol (one JSON document a line): started as ``python against_worker.py PACKETS [LADDER]`` (a file
+with one packet's JSON text a line; the ladder folder to use, else the install's default ladder), it evaluates every packet once (the warm-up) and prints ``{"ready": ...}``
 with, for each packet, the SHA-256 of its decision's JSON (null if that version refused it). Then for
 each ``{"round": [i, j, ...]}`` on stdin it evaluates those packets, in order, and prints the CPU and
 wall seconds they took; ``{"quit": true}`` or the end of stdin ends it.
@@ -29,7 +29,7 @@ def main() -> int:
 
     with open(sys.argv[1], encoding="utf-8") as fh:
         texts = [line.rstrip("\n") for line in fh if line.strip()]
-    evaluator = Evaluator(load_ladder())
+    evaluator = Evaluator(load_ladder(sys.argv[2] if len(sys.argv) > 2 else None))
     evaluate = evaluator.evaluate
 
     def run(text: str) -> str:

@@ -681,7 +681,7 @@ def cold_starts(table: Table, cmd: list[str], sizes: Sizes, tmp: str) -> None:
 
 
 def against_figures(table: Table, sizes: Sizes, texts: list[str], ref: Optional[str], keep: Optional[str],
-                    info: dict) -> None:
+                    own_ladders: bool, info: dict) -> None:
     """Rows old, new/old and cold-old: ``--against REF`` (``bench/against.py``)."""
     keys = ("old", "new/old", "cold-old")
     if ref is None:
@@ -693,11 +693,16 @@ def against_figures(table: Table, sizes: Sizes, texts: list[str], ref: Optional[
     folder = keep or against.temporary_folder()
     try:
         commit = against.resolve(ref)
-        old_python = against.install(commit, Path(folder) / commit[:12] if keep else Path(folder),
-                                     log=lambda m: print(m, file=sys.stderr))
+        where = Path(folder) / commit[:12] if keep else Path(folder)
+        old_python = against.install(commit, where, log=lambda m: print(m, file=sys.stderr))
+        # By default both sides run the other commit's ladder on its own generator's packets (this code
+        # reads older ladders and packets): code against code, on inputs both versions know.
+        ladder = None if own_ladders else against.bundled_ladder(old_python)
+        if not own_ladders:
+            texts = against.reference_packets(old_python, where, len(texts), info["seed"])
         with tempfile.TemporaryDirectory(prefix="promoready-against-run-") as tmp:
             result = against.compare(commit, old_python, texts, sizes.against_rounds, sizes.cold_evaluate,
-                                     str(ROOT / "examples" / "packet.yaml"), tmp, cold_env(tmp, True))
+                                     str(ROOT / "examples" / "packet.yaml"), tmp, cold_env(tmp, True), ladder=ladder)
     except Exception as exc:
         for key in keys:
             table.na(key, f"--against {ref} failed: {exc}")
@@ -711,8 +716,10 @@ def against_figures(table: Table, sizes: Sizes, texts: list[str], ref: Optional[
     new_rate = statistics.median(n / c for c in result.new_cpu)
     table.set("old", old_rate, f"{old_rate:,.0f} (wall {old_wall:,.0f}; this checkout {new_rate:,.0f} in the same turns)",
               note=f"commit {commit[:12]}, {n:,} of {result.packets:,} packets accepted by both, "
-                   f"{result.identical:,} decided byte-identically; ladder "
-                   + ("the same" if result.same_ladder else "different"))
+                   f"{result.identical:,} decided byte-identically; "
+                   + ("each its own default ladder, this checkout's packets" if own_ladders
+                      else f"both on {commit[:12]}'s default ladder and its generator's packets")
+                   + (", the same" if result.same_ladder else ", different ladders"))
     ratio = result.ratio
     table.set("new/old", ratio, f"{ratio:.2f}", target=f"≥ {TARGET_AGAINST}", met=ratio >= TARGET_AGAINST,
               note=f"median of {len(result.ratios)} turns: " + ", ".join(f"{r:.2f}" for r in result.ratios))
@@ -755,6 +762,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="also install commit REF apart and compare this checkout with it (new / old)")
     parser.add_argument("--against-dir", metavar="DIR",
                         help="keep REF's install in DIR and reuse it (default: a temporary folder)")
+    parser.add_argument("--against-own-ladders", action="store_true",
+                        help="each side uses its own default ladder (default: both use REF's)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
 
@@ -766,7 +775,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     table = Table()
     pool, texts = in_process(table, sizes, args.seed, info)
     subprocess_figures(table, sizes, pool, info)
-    against_figures(table, sizes, texts, args.against, args.against_dir, info)
+    against_figures(table, sizes, texts, args.against, args.against_dir, args.against_own_ladders, info)
     info["loadavg_end"] = loadavg()
     info["elapsed_s"] = round(time.perf_counter() - started, 1)
 

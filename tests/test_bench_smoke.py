@@ -68,9 +68,11 @@ def test_the_against_harness_compares_two_installs_in_turns(tmp_path):
         sys.path.pop(0)
     texts = packets.texts(packets.pool(12, 7))
     env = {**os.environ, "PROMOREADY_CACHE_DIR": str(tmp_path / "cache")}
+    ladder = against.bundled_ladder(sys.executable)  # as for another commit: its default ladder, by path
+    assert os.path.isfile(os.path.join(ladder, "ladder.yaml"))
     result = against.compare("HEAD", sys.executable, texts, rounds=3, cold_runs=2,
                              cold_packet=os.path.join(ROOT, "examples", "packet.yaml"), tmp=str(tmp_path),
-                             cold_env=env, apart=False)
+                             cold_env=env, ladder=ladder, apart=False)
     assert (result.packets, result.accepted, result.identical, result.same_ladder) == (12, 12, 12, True)
     assert len(result.new_cpu) == len(result.old_cpu) == 3 and all(c > 0 for c in result.new_cpu + result.old_cpu)
     assert result.ratio == sorted(result.ratios)[1] and len(result.cold_new) == len(result.cold_old) == 2
