@@ -48,8 +48,12 @@ def _test(atom: dict) -> tuple[str, str, Any]:
     ((key, inner),) = atom.items()
     if key.startswith("$"):
         ((prop, value),) = inner.items()
-        return key, prop, value
-    return "$eq", key, inner
+    else:
+        key, prop, value = "$eq", key, inner
+    if isinstance(value, dict):  # another property of the fact (``{"$m": "m1"}``): hashable, told apart
+        ((ref, other),) = value.items()
+        value = (ref, other)
+    return key, prop, value
 
 
 def _most_at_once(tests: list[tuple[str, Any]]) -> int:
@@ -63,6 +67,9 @@ def _most_at_once(tests: list[tuple[str, Any]]) -> int:
     present = [(op, v) for op, v in tests if op != "$nex"]
     if not present:
         return absent
+    if any(op == "$ex" or isinstance(v, tuple) for op, v in present):
+        # A presence test, or a comparison with another property: any present value may pass them all.
+        return max(absent, len(present))
     numbers = [v for _, v in present if isinstance(v, (int, float)) and not isinstance(v, bool)]
     if len(numbers) == len(present):
         return max(absent, _most_numbers(present))

@@ -178,6 +178,9 @@ LADDER_TRACK: Final = _code("ladder.track", "A transition's target level is not 
 LADDER_DUPLICATE_TRANSITION: Final = _code("ladder.duplicate-transition", "Two files define the same transition")
 LADDER_SUPPORTING_QUOTA: Final = _code(
     "ladder.supporting-quota", "A transition needs more supporting criteria than it has")
+LADDER_UNKNOWN_GROUP: Final = _code(
+    "ladder.unknown-group", "A criterion names a supporting group the transition does not declare, or a required "
+                            "criterion names one")
 LADDER_TOO_COMPLEX: Final = _code("ladder.too-complex", "Criteria that compile to more engine rules than the limit")
 LADDER_UNREACHABLE: Final = _code("ladder.unreachable", "A level no transition leads to from the lowest level")
 LADDER_UNKNOWN_SOURCE: Final = _code(

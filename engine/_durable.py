@@ -68,6 +68,9 @@ RELEASE_RULE = "release"
 #: States of one ruleset that could not be released before it is compiled again under a new handle.
 LEAK_LIMIT = 16
 
+#: Facts asserted between the first and the last: ``(stage, rules fired so far) -> fact or None``.
+Stages = Callable[[int, list[str]], Optional[dict]]
+
 #: The engine's numeric codes that we have met, in words (rules/ and tests/ never see raw codes).
 ENGINE_CODES = {
     101: "out of memory in the rules engine",
@@ -152,12 +155,15 @@ class Ruleset:
             fired.append(_rule_name(message))
             message = _engine.complete_and_start_action(self._handle, state)
 
-    def run(self, fact: dict, then: Optional[Callable[[list[str]], dict]] = None) -> tuple[list[str], list[str]]:
+    def run(self, fact: dict, then: Optional[Callable[[list[str]], dict]] = None,
+            stages: Optional[Stages] = None) -> tuple[list[str], list[str]]:
         """Assert ``fact``, collect the rules it fires, then assert ``then(fired)`` and collect those.
 
+        With ``stages``, facts in between: ``stages(1, fired)``, ``stages(2, fired)``… each seeing
+        every rule fired so far, until it returns None; their firings join the first list.
         Returns the names of the rules each stage fired (the second list is empty without ``then``).
-        Both facts live in one short-lived state that is always deleted, after an engine error too.
-        ``fact`` and the second fact must hold only engine-safe values.
+        Every fact lives in one short-lived state that is always deleted, after an engine error too.
+        ``fact`` and the later facts must hold only engine-safe values.
         """
         with _LOCK:
             _bury()
@@ -170,6 +176,16 @@ class Ruleset:
                 started = _engine.start_action_for_state(self._handle, state)
                 acted = started is not None
                 self._drain(state, started, first)
+                stage = 1
+                while stages is not None:
+                    later = stages(stage, first)
+                    if later is None:
+                        break
+                    state = self._assert(dict(later, sid=sid))
+                    started = _engine.start_action_for_state(self._handle, state)
+                    acted = acted or started is not None
+                    self._drain(state, started, first)
+                    stage += 1
                 if then is not None:
                     state = self._assert(dict(then(first), sid=sid))
                     started = _engine.start_action_for_state(self._handle, state)
@@ -230,17 +246,21 @@ class RulesetChain:
         self.rulesets = list(rulesets)
         self.fields = list(fields)
 
-    def run(self, fact: dict, then: Optional[Callable[[list[str]], dict]] = None) -> tuple[list[str], list[str]]:
-        """Run every ruleset on its part of ``fact``; ``then`` sees every first-stage firing."""
+    def run(self, fact: dict, then: Optional[Callable[[list[str]], dict]] = None,
+            stages: Optional[Callable[[int, int, list[str]], Optional[dict]]] = None) -> tuple[list[str], list[str]]:
+        """Run every ruleset on its part of ``fact``; ``then`` sees every first-stage firing.
+        ``stages(i, stage, fired)`` gives ruleset ``i``'s facts between (see ``Ruleset.run``)."""
         first: list[str] = []
         last = len(self.rulesets) - 1
         second: list[str] = []
         for i, (ruleset, fields) in enumerate(zip(self.rulesets, self.fields)):
             part = {k: v for k, v in fact.items() if k in fields}
+            own: Optional[Stages] = None if stages is None else (lambda stage, fired, i=i: stages(i, stage, fired))
             if i < last:
-                fired, _ = ruleset.run(part)
+                fired, _ = ruleset.run(part, stages=own)
                 first += fired
             else:
-                fired, second = ruleset.run(part, None if then is None else (lambda own: then(first + own)))
+                fired, second = ruleset.run(part, None if then is None else (lambda mine: then(first + mine)),
+                                            stages=own)
                 first += fired
         return first, second

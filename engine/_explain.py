@@ -22,6 +22,7 @@ from ._measures import Measured, add_months, reads_title_first
 from .words import agree
 
 _SYMBOL = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "=", "ne": "≠", "in": "one of"}
+_LIMIT = {"lte": "at most", "lt": "below"}  # a ceiling in words, as the comparison really is
 
 
 def fmt(x: Any) -> str:
@@ -111,7 +112,17 @@ class Explainer:
             return f"{self.title(name)}: {symbol} {words} {_agree(count, unit, unit)}"
         return f"{self.title(name)} {symbol} {words}"
 
-    def leaf_expected(self, leaf: Leaf, size: Optional[int]) -> str:
+    def leaf_expected(self, leaf: Leaf, size: Optional[int], values: Optional[dict[str, Any]] = None) -> str:
+        if leaf.other is not None:
+            return f"{self.title(leaf.measure)} {_SYMBOL[leaf.op]} {self.title(leaf.other)}"
+        if leaf.words:
+            joiner = " or " if leaf.op == "contains_any" else " and "
+            return f"{self.title(leaf.measure)} include {joiner.join(leaf.words)}"
+        if leaf.keyed is not None:
+            return self._keyed_expected(leaf, (values or {}).get(leaf.keyed.figure))
+        if leaf.basis:
+            return self.leaf_expected(Leaf(leaf.measure, leaf.op, leaf.operand, leaf.by_size, leaf.kind, leaf.source),
+                                      size) + f" ({leaf.basis})"
         if leaf.kind.kind == "bool" and leaf.op in ("eq", "ne"):
             want = bool(leaf.operand) == (leaf.op == "eq")
             return f"{self.title(leaf.measure)}: {'yes' if want else 'no'}"
@@ -128,16 +139,41 @@ class Explainer:
         each = [f"{self.value_words(leaf, t)} ({s})" for s, t in zip(SIZES, leaf.by_size)]
         return self._phrase(leaf.measure, symbol, ", ".join(each[:-1]) + " or " + each[-1])
 
-    def expected(self, node: Node, size: Optional[int]) -> str:
-        """The condition in words, thresholds resolved for the packet's organisation size."""
+    def _keyed_expected(self, leaf: Leaf, key: Any) -> str:
+        """A threshold keyed by a packet field: the one that applies, or every case when the key is unknown."""
+        keyed = leaf.keyed
+        assert keyed is not None
+        symbol = _SYMBOL[leaf.op]
+        field = keyed.path.rsplit(".", 1)[-1].replace("_", " ")
+        key_leaf = Leaf(keyed.path, "eq", None, None, keyed.kind, leaf.source)
+        if key is not None:
+            threshold = dict(keyed.values).get(key, keyed.default)
+            return (self._phrase(leaf.measure, symbol, self.value_words(leaf, threshold), threshold)
+                    + f" ({field}: {self.value_words(key_leaf, key)})")
+        each = [f"{self.value_words(leaf, t)} ({self.value_words(key_leaf, v)})" for v, t in keyed.values]
+        if keyed.default is not None:
+            each.append(f"{self.value_words(leaf, keyed.default)} (any other {field})")
+        return self._phrase(leaf.measure, symbol, ", ".join(each[:-1]) + " or " + each[-1] if len(each) > 1 else each[0])
+
+    def expected(self, node: Node, size: Optional[int], values: Optional[dict[str, Any]] = None) -> str:
+        """The condition in words, thresholds resolved for the packet's organisation size (and, with
+        ``values``, the encoded figures, for the fields other thresholds are keyed by)."""
         if node.leaf is not None:
-            return self.leaf_expected(node.leaf, size)
+            return self.leaf_expected(node.leaf, size, values)
         if node.form == "not":
-            return f"not ({self.expected(node.children[0], size)})"
+            return f"not ({self.expected(node.children[0], size, values)})"
+        parts = [self.expected(ch, size, values) if ch.form in ("leaf", "not") else
+                 f"({self.expected(ch, size, values)})" for ch in node.children]
+        if node.form == "at_least":
+            return f"at least {node.need} of {len(parts)}: " + "; ".join(parts)
         joiner = " and " if node.form == "all" else " or "
-        parts = [self.expected(ch, size) if ch.form in ("leaf", "not") else f"({self.expected(ch, size)})"
-                 for ch in node.children]
         return joiner.join(parts)
+
+    def label(self, node: Node, size: Optional[int], values: Optional[dict[str, Any]] = None) -> str:
+        """A short name for a part of an at_least condition: a comparison's measure, else the part in words."""
+        if node.leaf is not None:
+            return self.title(node.leaf.measure)
+        return self.expected(node, size, values)
 
     def actual(self, names: list[str], measured: dict[str, Measured], encoded: dict[str, Any]) -> str:
         """What the packet shows for each measure the criterion reads."""
@@ -150,6 +186,10 @@ class Explainer:
                 continue
             leaf = self._kinds.get(name)
             count = m.value
+            if isinstance(m.value, (list, tuple)):  # a list of words
+                text = ", ".join(str(w) for w in m.value) or "none"
+                out.append(text if len(names) == 1 else f"{self.title(name)}: {text}")
+                continue
             if counts_calendar_months(measure):
                 words = half_months(m.value, up=False)
                 count = float(words)  # the unit agrees with the number shown ("1 month", "1.5 months")
@@ -172,6 +212,9 @@ class Explainer:
             inner = self.status(node.children[0], encoded, size)
             return {"pass": "fail", "fail": "pass"}.get(inner, inner)
         results = [self.status(ch, encoded, size) for ch in node.children]
+        if node.form == "at_least":
+            passed, unknown = results.count("pass"), results.count("unknown")
+            return "pass" if passed >= node.need else "fail" if passed + unknown < node.need else "unknown"
         if node.form == "all":
             return "fail" if "fail" in results else "unknown" if "unknown" in results else "pass"
         return "pass" if "pass" in results else "unknown" if "unknown" in results else "fail"
@@ -180,8 +223,19 @@ class Explainer:
         value = encoded.get(leaf.measure)
         if value is None:
             return "unknown"
-        thresholds = [leaf.operand] if leaf.by_size is None else (
-            [leaf.by_size[size]] if size is not None else list(leaf.by_size))
+        if leaf.words:
+            found = [w in value for w in leaf.words]
+            return "pass" if (any(found) if leaf.op == "contains_any" else all(found)) else "fail"
+        if leaf.other is not None:
+            other = encoded.get(leaf.other)
+            return "unknown" if other is None else "pass" if _holds(leaf.op, value, other) else "fail"
+        if leaf.keyed is not None:
+            key = encoded.get(leaf.keyed.figure)
+            known = dict(leaf.keyed.values)
+            thresholds = list(leaf.keyed.cases) if key is None else [known.get(key, leaf.keyed.default)]
+        else:
+            thresholds = [leaf.operand] if leaf.by_size is None else (
+                [leaf.by_size[size]] if size is not None else list(leaf.by_size))
         results = {_holds(leaf.op, value, t) for t in thresholds}
         return "pass" if results == {True} else "fail" if results == {False} else "unknown"
 
@@ -199,6 +253,8 @@ class Explainer:
                 return []
             return [self._leaf_gap(node.leaf, encoded, size, as_of, negate, (measured or {}).get(node.leaf.measure))]
         child_gaps = [self.gaps(ch, encoded, size, as_of, negate, measured) for ch in node.children]
+        if node.form == "at_least":
+            return self._at_least_gaps(node, child_gaps, encoded, size, negate)
         needs_all = (node.form == "all") != negate
         if needs_all:
             return [g for gs in child_gaps for g in gs]
@@ -207,16 +263,59 @@ class Explainer:
             return []  # one alternative already holds
         return min(options, key=lambda gs: sum(g.size for g in gs))
 
+    def _words_gap(self, leaf: Leaf, value: Any, negate: bool) -> Gap:
+        words, count = _words_gap_text(leaf, value, negate)
+        now = ", ".join(value) or "none"
+        return Gap(f"{words} to {self.title(leaf.measure)} (now {now})" if not negate else
+                   f"{words} from {self.title(leaf.measure)} (now {now})", float(max(count, 1)))
+
+    def _at_least_gaps(self, node: Node, child_gaps: list[list[Gap]], encoded: dict[str, Any],
+                       size: Optional[int], negate: bool) -> list[Gap]:
+        """What an at_least condition lacks: "needs 3 of 4: has 2 (a, b); closest: …" (negated: which
+        passing parts to give up). The cheapest parts to turn are the closest."""
+        statuses = [self.status(ch, encoded, size) for ch in node.children]
+        good = "fail" if negate else "pass"
+        have = [self.label(ch, size, encoded) for ch, st in zip(node.children, statuses) if st == good]
+        short = (len(have) - node.need + 1) if negate else node.need - len(have)
+        if short <= 0:
+            return []
+        options = sorted((sum(g.size for g in gs), q) for q, gs in enumerate(child_gaps) if gs)
+        chosen = [child_gaps[q] for _, q in options[:short]]
+        if negate:
+            head = f"needs fewer than {node.need} of {len(statuses)}: has {len(have)} ({', '.join(have)})"
+        else:
+            head = (f"needs {node.need} of {len(statuses)}: has {len(have)}"
+                    + (f" ({', '.join(have)})" if have else ""))
+        closest = "; ".join(g.words for gs in chosen for g in gs)
+        size_of = sum(g.size for gs in chosen for g in gs) or float(short)
+        dates = [g.date for gs in chosen for g in gs]
+        date = max(dates) if dates and all(d is not None for d in dates) else None  # type: ignore[type-var]
+        return [Gap(head + (f"; closest: {closest}" if closest else ""), size_of, date)]
+
     def _leaf_gap(self, leaf: Leaf, encoded: dict[str, Any], size: Optional[int], as_of: datetime.date,
                   negate: bool, measured: Optional[Measured] = None) -> Gap:
         title = self.title(leaf.measure)
         value = encoded.get(leaf.measure)
         measure = self.measures[leaf.measure]
-        threshold = leaf.operand if leaf.by_size is None else leaf.by_size[size if size is not None else
-                                                                             _hardest(leaf.op, leaf.by_size)]
         op = _NEGATED[leaf.op] if negate else leaf.op
         if value is None:
             return Gap(f"add evidence for {title}", 0.0)
+        if leaf.words:
+            return self._words_gap(leaf, value, negate)
+        if leaf.other is not None:
+            other = encoded.get(leaf.other)
+            if other is None:
+                return Gap(f"add evidence for {self.title(leaf.other)}", 0.0)
+            return Gap(f"{title} {_SYMBOL[op]} {self.title(leaf.other)} (now {self.value_words(leaf, value)} "
+                       f"and {self.value_words(leaf, other)})", 1.0)
+        if leaf.keyed is not None:
+            key = encoded.get(leaf.keyed.figure)
+            if key is None:
+                return Gap(f"add evidence for {leaf.keyed.path}", 0.0)
+            threshold = dict(leaf.keyed.values).get(key, leaf.keyed.default)
+            leaf = Leaf(leaf.measure, leaf.op, threshold, None, leaf.kind, leaf.source)
+        threshold = leaf.operand if leaf.by_size is None else leaf.by_size[size if size is not None else
+                                                                             _hardest(leaf.op, leaf.by_size)]
         if leaf.kind.kind == "number" and op in ("gte", "gt") and counts_calendar_months(measure):
             need = threshold - value
             amount = half_months(need if need > 0 else Fraction(1, 2), up=True)
@@ -249,10 +348,21 @@ class Explainer:
             return Gap(words, need / max(abs(threshold), 1), date)
         if leaf.kind.kind == "number" and op in ("lte", "lt"):
             need = value - threshold + (0 if op == "lte" else _step(threshold))
-            return Gap(f"{fmt(need)} less {title} (now {fmt(value)}, at most {fmt(threshold)})",
+            return Gap(f"{fmt(need)} less {title} (now {fmt(value)}, {_LIMIT[op]} {fmt(threshold)})",
                        need / max(abs(threshold), 1))
         want = self.leaf_expected(Leaf(leaf.measure, op, leaf.operand, leaf.by_size, leaf.kind, leaf.source), size)
         return Gap(f"{want} (now {self.value_words(leaf, value)})", 1.0)
+
+
+def _words_gap_text(leaf: Leaf, value: Any, negate: bool) -> tuple[str, int]:
+    """What a failing ``contains`` lacks (or, negated, has too many of): the words to add or remove."""
+    present = [w for w in leaf.words if w in value]
+    absent = [w for w in leaf.words if w not in value]
+    if negate:  # not contains: every listed word present must go (contains_any: one is enough to fail)
+        return "remove " + " and ".join(present), len(present)
+    if leaf.op == "contains_any":
+        return "add one of " + ", ".join(absent), 1
+    return "add " + " and ".join(absent), len(absent)
 
 
 def _agree(count: Any, phrase: str, unit: str) -> str:
@@ -295,8 +405,8 @@ def leaves(node: Node) -> list[Leaf]:
 
 
 def measure_names(node: Node) -> list[str]:
-    """The measures a compiled tree reads, in first-use order."""
-    return list(dict.fromkeys(leaf.measure for leaf in leaves(node)))
+    """The measures a compiled tree reads (both of a comparison of two measures), in first-use order."""
+    return list(dict.fromkeys(n for leaf in leaves(node) for n in (leaf.measure, leaf.other) if n is not None))
 
 
 def texts_for(criterion: Criterion, status: str) -> str:

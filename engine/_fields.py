@@ -90,6 +90,12 @@ def _kind(path: str, annotation) -> FieldKind:
     return FieldKind("text")
 
 
+def is_words(kind: FieldKind) -> bool:
+    """Whether a field's kind is a list of words (``influence.cross_functional_partners``, or a ladder's
+    declared ``strings`` field), which conditions read with ``contains``."""
+    return kind.kind == "strings" or (kind.kind == "list" and kind.item_model is None and not kind.fields)
+
+
 def field_kind_of(annotation) -> FieldKind:
     """The kind of a model field's annotation, as far as the annotation alone says (no level fields)."""
     return _kind("", annotation)

@@ -26,6 +26,22 @@ TALLY_KEYS = ("rf", "ru", "sp", "spu")
 RESERVED_KEYS = ("sid", "id", "$s", "k", SIZE_KEY, RELEASE_KEY, *TALLY_KEYS)
 
 
+def group_keys(n: int) -> list[tuple[str, str]]:
+    """The tally keys of ``n`` named supporting groups: (passed, passed or unknown) for each, named so
+    that no two hashes meet each other's or a reserved name's."""
+    taken = {engine_hash(r) for r in RESERVED_KEYS}
+    out: list[tuple[str, str]] = []
+    j = 0
+    while len(out) < n:
+        pair = (f"g{j}p", f"g{j}u")
+        j += 1
+        hashes = {engine_hash(k) for k in pair}
+        if len(hashes) == 2 and not hashes & taken:
+            taken |= hashes
+            out.append(pair)
+    return out
+
+
 def engine_keys(names: list[str], reserved: tuple[str, ...] = RESERVED_KEYS) -> dict[str, str]:
     """An engine key for each measure name: ``m0``, ``m1``… skipping any whose hash meets a reserved
     name's or an earlier key's (so the engine can never confuse two properties)."""

@@ -73,13 +73,19 @@ def _canonical(ladder: Ladder) -> dict:
                 del out["threshold"]
             if out["source"]["ref"] is None:
                 del out["source"]["ref"]
+            if out.get("group", 0) is None:
+                del out["group"]  # gained with issue 12: present only where used
+        if not dumped.get("supporting_groups", True):
+            del dumped["supporting_groups"]
     return data
 
 
 def _canonical_condition(node: L.Condition, dumped: dict) -> dict:
     """``dumped`` (the dump of ``node``) with every v1 key, at every depth. The model says where its
     sub-conditions are: an operand may be a mapping too (``{level: director}``) and stays as it is."""
-    out = {**dict.fromkeys(_V1_CONDITION_KEYS), **dumped}
+    # Keys gained later (issue 12: contains, contains_all, contains_any) appear only where used.
+    out = {**dict.fromkeys(_V1_CONDITION_KEYS),
+           **{k: v for k, v in dumped.items() if v is not None or k in _V1_CONDITION_KEYS}}
     for loc, child in node.located_children():
         holder: Any = out
         for part in loc[:-1]:

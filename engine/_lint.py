@@ -14,6 +14,7 @@ import re
 from typing import Any, Iterator, Optional, Protocol, Sequence, Union
 
 from promoready.schemas.ladder import (
+    CONTAINS_OPS,
     Aggregate,
     Condition,
     FieldMeasure,
@@ -32,11 +33,12 @@ from promoready.schemas.ladder import (
     Title,
     Transition,
     TransitionFile,
+    TransitionHeader,
     WeightedMeanMeasure,
 )
 from promoready.schemas.packet import ORDINALS
 
-from ._fields import FieldKind, fields_of, items_of, measure_kind
+from ._fields import FieldKind, fields_of, is_words, items_of, measure_kind
 from ._levels import LevelIndex
 from ._measures import AS_OF, DATE_OPS, MAX_WINDOW_MONTHS, MONTHS_BEFORE, default_date_field, fixed_day
 from . import errors
@@ -76,6 +78,7 @@ class Lint:
         self.index = LevelIndex(head)
         self.used_measures: set[str] = set()
         self.cited_sources: set[str] = set()
+        self.transition: Optional[TransitionHeader] = None  # the transition being checked
 
     def run(self) -> None:
         self.check_levels()
@@ -238,6 +241,10 @@ class Lint:
         if isinstance(m, (SumOfMeasure, WeightedMeanMeasure)):
             self.check_arithmetic(name, loc, m)
         elif isinstance(m, FieldMeasure):
+            # a list of words too (issue 12): conditions read it with contains / contains_all / contains_any
+            kind = fields_of(self.head).get(m.field)
+            if kind is not None and is_words(kind):
+                return
             self.field_kind(loc + ("field",), m.field, want=("number", "bool", "enum", "level", "word"))
         elif isinstance(m, MonthsSinceMeasure):
             self.field_kind(loc + ("months_since",), m.months_since, want=("date",))
@@ -487,22 +494,46 @@ class Lint:
             seen[step] = os.path.basename(path)
         ids: set[str] = set()
         supporting = 0
+        members = dict.fromkeys(t.supporting_groups, 0)
+        self.transition = t
         for i, criterion in enumerate(tfile.criteria):
             if criterion.id in ids:
                 self.r.problem(path, ("criteria", i, "id"), f"duplicate criterion id '{criterion.id}'",
                                code=errors.LADDER_DUPLICATE_ID)
             ids.add(criterion.id)
-            supporting += not criterion.required
+            supporting += not criterion.required and criterion.group is None
+            self.check_group(path, ("criteria", i, "group"), criterion, members)
             self.check_citation(path, ("criteria", i), criterion)
             self.check_condition(path, ("criteria", i, "condition"), criterion.condition)
+        for gid, group in t.supporting_groups.items():
+            if group.needed > members[gid]:
+                self.r.problem(path, ("transition", "supporting_groups", gid, "needed"),
+                               f"group '{gid}' needs {group.needed} supporting criteria but "
+                               f"{members[gid] or 'none'} name{'s' if members[gid] == 1 else ''} it",
+                               code=errors.LADDER_SUPPORTING_QUOTA)
         # The size check compiles the criteria, which needs every measure they read to be valid.
         uses_broken = any(m in self.broken_measures for c in tfile.criteria for m in _measures_read(c.condition))
         if ok and len(self.r.problems) == before and not uses_broken:
             self.check_size(path, tfile)
         if t.supporting_needed > supporting:
+            outside = " outside the named groups" if t.supporting_groups else ""
             self.r.problem(path, ("transition", "supporting_needed"),
-                           f"needs {t.supporting_needed} supporting criteria but the file has {supporting}",
+                           f"needs {t.supporting_needed} supporting criteria but the file has {supporting}{outside}",
                            code=errors.LADDER_SUPPORTING_QUOTA)
+
+    def check_group(self, path: str, loc: Loc, criterion: Criterion, members: dict[str, int]) -> None:
+        """A criterion's ``group`` is a declared supporting group, and the criterion is supporting."""
+        if criterion.group is None:
+            return
+        if criterion.required:
+            self.r.problem(path, loc, "a required criterion cannot count towards a supporting group: "
+                                      "set `required: false` or remove `group`", code=errors.LADDER_UNKNOWN_GROUP)
+        elif criterion.group not in members:
+            declared = "declares no `supporting_groups`" if not members else "declares no such group"
+            self.r.problem(path, loc, f"unknown supporting group '{criterion.group}': the transition {declared}",
+                           code=errors.LADDER_UNKNOWN_GROUP, suggestion=closest(criterion.group, members))
+        else:
+            members[criterion.group] += 1
 
     def check_size(self, path: str, tfile: TransitionFile) -> None:
         """Refuse a criterion the engine cannot hold even in a ruleset of its own (the compiler splits a
@@ -530,10 +561,162 @@ class Lint:
                            suggestion=closest(c.measure, self.head.measures))
             return
         self.use(c.measure)
-        if c.measure in self.broken_measures:
+        other = self.other_measure(path, loc + (c.op, "measure"), c)
+        if c.measure in self.broken_measures or other in self.broken_measures:
             return
         what = f"measure '{c.measure}'"
-        self.check_operand(path, loc + (c.op,), c.op, c.operand, measure_kind(measure, self.head), what, relative=True)
+        kind = measure_kind(measure, self.head)
+        if c.op in CONTAINS_OPS or is_words(kind):
+            self.check_words(path, loc + (c.op,), c, kind, what)
+        elif other is not None:
+            self.check_pair(path, loc + (c.op,), c, kind, what, other)
+        elif isinstance(c.operand, dict) and set(c.operand) & {"by_track", "by_level", "by"}:
+            self.check_keyed(path, loc + (c.op,), c, kind, what)
+        else:
+            self.check_operand(path, loc + (c.op,), c.op, c.operand, kind, what, relative=True)
+
+    # -- issue 12 conditions: lists of words, two measures, keyed thresholds -----------------------
+
+    def other_measure(self, path: str, loc: Loc, c: Leaf) -> Optional[str]:
+        """The measure ``{measure: b}`` names as the operand, marked used; None if there is none or it
+        is unknown (reported)."""
+        if not (isinstance(c.operand, dict) and "measure" in c.operand):
+            return None
+        name = c.operand["measure"]
+        if set(c.operand) != {"measure"} or not isinstance(name, str):
+            self.r.problem(path, loc[:-1], "compare with another measure as {measure: NAME}, nothing else beside it",
+                           code=errors.LADDER_BAD_OPERAND)
+            return None
+        if name not in self.head.measures:
+            self.unknown_measures = True
+            self.r.problem(path, loc, f"unknown measure '{name}'", code=errors.LADDER_UNKNOWN_MEASURE,
+                           suggestion=closest(name, self.head.measures))
+            return None
+        self.use(name)
+        return name
+
+    def check_words(self, file: str, loc: Loc, c: Leaf, kind: FieldKind, what: str) -> None:
+        """contains / contains_all / contains_any, and only they, compare a list of words."""
+        if not is_words(kind):
+            self.r.problem(file, loc, f"{c.op} needs a measure of a list of words (`field:` a list such as "
+                                      f"influence.cross_functional_partners); {what} is a {kind.kind}",
+                           code=errors.LADDER_BAD_OPERATOR)
+            return
+        if c.op not in CONTAINS_OPS:
+            self.r.problem(file, loc, f"{what} is a list of words: compare it with contains, contains_all or "
+                                      f"contains_any", code=errors.LADDER_BAD_OPERATOR,
+                           suggestion=closest(c.op, CONTAINS_OPS) or errors.suggestion(CONTAINS_OPS))
+            return
+        words = [c.operand] if c.op == "contains" else c.operand
+        if c.op != "contains" and (not isinstance(words, list) or not words):
+            self.r.problem(file, loc, f"`{c.op}` needs a non-empty list of words", code=errors.LADDER_BAD_OPERAND)
+            return
+        for i, w in enumerate(words):
+            if not isinstance(w, str) or not w.strip():
+                self.r.problem(file, loc + (() if c.op == "contains" else (i,)), f"expected a word, got {w!r}",
+                               code=errors.LADDER_BAD_OPERAND)
+
+    def check_pair(self, file: str, loc: Loc, c: Leaf, kind: FieldKind, what: str, other: str) -> None:
+        """Two measures compared: values of one kind (ordered, for gte/gt/lte/lt)."""
+        theirs = measure_kind(self.head.measures[other], self.head)
+        if c.op == "in":
+            self.r.problem(file, loc, "`in` takes a list of values, not another measure", code=errors.LADDER_BAD_OPERATOR)
+            return
+        def described(k: FieldKind) -> str:
+            return f"{k.kind} ({', '.join(k.values)})" if k.kind == "enum" else k.kind
+        if kind.kind != theirs.kind or kind.values != theirs.values or is_words(theirs):
+            self.r.problem(file, loc, f"{what} is a {described(kind)} and measure '{other}' a {described(theirs)}: "
+                                      "only measures of one kind compare", code=errors.LADDER_BAD_OPERAND)
+        elif c.op in ("gte", "gt", "lte", "lt") and (kind.kind == "bool" or (
+                kind.kind == "enum" and kind.values not in ORDINALS.values())):
+            self.r.problem(file, loc, f"{what} is not ordered: compare it with another measure by eq or ne",
+                           code=errors.LADDER_BAD_OPERATOR)
+
+    def check_keyed(self, file: str, loc: Loc, c: Leaf, kind: FieldKind, what: str) -> None:
+        """by_track / by_level / by: a mapping of thresholds, each one that fits the measure, and one
+        that applies to this transition (by_track, by_level) or to every value (by: a default)."""
+        (form,) = [k for k in ("by_track", "by_level", "by") if k in c.operand] or ["by"]
+        if set(c.operand) != {form}:
+            self.r.problem(file, loc, f"a {form} threshold stands alone: {{{form}: {{...}}}}", code=errors.LADDER_BAD_OPERAND)
+            return
+        if kind.kind not in ("number",) and c.op in ("in",):
+            self.r.problem(file, loc, f"{form} needs a comparison operator, not `in`", code=errors.LADDER_BAD_OPERATOR)
+            return
+        table = c.operand[form]
+        t = self.transition
+        assert t is not None  # set by check_transition, which checks conditions
+        if form == "by":
+            self.check_by(file, loc + ("by",), c, table, kind, what)
+            return
+        if not isinstance(table, dict) or not table:
+            self.r.problem(file, loc + (form,), f"{form} needs a mapping of thresholds", code=errors.LADDER_BAD_OPERAND)
+            return
+        for key, threshold in table.items():
+            kloc = loc + (form, key)
+            if key == "default":
+                pass
+            elif form == "by_track" and key not in ("ic", "management"):
+                self.r.problem(file, kloc, f"unknown track '{key}'", code=errors.LADDER_BAD_OPERAND,
+                               suggestion=closest(str(key), ("ic", "management", "default")))
+                continue
+            elif form == "by_level":
+                self.level_ref(file, kloc, key, relative=False, levels_only=True)
+            self.check_operand(file, kloc, c.op, threshold, kind, what, relative=True, allow_by_size=False)
+        if form == "by_track":
+            missing = None if t.track in table or "default" in table else f"the {t.track} track"
+        else:
+            here = [k for k in table if k != "default" and (r := self.index.resolve(str(k), levels_only=True))
+                    is not None and r.id == t.from_]
+            missing = None if here or "default" in table else f"level '{t.from_}' (this transition's current level)"
+        if missing is not None:
+            self.r.problem(file, loc + (form,), f"{form} gives no threshold for {missing}: add it, or a `default`",
+                           code=errors.LADDER_BAD_OPERAND)
+
+    def check_by(self, file: str, loc: Loc, c: Leaf, spec: Any, kind: FieldKind, what: str) -> None:
+        """``{by: {field, values, default?}}``: ``field`` an enum, level or true/false packet field;
+        each key of ``values`` one of its values; a default unless ``values`` lists every value."""
+        if not isinstance(spec, dict) or not {"field", "values"} <= set(spec) or set(spec) - {"field", "values", "default"}:
+            extra = [k for k in (spec if isinstance(spec, dict) else {}) if k not in ("field", "values", "default")]
+            self.r.problem(file, loc, "`by` needs `field` and `values` (and optionally `default`)",
+                           code=errors.LADDER_BAD_OPERAND,
+                           suggestion=closest(str(extra[0]), ("field", "values", "default")) if extra else None)
+            return
+        path = spec["field"]
+        fields = fields_of(self.head)
+        key_kind = fields.get(path) if isinstance(path, str) else None
+        if key_kind is None:
+            self.r.problem(file, loc + ("field",), f"'{path}' is not a field of the packet",
+                           code=errors.LADDER_UNKNOWN_FIELD, suggestion=closest(str(path), fields))
+            return
+        if key_kind.kind not in ("enum", "level", "bool"):
+            self.r.problem(file, loc + ("field",), f"'{path}' is a {key_kind.kind}; a threshold is keyed by a word, "
+                                                   "level or true/false field", code=errors.LADDER_FIELD_KIND)
+            return
+        values = spec["values"]
+        if not isinstance(values, dict) or not values:
+            self.r.problem(file, loc + ("values",), "`values` needs a mapping of the field's values to thresholds",
+                           code=errors.LADDER_BAD_OPERAND)
+            return
+        for key, threshold in values.items():
+            kloc = loc + ("values", key)
+            if key_kind.kind == "level":
+                self.level_ref(file, kloc, key, relative=True)
+            elif key_kind.kind == "bool":
+                if not isinstance(key, bool):
+                    self.r.problem(file, kloc, f"'{path}' is true/false; got {key!r}", code=errors.LADDER_BAD_OPERAND)
+            elif key not in key_kind.values:
+                self.r.problem(file, kloc, f"{key!r} is not a value of {path} ({', '.join(key_kind.values)})",
+                               code=errors.LADDER_BAD_OPERAND, suggestion=closest(str(key), key_kind.values))
+            self.check_operand(file, kloc, c.op, threshold, kind, what, relative=True, allow_by_size=False)
+        covered = (key_kind.kind == "enum" and set(values) >= set(key_kind.values)) or (
+            key_kind.kind == "bool" and {True, False} <= set(values))
+        if spec.get("default") is None:
+            if not covered:
+                self.r.problem(file, loc, f"`values` does not list every value of {path}: add a `default`",
+                               code=errors.LADDER_BAD_OPERAND)
+        else:
+            self.check_operand(file, loc + ("default",), c.op, spec["default"], kind, what, relative=True,
+                               allow_by_size=False)
 
     def check_reachable(self) -> None:
         levels = {lv.id: lv for lv in self.head.levels}
@@ -560,6 +743,8 @@ def _measures_read(c: Condition) -> Iterator[str]:
     """The names of the measures a condition compares, at any depth."""
     if isinstance(c, Leaf):
         yield c.measure
+        if isinstance(c.operand, dict) and isinstance(c.operand.get("measure"), str):
+            yield c.operand["measure"]
     for _, part in c.located_children():
         yield from _measures_read(part)
 

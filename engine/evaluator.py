@@ -15,16 +15,35 @@ from typing import Any, Optional, Union, cast
 from promoready.schemas.decision import (
     CriterionResult,
     Decision,
+    Group,
     LadderRef,
     Summary,
     Supporting,
     TransitionRef,
 )
-from promoready.schemas.ladder import Ladder, ReviewMonthsMeasure, Transition
+from promoready.schemas.ladder import FieldMeasure, Ladder, ReviewMonthsMeasure, Transition
 from promoready.schemas.packet import ORDINALS, Packet
 
 from . import _packet
-from ._compile import SIZE_KEY, SIZES, Compiler, Node, criterion_index, encode_value, uses_org_size, verdict_of
+from ._compile import (
+    SIZE_KEY,
+    SIZES,
+    Compiler,
+    Node,
+    at_least_nodes,
+    count_figures,
+    criterion_index,
+    encode_value,
+    encode_words,
+    keyed_leaves,
+    part_index,
+    stage_kind,
+    uses_org_size,
+    verdict_of,
+    word_figure,
+    word_leaves,
+)
+from ._keys import group_keys
 from ._durable import Ruleset, RulesetChain
 from ._evidence import DeclaredEvidence
 from ._fields import measure_kind
@@ -73,6 +92,15 @@ class _Plan:
     needs_size: bool
     expected: dict  # organisation size position (or None) → each criterion's expected text
     ref: TransitionRef
+    #: Lists of words: measure name → the words the criteria look for (each a derived figure).
+    words: dict[str, tuple[str, ...]]
+    #: Fields thresholds are keyed by (``by:``): path → (its figure's name, its measure function, its kind).
+    key_fields: dict[str, tuple[str, Any, Any]]
+    #: Per ruleset: its at_least nodes as (slot, level, parts, criterion index), and the keys it reads.
+    slots: list[list[tuple[str, int, int, int]]]
+    fields: list[frozenset[str]]
+    #: The supporting group of each supporting criterion (None: the unnamed one), by criterion index.
+    groups: list[Optional[str]]
 
 
 class Evaluator:
@@ -100,6 +128,14 @@ class Evaluator:
         relative = compiler.relative
         measures = {n: compile_measure(self.ladder.measures[n], relative, self.index, self.ladder) for n in used}
         kinds = {n: measure_kind(self.ladder.measures[n], self.ladder) for n in used}
+        words: dict[str, tuple[str, ...]] = {}
+        for leaf in (x for t in trees for x in word_leaves(t)):
+            words[leaf.measure] = tuple(dict.fromkeys(words.get(leaf.measure, ()) + leaf.words))
+        key_fields: dict[str, tuple[str, Any, Any]] = {}
+        for keyed in (x.keyed for t in trees for x in keyed_leaves(t)):
+            if keyed is not None and keyed.path not in key_fields:
+                by = FieldMeasure(field=keyed.path)
+                key_fields[keyed.path] = (keyed.figure, compile_measure(by, relative, self.index, self.ladder), keyed.kind)
         explainer = Explainer(self.ladder.measures, self.index, {"current": transition.from_, "target": transition.to},
                               trees)
         digest = self.digest.split(":")[1][:12]
@@ -122,6 +158,12 @@ class Evaluator:
             # The wording of a condition depends only on the organisation size: word it once.
             expected={size: [explainer.expected(t, size) for t in trees] for size in (None, *range(len(SIZES)))},
             ref=TransitionRef(from_=transition.from_, to=transition.to, track=transition.track, phase=transition.phase),
+            words=words,
+            key_fields=key_fields,
+            slots=[[(n.slot, n.level, len(n.children), i) for i in c.criteria for n in at_least_nodes(trees[i])]
+                   for c in chunks],
+            fields=[c.keys | {"k", SIZE_KEY} for c in chunks],
+            groups=[None if c.required else c.group for c in transition.criteria],
         )
 
     @property
@@ -162,7 +204,19 @@ class Evaluator:
 
         fact: dict[str, Any] = {"k": "e"}
         keys = plan.keys
-        fact.update((keys[k], v) for k, v in encoded.items() if v is not None)
+        fact.update((keys[k], v) for k, v in encoded.items() if v is not None and k not in plan.words)
+        for name, wanted in plan.words.items():
+            # How many items of the list are each word the criteria look for (the engine compares).
+            listed = encode_words(measured[name].value)
+            if listed is not None:
+                fact.update((keys[word_figure(name, w)], listed.count(w)) for w in wanted)
+        for path, (figure, key_measure, key_kind) in plan.key_fields.items():
+            key_measured = key_measure(packet, ctx)
+            measured[figure] = key_measured
+            value = encode_value(key_measured.value, key_kind)
+            encoded[figure] = value
+            if value is not None:
+                fact[keys[figure]] = value
         if plan.needs_size and size_index is not None:
             fact[SIZE_KEY] = size_index
         statuses, verdict = self._decide(plan, fact)
@@ -171,21 +225,35 @@ class Evaluator:
     def _decide(self, plan: _Plan, fact: dict) -> tuple[list[str], str]:
         criteria = plan.transition.criteria
 
+        named = list(plan.transition.supporting_groups)
+        group_tally = dict(zip(named, group_keys(len(named))))
+
         def tally(fired: list[str]) -> dict:
             counts: dict[str, Any] = {"k": "t", "rf": 0, "ru": 0, "sp": 0, "spu": 0}
+            for p, pu in group_tally.values():
+                counts[p] = counts[pu] = 0
             for name in fired:
+                if part_index(name) is not None:
+                    continue
                 i, status = criterion_index(name)
                 if criteria[i].required:
                     counts["rf"] += status == "fail"
                     counts["ru"] += status == "unknown"
                 else:
-                    counts["sp"] += status == "pass"
-                    counts["spu"] += status != "fail"
+                    group = plan.groups[i]
+                    p, pu = ("sp", "spu") if group is None else group_tally[group]
+                    counts[p] += status == "pass"
+                    counts[pu] += status != "fail"
             return counts
 
-        first, second = plan.ruleset.run(fact, tally)
+        if any(plan.slots):
+            first, second = plan.ruleset.run(fact, tally, stages=self._stages(plan, fact))
+        else:
+            first, second = plan.ruleset.run(fact, tally)
         statuses: list[Optional[str]] = [None] * len(criteria)
         for name in first:
+            if part_index(name) is not None:
+                continue  # a part of an at_least node: its counts were checked by the stage that read them
             i, status = criterion_index(name)
             if statuses[i] is not None:
                 raise EngineError(f"the engine decided criterion '{criteria[i].id}' twice ({statuses[i]}, {status})",
@@ -199,6 +267,44 @@ class Evaluator:
             raise EngineError(f"the engine gave {len(second)} verdicts ({', '.join(second) or 'none'})",
                               code=errors.ENGINE_VERDICT)
         return cast("list[str]", statuses), verdict_of(second[0])  # every one decided: checked above
+
+    @staticmethod
+    def _stages(plan: _Plan, fact: dict):
+        """The facts between the evidence fact and the tally, per ruleset: stage ``s`` repeats the
+        ruleset's evidence with the counts of the at_least nodes decided by stage ``s`` (each node's
+        parts passed, and passed or unknown, as the engine decided them a stage earlier)."""
+        counts: dict[str, tuple[int, int]] = {}
+
+        def stage(chunk: int, s: int, fired: list[str]) -> Optional[dict]:
+            slots = plan.slots[chunk]
+            if s > max((level for _, level, _, _ in slots), default=0):
+                return None
+            decided: dict[tuple[str, int], list[str]] = {}
+            for name in fired:
+                part = part_index(name)
+                if part is not None:
+                    decided.setdefault(part[:2], []).append(part[2])
+            for slot, level, parts, i in slots:
+                if level != s:
+                    continue
+                found = [decided.get((slot, q), []) for q in range(parts)]
+                if any(len(d) != 1 for d in found):
+                    cid = plan.transition.criteria[i].id
+                    raise EngineError(f"the engine decided a part of an at_least condition of criterion '{cid}' "
+                                      f"{'twice' if any(len(d) > 1 for d in found) else 'not at all'}",
+                                      code=errors.ENGINE_AMBIGUOUS if any(len(d) > 1 for d in found)
+                                      else errors.ENGINE_UNDECIDED, path=cid)
+                statuses = [d[0] for d in found]
+                counts[slot] = (statuses.count("pass"), len(statuses) - statuses.count("fail"))
+            out = {k: v for k, v in fact.items() if k in plan.fields[chunk]}
+            out["k"] = stage_kind(s)
+            for slot, level, _, _ in slots:
+                if level <= s:
+                    passed, reachable = count_figures(slot)
+                    out[plan.keys[passed]], out[plan.keys[reachable]] = counts[slot]
+            return out
+
+        return stage if isinstance(plan.ruleset, RulesetChain) else (lambda s, fired: stage(0, s, fired))
 
     # -- levels and transitions ---------------------------------------------------------------------
 
@@ -283,6 +389,10 @@ class Evaluator:
             closes: Optional[datetime.date] = None
             if status == "unknown":
                 missing = list(dict.fromkeys(p for n in names if encoded[n] is None for p in measured[n].missing))
+                if not missing:  # every measure known: the field a threshold is keyed by is not
+                    missing = list(dict.fromkeys(p for leaf in keyed_leaves(tree) if leaf.keyed is not None
+                                                 and encoded.get(leaf.keyed.figure) is None
+                                                 for p in measured[leaf.keyed.figure].missing))
                 if plan.needs_size and size is None and not missing:
                     missing = ["organization.size"]
                 next_step = f"add {', '.join(missing)} to the packet" if missing else texts_for(criterion, status)
@@ -316,7 +426,14 @@ class Evaluator:
                 threshold_basis=criterion.threshold.basis if criterion.threshold else None,
             ))
         counts = {s: statuses.count(s) for s in ("pass", "fail", "unknown")}
-        supporting = [s for c, s in zip(t.criteria, statuses) if not c.required]
+        supporting = [s for c, s, g in zip(t.criteria, statuses, plan.groups) if not c.required and g is None]
+        groups = None
+        if t.supporting_groups:
+            groups = []
+            for gid, group in t.supporting_groups.items():
+                mine = [s for s, g in zip(statuses, plan.groups) if g == gid]
+                groups.append(_build(Group, id=gid, title=group.title, needed=group.needed,
+                                     passed=mine.count("pass"), unknown=mine.count("unknown")))
         return _build(Decision,
             decision_version=1,
             candidate_id=packet.candidate.id,
@@ -333,5 +450,6 @@ class Evaluator:
             warnings=_packet.typo_warnings(packet),
             committee_outcome=packet.committee_outcome,
             projection=project(t.criteria, statuses, dates, verdict, day, t.supporting_needed,
-                               unreviewed=unreviewed, packet_date=packet.as_of),
+                               unreviewed=unreviewed, packet_date=packet.as_of, groups=t.supporting_groups),
+            groups=groups,
         )

@@ -12,10 +12,10 @@ so such a criterion leaves no date either, and the reason says to add them.
 from __future__ import annotations
 
 import datetime
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 from promoready.schemas.decision import Projection
-from promoready.schemas.ladder import Criterion
+from promoready.schemas.ladder import Criterion, SupportingGroup
 
 from .words import plural
 
@@ -31,10 +31,13 @@ def _verb(criteria: Sequence[Criterion], one: str, many: str) -> str:
 # Over 60 lines: one case analysis (ready, timed, blocked, supporting quota) over the same lists of criteria.
 def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Sequence[Optional[datetime.date]],
             verdict: str, day: datetime.date, supporting_needed: int, *,
-            unreviewed: Sequence[bool] = (), packet_date: Optional[datetime.date] = None) -> Projection:
+            unreviewed: Sequence[bool] = (), packet_date: Optional[datetime.date] = None,
+            groups: Optional[Mapping[str, SupportingGroup]] = None) -> Projection:
     """The projection for one decision. ``dates[i]``: when time alone makes criterion ``i`` pass
     (its failing comparisons all close with time), else None. ``unreviewed[i]``: criterion ``i``
-    waits on months of reviews while the decision is measured past ``packet_date`` (the packet's own)."""
+    waits on months of reviews while the decision is measured past ``packet_date`` (the packet's own).
+    ``groups``: the transition's named supporting groups (``supporting_needed`` is the quota of the
+    supporting criteria in none)."""
     if unreviewed:
         dates = [None if stale else d for d, stale in zip(dates, unreviewed)]
     stale = [c for c, s, u in zip(criteria, statuses, unreviewed or [False] * len(criteria)) if s == "fail" and u]
@@ -66,18 +69,24 @@ def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Seque
         reasons.append(f"{_titles(no_time)} {_verb(no_time, 'needs', 'need')} more than time")
     if no_evidence:
         reasons.append(f"{_titles(no_evidence)} {_verb(no_evidence, 'lacks', 'lack')} evidence")
-    supporting = [(c, s, d) for c, s, d in zip(criteria, statuses, dates) if not c.required]
-    short = max(0, supporting_needed - sum(s == "pass" for _, s, _ in supporting))
     quota_blocked: list[Criterion] = []
-    if short:
+    # Each supporting quota in turn: the unnamed one (supporting_needed), then each named group.
+    quotas: list[tuple[Optional[str], int, str]] = [(None, supporting_needed, "")]
+    quotas += [(gid, g.needed, f" of {g.title or gid}") for gid, g in (groups or {}).items()]
+    for gid, needed, of in quotas:
+        supporting = [(c, s, d) for c, s, d in zip(criteria, statuses, dates)
+                      if not c.required and getattr(c, "group", None) == gid]
+        short = max(0, needed - sum(s == "pass" for _, s, _ in supporting))
+        if not short:
+            continue
         timed = sorted(((d, i) for i, (c, s, d) in enumerate(supporting) if s == "fail" and d is not None))
         if len(timed) >= short:
             chosen = timed[:short]
             waiting += [supporting[i][0] for _, i in chosen]
             when.append(chosen[-1][0])
         else:
-            quota_blocked = [c for c, s, d in supporting if s != "pass" and not (s == "fail" and d is not None)]
-            reasons.append(f"{plural(short, 'more supporting criterion')} must pass, and time alone passes "
+            quota_blocked += [c for c, s, d in supporting if s != "pass" and not (s == "fail" and d is not None)]
+            reasons.append(f"{plural(short, 'more supporting criterion')}{of} must pass, and time alone passes "
                            f"{len(timed) or 'none'}")
     order = {c.id: i for i, c in enumerate(criteria)}
     waiting_on = sorted({c.id for c in waiting}, key=order.__getitem__)

@@ -1,7 +1,7 @@
 """Conditions: the three-valued expressions a criterion is judged by, one model per kind of node.
 
 A condition is a comparison, ``{measure: NAME, OP: VALUE}`` (a ``Leaf``), or a combination of
-conditions, ``{all: [...]}`` / ``{any: [...]}`` / ``{not: ...}``. ``Condition`` is the discriminated
+conditions, ``{all: [...]}`` / ``{any: [...]}`` / ``{not: ...}`` / ``{at_least: N, of: [...]}``. ``Condition`` is the discriminated
 union of the node models, told apart by which key the mapping has. To add a kind of node: write its
 model (a ``ConditionNode`` with its ``located_children``), add it to ``COMBINATIONS`` under its key and to the union.
 """
@@ -17,11 +17,15 @@ from ._base import Strict, closest_key, describe, keys_of, python_names, unknown
 #: Where a sub-condition sits inside its parent, as keys and indexes (``("all", 1)``).
 Loc = tuple[Union[str, int], ...]
 
-ComparisonOp = Literal["gte", "gt", "lte", "lt", "eq", "ne", "in"]
-COMPARISON_OPS: tuple[ComparisonOp, ...] = ("gte", "gt", "lte", "lt", "eq", "ne", "in")
+ComparisonOp = Literal["gte", "gt", "lte", "lt", "eq", "ne", "in", "contains", "contains_all", "contains_any"]
+COMPARISON_OPS: tuple[ComparisonOp, ...] = ("gte", "gt", "lte", "lt", "eq", "ne", "in", "contains", "contains_all",
+                                            "contains_any")
+#: The operators on a measure of a list of words (issue 12): one word, every word, any word of a list.
+CONTAINS_OPS: tuple[ComparisonOp, ...] = ("contains", "contains_all", "contains_any")
 
-#: What a comparison compares with, as written: a number, true/false, a word, a list (for ``in``),
-#: ``{level: NAME}`` or ``{by_org_size: {...}}``. Whether it fits the measure is checked by the
+#: What a comparison compares with, as written: a number, true/false, a word, a list (for ``in`` and
+#: ``contains_all``/``contains_any``), ``{level: NAME}``, ``{measure: NAME}`` (another measure), or a
+#: keyed threshold (``{by_org_size: {...}}``, ``{by_track: {...}}``, ``{by_level: {...}}``, ``{by: {...}}``). Whether it fits the measure is checked by the
 #: ladder lint, which knows each measure's kind.
 Operand = Any
 
@@ -40,7 +44,8 @@ class ConditionNode(Strict):
 
 
 class Leaf(ConditionNode):
-    """A comparison: ``{measure: NAME, OP: VALUE}`` with exactly one operator (gte, gt, lte, lt, eq, ne, in)."""
+    """A comparison: ``{measure: NAME, OP: VALUE}`` with exactly one operator (gte, gt, lte, lt, eq, ne, in,
+    contains, contains_all, contains_any)."""
 
     # The operators are fields, as they are written, so that a misspelt one gets pydantic's own error
     # at its key (and a "did you mean"); `op` and `operand` read the one that is set.
@@ -52,6 +57,9 @@ class Leaf(ConditionNode):
     eq: Operand = None
     ne: Operand = None
     in_: Operand = Field(default=None, alias="in")
+    contains: Operand = None
+    contains_all: Operand = None
+    contains_any: Operand = None
 
     @model_validator(mode="after")
     def _one_operator(self) -> Leaf:
@@ -104,15 +112,34 @@ class Not(ConditionNode):
         return ((("not",), self.not_),)
 
 
+class AtLeast(ConditionNode):
+    """``{at_least: N, of: [conditions]}``: passes if N or more parts pass, fails if fewer than N could
+    pass even if every unknown part passed, and is unknown otherwise."""
+
+    at_least: int = Field(ge=1, le=64)
+    of: tuple[Condition, ...] = Field(json_schema_extra={"minItems": 1})
+
+    @model_validator(mode="after")
+    def _reachable(self) -> AtLeast:
+        if self.at_least > len(self.of):
+            raise ValueError(f"`at_least: {self.at_least}` of {len(self.of)} condition"
+                             f"{'s' if len(self.of) != 1 else ''} can never pass")
+        return self
+
+    def located_children(self) -> tuple[tuple[Loc, Condition], ...]:
+        """Each part, at ``("of", i)``."""
+        return tuple((("of", i), c) for i, c in enumerate(self.of))
+
+
 #: Each combination's key → its model; a mapping with none of these keys is a comparison.
-COMBINATIONS: dict[str, type[ConditionNode]] = {"all": AllOf, "any": AnyOf, "not": Not}
+COMBINATIONS: dict[str, type[ConditionNode]] = {"all": AllOf, "any": AnyOf, "not": Not, "at_least": AtLeast}
 CONDITION_MODELS: tuple[type[ConditionNode], ...] = (Leaf, *COMBINATIONS.values())
 #: Every key some kind of condition node accepts.
 CONDITION_KEYS: tuple[str, ...] = tuple(dict.fromkeys(k for m in CONDITION_MODELS for k in keys_of(m)))
 _KEY = python_names(CONDITION_MODELS)  # `in_` → `in`, `not_` → `not`
 # Combinations of a list of conditions. An empty list is refused by `_condition_form`, in words of our
 # own (a length constraint on the field would also fire whenever an item is invalid).
-_LISTS = ("all", "any")
+_LISTS = ("all", "any", "of")
 
 
 def _written(data: dict) -> dict[str, Any]:
@@ -160,9 +187,10 @@ def _condition_form(data: Any) -> Any:
     if len(forms) != 1:
         raise ValueError(f"a condition is a comparison (measure + operator) or exactly one of "
                          f"{', '.join(COMBINATIONS)}; found {forms or 'none'}{_unknown(unknown)}")
-    body = written[forms[0]]
-    if forms[0] in _LISTS and isinstance(body, (list, tuple)) and not body:
-        raise ValueError(f"`{forms[0]}` needs at least one condition")
+    listed = "of" if forms[0] == "at_least" else forms[0]
+    body = written.get(listed)
+    if listed in _LISTS and isinstance(body, (list, tuple)) and not body:
+        raise ValueError(f"`{listed}` needs at least one condition")
     return data
 
 
@@ -182,6 +210,7 @@ Condition = Annotated[
         Annotated[AllOf, Tag("AllOf")],
         Annotated[AnyOf, Tag("AnyOf")],
         Annotated[Not, Tag("Not")],
+        Annotated[AtLeast, Tag("AtLeast")],
     ],
     Discriminator(_condition_tag),
     BeforeValidator(_condition_form),

@@ -70,6 +70,17 @@ class Supporting(_Out):
     unknown: int
 
 
+class Group(_Out):
+    """A named supporting quota of the transition (``supporting_groups``): how many of its criteria
+    passed, and how many are unknown."""
+
+    id: str
+    title: Optional[str] = Field(default=None, description="The group's title, where the ladder gives one")
+    needed: int
+    passed: int
+    unknown: int
+
+
 class Projection(_Out):
     """When time alone would make the packet ready, at the current pace, or why no such date exists
     (contract §5: an additive field of version 1)."""
@@ -101,10 +112,19 @@ class Decision(_Out):
     projection: Optional[Projection] = Field(default=None, description="When time alone would make the packet "
                                                                        "ready, or why no such date exists")
 
+    groups: Optional[list[Group]] = Field(default=None, description="The transition's named supporting groups "
+                                                                    "(`supporting` is the quota of the criteria in "
+                                                                    "none); left out where it declares none")
+
+    def _left_out(self) -> Optional[set[str]]:
+        # `groups` is written only where a transition declares named groups, so that every other
+        # decision keeps its bytes (contract §5: fields are added, never changed).
+        return {"groups"} if self.groups is None else None
+
     def to_json(self) -> str:
         """The canonical JSON of this decision (key order fixed, UTF-8, no wall-clock time)."""
-        return self.model_dump_json(by_alias=True)
+        return self.model_dump_json(by_alias=True, exclude=self._left_out())
 
     def to_json_bytes(self) -> bytes:
         """``to_json()`` encoded as UTF-8, made without the round trip through ``str`` (for JSONL output)."""
-        return self.__pydantic_serializer__.to_json(self, by_alias=True)
+        return self.__pydantic_serializer__.to_json(self, by_alias=True, exclude=self._left_out())

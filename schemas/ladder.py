@@ -24,6 +24,8 @@ from ._conditions import (
     CONDITION_TAGS,
     AllOf,
     AnyOf,
+    AtLeast,
+    CONTAINS_OPS,
     ComparisonOp,
     Condition,
     ConditionNode,
@@ -210,6 +212,16 @@ class Criterion(_Strict):
     condition: Condition
     text: Texts
     threshold: Optional[Threshold] = None
+    group: Optional[str] = Field(default=None, pattern=_ID,
+                                 description="A supporting group of the transition (`supporting_groups`) this "
+                                             "criterion counts towards; supporting criteria only")
+
+
+class SupportingGroup(_Strict):
+    """A named supporting quota: at least ``needed`` of the supporting criteria of the group must pass."""
+
+    needed: int = Field(ge=0, le=64)
+    title: Optional[str] = Field(default=None, min_length=1, description="How to name the group in sentences")
 
 
 class TransitionHeader(_Strict):
@@ -222,6 +234,9 @@ class TransitionHeader(_Strict):
     title: str = Field(min_length=1)
     rationale: Optional[str] = Field(default=None, description="Why the step is judged this way (phase, sources)")
     supporting_needed: int = Field(default=0, ge=0, le=64)
+    supporting_groups: dict[str, SupportingGroup] = Field(
+        default_factory=dict, description="Named supporting quotas, each group's criteria naming it in `group`; "
+                                          "supporting_needed is the quota of the criteria that name none")
 
 
 class TransitionFile(_Strict):
@@ -258,6 +273,7 @@ class Transition(_Strict):
     title: str
     rationale: Optional[str] = None
     supporting_needed: int = 0
+    supporting_groups: dict[str, SupportingGroup] = Field(default_factory=dict)
     criteria: tuple[Criterion, ...]
     file: str = Field(description="The transition file's name inside the ladder folder")
 
@@ -295,10 +311,10 @@ class Ladder(_Strict):
 
 
 __all__ = [
-    "Level", "Title", "TitleForm", "TitlePatterns", "Source", "SourceDoc", "Threshold", "ThresholdBasis", "Texts", "Criterion", "TransitionHeader", "TransitionFile", "LadderFile",
+    "Level", "Title", "TitleForm", "TitlePatterns", "Source", "SourceDoc", "Threshold", "ThresholdBasis", "Texts", "Criterion", "SupportingGroup", "TransitionHeader", "TransitionFile", "LadderFile",
     "Transition", "Ladder", "Phase", "LevelTrack", "Track", "keys_of",
     # conditions
-    "Condition", "ConditionNode", "Leaf", "AllOf", "AnyOf", "Not", "Loc", "ComparisonOp", "Operand", "COMPARISON_OPS", "COMBINATIONS",
+    "Condition", "ConditionNode", "Leaf", "AllOf", "AnyOf", "Not", "AtLeast", "CONTAINS_OPS", "Loc", "ComparisonOp", "Operand", "COMPARISON_OPS", "COMBINATIONS",
     "CONDITION_KEYS", "CONDITION_MODELS", "CONDITION_TAGS",
     # measures
     "Measure", "MeasureBase", "MeasureKind", "FieldMeasure", "CountMeasure", "SizeMeasure", "ListMeasure", "FilteredMeasure",

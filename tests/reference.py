@@ -11,12 +11,14 @@ from __future__ import annotations
 import calendar
 import datetime
 import re
+import typing
 from fractions import Fraction
 from typing import Any, Optional
 
 from promoready.schemas.ladder import (
     AllOf,
     AnyOf,
+    AtLeast,
     Condition,
     CountMeasure,
     EarliestMeasure,
@@ -99,6 +101,7 @@ class Context:
         self.names = names
         self.as_of = packet.as_of or datetime.date.today()
         self.current, self.target = transition.from_, transition.to
+        self.track = transition.track
         self.size = packet.organization.size if packet.organization else None
 
     def level_rank(self, ref: str) -> int:
@@ -343,10 +346,14 @@ def measure(m: Measure, ctx: Context) -> Optional[tuple]:
     if isinstance(m, (SumOfMeasure, WeightedMeanMeasure)):
         return arithmetic(m, ctx)
     if isinstance(m, FieldMeasure):
+        raw = get_path(ctx.packet, m.field)
         spec = spec_of(ctx.ladder, m.field)
+        if isinstance(raw, list) and (spec is None or spec.type == "strings"):
+            # a list of words (issue 12): compared by contains, case and separators aside
+            return ("words", frozenset(normalise(w) for w in raw))
         if spec is not None:
-            return declared_value(spec, get_path(ctx.packet, m.field), ctx.ladder)
-        return typed(m.field.split(".")[-1], get_path(ctx.packet, m.field), ctx)
+            return declared_value(spec, raw, ctx.ladder)
+        return typed(m.field.split(".")[-1], raw, ctx)
     if isinstance(m, MonthsSinceMeasure):
         since = get_path(ctx.packet, m.months_since)
         if since is None:
@@ -450,6 +457,29 @@ def comparison(c: Leaf, ladder: Ladder, ctx: Context) -> str:
     if value is None:
         return UNKNOWN
     op, operand = c.op, c.operand
+    if op in ("contains", "contains_all", "contains_any"):
+        wanted = [normalise(w) for w in ([operand] if op == "contains" else operand)]
+        found = [w in value[1] for w in wanted]
+        return PASS if (any(found) if op == "contains_any" else all(found)) else FAIL
+    if isinstance(operand, dict) and set(operand) == {"measure"}:
+        other = measure(ladder.measures[operand["measure"]], ctx)
+        if other is None:
+            return UNKNOWN
+        return PASS if two_valued(op, value, other) else FAIL
+    if isinstance(operand, dict) and ("by_track" in operand or "by_level" in operand):
+        operand = static_threshold(operand, ctx)
+    if isinstance(operand, dict) and "by" in operand:
+        spec = operand["by"]
+        key = typed(spec["field"].split(".")[-1], get_path(ctx.packet, spec["field"]), ctx)
+        if key is None:
+            cases = list(spec["values"].values())
+            if spec.get("default") is not None and not covers(spec["field"], spec["values"]):
+                cases.append(spec["default"])
+        else:
+            listed = [t for k, t in spec["values"].items() if equal_key(operand_value(key, k, ctx)) == equal_key(key)]
+            cases = listed[:1] or [spec["default"]]
+        results = {holds(op, value, t, ctx) for t in cases}
+        return PASS if results == {True} else FAIL if results == {False} else UNKNOWN
     if isinstance(operand, dict) and "by_org_size" in operand:
         thresholds = operand["by_org_size"]
         sizes = [ctx.size] if ctx.size is not None else [s for s in SIZES if s in thresholds]
@@ -462,9 +492,56 @@ def comparison(c: Leaf, ladder: Ladder, ctx: Context) -> str:
     return PASS if holds(op, value, operand, ctx) else FAIL
 
 
+# -- issue 12: two measures, keyed thresholds, at_least -------------------------------------------------
+
+
+def two_valued(op: str, a: tuple, b: tuple) -> bool:
+    """Two known measure values compared (they are of one kind: validate sees to it)."""
+    if op in ("eq", "ne"):
+        same = equal_key(a) == equal_key(b)
+        return same if op == "eq" else not same
+    x, y = order_key(a), order_key(b)
+    return {"gte": x >= y, "gt": x > y, "lte": x <= y, "lt": x < y}[op]
+
+
+def static_threshold(operand: dict, ctx: Context) -> Any:
+    """by_track: the packet's track, else the transition's; by_level: the packet's current level."""
+    if "by_track" in operand:
+        table, key = operand["by_track"], ctx.packet.track or ctx.track
+        return table[key] if key in table else table["default"]
+    table = operand["by_level"]
+    current = ctx.names.level_id(ctx.packet.current_level)
+    for name, threshold in table.items():
+        if name != "default" and normalise(name) in ctx.names.by_name and ctx.names.by_name[normalise(name)][0] == current:
+            return threshold
+    return table["default"]
+
+
+def covers(path: str, values: dict) -> bool:
+    """Whether ``values`` lists every value the packet field at ``path`` can take (a word or true/false field)."""
+    model: Any = Packet
+    annotation: Any = None
+    for part in path.split("."):
+        annotation = model.model_fields[part].annotation
+        model = next((a for a in typing.get_args(annotation) if isinstance(a, type) and hasattr(a, "model_fields")),
+                     annotation)
+    options = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if options == [bool]:
+        return {True, False} <= set(values)
+    words = set()
+    for option in options:
+        words |= set(typing.get_args(option))
+    return bool(words) and set(values) >= words
+
+
 def kleene(c: Condition, ladder: Ladder, ctx: Context) -> str:
     if isinstance(c, Leaf):
         return comparison(c, ladder, ctx)
+    if isinstance(c, AtLeast):
+        parts = [kleene(p, ladder, ctx) for p in c.of]
+        if parts.count(PASS) >= c.at_least:
+            return PASS
+        return FAIL if parts.count(PASS) + parts.count(UNKNOWN) < c.at_least else UNKNOWN
     if isinstance(c, Not):
         return {PASS: FAIL, FAIL: PASS, UNKNOWN: UNKNOWN}[kleene(c.not_, ladder, ctx)]
     if isinstance(c, AllOf):
@@ -477,13 +554,19 @@ def kleene(c: Condition, ladder: Ladder, ctx: Context) -> str:
 
 
 def verdict(transition: Transition, statuses: dict[str, str]) -> str:
+    """Each supporting quota (the criteria of no group against supporting_needed, and each named group)
+    is one more condition: none may be out of reach, and every one must be met for ready."""
     required = [statuses[c.id] for c in transition.criteria if c.required]
-    supporting = [statuses[c.id] for c in transition.criteria if not c.required]
-    needed = transition.supporting_needed
-    passed, unknown = supporting.count(PASS), supporting.count(UNKNOWN)
-    if FAIL in required or passed + unknown < needed:
+    quotas = [(None, transition.supporting_needed)] + [(g, q.needed) for g, q in transition.supporting_groups.items()]
+    out_of_reach = short = False
+    for group, needed in quotas:
+        supporting = [statuses[c.id] for c in transition.criteria if not c.required and c.group == group]
+        passed, unknown = supporting.count(PASS), supporting.count(UNKNOWN)
+        out_of_reach |= passed + unknown < needed
+        short |= passed < needed
+    if FAIL in required or out_of_reach:
         return "not_ready"
-    if UNKNOWN in required or passed < needed:
+    if UNKNOWN in required or short:
         return "insufficient_evidence"
     return "ready"
 

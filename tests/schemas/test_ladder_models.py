@@ -68,26 +68,26 @@ def test_null_means_not_given():
     leaf = CONDITION.validate_python({"measure": "a", "gte": 1, "eq": None, "all": None, "not": None})
     assert type(leaf) is L.Leaf and leaf.op == "gte"
     assert errors(CONDITION, {"all": None}) == [
-        ((), "value_error", "a condition is a comparison (measure + operator) or exactly one of all, any, not; found none")]
+        ((), "value_error", "a condition is a comparison (measure + operator) or exactly one of all, any, not, at_least; found none")]
 
 
 @pytest.mark.parametrize("data, expected", [
     ({"measure": "a"}, [(("Leaf",), "value_error",
-                         "a comparison needs exactly one operator of gte, gt, lte, lt, eq, ne, in; found none")]),
+                         "a comparison needs exactly one operator of gte, gt, lte, lt, eq, ne, in, contains, contains_all, contains_any; found none")]),
     ({"measure": "a", "gte": 1, "lt": 3}, [(("Leaf",), "value_error",
-                                            "a comparison needs exactly one operator of gte, gt, lte, lt, eq, ne, in; "
+                                            "a comparison needs exactly one operator of gte, gt, lte, lt, eq, ne, in, contains, contains_all, contains_any; "
                                             "found ['gte', 'lt']")]),
     ({"gte": 1}, [((), "value_error", "operator `gte` needs a `measure`")]),
     ({"measure": "a", "gte": 1, "any": [{"measure": "b", "gte": 1}]},
      [((), "value_error", "a comparison cannot also have `any`")]),
     ({"all": [{"measure": "a", "gte": 1}], "not": {"measure": "a", "gte": 1}},
-     [((), "value_error", "a condition is a comparison (measure + operator) or exactly one of all, any, not; "
+     [((), "value_error", "a condition is a comparison (measure + operator) or exactly one of all, any, not, at_least; "
                           "found ['all', 'not']")]),
     ({"any": []}, [((), "value_error", "`any` needs at least one condition")]),
     (5, [((), "value_error", "expected a condition: a mapping with `measure` and an operator, or with one of "
-                             "all, any, not; got 5")]),
+                             "all, any, not, at_least; got 5")]),
     ({"foo": 1}, [((), "value_error", "a condition is a comparison (measure + operator) or exactly one of all, "
-                                      "any, not; found none; unknown key 'foo'")]),
+                                      "any, not, at_least; found none; unknown key 'foo'")]),
 ])
 def test_a_bad_node_says_what_is_wrong_with_it(data, expected):
     assert errors(CONDITION, data) == expected
@@ -111,9 +111,9 @@ def test_an_error_deep_in_a_tree_is_located_through_each_variant():
     found = errors(CONDITION, {"not": {"all": [{"measure": "a", "gte": 1}, {"any": [{"measure": "b"}, 7]}]}})
     assert [(loc, msg.split(";")[0]) for loc, _, msg in found] == [
         (("Not", "not", "AllOf", "all", 1, "AnyOf", "any", 0, "Leaf"),
-         "a comparison needs exactly one operator of gte, gt, lte, lt, eq, ne, in"),
+         "a comparison needs exactly one operator of gte, gt, lte, lt, eq, ne, in, contains, contains_all, contains_any"),
         (("Not", "not", "AllOf", "all", 1, "AnyOf", "any", 1),
-         "expected a condition: a mapping with `measure` and an operator, or with one of all, any, not"),
+         "expected a condition: a mapping with `measure` and an operator, or with one of all, any, not, at_least"),
     ]
 
 
@@ -231,15 +231,15 @@ def _ladder() -> L.Ladder:
 def test_the_digest_hashes_every_v1_key_of_every_node_and_measure():
     """Decisions carry the ladder digest: it must not move when the models change shape. In the v1
     form every condition node and measure lists every key it had as one model, null where unused;
-    keys the language gained later (sources, title patterns, scales, evidence, a criterion's threshold, a source's
-    ref) appear only
-    where a ladder uses them."""
+    keys the language gained later (sources, title patterns, scales, evidence, a criterion's threshold and group, a
+    source's ref, supporting groups) appear only where a ladder uses them."""
     ladder = _ladder()
     none = dict.fromkeys(("measure", "gte", "gt", "lte", "lt", "eq", "ne", "in", "all", "any", "not"))
     data = ladder.model_dump(mode="json", by_alias=True)
     del data["sources"], data["title_patterns"], data["scales"], data["evidence"]
     for criterion in data["transitions"][0]["criteria"]:
-        del criterion["threshold"], criterion["source"]["ref"]
+        del criterion["threshold"], criterion["source"]["ref"], criterion["group"]
+    del data["transitions"][0]["supporting_groups"]  # issue 12: present only where used
     data["measures"] = {"n": {"field": None, "count": "advocates", "size": None, "max": None, "min": None,
                               "sum": None, "review_months": None, "months_since": None, "of": None,
                               "where": {"level": {"gte": "target"}}, "unit": None, "grows": False, "title": None}}
