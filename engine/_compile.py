@@ -365,8 +365,7 @@ class Compiler:
             encoded.setdefault(self.encode_operand(v, key_kind), self.encode_operand(t, kind))
         values = tuple(encoded.items())
         default = self.encode_operand(spec["default"], kind) if spec.get("default") is not None else None
-        covered = key_kind.kind == "enum" and set(spec["values"]) >= set(key_kind.values) or (
-            key_kind.kind == "bool" and {True, False} <= set(spec["values"]))
+        covered = key_kind.kind == "enum" and set(spec["values"]) >= set(key_kind.values)
         cases = tuple(dict.fromkeys([t for _, t in values] + ([] if default is None or covered else [default])))
         return Keyed(path, key_figure(path), key_kind, values, default, cases)
 
@@ -660,8 +659,17 @@ def part_index(rule_name: str) -> Optional[tuple[str, int, str]]:
     return slot, int(q), STATUS_BY_SUFFIX[suffix]
 
 
+def _refers(atom: dict) -> bool:
+    """Whether a test compares with another property of the fact (``{"$lt": {"m0": {"$m": "m1"}}}``)."""
+    ((_, inner),) = atom.items()
+    return isinstance(inner, dict) and any(isinstance(v, dict) and "$m" in v for v in inner.values())
+
+
 def _rule(*conditions: dict) -> dict:
-    """A durable-rules rule matching one fact on all ``conditions`` (a flat ``$and``)."""
+    """A durable-rules rule matching one fact on all ``conditions`` (a flat ``$and``). Tests against
+    another property go last: the engine never shares their nodes, so nothing may hang below them
+    (see ``_capacity.Network.add``)."""
+    conditions = tuple(sorted(conditions, key=_refers))
     return {"all": [{"m": conditions[0] if len(conditions) == 1 else {"$and": list(conditions)}}]}
 
 

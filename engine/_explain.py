@@ -373,7 +373,8 @@ def _agree(count: Any, phrase: str, unit: str) -> str:
     return agree(float(fmt(count)), phrase, unit)
 
 
-_NEGATED = {"gte": "lt", "gt": "lte", "lte": "gt", "lt": "gte", "eq": "ne", "ne": "eq", "in": "in"}
+_NEGATED = {"gte": "lt", "gt": "lte", "lte": "gt", "lt": "gte", "eq": "ne", "ne": "eq", "in": "in",
+            "contains": "contains", "contains_all": "contains_all", "contains_any": "contains_any"}
 
 
 def _step(threshold: Any) -> float:

@@ -673,7 +673,7 @@ class Lint:
                            code=errors.LADDER_BAD_OPERAND)
 
     def check_by(self, file: str, loc: Loc, c: Leaf, spec: Any, kind: FieldKind, what: str) -> None:
-        """``{by: {field, values, default?}}``: ``field`` an enum, level or true/false packet field;
+        """``{by: {field, values, default?}}``: ``field`` a word (enum) or level packet field;
         each key of ``values`` one of its values; a default unless ``values`` lists every value."""
         if not isinstance(spec, dict) or not {"field", "values"} <= set(spec) or set(spec) - {"field", "values", "default"}:
             extra = [k for k in (spec if isinstance(spec, dict) else {}) if k not in ("field", "values", "default")]
@@ -688,9 +688,9 @@ class Lint:
             self.r.problem(file, loc + ("field",), f"'{path}' is not a field of the packet",
                            code=errors.LADDER_UNKNOWN_FIELD, suggestion=closest(str(path), fields))
             return
-        if key_kind.kind not in ("enum", "level", "bool"):
-            self.r.problem(file, loc + ("field",), f"'{path}' is a {key_kind.kind}; a threshold is keyed by a word, "
-                                                   "level or true/false field", code=errors.LADDER_FIELD_KIND)
+        if key_kind.kind not in ("enum", "level"):
+            self.r.problem(file, loc + ("field",), f"'{path}' is a {key_kind.kind}; a threshold is keyed by a word "
+                                                   "or level field", code=errors.LADDER_FIELD_KIND)
             return
         values = spec["values"]
         if not isinstance(values, dict) or not values:
@@ -701,15 +701,11 @@ class Lint:
             kloc = loc + ("values", key)
             if key_kind.kind == "level":
                 self.level_ref(file, kloc, key, relative=True)
-            elif key_kind.kind == "bool":
-                if not isinstance(key, bool):
-                    self.r.problem(file, kloc, f"'{path}' is true/false; got {key!r}", code=errors.LADDER_BAD_OPERAND)
             elif key not in key_kind.values:
                 self.r.problem(file, kloc, f"{key!r} is not a value of {path} ({', '.join(key_kind.values)})",
                                code=errors.LADDER_BAD_OPERAND, suggestion=closest(str(key), key_kind.values))
             self.check_operand(file, kloc, c.op, threshold, kind, what, relative=True, allow_by_size=False)
-        covered = (key_kind.kind == "enum" and set(values) >= set(key_kind.values)) or (
-            key_kind.kind == "bool" and {True, False} <= set(values))
+        covered = key_kind.kind == "enum" and set(values) >= set(key_kind.values)
         if spec.get("default") is None:
             if not covered:
                 self.r.problem(file, loc, f"`values` does not list every value of {path}: add a `default`",

@@ -161,8 +161,11 @@ def day_operand(c: Chooser) -> Any:
 def measure(c: Chooser, levels: list[str]) -> tuple[dict, Any]:
     """A measure definition of any kind, and the kind of value it yields (a ``FieldKind``, or "months")."""
     kind = c.pick(("field", "field", "field", "count", "size", "max", "min", "sum", "review_months", "months_since",
-                   "earliest", "ordered"))
+                   "earliest", "ordered", "words"))
     extra: dict = {}
+    if kind == "words":  # issue 12: a list of words, read with contains
+        path, field_kind = c.pick([(p, k) for p, k in _fields(("list",)) if k.item_model is None])
+        return {"field": path, **extra}, "words"
     if c.integer(0, 3) == 0:
         extra["title"] = c.pick(("{target} months", "reach at {current}", "figure", "months of work"))
     if kind == "field":
@@ -225,6 +228,11 @@ def _level_ref(c: Chooser, levels: list[str]) -> Any:
 def operand_for(c: Chooser, kind: Any, levels: list[str], allow_by_size: bool = True) -> tuple[str, Any]:
     """An operator and an operand that validate accepts for a value of ``kind``."""
     k = getattr(kind, "kind", kind)
+    if k == "words":
+        op = c.pick(("contains", "contains_all", "contains_any"))
+        if op == "contains":
+            return op, c.pick(WORDS)
+        return op, [c.pick(WORDS) for _ in range(c.integer(1, 3))]
     if k == "bool":
         return c.pick(("eq", "ne")), c.flip()
     if k == "enum":
@@ -242,19 +250,95 @@ def operand_for(c: Chooser, kind: Any, levels: list[str], allow_by_size: bool = 
     months = k == "months"
     if allow_by_size and c.integer(0, 5) == 0:
         return op, {"by_org_size": {s: c.number(months) for s in SIZES}}
+    if allow_by_size and c.integer(0, 5) == 0:
+        return op, keyed_threshold(c, levels, months)
     return op, c.number(months)
 
 
+# -- issue 12 conditions: words, two measures, keyed thresholds, at_least, supporting groups --------------
+
+#: Words ``contains`` looks for: functions the packets list (in any case), and one they never do.
+WORDS = ("engineering", "design", "Sales", "data", "legal", "nobody")
+
+
+def keyed_threshold(c: Chooser, levels: list[str], months: bool) -> dict:
+    """A threshold keyed by track, by current level, or by a word or level field of the packet."""
+    way = c.integer(0, 2)
+    if way == 0:
+        table = {t: c.number(months) for t in ("ic", "management", "default") if c.flip()}
+        return {"by_track": table if {"ic", "management"} <= set(table) or "default" in table
+                else {**table, "default": c.number(months)}}
+    if way == 1:
+        levels = [lv for lv in levels if lv in {x["id"] for x in LEVELS}]  # levels, not titles
+        table = {lv: c.number(months) for lv in levels if c.flip()}
+        return {"by_level": {**table, "default": c.number(months)} if c.flip() or not table else
+                {**{lv: c.number(months) for lv in levels}, **table}}
+    path, key_kind = c.pick(_fields(("enum", "level")))
+    options: tuple = tuple(key_kind.values) if key_kind.kind == "enum" else tuple(levels) + ("current", "target")
+    values = {v: c.number(months) for v in options if c.flip()} or {options[0]: c.number(months)}
+    spec: dict = {"field": path, "values": values}
+    covered = key_kind.kind != "level" and set(values) >= set(options)
+    if not covered or c.flip():
+        spec["default"] = c.number(months)
+    return {"by": spec}
+
+
+def _comparable(kinds: dict[str, Any], name: str) -> list[str]:
+    """Measures whose values compare with ``name``'s: numbers with numbers (months are numbers), words of
+    one enum with each other, levels with levels."""
+    def key(kind: Any) -> Any:
+        k = getattr(kind, "kind", kind)
+        return ("number",) if k in ("number", "months") else (k, getattr(kind, "values", ()))
+    return sorted(n for n, kind in kinds.items() if key(kind) == key(kinds[name]) and key(kind)[0] != "words")
+
+
+def pair(c: Chooser, measures: dict[str, Any], name: str) -> Optional[dict]:
+    """``{measure: name, OP: {measure: other}}`` for a measure of the same kind, or None."""
+    others = _comparable(measures, name)
+    if not others:
+        return None
+    kind = measures[name]
+    k = getattr(kind, "kind", kind)
+    ordered = k in ("number", "months", "level") or (k == "enum" and tuple(kind.values) in ORDERED)
+    op = c.pick(("gte", "gt", "lte", "lt", "eq", "ne") if ordered else ("eq", "ne"))
+    return {"measure": name, op: {"measure": c.pick(others)}}
+
+
 def condition(c: Chooser, measures: dict[str, Any], levels: list[str], depth: int = 0) -> dict:
-    """A condition over the measures: a comparison, or all / any / not of smaller conditions."""
+    """A condition over the measures: a comparison (sometimes with another measure), or all / any / not /
+    at_least of smaller conditions."""
     if depth >= 3 or c.integer(0, 9) < 5 + depth:
         name = c.pick(sorted(measures))
+        if c.integer(0, 5) == 0:
+            compared = pair(c, measures, name)
+            if compared is not None:
+                return compared
         op, operand = operand_for(c, measures[name], levels)
         return {"measure": name, op: operand}
-    form = c.pick(("all", "any", "not"))
+    form = c.pick(("all", "any", "not", "at_least"))
     if form == "not":
         return {"not": condition(c, measures, levels, depth + 1)}
+    if form == "at_least":
+        parts = [condition(c, measures, levels, depth + 1) for _ in range(c.integer(1, 8 if depth == 0 else 4))]
+        return {"at_least": c.integer(1, len(parts)), "of": parts}
     return {form: [condition(c, measures, levels, depth + 1) for _ in range(c.integer(1, 3))]}
+
+
+def groups(c: Chooser, criteria: list[dict]) -> tuple[dict, int]:
+    """Named supporting groups for some of the supporting criteria (each criterion naming one), with
+    quotas each group can meet; and how many supporting criteria are left in no group."""
+    supporting = [x for x in criteria if not x["required"]]
+    if not supporting or c.integer(0, 2) == 0:
+        return {}, len(supporting)
+    names = ("values", "craft", "g-3")[:c.integer(1, 3)]
+    members = dict.fromkeys(names, 0)
+    for x in supporting:
+        if c.integer(0, 3) > 0:
+            x["group"] = c.pick(names)
+            members[x["group"]] += 1
+    declared = {g: {"needed": c.integer(0, min(n, 64)), **({"title": f"Group {g}"} if c.flip() else {})}
+                for g, n in members.items()}
+    return declared, sum("group" not in x for x in supporting)
 
 
 def criterion_count(c: Chooser) -> int:
@@ -271,8 +355,9 @@ def _criterion(i: int, required: bool, cond: dict) -> dict:
 
 def _measures_in(cond: dict) -> set[str]:
     if "measure" in cond:
-        return {cond["measure"]}
-    parts = cond.get("all") or cond.get("any") or [cond["not"]]
+        others = {v["measure"] for v in cond.values() if isinstance(v, dict) and "measure" in v}
+        return {cond["measure"]} | others
+    parts = cond.get("all") or cond.get("any") or cond.get("of") or [cond["not"]]
     return set().union(*(_measures_in(p) for p in parts))
 
 
@@ -302,9 +387,11 @@ def ladders(draw, max_criteria: Optional[int] = None, min_criteria: Optional[int
             cond = condition(chooser, kinds, refs)
             used |= _measures_in(cond)
             criteria.append(_criterion(i, chooser.flip(), cond))
-        supporting = sum(not x["required"] for x in criteria)
+        declared, supporting = groups(c, criteria)
         header = {"from": source, "to": target, "track": track, "phase": "progressing-seniority",
                   "title": f"{source} to {target}", "supporting_needed": c.integer(0, min(supporting, 64))}
+        if declared:
+            header["supporting_groups"] = declared
         files[f"{source}-to-{target}.yaml"] = {"transition": header, "criteria": criteria}
     files["ladder.yaml"] = {"ladder": "generated", "version": "1", "title": "A generated ladder",
                             "levels": levels, "titles": titles,
@@ -317,7 +404,7 @@ def ladders(draw, max_criteria: Optional[int] = None, min_criteria: Optional[int
 
 def _first_comparison(cond: dict) -> dict:
     while "measure" not in cond:
-        cond = (cond.get("all") or cond.get("any") or [cond["not"]])[0]
+        cond = (cond.get("all") or cond.get("any") or cond.get("of") or [cond["not"]])[0]
     return cond
 
 

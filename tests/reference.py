@@ -518,7 +518,7 @@ def static_threshold(operand: dict, ctx: Context) -> Any:
 
 
 def covers(path: str, values: dict) -> bool:
-    """Whether ``values`` lists every value the packet field at ``path`` can take (a word or true/false field)."""
+    """Whether ``values`` lists every value the packet word field at ``path`` can take."""
     model: Any = Packet
     annotation: Any = None
     for part in path.split("."):
@@ -526,8 +526,6 @@ def covers(path: str, values: dict) -> bool:
         model = next((a for a in typing.get_args(annotation) if isinstance(a, type) and hasattr(a, "model_fields")),
                      annotation)
     options = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if options == [bool]:
-        return {True, False} <= set(values)
     words = set()
     for option in options:
         words |= set(typing.get_args(option))

@@ -83,6 +83,10 @@ def _numbers(operand: Any) -> list[float]:
         return [operand]
     if isinstance(operand, dict) and "by_org_size" in operand:
         return [v for v in operand["by_org_size"].values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if isinstance(operand, dict) and ("by_track" in operand or "by_level" in operand or "by" in operand):
+        table = operand.get("by_track") or operand.get("by_level") or {**operand["by"]["values"],
+                                                                       "default": operand["by"].get("default")}
+        return [v for v in table.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
     if isinstance(operand, (list, tuple)):
         return [v for v in operand if isinstance(v, (int, float)) and not isinstance(v, bool)]
     return []
