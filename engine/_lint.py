@@ -562,8 +562,9 @@ class Lint:
             return
         self.use(c.measure)
         other = self.other_measure(path, loc + (c.op, "measure"), c)
-        if c.measure in self.broken_measures or other in self.broken_measures:
-            return
+        if c.measure in self.broken_measures or other in self.broken_measures or (
+                other is None and isinstance(c.operand, dict) and "measure" in c.operand):
+            return  # the other measure is unknown or broken: said already
         what = f"measure '{c.measure}'"
         kind = measure_kind(measure, self.head)
         if c.op in CONTAINS_OPS or is_words(kind):
@@ -604,8 +605,7 @@ class Lint:
             return
         if c.op not in CONTAINS_OPS:
             self.r.problem(file, loc, f"{what} is a list of words: compare it with contains, contains_all or "
-                                      f"contains_any", code=errors.LADDER_BAD_OPERATOR,
-                           suggestion=closest(c.op, CONTAINS_OPS) or errors.suggestion(CONTAINS_OPS))
+                                      f"contains_any", code=errors.LADDER_BAD_OPERATOR)
             return
         words = [c.operand] if c.op == "contains" else c.operand
         if c.op != "contains" and (not isinstance(words, list) or not words):

@@ -99,6 +99,8 @@ class _Plan:
     #: Per ruleset: its at_least nodes as (slot, level, parts, criterion index), and the keys it reads.
     slots: list[list[tuple[str, int, int, int]]]
     fields: list[frozenset[str]]
+    #: Criteria with a threshold keyed by a packet field: their expectation is worded per packet.
+    keyed: frozenset[int]
     #: The supporting group of each supporting criterion (None: the unnamed one), by criterion index.
     groups: list[Optional[str]]
 
@@ -164,6 +166,7 @@ class Evaluator:
                    for c in chunks],
             fields=[c.keys | {"k", SIZE_KEY} for c in chunks],
             groups=[None if c.required else c.group for c in transition.criteria],
+            keyed=frozenset(i for i, t in enumerate(trees) if keyed_leaves(t)),
         )
 
     @property
@@ -415,7 +418,8 @@ class Evaluator:
                 title=criterion.title,
                 required=criterion.required,
                 status=status,
-                expected=plan.expected[size][i] + (" (calibrated)" if _calibrated(criterion) else ""),
+                expected=(plan.expected[size][i] if i not in plan.keyed else explainer.expected(tree, size, encoded))
+                + (" (calibrated)" if _calibrated(criterion) else ""),
                 actual=explainer.actual(names, measured, encoded),
                 explanation=texts_for(criterion, status),
                 evidence=evidence,
