@@ -158,7 +158,7 @@ class Network:
         path = [node]
         for atom in atoms:
             op, prop, value = _test(atom)
-            key = (prop, op, type(value).__name__, value)
+            key: tuple = (prop, op, type(value).__name__, value)
             if isinstance(value, tuple):
                 # A test against another property (``$m``) is a node of its own in every rule that has
                 # it, never shared, and every one a fact reaches stays pending (measured: 70 rules

@@ -347,6 +347,7 @@ class Compiler:
         """A ``by_track`` / ``by_level`` threshold resolved for this transition: its track is the
         packet's (a packet on another track is refused), its from-level the packet's current level.
         Returns the threshold as written and words for which case it is."""
+        key: str
         if "by_track" in raw:
             table, key, words = raw["by_track"], self.transition.track, f"{self.transition.track} track"
         else:

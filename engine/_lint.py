@@ -627,8 +627,7 @@ class Lint:
         if kind.kind != theirs.kind or kind.values != theirs.values or is_words(theirs):
             self.r.problem(file, loc, f"{what} is a {described(kind)} and measure '{other}' a {described(theirs)}: "
                                       "only measures of one kind compare", code=errors.LADDER_BAD_OPERAND)
-        elif c.op in ("gte", "gt", "lte", "lt") and (kind.kind == "bool" or (
-                kind.kind == "enum" and kind.values not in ORDINALS.values())):
+        elif c.op in ("gte", "gt", "lte", "lt") and not kind.is_ordered:
             self.r.problem(file, loc, f"{what} is not ordered: compare it with another measure by eq or ne",
                            code=errors.LADDER_BAD_OPERATOR)
 
@@ -688,7 +687,7 @@ class Lint:
             self.r.problem(file, loc + ("field",), f"'{path}' is not a field of the packet",
                            code=errors.LADDER_UNKNOWN_FIELD, suggestion=closest(str(path), fields))
             return
-        if key_kind.kind not in ("enum", "level"):
+        if key_kind.kind not in ("enum", "level", "word"):
             self.r.problem(file, loc + ("field",), f"'{path}' is a {key_kind.kind}; a threshold is keyed by a word "
                                                    "or level field", code=errors.LADDER_FIELD_KIND)
             return
@@ -701,7 +700,7 @@ class Lint:
             kloc = loc + ("values", key)
             if key_kind.kind == "level":
                 self.level_ref(file, kloc, key, relative=True)
-            elif key not in key_kind.values:
+            elif key_kind.kind == "enum" and key not in key_kind.values:
                 self.r.problem(file, kloc, f"{key!r} is not a value of {path} ({', '.join(key_kind.values)})",
                                code=errors.LADDER_BAD_OPERAND, suggestion=closest(str(key), key_kind.values))
             self.check_operand(file, kloc, c.op, threshold, kind, what, relative=True, allow_by_size=False)

@@ -357,3 +357,44 @@ def test_groups_are_checked():
     assert ("ladder.unknown-group", "criteria[1].group", None) in found
     assert ("ladder.supporting-quota", "transition.supporting_groups.values.needed", None) in found
     assert all(p.line is not None for p in problems)
+
+
+# -- on a ladder's declared evidence ----------------------------------------------------------------------
+
+DECLARED = {
+    "ladder.yaml": {"ladder": "declared", "version": "1", "title": "Declared", "levels": LEVELS[:2],
+                    "scales": {"level": [{"id": "below", "value": 1}, {"id": "meets", "value": 3},
+                                         {"id": "exceeds", "value": 4}]},
+                    "evidence": {"partners": {"type": "strings"},
+                                 "segment": {"type": "string", "values": ["consumer", "platform"]},
+                                 "validation": {"type": "rating", "scale": "level"},
+                                 "build": {"type": "rating", "scale": "level"}},
+                    "measures": {"partners": {"field": "evidence.partners"},
+                                 "validation": {"field": "evidence.validation"},
+                                 "build": {"field": "evidence.build"},
+                                 "teams": MEASURES["teams"]}},
+    "a-to-b.yaml": {"transition": {"from": "a", "to": "b", "track": "ic", "phase": "progressing-seniority",
+                                   "title": "A to B"},
+                    "criteria": [
+                        _criterion("declared-words", {"measure": "partners", "contains_any": ["Design", "data"]}),
+                        _criterion("declared-pair", {"measure": "validation", "gte": {"measure": "build"}}),
+                        _criterion("declared-key", {"measure": "teams", "gte": {"by": {
+                            "field": "evidence.segment", "values": {"consumer": 2, "platform": 4}}}}),
+                    ]},
+}
+
+
+@pytest.mark.parametrize("evidence, teams, statuses", [
+    ({"partners": ["design"], "validation": "exceeds", "build": "meets", "segment": "platform"}, 4,
+     ["pass", "pass", "pass"]),
+    ({"partners": [], "validation": "below", "build": "meets", "segment": "consumer"}, 1, ["fail", "fail", "fail"]),
+    ({"validation": "meets"}, 3, ["unknown", "unknown", "unknown"]),
+    ({"segment": None}, 5, ["unknown", "unknown", "pass"]),
+])
+def test_declared_evidence_works_with_every_new_condition(evidence, teams, statuses):
+    ladder = load_ladder(_write(DECLARED))
+    engine = Evaluator(ladder)
+    packet = _packet(evidence=evidence, scope={"teams": teams})
+    decision = engine.evaluate(packet)
+    assert [c.status for c in decision.criteria] == statuses
+    assert_agrees(ladder, engine, packet)
