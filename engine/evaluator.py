@@ -118,6 +118,9 @@ class Evaluator:
         self.digest = ladder_digest(self.ladder)
         self._ref = LadderRef(id=self.ladder.id, version=self.ladder.version, digest=self.digest)
         self._evidence = DeclaredEvidence(self.ladder)  # checks each packet's `evidence:` section
+        #: Real paths a packet's ``ladder`` may name for this evaluator (a registry adds the allowed
+        #: path it compiled the ladder from); any other value must be the ladder's id.
+        self.accepted_paths: set[str] = set()
         self._plans: dict[tuple[str, str], _Plan] = {}
         for transition in self.ladder.transitions:
             self._plans[(transition.from_, transition.to)] = self._compile(transition)
@@ -186,7 +189,8 @@ class Evaluator:
         return self._evaluate(loaded.packet, loaded.source, as_of)
 
     def _evaluate(self, packet: Packet, source: _packet.Source, as_of: Optional[datetime.date]) -> Decision:
-        if packet.ladder is not None and normalise(packet.ladder) != self.ladder.id:
+        if (packet.ladder is not None and normalise(packet.ladder) != self.ladder.id
+                and os.path.realpath(os.path.expanduser(packet.ladder)) not in self.accepted_paths):
             raise _packet.packet_error(
                 f"the packet is for ladder '{packet.ladder}', but this evaluator has '{self.ladder.id}'",
                 code=errors.PACKET_LADDER_MISMATCH, path="ladder", source=source, loc=("ladder",))

@@ -137,7 +137,11 @@ class LadderRegistry:
             return self.evaluator_for(normalise(value))
         if not _looks_like_path(value):  # not a ladder this registry knows: the default, as ever
             return self.evaluator_for(None)
-        return self._compiled(self._allowed_path(value, loaded))
+        path = self._allowed_path(value, loaded)
+        evaluator = self._compiled(path)
+        with self._lock:  # the packet named this ladder by path: its evaluator must accept that name
+            evaluator.accepted_paths.add(path)
+        return evaluator
 
     def _allowed_path(self, value: str, loaded: LoadedPacket) -> str:
         """The real path a packet's ``ladder`` names, if it lies inside an allowed folder."""

@@ -107,6 +107,27 @@ def test_a_packet_may_name_a_ladder_inside_an_allowed_folder_and_nothing_outside
         assert caught.value.suggestion is None  # "tiny" is not close to any bundled id
 
 
+def test_a_packet_naming_an_allowed_ladder_folder_is_evaluated_with_it_and_no_other(tmp_path, monkeypatch):
+    allowed = tmp_path / "ladders"
+    shutil.copytree(TINY, allowed / "tiny")
+    monkeypatch.chdir(tmp_path)
+    ladders = LadderRegistry(allowed=[str(allowed)])
+    for value in ("ladders/tiny", str(allowed / "tiny"), "./ladders/tiny/ladder.yaml"):
+        decision = ladders.evaluate({**TINY_PACKET, "ladder": value})
+        assert decision.ladder.id == "tiny"
+    # The evaluator accepts the paths it was reached by, not any packet naming another ladder.
+    evaluator = ladders.evaluator_for_packet(_loaded_tiny(ladder="ladders/tiny"))
+    with pytest.raises(PacketError) as caught:
+        evaluator.evaluate({**TINY_PACKET, "ladder": "startup"})
+    assert caught.value.code == "packet.ladder-mismatch"
+
+
+def _loaded_tiny(**fields):
+    from promoready.engine import load_packet
+
+    return load_packet({**TINY_PACKET, **fields})
+
+
 def _loaded(**fields):
     from promoready.engine import load_packet
 
