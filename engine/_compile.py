@@ -48,7 +48,7 @@ the fact.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Iterator, Optional
 
@@ -252,6 +252,7 @@ class Node:
     need: int = 0
     slot: str = ""
     level: int = 0
+    title: Optional[str] = None  # the condition's own `title:`, naming it as a part
 
 
 @dataclass(frozen=True)
@@ -307,6 +308,10 @@ class Compiler:
 
     def node(self, c: Condition) -> Node:
         """A condition of the rule file as a compiled tree."""
+        made = self._node(c)
+        return replace(made, title=c.title) if c.title is not None else made
+
+    def _node(self, c: Condition) -> Node:
         if isinstance(c, AllOf):
             return Node("all", tuple(self.node(x) for x in c.all))
         if isinstance(c, AnyOf):

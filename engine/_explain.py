@@ -170,7 +170,10 @@ class Explainer:
         return joiner.join(parts)
 
     def label(self, node: Node, size: Optional[int], values: Optional[dict[str, Any]] = None) -> str:
-        """A short name for a part of an at_least condition: a comparison's measure, else the part in words."""
+        """A short name for a part of an at_least condition: its own `title`, else a comparison's
+        measure, else the part in words."""
+        if node.title is not None:
+            return node.title
         if node.leaf is not None:
             return self.title(node.leaf.measure)
         return self.expected(node, size, values)

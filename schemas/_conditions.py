@@ -33,6 +33,10 @@ Operand = Any
 class ConditionNode(Strict):
     """What every kind of condition node offers the code that walks a tree."""
 
+    # How explanations name this condition where it is one part of a larger one ("has 2 (validation,
+    # business)" for the parts of an at_least); by default a comparison is named by its measure.
+    title: Optional[str] = Field(default=None, min_length=1, max_length=80)
+
     def located_children(self) -> tuple[tuple[Loc, Condition], ...]:
         """The sub-conditions, each with where it sits in this node (``("all", 1)``), in file order."""
         return ()

@@ -398,3 +398,28 @@ def test_declared_evidence_works_with_every_new_condition(evidence, teams, statu
     decision = engine.evaluate(packet)
     assert [c.status for c in decision.criteria] == statuses
     assert_agrees(ladder, engine, packet)
+
+
+def test_parts_of_an_at_least_are_named_by_their_own_titles():
+    groups = {"at_least": 2, "of": [
+        {"title": "validation", "all": [{"measure": "craft", "gte": 3}, {"measure": "strategy", "gte": 3}]},
+        {"title": "build", "measure": "execution", "gte": 3},
+        {"title": "business", "any": [{"measure": "business", "gte": 3.5}, {"measure": "teams", "gte": 3}]}]}
+    used = {name: MEASURES[name] for name in ("craft", "strategy", "execution", "business", "teams")}
+    files = {"ladder.yaml": {**V2["ladder.yaml"], "levels": LEVELS[:2], "measures": used},
+             "a-to-b.yaml": {"transition": {"from": "a", "to": "b", "track": "ic", "phase": "progressing-seniority",
+                                            "title": "A to B"},
+                             "criteria": [_criterion("groups", groups)]}}
+    ladder = load_ladder(_write(files))
+    r = Evaluator(ladder).evaluate(_packet(competencies={"product_craft": 4, "strategy": 3, "execution": 2,
+                                                         "business_acumen": 3}, scope={"teams": 1}))
+    assert r.verdict == "not_ready"
+    (c,) = r.criteria
+    assert c.status == "fail"
+    assert c.next_step.startswith("needs 2 of 3: has 1 (validation); closest: ")
+    # A title changes the words, never the decision or what the ladder's digest covers of v1 ladders.
+    untitled = {**files, "a-to-b.yaml": {**files["a-to-b.yaml"], "criteria": [_criterion("groups", {
+        "at_least": 2, "of": [{k: v for k, v in part.items() if k != "title"} for part in groups["of"]]})]}}
+    plain = Evaluator(load_ladder(_write(untitled))).evaluate(_packet(
+        competencies={"product_craft": 4, "strategy": 3, "execution": 2, "business_acumen": 3}, scope={"teams": 1}))
+    assert plain.criteria[0].status == "fail" and "validation" not in plain.criteria[0].next_step
