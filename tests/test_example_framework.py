@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 
 import pytest
 import yaml
@@ -193,3 +194,32 @@ def test_bad_evidence_is_an_input_error(tmp_path, key, value, words):
     assert result.exit_code == 2
     for word in words:
         assert word in result.output, result.output
+
+
+# -- docs/ladders.md, section 6: the walk-through's files work as printed -----------------------------
+
+
+def walkthrough_files() -> dict[str, str]:
+    """Every code block of docs/ladders.md announced by ``<!-- file: PATH -->``, by PATH."""
+    with open(os.path.join(ROOT, "docs", "ladders.md"), encoding="utf-8") as fh:
+        text = fh.read()
+    files = dict(re.findall(r"<!-- file: (\S+) -->\n```\w*\n(.*?)\n```", text, flags=re.S))
+    assert {"my-ladder/ladder.yaml", "my-ladder/product-1-to-product-2.yaml", "my-ladder/packet.yaml",
+            "my-ladder/examples/product-1-to-product-2.yaml"} <= set(files)
+    return files
+
+
+def test_docs_walkthrough_validates_and_passes_its_examples(tmp_path):
+    for name, body in walkthrough_files().items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body + "\n", encoding="utf-8")
+    folder = str(tmp_path / "my-ladder")
+    validated = cli("ladder", "validate", folder)
+    assert validated.exit_code == 0, validated.output
+    tested = cli("ladder", "test", folder)
+    assert tested.exit_code == 0, tested.output
+    assert tested.stdout.rstrip().endswith("3 passed, 0 failed")
+    decided = cli("evaluate", str(tmp_path / "my-ladder" / "packet.yaml"), "--ladder", folder, "--format", "json")
+    assert decided.exit_code == 0, decided.output
+    assert json.loads(decided.stdout)["verdict"] == "ready"
