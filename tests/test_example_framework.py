@@ -204,7 +204,7 @@ def walkthrough_files() -> dict[str, str]:
     with open(os.path.join(ROOT, "docs", "ladders.md"), encoding="utf-8") as fh:
         text = fh.read()
     files = dict(re.findall(r"<!-- file: (\S+) -->\n```\w*\n(.*?)\n```", text, flags=re.S))
-    assert {"my-ladder/ladder.yaml", "my-ladder/product-1-to-product-2.yaml", "my-ladder/packet.yaml",
+    assert {"my-ladder/ladder.yaml", "my-ladder/product-1-to-product-2.yaml", "packet.yaml",
             "my-ladder/examples/product-1-to-product-2.yaml"} <= set(files)
     return files
 
@@ -220,6 +220,29 @@ def test_docs_walkthrough_validates_and_passes_its_examples(tmp_path):
     tested = cli("ladder", "test", folder)
     assert tested.exit_code == 0, tested.output
     assert tested.stdout.rstrip().endswith("3 passed, 0 failed")
-    decided = cli("evaluate", str(tmp_path / "my-ladder" / "packet.yaml"), "--ladder", folder, "--format", "json")
+    decided = cli("evaluate", str(tmp_path / "packet.yaml"), "--ladder", folder, "--format", "json")
     assert decided.exit_code == 0, decided.output
     assert json.loads(decided.stdout)["verdict"] == "ready"
+
+
+def test_docs_walkthrough_validate_errors_are_the_ones_printed(tmp_path):
+    # Section 6.4 shows `validate` on the walk-through with three mistakes; the same mistakes here
+    # must give the same file:line and field path for each.
+    files = walkthrough_files()
+    files["my-ladder/ladder.yaml"] = files["my-ladder/ladder.yaml"].replace(
+        "{field: evidence.problem_solving,", "{field: evidence.problem_solvng,", 1)
+    step = "my-ladder/product-1-to-product-2.yaml"
+    files[step] = files[step].replace("{measure: data_skills, gte: level-2}", "{measure: data_skills, gte: level-two}", 1)
+    files[step] = files[step].replace("contains_any: [data, analytics]", "contains_any: data", 1)
+    for name, body in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body + "\n", encoding="utf-8")
+    with open(os.path.join(ROOT, "docs", "ladders.md"), encoding="utf-8") as fh:
+        shown = re.findall(r"^  (my-ladder/\S+: \S+):", fh.read(), flags=re.M)
+    assert len(shown) == 3
+    result = cli("ladder", "validate", str(tmp_path / "my-ladder"))
+    assert result.exit_code == 2
+    for where in shown:
+        assert where in result.output.replace(str(tmp_path) + os.sep, ""), (where, result.output)
+    assert "did you mean 'evidence.problem_solving'?" in result.output
