@@ -139,7 +139,7 @@ def test_half_years_meet_without_a_gap_or_an_overlap():
     assert tests_and_learns("2025-12-01", "2026-12-01") == "fail"
 
 
-def test_most_uncertain_initiative_reads_the_declared_scale():
+def test_uncertain_initiatives_read_the_declared_scale():
     packet = case("product-3-to-product-4", "ready")
     packet["evidence"]["initiatives"] = [
         {"date": "2026-04-30", "uncertainty": "medium", "outcome": "adopted", "led": True},
@@ -149,6 +149,9 @@ def test_most_uncertain_initiative_reads_the_declared_scale():
     assert statuses(decide(packet)) == {"leads-uncertain-initiatives": "fail", "grows-others": "fail"}
     packet["evidence"]["initiatives"][2]["date"] = "2024-12-01"  # inside the 24 months
     assert statuses(decide(packet)) == {"grows-others": "fail"}
+    # initiatives listed, but none carried to a decision yet: known, and a fail (not missing evidence)
+    packet["evidence"]["initiatives"] = [{"date": "2026-06-30", "uncertainty": "high", "outcome": "ongoing", "led": True}]
+    assert statuses(decide(packet))["leads-uncertain-initiatives"] == "fail"
 
 
 def test_contains_all_needs_every_word():
