@@ -153,7 +153,7 @@ def declared_kind(spec: FieldSpec, scales: dict) -> FieldKind:
     if t == "string":
         return FieldKind("enum", spec.values, ordered=False) if spec.values else FieldKind("word")
     if t == "strings":
-        return FieldKind("list")
+        return FieldKind("list", spec.values or ())  # the closed set of words, when declared
     assert t == "records", t
     fields = getattr(spec, "fields", None) or {}
     return FieldKind("list", fields=tuple((name, declared_kind(f, scales)) for name, f in fields.items()))

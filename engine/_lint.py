@@ -39,7 +39,7 @@ from promoready.schemas.ladder import (
 from promoready.schemas.packet import ORDINALS
 
 from ._fields import FieldKind, fields_of, is_words, items_of, measure_kind
-from ._levels import LevelIndex
+from ._levels import LevelIndex, normalise
 from ._measures import AS_OF, DATE_OPS, MAX_WINDOW_MONTHS, MONTHS_BEFORE, default_date_field, fixed_day
 from . import errors
 from .errors import PromoreadyError, closest
@@ -611,10 +611,16 @@ class Lint:
         if c.op != "contains" and (not isinstance(words, list) or not words):
             self.r.problem(file, loc, f"`{c.op}` needs a non-empty list of words", code=errors.LADDER_BAD_OPERAND)
             return
+        allowed = {normalise(v): v for v in kind.values}  # a declared closed set of words, if any
         for i, w in enumerate(words):
+            wloc = loc + (() if c.op == "contains" else (i,))
             if not isinstance(w, str) or not w.strip():
-                self.r.problem(file, loc + (() if c.op == "contains" else (i,)), f"expected a word, got {w!r}",
-                               code=errors.LADDER_BAD_OPERAND)
+                self.r.problem(file, wloc, f"expected a word, got {w!r}", code=errors.LADDER_BAD_OPERAND)
+            elif allowed and normalise(w) not in allowed:
+                # a word the list can never hold: the criterion could never pass (or never fail)
+                self.r.problem(file, wloc, f"{w!r} is not one of the words {what} may hold "
+                                           f"({', '.join(kind.values)})", code=errors.LADDER_BAD_OPERAND,
+                               suggestion=closest(w, kind.values))
 
     def check_pair(self, file: str, loc: Loc, c: Leaf, kind: FieldKind, what: str, other: str) -> None:
         """Two measures compared: values of one kind (ordered, for gte/gt/lte/lt)."""

@@ -249,3 +249,20 @@ def test_docs_walkthrough_validate_errors_are_the_ones_printed(tmp_path):
     for where in shown:
         assert where in result.output.replace(str(tmp_path) + os.sep, ""), (where, result.output)
     assert "did you mean 'evidence.problem_solving'?" in result.output
+
+
+def test_a_contains_word_the_declared_list_can_never_hold_is_refused_with_the_closest(tmp_path):
+    import shutil
+
+    copy_of = tmp_path / "monzo-product"
+    shutil.copytree(FOLDER, copy_of)
+    step = copy_of / "product-2-to-product-3.yaml"
+    text = step.read_text(encoding="utf-8")
+    assert "contains_all: [new-work, maintenance, fixes]" in text
+    step.write_text(text.replace("contains_all: [new-work, maintenance, fixes]",
+                                 "contains_all: [new-work, maintenance, fixs]"), encoding="utf-8")
+    result = cli("ladder", "validate", str(copy_of))
+    assert result.exit_code == 2
+    line = 1 + text[:text.index("contains_all: [new-work")].count("\n")
+    assert f"product-2-to-product-3.yaml:{line}:" in result.output
+    assert "'fixs' is not one of the words" in result.output and "did you mean 'fixes'" in result.output
