@@ -178,7 +178,7 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
 
     for path in (path for name in packets for path in _packet_files(name)):
         try:
-            source = load(path)
+            source = load(path, ladders=ladders)
             if changes:
                 compared = ladders.what_if(source, list(changes), as_of=day)
                 if typos(compared.after.warnings, path, strict):

@@ -247,7 +247,8 @@ class _Run:
             line = _error_line(result.error)
             self.summary.add_error(result.error["code"], source=result.source, candidate_id=result.candidate_id,
                                    message=line)
-            _diagnostic(progress, line)
+            for problem in result.problems or [result.error]:  # every problem of the packet, each on its line
+                _diagnostic(progress, _error_line(problem))
         elif result.outcome is not None:  # a decision always carries its outcome
             self.summary.add(result.outcome, result.source)
             for warning in result.outcome.warnings:

@@ -29,14 +29,15 @@ def files(name: str) -> list[str]:
     return found
 
 
-def load(name: str, stdin: Optional[BinaryIO] = None) -> Any:
+def load(name: str, stdin: Optional[BinaryIO] = None, ladders: Any = None) -> Any:
     """What the ladder registry evaluates for ``name``: the path itself, or for ``-`` the packet read
-    from stdin (a ``LoadedPacket`` whose errors name ``<stdin>`` and the line)."""
+    from stdin (a ``LoadedPacket`` whose errors name ``<stdin>`` and the line). ``ladders`` (the
+    command's ``LadderRegistry``) names the unknown levels of an invalid packet beside its other problems."""
     if name != "-":
         return name
     from promoready.engine import (MAX_BYTES, LoadedPacket, Source, check_depth, decode, parse_json, parse_yaml,
                                    to_packet)
-    from promoready.engine.errors import INPUT_EMPTY, INPUT_STDIN, INPUT_TOO_LARGE, InputError
+    from promoready.engine.errors import INPUT_EMPTY, INPUT_STDIN, INPUT_TOO_LARGE, InputError, PacketInvalid
 
     import sys
 
@@ -56,7 +57,10 @@ def load(name: str, stdin: Optional[BinaryIO] = None) -> Any:
     data = parse_json(text, STDIN) if json_like else parse_yaml(text, STDIN)
     check_depth(data, STDIN)
     source = Source(STDIN, text)
-    return LoadedPacket(to_packet(data, source), source)
+    try:
+        return LoadedPacket(to_packet(data, source), source)
+    except PacketInvalid as exc:
+        raise (ladders.checked(exc) if ladders is not None else exc) from None
 
 
 def typos(warnings: list[str], name: str, strict: bool) -> bool:

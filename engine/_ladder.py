@@ -134,6 +134,7 @@ class _Reader:
         self.folder = folder
         self.problems: list[PromoreadyError] = []
         self.texts: dict[str, str] = {}
+        self.raw: dict[str, Any] = {}  # the data of each file that was read, whatever its shape
 
     # -- reporting --------------------------------------------------------------------------------
 
@@ -154,6 +155,7 @@ class _Reader:
             self.problems.append(LadderError("expected a mapping at the top of the file", code=errors.LADDER_SHAPE, file=path,
                                              line=1))
             return None
+        self.raw[path] = data
         try:
             return model.model_validate(data)
         except ValidationError as exc:
@@ -175,6 +177,36 @@ class _Reader:
                 self.problem(path, loc, message, code=errors.LADDER_SHAPE, suggestion=suggestion)
             return None
 
+    # -- names in files of the wrong shape ---------------------------------------------------------
+
+    def _measure_names(self, head: Optional[LadderFile], ladder_path: str) -> Optional[tuple[str, ...]]:
+        """The measures the ladder declares: ``head``'s, or for a ``ladder.yaml`` of the wrong shape
+        the keys of its ``measures`` mapping (None when even that cannot be read)."""
+        if head is not None:
+            return tuple(head.measures)
+        declared = self.raw.get(ladder_path, {}).get("measures")
+        return tuple(k for k in declared if isinstance(k, str)) if isinstance(declared, dict) else None
+
+    def _check_measure_names(self, path: str, data: dict, known: tuple[str, ...]) -> None:
+        """An "unknown measure" problem for each ``measure:`` a condition of ``data`` names that ``known`` lacks."""
+        criteria = data.get("criteria")
+        if not isinstance(criteria, list):
+            return
+        for i, criterion in enumerate(criteria):
+            if not isinstance(criterion, dict):
+                continue
+            stack: list[tuple[Any, Loc]] = [(criterion.get("condition"), ("criteria", i, "condition"))]
+            while stack:
+                node, loc = stack.pop()
+                if isinstance(node, dict):
+                    name = node.get("measure")
+                    if isinstance(name, str) and name not in known:
+                        self.problem(path, loc + ("measure",), f"unknown measure '{name}'",
+                                     code=errors.LADDER_UNKNOWN_MEASURE, suggestion=closest(name, known))
+                    stack.extend((v, loc + (k,)) for k, v in reversed(list(node.items())) if k != "measure")
+                elif isinstance(node, list):
+                    stack.extend((v, loc + (j,)) for j, v in reversed(list(enumerate(node))))
+
     # -- reading ----------------------------------------------------------------------------------
 
     def read(self) -> Optional[Ladder]:
@@ -188,6 +220,14 @@ class _Reader:
             parsed = self._parse(path, TransitionFile)
             if parsed is not None:
                 transitions.append((path, parsed))
+        # A file with the wrong shape is not linted, but the names its conditions use are still
+        # checked, so that one run reports its unknown measures with its shape errors.
+        shaped = {p for p, _ in transitions}
+        measures = self._measure_names(head, ladder_path)
+        if measures is not None:
+            for path in sorted(self.raw):
+                if path != ladder_path and (head is None or path not in shaped):
+                    self._check_measure_names(path, self.raw[path], measures)
         if head is None:
             return None
         if head.title_patterns is not None:

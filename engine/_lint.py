@@ -197,8 +197,23 @@ class Lint:
                     self.r.problem(self.path, loc, f"duplicate id '{item.id}'{made}", code=errors.LADDER_DUPLICATE_ID)
                 seen[item.id] = i
         for name, first, second in self.index.clashes:
-            self.r.problem(self.path, (), f"the name '{name}' means both '{first}' and '{second}'",
-                           code=errors.LADDER_ALIAS_CLASH)
+            self.r.problem(self.path, self.name_loc(name, second, declared),
+                           f"the name '{name}' means both '{first}' and '{second}'", code=errors.LADDER_ALIAS_CLASH)
+
+    def name_loc(self, name: str, rung_id: str, declared: int) -> Loc:
+        """Where level or title ``rung_id`` writes ``name`` (its id, title or an alias), for a clash's line."""
+        groups: tuple[tuple[str, Sequence[Union[Level, Title]]], ...] = (("levels", self.head.levels),
+                                                                          ("titles", self.head.titles))
+        for kind, items in groups:
+            for i, item in enumerate(items):
+                if item.id != rung_id:
+                    continue
+                if kind == "titles" and i >= declared:
+                    return ("title_patterns",)
+                if name in item.aliases:
+                    return (kind, i, "aliases", item.aliases.index(name))
+                return (kind, i, "title" if name == item.title and name != item.id else "id")
+        return ()
 
     def level_ref(self, file: str, loc: Loc, name: Any, *, relative: bool, levels_only: bool = False) -> None:
         if not isinstance(name, str):

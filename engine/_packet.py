@@ -21,7 +21,8 @@ from promoready.schemas.packet import EARLIEST_DATE, LATEST_DATE, Packet
 from . import _documents as docs
 from ._fields import FieldKind, field_kind_of, item_fields, packet_fields
 from . import errors
-from .errors import PacketError, PromoreadyError, UsageError, closest
+from ._levels import LevelIndex
+from .errors import PacketError, PacketInvalid, PromoreadyError, UsageError, closest
 
 _MESSAGES = {
     "missing": "is required",
@@ -91,7 +92,7 @@ def _field_kind(loc: tuple) -> Optional[FieldKind]:
 
 
 def to_packet(data: Any, source: Source) -> Packet:
-    """Validate raw packet data; the first problem becomes a ``PacketError``."""
+    """Validate raw packet data; its problems (all of them, up to ``MAX_PROBLEMS``) become a ``PacketInvalid``."""
     if isinstance(data, Packet):
         return data
     if not isinstance(data, dict):
@@ -100,11 +101,23 @@ def to_packet(data: Any, source: Source) -> Packet:
     try:
         return Packet.model_validate(data)
     except ValidationError as exc:
-        raise _from_pydantic(exc, source) from None
+        raise _from_pydantic(exc, source, data) from None
 
 
-def _from_pydantic(exc: ValidationError, source: Source) -> PacketError:
-    err = exc.errors(include_url=False)[0]
+#: At most this many problems of one packet are listed (the rest are counted): a file with hundreds
+#: of mistakes is a wrong file, and one screen of them says so.
+MAX_PROBLEMS = 20
+
+
+def _from_pydantic(exc: ValidationError, source: Source, data: Any) -> PacketInvalid:
+    found = exc.errors(include_url=False)
+    problems: list[PromoreadyError] = [_problem(err, source) for err in found[:MAX_PROBLEMS]]
+    problems.sort(key=lambda p: p.line or 0)  # stable: pydantic's (field) order within a line
+    return PacketInvalid(problems, more=len(found) - len(problems), data=data, source=source)
+
+
+def _problem(err: Any, source: Source) -> PacketError:
+    """One of pydantic's complaints as a ``PacketError`` with its field path, line and "did you mean"."""
     loc = tuple(err["loc"])
     kind = err["type"]
     given = err.get("input")
@@ -125,6 +138,49 @@ def _from_pydantic(exc: ValidationError, source: Source) -> PacketError:
     code = errors.packet_code(kind)
     return PacketError(message, code=code, file=source.name, line=source.line(loc), path=docs.format_path(loc),
                        suggestion=suggestion)
+
+
+#: The fields that name a level of the ladder: (path, a level only (not a title)).
+_LEVEL_FIELDS = (("current_level", True), ("target_level", True))
+_LEVEL_ITEMS = (("reviews", "operating_level"), ("advocates", "level"))
+
+
+def level_problems(index: LevelIndex, data: Any, source: Source) -> list[PromoreadyError]:
+    """An "unknown level" problem for every level name in ``data`` (a ``Packet`` or the raw data of
+    one that failed validation) that the ladder of ``index`` does not know, each with its closest
+    known name. A value that is not text is left to the packet's own validation."""
+    out: list[PromoreadyError] = []
+
+    def check(value: Any, loc: tuple, levels_only: bool) -> None:
+        if isinstance(value, str) and index.resolve(value, levels_only=levels_only) is None:
+            what = "level" if levels_only else "level or title"
+            out.append(packet_error(f"unknown {what} '{_cut(value, 80)}'", code=errors.PACKET_UNKNOWN_LEVEL,
+                                    path=docs.format_path(loc), source=source, loc=loc,
+                                    suggestion=index.suggest(value, levels_only=levels_only)))
+
+    for name, levels_only in _LEVEL_FIELDS:
+        check(_get(data, name), (name,), levels_only)
+    for name, key in _LEVEL_ITEMS:
+        items = _get(data, name)
+        if isinstance(items, (list, tuple)):
+            for i, item in enumerate(items[:MAX_PROBLEMS * 10]):
+                check(_get(item, key), (name, i, key), False)
+                if len(out) >= MAX_PROBLEMS:
+                    return out
+    return out
+
+
+def _get(holder: Any, key: str) -> Any:
+    if isinstance(holder, dict):
+        return holder.get(key)
+    return getattr(holder, key, None) if isinstance(holder, BaseModel) else None
+
+
+def with_level_problems(exc: PacketInvalid, index: LevelIndex) -> PacketInvalid:
+    """``exc`` (a packet that failed validation) with the unknown level names of its data added."""
+    if exc.data is None or not isinstance(exc.source, Source):
+        return exc
+    return exc.adding(level_problems(index, exc.data, exc.source))
 
 
 def _shown(value: Any, width: int = 80) -> str:

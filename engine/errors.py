@@ -132,11 +132,59 @@ class LadderInvalid(LadderError):
         super().__init__(first.message, code=first.code, file=first.file, line=first.line, path=first.path,
                          suggestion=first.suggestion)
 
+    #: At most this many problems are listed in the message (``problems`` holds them all).
+    SHOWN = 50
+
+    def __str__(self) -> str:
+        lines = [PromoreadyError.__str__(p) for p in self.problems[:self.SHOWN]]
+        if len(self.problems) == 1:
+            return lines[0]
+        more = len(self.problems) - len(lines)
+        tail = [f"  … and {more:,} more"] if more else []
+        return f"{len(self.problems):,} problems in the ladder:\n" + "\n".join(["  " + line for line in lines] + tail)
+
+
+class PacketInvalid(PacketError):
+    """A packet with one or more problems; ``problems`` lists each as a ``PromoreadyError``, in the
+    order of the file. Its own fields are the first problem's, so code that reads one error still
+    works; ``more`` counts problems found past the reporting cap and not listed.
+
+    ``data`` is the packet as read, and ``source`` where from, for the checks that need a ladder
+    (unknown level names): they add their problems with ``adding`` though the packet is invalid.
+    """
+
+    def __init__(self, problems: list[PromoreadyError], *, more: int = 0, data: Any = None, source: Any = None) -> None:
+        self.problems = problems
+        self.more = more
+        self.data = data
+        self.source = source
+        first = problems[0]
+        super().__init__(first.message, code=first.code, file=first.file, line=first.line, path=first.path,
+                         suggestion=first.suggestion)
+
+    def adding(self, extra: list[PromoreadyError]) -> "PacketInvalid":
+        """This packet's problems with ``extra`` ones (those at a path already reported are left out),
+        in the order of the file."""
+        known = {p.path for p in self.problems}
+        added = [p for p in extra if p.path not in known]
+        if not added:
+            return self
+        problems = sorted([*self.problems, *added], key=lambda p: p.line or 0)
+        return PacketInvalid(problems, more=self.more, data=self.data, source=self.source)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every problem as a JSON-ready record (``to_dict``), for batch error records."""
+        return [p.to_dict() for p in self.problems]
+
     def __str__(self) -> str:
         lines = [PromoreadyError.__str__(p) for p in self.problems]
-        if len(lines) == 1:
+        if len(lines) == 1 and not self.more:
             return lines[0]
-        return f"{len(lines)} problems in the ladder:\n" + "\n".join("  " + line for line in lines)
+        tail = [f"  … and {self.more:,} more"] if self.more else []
+        from .words import plural
+
+        return f"{plural(len(lines) + self.more, 'problem')} in the packet:\n" + "\n".join(
+            ["  " + line for line in lines] + tail)
 
 
 class UsageError(PromoreadyError):

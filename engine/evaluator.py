@@ -52,7 +52,7 @@ from ._ladder import ladder_digest, load_ladder
 from ._levels import LevelIndex, Rung, normalise
 from ._measures import Context, Measured, compile_measure
 from . import errors
-from .errors import EngineError
+from .errors import EngineError, PacketInvalid
 from .projection import project
 
 def _calibrated(criterion) -> bool:
@@ -185,7 +185,10 @@ class Evaluator:
         ``as_of`` overrides the packet's own date; with neither, today's date is used. Raises a
         ``PromoreadyError`` subclass, with the field path and file, for any bad input.
         """
-        loaded = _packet.load_packet(packet)
+        try:
+            loaded = _packet.load_packet(packet)
+        except PacketInvalid as exc:  # with its unknown level names too: every problem in one run
+            raise _packet.with_level_problems(exc, self.index) from None
         return self._evaluate(loaded.packet, loaded.source, as_of)
 
     def _evaluate(self, packet: Packet, source: _packet.Source, as_of: Optional[datetime.date]) -> Decision:
@@ -194,6 +197,9 @@ class Evaluator:
             raise _packet.packet_error(
                 f"the packet is for ladder '{packet.ladder}', but this evaluator has '{self.ladder.id}'",
                 code=errors.PACKET_LADDER_MISMATCH, path="ladder", source=source, loc=("ladder",))
+        unknown = _packet.level_problems(self.index, packet, source)
+        if unknown:  # every unknown level at once, not the first found
+            raise PacketInvalid(unknown)
         plan = self._plan_for(packet, source)
         day = _packet.effective_as_of(packet, as_of)
         ranks = self._check_levels(packet, source)

@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional
 from ._ladder import DEFAULT_LADDER, LADDER_FILE, bundled_ladders, ladder_digest, load_ladder
 from ._ladder_cache import forget, load_ladder_cached
 from ._levels import normalise
-from ._packet import LoadedPacket, effective_as_of, load_packet, packet_digest
-from .errors import PACKET_LADDER_NOT_ALLOWED, PacketError, closest
+from ._packet import LoadedPacket, effective_as_of, load_packet, packet_digest, with_level_problems
+from .errors import PACKET_LADDER_NOT_ALLOWED, PacketError, PacketInvalid, PromoreadyError, closest
 from .evaluator import Evaluator
 
 if TYPE_CHECKING:
@@ -165,17 +165,41 @@ class LadderRegistry:
                 evaluator = self._by_reference[reference] = _load(reference)
             return evaluator
 
+    def checked(self, exc: PacketInvalid) -> PacketInvalid:
+        """``exc`` (a packet that failed validation) with its unknown level names added, named by the
+        ladder it would be evaluated with: the fixed one, the bundled one its ``ladder`` names, else the
+        default (a packet naming a ladder by path gets no such check: the path is not followed)."""
+        value = exc.data.get("ladder") if isinstance(exc.data, dict) else None
+        name = None
+        if self.fixed is None and isinstance(value, str) and value:
+            name = normalise(value)
+            if name not in self._bundled and _looks_like_path(value):
+                return exc
+            name = name if name in self._bundled else None
+        try:
+            evaluator = self.evaluator_for(name)
+        except PromoreadyError:  # the ladder's own problem: reported when a valid packet meets it
+            return exc
+        return with_level_problems(exc, evaluator.index)
+
+    def load(self, source: Any) -> LoadedPacket:
+        """``load_packet(source)``, with every problem of an invalid packet (``checked``)."""
+        try:
+            return load_packet(source)
+        except PacketInvalid as exc:
+            raise self.checked(exc) from None
+
     def evaluate(self, source: Any, *, as_of: Optional[datetime.date] = None) -> Decision:
         """The decision for one packet (a file path, a dict, a ``Packet`` or a ``LoadedPacket``), with the
         ladder chosen as the class says."""
-        loaded = load_packet(source)
+        loaded = self.load(source)
         return self.evaluator_for_packet(loaded).evaluate(loaded, as_of=as_of)
 
     def what_if(self, source: Any, changes: list[str], *, as_of: Optional[datetime.date] = None) -> WhatIf:
         """The decision for a packet with ``changes`` applied (``PATH=VALUE``), compared with the original."""
         from .whatif import what_if
 
-        loaded = load_packet(source)
+        loaded = self.load(source)
         return what_if(self.evaluator_for_packet(loaded), loaded, changes, as_of=as_of)
 
 
@@ -187,6 +211,10 @@ class BatchEvaluation:
 
     def __call__(self, loaded: LoadedPacket, as_of: Optional[datetime.date], /) -> Decision:
         return self.registry.evaluate(loaded, as_of=as_of)
+
+    def checked(self, exc: PacketInvalid, /) -> PacketInvalid:
+        """A packet that failed validation, with every problem (``LadderRegistry.checked``)."""
+        return self.registry.checked(exc)
 
     def resume_key(self, loaded: LoadedPacket, as_of: Optional[datetime.date], /) -> tuple[str, str, str]:
         """What decides a packet's decision: the packet, the ladder it would be evaluated with, the as-of date.

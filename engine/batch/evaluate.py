@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any, Optional
 
 from .. import _documents as docs
-from ..errors import ENGINE_INTERNAL, PACKET_UNKNOWN_FIELD, InputError, PacketError, PromoreadyError
+from ..errors import ENGINE_INTERNAL, PACKET_UNKNOWN_FIELD, InputError, PacketError, PacketInvalid, PromoreadyError
 from ..summary import Outcome
 from .inputs import Item
 from .records import Config, Evaluate, Result, error_dict, error_result
@@ -75,7 +75,11 @@ def process(item: Item, evaluate: Evaluate, config: Config, *, keep: bool = True
             _abort()  # test hook (CRASH_ENV): die the way a crash in the C engine would
         if in_worker and config.hang_on is not None and cid == config.hang_on:
             time.sleep(3600)  # test hook (HANG_ENV): get stuck the way an endless loop would
-        loaded = _packet.LoadedPacket(_packet.to_packet(raw, source), source)
+        try:
+            loaded = _packet.LoadedPacket(_packet.to_packet(raw, source), source)
+        except PacketInvalid as exc:  # with its unknown level names too: every problem in one record
+            checked = getattr(evaluate, "checked", None)
+            raise (checked(exc) if checked is not None else exc) from None
         if keep and config.keep:
             key = evaluate.resume_key(loaded, config.as_of)
             if key in config.keep:
@@ -86,12 +90,14 @@ def process(item: Item, evaluate: Evaluate, config: Config, *, keep: bool = True
         return Result(item.seq, item.source, decision.candidate_id, record=decision.to_json_bytes() + b"\n",
                       outcome=Outcome.of(decision))
     except PromoreadyError as exc:
-        error = exc.to_dict()
-        if error["file"] in (None, item.file):
-            error["file"] = item.file
-            if item.line is not None:  # one packet per line: the stream's line is the one to fix
-                error["line"] = item.line
-        return error_result(item, error_dict(**error), cid)
+        problems = exc.records() if isinstance(exc, PacketInvalid) and len(exc.problems) > 1 else [exc.to_dict()]
+        for error in problems:
+            if error["file"] in (None, item.file):
+                error["file"] = item.file
+                if item.line is not None:  # one packet per line: the stream's line is the one to fix
+                    error["line"] = item.line
+        listed = [error_dict(**e) for e in problems]
+        return error_result(item, listed[0], cid, problems=listed if len(listed) > 1 else None)
     except Exception as exc:  # a bug, not the packet's fault: report it and go on with the batch
         return error_result(item, error_dict(ENGINE_INTERNAL, f"unexpected {type(exc).__name__}: {exc}",
                                              file=item.file, line=item.line), cid)

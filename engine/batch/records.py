@@ -1,7 +1,8 @@
 """What a batch hands back for each item (``Result``), what every worker is told (``Config``), and error records.
 
 A record is one JSONL line: a decision as ``Decision.to_json`` writes it, or an error record
-``{"error": {...}, "source": "file[:line]", "candidate_id": ...}``.
+``{"error": {...}, "source": "file[:line]", "candidate_id": ...}``; a packet with more than one
+problem has them all in ``problems`` (each shaped as ``error``, the first being ``error`` itself).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ class Evaluate(Protocol):
     """An evaluation function: a validated packet and the ``--as-of`` date → a ``Decision``.
 
     ``resume_key`` is needed only with ``--resume`` (a non-empty ``Config.keep``): it gives, for a
-    packet about to be evaluated, what ``resume.resume_key`` reads off a decision record.
+    packet about to be evaluated, what ``resume.resume_key`` reads off a decision record. A function
+    may also have ``checked(exc)``: a ``PacketInvalid`` with the problems only its ladder can name
+    (unknown levels), for the error record of a packet that failed validation.
     """
 
     def __call__(self, loaded: LoadedPacket, as_of: Optional[datetime.date], /) -> Decision: ...
@@ -49,6 +52,7 @@ class Result:
     error: Optional[dict[str, Any]] = None  # for error records
     keep: Optional[ResumeKey] = None  # resume key of a decision the previous run made (not yet copied)
     kept: bool = False  # the record was copied from the previous run
+    problems: Optional[list[dict[str, Any]]] = None  # every problem, when the packet has more than one
 
 
 @dataclass(frozen=True)
@@ -69,10 +73,15 @@ def error_dict(code: str, message: str, *, file: Optional[str] = None, line: Opt
     return {"code": code, "message": message, "file": file, "line": line, "path": path, "suggestion": suggestion}
 
 
-def error_result(item: Item, error: dict[str, Any], candidate_id: Optional[str]) -> Result:
-    """The error record of ``item``."""
-    record = dumps({"error": error, "source": item.source, "candidate_id": candidate_id}).encode("utf-8") + b"\n"
-    return Result(item.seq, item.source, candidate_id, record=record, error=error)
+def error_result(item: Item, error: dict[str, Any], candidate_id: Optional[str], *,
+                 problems: Optional[list[dict[str, Any]]] = None) -> Result:
+    """The error record of ``item``; ``problems``: every problem of a packet that has more than one."""
+    body: dict[str, Any] = {"error": error}
+    if problems:
+        body["problems"] = problems
+    body.update(source=item.source, candidate_id=candidate_id)
+    record = dumps(body).encode("utf-8") + b"\n"
+    return Result(item.seq, item.source, candidate_id, record=record, error=error, problems=problems)
 
 
 def dumps(value: Any) -> str:
