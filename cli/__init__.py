@@ -181,14 +181,14 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
             source = load(path, ladders=ladders)
             if changes:
                 compared = ladders.what_if(source, list(changes), as_of=day)
-                if typos(compared.after.warnings, path, strict):
+                if typos(compared.after.warnings, source, strict):
                     failed = True
                     continue
                 verdicts.append(compared.after.verdict)
                 outputs.append(compared)
             else:
                 decision = ladders.evaluate(source, as_of=day)
-                if typos(decision.warnings, path, strict):
+                if typos(decision.warnings, source, strict):
                     failed = True
                     continue
                 verdicts.append(decision.verdict)

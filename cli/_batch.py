@@ -209,7 +209,8 @@ class _Run:
         progress: Optional[Progress] = None
         try:
             signals.armed = True  # nothing is written while armed: a signal stops the batch right there
-            self.keeper = keeper = engine.Keeper(self.out) if self.resume and self.out is not None else None
+            self.keeper = keeper = (engine.Keeper(self.out, strict=self.config.strict)
+                                  if self.resume and self.out is not None else None)
             config = dataclasses.replace(self.config, keep=keeper.keys) if keeper is not None else self.config
             progress = Progress(engine.count_items(self.inputs, self.exclude)) if sys.stderr.isatty() else None
             stdin = _stdin() if "-" in self.inputs else None
@@ -251,8 +252,10 @@ class _Run:
                 _diagnostic(progress, _error_line(problem))
         elif result.outcome is not None:  # a decision always carries its outcome
             self.summary.add(result.outcome, result.source)
-            for warning in result.outcome.warnings:
-                _diagnostic(progress, f"promoready: {result.source}: warning: {warning}")
+            lines = result.outcome.warning_lines or (None,) * len(result.outcome.warnings)
+            for warning, at in sorted(zip(result.outcome.warnings, lines), key=lambda wa: wa[1] or 0):
+                where = f"{result.source}:{at}" if at else result.source
+                _diagnostic(progress, f"promoready: {where}: warning: {warning}")
         if progress is not None:
             progress.advance()
 

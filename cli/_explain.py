@@ -39,7 +39,8 @@ def explain(packet: str, fmt: Optional[str], ladder_path: Optional[str], as_of: 
     fmt = fmt or ("table" if terminal.is_terminal() else "markdown")
     day = parse_date(as_of, "--as-of")
     ladders = Ladders(ladder_path)
-    decision = ladders.evaluate(load(packet, ladders=ladders), as_of=day)
-    if typos(decision.warnings, packet, strict):
+    loaded = load(packet, ladders=ladders)
+    decision = ladders.evaluate(loaded, as_of=day)
+    if typos(decision.warnings, loaded, strict):
         raise Finished(BAD_INPUT)
     terminal.echo(render_explanation(decision, fmt))

@@ -30,17 +30,26 @@ def files(name: str) -> list[str]:
 
 
 def load(name: str, stdin: Optional[BinaryIO] = None, ladders: Any = None) -> Any:
-    """What the ladder registry evaluates for ``name``: the path itself, or for ``-`` the packet read
-    from stdin (a ``LoadedPacket`` whose errors name ``<stdin>`` and the line). ``ladders`` (the
-    command's ``LadderRegistry``) names the unknown levels of an invalid packet beside its other problems."""
-    if name != "-":
-        return name
-    from promoready.engine import (MAX_BYTES, LoadedPacket, Source, check_depth, decode, parse_json, parse_yaml,
-                                   to_packet)
-    from promoready.engine.errors import INPUT_EMPTY, INPUT_STDIN, INPUT_TOO_LARGE, InputError, PacketInvalid
+    """The packet ``name`` names, read and validated: a ``LoadedPacket`` (whose errors and warnings name
+    the file, or ``<stdin>`` for ``-``, and the line). ``ladders`` (the command's ``LadderRegistry``)
+    names the unknown levels of an invalid packet beside its other problems."""
+    from promoready.engine.errors import PacketInvalid
+
+    try:
+        return _read(name, stdin)
+    except PacketInvalid as exc:
+        raise (ladders.checked(exc) if ladders is not None else exc) from None
+
+
+def _read(name: str, stdin: Optional[BinaryIO]) -> Any:
+    from promoready.engine import (MAX_BYTES, LoadedPacket, Source, check_depth, decode, load_packet, parse_json,
+                                   parse_yaml, to_packet)
+    from promoready.engine.errors import INPUT_EMPTY, INPUT_STDIN, INPUT_TOO_LARGE, InputError
 
     import sys
 
+    if name != "-":
+        return load_packet(name)
     stdin = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
     if stdin is None:
         raise InputError("'-' reads a packet from stdin, but there is none", code=INPUT_STDIN)
@@ -57,21 +66,30 @@ def load(name: str, stdin: Optional[BinaryIO] = None, ladders: Any = None) -> An
     data = parse_json(text, STDIN) if json_like else parse_yaml(text, STDIN)
     check_depth(data, STDIN)
     source = Source(STDIN, text)
-    try:
-        return LoadedPacket(to_packet(data, source), source)
-    except PacketInvalid as exc:
-        raise (ladders.checked(exc) if ladders is not None else exc) from None
+    return LoadedPacket(to_packet(data, source), source)
 
 
-def typos(warnings: list[str], name: str, strict: bool) -> bool:
-    """Say each warning of a packet on stderr (``file: warning: …``), or with ``strict`` each as an
-    error (``file: … [packet.unknown-field]``); True when the packet is refused for them."""
+def typos(warnings: list[str], loaded: Any, strict: bool) -> bool:
+    """Say each warning of a packet on stderr (``file:line: warning: …``), or with ``strict`` each as an
+    error (``file:line: path: unknown field (did you mean …?) [packet.unknown-field]``); True when the
+    packet is refused for them. ``loaded`` is the packet the warnings are about (its ``LoadedPacket``)."""
     import click
 
-    from promoready.engine.errors import PACKET_UNKNOWN_FIELD, PacketError
+    if not warnings:
+        return False
+    located = loaded.typos()
+    # The warnings are the decision's; each is matched to its place in the file (a what-if's changed
+    # packet may differ from the file: then the file name alone).
+    if len(located) != len(warnings) or any(p.path is not None and f"'{p.path}'" not in w
+                                            for p, w in zip(located, warnings)):
+        from promoready.engine.errors import PACKET_UNKNOWN_FIELD, PacketError
 
-    where = STDIN if name == "-" else name
-    for warning in warnings:
-        line = str(PacketError(warning, code=PACKET_UNKNOWN_FIELD, file=where)) if strict else f"{where}: warning: {warning}"
+        located = [PacketError(w, code=PACKET_UNKNOWN_FIELD, file=loaded.source.name) for w in warnings]
+    for problem, warning in sorted(zip(located, warnings), key=lambda pw: pw[0].line or 0):
+        if strict:
+            line = str(problem)
+        else:
+            where = (problem.file or "") + (f":{problem.line}" if problem.line else "")
+            line = f"{where}: warning: {warning}"
         click.echo(f"promoready: {line}", err=True)
-    return strict and bool(warnings)
+    return strict

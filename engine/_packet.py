@@ -12,7 +12,7 @@ import heapq
 import json
 import os
 from functools import lru_cache
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, NamedTuple, Optional
 
 from pydantic import BaseModel, ValidationError
 
@@ -70,7 +70,7 @@ def read_packet(obj: Any) -> tuple[Any, Source]:
 
 def _check_extras(packet: Packet) -> None:
     # A Packet was validated when it was made, except its extra fields: they are kept as given.
-    for model, prefix in _parts(packet):
+    for model, prefix, _ in _parts(packet):
         extra = model.__pydantic_extra__
         if extra:
             try:
@@ -203,6 +203,12 @@ class LoadedPacket:
         self.packet = packet
         self.source = source
 
+    def typos(self) -> list[PromoreadyError]:
+        """The fields that look like misspelt known ones (the decision's ``warnings``), each as a
+        ``PacketError`` (code ``packet.unknown-field``) with its file, line, field path and the closest
+        known name: what ``--strict`` refuses, and where a warning points."""
+        return typo_problems(self.packet, self.source)
+
 
 def load_packet(obj: Any) -> LoadedPacket:
     """Read and validate a packet from a dict, a ``Packet`` or a JSON/YAML file path."""
@@ -247,21 +253,58 @@ MAX_WARNINGS = 20
 MAX_EXAMINED = 500
 
 
-def _parts(packet: Packet) -> Iterator[tuple[BaseModel, str]]:
-    """Every model in a packet (the packet, its sections, their list items) with its path prefix."""
-    stack: list[tuple[BaseModel, str]] = [(packet, "")]
+def _parts(packet: Packet) -> Iterator[tuple[BaseModel, str, tuple]]:
+    """Every model in a packet (the packet, its sections, their list items) with its path prefix and location."""
+    stack: list[tuple[BaseModel, str, tuple]] = [(packet, "", ())]
     while stack:
-        model, prefix = stack.pop()
-        yield model, prefix
+        model, prefix, loc = stack.pop()
+        yield model, prefix, loc
         values = model.__dict__
         for name, is_list in _nested(type(model)):
             value = values[name]
             if value is None:
                 continue
             if is_list:
-                stack.extend((item, f"{prefix}{name}[{i}].") for i, item in enumerate(value))
+                stack.extend((item, f"{prefix}{name}[{i}].", loc + (name, i)) for i, item in enumerate(value))
             else:
-                stack.append((value, f"{prefix}{name}."))
+                stack.append((value, f"{prefix}{name}.", loc + (name,)))
+
+
+class Typo(NamedTuple):
+    """An extra field that looks like a misspelt known one: its path, location and the closest known
+    name; or (``loc`` None) the note that more unknown fields were left unexamined."""
+
+    warning: str  # the decision's warning, word for word
+    path: Optional[str]
+    loc: Optional[tuple]
+    suggestion: Optional[str]
+
+
+def _typos(packet: Packet) -> list[Typo]:
+    unknown: list[tuple[str, str, type[BaseModel], tuple]] = []
+    for model, prefix, loc in _parts(packet):
+        extra = model.__pydantic_extra__
+        if extra:
+            unknown.extend((f"{prefix}{key}", key, type(model), loc + (key,)) for key in extra)
+    total = len(unknown)
+    if total > MAX_EXAMINED:
+        unknown = heapq.nsmallest(MAX_EXAMINED, unknown, key=lambda u: u[0])
+    else:
+        unknown.sort(key=lambda u: u[0])
+    out: list[Typo] = []
+    examined = 0
+    for path, key, model_type, loc in unknown:
+        if len(out) == MAX_WARNINGS:
+            break
+        examined += 1
+        hint = _misspelt(key, model_type)
+        if hint:
+            out.append(Typo(f"unknown field '{path}' is ignored (did you mean {hint}?)", path, loc, hint))
+    out.sort(key=lambda t: t.warning)
+    if total > examined:
+        out.append(Typo(f"{total - examined:,} more unknown field{'s' if total - examined > 1 else ''} ignored "
+                        "without a check for misspelt names", None, None, None))
+    return out
 
 
 def typo_warnings(packet: Packet) -> list[str]:
@@ -271,29 +314,20 @@ def typo_warnings(packet: Packet) -> list[str]:
     ``MAX_EXAMINED`` of them are compared with the known names and at most ``MAX_WARNINGS``
     warnings are given; when fields are left unexamined, one last warning says how many.
     """
-    unknown: list[tuple[str, str, type[BaseModel]]] = []
-    for model, prefix in _parts(packet):
-        extra = model.__pydantic_extra__
-        if extra:
-            unknown.extend((f"{prefix}{key}", key, type(model)) for key in extra)
-    total = len(unknown)
-    if total > MAX_EXAMINED:
-        unknown = heapq.nsmallest(MAX_EXAMINED, unknown, key=lambda u: u[0])
-    else:
-        unknown.sort(key=lambda u: u[0])
-    out: list[str] = []
-    examined = 0
-    for path, key, model_type in unknown:
-        if len(out) == MAX_WARNINGS:
-            break
-        examined += 1
-        hint = _misspelt(key, model_type)
-        if hint:
-            out.append(f"unknown field '{path}' is ignored (did you mean {hint}?)")
-    out.sort()
-    if total > examined:
-        out.append(f"{total - examined:,} more unknown field{'s' if total - examined > 1 else ''} ignored "
-                   "without a check for misspelt names")
+    return [t.warning for t in _typos(packet)]
+
+
+def typo_problems(packet: Packet, source: Source) -> list[PromoreadyError]:
+    """``typo_warnings`` as errors (``--strict``): each with its file, line, field path and the closest
+    known name (the last, if fields were left unexamined, says how many, without a path)."""
+    out: list[PromoreadyError] = []
+    for typo in _typos(packet):
+        if typo.loc is None:
+            out.append(PacketError(typo.warning.replace("ignored without a check", "not checked", 1), code=errors.PACKET_UNKNOWN_FIELD,
+                                   file=source.name))
+        else:
+            out.append(PacketError("unknown field", code=errors.PACKET_UNKNOWN_FIELD, file=source.name,
+                                   line=source.line(typo.loc), path=typo.path, suggestion=typo.suggestion))
     return out
 
 

@@ -30,6 +30,7 @@ class Outcome(NamedTuple):
     missing: tuple[str, ...]  # distinct packet paths missing, in order of first mention
     committee_outcome: Optional[str] = None
     warnings: tuple[str, ...] = ()  # fields the packet has that look like typos of known ones
+    warning_lines: tuple[Optional[int], ...] = ()  # the line of each warning in its file, where known
 
     @classmethod
     def of(cls, decision: Any) -> "Outcome":
@@ -115,8 +116,9 @@ class Summary:
                 {"candidate_id": outcome.candidate_id, "source": source})
         self._seen(outcome.candidate_id, source)
         if outcome.warnings:
+            lines = list(outcome.warning_lines) if len(outcome.warning_lines) == len(outcome.warnings) else []
             self.warned.append({"candidate_id": outcome.candidate_id, "source": source,
-                                "warnings": list(outcome.warnings)})
+                                "warnings": list(outcome.warnings), "lines": lines or [None] * len(outcome.warnings)})
         for path in outcome.missing:
             self.missing[path] = self.missing.get(path, 0) + 1
         if outcome.committee_outcome in ("promoted", "not_promoted"):

@@ -75,7 +75,7 @@ def render_text(s: dict[str, Any]) -> str:
     if s.get("warned"):
         warned = s["warned"]
         lines.append(f"  {_count(len(warned), 'packet')} with fields that look like typos (ignored; --strict refuses them):")
-        lines += [f"    {w['source'] or w['candidate_id']}: {'; '.join(w['warnings'])}" for w in warned[:NAMED]]
+        lines += [f"    {w['source'] or w['candidate_id']}: {_located(w)}" for w in warned[:NAMED]]
         if len(warned) > NAMED:
             lines.append(f"    … and {len(warned) - NAMED:,} more (see --summary FILE.json)")
     if s.get("duplicate_candidates"):
@@ -83,6 +83,12 @@ def render_text(s: dict[str, Any]) -> str:
         lines += [f"    {d['candidate_id']}: {', '.join(str(x) for x in d['sources'])}" for d in s["duplicate_candidates"]]
     lines += _calibration_text(s["calibration"])
     return "\n".join(wrapped for line in lines for wrapped in _wrap(line)) + "\n"
+
+
+def _located(warned: dict[str, Any]) -> str:
+    """A packet's typo warnings, each after its line (``line 18: unknown field …``) where known."""
+    lines = warned.get("lines") or [None] * len(warned["warnings"])
+    return "; ".join(f"line {n}: {w}" if n else w for n, w in zip(lines, warned["warnings"]))
 
 
 def _calibration_text(cal: dict[str, Any]) -> list[str]:
@@ -139,7 +145,7 @@ def render_markdown(s: dict[str, Any]) -> str:
         out += ["", "## Fields that look like typos", "",
                 "Ignored in these packets (`--strict` refuses them); evidence under a misspelt key counts as missing.",
                 "", "| packet | candidate | warning |", "|---|---|---|"]
-        out += [f"| {_cell(w['source'] or '')} | {_cell(w['candidate_id'])} | {_cell('; '.join(w['warnings']))} |"
+        out += [f"| {_cell(w['source'] or '')} | {_cell(w['candidate_id'])} | {_cell(_located(w))} |"
                 for w in s["warned"]]
     if s.get("duplicate_candidates"):
         out += ["", "## Candidate ids seen more than once", "", "| candidate | packets |", "|---|---|"]

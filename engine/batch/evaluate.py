@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any, Optional
 
 from .. import _documents as docs
-from ..errors import ENGINE_INTERNAL, PACKET_UNKNOWN_FIELD, InputError, PacketError, PacketInvalid, PromoreadyError
+from ..errors import ENGINE_INTERNAL, InputError, PacketInvalid, PromoreadyError
 from ..summary import Outcome
 from .inputs import Item
 from .records import Config, Evaluate, Result, error_dict, error_result
@@ -85,10 +85,15 @@ def process(item: Item, evaluate: Evaluate, config: Config, *, keep: bool = True
             if key in config.keep:
                 return Result(item.seq, item.source, cid, keep=key)
         decision = evaluate(loaded, config.as_of)
-        if config.strict and decision.warnings:
-            raise PacketError("; ".join(decision.warnings), code=PACKET_UNKNOWN_FIELD, file=item.file)
+        outcome = Outcome.of(decision)
+        if decision.warnings:
+            typos = loaded.typos()
+            if config.strict:  # nothing is ignored: each is an error, at its line
+                raise PacketInvalid(sorted(typos, key=lambda p: p.line or 0))
+            if len(typos) == len(decision.warnings):
+                outcome = outcome._replace(warning_lines=tuple(p.line for p in typos))
         return Result(item.seq, item.source, decision.candidate_id, record=decision.to_json_bytes() + b"\n",
-                      outcome=Outcome.of(decision))
+                      outcome=outcome)
     except PromoreadyError as exc:
         problems = exc.records() if isinstance(exc, PacketInvalid) and len(exc.problems) > 1 else [exc.to_dict()]
         for error in problems:
