@@ -33,12 +33,16 @@ class Keeper:
     A decision is kept when the packet is the same (its ``packet_digest``: same candidate id, same
     content), it would be evaluated with the same ladder (the ladder's ``digest``: an edited ladder
     or another ``--ladder`` decides again) and to the same date (``as_of``: another ``--as-of``, or a
-    packet without a date on another day, decides again). Lines are read back from the file when
-    copied, so only the offsets stay in memory. Lines that are not decisions are ignored.
+    packet without a date on another day, decides again). Strictness is matched too: with ``strict``
+    (``--strict``) a decision with warnings is not kept, since this run refuses its packet (a run
+    without ``--strict`` has made it); a strict run's error records are never kept, so a run without
+    ``--strict`` evaluates those packets again. Lines are read back from the file when copied, so only
+    the offsets stay in memory. Lines that are not decisions are ignored.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, strict: bool = False) -> None:
         self.path = path
+        self.strict = strict
         self._first: dict[ResumeKey, int] = {}  # resume key → offset of its first unused line
         self._more: dict[ResumeKey, deque[int]] = {}  # resume key → further lines (the same packet twice)
         self._fh: Optional[BinaryIO] = None
@@ -66,6 +70,8 @@ class Keeper:
             except PromoreadyError:
                 continue
             if not isinstance(record, dict) or "error" in record:
+                continue
+            if self.strict and record.get("warnings"):  # this run refuses the packet: not a decision it makes
                 continue
             key = resume_key(record)
             if key is None or not isinstance(record.get("candidate_id"), str):
