@@ -184,7 +184,7 @@ def test_interrupted_resume_before_reading_the_old_file_leaves_it(tmp_path, monk
     out.write_text("earlier\n")
 
     class Stop(engine.Keeper):
-        def __init__(self, path):
+        def __init__(self, path, **_):
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(1)  # the handler raises here
             raise AssertionError("not interrupted")
