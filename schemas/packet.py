@@ -153,7 +153,10 @@ class OrgDesignChange(_Part):
 
 
 class Leadership(_Part):
-    """People the candidate leads, hires and develops, and the organisation and culture they shape."""
+    """People the candidate leads, hires and develops, and the organisation and culture they shape.
+    pm_reports and manager_reports count direct reports (people reporting directly to the candidate)
+    who are product managers, or who manage people themselves; each is at most direct_reports (a
+    packet saying more is refused)."""
 
     direct_reports: Optional[Count] = None
     pm_reports: Optional[Count] = None
@@ -171,7 +174,8 @@ class Leadership(_Part):
         if value is not None and direct is not None and value > direct:
             raise PydanticCustomError(
                 "more_than_direct_reports",
-                "{field} ({value}) is more than direct_reports ({direct})",
+                "{field} ({value}) is more than direct_reports ({direct}): they are counted among the "
+                "direct reports, so direct_reports is at least {value}",
                 {"field": info.field_name, "value": value, "direct": direct},
             )
         return value
