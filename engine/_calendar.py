@@ -1,8 +1,10 @@
 """Calendar months: the date arithmetic of measures and projections, exact and clamped at the calendar's ends.
 
 A period from the 1st to the last day of a month is one month, whatever the month's length: 1 Jan to
-30 Jun is 6 months, a calendar year 12. Months are counted by anniversary from a period's first day;
-what is left over is a fraction of the month it falls in. Values are exact (``Fraction``).
+30 Jun is 6 months, a calendar year 12. Months are counted by anniversary from a period's first day
+(``anniversary``: in a month too short for that day, the month ends with its last day, so 31 Jan to
+28 Feb is one month as 1 to 28 Feb is); what is left over is a fraction of the month it falls in.
+Values are exact (``Fraction``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,16 @@ def shift_months(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def anniversary(start: datetime.date, months: int) -> datetime.date:
+    """Where ``months`` calendar months from ``start`` end (the first day after them): the same day of
+    month, or in a month too short to have that day, the first day of the next month. So the month
+    from 31 January runs to the end of February: 31 January + 1 month ends on 1 March (excluded)."""
+    moved = shift_months(start, months)
+    if moved.day < start.day and moved < datetime.date.max:  # the day was clamped to the month's last
+        return moved + _DAY
+    return moved
+
+
 def months_between(start: datetime.date, stop: datetime.date) -> Fraction:
     """Calendar months from ``start`` (included) to ``stop`` (excluded); 0 if ``stop <= start``.
 
@@ -41,13 +53,13 @@ def months_between(start: datetime.date, stop: datetime.date) -> Fraction:
         # repeats every 400 years (leap days included): count the same days 400 years earlier.
         return months_between(_years_back(start, 400), _years_back(stop, 400))
     whole = (stop.year - start.year) * 12 + stop.month - start.month
-    while whole > 0 and shift_months(start, whole) > stop:
+    while whole > 0 and anniversary(start, whole) > stop:
         whole -= 1
-    anniversary = shift_months(start, whole)
-    rest = (stop - anniversary).days
+    last = anniversary(start, whole)
+    rest = (stop - last).days
     if rest == 0:
         return Fraction(whole)
-    month_days = (shift_months(start, whole + 1) - anniversary).days
+    month_days = (anniversary(start, whole + 1) - last).days
     return whole + Fraction(rest, month_days)
 
 
@@ -78,11 +90,11 @@ def add_months(day: datetime.date, months: float) -> datetime.date:
     """The first day on or after ``day`` + ``months`` calendar months (a fraction of a month rounds up
     to whole days), for projections."""
     whole = int(months)
-    base = shift_months(day, whole)
+    base = anniversary(day, whole)
     rest = Fraction(months) - whole
     if rest <= 0:
         return base
-    month_days = (shift_months(day, whole + 1) - base).days
+    month_days = (anniversary(day, whole + 1) - base).days
     extra = -(-rest * month_days // 1)
     return base + datetime.timedelta(days=extra) if (datetime.date.max - base).days >= extra else datetime.date.max
 

@@ -325,6 +325,8 @@ class Explainer:
             unit = measure.unit or "months"
             words = (f"{amount} more {_agree(float(amount), title, unit)}" if self.number_first(leaf.measure)
                      else f"{title}: {amount} more {_agree(float(amount), unit, unit)}")
+            if 0 < need < Fraction(1, 2) and unit == "months":  # not "0.5 more months" for a few days
+                words = f"{title}: less than half a month more"
             day = None
             if measured is not None and measured.when is not None:
                 bar = Fraction(str(threshold))

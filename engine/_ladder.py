@@ -22,6 +22,7 @@ from promoready.schemas.ladder import Ladder, LadderFile, Transition, Transition
 from . import _documents as docs
 from ._levels import normalise
 from ._lint import Lint, Loc
+from ._measures import MAX_WINDOW_MONTHS
 from . import errors
 from .errors import LadderError, LadderInvalid, PromoreadyError, closest
 
@@ -168,6 +169,8 @@ class _Reader:
                     message, suggestion = f"unknown key '{key}'", closest(key, _known_keys(model, err["loc"][:-1]))
                 elif err["type"] == "missing":
                     message = f"missing required key '{loc[-1]}'"
+                elif loc and loc[-1] == "within_months" and err["type"] in _WHOLE_NUMBER_ERRORS:
+                    message = _within_months_message(err.get("input"))  # worded as a `where:`'s is
                 found.append((loc, err["type"], message.removeprefix("Value error, "), suggestion))
             # A misspelt key is also a missing one: report the typo with its suggestion, once.
             typos = {(loc[:-1], s.strip("'")) for loc, kind, _, s in found if kind == "extra_forbidden" and s}
@@ -260,6 +263,14 @@ class _Reader:
                 for p, t in transitions
             ),
         )
+
+
+_WHOLE_NUMBER_ERRORS = ("greater_than_equal", "less_than_equal", "int_type", "int_from_float", "int_parsing")
+
+
+def _within_months_message(value: Any) -> str:
+    """What ``review_months.within_months`` needs, in the words the lint uses for ``within_months`` in a ``where``."""
+    return f"within_months needs a whole number of months from 1 to {MAX_WINDOW_MONTHS}, got {value!r}"
 
 
 def _with_file(criterion: L.Criterion, head: LadderFile) -> L.Criterion:

@@ -240,7 +240,7 @@ class Lint:
             self.r.problem(self.path, loc, f"'{path}' is free text: no rule may read it", code=errors.LADDER_FREE_TEXT)
             return None
         if kind.kind not in want:
-            self.r.problem(self.path, loc, f"'{path}' is a {kind.kind}; expected a {' or '.join(want)}",
+            self.r.problem(self.path, loc, f"'{path}' is {_a(kind)}; expected a {' or '.join(want)}",
                            code=errors.LADDER_FIELD_KIND)
             return None
         return kind
@@ -303,7 +303,7 @@ class Lint:
                            f"{m.list_path} items have more than one date ({', '.join(dates)}): name one with `by`",
                            code=errors.LADDER_FIELD_KIND)
         elif items.get(by) is None or items[by].kind != "date":
-            what = "not a field" if by not in items else f"a {items[by].kind}, not a date"
+            what = "not a field" if by not in items else f"{_a(items[by])}, not a date"
             self.r.problem(self.path, loc + ("by",), f"'{by}' is {what} of {m.list_path} items",
                            code=errors.LADDER_FIELD_KIND if by in items else errors.LADDER_UNKNOWN_FIELD,
                            suggestion=closest(by, dates) or errors.suggestion(dates))

@@ -18,7 +18,7 @@ from typing import Any, Optional
 from . import _documents as docs
 from . import errors
 from ._packet import LoadedPacket, read_packet, to_packet
-from .errors import InputError, UsageError
+from .errors import InputError, PacketError, PacketInvalid, UsageError
 from promoready.schemas.decision import Decision
 from promoready.schemas.packet import Packet
 
@@ -181,6 +181,27 @@ def apply_changes(data: dict, changes: list[Change]) -> dict:
     return out
 
 
+def _blame_changes(exc: PacketError, changes: list[Change]) -> UsageError:
+    """The first problem of a changed packet as a usage error naming the ``--set`` that caused it: the
+    change whose path is the problem's field or holds it (else the one closest to it, else all)."""
+    problem = exc.problems[0] if isinstance(exc, PacketInvalid) else exc
+    field = problem.path or ""
+
+    def shared(change: Change) -> int:
+        text = _path_text(change.path)
+        return len(text) if field == text or field.startswith((text + ".", text + "[")) else -1
+
+    best = max(changes, key=shared)
+    texts = [best.text] if shared(best) >= 0 or len(changes) == 1 else [c.text for c in changes]
+    at = f" at {field}" if field else ""
+    more = ""
+    if isinstance(exc, PacketInvalid) and len(exc.problems) + exc.more > 1:
+        others = len(exc.problems) + exc.more - 1
+        more = f" (and {others} more problem{'s' if others > 1 else ''})"
+    return UsageError(f"makes the packet invalid{at}: {problem.message}{more}", code=problem.code,
+                      path="--set " + ", --set ".join(texts), suggestion=problem.suggestion)
+
+
 def what_if(evaluator, packet: Any, changes: list[str], **kwargs) -> WhatIf:
     """Evaluate ``packet`` and ``packet`` with ``changes`` applied; report which criteria moved."""
     parsed = [parse_change(c) for c in changes]
@@ -188,7 +209,10 @@ def what_if(evaluator, packet: Any, changes: list[str], **kwargs) -> WhatIf:
     # read_packet hands back a Packet as given, anything else as plain data it has checked.
     data = raw.model_dump(mode="json", exclude_none=True, by_alias=True) if isinstance(raw, Packet) else raw
     before = evaluator.evaluate(LoadedPacket(to_packet(data, source), source), **kwargs)
-    after = evaluator.evaluate(apply_changes(data, parsed), **kwargs)
+    try:
+        after = evaluator.evaluate(apply_changes(data, parsed), **kwargs)
+    except PacketError as exc:  # the packet was fine before the changes: the changes made it invalid
+        raise _blame_changes(exc, parsed) from None
     moved: list[StatusChange] = []
     old = {c.id: c for c in before.criteria}
     for c in after.criteria:

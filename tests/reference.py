@@ -291,14 +291,21 @@ def first_day_of_window(as_of: datetime.date, n: int) -> datetime.date:
     return plus_months(as_of + ONE_DAY, -n)
 
 
+def month_ends(first: datetime.date, n: int) -> datetime.date:
+    """The day after ``n`` months from ``first``: the same day of month, or the 1st of the month after
+    one too short to have it (the month from 31 January ends with February)."""
+    moved = plus_months(first, n)
+    return moved + ONE_DAY if moved.day < first.day else moved
+
+
 def calendar_months(first: datetime.date, last: datetime.date) -> Fraction:
     """Months covered by the days ``first`` to ``last``, both included."""
     after = last + ONE_DAY
     n = 0
-    while plus_months(first, n + 1) <= after:
+    while month_ends(first, n + 1) <= after:
         n += 1
-    start = plus_months(first, n)
-    return n + Fraction((after - start).days, (plus_months(first, n + 1) - start).days)
+    start = month_ends(first, n)
+    return n + Fraction((after - start).days, (month_ends(first, n + 1) - start).days)
 
 
 def months_of_days(days: set[datetime.date]) -> Fraction:

@@ -76,8 +76,17 @@ def _threshold(c: Mapping[str, Any]) -> list[str]:
     if not t:
         return []
     if t["basis"] == "calibration":
-        return [f"- **Threshold:** this ladder's calibration — {t['why']}"]
+        return [f"- **Threshold:** this ladder's calibration — {_continued(t['why'])}"]
     return [f"- **Threshold:** from the source" + (f" ({t['source_title']})" if t.get("source_title") else "")]
+
+
+def _continued(text: str) -> str:
+    """A sentence going on after a dash: its first letter in lower case, unless its first word is an
+    acronym or a name written in capitals (``PM``, ``OKR``)."""
+    first = text.split(" ", 1)[0]
+    if not first[:1].isupper() or sum(ch.isupper() for ch in first) > 1:
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _table(view: Mapping[str, Any]) -> str:

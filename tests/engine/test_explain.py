@@ -117,7 +117,9 @@ def test_a_shortfall_in_calendar_months_is_rounded_up_to_half_months_and_project
     explainer, tree = words({"measure": "months_at_target", "gte": 6})
     # Without the measured figure there is nothing to project from: the amount alone.
     assert [g.words for g in explainer.gaps(tree, {"months_at_target": 5.96775}, None, AS_OF)] == [
-        "0.5 more months of reviews at senior or above"]
+        "months of reviews at senior or above: less than half a month more"]  # not "0.5 more months"
+    assert [g.words for g in explainer.gaps(tree, {"months_at_target": 5.4}, None, AS_OF)] == [
+        "1 more month of reviews at senior or above"]
     day = datetime.date(2027, 1, 5)
     reaches = Measured(Fraction(39, 10), when=lambda ok: (day, "") if ok(Fraction(6)) else (None, "never"))
     ended = Measured(Fraction(179, 30), when=lambda ok: (None, "no qualifying review period is under way on as_of"))
@@ -126,8 +128,8 @@ def test_a_shortfall_in_calendar_months_is_rounded_up_to_half_months_and_project
         "2.5 more months of reviews at senior or above, projected 2027-01-05 if it continues"]
     assert [g.words for g in explainer.gaps(tree, {"months_at_target": 5.96665}, None, AS_OF,
                                             measured={"months_at_target": ended})] == [
-        "0.5 more months of reviews at senior or above; no date can be projected: no qualifying review period "
-        "is under way on as_of"]
+        "months of reviews at senior or above: less than half a month more; no date can be projected: no qualifying "
+        "review period is under way on as_of"]
     # years grow too: a year is twelve months
     found = gap_words(words, {"measure": "years", "gte": 4}, {"years": 3})
     assert found == [f"1 more year of product experience, projected {add_months(AS_OF, 12)} at the current pace"]

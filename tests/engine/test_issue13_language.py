@@ -36,8 +36,10 @@ def months(first: str, last: str) -> Fraction:
     ("2025-02-01", "2025-02-28", Fraction(1)),  # a short month is a whole month
     ("2024-02-01", "2024-02-28", Fraction(28, 29)),  # ... but not in a leap year
     ("2026-01-01", "2026-06-29", Fraction(5) + Fraction(29, 30)),  # a day short: 29 of June's 30 days
-    ("2026-01-31", "2026-02-27", Fraction(1)),  # 31 Jan + 1 month is 28 Feb (the clamp): 31 Jan - 27 Feb is a month
-    ("2026-01-31", "2026-02-28", 1 + Fraction(1, 31)),  # ... and 28 Feb one day of the month from 28 Feb
+    ("2026-01-31", "2026-02-28", Fraction(1)),  # the month from 31 Jan ends with February, as 1-28 Feb is one
+    ("2026-01-31", "2026-02-27", Fraction(28, 29)),  # ... a day short: 28 of its 29 days
+    ("2026-03-31", "2026-04-30", Fraction(1)),  # 31 Mar - 30 Apr: a month, not 1 1/31
+    ("2024-01-31", "2024-02-29", Fraction(1)),  # a leap February too
     ("2026-03-05", "2026-03-05", Fraction(1, 31)),
 ])
 def test_calendar_months_count_whole_months_by_anniversary_and_the_rest_by_day(first, last, expected):
@@ -153,8 +155,8 @@ def test_a_half_year_from_january_passes_six_months_and_a_day_short_fails_withou
     short = [{"start": "2026-01-01", "end": "2026-06-29", "rating": "meets", "operating_level": "b"}]
     c = decide(engine, reviews=short)["six-months"]
     assert (c.status, c.actual) == ("fail", "5.5 months (1 period)")  # 5 29/30, shown rounded down
-    assert c.next_step == ("0.5 more months of reviews at b or above; no date can be projected: no qualifying review "
-                           "period is under way on as_of (one that has ended cannot grow)")
+    assert c.next_step == ("months of reviews at b or above: less than half a month more; no date can be projected: "
+                           "no qualifying review period is under way on as_of (one that has ended cannot grow)")
 
 
 def test_a_period_under_way_on_as_of_is_projected_to_the_day_it_reaches_the_bar(engine):
@@ -288,7 +290,7 @@ def criteria(files):
     (lambda f: head(f)["measures"]["latest_rating"].update(of="ratng"), "ladder.unknown-field",
      "measures.latest_rating.of", "'ratng' is not a field of reviews items", "rating"),
     (lambda f: head(f)["measures"]["latest_rating"].update(by="rating"), "ladder.field-kind",
-     "measures.latest_rating.by", "'rating' is a enum, not a date", "end"),
+     "measures.latest_rating.by", "'rating' is a rating, not a date", "end"),
     (lambda f: head(f)["measures"].update(latest_rating={"latest": "advocates", "of": "committed"}),
      "ladder.field-kind", "measures.latest_rating.latest", "advocates items have no date", None),
 ])
