@@ -27,8 +27,6 @@ try:
 except ImportError:  # no advisory locks on this system: outputs are not locked
     fcntl = None  # type: ignore[assignment]
 
-#: Folder inputs' packet files (as ``engine.batch.inputs.PACKET_SUFFIXES``; not imported: that loads the engine).
-_PACKET_SUFFIXES = (".json", ".yaml", ".yml")
 #: Paths that name one of this process's own file descriptors.
 _OWN_FD = re.compile(r"^/(?:dev/fd|proc/self/fd|proc/(\d+)/fd)/(\d+)$")
 _STD = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
@@ -103,7 +101,7 @@ def _check_not_inputs(inputs: list[str], outputs: list[tuple[Target, str]], skip
     mine = {t.identity: (t, option) for t, option in outputs if t.identity is not None}
     if not mine:
         return
-    skipped = {os.path.abspath(p) for p in skip}
+    skipped = {os.path.realpath(p) for p in skip}  # as the batch leaves them out of a folder
     for name, identity in _input_files(inputs, skipped):
         if identity in mine:
             target, option = mine[identity]
@@ -131,25 +129,18 @@ def _input_files(inputs: list[str], skipped: set[str]) -> Iterable[tuple[str, tu
 
 
 def _folder_files(folder: str, skipped: set[str]) -> Iterable[tuple[str, tuple[int, int]]]:
-    """As a folder input is read: sorted, hidden entries and linked folders skipped, packet suffixes only."""
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError:
-        return
-    for entry in names:
-        if entry.startswith("."):
+    """(name, identity) of the regular packet files of a folder, found as a batch reads the folder."""
+    from promoready.engine.batch import folder_packets  # only for a folder input: it loads the batch package
+
+    for path, error in folder_packets(folder, skipped):
+        if error is not None:  # unreadable: the batch reports it
             continue
-        path = os.path.join(folder, entry)
-        if os.path.isdir(path):
-            if not os.path.islink(path):
-                yield from _folder_files(path, skipped)
-        elif entry.lower().endswith(_PACKET_SUFFIXES) and os.path.abspath(path) not in skipped:
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
-            if stat.S_ISREG(st.st_mode):
-                yield path, (st.st_dev, st.st_ino)
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode):
+            yield path, (st.st_dev, st.st_ino)
 
 
 class Lock:

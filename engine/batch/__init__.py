@@ -32,7 +32,7 @@ never needs them (the evaluation function is built, and packets validated, where
 from __future__ import annotations
 
 from .evaluate import CRASH_ENV, HANG_ENV, evaluation_factory, process
-from .inputs import PACKET_SUFFIXES, STDIN_NAME, Item, count_items, iter_items
+from .inputs import PACKET_SUFFIXES, STDIN_NAME, Item, count_items, folder_packets, iter_items
 from .pool import CHUNK, CHUNK_BYTES, WINDOW
 from .records import Config, Evaluate, Result, ResumeKey, crash_result, error_dict, error_result
 from .resume import Keeper, resume_key
@@ -62,6 +62,7 @@ __all__ = [
     "error_dict",
     "error_result",
     "evaluation_factory",
+    "folder_packets",
     "iter_items",
     "process",
     "resume_key",

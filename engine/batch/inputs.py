@@ -8,7 +8,7 @@ problem, which the evaluation turns into an error record.
 from __future__ import annotations
 
 import os
-from typing import BinaryIO, Iterable, Iterator, NamedTuple, Optional
+from typing import BinaryIO, Collection, Iterable, Iterator, NamedTuple, Optional
 
 from .. import _documents as docs
 from ..errors import INPUT_NOT_FOUND, INPUT_STDIN, INPUT_TOO_LARGE, INPUT_UNREADABLE, InputError
@@ -99,20 +99,32 @@ def _jsonl(fh: BinaryIO, name: str) -> Iterator[_Entry]:
         yield name, number + 1, None, (INPUT_UNREADABLE, f"cannot read: {exc.strerror or exc}")
 
 
-def _folder(folder: str, skip: set[str]) -> Iterator[_Entry]:
+def folder_packets(folder: str, skip: Collection[str] = ()) -> Iterator[tuple[str, Optional[OSError]]]:
+    """The packet files of a folder input, as a batch reads them: ``(path, None)`` for each
+    ``*.json``, ``*.yaml`` or ``*.yml`` file, recursively, sorted by name, hidden entries and linked
+    folders (which could loop) skipped, and the real paths in ``skip`` left out; ``(folder, error)``
+    for a folder that cannot be listed (the walk goes on with the rest). Listed one level at a time."""
     try:
         names = sorted(os.listdir(folder))
     except OSError as exc:
-        yield folder, None, None, (INPUT_UNREADABLE, f"cannot list the folder: {exc.strerror}")
+        yield folder, exc
         return
     for entry in names:
         if entry.startswith("."):
             continue
         path = os.path.join(folder, entry)
         if os.path.isdir(path):
-            if not os.path.islink(path):  # a linked folder could loop
-                yield from _folder(path, skip)
-        elif entry.lower().endswith(PACKET_SUFFIXES) and os.path.realpath(path) not in skip:
+            if not os.path.islink(path):
+                yield from folder_packets(path, skip)
+        elif entry.lower().endswith(PACKET_SUFFIXES) and (not skip or os.path.realpath(path) not in skip):
+            yield path, None
+
+
+def _folder(folder: str, skip: set[str]) -> Iterator[_Entry]:
+    for path, error in folder_packets(folder, skip):
+        if error is not None:
+            yield path, None, None, (INPUT_UNREADABLE, f"cannot list the folder: {error.strerror}")
+        else:
             yield path, None, None, None
 
 
