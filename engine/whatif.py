@@ -18,7 +18,8 @@ from typing import Any, Optional
 from . import _documents as docs
 from . import errors
 from ._packet import LoadedPacket, read_packet, to_packet
-from .errors import InputError, PacketError, PacketInvalid, UsageError
+from .errors import InputError, PacketError, PacketInvalid, PromoreadyError, UsageError
+from .words import plural
 from promoready.schemas.decision import Decision
 from promoready.schemas.packet import Packet
 
@@ -181,9 +182,26 @@ def apply_changes(data: dict, changes: list[Change]) -> dict:
     return out
 
 
-def _blame_changes(exc: PacketError, changes: list[Change]) -> UsageError:
-    """The first problem of a changed packet as a usage error naming the ``--set`` that caused it: the
-    change whose path is the problem's field or holds it (else the one closest to it, else all)."""
+class ChangeInvalid(PacketError):
+    """A change (``--set``) that made a valid packet invalid: the changed packet's first problem (its
+    field ``path``, message, code and suggestion, without the packet's file, which is not at fault)
+    and ``change``, the change that caused it (its text, as given). Read as a line, it names both."""
+
+    def __init__(self, problem: PromoreadyError, change: str, more: int = 0) -> None:
+        self.change = change
+        self.more = more  # set first: the base class words the exception with __str__
+        super().__init__(problem.message, code=problem.code, path=problem.path, suggestion=problem.suggestion)
+
+    def __str__(self) -> str:
+        at = f" at {self.path}" if self.path else ""
+        more = f" (and {plural(self.more, 'more problem')})" if self.more else ""
+        hint = f" (did you mean {self.suggestion}?)" if self.suggestion else ""
+        return f"--set {self.change}: makes the packet invalid{at}: {self.message}{more}{hint} [{self.code}]"
+
+
+def _blame_changes(exc: PacketError, changes: list[Change]) -> ChangeInvalid:
+    """The first problem of a changed packet, with the change that caused it: the change whose path is
+    the problem's field or holds it (else the one closest to it, else all of them)."""
     problem = exc.problems[0] if isinstance(exc, PacketInvalid) else exc
     field = problem.path or ""
 
@@ -193,13 +211,8 @@ def _blame_changes(exc: PacketError, changes: list[Change]) -> UsageError:
 
     best = max(changes, key=shared)
     texts = [best.text] if shared(best) >= 0 or len(changes) == 1 else [c.text for c in changes]
-    at = f" at {field}" if field else ""
-    more = ""
-    if isinstance(exc, PacketInvalid) and len(exc.problems) + exc.more > 1:
-        others = len(exc.problems) + exc.more - 1
-        more = f" (and {others} more problem{'s' if others > 1 else ''})"
-    return UsageError(f"makes the packet invalid{at}: {problem.message}{more}", code=problem.code,
-                      path="--set " + ", --set ".join(texts), suggestion=problem.suggestion)
+    more = len(exc.problems) + exc.more - 1 if isinstance(exc, PacketInvalid) else 0
+    return ChangeInvalid(problem, ", --set ".join(texts), more)
 
 
 def what_if(evaluator, packet: Any, changes: list[str], **kwargs) -> WhatIf:

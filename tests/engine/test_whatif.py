@@ -102,7 +102,14 @@ def test_a_change_that_flips_nothing_reports_nothing(tiny_packet):
     assert result.after.criteria[1].actual != result.before.criteria[1].actual  # the figure did move
 
 
-def test_a_change_that_makes_the_packet_invalid_is_a_packet_error(tiny_packet):
-    with pytest.raises(PacketError) as err:
+def test_a_change_that_makes_the_packet_invalid_is_blamed_on_the_change(tiny_packet):
+    # The packet was valid: the change is at fault, and is named with the field it broke.
+    from promoready.engine.whatif import ChangeInvalid
+
+    with pytest.raises(ChangeInvalid) as err:
         what_if(evaluator(TINY), tiny_packet, ["experience.product_years=-1"])
+    assert isinstance(err.value, PacketError)  # what the service answers 422 for, at packet.<path>
     assert err.value.code == errors.PACKET_GREATER_THAN_EQUAL and err.value.path == "experience.product_years"
+    assert err.value.change == "experience.product_years=-1" and err.value.file is None
+    assert str(err.value) == ("--set experience.product_years=-1: makes the packet invalid at experience.product_years: "
+                              "-1: input should be greater than or equal to 0 [packet.greater-than-equal]")
