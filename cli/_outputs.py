@@ -101,7 +101,7 @@ def _check_not_inputs(inputs: list[str], outputs: list[tuple[Target, str]], skip
     mine = {t.identity: (t, option) for t, option in outputs if t.identity is not None}
     if not mine:
         return
-    skipped = {os.path.realpath(p) for p in skip}  # as the batch leaves them out of a folder
+    skipped = {os.path.abspath(p) for p in skip}
     for name, identity in _input_files(inputs, skipped):
         if identity in mine:
             target, option = mine[identity]
@@ -132,8 +132,9 @@ def _folder_files(folder: str, skipped: set[str]) -> Iterable[tuple[str, tuple[i
     """(name, identity) of the regular packet files of a folder, found as a batch reads the folder."""
     from promoready.engine.batch import folder_packets  # only for a folder input: it loads the batch package
 
-    for path, error in folder_packets(folder, skipped):
-        if error is not None:  # unreadable: the batch reports it
+    # Left out by the name given, not the real path: an output linked to a packet of the folder is that packet.
+    for path, error in folder_packets(folder):
+        if error is not None or os.path.abspath(path) in skipped:  # unreadable: the batch reports it
             continue
         try:
             st = os.stat(path)
