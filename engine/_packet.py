@@ -109,7 +109,7 @@ def to_packet(data: Any, source: Source) -> Packet:
 MAX_PROBLEMS = 20
 
 
-def _from_pydantic(exc: ValidationError, source: Source, data: Any) -> PacketInvalid:
+def _from_pydantic(exc: ValidationError, source: Source, data: Any = None) -> PacketInvalid:
     found = exc.errors(include_url=False)
     problems: list[PromoreadyError] = [_problem(err, source) for err in found[:MAX_PROBLEMS]]
     problems.sort(key=lambda p: p.line or 0)  # stable: pydantic's (field) order within a line
