@@ -185,7 +185,8 @@ class Explainer:
             m = measured[name]
             measure = self.measures[name]
             if m.value is None:
-                out.append(f"{self.title(name)}: unknown (missing {', '.join(m.missing)})")
+                why = f"{m.detail}; " if m.detail else ""  # e.g. "none of the 2 listed matches; "
+                out.append(f"{self.title(name)}: unknown ({why}missing {', '.join(m.missing)})")
                 continue
             leaf = self._kinds.get(name)
             count = m.value

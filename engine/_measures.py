@@ -433,7 +433,8 @@ def _aggregate(m: Aggregate, match: Test, kind: FieldKind) -> Fn:
         if not values:
             if isinstance(m, MaxMeasure) and rank is None:
                 return Measured(0, evidence=[list_path], detail="none")
-            return Measured(None, missing=[f"{list_path}[].{of}"])  # no lowest or highest word of nothing
+            # no lowest or highest word of nothing
+            return Measured(None, missing=[f"{list_path}[].{of}"], detail=_none_matched(items, hits, of))
         pick = max if isinstance(m, MaxMeasure) else min
         if rank is None:
             best = pick(values)
@@ -445,6 +446,15 @@ def _aggregate(m: Aggregate, match: Test, kind: FieldKind) -> Fn:
                         detail=f"{'lowest' if pick is min else 'highest'} of {len(values)}")
 
     return measure_aggregate
+
+
+def _none_matched(items: list, hits: list[int], of: Optional[str] = None) -> str:
+    """Why a measure that reads one item has none to read, in words for `actual`."""
+    if not items:
+        return "none listed"
+    if hits and of is not None:
+        return f"no matching item gives {of}"
+    return f"none of the {len(items)} listed matches" if len(items) > 1 else "the one listed does not match"
 
 
 def _dated(m: Dated, match: Test, ladder: Any) -> Fn:
@@ -467,7 +477,8 @@ def _dated(m: Dated, match: Test, ladder: Any) -> Fn:
         dated = [(_attr(items[i], by), i) for i in hits if _attr(items[i], by) <= ctx.as_of]
         if not dated:
             # Nothing recent enough to read: a committee asks for the item rather than failing.
-            return Measured(None, missing=[list_path])
+            return Measured(None, missing=[list_path],
+                            detail=_none_matched(items, hits) if not hits else "the matching ones are dated after as_of")
         chosen_day = (min if earliest else max)(d for d, _ in dated)
         tied = [i for d, i in dated if d == chosen_day]
         values = [_attr(items[i], of) for i in tied]

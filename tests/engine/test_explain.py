@@ -215,3 +215,23 @@ def test_a_decision_carries_evidence_missing_and_next_steps(tiny_packet):
     assert d.next_steps == ["Years by organisation size: " + experience.next_step,
                             "Documents and rates well: " + craft.next_step,
                             "Six months at the next level: " + next_level.next_step]
+
+
+def test_a_measure_with_no_item_to_read_says_why_it_is_unknown():
+    import yaml
+
+    from conftest import EXAMPLE, evaluator
+
+    with open(EXAMPLE, encoding="utf-8") as f:
+        packet = yaml.safe_load(f)
+    engine = evaluator()
+
+    def found(reviews: list) -> str:
+        decision = engine.evaluate({**packet, "reviews": reviews})
+        return next(c.actual for c in decision.criteria if c.id == "latest-period-not-below")
+
+    old = [{"start": "2024-07-01", "end": "2024-12-31", "rating": "exceeds", "operating_level": "senior-pm"},
+           {"start": "2025-01-01", "end": "2025-06-30", "rating": "below", "operating_level": "senior-pm"}]
+    assert found(old).endswith(": unknown (none of the 2 listed matches; missing reviews)")
+    assert found(old[:1]).endswith(": unknown (the one listed does not match; missing reviews)")
+    assert found([]).endswith(": unknown (none listed; missing reviews)")
