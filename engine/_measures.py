@@ -123,6 +123,35 @@ def _read(packet: Packet, ctx: Context, path: str) -> Any:
     return _get(packet, path)
 
 
+Reader = Callable[[Packet, Context], Any]
+
+
+def reader(path: str) -> Reader:
+    """``_read`` for one field path, with the path taken apart once (a measure reads its path for
+    every packet)."""
+    if path.startswith(EVIDENCE + "."):
+        key = path[len(EVIDENCE) + 1:]
+
+        def read_evidence(packet: Packet, ctx: Context) -> Any:
+            evidence = ctx.evidence
+            return None if evidence is None else evidence.get(key)
+
+        return read_evidence
+    parts = path.split(".")
+    if len(parts) == 1:
+        name = parts[0]
+        return lambda packet, ctx: getattr(packet, name, None)
+    if len(parts) == 2:
+        section, name = parts
+
+        def read_field(packet: Packet, ctx: Context) -> Any:
+            part = getattr(packet, section, None)
+            return None if part is None else getattr(part, name, None)
+
+        return read_field
+    return lambda packet, ctx: _get(packet, path)
+
+
 def _known_rank(name: str, ctx: Context) -> int:
     """The rank of a level name the evaluator has already resolved (a review's operating level)."""
     rank = _rank_of(name, ctx)
@@ -277,9 +306,18 @@ def _where(list_path: str, where: Optional[Where], levels: dict[str, int], index
         for op, operand in pairs:
             tests.append(_compile_test(key, op, operand, fields[key], levels, index))
 
+    if len(tests) == 1:
+        return tests[0]  # each test answers True, False or None itself
+
     def match(item: Any, ctx: Context) -> Optional[bool]:
-        results = [t(item, ctx) for t in tests]
-        return False if False in results else None if None in results else True
+        undecided = False
+        for t in tests:
+            result = t(item, ctx)
+            if result is False:
+                return False
+            if result is None:
+                undecided = True
+        return None if undecided else True
 
     return match
 
@@ -322,11 +360,12 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
     if isinstance(m, FieldMeasure):
         path = m.field
         fkind = fields_of(ladder)[path]
+        read_path = reader(path)
 
         per_month = {"months": 1.0, "years": 1 / 12}.get(m.unit or "") if m.grows else None
 
         def measure_field(packet: Packet, ctx: Context) -> Measured:
-            value = _plain(_read(packet, ctx, path), fkind, ctx)
+            value = _plain(read_path(packet, ctx), fkind, ctx)
             if value is None:
                 return Measured(None, missing=[path])
             if per_month is not None and ctx.packet_date is not None and ctx.packet_date != ctx.as_of \
@@ -346,9 +385,10 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
 
     if isinstance(m, MonthsSinceMeasure):
         since_path = m.months_since
+        read_since = reader(since_path)
 
         def measure_since(packet: Packet, ctx: Context) -> Measured:
-            since = _read(packet, ctx, since_path)
+            since = read_since(packet, ctx)
             if since is None:
                 return Measured(None, missing=[since_path])
             months = months_between(since, ctx.as_of)
@@ -368,11 +408,12 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
         return review_months(m, levels, index)
     assert isinstance(m, ListMeasure), f"no measure function for {type(m).__name__}"
     list_path = m.list_path
+    read_list = reader(list_path)
 
     if isinstance(m, SizeMeasure):
 
         def measure_size(packet: Packet, ctx: Context) -> Measured:
-            items = _read(packet, ctx, list_path)
+            items = read_list(packet, ctx)
             if items is None:
                 return Measured(None, missing=[list_path])
             return Measured(len(set(items)), evidence=[list_path])
@@ -388,7 +429,7 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
         ranked = next((k for k in (where or {}) if fields.get(k) and fields[k].kind == "level"), None)
 
         def measure_count(packet: Packet, ctx: Context) -> Measured:
-            items = _read(packet, ctx, list_path)
+            items = read_list(packet, ctx)
             if items is None:
                 return Measured(None, missing=[list_path])
             hits, undated = _matching(items, match, ctx, list_path, where)
@@ -413,6 +454,7 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
 
 def _aggregate(m: Aggregate, match: Test, kind: FieldKind) -> Fn:
     list_path, of, where = m.list_path, m.of, m.where
+    read_list = reader(list_path)
     # `min`/`max` of an ordered word (a rating, a declared scale) or a level: the lowest/highest one.
     rank: Optional[Callable[[Any, Context], Any]] = None
     if kind.kind == "enum":
@@ -422,7 +464,7 @@ def _aggregate(m: Aggregate, match: Test, kind: FieldKind) -> Fn:
         rank = lambda v, ctx: _rank_of(v, ctx)  # noqa: E731
 
     def measure_aggregate(packet: Packet, ctx: Context) -> Measured:
-        items = _read(packet, ctx, list_path)
+        items = read_list(packet, ctx)
         if items is None:
             return Measured(None, missing=[list_path])
         hits, _ = _matching(items, match, ctx, list_path, where)  # an undated item is not in a window
@@ -465,9 +507,10 @@ def _dated(m: Dated, match: Test, ladder: Any) -> Fn:
     assert by is not None, "the ladder lint has checked that the list has a date"
     kind = items_of(ladder, list_path)[of]
     ordered = kind.values if kind.kind == "enum" and kind.ordered else None
+    read_list = reader(list_path)
 
     def measure_dated(packet: Packet, ctx: Context) -> Measured:
-        items = _read(packet, ctx, list_path)
+        items = read_list(packet, ctx)
         if items is None:
             return Measured(None, missing=[list_path])
         hits, missing = _matching(items, match, ctx, list_path, where)
