@@ -12,11 +12,13 @@ from __future__ import annotations
 import calendar
 import datetime
 from fractions import Fraction
+from functools import lru_cache
 from typing import Callable, Optional
 
 _DAY = datetime.timedelta(days=1)
 
 
+@lru_cache(maxsize=4096, typed=True)  # pure; a packet's measures ask for the same few days again and again
 def shift_months(day: datetime.date, months: int) -> datetime.date:
     """``day`` moved by whole calendar months, the day of month clamped (31 Jan + 1 = 28/29 Feb);
     clamped to the first or last representable day at the ends of the calendar (years 1 and 9999)."""
@@ -79,6 +81,7 @@ def _years_back(day: datetime.date, years: int) -> datetime.date:
     return day.replace(year=day.year - years)
 
 
+@lru_cache(maxsize=1024, typed=True)  # one window per measure and as_of, asked once per list item
 def window_start(as_of: datetime.date, months: int) -> datetime.date:
     """The first day of the window of ``months`` calendar months that ends on ``as_of`` (included)."""
     if as_of == datetime.date.max:  # the day after is not a date: 1 January minus N months is 1 December minus N-1
