@@ -324,6 +324,8 @@ class Typo(NamedTuple):
 
 
 def _typos(packet: Packet) -> list[Typo]:
+    if not _any_extra(packet):
+        return []
     unknown: list[tuple[str, str, type[BaseModel], tuple]] = []
     for model, prefix, loc in _parts(packet):
         extra = model.__pydantic_extra__
@@ -348,6 +350,25 @@ def _typos(packet: Packet) -> list[Typo]:
         out.append(Typo(f"{total - examined:,} more unknown field{'s' if total - examined > 1 else ''} ignored "
                         "without a check for misspelt names", None, None, None))
     return out
+
+
+def _any_extra(model: BaseModel) -> bool:
+    """Whether any model in a packet has extra fields: ``_parts`` without the path prefixes, which
+    only a packet with extra fields needs (most have none)."""
+    if model.__pydantic_extra__:
+        return True
+    values = model.__dict__
+    for name, is_list in _nested(type(model)):
+        value = values[name]
+        if value is None:
+            continue
+        if is_list:
+            for item in value:
+                if _any_extra(item):
+                    return True
+        elif _any_extra(value):
+            return True
+    return False
 
 
 def typo_warnings(packet: Packet) -> list[str]:
