@@ -103,6 +103,11 @@ class _Plan:
     keyed: frozenset[int]
     #: The supporting group of each supporting criterion (None: the unnamed one), by criterion index.
     groups: list[Optional[str]]
+    #: What a criterion's result says whatever the packet, worked out once: (id, title, required,
+    #: source, source_title, threshold_basis), the " (calibrated)" suffix, and its words per status.
+    constants: list[tuple[str, str, bool, str, str, Optional[str]]]
+    suffixes: list[str]
+    texts: list[dict[str, str]]
 
 
 class Evaluator:
@@ -170,6 +175,11 @@ class Evaluator:
             fields=[c.keys | {"k", SIZE_KEY} for c in chunks],
             groups=[None if c.required else c.group for c in transition.criteria],
             keyed=frozenset(i for i, t in enumerate(trees) if keyed_leaves(t)),
+            constants=[(c.id, c.title, c.required, str(c.source), self.ladder.citation(c.source),
+                        c.threshold.basis if c.threshold else None) for c in transition.criteria],
+            suffixes=[" (calibrated)" if _calibrated(c) else "" for c in transition.criteria],
+            texts=[{status: texts_for(c, status) for status in ("pass", "fail", "unknown")}
+                   for c in transition.criteria],
         )
 
     @property
@@ -393,10 +403,14 @@ class Evaluator:
         # Measured past the packet's own date, months of reviews stand still: the packet holds none since.
         past_packet = packet.as_of is not None and day > packet.as_of
         unreviewed: list[bool] = []
+        expected_words = plan.expected[size]
+        keyed = plan.keyed
         for i, (criterion, status) in enumerate(zip(t.criteria, statuses)):
             names = plan.names[i]
             tree = plan.trees[i]
-            evidence = list(dict.fromkeys(p for n in names for p in measured[n].evidence))
+            words = plan.texts[i][status]
+            evidence = list(dict.fromkeys(measured[names[0]].evidence if len(names) == 1
+                                          else (p for n in names for p in measured[n].evidence)))
             missing: list[str] = []
             next_step = None
             closes: Optional[datetime.date] = None
@@ -408,7 +422,7 @@ class Evaluator:
                                                  for p in measured[leaf.keyed.figure].missing))
                 if plan.needs_size and size is None and not missing:
                     missing = ["organization.size"]
-                next_step = f"add {', '.join(missing)} to the packet" if missing else texts_for(criterion, status)
+                next_step = f"add {', '.join(missing)} to the packet" if missing else words
                 steps.append((0.0, i, f"{criterion.title}: {next_step}"))
             elif status == "fail":
                 gaps = explainer.gaps(tree, encoded, size, day, measured=measured)
@@ -418,26 +432,27 @@ class Evaluator:
                     timed = [g.date for g in gaps if g.date is not None]
                     closes = max(timed) if len(timed) == len(gaps) else None
                 else:
-                    next_step, size_of = texts_for(criterion, status), 1.0
+                    next_step, size_of = words, 1.0
                 steps.append((size_of, i, f"{criterion.title}: {next_step}"))
             dates.append(closes)
             unreviewed.append(past_packet and closes is not None
                               and any(isinstance(explainer.measures[n], ReviewMonthsMeasure) for n in names))
+            cid, title, required, source, source_title, basis = plan.constants[i]
             results.append(_build(CriterionResult,
-                id=criterion.id,
-                title=criterion.title,
-                required=criterion.required,
+                id=cid,
+                title=title,
+                required=required,
                 status=status,
-                expected=(plan.expected[size][i] if i not in plan.keyed else explainer.expected(tree, size, encoded))
-                + (" (calibrated)" if _calibrated(criterion) else ""),
+                expected=(expected_words[i] if i not in keyed else explainer.expected(tree, size, encoded))
+                + plan.suffixes[i],
                 actual=explainer.actual(names, measured, encoded),
-                explanation=texts_for(criterion, status),
+                explanation=words,
                 evidence=evidence,
                 missing=missing,
                 next_step=next_step,
-                source=str(criterion.source),
-                source_title=self.ladder.citation(criterion.source),
-                threshold_basis=criterion.threshold.basis if criterion.threshold else None,
+                source=source,
+                source_title=source_title,
+                threshold_basis=basis,
             ))
         counts = {s: statuses.count(s) for s in ("pass", "fail", "unknown")}
         supporting = [s for c, s, g in zip(t.criteria, statuses, plan.groups) if not c.required and g is None]
