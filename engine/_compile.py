@@ -50,6 +50,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, Iterator, Optional
 
 from promoready.schemas.ladder import (
@@ -655,6 +656,7 @@ def stage_kind(stage: int) -> str:
     return "e" if stage == 0 else f"e{stage}"
 
 
+@lru_cache(maxsize=1 << 16)  # a ladder's rule names are few; every packet reads a dozen of them twice
 def part_index(rule_name: str) -> Optional[tuple[str, int, str]]:
     """``"a3_0_2.p.1"`` → ``("3_0", 2, "pass")``: the at_least node, its part and the status decided;
     None for any other rule."""
@@ -717,6 +719,7 @@ def _group_verdict_rules(needed: int, groups: tuple[int, ...]) -> dict[str, dict
     return rules
 
 
+@lru_cache(maxsize=1 << 16)  # as part_index
 def criterion_index(rule_name: str) -> tuple[int, str]:
     """``"3.f.0"`` → ``(3, "fail")``: the criterion and the status a fired rule decided."""
     i, suffix, _ = rule_name.split(".")
