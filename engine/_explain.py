@@ -12,6 +12,7 @@ import datetime
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, Optional, Sequence
 
 from promoready.schemas.ladder import Criterion, FieldMeasure, Measure, MonthsSinceMeasure, ReviewMonthsMeasure
@@ -71,6 +72,10 @@ class Explainer:
             self._rank_names.setdefault(rung.rank, rung.id)
         # Each measure's first comparison, for wording its values (ranks as levels, positions as words).
         self._kinds: dict[str, Leaf] = {}
+        self._titles: dict[str, str] = {}
+        #: Per measure, what ``actual`` needs besides the packet: (measure, its first comparison,
+        #: whether it counts calendar months), filled on first use.
+        self._reading: dict[str, tuple[Measure, Optional[Leaf], bool]] = {}
         for tree in trees:
             for leaf in leaves(tree):
                 self._kinds.setdefault(leaf.measure, leaf)
@@ -78,10 +83,13 @@ class Explainer:
     # -- words for values ---------------------------------------------------------------------------
 
     def title(self, name: str) -> str:
-        measure = self.measures[name]
-        text = measure.title or name.replace("_", " ")
-        for key, level in self.level_titles.items():
-            text = text.replace("{" + key + "}", level)
+        text = self._titles.get(name)
+        if text is None:  # a measure's title depends only on the transition: worded once
+            measure = self.measures[name]
+            text = measure.title or name.replace("_", " ")
+            for key, level in self.level_titles.items():
+                text = text.replace("{" + key + "}", level)
+            self._titles[name] = text
         return text
 
     def value_words(self, leaf: Leaf, encoded: Any) -> str:
@@ -181,20 +189,24 @@ class Explainer:
     def actual(self, names: list[str], measured: dict[str, Measured], encoded: dict[str, Any]) -> str:
         """What the packet shows for each measure the criterion reads."""
         out = []
+        reading = self._reading
         for name in names:
             m = measured[name]
-            measure = self.measures[name]
             if m.value is None:
                 why = f"{m.detail}; " if m.detail else ""  # e.g. "none of the 2 listed matches; "
                 out.append(f"{self.title(name)}: unknown ({why}missing {', '.join(m.missing)})")
                 continue
-            leaf = self._kinds.get(name)
+            known = reading.get(name)
+            if known is None:
+                measure = self.measures[name]
+                known = reading[name] = (measure, self._kinds.get(name), counts_calendar_months(measure))
+            measure, leaf, in_months = known
             count = m.value
             if isinstance(m.value, (list, tuple)):  # a list of words
                 text = ", ".join(str(w) for w in m.value) or "none"
                 out.append(text if len(names) == 1 else f"{self.title(name)}: {text}")
                 continue
-            if counts_calendar_months(measure):
+            if in_months:
                 words = half_months(m.value, up=False)
                 count = float(words)  # the unit agrees with the number shown ("1 month", "1.5 months")
             else:
@@ -376,6 +388,11 @@ def _agree(count: Any, phrase: str, unit: str) -> str:
     (``fmt``: 1.0 is 1); anything that is not a number leaves the phrase as written."""
     if isinstance(count, bool) or not isinstance(count, (int, float)):
         return phrase
+    return _agree_number(count, phrase, unit)
+
+
+@lru_cache(maxsize=4096, typed=True)  # pure; a ladder has few units, and a packet's counts are small numbers
+def _agree_number(count: float, phrase: str, unit: str) -> str:
     return agree(float(fmt(count)), phrase, unit)
 
 
