@@ -32,6 +32,7 @@ import weakref
 from typing import Callable, Optional, Sequence
 
 from . import errors
+from ._jsontext import fact_text
 from .errors import EngineError
 
 try:
@@ -198,7 +199,7 @@ class Ruleset:
         return first, second
 
     def _assert(self, fact: dict) -> int:
-        result = _engine.assert_fact(self._handle, json.dumps(fact, ensure_ascii=False))
+        result = _engine.assert_fact(self._handle, fact_text(fact))
         return result[1]
 
     def _settle(self, sid: str) -> None:

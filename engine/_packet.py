@@ -16,14 +16,10 @@ from typing import Any, Iterator, NamedTuple, Optional
 
 from pydantic import BaseModel, ValidationError
 
-try:  # optional: the digest's bytes are the same without it, only slower (see ``canonical_json``)
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - orjson is installed with promoready; tested by forcing the fallback
-    _orjson = None  # type: ignore[assignment]
-
 from promoready.schemas.packet import EARLIEST_DATE, LATEST_DATE, Packet
 
 from . import _documents as docs
+from ._jsontext import canonical_json
 from ._fields import FieldKind, field_kind_of, item_fields, packet_fields
 from . import errors
 from ._levels import LevelIndex
@@ -232,45 +228,6 @@ def effective_as_of(packet: Packet, as_of: Optional[datetime.date]) -> datetime.
         raise UsageError(f"{as_of.isoformat()} is outside the dates a decision can be made for "
                          f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})", code=errors.USAGE_DATE, path="as_of")
     return as_of or packet.as_of or datetime.date.today()
-
-
-def _as_json_dumps_writes(text: bytes) -> bool:
-    """Whether orjson's ``text`` is surely what ``json.dumps`` writes for the same data.
-
-    The two differ only on floats: NaN and infinity (orjson writes ``null``), below 1e-4 (``0.00001``
-    against ``1e-05``) and in exponent form. Any of these leaves a mark in orjson's text: ``null``,
-    ``0.0000``, or a digit before ``e-``/``e+``. Text that merely holds such a mark (a string saying
-    "null") only costs the slower encoder, never a different byte. Plain substring searches: a
-    regular expression over a packet's ~2 KB costs more than the encoding saves.
-    """
-    if b"null" in text or b"0.0000" in text:
-        return False
-    for mark in (b"e-", b"e+"):
-        at = text.find(mark)
-        while at != -1:
-            if at and 48 <= text[at - 1] <= 57:  # a digit: an exponent
-                return False
-            at = text.find(mark, at + 2)
-    return True
-
-
-def canonical_json(data: Any) -> bytes:
-    """``json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` as UTF-8 bytes.
-
-    orjson writes the same bytes for everything a packet holds except a few floats (see
-    ``_as_json_dumps_writes``); it refuses integers beyond 64 bits, lone surrogates and keys that are
-    not text. In any of those cases, and without orjson, the standard library writes them, so the
-    bytes (and the digests made from them) never depend on which encoder ran.
-    """
-    if _orjson is not None:
-        try:
-            fast = _orjson.dumps(data, option=_orjson.OPT_SORT_KEYS)
-        except TypeError:  # orjson.JSONEncodeError is a TypeError
-            pass
-        else:
-            if _as_json_dumps_writes(fast):
-                return fast
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def packet_digest(packet: Packet) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from promoready.engine import _packet
+from promoready.engine import _jsontext, _packet
 from promoready.schemas.packet import Packet
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "packet.yaml"
@@ -34,36 +34,36 @@ _json = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4) | st.di
 @settings(max_examples=400, deadline=None)
 @given(_json)
 def test_same_bytes_as_json_dumps(data: object) -> None:
-    assert _packet.canonical_json(data) == _reference(data)
+    assert _jsontext.canonical_json(data) == _reference(data)
 
 
 @pytest.mark.parametrize("value", [1.3520691796148396e-05, -6.2e-05, 1e-07, 1e16, 1.2345678901234568e+17,
                                    float("nan"), float("inf"), -float("inf")])
 def test_floats_orjson_writes_differently(value: float) -> None:
-    assert _packet.canonical_json({"b": [value], "a": value}) == _reference({"b": [value], "a": value})
+    assert _jsontext.canonical_json({"b": [value], "a": value}) == _reference({"b": [value], "a": value})
 
 
 def test_huge_integers_and_non_text_keys() -> None:
     for data in ({"n": 2**64}, {"n": -(2**63) - 1}, {"n": 10**30}, {1: "one", 2: "two"}):
-        assert _packet.canonical_json(data) == _reference(data)
+        assert _jsontext.canonical_json(data) == _reference(data)
 
 
 def test_lone_surrogate_fails_as_json_dumps_does() -> None:
     with pytest.raises(UnicodeEncodeError):
         _reference({"x": "\ud800"})
     with pytest.raises(UnicodeEncodeError):
-        _packet.canonical_json({"x": "\ud800"})
+        _jsontext.canonical_json({"x": "\ud800"})
 
 
 @settings(max_examples=150, deadline=None)
 @given(_json)
 def test_without_orjson_same_bytes(data: object) -> None:
-    saved = _packet._orjson
-    _packet._orjson = None
+    saved = _jsontext._orjson
+    _jsontext._orjson = None
     try:
-        assert _packet.canonical_json(data) == _reference(data)
+        assert _jsontext.canonical_json(data) == _reference(data)
     finally:
-        _packet._orjson = saved
+        _jsontext._orjson = saved
 
 
 def test_packet_digest_is_sha256_of_json_dumps(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,5 +77,20 @@ def test_packet_digest_is_sha256_of_json_dumps(monkeypatch: pytest.MonkeyPatch) 
     assert data["candidate"]["note_big"] == 2**70
     expected = "sha256:" + hashlib.sha256(_reference(data)).hexdigest()
     assert _packet.packet_digest(packet) == expected
-    monkeypatch.setattr(_packet, "_orjson", None)
+    monkeypatch.setattr(_jsontext, "_orjson", None)
     assert _packet.packet_digest(packet) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_text, _scalars, max_size=12))
+def test_fact_text_reads_as_json_dumps(fact: dict) -> None:
+    """The engine's fact text: the same values as json.dumps writes (only the spaces may differ)."""
+    text = _jsontext.fact_text(fact)
+    plain = json.dumps(fact, ensure_ascii=False)
+    assert text == plain or text == json.dumps(fact, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_fact_text_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    fact = {"k": "e", "m0": 5e-05, "m1": 3, "sid": "1"}
+    monkeypatch.setattr(_jsontext, "_orjson", None)
+    assert _jsontext.fact_text(fact) == json.dumps(fact, ensure_ascii=False)
