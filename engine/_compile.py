@@ -768,6 +768,8 @@ def encode_value(value: Any, kind: FieldKind) -> Any:
     words is not a value the engine reads (``encode_words`` gives its figures): it is kept as a tuple."""
     if value is None:
         return None
+    if type(value) is int and kind.kind == "number":  # the common case: a count, as it is
+        return value
     if isinstance(value, (list, tuple)):
         return tuple(encode_words(value) or ())
     if kind.kind == "bool":

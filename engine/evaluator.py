@@ -129,6 +129,10 @@ class Evaluator:
         self._plans: dict[tuple[str, str], _Plan] = {}
         for transition in self.ladder.transitions:
             self._plans[(transition.from_, transition.to)] = self._compile(transition)
+        #: The plans leaving each level, in file order (looked up for every packet).
+        self._outgoing: dict[str, list[_Plan]] = {}
+        for (a, _), plan in self._plans.items():
+            self._outgoing.setdefault(a, []).append(plan)
 
     def _compile(self, transition: Transition) -> _Plan:
         compiler = Compiler(self.ladder, transition, self.index)
@@ -360,7 +364,7 @@ class Evaluator:
 
     def _plan_for(self, packet: Packet, source: _packet.Source) -> _Plan:
         current = self._resolve(packet.current_level, "current_level", ("current_level",), source, levels_only=True)
-        outgoing = [p for (a, _), p in self._plans.items() if a == current.id]
+        outgoing = self._outgoing.get(current.id, [])
         if packet.target_level is not None:
             target = self._resolve(packet.target_level, "target_level", ("target_level",), source, levels_only=True)
             plan = self._plans.get((current.id, target.id))
