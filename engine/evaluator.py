@@ -127,6 +127,7 @@ class Evaluator:
         #: path it compiled the ladder from); any other value must be the ladder's id.
         self.accepted_paths: set[str] = set()
         self._plans: dict[tuple[str, str], _Plan] = {}
+        self._resolved: dict[tuple[str, bool], Rung] = {}  # see _resolve
         for transition in self.ladder.transitions:
             self._plans[(transition.from_, transition.to)] = self._compile(transition)
         #: The plans leaving each level, in file order (looked up for every packet).
@@ -335,8 +336,17 @@ class Evaluator:
 
     # -- levels and transitions ---------------------------------------------------------------------
 
+    #: How many names, as packets spell them, ``_resolve`` remembers (a bound: packets are not trusted).
+    RESOLVED_NAMES = 4096
+
     def _resolve(self, name: str, path: str, loc: tuple, source: _packet.Source, *, levels_only: bool) -> Rung:
-        rung = self.index.resolve(name, levels_only=levels_only)
+        # Normalising a name is a regular expression; packets repeat a few names, as written, endlessly.
+        key = (name, levels_only)
+        rung = self._resolved.get(key)
+        if rung is None:
+            rung = self.index.resolve(name, levels_only=levels_only)
+            if rung is not None and len(self._resolved) < self.RESOLVED_NAMES:
+                self._resolved[key] = rung
         if rung is None:
             what = "level" if levels_only else "level or title"
             raise _packet.packet_error(f"unknown {what} '{name}'", code=errors.PACKET_UNKNOWN_LEVEL, path=path,
