@@ -108,6 +108,8 @@ class _Plan:
     constants: list[tuple[str, str, bool, str, str, Optional[str]]]
     suffixes: list[str]
     texts: list[dict[str, str]]
+    #: Each named supporting group's tally keys (passed, passed or unknown).
+    group_tally: dict[str, tuple[str, str]]
 
 
 class Evaluator:
@@ -185,6 +187,7 @@ class Evaluator:
             suffixes=[" (calibrated)" if _calibrated(c) else "" for c in transition.criteria],
             texts=[{status: texts_for(c, status) for status in ("pass", "fail", "unknown")}
                    for c in transition.criteria],
+            group_tally=dict(zip(transition.supporting_groups, group_keys(len(transition.supporting_groups)))),
         )
 
     @property
@@ -253,8 +256,7 @@ class Evaluator:
     def _decide(self, plan: _Plan, fact: dict) -> tuple[list[str], str]:
         criteria = plan.transition.criteria
 
-        named = list(plan.transition.supporting_groups)
-        group_tally = dict(zip(named, group_keys(len(named))))
+        group_tally = plan.group_tally
 
         def tally(fired: list[str]) -> dict:
             counts: dict[str, Any] = {"k": "t", "rf": 0, "ru": 0, "sp": 0, "spu": 0}
