@@ -44,8 +44,13 @@ def describe_ladder(ladder: Ladder, transition: Optional[str] = None) -> dict:
                 },
                 "text": {"pass": c.text.pass_, "fail": c.text.fail, "unknown": c.text.unknown},
             })
+            if t.supporting_groups:  # only there, so a ladder without named groups is described as before
+                criteria[-1]["group"] = None if c.required else c.group
         transitions.append({
             "key": t.key, "from": t.from_, "to": t.to, "track": t.track, "phase": t.phase, "title": t.title,
             "rationale": " ".join((t.rationale or "").split()) or None, "supporting_needed": t.supporting_needed, "criteria": criteria,
         })
+        if t.supporting_groups:
+            transitions[-1]["supporting_groups"] = [{"id": gid, "title": g.title, "needed": g.needed}
+                                                    for gid, g in t.supporting_groups.items()]
     return out

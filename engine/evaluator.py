@@ -469,6 +469,7 @@ class Evaluator:
                 source=source,
                 source_title=source_title,
                 threshold_basis=basis,
+                group=plan.groups[i],
             ))
         counts = {s: statuses.count(s) for s in ("pass", "fail", "unknown")}
         supporting = [s for c, s, g in zip(t.criteria, statuses, plan.groups) if not c.required and g is None]

@@ -31,6 +31,9 @@ class Outcome(NamedTuple):
     committee_outcome: Optional[str] = None
     warnings: tuple[str, ...] = ()  # fields the packet has that look like typos of known ones
     warning_lines: tuple[Optional[int], ...] = ()  # the line of each warning in its file, where known
+    # (id, title) of each supporting quota out of reach in a not-ready decision: a named group by its
+    # id, the criteria in no group by "" (a group blocks as a required criterion does, without one failing)
+    short_groups: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, decision: Any) -> "Outcome":
@@ -48,6 +51,8 @@ class Outcome(NamedTuple):
             missing=tuple(dict.fromkeys(p for c in criteria for p in c.missing)),
             committee_outcome=decision.committee_outcome,
             warnings=tuple(decision.warnings),
+            short_groups=_short(decision.verdict, decision.supporting.model_dump(),
+                                [g.model_dump() for g in decision.groups or ()]),
         )
 
     @classmethod
@@ -66,7 +71,19 @@ class Outcome(NamedTuple):
             missing=tuple(dict.fromkeys(p for c in criteria for p in c.get("missing") or ())),
             committee_outcome=d.get("committee_outcome"),
             warnings=tuple(d.get("warnings") or ()),
+            short_groups=_short(cast(str, d.get("verdict")), d.get("supporting") or {}, d.get("groups") or []),
         )
+
+
+def _short(verdict: str, supporting: Mapping, groups: list) -> tuple[tuple[str, str], ...]:
+    """The supporting quotas a not-ready decision cannot meet even if every unknown passed, as the
+    decision states them (its ``supporting`` and ``groups``): nothing is decided here."""
+    if verdict != "not_ready":
+        return ()
+    quotas = [("", "supporting criteria in no group", supporting)] + [
+        (g["id"], g.get("title") or g["id"], g) for g in groups]
+    return tuple((gid, title) for gid, title, q in quotas
+                 if q.get("passed", 0) + q.get("unknown", 0) < q.get("needed", 0))
 
 
 def _ranked(counts: Mapping[str, int]) -> list[tuple[str, int]]:
@@ -94,6 +111,9 @@ class Summary:
         self.ready: dict[tuple[str, str], list[dict]] = {}
         self.transition_blockers: dict[tuple[str, str], dict[str, int]] = {}
         self.transition_titles: dict[tuple[str, str, str], str] = {}
+        # per transition: supporting quotas out of reach ("" for the criteria in no group), and their titles
+        self.transition_groups: dict[tuple[str, str], dict[str, int]] = {}
+        self.group_titles: dict[tuple[str, str, str], str] = {}
         self.first_seen: dict[str, Optional[str]] = {}  # candidate id → the source it was first seen at
         self.duplicates: dict[str, list[Optional[str]]] = {}  # candidate id → every source, when more than one
 
@@ -111,6 +131,10 @@ class Summary:
             here = self.transition_blockers.setdefault(outcome.transition, {})
             here[criterion] = here.get(criterion, 0) + 1
             self.transition_titles.setdefault((*outcome.transition, criterion), title)
+        for group, title in dict.fromkeys(outcome.short_groups):
+            here = self.transition_groups.setdefault(outcome.transition, {})
+            here[group] = here.get(group, 0) + 1
+            self.group_titles.setdefault((*outcome.transition, group), title)
         if outcome.verdict == "ready":
             self.ready.setdefault(outcome.transition, []).append(
                 {"candidate_id": outcome.candidate_id, "source": source})
@@ -174,7 +198,8 @@ class Summary:
                 {"from": a, "to": b, "count": sum(v.values()), "verdicts": dict(v),
                  "ready_candidates": list(self.ready.get((a, b), [])),
                  "blockers": [{"criterion": c, "title": self.transition_titles[(a, b, c)], "candidates": n}
-                              for c, n in _ranked(self.transition_blockers.get((a, b), {}))]}
+                              for c, n in _ranked(self.transition_blockers.get((a, b), {}))],
+                 **self._blocking_groups((a, b))}
                 for (a, b), v in transitions
             ],
             "top_blockers": [
@@ -193,3 +218,13 @@ class Summary:
                 "disagreements": list(self.disagreements),
             },
         }
+
+    def _blocking_groups(self, transition: tuple[str, str]) -> dict[str, list[dict]]:
+        """``blocking_groups`` of a transition, only where a supporting quota blocked someone there (a
+        summary without any keeps its shape): ``group`` is the id, null for the criteria in no group."""
+        counts = self.transition_groups.get(transition)
+        if not counts:
+            return {}
+        a, b = transition
+        return {"blocking_groups": [{"group": g or None, "title": self.group_titles[(a, b, g)], "candidates": n}
+                                    for g, n in _ranked(counts)]}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,6 +52,9 @@ class CriterionResult(_Out):
     threshold_basis: Optional[Literal["source", "calibration"]] = Field(
         default=None, description="Whether the threshold is the cited source's or this ladder's calibration; "
                                   "null where the ladder does not say")
+    group: Optional[str] = Field(default=None, description="The named supporting group (`supporting_groups`) this "
+                                                          "supporting criterion counts towards; left out where it "
+                                                          "counts towards none")
 
 
 class Summary(_Out):
@@ -116,10 +119,13 @@ class Decision(_Out):
                                                                     "(`supporting` is the quota of the criteria in "
                                                                     "none); left out where it declares none")
 
-    def _left_out(self) -> Optional[set[str]]:
-        # `groups` is written only where a transition declares named groups, so that every other
-        # decision keeps its bytes (contract §5: fields are added, never changed).
-        return {"groups"} if self.groups is None else None
+    def _left_out(self) -> Optional[dict[str, Any]]:
+        # `groups`, and a criterion's `group`, are written only where a transition declares named
+        # groups, so that every other decision keeps its bytes (contract §5: fields are added, never changed).
+        if self.groups is None:
+            return {"groups": True, "criteria": {"__all__": {"group"}}}
+        ungrouped = {i: {"group"} for i, c in enumerate(self.criteria) if c.group is None}
+        return {"criteria": ungrouped} if ungrouped else None
 
     def to_json(self) -> str:
         """The canonical JSON of this decision (key order fixed, UTF-8, no wall-clock time)."""

@@ -207,7 +207,8 @@ def explanation(decision: Decision, mode: str) -> dict[str, Any]:
         shown = [c for c in shown if c.status != "pass"]
     return {
         "mode": mode,
-        "criteria": [c.model_dump(mode="json", by_alias=True) for c in shown],
+        # A criterion's `group` only where it has one, as in the decision's own bytes.
+        "criteria": [c.model_dump(mode="json", by_alias=True, exclude=None if c.group else {"group"}) for c in shown],
         "markdown": render_decisions([decision], "markdown", explain=mode),
     }
 

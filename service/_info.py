@@ -39,14 +39,17 @@ async def ladders(request: Request) -> list[dict[str, Any]]:
     return _ladders(request)
 
 
-@router.get("/v1/ladders/{ladder_id}", response_model=LadderDetail, tags=["ladders"], responses=responses(401, 404))
+# `response_model_exclude_unset`: a criterion's `group` and a transition's `supporting_groups` appear only
+# where the ladder declares named groups (as in `ladder show --format json`); every other field is always given.
+@router.get("/v1/ladders/{ladder_id}", response_model=LadderDetail, tags=["ladders"], responses=responses(401, 404),
+            response_model_exclude_unset=True)
 async def ladder(request: Request, ladder_id: str = LADDER_ID) -> dict[str, Any]:
     """A ladder with every transition's criteria, thresholds in words, and sources."""
     return request.app.state.engine.describe(ladder_id)
 
 
 @router.get("/v1/ladders/{ladder_id}/transitions/{transition}", response_model=TransitionInfo, tags=["ladders"],
-            responses=responses(401, 404))
+            responses=responses(401, 404), response_model_exclude_unset=True)
 async def transition(request: Request, ladder_id: str = LADDER_ID, transition: str = TRANSITION) -> dict[str, Any]:
     """One transition: its criteria, thresholds in words, and sources."""
     described = request.app.state.engine.describe(ladder_id, transition)

@@ -139,6 +139,16 @@ class CriterionInfo(_Model):
     source_title: str = Field(description="The source in words: the article's title and section")
     threshold: Optional[ThresholdInfo] = None
     text: CriterionTexts
+    group: Optional[str] = Field(default=None, description="The named supporting group it counts towards, where "
+                                                          "the transition declares `supporting_groups`")
+
+
+class GroupInfo(_Model):
+    """A named supporting quota of a transition: at least ``needed`` of its criteria must pass."""
+
+    id: str
+    title: Optional[str] = None
+    needed: int
 
 
 class TransitionInfo(_Model):
@@ -151,8 +161,10 @@ class TransitionInfo(_Model):
     phase: str
     title: Optional[str] = None
     rationale: Optional[str] = None
-    supporting_needed: int
+    supporting_needed: int = Field(description="The quota of the supporting criteria in no named group")
     criteria: list[CriterionInfo]
+    supporting_groups: Optional[list[GroupInfo]] = Field(default=None, description="Named supporting quotas; "
+                                                                                  "left out where there are none")
 
 
 class LadderInfo(_Model):

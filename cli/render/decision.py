@@ -85,7 +85,7 @@ def render_table(decisions: Sequence[Decision], *, explain: Optional[str] = None
             grid.add_row(
                 Text(c.status, style=STATUS_STYLE[c.status]),
                 c.title,
-                criterion_kind(c.required),
+                criterion_kind(c.required, c.group),
                 c.expected,
                 c.actual,
                 c.next_step or "",
@@ -116,8 +116,9 @@ def render_markdown(d: Decision, *, explain: Optional[str] = None) -> str:
         "|---|---|---|---|---|---|",
     ]
     for c in _shown(d, explain):
+        required = "yes" if c.required else "no" + (f" ({_md(c.group)})" if c.group else "")
         lines.append(
-            f"| {c.status} | {_md(c.title)} | {'yes' if c.required else 'no'} | {_md(c.expected)} | {_md(c.actual)} "
+            f"| {c.status} | {_md(c.title)} | {required} | {_md(c.expected)} | {_md(c.actual)} "
             f"| {_md(c.next_step or '')} |"
         )
     if d.next_steps:

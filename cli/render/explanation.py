@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .decision import headline, print_footer, render_json, render_jsonl
 from .terminal import STATUS_STYLE, VERDICT_STYLE, console, fields, text_of
-from .text import criterion_kind, quota, when
+from .text import criterion_kind, quota_lines, when
 from .text import escape_markdown as _md
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def _blocks(d: Decision) -> list[tuple[str, list[tuple[str, str]]]]:
         if c.missing:
             rows.append(("Missing", ", ".join(c.missing)))
         rows.append(("Source", c.source_title))
-        blocks.append((f"{c.status.upper()} · {c.title} ({criterion_kind(c.required)})", rows))
+        blocks.append((f"{c.status.upper()} · {c.title} ({criterion_kind(c.required, c.group)})", rows))
     return blocks
 
 
@@ -50,7 +50,10 @@ def render_explanation(d: Decision, fmt: str) -> str:
 
 
 def _markdown(d: Decision) -> str:
-    lines = [f"**{headline(d)}**", "", quota(d), ""] + ([_md(when(d)), ""] if when(d) else [])
+    quotas = quota_lines(d)
+    # One quota is a sentence; a quota per named group is a list, a line each.
+    shown = [_md(quotas[0])] if len(quotas) == 1 else [f"- {_md(q)}" for q in quotas]
+    lines = [f"**{headline(d)}**", ""] + shown + [""] + ([_md(when(d)), ""] if when(d) else [])
     for title, rows in _blocks(d):
         lines.append(f"### {_md(title)}")
         lines.append("")
@@ -69,7 +72,8 @@ def _text(d: Decision) -> str:
 
     out, buffer = console(width=100)
     out.print(Text(headline(d), style=VERDICT_STYLE[d.verdict]))
-    out.print(quota(d))
+    for line in quota_lines(d):
+        out.print(line)
     if when(d):
         out.print(when(d))
     for title, rows in _blocks(d):

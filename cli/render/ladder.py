@@ -47,14 +47,25 @@ def _markdown(view: Mapping[str, Any]) -> str:
     for t in view["transitions"]:
         lines += ["", f"## {t['title']}", "",
                   f"`{t['key']}` · {t['track']} track · phase: {t['phase']} · "
-                  f"supporting criteria needed: {t['supporting_needed']}", ""]
+                  f"{_needed(t)}", ""]
         if t["rationale"]:
             lines += [t["rationale"], ""]
         for c in t["criteria"]:
-            lines += [f"### {c['title']} ({criterion_kind(c['required'])})", "", f"- **Expected:** {c['expected']}",
+            kind = criterion_kind(c["required"], c.get("group"))
+            lines += [f"### {c['title']} ({kind})", "", f"- **Expected:** {c['expected']}",
                       f"- **Why:** {c['rationale']}", f"- **Source:** {c['source_title']}", *_threshold(c), ""]
     lines += _titles(view.get("titles") or [])
     return "\n".join(lines).rstrip("\n")
+
+
+def _needed(t: Mapping[str, Any]) -> str:
+    """A transition's supporting quotas: the one number, or with named groups the quota of each group
+    (by id, with its title) and of the criteria in none."""
+    groups = t.get("supporting_groups") or []
+    if not groups:
+        return f"supporting criteria needed: {t['supporting_needed']}"
+    named = "; ".join(f"{g['id']}{' (' + g['title'] + ')' if g.get('title') else ''}: {g['needed']}" for g in groups)
+    return f"supporting criteria needed, by group: {named}; in no group: {t['supporting_needed']}"
 
 
 def _titles(titles: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -93,10 +104,10 @@ def _table(view: Mapping[str, Any]) -> str:
     console, buffer = make_console()
     for t in view["transitions"]:
         console.print(f"{t['title']} ({t['key']}, {t['track']} track, {t['phase']}); "
-                      f"supporting criteria needed: {t['supporting_needed']}")
+                      f"{_needed(t)}")
         grid = table("criterion", "kind", "expected", "source")
         for c in t["criteria"]:
-            grid.add_row(c["title"], criterion_kind(c["required"]), c["expected"], c["source_title"])
+            grid.add_row(c["title"], criterion_kind(c["required"], c.get("group")), c["expected"], c["source_title"])
         console.print(grid)
     return text_of(buffer)
 

@@ -63,6 +63,9 @@ def render_text(s: dict[str, Any]) -> str:
             if t.get("blockers"):
                 lines.append("      blocking:")
                 lines += [f"      {b['candidates']:>6,}  {b['criterion']} ({b['title']})" for b in t["blockers"][:TOP]]
+            if t.get("blocking_groups"):
+                lines.append("      too few supporting criteria pass in:")
+                lines += [f"      {g['candidates']:>6,}  {_group(g)}" for g in t["blocking_groups"][:TOP]]
     if s["most_missing"]:
         lines.append("  evidence most often missing:")
         lines += [f"    {m['candidates']:>6,}  {m['path']}" for m in s["most_missing"][:TOP]]
@@ -83,6 +86,11 @@ def render_text(s: dict[str, Any]) -> str:
         lines += [f"    {d['candidate_id']}: {', '.join(str(x) for x in d['sources'])}" for d in s["duplicate_candidates"]]
     lines += _calibration_text(s["calibration"])
     return "\n".join(wrapped for line in lines for wrapped in _wrap(line)) + "\n"
+
+
+def _group(g: dict[str, Any]) -> str:
+    """A supporting quota that blocked: ``craft (Craft at level 2)``, or the criteria in no group."""
+    return f"{g['group']} ({g['title']})" if g["group"] else g["title"]
 
 
 def _located(warned: dict[str, Any]) -> str:
@@ -124,13 +132,20 @@ def render_markdown(s: dict[str, Any]) -> str:
             out += ["", f"### {_cell(_arrow(t))}: {len(t['ready_candidates']):,} ready", "",
                     "| candidate | packet |", "|---|---|"]
             out += [f"| {_cell(r['candidate_id'])} | {_cell(r['source'] or '')} |" for r in t["ready_candidates"]]
-    blocked = [t for t in s["transitions"] if t.get("blockers")]
+    blocked = [t for t in s["transitions"] if t.get("blockers") or t.get("blocking_groups")]
     if blocked:
         out += ["", "## Criteria blocking the most candidates, by transition"]
         for t in blocked:
-            out += ["", f"### {_cell(_arrow(t))}", "", "| criterion | title | candidates |", "|---|---|---:|"]
-            out += [f"| {_cell(b['criterion'])} | {_cell(b['title'])} | {b['candidates']:,} |"
-                    for b in t["blockers"][:2 * TOP]]
+            out += ["", f"### {_cell(_arrow(t))}"]
+            if t.get("blockers"):
+                out += ["", "| criterion | title | candidates |", "|---|---|---:|"]
+                out += [f"| {_cell(b['criterion'])} | {_cell(b['title'])} | {b['candidates']:,} |"
+                        for b in t["blockers"][:2 * TOP]]
+            if t.get("blocking_groups"):
+                out += ["", "Too few supporting criteria pass in:", "",
+                        "| supporting group | title | candidates |", "|---|---|---:|"]
+                out += [f"| {_cell(g['group'] or '(none)')} | {_cell(g['title'])} | {g['candidates']:,} |"
+                        for g in t["blocking_groups"][:2 * TOP]]
     if s["most_missing"]:
         out += ["", "## Evidence most often missing", "", "| packet field | candidates |", "|---|---:|"]
         out += [f"| `{_cell(m['path'])}` | {m['candidates']:,} |" for m in s["most_missing"][:2 * TOP]]

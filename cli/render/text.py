@@ -6,7 +6,7 @@ explanation, the what-if view and the batch summary because they all come from h
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Mapping, NamedTuple, Optional
 
 from promoready.engine.words import plural
 
@@ -26,9 +26,12 @@ def verdict_word(verdict: str) -> str:
     return VERDICT_WORDS.get(verdict, verdict)
 
 
-def criterion_kind(required: bool) -> str:
-    """What a criterion is called by its ``required`` flag: ``required`` or ``supporting``."""
-    return "required" if required else "supporting"
+def criterion_kind(required: bool, group: Optional[str] = None) -> str:
+    """What a criterion is called by its ``required`` flag: ``required`` or ``supporting`` (with its
+    named supporting group, where it counts towards one: ``supporting, craft``)."""
+    if required:
+        return "required"
+    return f"supporting, {group}" if group else "supporting"
 
 
 def counts(d: Decision) -> str:
@@ -37,10 +40,45 @@ def counts(d: Decision) -> str:
     return f"{s.pass_} pass, {s.fail} fail, {s.unknown} unknown"
 
 
+class _Quota(NamedTuple):
+    """One supporting quota of a decision: the unnamed one (``supporting``) or a named group."""
+
+    name: str  # how a sentence names it: "supporting criteria", or the group's title (else its id)
+    total: int  # criteria counting towards it
+    needed: int
+    passed: int
+    unknown: int
+
+    @property
+    def short(self) -> bool:
+        """Out of reach even if every criterion without evidence passed (the verdict is then not ready)."""
+        return self.passed + self.unknown < self.needed
+
+    @property
+    def open(self) -> bool:
+        """Reachable only through criteria without evidence."""
+        return self.passed < self.needed <= self.passed + self.unknown
+
+
+def _quotas(d: Decision) -> list[_Quota]:
+    """The unnamed quota first, then each named group in the ladder's order, as the decision states them
+    (``supporting`` counts the supporting criteria in no group; each of ``groups`` its own)."""
+    groups = d.groups or []
+    named = {g.id for g in groups}
+    ungrouped = sum(1 for c in d.criteria if not c.required and c.group not in named)
+    q = d.supporting
+    quotas = [_Quota("supporting criteria", ungrouped, q.needed, q.passed, q.unknown)]
+    for g in groups:
+        total = sum(1 for c in d.criteria if not c.required and c.group == g.id)
+        quotas.append(_Quota(g.title or g.id, total, g.needed, g.passed, g.unknown))
+    return quotas
+
+
 def verdict_reason(d: Decision) -> str:
     """Why the verdict is what it is, in a few words, from what the decision says (nothing decided here).
 
-    A ready verdict says so when supporting criteria fail or lack evidence (within the quota).
+    A ready verdict says so when supporting criteria fail or lack evidence (within the quota). Where a
+    supporting quota decides, the sentence names it: the unnamed one, or each named group that blocks.
     """
     if d.verdict == "ready":
         shortfalls = []
@@ -50,18 +88,30 @@ def verdict_reason(d: Decision) -> str:
                 shortfalls.append(f"{plural(n, 'supporting criterion')} {verb[0] if n == 1 else verb[1]}")
         if not shortfalls:
             return ""
-        return "every required criterion passes; " + " and ".join(shortfalls) + ", within the quota"
-    q = d.supporting
+        within = "within the quotas" if d.groups else "within the quota"
+        return "every required criterion passes; " + " and ".join(shortfalls) + ", " + within
     if d.verdict == "not_ready":
         blocking = [c.title for c in d.criteria if c.required and c.status == "fail"]
         if blocking:
             return f"blocked by {', '.join(blocking)}"
-        return f"too few supporting criteria pass: {_where(q.passed, q.needed)}"
+        short = [q for q in _quotas(d) if q.short] or _quotas(d)[:1]
+        return "; ".join(f"too few {_of(q)} pass: {_where(q.passed, q.needed)}" for q in short)
     missing = [c.title for c in d.criteria if c.required and c.status == "unknown"]
     if missing:
         return f"evidence missing for {', '.join(missing)}"
+    waiting = [q for q in _quotas(d) if q.open] or _quotas(d)[:1]
+    return "; ".join(_lacking(q) for q in waiting)
+
+
+def _of(q: _Quota) -> str:
+    """``supporting criteria``, or ``criteria of <group>``."""
+    return q.name if q.name == "supporting criteria" else f"criteria of {q.name}"
+
+
+def _lacking(q: _Quota) -> str:
     lack = "lacks" if q.unknown == 1 else "lack"
-    return (f"supporting evidence missing: {plural(q.unknown, 'supporting criterion')} {lack} evidence "
+    where = "" if q.name == "supporting criteria" else f" in {q.name}"
+    return (f"supporting evidence missing{where}: {plural(q.unknown, 'supporting criterion')} {lack} evidence "
             f"and {q.passed} {'passes' if q.passed == 1 else 'pass'} where {_needed(q.needed)}")
 
 
@@ -74,16 +124,42 @@ def _needed(needed: int) -> str:
     return f"{needed} {'is' if needed == 1 else 'are'} needed"
 
 
-def quota(d: Decision) -> str:
-    """The supporting criteria in one sentence: how many pass, of how many, and how many are needed."""
-    q = d.supporting
+def quota_lines(d: Decision) -> list[str]:
+    """The supporting quotas, one sentence each: how many pass, of how many, and how many are needed.
+
+    One sentence for a transition without named groups; with them, one per group (``Craft: 1 of 3
+    pass, 2 needed.``) after the criteria in no group, which are left out when there are none.
+    """
     total = sum(1 for c in d.criteria if not c.required)
     if total == 0:
-        return "No supporting criteria."
-    verb = "passes" if q.passed == 1 else "pass"
-    unknown = f", {q.unknown} without evidence" if q.unknown else ""
-    needed = "none needed" if q.needed == 0 else f"{q.needed} needed"
-    return f"Supporting criteria: {q.passed} of {total} {verb}{unknown} ({needed})."
+        return ["No supporting criteria."]
+    quotas = _quotas(d)
+    if not d.groups:
+        q = quotas[0]
+        return [f"Supporting criteria: {q.passed} of {total} {_verb(q)}{_unknown(q)} "
+                f"({'none needed' if q.needed == 0 else f'{q.needed} needed'})."]
+    lines = []
+    if quotas[0].total or quotas[0].needed:
+        q = quotas[0]
+        lines.append(f"Supporting criteria in no group: {q.passed} of {q.total} {_verb(q)}{_unknown(q)}, "
+                     f"{'none' if q.needed == 0 else q.needed} needed.")
+    for q in quotas[1:]:
+        lines.append(f"{q.name}: {q.passed} of {q.total} {_verb(q)}{_unknown(q)}, "
+                     f"{'none' if q.needed == 0 else q.needed} needed.")
+    return lines
+
+
+def _verb(q: _Quota) -> str:
+    return "passes" if q.passed == 1 else "pass"
+
+
+def _unknown(q: _Quota) -> str:
+    return f", {q.unknown} without evidence" if q.unknown else ""
+
+
+def quota(d: Decision) -> str:
+    """``quota_lines`` as one text, a line each."""
+    return "\n".join(quota_lines(d))
 
 
 def when(d: Decision) -> str:
