@@ -23,7 +23,7 @@ from promoready.schemas.packet import PacketDate, Packet
 
 from . import _packet, errors
 from ._locate import format_path
-from .errors import PacketError, closest
+from .errors import PacketError, PacketInvalid, PromoreadyError, closest
 
 #: The largest magnitude a declared number may have (as any figure of a packet).
 _FIGURE = 1e15
@@ -90,16 +90,35 @@ class DeclaredEvidence:
 
     def check(self, packet: Packet, source: _packet.Source) -> Optional[dict[str, Any]]:
         """The packet's evidence section, checked and typed (declared name → value), or None when the
-        packet has none. Raises a ``PacketError`` naming the first problem."""
+        packet has none. Raises a ``PacketInvalid`` listing every problem of the section."""
         raw = packet.evidence
         if raw is None:
             return None
         try:
             checked = self._holder.model_validate({"evidence": raw}).evidence  # type: ignore[attr-defined]
         except ValidationError as exc:
-            raise self._error(exc, source) from None
+            raise self._invalid(exc, source) from None
         assert checked is not None
         return checked.model_dump(by_alias=True)  # dates stay dates: measures compare them
+
+    def problems(self, raw: Any, source: _packet.Source) -> list[PromoreadyError]:
+        """Every problem of an ``evidence:`` section as read (``raw``: the packet's data under that key),
+        none when it is fine or absent: for a packet already invalid for other reasons, so that one run
+        reports its evidence problems with the rest."""
+        if raw is None:
+            return []
+        try:
+            self._holder.model_validate({"evidence": raw})
+        except ValidationError as exc:
+            return list(self._invalid(exc, source).problems)
+        return []
+
+    def adding_to(self, exc: PacketInvalid) -> PacketInvalid:
+        """``exc`` (a packet that failed validation, with its data as read) with the problems of its
+        ``evidence:`` section added (those at a path already reported are left out)."""
+        if not isinstance(exc.data, dict) or not isinstance(exc.source, _packet.Source):
+            return exc
+        return exc.adding(self.problems(exc.data.get("evidence"), exc.source))
 
     def _known_at(self, loc: tuple) -> tuple[str, list[str]]:
         """What the mapping at ``loc`` (inside ``evidence``) holds, and the names it may hold."""
@@ -109,8 +128,15 @@ class DeclaredEvidence:
         fields = getattr(spec, "fields", None) or {}
         return "field '{key}' of " + format_path(loc[:2]) + " records", list(fields)
 
-    def _error(self, exc: ValidationError, source: _packet.Source) -> PacketError:
-        err = exc.errors(include_url=False)[0]
+    def _invalid(self, exc: ValidationError, source: _packet.Source) -> PacketInvalid:
+        """Every problem pydantic found (up to the packet's reporting cap), in the order of the file."""
+        found = exc.errors(include_url=False)
+        problems = [self._error(err, source) for err in found[:_packet.MAX_PROBLEMS]]
+        problems.sort(key=lambda p: p.line or 0)  # stable: the declared order within a line
+        return PacketInvalid(problems, more=len(found) - len(problems))
+
+    def _error(self, err: Any, source: _packet.Source) -> PromoreadyError:
+        """One of pydantic's complaints as a ``PacketError``: path, line and the closest declared name."""
         loc = tuple(err["loc"])
         path = format_path(loc)
         given = err.get("input")
@@ -129,7 +155,7 @@ class DeclaredEvidence:
             return PacketError(f"{_packet._shown(given)} is not one of {', '.join(allowed)}",
                                code=errors.PACKET_LITERAL_ERROR, file=source.name, line=source.line(loc), path=path,
                                suggestion=closest(said, allowed) if said and len(said) <= 200 else None)
-        return _packet._from_pydantic(exc, source)
+        return _packet._problem(err, source)
 
     def _words(self, loc: tuple) -> list[str]:
         """The words a rating or a closed string at ``loc`` may be (for the message of a wrong one)."""

@@ -205,9 +205,14 @@ class Evaluator:
         """
         try:
             loaded = _packet.load_packet(packet)
-        except PacketInvalid as exc:  # with its unknown level names too: every problem in one run
-            raise _packet.with_level_problems(exc, self.index) from None
+        except PacketInvalid as exc:
+            raise self.checked(exc) from None
         return self._evaluate(loaded.packet, loaded.source, as_of)
+
+    def checked(self, exc: PacketInvalid) -> PacketInvalid:
+        """A packet that failed validation with its unknown level names and the problems of its
+        ``evidence:`` section added, by this ladder: every problem in one run."""
+        return self._evidence.adding_to(_packet.with_level_problems(exc, self.index))
 
     def _evaluate(self, packet: Packet, source: _packet.Source, as_of: Optional[datetime.date]) -> Decision:
         if (packet.ladder is not None and normalise(packet.ladder) != self.ladder.id
@@ -216,8 +221,8 @@ class Evaluator:
                 f"the packet is for ladder '{packet.ladder}', but this evaluator has '{self.ladder.id}'",
                 code=errors.PACKET_LADDER_MISMATCH, path="ladder", source=source, loc=("ladder",))
         unknown = _packet.level_problems(self.index, packet, source)
-        if unknown:  # every unknown level at once, not the first found
-            raise PacketInvalid(unknown)
+        if unknown:  # every unknown level at once, not the first found, with the evidence section's problems
+            raise PacketInvalid(unknown).adding(self._evidence.problems(packet.evidence, source))
         plan = self._plan_for(packet, source)
         day = _packet.effective_as_of(packet, as_of)
         ranks = self._check_levels(packet, source)

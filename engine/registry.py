@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional
 from ._ladder import DEFAULT_LADDER, LADDER_FILE, bundled_ladders, ladder_digest, load_ladder
 from ._ladder_cache import forget, load_ladder_cached
 from ._levels import normalise
-from ._packet import LoadedPacket, effective_as_of, load_packet, packet_digest, with_level_problems
+from ._packet import LoadedPacket, effective_as_of, load_packet, packet_digest
 from .errors import PACKET_LADDER_NOT_ALLOWED, PacketError, PacketInvalid, PromoreadyError, closest
 from .evaluator import Evaluator
 
@@ -180,7 +180,7 @@ class LadderRegistry:
             evaluator = self.evaluator_for(name)
         except PromoreadyError:  # the ladder's own problem: reported when a valid packet meets it
             return exc
-        return with_level_problems(exc, evaluator.index)
+        return evaluator.checked(exc)
 
     def load(self, source: Any) -> LoadedPacket:
         """``load_packet(source)``, with every problem of an invalid packet (``checked``)."""

@@ -131,7 +131,12 @@ class Engine:
         names the key the packet sits under in the body, for the lines of its errors."""
         if under is not None:
             source = _Nested(under, source.name, source.text)
-        return LoadedPacket(to_packet(data, source), source)
+        try:
+            return LoadedPacket(to_packet(data, source), source)
+        except errors.PacketInvalid as exc:
+            # With its unknown level names too, as the command line reports them: every problem at once.
+            with self._lock:
+                raise self.registry.checked(exc) from None
 
     def evaluate(self, loaded: LoadedPacket, as_of: Optional[datetime.date]) -> Evaluated:
         """The decision for a packet, with the ladder the registry chooses for it."""

@@ -76,8 +76,8 @@ class WhatIfResponse(_Model):
     after: Decision
 
 
-class Problem(_Model):
-    """An RFC 9457 problem detail, carrying the same code, path, line and suggestion as the command line."""
+class ProblemItem(_Model):
+    """One problem of an input with several (a packet's ``problems``): the fields of a problem detail."""
 
     type: str = Field(description="A URI naming the error code's documentation")
     title: str = Field(description="The meaning of the code, from the error catalogue")
@@ -87,7 +87,20 @@ class Problem(_Model):
     path: Optional[str] = Field(default=None, description="The field path, e.g. reviews[1].end")
     line: Optional[int] = Field(default=None, description="The line of the request body (or of the batch stream)")
     suggestion: Optional[str] = Field(default=None, description="The closest known name, for an unknown one")
+
+
+class Problem(ProblemItem):
+    """An RFC 9457 problem detail, carrying the same code, path, line and suggestion as the command line.
+
+    For a packet that is not valid, the top-level fields are its first problem and ``problems`` lists
+    every problem found (the first included), in the order of the body, so one request reports them all."""
+
     instance: Optional[str] = Field(default=None, description="The request path")
+    problems: Optional[list[ProblemItem]] = Field(
+        default=None, description="Every problem of an invalid packet (shape, values, unknown level names, "
+                                  "declared evidence), the first being the top-level one; absent for other errors")
+    more: Optional[int] = Field(default=None, description="How many more problems were found past the reporting "
+                                                          "cap (20) and not listed; absent when none")
 
 
 class BatchLine(_Model):

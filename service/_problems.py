@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from promoready.engine import errors
-from promoready.engine.errors import PromoreadyError, ServiceError
+from promoready.engine.errors import PacketInvalid, PromoreadyError, ServiceError
 
 PROBLEM_TYPE = "application/problem+json"
 #: Where each code is documented: ``docs/errors.md`` has an anchor per area.
@@ -25,21 +25,35 @@ TYPE_BASE = "https://promoready.dev/errors/"
 
 
 def problem(exc: PromoreadyError, *, instance: Optional[str] = None, line: Optional[int] = None) -> dict[str, Any]:
-    """The problem detail of an error (``line`` overrides the error's own, e.g. a batch stream line)."""
+    """The problem detail of an error (``line`` overrides the error's own, e.g. a batch stream line).
+
+    A packet with several problems (``PacketInvalid``) answers with all of them in one go: the top-level
+    fields are the first problem's, as for any error, and ``problems`` lists every one (the first
+    included), with ``more`` counting those past the reporting cap.
+    """
+    out = _one(exc, line)  # a PacketInvalid's own fields are its first problem's
+    if instance is not None:
+        out["instance"] = instance
+    if isinstance(exc, PacketInvalid):
+        out["problems"] = [_one(p, line) for p in exc.problems]
+        if exc.more:
+            out["more"] = exc.more
+    return out
+
+
+def _one(exc: PromoreadyError, line: Optional[int]) -> dict[str, Any]:
     entry = exc.entry
-    out: dict[str, Any] = {
+    return {
         "type": TYPE_BASE + entry.code,
         "title": entry.meaning,
         "status": entry.http_status,
-        "detail": str(exc),
+        # One problem's own line (a PacketInvalid's str lists them all: `problems` has them apart).
+        "detail": PromoreadyError.__str__(exc),
         "code": exc.code,
         "path": exc.path,
         "line": line if line is not None else exc.line,
         "suggestion": exc.suggestion,
     }
-    if instance is not None:
-        out["instance"] = instance
-    return out
 
 
 def problem_bytes(exc: PromoreadyError, *, instance: Optional[str] = None) -> tuple[int, bytes]:
