@@ -30,6 +30,7 @@ _EXPORTS = {
     "PacketError": ".errors",
     "LadderError": ".errors",
     "LadderInvalid": ".errors",
+    "PacketInvalid": ".errors",
     "UsageError": ".errors",
     "EngineError": ".errors",
     # Reading documents as the engine does (size limit, UTF-8, safe JSON/YAML, depth), for front ends
@@ -62,6 +63,7 @@ __all__ = [
     "PacketError",
     "LadderError",
     "LadderInvalid",
+    "PacketInvalid",
     "UsageError",
     "EngineError",
     "MAX_BYTES",
@@ -86,7 +88,8 @@ if TYPE_CHECKING:
     from ._levels import normalise
     from ._packet import LoadedPacket, Source, load_packet, to_packet
     from ._evidence import packet_schema
-    from .errors import EngineError, InputError, LadderError, LadderInvalid, PacketError, PromoreadyError, UsageError
+    from .errors import (EngineError, InputError, LadderError, LadderInvalid, PacketError, PacketInvalid,
+                         PromoreadyError, UsageError)
     from .evaluator import Evaluator
 
 

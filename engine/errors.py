@@ -276,6 +276,17 @@ def markdown() -> str:
         "service's problem details. **exit** is the status a command ends with when the error ends it "
         "(in `batch`, a packet's error becomes an error record and the run goes on); **HTTP** is the "
         "status the service answers with.",
+        "",
+        "A packet with several problems (wrong types or values, unknown level names, undeclared or "
+        "mistyped `evidence:` values) has them all reported in one run, each with its own code: the "
+        "command line prints `N problems in the packet:` and a line each (exit 2); a `batch` error "
+        "record keeps the first as `error` and lists every one under `problems` (same keys as `error`); "
+        "the service answers 422 with the first problem's fields at the top level and every one under "
+        "`problems`, with `more` counting any past the cap of 20. A library caller catches "
+        "`promoready.engine.PacketInvalid` (a `PacketError`) and reads its `problems`. In a `batch` "
+        "summary, `errored` names each packet that got an error record (its source, candidate and "
+        "first message), and `warned` each packet with fields that look like typos, with the `lines` "
+        "of its `warnings`.",
     ]
     for area, info in _AREAS.items():
         out += ["", f"## {area}", "", info.title + ".", "", "| code | exit | HTTP | meaning |", "|---|---:|---:|---|"]

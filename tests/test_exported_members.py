@@ -27,7 +27,7 @@ def test_engine_surface():
     assert set(promoready.engine.__all__) == {
         "Evaluator", "load_ladder", "load_packet", "LoadedPacket", "describe_ladder", "bundled_ladders",
         "ladder_digest", "normalise", "DEFAULT_LADDER", "PromoreadyError", "InputError", "PacketError",
-        "LadderError", "LadderInvalid", "UsageError", "EngineError",
+        "LadderError", "LadderInvalid", "PacketInvalid", "UsageError", "EngineError",
         "MAX_BYTES", "read_text", "decode", "parse_json", "parse_yaml", "parse", "check_depth", "line_of", "Source",
         "to_packet", "packet_schema",
     }
@@ -52,9 +52,22 @@ def test_engine_exports_load_on_first_use():
 
 
 def test_one_exception_family():
-    for name in ("InputError", "PacketError", "LadderError", "LadderInvalid", "UsageError", "EngineError"):
+    for name in ("InputError", "PacketError", "LadderError", "LadderInvalid", "PacketInvalid", "UsageError",
+                 "EngineError"):
         assert issubclass(getattr(promoready.engine, name), promoready.engine.PromoreadyError)
     assert not issubclass(promoready.engine.PromoreadyError, (ValueError, SyntaxError))
+
+
+def test_a_library_caller_catches_every_problem_of_a_packet_by_its_public_name():
+    # A packet with two problems raises PacketInvalid, importable from promoready.engine, and a
+    # PacketError too (code that catches one error keeps working).
+    from conftest import TINY, TINY_PACKET, evaluator
+
+    bad = {**TINY_PACKET, "current_level": "junoir", "scope": {"ambiguity": "huge"}}
+    with pytest.raises(promoready.engine.PacketInvalid) as caught:
+        evaluator(TINY).evaluate(bad)
+    assert isinstance(caught.value, promoready.engine.PacketError)
+    assert {p.path for p in caught.value.problems} == {"current_level", "scope.ambiguity"}
 
 
 def test_public_modules_are_not_private():
