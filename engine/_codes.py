@@ -188,6 +188,9 @@ LADDER_UNKNOWN_SOURCE: Final = _code(
 LADDER_UNUSED_SOURCE: Final = _code("ladder.unused-source", "A source declared in ladder.yaml that no criterion cites")
 LADDER_BAD_NAME: Final = _code(
     "ladder.bad-name", "A declared scale, evidence field or record field has a name that is not lowercase words")
+LADDER_PROTECTED_ATTRIBUTE: Final = _code(
+    "ladder.protected-attribute", "A ladder declares evidence that names a person or a demographic attribute, which "
+                                  "no rule may read")
 LADDER_UNKNOWN_SCALE: Final = _code("ladder.unknown-scale", "A declared rating names a scale ladder.yaml does not declare")
 LADDER_MEASURE_CYCLE: Final = _code(
     "ladder.measure-cycle", "A `sum_of` or `weighted_mean` measure that includes itself, directly or through others")

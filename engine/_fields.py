@@ -151,7 +151,8 @@ def declared_kind(spec: FieldSpec, scales: dict) -> FieldKind:
         return FieldKind("enum", tuple(s.id for s in steps), ordered=True,
                          numbers=tuple(s.value for s in steps), scale=spec.scale)
     if t == "string":
-        return FieldKind("enum", spec.values, ordered=False) if spec.values else FieldKind("word")
+        # Without `values`, a string may say anything: it is free text, which no rule may read.
+        return FieldKind("enum", spec.values, ordered=False) if spec.values else FieldKind("text")
     if t == "strings":
         return FieldKind("list", spec.values or ())  # the closed set of words, when declared
     assert t == "records", t

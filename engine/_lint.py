@@ -49,6 +49,15 @@ _WHERE_OPS = ("gte", "gt", "lte", "lt", "eq", "ne", "in")
 _DATE_OPS = DATE_OPS
 #: A declared evidence field's or record field's name: as a measure's.
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Words of a declared field's name that say it is about who a person is, not about their work: no rule
+# may read a name or a demographic attribute (fairness is checked in reports, from data kept outside
+# packets). Matched against the name's words, so `average_age` is refused and `page_views` is not.
+_PROTECTED_WORDS = frozenset("""
+    name names surname firstname lastname forename nickname photo picture
+    gender sex sexual orientation age aged birth birthday birthdate born dob
+    race racial ethnicity ethnic religion religious faith belief nationality citizenship immigration
+    disability disabled pregnancy pregnant maternity paternity marital married caste veteran
+""".split())
 
 #: A field path as keys and list indexes: ``("criteria", 0, "condition")``.
 Loc = tuple[Any, ...]
@@ -171,6 +180,12 @@ class Lint:
         if not _FIELD_NAME.match(name):
             self.r.problem(self.path, loc, f"'{name}' is not a field name: lowercase letters, digits and _, "
                                            "starting with a letter", code=errors.LADDER_BAD_NAME)
+        protected = [w for w in re.split(r"[_-]+", name) if w in _PROTECTED_WORDS]
+        if protected:
+            self.r.problem(self.path, loc, f"'{name}' names who a person is ({', '.join(protected)}), not their work: "
+                                           "no rule may read a name or a demographic attribute; fairness is "
+                                           "checked by `promoready report --groups`, from data kept outside packets",
+                           code=errors.LADDER_PROTECTED_ATTRIBUTE)
         if spec.scale is not None and spec.scale not in self.head.scales:
             declared = "declares no `scales:`" if not self.head.scales else "declares no such scale"
             self.r.problem(self.path, loc + ("scale",), f"unknown scale '{spec.scale}': ladder.yaml {declared}",

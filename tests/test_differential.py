@@ -124,7 +124,7 @@ SYNTHETIC = {
             "managed_since": {"type": "date"},
             "partners": {"type": "strings"},
             "examples": {"type": "records", "fields": {
-                "value": {"type": "string"}, "date": {"type": "date"}, "measured": {"type": "boolean"},
+                "value": {"type": "string", "values": ["results", "customers", "other"]}, "date": {"type": "date"}, "measured": {"type": "boolean"},
                 "level": {"type": "rating", "scale": "gl"}, "score": {"type": "number", "min": 0, "max": 5}}},
         },
     },

@@ -30,7 +30,7 @@ LADDER = {
         "evidence": {
             "validation_track": {"type": "rating", "scale": "gitlab-level", "title": "Validation track competency"},
             "build_track": {"type": "number", "min": 1, "max": 4},
-            "values_examples": {"type": "records", "fields": {"value": {"type": "string"}, "date": {"type": "date"},
+            "values_examples": {"type": "records", "fields": {"value": {"type": "string", "values": ["results", "iteration", "craft", "customers"]}, "date": {"type": "date"},
                                                               "measured": {"type": "boolean"}}},
             "partners": {"type": "strings"},
             "headcount_managed_since": {"type": "date"},
@@ -399,3 +399,33 @@ def _loaded(packet: dict):
     from promoready.engine import load_packet
 
     return load_packet(packet)
+
+
+@pytest.mark.parametrize("name, words", [("gender", "gender"), ("candidate_name", "name"), ("average_age", "age"),
+                                         ("date_of_birth", "birth"), ("ethnicity", "ethnicity")])
+def test_evidence_that_names_who_a_person_is_is_refused(tmp_path, name, words):
+    files = copy.deepcopy(LADDER)
+    files["ladder.yaml"]["evidence"][name] = {"type": "string", "values": ["a", "b"]}
+    with pytest.raises(LadderError) as caught:
+        load_ladder(write_ladder(tmp_path, files))
+    (problem,) = [p for p in caught.value.problems if p.code == "ladder.protected-attribute"]
+    assert problem.path == f"evidence.{name}" and problem.line is not None and f"({words})" in problem.message
+
+
+def test_a_name_that_merely_contains_a_protected_word_is_allowed(tmp_path):
+    files = copy.deepcopy(LADDER)
+    files["ladder.yaml"]["evidence"]["page_views"] = {"type": "integer", "min": 0}
+    files["ladder.yaml"]["evidence"]["usage_share"] = {"type": "number"}
+    load_ladder(write_ladder(tmp_path, files))  # no problem: "page" and "usage" are not "age"
+
+
+def test_an_open_string_is_free_text_that_no_rule_may_read(tmp_path):
+    files = copy.deepcopy(LADDER)
+    files["ladder.yaml"]["evidence"]["notes"] = {"type": "string"}
+    load_ladder(write_ladder(tmp_path, files))  # a packet may carry it…
+    files["ladder.yaml"]["measures"]["notes_read"] = {"field": "evidence.notes"}
+    first = next(iter(k for k in files if k != "ladder.yaml"))
+    files[first]["criteria"][0]["condition"] = {"measure": "notes_read", "eq": "great"}
+    with pytest.raises(LadderError) as caught:
+        load_ladder(write_ladder(tmp_path, files))
+    assert any(p.code == "ladder.free-text" and p.path == "measures.notes_read.field" for p in caught.value.problems)
