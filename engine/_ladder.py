@@ -171,6 +171,8 @@ class _Reader:
                     message = f"missing required key '{loc[-1]}'"
                 elif loc and loc[-1] == "within_months" and err["type"] in _WHOLE_NUMBER_ERRORS:
                     message = _within_months_message(err.get("input"))  # worded as a `where:`'s is
+                elif err["type"] in _PLAIN_WORDS:  # in the lint's words, not pydantic's
+                    message = _PLAIN_WORDS[err["type"]].format(got=_shown(err.get("input")), **(err.get("ctx") or {}))
                 found.append((loc, err["type"], message.removeprefix("Value error, "), suggestion))
             # A misspelt key is also a missing one: report the typo with its suggestion, once.
             typos = {(loc[:-1], s.strip("'")) for loc, kind, _, s in found if kind == "extra_forbidden" and s}
@@ -266,6 +268,26 @@ class _Reader:
 
 
 _WHOLE_NUMBER_ERRORS = ("greater_than_equal", "less_than_equal", "int_type", "int_from_float", "int_parsing")
+
+
+#: Pydantic's error types, said as the ladder lint says things ("expected a number, got true").
+_PLAIN_WORDS = {
+    "int_type": "expected a whole number, got {got}",
+    "int_parsing": "expected a whole number, got {got}",
+    "int_from_float": "expected a whole number, got {got}",
+    "float_type": "expected a number, got {got}",
+    "float_parsing": "expected a number, got {got}",
+    "too_short": "needs at least {min_length} item(s), got {got}",
+}
+
+
+def _shown(value: Any) -> str:
+    """A value as the ladder's author wrote it: YAML's true/false/null, a word in quotes."""
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, (list, tuple)):
+        return f"{len(value)}" if value else "none"
+    return repr(value)
 
 
 def _within_months_message(value: Any) -> str:

@@ -120,7 +120,7 @@ class AtLeast(ConditionNode):
     """``{at_least: N, of: [conditions]}``: passes if N or more parts pass, fails if fewer than N could
     pass even if every unknown part passed, and is unknown otherwise."""
 
-    at_least: int = Field(ge=1, le=64)
+    at_least: int = Field(ge=1, le=64, strict=True)  # `true` or "2" is a mistake, not 1 or 2
     of: tuple[Condition, ...] = Field(json_schema_extra={"minItems": 1})
 
     @model_validator(mode="after")

@@ -170,7 +170,7 @@ class WeightedPart(Strict):
     """One part of a weighted mean: a measure, and its weight (1 unless given)."""
 
     measure: str = Field(min_length=1)
-    weight: float = Field(default=1, gt=0, le=1_000_000, allow_inf_nan=False)
+    weight: float = Field(default=1, gt=0, le=1_000_000, allow_inf_nan=False, strict=True)  # not `true`
 
 
 class SumOfMeasure(MeasureBase):
