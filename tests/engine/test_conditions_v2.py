@@ -423,3 +423,12 @@ def test_parts_of_an_at_least_are_named_by_their_own_titles():
     plain = Evaluator(load_ladder(_write(untitled))).evaluate(_packet(
         competencies={"product_craft": 4, "strategy": 3, "execution": 2, "business_acumen": 3}, scope={"teams": 1}))
     assert plain.criteria[0].status == "fail" and "validation" not in plain.criteria[0].next_step
+
+
+@pytest.mark.parametrize("need, got", [(True, "true"), ("2", "'2'"), (2.0, "2.0")])
+def test_at_least_takes_a_whole_number_only(need, got):
+    problems = _refused([_criterion("n-of", {"at_least": need, "of": [{"measure": "craft", "gte": 3},
+                                                                      {"measure": "strategy", "gte": 3}]})])
+    (problem,) = [p for p in problems if p.path.endswith("at_least")]
+    assert problem.path == "criteria[0].condition.at_least"
+    assert problem.message == f"expected a whole number, got {got}" and problem.line is not None
