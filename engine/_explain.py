@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import math
 from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Optional, Sequence
@@ -34,6 +35,40 @@ def fmt(x: Any) -> str:
         x = round(x, 2)
         return str(int(x)) if x.is_integer() else f"{x:g}"
     return str(x)
+
+
+def _exact(x: Any) -> Fraction:
+    """A number as written: a float by its shortest decimal (2.3 is 23/10), so that a value and a bar
+    typed alike compare alike; the order of two floats is kept."""
+    return Fraction(repr(x)) if isinstance(x, float) else Fraction(x)
+
+
+def fmt_beside(x: Any, bars: Sequence[Any]) -> str:
+    """A found number shown beside the bars it is compared with, never reading as on the wrong side of
+    one: ``fmt`` as usual, but a value a hair below a bar is rounded down at the shown precision (3.2499
+    against 3.25 shows 3.24), a hair above one up, with more decimals only if two bars are that close."""
+    text = fmt(x)
+    if isinstance(x, bool) or not isinstance(x, (int, float, Fraction)) or not bars:
+        return text
+    if isinstance(x, float) and not math.isfinite(x):
+        return text
+    value = _exact(x)
+    sides = [(b, (value > b) - (value < b)) for b in (_exact(bar) for bar in bars)]
+
+    def wrong_side(shown: Fraction) -> Optional[int]:
+        """The side the value really is on of the first bar the shown number misplaces, if any."""
+        return next((side for b, side in sides if (shown > b) - (shown < b) != side), None)
+
+    side = wrong_side(Fraction(text))
+    places = 2
+    while side is not None and places <= 20:
+        step = Decimal(1).scaleb(-places)
+        shown = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+            step, rounding=ROUND_FLOOR if side < 0 else ROUND_CEILING)
+        side = wrong_side(Fraction(shown))
+        text = format(shown.normalize(), "f")
+        places += 1
+    return text
 
 
 def half_months(x: Any, *, up: bool) -> str:
@@ -76,9 +111,37 @@ class Explainer:
         #: Per measure, what ``actual`` needs besides the packet: (measure, its first comparison,
         #: whether it counts calendar months), filled on first use.
         self._reading: dict[str, tuple[Measure, Optional[Leaf], bool]] = {}
+        #: Per measure, the numbers it is compared with anywhere in the transition, and the measures
+        #: it is compared with: a value is shown on the same side of each as it really is.
+        self._bars: dict[str, list[Any]] = {}
+        self._against: dict[str, list[str]] = {}
         for tree in trees:
             for leaf in leaves(tree):
                 self._kinds.setdefault(leaf.measure, leaf)
+                if leaf.kind.kind != "number":
+                    continue
+                if leaf.other is not None:
+                    self._against.setdefault(leaf.measure, []).append(leaf.other)
+                    self._against.setdefault(leaf.other, []).append(leaf.measure)
+                    continue
+                bars = self._bars.setdefault(leaf.measure, [])
+                if leaf.keyed is not None:
+                    bars.extend(t for _, t in leaf.keyed.values)
+                    if leaf.keyed.default is not None:
+                        bars.append(leaf.keyed.default)
+                elif leaf.by_size is not None:
+                    bars.extend(leaf.by_size)
+                elif leaf.op != "in" and leaf.operand is not None:
+                    bars.append(leaf.operand)
+
+    def bars(self, name: str, encoded: dict[str, Any]) -> list[Any]:
+        """The numbers a measure's value is compared with: its thresholds, and the values of the
+        measures it is compared with in this packet."""
+        fixed = self._bars.get(name, [])
+        others = self._against.get(name)
+        if not others:
+            return fixed
+        return fixed + [v for v in (encoded.get(o) for o in others) if isinstance(v, (int, float, Fraction))]
 
     # -- words for values ---------------------------------------------------------------------------
 
@@ -209,6 +272,8 @@ class Explainer:
             if in_months:
                 words = half_months(m.value, up=False)
                 count = float(words)  # the unit agrees with the number shown ("1 month", "1.5 months")
+            elif leaf is not None and leaf.kind.kind == "number":
+                words = fmt_beside(encoded[name], self.bars(name, encoded))
             else:
                 words = self.value_words(leaf, encoded[name]) if leaf else fmt(m.value)
             unit = f" {_agree(count, measure.unit, measure.unit)}" if measure.unit else ""
@@ -322,8 +387,11 @@ class Explainer:
             other = encoded.get(leaf.other)
             if other is None:
                 return Gap(f"add evidence for {self.title(leaf.other)}", 0.0)
-            return Gap(f"{title} {_SYMBOL[op]} {self.title(leaf.other)} (now {self.value_words(leaf, value)} "
-                       f"and {self.value_words(leaf, other)})", 1.0)
+            if leaf.kind.kind == "number":
+                now = f"{fmt_beside(value, [other])} and {fmt_beside(other, [value])}"
+            else:
+                now = f"{self.value_words(leaf, value)} and {self.value_words(leaf, other)}"
+            return Gap(f"{title} {_SYMBOL[op]} {self.title(leaf.other)} (now {now})", 1.0)
         if leaf.keyed is not None:
             key = encoded.get(leaf.keyed.figure)
             if key is None:
@@ -348,12 +416,13 @@ class Explainer:
             return Gap(words, float(need) / max(abs(threshold), 1), day)
         if leaf.kind.kind == "number" and op in ("gte", "gt"):
             need = threshold - value + (0 if op == "gte" else _step(threshold))
+            more = fmt_beside(need, [0])  # a shortfall of a hair is 0.01 more, never "0 more"
             if self.number_first(leaf.measure):
-                words = f"{fmt(need)} more {_agree(need, title, measure.unit or '')}"
+                words = f"{more} more {_agree(need, title, measure.unit or '')}"
             elif measure.unit:
-                words = f"{title}: {fmt(need)} more {_agree(need, measure.unit, measure.unit)}"
+                words = f"{title}: {more} more {_agree(need, measure.unit, measure.unit)}"
             else:
-                words = f"raise {title} from {fmt(value)} to {fmt(threshold + (0 if op == 'gte' else _step(threshold)))}"
+                words = f"raise {title} from {fmt_beside(value, [*self.bars(leaf.measure, encoded), threshold])} to {fmt(threshold + (0 if op == 'gte' else _step(threshold)))}"
             date = None
             if measure.grows and measure.unit in ("months", "years"):
                 months = need * (12 if measure.unit == "years" else 1)
@@ -366,7 +435,8 @@ class Explainer:
             return Gap(words, need / max(abs(threshold), 1), date)
         if leaf.kind.kind == "number" and op in ("lte", "lt"):
             need = value - threshold + (0 if op == "lte" else _step(threshold))
-            return Gap(f"{fmt(need)} less {title} (now {fmt(value)}, {_LIMIT[op]} {fmt(threshold)})",
+            return Gap(f"{fmt_beside(need, [0])} less {title} (now {fmt_beside(value, [*self.bars(leaf.measure, encoded), threshold])}, "
+                       f"{_LIMIT[op]} {fmt(threshold)})",
                        need / max(abs(threshold), 1))
         want = self.leaf_expected(Leaf(leaf.measure, op, leaf.operand, leaf.by_size, leaf.kind, leaf.source), size)
         return Gap(f"{want} (now {self.value_words(leaf, value)})", 1.0)

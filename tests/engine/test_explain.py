@@ -14,7 +14,7 @@ from pydantic import TypeAdapter
 
 from promoready.engine import load_ladder
 from promoready.engine._compile import Compiler
-from promoready.engine._explain import Explainer, leaves, measure_names
+from promoready.engine._explain import Explainer, fmt_beside, leaves, measure_names
 from promoready.engine._levels import LevelIndex
 from promoready.engine._measures import Measured, add_months
 from promoready.schemas.ladder import Condition
@@ -103,6 +103,36 @@ def test_actual_gives_each_measure_read_with_its_unit_and_detail(words):
     # The unit agrees with the value.
     one = {"months_at_target": Measured(1, detail="1 period")}
     assert explainer.actual(["months_at_target"], one, {"months_at_target": 1}) == "1 month (1 period)"
+
+
+
+@pytest.mark.parametrize("value, bars, shown", [
+    (3.2499, [3.25], "3.24"),           # a hair below a lower bar: rounded down, never "3.25"
+    (3.24995, [3.25], "3.24"),          # the engine's midpoint encoding of an exact 3.2499666…
+    (3.7501, [3.75], "3.76"),           # a hair above an upper bar: rounded up
+    (3.25, [3.25], "3.25"),             # at the bar: as it is
+    (2.3, [2.3], "2.3"),                # a bar typed like the value compares as typed
+    (3.246, [3.24, 3.25], "3.246"),     # two bars a step apart: as many decimals as it takes
+    (3.333333, [3], "3.33"),            # nowhere near a bar: the usual two decimals
+    (5e-05, [0], "0.01"),               # a shortfall of a hair is shown, never "0"
+    (7, [7.5], "7"),
+])
+def test_a_found_number_is_never_shown_on_the_wrong_side_of_a_bar(value, bars, shown):
+    assert fmt_beside(value, bars) == shown
+
+
+def test_found_and_next_step_never_show_a_failing_value_equal_to_its_bar(words):
+    explainer, tree = words({"measure": "reports", "gte": 3.25})
+    measured = {"reports": Measured(3.2499)}
+    assert explainer.status(tree, {"reports": 3.2499}, None) == "fail"
+    assert explainer.actual(["reports"], measured, {"reports": 3.2499}) == "3.24"
+    assert gap_words(words, {"measure": "reports", "gte": 3.25}, {"reports": 3.2499}) == [
+        "raise PM reports from 3.24 to 3.25"]
+    assert gap_words(words, {"measure": "shortest", "lte": 24.5}, {"shortest": 24.501}) == [
+        "0.01 less horizon of the shortest artifact (now 24.51, at most 24.5)"]
+    # compared with another measure: each shown on its own side of the other
+    assert gap_words(words, {"measure": "reports", "gte": {"measure": "shortest"}}, {"reports": 3.2499, "shortest": 3.25}) == [
+        "PM reports ≥ horizon of the shortest artifact (now 3.24 and 3.25)"]
 
 
 # -- gaps: the next step ------------------------------------------------------------------------------------

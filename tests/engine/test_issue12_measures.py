@@ -429,3 +429,14 @@ def test_an_open_string_is_free_text_that_no_rule_may_read(tmp_path):
     with pytest.raises(LadderError) as caught:
         load_ladder(write_ladder(tmp_path, files))
     assert any(p.code == "ladder.free-text" and p.path == "measures.notes_read.field" for p in caught.value.problems)
+
+
+def test_a_hair_below_the_bar_is_never_shown_at_the_bar(tmp_path):
+    # 3.7499 gives a mean of 3.24996…: it fails 3.25, and neither Found nor the next step may say 3.25
+    files = copy.deepcopy(LADDER)
+    files["pm-to-senior-pm.yaml"]["criteria"].append(_criterion("build", {"measure": "build", "gte": 3.75}, required=False))
+    got = decide(Evaluator(load_ladder(write_ladder(tmp_path, files))), {"build_track": 3.7499})
+    assert (got["score"].status, got["build"].status) == ("fail", "fail")
+    assert got["score"].actual.startswith("3.24 (weighted mean of ")
+    assert got["score"].next_step == "raise weighted competency score from 3.24 to 3.25"
+    assert (got["build"].actual, got["build"].next_step) == ("3.74", "raise build track from 3.74 to 3.75")
