@@ -233,10 +233,13 @@ class Explainer:
             return self.leaf_expected(node.leaf, size, values)
         if node.form == "not":
             return f"not ({self.expected(node.children[0], size, values)})"
+        if node.form == "at_least":  # a titled part is named, then said: "build (execution ≥ 3)"
+            parts = [f"{ch.title} ({self.expected(ch, size, values)})" if not self._plain_title(ch) else
+                     self.expected(ch, size, values) if ch.form in ("leaf", "not") else
+                     f"({self.expected(ch, size, values)})" for ch in node.children]
+            return f"at least {node.need} of {len(parts)}: " + "; ".join(parts)
         parts = [self.expected(ch, size, values) if ch.form in ("leaf", "not") else
                  f"({self.expected(ch, size, values)})" for ch in node.children]
-        if node.form == "at_least":
-            return f"at least {node.need} of {len(parts)}: " + "; ".join(parts)
         joiner = " and " if node.form == "all" else " or "
         return joiner.join(parts)
 
@@ -248,6 +251,11 @@ class Explainer:
         if node.leaf is not None:
             return self.title(node.leaf.measure)
         return self.expected(node, size, values)
+
+    def _plain_title(self, node: Node) -> bool:
+        """Whether a part reads without its own title: it has none, or it is a comparison of a measure
+        titled the same (``build (build ≥ 3)`` would say it twice)."""
+        return node.title is None or (node.leaf is not None and node.title == self.title(node.leaf.measure))
 
     def actual(self, names: list[str], measured: dict[str, Measured], encoded: dict[str, Any]) -> str:
         """What the packet shows for each measure the criterion reads."""
@@ -361,7 +369,8 @@ class Explainer:
         if short <= 0:
             return []
         options = sorted((sum(g.size for g in gs), q) for q, gs in enumerate(child_gaps) if gs)
-        chosen = [child_gaps[q] for _, q in options[:short]]
+        chosen = [child_gaps[q] if self._plain_title(node.children[q]) else _named(node.children[q].title, child_gaps[q])
+                  for _, q in options[:short]]
         if negate:
             head = f"needs fewer than {node.need} of {len(statuses)}: has {len(have)} ({', '.join(have)})"
         else:
@@ -440,6 +449,13 @@ class Explainer:
                        need / max(abs(threshold), 1))
         want = self.leaf_expected(Leaf(leaf.measure, op, leaf.operand, leaf.by_size, leaf.kind, leaf.source), size)
         return Gap(f"{want} (now {self.value_words(leaf, value)})", 1.0)
+
+
+def _named(title: Optional[str], gaps: list[Gap]) -> list[Gap]:
+    """A titled part's steps as one, named by the part: "build: raise execution from 2 to 3"."""
+    dates = [g.date for g in gaps]
+    date = max(dates) if all(d is not None for d in dates) else None  # type: ignore[type-var]
+    return [Gap(f"{title}: " + " and ".join(g.words for g in gaps), sum(g.size for g in gaps), date)]
 
 
 def _words_gap_text(leaf: Leaf, value: Any, negate: bool) -> tuple[str, int]:

@@ -432,3 +432,30 @@ def test_at_least_takes_a_whole_number_only(need, got):
     (problem,) = [p for p in problems if p.path.endswith("at_least")]
     assert problem.path == "criteria[0].condition.at_least"
     assert problem.message == f"expected a whole number, got {got}" and problem.line is not None
+
+
+def test_a_titled_part_is_named_by_its_title_in_expected_and_in_the_closest_step():
+    groups = {"at_least": 2, "of": [
+        {"title": "validation", "all": [{"measure": "craft", "gte": 3}, {"measure": "strategy", "gte": 3}]},
+        {"title": "build", "measure": "execution", "gte": 3},
+        {"title": "business", "any": [{"measure": "business", "gte": 3.5}, {"measure": "teams", "gte": 3}]},
+        {"title": "hires", "measure": "hires", "gte": 2},  # titled as its measure: said once
+        {"all": [{"measure": "pm_reports", "gte": 1}, {"measure": "communication", "gte": 3}]}]}  # untitled
+    used = {name: MEASURES[name] for name in ("craft", "strategy", "execution", "business", "teams", "hires",
+                                              "pm_reports", "communication")}
+    files = {"ladder.yaml": {**V2["ladder.yaml"], "levels": LEVELS[:2], "measures": used},
+             "a-to-b.yaml": {"transition": {"from": "a", "to": "b", "track": "ic", "phase": "progressing-seniority",
+                                            "title": "A to B"},
+                             "criteria": [_criterion("groups", {**groups, "at_least": 3})]}}
+    r = Evaluator(load_ladder(_write(files))).evaluate(_packet(
+        competencies={"product_craft": 4, "strategy": 3, "execution": 2, "business_acumen": 3, "communication": 2},
+        scope={"teams": 1}, leadership={"hires": 0, "pm_reports": 0}))
+    (c,) = r.criteria
+    assert c.status == "fail"
+    assert c.expected == ("at least 3 of 5: validation (craft ≥ 3 and strategy ≥ 3); build (execution ≥ 3); "
+                          "business (business ≥ 3.5 or teams ≥ 3); hires ≥ 2; (PM reports ≥ 1 and communication ≥ 3)")
+    # The two cheapest parts to turn, cheapest first, each named by its title, its step in the measure's words.
+    assert c.next_step == "needs 3 of 5: has 1 (validation); closest: business: raise business from 3 to 3.5; " \
+                          "build: raise execution from 2 to 3"
+    # Found lists what the packet shows, measure by measure (a part may read several).
+    assert "execution: 2" in c.actual
