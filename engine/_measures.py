@@ -535,8 +535,10 @@ def _dated(m: Dated, match: Test, ladder: Any) -> Fn:
         elif len(set(plain)) == 1:
             value = plain[0]
         else:
+            # `missing` holds paths only (a batch counts them); the reason is the detail Found shows.
             return Measured(None, evidence=[f"{list_path}[{i}].{of}" for i in tied],
-                            missing=[f"{list_path}[{tied[0]}].{of} (items {'starting' if earliest else 'ending'} the same day disagree)"])
+                            missing=[f"{list_path}[{tied[0]}].{of}"],
+                            detail=f"items dated the same day disagree: {by} {chosen_day.isoformat()}")
         chosen = [i for i, v in zip(tied, plain) if v == value]
         return Measured(value, evidence=[f"{list_path}[{i}].{of}" for i in chosen],
                         detail=f"{by} {chosen_day.isoformat()}")

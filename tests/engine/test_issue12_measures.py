@@ -440,3 +440,12 @@ def test_a_hair_below_the_bar_is_never_shown_at_the_bar(tmp_path):
     assert got["score"].actual.startswith("3.24 (weighted mean of ")
     assert got["score"].next_step == "raise weighted competency score from 3.24 to 3.25"
     assert (got["build"].actual, got["build"].next_step) == ("3.74", "raise build track from 3.74 to 3.75")
+
+
+def test_items_dated_the_same_day_that_disagree_leave_a_path_in_missing_and_the_reason_in_found(engine):
+    tied = [{"value": "results", "date": "2025-01-01"}, {"value": "iteration", "date": "2025-01-01"}]
+    got = decide(engine, {"values_examples": tied})["first-value"]
+    assert got.status == "unknown"
+    assert got.missing == ["evidence.values_examples[0].value"]  # a path, as a batch counts them
+    assert got.actual == ("first value shown: unknown (items dated the same day disagree: date 2025-01-01; "
+                          "missing evidence.values_examples[0].value)")
