@@ -399,6 +399,13 @@ class Lint:
                                                                f"{MAX_WINDOW_MONTHS}, got {value!r}", code=errors.LADDER_BAD_OPERAND)
                 else:
                     self.check_day(loc + (op,), op, value)
+                    if op in ("after", "on_or_after") and (value == AS_OF or value == {MONTHS_BEFORE: 0}):
+                        # every date test ends at as_of, so nothing is both on or before it and after it
+                        self.r.problem(self.path, loc + (op,),
+                                       f"{op}: {AS_OF if value == AS_OF else f'{{{MONTHS_BEFORE}: 0}} (that is {AS_OF})'}"
+                                       f" can never match: every date test counts only items dated on or before "
+                                       f"{AS_OF} (a later item is not there yet)",
+                                       code=errors.LADDER_BAD_OPERAND)
             return
         for op, value in tests:
             if op in _DATE_OPS:

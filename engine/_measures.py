@@ -245,7 +245,8 @@ def _date_test(key: str, op: str, operand: Any) -> Test:
         day = _attr(item, key)
         if day is None:
             return None  # like a window: the item does not match, and `latest` cannot tell
-        return compare(day, fixed if fixed is not None else day_of(operand, ctx.as_of))
+        # a packet's evidence is as of its as_of: an item dated later is not there yet, as for a window
+        return day <= ctx.as_of and compare(day, fixed if fixed is not None else day_of(operand, ctx.as_of))
 
     return test
 

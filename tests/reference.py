@@ -246,6 +246,8 @@ def named_day(operand: Any, as_of: datetime.date) -> datetime.date:
 def date_holds(op: str, day: datetime.date, operand: Any, as_of: datetime.date) -> bool:
     if op == "within_months":
         return first_day_of_window(as_of, operand) <= day <= as_of
+    if day > as_of:
+        return False  # the packet's evidence is as of as_of: a later item is not there yet
     other = named_day(operand, as_of)
     return {"before": day < other, "after": day > other, "on_or_before": day <= other, "on_or_after": day >= other}[op]
 

@@ -449,3 +449,35 @@ def test_items_dated_the_same_day_that_disagree_leave_a_path_in_missing_and_the_
     assert got.missing == ["evidence.values_examples[0].value"]  # a path, as a batch counts them
     assert got.actual == ("first value shown: unknown (items dated the same day disagree: date 2025-01-01; "
                           "missing evidence.values_examples[0].value)")
+
+
+# -- every date test in `where` ends at as_of -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("op, day", [("after", {"months_before_as_of": 12}), ("on_or_after", "2025-01-01"),
+                                     ("before", "2027-06-01"), ("on_or_before", "2027-06-01")])
+def test_an_item_dated_after_as_of_matches_no_date_test(tmp_path, op, day):
+    """A packet's evidence is as of its `as_of`: an item dated later is not there yet, for a comparison
+    with a day exactly as for `within_months` and `latest`."""
+    files = copy.deepcopy(LADDER)
+    measures(files)["results_examples"]["where"]["date"] = {op: day}
+    engine = Evaluator(load_ladder(write_ladder(tmp_path, files)))
+    later = [{"value": "results", "date": "2026-11-02"}]  # the day after as_of
+    got = decide(engine, {"values_examples": later})["results"]
+    assert got.status == "fail" and got.actual.startswith("0"), got.actual
+    on_the_day = [{"value": "results", "date": "2026-11-01"}]
+    assert decide(engine, {"values_examples": on_the_day})["results"].status == "pass"
+
+
+def test_an_item_dated_after_as_of_is_not_counted_by_a_fixed_day_in_a_rerun_of_history(engine):
+    # re-run as of 2025-06-01: the review ending 2025-12-31 is on or before that fixed day, but not there yet
+    got = decide(engine, as_of="2025-06-01", reviews=[
+        {"start": "2025-01-01", "end": "2025-12-31", "rating": "meets", "operating_level": "senior-pm"}])
+    assert got["old-reviews"].actual.startswith("0"), got["old-reviews"].actual
+
+
+@pytest.mark.parametrize("op, day", [("after", "as_of"), ("on_or_after", "as_of"), ("after", {"months_before_as_of": 0})])
+def test_a_date_test_that_can_never_match_is_refused(tmp_path, op, day):
+    found = problems(tmp_path, lambda f: measures(f)["results_examples"]["where"].update(date={op: day}))
+    (p,) = [p for p in found if p.path == f"measures.results_examples.where.date.{op}"]
+    assert p.code == "ladder.bad-operand" and "can never match" in p.message and p.line is not None, str(p)
