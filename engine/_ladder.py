@@ -176,8 +176,13 @@ class _Reader:
                 found.append((loc, err["type"], message.removeprefix("Value error, "), suggestion))
             # A misspelt key is also a missing one: report the typo with its suggestion, once.
             typos = {(loc[:-1], s.strip("'")) for loc, kind, _, s in found if kind == "extra_forbidden" and s}
+            # A list whose every item is wrong is also too short once they are dropped: its items' own
+            # problems say it already.
+            inside = {loc[:n] for loc, kind, _, _ in found if kind != "too_short" for n in range(1, len(loc))}
             for loc, kind, message, suggestion in found:
                 if kind == "missing" and (loc[:-1], str(loc[-1])) in typos:
+                    continue
+                if kind == "too_short" and loc in inside:
                     continue
                 self.problem(path, loc, message, code=errors.LADDER_SHAPE, suggestion=suggestion)
             return None

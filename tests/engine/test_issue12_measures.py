@@ -481,3 +481,17 @@ def test_a_date_test_that_can_never_match_is_refused(tmp_path, op, day):
     found = problems(tmp_path, lambda f: measures(f)["results_examples"]["where"].update(date={op: day}))
     (p,) = [p for p in found if p.path == f"measures.results_examples.where.date.{op}"]
     assert p.code == "ladder.bad-operand" and "can never match" in p.message and p.line is not None, str(p)
+
+
+# -- lint gaps: falling scales, a measure compared with itself, cascades -------------------------------------
+
+
+def test_criteria_that_all_have_shape_errors_are_not_also_reported_too_few(tmp_path):
+    def edit(f):
+        for criterion in f["pm-to-senior-pm.yaml"]["criteria"]:
+            criterion["condition"] = {"measure": "score", "gtee": 3}
+    found = problems(tmp_path, edit)
+    assert len(found) == 7 and {(p.code, p.message) for p in found} == {("ladder.shape", "unknown key 'gtee'")}
+    assert all(p.path.startswith("criteria[") and p.line for p in found)
+    none = problems(tmp_path, lambda f: f["pm-to-senior-pm.yaml"].update(criteria=[]))
+    assert [(p.path, p.code) for p in none] == [("criteria", "ladder.shape")] and "at least 1" in none[0].message
