@@ -170,6 +170,14 @@ class Lint:
                     self.r.problem(self.path, ("scales", name, i, "id"), f"scale '{name}' lists '{step.id}' twice",
                                    code=errors.LADDER_DUPLICATE_ID)
                 seen.add(step.id)
+            # arithmetic reads a step by its value: values that do not rise would invert the order
+            valued = [(i, step.id, step.value) for i, step in enumerate(steps) if step.value is not None]
+            for (_, low, below), (i, high, value) in zip(valued, valued[1:]):
+                if value <= below:
+                    self.r.problem(self.path, ("scales", name, i, "value"),
+                                   f"scale '{name}' is ordered lowest first, but '{high}' ({value:g}) is not "
+                                   f"above '{low}' ({below:g}) before it: each step's value must be higher "
+                                   "than the one before", code=errors.LADDER_BAD_OPERAND)
         for name, spec in self.head.evidence.items():
             loc: Loc = ("evidence", name)
             self._declared(loc, name, spec)

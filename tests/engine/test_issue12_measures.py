@@ -486,6 +486,16 @@ def test_a_date_test_that_can_never_match_is_refused(tmp_path, op, day):
 # -- lint gaps: falling scales, a measure compared with itself, cascades -------------------------------------
 
 
+def test_a_scale_whose_values_fall_with_the_order_is_refused(tmp_path):
+    steps = [{"id": "below", "value": 5}, {"id": "developing", "value": 2}, {"id": "meets", "value": 3},
+             {"id": "exceeds", "value": 3}]
+    found = problems(tmp_path, lambda f: head(f)["scales"].update({"gitlab-level": steps}))
+    assert [(p.code, p.path) for p in found] == [("ladder.bad-operand", "scales.gitlab-level[1].value"),
+                                                 ("ladder.bad-operand", "scales.gitlab-level[3].value")]
+    assert "'developing' (2) is not above 'below' (5)" in found[0].message and found[0].line is not None
+    assert "'exceeds' (3) is not above 'meets' (3)" in found[1].message
+
+
 def test_criteria_that_all_have_shape_errors_are_not_also_reported_too_few(tmp_path):
     def edit(f):
         for criterion in f["pm-to-senior-pm.yaml"]["criteria"]:
