@@ -610,6 +610,12 @@ class Lint:
         if c.measure in self.broken_measures or other in self.broken_measures or (
                 other is None and isinstance(c.operand, dict) and "measure" in c.operand):
             return  # the other measure is unknown or broken: said already
+        if other == c.measure:
+            self.r.problem(path, loc + (c.op, "measure"), f"measure '{c.measure}' is compared with itself: the "
+                                                          "condition would always give the same answer; compare it "
+                                                          "with another measure or a value",
+                           code=errors.LADDER_BAD_OPERAND)
+            return
         what = f"measure '{c.measure}'"
         kind = measure_kind(measure, self.head)
         if c.op in CONTAINS_OPS or is_words(kind):

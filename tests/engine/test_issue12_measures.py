@@ -496,6 +496,14 @@ def test_a_scale_whose_values_fall_with_the_order_is_refused(tmp_path):
     assert "'exceeds' (3) is not above 'meets' (3)" in found[1].message
 
 
+def test_a_measure_compared_with_itself_is_refused(tmp_path):
+    def edit(f):
+        f["pm-to-senior-pm.yaml"]["criteria"][4]["condition"] = {"measure": "total", "lte": {"measure": "total"}}
+    (p,) = problems(tmp_path, edit)
+    assert p.code == "ladder.bad-operand" and p.path == "criteria[4].condition.lte.measure"
+    assert "'total' is compared with itself" in p.message and p.file.endswith("pm-to-senior-pm.yaml") and p.line
+
+
 def test_criteria_that_all_have_shape_errors_are_not_also_reported_too_few(tmp_path):
     def edit(f):
         for criterion in f["pm-to-senior-pm.yaml"]["criteria"]:
