@@ -349,6 +349,9 @@ class Lint:
                 self.broken_measures.add(name)  # reported at the part itself
                 continue
             kind = measure_kind(measure, self.head)
+            if self.unknown_scale(kind):
+                self.broken_measures.add(name)  # reported at the evidence field's scale
+                continue
             if kind.kind == "enum" and kind.ordered:
                 if not kind.numbers or any(n is None for n in kind.numbers):
                     where = f"scale '{kind.scale}'" if kind.scale else f"{part} (a built-in rating)"
@@ -457,6 +460,8 @@ class Lint:
     def check_operand(self, file: str, loc: Loc, op: str, value: Any, field: FieldKind, what: str, *,
                       relative: bool, allow_by_size: bool = True) -> None:
         """Check that ``value`` can be compared with ``op`` to a value of kind ``field``."""
+        if self.unknown_scale(field):
+            return  # its words are unknown: the scale is reported where the field declares it
         values = value if op == "in" else [value]
         if op == "in" and (not isinstance(value, list) or not value):
             self.r.problem(file, loc, "`in` needs a non-empty list", code=errors.LADDER_BAD_OPERAND)
@@ -618,6 +623,9 @@ class Lint:
             return
         what = f"measure '{c.measure}'"
         kind = measure_kind(measure, self.head)
+        if self.unknown_scale(kind) or (other is not None and
+                                        self.unknown_scale(measure_kind(self.head.measures[other], self.head))):
+            return  # a rating on an undeclared scale: reported at the scale, its words are unknown
         if c.op in CONTAINS_OPS or is_words(kind):
             self.check_words(path, loc + (c.op,), c, kind, what)
         elif other is not None:
@@ -628,6 +636,11 @@ class Lint:
             self.check_operand(path, loc + (c.op,), c.op, c.operand, kind, what, relative=True)
 
     # -- issue 12 conditions: lists of words, two measures, keyed thresholds -----------------------
+
+    def unknown_scale(self, kind: FieldKind) -> bool:
+        """Whether ``kind`` is a rating on a scale ladder.yaml does not declare (reported as
+        ladder.unknown-scale at the field: its words, and so any value compared with it, are unknown)."""
+        return kind.scale is not None and kind.scale not in self.head.scales
 
     def other_measure(self, path: str, loc: Loc, c: Leaf) -> Optional[str]:
         """The measure ``{measure: b}`` names as the operand, marked used; None if there is none or it

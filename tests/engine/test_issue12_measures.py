@@ -504,6 +504,16 @@ def test_a_measure_compared_with_itself_is_refused(tmp_path):
     assert "'total' is compared with itself" in p.message and p.file.endswith("pm-to-senior-pm.yaml") and p.line
 
 
+def test_an_unknown_scale_is_reported_once_without_follow_on_messages(tmp_path):
+    def edit(f):
+        head(f)["evidence"]["validation_track"]["scale"] = "gitlab-levl"
+        f["pm-to-senior-pm.yaml"]["criteria"].append(
+            _criterion("validation", {"measure": "validation", "gte": "meets"}, required=False))
+    found = problems(tmp_path, edit)
+    assert [(p.code, p.path) for p in found] == [("ladder.unknown-scale", "evidence.validation_track.scale")], \
+        [str(p) for p in found]
+
+
 def test_criteria_that_all_have_shape_errors_are_not_also_reported_too_few(tmp_path):
     def edit(f):
         for criterion in f["pm-to-senior-pm.yaml"]["criteria"]:
