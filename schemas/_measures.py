@@ -8,6 +8,7 @@ that name), add it to ``MEASURE_MODELS`` and to the ``Measure`` union.
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag, model_validator
@@ -17,9 +18,24 @@ from ._base import Strict, and_list, closest_key, describe, keys_of, unknown_key
 MeasureKind = Literal["field", "count", "size", "max", "min", "sum", "latest", "earliest", "review_months", "months_since",
                       "sum_of", "weighted_mean"]
 
-#: Item field → the value it must equal, or ``{OP: VALUE}``. Kept as written: the ladder lint checks
-#: each test against the item's fields, whose kinds only the engine knows.
-Where = dict[str, Any]
+#: The ``where`` date tests that compare with a day (``within_months`` takes a number of months).
+_DAY_TESTS = ("before", "after", "on_or_before", "on_or_after")
+
+
+def _days_as_text(where: Any) -> Any:
+    """A day YAML read as a date (``before: 2026-01-01``), kept as its ISO text: JSON keeps it so, and a
+    ladder must read back from its cache entry equal to the one loaded. The engine, the lint and the
+    digest read the text exactly as the date."""
+    if not isinstance(where, dict):
+        return where
+    return {key: {op: (v.isoformat() if op in _DAY_TESTS and type(v) is datetime.date else v)
+                  for op, v in test.items()} if isinstance(test, dict) else test
+            for key, test in where.items()}
+
+
+#: Item field → the value it must equal, or ``{OP: VALUE}``. Kept as written (but for a day, kept as
+#: ISO text): the ladder lint checks each test against the item's fields, whose kinds only the engine knows.
+Where = Annotated[dict[str, Any], BeforeValidator(_days_as_text)]
 
 
 class ReviewMonths(Strict):

@@ -277,3 +277,31 @@ def test_the_repository_example_evaluates_the_same_with_and_without_the_cache(ca
     monkeypatch.setattr(registry, "_COMPILED", {})
     monkeypatch.setenv("PROMOREADY_NO_CACHE", "1")
     assert LadderRegistry().evaluate(packet).to_json() == with_cache
+
+
+def test_a_ladder_with_a_date_literal_in_a_where_is_cached_and_reads_back_equal(cache_root, tmp_path, monkeypatch):
+    """YAML reads `before: 2026-01-01` as a date and JSON keeps it as text: the cache once refused such
+    a ladder (its check that the entry reads back equal failed), so every run read the YAML."""
+    import copy
+
+    monkeypatch.syspath_prepend(os.path.join(ROOT, "tests", "engine"))
+    from test_issue12_measures import LADDER, PACKET, write_ladder
+
+    from promoready.engine import Evaluator
+
+    folder = write_ladder(tmp_path, copy.deepcopy(LADDER))
+    path = os.path.join(folder, "ladder.yaml")
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    assert '"on_or_before": "2025-12-31"' in text
+    with open(path, "w", encoding="utf-8") as fh:  # a bare date, as a person writes it in YAML
+        fh.write(text.replace('"on_or_before": "2025-12-31"', '"on_or_before": 2025-12-31'))
+    fresh = load_ladder(folder)
+    first = cache.load_ladder_cached(folder)
+    assert first.recorded_digest is None and len(_entries(cache_root)) == 1  # a miss, then written
+    _no_yaml(monkeypatch)
+    second = cache.load_ladder_cached(folder)
+    assert second.recorded_digest == ladder_digest(fresh) and second.ladder == fresh == first.ladder
+    decide = Evaluator(second.ladder).evaluate(copy.deepcopy(PACKET))
+    assert decide.model_dump_json() == Evaluator(fresh).evaluate(copy.deepcopy(PACKET)).model_dump_json()
+    assert "1 (of 2 listed)" in {c.id: c for c in decide.criteria}["old-reviews"].actual
