@@ -741,6 +741,14 @@ class Lint:
             self.r.problem(file, loc + (form,), f"{form} gives no threshold for {missing}: add it, or a `default`",
                            code=errors.LADDER_BAD_OPERAND)
 
+    def _level_named(self, name: str) -> Optional[str]:
+        """The level id a key names in this transition (``current`` / ``target`` included), if any."""
+        t = self.transition
+        if name in ("current", "target") and t is not None:
+            return t.from_ if name == "current" else t.to
+        found = self.index.resolve(name, levels_only=True)
+        return found.id if found is not None else None
+
     def check_by(self, file: str, loc: Loc, c: Leaf, spec: Any, kind: FieldKind, what: str) -> None:
         """``{by: {field, values, default?}}``: ``field`` a word (enum) or level packet field;
         each key of ``values`` one of its values; a default unless ``values`` lists every value."""
@@ -766,10 +774,17 @@ class Lint:
             self.r.problem(file, loc + ("values",), "`values` needs a mapping of the field's values to thresholds",
                            code=errors.LADDER_BAD_OPERAND)
             return
+        named: dict[str, Any] = {}  # level id → the key that names it first (a later one could never apply)
         for key, threshold in values.items():
             kloc = loc + ("values", key)
             if key_kind.kind == "level":
                 self.level_ref(file, kloc, key, relative=True)
+                level = self._level_named(str(key))
+                if level is not None and level in named:
+                    self.r.problem(file, kloc, f"{key!r} names level '{level}', which {named[level]!r} already names: "
+                                               "its threshold could never apply", code=errors.LADDER_DUPLICATE_ID)
+                elif level is not None:
+                    named[level] = key
             elif key_kind.kind == "enum" and key not in key_kind.values:
                 self.r.problem(file, kloc, f"{key!r} is not a value of {path} ({', '.join(key_kind.values)})",
                                code=errors.LADDER_BAD_OPERAND, suggestion=closest(str(key), key_kind.values))

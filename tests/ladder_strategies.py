@@ -277,7 +277,10 @@ def keyed_threshold(c: Chooser, levels: list[str], months: bool) -> dict:
         return {"by_level": {**table, "default": c.number(months)} if c.flip() or not table else
                 {**{lv: c.number(months) for lv in levels}, **table}}
     path, key_kind = c.pick(_fields(("enum", "level")))
-    options: tuple = tuple(key_kind.values) if key_kind.kind == "enum" else tuple(levels) + ("current", "target")
+    # Level keys are ids or the relative names, not both: `current` and a level id can name one level,
+    # which validate refuses (the second threshold could never apply).
+    options: tuple = (tuple(key_kind.values) if key_kind.kind == "enum" else
+                      tuple(levels) if c.flip() else ("current", "target"))
     values = {v: c.number(months) for v in options if c.flip()} or {options[0]: c.number(months)}
     spec: dict = {"field": path, "values": values}
     covered = key_kind.kind != "level" and set(values) >= set(options)

@@ -462,3 +462,14 @@ def test_a_titled_part_is_named_by_its_title_in_expected_and_in_the_closest_step
                           "build: raise execution from 2 to 3"
     # Found lists what the packet shows, measure by measure (a part may read several).
     assert "execution: 2" in c.actual
+
+
+@pytest.mark.parametrize("values", [{"current": 2, "a": 5}, {"Alpha": 2, "a": 5}])
+def test_a_by_key_naming_a_level_another_key_names_is_refused(values):
+    # The engine keeps the first threshold for the level; the second could never apply, and with the
+    # key unknown it must not count as a possible threshold either: the ladder is refused instead.
+    problems = _refused([_criterion("keyed", {"measure": "teams", "gte": {"by": {
+        "field": "current_level", "values": values, "default": 9}}})])
+    (problem,) = [p for p in problems if p.code == "ladder.duplicate-id"]
+    assert problem.path == "criteria[0].condition.gte.by.values.a" and problem.line is not None
+    assert "could never apply" in problem.message
