@@ -50,7 +50,9 @@ def fmt_beside(x: Any, bars: Sequence[Any]) -> str:
     text = fmt(x)
     if isinstance(x, bool) or not isinstance(x, (int, float, Fraction)) or not bars:
         return text
-    if isinstance(x, float) and not math.isfinite(x):
+    if type(x) is int or (isinstance(x, float) and (not math.isfinite(x) or float(text) == x)):
+        # Shown exactly (``fmt`` keeps at most six significant digits, so a text that reads back as
+        # the same float is that float's own shortest decimal): it is on the side of every bar it is.
         return text
     value = _exact(x)
     sides = [(b, (value > b) - (value < b)) for b in (_exact(bar) for bar in bars)]

@@ -10,11 +10,13 @@ import datetime
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from promoready.engine import load_ladder
 from promoready.engine._compile import Compiler
-from promoready.engine._explain import Explainer, fmt_beside, leaves, measure_names
+from promoready.engine._explain import Explainer, _exact, fmt_beside, leaves, measure_names
 from promoready.engine._levels import LevelIndex
 from promoready.engine._measures import Measured, add_months
 from promoready.schemas.ladder import Condition
@@ -265,3 +267,21 @@ def test_a_measure_with_no_item_to_read_says_why_it_is_unknown():
     assert found(old).endswith(": unknown (none of the 2 listed matches; missing reviews)")
     assert found(old[:1]).endswith(": unknown (the one listed does not match; missing reviews)")
     assert found([]).endswith(": unknown (none listed; missing reviews)")
+
+
+# Numbers as people record them (up to six decimals), as ints and floats, and any float in between.
+_numbers = st.one_of(st.integers(-10**6, 10**6),
+                     st.builds(lambda n, k: n / 10**k, st.integers(-10**9, 10**9), st.integers(0, 6)),
+                     st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False).filter(lambda f: f == 0 or abs(f) >= 1))
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_numbers, bars=st.lists(_numbers, min_size=1, max_size=3))
+def test_a_shown_number_is_on_the_side_of_every_bar_the_value_is(value, bars):
+    # Whichever way it is worded (shown as it is, or rounded towards its side), the shown text reads as
+    # a number on the same side of each bar as the value, or on the bar when the value is.
+    shown = Fraction(fmt_beside(value, bars))
+    exact = _exact(value)
+    for bar in bars:
+        b = _exact(bar)
+        assert (shown > b) - (shown < b) == (exact > b) - (exact < b), (value, bar, shown)
