@@ -40,7 +40,8 @@ from promoready.schemas.packet import ORDINALS
 
 from ._fields import FieldKind, fields_of, is_words, items_of, measure_kind
 from ._levels import LevelIndex, normalise
-from ._measures import AS_OF, DATE_OPS, MAX_WINDOW_MONTHS, MONTHS_BEFORE, default_date_field, fixed_day
+from ._measures import MAX_WINDOW_MONTHS, default_date_field
+from ._where import AS_OF, DATE_OPS, MONTHS_BEFORE, fixed_day
 from . import errors
 from .errors import PromoreadyError, closest
 

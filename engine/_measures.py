@@ -17,18 +17,14 @@ from promoready.schemas.ladder import (
     Aggregate,
     CountMeasure,
     Dated,
-    EarliestMeasure,
     FieldMeasure,
     ListMeasure,
-    MaxMeasure,
     Measure,
     MonthsSinceMeasure,
     ReviewMonthsMeasure,
     SizeMeasure,
-    SumMeasure,
     SumOfMeasure,
     WeightedMeanMeasure,
-    Where,
 )
 from promoready.schemas.packet import Packet
 
@@ -41,12 +37,6 @@ MAX_WINDOW_MONTHS = 1200
 #: ``latest``, and for ``earliest``.
 _DATE_FIELDS = {"reviews": "end"}
 _EARLIEST_DATE_FIELDS = {"reviews": "start"}
-#: ``where`` tests of an item's date: a window ending on ``as_of``, and comparisons with a day.
-DATE_OPS = ("within_months", "before", "after", "on_or_before", "on_or_after")
-#: The days a date comparison in ``where`` may name besides an ISO date: ``as_of`` itself, or
-#: ``{months_before_as_of: N}`` (``as_of`` moved back N calendar months, the day clamped).
-AS_OF = "as_of"
-MONTHS_BEFORE = "months_before_as_of"
 
 
 @dataclass(frozen=True)
@@ -194,158 +184,6 @@ def reads_title_first(m: Measure, kind: Optional[FieldKind]) -> bool:
     return kind is not None and kind.kind in ("enum", "level", "word") and m.kind != "latest"
 
 
-# -- where filters ----------------------------------------------------------------------------------
-
-
-#: A ``where`` test of one item: True, False, or None when the item lacks the date a window needs
-#: (it does not match; ``latest`` is unknown when such an item might be the most recent).
-Test = Callable[[Any, Context], Optional[bool]]
-
-
-def _window_test(key: str, months: int) -> Test:
-    def test(item: Any, ctx: Context) -> Optional[bool]:
-        day = _attr(item, key)
-        if day is None:
-            return None
-        return window_start(ctx.as_of, months) <= day <= ctx.as_of
-
-    return test
-
-
-def fixed_day(operand: Any) -> Optional[datetime.date]:
-    """The day a date comparison names when it does not depend on ``as_of`` (an ISO date), else None."""
-    if isinstance(operand, datetime.date):
-        return operand
-    if isinstance(operand, str) and operand != AS_OF:
-        return datetime.date.fromisoformat(operand)
-    return None
-
-
-def day_of(operand: Any, as_of: datetime.date) -> datetime.date:
-    """The day a date comparison names: an ISO date, ``as_of``, or ``{months_before_as_of: N}``."""
-    fixed = fixed_day(operand)
-    if fixed is not None:
-        return fixed
-    if operand == AS_OF:
-        return as_of
-    return shift_months(as_of, -int(operand[MONTHS_BEFORE]))
-
-
-_DATE_COMPARE: dict[str, Callable[[datetime.date, datetime.date], bool]] = {
-    "before": lambda a, b: a < b, "after": lambda a, b: a > b,
-    "on_or_before": lambda a, b: a <= b, "on_or_after": lambda a, b: a >= b,
-}
-
-
-def _date_test(key: str, op: str, operand: Any) -> Test:
-    compare = _DATE_COMPARE[op]
-    fixed = fixed_day(operand)
-
-    def test(item: Any, ctx: Context) -> Optional[bool]:
-        day = _attr(item, key)
-        if day is None:
-            return None  # like a window: the item does not match, and `latest` cannot tell
-        # a packet's evidence is as of its as_of: an item dated later is not there yet, as for a window
-        return day <= ctx.as_of and compare(day, fixed if fixed is not None else day_of(operand, ctx.as_of))
-
-    return test
-
-
-def _compile_test(key: str, op: str, operand: Any, kind: FieldKind, levels: dict[str, int],
-                  index: LevelIndex) -> Test:
-    if op == "within_months":
-        return _window_test(key, operand)
-    if op in _DATE_COMPARE:
-        return _date_test(key, op, operand)
-    ordered = kind.values if kind.kind == "enum" and kind.ordered else None
-
-    def norm(v: Any) -> Any:
-        if kind.kind == "level":
-            name = v["level"] if isinstance(v, dict) else v
-            return levels[name] if name in levels else index.rung(name).rank
-        if ordered and op in ("gte", "gt", "lte", "lt"):
-            return ordered.index(v)
-        return v
-
-    target = [norm(v) for v in operand] if op == "in" else norm(operand)
-
-    def value_of(item: Any, ctx: Context) -> Any:
-        raw = _attr(item, key)
-        if raw is None:
-            return None
-        if kind.kind == "level":
-            return _rank_of(raw, ctx)
-        if ordered and op in ("gte", "gt", "lte", "lt"):
-            return ordered.index(raw)
-        if kind.kind == "number":
-            return round(raw, 4)  # compared at 4 decimals, as every number the rules engine compares
-        return raw
-
-    compare = {
-        "gte": lambda a: a >= target, "gt": lambda a: a > target, "lte": lambda a: a <= target,
-        "lt": lambda a: a < target, "eq": lambda a: a == target, "ne": lambda a: a != target,
-        "in": lambda a: a in target,
-    }[op]
-
-    def test(item: Any, ctx: Context) -> bool:
-        value = value_of(item, ctx)
-        return value is not None and compare(value)
-
-    return test
-
-
-def _where(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,
-           ladder: Any = None) -> Test:
-    """Whether an item matches every test: False if any test fails, else None if a date test cannot
-    tell (no date), else True."""
-    if not where:
-        return lambda item, ctx: True
-    fields = items_of(ladder, list_path)
-    tests: list[Test] = []
-    for key, spec in where.items():
-        pairs = spec.items() if isinstance(spec, dict) else [("eq", spec)]
-        for op, operand in pairs:
-            tests.append(_compile_test(key, op, operand, fields[key], levels, index))
-
-    if len(tests) == 1:
-        return tests[0]  # each test answers True, False or None itself
-
-    def match(item: Any, ctx: Context) -> Optional[bool]:
-        undecided = False
-        for t in tests:
-            result = t(item, ctx)
-            if result is False:
-                return False
-            if result is None:
-                undecided = True
-        return None if undecided else True
-
-    return match
-
-
-def _undated(item: Any, where: Optional[Where]) -> str:
-    """The date field whose absence left an item undecided (the first one a date test reads)."""
-    dated = [k for k, spec in (where or {}).items() if isinstance(spec, dict) and any(op in DATE_OPS for op in spec)]
-    return next((k for k in dated if _attr(item, k) is None), dated[0])
-
-
-def _matching(items: list, match: Test, ctx: Context, list_path: str,
-              where: Optional[Where]) -> tuple[list[int], list[str]]:
-    """Indexes of the matching items, and the missing dates of items a date test could not place.
-
-    An item without the date a date test reads does not match, as an item missing any `where` field
-    does not (so more evidence never undoes a pass); the caller names it where it can."""
-    hits: list[int] = []
-    missing: list[str] = []
-    for i, item in enumerate(items):
-        result = match(item, ctx)
-        if result is None:
-            missing.append(f"{list_path}[{i}].{_undated(item, where)}")
-        elif result:
-            hits.append(i)
-    return hits, missing
-
-
 # -- the measure kinds ------------------------------------------------------------------------------
 
 
@@ -421,6 +259,10 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
 
         return measure_size
 
+    # here: these modules build on this one's types
+    from ._list_measures import _aggregate, _dated
+    from ._where import _matching, _where
+
     if isinstance(m, CountMeasure):
         match = _where(list_path, m.where, levels, index, ladder)
         where = m.where
@@ -451,97 +293,3 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
 
     assert isinstance(m, Aggregate), f"no measure function for {type(m).__name__}"
     return _aggregate(m, _where(list_path, m.where, levels, index, ladder), measure_kind(m, ladder))
-
-
-def _aggregate(m: Aggregate, match: Test, kind: FieldKind) -> Fn:
-    list_path, of, where = m.list_path, m.of, m.where
-    read_list = reader(list_path)
-    # `min`/`max` of an ordered word (a rating, a declared scale) or a level: the lowest/highest one.
-    rank: Optional[Callable[[Any, Context], Any]] = None
-    if kind.kind == "enum":
-        order = kind.values
-        rank = lambda v, ctx: order.index(v)  # noqa: E731
-    elif kind.kind == "level":
-        rank = lambda v, ctx: _rank_of(v, ctx)  # noqa: E731
-
-    def measure_aggregate(packet: Packet, ctx: Context) -> Measured:
-        items = read_list(packet, ctx)
-        if items is None:
-            return Measured(None, missing=[list_path])
-        hits, _ = _matching(items, match, ctx, list_path, where)  # an undated item is not in a window
-        pairs = [(i, _attr(items[i], of)) for i in hits if _attr(items[i], of) is not None]
-        values = [v for _, v in pairs]
-        if isinstance(m, SumMeasure):
-            return Measured(round(sum(values), 4), evidence=[f"{list_path}[{i}]" for i, _ in pairs])
-        if not values:
-            if isinstance(m, MaxMeasure) and rank is None:
-                return Measured(0, evidence=[list_path], detail="none")
-            # no lowest or highest word of nothing
-            return Measured(None, missing=[f"{list_path}[].{of}"], detail=_none_matched(items, hits, of))
-        pick = max if isinstance(m, MaxMeasure) else min
-        if rank is None:
-            best = pick(values)
-            return Measured(best, evidence=[f"{list_path}[{i}].{of}" for i, v in pairs if v == best])
-        top = pick(rank(v, ctx) for v in values)
-        chosen = [i for i, v in pairs if rank(v, ctx) == top]
-        value = _plain(_attr(items[chosen[0]], of), kind, ctx)  # a level as its rank, a word as itself
-        return Measured(value, evidence=[f"{list_path}[{i}].{of}" for i in chosen],
-                        detail=f"{'lowest' if pick is min else 'highest'} of {len(values)}")
-
-    return measure_aggregate
-
-
-def _none_matched(items: list, hits: list[int], of: Optional[str] = None) -> str:
-    """Why a measure that reads one item has none to read, in words for `actual`."""
-    if not items:
-        return "none listed"
-    if hits and of is not None:
-        return f"no matching item gives {of}"
-    return f"none of the {len(items)} listed matches" if len(items) > 1 else "the one listed does not match"
-
-
-def _dated(m: Dated, match: Test, ladder: Any) -> Fn:
-    """``latest`` / ``earliest``: ``of`` of the most recent / earliest matching item dated on or before ``as_of``."""
-    list_path, of, where = m.list_path, m.of, m.where
-    earliest = isinstance(m, EarliestMeasure)
-    by = m.by or default_date_field(list_path, ladder, earliest=earliest)
-    assert by is not None, "the ladder lint has checked that the list has a date"
-    kind = items_of(ladder, list_path)[of]
-    ordered = kind.values if kind.kind == "enum" and kind.ordered else None
-    read_list = reader(list_path)
-
-    def measure_dated(packet: Packet, ctx: Context) -> Measured:
-        items = read_list(packet, ctx)
-        if items is None:
-            return Measured(None, missing=[list_path])
-        hits, missing = _matching(items, match, ctx, list_path, where)
-        undated = [f"{list_path}[{i}].{by}" for i in hits if _attr(items[i], by) is None]
-        if missing or undated:
-            return Measured(None, missing=missing + undated)  # the undated one might be the latest (earliest)
-        dated = [(_attr(items[i], by), i) for i in hits if _attr(items[i], by) <= ctx.as_of]
-        if not dated:
-            # Nothing recent enough to read: a committee asks for the item rather than failing.
-            return Measured(None, missing=[list_path],
-                            detail=_none_matched(items, hits) if not hits else "the matching ones are dated after as_of")
-        chosen_day = (min if earliest else max)(d for d, _ in dated)
-        tied = [i for d, i in dated if d == chosen_day]
-        values = [_attr(items[i], of) for i in tied]
-        if any(v is None for v in values):
-            return Measured(None, missing=[f"{list_path}[{i}].{of}" for i, v in zip(tied, values) if v is None])
-        plain = [_plain(v, kind, ctx) for v in values]  # levels as ranks: two names of one level agree
-        if ordered:
-            value = min(plain, key=ordered.index)
-        elif kind.kind in ("level", "number"):
-            value = min(plain)
-        elif len(set(plain)) == 1:
-            value = plain[0]
-        else:
-            # `missing` holds paths only (a batch counts them); the reason is the detail Found shows.
-            return Measured(None, evidence=[f"{list_path}[{i}].{of}" for i in tied],
-                            missing=[f"{list_path}[{tied[0]}].{of}"],
-                            detail=f"items dated the same day disagree: {by} {chosen_day.isoformat()}")
-        chosen = [i for i, v in zip(tied, plain) if v == value]
-        return Measured(value, evidence=[f"{list_path}[{i}].{of}" for i in chosen],
-                        detail=f"{by} {chosen_day.isoformat()}")
-
-    return measure_dated

@@ -1,0 +1,174 @@
+"""``where`` filters: which items of a packet's list a measure reads, by their fields and dates.
+
+Each ``where`` in a measure compiles once to a test of one item; the measures in ``_measures`` and
+``_list_measures`` apply it to every item of a list.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Callable, Optional
+
+from promoready.schemas.ladder import Where
+
+from ._calendar import shift_months, window_start
+from ._fields import FieldKind, items_of
+from ._levels import LevelIndex
+from ._measures import Context, _attr, _rank_of
+
+
+#: ``where`` tests of an item's date: a window ending on ``as_of``, and comparisons with a day.
+DATE_OPS = ("within_months", "before", "after", "on_or_before", "on_or_after")
+#: The days a date comparison in ``where`` may name besides an ISO date: ``as_of`` itself, or
+#: ``{months_before_as_of: N}`` (``as_of`` moved back N calendar months, the day clamped).
+AS_OF = "as_of"
+MONTHS_BEFORE = "months_before_as_of"
+
+
+#: A ``where`` test of one item: True, False, or None when the item lacks the date a window needs
+#: (it does not match; ``latest`` is unknown when such an item might be the most recent).
+Test = Callable[[Any, Context], Optional[bool]]
+
+
+def _window_test(key: str, months: int) -> Test:
+    def test(item: Any, ctx: Context) -> Optional[bool]:
+        day = _attr(item, key)
+        if day is None:
+            return None
+        return window_start(ctx.as_of, months) <= day <= ctx.as_of
+
+    return test
+
+
+def fixed_day(operand: Any) -> Optional[datetime.date]:
+    """The day a date comparison names when it does not depend on ``as_of`` (an ISO date), else None."""
+    if isinstance(operand, datetime.date):
+        return operand
+    if isinstance(operand, str) and operand != AS_OF:
+        return datetime.date.fromisoformat(operand)
+    return None
+
+
+def day_of(operand: Any, as_of: datetime.date) -> datetime.date:
+    """The day a date comparison names: an ISO date, ``as_of``, or ``{months_before_as_of: N}``."""
+    fixed = fixed_day(operand)
+    if fixed is not None:
+        return fixed
+    if operand == AS_OF:
+        return as_of
+    return shift_months(as_of, -int(operand[MONTHS_BEFORE]))
+
+
+_DATE_COMPARE: dict[str, Callable[[datetime.date, datetime.date], bool]] = {
+    "before": lambda a, b: a < b, "after": lambda a, b: a > b,
+    "on_or_before": lambda a, b: a <= b, "on_or_after": lambda a, b: a >= b,
+}
+
+
+def _date_test(key: str, op: str, operand: Any) -> Test:
+    compare = _DATE_COMPARE[op]
+    fixed = fixed_day(operand)
+
+    def test(item: Any, ctx: Context) -> Optional[bool]:
+        day = _attr(item, key)
+        if day is None:
+            return None  # like a window: the item does not match, and `latest` cannot tell
+        # a packet's evidence is as of its as_of: an item dated later is not there yet, as for a window
+        return day <= ctx.as_of and compare(day, fixed if fixed is not None else day_of(operand, ctx.as_of))
+
+    return test
+
+
+def _compile_test(key: str, op: str, operand: Any, kind: FieldKind, levels: dict[str, int],
+                  index: LevelIndex) -> Test:
+    if op == "within_months":
+        return _window_test(key, operand)
+    if op in _DATE_COMPARE:
+        return _date_test(key, op, operand)
+    ordered = kind.values if kind.kind == "enum" and kind.ordered else None
+
+    def norm(v: Any) -> Any:
+        if kind.kind == "level":
+            name = v["level"] if isinstance(v, dict) else v
+            return levels[name] if name in levels else index.rung(name).rank
+        if ordered and op in ("gte", "gt", "lte", "lt"):
+            return ordered.index(v)
+        return v
+
+    target = [norm(v) for v in operand] if op == "in" else norm(operand)
+
+    def value_of(item: Any, ctx: Context) -> Any:
+        raw = _attr(item, key)
+        if raw is None:
+            return None
+        if kind.kind == "level":
+            return _rank_of(raw, ctx)
+        if ordered and op in ("gte", "gt", "lte", "lt"):
+            return ordered.index(raw)
+        if kind.kind == "number":
+            return round(raw, 4)  # compared at 4 decimals, as every number the rules engine compares
+        return raw
+
+    compare = {
+        "gte": lambda a: a >= target, "gt": lambda a: a > target, "lte": lambda a: a <= target,
+        "lt": lambda a: a < target, "eq": lambda a: a == target, "ne": lambda a: a != target,
+        "in": lambda a: a in target,
+    }[op]
+
+    def test(item: Any, ctx: Context) -> bool:
+        value = value_of(item, ctx)
+        return value is not None and compare(value)
+
+    return test
+
+
+def _where(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,
+           ladder: Any = None) -> Test:
+    """Whether an item matches every test: False if any test fails, else None if a date test cannot
+    tell (no date), else True."""
+    if not where:
+        return lambda item, ctx: True
+    fields = items_of(ladder, list_path)
+    tests: list[Test] = []
+    for key, spec in where.items():
+        pairs = spec.items() if isinstance(spec, dict) else [("eq", spec)]
+        for op, operand in pairs:
+            tests.append(_compile_test(key, op, operand, fields[key], levels, index))
+
+    if len(tests) == 1:
+        return tests[0]  # each test answers True, False or None itself
+
+    def match(item: Any, ctx: Context) -> Optional[bool]:
+        undecided = False
+        for t in tests:
+            result = t(item, ctx)
+            if result is False:
+                return False
+            if result is None:
+                undecided = True
+        return None if undecided else True
+
+    return match
+
+
+def _undated(item: Any, where: Optional[Where]) -> str:
+    """The date field whose absence left an item undecided (the first one a date test reads)."""
+    dated = [k for k, spec in (where or {}).items() if isinstance(spec, dict) and any(op in DATE_OPS for op in spec)]
+    return next((k for k in dated if _attr(item, k) is None), dated[0])
+
+
+def _matching(items: list, match: Test, ctx: Context, list_path: str,
+              where: Optional[Where]) -> tuple[list[int], list[str]]:
+    """Indexes of the matching items, and the missing dates of items a date test could not place.
+
+    An item without the date a date test reads does not match, as an item missing any `where` field
+    does not (so more evidence never undoes a pass); the caller names it where it can."""
+    hits: list[int] = []
+    missing: list[str] = []
+    for i, item in enumerate(items):
+        result = match(item, ctx)
+        if result is None:
+            missing.append(f"{list_path}[{i}].{_undated(item, where)}")
+        elif result:
+            hits.append(i)
+    return hits, missing
