@@ -10,25 +10,15 @@ and the checks go on, so that a ladder's problems are all reported at once.
 from __future__ import annotations
 
 import os
-import re
 from typing import Any, Iterator, Optional, Protocol, Sequence, Union
 
 from promoready.schemas.ladder import (
     CONTAINS_OPS,
-    Aggregate,
     Condition,
-    FieldMeasure,
     Criterion,
-    Dated,
-    EarliestMeasure,
-    FilteredMeasure,
     LadderFile,
     Leaf,
     Level,
-    ListMeasure,
-    Measure,
-    MonthsSinceMeasure,
-    ReviewMonthsMeasure,
     SumOfMeasure,
     Title,
     Transition,
@@ -38,27 +28,15 @@ from promoready.schemas.ladder import (
 )
 from promoready.schemas.packet import ORDINALS
 
-from ._fields import FieldKind, fields_of, is_words, items_of, measure_kind
-from ._levels import LevelIndex, normalise
-from ._measures import MAX_WINDOW_MONTHS, default_date_field
-from ._where import AS_OF, DATE_OPS, MONTHS_BEFORE, fixed_day
+from ._fields import FieldKind, is_words, measure_kind
+from ._levels import LevelIndex
+from ._lint_conditions import check_keyed, check_pair, check_words
+from ._lint_evidence import check_evidence
+from ._lint_measures import check_measure
 from . import errors
 from .errors import PromoreadyError, closest
 
 RELATIVE_LEVELS = ("current", "target")
-_WHERE_OPS = ("gte", "gt", "lte", "lt", "eq", "ne", "in")
-_DATE_OPS = DATE_OPS
-#: A declared evidence field's or record field's name: as a measure's.
-_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-# Words of a declared field's name that say it is about who a person is, not about their work: no rule
-# may read a name or a demographic attribute (fairness is checked in reports, from data kept outside
-# packets). Matched against the name's words, so `average_age` is refused and `page_views` is not.
-_PROTECTED_WORDS = frozenset("""
-    name names surname firstname lastname forename nickname photo picture
-    gender sex sexual orientation age aged birth birthday birthdate born dob
-    race racial ethnicity ethnic religion religious faith belief nationality citizenship immigration
-    disability disabled pregnancy pregnant maternity paternity marital married caste veteran
-""".split())
 
 #: A field path as keys and list indexes: ``("criteria", 0, "condition")``.
 Loc = tuple[Any, ...]
@@ -93,11 +71,11 @@ class Lint:
     def run(self) -> None:
         self.check_levels()
         self.check_sources()
-        self.check_evidence()
+        check_evidence(self.r, self.path, self.head)
         # Arithmetic measures last: they need to know which of the measures they combine are broken.
         ordered = sorted(self.head.measures.items(), key=lambda nm: isinstance(nm[1], (SumOfMeasure, WeightedMeanMeasure)))
         for name, measure in ordered:
-            self.check_measure(name, measure)
+            check_measure(self, name, measure)
         seen: dict[tuple[str, str], str] = {}
         for path, tfile in self.transitions:
             self.check_transition(path, tfile, seen)
@@ -157,51 +135,6 @@ class Lint:
         if criterion.threshold is not None and criterion.threshold.ref is not None:
             self.source_ref(path, loc + ("threshold", "ref"), criterion.threshold.ref)
 
-    # -- declared evidence --------------------------------------------------------------------------
-
-    def check_evidence(self) -> None:
-        """Scales have distinct steps; declared fields have plain names and name declared scales."""
-        for name, steps in self.head.scales.items():
-            if not _FIELD_NAME.match(name.replace("-", "_")):
-                self.r.problem(self.path, ("scales", name), f"'{name}' is not a scale name: lowercase words joined by - or _",
-                               code=errors.LADDER_BAD_NAME)
-            seen: set[str] = set()
-            for i, step in enumerate(steps):
-                if step.id in seen:
-                    self.r.problem(self.path, ("scales", name, i, "id"), f"scale '{name}' lists '{step.id}' twice",
-                                   code=errors.LADDER_DUPLICATE_ID)
-                seen.add(step.id)
-            # arithmetic reads a step by its value: values that do not rise would invert the order
-            valued = [(i, step.id, step.value) for i, step in enumerate(steps) if step.value is not None]
-            for (_, low, below), (i, high, value) in zip(valued, valued[1:]):
-                if value <= below:
-                    self.r.problem(self.path, ("scales", name, i, "value"),
-                                   f"scale '{name}' is ordered lowest first, but '{high}' ({value:g}) is not "
-                                   f"above '{low}' ({below:g}) before it: each step's value must be higher "
-                                   "than the one before", code=errors.LADDER_BAD_OPERAND)
-        for name, spec in self.head.evidence.items():
-            loc: Loc = ("evidence", name)
-            self._declared(loc, name, spec)
-            for field, inner in (spec.fields or {}).items():
-                self._declared(loc + ("fields", field), field, inner)
-
-    def _declared(self, loc: Loc, name: str, spec: Any) -> None:
-        if not _FIELD_NAME.match(name):
-            self.r.problem(self.path, loc, f"'{name}' is not a field name: lowercase letters, digits and _, "
-                                           "starting with a letter", code=errors.LADDER_BAD_NAME)
-        protected = [w for w in re.split(r"[_-]+", name) if w in _PROTECTED_WORDS]
-        if protected:
-            self.r.problem(self.path, loc, f"'{name}' names who a person is ({', '.join(protected)}), not their work: "
-                                           "no rule may read a name or a demographic attribute; fairness is "
-                                           "checked by `promoready report --groups`, from data kept outside packets",
-                           code=errors.LADDER_PROTECTED_ATTRIBUTE)
-        if spec.scale is not None and spec.scale not in self.head.scales:
-            declared = "declares no `scales:`" if not self.head.scales else "declares no such scale"
-            self.r.problem(self.path, loc + ("scale",), f"unknown scale '{spec.scale}': ladder.yaml {declared}",
-                           code=errors.LADDER_UNKNOWN_SCALE, suggestion=closest(spec.scale, self.head.scales))
-        if spec.values is not None and len(set(spec.values)) != len(spec.values):
-            self.r.problem(self.path, loc + ("values",), "`values` lists a word twice", code=errors.LADDER_DUPLICATE_ID)
-
     # -- levels -----------------------------------------------------------------------------------
 
     def check_levels(self) -> None:
@@ -252,131 +185,6 @@ class Lint:
 
     # -- measures ---------------------------------------------------------------------------------
 
-    def field_kind(self, loc: Loc, path: str, *, want: tuple[str, ...]) -> Optional[FieldKind]:
-        fields = fields_of(self.head)
-        kind = fields.get(path)
-        if kind is None:
-            declared = (" (ladder.yaml declares no such `evidence:` field)" if path.startswith("evidence.") else "")
-            self.r.problem(self.path, loc, f"'{path}' is not a field of the packet{declared}",
-                           code=errors.LADDER_UNKNOWN_FIELD, suggestion=closest(path, fields))
-            return None
-        if kind.kind == "text":
-            self.r.problem(self.path, loc, f"'{path}' is free text: no rule may read it", code=errors.LADDER_FREE_TEXT)
-            return None
-        if kind.kind not in want:
-            self.r.problem(self.path, loc, f"'{path}' is {_a(kind)}; expected a {' or '.join(want)}",
-                           code=errors.LADDER_FIELD_KIND)
-            return None
-        return kind
-
-    def check_measure(self, name: str, m: Measure) -> None:
-        before = len(self.r.problems)
-        self._check_measure(name, m)
-        if len(self.r.problems) > before:
-            self.broken_measures.add(name)
-
-    def _check_measure(self, name: str, m: Measure) -> None:
-        loc: Loc = ("measures", name)
-        if isinstance(m, (SumOfMeasure, WeightedMeanMeasure)):
-            self.check_arithmetic(name, loc, m)
-        elif isinstance(m, FieldMeasure):
-            # a list of words too (issue 12): conditions read it with contains / contains_all / contains_any
-            kind = fields_of(self.head).get(m.field)
-            if kind is not None and is_words(kind):
-                return
-            self.field_kind(loc + ("field",), m.field, want=("number", "bool", "enum", "level", "word"))
-        elif isinstance(m, MonthsSinceMeasure):
-            self.field_kind(loc + ("months_since",), m.months_since, want=("date",))
-        elif isinstance(m, ReviewMonthsMeasure):
-            self.level_ref(self.path, loc + ("review_months", "at_or_above"), m.review_months.at_or_above, relative=True,
-                           levels_only=True)
-        elif isinstance(m, ListMeasure):
-            list_path = m.list_path
-            if self.field_kind(loc + (m.kind,), list_path, want=("list",)) is None:
-                return
-            items = items_of(self.head, list_path)
-            if isinstance(m, Dated):
-                self.check_latest(loc, m, items)
-            if isinstance(m, Aggregate):
-                of = items.get(m.of)
-                ordered = of is not None and of.is_ordered and m.kind in ("min", "max")
-                if of is None:
-                    self.r.problem(self.path, loc + ("of",), f"'{m.of}' is not a field of {list_path} items",
-                                   code=errors.LADDER_UNKNOWN_FIELD, suggestion=closest(m.of, items))
-                elif of.kind != "number" and not ordered:
-                    needs = "a number" if m.kind == "sum" else "a number or an ordered field (a rating, a scale, a level)"
-                    self.r.problem(self.path, loc + ("of",), f"'{m.of}' is {_a(of)}; {m.kind} needs {needs}",
-                                   code=errors.LADDER_FIELD_KIND)
-            if isinstance(m, FilteredMeasure):
-                for key, test in (m.where or {}).items():
-                    self.check_where(loc + ("where", key), list_path, key, test, items)
-
-    def check_latest(self, loc: Loc, m: Dated, items: dict[str, FieldKind]) -> None:
-        of = items.get(m.of)
-        if of is None:
-            self.r.problem(self.path, loc + ("of",), f"'{m.of}' is not a field of {m.list_path} items",
-                           code=errors.LADDER_UNKNOWN_FIELD, suggestion=closest(m.of, items))
-        elif of.kind not in ("number", "bool", "enum", "level", "word"):
-            self.r.problem(self.path, loc + ("of",), f"'{m.of}' is {_a(of)}; {m.kind} needs a number, true/false, word or level",
-                           code=errors.LADDER_FIELD_KIND)
-        by = m.by or default_date_field(m.list_path, self.head, earliest=isinstance(m, EarliestMeasure))
-        dates = [k for k, f in items.items() if f.kind == "date"]
-        if by is None:
-            self.r.problem(self.path, loc + (m.kind,),
-                           f"{m.list_path} items have no date to order them by" if not dates else
-                           f"{m.list_path} items have more than one date ({', '.join(dates)}): name one with `by`",
-                           code=errors.LADDER_FIELD_KIND)
-        elif items.get(by) is None or items[by].kind != "date":
-            what = "not a field" if by not in items else f"{_a(items[by])}, not a date"
-            self.r.problem(self.path, loc + ("by",), f"'{by}' is {what} of {m.list_path} items",
-                           code=errors.LADDER_FIELD_KIND if by in items else errors.LADDER_UNKNOWN_FIELD,
-                           suggestion=closest(by, dates) or errors.suggestion(dates))
-
-    def check_arithmetic(self, name: str, loc: Loc, m: Union[SumOfMeasure, WeightedMeanMeasure]) -> None:
-        """Each part is a declared, valid measure of a number or of a rating whose scale gives numbers,
-        and no measure includes itself."""
-        for i, (part, weight) in enumerate(m.parts):
-            ploc = loc + ((m.kind, i) if isinstance(m, SumOfMeasure) else (m.kind, i, "measure"))
-            measure = self.head.measures.get(part)
-            if measure is None:
-                self.r.problem(self.path, ploc, f"unknown measure '{part}'", code=errors.LADDER_UNKNOWN_MEASURE,
-                               suggestion=closest(part, [n for n in self.head.measures if n != name]))
-                continue
-            if self._includes(part, name, set()):
-                self.r.problem(self.path, ploc, f"'{part}' includes '{name}' itself: a measure cannot be part of itself",
-                               code=errors.LADDER_MEASURE_CYCLE)
-                continue
-            if part in self.broken_measures:
-                self.broken_measures.add(name)  # reported at the part itself
-                continue
-            kind = measure_kind(measure, self.head)
-            if self.unknown_scale(kind):
-                self.broken_measures.add(name)  # reported at the evidence field's scale
-                continue
-            if kind.kind == "enum" and kind.ordered:
-                if not kind.numbers or any(n is None for n in kind.numbers):
-                    where = f"scale '{kind.scale}'" if kind.scale else f"{part} (a built-in rating)"
-                    self.r.problem(self.path, ploc, f"'{part}' is a rating, but {where} gives no `value` to each step: "
-                                                    f"{m.kind} needs numbers", code=errors.LADDER_FIELD_KIND)
-            elif kind.kind != "number":
-                self.r.problem(self.path, ploc, f"'{part}' is {_a(kind)}; {m.kind} needs numbers or ratings on a scale "
-                                                "with values", code=errors.LADDER_FIELD_KIND)
-            if isinstance(m, WeightedMeanMeasure) and round(weight, 4) != weight:
-                self.r.problem(self.path, loc + (m.kind, i, "weight"), f"{weight!r} has more than 4 decimals",
-                               code=errors.LADDER_BAD_OPERAND)
-
-    def _includes(self, name: str, target: str, seen: set[str]) -> bool:
-        """Whether measure ``name`` is ``target`` or combines it, at any depth."""
-        if name == target:
-            return True
-        if name in seen:
-            return False
-        seen.add(name)
-        m = self.head.measures.get(name)
-        if not isinstance(m, (SumOfMeasure, WeightedMeanMeasure)):
-            return False
-        return any(self._includes(part, target, seen) for part, _ in m.parts)
-
     def use(self, name: str) -> None:
         """Mark a measure used by a criterion, with every measure it combines."""
         if name in self.used_measures:
@@ -387,74 +195,6 @@ class Lint:
             for part, _ in m.parts:
                 if part in self.head.measures:
                     self.use(part)
-
-    def check_where(self, loc: Loc, list_path: str, key: str, test: Any, items: dict[str, FieldKind]) -> None:
-        field = items.get(key)
-        if field is None:
-            self.r.problem(self.path, loc, f"'{key}' is not a field of {list_path} items", code=errors.LADDER_UNKNOWN_FIELD,
-                           suggestion=closest(key, items))
-            return
-        if field.kind == "text":
-            self.r.problem(self.path, loc, f"'{list_path}.{key}' is free text: no rule may read it", code=errors.LADDER_FREE_TEXT)
-            return
-        tests = test.items() if isinstance(test, dict) else [("eq", test)]
-        if field.kind == "date":
-            for op, value in tests:
-                if op not in _DATE_OPS:
-                    self.r.problem(self.path, loc + ((op,) if isinstance(test, dict) else ()),
-                                   f"'{list_path}.{key}' is a date: test it with {', '.join(_DATE_OPS)}",
-                                   code=errors.LADDER_BAD_OPERATOR if op in _WHERE_OPS else errors.LADDER_UNKNOWN_OPERATOR,
-                                   suggestion=closest(op, _DATE_OPS) or errors.suggestion(_DATE_OPS))
-                elif op == "within_months":
-                    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WINDOW_MONTHS:
-                        self.r.problem(self.path, loc + (op,), f"within_months needs a whole number of months from 1 to "
-                                                               f"{MAX_WINDOW_MONTHS}, got {value!r}", code=errors.LADDER_BAD_OPERAND)
-                else:
-                    self.check_day(loc + (op,), op, value)
-                    if op in ("after", "on_or_after") and (value == AS_OF or value == {MONTHS_BEFORE: 0}):
-                        # every date test ends at as_of, so nothing is both on or before it and after it
-                        self.r.problem(self.path, loc + (op,),
-                                       f"{op}: {AS_OF if value == AS_OF else f'{{{MONTHS_BEFORE}: 0}} (that is {AS_OF})'}"
-                                       f" can never match: every date test counts only items dated on or before "
-                                       f"{AS_OF} (a later item is not there yet)",
-                                       code=errors.LADDER_BAD_OPERAND)
-            return
-        for op, value in tests:
-            if op in _DATE_OPS:
-                self.r.problem(self.path, loc + (op,), f"{op} applies to dates; '{list_path}.{key}' is {_a(field)}",
-                               code=errors.LADDER_BAD_OPERATOR)
-                continue
-            if op not in _WHERE_OPS:
-                self.r.problem(self.path, loc + (op,), f"unknown operator '{op}'", code=errors.LADDER_UNKNOWN_OPERATOR,
-                               suggestion=closest(op, _WHERE_OPS))
-                continue
-            self.check_operand(self.path, loc + ((op,) if isinstance(test, dict) else ()), op, value, field,
-                               f"{list_path}.{key}", relative=True, allow_by_size=False)
-
-    def check_day(self, loc: Loc, op: str, value: Any) -> None:
-        """The day a date comparison names: an ISO date, ``as_of``, or ``{months_before_as_of: N}``."""
-        if isinstance(value, dict) and set(value) == {MONTHS_BEFORE}:
-            n = value[MONTHS_BEFORE]
-            if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_WINDOW_MONTHS:
-                self.r.problem(self.path, loc + (MONTHS_BEFORE,), f"{MONTHS_BEFORE} needs a whole number of months "
-                                                                  f"from 0 to {MAX_WINDOW_MONTHS}, got {n!r}",
-                               code=errors.LADDER_BAD_OPERAND)
-            return
-        if isinstance(value, dict):
-            unknown = [str(k) for k in value if k != MONTHS_BEFORE]
-            self.r.problem(self.path, loc, f"{op} needs a date (YYYY-MM-DD), {AS_OF} or {{{MONTHS_BEFORE}: N}}; "
-                                           f"unknown key {', '.join(repr(k) for k in unknown)}",
-                           code=errors.LADDER_BAD_OPERAND, suggestion=closest(unknown[0], (MONTHS_BEFORE,)) if unknown else None)
-            return
-        try:
-            ok = value == AS_OF or (isinstance(value, str) and len(value) == 10 and fixed_day(value) is not None) or (
-                fixed_day(value) is not None and not isinstance(value, str))
-        except ValueError:
-            ok = False
-        if not ok or isinstance(value, bool):
-            self.r.problem(self.path, loc, f"{op} needs a date (YYYY-MM-DD), {AS_OF} or {{{MONTHS_BEFORE}: N}}, "
-                                           f"got {value!r}", code=errors.LADDER_BAD_OPERAND,
-                           suggestion=AS_OF if isinstance(value, str) and closest(value, (AS_OF,)) else None)
 
     # -- operands ---------------------------------------------------------------------------------
 
@@ -628,11 +368,11 @@ class Lint:
                                         self.unknown_scale(measure_kind(self.head.measures[other], self.head))):
             return  # a rating on an undeclared scale: reported at the scale, its words are unknown
         if c.op in CONTAINS_OPS or is_words(kind):
-            self.check_words(path, loc + (c.op,), c, kind, what)
+            check_words(self.r, path, loc + (c.op,), c, kind, what)
         elif other is not None:
-            self.check_pair(path, loc + (c.op,), c, kind, what, other)
+            check_pair(self.r, self.head, path, loc + (c.op,), c, kind, what, other)
         elif isinstance(c.operand, dict) and set(c.operand) & {"by_track", "by_level", "by"}:
-            self.check_keyed(path, loc + (c.op,), c, kind, what)
+            check_keyed(self, path, loc + (c.op,), c, kind, what)
         else:
             self.check_operand(path, loc + (c.op,), c.op, c.operand, kind, what, relative=True)
 
@@ -660,144 +400,6 @@ class Lint:
             return None
         self.use(name)
         return name
-
-    def check_words(self, file: str, loc: Loc, c: Leaf, kind: FieldKind, what: str) -> None:
-        """contains / contains_all / contains_any, and only they, compare a list of words."""
-        if not is_words(kind):
-            self.r.problem(file, loc, f"{c.op} needs a measure of a list of words (`field:` a list such as "
-                                      f"influence.cross_functional_partners); {what} is a {kind.kind}",
-                           code=errors.LADDER_BAD_OPERATOR)
-            return
-        if c.op not in CONTAINS_OPS:
-            self.r.problem(file, loc, f"{what} is a list of words: compare it with contains, contains_all or "
-                                      f"contains_any", code=errors.LADDER_BAD_OPERATOR)
-            return
-        words = [c.operand] if c.op == "contains" else c.operand
-        if c.op != "contains" and (not isinstance(words, list) or not words):
-            self.r.problem(file, loc, f"`{c.op}` needs a non-empty list of words", code=errors.LADDER_BAD_OPERAND)
-            return
-        allowed = {normalise(v): v for v in kind.values}  # a declared closed set of words, if any
-        for i, w in enumerate(words):
-            wloc = loc + (() if c.op == "contains" else (i,))
-            if not isinstance(w, str) or not w.strip():
-                self.r.problem(file, wloc, f"expected a word, got {w!r}", code=errors.LADDER_BAD_OPERAND)
-            elif allowed and normalise(w) not in allowed:
-                # a word the list can never hold: the criterion could never pass (or never fail)
-                self.r.problem(file, wloc, f"{w!r} is not one of the words {what} may hold "
-                                           f"({', '.join(kind.values)})", code=errors.LADDER_BAD_OPERAND,
-                               suggestion=closest(w, kind.values))
-
-    def check_pair(self, file: str, loc: Loc, c: Leaf, kind: FieldKind, what: str, other: str) -> None:
-        """Two measures compared: values of one kind (ordered, for gte/gt/lte/lt)."""
-        theirs = measure_kind(self.head.measures[other], self.head)
-        if c.op == "in":
-            self.r.problem(file, loc, "`in` takes a list of values, not another measure", code=errors.LADDER_BAD_OPERATOR)
-            return
-        def described(k: FieldKind) -> str:
-            return f"{k.kind} ({', '.join(k.values)})" if k.kind == "enum" else k.kind
-        if kind.kind != theirs.kind or kind.values != theirs.values or is_words(theirs):
-            self.r.problem(file, loc, f"{what} is a {described(kind)} and measure '{other}' a {described(theirs)}: "
-                                      "only measures of one kind compare", code=errors.LADDER_BAD_OPERAND)
-        elif c.op in ("gte", "gt", "lte", "lt") and not kind.is_ordered:
-            self.r.problem(file, loc, f"{what} is not ordered: compare it with another measure by eq or ne",
-                           code=errors.LADDER_BAD_OPERATOR)
-
-    def check_keyed(self, file: str, loc: Loc, c: Leaf, kind: FieldKind, what: str) -> None:
-        """by_track / by_level / by: a mapping of thresholds, each one that fits the measure, and one
-        that applies to this transition (by_track, by_level) or to every value (by: a default)."""
-        (form,) = [k for k in ("by_track", "by_level", "by") if k in c.operand] or ["by"]
-        if set(c.operand) != {form}:
-            self.r.problem(file, loc, f"a {form} threshold stands alone: {{{form}: {{...}}}}", code=errors.LADDER_BAD_OPERAND)
-            return
-        if kind.kind not in ("number",) and c.op in ("in",):
-            self.r.problem(file, loc, f"{form} needs a comparison operator, not `in`", code=errors.LADDER_BAD_OPERATOR)
-            return
-        table = c.operand[form]
-        t = self.transition
-        assert t is not None  # set by check_transition, which checks conditions
-        if form == "by":
-            self.check_by(file, loc + ("by",), c, table, kind, what)
-            return
-        if not isinstance(table, dict) or not table:
-            self.r.problem(file, loc + (form,), f"{form} needs a mapping of thresholds", code=errors.LADDER_BAD_OPERAND)
-            return
-        for key, threshold in table.items():
-            kloc = loc + (form, key)
-            if key == "default":
-                pass
-            elif form == "by_track" and key not in ("ic", "management"):
-                self.r.problem(file, kloc, f"unknown track '{key}'", code=errors.LADDER_BAD_OPERAND,
-                               suggestion=closest(str(key), ("ic", "management", "default")))
-                continue
-            elif form == "by_level":
-                self.level_ref(file, kloc, key, relative=False, levels_only=True)
-            self.check_operand(file, kloc, c.op, threshold, kind, what, relative=True, allow_by_size=False)
-        if form == "by_track":
-            missing = None if t.track in table or "default" in table else f"the {t.track} track"
-        else:
-            here = [k for k in table if k != "default" and (r := self.index.resolve(str(k), levels_only=True))
-                    is not None and r.id == t.from_]
-            missing = None if here or "default" in table else f"level '{t.from_}' (this transition's current level)"
-        if missing is not None:
-            self.r.problem(file, loc + (form,), f"{form} gives no threshold for {missing}: add it, or a `default`",
-                           code=errors.LADDER_BAD_OPERAND)
-
-    def _level_named(self, name: str) -> Optional[str]:
-        """The level id a key names in this transition (``current`` / ``target`` included), if any."""
-        t = self.transition
-        if name in ("current", "target") and t is not None:
-            return t.from_ if name == "current" else t.to
-        found = self.index.resolve(name, levels_only=True)
-        return found.id if found is not None else None
-
-    def check_by(self, file: str, loc: Loc, c: Leaf, spec: Any, kind: FieldKind, what: str) -> None:
-        """``{by: {field, values, default?}}``: ``field`` a word (enum) or level packet field;
-        each key of ``values`` one of its values; a default unless ``values`` lists every value."""
-        if not isinstance(spec, dict) or not {"field", "values"} <= set(spec) or set(spec) - {"field", "values", "default"}:
-            extra = [k for k in (spec if isinstance(spec, dict) else {}) if k not in ("field", "values", "default")]
-            self.r.problem(file, loc, "`by` needs `field` and `values` (and optionally `default`)",
-                           code=errors.LADDER_BAD_OPERAND,
-                           suggestion=closest(str(extra[0]), ("field", "values", "default")) if extra else None)
-            return
-        path = spec["field"]
-        fields = fields_of(self.head)
-        key_kind = fields.get(path) if isinstance(path, str) else None
-        if key_kind is None:
-            self.r.problem(file, loc + ("field",), f"'{path}' is not a field of the packet",
-                           code=errors.LADDER_UNKNOWN_FIELD, suggestion=closest(str(path), fields))
-            return
-        if key_kind.kind not in ("enum", "level", "word"):
-            self.r.problem(file, loc + ("field",), f"'{path}' is a {key_kind.kind}; a threshold is keyed by a word "
-                                                   "or level field", code=errors.LADDER_FIELD_KIND)
-            return
-        values = spec["values"]
-        if not isinstance(values, dict) or not values:
-            self.r.problem(file, loc + ("values",), "`values` needs a mapping of the field's values to thresholds",
-                           code=errors.LADDER_BAD_OPERAND)
-            return
-        named: dict[str, Any] = {}  # level id → the key that names it first (a later one could never apply)
-        for key, threshold in values.items():
-            kloc = loc + ("values", key)
-            if key_kind.kind == "level":
-                self.level_ref(file, kloc, key, relative=True)
-                level = self._level_named(str(key))
-                if level is not None and level in named:
-                    self.r.problem(file, kloc, f"{key!r} names level '{level}', which {named[level]!r} already names: "
-                                               "its threshold could never apply", code=errors.LADDER_DUPLICATE_ID)
-                elif level is not None:
-                    named[level] = key
-            elif key_kind.kind == "enum" and key not in key_kind.values:
-                self.r.problem(file, kloc, f"{key!r} is not a value of {path} ({', '.join(key_kind.values)})",
-                               code=errors.LADDER_BAD_OPERAND, suggestion=closest(str(key), key_kind.values))
-            self.check_operand(file, kloc, c.op, threshold, kind, what, relative=True, allow_by_size=False)
-        covered = key_kind.kind == "enum" and set(values) >= set(key_kind.values)
-        if spec.get("default") is None:
-            if not covered:
-                self.r.problem(file, loc, f"`values` does not list every value of {path}: add a `default`",
-                               code=errors.LADDER_BAD_OPERAND)
-        else:
-            self.check_operand(file, loc + ("default",), c.op, spec["default"], kind, what, relative=True,
-                               allow_by_size=False)
 
     def check_reachable(self) -> None:
         levels = {lv.id: lv for lv in self.head.levels}
@@ -828,11 +430,3 @@ def _measures_read(c: Condition) -> Iterator[str]:
             yield c.operand["measure"]
     for _, part in c.located_children():
         yield from _measures_read(part)
-
-
-def _a(kind: FieldKind) -> str:
-    """A field kind as a sentence names it: "a number", "an enum", "a list"."""
-    word = {"enum": "word", "bool": "true/false"}.get(kind.kind, kind.kind)
-    if kind.kind == "enum" and kind.ordered:
-        word = "rating"
-    return ("an " if word[0] in "aeiou" else "a ") + word

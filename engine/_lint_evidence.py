@@ -1,0 +1,74 @@
+"""The ladder lint's checks of what ladder.yaml declares as evidence: scales whose steps are distinct and
+rise in value, and declared fields with plain names, declared scales, and no name that says who a
+person is rather than what they did.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from promoready.schemas.ladder import LadderFile
+
+from . import errors
+from .errors import closest
+
+if TYPE_CHECKING:
+    from ._lint import Loc, Problems
+
+#: A declared evidence field's or record field's name: as a measure's.
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Words of a declared field's name that say it is about who a person is, not about their work: no rule
+# may read a name or a demographic attribute (fairness is checked in reports, from data kept outside
+# packets). Matched against the name's words, so `average_age` is refused and `page_views` is not.
+_PROTECTED_WORDS = frozenset("""
+    name names surname firstname lastname forename nickname photo picture
+    gender sex sexual orientation age aged birth birthday birthdate born dob
+    race racial ethnicity ethnic religion religious faith belief nationality citizenship immigration
+    disability disabled pregnancy pregnant maternity paternity marital married caste veteran
+""".split())
+
+
+def check_evidence(r: Problems, ladder_path: str, head: LadderFile) -> None:
+    """Scales have distinct steps; declared fields have plain names and name declared scales."""
+    for name, steps in head.scales.items():
+        if not _FIELD_NAME.match(name.replace("-", "_")):
+            r.problem(ladder_path, ("scales", name), f"'{name}' is not a scale name: lowercase words joined by - or _",
+                      code=errors.LADDER_BAD_NAME)
+        seen: set[str] = set()
+        for i, step in enumerate(steps):
+            if step.id in seen:
+                r.problem(ladder_path, ("scales", name, i, "id"), f"scale '{name}' lists '{step.id}' twice",
+                          code=errors.LADDER_DUPLICATE_ID)
+            seen.add(step.id)
+        # arithmetic reads a step by its value: values that do not rise would invert the order
+        valued = [(i, step.id, step.value) for i, step in enumerate(steps) if step.value is not None]
+        for (_, low, below), (i, high, value) in zip(valued, valued[1:]):
+            if value <= below:
+                r.problem(ladder_path, ("scales", name, i, "value"),
+                          f"scale '{name}' is ordered lowest first, but '{high}' ({value:g}) is not "
+                          f"above '{low}' ({below:g}) before it: each step's value must be higher "
+                          "than the one before", code=errors.LADDER_BAD_OPERAND)
+    for name, spec in head.evidence.items():
+        loc: Loc = ("evidence", name)
+        _declared(r, ladder_path, head, loc, name, spec)
+        for field, inner in (spec.fields or {}).items():
+            _declared(r, ladder_path, head, loc + ("fields", field), field, inner)
+
+
+def _declared(r: Problems, ladder_path: str, head: LadderFile, loc: Loc, name: str, spec: Any) -> None:
+    if not _FIELD_NAME.match(name):
+        r.problem(ladder_path, loc, f"'{name}' is not a field name: lowercase letters, digits and _, "
+                                  "starting with a letter", code=errors.LADDER_BAD_NAME)
+    protected = [w for w in re.split(r"[_-]+", name) if w in _PROTECTED_WORDS]
+    if protected:
+        r.problem(ladder_path, loc, f"'{name}' names who a person is ({', '.join(protected)}), not their work: "
+                                  "no rule may read a name or a demographic attribute; fairness is "
+                                  "checked by `promoready report --groups`, from data kept outside packets",
+                  code=errors.LADDER_PROTECTED_ATTRIBUTE)
+    if spec.scale is not None and spec.scale not in head.scales:
+        declared = "declares no `scales:`" if not head.scales else "declares no such scale"
+        r.problem(ladder_path, loc + ("scale",), f"unknown scale '{spec.scale}': ladder.yaml {declared}",
+                  code=errors.LADDER_UNKNOWN_SCALE, suggestion=closest(spec.scale, head.scales))
+    if spec.values is not None and len(set(spec.values)) != len(spec.values):
+        r.problem(ladder_path, loc + ("values",), "`values` lists a word twice", code=errors.LADDER_DUPLICATE_ID)
