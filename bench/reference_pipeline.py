@@ -4,7 +4,7 @@ Everything else is promoready's own code (parsing, validation, measures, explana
 and its JSON), so the difference between the two pipelines is exactly what deciding in the Rete
 engine costs. The statuses come from ``Explainer.status`` (the plain-Python three-valued reading of
 each criterion's compiled condition tree) and the verdict from the transition's required flags and
-``supporting_needed``, with the rules of ``engine/_compile.verdict_rules``:
+``supporting_needed``, with the rules of ``engine/_tally.verdict_rules``:
 
 - ``not_ready`` if a required criterion fails, or supporting passed + unknown < needed;
 - ``insufficient_evidence`` if a required criterion is unknown, or supporting passed < needed;

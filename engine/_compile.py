@@ -59,7 +59,6 @@ from promoready.schemas.ladder import (
     AnyOf,
     AtLeast,
     Condition,
-    FieldMeasure,
     Ladder,
     LadderFile,
     Leaf as Comparison,
@@ -68,19 +67,33 @@ from promoready.schemas.ladder import (
 )
 from promoready.schemas.packet import ORDINALS
 
-# Split by job into private modules; the names other modules use are re-exported from here. The
-# capacity table is read through its module so that one assignment (a test's seam) reaches all its uses.
+# Split by job into private modules: the capacity model and the engine keys are re-exported from here
+# (tests import them); the other parts are imported from the modules that define them. The capacity
+# table is read through its module so that one assignment (a test's seam) reaches all its uses.
 from . import _capacity
 from ._capacity import CAPACITY, Network, _fits_alone
 from ._fields import FieldKind, measure_kind
-from ._keys import RESERVED_KEYS, SIZE_KEY, TALLY_KEYS, engine_hash, engine_keys, group_keys
+from ._figures import _derived_in, _names_in, count_figures, figures_of, word_figure
+from ._keyed import Keyed, _keyed_regions, keyed, resolve_static
+from ._keys import RESERVED_KEYS, SIZE_KEY, TALLY_KEYS, engine_hash, engine_keys
 from ._levels import LevelIndex, normalise
+from ._regions import (
+    _PASS_OP,
+    STATUS_BY_SUFFIX,
+    Regions,
+    TooManyRules,
+    _and,
+    _atom,
+    _cmp,
+    _combine,
+    _first,
+    _or,
+    _rule,
+)
+from ._stages import _level, part_rules, stage_kind
+from ._tally import verdict_rules
 
 SIZES = ORDINALS["size"]
-STATUS_BY_SUFFIX = {"p": "pass", "f": "fail", "u": "unknown"}
-
-_PASS_OP = {"gte": "$gte", "gt": "$gt", "lte": "$lte", "lt": "$lt"}
-_FAIL_OP = {"gte": "$lt", "gt": "$lte", "lte": "$gt", "lt": "$gte"}
 
 
 def encode_number(x: float | Fraction) -> float | int:
@@ -101,119 +114,6 @@ def encode_number(x: float | Fraction) -> float | int:
         return round((math.floor(steps) + 0.5) / 10000, 5)
     r = round(x, 4)
     return int(r) if r.is_integer() else r
-
-
-#: A region in disjunctive normal form: alternatives (rules) of conjunctions of atoms (comparisons).
-#: Every alternative of a region excludes every other, so a fact matches at most one of them.
-DNF = tuple[tuple[dict, ...], ...]
-
-TRUE: DNF = ((),)
-
-
-#: Evidence rules one criterion may compile to: it stops the exponential growth of ``all``/``any``
-#: products early, and keeps a criterion under the 511 successors one engine node holds
-#: (NEXT_BUCKET_LENGTH, code 106), since its rules mostly start at the same node. A transition's
-#: criteria together may need more: they are then split across rulesets (``Compiler.chunks``).
-MAX_RULES = 500
-
-
-class TooManyRules(Exception):
-    """A condition the engine cannot hold: more than ``MAX_RULES`` alternatives, or beyond a ``Capacity``
-    table even in a ruleset of its own. The message names the limit."""
-
-    def __init__(self, message: str = f"compiles to more than {MAX_RULES} engine rules") -> None:
-        super().__init__(message)
-        self.message = message
-        self.index: Optional[int] = None  # the criterion, when known
-
-
-def _and(*parts: DNF) -> DNF:
-    """The conjunction of regions: every combination of their alternatives."""
-    out: DNF = TRUE
-    for part in parts:
-        if len(out) * len(part) > MAX_RULES:
-            raise TooManyRules  # stop before building an exponential product
-        out = tuple(x + y for x in out for y in part)
-    return out
-
-
-def _or(*parts: DNF) -> DNF:
-    """The union of regions that exclude each other (the caller guarantees it)."""
-    out = tuple(alt for part in parts for alt in part)
-    if len(out) > MAX_RULES:
-        raise TooManyRules
-    return out
-
-
-def _atom(condition: dict) -> DNF:
-    return ((condition,),)
-
-
-def _first(parts: list["Regions"], *, before, at, after) -> DNF:
-    """An exclusive disjunction: for some k, ``before`` holds for parts < k, ``at`` for part k and
-    ``after`` (if given) for parts > k. Alternatives differ in k, so at most one matches."""
-    alternatives = []
-    for k, part in enumerate(parts):
-        terms = [before(r) for r in parts[:k]] + [at(part)]
-        if after is not None:
-            terms += [after(r) for r in parts[k + 1:]]
-        alternatives.append(_and(*terms))
-    return _or(*alternatives)
-
-
-#: Names of the figures the compiler derives besides the ladder's measures (a word of a list, a
-#: threshold's key field, an ``at_least`` node's counts). A measure name is ``[a-z][a-z0-9_]*``, so
-#: none of these, which start with a NUL, can be one.
-_DERIVED = "\0"
-
-
-def word_figure(measure: str, word: str) -> str:
-    """The derived figure "how many items of list measure ``measure`` are ``word``"."""
-    return f"{_DERIVED}has{_DERIVED}{measure}{_DERIVED}{word}"
-
-
-def key_figure(path: str) -> str:
-    """The derived figure holding the value of the packet field a ``by:`` threshold is keyed by."""
-    return f"{_DERIVED}by{_DERIVED}{path}"
-
-
-def count_figures(slot: str) -> tuple[str, str]:
-    """The derived figures of an ``at_least`` node: its parts passed, and passed or unknown."""
-    return f"{_DERIVED}p{_DERIVED}{slot}", f"{_DERIVED}pu{_DERIVED}{slot}"
-
-
-def is_derived(name: str) -> bool:
-    """Whether a figure name is one the compiler derived (not a measure of the ladder)."""
-    return name.startswith(_DERIVED)
-
-
-@dataclass(frozen=True)
-class Keyed:
-    """A threshold keyed by a packet field (``{by: {field, values, default}}``): one threshold per
-    listed value (engine-encoded), a default for the others, and every threshold that can apply
-    when the key is unknown (``cases``)."""
-
-    path: str
-    figure: str  # the derived figure holding the key field's value
-    kind: FieldKind  # the key field's kind
-    values: tuple[tuple[Any, Any], ...]  # (encoded key value, encoded threshold)
-    default: Any  # encoded threshold for a value not listed, or None
-    cases: tuple[Any, ...]  # the thresholds that may apply when the key is unknown
-
-
-def _combine(form: str, parts: list["Regions"]) -> "Regions":
-    """The regions of ``all`` / ``any`` over parts' regions, every disjunction exclusive."""
-    if form == "all":
-        # pass: every part passes; fail: part k is the first that fails;
-        # unknown: part k is the first unknown, the ones before pass and none after fails.
-        p = _and(*(r.p for r in parts))
-        f = _first(parts, before=lambda r: _or(r.p, r.u), at=lambda r: r.f, after=None)
-        u = _first(parts, before=lambda r: r.p, at=lambda r: r.u, after=lambda r: _or(r.p, r.u))
-    else:  # any: the mirror image
-        p = _first(parts, before=lambda r: _or(r.f, r.u), at=lambda r: r.p, after=None)
-        f = _and(*(r.f for r in parts))
-        u = _first(parts, before=lambda r: r.f, at=lambda r: r.u, after=lambda r: _or(r.f, r.u))
-    return Regions(p, f, u)
 
 
 @dataclass(frozen=True)
@@ -254,15 +154,6 @@ class Node:
     slot: str = ""
     level: int = 0
     title: Optional[str] = None  # the condition's own `title:`, naming it as a part
-
-
-@dataclass(frozen=True)
-class Regions:
-    """The pass, fail and unknown regions of a condition, each in exclusive disjunctive normal form."""
-
-    p: DNF
-    f: DNF
-    u: DNF
 
 
 class Compiler:
@@ -334,10 +225,11 @@ class Compiler:
         if isinstance(raw, dict) and set(raw) == {"measure"}:
             return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, other=raw["measure"]))
         if isinstance(raw, dict) and "by" in raw:
-            return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, keyed=self.keyed(raw["by"], kind)))
+            return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c,
+                                          keyed=keyed(self.ladder, self.encode_operand, raw["by"], kind)))
         basis = ""
         if isinstance(raw, dict) and ("by_track" in raw or "by_level" in raw):
-            raw, basis = self.resolve_static(raw)
+            raw, basis = resolve_static(self.transition, self.index, raw)
         if isinstance(raw, dict) and "by_org_size" in raw:
             by_size = tuple(self.encode_operand(raw["by_org_size"][s], kind) for s in SIZES)
             operand = None
@@ -348,44 +240,6 @@ class Compiler:
         else:
             operand = self.encode_operand(raw, kind)
         return Node("leaf", leaf=Leaf(c.measure, op, operand, by_size, kind, c, basis=basis))
-
-    def resolve_static(self, raw: dict) -> tuple[Any, str]:
-        """A ``by_track`` / ``by_level`` threshold resolved for this transition: its track is the
-        packet's (a packet on another track is refused), its from-level the packet's current level.
-        Returns the threshold as written and words for which case it is."""
-        key: str
-        if "by_track" in raw:
-            table, key, words = raw["by_track"], self.transition.track, f"{self.transition.track} track"
-        else:
-            table, words = raw["by_level"], f"at {self.transition.from_}"
-            key = next((k for k in table if k != "default" and (rung := self.index.resolve(k, levels_only=True))
-                        is not None and rung.id == self.transition.from_), "default")
-        return (table[key] if key in table else table["default"]), words
-
-    def keyed(self, spec: dict, kind: FieldKind) -> Keyed:
-        """A threshold keyed by a packet field, engine-encoded."""
-        path = spec["field"]
-        key_kind = measure_kind(FieldMeasure(field=path), self.ladder)
-        # Two names of one engine value (two levels of one rank): the first listed decides, as written.
-        encoded: dict[Any, Any] = {}
-        for v, t in spec["values"].items():
-            encoded.setdefault(self.encode_operand(v, key_kind), self.encode_operand(t, kind))
-        values = tuple(encoded.items())
-        default = self.encode_operand(spec["default"], kind) if spec.get("default") is not None else None
-        covered = key_kind.kind == "enum" and set(spec["values"]) >= set(key_kind.values)
-        cases = tuple(dict.fromkeys([t for _, t in values] + ([] if default is None or covered else [default])))
-        return Keyed(path, key_figure(path), key_kind, values, default, cases)
-
-    @staticmethod
-    def _cmp(key: str, op: str, value: Any, *, passing: bool) -> DNF:
-        if op in _PASS_OP:
-            return _atom({(_PASS_OP if passing else _FAIL_OP)[op]: {key: value}})
-        if op == "in":
-            if passing:  # equal to one of the values: the values differ, so the alternatives exclude each other
-                return tuple(({key: v},) for v in value)
-            return (tuple({"$neq": {key: v}} for v in value),)
-        equal = (op == "eq") == passing
-        return _atom({key: value} if equal else {"$neq": {key: value}})
 
     def regions(self, node: Node) -> Regions:
         """The three regions of a compiled condition (Kleene logic, written without negation).
@@ -407,27 +261,14 @@ class Compiler:
                            ((({"$lt": {passed: need}}), {"$gte": {reachable: need}}),))
         return _combine(node.form, [self.regions(ch) for ch in node.children])
 
-    def part_rules(self, i: int, tree: Node) -> dict[str, dict]:
-        """The rules deciding each part of every ``at_least`` node of criterion ``i``:
-        ``a<slot>_<q>.<p|f|u>.<j>``, over the fact of the stage before the node's."""
-        out: dict[str, dict] = {}
-        for node in _at_least_nodes(tree):
-            kind = stage_kind(node.level - 1)
-            for q, part in enumerate(node.children):
-                regions = self.regions(part)
-                out.update({f"a{node.slot}_{q}.{suffix}.{j}": _rule({"k": kind}, *conjunction)
-                            for suffix, region in (("p", regions.p), ("f", regions.f), ("u", regions.u))
-                            for j, conjunction in enumerate(region)})
-        return out
-
     def _other_regions(self, leaf: Leaf) -> Regions:
         """Two measures compared: unknown if either is; both guarded by ``$ex`` (a property missing
         inside ``$m`` would match every comparison)."""
         a, b = self.keys[leaf.measure], self.keys[leaf.other or ""]
         both = ({"$ex": {a: 1}}, {"$ex": {b: 1}})
         ref = {"$m": b}
-        return Regions(_and(((*both,),), self._cmp(a, leaf.op, ref, passing=True)),
-                       _and(((*both,),), self._cmp(a, leaf.op, ref, passing=False)),
+        return Regions(_and(((*both,),), _cmp(a, leaf.op, ref, passing=True)),
+                       _and(((*both,),), _cmp(a, leaf.op, ref, passing=False)),
                        (({"$nex": {a: 1}},), ({"$ex": {a: 1}}, {"$nex": {b: 1}})))
 
     def _word_regions(self, leaf: Leaf) -> Regions:
@@ -440,46 +281,21 @@ class Compiler:
             return parts[0]
         return _combine("any" if leaf.op == "contains_any" else "all", parts)
 
-    def _keyed_regions(self, leaf: Leaf) -> Regions:
-        """A threshold keyed by a packet field: the listed value's threshold, else the default; with the
-        key unknown, pass if every case passes, fail if none does, unknown otherwise."""
-        keyed = leaf.keyed
-        assert keyed is not None
-        key = self.keys[leaf.measure]
-        field = self.keys[keyed.figure]
-        absent = _atom({"$nex": {key: 1}})
-
-        def each(t: Any) -> Regions:
-            return Regions(self._cmp(key, leaf.op, t, passing=True), self._cmp(key, leaf.op, t, passing=False), absent)
-
-        listed = [(_atom({field: v}), each(t)) for v, t in keyed.values]
-        if keyed.default is not None:
-            other = (tuple({"$neq": {field: v}} for v, _ in keyed.values) + ({"$ex": {field: 1}},),)
-            listed.append((other, each(keyed.default)))
-        cases = [each(t) for t in keyed.cases]
-        key_absent = _atom({"$nex": {field: 1}})
-        p = _or(*(_and(when, r.p) for when, r in listed), _and(key_absent, *(r.p for r in cases)))
-        f = _or(*(_and(when, r.f) for when, r in listed), _and(key_absent, *(r.f for r in cases)))
-        some_pass = _first(cases, before=lambda r: r.f, at=lambda r: r.p, after=None)
-        some_fail = _first(cases, before=lambda r: r.p, at=lambda r: r.f, after=None)
-        u = _or(absent, _and(key_absent, some_pass, some_fail))
-        return Regions(p, f, u)
-
     def _leaf_regions(self, leaf: Leaf) -> Regions:
         if leaf.other is not None:
             return self._other_regions(leaf)
         if leaf.words:
             return self._word_regions(leaf)
         if leaf.keyed is not None:
-            return self._keyed_regions(leaf)
+            return _keyed_regions(self.keys, leaf)
         key = self.keys[leaf.measure]
         absent = _atom({"$nex": {key: 1}})
         if leaf.by_size is None:
-            return Regions(self._cmp(key, leaf.op, leaf.operand, passing=True),
-                           self._cmp(key, leaf.op, leaf.operand, passing=False), absent)
+            return Regions(_cmp(key, leaf.op, leaf.operand, passing=True),
+                           _cmp(key, leaf.op, leaf.operand, passing=False), absent)
         # One threshold per organisation size. With the size unknown: pass if every size's threshold
         # is met, fail if none is, unknown otherwise.
-        each = [Regions(self._cmp(key, leaf.op, t, passing=True), self._cmp(key, leaf.op, t, passing=False), absent)
+        each = [Regions(_cmp(key, leaf.op, t, passing=True), _cmp(key, leaf.op, t, passing=False), absent)
                 for t in leaf.by_size]
         size_absent = _atom({"$nex": {SIZE_KEY: 1}})
         sized = [_atom({SIZE_KEY: i}) for i in range(len(SIZES))]
@@ -489,8 +305,8 @@ class Compiler:
             # Ordered thresholds: "holds for some size" is one comparison with the easiest threshold,
             # "fails for some size" one with the hardest (one alternative instead of nine).
             easiest, hardest = (min, max) if leaf.op in ("gte", "gt") else (max, min)
-            some_pass = self._cmp(key, leaf.op, easiest(leaf.by_size), passing=True)
-            some_fail = self._cmp(key, leaf.op, hardest(leaf.by_size), passing=False)
+            some_pass = _cmp(key, leaf.op, easiest(leaf.by_size), passing=True)
+            some_fail = _cmp(key, leaf.op, hardest(leaf.by_size), passing=False)
         else:
             some_pass = _first(each, before=lambda r: r.f, at=lambda r: r.p, after=None)
             some_fail = _first(each, before=lambda r: r.p, at=lambda r: r.f, after=None)
@@ -509,7 +325,7 @@ class Compiler:
 
     def own_rules(self, i: int, tree: Node) -> dict[str, dict]:
         """Every rule criterion ``i`` needs: its own, and those deciding the parts of its at_least nodes."""
-        return {**self.part_rules(i, tree), **self.criterion_rules(i, tree)}
+        return {**part_rules(self.regions, tree), **self.criterion_rules(i, tree)}
 
     def own_keys(self, tree: Node) -> set[str]:
         """The engine keys the rules of a criterion read: its measures and derived figures."""
@@ -576,159 +392,11 @@ class Chunk:
     keys: frozenset[str]
 
 
-def _names_in(c: Condition) -> Iterator[str]:
-    if isinstance(c, Comparison):
-        yield c.measure
-        if isinstance(c.operand, dict) and set(c.operand) == {"measure"}:
-            yield c.operand["measure"]
-    for part in c.children:
-        yield from _names_in(part)
-
-
-def _measures_of(node: Node) -> Iterator[str]:
-    if node.leaf is not None:
-        yield node.leaf.measure
-        if node.leaf.other is not None:
-            yield node.leaf.other
-    for child in node.children:
-        yield from _measures_of(child)
-
-
-def figures_of(node: Node) -> Iterator[str]:
-    """Every figure the rules of a compiled tree read: measures (a list of words only through its
-    words), keys of keyed thresholds, and at_least counts."""
-    if node.leaf is not None:
-        leaf = node.leaf
-        if leaf.words:
-            yield from (word_figure(leaf.measure, w) for w in leaf.words)
-        else:
-            yield leaf.measure
-        if leaf.other is not None:
-            yield leaf.other
-        if leaf.keyed is not None:
-            yield leaf.keyed.figure
-    if node.form == "at_least":
-        yield from count_figures(node.slot)
-    for child in node.children:
-        yield from figures_of(child)
-
-
-def _derived_in(c: Condition, i: int, slots: list[int]) -> Iterator[str]:
-    """The derived figures of criterion ``i``'s condition, at_least nodes numbered in pre-order as
-    ``Compiler.node`` numbers them."""
-    if isinstance(c, AtLeast):
-        yield from count_figures(f"{i}_{slots[0]}")
-        slots[0] += 1
-    if isinstance(c, Comparison):
-        raw = c.operand
-        if c.op in CONTAINS_OPS:
-            yield from (word_figure(c.measure, normalise(w)) for w in ([raw] if c.op == "contains" else raw))
-        elif isinstance(raw, dict) and isinstance(raw.get("by"), dict):
-            yield key_figure(raw["by"]["field"])
-    for part in c.children:
-        yield from _derived_in(part, i, slots)
-
-
-def _level(node: Node) -> int:
-    """The stage that decides a tree: the deepest at_least level in it (0: none, the evidence fact)."""
-    return max([node.level] + [_level(ch) for ch in node.children])
-
-
-def _at_least_nodes(node: Node) -> Iterator[Node]:
-    if node.form == "at_least":
-        yield node
-    for child in node.children:
-        yield from _at_least_nodes(child)
-
-
-def at_least_nodes(node: Node) -> list[Node]:
-    """The at_least nodes of a compiled tree, in pre-order."""
-    return list(_at_least_nodes(node))
-
-
-def stage_of(node: Node) -> int:
-    """The stage whose fact decides a criterion's tree (0: the evidence fact)."""
-    return _level(node)
-
-
-def stage_kind(stage: int) -> str:
-    """The fact kind (``k``) of a stage: ``e`` for the evidence fact, ``e1``, ``e2``… after it."""
-    return "e" if stage == 0 else f"e{stage}"
-
-
-@lru_cache(maxsize=1 << 16)  # a ladder's rule names are few; every packet reads a dozen of them twice
-def part_index(rule_name: str) -> Optional[tuple[str, int, str]]:
-    """``"a3_0_2.p.1"`` → ``("3_0", 2, "pass")``: the at_least node, its part and the status decided;
-    None for any other rule."""
-    if not rule_name.startswith("a"):
-        return None
-    head, suffix, _ = rule_name.split(".")
-    slot, _, q = head[1:].rpartition("_")
-    return slot, int(q), STATUS_BY_SUFFIX[suffix]
-
-
-def _refers(atom: dict) -> bool:
-    """Whether a test compares with another property of the fact (``{"$lt": {"m0": {"$m": "m1"}}}``)."""
-    ((_, inner),) = atom.items()
-    return isinstance(inner, dict) and any(isinstance(v, dict) and "$m" in v for v in inner.values())
-
-
-def _rule(*conditions: dict) -> dict:
-    """A durable-rules rule matching one fact on all ``conditions`` (a flat ``$and``). Tests against
-    another property go last: the engine never shares their nodes, so nothing may hang below them
-    (see ``_capacity.Network.add``)."""
-    conditions = tuple(sorted(conditions, key=_refers))
-    return {"all": [{"m": conditions[0] if len(conditions) == 1 else {"$and": list(conditions)}}]}
-
-
-def verdict_rules(needed: int, groups: tuple[int, ...] = ()) -> dict[str, dict]:
-    """The verdict stage over the tally fact ``{k: t, rf, ru, sp, spu}``: exactly one rule matches.
-
-    ``rf``/``ru``: required criteria failed/unknown; ``sp``: supporting passed; ``spu``: supporting
-    passed or unknown (the quota is still reachable only through unknown evidence when sp < needed ≤ spu).
-    ``sp``/``spu`` count the supporting criteria of no named group; ``groups`` gives each named
-    group's quota, counted the same way under ``group_keys``.
-    """
-    tally = {"k": "t"}
-    if groups:
-        return _group_verdict_rules(needed, groups)
-    return {
-        "v.not_ready.0": _rule(tally, {"$gt": {"rf": 0}}),
-        "v.not_ready.1": _rule(tally, {"rf": 0}, {"$lt": {"spu": needed}}),
-        "v.insufficient_evidence.0": _rule(tally, {"rf": 0}, {"$gte": {"spu": needed}}, {"$gt": {"ru": 0}}),
-        "v.insufficient_evidence.1": _rule(tally, {"rf": 0}, {"$gte": {"spu": needed}}, {"ru": 0}, {"$lt": {"sp": needed}}),
-        "v.ready.0": _rule(tally, {"rf": 0}, {"ru": 0}, {"$gte": {"sp": needed}}),
-    }
-
-
-def _group_verdict_rules(needed: int, groups: tuple[int, ...]) -> dict[str, dict]:
-    """The verdict rules with named groups: each quota (the unnamed one first) is checked in turn,
-    and each rule names the first quota that decides it, so that exactly one rule matches."""
-    tally = {"k": "t"}
-    quotas = [("sp", "spu", needed)] + [(p, pu, n) for (p, pu), n in zip(group_keys(len(groups)), groups)]
-    reachable = [{"$gte": {pu: n}} for _, pu, n in quotas]
-    met = [{"$gte": {p: n}} for p, _, n in quotas]
-    rules = {"v.not_ready.0": _rule(tally, {"$gt": {"rf": 0}})}
-    for q, (_, pu, n) in enumerate(quotas):
-        rules[f"v.not_ready.{q + 1}"] = _rule(tally, {"rf": 0}, *reachable[:q], {"$lt": {pu: n}})
-    rules["v.insufficient_evidence.0"] = _rule(tally, {"rf": 0}, *reachable, {"$gt": {"ru": 0}})
-    for q, (p, _, n) in enumerate(quotas):
-        rules[f"v.insufficient_evidence.{q + 1}"] = _rule(tally, {"rf": 0}, *reachable, {"ru": 0}, *met[:q],
-                                                          {"$lt": {p: n}})
-    rules["v.ready.0"] = _rule(tally, {"rf": 0}, {"ru": 0}, *met)
-    return rules
-
-
 @lru_cache(maxsize=1 << 16)  # as part_index
 def criterion_index(rule_name: str) -> tuple[int, str]:
     """``"3.f.0"`` → ``(3, "fail")``: the criterion and the status a fired rule decided."""
     i, suffix, _ = rule_name.split(".")
     return int(i), STATUS_BY_SUFFIX[suffix]
-
-
-def verdict_of(rule_name: str) -> str:
-    """``"v.not_ready.1"`` → ``"not_ready"``."""
-    return rule_name.split(".")[1]
 
 
 def uses_org_size(tree: Node) -> bool:

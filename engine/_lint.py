@@ -329,7 +329,8 @@ class Lint:
     def check_size(self, path: str, tfile: TransitionFile) -> None:
         """Refuse a criterion the engine cannot hold even in a ruleset of its own (the compiler splits a
         transition's criteria across rulesets as needed): compile exactly what the evaluator will."""
-        from ._compile import Compiler, TooManyRules
+        from ._compile import Compiler
+        from ._regions import TooManyRules
 
         transition = Transition.model_validate({**tfile.transition.model_dump(by_alias=True),
                                                "criteria": tfile.criteria, "file": os.path.basename(path)})

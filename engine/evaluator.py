@@ -30,19 +30,16 @@ from ._compile import (
     SIZES,
     Compiler,
     Node,
-    at_least_nodes,
-    count_figures,
     criterion_index,
     encode_value,
     encode_words,
     keyed_leaves,
-    part_index,
-    stage_kind,
     uses_org_size,
-    verdict_of,
-    word_figure,
     word_leaves,
 )
+from ._figures import count_figures, word_figure
+from ._stages import at_least_nodes, part_index, stage_kind
+from ._tally import verdict_of
 from ._keys import group_keys
 from ._durable import Ruleset, RulesetChain
 from ._evidence import DeclaredEvidence

@@ -17,8 +17,10 @@ import pytest
 from pydantic import TypeAdapter
 
 from promoready.engine import Evaluator
-from promoready.engine._compile import MAX_RULES, Compiler, TooManyRules, verdict_of, verdict_rules
+from promoready.engine._compile import Compiler
 from promoready.engine._levels import LevelIndex
+from promoready.engine._regions import MAX_RULES, TooManyRules
+from promoready.engine._tally import verdict_of, verdict_rules
 from promoready.schemas import ladder as L
 from promoready.schemas.packet import ORDINALS
 

@@ -1,0 +1,94 @@
+"""The figures a transition's rules read: its measures, and the figures the compiler derives besides
+them (how many items of a list are a word, a keyed threshold's key field, an ``at_least`` node's
+counts), each of which gets an engine key.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from promoready.schemas.ladder import CONTAINS_OPS, AtLeast, Condition, Leaf as Comparison
+
+from ._levels import normalise
+
+if TYPE_CHECKING:
+    from ._compile import Node
+
+
+#: Names of the figures the compiler derives besides the ladder's measures (a word of a list, a
+#: threshold's key field, an ``at_least`` node's counts). A measure name is ``[a-z][a-z0-9_]*``, so
+#: none of these, which start with a NUL, can be one.
+_DERIVED = "\0"
+
+
+def word_figure(measure: str, word: str) -> str:
+    """The derived figure "how many items of list measure ``measure`` are ``word``"."""
+    return f"{_DERIVED}has{_DERIVED}{measure}{_DERIVED}{word}"
+
+
+def key_figure(path: str) -> str:
+    """The derived figure holding the value of the packet field a ``by:`` threshold is keyed by."""
+    return f"{_DERIVED}by{_DERIVED}{path}"
+
+
+def count_figures(slot: str) -> tuple[str, str]:
+    """The derived figures of an ``at_least`` node: its parts passed, and passed or unknown."""
+    return f"{_DERIVED}p{_DERIVED}{slot}", f"{_DERIVED}pu{_DERIVED}{slot}"
+
+
+def is_derived(name: str) -> bool:
+    """Whether a figure name is one the compiler derived (not a measure of the ladder)."""
+    return name.startswith(_DERIVED)
+
+
+def _names_in(c: Condition) -> Iterator[str]:
+    if isinstance(c, Comparison):
+        yield c.measure
+        if isinstance(c.operand, dict) and set(c.operand) == {"measure"}:
+            yield c.operand["measure"]
+    for part in c.children:
+        yield from _names_in(part)
+
+
+def _derived_in(c: Condition, i: int, slots: list[int]) -> Iterator[str]:
+    """The derived figures of criterion ``i``'s condition, at_least nodes numbered in pre-order as
+    ``Compiler.node`` numbers them."""
+    if isinstance(c, AtLeast):
+        yield from count_figures(f"{i}_{slots[0]}")
+        slots[0] += 1
+    if isinstance(c, Comparison):
+        raw = c.operand
+        if c.op in CONTAINS_OPS:
+            yield from (word_figure(c.measure, normalise(w)) for w in ([raw] if c.op == "contains" else raw))
+        elif isinstance(raw, dict) and isinstance(raw.get("by"), dict):
+            yield key_figure(raw["by"]["field"])
+    for part in c.children:
+        yield from _derived_in(part, i, slots)
+
+
+def _measures_of(node: Node) -> Iterator[str]:
+    if node.leaf is not None:
+        yield node.leaf.measure
+        if node.leaf.other is not None:
+            yield node.leaf.other
+    for child in node.children:
+        yield from _measures_of(child)
+
+
+def figures_of(node: Node) -> Iterator[str]:
+    """Every figure the rules of a compiled tree read: measures (a list of words only through its
+    words), keys of keyed thresholds, and at_least counts."""
+    if node.leaf is not None:
+        leaf = node.leaf
+        if leaf.words:
+            yield from (word_figure(leaf.measure, w) for w in leaf.words)
+        else:
+            yield leaf.measure
+        if leaf.other is not None:
+            yield leaf.other
+        if leaf.keyed is not None:
+            yield leaf.keyed.figure
+    if node.form == "at_least":
+        yield from count_figures(node.slot)
+    for child in node.children:
+        yield from figures_of(child)
