@@ -26,6 +26,7 @@ import time
 
 import pytest
 from batch_helpers import PROMOREADY, invoke, jsonl, packet, records
+from fixture_files import device_node
 
 from promoready.cli import _outputs, _sinks
 from promoready.engine import batch as engine
@@ -192,20 +193,9 @@ def test_a_symlinked_out_is_written_through_to_its_target(tmp_path, cycle):
     assert os.path.islink(link)
 
 
-def _device(tmp_path, name: str = "null", minor: int = 3) -> str:
-    """A system device that replacing would be a disaster (null: 1,3; full: 1,7): a node of our own as
-    root, so that a regression replaces only that; else the system's (which a non-root run cannot
-    replace, and would fail on: the test would see it)."""
-    if os.geteuid() == 0:
-        path = str(tmp_path / name)
-        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
-        return path
-    return f"/dev/{name}"
-
-
 def test_a_device_out_is_written_through_never_replaced(tmp_path):
     source = jsonl(tmp_path / "a.jsonl", [packet(i) for i in range(3)])
-    device = _device(tmp_path)
+    device = device_node(tmp_path)
     before = os.stat(device)
     result = invoke(source, "--out", device)
     assert result.exit_code == 0, result.output
@@ -252,7 +242,7 @@ def test_dev_stdout_is_this_process_s_stdout(tmp_path):
 
 def test_dev_full_is_a_full_disk_not_a_traceback(tmp_path):
     source = jsonl(tmp_path / "a.jsonl", [packet(i) for i in range(3)])
-    full = _device(tmp_path, "full", 7)
+    full = device_node(tmp_path, "full", 7)
     result = invoke(source, "--out", full)
     assert result.exit_code == 4
     assert f"promoready: {full}: cannot write the output: no space left on device [system.disk-full]" \

@@ -12,6 +12,7 @@ import pytest
 
 from clirun import run, write
 from conftest import EXAMPLE
+from fixture_files import bundled_copy
 
 from promoready.engine import Evaluator, PacketError, load_ladder
 from promoready.engine.errors import LadderInvalid, PacketInvalid
@@ -112,12 +113,7 @@ def test_the_problems_listed_are_capped(tmp_path):
 
 @pytest.fixture
 def ladder(tmp_path) -> str:
-    from promoready.engine import bundled_ladders
-
-    folder = tmp_path / "ladder"
-    shutil.copytree(bundled_ladders()["startup"], folder)
-    shutil.rmtree(folder / "examples", ignore_errors=True)
-    return str(folder)
+    return bundled_copy(tmp_path)
 
 
 def _edit(path: str, old: str, new: str) -> int:

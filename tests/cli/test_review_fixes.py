@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import shutil
 from fractions import Fraction
 
 import pytest
 
 from clirun import run
 from conftest import EXAMPLE
+from fixture_files import bundled_copy
 
-from promoready.engine import bundled_ladders, load_ladder
+from promoready.engine import load_ladder
 from promoready.engine.errors import LadderInvalid
 
 D = datetime.date
@@ -60,10 +60,7 @@ def test_a_shortfall_of_days_is_less_than_half_a_month():
 
 @pytest.fixture
 def ladder(tmp_path) -> str:
-    folder = tmp_path / "ladder"
-    shutil.copytree(bundled_ladders()["startup"], folder)
-    shutil.rmtree(folder / "examples", ignore_errors=True)
-    return str(folder)
+    return bundled_copy(tmp_path)
 
 
 def _edit(folder: str, old: str, new: str) -> None:

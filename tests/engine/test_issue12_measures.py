@@ -9,6 +9,7 @@ import json
 
 import jsonschema
 import pytest
+from fixture_files import write_ladder
 
 from promoready.engine import Evaluator, LadderError, PacketError, load_ladder
 from promoready.engine._evidence import packet_schema
@@ -78,14 +79,6 @@ PACKET = {
                                      {"value": "iteration", "date": "2025-01-01"}],
                  "product_manager": True, "headcount_managed_since": "2026-01-15"},
 }
-
-
-def write_ladder(tmp_path, files: dict) -> str:
-    folder = tmp_path / "ladder"
-    folder.mkdir(exist_ok=True)
-    for name, content in files.items():
-        (folder / name).write_text(json.dumps(content, indent=1), encoding="utf-8")  # JSON is YAML
-    return str(folder)
 
 
 @pytest.fixture(scope="module")

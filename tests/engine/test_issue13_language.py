@@ -11,6 +11,7 @@ import json
 from fractions import Fraction
 
 import pytest
+from fixture_files import write_ladder
 
 from promoready.engine import Evaluator, LadderError, PromoreadyError, describe_ladder, load_ladder
 from promoready.engine._compile import encode_number
@@ -120,14 +121,6 @@ LADDER = {
         ],
     },
 }
-
-
-def write_ladder(tmp_path, files: dict) -> str:
-    folder = tmp_path / "ladder"
-    folder.mkdir(exist_ok=True)
-    for name, content in files.items():
-        (folder / name).write_text(json.dumps(content, indent=1), encoding="utf-8")  # JSON is YAML
-    return str(folder)
 
 
 @pytest.fixture(scope="module")

@@ -285,7 +285,8 @@ def test_a_ladder_with_a_date_literal_in_a_where_is_cached_and_reads_back_equal(
     import copy
 
     monkeypatch.syspath_prepend(os.path.join(ROOT, "tests", "engine"))
-    from test_issue12_measures import LADDER, PACKET, write_ladder
+    from fixture_files import write_ladder
+    from test_issue12_measures import LADDER, PACKET
 
     from promoready.engine import Evaluator
 

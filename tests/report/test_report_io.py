@@ -13,6 +13,7 @@ import threading
 
 import pytest
 from click.testing import CliRunner
+from fixture_files import device_node
 
 from report_records import criterion, decision, write_jsonl
 
@@ -90,18 +91,8 @@ def test_a_symlink_out_is_written_through_and_stays_a_link(tmp_path):
     assert leftovers(tmp_path) == [] and leftovers(elsewhere) == []
 
 
-def _device(tmp_path, name: str, minor: int) -> str:
-    """A device node of our own as root (null: 1,3; zero: 1,5), so that a regression harms only that;
-    else the system's (which a non-root run cannot replace)."""
-    if os.geteuid() == 0:
-        path = str(tmp_path / name)
-        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
-        return path
-    return f"/dev/{name}"
-
-
 def test_a_device_out_is_written_through_never_replaced(tmp_path):
-    device = _device(tmp_path, "null", 3)
+    device = device_node(tmp_path, "null", 3)
     before = os.stat(device)
     result = run("report", cycle(tmp_path), "--out", device)
     assert result.exit_code == 0, result.output
@@ -205,7 +196,7 @@ def _limit_memory():
 
 
 def test_dev_zero_is_refused_at_the_line_limit_not_read_forever(tmp_path):
-    zero = _device(tmp_path, "zero", 5)
+    zero = device_node(tmp_path, "zero", 5)
     result = subprocess.run([sys.executable, "-m", "promoready", "report", zero, "--out", str(tmp_path / "r.html")],
                             capture_output=True, text=True, timeout=300, preexec_fn=_limit_memory)
     assert result.returncode == 2, result.stderr[-2000:]
