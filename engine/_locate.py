@@ -83,6 +83,31 @@ def _skip_space(text: str, pos: int) -> int:
     return found.end()
 
 
+def _member(text: str, pos: int, part: Any) -> tuple[Optional[int], int]:
+    """In the JSON object or array that opens at ``pos``: where member ``part`` (a key, an index)
+    stands and where its value starts; None and where the search stopped when it is not there."""
+    space = _skip_space
+    is_object = text[pos] == "{"
+    pos = space(text, pos + 1)
+    index = 0
+    while (text[pos] == '"') if is_object else (text[pos] != "]"):
+        at = pos
+        if is_object:
+            key, end = _scanstring(text, pos + 1)
+            pos = space(text, end) + 1  # past the colon
+            pos = space(text, pos)
+            if key == part:
+                return at, pos
+        elif index == part:
+            return at, pos
+        pos = space(text, _PLAIN_JSON.raw_decode(text, pos)[1])
+        if text[pos] != ",":
+            break
+        pos = space(text, pos + 1)
+        index += 1
+    return None, pos
+
+
 def _json_line(text: str, loc: Sequence[Any]) -> Optional[int]:
     """The JSON decoder, in C, skips every value off the path; Python only walks the path itself."""
     space = _skip_space
@@ -91,36 +116,10 @@ def _json_line(text: str, loc: Sequence[Any]) -> Optional[int]:
         root, found = pos, None
         for part in loc:
             opener = text[pos]
-            if opener == "{" and isinstance(part, str):
-                pos = space(text, pos + 1)
-                hit = None
-                while text[pos] == '"':
-                    key, end = _scanstring(text, pos + 1)
-                    key_at = pos
-                    pos = space(text, end) + 1  # past the colon
-                    pos = space(text, pos)
-                    if key == part:
-                        hit = key_at
-                        break
-                    pos = space(text, _PLAIN_JSON.raw_decode(text, pos)[1])
-                    if text[pos] != ",":
-                        break
-                    pos = space(text, pos + 1)
-            elif opener == "[" and isinstance(part, int) and not isinstance(part, bool):
-                pos = space(text, pos + 1)
-                hit = None
-                index = 0
-                while text[pos] != "]":
-                    if index == part:
-                        hit = pos
-                        break
-                    pos = space(text, _PLAIN_JSON.raw_decode(text, pos)[1])
-                    if text[pos] != ",":
-                        break
-                    pos = space(text, pos + 1)
-                    index += 1
-            else:
+            if not ((opener == "{" and isinstance(part, str)) or (
+                    opener == "[" and isinstance(part, int) and not isinstance(part, bool))):
                 break
+            hit, pos = _member(text, pos, part)
             if hit is None:
                 break
             found = hit
