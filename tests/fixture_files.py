@@ -1,5 +1,5 @@
 """Files the tests write, shared across suites: ladder folders (from dicts, or a copy of a bundled
-ladder) and device nodes to write through.
+ladder), the problems a ladder folder is refused for, and device nodes to write through.
 
 Imported as a sibling module (``from fixture_files import write_ladder``), as ``strategies`` is.
 """
@@ -11,6 +11,10 @@ import os
 import shutil
 import stat
 
+import pytest
+
+from promoready.engine import LadderError, bundled_ladders, load_ladder
+
 
 def write_ladder(tmp_path, files: dict) -> str:
     """A ladder folder under ``tmp_path`` holding ``files`` (file name → document), written as JSON."""
@@ -21,10 +25,15 @@ def write_ladder(tmp_path, files: dict) -> str:
     return str(folder)
 
 
+def ladder_problems(tmp_path, files: dict) -> list[LadderError]:
+    """The problems ``load_ladder`` reports for a ladder of ``files`` (it must refuse it)."""
+    with pytest.raises(LadderError) as err:
+        load_ladder(write_ladder(tmp_path, files))
+    return list(getattr(err.value, "problems", [err.value]))
+
+
 def bundled_copy(tmp_path, name: str = "startup") -> str:
     """A copy of bundled ladder ``name`` under ``tmp_path``, without its examples, free to edit."""
-    from promoready.engine import bundled_ladders
-
     folder = tmp_path / "ladder"
     shutil.copytree(bundled_ladders()[name], folder)
     shutil.rmtree(folder / "examples", ignore_errors=True)
