@@ -156,7 +156,10 @@ def render_stored(found: Sequence["StoredDecision"], fmt: str, *, explain: Optio
 
     parts = []
     for d in found:
-        head = f"decision {d.id} · cycle {d.cycle} · {d.item}"
+        # The public id first (the one the service answers with and links to), then the row number,
+        # which `decisions show` and `history` take too.
+        label = f"{d.uuid} (row {d.id})" if d.uuid else str(d.id)
+        head = f"decision {label} · cycle {d.cycle} · {d.item}"
         try:
             body = render_decisions([Decision.model_validate(d.decision)], fmt, explain=explain)
         except ValidationError:

@@ -65,7 +65,9 @@ def test_decisions_show_by_id_and_by_candidate_and_cycle(filled):
     by_public_id = run("decisions", "show", by_candidate["uuid"], "--db", filled, "--format", "json")
     assert json.loads(by_public_id.stdout) == by_candidate and len(by_candidate["uuid"]) == 36
     table = run("decisions", "show", str(by_candidate["id"]), "--db", filled, "--format", "table").stdout
-    assert table.startswith(f"decision {by_candidate['id']} · cycle 2026-H2 · c-2.json\nc-2: not ready")
+    # The table names the decision by its public id (the service's decision_id), then its row number.
+    assert table.startswith(f"decision {by_candidate['uuid']} (row {by_candidate['id']}) · cycle 2026-H2 · c-2.json\n"
+                            "c-2: not ready")
 
 
 @pytest.mark.parametrize("args, code", [
