@@ -5,12 +5,16 @@ the command checks them: it refuses a non-loopback address without bearer tokens
 ladder it will serve (a bad ladder ends the command with its error and exit 2, not a half-started
 server) and makes sure the address can be bound. Workers are processes (durable-rules runs on one
 thread per process); they get the checked settings as ``PROMOREADY_…`` variables, and share a
-temporary folder for their metrics. SIGTERM or Ctrl-C stops accepting connections, lets requests in
-flight finish (up to the request timeout), and exits 0.
+temporary folder for their metrics. With several, on Linux, each worker listens on a socket of its
+own bound with ``SO_REUSEPORT`` and ``_supervisor`` keeps them running; elsewhere uvicorn's
+multi-worker mode (one shared socket) is used. SIGTERM or Ctrl-C stops accepting connections, lets
+requests in flight finish (up to the request timeout), and exits 0.
 """
 
 from __future__ import annotations
 
+import logging
+import logging.config
 import os
 import shutil
 import signal
@@ -124,6 +128,7 @@ def _serve(settings: Any) -> None:
         from promoready.service import create_app
         from promoready.service._engine import Engine
         from promoready.engine.registry import LadderRegistry
+        from promoready.service._worker import reuseport_available, server_options
         from promoready.service.app import LOG_CONFIG
 
         registry = LadderRegistry(settings.ladder)
@@ -137,15 +142,24 @@ def _serve(settings: Any) -> None:
         # it found; with these, a stop asked for ends the command normally (exit 0).
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, _stopped)
+        logging.config.dictConfig(LOG_CONFIG)  # the supervisor's own lines, as the workers' ({"event": "server"})
+        logging.getLogger("uvicorn.error").setLevel(settings.log_level.upper())
         os.environ.update(settings.to_env())
-        config: dict[str, Any] = dict(host=settings.host, port=settings.port, log_config=LOG_CONFIG,
-                                      log_level=settings.log_level, access_log=False, server_header=False,
-                                      timeout_graceful_shutdown=max(1, int(settings.timeout)))
         if settings.workers == 1:
-            uvicorn.run(create_app(settings, registry), **config)
+            uvicorn.run(create_app(settings, registry), **server_options(settings))
+        elif reuseport_available():
+            from ._status import Finished
+            from ._supervisor import Supervisor
+
+            status = Supervisor(settings.workers, settings.timeout).run()
+            if status:
+                raise Finished(status)
         else:
+            logging.getLogger("uvicorn.error").warning(
+                "SO_REUSEPORT is not available here: the %d workers share one listening socket (uvicorn's "
+                "multi-worker mode)", settings.workers)
             uvicorn.run("promoready.service.app:create_app_from_env", factory=True, workers=settings.workers,
-                        **config)
+                        **server_options(settings))
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)

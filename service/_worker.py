@@ -1,0 +1,135 @@
+"""One worker process of ``promoready serve --workers N``: uvicorn on a listening socket of its own.
+
+The supervisor (``promoready.cli._supervisor``) starts each worker as
+``python -m promoready.service._worker READY_FD LIFELINE_FD`` with the checked settings in
+``PROMOREADY_…`` variables. The worker binds its own socket to the service's address with
+``SO_REUSEPORT``: the kernel then spreads new connections over every worker's socket by a hash of
+the connection's addresses, so that a burst of keep-alive connections cannot all land on one worker
+(as with one socket shared by all, where whichever process wakes first accepts).
+
+The socket is bound at once (a port taken is a quick, clear failure) but listens only once the app
+has started, ladders compiled: until then the kernel sends no connection to it, so none waits on a
+worker that cannot answer. When it listens, the worker writes one byte to ``READY_FD``. It reads
+``LIFELINE_FD``, whose other end only the supervisor holds: end of file there means the supervisor
+is gone (even killed with SIGKILL), and the worker then shuts down as on SIGTERM instead of serving
+on, unsupervised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+from typing import Any, Optional
+
+import uvicorn
+
+from .app import LOG_CONFIG
+from ._settings import Settings
+
+#: uvicorn's server logger: its lines are the ``{"event": "server", …}`` lines of the log.
+logger = logging.getLogger("uvicorn.error")
+
+#: The worker's exit status when its address cannot be bound (a bad address or a port taken): usage.
+CANNOT_BIND = 2
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for ``settings``, the same for one process and for each worker."""
+    return dict(host=settings.host, port=settings.port, log_config=LOG_CONFIG, log_level=settings.log_level,
+                access_log=False, server_header=False, timeout_graceful_shutdown=max(1, int(settings.timeout)))
+
+
+def reuseport_available() -> bool:
+    """Whether this system spreads connections over sockets bound with ``SO_REUSEPORT`` (Linux does;
+    elsewhere the option may exist without spreading connections, or not at all)."""
+    if not sys.platform.startswith("linux") or not hasattr(socket, "SO_REUSEPORT"):
+        return False
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    except OSError:
+        return False
+    return True
+
+
+def reuseport_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` with ``SO_REUSEPORT``, not listening yet."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if family == socket.AF_INET6:  # as asyncio binds an IPv6 host: that family only
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind((host, port))
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class WorkerServer(uvicorn.Server):
+    """uvicorn's server, which tells the supervisor when it listens and stops when the supervisor is gone."""
+
+    def __init__(self, config: uvicorn.Config, ready_fd: int, lifeline_fd: int) -> None:
+        super().__init__(config)
+        self.ready_fd = ready_fd
+        self.lifeline_fd = lifeline_fd
+
+    async def startup(self, sockets: Optional[list[socket.socket]] = None) -> None:
+        await super().startup(sockets=sockets)
+        if not self.started:
+            return
+        asyncio.get_running_loop().add_reader(self.lifeline_fd, self._lifeline)
+        host, port = self.config.host, self.config.port
+        logger.info("Worker [%d] listening on http://%s:%d (its own SO_REUSEPORT socket)", os.getpid(),
+                    f"[{host}]" if ":" in host else host, port)
+        try:
+            os.write(self.ready_fd, b"r")
+            os.close(self.ready_fd)
+        except OSError:  # the supervisor is gone: the lifeline says so at once
+            pass
+
+    def _lifeline(self) -> None:
+        try:
+            data = os.read(self.lifeline_fd, 64)
+        except OSError:
+            data = b""
+        if not data:
+            asyncio.get_running_loop().remove_reader(self.lifeline_fd)
+            if not self.should_exit:
+                logger.warning("Worker [%d]: the supervisor is gone; shutting down", os.getpid())
+                self.should_exit = True
+
+
+def _stopped(signum: int, frame: Any) -> None:
+    """After uvicorn's graceful shutdown: the stop was asked for, nothing more to do."""
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Run one worker until SIGTERM, SIGINT or the supervisor's end; the process's exit status."""
+    args = sys.argv[1:] if argv is None else argv
+    ready_fd, lifeline_fd = int(args[0]), int(args[1])
+    settings = Settings.from_env()
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again under the handler it
+    # found; with these, a stop asked for ends the worker normally (exit 0).
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _stopped)
+    config = uvicorn.Config("promoready.service.app:create_app_from_env", factory=True, **server_options(settings))
+    try:
+        sock = reuseport_socket(settings.host, settings.port)
+    except OSError as exc:
+        logger.error("Worker [%d] cannot listen on %s:%d: %s", os.getpid(), settings.host, settings.port,
+                     exc.strerror or exc)
+        return CANNOT_BIND
+    WorkerServer(config, ready_fd, lifeline_fd).run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
