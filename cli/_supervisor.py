@@ -131,6 +131,8 @@ class Supervisor:
                 if status is None:
                     continue
                 self.workers.remove(worker)
+                if not worker.ready and worker.ready_read in self.selector.get_map():
+                    worker.ready = bool(os.read(worker.ready_read, 16))  # it may have listened just before ending
                 self._forget(worker)
                 if not worker.ready:
                     now = time.monotonic()

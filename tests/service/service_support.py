@@ -1,4 +1,4 @@
-"""Helpers for the service tests (not named conftest: tests/conftest.py is imported by that name): an in-process client over httpx's ASGI transport, and example packets.
+"""Helpers for the service tests (not named conftest: tests/conftest.py is imported by that name): an in-process client over httpx's ASGI transport, a real ``promoready serve`` process, and example packets.
 
 One event loop per client runs every request of a test, as uvicorn's one loop per worker would; the
 ladders are compiled by the app's lifespan before the first request, as in ``promoready serve``.
@@ -10,6 +10,11 @@ import asyncio
 import glob
 import json
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from typing import Any, Callable, Iterator, Optional
 
 import httpx
@@ -117,3 +122,66 @@ def case_packets() -> list[tuple[str, dict]]:
             out.append((f"{os.path.basename(path)}:{case['name']}", packet))
     assert len(out) > 20
     return out
+
+
+START_TIMEOUT = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Served:
+    """One ``promoready serve`` process, its port and its stderr (a file: access logs can be long)."""
+
+    def __init__(self, tmp_path, *args: str, env: Optional[dict] = None, wait: bool = True,
+                 port: Optional[int] = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.err_path = tmp_path / f"serve-{self.port}.err"
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("PROMOREADY_", "PROMETHEUS_"))}
+        environ.update(env or {})
+        with open(self.err_path, "wb") as err:
+            self.process = subprocess.Popen([sys.executable, "-m", "promoready", "serve", "--port", str(self.port),
+                                             *args], stdout=subprocess.DEVNULL, stderr=err, env=environ)
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"serve exited {self.process.returncode}: {self.stderr()}"
+            try:
+                if httpx.get(self.url + "/health/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"serve did not become ready: {self.stderr()}")
+
+    def stderr(self) -> str:
+        return self.err_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=60)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+
+
+def worker_pids(served: Served, count: int, *, not_in: frozenset[int] = frozenset()) -> set[int]:
+    """The pids answering ``/v1/status`` on new connections, asked until ``count`` of them are not in
+    ``not_in`` (a worker may still be compiling its ladders)."""
+    pids: set[int] = set()
+    deadline = time.monotonic() + START_TIMEOUT
+    with httpx.Client(base_url=served.url, limits=httpx.Limits(max_keepalive_connections=0), timeout=30) as fresh:
+        while len(pids - not_in) < count:
+            assert time.monotonic() < deadline, f"only {pids} answered: {served.stderr()}"
+            pids.add(fresh.get("/v1/status").json()["pid"])
+            time.sleep(0.02)
+    return pids

@@ -4,13 +4,10 @@ tokens, a bad ladder), tokens, graceful shutdown on SIGTERM, and metrics across 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
-from typing import Iterator, Optional
+from typing import Iterator
 
 import httpx
 import pytest
@@ -18,56 +15,7 @@ import pytest
 from promoready.engine import errors
 from promoready.service import hash_token
 
-from service_support import example_packet, library
-
-START_TIMEOUT = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Served:
-    """One ``promoready serve`` process, its port and its stderr (a file: access logs can be long)."""
-
-    def __init__(self, tmp_path, *args: str, env: Optional[dict] = None, wait: bool = True) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.err_path = tmp_path / f"serve-{self.port}.err"
-        environ = {k: v for k, v in os.environ.items() if not k.startswith(("PROMOREADY_", "PROMETHEUS_"))}
-        environ.update(env or {})
-        with open(self.err_path, "wb") as err:
-            self.process = subprocess.Popen([sys.executable, "-m", "promoready", "serve", "--port", str(self.port),
-                                             *args], stdout=subprocess.DEVNULL, stderr=err, env=environ)
-        if wait:
-            self.wait_ready()
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"serve exited {self.process.returncode}: {self.stderr()}"
-            try:
-                if httpx.get(self.url + "/health/ready", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"serve did not become ready: {self.stderr()}")
-
-    def stderr(self) -> str:
-        return self.err_path.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=60)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-
+from service_support import START_TIMEOUT, Served, example_packet, library
 
 @pytest.fixture
 def served(tmp_path) -> Iterator[Served]:
@@ -100,11 +48,12 @@ def test_a_non_loopback_address_without_tokens_is_refused_before_listening(tmp_p
         httpx.get(s.url + "/health/live", timeout=2)
 
 
-def test_a_bad_ladder_is_a_clear_exit_2_not_a_half_started_server(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_bad_ladder_is_a_clear_exit_2_not_a_half_started_server(tmp_path, workers: str):
     folder = tmp_path / "broken"
     folder.mkdir()
     (folder / "ladder.yaml").write_text("id: broken\nversion: '1'\ntitle: Broken\nlevels: 3\n")
-    s = Served(tmp_path, "--ladder", str(folder), wait=False)
+    s = Served(tmp_path, "--ladder", str(folder), "--workers", workers, wait=False)
     assert s.process.wait(timeout=120) == 2
     assert "ladder.yaml" in s.stderr() and "[ladder." in s.stderr() and "Traceback" not in s.stderr()
     with pytest.raises(httpx.ConnectError):
@@ -138,28 +87,33 @@ def _chunk(data: bytes) -> bytes:
     return f"{len(data):x}\r\n".encode() + data + b"\r\n"
 
 
-def test_sigterm_lets_a_request_in_flight_finish_and_refuses_new_ones(served: Served):
-    line = json.dumps({"id": "first", "packet": example_packet()}).encode() + b"\n"
-    conn = socket.create_connection(("127.0.0.1", served.port), timeout=30)
-    conn.sendall(b"POST /v1/evaluate/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
-                 b"Transfer-Encoding: chunked\r\n\r\n" + _chunk(line))
-    received = b""
-    while b'"id":"first"' not in received:
-        received += conn.recv(65536)
-    served.process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 30
-    while _listening(served.port):  # new connections are refused while the stream is still open
-        assert time.monotonic() < deadline, "still accepting connections after SIGTERM"
-        time.sleep(0.1)
-    conn.sendall(_chunk(line.replace(b'"first"', b'"second"')) + b"0\r\n\r\n")
-    while not received.endswith(b"0\r\n\r\n"):
-        more = conn.recv(65536)
-        if not more:
-            break
-        received += more
-    conn.close()
-    assert b'"id":"second"' in received and b'"status":200' in received.split(b'"id":"second"')[1][:40]
-    assert served.process.wait(timeout=60) == 0
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_lets_a_request_in_flight_finish_and_refuses_new_ones(tmp_path, workers: str):
+    served = Served(tmp_path, "--workers", workers)
+    try:
+        line = json.dumps({"id": "first", "packet": example_packet()}).encode() + b"\n"
+        conn = socket.create_connection(("127.0.0.1", served.port), timeout=30)
+        conn.sendall(b"POST /v1/evaluate/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n" + _chunk(line))
+        received = b""
+        while b'"id":"first"' not in received:
+            received += conn.recv(65536)
+        served.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while _listening(served.port):  # new connections are refused while the stream is still open
+            assert time.monotonic() < deadline, "still accepting connections after SIGTERM"
+            time.sleep(0.1)
+        conn.sendall(_chunk(line.replace(b'"first"', b'"second"')) + b"0\r\n\r\n")
+        while not received.endswith(b"0\r\n\r\n"):
+            more = conn.recv(65536)
+            if not more:
+                break
+            received += more
+        conn.close()
+        assert b'"id":"second"' in received and b'"status":200' in received.split(b'"id":"second"')[1][:40]
+        assert served.process.wait(timeout=60) == 0
+    finally:
+        served.stop()
 
 
 def test_metrics_count_every_worker_process(tmp_path):
