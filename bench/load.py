@@ -1,8 +1,9 @@
 """Load benchmark of ``promoready serve``: concurrent clients on loopback, 1 and 2 worker processes.
 
-    .venv/bin/python bench/load.py                  # about a minute on 2 cores (3 rounds of 1500 per row)
+    .venv/bin/python bench/load.py                  # about 2 minutes with wrk (3 rounds, 10 s per row)
+    .venv/bin/python bench/load.py --rounds 5       # the recorded run: 2w ÷ 1w the median of 5 rounds
     .venv/bin/python bench/load.py --quick          # seconds: a smoke test of the harness
-    .venv/bin/python bench/load.py --requests 1000000 --duration 60   # sustained: ~4 minutes of load
+    .venv/bin/python bench/load.py --requests 1000000 --duration 60 --rounds 1   # sustained: ~3 minutes of load
 
 Rows (one table; docs/performance.md records a run):
 
@@ -11,13 +12,19 @@ Rows (one table; docs/performance.md records a run):
   1w, 2w     ``--clients`` connections at once against 1 and 2 worker processes: throughput and latency
 
 The ratios: HTTP ÷ in-process p50 (and the milliseconds added), 2 workers ÷ 1 worker throughput.
-Both servers stay up for the whole run and every row is measured once per round, back to back, so
-that the machine's other load falls on all of them alike; latencies are pooled over the rounds, the
-throughput is the median round's, and 2w ÷ 1w the median of the per-round ratios. Targets are
-printed beside the figures and never asserted. Everything is bounded: each run stops at
-``--requests`` requests or ``--duration`` seconds, whichever comes first, and only 127.0.0.1 is used.
-The client speaks HTTP/1.1 over raw asyncio streams (a few µs per request) so that the figures are
-the server's, not an HTTP library's.
+Both servers stay up for the whole run and every row is measured once per round, back to back (1w
+and 2w in turn, which first alternating from round to round), so that the machine's other load falls
+on all of them alike; each row's throughput, p50 and p99 are the medians of its rounds', and 2w ÷ 1w
+the median of the per-round ratios, printed beside the machine's ceiling (2 busy processes ÷ 1)
+measured in the same rounds. Targets are printed beside the figures and never asserted. Only
+127.0.0.1 is used.
+
+The client is ``wrk`` when it is installed (``--client wrk``; bench/wrk_client.py): a C client that
+leaves the cores to the server, each HTTP run lasting ``--duration`` seconds (default 10). Without
+it (or with ``--client python``), the client is this script's own HTTP/1.1 over raw asyncio streams,
+each run ending at ``--requests`` requests or ``--duration`` seconds (default 20), whichever comes
+first; it needs about a core of its own, so on 2 cores 2w ÷ 1w cannot pass 1 with it. The table's
+heading names the client used.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import machine  # noqa: E402  (bench/machine.py, shared with bench/run.py)
+import wrk_client  # noqa: E402  (bench/wrk_client.py)
 
 HOST = "127.0.0.1"  # never anything else
 
@@ -58,59 +66,91 @@ def packets() -> list[bytes]:
 
 
 @dataclass
-class Run:
-    """One row of the table, over every round: latencies pooled, throughput the median of the rounds'."""
+class Sample:
+    """One run of one row in one round."""
 
-    name: str
-    workers: int
-    clients: int
-    latencies: list[float] = field(default_factory=list)  # seconds
-    errors: int = 0
-    seconds: float = 0.0
-    rounds: list[float] = field(default_factory=list)  # each round's requests per second
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
     cpu: float = 0.0  # CPU seconds the server's processes spent (0: not measured)
 
     @property
     def throughput(self) -> float:
-        if self.rounds:
-            return statistics.median(self.rounds)
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
+        return self.requests / self.seconds if self.seconds else 0.0
 
-    def add(self, other: "Run") -> None:
-        """Pool one round's run into this row."""
-        self.latencies += other.latencies
-        self.errors += other.errors
-        self.seconds += other.seconds
-        self.cpu += other.cpu
-        self.rounds.append(other.throughput)
+
+@dataclass
+class Run:
+    """One row of the table, over every round: each figure the median of the rounds'."""
+
+    name: str
+    workers: int
+    clients: int
+    samples: list[Sample] = field(default_factory=list)
+
+    def add(self, sample: Sample) -> Sample:
+        self.samples.append(sample)
+        return sample
+
+    @property
+    def requests(self) -> int:
+        return sum(s.requests for s in self.samples)
+
+    @property
+    def errors(self) -> int:
+        return sum(s.errors for s in self.samples)
+
+    @property
+    def rounds(self) -> list[float]:
+        return [s.throughput for s in self.samples]
+
+    @property
+    def throughput(self) -> float:
+        return statistics.median(self.rounds) if self.samples else 0.0
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(s.p50_ms for s in self.samples) if self.samples else float("nan")
+
+    @property
+    def p99(self) -> float:
+        return statistics.median(s.p99_ms for s in self.samples) if self.samples else float("nan")
 
     @property
     def cpu_per_request(self) -> float:
         """Server CPU milliseconds per answered request (nan where not measured)."""
-        return self.cpu * 1000 / len(self.latencies) if self.cpu and self.latencies else float("nan")
-
-    def quantile(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+        cpu = sum(s.cpu for s in self.samples)
+        return cpu * 1000 / self.requests if cpu and self.requests else float("nan")
 
 
-def in_process(bodies: list[bytes], requests: int, duration: float) -> Run:
+def quantile(latencies: list[float], q: float) -> float:
+    """The ``q`` quantile of latencies in seconds, in milliseconds."""
+    ordered = sorted(latencies)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+def sample(latencies: list[float], seconds: float, errors: int, cpu: float = 0.0) -> Sample:
+    return Sample(len(latencies), seconds, quantile(latencies, 0.5), quantile(latencies, 0.99), errors, cpu)
+
+
+def in_process(bodies: list[bytes], requests: int, duration: float) -> Sample:
     """The library's own latency: parse the JSON body and evaluate, as the service does, minus HTTP."""
     from promoready.engine.registry import LadderRegistry
 
     registry = LadderRegistry()  # compiled once per process: ladders are shared by digest
     for body in bodies:  # every ladder compiled and every code path warm before measuring
         registry.evaluate(json.loads(body))
-    run = Run("inproc", 0, 1)
+    latencies: list[float] = []
     start = time.perf_counter()
     for i in range(requests):
         t0 = time.perf_counter()
         registry.evaluate(json.loads(bodies[i % len(bodies)])).to_json_bytes()
-        run.latencies.append(time.perf_counter() - t0)
+        latencies.append(time.perf_counter() - t0)
         if t0 - start > duration:
             break
-    run.seconds = time.perf_counter() - start
-    return run
+    return sample(latencies, time.perf_counter() - start, 0)
 
 
 def free_port() -> int:
@@ -179,7 +219,8 @@ def request_bytes(body: bytes) -> bytes:
             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
 
 
-async def _client(port: int, wire: list[bytes], run: Run, budget: list[int], stop_at: float, offset: int) -> None:
+async def _client(port: int, wire: list[bytes], latencies: list[float], errors: list[int], budget: list[int],
+                  stop_at: float, offset: int) -> None:
     reader, writer = await asyncio.open_connection(HOST, port)
     i = offset
     try:
@@ -195,73 +236,104 @@ async def _client(port: int, wire: list[bytes], run: Run, budget: list[int], sto
                     length = int(line[15:])
             await reader.readexactly(length)
             if head[9:12] == b"200":
-                run.latencies.append(time.perf_counter() - t0)
+                latencies.append(time.perf_counter() - t0)
             else:
-                run.errors += 1
+                errors[0] += 1
     except (OSError, asyncio.IncompleteReadError, ValueError):
-        run.errors += 1
+        errors[0] += 1
     finally:
         writer.close()
 
 
-def load(name: str, server: Server, workers: int, clients: int, wire: list[bytes], requests: int,
-         duration: float) -> Run:
-    """``clients`` connections sending requests back to back until the budget or the time is spent."""
-    run = Run(name, workers, clients)
-    port = server.port
-    cpu_before = server.cpu()
+class Client:
+    """Sends the packets to a server: wrk when given, else the asyncio client above."""
 
-    async def main() -> None:
+    def __init__(self, bodies: list[bytes], wrk: Optional[str], duration: float, requests: int) -> None:
+        self.wire = [request_bytes(b) for b in bodies]
+        self.wrk = wrk_client.Wrk(wrk, bodies) if wrk else None
+        self.duration = duration
+        self.requests = requests
+        self.name = f"wrk {wrk_client.version(wrk)}, 1 thread" if wrk else "Python asyncio, 1 process"
+
+    def load(self, server: Server, clients: int) -> Sample:
+        """``clients`` connections sending requests back to back for the run's time (and budget, without wrk)."""
+        cpu_before = server.cpu()
+        if self.wrk is not None:
+            figures = self.wrk.run(server.port, clients, max(1, round(self.duration)))
+            return Sample(figures.requests, figures.seconds, figures.p50_ms, figures.p99_ms, figures.errors,
+                          server.cpu() - cpu_before)
+        return self.python(server, clients, self.requests, self.duration, cpu_before)
+
+    def python(self, server: Server, clients: int, requests: int, duration: float,
+               cpu_before: Optional[float] = None) -> Sample:
+        latencies: list[float] = []
+        errors = [0]
         budget = [requests]
         start = time.perf_counter()
-        await asyncio.gather(*(_client(port, wire, run, budget, start + duration, k * 7) for k in range(clients)))
-        run.seconds = time.perf_counter() - start
 
-    asyncio.run(main())
-    run.cpu = server.cpu() - cpu_before
-    return run
+        async def main() -> None:
+            await asyncio.gather(*(_client(server.port, self.wire, latencies, errors, budget, start + duration, k * 7)
+                                   for k in range(clients)))
 
+        asyncio.run(main())
+        cpu = server.cpu() - cpu_before if cpu_before is not None else 0.0
+        return sample(latencies, time.perf_counter() - start, errors[0], cpu)
 
-def warm(server: Server, wire: list[bytes], workers: int) -> None:
-    """Every worker has answered every kind of packet before measuring (first requests compile caches)."""
-    load("warm", server, workers, 4 * workers, wire, 40 * workers, 30)
+    def warm(self, server: Server, workers: int) -> None:
+        """Every worker has answered every kind of packet before measuring (first requests compile caches)."""
+        self.python(server, 4 * workers, 40 * workers, 30)
+
+    def close(self) -> None:
+        if self.wrk is not None:
+            self.wrk.close()
 
 
 def table(runs: dict[str, Run], scales: list[float], ceilings: list[float]) -> str:
     rows = ["| run | workers | clients | requests | errors | req/s | p50 ms | p99 ms | server CPU ms/req |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in runs.values():
-        rows.append(f"| {r.name} | {r.workers or '-'} | {r.clients} | {len(r.latencies)} | {r.errors} | "
-                    f"{r.throughput:,.0f} | {r.quantile(0.5):.3f} | {r.quantile(0.99):.3f} | {r.cpu_per_request:.3f} |")
-    base, one, w1, w2 = runs["inproc"], runs["http-1c"], runs["1w"], runs["2w"]
-    added = one.quantile(0.5) - base.quantile(0.5)
+        rows.append(f"| {r.name} | {r.workers or '-'} | {r.clients} | {r.requests} | {r.errors} | "
+                    f"{r.throughput:,.0f} | {r.p50:.3f} | {r.p99:.3f} | {r.cpu_per_request:.3f} |")
+    base, one = runs["inproc"], runs["http-1c"]
+    added = one.p50 - base.p50
     scale = statistics.median(scales)  # the median of the per-round ratios: both ran back to back
     errors = sum(r.errors for r in runs.values())
     rows += ["", "| ratio | value | target |", "|---|---:|---|",
-             f"| HTTP ÷ in-process p50 | {one.quantile(0.5) / base.quantile(0.5):.2f}× | |",
+             f"| HTTP ÷ in-process p50 | {one.p50 / base.p50:.2f}× | |",
              f"| added p50 (HTTP − in-process) | {added:.3f} ms | ≤ 0.5 ms {'met' if added <= 0.5 else 'NOT met'} |",
              f"| 2w ÷ 1w throughput | {scale:.2f}× | ≥ 1.6× {'met' if scale >= 1.6 else 'NOT met'} |",
              f"| machine ceiling: 2 busy processes ÷ 1 | {statistics.median(ceilings):.2f}× | "
              "the most 2w ÷ 1w can be now |",
+             f"| 2w ÷ 1w, each round | {' '.join(f'{x:.2f}' for x in scales)} | |",
              f"| errors, all runs | {errors} | 0 {'met' if errors == 0 else 'NOT met'} |"]
     return "\n".join(rows)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=8, help="concurrent connections (default 8)")
-    parser.add_argument("--requests", type=int, default=1500, help="most requests per run and round (default 1500)")
-    parser.add_argument("--duration", type=float, default=20.0, help="most seconds per run and round (default 20)")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent connections (default 16)")
+    parser.add_argument("--requests", type=int, default=1500,
+                        help="most requests per run and round, Python client only (default 1500)")
+    parser.add_argument("--duration", type=float, default=None,
+                        help="seconds per run and round: wrk's length (default 10), the Python client's most (default 20)")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds of every run, back to back; throughput is the median (default 3)")
-    parser.add_argument("--quick", action="store_true", help="a few hundred requests: a smoke test")
+                        help="rounds of every run, back to back; figures are the rounds' medians (default 3)")
+    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto",
+                        help="the load client: wrk if installed (auto, the default), or this script's own")
+    parser.add_argument("--quick", action="store_true", help="a few seconds per row, one round: a smoke test")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args(argv)
-    requests, duration, rounds = (100, 5.0, 1) if args.quick else (args.requests, args.duration, args.rounds)
+    wrk = wrk_client.find() if args.client != "python" else None
+    if args.client == "wrk" and wrk is None:
+        parser.error("--client wrk: wrk is not installed (apt-get install wrk)")
+    duration = args.duration if args.duration is not None else (10.0 if wrk else 20.0)
+    requests, rounds = args.requests, args.rounds
+    if args.quick:
+        requests, duration, rounds = 100, (2.0 if wrk else 5.0), 1
     if not (1 <= args.clients <= 256 and 1 <= requests <= 1_000_000 and 0 < duration <= 1800 and 1 <= rounds <= 20):
         parser.error("--clients 1..256, --requests 1..1000000, --duration up to 1800 s, --rounds 1..20")
     bodies = packets()
-    wire = [request_bytes(b) for b in bodies]
+    client = Client(bodies, wrk, duration, requests)
     runs = {name: Run(name, workers, clients) for name, workers, clients in
             [("inproc", 0, 1), ("http-1c", 1, 1), ("1w", 1, args.clients), ("2w", 2, args.clients)]}
     scales: list[float] = []
@@ -269,31 +341,31 @@ def main(argv: Optional[list[str]] = None) -> int:
     servers = {workers: Server(workers) for workers in (1, 2)}  # both up; measured one at a time
     try:
         for workers, server in servers.items():
-            warm(server, wire, workers)
-        for _ in range(rounds):
+            client.warm(server, workers)
+        for round_ in range(rounds):
             runs["inproc"].add(in_process(bodies, requests, duration))
-            runs["http-1c"].add(load("http-1c", servers[1], 1, 1, wire, requests, duration))
-            one = load("1w", servers[1], 1, args.clients, wire, requests, duration)
-            two = load("2w", servers[2], 2, args.clients, wire, requests, duration)
+            runs["http-1c"].add(client.load(servers[1], 1))
+            order = (1, 2) if round_ % 2 == 0 else (2, 1)  # which goes first alternates: drift falls on both
+            done = {w: runs[f"{w}w"].add(client.load(servers[w], args.clients)) for w in order}
             ceilings.append(cpu_ceiling())
-            runs["1w"].add(one)
-            runs["2w"].add(two)
-            scales.append(two.throughput / one.throughput if one.throughput else float("nan"))
+            scales.append(done[2].throughput / done[1].throughput if done[1].throughput else float("nan"))
     finally:
+        client.close()
         for workers, server in servers.items():
             status = server.stop()
             if status != 0:
                 print(f"serve --workers {workers} exited {status}", file=sys.stderr)
-    print(f"promoready serve load, {len(bodies)} distinct packets, {rounds} round(s), {os.cpu_count()} CPUs, "
-          f"Python {sys.version.split()[0]}")
+    how = f"{duration:g} s per run" + ("" if wrk else f" or {requests} requests")
+    print(f"promoready serve load, client: {client.name}; {len(bodies)} distinct packets, {rounds} round(s), "
+          f"{how}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load average {machine.loadavg()}")
     print(table(runs, scales, ceilings))
     if args.json:
-        figures: dict = {name: {"workers": r.workers, "clients": r.clients, "requests": len(r.latencies),
+        figures: dict = {name: {"workers": r.workers, "clients": r.clients, "requests": r.requests,
                                 "errors": r.errors, "throughput": r.throughput, "rounds": r.rounds,
-                                "p50_ms": r.quantile(0.5), "p99_ms": r.quantile(0.99),
-                                "server_cpu_ms_per_request": r.cpu_per_request}
+                                "p50_ms": r.p50, "p99_ms": r.p99, "server_cpu_ms_per_request": r.cpu_per_request}
                          for name, r in runs.items()}
         figures["ratios"] = {"scale_2w_1w": scales, "ceiling": ceilings}
+        figures["client"] = "wrk" if wrk else "python"
         Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0
 
