@@ -16,8 +16,9 @@ Both servers stay up for the whole run and every row is measured once per round,
 and 2w in turn, which first alternating from round to round), so that the machine's other load falls
 on all of them alike; each row's throughput, p50 and p99 are the medians of its rounds', and 2w ÷ 1w
 the median of the per-round ratios, printed beside the machine's ceiling (2 busy processes ÷ 1)
-measured in the same rounds. Targets are printed beside the figures and never asserted. Only
-127.0.0.1 is used.
+measured in the same rounds and the busiest worker's share of the 2 workers' CPU (50%: connections
+evenly spread; near 100%: one worker did the work). Targets are printed beside the figures and never
+asserted. Only 127.0.0.1 is used.
 
 The client is ``wrk`` when it is installed (``--client wrk``; bench/wrk_client.py): a C client that
 leaves the cores to the server, each HTTP run lasting ``--duration`` seconds (default 10). Without
@@ -75,6 +76,7 @@ class Sample:
     p99_ms: float
     errors: int
     cpu: float = 0.0  # CPU seconds the server's processes spent (0: not measured)
+    busiest: float = float("nan")  # the busiest worker's share of the workers' CPU (nan: one process)
 
     @property
     def throughput(self) -> float:
@@ -187,6 +189,10 @@ class Server:
         """CPU seconds used so far by the server and its worker processes (Linux /proc)."""
         return _cpu_tree(self.process.pid)
 
+    def worker_cpu(self) -> dict[int, float]:
+        """CPU seconds used so far by each worker process (none with one worker: it is the server)."""
+        return {child: _cpu_tree(child) for child in _children(self.process.pid)}
+
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -196,16 +202,29 @@ class Server:
             return -9
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(c) for c in fh.read().split()]
+    except OSError:
+        return []
+
+
 def _cpu_tree(pid: int) -> float:
     ticks = os.sysconf("SC_CLK_TCK")
     try:
         with open(f"/proc/{pid}/stat") as fh:
             fields = fh.read().rsplit(")", 1)[1].split()
-        with open(f"/proc/{pid}/task/{pid}/children") as fh:
-            children = [int(c) for c in fh.read().split()]
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / ticks + sum(_cpu_tree(c) for c in children)
+    return (int(fields[11]) + int(fields[12])) / ticks + sum(_cpu_tree(c) for c in _children(pid))
+
+
+def busiest_share(before: dict[int, float], after: dict[int, float]) -> float:
+    """The busiest worker's share of the CPU the workers spent between two readings: 0.5 with two
+    workers evenly loaded, 1.0 when one did all the work (nan with fewer than two)."""
+    spent = [after[pid] - before[pid] for pid in after if pid in before]
+    return max(spent) / sum(spent) if len(spent) > 1 and sum(spent) > 0 else float("nan")
 
 
 def cpu_ceiling() -> float:
@@ -257,12 +276,15 @@ class Client:
 
     def load(self, server: Server, clients: int) -> Sample:
         """``clients`` connections sending requests back to back for the run's time (and budget, without wrk)."""
-        cpu_before = server.cpu()
+        cpu_before, workers_before = server.cpu(), server.worker_cpu()
         if self.wrk is not None:
             figures = self.wrk.run(server.port, clients, max(1, round(self.duration)))
-            return Sample(figures.requests, figures.seconds, figures.p50_ms, figures.p99_ms, figures.errors,
-                          server.cpu() - cpu_before)
-        return self.python(server, clients, self.requests, self.duration, cpu_before)
+            result = Sample(figures.requests, figures.seconds, figures.p50_ms, figures.p99_ms, figures.errors,
+                            server.cpu() - cpu_before)
+        else:
+            result = self.python(server, clients, self.requests, self.duration, cpu_before)
+        result.busiest = busiest_share(workers_before, server.worker_cpu())
+        return result
 
     def python(self, server: Server, clients: int, requests: int, duration: float,
                cpu_before: Optional[float] = None) -> Sample:
@@ -305,6 +327,8 @@ def table(runs: dict[str, Run], scales: list[float], ceilings: list[float]) -> s
              f"| machine ceiling: 2 busy processes ÷ 1 | {statistics.median(ceilings):.2f}× | "
              "the most 2w ÷ 1w can be now |",
              f"| 2w ÷ 1w, each round | {' '.join(f'{x:.2f}' for x in scales)} | |",
+             f"| 2w: busiest worker's share of CPU, each round | "
+             f"{' '.join(f'{s.busiest:.0%}' for s in runs['2w'].samples)} | 50% is an even spread |",
              f"| errors, all runs | {errors} | 0 {'met' if errors == 0 else 'NOT met'} |"]
     return "\n".join(rows)
 
@@ -364,7 +388,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                                 "errors": r.errors, "throughput": r.throughput, "rounds": r.rounds,
                                 "p50_ms": r.p50, "p99_ms": r.p99, "server_cpu_ms_per_request": r.cpu_per_request}
                          for name, r in runs.items()}
-        figures["ratios"] = {"scale_2w_1w": scales, "ceiling": ceilings}
+        figures["ratios"] = {"scale_2w_1w": scales, "ceiling": ceilings,
+                             "busiest_worker_share_2w": [x.busiest for x in runs["2w"].samples]}
         figures["client"] = "wrk" if wrk else "python"
         Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0

@@ -30,7 +30,8 @@ def test_quick_load_benchmark_prints_every_row_without_errors(tmp_path, client: 
     assert ("client: wrk " if used == "wrk" else "client: Python asyncio") in proc.stdout
     for row in ("| inproc |", "| http-1c |", "| 1w |", "| 2w |", "| HTTP ÷ in-process p50 |",
                 "| added p50 (HTTP − in-process) |", "| 2w ÷ 1w throughput |", "| 2w ÷ 1w, each round |",
-                "| machine ceiling: 2 busy processes ÷ 1 |", "| errors, all runs | 0 |"):
+                "| machine ceiling: 2 busy processes ÷ 1 |", "| 2w: busiest worker's share of CPU, each round |",
+                "| errors, all runs | 0 |"):
         assert row in proc.stdout, proc.stdout
     figures = json.loads(figures_path.read_text(encoding="utf-8"))
     ratios = figures.pop("ratios")
@@ -38,6 +39,8 @@ def test_quick_load_benchmark_prints_every_row_without_errors(tmp_path, client: 
     assert set(figures) == {"inproc", "http-1c", "1w", "2w"}
     assert all(f["errors"] == 0 and f["requests"] > 0 for f in figures.values()), figures
     assert len(ratios["scale_2w_1w"]) == len(ratios["ceiling"]) == 1  # --quick: one round
+    (share,) = ratios["busiest_worker_share_2w"]
+    assert 0.5 <= share <= 1.0  # both workers of the 2w server were found and measured
     assert figures["2w"]["workers"] == 2 and figures["1w"]["clients"] == 16
 
 
