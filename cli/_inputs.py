@@ -42,8 +42,8 @@ def load(name: str, stdin: Optional[BinaryIO] = None, ladders: Any = None) -> An
 
 
 def _read(name: str, stdin: Optional[BinaryIO]) -> Any:
-    from promoready.engine import (MAX_BYTES, LoadedPacket, Source, check_depth, decode, load_packet, parse_json,
-                                   parse_yaml, to_packet)
+    from promoready.engine import (MAX_BYTES, LoadedPacket, Source, check_depth, decode, load_packet, parse_yaml,
+                                   read_json, to_packet)
     from promoready.engine.errors import INPUT_EMPTY, INPUT_STDIN, INPUT_TOO_LARGE, InputError
 
     import sys
@@ -63,9 +63,11 @@ def _read(name: str, stdin: Optional[BinaryIO]) -> Any:
         raise InputError("stdin is empty: pipe a packet in (JSON or YAML)", code=INPUT_EMPTY, file=STDIN)
     # JSON starts with { (or [); anything else is read as YAML, as a .yaml file would be.
     json_like = text.lstrip().startswith(("{", "["))
-    data = parse_json(text, STDIN) if json_like else parse_yaml(text, STDIN)
-    check_depth(data, STDIN)
     source = Source(STDIN, text)
+    if json_like:
+        return read_json(text, source)
+    data = parse_yaml(text, STDIN)
+    check_depth(data, STDIN)
     return LoadedPacket(to_packet(data, source), source)
 
 

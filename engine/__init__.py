@@ -45,6 +45,7 @@ _EXPORTS = {
     "line_of": "._locate",
     "Source": "._packet",
     "to_packet": "._packet",
+    "read_json": "._packet",
     "packet_schema": "._evidence",
 }
 
@@ -76,6 +77,7 @@ __all__ = [
     "line_of",
     "Source",
     "to_packet",
+    "read_json",
     "packet_schema",
 ]
 
@@ -86,7 +88,7 @@ if TYPE_CHECKING:
     from ._locate import line_of
     from ._ladder import DEFAULT_LADDER, bundled_ladders, ladder_digest, load_ladder
     from ._levels import normalise
-    from ._packet import LoadedPacket, Source, load_packet, to_packet
+    from ._packet import LoadedPacket, Source, load_packet, read_json, to_packet
     from ._evidence import packet_schema
     from .errors import (EngineError, InputError, LadderError, LadderInvalid, PacketError, PacketInvalid,
                          PromoreadyError, UsageError)

@@ -29,7 +29,7 @@ def test_engine_surface():
         "ladder_digest", "normalise", "DEFAULT_LADDER", "PromoreadyError", "InputError", "PacketError",
         "LadderError", "LadderInvalid", "PacketInvalid", "UsageError", "EngineError",
         "MAX_BYTES", "read_text", "decode", "parse_json", "parse_yaml", "parse", "check_depth", "line_of", "Source",
-        "to_packet", "packet_schema",
+        "to_packet", "packet_schema", "read_json",
     }
 
 

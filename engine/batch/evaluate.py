@@ -40,17 +40,27 @@ def evaluation_factory(config: Config) -> Evaluate:
 
 
 def _read(item: Item) -> tuple[Any, _packet.Source]:
-    from .. import _packet
+    from .. import _jsonpacket, _packet
 
     if item.problem is not None:
         raise InputError(item.problem[1], code=item.problem[0], file=item.file, line=item.line)
     if item.data is None:
         text = docs.read_text(item.file)
-        return docs.parse(text, item.file), _packet.Source(item.file, text)
-    text = docs.decode(item.data, item.file)
+        if item.file.lower().endswith(docs._YAML_SUFFIXES):
+            return docs.parse(text, item.file), _packet.Source(item.file, text)
+        source = _packet.Source(item.file, text)
+    else:
+        text = docs.decode(item.data, item.file)
+        source = _packet.Source(item.file, None)
+    # A Packet when the text reads in one pass (to_packet hands it back as it is), else checked data.
+    packet = _jsonpacket.packet_in_one_pass(text)
+    if packet is not None:
+        return packet, source
+    if item.data is None:
+        return docs.parse(text, item.file), source
     data = docs.parse_json(text, item.file)
     docs.check_depth(data, item.file)
-    return data, _packet.Source(item.file, None)
+    return data, source
 
 
 def _candidate_id(raw: Any) -> Optional[str]:
@@ -70,7 +80,7 @@ def process(item: Item, evaluate: Evaluate, config: Config, *, keep: bool = True
     cid = None
     try:
         raw, source = _read(item)
-        cid = _candidate_id(raw)
+        cid = raw.candidate.id if isinstance(raw, _packet.Packet) else _candidate_id(raw)
         if in_worker and config.crash_on is not None and cid == config.crash_on:
             _abort()  # test hook (CRASH_ENV): die the way a crash in the C engine would
         if in_worker and config.hang_on is not None and cid == config.hang_on:
