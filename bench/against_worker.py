@@ -2,7 +2,8 @@
 
 Run by the Python of an install (this checkout's, or another commit's in a temporary venv); it
 imports only the standard library and promoready's public engine names that every version since the
-first benchmark has had (``Evaluator``, ``load_ladder``, ``parse``), so the same script drives both.
+first benchmark has had (``Evaluator``, ``load_ladder``, ``parse``), so the same script drives both;
+a version whose ``Evaluator`` reads JSON text itself (``evaluate_json``) is given the text.
 
 Protocol (one JSON document a line): started as ``python against_worker.py PACKETS [LADDER]`` (a file
 with one packet's JSON text a line; the ladder folder to use, else the install's default ladder), it evaluates every packet once (the warm-up) and prints ``{"ready": ...}``
@@ -31,8 +32,13 @@ def main() -> int:
         texts = [line.rstrip("\n") for line in fh if line.strip()]
     evaluator = Evaluator(load_ladder(sys.argv[2] if len(sys.argv) > 2 else None))
     evaluate = evaluator.evaluate
+    evaluate_json = getattr(evaluator, "evaluate_json", None)
 
     def run(text: str) -> str:
+        # JSON text to decision JSON by each version's own way of reading a packet's text: the
+        # text API where the version has one, else its document parser and ``evaluate`` on the data.
+        if evaluate_json is not None:
+            return evaluate_json(text, source="<bench>.json").to_json()
         return evaluate(parse(text, "<bench>.json")).to_json()
 
     digests = []

@@ -192,15 +192,12 @@ def machine() -> dict:
 
 
 def pipeline(evaluator) -> Callable[[str], str]:
-    """JSON text → decision JSON, through promoready's own reading of a packet file (``docs.parse``:
-    JSON without duplicate keys or NaN, then the nesting-depth check) and validation."""
-    from promoready.engine import _documents as docs
-
-    parse = docs.parse
-    evaluate = evaluator.evaluate
+    """JSON text → decision JSON, through promoready's own reading of JSON text (``evaluate_json``:
+    JSON without duplicate keys or NaN, the data checks and validation, in one pass when it can)."""
+    evaluate_json = evaluator.evaluate_json
 
     def run(text: str) -> str:
-        return evaluate(parse(text, "<bench>.json")).to_json()
+        return evaluate_json(text, source="<bench>.json").to_json()
 
     return run
 
