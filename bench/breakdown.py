@@ -8,10 +8,12 @@ Two views of the same pipeline over the same generated packets (``bench/packets.
 
 1. Phases, timed with ``perf_counter`` around promoready's own functions (an ``Evaluator`` subclass
    and stand-ins for ``plan.ruleset`` and ``plan.explainer``; two module functions are wrapped):
-   parse (``parse_json``), depth check (``check_depth``; the two make ``docs.parse``), validate
-   (``load_packet``: pydantic), measures (``_evaluate`` before the engine: transition, levels,
-   measures, encoding), engine (``plan.ruleset.run``), tally and checks
-   (the rest of ``_decide``), explanation (the ``Explainer`` calls: ``actual``, ``gaps``, ``expected``),
+   read in one pass (``packet_in_one_pass``: pydantic-core parses and validates the text), then for
+   the packets it leaves to the careful reading (none of the generated ones, as a rule): parse
+   (``parse_json``), depth check (``check_depth``), validate (``to_packet``: pydantic); measures
+   (``_evaluate`` before the engine: transition, levels, measures, encoding), engine
+   (``plan.ruleset.run``, with every argument: a ladder using at_least passes its stages), tally and
+   checks (the rest of ``_decide``), explanation (the ``Explainer`` calls: ``actual``, ``gaps``, ``expected``),
    packet digest and typo warnings (called by ``_decision``), decision construction (the rest of
    ``_decision``: building the models, the loops, ``texts_for``), serialisation (``Decision.to_json``).
    Medians over rounds, in µs per packet of wall time (``time.perf_counter``), or of this process's
@@ -39,7 +41,7 @@ sys.path.insert(0, str(HERE))
 
 import packets as packet_gen  # noqa: E402
 
-PHASES = ("parse", "depth check", "validate", "measures", "engine", "tally and checks", "explanation", "packet digest",
+PHASES = ("read in one pass", "parse", "depth check", "validate", "measures", "engine", "tally and checks", "explanation", "packet digest",
           "typo warnings", "decision construction", "serialisation")
 
 clock = time.perf_counter  # --clock cpu: time.process_time
@@ -65,10 +67,10 @@ class _TimedRuleset:
     def __init__(self, ruleset) -> None:
         self._ruleset = ruleset
 
-    def run(self, fact, then):
+    def run(self, *args, **kwargs):  # every argument: a ladder using at_least passes its stages
         t = clock()
         try:
-            return self._ruleset.run(fact, then)
+            return self._ruleset.run(*args, **kwargs)
         finally:
             _add("engine", clock() - t)
 
@@ -131,7 +133,7 @@ def instrumented_evaluator(ladder):
     return timed, undo
 
 
-def phases(texts: list[str], rounds: int) -> tuple[dict[str, float], float, float]:
+def phases(texts: list[str], rounds: int, ladder_dir=None) -> tuple[dict[str, float], float, float]:
     """Median µs per packet of each phase, of the instrumented pipeline and of the plain one.
 
     Each round runs the plain pipeline (a) and then the instrumented one over the same packets, so
@@ -141,7 +143,7 @@ def phases(texts: list[str], rounds: int) -> tuple[dict[str, float], float, floa
 
     from promoready.engine import Evaluator, load_ladder
 
-    ladder = load_ladder()
+    ladder = load_ladder(str(ladder_dir) if ladder_dir is not None else None)
     plain = pipeline(Evaluator(ladder))
     ev, undo = instrumented_evaluator(ladder)
     try:
@@ -152,12 +154,13 @@ def phases(texts: list[str], rounds: int) -> tuple[dict[str, float], float, floa
 
 def _phases(ev, plain, texts: list[str], rounds: int) -> tuple[dict[str, float], float, float]:
     from promoready.engine import _documents as docs
-    from promoready.engine import _packet
+    from promoready.engine import _jsonpacket, _packet
 
+    name = "<bench>.json"
     per_round: list[dict[str, float]] = []
     totals, plains = [], []
     for text in texts[:50]:  # warm up
-        ev.evaluate(docs.parse(text, "<bench>.json")).to_json()
+        ev.evaluate_json(text, source=name).to_json()
         plain(text)
     for _ in range(rounds):
         start = clock()
@@ -168,26 +171,33 @@ def _phases(ev, plain, texts: list[str], rounds: int) -> tuple[dict[str, float],
         start = clock()
         for text in texts:
             t0 = clock()
-            raw = docs.parse_json(text, "<bench>.json")
-            t01 = clock()
-            docs.check_depth(raw, "<bench>.json")
+            packet = _jsonpacket.packet_in_one_pass(text)
             t1 = clock()
-            loaded = _packet.load_packet(raw)
+            _add("read in one pass", t1 - t0)
+            source = _packet.Source(name, text)
+            if packet is None:  # the careful reading, as evaluate_json does it
+                raw = docs.parse_json(text, name)
+                t01 = clock()
+                docs.check_depth(raw, name, text)
+                t02 = clock()
+                packet = _packet.to_packet(raw, source)
+                t2 = clock()
+                _add("parse", t01 - t1)
+                _add("depth check", t02 - t01)
+                _add("validate", t2 - t02)
             t2 = clock()
-            decision = ev._evaluate(loaded.packet, loaded.source, None)
+            decision = ev._evaluate(packet, source, None)
             t3 = clock()
             decision.to_json()
             t4 = clock()
-            _add("parse", t01 - t0)
-            _add("depth check", t1 - t01)
-            _add("validate", t2 - t1)
             _add("serialisation", t4 - t3)
         totals.append((clock() - start) / len(texts) * 1e6)
         explained = T.get("explanation", 0.0)
         r = {
-            "parse": T["parse"],
-            "depth check": T["depth check"],
-            "validate": T["validate"],
+            "read in one pass": T["read in one pass"],
+            "parse": T.get("parse", 0.0),
+            "depth check": T.get("depth check", 0.0),
+            "validate": T.get("validate", 0.0),
             "measures": T["_evaluate"] - T["_decide"] - T["_decision"],
             "engine": T["engine"],
             "tally and checks": T["_decide"] - T["engine"],
@@ -203,12 +213,12 @@ def _phases(ev, plain, texts: list[str], rounds: int) -> tuple[dict[str, float],
     return medians, statistics.median(totals), statistics.median(plains)
 
 
-def profile(texts: list[str], top: int) -> str:
+def profile(texts: list[str], top: int, ladder_dir=None) -> str:
     from run import pipeline
 
     from promoready.engine import Evaluator, load_ladder
 
-    run = pipeline(Evaluator(load_ladder()))
+    run = pipeline(Evaluator(load_ladder(str(ladder_dir) if ladder_dir is not None else None)))
     for text in texts[:50]:
         run(text)
     prof = cProfile.Profile()
@@ -239,14 +249,19 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--seed", type=int, default=20261101)
+    parser.add_argument("--ladder", metavar="DIR", type=Path, default=None,
+                        help="a ladder folder (with examples/ for the packets); default: the bundled ladder")
     parser.add_argument("--clock", choices=("cpu", "wall"), default="wall",
                         help="wall: elapsed time (the default); cpu: this process's CPU time (each read costs more)")
     args = parser.parse_args(argv)
     global clock
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
 
-    texts = packet_gen.texts(packet_gen.pool(args.packets, args.seed))
-    result, total, plain = phases(texts, args.rounds)
+    if args.ladder is not None:
+        texts = packet_gen.texts(packet_gen.pool(args.packets, args.seed, args.ladder))
+    else:
+        texts = packet_gen.texts(packet_gen.pool(args.packets, args.seed))
+    result, total, plain = phases(texts, args.rounds, args.ladder)
     summed = sum(result.values())
     print(f"{len(texts):,} packets, {args.rounds} rounds (medians, {args.clock} time); "
           f"uninstrumented pipeline {plain:,.0f} µs/packet "
@@ -258,7 +273,7 @@ def main(argv=None) -> int:
         print(f"| {k} | {result[k]:,.1f} | {result[k] / summed:.1%} |")
     print(f"| **sum of phases** | **{summed:,.1f}** | 100% |")
     print()
-    print(profile(texts, args.top))
+    print(profile(texts, args.top, args.ladder))
     return 0
 
 

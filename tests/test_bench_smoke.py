@@ -79,3 +79,18 @@ def test_the_against_harness_compares_two_installs_in_turns(tmp_path):
     with pytest.raises(against.AgainstError, match="imported this checkout"):  # the same code is caught
         against.compare("HEAD", sys.executable, texts[:2], rounds=1, cold_runs=0,
                         cold_packet=os.path.join(ROOT, "examples", "packet.yaml"), tmp=str(tmp_path))
+
+
+def test_the_breakdown_times_a_ladder_using_at_least():
+    # The monzo-product example ladder has at_least conditions: its rulesets run in stages, and the
+    # timing stand-in must pass them on (it once forwarded only the fact and the tally).
+    ladder = os.path.join(ROOT, "examples", "ladders", "monzo-product")
+    assert "at_least" in "".join(open(os.path.join(ladder, f), encoding="utf-8").read()
+                                 for f in os.listdir(ladder) if f.endswith(".yaml"))
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "breakdown.py"), "--packets", "12",
+                           "--rounds", "1", "--top", "3", "--clock", "cpu", "--ladder", ladder],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    phases = dict(re.findall(r"^\| ([a-z ]+) \| ([0-9.,]+) \|", proc.stdout, re.M))
+    assert set(phases) >= {"read in one pass", "measures", "engine", "decision construction", "serialisation"}, proc.stdout
+    assert float(phases["engine"].replace(",", "")) > 0, proc.stdout  # the engine ran, and was timed
