@@ -52,12 +52,13 @@ class Source:
         return docs.line_of(self.text, loc, self.name) if self.text is not None else None
 
 
-def read_packet(obj: Any) -> tuple[Any, Source]:
+def read_packet(obj: Any, *, checked: bool = False) -> tuple[Any, Source]:
     """Raw packet data and its source, from a dict, a ``Packet``, or a path to a JSON/YAML file.
 
     Data from the caller is held to what a file could say (``docs.check_data``): nothing nested
     past the depth limit or containing itself, no objects, bytes or sets, no lone surrogates, no
-    numbers too long to print; each refusal names the field path.
+    numbers too long to print; each refusal names the field path. ``checked``: the data is what
+    ``parse`` (or ``parse_json`` and ``check_depth``) returned, unchanged, so it was checked then.
     """
     if isinstance(obj, (str, os.PathLike)):
         path = os.fspath(obj)
@@ -65,7 +66,7 @@ def read_packet(obj: Any) -> tuple[Any, Source]:
         return docs.parse(text, path), Source(path, text)
     if isinstance(obj, Packet):
         _check_extras(obj)
-    else:
+    elif not checked:
         docs.check_data(obj, None)
     return obj, Source(None)
 
@@ -212,8 +213,12 @@ class LoadedPacket:
         return typo_problems(self.packet, self.source)
 
 
-def load_packet(obj: Any) -> LoadedPacket:
-    """Read and validate a packet from a dict, a ``Packet`` or a JSON/YAML file path."""
+def load_packet(obj: Any, *, checked: bool = False) -> LoadedPacket:
+    """Read and validate a packet from a dict, a ``Packet`` or a JSON/YAML file path.
+
+    ``checked``: a dict that is what ``parse`` (or ``parse_json`` and ``check_depth``) returned,
+    unchanged: its data check is not repeated. Any other dict is checked (the default).
+    """
     if isinstance(obj, LoadedPacket):
         return obj
     if isinstance(obj, (str, os.PathLike)):
@@ -221,7 +226,7 @@ def load_packet(obj: Any) -> LoadedPacket:
         if not path.lower().endswith(docs._YAML_SUFFIXES):
             text = docs.read_text(path)
             return json_packet(text, Source(path, text), lambda: docs.parse(text, path))
-    raw, source = read_packet(obj)
+    raw, source = read_packet(obj, checked=checked)
     return LoadedPacket(to_packet(raw, source), source)
 
 

@@ -194,14 +194,17 @@ class Evaluator:
 
     # -- evaluation ---------------------------------------------------------------------------------
 
-    def evaluate(self, packet: PacketLike, *, as_of: Optional[datetime.date] = None) -> Decision:
+    def evaluate(self, packet: PacketLike, *, as_of: Optional[datetime.date] = None,
+                 checked: bool = False) -> Decision:
         """Evaluate one packet (a dict, a ``Packet``, a path to a JSON/YAML file, or ``load_packet``'s result).
 
         ``as_of`` overrides the packet's own date; with neither, today's date is used. Raises a
-        ``PromoreadyError`` subclass, with the field path and file, for any bad input.
+        ``PromoreadyError`` subclass, with the field path and file, for any bad input. ``checked``:
+        the dict is what ``parse`` (or ``parse_json`` and ``check_depth``) returned, unchanged, so
+        its data check (depth, plain values, Unicode, number lengths) is not repeated.
         """
         try:
-            loaded = _packet.load_packet(packet)
+            loaded = _packet.load_packet(packet, checked=checked)
         except PacketInvalid as exc:
             raise self.checked(exc) from None
         return self._evaluate(loaded.packet, loaded.source, as_of)

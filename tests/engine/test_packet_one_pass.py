@@ -175,3 +175,41 @@ def test_spaced_and_compact_texts_still_read_in_one_pass():
                  '{"candidate":{"id":"c1"},"current_level":"pm"}',
                  '{\n  "candidate": {\n    "id": "a: b"\n  },\n  "current_level": "pm"\n}'):
         assert same_packet(text)
+
+
+# -- the data check, once ---------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(DEFAULT is None, reason=str(DEFAULT_UNAVAILABLE))
+def test_parsed_data_is_checked_once(monkeypatch):
+    from promoready.engine import _documents, _datacheck
+
+    ev = evaluator(DEFAULT)
+    calls = []
+    real = _datacheck.check_data
+
+    def counting(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_documents, "check_data", counting)
+    for text in bench_packets.texts(bench_packets.pool(20)):
+        calls.clear()
+        once = ev.evaluate(parse(text, "<bench>.json"), checked=True).to_json()
+        assert calls == ["<bench>.json"]  # parse's check only
+        calls.clear()
+        assert ev.evaluate(parse(text, "<bench>.json")).to_json() == once
+        assert calls == ["<bench>.json", None]  # the dict is checked again: nothing says it was parsed
+
+
+def test_an_unchecked_dict_is_still_checked(tiny_packet):
+    ev = evaluator(TINY)
+    hostile = dict(tiny_packet, extra=b"\xff")
+    with pytest.raises(PromoreadyError, match="bytes") as caught:
+        ev.evaluate(hostile)
+    assert caught.value.path == "extra"
+    deep: Any = 1
+    for _ in range(70):
+        deep = [deep]
+    with pytest.raises(PromoreadyError, match="nested more than"):
+        ev.evaluate(dict(tiny_packet, extra=deep))
