@@ -12,19 +12,11 @@ import os
 from dataclasses import dataclass
 from typing import Any, Optional, Union, cast
 
-from promoready.schemas.decision import (
-    CriterionResult,
-    Decision,
-    Group,
-    LadderRef,
-    Summary,
-    Supporting,
-    TransitionRef,
-)
-from promoready.schemas.ladder import FieldMeasure, Ladder, ReviewMonthsMeasure, Transition
+from promoready.schemas.decision import Decision, LadderRef, TransitionRef
+from promoready.schemas.ladder import FieldMeasure, Ladder, Transition
 from promoready.schemas.packet import ORDINALS, Packet
 
-from . import _documents, _packet
+from . import _decision, _documents, _packet
 from ._compile import (
     SIZE_KEY,
     SIZES,
@@ -44,32 +36,12 @@ from ._keys import group_keys
 from ._durable import Ruleset, RulesetChain
 from ._evidence import DeclaredEvidence
 from ._fields import measure_kind
-from ._explain import Explainer, measure_names, texts_for
+from ._explain import Explainer, measure_names
 from ._ladder import ladder_digest, load_ladder
 from ._levels import LevelIndex, Rung, normalise
 from ._measures import Context, Measured, compile_measure
 from . import errors
 from .errors import EngineError, PacketInvalid
-from .projection import project
-
-def _calibrated(criterion) -> bool:
-    """Whether the criterion's threshold is the ladder's own calibration rather than its source's."""
-    return criterion.threshold is not None and criterion.threshold.basis == "calibration"
-
-
-def _build(model, **values):
-    """An instance of an output model from values the evaluator itself produced (already valid).
-
-    pydantic's ``model_construct`` spends most of its time on defaults and aliases these values
-    don't need; this sets exactly what it would set. Every field is given, so nothing is defaulted.
-    """
-    obj = model.__new__(model)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
-    return obj
-
 
 PacketLike = Union[dict, Packet, str, "os.PathLike[str]", _packet.LoadedPacket]
 
@@ -152,6 +124,7 @@ class Evaluator:
                 key_fields[keyed.path] = (keyed.figure, compile_measure(by, relative, self.index, self.ladder), keyed.kind)
         explainer = Explainer(self.ladder.measures, self.index, {"current": transition.from_, "target": transition.to},
                               trees)
+        constants, suffixes, texts = _decision.transition_constants(self.ladder, transition)
         digest = self.digest.split(":")[1][:12]
         label = f"{self.ladder.id}-{digest}-{transition.key}"
         if len(chunks) == 1:
@@ -179,11 +152,9 @@ class Evaluator:
             fields=[c.keys | {"k", SIZE_KEY} for c in chunks],
             groups=[None if c.required else c.group for c in transition.criteria],
             keyed=frozenset(i for i, t in enumerate(trees) if keyed_leaves(t)),
-            constants=[(c.id, c.title, c.required, str(c.source), self.ladder.citation(c.source),
-                        c.threshold.basis if c.threshold else None) for c in transition.criteria],
-            suffixes=[" (calibrated)" if _calibrated(c) else "" for c in transition.criteria],
-            texts=[{status: texts_for(c, status) for status in ("pass", "fail", "unknown")}
-                   for c in transition.criteria],
+            constants=constants,
+            suffixes=suffixes,
+            texts=texts,
             group_tally=dict(zip(transition.supporting_groups, group_keys(len(transition.supporting_groups)))),
         )
 
@@ -428,96 +399,8 @@ class Evaluator:
                 code=errors.PACKET_AMBIGUOUS_TARGET, path="target_level", source=source, loc=())
         return nearest[0]
 
-    # -- the decision -------------------------------------------------------------------------------
+    # -- the decision (engine/_decision.py) ---------------------------------------------------------
 
-    # Over 60 lines: one pass fills each result and the parallel lists (steps, dates, reviews) the projection reads.
     def _decision(self, packet: Packet, plan: _Plan, day: datetime.date, statuses: list[str], verdict: str,
                   measured: dict[str, Measured], encoded: dict[str, Any], size: Optional[int]) -> Decision:
-        explainer = plan.explainer
-        t = plan.transition
-        results: list[CriterionResult] = []
-        steps: list[tuple[float, int, str]] = []
-        dates: list[Optional[datetime.date]] = []  # when time alone makes each criterion pass, if it does
-        # Measured past the packet's own date, months of reviews stand still: the packet holds none since.
-        past_packet = packet.as_of is not None and day > packet.as_of
-        unreviewed: list[bool] = []
-        expected_words = plan.expected[size]
-        keyed = plan.keyed
-        for i, (criterion, status) in enumerate(zip(t.criteria, statuses)):
-            names = plan.names[i]
-            tree = plan.trees[i]
-            words = plan.texts[i][status]
-            evidence = list(dict.fromkeys(measured[names[0]].evidence if len(names) == 1
-                                          else (p for n in names for p in measured[n].evidence)))
-            missing: list[str] = []
-            next_step = None
-            closes: Optional[datetime.date] = None
-            if status == "unknown":
-                missing = list(dict.fromkeys(p for n in names if encoded[n] is None for p in measured[n].missing))
-                if not missing:  # every measure known: the field a threshold is keyed by is not
-                    missing = list(dict.fromkeys(p for leaf in keyed_leaves(tree) if leaf.keyed is not None
-                                                 and encoded.get(leaf.keyed.figure) is None
-                                                 for p in measured[leaf.keyed.figure].missing))
-                if plan.needs_size and size is None and not missing:
-                    missing = ["organization.size"]
-                next_step = f"add {', '.join(missing)} to the packet" if missing else words
-                steps.append((0.0, i, f"{criterion.title}: {next_step}"))
-            elif status == "fail":
-                gaps = explainer.gaps(tree, encoded, size, day, measured=measured)
-                if gaps:
-                    next_step = "; ".join(g.words for g in gaps)
-                    size_of = sum(g.size for g in gaps)
-                    timed = [g.date for g in gaps if g.date is not None]
-                    closes = max(timed) if len(timed) == len(gaps) else None
-                else:
-                    next_step, size_of = words, 1.0
-                steps.append((size_of, i, f"{criterion.title}: {next_step}"))
-            dates.append(closes)
-            unreviewed.append(past_packet and closes is not None
-                              and any(isinstance(explainer.measures[n], ReviewMonthsMeasure) for n in names))
-            cid, title, required, source, source_title, basis = plan.constants[i]
-            results.append(_build(CriterionResult,
-                id=cid,
-                title=title,
-                required=required,
-                status=status,
-                expected=(expected_words[i] if i not in keyed else explainer.expected(tree, size, encoded))
-                + plan.suffixes[i],
-                actual=explainer.actual(names, measured, encoded),
-                explanation=words,
-                evidence=evidence,
-                missing=missing,
-                next_step=next_step,
-                source=source,
-                source_title=source_title,
-                threshold_basis=basis,
-                group=plan.groups[i],
-            ))
-        counts = {s: statuses.count(s) for s in ("pass", "fail", "unknown")}
-        supporting = [s for c, s, g in zip(t.criteria, statuses, plan.groups) if not c.required and g is None]
-        groups = None
-        if t.supporting_groups:
-            groups = []
-            for gid, group in t.supporting_groups.items():
-                mine = [s for s, g in zip(statuses, plan.groups) if g == gid]
-                groups.append(_build(Group, id=gid, title=group.title, needed=group.needed,
-                                     passed=mine.count("pass"), unknown=mine.count("unknown")))
-        return _build(Decision,
-            decision_version=1,
-            candidate_id=packet.candidate.id,
-            ladder=self._ref,
-            packet_digest=_packet.packet_digest(packet),
-            transition=plan.ref,
-            as_of=day.isoformat(),
-            verdict=verdict,
-            criteria=results,
-            summary=_build(Summary, pass_=counts["pass"], fail=counts["fail"], unknown=counts["unknown"]),
-            supporting=_build(Supporting, needed=t.supporting_needed, passed=supporting.count("pass"),
-                              unknown=supporting.count("unknown")),
-            next_steps=[text for _, _, text in sorted(steps)],
-            warnings=_packet.typo_warnings(packet),
-            committee_outcome=packet.committee_outcome,
-            projection=project(t.criteria, statuses, dates, verdict, day, t.supporting_needed,
-                               unreviewed=unreviewed, packet_date=packet.as_of, groups=t.supporting_groups),
-            groups=groups,
-        )
+        return _decision.decision(self._ref, packet, plan, day, statuses, verdict, measured, encoded, size)

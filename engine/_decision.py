@@ -1,0 +1,151 @@
+"""Building a decision from what the engine decided: each criterion's result, the summary, the next
+steps and the projection (``decision``), and what a criterion's result says whatever the packet,
+worked out once per transition (``transition_constants``).
+
+Nothing here decides a status or the verdict: the engine has, and these only word it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
+
+from promoready.schemas.decision import CriterionResult, Decision, Group, LadderRef, Summary, Supporting
+from promoready.schemas.ladder import Criterion, Ladder, ReviewMonthsMeasure, Transition
+from promoready.schemas.packet import Packet
+
+from . import _packet
+from ._compile import keyed_leaves
+from ._explain import texts_for
+from ._measures import Measured
+from .projection import project
+
+if TYPE_CHECKING:
+    from .evaluator import _Plan
+
+M = TypeVar("M")
+
+
+def build(model: type[M], **values: Any) -> M:
+    """An instance of an output model from values the evaluator itself produced (already valid).
+
+    pydantic's ``model_construct`` spends most of its time on defaults and aliases these values
+    don't need; this sets exactly what it would set. Every field is given, so nothing is defaulted.
+    """
+    obj = model.__new__(model)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+def calibrated(criterion: Criterion) -> bool:
+    """Whether the criterion's threshold is the ladder's own calibration rather than its source's."""
+    return criterion.threshold is not None and criterion.threshold.basis == "calibration"
+
+
+def transition_constants(ladder: Ladder, transition: Transition) -> tuple[list, list[str], list[dict[str, str]]]:
+    """What each criterion's result says whatever the packet: (id, title, required, source,
+    source_title, threshold_basis), the " (calibrated)" suffix of its expectation, and its words per status."""
+    constants = [(c.id, c.title, c.required, str(c.source), ladder.citation(c.source),
+                  c.threshold.basis if c.threshold else None) for c in transition.criteria]
+    suffixes = [" (calibrated)" if calibrated(c) else "" for c in transition.criteria]
+    texts = [{status: texts_for(c, status) for status in ("pass", "fail", "unknown")} for c in transition.criteria]
+    return constants, suffixes, texts
+
+
+# Over 60 lines: one pass fills each result and the parallel lists (steps, dates, reviews) the projection reads.
+def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.date, statuses: list[str],
+             verdict: str, measured: dict[str, Measured], encoded: dict[str, Any], size: Optional[int]) -> Decision:
+    """The ``Decision`` for a packet the engine has decided (``statuses``, ``verdict``): each criterion's
+    result with its words, gaps and evidence, the summary, the next steps and the projection. Python
+    words what the engine decided; it decides nothing."""
+    explainer = plan.explainer
+    t = plan.transition
+    results: list[CriterionResult] = []
+    steps: list[tuple[float, int, str]] = []
+    dates: list[Optional[datetime.date]] = []  # when time alone makes each criterion pass, if it does
+    # Measured past the packet's own date, months of reviews stand still: the packet holds none since.
+    past_packet = packet.as_of is not None and day > packet.as_of
+    unreviewed: list[bool] = []
+    expected_words = plan.expected[size]
+    keyed = plan.keyed
+    for i, (criterion, status) in enumerate(zip(t.criteria, statuses)):
+        names = plan.names[i]
+        tree = plan.trees[i]
+        words = plan.texts[i][status]
+        evidence = list(dict.fromkeys(measured[names[0]].evidence if len(names) == 1
+                                      else (p for n in names for p in measured[n].evidence)))
+        missing: list[str] = []
+        next_step = None
+        closes: Optional[datetime.date] = None
+        if status == "unknown":
+            missing = list(dict.fromkeys(p for n in names if encoded[n] is None for p in measured[n].missing))
+            if not missing:  # every measure known: the field a threshold is keyed by is not
+                missing = list(dict.fromkeys(p for leaf in keyed_leaves(tree) if leaf.keyed is not None
+                                             and encoded.get(leaf.keyed.figure) is None
+                                             for p in measured[leaf.keyed.figure].missing))
+            if plan.needs_size and size is None and not missing:
+                missing = ["organization.size"]
+            next_step = f"add {', '.join(missing)} to the packet" if missing else words
+            steps.append((0.0, i, f"{criterion.title}: {next_step}"))
+        elif status == "fail":
+            gaps = explainer.gaps(tree, encoded, size, day, measured=measured)
+            if gaps:
+                next_step = "; ".join(g.words for g in gaps)
+                size_of = sum(g.size for g in gaps)
+                timed = [g.date for g in gaps if g.date is not None]
+                closes = max(timed) if len(timed) == len(gaps) else None
+            else:
+                next_step, size_of = words, 1.0
+            steps.append((size_of, i, f"{criterion.title}: {next_step}"))
+        dates.append(closes)
+        unreviewed.append(past_packet and closes is not None
+                          and any(isinstance(explainer.measures[n], ReviewMonthsMeasure) for n in names))
+        cid, title, required, source, source_title, basis = plan.constants[i]
+        results.append(build(CriterionResult,
+            id=cid,
+            title=title,
+            required=required,
+            status=status,
+            expected=(expected_words[i] if i not in keyed else explainer.expected(tree, size, encoded))
+            + plan.suffixes[i],
+            actual=explainer.actual(names, measured, encoded),
+            explanation=words,
+            evidence=evidence,
+            missing=missing,
+            next_step=next_step,
+            source=source,
+            source_title=source_title,
+            threshold_basis=basis,
+            group=plan.groups[i],
+        ))
+    counts = {s: statuses.count(s) for s in ("pass", "fail", "unknown")}
+    supporting = [s for c, s, g in zip(t.criteria, statuses, plan.groups) if not c.required and g is None]
+    groups = None
+    if t.supporting_groups:
+        groups = []
+        for gid, group in t.supporting_groups.items():
+            mine = [s for s, g in zip(statuses, plan.groups) if g == gid]
+            groups.append(build(Group, id=gid, title=group.title, needed=group.needed,
+                                passed=mine.count("pass"), unknown=mine.count("unknown")))
+    return build(Decision,
+        decision_version=1,
+        candidate_id=packet.candidate.id,
+        ladder=ladder_ref,
+        packet_digest=_packet.packet_digest(packet),
+        transition=plan.ref,
+        as_of=day.isoformat(),
+        verdict=verdict,
+        criteria=results,
+        summary=build(Summary, pass_=counts["pass"], fail=counts["fail"], unknown=counts["unknown"]),
+        supporting=build(Supporting, needed=t.supporting_needed, passed=supporting.count("pass"),
+                         unknown=supporting.count("unknown")),
+        next_steps=[text for _, _, text in sorted(steps)],
+        warnings=_packet.typo_warnings(packet),
+        committee_outcome=packet.committee_outcome,
+        projection=project(t.criteria, statuses, dates, verdict, day, t.supporting_needed,
+                           unreviewed=unreviewed, packet_date=packet.as_of, groups=t.supporting_groups),
+        groups=groups,
+    )
