@@ -148,14 +148,18 @@ _LEVEL_FIELDS = (("current_level", True), ("target_level", True))
 _LEVEL_ITEMS = (("reviews", "operating_level"), ("advocates", "level"))
 
 
-def level_problems(index: LevelIndex, data: Any, source: Source) -> list[PromoreadyError]:
+def level_problems(index: LevelIndex, data: Any, source: Source,
+                   resolve: Optional[Callable[[str, bool], Any]] = None) -> list[PromoreadyError]:
     """An "unknown level" problem for every level name in ``data`` (a ``Packet`` or the raw data of
     one that failed validation) that the ladder of ``index`` does not know, each with its closest
-    known name. A value that is not text is left to the packet's own validation."""
+    known name. A value that is not text is left to the packet's own validation. ``resolve(name,
+    levels_only)``: the caller's own (remembering) ``index.resolve``."""
     out: list[PromoreadyError] = []
+    if resolve is None:
+        resolve = lambda name, levels_only: index.resolve(name, levels_only=levels_only)  # noqa: E731
 
     def check(value: Any, loc: tuple, levels_only: bool) -> None:
-        if isinstance(value, str) and index.resolve(value, levels_only=levels_only) is None:
+        if isinstance(value, str) and resolve(value, levels_only) is None:
             what = "level" if levels_only else "level or title"
             out.append(packet_error(f"unknown {what} '{_cut(value, 80)}'", code=errors.PACKET_UNKNOWN_LEVEL,
                                     path=docs.format_path(loc), source=source, loc=loc,

@@ -208,7 +208,7 @@ class Evaluator:
             raise _packet.packet_error(
                 f"the packet is for ladder '{packet.ladder}', but this evaluator has '{self.ladder.id}'",
                 code=errors.PACKET_LADDER_MISMATCH, path="ladder", source=source, loc=("ladder",))
-        unknown = _packet.level_problems(self.index, packet, source)
+        unknown = _packet.level_problems(self.index, packet, source, self._rung)
         if unknown:  # every unknown level at once, not the first found, with the evidence section's problems
             raise PacketInvalid(unknown).adding(self._evidence.problems(packet.evidence, source))
         plan = self._plan_for(packet, source)
@@ -334,14 +334,19 @@ class Evaluator:
     #: How many names, as packets spell them, ``_resolve`` remembers (a bound: packets are not trusted).
     RESOLVED_NAMES = 4096
 
-    def _resolve(self, name: str, path: str, loc: tuple, source: _packet.Source, *, levels_only: bool) -> Rung:
-        # Normalising a name is a regular expression; packets repeat a few names, as written, endlessly.
+    def _rung(self, name: str, levels_only: bool) -> Optional[Rung]:
+        """``index.resolve``, remembered: normalising a name is a regular expression, and packets
+        repeat a few names, as written, endlessly (an unknown one is looked up each time)."""
         key = (name, levels_only)
         rung = self._resolved.get(key)
         if rung is None:
             rung = self.index.resolve(name, levels_only=levels_only)
             if rung is not None and len(self._resolved) < self.RESOLVED_NAMES:
                 self._resolved[key] = rung
+        return rung
+
+    def _resolve(self, name: str, path: str, loc: tuple, source: _packet.Source, *, levels_only: bool) -> Rung:
+        rung = self._rung(name, levels_only)
         if rung is None:
             what = "level" if levels_only else "level or title"
             raise _packet.packet_error(f"unknown {what} '{name}'", code=errors.PACKET_UNKNOWN_LEVEL, path=path,
