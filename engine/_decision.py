@@ -8,13 +8,14 @@ Nothing here decides a status or the verdict: the engine has, and these only wor
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Optional
 
 from promoready.schemas.decision import CriterionResult, Decision, Group, LadderRef, Summary, Supporting
 from promoready.schemas.ladder import Criterion, Ladder, ReviewMonthsMeasure, Transition
 from promoready.schemas.packet import Packet
 
 from . import _packet
+from ._build import build
 from ._compile import keyed_leaves
 from ._explain import texts_for
 from ._measures import Measured
@@ -22,23 +23,6 @@ from .projection import project
 
 if TYPE_CHECKING:
     from .evaluator import _Plan
-
-M = TypeVar("M")
-
-
-def build(model: type[M], **values: Any) -> M:
-    """An instance of an output model from values the evaluator itself produced (already valid).
-
-    pydantic's ``model_construct`` spends most of its time on defaults and aliases these values
-    don't need; this sets exactly what it would set. Every field is given, so nothing is defaulted.
-    """
-    obj = model.__new__(model)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
-    return obj
-
 
 def calibrated(criterion: Criterion) -> bool:
     """Whether the criterion's threshold is the ladder's own calibration rather than its source's."""
@@ -104,23 +88,23 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
         unreviewed.append(past_packet and closes is not None
                           and any(isinstance(explainer.measures[n], ReviewMonthsMeasure) for n in names))
         cid, title, required, source, source_title, basis = plan.constants[i]
-        results.append(build(CriterionResult,
-            id=cid,
-            title=title,
-            required=required,
-            status=status,
-            expected=(expected_words[i] if i not in keyed else explainer.expected(tree, size, encoded))
+        results.append(build(CriterionResult, {
+            "id": cid,
+            "title": title,
+            "required": required,
+            "status": status,
+            "expected": (expected_words[i] if i not in keyed else explainer.expected(tree, size, encoded))
             + plan.suffixes[i],
-            actual=explainer.actual(names, measured, encoded),
-            explanation=words,
-            evidence=evidence,
-            missing=missing,
-            next_step=next_step,
-            source=source,
-            source_title=source_title,
-            threshold_basis=basis,
-            group=plan.groups[i],
-        ))
+            "actual": explainer.actual(names, measured, encoded),
+            "explanation": words,
+            "evidence": evidence,
+            "missing": missing,
+            "next_step": next_step,
+            "source": source,
+            "source_title": source_title,
+            "threshold_basis": basis,
+            "group": plan.groups[i],
+        }))
     counts = {s: statuses.count(s) for s in ("pass", "fail", "unknown")}
     supporting = [s for c, s, g in zip(t.criteria, statuses, plan.groups) if not c.required and g is None]
     groups = None
@@ -128,24 +112,24 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
         groups = []
         for gid, group in t.supporting_groups.items():
             mine = [s for s, g in zip(statuses, plan.groups) if g == gid]
-            groups.append(build(Group, id=gid, title=group.title, needed=group.needed,
-                                passed=mine.count("pass"), unknown=mine.count("unknown")))
-    return build(Decision,
-        decision_version=1,
-        candidate_id=packet.candidate.id,
-        ladder=ladder_ref,
-        packet_digest=_packet.packet_digest(packet),
-        transition=plan.ref,
-        as_of=day.isoformat(),
-        verdict=verdict,
-        criteria=results,
-        summary=build(Summary, pass_=counts["pass"], fail=counts["fail"], unknown=counts["unknown"]),
-        supporting=build(Supporting, needed=t.supporting_needed, passed=supporting.count("pass"),
-                         unknown=supporting.count("unknown")),
-        next_steps=[text for _, _, text in sorted(steps)],
-        warnings=_packet.typo_warnings(packet),
-        committee_outcome=packet.committee_outcome,
-        projection=project(t.criteria, statuses, dates, verdict, day, t.supporting_needed,
-                           unreviewed=unreviewed, packet_date=packet.as_of, groups=t.supporting_groups),
-        groups=groups,
-    )
+            groups.append(build(Group, {"id": gid, "title": group.title, "needed": group.needed,
+                                        "passed": mine.count("pass"), "unknown": mine.count("unknown")}))
+    return build(Decision, {
+        "decision_version": 1,
+        "candidate_id": packet.candidate.id,
+        "ladder": ladder_ref,
+        "packet_digest": _packet.packet_digest(packet),
+        "transition": plan.ref,
+        "as_of": day.isoformat(),
+        "verdict": verdict,
+        "criteria": results,
+        "summary": build(Summary, {"pass_": counts["pass"], "fail": counts["fail"], "unknown": counts["unknown"]}),
+        "supporting": build(Supporting, {"needed": t.supporting_needed, "passed": supporting.count("pass"),
+                                         "unknown": supporting.count("unknown")}),
+        "next_steps": [text for _, _, text in sorted(steps)],
+        "warnings": _packet.typo_warnings(packet),
+        "committee_outcome": packet.committee_outcome,
+        "projection": project(t.criteria, statuses, dates, verdict, day, t.supporting_needed,
+                              unreviewed=unreviewed, packet_date=packet.as_of, groups=t.supporting_groups),
+        "groups": groups,
+    })

@@ -17,6 +17,7 @@ from typing import Mapping, Optional, Sequence
 from promoready.schemas.decision import Projection
 from promoready.schemas.ladder import Criterion, SupportingGroup
 
+from ._build import build
 from .words import plural
 
 
@@ -42,7 +43,7 @@ def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Seque
         dates = [None if stale else d for d, stale in zip(dates, unreviewed)]
     stale = [c for c, s, u in zip(criteria, statuses, unreviewed or [False] * len(criteria)) if s == "fail" and u]
     if verdict == "ready":
-        return Projection(date=day.isoformat(), reason="ready now", waiting_on=[], blocked_by=[])
+        return build(Projection, {"date": day.isoformat(), "reason": "ready now", "waiting_on": [], "blocked_by": []})
     waiting: list[Criterion] = []
     when: list[datetime.date] = []
     no_time: list[Criterion] = []  # fail, and not by time alone
@@ -93,12 +94,13 @@ def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Seque
     blocked_by = sorted({c.id for c in no_time + no_evidence + quota_blocked + stale_required},
                         key=order.__getitem__)
     if reasons:
-        return Projection(date=None, reason="time alone cannot make the packet ready: " + "; ".join(reasons),
-                          waiting_on=waiting_on, blocked_by=blocked_by)
+        return build(Projection, {"date": None,
+                                  "reason": "time alone cannot make the packet ready: " + "; ".join(reasons),
+                                  "waiting_on": waiting_on, "blocked_by": blocked_by})
     if not when:  # not ready, yet nothing short: cannot happen with the engine's verdict rules
-        return Projection(date=None, reason="no criterion that time can fix is short", waiting_on=[],
-                          blocked_by=blocked_by)
+        return build(Projection, {"date": None, "reason": "no criterion that time can fix is short",
+                                  "waiting_on": [], "blocked_by": blocked_by})
     date = max(when)
-    return Projection(date=date.isoformat(),
-                      reason=f"at the current pace, time alone makes the packet ready by {date.isoformat()}",
-                      waiting_on=waiting_on, blocked_by=[])
+    return build(Projection, {"date": date.isoformat(),
+                              "reason": f"at the current pace, time alone makes the packet ready by {date.isoformat()}",
+                              "waiting_on": waiting_on, "blocked_by": []})
