@@ -58,11 +58,6 @@ def packet_in_one_pass(text: str) -> Optional[Packet]:
     return packet
 
 
-#: The nested fields of each packet model (``_packet._nested``), looked up in a plain dict: faster
-#: than its cache, and a packet holds about 18 models.
-_NESTED: dict[type, tuple[tuple[str, bool], ...]] = {}
-
-
 def _keys_given(packet: BaseModel) -> Optional[int]:
     """How many keys the packet's mappings were given, or None if a model has extra fields."""
     count = 0
@@ -73,9 +68,10 @@ def _keys_given(packet: BaseModel) -> Optional[int]:
         if model.__pydantic_extra__:
             return None
         count += len(model.__pydantic_fields_set__)
-        nested = _NESTED.get(type(model))
+        kind = type(model)
+        nested = _packet._NESTED.get(kind)
         if nested is None:
-            nested = _NESTED[type(model)] = _packet._nested(type(model))
+            nested = _packet.nested_fields(kind)
         if nested:
             values = model.__dict__
             for name, is_list in nested:

@@ -356,23 +356,41 @@ def _typos(packet: Packet) -> list[Typo]:
     return out
 
 
-def _any_extra(model: BaseModel) -> bool:
+def _any_extra(packet: BaseModel) -> bool:
     """Whether any model in a packet has extra fields: ``_parts`` without the path prefixes, which
     only a packet with extra fields needs (most have none)."""
-    if model.__pydantic_extra__:
-        return True
-    values = model.__dict__
-    for name, is_list in _nested(type(model)):
-        value = values[name]
-        if value is None:
-            continue
-        if is_list:
-            for item in value:
-                if _any_extra(item):
-                    return True
-        elif _any_extra(value):
+    stack = [packet]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        model = pop()
+        if model.__pydantic_extra__:
             return True
+        kind = type(model)
+        nested = _NESTED.get(kind)
+        if nested is None:
+            nested = nested_fields(kind)
+        if nested:
+            values = model.__dict__
+            for name, is_list in nested:
+                value = values[name]
+                if value is not None:
+                    if is_list:
+                        extend(value)
+                    else:
+                        push(value)
     return False
+
+
+#: ``_nested`` of each model in a plain dict: faster than its cache, and a packet holds about 18 models.
+_NESTED: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def nested_fields(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """The fields of a packet model that hold sections or lists of items: (name, is a list)."""
+    found = _NESTED.get(model)
+    if found is None:
+        found = _NESTED[model] = _nested(model)
+    return found
 
 
 def typo_warnings(packet: Packet) -> list[str]:
