@@ -78,8 +78,9 @@ def fmt_beside(x: Any, bars: Sequence[Any]) -> str:
 def half_months(x: Any, *, up: bool) -> str:
     """Calendar months as people say them, in whole or half months: ``5.5``, ``6``. A value shown is
     rounded down (a shown 6 never fails a bar of 6), a shortfall up (never "0 more months")."""
-    halves = Fraction(x) * 2
-    n = math.ceil(halves) if up else math.floor(halves)
+    exact = x if type(x) is Fraction else Fraction(x)  # months are Fractions: no second one is made
+    halves, den = exact.numerator * 2, exact.denominator
+    n = -(-halves // den) if up else halves // den  # ceil / floor of the exact half-month count
     return str(n // 2) if n % 2 == 0 else f"{n / 2:g}"
 
 
