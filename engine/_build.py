@@ -7,6 +7,12 @@ from typing import Any, TypeVar
 M = TypeVar("M")
 
 
+#: Per output model, the set of all its field names: the fields-set of every instance ``build`` makes
+#: (they all give every field). Shared, which is safe: the output models are frozen, and pydantic only
+#: ever adds a field's name to it, which every name is in already.
+_ALL_FIELDS: dict[type, set[str]] = {}
+
+
 def build(model: type[M], values: dict[str, Any], _set: Any = object.__setattr__) -> M:
     """An instance of an output model from values the evaluator itself produced (already valid).
 
@@ -17,7 +23,12 @@ def build(model: type[M], values: dict[str, Any], _set: Any = object.__setattr__
     """
     obj = model.__new__(model)
     _set(obj, "__dict__", values)
-    _set(obj, "__pydantic_fields_set__", set(values))
+    fields = _ALL_FIELDS.get(model)
+    if fields is None:
+        fields = _ALL_FIELDS[model] = set(model.model_fields)  # type: ignore[attr-defined]
+    if len(values) != len(fields):  # not every field given (never, by the contract above): its own set
+        fields = set(values)
+    _set(obj, "__pydantic_fields_set__", fields)
     _set(obj, "__pydantic_extra__", None)
     _set(obj, "__pydantic_private__", None)
     return obj

@@ -96,6 +96,10 @@ class Projection(_Out):
     blocked_by: list[str] = Field(description="Ids of the criteria time cannot fix: they need evidence or change first")
 
 
+#: What a decision without named groups leaves out of its JSON (read-only: shared by every call).
+_NO_GROUPS: dict[str, Any] = {"groups": True, "criteria": {"__all__": {"group"}}}
+
+
 class Decision(_Out):
     """The verdict on one packet, with every criterion explained."""
 
@@ -123,7 +127,7 @@ class Decision(_Out):
         # `groups`, and a criterion's `group`, are written only where a transition declares named
         # groups, so that every other decision keeps its bytes (contract §5: fields are added, never changed).
         if self.groups is None:
-            return {"groups": True, "criteria": {"__all__": {"group"}}}
+            return _NO_GROUPS
         ungrouped = {i: {"group"} for i, c in enumerate(self.criteria) if c.group is None}
         return {"criteria": ungrouped} if ungrouped else None
 
