@@ -22,7 +22,7 @@ from typing import Any, Optional
 
 from promoready import __version__
 from promoready.engine import (Evaluator, LoadedPacket, Source, check_depth, decode, errors, parse, parse_json,
-                               parse_yaml, read_text, to_packet)
+                               parse_yaml, read_json, read_text, to_packet)
 from promoready.engine import MAX_BYTES as _ENGINE_MAX_BYTES
 from promoready.engine.errors import PromoreadyError, ServiceError
 from promoready.schemas.decision import Decision
@@ -125,6 +125,23 @@ class Engine:
         data = parse_yaml(text, source) if kind == "yaml" else parse_json(text, source)
         check_depth(data, source)
         return data, Source(source, text)
+
+    def read(self, body: bytes, kind: str, *, keep_data: bool) -> tuple[LoadedPacket, Any]:
+        """A request body's validated packet, and its raw data when ``keep_data`` (for a decision log
+        that keeps packets). JSON not kept is read in one pass whenever that surely reads it as
+        ``parse`` and ``load`` do (``read_json``), with the same errors either way."""
+        if kind == "yaml" or keep_data:
+            data, source = self.parse(body, kind)
+            return self.load(data, source), data
+        name = "request body"
+        text = decode(body, name)
+        if not text.strip():
+            raise errors.InputError("the body is empty", code=errors.INPUT_EMPTY, file=name)
+        try:
+            return read_json(text, Source(name, text)), None
+        except errors.PacketInvalid as exc:
+            with self._lock:  # with its unknown level names too, as `load` reports them
+                raise self.registry.checked(exc) from None
 
     def load(self, data: Any, source: Source, *, under: Optional[str] = None) -> LoadedPacket:
         """A validated packet (a ``PacketError`` with the field path and body line otherwise); ``under``

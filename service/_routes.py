@@ -74,11 +74,11 @@ async def evaluate(request: Request, explain: Optional[Explain] = EXPLAIN,
     engine, metrics = services(request)
     kind = media_kind(request.headers.get("content-type"))
     body = await read_body(request, request.app.state.settings.max_body)
-    data, source = engine.parse(body, kind)
-    result = engine.evaluate(engine.load(data, source), as_of)
+    log = request.app.state.decision_log
+    loaded, data = engine.read(body, kind, keep_data=log is not None and log.store_packets)
+    result = engine.evaluate(loaded, as_of)
     metrics.decision(result.decision.ladder.id, result.decision.verdict)
     record(request, result.decision_id)
-    log = request.app.state.decision_log
     if log is not None:
         log.record(result, data)
     extra = explanation(result.decision, explain) if explain else None

@@ -158,3 +158,20 @@ def test_what_if_errors_name_the_change_or_the_packet_field(client: Client):
 def test_a_packet_cannot_make_the_service_read_a_ladder_from_a_path(client: Client):
     response = client.post("/v1/evaluate", json={**example_packet(), "ladder": "/etc/promoready/ladder.yaml"})
     assert_problem(response, 422, errors.PACKET_LADDER_NOT_ALLOWED, path="ladder")
+
+
+def test_json_bodies_read_in_one_pass_or_carefully_give_the_same_problems(client: Client):
+    # /v1/evaluate reads a JSON body in one pass when it surely can; a body it cannot (a repeated key,
+    # an unknown level) gets the careful reading's problem, with its line in the body.
+    text = json.dumps(example_packet(), indent=1)
+    typo = text.replace('"operating_level": "director"', '"operating_level": "directer"', 1)
+    line = next(i for i, row in enumerate(typo.splitlines(), 1) if "directer" in row)
+    body = assert_problem(client.post("/v1/evaluate", content=typo, headers={"content-type": "application/json"}),
+                          422, errors.PACKET_UNKNOWN_LEVEL, line=line)
+    assert "director" in body["suggestion"]
+    twice = text.replace('"as_of": ', '"as_of": "2026-01-01",\n "as_of": ', 1)
+    assert twice != text
+    assert_problem(client.post("/v1/evaluate", content=twice, headers={"content-type": "application/json"}),
+                   400, errors.INPUT_DUPLICATE_KEY)
+    fine = client.post("/v1/evaluate", content=text, headers={"content-type": "application/json"})
+    assert fine.status_code == 200 and fine.content.startswith(library(example_packet())[:-1])
