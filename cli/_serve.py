@@ -13,6 +13,7 @@ requests in flight finish (up to the request timeout), and exits 0.
 
 from __future__ import annotations
 
+import json
 import logging
 import logging.config
 import os
@@ -109,8 +110,14 @@ def _check_bind(settings: Any) -> None:
                                 code=errors.USAGE_BIND, path="--port") from None
 
 
+#: Stop signals received before the supervisor (or uvicorn) handles them: the supervisor then starts no worker.
+_PENDING: list[int] = []
+
+
 def _stopped(signum: int, frame: Any) -> None:
-    """After uvicorn's graceful shutdown: the stop was asked for, nothing more to do."""
+    """A stop asked for: remembered for the supervisor; after uvicorn's graceful shutdown (uvicorn
+    raises the signal again here), nothing more to do."""
+    _PENDING.append(signum)
 
 
 def _serve(settings: Any) -> None:
@@ -132,7 +139,8 @@ def _serve(settings: Any) -> None:
         from promoready.service.app import LOG_CONFIG
 
         registry = LadderRegistry(settings.ladder)
-        Engine(registry).warm()  # a bad ladder raises its LadderError here: exit 2 before listening
+        engine = Engine(registry)
+        engine.warm()  # a bad ladder raises its LadderError here: exit 2 before listening
         if settings.db is not None:  # likewise a store that cannot be used: exit 2 (or 4 if unreachable)
             from promoready.service._decisions import DecisionLog
 
@@ -148,10 +156,15 @@ def _serve(settings: Any) -> None:
         if settings.workers == 1:
             uvicorn.run(create_app(settings, registry), **server_options(settings))
         elif reuseport_available():
+            from promoready.service._worker import DIGESTS_ENV, holding_socket, ladder_digests
+
             from ._status import Finished
             from ._supervisor import Supervisor
 
-            status = Supervisor(settings.workers, settings.timeout).run()
+            # Workers started later (restarts) serve these ladders or none: see service/_worker.py.
+            os.environ[DIGESTS_ENV] = json.dumps(ladder_digests(engine), sort_keys=True)
+            status = Supervisor(settings.workers, settings.timeout, pending=_PENDING,
+                                reserve=lambda: holding_socket(settings.host, settings.port)).run()
             if status:
                 raise Finished(status)
         else:

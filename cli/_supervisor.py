@@ -8,8 +8,13 @@ workers, hears from each over a pipe when it listens, and:
 - restarts a worker that ends while the service runs (and logs it), and marks its metrics process
   dead (``prometheus_client.multiprocess.mark_process_dead``);
 - stops, with a clear message and a non-zero status, when workers keep ending before they listen
-  (``GIVE_UP`` of them within ``GIVE_UP_SECONDS``) rather than restarting them forever: the status is
-  the workers' own when it is 2 (a port taken) or 4 (a store unreachable), else 3;
+  (``GIVE_UP`` of them within ``GIVE_UP_SECONDS``) while none listens, rather than restarting them
+  forever: the status is the workers' own when it is 2 (a port taken, a ladder changed) or 4 (a store
+  unreachable), else 3. While other workers serve, a worker that cannot start does not stop them:
+  it is tried again after a pause that doubles each time (up to ``MAX_BACKOFF_SECONDS``);
+- holds the address with a socket bound with ``SO_REUSEPORT`` that never listens (so it takes no
+  connection): while every worker is down, another program still cannot take the port, and the
+  workers it restarts can still join;
 - on SIGTERM or SIGINT, forwards SIGTERM to every worker (each stops listening, lets its requests in
   flight finish up to the request timeout) and waits for them; a second signal forwards SIGINT, which
   cuts uvicorn's wait short. The status is then 0.
@@ -34,6 +39,8 @@ GIVE_UP = 3
 GIVE_UP_SECONDS = 60.0
 #: How long the supervisor waits past the request timeout for stopping workers before killing them.
 STOP_GRACE_SECONDS = 15.0
+#: The longest pause before trying again a worker that could not start while others serve.
+MAX_BACKOFF_SECONDS = 60.0
 
 logger = logging.getLogger("uvicorn.error")
 
@@ -63,18 +70,33 @@ class Worker:
 class Supervisor:
     """``count`` workers kept running until a stop signal; ``run`` gives the command's exit status."""
 
-    def __init__(self, count: int, timeout: float, command: WorkerCommand = worker_command) -> None:
+    def __init__(self, count: int, timeout: float, command: WorkerCommand = worker_command, *,
+                 pending: Optional[list[int]] = None, reserve: Optional[Callable[[], Any]] = None) -> None:
+        """``pending``: the stop signals the command received before ``run`` (the same list goes on
+        filling while it runs); ``reserve``: opens the socket that holds the address (closed at the end)."""
         self.count = count
         self.stop_wait = timeout + STOP_GRACE_SECONDS
         self.command = command
+        self.reserve = reserve
         self.workers: list[Worker] = []
         self.selector = selectors.DefaultSelector()
-        self.signals: list[int] = []
+        self.signals: list[int] = pending if pending is not None else []
         self.failures: list[tuple[float, int]] = []  # (when, exit status) of workers that ended before listening
+        self.retries: list[float] = []  # when to start again a worker that could not start while others served
+        self.backoff = 1.0
 
     def run(self) -> int:
         previous = {signum: signal.signal(signum, self._signalled) for signum in (signal.SIGTERM, signal.SIGINT)}
+        held = None
         try:
+            if self.signals:  # a stop asked for before the workers started: start none
+                return OK
+            if self.reserve is not None:
+                try:
+                    held = self.reserve()
+                except OSError as exc:
+                    logger.error("Supervisor [%d] cannot hold the address: %s", os.getpid(), exc.strerror or exc)
+                    return BAD_INPUT
             logger.info("Supervisor [%d] starting %d workers, each with its own listening socket (SO_REUSEPORT: "
                         "the kernel spreads connections over them)", os.getpid(), self.count)
             for _ in range(self.count):
@@ -83,6 +105,8 @@ class Supervisor:
             self._stop_all()
             return status
         finally:
+            if held is not None:
+                held.close()
             for worker in self.workers:  # an exception above: no worker is left behind
                 if worker.process.poll() is None:
                     worker.process.kill()
@@ -117,10 +141,15 @@ class Supervisor:
     def _watch(self) -> int:
         """Until a stop signal (status 0) or workers ending before they listen too often (their status)."""
         while not self.signals:
+            now = time.monotonic()
+            for when in [w for w in self.retries if w <= now]:
+                self.retries.remove(when)
+                self._start()
             for key, _ in self.selector.select(timeout=0.2):
                 worker: Worker = key.data
                 if os.read(worker.ready_read, 16):
                     worker.ready = True
+                    self.backoff = 1.0
                     if all(w.ready for w in self.workers) and len(self.workers) == self.count:
                         logger.info("Supervisor [%d]: %d workers listening", os.getpid(), self.count)
                 self.selector.unregister(worker.ready_read)  # a byte or end of file: nothing more to hear
@@ -134,6 +163,16 @@ class Supervisor:
                 if not worker.ready and worker.ready_read in self.selector.get_map():
                     worker.ready = bool(os.read(worker.ready_read, 16))  # it may have listened just before ending
                 self._forget(worker)
+                if not worker.ready and any(w.ready for w in self.workers):
+                    # Others serve: this one's fault (a ladder changed on disk, a store gone) must not stop
+                    # them. Try again later, less and less often, and say so each time.
+                    pause = self.backoff
+                    self.backoff = min(self.backoff * 2, MAX_BACKOFF_SECONDS)
+                    self.retries.append(time.monotonic() + pause)
+                    logger.error("Supervisor [%d]: worker [%d] %s before it listened (its message is above); %d "
+                                 "of %d workers serve; trying again in %.0f s", os.getpid(), worker.pid,
+                                 _ending(status), sum(w.ready for w in self.workers), self.count, pause)
+                    continue
                 if not worker.ready:
                     now = time.monotonic()
                     self.failures = [f for f in self.failures if now - f[0] < GIVE_UP_SECONDS] + [(now, status)]

@@ -226,6 +226,8 @@ SERVICE_CONTENT_TYPE: Final = _code(
 SERVICE_PARAMETER: Final = _code("service.parameter", "A query or path parameter of the wrong form")
 SERVICE_NOT_FOUND: Final = _code("service.not-found", "No such endpoint", http_status=404)
 SERVICE_METHOD: Final = _code("service.method", "An endpoint that does not answer this HTTP method", http_status=405)
+SERVICE_LADDER_CHANGED: Final = _code(
+    "service.ladder-changed", "A ladder's files changed while the service ran: a new worker will not serve another ladder")
 SERVICE_TIMEOUT: Final = _code("service.timeout", "A request took longer than the service's timeout", http_status=503)
 SERVICE_TOO_MANY_ITEMS: Final = _code(
     "service.too-many-items", "A batch request with more items than the service's limit", http_status=413)

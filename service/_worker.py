@@ -7,8 +7,12 @@ The supervisor (``promoready.cli._supervisor``) starts each worker as
 the connection's addresses, so that a burst of keep-alive connections cannot all land on one worker
 (as with one socket shared by all, where whichever process wakes first accepts).
 
-The socket is bound at once (a port taken is a quick, clear failure) but listens only once the app
-has started, ladders compiled: until then the kernel sends no connection to it, so none waits on a
+Before it binds anything the worker compiles its ladders and checks its store, as ``serve`` did before
+starting it: a bad ladder, a store out of reach, or a ladder whose files changed since the service
+started (``PROMOREADY_LADDER_DIGESTS``: a restarted worker must not answer with another ladder than
+its siblings) ends it with the error's message and exit status (2, or 4), never a traceback.
+The socket is bound then (a port taken is a quick, clear failure) but listens only once the app
+has started: until then the kernel sends no connection to it, so none waits on a
 worker that cannot answer. When it listens, the worker writes one byte to ``READY_FD``. It reads
 ``LIFELINE_FD``, whose other end only the supervisor holds: end of file there means the supervisor
 is gone (even killed with SIGKILL), and the worker then shuts down as on SIGTERM instead of serving
@@ -27,7 +31,11 @@ from typing import Any, Optional
 
 import uvicorn
 
-from .app import LOG_CONFIG
+from promoready.engine import PromoreadyError, errors
+from promoready.engine.registry import LadderRegistry
+
+from .app import LOG_CONFIG, create_app
+from ._engine import Engine
 from ._settings import Settings
 
 #: uvicorn's server logger: its lines are the ``{"event": "server", …}`` lines of the log.
@@ -35,6 +43,42 @@ logger = logging.getLogger("uvicorn.error")
 
 #: The worker's exit status when its address cannot be bound (a bad address or a port taken): usage.
 CANNOT_BIND = 2
+#: The digest of every ladder the supervisor compiled before starting its workers (JSON: id → digest).
+DIGESTS_ENV = "PROMOREADY_LADDER_DIGESTS"
+#: Stop signals that arrived before uvicorn took over signal handling (it re-raises its own at exit).
+_STOP_ASKED: list[int] = []
+
+
+def ladder_digests(engine: Engine) -> dict[str, str]:
+    """Ladder id → digest of every ladder ``engine`` serves (compiled)."""
+    return {ladder_id: evaluator.digest for ladder_id, evaluator in engine.served().items()}
+
+
+def _prepared(settings: Settings) -> LadderRegistry:
+    """The worker's ladders, compiled, and its store checked, before it binds anything: a bad ladder,
+    a ladder whose files changed since the service started, or a store out of reach is an error
+    with its code (and the exit status the catalogue gives it), never a half-started worker."""
+    registry = LadderRegistry(settings.ladder)
+    engine = Engine(registry)
+    engine.warm()
+    expected = os.environ.get(DIGESTS_ENV)
+    if expected:
+        import json
+
+        wanted: dict[str, str] = json.loads(expected)
+        found = ladder_digests(engine)
+        for ladder_id in sorted(set(wanted) | set(found)):
+            if wanted.get(ladder_id) != found.get(ladder_id):
+                raise errors.ServiceError(
+                    f"ladder '{ladder_id}' is not the one the service started with (its files changed since: "
+                    f"digest {wanted.get(ladder_id) or 'none'} then, {found.get(ladder_id) or 'none'} now); this "
+                    "worker will not answer with another ladder than the others: restart the service to serve it",
+                    code=errors.SERVICE_LADDER_CHANGED)
+    if settings.db is not None:
+        from ._decisions import DecisionLog
+
+        DecisionLog.check(settings)
+    return registry
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
@@ -73,6 +117,23 @@ def reuseport_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def holding_socket(host: str, port: int) -> socket.socket:
+    """A socket that holds ``host:port`` for the workers without ever listening: bound with
+    ``SO_REUSEPORT`` (the workers may join), not ``SO_REUSEADDR`` (no other program may bind it while
+    every worker is down). A socket that does not listen takes no connection."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 class WorkerServer(uvicorn.Server):
     """uvicorn's server, which tells the supervisor when it listens and stops when the supervisor is gone."""
 
@@ -82,8 +143,11 @@ class WorkerServer(uvicorn.Server):
         self.lifeline_fd = lifeline_fd
 
     async def startup(self, sockets: Optional[list[socket.socket]] = None) -> None:
+        if _STOP_ASKED:  # a stop asked for before uvicorn handled signals: never listen
+            self.should_exit = True
+            return
         await super().startup(sockets=sockets)
-        if not self.started:
+        if not self.started or self.should_exit:  # stopping already: the supervisor need not count on it
             return
         asyncio.get_running_loop().add_reader(self.lifeline_fd, self._lifeline)
         host, port = self.config.host, self.config.port
@@ -107,20 +171,29 @@ class WorkerServer(uvicorn.Server):
                 self.should_exit = True
 
 
-def _stopped(signum: int, frame: Any) -> None:
-    """After uvicorn's graceful shutdown: the stop was asked for, nothing more to do."""
+def _stop_asked(signum: int, frame: Any) -> None:
+    """A stop before uvicorn runs is remembered (and then it never listens); after uvicorn's graceful
+    shutdown, uvicorn raises the signal again here: the stop was asked for, nothing more to do."""
+    _STOP_ASKED.append(signum)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Run one worker until SIGTERM, SIGINT or the supervisor's end; the process's exit status."""
     args = sys.argv[1:] if argv is None else argv
     ready_fd, lifeline_fd = int(args[0]), int(args[1])
-    settings = Settings.from_env()
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again under the handler it
-    # found; with these, a stop asked for ends the worker normally (exit 0).
+    # found; with these, a stop asked for ends the worker normally (exit 0), at any moment.
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, _stopped)
-    config = uvicorn.Config("promoready.service.app:create_app_from_env", factory=True, **server_options(settings))
+        signal.signal(signum, _stop_asked)
+    try:
+        settings = Settings.from_env()
+        registry = _prepared(settings)
+    except PromoreadyError as exc:
+        logger.error("Worker [%d] cannot start: %s", os.getpid(), exc)
+        return exc.exit_code
+    if _STOP_ASKED:
+        return 0
+    config = uvicorn.Config(create_app(settings, registry), **server_options(settings))
     try:
         sock = reuseport_socket(settings.host, settings.port)
     except OSError as exc:

@@ -18,7 +18,7 @@ import pytest
 from promoready.engine import errors
 from promoready.service._worker import reuseport_available
 
-from service_support import START_TIMEOUT, Served, example_packet, worker_pids
+from service_support import START_TIMEOUT, Served, example_packet, free_port, worker_pids
 
 pytestmark = pytest.mark.skipif(not reuseport_available(), reason="SO_REUSEPORT spreads connections on Linux only")
 
@@ -72,7 +72,9 @@ def counted(requests: int) -> str:
 
 @pytest.fixture
 def two(tmp_path):
-    s = Served(tmp_path, "--workers", "2")
+    # The metrics folder is the test's: a supervisor killed outright cannot remove the one it makes.
+    (tmp_path / "metrics").mkdir()
+    s = Served(tmp_path, "--workers", "2", env={"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")})
     yield s
     s.stop()
 
@@ -137,3 +139,100 @@ def test_a_port_in_use_is_exit_2_with_workers(tmp_path, reuseport: bool):
         assert s.process.wait(timeout=START_TIMEOUT) == 2
         assert listening_inodes(port) == {os.fstat(busy.fileno()).st_ino}
     assert f"[{errors.USAGE_BIND}]" in s.stderr() and "cannot listen" in s.stderr() and "Traceback" not in s.stderr()
+
+
+def test_the_supervisor_holds_the_address_while_every_worker_is_down(two: Served):
+    pids = worker_pids(two, 2)
+    for pid in pids:  # both at once: until a replacement has compiled its ladders, none is bound
+        os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: all(gone(pid) for pid in pids), "a killed worker is still there")
+    # What another `serve` checks before it starts: the port is not free, though nobody listens on it
+    # (the supervisor holds it with a socket that never listens, so it takes no connection either).
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        with pytest.raises(OSError):
+            probe.bind(("127.0.0.1", two.port))
+    assert not socket_inodes(two.process.pid) & listening_inodes(two.port)
+    wait_for(lambda: len(listening_inodes(two.port)) == 2, "the replacements did not listen")  # they joined it
+    assert len(worker_pids(two, 2, not_in=frozenset(pids)) - pids) == 2
+    assert two.stop() == 0
+
+
+def test_a_restarted_worker_will_not_serve_a_ladder_changed_on_disk_and_the_others_serve_on(tmp_path):
+    import shutil
+
+    ladder = tmp_path / "ladder"
+    shutil.copytree(os.path.join(os.path.dirname(__file__), "..", "..", "rules", "product-management"), ladder)
+    s = Served(tmp_path, "--workers", "2", "--ladder", str(ladder))
+    try:
+        pids = worker_pids(s, 2)
+        head = (ladder / "ladder.yaml").read_text(encoding="utf-8")
+        edited = head.replace("\ntitle: ", "\ntitle: Edited ", 1)  # still a good ladder, another digest
+        assert edited != head
+        (ladder / "ladder.yaml").write_text(edited, encoding="utf-8")
+        victim = min(pids)
+        os.kill(victim, signal.SIGKILL)
+        wait_for(lambda: f"[{errors.SERVICE_LADDER_CHANGED}]" in s.stderr() and "trying again in" in s.stderr(),
+                 s.stderr)
+        with httpx.Client(base_url=s.url, limits=httpx.Limits(max_keepalive_connections=0), timeout=30) as fresh:
+            for _ in range(10):  # the worker that listened serves on, with the ladder the service started with
+                assert fresh.post("/v1/evaluate", json=example_packet()).status_code == 200
+        assert s.process.poll() is None
+    finally:
+        assert s.stop() == 0
+    assert "Traceback" not in s.stderr()
+
+
+def catches(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` has a handler for ``signum`` (its SigCgt mask in /proc)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            mask = next(int(line.split()[1], 16) for line in fh if line.startswith("SigCgt:"))
+    except (OSError, StopIteration):
+        return False
+    return bool(mask >> (signum - 1) & 1)
+
+
+def run_worker(tmp_path, env: dict, *, stop_at_once: bool = False) -> tuple[int, str]:
+    """``python -m promoready.service._worker`` on its own, as the supervisor starts it: its exit
+    status and stderr (with ``stop_at_once``, sent SIGTERM as soon as it runs)."""
+    import subprocess
+    import sys
+
+    ready_read, ready_write = os.pipe()
+    lifeline_read, lifeline_write = os.pipe()
+    err_path = tmp_path / "worker.err"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("PROMOREADY_", "PROMETHEUS_"))}
+    environ.update({"PROMOREADY_PORT": str(free_port()), **env})
+    try:
+        with open(err_path, "wb") as err:
+            process = subprocess.Popen([sys.executable, "-m", "promoready.service._worker", str(ready_write),
+                                        str(lifeline_read)], pass_fds=(ready_write, lifeline_read),
+                                       stdout=subprocess.DEVNULL, stderr=err, env=environ)
+        if stop_at_once:  # as soon as the worker catches SIGTERM: while it compiles its ladders
+            deadline = time.monotonic() + START_TIMEOUT
+            while process.poll() is None and not catches(process.pid, signal.SIGTERM):
+                assert time.monotonic() < deadline, "the worker never caught SIGTERM"
+                time.sleep(0.001)
+            process.send_signal(signal.SIGTERM)
+        status = process.wait(timeout=START_TIMEOUT)
+    finally:
+        for fd in (ready_read, ready_write, lifeline_read, lifeline_write):
+            os.close(fd)
+    return status, err_path.read_text(encoding="utf-8", errors="replace")
+
+
+def test_a_worker_that_cannot_reach_its_store_ends_with_status_4_and_the_message(tmp_path):
+    # The store went away after the service started: the replacement worker says so, as `serve` would.
+    status, stderr = run_worker(tmp_path, {"PROMOREADY_DB": "postgresql+psycopg://promoready@127.0.0.1:1/gone"})
+    assert status == 4, stderr
+    assert f"[{errors.SYSTEM_STORE_UNAVAILABLE}]" in stderr and "cannot start" in stderr
+    assert "Traceback" not in stderr and "listening" not in stderr
+
+
+def test_a_worker_stopped_while_it_starts_ends_without_ever_listening(tmp_path):
+    # Without the ladder cache, compiling takes long enough (a quarter of a second) for the stop to land in it.
+    status, stderr = run_worker(tmp_path, {"PROMOREADY_NO_CACHE": "1"}, stop_at_once=True)
+    # Asked to stop before uvicorn handles signals: the worker ends normally and never listens.
+    assert status == 0, stderr
+    assert "listening" not in stderr and "Traceback" not in stderr
