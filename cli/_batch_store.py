@@ -43,9 +43,8 @@ def check_store_options(cycle: Optional[str], db: Optional[str], store_packets: 
                         inputs: Sequence[str]) -> None:
     """Usage errors of the store options, before anything starts."""
     from promoready.engine import errors
-    from promoready.store import Masks
 
-    if cycle is None:
+    if cycle is None:  # the store (SQLAlchemy, Alembic: ~0.3 s of CPU) is imported only when it is used
         given = [name for name, on in (("--db", db), ("--store-packets", store_packets), ("--mask", masks)) if on]
         if given:
             raise errors.UsageError(f"{given[0]} needs --cycle NAME (the cycle to record)",
@@ -57,6 +56,8 @@ def check_store_options(cycle: Optional[str], db: Optional[str], store_packets: 
         raise errors.UsageError("--store-packets reads each packet again to store it, and stdin cannot be read "
                                 "again: give the packets as files", code=errors.USAGE_STORE_OPTIONS,
                                 path="--store-packets")
+    from promoready.store import Masks
+
     Masks(masks)  # a bad pointer is a usage error now, not after the first packet
 
 
