@@ -252,10 +252,11 @@ class _Run:
                 _diagnostic(progress, _error_line(problem))
         elif result.outcome is not None:  # a decision always carries its outcome
             self.summary.add(result.outcome, result.source)
-            lines = result.outcome.warning_lines or (None,) * len(result.outcome.warnings)
-            for warning, at in sorted(zip(result.outcome.warnings, lines), key=lambda wa: wa[1] or 0):
-                where = f"{result.source}:{at}" if at else result.source
-                _diagnostic(progress, f"promoready: {where}: warning: {warning}")
+            if result.outcome.warnings:  # most decisions have none: no sorting, no closure for them
+                lines = result.outcome.warning_lines or (None,) * len(result.outcome.warnings)
+                for warning, at in sorted(zip(result.outcome.warnings, lines), key=lambda wa: wa[1] or 0):
+                    where = f"{result.source}:{at}" if at else result.source
+                    _diagnostic(progress, f"promoready: {where}: warning: {warning}")
         if progress is not None:
             progress.advance()
 
