@@ -41,10 +41,12 @@ def transition_constants(ladder: Ladder, transition: Transition) -> tuple[list, 
 
 # Over 60 lines: one pass fills each result and the parallel lists (steps, dates, reviews) the projection reads.
 def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.date, statuses: list[str],
-             verdict: str, measured: dict[str, Measured], encoded: dict[str, Any], size: Optional[int]) -> Decision:
+             verdict: str, measured: dict[str, Measured], encoded: dict[str, Any], size: Optional[int],
+             plain: bool = False) -> Decision:
     """The ``Decision`` for a packet the engine has decided (``statuses``, ``verdict``): each criterion's
     result with its words, gaps and evidence, the summary, the next steps and the projection. Python
-    words what the engine decided; it decides nothing."""
+    words what the engine decided; it decides nothing. ``plain``: the packet is known to have no extra
+    fields, so it has no typo warnings (the walk that would find none is skipped)."""
     explainer = plan.explainer
     t = plan.transition
     results: list[CriterionResult] = []
@@ -127,7 +129,7 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
         "supporting": build(Supporting, {"needed": t.supporting_needed, "passed": supporting.count("pass"),
                                          "unknown": supporting.count("unknown")}),
         "next_steps": [text for _, _, text in sorted(steps)],
-        "warnings": _packet.typo_warnings(packet),
+        "warnings": [] if plain else _packet.typo_warnings(packet),
         "committee_outcome": packet.committee_outcome,
         "projection": project(t.criteria, statuses, dates, verdict, day, t.supporting_needed,
                               unreviewed=unreviewed, packet_date=packet.as_of, groups=t.supporting_groups),

@@ -202,13 +202,18 @@ def _cut(text: str, width: int) -> str:
 
 
 class LoadedPacket:
-    """A validated packet together with where it came from (for error lines found later)."""
+    """A validated packet together with where it came from (for error lines found later).
 
-    __slots__ = ("packet", "source")
+    ``plain``: the reading already proved that no model of the packet has extra fields (the one-pass
+    JSON reading counts every model's given keys), so there are no typo warnings to look for.
+    """
 
-    def __init__(self, packet: Packet, source: Source) -> None:
+    __slots__ = ("packet", "source", "plain")
+
+    def __init__(self, packet: Packet, source: Source, plain: bool = False) -> None:
         self.packet = packet
         self.source = source
+        self.plain = plain
 
     def typos(self) -> list[PromoreadyError]:
         """The fields that look like misspelt known ones (the decision's ``warnings``), each as a
@@ -239,7 +244,9 @@ def json_packet(text: str, source: Source, careful: Callable[[], Any]) -> Loaded
     would (``packet_in_one_pass``), else validated from what ``careful()`` reads (the caller's own
     careful reading of ``text``: its refusals, words and lines are the ones given)."""
     packet = _jsonpacket.packet_in_one_pass(text)
-    return LoadedPacket(packet if packet is not None else to_packet(careful(), source), source)
+    if packet is not None:  # read in one pass only if no model has extra fields (``_keys_given``)
+        return LoadedPacket(packet, source, plain=True)
+    return LoadedPacket(to_packet(careful(), source), source)
 
 
 def read_json(text: str, source: Source) -> LoadedPacket:

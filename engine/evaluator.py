@@ -178,7 +178,7 @@ class Evaluator:
             loaded = _packet.load_packet(packet, checked=checked)
         except PacketInvalid as exc:
             raise self.checked(exc) from None
-        return self._evaluate(loaded.packet, loaded.source, as_of)
+        return self._evaluate(loaded.packet, loaded.source, as_of, plain=loaded.plain)
 
     def evaluate_json(self, text: Union[str, bytes], *, as_of: Optional[datetime.date] = None,
                       source: str = "<packet>") -> Decision:
@@ -195,14 +195,15 @@ class Evaluator:
                                          lambda: _packet.careful_json(text, source))
         except PacketInvalid as exc:
             raise self.checked(exc) from None
-        return self._evaluate(loaded.packet, loaded.source, as_of)
+        return self._evaluate(loaded.packet, loaded.source, as_of, plain=loaded.plain)
 
     def checked(self, exc: PacketInvalid) -> PacketInvalid:
         """A packet that failed validation with its unknown level names and the problems of its
         ``evidence:`` section added, by this ladder: every problem in one run."""
         return self._evidence.adding_to(_packet.with_level_problems(exc, self.index))
 
-    def _evaluate(self, packet: Packet, source: _packet.Source, as_of: Optional[datetime.date]) -> Decision:
+    def _evaluate(self, packet: Packet, source: _packet.Source, as_of: Optional[datetime.date],
+                  plain: bool = False) -> Decision:
         if (packet.ladder is not None and normalise(packet.ladder) != self.ladder.id
                 and os.path.realpath(os.path.expanduser(packet.ladder)) not in self.accepted_paths):
             raise _packet.packet_error(
@@ -244,7 +245,7 @@ class Evaluator:
         if plan.needs_size and size_index is not None:
             fact[SIZE_KEY] = size_index
         statuses, verdict = self._decide(plan, fact)
-        return self._decision(packet, plan, day, statuses, verdict, measured, encoded, size_index)
+        return self._decision(packet, plan, day, statuses, verdict, measured, encoded, size_index, plain=plain)
 
     def _decide(self, plan: _Plan, fact: dict) -> tuple[list[str], str]:
         criteria = plan.transition.criteria
@@ -407,5 +408,7 @@ class Evaluator:
     # -- the decision (engine/_decision.py) ---------------------------------------------------------
 
     def _decision(self, packet: Packet, plan: _Plan, day: datetime.date, statuses: list[str], verdict: str,
-                  measured: dict[str, Measured], encoded: dict[str, Any], size: Optional[int]) -> Decision:
-        return _decision.decision(self._ref, packet, plan, day, statuses, verdict, measured, encoded, size)
+                  measured: dict[str, Measured], encoded: dict[str, Any], size: Optional[int],
+                  plain: bool = False) -> Decision:
+        return _decision.decision(self._ref, packet, plan, day, statuses, verdict, measured, encoded, size,
+                                  plain=plain)

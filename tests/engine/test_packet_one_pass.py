@@ -213,3 +213,23 @@ def test_an_unchecked_dict_is_still_checked(tiny_packet):
         deep = [deep]
     with pytest.raises(PromoreadyError, match="nested more than"):
         ev.evaluate(dict(tiny_packet, extra=deep))
+
+
+def test_typo_warnings_are_skipped_only_when_the_reading_proved_there_are_none(tiny_packet, monkeypatch):
+    ev = evaluator(TINY)
+    text = json.dumps(tiny_packet)
+    loaded = read_json(text, Source("<t>", text))
+    assert loaded.plain  # the one-pass reading: every model's keys counted, none extra
+    walks = []
+    real = _packet.typo_warnings
+    monkeypatch.setattr(_packet, "typo_warnings", lambda p: walks.append(p) or real(p))
+    plain = ev.evaluate_json(text)
+    assert walks == [] and plain.warnings == []
+    # A misspelt field: read carefully, not plain, and its warning is still given.
+    candidate = dict(tiny_packet["candidate"], idd="x")
+    typo = json.dumps(dict(tiny_packet, candidate=candidate))
+    assert not read_json(typo, Source("<t>", typo)).plain
+    warned = ev.evaluate_json(typo)
+    assert len(walks) == 1 and any("candidate.idd" in w for w in warned.warnings)
+    # A dict never says it is plain: its extras are looked for.
+    assert ev.evaluate(json.loads(text)).warnings == [] and len(walks) == 2
