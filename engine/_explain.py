@@ -36,9 +36,9 @@ class Explainer:
         # Each measure's first comparison, for wording its values (ranks as levels, positions as words).
         self._kinds: dict[str, Leaf] = {}
         self._titles: dict[str, str] = {}
-        #: Per measure, what ``actual`` needs besides the packet: (measure, its first comparison,
-        #: whether it counts calendar months), filled on first use.
-        self._reading: dict[str, tuple[Measure, Optional[Leaf], bool]] = {}
+        #: Per measure, what ``actual`` needs besides the packet: (its first comparison, whether it
+        #: counts calendar months, whether that comparison is of numbers, its unit), filled on first use.
+        self._reading: dict[str, tuple[Optional[Leaf], bool, bool, Optional[str]]] = {}
         #: Per measure, the numbers it is compared with anywhere in the transition, and the measures
         #: it is compared with: a value is shown on the same side of each as it really is.
         self._bars: dict[str, list[Any]] = {}
@@ -189,35 +189,42 @@ class Explainer:
         """What the packet shows for each measure the criterion reads."""
         out = []
         reading = self._reading
+        one = len(names) == 1
         for name in names:
             m = measured[name]
-            if m.value is None:
+            value = m.value
+            if value is None:
                 why = f"{m.detail}; " if m.detail else ""  # e.g. "none of the 2 listed matches; "
                 out.append(f"{self.title(name)}: unknown ({why}missing {', '.join(m.missing)})")
                 continue
             known = reading.get(name)
             if known is None:
                 measure = self.measures[name]
-                known = reading[name] = (measure, self._kinds.get(name), counts_calendar_months(measure))
-            measure, leaf, in_months = known
-            count = m.value
-            if isinstance(m.value, (list, tuple)):  # a list of words
-                text = ", ".join(str(w) for w in m.value) or "none"
-                out.append(text if len(names) == 1 else f"{self.title(name)}: {text}")
+                leaf = self._kinds.get(name)
+                known = reading[name] = (leaf, counts_calendar_months(measure),
+                                         leaf is not None and leaf.kind.kind == "number", measure.unit)
+            leaf, in_months, number, unit = known
+            count = value
+            if isinstance(value, (list, tuple)):  # a list of words
+                text = ", ".join(str(w) for w in value) or "none"
+                out.append(text if one else f"{self.title(name)}: {text}")
                 continue
             if in_months:
-                words = half_months(m.value, up=False)
+                words = half_months(value, up=False)
                 count = float(words)  # the unit agrees with the number shown ("1 month", "1.5 months")
-            elif leaf is not None and leaf.kind.kind == "number":
-                words = fmt_beside(encoded[name], self.bars(name, encoded))
+            elif number:
+                shown = encoded[name]
+                # A whole number is shown as it is, whatever the bars (``fmt_beside``): they are not looked up.
+                words = str(shown) if type(shown) is int else fmt_beside(shown, self.bars(name, encoded))
             else:
-                words = self.value_words(leaf, encoded[name]) if leaf else fmt(m.value)
-            unit = f" {_agree(count, measure.unit, measure.unit)}" if measure.unit else ""
-            text = f"{words}{unit}" if len(names) == 1 else f"{self.title(name)}: {words}{unit}"
+                words = self.value_words(leaf, encoded[name]) if leaf else fmt(value)
+            if unit:
+                words = f"{words} {_agree(count, unit, unit)}"
+            text = words if one else f"{self.title(name)}: {words}"
             if m.detail:
                 text += f" ({m.detail})"
             out.append(text)
-        return "; ".join(out)
+        return out[0] if one else "; ".join(out)
 
     # -- gaps (engine/_gaps.py) ----------------------------------------------------------------------
 

@@ -285,3 +285,11 @@ def test_a_shown_number_is_on_the_side_of_every_bar_the_value_is(value, bars):
     for bar in bars:
         b = _exact(bar)
         assert (shown > b) - (shown < b) == (exact > b) - (exact < b), (value, bar, shown)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=-10**20, max_value=10**20),
+       st.lists(st.one_of(st.integers(-100, 100), st.floats(-100, 100, allow_nan=False), st.fractions()), max_size=4))
+def test_a_whole_number_is_shown_as_it_is_whatever_the_bars(value, bars):
+    # ``Explainer.actual`` shows a whole number with ``str`` and does not look its bars up: this is why.
+    assert fmt_beside(value, bars) == str(value)
