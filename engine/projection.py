@@ -39,60 +39,64 @@ def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Seque
     waits on months of reviews while the decision is measured past ``packet_date`` (the packet's own).
     ``groups``: the transition's named supporting groups (``supporting_needed`` is the quota of the
     supporting criteria in none)."""
-    if unreviewed:
-        dates = [None if stale else d for d, stale in zip(dates, unreviewed)]
-    stale = [c for c, s, u in zip(criteria, statuses, unreviewed or [False] * len(criteria)) if s == "fail" and u]
     if verdict == "ready":
         return build(Projection, {"date": day.isoformat(), "reason": "ready now", "waiting_on": [], "blocked_by": []})
-    waiting: list[Criterion] = []
+    # Criteria by their index (a transition's ids are unique: the ladder refuses two alike), so the
+    # lists below come out in the transition's order without sorting by id.
+    stale: list[int] = []
+    if any(unreviewed):
+        dates = [None if u else d for d, u in zip(dates, unreviewed)]
+        stale = [i for i, (s, u) in enumerate(zip(statuses, unreviewed)) if s == "fail" and u]
+    waiting: list[int] = []
     when: list[datetime.date] = []
-    no_time: list[Criterion] = []  # fail, and not by time alone
-    no_evidence: list[Criterion] = []
-    for c, status, date in zip(criteria, statuses, dates):
+    no_time: list[int] = []  # fail, and not by time alone
+    no_evidence: list[int] = []
+    for i, (c, status, date) in enumerate(zip(criteria, statuses, dates)):
         if not c.required or status == "pass":
             continue
         if status == "fail" and date is not None:
-            waiting.append(c)
+            waiting.append(i)
             when.append(date)
-        elif status == "fail" and c in stale:
+        elif status == "fail" and i in stale:
             continue  # said below, with the reason
         elif status == "fail":
-            no_time.append(c)
+            no_time.append(i)
         else:
-            no_evidence.append(c)
+            no_evidence.append(i)
     reasons = []
-    stale_required = [c for c in stale if c.required]
+    stale_required = [criteria[i] for i in stale if criteria[i].required]
     if stale_required and packet_date is not None:
         reasons.append(f"{_titles(stale_required)} {_verb(stale_required, 'waits', 'wait')} on reviews after the "
                        f"packet's date ({packet_date.isoformat()}), which it does not hold: add them, or measure "
                        f"to that date")
     if no_time:
-        reasons.append(f"{_titles(no_time)} {_verb(no_time, 'needs', 'need')} more than time")
+        needs = [criteria[i] for i in no_time]
+        reasons.append(f"{_titles(needs)} {_verb(needs, 'needs', 'need')} more than time")
     if no_evidence:
-        reasons.append(f"{_titles(no_evidence)} {_verb(no_evidence, 'lacks', 'lack')} evidence")
-    quota_blocked: list[Criterion] = []
+        lacks = [criteria[i] for i in no_evidence]
+        reasons.append(f"{_titles(lacks)} {_verb(lacks, 'lacks', 'lack')} evidence")
+    quota_blocked: list[int] = []
     # Each supporting quota in turn: the unnamed one (supporting_needed), then each named group.
     quotas: list[tuple[Optional[str], int, str]] = [(None, supporting_needed, "")]
     quotas += [(gid, g.needed, f" of {g.title or gid}") for gid, g in (groups or {}).items()]
     for gid, needed, of in quotas:
-        supporting = [(c, s, d) for c, s, d in zip(criteria, statuses, dates)
+        supporting = [(i, s, d) for i, (c, s, d) in enumerate(zip(criteria, statuses, dates))
                       if not c.required and getattr(c, "group", None) == gid]
         short = max(0, needed - sum(s == "pass" for _, s, _ in supporting))
         if not short:
             continue
-        timed = sorted(((d, i) for i, (c, s, d) in enumerate(supporting) if s == "fail" and d is not None))
+        timed = sorted(((d, k) for k, (_, s, d) in enumerate(supporting) if s == "fail" and d is not None))
         if len(timed) >= short:
             chosen = timed[:short]
-            waiting += [supporting[i][0] for _, i in chosen]
+            waiting += [supporting[k][0] for _, k in chosen]
             when.append(chosen[-1][0])
         else:
-            quota_blocked += [c for c, s, d in supporting if s != "pass" and not (s == "fail" and d is not None)]
+            quota_blocked += [i for i, s, d in supporting if s != "pass" and not (s == "fail" and d is not None)]
             reasons.append(f"{plural(short, 'more supporting criterion')}{of} must pass, and time alone passes "
                            f"{len(timed) or 'none'}")
-    order = {c.id: i for i, c in enumerate(criteria)}
-    waiting_on = sorted({c.id for c in waiting}, key=order.__getitem__)
-    blocked_by = sorted({c.id for c in no_time + no_evidence + quota_blocked + stale_required},
-                        key=order.__getitem__)
+    waiting_on = [criteria[i].id for i in sorted(set(waiting))]
+    blocked_by = [criteria[i].id for i in sorted({*no_time, *no_evidence, *quota_blocked,
+                                                 *(i for i in stale if criteria[i].required)})]
     if reasons:
         return build(Projection, {"date": None,
                                   "reason": "time alone cannot make the packet ready: " + "; ".join(reasons),
