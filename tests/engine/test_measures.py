@@ -190,3 +190,18 @@ def test_no_reviews_is_unknown_and_an_empty_list_zero(measure):
     assert measure("months_at_target").missing == ["reviews"]
     m = measure("months_at_target", reviews=[])
     assert (m.value, m.detail) == (0, "0 periods")
+
+
+def test_months_between_is_whole_anniversaries_then_the_fraction_of_the_next_month():
+    # The count is built as one Fraction from integers: held here to its definition on many spans.
+    from promoready.engine._calendar import anniversary, months_between
+
+    start = datetime.date(2023, 1, 31)
+    for offset in range(0, 800, 7):
+        stop = start + datetime.timedelta(days=offset)
+        months = months_between(start, stop)
+        assert type(months) is Fraction
+        whole = int(months)
+        assert anniversary(start, whole) <= stop < anniversary(start, whole + 1)
+        last, following = anniversary(start, whole), anniversary(start, whole + 1)
+        assert months - whole == Fraction((stop - last).days, (following - last).days)
