@@ -348,3 +348,22 @@ def test_a_windowed_count_that_can_never_reach_its_bar_projects_no_date(tmp_path
     running = [{"start": "2026-09-01", "end": "2027-12-31", "rating": "meets", "operating_level": "b"}]
     c = decide(engine, reviews=running)["six-months"]
     assert c.next_step.endswith("no date can be projected: the last 3 months can never hold enough")
+
+
+def test_the_encoding_of_a_fraction_is_the_midpoint_of_its_4_decimal_grid_step():
+    # encode_number scales with integers; held here to the definition, written with Fractions.
+    import math
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.fractions(min_value=-10**6, max_value=10**6))
+    def check(x):
+        steps = x * 10000
+        want = float(x) if steps.denominator == 1 else round((math.floor(steps) + 0.5) / 10000, 5)
+        want = encode_number(want) if steps.denominator == 1 else want
+        got = encode_number(x)
+        assert got == want and type(got) is type(want)
+
+    check()
