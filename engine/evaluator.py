@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional, Union, cast
 
 from promoready.schemas.decision import Decision, LadderRef, TransitionRef
@@ -79,6 +79,19 @@ class _Plan:
     texts: list[dict[str, str]]
     #: Each named supporting group's tally keys (passed, passed or unknown).
     group_tally: dict[str, tuple[str, str]]
+    #: Each rule name the ruleset fired so far → ``criterion_index`` of it, or ``_PART`` for a part of
+    #: an at_least node: filled as names are first seen (a ruleset has few; a packet reads ~28).
+    fired: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+
+#: In ``_Plan.fired``: the rule decided a part of an at_least node, not a criterion.
+_PART = (-1, "")
+
+
+def _fired(known: dict[str, tuple[int, str]], name: str) -> tuple[int, str]:
+    """``known[name]``, worked out and remembered on first sight."""
+    decided = known[name] = _PART if part_index(name) is not None else criterion_index(name)
+    return decided
 
 
 class Evaluator:
@@ -251,15 +264,17 @@ class Evaluator:
         criteria = plan.transition.criteria
 
         group_tally = plan.group_tally
+        known = plan.fired  # a dict read in place of two memoised functions for every fired name
 
         def tally(fired: list[str]) -> dict:
             counts: dict[str, Any] = {"k": "t", "rf": 0, "ru": 0, "sp": 0, "spu": 0}
             for p, pu in group_tally.values():
                 counts[p] = counts[pu] = 0
             for name in fired:
-                if part_index(name) is not None:
+                rule = known.get(name) or _fired(known, name)
+                if rule is _PART:
                     continue
-                i, status = criterion_index(name)
+                i, status = rule
                 if criteria[i].required:
                     counts["rf"] += status == "fail"
                     counts["ru"] += status == "unknown"
@@ -276,9 +291,10 @@ class Evaluator:
             first, second = plan.ruleset.run(fact, tally)
         statuses: list[Optional[str]] = [None] * len(criteria)
         for name in first:
-            if part_index(name) is not None:
+            rule = known.get(name) or _fired(known, name)
+            if rule is _PART:
                 continue  # a part of an at_least node: its counts were checked by the stage that read them
-            i, status = criterion_index(name)
+            i, status = rule
             if statuses[i] is not None:
                 raise EngineError(f"the engine decided criterion '{criteria[i].id}' twice ({statuses[i]}, {status})",
                                   code=errors.ENGINE_AMBIGUOUS, path=criteria[i].id)
