@@ -7,6 +7,7 @@ Each ``where`` in a measure compiles once to a test of one item; the measures in
 from __future__ import annotations
 
 import datetime
+import operator
 from typing import Any, Callable, Optional
 
 from promoready.schemas.ladder import Where
@@ -97,29 +98,43 @@ def _compile_test(key: str, op: str, operand: Any, kind: FieldKind, levels: dict
 
     target = [norm(v) for v in operand] if op == "in" else norm(operand)
 
-    def value_of(item: Any, ctx: Context) -> Any:
-        raw = _attr(item, key)
-        if raw is None:
-            return None
-        if kind.kind == "level":
-            return _rank_of(raw, ctx)
-        if ordered and op in ("gte", "gt", "lte", "lt"):
-            return ordered.index(raw)
-        if kind.kind == "number":
-            return round(raw, 4)  # compared at 4 decimals, as every number the rules engine compares
-        return raw
+    # The item's value as compared, by a reader chosen once here rather than by tests on every item.
+    if kind.kind == "level":
+        def value_of(item: Any, ctx: Context) -> Any:
+            raw = _attr(item, key)
+            return None if raw is None else _rank_of(raw, ctx)
+    elif ordered and op in ("gte", "gt", "lte", "lt"):
+        position = ordered.index
 
-    compare = {
-        "gte": lambda a: a >= target, "gt": lambda a: a > target, "lte": lambda a: a <= target,
-        "lt": lambda a: a < target, "eq": lambda a: a == target, "ne": lambda a: a != target,
-        "in": lambda a: a in target,
-    }[op]
+        def value_of(item: Any, ctx: Context) -> Any:
+            raw = _attr(item, key)
+            return None if raw is None else position(raw)
+    elif kind.kind == "number":
+        def value_of(item: Any, ctx: Context) -> Any:
+            raw = _attr(item, key)
+            # compared at 4 decimals, as every number the rules engine compares
+            return None if raw is None else round(raw, 4)
+    else:
+        def value_of(item: Any, ctx: Context) -> Any:
+            return _attr(item, key)
 
-    def test(item: Any, ctx: Context) -> bool:
-        value = value_of(item, ctx)
-        return value is not None and compare(value)
+    if op == "in":
+        def test(item: Any, ctx: Context) -> bool:
+            value = value_of(item, ctx)
+            return value is not None and value in target
+    else:
+        compare = _COMPARE[op]  # the operator module's functions: C calls, not a lambda per item
+
+        def test(item: Any, ctx: Context) -> bool:
+            value = value_of(item, ctx)
+            return value is not None and compare(value, target)
 
     return test
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "gte": operator.ge, "gt": operator.gt, "lte": operator.le, "lt": operator.lt, "eq": operator.eq, "ne": operator.ne,
+}
 
 
 def _where(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,
