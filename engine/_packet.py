@@ -20,7 +20,7 @@ from promoready.schemas.packet import EARLIEST_DATE, LATEST_DATE, Packet
 
 from . import _documents as docs
 from ._jsontext import canonical_json
-from . import _jsonpacket  # (it reads _packet._nested: both import the module, not names)
+from . import _jsonpacket  # (it reads _packet._NESTED: both import the module, not names)
 from ._fields import FieldKind, field_kind_of, item_fields, packet_fields
 from . import errors
 from ._levels import LevelIndex
@@ -52,13 +52,13 @@ class Source:
         return docs.line_of(self.text, loc, self.name) if self.text is not None else None
 
 
-def read_packet(obj: Any, *, checked: bool = False) -> tuple[Any, Source]:
+def read_packet(obj: Any) -> tuple[Any, Source]:
     """Raw packet data and its source, from a dict, a ``Packet``, or a path to a JSON/YAML file.
 
     Data from the caller is held to what a file could say (``docs.check_data``): nothing nested
     past the depth limit or containing itself, no objects, bytes or sets, no lone surrogates, no
-    numbers too long to print; each refusal names the field path. ``checked``: the data is what
-    ``parse`` (or ``parse_json`` and ``check_depth``) returned, unchanged, so it was checked then.
+    numbers too long to print; each refusal names the field path. (A caller with JSON text reads
+    it with ``read_json``, which checks it once, or reads it in one pass.)
     """
     if isinstance(obj, (str, os.PathLike)):
         path = os.fspath(obj)
@@ -66,7 +66,7 @@ def read_packet(obj: Any, *, checked: bool = False) -> tuple[Any, Source]:
         return docs.parse(text, path), Source(path, text)
     if isinstance(obj, Packet):
         _check_extras(obj)
-    elif not checked:
+    else:
         docs.check_data(obj, None)
     return obj, Source(None)
 
@@ -222,12 +222,9 @@ class LoadedPacket:
         return typo_problems(self.packet, self.source)
 
 
-def load_packet(obj: Any, *, checked: bool = False) -> LoadedPacket:
-    """Read and validate a packet from a dict, a ``Packet`` or a JSON/YAML file path.
-
-    ``checked``: a dict that is what ``parse`` (or ``parse_json`` and ``check_depth``) returned,
-    unchanged: its data check is not repeated. Any other dict is checked (the default).
-    """
+def load_packet(obj: Any) -> LoadedPacket:
+    """Read and validate a packet from a dict, a ``Packet`` or a JSON/YAML file path (a dict is
+    always held to ``docs.check_data``: nothing says where it came from)."""
     if isinstance(obj, LoadedPacket):
         return obj
     if isinstance(obj, (str, os.PathLike)):
@@ -235,7 +232,7 @@ def load_packet(obj: Any, *, checked: bool = False) -> LoadedPacket:
         if not path.lower().endswith(docs._YAML_SUFFIXES):
             text = docs.read_text(path)
             return json_packet(text, Source(path, text), lambda: docs.parse(text, path))
-    raw, source = read_packet(obj, checked=checked)
+    raw, source = read_packet(obj)
     return LoadedPacket(to_packet(raw, source), source)
 
 

@@ -178,17 +178,15 @@ class Evaluator:
 
     # -- evaluation ---------------------------------------------------------------------------------
 
-    def evaluate(self, packet: PacketLike, *, as_of: Optional[datetime.date] = None,
-                 checked: bool = False) -> Decision:
+    def evaluate(self, packet: PacketLike, *, as_of: Optional[datetime.date] = None) -> Decision:
         """Evaluate one packet (a dict, a ``Packet``, a path to a JSON/YAML file, or ``load_packet``'s result).
 
         ``as_of`` overrides the packet's own date; with neither, today's date is used. Raises a
-        ``PromoreadyError`` subclass, with the field path and file, for any bad input. ``checked``:
-        the dict is what ``parse`` (or ``parse_json`` and ``check_depth``) returned, unchanged, so
-        its data check (depth, plain values, Unicode, number lengths) is not repeated.
+        ``PromoreadyError`` subclass, with the field path and file, for any bad input. (JSON text is
+        best given to ``evaluate_json``: read in one pass where it can be.)
         """
         try:
-            loaded = _packet.load_packet(packet, checked=checked)
+            loaded = _packet.load_packet(packet)
         except PacketInvalid as exc:
             raise self.checked(exc) from None
         return self._evaluate(loaded.packet, loaded.source, as_of, plain=loaded.plain)

@@ -23,21 +23,17 @@ MAX_COUNT = 1_000_000
 
 
 def _iso_date(value: Any) -> Any:
-    if type(value) is str and _ISO_DATE.match(value):  # JSON's only spelling of a date, checked first
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError as exc:
-            raise PydanticCustomError("date_value", "not a calendar date: {value}", {"value": value}) from exc
+    if isinstance(value, str):  # JSON's only spelling of a date, so checked first
+        if _ISO_DATE.match(value):
+            try:
+                return datetime.date.fromisoformat(value)
+            except ValueError as exc:
+                raise PydanticCustomError("date_value", "not a calendar date: {value}", {"value": value}) from exc
     # datetime is a subclass of date: a timestamp with a time of day is not a date.
-    if isinstance(value, datetime.datetime):
+    elif isinstance(value, datetime.datetime):
         raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD, got a date and time")
-    if isinstance(value, datetime.date):
+    elif isinstance(value, datetime.date):
         return value
-    if isinstance(value, str) and _ISO_DATE.match(value):
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError as exc:
-            raise PydanticCustomError("date_value", "not a calendar date: {value}", {"value": value}) from exc
     raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD, got {value}", {"value": repr(value)})
 
 

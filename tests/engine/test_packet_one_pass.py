@@ -177,29 +177,7 @@ def test_spaced_and_compact_texts_still_read_in_one_pass():
         assert same_packet(text)
 
 
-# -- the data check, once ---------------------------------------------------------------------------
-
-
-@pytest.mark.skipif(DEFAULT is None, reason=str(DEFAULT_UNAVAILABLE))
-def test_parsed_data_is_checked_once(monkeypatch):
-    from promoready.engine import _documents, _datacheck
-
-    ev = evaluator(DEFAULT)
-    calls = []
-    real = _datacheck.check_data
-
-    def counting(*args, **kwargs):
-        calls.append(args[1])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(_documents, "check_data", counting)
-    for text in bench_packets.texts(bench_packets.pool(20)):
-        calls.clear()
-        once = ev.evaluate(parse(text, "<bench>.json"), checked=True).to_json()
-        assert calls == ["<bench>.json"]  # parse's check only
-        calls.clear()
-        assert ev.evaluate(parse(text, "<bench>.json")).to_json() == once
-        assert calls == ["<bench>.json", None]  # the dict is checked again: nothing says it was parsed
+# -- the data check ---------------------------------------------------------------------------
 
 
 def test_an_unchecked_dict_is_still_checked(tiny_packet):
