@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from promoready.schemas.packet import Packet
 
@@ -52,33 +52,7 @@ def packet_in_one_pass(text: str) -> Optional[Packet]:
         return None
     # Every key's colon follows its closing quote, so ``written`` is at least the keys written, and
     # the models' given fields are the distinct keys: equal only if no mapping repeats a key.
-    given = _keys_given(packet)
+    given = _packet.keys_given(packet)
     if given is None or given != written:
         return None
     return packet
-
-
-def _keys_given(packet: BaseModel) -> Optional[int]:
-    """How many keys the packet's mappings were given, or None if a model has extra fields."""
-    count = 0
-    stack = [packet]
-    pop, push, extend = stack.pop, stack.append, stack.extend
-    while stack:
-        model = pop()
-        if model.__pydantic_extra__:
-            return None
-        count += len(model.__pydantic_fields_set__)
-        kind = type(model)
-        nested = _packet._NESTED.get(kind)
-        if nested is None:
-            nested = _packet.nested_fields(kind)
-        if nested:
-            values = model.__dict__
-            for name, is_list in nested:
-                value = values[name]
-                if value is not None:
-                    if is_list:
-                        extend(value)
-                    else:
-                        push(value)
-    return count

@@ -241,7 +241,7 @@ def json_packet(text: str, source: Source, careful: Callable[[], Any]) -> Loaded
     would (``packet_in_one_pass``), else validated from what ``careful()`` reads (the caller's own
     careful reading of ``text``: its refusals, words and lines are the ones given)."""
     packet = _jsonpacket.packet_in_one_pass(text)
-    if packet is not None:  # read in one pass only if no model has extra fields (``_keys_given``)
+    if packet is not None:  # read in one pass only if no model has extra fields (``keys_given``)
         return LoadedPacket(packet, source, plain=True)
     return LoadedPacket(to_packet(careful(), source), source)
 
@@ -361,14 +361,21 @@ def _typos(packet: Packet) -> list[Typo]:
 
 
 def _any_extra(packet: BaseModel) -> bool:
-    """Whether any model in a packet has extra fields: ``_parts`` without the path prefixes, which
-    only a packet with extra fields needs (most have none)."""
+    """Whether any model in a packet has extra fields (most have none)."""
+    return keys_given(packet) is None
+
+
+def keys_given(packet: BaseModel) -> Optional[int]:
+    """How many keys the packet's mappings were given (the fields set of every model in it), or None
+    if a model has extra fields: ``_parts`` without the path prefixes, which only extras need."""
+    count = 0
     stack = [packet]
     pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
         model = pop()
         if model.__pydantic_extra__:
-            return True
+            return None
+        count += len(model.__pydantic_fields_set__)
         kind = type(model)
         nested = _NESTED.get(kind)
         if nested is None:
@@ -382,7 +389,7 @@ def _any_extra(packet: BaseModel) -> bool:
                         extend(value)
                     else:
                         push(value)
-    return False
+    return count
 
 
 #: ``_nested`` of each model in a plain dict: faster than its cache, and a packet holds about 18 models.
