@@ -1,5 +1,6 @@
 """Files the tests write, shared across suites: ladder folders (from dicts, or a copy of a bundled
-ladder), the problems a ladder folder is refused for, and device nodes to write through.
+ladder), the problems a ladder folder is refused for, and device nodes to write through; and which
+modules a fresh interpreter imports for a statement.
 
 Imported as a sibling module (``from fixture_files import write_ladder``), as ``strategies`` is.
 """
@@ -10,6 +11,8 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -49,3 +52,11 @@ def device_node(tmp_path, name: str = "null", minor: int = 3) -> str:
         os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
         return path
     return f"/dev/{name}"
+
+
+def imported_after(statement: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has imported once it has run ``statement``."""
+    code = f"import json, sys; {statement}; print(json.dumps(sorted(m for m in {modules!r} if m in sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import subprocess
-import sys
 
 import pytest
 
 import promoready.engine
 import promoready.schemas
+from fixture_files import imported_after
 
 MODULES = [promoready.engine, promoready.schemas]
 
@@ -43,12 +42,8 @@ def test_engine_exports_load_on_first_use():
             assert member.__module__ == "promoready.engine" + module
     with pytest.raises(AttributeError, match="no attribute 'Evaluater'"):
         promoready.engine.Evaluater  # noqa: B018
-    code = ("import sys, promoready.engine.errors, promoready.engine.batch, promoready.cli; "
-            "print(sorted(m for m in ('pydantic', 'promoready.engine.evaluator', 'durable_rules_engine') "
-            "if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    assert imported_after("import promoready.engine.errors, promoready.engine.batch, promoready.cli",
+                          ("pydantic", "promoready.engine.evaluator", "durable_rules_engine")) == []
 
 
 def test_one_exception_family():

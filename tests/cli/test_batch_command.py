@@ -19,6 +19,7 @@ import time
 
 import pytest
 from batch_helpers import PROMOREADY, case, invoke, jsonl, packet, records
+from fixture_files import imported_after
 
 from promoready.engine import batch as engine
 
@@ -449,9 +450,6 @@ def test_a_usage_error_starts_no_fork_server(tmp_path, monkeypatch):
 
 def test_checking_the_store_options_without_a_cycle_leaves_the_store_unimported():
     """batch's coordinating process pays for SQLAlchemy and Alembic (~0.3 s of CPU) only when --cycle is given."""
-    code = ("import sys; from promoready.cli._batch_store import check_store_options; "
-            "check_store_options(None, None, False, (), ('a.jsonl',)); "
-            "print(sorted(m for m in ('promoready.store', 'sqlalchemy', 'alembic') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    assert imported_after("from promoready.cli._batch_store import check_store_options; "
+                          "check_store_options(None, None, False, (), ('a.jsonl',))",
+                          ("promoready.store", "sqlalchemy", "alembic")) == []
