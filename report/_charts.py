@@ -40,7 +40,7 @@ def _svg(fig: Figure, name: str) -> str:
     text = buffer.getvalue()
     text = text[text.index("<svg"):]
     # Fixed sizes in pt would overflow a narrow screen; the viewBox keeps the proportions.
-    text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', rf'<svg\1 class="chart" data-chart="{name}"', text, 1)
+    text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', rf'<svg\1 class="chart" data-chart="{name}"', text, count=1)
     return _own_ids(text, name)
 
 
