@@ -86,7 +86,9 @@ def process(item: Item, evaluate: Evaluate, config: Config, *, keep: bool = True
         if in_worker and config.hang_on is not None and cid == config.hang_on:
             time.sleep(3600)  # test hook (HANG_ENV): get stuck the way an endless loop would
         try:
-            loaded = _packet.LoadedPacket(_packet.to_packet(raw, source), source)
+            # A Packet here was read in one pass, which proved it has no extra fields (see json_packet).
+            loaded = _packet.LoadedPacket(_packet.to_packet(raw, source), source,
+                                          plain=isinstance(raw, _packet.Packet))
         except PacketInvalid as exc:  # with its unknown level names too: every problem in one record
             checked = getattr(evaluate, "checked", None)
             raise (checked(exc) if checked is not None else exc) from None
