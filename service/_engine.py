@@ -119,9 +119,7 @@ class Engine:
 
     def parse(self, body: bytes, kind: str, *, source: str = "request body") -> tuple[Any, Source]:
         """Raw data from a request body: UTF-8, JSON or YAML as ``kind`` says, depth-limited, safe."""
-        text = decode(body, source)
-        if not text.strip():
-            raise errors.InputError("the body is empty", code=errors.INPUT_EMPTY, file=source)
+        text = _text(body, source)
         data = parse_yaml(text, source) if kind == "yaml" else parse_json(text, source)
         check_depth(data, source)
         return data, Source(source, text)
@@ -134,9 +132,7 @@ class Engine:
             data, source = self.parse(body, kind)
             return self.load(data, source), data
         name = "request body"
-        text = decode(body, name)
-        if not text.strip():
-            raise errors.InputError("the body is empty", code=errors.INPUT_EMPTY, file=name)
+        text = _text(body, name)
         try:
             return read_json(text, Source(name, text)), None
         except errors.PacketInvalid as exc:
@@ -169,6 +165,14 @@ class Engine:
         with self._lock:
             evaluator = self.registry.evaluator_for_packet(loaded)
             return what_if(evaluator, loaded, changes, as_of=as_of), evaluator
+
+
+def _text(body: bytes, source: str) -> str:
+    """A request body as text: UTF-8, and not empty."""
+    text = decode(body, source)
+    if not text.strip():
+        raise errors.InputError("the body is empty", code=errors.INPUT_EMPTY, file=source)
+    return text
 
 
 class _Nested(Source):
