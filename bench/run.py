@@ -64,7 +64,7 @@ class Sizes:
     pool: int  # distinct packets for the in-process figures
     rounds: int  # throughput rounds (median reported)
     batch: int  # packets per `promoready batch` throughput run
-    batch_rounds: int  # rounds of (1 worker, 2 workers, CPU ceiling), back to back (median reported)
+    batch_rounds: int  # rounds of (1 worker, 2 workers, CPU ceiling, the pair), back to back (median reported)
     rss_small: int
     rss_large: int
     cold_help: int  # cold-start runs (best reported)
@@ -103,6 +103,7 @@ ROWS = {
     "batch2": "promoready batch --workers 2 (packets/s)",
     "2w/1w": "ratio 2 workers / 1 worker",
     "cpu2/1": "machine ceiling: 2 busy processes / 1 (throughput ratio)",
+    "pair2/1": "workload ceiling: 1 worker / two 1-worker batches of half the packets at once (no pool)",
     "parent": "batch --workers 2: CPU of the coordinating process (µs/packet)",
     "store-sqlite": "batch --workers 2 --cycle --db SQLite / without a store (throughput ratio)",
     "store-pg": "batch --workers 2 --cycle --db PostgreSQL / without a store (throughput ratio)",
@@ -562,6 +563,46 @@ def rss_run(cmd: list[str], pool: list[dict], small: int, large: int, tmp: str) 
     return r["at_kb"] / 1024, r["last_kb"] / 1024, large / r["wall"]
 
 
+def split_halves(path: str, tmp: str) -> tuple[str, str]:
+    """The first and the second half of the packets of the JSONL file ``path``, as two files."""
+    with open(path, "rb") as fh:
+        lines = fh.readlines()
+    names = (os.path.join(tmp, "half-1.jsonl"), os.path.join(tmp, "half-2.jsonl"))
+    for name, part in zip(names, (lines[:len(lines) // 2], lines[len(lines) // 2:])):
+        with open(name, "wb") as out:
+            out.writelines(part)
+    return names
+
+
+def run_pair(cmd: list[str], halves: tuple[str, str], tmp: str) -> float:
+    """Wall seconds for two ``batch --workers 1`` runs at once, one per half of the packets.
+
+    The ceiling of ``2w/1w`` for this workload on this machine right now: each process evaluates in
+    itself (no pool: no fork server, no coordinating process, no pipes), as ``--workers 1`` does, and
+    the two share the cores, caches and memory bandwidth as two workers do. ``1 worker ÷ this`` is what
+    ``--workers 2`` would reach if the pool cost nothing, start-up included.
+    """
+    procs, summaries = [], []
+    start = time.perf_counter()
+    for number, half in enumerate(halves):
+        summaries.append(os.path.join(tmp, f"summary-half-{number}.json"))
+        procs.append(subprocess.Popen([*cmd, "batch", half, "--workers", "1", "--summary", summaries[-1]],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+    errors = [proc.communicate(timeout=900)[1] for proc in procs]
+    wall = time.perf_counter() - start
+    for proc, err, half, summary in zip(procs, errors, halves, summaries):
+        if proc.returncode != 0:
+            last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["(no message)"]
+            raise RuntimeError(f"exit {proc.returncode}: {last[0][:200]}")
+        with open(half, "rb") as fh:
+            count = sum(1 for line in fh if line.strip())
+        with open(summary, encoding="utf-8") as fh:
+            s = json.load(fh)
+        if s.get("decisions") != count or s.get("errors"):
+            raise RuntimeError(f"{s.get('decisions')} decisions and {s.get('errors')} errors for {count} packets")
+    return wall
+
+
 def cpu_ceiling() -> float:
     """The machine ceiling of ``2w/1w`` right now (``bench/machine.py``)."""
     return _cpu_ceiling(12_000_000)
@@ -578,18 +619,20 @@ def subprocess_figures(table: Table, sizes: Sizes, pool: list[dict], info: dict)
     cmd = promoready_command()
     with tempfile.TemporaryDirectory(prefix="promoready-bench-") as tmp:
         if not batch_available(cmd):
-            for key in ("batch1", "batch2", "2w/1w", "cpu2/1", "parent", "store-sqlite", "store-pg", "rss-small",
-                        "rss-large", "rss-ratio"):
+            for key in ("batch1", "batch2", "2w/1w", "cpu2/1", "pair2/1", "parent", "store-sqlite", "store-pg",
+                        "rss-small", "rss-large", "rss-ratio"):
                 table.na(key, "batch unavailable")
         else:
             path = packet_gen.write_jsonl(os.path.join(tmp, "batch.jsonl"), pool, sizes.batch)
-            # Rounds of (1 worker, 2 workers, CPU ceiling) back to back: on a shared machine the speed
-            # of a core drifts from minute to minute, so each ratio compares runs of the same round.
+            halves = split_halves(path, tmp)
+            # Rounds of (1 worker, 2 workers, CPU ceiling, the pair) back to back: on a shared machine the
+            # speed of a core drifts from minute to minute, so each ratio compares runs of the same round.
             rates: dict[int, list[float]] = {1: [], 2: []}
-            ratios, ceilings, parent, failed = [], [], [], None
+            ratios, ceilings, pairs, parent, failed = [], [], [], [], None
             for _ in range(sizes.batch_rounds):
                 try:
                     one, two = (run_batch(cmd, path, sizes.batch, w, tmp) for w in (1, 2))
+                    pair = run_pair(cmd, halves, tmp)
                 except Exception as exc:
                     failed = exc
                     break
@@ -597,11 +640,12 @@ def subprocess_figures(table: Table, sizes: Sizes, pool: list[dict], info: dict)
                 rates[2].append(two["rate"])
                 ratios.append(two["rate"] / one["rate"])
                 ceilings.append(cpu_ceiling())
+                pairs.append(one["wall"] / pair)
                 # The command's own process: its workers are the fork server's children, not its own,
                 # so the wrapper's RUSAGE_CHILDREN counts only the coordinating process (start-up included).
                 parent.append(two["cpu"] / sizes.batch * 1e6)
             info["batch_rounds"] = {"rate1": rates[1], "rate2": rates[2], "ratio": ratios, "ceiling": ceilings,
-                                    "parent_us": parent}
+                                    "pair": pairs, "parent_us": parent}
             if failed is not None:
                 for key in ("batch1", "batch2"):
                     table.na(key, f"batch failed: {failed}")
@@ -612,16 +656,20 @@ def subprocess_figures(table: Table, sizes: Sizes, pool: list[dict], info: dict)
                     table.set(f"batch{workers}", rate_, f"{rate_:,.0f}",
                               note=f"{sizes.batch:,} packets, {_rounds(rates[workers], '{:,.0f}')}")
                 ratio = statistics.median(ratios)
+                ideal = statistics.median(pairs)
                 table.set("2w/1w", ratio, f"{ratio:.2f}", target=f"≥ {TARGET_SCALE}", met=ratio >= TARGET_SCALE,
-                          note=_rounds(ratios, "{:.2f}"))
+                          note=f"{_rounds(ratios, '{:.2f}')}; {ratio / ideal:.0%} of pair2/1")
                 ceiling = statistics.median(ceilings)
                 table.set("cpu2/1", ceiling, f"{ceiling:.2f}", note=_rounds(ceilings, "{:.2f}"))
+                table.set("pair2/1", ideal, f"{ideal:.2f}",
+                          note="what a pool with no cost of its own would reach here; " + _rounds(pairs, "{:.2f}"))
                 cost = statistics.median(parent)
                 table.set("parent", cost, f"{cost:,.0f}",
                           note=f"{cost / (1e6 / statistics.median(rates[1])):.0%} of a packet's time with 1 worker; "
                                + _rounds(parent, "{:,.0f}"))
             store_figures(table, cmd, path, sizes, tmp)
-            os.unlink(path)
+            for name in (path, *halves):
+                os.unlink(name)
 
             try:
                 small, large, rate_ = rss_run(cmd, pool, sizes.rss_small, sizes.rss_large, tmp)

@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUN = os.path.join(ROOT, "bench", "run.py")
 
 ROW_KEYS = ("a", "b", "a/b", "same", "a2", "c", "c-off", "a2/c", "a2/c-off", "c=a", "engine", "engine-replay", "firings",
-            "batch1", "batch2", "2w/1w", "cpu2/1", "parent", "store-sqlite", "store-pg", "rss-small", "rss-large",
+            "batch1", "batch2", "2w/1w", "cpu2/1", "pair2/1", "parent", "store-sqlite", "store-pg", "rss-small", "rss-large",
             "rss-ratio", "help", "evaluate", "cold", "old", "new/old", "cold-old")
 
 
@@ -48,6 +48,8 @@ def test_quick_benchmark_prints_every_row(tmp_path):
         assert "wall" in rows[key] and "CPU" in rows[key], rows[key]
     for key in ("evaluate", "cold"):  # both cold starts ran (the ladder cache off, then warm)
         assert isinstance(figures["figures"][key]["value"], float) and "CPU best" in rows[key], rows[key]
+    for key in ("2w/1w", "pair2/1"):  # the pool's scaling, and the ceiling a pool with no cost would reach
+        assert isinstance(figures["figures"][key]["value"], float) and figures["figures"][key]["value"] > 0, rows[key]
     assert rows["new/old"].startswith("n/a (run with --against REF)")  # only with --against
     if importlib.util.find_spec("zen") is not None:  # the zen peer agrees with promoready where it runs
         zen = figures["figures"]["c=a"]
