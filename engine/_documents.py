@@ -327,12 +327,52 @@ def _bad_node_error(text: str, source: str, bad: _BadNode) -> InputError:
 # -- parsing and checking -------------------------------------------------------------------------
 
 
-def parse(text: str, source: str) -> Any:
-    """Parse by file suffix (``.yaml``/``.yml`` as YAML, anything else as JSON), then check the data."""
-    if not text.strip():
-        raise InputError("the file is empty", code=errors.INPUT_EMPTY, file=source)
-    if source.lower().endswith(_YAML_SUFFIXES):
-        return parse_yaml(text, source)  # checked already
+def parse(text: str, source: str, *, kind: Optional[str] = None) -> Any:
+    """Parse as ``kind`` says (``"json"`` or ``"yaml"``), else by file suffix (``.yaml``/``.yml`` as
+    YAML, anything else as JSON), then check the data. JSON is read by ``careful_json``; YAML is
+    refused when empty, as JSON is."""
+    yaml = kind == "yaml" if kind is not None else source.lower().endswith(_YAML_SUFFIXES)
+    if not yaml:
+        return careful_json(text, source)
+    _refuse_empty(text, source)
+    return parse_yaml(text, source)  # checked already
+
+
+#: The message of a text with nothing in it, whatever reads it.
+EMPTY_MESSAGE = "the text is empty (nothing but white space)"
+
+
+def _refuse_empty(text: str, source: str) -> None:
+    # U+FEFF is not white space to str.strip, but a BOM is not text either.
+    if not text.lstrip("\ufeff").strip():
+        raise InputError(EMPTY_MESSAGE, code=errors.INPUT_EMPTY, file=source)
+
+
+def careful_json(text: str, source: str) -> Any:
+    """The one careful reading of a JSON document: every reader of JSON packet text (a ``.json``
+    file, ``Evaluator.evaluate_json``, ``read_json`` for stdin and request bodies, a batch's files
+    and JSONL lines, the service) ends here when the one-pass reading cannot answer, so the same
+    text gets the same error (code, message, line, field path) whichever way it came in.
+
+    In order:
+
+    - a BOM: any U+FEFF at the very start is dropped (``decode`` drops one from bytes already; a
+      text read with plain ``utf-8`` keeps it). Dropping all of them, not one, gives the same answer
+      whether the caller passed bytes or decoded them itself. Line numbers are unchanged;
+    - empty: a text of nothing but white space (after the BOM) is refused with ``input.empty`` and
+      ``EMPTY_MESSAGE``, and no line (the whole text is at fault, not a line of it);
+    - ``parse_json``: nesting past ``MAX_DEPTH`` (the line of the first bracket too deep),
+      malformed JSON and trailing text (``input.json``, json's line), a repeated key (its line and
+      the path of its mapping), NaN/Infinity literals and whole numbers too long to read (line and
+      path of the value);
+    - ``check_data`` on the data *with the text*, so that a lone surrogate escape (``"\\ud800"``),
+      or anything else it refuses, names its line as well as its path.
+
+    Any JSON value is returned: that a packet must be a mapping is ``to_packet``'s to say.
+    """
+    if text[:1] == "\ufeff":
+        text = text.lstrip("\ufeff")
+    _refuse_empty(text, source)
     data = parse_json(text, source)
     check_data(data, source, text)
     return data

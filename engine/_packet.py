@@ -24,7 +24,7 @@ from . import _jsonpacket  # (it reads _packet._NESTED: both import the module, 
 from ._fields import FieldKind, field_kind_of, item_fields, packet_fields
 from . import errors
 from ._levels import LevelIndex
-from .errors import InputError, PacketError, PacketInvalid, PromoreadyError, UsageError, closest
+from .errors import PacketError, PacketInvalid, PromoreadyError, UsageError, closest
 
 _MESSAGES = {
     "missing": "is required",
@@ -231,43 +231,20 @@ def load_packet(obj: Any) -> LoadedPacket:
         path = os.fspath(obj)
         if not path.lower().endswith(docs._YAML_SUFFIXES):
             text = docs.read_text(path)
-            return json_packet(text, Source(path, text), lambda: docs.parse(text, path))
+            return read_json(text, Source(path, text))
     raw, source = read_packet(obj)
     return LoadedPacket(to_packet(raw, source), source)
 
 
-def json_packet(text: str, source: Source, careful: Callable[[], Any]) -> LoadedPacket:
-    """The packet of a JSON text: read in one pass when that surely gives what the careful reading
-    would (``packet_in_one_pass``), else validated from what ``careful()`` reads (the caller's own
-    careful reading of ``text``: its refusals, words and lines are the ones given)."""
+def read_json(text: str, source: Source) -> LoadedPacket:
+    """The packet of a JSON text (a file's, stdin's, a request body's, ``evaluate_json``'s): read in
+    one pass whenever that surely gives what the careful reading would (``packet_in_one_pass``), else
+    validated from ``docs.careful_json``, the one careful reading, whose refusals (code, message,
+    line, field path) are the ones given."""
     packet = _jsonpacket.packet_in_one_pass(text)
     if packet is not None:  # read in one pass only if no model has extra fields (``keys_given``)
         return LoadedPacket(packet, source, plain=True)
-    return LoadedPacket(to_packet(careful(), source), source)
-
-
-def read_json(text: str, source: Source) -> LoadedPacket:
-    """The packet of a JSON text from anywhere but a file (stdin, a request body): what
-    ``to_packet(check_depth(parse_json(text, name)))`` gives, with the same errors, read in one
-    pass whenever that surely gives the same packet."""
-    name = source.name or ""
-
-    def careful() -> Any:
-        data = docs.parse_json(text, name)
-        docs.check_data(data, name)
-        return data
-
-    return json_packet(text, source, careful)
-
-
-def careful_json(text: str, name: str) -> Any:
-    """JSON text read carefully, as a ``.json`` file is (``docs.parse``): refused if empty, without
-    repeated keys, NaN or nesting past the limit, and its data checked."""
-    if not text.strip():
-        raise InputError("the file is empty", code=errors.INPUT_EMPTY, file=name)
-    data = docs.parse_json(text, name)
-    docs.check_data(data, name, text)
-    return data
+    return LoadedPacket(to_packet(docs.careful_json(text, source.name or ""), source), source)
 
 
 def effective_as_of(packet: Packet, as_of: Optional[datetime.date]) -> datetime.date:

@@ -202,8 +202,7 @@ class Evaluator:
         if isinstance(text, bytes):
             text = _documents.decode(text, source)
         try:
-            loaded = _packet.json_packet(text, _packet.Source(source, text),
-                                         lambda: _packet.careful_json(text, source))
+            loaded = _packet.read_json(text, _packet.Source(source, text))
         except PacketInvalid as exc:
             raise self.checked(exc) from None
         return self._evaluate(loaded.packet, loaded.source, as_of, plain=loaded.plain)

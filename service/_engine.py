@@ -21,8 +21,8 @@ from importlib import metadata
 from typing import Any, Optional
 
 from promoready import __version__
-from promoready.engine import (Evaluator, LoadedPacket, Source, check_depth, decode, errors, parse, parse_json,
-                               parse_yaml, read_json, read_text, to_packet)
+from promoready.engine import (Evaluator, LoadedPacket, Source, decode, errors, parse, read_json, read_text,
+                               to_packet)
 from promoready.engine import MAX_BYTES as _ENGINE_MAX_BYTES
 from promoready.engine.errors import PromoreadyError, ServiceError
 from promoready.schemas.decision import Decision
@@ -118,11 +118,10 @@ class Engine:
     # -- packets --------------------------------------------------------------------------------------
 
     def parse(self, body: bytes, kind: str, *, source: str = "request body") -> tuple[Any, Source]:
-        """Raw data from a request body: UTF-8, JSON or YAML as ``kind`` says, depth-limited, safe."""
-        text = _text(body, source)
-        data = parse_yaml(text, source) if kind == "yaml" else parse_json(text, source)
-        check_depth(data, source)
-        return data, Source(source, text)
+        """Raw data from a request body: UTF-8, JSON or YAML as ``kind`` says, read as a file of that
+        kind is (``parse``: JSON by the engine's one careful reading), with its refusals."""
+        text = decode(body, source)
+        return parse(text, source, kind=kind), Source(source, text)
 
     def read(self, body: bytes, kind: str, *, keep_data: bool) -> tuple[LoadedPacket, Any]:
         """A request body's validated packet, and its raw data when ``keep_data`` (for a decision log
@@ -132,7 +131,7 @@ class Engine:
             data, source = self.parse(body, kind)
             return self.load(data, source), data
         name = "request body"
-        text = _text(body, name)
+        text = decode(body, name)
         try:
             return read_json(text, Source(name, text)), None
         except errors.PacketInvalid as exc:
@@ -165,14 +164,6 @@ class Engine:
         with self._lock:
             evaluator = self.registry.evaluator_for_packet(loaded)
             return what_if(evaluator, loaded, changes, as_of=as_of), evaluator
-
-
-def _text(body: bytes, source: str) -> str:
-    """A request body as text: UTF-8, and not empty."""
-    text = decode(body, source)
-    if not text.strip():
-        raise errors.InputError("the body is empty", code=errors.INPUT_EMPTY, file=source)
-    return text
 
 
 class _Nested(Source):

@@ -56,11 +56,7 @@ def _read(item: Item) -> tuple[Any, _packet.Source]:
     packet = _jsonpacket.packet_in_one_pass(text)
     if packet is not None:
         return packet, source
-    if item.data is None:
-        return docs.parse(text, item.file), source
-    data = docs.parse_json(text, item.file)
-    docs.check_depth(data, item.file)
-    return data, source
+    return docs.careful_json(text, item.file), source
 
 
 def _candidate_id(raw: Any) -> Optional[str]:
@@ -86,7 +82,7 @@ def process(item: Item, evaluate: Evaluate, config: Config, *, keep: bool = True
         if in_worker and config.hang_on is not None and cid == config.hang_on:
             time.sleep(3600)  # test hook (HANG_ENV): get stuck the way an endless loop would
         try:
-            # A Packet here was read in one pass, which proved it has no extra fields (see json_packet).
+            # A Packet here was read in one pass, which proved it has no extra fields (see read_json).
             loaded = _packet.LoadedPacket(_packet.to_packet(raw, source), source,
                                           plain=isinstance(raw, _packet.Packet))
         except PacketInvalid as exc:  # with its unknown level names too: every problem in one record
