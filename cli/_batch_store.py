@@ -155,7 +155,7 @@ class _Packets:
 
     def packet(self, seq: int) -> Any:
         """The parsed packet of item ``seq`` (an InputError if it cannot be read again: the record is dropped)."""
-        from promoready.engine import decode, parse, parse_json, read_text
+        from promoready.engine import decode, parse, read_text
         from promoready.engine.errors import InputError
 
         item = self._next
@@ -168,7 +168,7 @@ class _Packets:
             raise InputError(f"packet {seq} could not be read again to store it")
         if item.data is None:
             return parse(read_text(item.file), item.file)
-        return parse_json(decode(item.data, item.file), item.file)
+        return parse(decode(item.data, item.file), item.file, kind="json")
 
     def close(self) -> None:
         """Stop reading."""

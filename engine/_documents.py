@@ -9,7 +9,8 @@ levels, so a first pass over the parser's events (which libyaml produces without
 counts the depth and stops at the first node past the limit, with its line. JSON gets a scan of
 its brackets outside strings when it has enough of them to be too deep. What a file may hold is
 checked once more on the data (``check_data``): the same depth, text that is valid Unicode, whole
-numbers Python can print, and only JSON-like values (no bytes, sets or objects).
+numbers Python can print, and only JSON-like values (no bytes, sets or objects). A JSON document
+is read by ``careful_json`` alone, whoever reads it, so its refusals are worded the same everywhere.
 
 Reading is bounded by what is *read* (``MAX_BYTES`` + 1 bytes at most), not by what ``stat`` says,
 so ``/dev/zero``, a FIFO or a character device is refused like any other oversized file.
@@ -150,7 +151,8 @@ def parse_json(text: str, source: str) -> Any:
     """Parse JSON: duplicate keys, NaN and Infinity are errors, with the line where json knows it.
 
     Nesting deeper than ``MAX_DEPTH`` brackets is refused before parsing, with its line; the
-    caller checks the data itself with ``check_data`` (``parse`` does).
+    caller checks the data itself with ``check_data``. A packet's (or any document's) JSON is read
+    by ``careful_json``, which does both; this alone is for small pieces (a ``--set`` value, a record).
     """
     if text.count("[") + text.count("{") > MAX_DEPTH:
         line = _json_too_deep(text)
@@ -360,7 +362,8 @@ def careful_json(text: str, source: str) -> Any:
       text read with plain ``utf-8`` keeps it). Dropping all of them, not one, gives the same answer
       whether the caller passed bytes or decoded them itself. Line numbers are unchanged;
     - empty: a text of nothing but white space (after the BOM) is refused with ``input.empty`` and
-      ``EMPTY_MESSAGE``, and no line (the whole text is at fault, not a line of it);
+      ``EMPTY_MESSAGE``, and no line: nothing was written, so "empty" is truer than json's
+      "Expecting value" at the end, and the whole text is at fault, not a line of it;
     - ``parse_json``: nesting past ``MAX_DEPTH`` (the line of the first bracket too deep),
       malformed JSON and trailing text (``input.json``, json's line), a repeated key (its line and
       the path of its mapping), NaN/Infinity literals and whole numbers too long to read (line and
