@@ -287,3 +287,22 @@ def test_a_bom_is_dropped_alike_from_text_and_bytes():
     with pytest.raises(PromoreadyError) as caught:
         EV.evaluate_json(" \ufeff" + good)
     assert (caught.value.code, caught.value.line) == (errors.INPUT_JSON, 1)
+
+
+def test_a_stored_packet_is_read_again_as_the_batch_read_it(tmp_path):
+    # ``batch --cycle --store-packets`` reads each JSONL line a second time to store its packet; that
+    # second reading must accept what the first did (a line behind two BOMs), or the decision is dropped.
+    from promoready.store import open_store
+
+    good, _ = _packet_text(None)
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\xef\xbb\xbf\xef\xbb\xbf" + good.encode("utf-8") + b"\n" + good.encode("utf-8") + b"\n")
+    db = str(tmp_path / "s.sqlite")
+    done = CliRunner().invoke(main, ["batch", str(source), "--workers", "1", "--cycle", "c", "--db", db,
+                                     "--store-packets", "--out", str(tmp_path / "out.jsonl")])
+    assert done.exit_code == 0, done.stderr
+    with open_store(db) as store:
+        cycle = store.cycle("c")
+        assert (cycle.decisions, cycle.errors, cycle.dropped) == (2, 0, 0)
+        stored = store.decisions_for(json.loads(good)["candidate"]["id"], "c")
+        assert [d.packet for d in stored] == [json.loads(good)] * 2
