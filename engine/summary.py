@@ -3,9 +3,15 @@
 Pure data: nothing here prints or reads files. ``Summary.add`` takes one ``Outcome`` (the few facts
 of a decision the summary needs, small enough to send between processes), ``Summary.add_error`` one
 error record; ``Summary.to_dict`` gives the summary as JSON-ready data. Memory grows with the number
-of distinct transitions, criteria and missing paths, with calibration disagreements, ready candidates
-and errored packets (a committee chair needs each by name), and with the candidate ids seen (one
-string each, to flag a candidate who appears twice); nothing else of a packet is kept.
+of distinct transitions, criteria and missing paths, with calibration disagreements, ready candidates,
+warned and errored packets (a committee chair needs each by name), and with the candidate ids seen (to
+flag a candidate who appears twice); nothing else of a packet is kept.
+
+Those per-packet entries are kept compactly, because a batch of 100,000 packets keeps 100,000 of
+them in the coordinating process: a candidate seen once costs its id (a key of one dict) and 8 bytes
+for where it was first seen; a packet named in a list costs a reference per field, its words shared
+with the other packets (verdicts, codes, criterion lists), and 8 bytes for its source. A source is a
+number (``_Sources``): the file of ``file:line`` is kept once for all its lines, the line as a number.
 
 Everything is deterministic: counts are sorted by count, ties by name; lists of candidates and
 packets keep the input order.
@@ -13,7 +19,8 @@ packets keep the input order.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple, Optional, cast
+from array import array
+from typing import Any, Iterator, Mapping, NamedTuple, Optional, cast
 
 VERDICTS = ("ready", "not_ready", "insufficient_evidence")
 
@@ -91,6 +98,64 @@ def _ranked(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+class _Sources:
+    """Where packets came from (``file:line``, ``file``, or None), each as one number that reads back
+    as the same string.
+
+    A source ending in a line number keeps its file once (every line of a JSONL file shares it) and
+    its line in the low 32 bits; any other (no line, or an ending that would not read back the same
+    from a number: ``x:0``, ``x:007``, ``x:+4``, a non-ASCII digit, a line past 999,999,999) is kept
+    whole, line 0. Number 0 is None.
+    """
+
+    __slots__ = ("parts", "index")
+
+    def __init__(self) -> None:
+        self.parts: list[Any] = [None]  # files and whole sources; a number's high bits say which
+        self.index: dict[str, int] = {}  # file → its place in parts
+
+    def code(self, source: Optional[str]) -> int:
+        """The number for ``source``."""
+        if source is None:
+            return 0
+        if source.__class__ is str:
+            file, colon, line = source.rpartition(":")
+            if colon and line.isdigit() and line.isascii() and line[0] != "0" and len(line) < 10:
+                at = self.index.get(file)
+                if at is None:
+                    at = self.index[file] = len(self.parts)
+                    self.parts.append(file)
+                return at << 32 | int(line)
+        self.parts.append(source)  # one packet file, one source: nothing to share
+        return (len(self.parts) - 1) << 32
+
+    def source(self, code: int) -> Optional[str]:
+        """The source ``code`` stands for, as it was given."""
+        part = self.parts[code >> 32]
+        line = code & 0xFFFFFFFF
+        return f"{part}:{line}" if line else part
+
+
+class _Rows:
+    """Entries of one shape (a packet named in the summary), kept by column: its source as a number in
+    an array (8 bytes) and each other field in a list of its own, rather than a dict per entry."""
+
+    __slots__ = ("where", "columns")
+
+    def __init__(self, width: int) -> None:
+        self.where = array("Q")
+        self.columns: tuple[list[Any], ...] = tuple([] for _ in range(width))
+
+    def add(self, where: int, *fields: Any) -> None:
+        self.where.append(where)
+        for column, value in zip(self.columns, fields):
+            column.append(value)
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        """(source number, field, …) of each entry, in the order they were added."""
+        return zip(self.where, *self.columns)
+
+
 class Summary:
     """Accumulates a batch, one record at a time, in input order."""
 
@@ -103,60 +168,96 @@ class Summary:
         self.missing: dict[str, int] = {}
         self.errors = 0
         self.error_codes: dict[str, int] = {}
-        self.errored: list[dict] = []  # each error record: where, which candidate, what
-        self.warned: list[dict] = []  # each packet with fields that look like typos, and the warnings
         self.with_outcome = 0
-        self.disagreements: list[dict] = []
-        # per transition: ready candidates in input order, and required criteria that blocked, with their title there
-        self.ready: dict[tuple[str, str], list[dict]] = {}
+        # per transition: required criteria that blocked, with their title there
         self.transition_blockers: dict[tuple[str, str], dict[str, int]] = {}
         self.transition_titles: dict[tuple[str, str, str], str] = {}
         # per transition: supporting quotas out of reach ("" for the criteria in no group), and their titles
         self.transition_groups: dict[tuple[str, str], dict[str, int]] = {}
         self.group_titles: dict[tuple[str, str, str], str] = {}
-        self.first_seen: dict[str, Optional[str]] = {}  # candidate id → the source it was first seen at
-        self.duplicates: dict[str, list[Optional[str]]] = {}  # candidate id → every source, when more than one
+        # The packets named one by one (see ``_Rows``), each field in the order of the entries of
+        # ``ready``, ``errored``, ``warned`` and ``disagreements``:
+        self._sources = _Sources()
+        self._ready: dict[tuple[str, str], _Rows] = {}  # per transition: candidate id
+        self._errored = _Rows(3)  # candidate id, code, message
+        self._warned = _Rows(3)  # candidate id, warnings, their lines (None: not known for each)
+        self._disagreements = _Rows(5)  # candidate id, committee outcome, verdict, failed, unknown
+        # Every candidate id, in the order first seen, with where (a number in the same order); then
+        # each later sighting. A candidate's first source is looked up only if it is seen again.
+        self._ids: dict[str, None] = {}
+        self._first = array("Q")
+        self._again = _Rows(1)  # candidate id
+        # One object for each recurring word or list of words kept per entry (verdicts, codes,
+        # criterion lists), rather than the copy each outcome brings from its worker.
+        self._shared: dict[Any, Any] = {}
 
     # -- adding ---------------------------------------------------------------------------------------
 
     def add(self, outcome: Outcome, source: Optional[str] = None) -> None:
         """One decision."""
         self.packets += 1
-        self.verdicts[outcome.verdict] = self.verdicts.get(outcome.verdict, 0) + 1
-        by_verdict = self.transitions.setdefault(outcome.transition, dict.fromkeys(VERDICTS, 0))
-        by_verdict[outcome.verdict] = by_verdict.get(outcome.verdict, 0) + 1
-        for criterion, title in dict.fromkeys(outcome.blocking):
-            self.blockers[criterion] = self.blockers.get(criterion, 0) + 1
-            self.titles.setdefault(criterion, set()).add(title)
-            here = self.transition_blockers.setdefault(outcome.transition, {})
-            here[criterion] = here.get(criterion, 0) + 1
-            self.transition_titles.setdefault((*outcome.transition, criterion), title)
-        for group, title in dict.fromkeys(outcome.short_groups):
-            here = self.transition_groups.setdefault(outcome.transition, {})
-            here[group] = here.get(group, 0) + 1
-            self.group_titles.setdefault((*outcome.transition, group), title)
-        if outcome.verdict == "ready":
-            self.ready.setdefault(outcome.transition, []).append(
-                {"candidate_id": outcome.candidate_id, "source": source})
-        self._seen(outcome.candidate_id, source)
-        if outcome.warnings:
-            lines = list(outcome.warning_lines) if len(outcome.warning_lines) == len(outcome.warnings) else []
-            self.warned.append({"candidate_id": outcome.candidate_id, "source": source,
-                                "warnings": list(outcome.warnings), "lines": lines or [None] * len(outcome.warnings)})
+        verdict, transition = outcome.verdict, outcome.transition
+        self.verdicts[verdict] = self.verdicts.get(verdict, 0) + 1
+        by_verdict = self.transitions.get(transition)
+        if by_verdict is None:
+            by_verdict = self.transitions[transition] = dict.fromkeys(VERDICTS, 0)
+        by_verdict[verdict] = by_verdict.get(verdict, 0) + 1
+        if outcome.blocking:
+            # A title is set once per transition and criterion: when its count there starts.
+            here = self.transition_blockers.setdefault(transition, {})
+            for criterion, title in dict.fromkeys(outcome.blocking):
+                self.blockers[criterion] = self.blockers.get(criterion, 0) + 1
+                titles = self.titles.get(criterion)
+                if titles is None:
+                    titles = self.titles[criterion] = set()
+                titles.add(title)
+                n = here.get(criterion)
+                if n is None:
+                    here[criterion] = 1
+                    self.transition_titles[transition + (criterion,)] = title
+                else:
+                    here[criterion] = n + 1
+        if outcome.short_groups:
+            here = self.transition_groups.setdefault(transition, {})
+            for group, title in dict.fromkeys(outcome.short_groups):
+                n = here.get(group)
+                if n is None:
+                    here[group] = 1
+                    self.group_titles[transition + (group,)] = title
+                else:
+                    here[group] = n + 1
         for path in outcome.missing:
             self.missing[path] = self.missing.get(path, 0) + 1
-        if outcome.committee_outcome in ("promoted", "not_promoted"):
+        candidate = outcome.candidate_id
+        where = self._sources.code(source)
+        if candidate in self._ids:
+            self._again.add(where, candidate)
+        else:
+            self._ids[candidate] = None
+            self._first.append(where)
+        if verdict == "ready":
+            ready = self._ready.get(transition)
+            if ready is None:
+                ready = self._ready[transition] = _Rows(1)
+            ready.where.append(where)
+            ready.columns[0].append(candidate)
+        if outcome.warnings:
+            lines = outcome.warning_lines if len(outcome.warning_lines) == len(outcome.warnings) else None
+            self._warned.add(where, candidate, outcome.warnings, lines)
+        committee = outcome.committee_outcome
+        if committee == "promoted" or committee == "not_promoted":
             self.with_outcome += 1
-            promoted = outcome.committee_outcome == "promoted"
-            if promoted != (outcome.verdict == "ready"):
-                self.disagreements.append({
-                    "candidate_id": outcome.candidate_id,
-                    "source": source,
-                    "committee_outcome": outcome.committee_outcome,
-                    "verdict": outcome.verdict,
-                    "failed": list(outcome.failed),
-                    "unknown": list(outcome.unknown),
-                })
+            promoted = committee == "promoted"
+            if promoted != (verdict == "ready"):
+                share = self._shared.setdefault
+                disagreement = self._disagreements
+                disagreement.where.append(where)
+                candidates, committees, verdicts, failed, unknown = disagreement.columns
+                candidates.append(candidate)
+                committees.append("promoted" if promoted else "not_promoted")
+                verdicts.append(share(verdict, verdict))
+                failed.append(share(outcome.failed, outcome.failed))
+                unknown.append(share(outcome.unknown, outcome.unknown))
 
     def add_error(self, code: str, *, source: Optional[str] = None, candidate_id: Optional[str] = None,
                   message: Optional[str] = None) -> None:
@@ -165,21 +266,71 @@ class Summary:
         self.packets += 1
         self.errors += 1
         self.error_codes[code] = self.error_codes.get(code, 0) + 1
-        self.errored.append({"source": source, "candidate_id": candidate_id, "code": code, "message": message})
+        where = self._sources.code(source)
+        self._errored.add(where, candidate_id, self._shared.setdefault(code, code), message)
         if candidate_id is not None:
-            self._seen(candidate_id, source)
+            self._seen(candidate_id, where)
 
-    def _seen(self, candidate_id: str, source: Optional[str]) -> None:
-        if candidate_id not in self.first_seen:
-            self.first_seen[candidate_id] = source
-            return
-        self.duplicates.setdefault(candidate_id, [self.first_seen[candidate_id]]).append(source)
+    def _seen(self, candidate_id: str, where: int) -> None:
+        if candidate_id in self._ids:
+            self._again.add(where, candidate_id)
+        else:
+            self._ids[candidate_id] = None
+            self._first.append(where)
 
     # -- reading --------------------------------------------------------------------------------------
 
     @property
     def decisions(self) -> int:
         return self.packets - self.errors
+
+    @property
+    def ready(self) -> dict[tuple[str, str], list[dict]]:
+        """Per transition, its ready candidates in input order: ``{"candidate_id", "source"}`` each."""
+        source = self._sources.source
+        return {t: [{"candidate_id": c, "source": source(w)} for w, c in rows.rows()]
+                for t, rows in self._ready.items()}
+
+    @property
+    def errored(self) -> list[dict]:
+        """Each error record: where, which candidate, what."""
+        source = self._sources.source
+        return [{"source": source(w), "candidate_id": c, "code": code, "message": message}
+                for w, c, code, message in self._errored.rows()]
+
+    @property
+    def warned(self) -> list[dict]:
+        """Each packet with fields that look like typos, and the warnings (with their lines, where known)."""
+        source = self._sources.source
+        return [{"candidate_id": c, "source": source(w), "warnings": list(warnings),
+                 "lines": list(lines) if lines is not None else [None] * len(warnings)}
+                for w, c, warnings, lines in self._warned.rows()]
+
+    @property
+    def disagreements(self) -> list[dict]:
+        """Each decision the committee's outcome contradicts, in input order."""
+        source = self._sources.source
+        return [{"candidate_id": c, "source": source(w), "committee_outcome": committee, "verdict": verdict,
+                 "failed": list(failed), "unknown": list(unknown)}
+                for w, c, committee, verdict, failed, unknown in self._disagreements.rows()]
+
+    @property
+    def duplicates(self) -> dict[str, list[Optional[str]]]:
+        """Candidate id → every source it was seen at, for each candidate seen more than once (in the
+        order each was first seen again)."""
+        source = self._sources.source
+        sources: dict[str, list[Optional[str]]] = {}
+        for w, c in self._again.rows():
+            sources.setdefault(c, []).append(source(w))
+        left = len(sources)
+        for n, c in enumerate(self._ids):  # once, to the last candidate seen again: where each was first
+            if not left:
+                break
+            later = sources.get(c)
+            if later is not None:
+                later.insert(0, source(self._first[n]))
+                left -= 1
+        return sources
 
     def seen_verdicts(self) -> list[str]:
         """The verdicts that occurred at least once (for ``--fail-on``)."""
@@ -188,7 +339,9 @@ class Summary:
     def to_dict(self) -> dict:
         """The summary as JSON-ready data, deterministic for the same records in the same order."""
         transitions = sorted(self.transitions.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
-        disagree = len(self.disagreements)
+        ready = self.ready
+        disagreements = self.disagreements
+        disagree = len(disagreements)
         return {
             "packets": self.packets,
             "decisions": self.decisions,
@@ -196,7 +349,7 @@ class Summary:
             "verdicts": dict(self.verdicts),
             "transitions": [
                 {"from": a, "to": b, "count": sum(v.values()), "verdicts": dict(v),
-                 "ready_candidates": list(self.ready.get((a, b), [])),
+                 "ready_candidates": ready.get((a, b), []),
                  "blockers": [{"criterion": c, "title": self.transition_titles[(a, b, c)], "candidates": n}
                               for c, n in _ranked(self.transition_blockers.get((a, b), {}))],
                  **self._blocking_groups((a, b))}
@@ -207,15 +360,15 @@ class Summary:
             ],
             "most_missing": [{"path": p, "candidates": n} for p, n in _ranked(self.missing)],
             "errors_by_code": dict(_ranked(self.error_codes)),
-            "errored": list(self.errored),
-            "warned": list(self.warned),
-            "duplicate_candidates": [{"candidate_id": c, "sources": list(sources)}
+            "errored": self.errored,
+            "warned": self.warned,
+            "duplicate_candidates": [{"candidate_id": c, "sources": sources}
                                      for c, sources in self.duplicates.items()],
             "calibration": {
                 "with_committee_outcome": self.with_outcome,
                 "agree": self.with_outcome - disagree,
                 "disagree": disagree,
-                "disagreements": list(self.disagreements),
+                "disagreements": disagreements,
             },
         }
 
