@@ -50,6 +50,7 @@ def test_quick_benchmark_prints_every_row(tmp_path):
         assert isinstance(figures["figures"][key]["value"], float) and "CPU best" in rows[key], rows[key]
     for key in ("2w/1w", "pair2/1"):  # the pool's scaling, and the ceiling a pool with no cost would reach
         assert isinstance(figures["figures"][key]["value"], float) and figures["figures"][key]["value"] > 0, rows[key]
+    assert "the batch summary keeps" in rows["rss-ratio"], rows["rss-ratio"]  # its replay ran
     assert rows["new/old"].startswith("n/a (run with --against REF)")  # only with --against
     if importlib.util.find_spec("zen") is not None:  # the zen peer agrees with promoready where it runs
         zen = figures["figures"]["c=a"]
