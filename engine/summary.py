@@ -11,7 +11,8 @@ Those per-packet entries are kept compactly, because a batch of 100,000 packets 
 them in the coordinating process: a candidate seen once costs its id (a key of one dict) and 8 bytes
 for where it was first seen; a packet named in a list costs a reference per field, its words shared
 with the other packets (verdicts, codes, criterion lists), and 8 bytes for its source. A source is a
-number (``_Sources``): the file of ``file:line`` is kept once for all its lines, the line as a number.
+number (``_Sources``): the file of ``file:line`` is kept once for all its lines, the line as a number
+(an error record keeps its source as given, beside the message that mostly repeats it).
 
 Everything is deterministic: counts are sorted by count, ties by name; lists of candidates and
 packets keep the input order.
@@ -156,6 +157,11 @@ class _Rows:
         return zip(self.where, *self.columns)
 
 
+#: The high bit of a number in ``Summary._first`` or ``_again``: the rest is the place of an error
+#: record, whose source it stands for (``_Sources`` numbers never have it).
+_ERRORED = 1 << 63
+
+
 class Summary:
     """Accumulates a batch, one record at a time, in input order."""
 
@@ -176,10 +182,14 @@ class Summary:
         self.transition_groups: dict[tuple[str, str], dict[str, int]] = {}
         self.group_titles: dict[tuple[str, str, str], str] = {}
         # The packets named one by one (see ``_Rows``), each field in the order of the entries of
-        # ``ready``, ``errored``, ``warned`` and ``disagreements``:
+        # ``ready``, ``warned``, ``disagreements`` and ``errored``:
         self._sources = _Sources()
         self._ready: dict[tuple[str, str], _Rows] = {}  # per transition: candidate id
-        self._errored = _Rows(3)  # candidate id, code, message
+        # Each error record: (source, candidate id, code, message), its source as given: its message,
+        # which mostly repeats it, costs more anyway, and reading the line number out would cost about
+        # as much again as the rest of add_error. Its place, with _ERRORED, stands for its source in
+        # _first and _again.
+        self._errored: list[tuple[Any, Optional[str], str, Optional[str]]] = []
         self._warned = _Rows(3)  # candidate id, warnings, their lines (None: not known for each)
         self._disagreements = _Rows(5)  # candidate id, committee outcome, verdict, failed, unknown
         # Every candidate id, in the order first seen, with where (a number in the same order); then
@@ -265,18 +275,17 @@ class Summary:
         (``file[:line]``), whose it was and the one-line message, when known."""
         self.packets += 1
         self.errors += 1
+        code = self._shared.setdefault(code, code)
         self.error_codes[code] = self.error_codes.get(code, 0) + 1
-        where = self._sources.code(source)
-        self._errored.add(where, candidate_id, self._shared.setdefault(code, code), message)
+        errored = self._errored
+        errored.append((source, candidate_id, code, message))
         if candidate_id is not None:
-            self._seen(candidate_id, where)
-
-    def _seen(self, candidate_id: str, where: int) -> None:
-        if candidate_id in self._ids:
-            self._again.add(where, candidate_id)
-        else:
-            self._ids[candidate_id] = None
-            self._first.append(where)
+            where = _ERRORED | (len(errored) - 1)
+            if candidate_id in self._ids:
+                self._again.add(where, candidate_id)
+            else:
+                self._ids[candidate_id] = None
+                self._first.append(where)
 
     # -- reading --------------------------------------------------------------------------------------
 
@@ -294,9 +303,8 @@ class Summary:
     @property
     def errored(self) -> list[dict]:
         """Each error record: where, which candidate, what."""
-        source = self._sources.source
-        return [{"source": source(w), "candidate_id": c, "code": code, "message": message}
-                for w, c, code, message in self._errored.rows()]
+        return [{"source": source, "candidate_id": c, "code": code, "message": message}
+                for source, c, code, message in self._errored]
 
     @property
     def warned(self) -> list[dict]:
@@ -318,7 +326,7 @@ class Summary:
     def duplicates(self) -> dict[str, list[Optional[str]]]:
         """Candidate id → every source it was seen at, for each candidate seen more than once (in the
         order each was first seen again)."""
-        source = self._sources.source
+        source = self._source
         sources: dict[str, list[Optional[str]]] = {}
         for w, c in self._again.rows():
             sources.setdefault(c, []).append(source(w))
@@ -331,6 +339,12 @@ class Summary:
                 later.insert(0, source(self._first[n]))
                 left -= 1
         return sources
+
+    def _source(self, where: int) -> Optional[str]:
+        """The source a number in ``_first`` or ``_again`` stands for."""
+        if where & _ERRORED:
+            return cast(Optional[str], self._errored[where ^ _ERRORED][0])
+        return self._sources.source(where)
 
     def seen_verdicts(self) -> list[str]:
         """The verdicts that occurred at least once (for ``--fail-on``)."""
