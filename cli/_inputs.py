@@ -42,8 +42,8 @@ def load(name: str, stdin: Optional[BinaryIO] = None, ladders: Any = None) -> An
 
 
 def _read(name: str, stdin: Optional[BinaryIO]) -> Any:
-    from promoready.engine import (MAX_BYTES, LoadedPacket, Source, check_depth, decode, load_packet, parse_yaml,
-                                   read_json, to_packet)
+    from promoready.engine import (MAX_BYTES, LoadedPacket, Source, decode, load_packet, parse_yaml, read_json,
+                                   to_packet)
     from promoready.engine.errors import INPUT_EMPTY, INPUT_STDIN, INPUT_TOO_LARGE, InputError
 
     import sys
@@ -66,8 +66,7 @@ def _read(name: str, stdin: Optional[BinaryIO]) -> Any:
     source = Source(STDIN, text)
     if json_like:
         return read_json(text, source)
-    data = parse_yaml(text, STDIN)
-    check_depth(data, STDIN)
+    data = parse_yaml(text, STDIN)  # checked already (check_data: depth, text, numbers)
     return LoadedPacket(to_packet(data, source), source)
 
 
