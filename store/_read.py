@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 import re
 from typing import Any, Iterator, Optional, Union
@@ -19,18 +18,9 @@ from ._model import (Change, Cycle, CycleDiff, CriterionMove, HistoryEntry, Stor
 _RANK = {"pass": 2, "unknown": 1, "fail": 0}
 
 
-def _utc(value: datetime.datetime) -> datetime.datetime:
-    # SQLite gives back naive times; the store writes UTC only.
-    return value.replace(tzinfo=datetime.timezone.utc) if value.tzinfo is None else value
-
-
-def _maybe_utc(value: Optional[datetime.datetime]) -> Optional[datetime.datetime]:
-    return _utc(value) if value is not None else None
-
-
 def _cycle(row: Any, verdicts: Optional[dict[str, int]] = None) -> Cycle:
     return Cycle(id=row.id, name=row.name, ladder_id=row.ladder_id, ladder_digest=row.ladder_digest, as_of=row.as_of,
-                 started_at=_utc(row.started_at), finished_at=_maybe_utc(row.finished_at), complete=bool(row.complete),
+                 started_at=row.started_at, finished_at=row.finished_at, complete=bool(row.complete),
                  runs=row.runs, decisions=row.decisions, errors=row.errors, dropped=row.dropped,
                  store_packets=bool(row.store_packets), masks=tuple(json.loads(row.masks)), verdicts=verdicts or {})
 
@@ -146,7 +136,7 @@ def history(conn: Connection, candidate_id: str) -> list[HistoryEntry]:
     for row in rows:
         now = statuses.get(row.id, {})
         changes = _changes(previous, now) if previous is not None else ()
-        entries.append(HistoryEntry(row.id, row.name, _utc(row.started_at), f"{row.transition_from} → {row.transition_to}",
+        entries.append(HistoryEntry(row.id, row.name, row.started_at, f"{row.transition_from} → {row.transition_to}",
                                     row.verdict, now, changes, uuid=row.uuid))
         previous = now
     return entries

@@ -7,10 +7,43 @@ migrated to the head revision matches this metadata exactly.
 
 from __future__ import annotations
 
+import datetime
+from typing import Any, Optional
+
 from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint)
+                        TypeDecorator, UniqueConstraint)
+from sqlalchemy.engine import Dialect
 
 metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator[datetime.datetime]):
+    """A point in time, written and read as UTC on every database.
+
+    The column is the migrations' ``DateTime(timezone=True)``: ``timestamptz`` on PostgreSQL; on SQLite,
+    SQLAlchemy's own text ``YYYY-MM-DD HH:MM:SS.ffffff``, which has no offset (so this type turns every
+    time to UTC first, and reads SQLite's text back as UTC). SQLAlchemy formats that text itself: the
+    sqlite3 module's default datetime adapter, deprecated since Python 3.12, is never used. A store
+    written before this type existed holds the same text and reads the same.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime.datetime], dialect: Dialect) -> Optional[datetime.datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # a time without an offset could be anyone's: a bug in the caller, never guessed
+            raise ValueError(f"the store keeps times with an offset only, not {value.isoformat()}")
+        return value.astimezone(datetime.timezone.utc)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Optional[datetime.datetime]:
+        if value is None:
+            return None
+        # SQLite gives back the naive UTC text it holds; PostgreSQL gives its session's time zone.
+        utc = datetime.timezone.utc
+        return value.replace(tzinfo=utc) if value.tzinfo is None else value.astimezone(utc)
+
 
 #: One row per promotion cycle (``batch --cycle NAME``): open until ``finished_at`` is set.
 cycles = Table(
@@ -20,8 +53,8 @@ cycles = Table(
     Column("ladder_id", String(200), nullable=True),
     Column("ladder_digest", String(80), nullable=True),
     Column("as_of", Date, nullable=True),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
     Column("complete", Boolean, nullable=False),
     Column("runs", Integer, nullable=False),
     Column("decisions", Integer, nullable=False),

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from storekit import db_url, decide, packet, statuses  # noqa: F401  (db_url: a fixture)
 
 from promoready.engine import errors
-from promoready.store import Masks, decision_rows, error_row, open_store
+from promoready.store import Masks, _schema, decision_rows, error_row, open_store
 
 
 def rows(record: bytes, item: str, seq: int, **kw):
@@ -180,8 +180,8 @@ def test_prune_deletes_old_cycles_with_everything_they_hold(db_url):
         old = record_cycle(store, "old", {"c-1": 3.5, "c-2": 0.5})
         record_cycle(store, "new", {"c-1": 3.5})
         with store.engine.begin() as conn:
-            conn.execute(sa.text("UPDATE cycles SET started_at = :t WHERE id = :i"),
-                         {"t": datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc), "i": old})
+            conn.execute(sa.update(_schema.cycles).where(_schema.cycles.c.id == old)
+                         .values(started_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)))
         assert store.prune(datetime.date(2024, 12, 31)) == ([], 0)
         assert store.prune(datetime.date(2025, 1, 2)) == (["old"], 2)
         assert [c.name for c in store.cycles()] == ["new"]

@@ -15,6 +15,12 @@ from promoready.engine import errors
 from promoready.store import _migrate, _read, _schema, decision_rows, open_store
 
 
+#: A cycle's start as an older promoready wrote it: through the column type of its revisions (never a bare
+#: datetime handed to the driver, which sqlite3 would format with its deprecated default adapter).
+OLD_TIME = sa.bindparam("t", datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc),
+                        type_=sa.DateTime(timezone=True))
+
+
 def tables(store) -> set[str]:
     with store.engine.connect() as conn:
         return set(sa.inspect(conn).get_table_names())
@@ -64,7 +70,7 @@ def test_an_old_store_is_not_migrated_silently_and_data_survives_the_upgrade(db_
     with store.engine.begin() as conn:  # a cycle written by the 0001 schema, with one decision
         conn.execute(sa.text(
             "INSERT INTO cycles (name, started_at, complete, runs, decisions, errors) "
-            "VALUES ('old', :t, :c, 1, 1, 0)"), {"t": datetime.datetime(2026, 1, 1), "c": True})
+            "VALUES ('old', :t, :c, 1, 1, 0)").bindparams(OLD_TIME), {"c": True})
         cycle_id = conn.execute(sa.text("SELECT id FROM cycles")).scalar_one()
         row = decision_rows("c-1.json", 0, decide(packet("c-1"))).decision
         del row["packet_json"], row["uuid"]
@@ -81,6 +87,7 @@ def test_an_old_store_is_not_migrated_silently_and_data_survives_the_upgrade(db_
     with open_store(db_url) as store:
         [cycle] = store.cycles()
         assert (cycle.name, cycle.dropped, cycle.masks, cycle.store_packets) == ("old", 0, (), False)
+        assert cycle.started_at == OLD_TIME.value and cycle.started_at.utcoffset() == datetime.timedelta(0)
         [old] = store.decisions_for("c-1", "old")
         assert old.verdict == "ready"
         # The upgrade gave the old decision a public id, by which it is found
@@ -93,7 +100,7 @@ def test_0003_gives_every_stored_decision_its_own_public_id_and_takes_them_back(
     with store.engine.begin() as conn:
         conn.execute(sa.text(
             "INSERT INTO cycles (name, started_at, complete, runs, decisions, errors, dropped, store_packets, masks) "
-            "VALUES ('old', :t, :c, 1, 3, 0, 0, :f, '[]')"), {"t": datetime.datetime(2026, 1, 1), "c": True, "f": False})
+            "VALUES ('old', :t, :c, 1, 3, 0, 0, :f, '[]')").bindparams(OLD_TIME), {"c": True, "f": False})
         cycle_id = conn.execute(sa.text("SELECT id FROM cycles")).scalar_one()
         for i in range(3):
             row = decision_rows(f"c-{i}.json", i, decide(packet(f"c-{i}"))).decision
