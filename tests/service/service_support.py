@@ -52,6 +52,9 @@ class Client:
         self.loop.run_until_complete(self.client.aclose())
         if self._lifespan is not None:
             self.loop.run_until_complete(self._lifespan.__aexit__(None, None, None))
+        # As asyncio.run ends a loop: an async generator left suspended (httpx's ASGITransport never closes
+        # a request body the app stopped reading early) is closed here, while the loop can still run it.
+        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
         self.loop.close()
 
 
