@@ -78,7 +78,9 @@ class DecisionLog:
     def record(self, result: Evaluated, packet: Any = None) -> None:
         """Hand one decision to the writer; never waits, never raises (a decision not logged is counted)."""
         try:
-            handed = self.recorder.offer(result.decision_id, 0, result.decision.to_json_bytes(),
+            # No position of its own: the store gives each decision the cycle's next one as it is written, so
+            # a log that several workers (or services) share numbers its decisions in the order they are stored.
+            handed = self.recorder.offer(result.decision_id, None, result.decision.to_json_bytes(),
                                          (lambda: packet) if self.store_packets else None,
                                          public_id=result.decision_id)
         except Exception as exc:  # the response must not change because the log could not take it

@@ -38,9 +38,12 @@ def new_public_id() -> str:
     return str(uuid.uuid4())
 
 
-def decision_rows(item: str, seq: int, decision_json: Union[bytes, str], *, packet: Any = None,
+def decision_rows(item: str, seq: Optional[int], decision_json: Union[bytes, str], *, packet: Any = None,
                   masks: Optional[Masks] = None, public_id: Optional[str] = None) -> DecisionRows:
     """The rows for one decision (its JSON as ``batch`` wrote it) and, if given, its packet (a parsed document).
+
+    ``seq`` is the decision's position in its cycle (a batch's input position), or None: the store gives it
+    the cycle's next position when it writes it.
 
     ``public_id`` is the decision's UUID when it already has one (the service's ``decision_id``); a new
     one otherwise.
@@ -90,7 +93,7 @@ def _criteria(criteria: Any) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
-def error_row(item: str, seq: int, error: dict[str, Any], candidate_id: Optional[str], *,
+def error_row(item: str, seq: Optional[int], error: dict[str, Any], candidate_id: Optional[str], *,
               masks: Optional[Masks] = None) -> dict[str, Any]:
     """The ``errors`` row for a packet that got no decision; its candidate id is left out when masked."""
     if masks and masks.touches("decision"):

@@ -45,7 +45,9 @@ class UtcDateTime(TypeDecorator[datetime.datetime]):
         return value.replace(tzinfo=utc) if value.tzinfo is None else value.astimezone(utc)
 
 
-#: One row per promotion cycle (``batch --cycle NAME``): open until ``finished_at`` is set.
+#: One row per promotion cycle (``batch --cycle NAME``): open until ``finished_at`` is set. ``next_seq`` is the
+#: position the cycle's next record gets when its writer leaves the numbering to the store (the service's
+#: decision log): one past the highest position the cycle holds.
 cycles = Table(
     "cycles", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -62,12 +64,15 @@ cycles = Table(
     Column("dropped", Integer, nullable=False),
     Column("store_packets", Boolean, nullable=False),
     Column("masks", Text, nullable=False),
+    Column("next_seq", Integer, nullable=False),
     UniqueConstraint("name", name="uq_cycles_name"),
 )
 
 #: One row per decision: the facts worth querying as columns, the decision JSON (masked) beside them.
 #: ``id`` is the row number the tables join on; ``uuid`` is the decision's public id (the HTTP
-#: service's ``decision_id``), random, never derived from the packet.
+#: service's ``decision_id``), random, never derived from the packet. ``seq`` is the record's position in its
+#: cycle (the order ``records`` reads a cycle back in): a batch's input position, from 0; for a decision the
+#: service logged, the next position of the cycle when it was stored (``cycles.next_seq``).
 decisions = Table(
     "decisions", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

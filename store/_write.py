@@ -31,7 +31,7 @@ def start_cycle(conn: Connection, name: str, *, ladder_id: Optional[str], ladder
     if row is None:
         values = dict(name=name, ladder_id=ladder_id, ladder_digest=ladder_digest, as_of=as_of, started_at=now(),
                       finished_at=None, complete=False, runs=1, decisions=0, errors=0, dropped=0,
-                      store_packets=store_packets, masks=json.dumps(list(masks)))
+                      store_packets=store_packets, masks=json.dumps(list(masks)), next_seq=0)
         return int(conn.execute(sa.insert(t.cycles).values(**values).returning(t.cycles.c.id)).scalar_one())
     state = "complete" if row["complete"] else "incomplete"
     if not resume:
@@ -55,7 +55,7 @@ def open_log(conn: Connection, name: str, *, store_packets: bool, masks: Sequenc
     if row is None:
         values = dict(name=name, ladder_id=None, ladder_digest=None, as_of=None, started_at=now(), finished_at=None,
                       complete=False, runs=1, decisions=0, errors=0, dropped=0, store_packets=store_packets,
-                      masks=json.dumps(list(masks)))
+                      masks=json.dumps(list(masks)), next_seq=0)
         return int(conn.execute(sa.insert(t.cycles).values(**values).returning(t.cycles.c.id)).scalar_one())
     started = (bool(row["store_packets"]), json.loads(row["masks"]))
     if started != (store_packets, list(masks)):
@@ -80,8 +80,11 @@ def write(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows], er
     Without ``replace`` an item already stored makes the insert fail (the unique key is cycle + item),
     so nothing is ever stored twice; with it (as ``batch`` writes) an item stored already, by an
     earlier run of a resumed cycle or earlier in this run, has its new row and no other.
+
+    A row whose ``seq`` is None takes the cycle's next position (decisions first, each list in its
+    order), from the cycle's own counter: see ``_take_positions``.
     """
-    decisions, error_rows = _last_per_item(decisions, error_rows)
+    decisions, error_rows = _last_per_item(*_take_positions(conn, cycle_id, decisions, error_rows))
     items = [r.decision["item"] for r in decisions] + [e["item"] for e in error_rows]
     if replace and items:
         _delete_items(conn, cycle_id, items)
@@ -95,14 +98,49 @@ def write(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows], er
             _insert_plain(conn, t.criterion_results, ("decision_id", "criterion_id", "required", "status"), criteria)
     if error_rows:
         conn.execute(sa.insert(t.errors), [{**e, "cycle_id": cycle_id} for e in error_rows])
+    after = _after_last([r.decision["seq"] for r in decisions] + [e["seq"] for e in error_rows])
     if replace:
-        _update_counts(conn, cycle_id, dropped)
+        _update_counts(conn, cycle_id, dropped, after)
     else:
         # Nothing was replaced, so the counts grow by what was inserted: no count of a cycle that may hold
         # millions of rows (the service's decision log writes this way, every second).
         c = t.cycles.c
         conn.execute(sa.update(t.cycles).where(c.id == cycle_id).values(
-            decisions=c.decisions + len(decisions), errors=c.errors + len(error_rows), dropped=c.dropped + dropped))
+            decisions=c.decisions + len(decisions), errors=c.errors + len(error_rows), dropped=c.dropped + dropped,
+            **after))
+
+
+def _take_positions(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows],
+                    error_rows: Sequence[dict[str, Any]]) -> tuple[list[DecisionRows], list[dict[str, Any]]]:
+    """The rows, each without a position given the cycle's next one, in order (copies: the caller's stay as
+    they were, so a transaction that fails leaves nothing numbered by positions it gave back).
+
+    The positions come from the database, not from the writer: one ``UPDATE … RETURNING`` moves the
+    cycle's ``next_seq`` past them, so several processes writing to one cycle (the service's workers)
+    never take the same position. It is the transaction's first statement: PostgreSQL holds the cycle's
+    row lock until the commit (another writer's update waits, then reads the moved counter); SQLite
+    takes its one write lock there, before the transaction has read anything.
+    """
+    missing = sum(r.decision["seq"] is None for r in decisions) + sum(e["seq"] is None for e in error_rows)
+    if not missing:
+        return list(decisions), list(error_rows)
+    c = t.cycles.c
+    end = conn.execute(sa.update(t.cycles).where(c.id == cycle_id).values(next_seq=c.next_seq + missing)
+                       .returning(c.next_seq)).scalar_one()
+    positions = iter(range(end - missing, end))
+    return ([r if r.decision["seq"] is not None else DecisionRows({**r.decision, "seq": next(positions)}, r.criteria)
+             for r in decisions],
+            [e if e["seq"] is not None else {**e, "seq": next(positions)} for e in error_rows])
+
+
+def _after_last(seqs: Sequence[int]) -> dict[str, Any]:
+    """The cycle's counter moved past the positions just written (values for the cycle's update), so that
+    positions taken later, by a service logging to a cycle ``batch`` wrote, come after them."""
+    if not seqs:
+        return {}
+    after = max(seqs) + 1
+    c = t.cycles.c
+    return {"next_seq": sa.case((c.next_seq < after, after), else_=c.next_seq)}
 
 
 def _last_per_item(decisions: Sequence[DecisionRows], error_rows: Sequence[dict[str, Any]]
@@ -143,12 +181,13 @@ def _delete_items(conn: Connection, cycle_id: int, items: Sequence[str]) -> None
         conn.execute(sa.delete(t.errors).where(t.errors.c.cycle_id == cycle_id, t.errors.c.item.in_(part)))
 
 
-def _update_counts(conn: Connection, cycle_id: int, dropped: int) -> None:
+def _update_counts(conn: Connection, cycle_id: int, dropped: int, after: Optional[dict[str, Any]] = None) -> None:
     # Counted, not added up: a resumed cycle's rows replace earlier ones, and the counts must say what is there.
     decided = sa.select(sa.func.count()).select_from(t.decisions).where(t.decisions.c.cycle_id == cycle_id)
     failed = sa.select(sa.func.count()).select_from(t.errors).where(t.errors.c.cycle_id == cycle_id)
     conn.execute(sa.update(t.cycles).where(t.cycles.c.id == cycle_id).values(
-        decisions=decided.scalar_subquery(), errors=failed.scalar_subquery(), dropped=t.cycles.c.dropped + dropped))
+        decisions=decided.scalar_subquery(), errors=failed.scalar_subquery(), dropped=t.cycles.c.dropped + dropped,
+        **(after or {})))
 
 
 def finish_cycle(conn: Connection, cycle_id: int) -> None:

@@ -78,12 +78,14 @@ class Recorder:
         self._thread = threading.Thread(target=self._run, name="promoready-store", daemon=True)
         self._thread.start()
 
-    def decision(self, item: str, seq: int, record: bytes, packet: Optional[Callable[[], Any]] = None,
+    def decision(self, item: str, seq: Optional[int], record: bytes, packet: Optional[Callable[[], Any]] = None,
                  public_id: Optional[str] = None) -> None:
-        """Hand over one decision (its JSON line) and, with ``--store-packets``, a function that reads its packet."""
+        """Hand over one decision (its JSON line) and, with ``--store-packets``, a function that reads its packet.
+
+        ``seq`` is its position in the cycle, or None for the cycle's next position when it is stored."""
         self._put(("d", item, seq, record, (packet, public_id)))
 
-    def offer(self, item: str, seq: int, record: bytes, packet: Optional[Callable[[], Any]] = None,
+    def offer(self, item: str, seq: Optional[int], record: bytes, packet: Optional[Callable[[], Any]] = None,
               public_id: Optional[str] = None) -> bool:
         """Hand over one decision without waiting: False (nothing handed over) when the queue is full or
         the writer has stopped."""

@@ -71,6 +71,19 @@ def test_each_batch_line_is_found_by_its_own_id_and_a_what_if_is_not_a_decision_
     assert logged.get("/v1/status").json()["decision_log"]["recorded"] == 2
 
 
+def test_logged_decisions_take_the_next_positions_of_the_cycle_in_the_order_they_were_made(logged: Client,
+                                                                                            db_url):  # noqa: F811
+    made = [logged.post("/v1/evaluate", json=example_packet()).json()["decision_id"] for _ in range(2)]
+    body = "".join(json.dumps({"id": i, "packet": example_packet()}) + "\n" for i in ("a", "b"))
+    made += [json.loads(row)["decision_id"]
+             for row in logged.post("/v1/evaluate/batch", content=body, headers=NDJSON).content.splitlines()]
+    assert logged.app.state.decision_log.recorder.flush(5)
+    made.append(logged.post("/v1/evaluate", json=example_packet()).json()["decision_id"])  # in a later transaction
+    assert logged.app.state.decision_log.recorder.flush(5)
+    with open_store(db_url) as store:
+        assert [(r.seq, r.item) for r in store.records("service")] == list(enumerate(made))
+
+
 def test_a_decision_recorded_by_batch_is_found_by_the_same_kind_of_id(db_url):  # noqa: F811
     with open_store(db_url, create=True) as store:
         cycle = store.start_cycle("2026-H2")
@@ -176,11 +189,10 @@ def test_a_cycle_kept_with_other_settings_is_refused(db_url):  # noqa: F811
     DecisionLog.check(Settings(db=db_url, cycle="other"))  # another cycle is free to choose
 
 
-def test_several_workers_log_in_one_store(tmp_path):
+def test_several_workers_log_in_one_store_each_decision_at_a_position_of_its_own(tmp_path, db_url):  # noqa: F811
     from test_serve import Served
 
-    db = tmp_path / "served.sqlite"
-    s = Served(tmp_path, "--workers", "2", "--db", str(db), "--cycle", "2027-live")
+    s = Served(tmp_path, "--workers", "2", "--db", db_url, "--cycle", "2027-live")
     try:
         with httpx.Client(base_url=s.url, limits=httpx.Limits(max_keepalive_connections=0), timeout=30) as fresh:
             ids = [fresh.post("/v1/evaluate", json=example_packet()).json()["decision_id"] for _ in range(8)]
@@ -192,8 +204,11 @@ def test_several_workers_log_in_one_store(tmp_path):
             assert not missing
     finally:
         assert s.stop() == 0
-    with open_store(str(db)) as store:
+    with open_store(db_url) as store:
         assert store.cycle("2027-live").decisions == 8 and not store.cycle("2027-live").complete
+        records = list(store.records("2027-live"))
+    assert sorted(r.item for r in records) == sorted(ids)
+    assert [r.seq for r in records] == list(range(8))  # the two workers' writers never took the same position
 
 
 def test_a_store_that_cannot_be_used_ends_serve_before_it_listens(tmp_path):

@@ -100,11 +100,11 @@ def test_a_store_server_that_cannot_be_reached_is_exit_4_not_a_usage_error():
 
 def test_db_status_upgrade_and_downgrade(db_url):  # noqa: F811
     done = run("db", "upgrade", "--db", db_url)
-    assert done.exit_code == 0 and done.stdout.rstrip().endswith("schema version (none) → 0003")
-    assert run("db", "downgrade", "--to", "0001", "--db", db_url).stdout.rstrip().endswith("0003 → 0001")
+    assert done.exit_code == 0 and done.stdout.rstrip().endswith("schema version (none) → 0004")
+    assert run("db", "downgrade", "--to", "0001", "--db", db_url).stdout.rstrip().endswith("0004 → 0001")
     refused = run("cycles", "list", "--db", db_url)
     assert refused.exit_code == 2 and "promoready db upgrade --db" in refused.stderr
-    assert "schema version 0001; this promoready needs 0003" in run("db", "status", "--db", db_url).stdout
+    assert "schema version 0001; this promoready needs 0004" in run("db", "status", "--db", db_url).stdout
     assert run("db", "upgrade", "--db", db_url).exit_code == 0
     assert run("cycles", "list", "--db", db_url, "--format", "json").stdout.strip() == "[]"
 

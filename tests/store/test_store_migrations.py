@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from storekit import db_url, decide, packet  # noqa: F401  (db_url: a fixture)
 
 from promoready.engine import errors
-from promoready.store import _migrate, _read, _schema, decision_rows, open_store
+from promoready.store import _migrate, _read, _schema, decision_rows, error_row, open_store
 
 
 #: A cycle's start as an older promoready wrote it: through the column type of its revisions (never a bare
@@ -35,17 +35,17 @@ def test_the_history_is_one_line_from_the_first_revision_to_the_head():
     history = _migrate.script()
     assert history.get_heads() == [_migrate.head()]  # one head: no branches
     assert history.get_bases() == ["0001"]
-    assert _migrate.revisions() == ["0001", "0002", "0003"]
+    assert _migrate.revisions() == ["0001", "0002", "0003", "0004"]
     for script in history.walk_revisions():
         assert script.module.downgrade.__code__.co_code != (lambda: None).__code__.co_code, script.revision
 
 
 def test_up_and_down_the_whole_history(db_url):
     store = open_store(db_url, create=True, check=False)
-    assert store.migrate("head") == (None, "0003")
+    assert store.migrate("head") == (None, "0004")
     full = tables(store)
     assert full == {"alembic_version", "cycles", "decisions", "criterion_results", "errors"}
-    assert store.migrate("0002") == ("0003", "0002")
+    assert store.migrate("0002") == ("0004", "0002")
     assert "uuid" not in columns_of(store, "decisions")
     assert store.migrate("0001") == ("0002", "0001")
     with store.engine.connect() as conn:
@@ -53,7 +53,7 @@ def test_up_and_down_the_whole_history(db_url):
     assert "masks" not in columns and "runs" in columns
     assert store.migrate("base") == ("0001", None)
     assert tables(store) <= {"alembic_version"}
-    assert store.migrate("head") == (None, "0003")
+    assert store.migrate("head") == (None, "0004")
     assert tables(store) == full
     store.close()
 
@@ -80,10 +80,10 @@ def test_an_old_store_is_not_migrated_silently_and_data_survives_the_upgrade(db_
     with pytest.raises(errors.UsageError) as err:
         open_store(db_url)
     assert err.value.code == errors.USAGE_DB_SCHEMA
-    assert "schema version 0001; this promoready needs 0003" in str(err.value)
+    assert "schema version 0001; this promoready needs 0004" in str(err.value)
     assert "`promoready db upgrade --db " in str(err.value)
     with open_store(db_url, check=False) as store:
-        assert store.migrate() == ("0001", "0003")
+        assert store.migrate() == ("0001", "0004")
     with open_store(db_url) as store:
         [cycle] = store.cycles()
         assert (cycle.name, cycle.dropped, cycle.masks, cycle.store_packets) == ("old", 0, (), False)
@@ -118,6 +118,39 @@ def test_0003_gives_every_stored_decision_its_own_public_id_and_takes_them_back(
     assert "uuid" not in columns_of(store, "decisions")
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM decisions")).scalar_one() == 3
+    store.close()
+
+
+def test_0004_starts_each_cycle_past_the_positions_it_holds_and_takes_the_counter_back(db_url):
+    store = open_store(db_url, create=True, check=False)
+    store.migrate("0003")
+    held = {"batch": ([0, 4], [7]), "log": ([0, 0, 0], []), "empty": ([], [])}  # the log: as the service logged
+    with store.engine.begin() as conn:
+        for name, (decided, failed) in held.items():
+            conn.execute(sa.text(
+                "INSERT INTO cycles (name, started_at, complete, runs, decisions, errors, dropped, store_packets, "
+                "masks) VALUES (:n, :t, :c, 1, 0, 0, 0, :f, '[]')").bindparams(OLD_TIME), {"n": name, "c": False, "f": False})
+            cycle_id = conn.execute(sa.text("SELECT id FROM cycles WHERE name = :n"), {"n": name}).scalar_one()
+            for i, seq in enumerate(decided):
+                row = decision_rows(f"{name}-{i}.json", seq, decide(packet(f"c-{i}"))).decision
+                conn.execute(sa.insert(sa.table("decisions", *(sa.column(k) for k in [*row, "cycle_id"]))),
+                             {**row, "cycle_id": cycle_id})
+            for i, seq in enumerate(failed):
+                row = error_row(f"{name}-bad-{i}.json", seq, {"code": "input.json", "message": "bad"}, None)
+                conn.execute(sa.insert(sa.table("errors", *(sa.column(k) for k in [*row, "cycle_id"]))),
+                             {**row, "cycle_id": cycle_id})
+    assert store.migrate("0004") == ("0003", "0004")
+    with store.engine.connect() as conn:
+        after = dict(conn.execute(sa.text("SELECT name, next_seq FROM cycles")).all())
+    assert after == {"batch": 8, "log": 1, "empty": 0}  # one past the highest position, an error's included
+    log = store.open_log("log")
+    store.write(log, [decision_rows("next.json", None, decide(packet("c-9")))])
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT seq FROM decisions WHERE item = 'next.json'")).scalar_one() == 1
+    assert store.migrate("0003") == ("0004", "0003")
+    assert "next_seq" not in columns_of(store, "cycles")
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM decisions")).scalar_one() == 6
     store.close()
 
 
