@@ -621,14 +621,21 @@ def run_pair(cmd: list[str], halves: tuple[str, str], tmp: str) -> float:
     the two share the cores, caches and memory bandwidth as two workers do. ``1 worker ÷ this`` is what
     ``--workers 2`` would reach if the pool cost nothing, start-up included.
     """
-    procs, summaries = [], []
-    start = time.perf_counter()
-    for number, half in enumerate(halves):
-        summaries.append(os.path.join(tmp, f"summary-half-{number}.json"))
-        procs.append(subprocess.Popen([*cmd, "batch", half, "--workers", "1", "--summary", summaries[-1]],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
-    errors = [proc.communicate(timeout=900)[1] for proc in procs]
-    wall = time.perf_counter() - start
+    procs: list[subprocess.Popen] = []
+    summaries = []
+    try:
+        start = time.perf_counter()
+        for number, half in enumerate(halves):
+            summaries.append(os.path.join(tmp, f"summary-half-{number}.json"))
+            procs.append(subprocess.Popen([*cmd, "batch", half, "--workers", "1", "--summary", summaries[-1]],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        errors = [proc.communicate(timeout=900)[1] for proc in procs]
+        wall = time.perf_counter() - start
+    finally:  # a pair that failed or timed out must not run on under the rows measured after it
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     for proc, err, half, summary in zip(procs, errors, halves, summaries):
         if proc.returncode != 0:
             last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["(no message)"]
@@ -668,10 +675,10 @@ def subprocess_figures(table: Table, sizes: Sizes, pool: list[dict], info: dict)
             # speed of a core drifts from minute to minute, so each ratio compares runs of the same round.
             rates: dict[int, list[float]] = {1: [], 2: []}
             ratios, ceilings, pairs, parent, failed = [], [], [], [], None
+            pair_failed: Optional[Exception] = None
             for _ in range(sizes.batch_rounds):
                 try:
                     one, two = (run_batch(cmd, path, sizes.batch, w, tmp) for w in (1, 2))
-                    pair = run_pair(cmd, halves, tmp)
                 except Exception as exc:
                     failed = exc
                     break
@@ -679,7 +686,11 @@ def subprocess_figures(table: Table, sizes: Sizes, pool: list[dict], info: dict)
                 rates[2].append(two["rate"])
                 ratios.append(two["rate"] / one["rate"])
                 ceilings.append(cpu_ceiling())
-                pairs.append(one["wall"] / pair)
+                if pair_failed is None:  # a failed pair is reported on its own row; the batch rows stand
+                    try:
+                        pairs.append(one["wall"] / run_pair(cmd, halves, tmp))
+                    except Exception as exc:
+                        pair_failed = exc
                 # The command's own process: its workers are the fork server's children, not its own,
                 # so the wrapper's RUSAGE_CHILDREN counts only the coordinating process (start-up included).
                 parent.append(two["cpu"] / sizes.batch * 1e6)
@@ -689,19 +700,25 @@ def subprocess_figures(table: Table, sizes: Sizes, pool: list[dict], info: dict)
                 for key in ("batch1", "batch2"):
                     table.na(key, f"batch failed: {failed}")
                 table.na("2w/1w", "a batch run failed", target=f"≥ {TARGET_SCALE}")
+                for key in ("cpu2/1", "pair2/1", "parent"):
+                    table.na(key, f"batch failed: {failed}")
             else:
                 for workers in (1, 2):
                     rate_ = statistics.median(rates[workers])
                     table.set(f"batch{workers}", rate_, f"{rate_:,.0f}",
                               note=f"{sizes.batch:,} packets, {_rounds(rates[workers], '{:,.0f}')}")
                 ratio = statistics.median(ratios)
-                ideal = statistics.median(pairs)
+                ideal = statistics.median(pairs) if pair_failed is None else None
+                share = f"; {ratio / ideal:.0%} of pair2/1" if ideal else ""
                 table.set("2w/1w", ratio, f"{ratio:.2f}", target=f"≥ {TARGET_SCALE}", met=ratio >= TARGET_SCALE,
-                          note=f"{_rounds(ratios, '{:.2f}')}; {ratio / ideal:.0%} of pair2/1")
+                          note=_rounds(ratios, "{:.2f}") + share)
                 ceiling = statistics.median(ceilings)
                 table.set("cpu2/1", ceiling, f"{ceiling:.2f}", note=_rounds(ceilings, "{:.2f}"))
-                table.set("pair2/1", ideal, f"{ideal:.2f}",
-                          note="what a pool with no cost of its own would reach here; " + _rounds(pairs, "{:.2f}"))
+                if ideal is None:
+                    table.na("pair2/1", f"the pair failed: {pair_failed}")
+                else:
+                    table.set("pair2/1", ideal, f"{ideal:.2f}",
+                              note="what a pool with no cost of its own would reach here; " + _rounds(pairs, "{:.2f}"))
                 cost = statistics.median(parent)
                 table.set("parent", cost, f"{cost:,.0f}",
                           note=f"{cost / (1e6 / statistics.median(rates[1])):.0%} of a packet's time with 1 worker; "
