@@ -59,10 +59,11 @@ def _read(name: str, stdin: Optional[BinaryIO]) -> Any:
         raise InputError(f"more than {MAX_BYTES:,} bytes; the limit is {MAX_BYTES:,}",
                          code=INPUT_TOO_LARGE, file=STDIN)
     text = decode(raw, STDIN)
-    if not text.strip():
+    start = text.lstrip("\ufeff")  # decode drops one BOM; any more are not text either (as careful_json says)
+    if not start.strip():
         raise InputError("stdin is empty: pipe a packet in (JSON or YAML)", code=INPUT_EMPTY, file=STDIN)
     # JSON starts with { (or [); anything else is read as YAML, as a .yaml file would be.
-    json_like = text.lstrip().startswith(("{", "["))
+    json_like = start.lstrip().startswith(("{", "["))
     source = Source(STDIN, text)
     if json_like:
         return read_json(text, source)

@@ -306,3 +306,15 @@ def test_a_stored_packet_is_read_again_as_the_batch_read_it(tmp_path):
         assert (cycle.decisions, cycle.errors, cycle.dropped) == (2, 0, 0)
         stored = store.decisions_for(json.loads(good)["candidate"]["id"], "c")
         assert [d.packet for d in stored] == [json.loads(good)] * 2
+
+
+def test_stdin_reads_a_packet_behind_boms_as_json_and_only_boms_as_empty():
+    good, _ = _packet_text(None)
+    runner = CliRunner()
+    as_file = runner.invoke(main, ["explain", "-", "--format", "json"], input=good.encode("utf-8"))
+    assert as_file.exit_code in (0, 1), as_file.stderr
+    behind = runner.invoke(main, ["explain", "-", "--format", "json"],
+                           input=b"\xef\xbb\xbf\xef\xbb\xbf" + good.encode("utf-8"))
+    assert (behind.exit_code, behind.stdout) == (as_file.exit_code, as_file.stdout)  # JSON, not YAML
+    only = runner.invoke(main, ["explain", "-"], input=b"\xef\xbb\xbf\xef\xbb\xbf \n")
+    assert only.exit_code == 2 and only.stderr.rstrip().endswith("[input.empty]"), only.stderr
