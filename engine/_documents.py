@@ -341,7 +341,7 @@ def parse(text: str, source: str, *, kind: Optional[str] = None) -> Any:
 
 
 #: The message of a text with nothing in it, whatever reads it.
-EMPTY_MESSAGE = "the text is empty (nothing but white space)"
+EMPTY_MESSAGE = "there is nothing in it (it is empty, or only white space)"
 
 
 def _refuse_empty(text: str, source: str) -> None:
