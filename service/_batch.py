@@ -74,6 +74,36 @@ def _id_of(data: Any) -> Optional[str]:
     return None
 
 
+def _id_of_refused(line: bytes) -> Optional[str]:
+    """The caller's id of a line the careful reading refused (a repeated key, NaN, a lone surrogate, a
+    value too deep inside its packet), when the line is still JSON and its id is plain: echoed so the
+    caller can match the problem to its item, as it can for a packet refused later. None when the line is
+    not JSON at all, when ``id`` is given twice (which one would be a guess), or when the id itself is not
+    clean text (a lone surrogate cannot be written back)."""
+    ids: list[Any] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        found = dict(items)
+        if "packet" in found:  # an item's object (a packet's own ``id`` fields are not the item's)
+            ids.append([v for k, v in items if k == "id"])
+        return found
+
+    try:
+        data = json.loads(line, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or not ids or len(ids[-1]) > 1:
+        return None
+    item_id = _id_of(data)
+    if item_id is None:
+        return None
+    try:
+        item_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return item_id
+
+
 def _packet_of(data: Any) -> Any:
     """The packet of an item ``{"id": …, "packet": {…}}``, or the line itself when it is a bare packet."""
     if not (isinstance(data, dict) and "packet" in data):
@@ -102,7 +132,11 @@ def _answer(engine: Engine, metrics: Metrics, request: Request, line: bytes, num
             as_of: Optional[datetime.date]) -> bytes:
     item_id: Optional[str] = None
     try:
-        data, source = engine.parse(line, "json", source=f"batch line {number}")
+        try:
+            data, source = engine.parse(line, "json", source=f"batch line {number}")
+        except PromoreadyError:
+            item_id = _id_of_refused(line)
+            raise
         item_id = _id_of(data)
         packet = _packet_of(data)
         result = engine.evaluate(engine.load(packet, source), as_of)

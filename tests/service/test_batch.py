@@ -108,3 +108,22 @@ def test_an_internal_fault_on_one_item_is_a_500_line_and_the_stream_goes_on():
         assert "private detail" not in json.dumps(answers[1])
     finally:
         c.close()
+
+
+def test_a_line_the_careful_reading_refuses_keeps_its_id_when_the_id_is_plain(client: Client):
+    good = json.dumps(example_packet())
+    surrogate = good.replace('"candidate": {', '"candidate": {"note": "\\ud800", ', 1)
+    assert surrogate != good
+    body = "\n".join([
+        '{"id": "s", "packet": ' + surrogate + '}',  # a lone surrogate inside the packet
+        '{"id": 9, "packet": ' + good[:-1] + ', "current_level": "pm"}}',  # a key given twice in the packet
+        '{"id": "n", "packet": ' + good[:-1] + ', "x": NaN}}',  # NaN
+        '{"id": "a", "id": "b", "packet": ' + good + '}',  # which id? none is echoed
+        '{"id": "\\udc00", "packet": ' + surrogate + '}',  # an id that cannot be written back
+        '{"packet": ' + surrogate + '}',  # no id
+    ])
+    answers = lines(client.post("/v1/evaluate/batch", content=body, headers=NDJSON))
+    assert [(a["id"], a["line"]) for a in answers] == [("s", 1), ("9", 2), ("n", 3), (None, 4), (None, 5), (None, 6)]
+    assert [a["problem"]["code"] for a in answers] == [errors.INPUT_ENCODING, errors.INPUT_DUPLICATE_KEY,
+                                                       errors.INPUT_NOT_A_NUMBER, errors.INPUT_DUPLICATE_KEY,
+                                                       errors.INPUT_ENCODING, errors.INPUT_ENCODING]
