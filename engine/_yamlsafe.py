@@ -8,6 +8,7 @@ from typing import Any, Optional
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.resolver import VersionedResolver
 
 class _Constructor(SafeConstructor):
     """The safe constructor, with every failure of a value tied to the node it came from.
@@ -45,9 +46,48 @@ class _BadNode(Exception):
         self.cause = cause
 
 
+class _Resolver(VersionedResolver):
+    """ruamel's resolver, working out the YAML version once per document read by the C parser.
+
+    The stock resolver asks for the version at every node, looking for a scanner to read a ``%YAML``
+    directive from; with the C parser there is none, and two AttributeErrors are raised and caught each
+    time: a third of the time a large file takes. Without a scanner the answer cannot change during a
+    load (the loader's version, else the default), so it is worked out once, with the resolvers for it;
+    a loader with a scanner (the pure-Python parser) is asked every time, as before.
+    """
+
+    def _fixed(self) -> bool:
+        return "_scanner" not in vars(self.loadumper)
+
+    @property
+    def processing_version(self) -> Any:
+        if not self._fixed():
+            return VersionedResolver.processing_version.fget(self)  # type: ignore[attr-defined]
+        version = vars(self).get("_fixed_version")
+        if version is None:
+            version = self._fixed_version = VersionedResolver.processing_version.fget(self)  # type: ignore[attr-defined]
+        return version
+
+    @property
+    def versioned_resolver(self) -> Any:
+        if not self._fixed():
+            return VersionedResolver.versioned_resolver.fget(self)  # type: ignore[attr-defined]
+        resolvers = vars(self).get("_fixed_resolvers")
+        if resolvers is None:
+            resolvers = self._fixed_resolvers = VersionedResolver.versioned_resolver.fget(self)  # type: ignore[attr-defined]
+        return resolvers
+
+
+#: The resolver documents are read with: ours where ruamel's has the two properties it refines (a later
+#: ruamel that changed them gets its own resolver back, slower but right).
+RESOLVER: type = _Resolver if all(isinstance(getattr(VersionedResolver, name, None), property)
+                                  for name in ("processing_version", "versioned_resolver")) else VersionedResolver
+
+
 def _safe_yaml() -> YAML:
     # The C parser (ruamel.yaml.clib, libyaml) when installed: five times faster on ladder files.
     yaml = YAML(typ="safe")
     yaml.Constructor = _Constructor
+    yaml.Resolver = RESOLVER
     yaml.allow_duplicate_keys = False
     return yaml
