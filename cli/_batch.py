@@ -102,7 +102,8 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
     if workers > 1 or timeout is not None:  # likely a pool: its fork server starts meanwhile
         _processes.start_early()
     config = engine.Config(ladder=ladder_path, as_of=day, strict=strict, crash_on=os.environ.get(engine.CRASH_ENV) or None,
-                           hang_on=os.environ.get(engine.HANG_ENV) or None)
+                           hang_on=os.environ.get(engine.HANG_ENV) or None,
+                           columns=cycle is not None and not masks)  # masked rows are made from the JSON
     exclude = [p for p in (out, summary_path) if p]
     try:
         recording = CycleRecording.start(cycle=cycle, db=db, store_packets=store_packets, masks=masks, resume=resume,

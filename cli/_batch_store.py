@@ -101,7 +101,8 @@ class CycleRecording:
                 return
             packets, seq = self.packets, result.seq
             self.recorder.decision(result.source, seq, result.record,
-                                   (lambda: packets.packet(seq)) if packets is not None else None)
+                                   (lambda: packets.packet(seq)) if packets is not None else None,
+                                   columns=result.columns)
         except Exception as exc:  # the recorder's failure (a PromoreadyError naming the store)
             self.failure = exc
 

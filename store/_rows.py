@@ -39,7 +39,8 @@ def new_public_id() -> str:
 
 
 def decision_rows(item: str, seq: Optional[int], decision_json: Union[bytes, str], *, packet: Any = None,
-                  masks: Optional[Masks] = None, public_id: Optional[str] = None) -> DecisionRows:
+                  masks: Optional[Masks] = None, public_id: Optional[str] = None,
+                  columns: Optional[tuple] = None) -> DecisionRows:
     """The rows for one decision (its JSON as ``batch`` wrote it) and, if given, its packet (a parsed document).
 
     ``seq`` is the decision's position in its cycle (a batch's input position), or None: the store gives it
@@ -48,9 +49,16 @@ def decision_rows(item: str, seq: Optional[int], decision_json: Union[bytes, str
     ``public_id`` is the decision's UUID when it already has one (the service's ``decision_id``); a new
     one otherwise.
 
+    ``columns``: the decision's columns read off its model where it was made (``batch``'s ``columns_of``:
+    candidate id, packet digest, ladder id and digest, transition from and to, as-of, verdict, and each
+    criterion's id, required and status). Without masks they are used as they are, and the JSON line is
+    not parsed again (they are the same values: tested); masks read the JSON whatever is given.
+
     Raises ``MaskFailed`` when a mask cannot be applied: the caller drops the record.
     """
     text = _text(decision_json).rstrip("\n")
+    if columns is not None and not masks:
+        return _from_columns(item, seq, text, columns, packet, public_id)
     decision = json.loads(text)
     if masks:
         # The packet is the caller's: masks change only the copy that is stored.
@@ -81,6 +89,21 @@ def decision_rows(item: str, seq: Optional[int], decision_json: Union[bytes, str
         "packet_json": _dumps(packet) if packet is not None else None,
     }
     return DecisionRows(row, _criteria(decision.get("criteria")))
+
+
+def _from_columns(item: str, seq: Optional[int], text: str, columns: tuple, packet: Any,
+                  public_id: Optional[str]) -> DecisionRows:
+    cid, packet_digest, ladder_id, ladder_digest, from_, to, as_of, verdict, criteria = columns
+    row = {
+        "uuid": public_id or new_public_id(),
+        "item": item, "seq": seq,
+        "candidate_id": cid, "packet_digest": packet_digest, "ladder_id": ladder_id, "ladder_digest": ladder_digest,
+        "transition_from": from_, "transition_to": to, "as_of": as_of, "verdict": verdict,
+        "decision_json": text,
+        "packet_json": _dumps(packet) if packet is not None else None,
+    }
+    by_id = {c[0]: {"criterion_id": c[0], "required": c[1], "status": c[2]} for c in criteria}
+    return DecisionRows(row, list(by_id.values()))
 
 
 def _criteria(criteria: Any) -> list[dict[str, Any]]:

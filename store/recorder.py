@@ -79,11 +79,13 @@ class Recorder:
         self._thread.start()
 
     def decision(self, item: str, seq: Optional[int], record: bytes, packet: Optional[Callable[[], Any]] = None,
-                 public_id: Optional[str] = None) -> None:
+                 public_id: Optional[str] = None, columns: Optional[tuple] = None) -> None:
         """Hand over one decision (its JSON line) and, with ``--store-packets``, a function that reads its packet.
 
-        ``seq`` is its position in the cycle, or None for the cycle's next position when it is stored."""
-        self._put(("d", item, seq, record, (packet, public_id)))
+        ``seq`` is its position in the cycle, or None for the cycle's next position when it is stored.
+        ``columns``: the decision's columns as the process that made it read them off the model
+        (``engine.batch``'s ``columns_of``), so that its JSON line is not parsed again here (see ``decision_rows``)."""
+        self._put(("d", item, seq, record, (packet, public_id, columns)))
 
     def offer(self, item: str, seq: Optional[int], record: bytes, packet: Optional[Callable[[], Any]] = None,
               public_id: Optional[str] = None) -> bool:
@@ -92,7 +94,7 @@ class Recorder:
         if self.failure is not None or not self._thread.is_alive():
             return False
         try:
-            self._queue.put_nowait(("d", item, seq, record, (packet, public_id)))
+            self._queue.put_nowait(("d", item, seq, record, (packet, public_id, None)))
         except queue.Full:
             return False
         return True
@@ -188,10 +190,11 @@ class Recorder:
         if kind == "e":
             error_rows.append(error_row(item, seq, payload, extra, masks=self.masks))
             return 0
-        read_packet, public_id = extra
+        read_packet, public_id, columns = extra
         try:
             packet = read_packet() if read_packet is not None else None
-            rows = decision_rows(item, seq, payload, packet=packet, masks=self.masks, public_id=public_id)
+            rows = decision_rows(item, seq, payload, packet=packet, masks=self.masks, public_id=public_id,
+                                 columns=columns)
             row = rows.decision
             if self.skip.get(item) != (row["packet_digest"], row["ladder_digest"], row["as_of"]):
                 decisions.append(rows)

@@ -14,7 +14,7 @@ from .. import _documents as docs
 from ..errors import ENGINE_INTERNAL, InputError, PacketInvalid, PromoreadyError
 from ..summary import Outcome
 from .inputs import Item
-from .records import Config, Evaluate, Result, error_dict, error_result
+from .records import Config, Evaluate, Result, columns_of, error_dict, error_result
 
 if TYPE_CHECKING:  # imported where packets are evaluated: a pool's coordinating process never needs pydantic
     from .. import _packet
@@ -101,7 +101,7 @@ def process(item: Item, evaluate: Evaluate, config: Config, *, keep: bool = True
             if len(typos) == len(decision.warnings):
                 outcome = outcome._replace(warning_lines=tuple(p.line for p in typos))
         return Result(item.seq, item.source, decision.candidate_id, record=decision.to_json_bytes() + b"\n",
-                      outcome=outcome)
+                      outcome=outcome, columns=columns_of(decision) if config.columns else None)
     except PromoreadyError as exc:
         problems = exc.records() if isinstance(exc, PacketInvalid) and len(exc.problems) > 1 else [exc.to_dict()]
         for error in problems:

@@ -25,6 +25,20 @@ if TYPE_CHECKING:  # a pool's coordinating process never imports pydantic: these
 #: A resume key: a decision's ``packet_digest``, its ladder's ``digest`` and its ``as_of`` (see ``resume``).
 ResumeKey = tuple[str, str, str]
 
+#: What the decision store keeps of a decision in columns, in this order: candidate id, packet digest, ladder
+#: id, ladder digest, transition from and to, as-of, verdict, and (id, required, status) of each criterion.
+Columns = tuple[str, str, str, str, str, str, str, str, tuple[tuple[str, bool, str], ...]]
+
+
+def columns_of(decision: Decision) -> Columns:
+    """The store's columns of ``decision``, read off the model: the same values the store would read back
+    from its JSON line (``promoready.store``'s ``decision_rows``), without parsing that line again in the
+    process that writes the store."""
+    ladder, transition = decision.ladder, decision.transition
+    return (decision.candidate_id, decision.packet_digest, ladder.id, ladder.digest, transition.from_,
+            transition.to, decision.as_of, decision.verdict,
+            tuple((c.id, bool(c.required), c.status) for c in decision.criteria))
+
 
 class Evaluate(Protocol):
     """An evaluation function: a validated packet and the ``--as-of`` date → a ``Decision``.
@@ -53,6 +67,7 @@ class Result:
     keep: Optional[ResumeKey] = None  # resume key of a decision the previous run made (not yet copied)
     kept: bool = False  # the record was copied from the previous run
     problems: Optional[list[dict[str, Any]]] = None  # every problem, when the packet has more than one
+    columns: Optional[Columns] = None  # the store's columns of a decision, when Config.columns asks (see columns_of)
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,7 @@ class Config:
     as_of: Optional[datetime.date] = None
     keep: frozenset[ResumeKey] = field(default_factory=frozenset)  # resume keys already decided (--resume; see Keeper)
     strict: bool = False  # a field that looks like a typo makes the packet an error record (--strict)
+    columns: bool = False  # each decision's store columns are wanted with its record (--cycle, no --mask)
     crash_on: Optional[str] = None  # test hook, see CRASH_ENV
     hang_on: Optional[str] = None  # test hook, see HANG_ENV
 

@@ -87,7 +87,7 @@ def _evaluate_chunk(number: int, message: tuple[list[int], list[Task]], evaluate
         records = [r.record or b"" for r in results]  # a result to keep has none (and a record is never empty)
         Spools.write_to(outbox, b"".join(records))
         return ("results", slot, [len(r) for r in records],
-                [(r.seq, r.source, r.candidate_id, r.outcome, r.error, r.keep, r.problems) for r in results])
+                [(r.seq, r.source, r.candidate_id, r.outcome, r.error, r.keep, r.problems, r.columns) for r in results])
     except (OSError, EngineError) as exc:  # its spool files failed it: the batch cannot go on
         full = ResourceError.of(exc, "a batch spool file") if isinstance(exc, OSError) else None
         if full is not None:  # the system's limit (ulimit -f, a full disk under the spool), not a bug
@@ -182,8 +182,8 @@ class Worker:
     def read_results(self, slot: int, lengths: list[int], results: list[tuple[Any, ...]]) -> list[Result]:
         """The results of the oldest chunk: fields from the message, records from outbox spool ``slot``."""
         assert self.outbox is not None
-        done = [Result(seq, source, cid, record, outcome, error, keep, problems=problems)
-                for (seq, source, cid, outcome, error, keep, problems), record
+        done = [Result(seq, source, cid, record, outcome, error, keep, problems=problems, columns=columns)
+                for (seq, source, cid, outcome, error, keep, problems, columns), record
                 in zip(results, Spools.read_from(self.outbox.fds[slot], lengths))]
         self.tasks.popleft()
         self.since = time.monotonic() if self.tasks else None  # it goes on with the chunk sent ahead
