@@ -41,6 +41,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -468,11 +469,29 @@ def promoready_command() -> list[str]:
 
 
 def measured(cmd: list[str], timeout: float, env: Optional[dict] = None) -> dict:
-    proc = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True, timeout=timeout,
-                          env=env)
+    """``cmd`` run through the wrapper (wall time, the child's CPU and peak RSS). In a session of its own, so
+    that a run past ``timeout`` is killed with everything it started (the command, a batch's fork server
+    and workers), not only the wrapper: nothing left running under the rows measured after it."""
+    proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except BaseException:
+        _kill_session(proc)
+        raise
     if proc.returncode != 0:
-        raise RuntimeError(f"wrapper failed: {proc.stderr.strip()[-500:]}")
-    return json.loads(proc.stdout)
+        raise RuntimeError(f"wrapper failed: {err.strip()[-500:]}")
+    return json.loads(out)
+
+
+def _kill_session(proc: subprocess.Popen) -> None:
+    """Kill ``proc``'s whole session (it was started with ``start_new_session``) and reap ``proc``."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.kill()
+    proc.communicate()
 
 
 def batch_available(cmd: list[str]) -> bool:
@@ -622,20 +641,28 @@ def run_pair(cmd: list[str], halves: tuple[str, str], tmp: str) -> float:
     ``--workers 2`` would reach if the pool cost nothing, start-up included.
     """
     procs: list[subprocess.Popen] = []
-    summaries = []
+    summaries, logs = [], []
     try:
         start = time.perf_counter()
+        deadline = start + 900
         for number, half in enumerate(halves):
             summaries.append(os.path.join(tmp, f"summary-half-{number}.json"))
+            logs.append(open(os.path.join(tmp, f"stderr-half-{number}.txt"), "w+b"))  # a file never fills as a pipe does
             procs.append(subprocess.Popen([*cmd, "batch", half, "--workers", "1", "--summary", summaries[-1]],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
-        errors = [proc.communicate(timeout=900)[1] for proc in procs]
+                                          stdout=subprocess.DEVNULL, stderr=logs[-1], start_new_session=True))
+        for proc in procs:
+            proc.wait(timeout=max(0.0, deadline - time.perf_counter()))
         wall = time.perf_counter() - start
+        errors = []
+        for log in logs:
+            log.seek(0)
+            errors.append(log.read())
     finally:  # a pair that failed or timed out must not run on under the rows measured after it
         for proc in procs:
             if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+                _kill_session(proc)
+        for log in logs:
+            log.close()
     for proc, err, half, summary in zip(procs, errors, halves, summaries):
         if proc.returncode != 0:
             last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["(no message)"]

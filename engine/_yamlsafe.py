@@ -51,7 +51,7 @@ class _Resolver(VersionedResolver):
 
     The stock resolver asks for the version at every node, looking for a scanner to read a ``%YAML``
     directive from; with the C parser there is none, and two AttributeErrors are raised and caught each
-    time: a third of the time a large file takes. Without a scanner the answer cannot change during a
+    time: a tenth to a fifth of the time a large file takes. Without a scanner the answer cannot change during a
     load (the loader's version, else the default), so it is worked out once, with the resolvers for it;
     a loader with a scanner (the pure-Python parser) is asked every time, as before.
     """

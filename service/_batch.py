@@ -89,7 +89,7 @@ def _id_of_refused(line: bytes) -> Optional[str]:
         return found
 
     try:
-        data = json.loads(line, object_pairs_hook=pairs)
+        data = json.loads(line.decode("utf-8"), object_pairs_hook=pairs)  # bytes: json would guess UTF-16 too
     except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or not ids or len(ids[-1]) > 1:

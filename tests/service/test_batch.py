@@ -122,8 +122,10 @@ def test_a_line_the_careful_reading_refuses_keeps_its_id_when_the_id_is_plain(cl
         '{"id": "\\udc00", "packet": ' + surrogate + '}',  # an id that cannot be written back
         '{"packet": ' + surrogate + '}',  # no id
     ])
-    answers = lines(client.post("/v1/evaluate/batch", content=body, headers=NDJSON))
-    assert [(a["id"], a["line"]) for a in answers] == [("s", 1), ("9", 2), ("n", 3), (None, 4), (None, 5), (None, 6)]
+    utf16 = ('{"id": "w", "packet": ' + good + '}').encode("utf-16")  # not UTF-8: nothing of it is read back
+    answers = lines(client.post("/v1/evaluate/batch", content=body.encode("utf-8") + b"\n" + utf16, headers=NDJSON))
+    assert [(a["id"], a["line"]) for a in answers] == [("s", 1), ("9", 2), ("n", 3), (None, 4), (None, 5), (None, 6),
+                                                       (None, 7)]
     assert [a["problem"]["code"] for a in answers] == [errors.INPUT_ENCODING, errors.INPUT_DUPLICATE_KEY,
                                                        errors.INPUT_NOT_A_NUMBER, errors.INPUT_DUPLICATE_KEY,
-                                                       errors.INPUT_ENCODING, errors.INPUT_ENCODING]
+                                                       errors.INPUT_ENCODING, errors.INPUT_ENCODING, errors.INPUT_ENCODING]

@@ -64,3 +64,32 @@ def test_columns_are_made_only_when_asked(results):
     plain = process(Item(0, "cases.jsonl", 1, json.dumps(packet).encode("utf-8")), evaluate, Config())
     assert plain.columns is None and plain.record is not None
     assert load_ladder().id == results[0].columns[2]  # the ladder id column is the ladder's id
+
+
+@pytest.mark.parametrize("workers, masked", [(2, False), (1, False), (2, True)])
+def test_batch_cycle_hands_the_columns_to_the_store_unless_it_masks(tmp_path, monkeypatch, workers, masked):
+    from click.testing import CliRunner
+
+    from promoready.cli import main
+    from promoready.store import open_store, recorder
+
+    given = []
+    real = recorder.decision_rows
+
+    def spy(*args, **kwargs):
+        given.append(kwargs.get("columns") is not None)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(recorder, "decision_rows", spy)
+    source = tmp_path / "in.jsonl"
+    packets = [p for _, p in _case_packets()]
+    source.write_text("".join(json.dumps(p) + "\n" for p in packets), encoding="utf-8")
+    db = str(tmp_path / "s.sqlite")
+    args = ["batch", str(source), "--workers", str(workers), "--cycle", "c", "--db", db,
+            "--out", str(tmp_path / "out.jsonl")] + (["--mask", "/decision/candidate_id"] if masked else [])
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code in (0, 2), done.stderr  # some example cases are bad packets on purpose
+    with open_store(db) as store:
+        decisions = store.cycle("c").decisions
+    assert decisions > 20 and len(given) == decisions
+    assert set(given) == ({False} if masked else {True})
