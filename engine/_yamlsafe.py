@@ -51,31 +51,28 @@ class _Resolver(VersionedResolver):
 
     The stock resolver asks for the version at every node, looking for a scanner to read a ``%YAML``
     directive from; with the C parser there is none, and two AttributeErrors are raised and caught each
-    time: a tenth to a fifth of the time a large file takes. Without a scanner the answer cannot change during a
-    load (the loader's version, else the default), so it is worked out once, with the resolvers for it;
-    a loader with a scanner (the pure-Python parser) is asked every time, as before.
+    time: a tenth to a fifth of the time a large file takes. Without a scanner the answer cannot change
+    during a load (the loader's version, else the default), so it is worked out once, with the resolvers
+    for it; a loader with a scanner (the pure-Python parser) is asked every time, as before.
     """
 
-    def _fixed(self) -> bool:
-        return "_scanner" not in vars(self.loadumper)
+    def _once(self, name: str, stock: Any) -> Any:
+        """The stock property ``stock``'s value: kept as ``name`` after the first time when there is no scanner."""
+        if "_scanner" in vars(self.loadumper):
+            return stock.fget(self)
+        value = vars(self).get(name)
+        if value is None:
+            value = stock.fget(self)
+            setattr(self, name, value)
+        return value
 
     @property
     def processing_version(self) -> Any:
-        if not self._fixed():
-            return VersionedResolver.processing_version.fget(self)  # type: ignore[attr-defined]
-        version = vars(self).get("_fixed_version")
-        if version is None:
-            version = self._fixed_version = VersionedResolver.processing_version.fget(self)  # type: ignore[attr-defined]
-        return version
+        return self._once("_fixed_version", VersionedResolver.processing_version)
 
     @property
     def versioned_resolver(self) -> Any:
-        if not self._fixed():
-            return VersionedResolver.versioned_resolver.fget(self)  # type: ignore[attr-defined]
-        resolvers = vars(self).get("_fixed_resolvers")
-        if resolvers is None:
-            resolvers = self._fixed_resolvers = VersionedResolver.versioned_resolver.fget(self)  # type: ignore[attr-defined]
-        return resolvers
+        return self._once("_fixed_resolvers", VersionedResolver.versioned_resolver)
 
 
 #: The resolver documents are read with: ours where ruamel's has the two properties it refines (a later
