@@ -21,7 +21,7 @@ packets keep the input order.
 from __future__ import annotations
 
 from array import array
-from typing import Any, Iterator, Mapping, NamedTuple, Optional, cast
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Optional, cast
 
 VERDICTS = ("ready", "not_ready", "insufficient_evidence")
 
@@ -97,6 +97,19 @@ def _short(verdict: str, supporting: Mapping, groups: list) -> tuple[tuple[str, 
 def _ranked(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     """Most first; ties by name."""
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _tally(counts: dict[str, int], titles: dict[tuple[str, str, str], str], transition: tuple[str, str],
+           entries: Iterable[tuple[str, str]]) -> None:
+    """Count each (id, title) of one decision in a transition's ``counts``; an id's title there is the one
+    it had when its count started."""
+    for key, title in entries:
+        n = counts.get(key)
+        if n is None:
+            counts[key] = 1
+            titles[transition + (key,)] = title
+        else:
+            counts[key] = n + 1
 
 
 class _Sources:
@@ -213,29 +226,17 @@ class Summary:
             by_verdict = self.transitions[transition] = dict.fromkeys(VERDICTS, 0)
         by_verdict[verdict] = by_verdict.get(verdict, 0) + 1
         if outcome.blocking:
-            # A title is set once per transition and criterion: when its count there starts.
-            here = self.transition_blockers.setdefault(transition, {})
-            for criterion, title in dict.fromkeys(outcome.blocking):
+            blocking = dict.fromkeys(outcome.blocking)
+            for criterion, title in blocking:
                 self.blockers[criterion] = self.blockers.get(criterion, 0) + 1
                 titles = self.titles.get(criterion)
                 if titles is None:
                     titles = self.titles[criterion] = set()
                 titles.add(title)
-                n = here.get(criterion)
-                if n is None:
-                    here[criterion] = 1
-                    self.transition_titles[transition + (criterion,)] = title
-                else:
-                    here[criterion] = n + 1
+            _tally(self.transition_blockers.setdefault(transition, {}), self.transition_titles, transition, blocking)
         if outcome.short_groups:
-            here = self.transition_groups.setdefault(transition, {})
-            for group, title in dict.fromkeys(outcome.short_groups):
-                n = here.get(group)
-                if n is None:
-                    here[group] = 1
-                    self.group_titles[transition + (group,)] = title
-                else:
-                    here[group] = n + 1
+            _tally(self.transition_groups.setdefault(transition, {}), self.group_titles, transition,
+                   dict.fromkeys(outcome.short_groups))
         for path in outcome.missing:
             self.missing[path] = self.missing.get(path, 0) + 1
         candidate = outcome.candidate_id
