@@ -241,11 +241,7 @@ class Summary:
             self.missing[path] = self.missing.get(path, 0) + 1
         candidate = outcome.candidate_id
         where = self._sources.code(source)
-        if candidate in self._ids:
-            self._again.add(where, candidate)
-        else:
-            self._ids[candidate] = None
-            self._first.append(where)
+        self._seen(candidate, where)
         if verdict == "ready":
             ready = self._ready.get(transition)
             if ready is None:
@@ -281,12 +277,16 @@ class Summary:
         errored = self._errored
         errored.append((source, candidate_id, code, message))
         if candidate_id is not None:
-            where = _ERRORED | (len(errored) - 1)
-            if candidate_id in self._ids:
-                self._again.add(where, candidate_id)
-            else:
-                self._ids[candidate_id] = None
-                self._first.append(where)
+            self._seen(candidate_id, _ERRORED | (len(errored) - 1))
+
+    def _seen(self, candidate: str, where: int) -> None:
+        """A sighting of ``candidate`` at ``where`` (a source number, or an error record's place): its first,
+        or one more to report as a duplicate."""
+        if candidate in self._ids:
+            self._again.add(where, candidate)
+        else:
+            self._ids[candidate] = None
+            self._first.append(where)
 
     # -- reading --------------------------------------------------------------------------------------
 
