@@ -97,3 +97,20 @@ def test_the_breakdown_times_a_ladder_using_at_least():
     phases = dict(re.findall(r"^\| ([a-z ]+) \| ([0-9.,]+) \|", proc.stdout, re.M))
     assert set(phases) >= {"read in one pass", "measures", "engine", "decision construction", "serialisation"}, proc.stdout
     assert float(phases["engine"].replace(",", "")) > 0, proc.stdout  # the engine ran, and was timed
+
+
+def test_a_measured_run_past_its_timeout_is_killed_with_what_it_started(tmp_path):
+    """``bench/run.py``'s ``measured`` runs a command through a wrapper: on a timeout the command and its
+    own children go too, not only the wrapper (they would run on under the rows measured after)."""
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    try:
+        import run
+    finally:
+        sys.path.pop(0)
+    marker = tmp_path / "alive"
+    script = f"import subprocess, time; subprocess.Popen(['sleep', '60']); open({str(marker)!r}, 'w').close(); time.sleep(60)"
+    with pytest.raises(subprocess.TimeoutExpired):
+        run.measured([sys.executable, "-c", script], timeout=3)
+    assert marker.exists()  # it had started its child before the timeout
+    left = subprocess.run(["pgrep", "-f", "^sleep 60$"], capture_output=True, text=True).stdout.split()
+    assert left == []
