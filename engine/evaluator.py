@@ -212,10 +212,18 @@ class Evaluator:
         ``evidence:`` section added, by this ladder: every problem in one run."""
         return self._evidence.adding_to(_packet.with_level_problems(exc, self.index))
 
+    def _accepts_path(self, ladder: str) -> bool:
+        """Whether a packet's ``ladder`` names this ladder by one of its paths (a name no path can have,
+        one with a NUL in it, names none)."""
+        try:
+            return os.path.realpath(os.path.expanduser(ladder)) in self.accepted_paths
+        except (ValueError, OSError):
+            return False
+
     def _evaluate(self, packet: Packet, source: _packet.Source, as_of: Optional[datetime.date],
                   plain: bool = False) -> Decision:
         if (packet.ladder is not None and normalise(packet.ladder) != self.ladder.id
-                and os.path.realpath(os.path.expanduser(packet.ladder)) not in self.accepted_paths):
+                and not self._accepts_path(packet.ladder)):
             raise _packet.packet_error(
                 f"the packet is for ladder '{packet.ladder}', but this evaluator has '{self.ladder.id}'",
                 code=errors.PACKET_LADDER_MISMATCH, path="ladder", source=source, loc=("ladder",))

@@ -145,9 +145,13 @@ class LadderRegistry:
 
     def _allowed_path(self, value: str, loaded: LoadedPacket) -> str:
         """The real path a packet's ``ladder`` names, if it lies inside an allowed folder."""
-        path = os.path.realpath(os.path.expanduser(value))  # links followed: a link cannot lead outside
-        if any(_inside(path, folder) for folder in self.allowed):
-            return path
+        try:
+            path = os.path.realpath(os.path.expanduser(value))  # links followed: a link cannot lead outside
+        except (ValueError, OSError):  # no file can have this name (a NUL in it): it is allowed nowhere
+            path = value
+        else:
+            if any(_inside(path, folder) for folder in self.allowed):
+                return path
         where = " or a ladder inside " + ", ".join(self.allowed) if self.allowed else ""
         name = os.path.basename(os.path.dirname(path) if os.path.basename(path) == LADDER_FILE else path)
         raise PacketError(f"a packet's ladder must be a bundled ladder id{where}; {value!r} points elsewhere",

@@ -159,3 +159,38 @@ def test_lines_are_those_the_round_trip_loader_gave(path):
     for loc, line in _round_trip_lines(text).items():
         assert line_of(text, loc, path) == line, loc
         assert line_of(text, loc) == line, loc  # without the file name: read as YAML, JSON included
+
+
+@pytest.mark.parametrize("ladder, code", [("a\u0000b", "packet.ladder-mismatch"),
+                                          ("x/a\u0000b.yaml", "packet.ladder-not-allowed")])
+def test_a_ladder_name_no_file_can_have_is_refused_with_a_message(tmp_path, ladder, code):
+    # os.path.realpath raises ValueError on a NUL: the packet's ladder names no path, so it is refused as
+    # any other ladder it cannot use (it was an engine.internal error, and a traceback on the command line).
+    import json
+
+    from promoready.engine.registry import LadderRegistry
+    from promoready.engine.errors import PacketError
+
+    packet = json.loads(json.dumps(_example_packet()))
+    packet["ladder"] = ladder
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(packet), encoding="utf-8")
+    if code == "packet.ladder-mismatch":
+        with pytest.raises(PacketError) as caught:
+            evaluator().evaluate_json(path.read_text(encoding="utf-8"), source=str(path))
+        assert caught.value.code == code and caught.value.path == "ladder"
+    registry = LadderRegistry()
+    with pytest.raises(PacketError) as caught:
+        registry.evaluate(str(path))
+    assert caught.value.code == code
+    done = CliRunner().invoke(main, ["evaluate", str(path)])
+    assert done.exit_code == 2 and done.stderr.rstrip().endswith(f"[{code}]") and "Traceback" not in done.stderr
+
+
+def _example_packet() -> dict:
+    import json
+
+    from ruamel.yaml import YAML
+
+    with open(os.path.join(ROOT, "examples", "packet.yaml"), encoding="utf-8") as fh:
+        return json.loads(json.dumps(YAML(typ="safe").load(fh), default=str))
