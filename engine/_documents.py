@@ -164,10 +164,7 @@ def parse_json(text: str, source: str) -> Any:
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc.msg}", code=errors.INPUT_JSON, file=source, line=exc.lineno) from None
     except _DuplicateKey as exc:
-        try:
-            found = _duplicate_key(text)
-        except UnicodeEncodeError:  # text given as a str with a lone surrogate (no file's text has one)
-            found = None
+        found = _duplicate_key(text)
         if found is not None and found[0][-1] == exc.key:
             exc.path = format_path(found[0][:-1]) or None
             raise exc.located(file=source, line=found[1]) from None

@@ -240,11 +240,12 @@ def _yaml_path_at(text: str, mark: Any) -> Optional[tuple]:
 
 
 def _duplicate_key(text: str) -> Optional[tuple[tuple, Optional[int]]]:
-    """The path and line of the first key written twice in one mapping (JSON is read as YAML here)."""
+    """The path and line of the first key written twice in one mapping (JSON is read as YAML here); None
+    when the text cannot be read so (a str with a lone surrogate, which libyaml cannot take, included)."""
     try:
         for loc, event, keys in _yaml_nodes(text):
             if keys is not None and type(event) is ScalarEvent and event.value in keys:
                 return loc + (event.value,), _line(event)
-    except YAMLError:
+    except (YAMLError, UnicodeError):
         return None
     return None
