@@ -110,16 +110,6 @@ def _check_bind(settings: Any) -> None:
                                 code=errors.USAGE_BIND, path="--port") from None
 
 
-#: Stop signals received before the supervisor (or uvicorn) handles them: the supervisor then starts no worker.
-_PENDING: list[int] = []
-
-
-def _stopped(signum: int, frame: Any) -> None:
-    """A stop asked for: remembered for the supervisor; after uvicorn's graceful shutdown (uvicorn
-    raises the signal again here), nothing more to do."""
-    _PENDING.append(signum)
-
-
 def _serve(settings: Any) -> None:
     """Compile the ladders, then run uvicorn until SIGTERM or Ctrl-C."""
     from promoready.service._metrics import MULTIPROC_ENV
@@ -135,7 +125,7 @@ def _serve(settings: Any) -> None:
         from promoready.service import create_app
         from promoready.service._engine import Engine
         from promoready.engine.registry import LadderRegistry
-        from promoready.service._worker import reuseport_available, server_options
+        from promoready.service._worker import STOP_ASKED, reuseport_available, server_options, stop_asked
         from promoready.service.app import LOG_CONFIG
 
         registry = LadderRegistry(settings.ladder)
@@ -149,7 +139,7 @@ def _serve(settings: Any) -> None:
         # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again under the handler
         # it found; with these, a stop asked for ends the command normally (exit 0).
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, _stopped)
+            signal.signal(signum, stop_asked)
         logging.config.dictConfig(LOG_CONFIG)  # the supervisor's own lines, as the workers' ({"event": "server"})
         logging.getLogger("uvicorn.error").setLevel(settings.log_level.upper())
         os.environ.update(settings.to_env())
@@ -163,7 +153,7 @@ def _serve(settings: Any) -> None:
 
             # Workers started later (restarts) serve these ladders or none: see service/_worker.py.
             os.environ[DIGESTS_ENV] = json.dumps(ladder_digests(engine), sort_keys=True)
-            status = Supervisor(settings.workers, settings.timeout, pending=_PENDING,
+            status = Supervisor(settings.workers, settings.timeout, pending=STOP_ASKED,
                                 reserve=lambda: holding_socket(settings.host, settings.port)).run()
             if status:
                 raise Finished(status)

@@ -45,8 +45,9 @@ logger = logging.getLogger("uvicorn.error")
 CANNOT_BIND = 2
 #: The digest of every ladder the supervisor compiled before starting its workers (JSON: id → digest).
 DIGESTS_ENV = "PROMOREADY_LADDER_DIGESTS"
-#: Stop signals that arrived before uvicorn took over signal handling (it re-raises its own at exit).
-_STOP_ASKED: list[int] = []
+#: Stop signals that arrived before uvicorn took over signal handling (it re-raises its own at exit), in
+#: this process: a worker's, or the supervising ``serve``'s (which then starts no worker).
+STOP_ASKED: list[int] = []
 
 
 def ladder_digests(engine: Engine) -> dict[str, str]:
@@ -143,7 +144,7 @@ class WorkerServer(uvicorn.Server):
         self.lifeline_fd = lifeline_fd
 
     async def startup(self, sockets: Optional[list[socket.socket]] = None) -> None:
-        if _STOP_ASKED:  # a stop asked for before uvicorn handled signals: never listen
+        if STOP_ASKED:  # a stop asked for before uvicorn handled signals: never listen
             self.should_exit = True
             return
         await super().startup(sockets=sockets)
@@ -171,10 +172,11 @@ class WorkerServer(uvicorn.Server):
                 self.should_exit = True
 
 
-def _stop_asked(signum: int, frame: Any) -> None:
-    """A stop before uvicorn runs is remembered (and then it never listens); after uvicorn's graceful
-    shutdown, uvicorn raises the signal again here: the stop was asked for, nothing more to do."""
-    _STOP_ASKED.append(signum)
+def stop_asked(signum: int, frame: Any) -> None:
+    """The handler of SIGTERM and SIGINT in ``serve`` and its workers: a stop before uvicorn runs is
+    remembered (in ``STOP_ASKED``: a worker then never listens, a supervisor starts none); after uvicorn's
+    graceful shutdown, uvicorn raises the signal again here: the stop was asked for, nothing more to do."""
+    STOP_ASKED.append(signum)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -184,14 +186,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again under the handler it
     # found; with these, a stop asked for ends the worker normally (exit 0), at any moment.
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, _stop_asked)
+        signal.signal(signum, stop_asked)
     try:
         settings = Settings.from_env()
         registry = _prepared(settings)
     except PromoreadyError as exc:
         logger.error("Worker [%d] cannot start: %s", os.getpid(), exc)
         return exc.exit_code
-    if _STOP_ASKED:
+    if STOP_ASKED:
         return 0
     config = uvicorn.Config(create_app(settings, registry), **server_options(settings))
     try:
