@@ -135,8 +135,7 @@ class Engine:
         try:
             return read_json(text, Source(name, text)), None
         except errors.PacketInvalid as exc:
-            with self._lock:  # with its unknown level names too, as `load` reports them
-                raise self.registry.checked(exc) from None
+            raise self._checked(exc) from None
 
     def load(self, data: Any, source: Source, *, under: Optional[str] = None) -> LoadedPacket:
         """A validated packet (a ``PacketError`` with the field path and body line otherwise); ``under``
@@ -146,9 +145,13 @@ class Engine:
         try:
             return LoadedPacket(to_packet(data, source), source)
         except errors.PacketInvalid as exc:
-            # With its unknown level names too, as the command line reports them: every problem at once.
-            with self._lock:
-                raise self.registry.checked(exc) from None
+            raise self._checked(exc) from None
+
+    def _checked(self, exc: errors.PacketInvalid) -> errors.PacketInvalid:
+        """A packet that failed validation with its unknown level names too, as the command line reports
+        them: every problem at once (the registry is asked under the engine's lock)."""
+        with self._lock:
+            return self.registry.checked(exc)
 
     def evaluate(self, loaded: LoadedPacket, as_of: Optional[datetime.date]) -> Evaluated:
         """The decision for a packet, with the ladder the registry chooses for it."""
