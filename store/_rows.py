@@ -57,42 +57,21 @@ def decision_rows(item: str, seq: Optional[int], decision_json: Union[bytes, str
     Raises ``MaskFailed`` when a mask cannot be applied: the caller drops the record.
     """
     text = _text(decision_json).rstrip("\n")
-    if columns is not None and not masks:
-        return _from_columns(item, seq, text, columns, packet, public_id)
-    decision = json.loads(text)
-    if masks:
-        # The packet is the caller's: masks change only the copy that is stored.
-        packet = copy.deepcopy(packet) if masks.touches("packet") else packet
-        record = {"decision": decision, "packet": packet}
-        try:
-            masks.apply(record)
-        except MaskFailed:
-            raise
-        except Exception as exc:  # anything unforeseen in masking drops the record too: never stored unmasked
-            raise MaskFailed(f"masking failed: {type(exc).__name__}: {exc}") from exc
-        if masks.touches("decision"):
-            text = _dumps(decision)
-    ladder = decision.get("ladder") if isinstance(decision.get("ladder"), dict) else {}
-    transition = decision.get("transition") if isinstance(decision.get("transition"), dict) else {}
-    row = {
-        "uuid": public_id or new_public_id(),
-        "item": item, "seq": seq,
-        "candidate_id": _str(decision.get("candidate_id")),
-        "packet_digest": _str(decision.get("packet_digest")),
-        "ladder_id": _str(ladder.get("id")),
-        "ladder_digest": _str(ladder.get("digest")),
-        "transition_from": _str(transition.get("from")),
-        "transition_to": _str(transition.get("to")),
-        "as_of": _str(decision.get("as_of")),
-        "verdict": _str(decision.get("verdict")),
-        "decision_json": text,
-        "packet_json": _dumps(packet) if packet is not None else None,
-    }
-    return DecisionRows(row, _criteria(decision.get("criteria")))
-
-
-def _from_columns(item: str, seq: Optional[int], text: str, columns: tuple, packet: Any,
-                  public_id: Optional[str]) -> DecisionRows:
+    if columns is None or masks:
+        decision = json.loads(text)
+        if masks:
+            # The packet is the caller's: masks change only the copy that is stored.
+            packet = copy.deepcopy(packet) if masks.touches("packet") else packet
+            record = {"decision": decision, "packet": packet}
+            try:
+                masks.apply(record)
+            except MaskFailed:
+                raise
+            except Exception as exc:  # anything unforeseen in masking drops the record too: never stored unmasked
+                raise MaskFailed(f"masking failed: {type(exc).__name__}: {exc}") from exc
+            if masks.touches("decision"):
+                text = _dumps(decision)
+        columns = _columns(decision)
     cid, packet_digest, ladder_id, ladder_digest, from_, to, as_of, verdict, criteria = columns
     row = {
         "uuid": public_id or new_public_id(),
@@ -102,18 +81,23 @@ def _from_columns(item: str, seq: Optional[int], text: str, columns: tuple, pack
         "decision_json": text,
         "packet_json": _dumps(packet) if packet is not None else None,
     }
-    by_id = {c[0]: {"criterion_id": c[0], "required": c[1], "status": c[2]} for c in criteria}
+    by_id = {c[0]: {"criterion_id": c[0], "required": c[1], "status": c[2]} for c in criteria}  # the last of an id
     return DecisionRows(row, list(by_id.values()))
 
 
-def _criteria(criteria: Any) -> list[dict[str, Any]]:
-    rows: dict[str, dict[str, Any]] = {}
-    for criterion in criteria if isinstance(criteria, list) else []:
-        if isinstance(criterion, dict) and isinstance(criterion.get("id"), str) and \
-                isinstance(criterion.get("status"), str):
-            rows[criterion["id"]] = {"criterion_id": criterion["id"], "required": bool(criterion.get("required")),
-                                     "status": criterion["status"]}
-    return list(rows.values())
+def _columns(decision: dict[str, Any]) -> tuple:
+    """A decision's columns read from its JSON (in the order ``columns`` gives them; a value of the wrong
+    type as None, a criterion without a text id and status left out)."""
+    ladder, transition = (decision.get(key) for key in ("ladder", "transition"))
+    ladder = ladder if isinstance(ladder, dict) else {}
+    transition = transition if isinstance(transition, dict) else {}
+    listed = decision.get("criteria")
+    criteria = [c for c in (listed if isinstance(listed, list) else [])
+                if isinstance(c, dict) and isinstance(c.get("id"), str) and isinstance(c.get("status"), str)]
+    return (_str(decision.get("candidate_id")), _str(decision.get("packet_digest")), _str(ladder.get("id")),
+            _str(ladder.get("digest")), _str(transition.get("from")), _str(transition.get("to")),
+            _str(decision.get("as_of")), _str(decision.get("verdict")),
+            tuple((c["id"], bool(c.get("required")), c["status"]) for c in criteria))
 
 
 def error_row(item: str, seq: Optional[int], error: dict[str, Any], candidate_id: Optional[str], *,
