@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional, Union, cast
 
 from promoready.schemas.decision import Decision, LadderRef, TransitionRef
@@ -79,19 +79,14 @@ class _Plan:
     texts: list[dict[str, str]]
     #: Each named supporting group's tally keys (passed, passed or unknown).
     group_tally: dict[str, tuple[str, str]]
-    #: Each rule name the ruleset fired so far → ``criterion_index`` of it, or ``_PART`` for a part of
-    #: an at_least node: filled as names are first seen (a ruleset has few; a packet reads ~28).
-    fired: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: Each first-stage rule name of the ruleset → ``criterion_index`` of it, or ``_PART`` for a part of
+    #: an at_least node, worked out when the plan is made: a dict read in place of two functions for every
+    #: name a packet fires (~28).
+    fired: dict[str, tuple[int, str]]
 
 
 #: In ``_Plan.fired``: the rule decided a part of an at_least node, not a criterion.
 _PART = (-1, "")
-
-
-def _fired(known: dict[str, tuple[int, str]], name: str) -> tuple[int, str]:
-    """``known[name]``, worked out and remembered on first sight."""
-    decided = known[name] = _PART if part_index(name) is not None else criterion_index(name)
-    return decided
 
 
 class Evaluator:
@@ -169,6 +164,8 @@ class Evaluator:
             suffixes=suffixes,
             texts=texts,
             group_tally=dict(zip(transition.supporting_groups, group_keys(len(transition.supporting_groups)))),
+            fired={name: _PART if part_index(name) is not None else criterion_index(name)
+                   for c in chunks for name in c.rules if not name.startswith("v.")},  # "v.…": the verdict's
         )
 
     @property
@@ -269,14 +266,14 @@ class Evaluator:
         criteria = plan.transition.criteria
 
         group_tally = plan.group_tally
-        known = plan.fired  # a dict read in place of two memoised functions for every fired name
+        known = plan.fired
 
         def tally(fired: list[str]) -> dict:
             counts: dict[str, Any] = {"k": "t", "rf": 0, "ru": 0, "sp": 0, "spu": 0}
             for p, pu in group_tally.values():
                 counts[p] = counts[pu] = 0
             for name in fired:
-                rule = known.get(name) or _fired(known, name)
+                rule = known[name]
                 if rule is _PART:
                     continue
                 i, status = rule
@@ -296,7 +293,7 @@ class Evaluator:
             first, second = plan.ruleset.run(fact, tally)
         statuses: list[Optional[str]] = [None] * len(criteria)
         for name in first:
-            rule = known.get(name) or _fired(known, name)
+            rule = known[name]
             if rule is _PART:
                 continue  # a part of an at_least node: its counts were checked by the stage that read them
             i, status = rule
