@@ -20,7 +20,7 @@ from promoready.schemas.packet import EARLIEST_DATE, LATEST_DATE, Packet
 
 from . import _documents as docs
 from ._jsontext import canonical_json
-from . import _jsonpacket  # (it reads _packet._NESTED: both import the module, not names)
+from . import _jsonpacket  # (it calls _packet.keys_given: both import the module, not names)
 from ._fields import FieldKind, field_kind_of, item_fields, packet_fields
 from . import errors
 from ._levels import LevelIndex
@@ -264,15 +264,18 @@ def packet_digest(packet: Packet) -> str:
     return "sha256:" + hashlib.sha256(canonical).hexdigest()
 
 
-@lru_cache(maxsize=None)
+#: ``_nested`` of each model seen, in a plain dict (read directly on the hot path: a packet holds ~18 models).
+_NESTED: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
 def _nested(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
     """The fields of a packet model that hold sections or lists of items: (name, is a list)."""
-    out = []
-    for name, info in model.model_fields.items():
-        kind = field_kind_of(info.annotation)
-        if kind.item_model is not None:
-            out.append((name, kind.kind == "list"))
-    return tuple(out)
+    found = _NESTED.get(model)
+    if found is None:
+        found = _NESTED[model] = tuple((name, kind.kind == "list") for name, kind in
+                                       ((n, field_kind_of(i.annotation)) for n, i in model.model_fields.items())
+                                       if kind.item_model is not None)
+    return found
 
 
 #: At most this many "did you mean" warnings in a decision.
@@ -309,7 +312,7 @@ class Typo(NamedTuple):
 
 
 def _typos(packet: Packet) -> list[Typo]:
-    if not _any_extra(packet):
+    if keys_given(packet) is not None:  # no model has extra fields (most packets)
         return []
     unknown: list[tuple[str, str, type[BaseModel], tuple]] = []
     for model, prefix, loc in _parts(packet):
@@ -337,11 +340,6 @@ def _typos(packet: Packet) -> list[Typo]:
     return out
 
 
-def _any_extra(packet: BaseModel) -> bool:
-    """Whether any model in a packet has extra fields (most have none)."""
-    return keys_given(packet) is None
-
-
 def keys_given(packet: BaseModel) -> Optional[int]:
     """How many keys the packet's mappings were given (the fields set of every model in it), or None
     if a model has extra fields: ``_parts`` without the path prefixes, which only extras need."""
@@ -356,7 +354,7 @@ def keys_given(packet: BaseModel) -> Optional[int]:
         kind = type(model)
         nested = _NESTED.get(kind)
         if nested is None:
-            nested = nested_fields(kind)
+            nested = _nested(kind)
         if nested:
             values = model.__dict__
             for name, is_list in nested:
@@ -367,18 +365,6 @@ def keys_given(packet: BaseModel) -> Optional[int]:
                     else:
                         push(value)
     return count
-
-
-#: ``_nested`` of each model in a plain dict: faster than its cache, and a packet holds about 18 models.
-_NESTED: dict[type, tuple[tuple[str, bool], ...]] = {}
-
-
-def nested_fields(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
-    """The fields of a packet model that hold sections or lists of items: (name, is a list)."""
-    found = _NESTED.get(model)
-    if found is None:
-        found = _NESTED[model] = _nested(model)
-    return found
 
 
 def typo_warnings(packet: Packet) -> list[str]:
