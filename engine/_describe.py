@@ -7,6 +7,7 @@ from typing import Any, Optional
 from promoready.schemas.ladder import Ladder, Source
 
 from ._compile import Compiler
+from ._decision import calibrated
 from ._explain import Explainer
 from ._levels import LevelIndex
 
@@ -27,12 +28,11 @@ def describe_ladder(ladder: Ladder, transition: Optional[str] = None) -> dict:
         for c in t.criteria:
             tree = compiler.node(c.condition)
             threshold = c.threshold
-            calibrated = threshold is not None and threshold.basis == "calibration"
             criteria.append({
                 "id": c.id,
                 "title": c.title,
                 "required": c.required,
-                "expected": explainer.expected(tree, None) + (" (calibrated)" if calibrated else ""),
+                "expected": explainer.expected(tree, None) + (" (calibrated)" if calibrated(c) else ""),
                 "rationale": " ".join(c.rationale.split()),
                 "source": str(c.source),
                 "source_title": ladder.citation(c.source),

@@ -64,7 +64,8 @@ def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Seque
         else:
             no_evidence.append(i)
     reasons = []
-    stale_required = [criteria[i] for i in stale if criteria[i].required]
+    stale_blocking = [i for i in stale if criteria[i].required]
+    stale_required = [criteria[i] for i in stale_blocking]
     if stale_required and packet_date is not None:
         reasons.append(f"{_titles(stale_required)} {_verb(stale_required, 'waits', 'wait')} on reviews after the "
                        f"packet's date ({packet_date.isoformat()}), which it does not hold: add them, or measure "
@@ -96,7 +97,7 @@ def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Seque
                            f"{len(timed) or 'none'}")
     waiting_on = [criteria[i].id for i in sorted(set(waiting))]
     blocked_by = [criteria[i].id for i in sorted({*no_time, *no_evidence, *quota_blocked,
-                                                 *(i for i in stale if criteria[i].required)})]
+                                                 *stale_blocking})]
     if reasons:
         return build(Projection, {"date": None,
                                   "reason": "time alone cannot make the packet ready: " + "; ".join(reasons),
