@@ -84,6 +84,9 @@ def write(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows], er
     A row whose ``seq`` is None takes the cycle's next position (decisions first, each list in its
     order), from the cycle's own counter: see ``_take_positions``.
     """
+    # The counter moves past the positions the caller gave (a batch's); the ones it hands out, it has passed.
+    after = _after_last([s for s in [r.decision["seq"] for r in decisions] + [e["seq"] for e in error_rows]
+                         if s is not None])
     decisions, error_rows = _last_per_item(*_take_positions(conn, cycle_id, decisions, error_rows))
     items = [r.decision["item"] for r in decisions] + [e["item"] for e in error_rows]
     if replace and items:
@@ -98,7 +101,6 @@ def write(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows], er
             _insert_plain(conn, t.criterion_results, ("decision_id", "criterion_id", "required", "status"), criteria)
     if error_rows:
         conn.execute(sa.insert(t.errors), [{**e, "cycle_id": cycle_id} for e in error_rows])
-    after = _after_last([r.decision["seq"] for r in decisions] + [e["seq"] for e in error_rows])
     if replace:
         _update_counts(conn, cycle_id, dropped, after)
     else:
