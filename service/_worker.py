@@ -101,20 +101,27 @@ def reuseport_available() -> bool:
     return True
 
 
-def reuseport_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to ``host:port`` with ``SO_REUSEPORT``, not listening yet."""
+def _bound(host: str, port: int, *, reuse_addr: bool) -> socket.socket:
+    """A TCP socket bound to ``host:port`` with ``SO_REUSEPORT`` (and ``SO_REUSEADDR`` if asked), not listening."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_addr:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         if family == socket.AF_INET6:  # as asyncio binds an IPv6 host: that family only
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         sock.bind((host, port))
-        sock.setblocking(False)
     except BaseException:
         sock.close()
         raise
+    return sock
+
+
+def reuseport_socket(host: str, port: int) -> socket.socket:
+    """A worker's socket: bound to ``host:port`` with ``SO_REUSEPORT``, non-blocking, not listening yet."""
+    sock = _bound(host, port, reuse_addr=True)
+    sock.setblocking(False)
     return sock
 
 
@@ -122,17 +129,7 @@ def holding_socket(host: str, port: int) -> socket.socket:
     """A socket that holds ``host:port`` for the workers without ever listening: bound with
     ``SO_REUSEPORT`` (the workers may join), not ``SO_REUSEADDR`` (no other program may bind it while
     every worker is down). A socket that does not listen takes no connection."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        if family == socket.AF_INET6:
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        sock.bind((host, port))
-    except BaseException:
-        sock.close()
-        raise
-    return sock
+    return _bound(host, port, reuse_addr=False)
 
 
 class WorkerServer(uvicorn.Server):
