@@ -28,7 +28,7 @@ from ._options import (as_of_option, color_option, fail_on_matched, fail_on_opti
 from ._status import BAD_INPUT, BROKEN_PIPE, MATCHED, Finished, signalled
 
 if TYPE_CHECKING:
-    from promoready.engine.batch import Config, Keeper, Result, Results
+    from promoready.engine.batch import Chunk, Config, Keeper, Result, Results
 
     from ._progress import Progress
     from ._sinks import Outputs
@@ -218,14 +218,17 @@ class _Run:
             results = engine.run(engine.iter_items(self.inputs, stdin=stdin, exclude=self.exclude),
                                  workers=self.workers, factory=engine.evaluation_factory, config=config,
                                  keeper=keeper, inline_below=self.inline_below, timeout=self.timeout,
-                                 stream=stdin is not None)
+                                 stream=stdin is not None, chunked=True)
             while signals.signum is None:
                 signals.armed = True  # only while waiting for the next result, never while writing
                 result = next(results, None)
                 signals.armed = False
                 if result is None:
                     break
-                self._write(result, results, progress)
+                if isinstance(result, engine.Chunk):
+                    self._write_chunk(result, results, progress)
+                else:
+                    self._write(result, results, progress)
         except Interrupted:
             pass
         finally:
@@ -260,6 +263,19 @@ class _Run:
                     _diagnostic(progress, f"promoready: {where}: warning: {warning}")
         if progress is not None:
             progress.advance()
+
+    def _write_chunk(self, chunk: Chunk, results: Results, progress: Optional[Progress]) -> None:
+        """The decisions of consecutive packets out at once, and into the summary (none has a warning)."""
+        self.sink.write(chunk.records, records=chunk.count)
+        if not results.ready():
+            self.sink.flush()
+        self.written += chunk.count
+        if self.recording is not None:
+            for result in chunk.results():
+                self.recording.record(result)
+        self.summary.merge(chunk.part, chunk.places())
+        if progress is not None:
+            progress.advance(chunk.count)
 
     def _keep_complete(self) -> None:
         """A fault ended the run: commit the complete records (with, on ``--resume``, the earlier run's decisions

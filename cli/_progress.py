@@ -27,9 +27,9 @@ class Progress:
         self.task = self.bar.add_task("evaluating", total=total)
         self.bar.start()
 
-    def advance(self) -> None:
-        """One more packet done."""
-        self.bar.advance(self.task)
+    def advance(self, packets: int = 1) -> None:
+        """One more packet done (or ``packets`` more)."""
+        self.bar.advance(self.task, packets)
 
     def print(self, text: str) -> None:
         """A line on stderr, above the bar."""

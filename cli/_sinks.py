@@ -37,8 +37,8 @@ __all__ = ["AtomicFile", "Lock", "Outputs", "Sink", "Stdout", "Stream", "Target"
 class Sink(Protocol):
     """What the batch command writes its records to."""
 
-    def write(self, record: bytes) -> None:
-        """One record: a whole JSONL line, with its newline."""
+    def write(self, record: bytes, records: int = 1) -> None:
+        """One record: a whole JSONL line, with its newline (or ``records`` whole lines)."""
 
     def flush(self) -> None:
         """The batch is about to wait: let the records so far out, if anyone reads them now."""
@@ -127,11 +127,11 @@ class AtomicFile:
         self.pending = 0  # records in ``parts``
         self.done = False
 
-    def write(self, record: bytes) -> None:
-        """One record: a whole JSONL line, with its newline."""
+    def write(self, record: bytes, records: int = 1) -> None:
+        """One record: a whole JSONL line, with its newline (or ``records`` whole lines)."""
         self.parts.append(record)
         self.size += len(record)
-        self.pending += 1
+        self.pending += records
         if self.size >= self.BUFFER:
             self._drain()
 
@@ -224,8 +224,8 @@ class Stream:
                              path=option) from None
         return Stream(os.fdopen(fd, "wb", buffering=0), target.given, owned=True)
 
-    def write(self, record: bytes) -> None:
-        """One record: a whole JSONL line, with its newline."""
+    def write(self, record: bytes, records: int = 1) -> None:
+        """One record: a whole JSONL line, with its newline (or ``records`` whole lines)."""
         self.parts.append(record)
 
     def flush(self) -> None:

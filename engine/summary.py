@@ -143,6 +143,17 @@ class _Sources:
         self.parts.append(source)  # one packet file, one source: nothing to share
         return (len(self.parts) - 1) << 32
 
+    def code_at(self, file: str, line: Optional[int]) -> int:
+        """The number for ``file:line`` (``file`` when ``line`` is None), without making that string
+        when the line is kept as a number."""
+        if line is not None and 0 < line < 1_000_000_000 and file.__class__ is str:
+            at = self.index.get(file)
+            if at is None:
+                at = self.index[file] = len(self.parts)
+                self.parts.append(file)
+            return at << 32 | line
+        return self.code(file if line is None else f"{file}:{line}")
+
     def source(self, code: int) -> Optional[str]:
         """The source ``code`` stands for, as it was given."""
         part = self.parts[code >> 32]
@@ -165,6 +176,11 @@ class _Rows:
         for column, value in zip(self.columns, fields):
             column.append(value)
 
+    def add1(self, where: int, value: Any) -> None:
+        """An entry of a single field."""
+        self.where.append(where)
+        self.columns[0].append(value)
+
     def rows(self) -> Iterator[tuple[Any, ...]]:
         """(source number, field, …) of each entry, in the order they were added."""
         return zip(self.where, *self.columns)
@@ -175,18 +191,16 @@ class _Rows:
 _ERRORED = 1 << 63
 
 
-class Summary:
-    """Accumulates a batch, one record at a time, in input order."""
+class _Counts:
+    """The counts of a summary: sums over decisions, which add up the same chunk by chunk (``Part``) as
+    one decision at a time. Keys are kept in the order first counted; a title is the one a count started with."""
 
     def __init__(self) -> None:
-        self.packets = 0
         self.verdicts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
         self.transitions: dict[tuple[str, str], dict[str, int]] = {}
         self.blockers: dict[str, int] = {}
         self.titles: dict[str, set[str]] = {}  # a criterion id may have a title per transition
         self.missing: dict[str, int] = {}
-        self.errors = 0
-        self.error_codes: dict[str, int] = {}
         self.with_outcome = 0
         # per transition: required criteria that blocked, with their title there
         self.transition_blockers: dict[tuple[str, str], dict[str, int]] = {}
@@ -194,6 +208,104 @@ class Summary:
         # per transition: supporting quotas out of reach ("" for the criteria in no group), and their titles
         self.transition_groups: dict[tuple[str, str], dict[str, int]] = {}
         self.group_titles: dict[tuple[str, str, str], str] = {}
+
+    def _count(self, outcome: Outcome) -> bool:
+        """Count one decision; whether its committee's outcome contradicts its verdict."""
+        verdict, transition = outcome.verdict, outcome.transition
+        self.verdicts[verdict] = self.verdicts.get(verdict, 0) + 1
+        by_verdict = self.transitions.get(transition)
+        if by_verdict is None:
+            by_verdict = self.transitions[transition] = dict.fromkeys(VERDICTS, 0)
+        by_verdict[verdict] = by_verdict.get(verdict, 0) + 1
+        if outcome.blocking:
+            blocking = dict.fromkeys(outcome.blocking)
+            for criterion, title in blocking:
+                self.blockers[criterion] = self.blockers.get(criterion, 0) + 1
+                titles = self.titles.get(criterion)
+                if titles is None:
+                    titles = self.titles[criterion] = set()
+                titles.add(title)
+            _tally(self.transition_blockers.setdefault(transition, {}), self.transition_titles, transition, blocking)
+        if outcome.short_groups:
+            _tally(self.transition_groups.setdefault(transition, {}), self.group_titles, transition,
+                   dict.fromkeys(outcome.short_groups))
+        for path in outcome.missing:
+            self.missing[path] = self.missing.get(path, 0) + 1
+        committee = outcome.committee_outcome
+        if committee == "promoted" or committee == "not_promoted":
+            self.with_outcome += 1
+            return (committee == "promoted") != (verdict == "ready")
+        return False
+
+    def _add_counts(self, other: _Counts) -> None:
+        """Add the counts of ``other``, made of the decisions that come after those counted here."""
+        _add(self.verdicts, other.verdicts)
+        _add(self.blockers, other.blockers)
+        _add(self.missing, other.missing)
+        self.with_outcome += other.with_outcome
+        for criterion, titles in other.titles.items():
+            known = self.titles.get(criterion)
+            if known is None:
+                self.titles[criterion] = set(titles)
+            else:
+                known |= titles
+        for counts, theirs in ((self.transitions, other.transitions),
+                               (self.transition_blockers, other.transition_blockers),
+                               (self.transition_groups, other.transition_groups)):
+            for transition, by_key in theirs.items():
+                mine = counts.get(transition)
+                if mine is None:
+                    counts[transition] = dict(by_key)
+                else:
+                    _add(mine, by_key)
+        for started, their_started in ((self.transition_titles, other.transition_titles),
+                                       (self.group_titles, other.group_titles)):
+            for key, title in their_started.items():  # the title a count started with: the earlier one stands
+                started.setdefault(key, title)
+
+
+def _add(counts: dict[Any, int], more: Mapping[Any, int]) -> None:
+    for key, n in more.items():
+        counts[key] = counts.get(key, 0) + n
+
+
+class Part(_Counts):
+    """What a chunk of decisions adds to a summary, made where they were decided (a batch worker), so
+    that the coordinating process adds the chunk at once (``Summary.merge``) rather than one outcome at a
+    time. Only decisions without warnings: a packet with warnings, or an error record, goes on its own.
+    Where each packet came from is not here: the coordinating process knows it (``merge``'s ``places``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.candidates: list[str] = []  # each decision's candidate id, in order
+        self.ready: list[tuple[int, tuple[str, str]]] = []  # (place in the chunk, transition) of each ready one
+        # (place, committee outcome, verdict, failed, unknown) of each decision its committee contradicts
+        self.disagreements: list[tuple[int, str, str, tuple[str, ...], tuple[str, ...]]] = []
+
+    def add(self, outcome: Outcome) -> None:
+        """One decision (with no warnings: those are named one by one, with their lines)."""
+        if outcome.warnings:
+            raise ValueError("a decision with warnings is added to the summary on its own")
+        place = len(self.candidates)
+        self.candidates.append(outcome.candidate_id)
+        if outcome.verdict == "ready":
+            self.ready.append((place, outcome.transition))
+        if self._count(outcome):
+            self.disagreements.append((place, cast(str, outcome.committee_outcome), outcome.verdict,
+                                       outcome.failed, outcome.unknown))
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+
+class Summary(_Counts):
+    """Accumulates a batch, one record (or one chunk of decisions, ``merge``) at a time, in input order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.packets = 0
+        self.errors = 0
+        self.error_codes: dict[str, int] = {}
         # The packets named one by one (see ``_Rows``), each field in the order of the entries of
         # ``ready``, ``warned``, ``disagreements`` and ``errored``:
         self._sources = _Sources()
@@ -219,52 +331,53 @@ class Summary:
     def add(self, outcome: Outcome, source: Optional[str] = None) -> None:
         """One decision."""
         self.packets += 1
-        verdict, transition = outcome.verdict, outcome.transition
-        self.verdicts[verdict] = self.verdicts.get(verdict, 0) + 1
-        by_verdict = self.transitions.get(transition)
-        if by_verdict is None:
-            by_verdict = self.transitions[transition] = dict.fromkeys(VERDICTS, 0)
-        by_verdict[verdict] = by_verdict.get(verdict, 0) + 1
-        if outcome.blocking:
-            blocking = dict.fromkeys(outcome.blocking)
-            for criterion, title in blocking:
-                self.blockers[criterion] = self.blockers.get(criterion, 0) + 1
-                titles = self.titles.get(criterion)
-                if titles is None:
-                    titles = self.titles[criterion] = set()
-                titles.add(title)
-            _tally(self.transition_blockers.setdefault(transition, {}), self.transition_titles, transition, blocking)
-        if outcome.short_groups:
-            _tally(self.transition_groups.setdefault(transition, {}), self.group_titles, transition,
-                   dict.fromkeys(outcome.short_groups))
-        for path in outcome.missing:
-            self.missing[path] = self.missing.get(path, 0) + 1
+        disagrees = self._count(outcome)
         candidate = outcome.candidate_id
         where = self._sources.code(source)
         self._seen(candidate, where)
-        if verdict == "ready":
-            ready = self._ready.get(transition)
-            if ready is None:
-                ready = self._ready[transition] = _Rows(1)
-            ready.where.append(where)
-            ready.columns[0].append(candidate)
+        if outcome.verdict == "ready":
+            self._ready_row(outcome.transition).add1(where, candidate)
         if outcome.warnings:
             lines = outcome.warning_lines if len(outcome.warning_lines) == len(outcome.warnings) else None
             self._warned.add(where, candidate, outcome.warnings, lines)
-        committee = outcome.committee_outcome
-        if committee == "promoted" or committee == "not_promoted":
-            self.with_outcome += 1
-            promoted = committee == "promoted"
-            if promoted != (verdict == "ready"):
-                share = self._shared.setdefault
-                disagreement = self._disagreements
-                disagreement.where.append(where)
-                candidates, committees, verdicts, failed, unknown = disagreement.columns
-                candidates.append(candidate)
-                committees.append("promoted" if promoted else "not_promoted")
-                verdicts.append(share(verdict, verdict))
-                failed.append(share(outcome.failed, outcome.failed))
-                unknown.append(share(outcome.unknown, outcome.unknown))
+        if disagrees:
+            self._disagree(where, candidate, cast(str, outcome.committee_outcome), outcome.verdict, outcome.failed,
+                           outcome.unknown)
+
+    def merge(self, part: Part, places: Iterable[tuple[str, Optional[int]]]) -> None:
+        """The decisions of ``part``, which came from ``places`` (file and line, the line None for a whole
+        file; one per decision, in order): the same as adding each in turn, source ``file:line`` or ``file``."""
+        code = self._sources.code_at
+        wheres = [code(file, line) for file, line in places]
+        if len(wheres) != len(part.candidates):
+            raise ValueError(f"{len(wheres)} places for {len(part.candidates)} decisions")
+        self.packets += len(wheres)
+        self._add_counts(part)
+        seen = self._seen
+        for candidate, where in zip(part.candidates, wheres):
+            seen(candidate, where)
+        for place, transition in part.ready:
+            self._ready_row(transition).add1(wheres[place], part.candidates[place])
+        for place, committee, verdict, failed, unknown in part.disagreements:
+            self._disagree(wheres[place], part.candidates[place], committee, verdict, failed, unknown)
+
+    def _ready_row(self, transition: tuple[str, str]) -> _Rows:
+        ready = self._ready.get(transition)
+        if ready is None:
+            ready = self._ready[transition] = _Rows(1)
+        return ready
+
+    def _disagree(self, where: int, candidate: str, committee: str, verdict: str, failed: tuple[str, ...],
+                  unknown: tuple[str, ...]) -> None:
+        share = self._shared.setdefault
+        disagreement = self._disagreements
+        disagreement.where.append(where)
+        candidates, committees, verdicts, failed_, unknown_ = disagreement.columns
+        candidates.append(candidate)
+        committees.append("promoted" if committee == "promoted" else "not_promoted")
+        verdicts.append(share(verdict, verdict))
+        failed_.append(share(failed, failed))
+        unknown_.append(share(unknown, unknown))
 
     def add_error(self, code: str, *, source: Optional[str] = None, candidate_id: Optional[str] = None,
                   message: Optional[str] = None) -> None:

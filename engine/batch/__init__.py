@@ -34,7 +34,7 @@ from __future__ import annotations
 from .evaluate import CRASH_ENV, HANG_ENV, evaluation_factory, process
 from .inputs import PACKET_SUFFIXES, STDIN_NAME, Item, count_items, folder_packets, iter_items
 from .pool import CHUNK, CHUNK_BYTES, WINDOW
-from .records import Config, Evaluate, Result, ResumeKey, crash_result, error_dict, error_result
+from .records import Chunk, Config, Evaluate, Handed, Result, ResumeKey, crash_result, error_dict, error_result
 from .resume import Keeper, resume_key
 from .runner import DEFAULT_TIMEOUT, MAX_TIMEOUT, Results, run
 from .worker import Factory
@@ -43,11 +43,13 @@ __all__ = [
     "CHUNK",
     "CHUNK_BYTES",
     "CRASH_ENV",
+    "Chunk",
     "Config",
     "DEFAULT_TIMEOUT",
     "Evaluate",
     "Factory",
     "HANG_ENV",
+    "Handed",
     "Item",
     "Keeper",
     "MAX_TIMEOUT",

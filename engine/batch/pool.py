@@ -12,6 +12,7 @@ the next worker; the second server lost ends the batch (``engine.worker-start``)
 
 from __future__ import annotations
 
+import select
 import time
 from collections import deque
 from multiprocessing.connection import wait
@@ -22,7 +23,7 @@ from promoready import _processes
 from ..errors import ENGINE_BATCH, ENGINE_WORKER_START, EngineError, PromoreadyError, ResourceError
 from .feed import Feed, Nothing
 from .inputs import Item
-from .records import Config, Result, crash_result
+from .records import Chunk, Config, Handed, crash_result
 from .resume import Keeper
 from .worker import Factory, Task, Worker
 
@@ -59,6 +60,36 @@ def take_chunk(queue: deque[Task], limit: int = CHUNK) -> list[Task]:
     return chunk
 
 
+class _Waiter:
+    """``multiprocessing.connection.wait`` for a set of objects that seldom changes: one ``poll`` object
+    kept from call to call (``wait`` builds, fills and closes a selector each time, and this process
+    waits a few times for every chunk)."""
+
+    def __init__(self) -> None:
+        self.poll = select.poll() if hasattr(select, "poll") else None
+        self.watched: dict[int, Any] = {}  # file descriptor → the object waited on
+
+    def wait(self, objects: list[Any], timeout: Optional[float]) -> list[Any]:
+        """The objects of ``objects`` that are ready (readable, closed or in error) within ``timeout`` seconds."""
+        if self.poll is None:  # no poll() on this system
+            return wait(objects, timeout=timeout)
+        wanted = {obj if isinstance(obj, int) else obj.fileno(): obj for obj in objects}
+        if wanted.keys() != self.watched.keys():
+            for fd in self.watched.keys() - wanted.keys():
+                self.poll.unregister(fd)
+            for fd in wanted.keys() - self.watched.keys():
+                self.poll.register(fd, select.POLLIN)
+        self.watched = wanted
+        ms = None if timeout is None else max(0, int(timeout * 1000 + 0.999))  # never wake up before it
+        return [wanted[fd] for fd, _ in self.poll.poll(ms)]
+
+
+def _consecutive(chunk: list[Task]) -> bool:
+    """Whether the chunk's items follow each other in input order, none of them to be evaluated alone."""
+    first = chunk[0][0].seq
+    return not chunk[0][2] and all(task[0].seq == first + n for n, task in enumerate(chunk))
+
+
 def _fatal(message: tuple[Any, ...]) -> PromoreadyError:
     """The error a worker reported before giving up (it could not build its evaluators, or use its spools)."""
     error = message[1]
@@ -77,8 +108,10 @@ class Pool:
     MAX_SERVER_LOSSES = 1
 
     def __init__(self, size: int, factory: Factory, config: Config, keeper: Optional[Keeper], window: Optional[int],
-                 timeout: float) -> None:
+                 timeout: float, *, chunked: bool = False) -> None:
         self.size = size
+        # Decisions may come back a chunk at a time (a ``Chunk``), unless decisions of an earlier run are kept.
+        self.chunked = chunked and not config.keep
         self.timeout = timeout
         self.factory = factory
         self.config = config
@@ -90,18 +123,19 @@ class Pool:
         self.workers: list[Worker] = []
         self.start_failures = 0
         self.lost_servers: set[int] = set()  # pids of the fork servers that died under this pool
-        self.done: dict[int, Result] = {}  # finished, waiting for their turn
+        self.done: dict[int, Handed] = {}  # finished, waiting for their turn (a Chunk under its first item)
         self.next_seq: Optional[int] = None  # the next to hand back
         self.queue: deque[Task] = deque()  # read, waiting for a worker
         self.pending: dict[int, Item] = {}  # every item read and not yet handed back
         self.exhausted = False  # every item has been read
+        self.waiter = _Waiter()
 
     def ready(self) -> bool:
         """The next result is here (and is not a decision to copy from the earlier run, which may fail)."""
         result = self.done.get(self.next_seq) if self.next_seq is not None else None
         return result is not None and result.keep is None
 
-    def results(self, feed: Feed) -> Iterator[Result]:
+    def results(self, feed: Feed) -> Iterator[Handed]:
         """Every item of ``feed`` evaluated, in input order; the workers are stopped when this ends or is closed."""
         finished = False
         try:
@@ -119,10 +153,17 @@ class Pool:
         finally:
             self._stop_workers(gently=finished)
 
-    def _in_order(self) -> Iterator[Result]:
+    def _in_order(self) -> Iterator[Handed]:
         """The results that are next in input order, a decision of the earlier run copied where one is kept."""
         while self.next_seq is not None and self.next_seq in self.done:
             result = self.done.pop(self.next_seq)
+            if isinstance(result, Chunk):
+                pending = self.pending
+                for item in result.items:
+                    del pending[item.seq]
+                self.next_seq += len(result.items)
+                yield result
+                continue
             if result.keep is not None:
                 kept = self.keeper.take(result) if self.keeper else None
                 if kept is None:  # the packet occurs more often than the earlier run decided it
@@ -164,7 +205,7 @@ class Pool:
             for worker in self.workers:
                 if queue and worker.can_take() and (ahead or not worker.tasks):
                     chunk = take_chunk(queue, limit)
-                    if not worker.send(chunk):
+                    if not worker.send(chunk, whole=self.chunked and _consecutive(chunk)):
                         queue.extendleft(reversed(chunk))
 
     def _start_workers(self) -> None:
@@ -196,10 +237,12 @@ class Pool:
         """Wait for a worker to answer or die, for the nearest deadline, or (``listen``) for the stream."""
         if not self.workers and not listen:  # cannot happen: pending items are queued or in a worker
             raise EngineError("the batch lost track of its packets", code=ENGINE_BATCH)
-        sentinels = [w.process.sentinel for w in self.workers]
         busy = [w.since for w in self.workers if w.since is not None]
         left = max(0.0, min(busy) + self.timeout - time.monotonic()) if busy else None
-        ready = set(wait([w.conn for w in self.workers] + sentinels + ([feed.fd] if listen else []), timeout=left))
+        watched: list[Any] = [w.conn for w in self.workers] + [w.process.sentinel for w in self.workers]
+        if listen:
+            watched.append(feed.fd)
+        ready = set(self.waiter.wait(watched, left))
         if listen and feed.fd in ready:
             feed.drain()
         self._attend(ready)
@@ -235,7 +278,11 @@ class Pool:
         try:
             while worker.conn.poll():
                 message = worker.conn.recv()
-                if message[0] == "results":
+                if message[0] == "chunk":
+                    late = stuck is not None
+                    chunk = worker.read_chunk(*message[1:])
+                    self.done[chunk.seq] = chunk
+                elif message[0] == "results":
                     late = stuck is not None
                     for result in worker.read_results(*message[1:]):
                         self.done[result.seq] = result

@@ -11,10 +11,10 @@ import datetime
 import json
 import signal
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
 
 from ..errors import ENGINE_TIMEOUT, ENGINE_WORKER_CRASHED
-from ..summary import Outcome
+from ..summary import Outcome, Part
 from .inputs import Item
 
 if TYPE_CHECKING:  # a pool's coordinating process never imports pydantic: these are for the type checker only
@@ -68,6 +68,45 @@ class Result:
     kept: bool = False  # the record was copied from the previous run
     problems: Optional[list[dict[str, Any]]] = None  # every problem, when the packet has more than one
     columns: Optional[Columns] = None  # the store's columns of a decision, when Config.columns asks (see columns_of)
+
+
+@dataclass(slots=True)
+class Chunk:
+    """Decisions of consecutive items handed back at once (``run``'s ``chunked``): their records as one
+    piece of JSONL and what they add to the summary (``Summary.merge``), with no object per packet for
+    the coordinating process to make. Only decisions without warnings travel this way; a chunk with an
+    error record, a warning or a decision to keep comes back one ``Result`` at a time."""
+
+    seq: int  # the first item's
+    items: list[Item]  # where each came from, in input order (their ``seq`` follow each other)
+    records: bytes  # their JSONL lines, UTF-8, each with its newline
+    part: Part  # what they add to the summary
+    columns: Optional[list[Columns]] = None  # the store's columns of each, when Config.columns asks
+
+    #: Like a ``Result``: nothing to keep from an earlier run, nothing copied from one.
+    keep = None
+    kept = False
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    def places(self) -> list[tuple[str, Optional[int]]]:
+        """Where each decision came from: (file, line), the line None for a packet file."""
+        return [(item.file, item.line) for item in self.items]
+
+    def results(self) -> list[Result]:
+        """One ``Result`` per decision (what the decision store records), read off the chunk."""
+        lines = self.records.split(b"\n")
+        if len(lines) != len(self.items) + 1 or lines[-1]:  # a record is one line: JSON escapes newlines
+            raise ValueError(f"a chunk of {len(self.items)} decisions holds {len(lines) - 1} lines")
+        columns: list[Optional[Columns]] = list(self.columns) if self.columns else [None] * len(self.items)
+        return [Result(item.seq, item.source, candidate, record=line + b"\n", columns=cols)
+                for item, candidate, line, cols in zip(self.items, self.part.candidates, lines, columns)]
+
+
+#: What ``run`` hands back: one item's record, or (``chunked``) the decisions of consecutive items.
+Handed = Union[Result, Chunk]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from .evaluate import process
 from .feed import Feed
 from .inputs import Item
 from .pool import WINDOW, Pool
-from .records import Config, Evaluate, Result
+from .records import Config, Evaluate, Handed, Result
 from .resume import Keeper
 from .worker import Factory
 
@@ -19,11 +19,11 @@ DEFAULT_TIMEOUT = 300.0
 MAX_TIMEOUT = 7 * 24 * 3600.0
 
 
-def _nothing() -> Generator[Result, None, None]:
+def _nothing() -> Generator[Handed, None, None]:
     yield from ()
 
 
-class Results(Iterator[Result]):
+class Results(Iterator[Handed]):
     """The iterator ``run`` returns: results in input order, and whether the next one is already here.
 
     ``ready()`` lets a writer buffer records while more arrive without waiting and flush only before
@@ -33,9 +33,9 @@ class Results(Iterator[Result]):
 
     def __init__(self) -> None:
         self._pool: Optional[Pool] = None
-        self._results: Generator[Result, None, None] = _nothing()
+        self._results: Generator[Handed, None, None] = _nothing()
 
-    def __next__(self) -> Result:
+    def __next__(self) -> Handed:
         return next(self._results)
 
     def ready(self) -> bool:
@@ -49,7 +49,7 @@ class Results(Iterator[Result]):
 
 def run(items: Iterable[Item], *, workers: int, factory: Factory, config: Config,
         keeper: Optional[Keeper] = None, window: Optional[int] = None, inline_below: int = 0,
-        timeout: Optional[float] = None, stream: bool = False) -> Results:
+        timeout: Optional[float] = None, stream: bool = False, chunked: bool = False) -> Results:
     """Results for ``items``, in input order (nothing is read or started before the first ``next``).
 
     ``factory(config)`` builds the evaluation function (``evaluation_factory``: the ladder
@@ -67,17 +67,23 @@ def run(items: Iterable[Item], *, workers: int, factory: Factory, config: Config
     ``stream``: the items come from a stream that may pause (stdin): a pool then reads it in a thread
     of its own, so that decisions keep coming while it is quiet, and a small batch is one whose
     stream ends within ``inline_below`` items without a long pause.
+
+    ``chunked``: a pool may hand back the decisions of consecutive items as one ``Chunk`` (their records
+    in one piece, and what they add to the summary), which saves the coordinating process the work of
+    one ``Result`` per packet; error records, decisions with warnings and ``--resume`` stay one
+    ``Result`` each, and so does everything evaluated in this process.
     """
     if timeout is not None and not 0 < timeout <= MAX_TIMEOUT:  # NaN fails this too
         raise ValueError(f"timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds, got {timeout!r}")
     results = Results()
-    results._results = _run(results, items, workers, factory, config, keeper, window, inline_below, timeout, stream)
+    results._results = _run(results, items, workers, factory, config, keeper, window, inline_below, timeout, stream,
+                            chunked)
     return results
 
 
 def _run(results: Results, items: Iterable[Item], workers: int, factory: Factory, config: Config,
          keeper: Optional[Keeper], window: Optional[int], inline_below: int, timeout: Optional[float],
-         stream: bool) -> Generator[Result, None, None]:
+         stream: bool, chunked: bool) -> Generator[Handed, None, None]:
     todo: Iterator[Item] = iter(items)
     # A pool must not wait for a quiet stream: it reads it through a thread (see Feed).
     feed = Feed(todo, capacity=window or WINDOW) if stream and (workers > 1 or timeout is not None) else None
@@ -92,7 +98,7 @@ def _run(results: Results, items: Iterable[Item], workers: int, factory: Factory
             yield from _in_process(todo, factory(config), config, keeper)
             return
         results._pool = Pool(max(workers, 1), factory, config, keeper, window,
-                             timeout if timeout is not None else DEFAULT_TIMEOUT)
+                             timeout if timeout is not None else DEFAULT_TIMEOUT, chunked=chunked)
         yield from results._pool.results(feed if feed is not None else Feed(todo))
     finally:
         if feed is not None:

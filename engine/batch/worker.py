@@ -21,12 +21,18 @@ from promoready import _processes
 from ..errors import ENGINE_BATCH, ENGINE_WORKER_START, EngineError, PromoreadyError, ResourceError
 from ._ipc import PROGRESS, Fd, Spools, anonymous_file
 from .evaluate import process
+from ..summary import Part
 from .inputs import Item
-from .records import Config, Evaluate, Result
+from .records import Chunk, Config, Evaluate, Result
 
 #: A task: an item, whether a decision of the previous run may be kept, and whether it must be
 #: evaluated alone (it was in a chunk whose worker died: alone, a crash names the packet).
 Task = tuple[Item, bool, bool]
+
+#: A task as it travels to a worker: the item's seq, file, line and problem (its text is in a spool),
+#: then keep and alone. A plain tuple: pickling an ``Item`` (a named tuple) calls back into Python
+#: for each one.
+Sent = tuple[int, str, Optional[int], Optional[tuple[str, str]], bool, bool]
 
 #: A factory of evaluation functions (``run``'s ``factory``).
 Factory = Callable[[Config], Evaluate]
@@ -72,18 +78,28 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
             return
 
 
-def _evaluate_chunk(number: int, message: tuple[list[int], list[Task]], evaluate: Evaluate, config: Config,
+def _evaluate_chunk(number: int, message: tuple[list[int], list[Sent], bool], evaluate: Evaluate, config: Config,
                     inbox: int, outbox: int, progress: int) -> tuple[Any, ...]:
-    """Evaluate chunk ``number``; the answer to send: its results (records in ``outbox``), or a fatal error."""
+    """Evaluate chunk ``number``; the answer to send: its results (records in ``outbox``), or a fatal error.
+
+    ``whole`` (the message's third part): the pool takes the chunk back whole (a ``Chunk``) if every
+    item is a decision without warnings; then the answer carries what the decisions add to the summary
+    instead of a tuple per result."""
     slot = number % Spools.COUNT
-    lengths, tasks = message
+    lengths, tasks, whole = message
     try:
         texts = Spools.read_from(inbox, lengths)
         results = []
-        for index, ((item, keep, _), text) in enumerate(zip(tasks, texts)):
+        for index, ((seq, file, line, problem, keep, _), text) in enumerate(zip(tasks, texts)):
             os.pwrite(progress, PROGRESS.pack(number, index, time.monotonic()), 0)
-            results.append(process(item if text is None else item._replace(data=text), evaluate, config,
-                                   keep=keep, in_worker=True))
+            results.append(process(Item(seq, file, line, text, problem), evaluate, config, keep=keep, in_worker=True))
+        if whole and all(r.outcome is not None and not r.outcome.warnings for r in results):
+            part = Part()
+            for r in results:
+                part.add(r.outcome)  # type: ignore[arg-type]  # checked just above
+            blob = b"".join(r.record for r in results)  # type: ignore[misc]  # a decision always has its record
+            Spools.write_to(outbox, blob)
+            return ("chunk", slot, len(blob), part, [r.columns for r in results] if config.columns else None)
         records = [r.record or b"" for r in results]  # a result to keep has none (and a record is never empty)
         Spools.write_to(outbox, b"".join(records))
         return ("results", slot, [len(r) for r in records],
@@ -139,8 +155,9 @@ class Worker:
         """Ready, and holding fewer chunks than it may."""
         return self.ready and len(self.tasks) < self.PREFETCH
 
-    def send(self, chunk: list[Task]) -> bool:
-        """Hand it a chunk; False if it is gone (its sentinel will say so)."""
+    def send(self, chunk: list[Task], *, whole: bool = False) -> bool:
+        """Hand it a chunk; False if it is gone (its sentinel will say so). ``whole``: its decisions may come
+        back as one ``Chunk`` (its items follow each other, and none is to be kept from an earlier run)."""
         assert self.inbox is not None  # set up in __init__ (a worker that failed to start is never used)
         texts = [task[0].data for task in chunk]
         try:
@@ -153,8 +170,8 @@ class Worker:
                 from None
         try:
             self.conn.send(([len(t) if t is not None else 0 for t in texts],
-                            [(Item(item.seq, item.file, item.line, None, item.problem), keep, alone)
-                             for item, keep, alone in chunk]))
+                            [(item.seq, item.file, item.line, item.problem, keep, alone) for item, keep, alone in chunk],
+                            whole))
         except (OSError, ValueError):
             return False
         self.sent += 1
@@ -188,6 +205,18 @@ class Worker:
         self.tasks.popleft()
         self.since = time.monotonic() if self.tasks else None  # it goes on with the chunk sent ahead
         return done
+
+    def read_chunk(self, slot: int, size: int, part: Part, columns: Optional[list[Any]]) -> Chunk:
+        """The decisions of the oldest chunk, whole: records from outbox spool ``slot`` (``size`` bytes)."""
+        assert self.outbox is not None
+        items = [task[0] for task in self.tasks[0]]
+        records = Spools.read_from(self.outbox.fds[slot], [size])[0]
+        if records is None or len(part) != len(items):
+            raise EngineError(f"a batch worker answered a chunk of {len(items)} packets with {len(part)} decisions",
+                              code=ENGINE_BATCH)
+        self.tasks.popleft()
+        self.since = time.monotonic() if self.tasks else None  # it goes on with the chunk sent ahead
+        return Chunk(items[0].seq, items, records, part, columns)
 
     def stop(self, *, gently: bool) -> None:
         """End the process: asked to (``gently``), else or then terminated, else killed; then close."""

@@ -246,3 +246,82 @@ def test_a_candidate_costs_its_id_and_a_few_bytes_more():
     # where it was first seen, and 8 more for a ready one's entry. Keeping a source string per
     # candidate and a dict per ready entry cost about 250.
     assert _retained_per_candidate(20_000) < 150
+
+
+def _place(source: Optional[str]) -> tuple[Any, Optional[int]]:
+    """The (file, line) a batch knows a packet by, for a source as ``Item.source`` writes it."""
+    if source is not None:
+        file, colon, line = source.rpartition(":")
+        if colon and line.isdigit() and line.isascii() and line[0] != "0" and int(line) < 4294967296:
+            return file, int(line)
+    return source, None
+
+
+def _feed_in_parts(rs: list[tuple], rnd: random.Random) -> Summary:
+    """``rs`` added as a batch adds them: runs of decisions without warnings as ``Part``s of random
+    length (made from pickled outcomes, as a worker sends them), the rest one at a time."""
+    from promoready.engine.summary import Part
+
+    s = Summary()
+    i = 0
+    while i < len(rs):
+        size = rnd.choice((1, 3, 17, 64, 200))
+        run = []
+        while i < len(rs) and len(run) < size and rs[i][0] == "add" and not rs[i][1].warnings:
+            run.append(rs[i])
+            i += 1
+        if run:
+            part = Part()
+            for r in run:
+                part.add(r[1])
+            s.merge(pickle.loads(pickle.dumps(part)), [_place(r[2]) for r in run])
+            continue
+        r = rs[i]
+        i += 1
+        (s.add(r[1], r[2]) if r[0] == "add" else s.add_error(r[1], source=r[2], candidate_id=r[3], message=r[4]))
+    return s
+
+
+def test_chunks_of_decisions_merged_give_the_same_summary_as_one_at_a_time():
+    # A batch's workers count their chunks (Part) and the coordinating process merges them: the
+    # summary must be the one adding each decision in turn gives, byte for byte, whatever the chunks.
+    rs = records(6000, seed=11)
+    want = reference(rs)
+    assert len(want["duplicate_candidates"]) > 100 and len(want["calibration"]["disagreements"]) > 500
+    for seed in range(3):
+        got = _feed_in_parts(rs, random.Random(seed)).to_dict()
+        assert got == want
+        assert json.dumps(got) == json.dumps(want)
+
+
+def test_a_title_and_a_verdict_first_met_in_a_later_chunk_keep_their_order():
+    from promoready.engine.summary import Part
+
+    a = Outcome("a", "not_ready", ("pm", "spm"), (("impact", "Impact"),), ("impact",), (), ())
+    b = Outcome("b", "not_ready", ("pm", "spm"), (("impact", "Impact, renamed"), ("craft", "Craft")),
+                ("impact", "craft"), (), ())
+    c = Outcome("c", "odd-verdict", ("pm", "spm"), (), (), (), ())
+    first, second = Part(), Part()
+    first.add(a)
+    second.add(b)
+    second.add(c)
+    merged, plain = Summary(), Summary()
+    merged.merge(first, [("f.jsonl", 1)])
+    merged.merge(second, [("f.jsonl", 2), ("g.yaml", None)])
+    for outcome, source in ((a, "f.jsonl:1"), (b, "f.jsonl:2"), (c, "g.yaml")):
+        plain.add(outcome, source)
+    assert json.dumps(merged.to_dict()) == json.dumps(plain.to_dict())
+    assert merged.to_dict()["transitions"][0]["blockers"][0]["title"] == "Impact"  # the title its count started with
+
+
+def test_a_part_refuses_what_it_cannot_carry():
+    import pytest
+
+    from promoready.engine.summary import Part
+
+    with pytest.raises(ValueError, match="warnings"):
+        Part().add(Outcome("a", "ready", ("a", "b"), (), (), (), (), warnings=("cycel",)))
+    part = Part()
+    part.add(Outcome("a", "ready", ("a", "b"), (), (), (), ()))
+    with pytest.raises(ValueError, match="2 places for 1 decisions"):
+        Summary().merge(part, [("f", 1), ("f", 2)])

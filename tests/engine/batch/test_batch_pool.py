@@ -145,9 +145,9 @@ def test_no_chunk_is_sent_ahead_while_a_worker_is_starting(tmp_path, monkeypatch
         init(self, *args, **kwargs)
         pools.append(self)
 
-    def watched(self, chunk):
+    def watched(self, chunk, **kwargs):
         sends.append((bool(self.tasks), all(w.ready for w in pools[0].workers), len(chunk)))
-        return send(self, chunk)
+        return send(self, chunk, **kwargs)
 
     monkeypatch.setattr(pool.Pool, "__init__", keep_pool)
     monkeypatch.setattr(worker.Worker, "send", watched)
