@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
 from typing import Any, Callable, Optional
@@ -10,6 +11,49 @@ from ..errors import ENGINE_BATCH, EngineError
 
 #: What a worker notes before each packet: its chunk number, the packet's place in it, and when it started.
 PROGRESS = struct.Struct("<qqd")
+
+
+def progress_file() -> int:
+    """A progress note (see ``Note``), saying "no packet started yet" (chunk -1)."""
+    fd = anonymous_file("promoready-progress")
+    try:
+        os.pwrite(fd, PROGRESS.pack(-1, -1, 0.0), 0)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+class Note:
+    """A worker's progress note, written before every packet: through memory shared with the file where
+    the system lets it be mapped (a store, where a ``pwrite`` is a system call each time), else with ``pwrite``."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.map: Optional[mmap.mmap] = None
+        try:
+            self.map = mmap.mmap(fd, PROGRESS.size)
+        except (OSError, ValueError):  # cannot be mapped here: written the slower way
+            pass
+
+    def write(self, number: int, index: int, started: float) -> None:
+        if self.map is not None:
+            PROGRESS.pack_into(self.map, 0, number, index, started)
+        else:
+            os.pwrite(self.fd, PROGRESS.pack(number, index, started), 0)
+
+
+def read_note(fd: int) -> tuple[int, int, float]:
+    """A worker's progress note (chunk, place, when started), read until two readings agree: the worker
+    may be writing it meanwhile. Raises ``OSError``, or ``struct.error`` for a note cut short."""
+    last = os.pread(fd, PROGRESS.size, 0)
+    for _ in range(3):
+        again = os.pread(fd, PROGRESS.size, 0)
+        if again == last:
+            break
+        last = again
+    number, index, started = PROGRESS.unpack(last)
+    return number, index, started
 
 
 class Fd:

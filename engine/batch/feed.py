@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -36,6 +37,7 @@ class Feed:
     def __init__(self, items: Iterator[Item], *, capacity: Optional[int] = None) -> None:
         self._items = items
         self._threaded = capacity is not None  # a stream (with a thread of its own), else files
+        self._failed: Optional[Exception] = None  # raised by the items after some were taken (see take)
         self.fd: Optional[int] = None
         if capacity is None:
             return
@@ -91,6 +93,35 @@ class Feed:
             if self._ended:
                 raise StopIteration
             return NOTHING
+
+    def take(self, count: int) -> list[Item]:
+        """Up to ``count`` items at once (``count`` of them from files, unless they end first); none if a
+        stream has sent nothing new yet. Raises StopIteration at the end, and an error of the items only
+        once the items before it have been taken."""
+        if not self._threaded:
+            if self._failed is not None:
+                failed, self._failed = self._failed, None
+                raise failed
+            items: list[Item] = []
+            try:
+                items.extend(itertools.islice(self._items, count))
+            except Exception as exc:
+                if not items:
+                    raise
+                self._failed = exc
+            if not items:
+                raise StopIteration
+            return items
+        with self._changed:
+            if self._buffer:
+                items = [self._buffer.popleft() for _ in range(min(count, len(self._buffer)))]
+                self._changed.notify_all()
+                return items
+            if self._error is not None:
+                raise self._error
+            if self._ended:
+                raise StopIteration
+            return []
 
     def __iter__(self) -> Iterator[Item]:
         """Every item, waiting for a stream as long as it takes."""

@@ -21,7 +21,7 @@ from typing import Any, Iterator, Optional
 from promoready import _processes
 
 from ..errors import ENGINE_BATCH, ENGINE_WORKER_START, EngineError, PromoreadyError, ResourceError
-from .feed import Feed, Nothing
+from .feed import Feed
 from .inputs import Item
 from .records import Chunk, Config, Handed, crash_result
 from .resume import Keeper
@@ -176,18 +176,23 @@ class Pool:
 
     def _read(self, feed: Feed) -> bool:
         """Queue more items, within the window; True if a stream had nothing more (its wake-ups matter then)."""
-        while not self.exhausted and len(self.queue) < 2 * self.size * CHUNK and len(self.pending) < self.window:
+        queue, pending = self.queue, self.pending
+        while not self.exhausted:
+            room = min(2 * self.size * CHUNK - len(queue), self.window - len(pending))
+            if room <= 0:
+                return False
             try:
-                item = feed.next()
+                items = feed.take(room)
             except StopIteration:
                 self.exhausted = True
                 return False
-            if isinstance(item, Nothing):  # a quiet stream: go on with what is here
+            if not items:  # a quiet stream: go on with what is here
                 return True
             if self.next_seq is None:
-                self.next_seq = item.seq
-            self.pending[item.seq] = item
-            self.queue.append((item, True, False))
+                self.next_seq = items[0].seq
+            for item in items:
+                pending[item.seq] = item
+            queue.extend([(item, True, False) for item in items])
         return False
 
     def _dispatch(self) -> None:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 from promoready import _processes
 
 from ..errors import ENGINE_BATCH, ENGINE_WORKER_START, EngineError, PromoreadyError, ResourceError
-from ._ipc import PROGRESS, Fd, Spools, anonymous_file
+from ._ipc import Fd, Note, Spools, progress_file, read_note
 from .evaluate import process
 from ..summary import Part
 from .inputs import Item
@@ -61,6 +61,7 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
         return
     inbox_fds = [spool.fd for spool in inbox]
     outbox_fds = [spool.fd for spool in outbox]
+    note = Note(progress.fd)
     for number in itertools.count():
         try:
             message = conn.recv()
@@ -69,7 +70,7 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
         if message is None:
             return
         slot = number % Spools.COUNT
-        answer = _evaluate_chunk(number, message, evaluate, config, inbox_fds[slot], outbox_fds[slot], progress.fd)
+        answer = _evaluate_chunk(number, message, evaluate, config, inbox_fds[slot], outbox_fds[slot], note)
         try:
             conn.send(answer)
         except (EOFError, OSError):
@@ -79,7 +80,7 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
 
 
 def _evaluate_chunk(number: int, message: tuple[list[int], list[Sent], bool], evaluate: Evaluate, config: Config,
-                    inbox: int, outbox: int, progress: int) -> tuple[Any, ...]:
+                    inbox: int, outbox: int, progress: Note) -> tuple[Any, ...]:
     """Evaluate chunk ``number``; the answer to send: its results (records in ``outbox``), or a fatal error.
 
     ``whole`` (the message's third part): the pool takes the chunk back whole (a ``Chunk``) if every
@@ -91,7 +92,7 @@ def _evaluate_chunk(number: int, message: tuple[list[int], list[Sent], bool], ev
         texts = Spools.read_from(inbox, lengths)
         results = []
         for index, ((seq, file, line, problem, keep, _), text) in enumerate(zip(tasks, texts)):
-            os.pwrite(progress, PROGRESS.pack(number, index, time.monotonic()), 0)
+            progress.write(number, index, time.monotonic())
             results.append(process(Item(seq, file, line, text, problem), evaluate, config, keep=keep, in_worker=True))
         if whole and all(r.outcome is not None and not r.outcome.warnings for r in results):
             part = Part()
@@ -128,7 +129,7 @@ class Worker:
         try:
             self.inbox = Spools("in")
             self.outbox = Spools("out")
-            self.progress = anonymous_file("promoready-progress")
+            self.progress = progress_file()
             self.process = ctx.Process(target=main, daemon=True, name="promoready-batch-worker",
                                        args=(child, factory, config, self.inbox.for_worker(), self.outbox.for_worker(),
                                              Fd(self.progress)))
@@ -186,7 +187,7 @@ class Worker:
         packet it is on now)."""
         try:
             assert self.progress is not None
-            number, index, started = PROGRESS.unpack(os.pread(self.progress, PROGRESS.size, 0))
+            number, index, started = read_note(self.progress)
         except (OSError, struct.error):
             return -1
         if number != self.sent - len(self.tasks):  # not on its oldest chunk yet: nothing to go by

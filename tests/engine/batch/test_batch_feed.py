@@ -154,3 +154,53 @@ def test_a_stream_is_read_at_most_its_capacity_ahead():
         assert [item.seq for item in feed] == list(range(100))
     finally:
         feed.close()
+
+
+def test_a_feed_hands_items_over_many_at_a_time():
+    items = [engine.Item(i, f"p{i}.json") for i in range(5)]
+    feed = Feed(iter(items))
+    assert feed.take(2) == items[:2]
+    assert feed.take(10) == items[2:]  # fewer: the files have ended
+    with pytest.raises(StopIteration):
+        feed.take(10)
+
+
+def test_items_read_before_a_failure_are_taken_before_it_is_raised():
+    def failing():
+        yield _line(0)
+        yield _line(1)
+        raise OSError("the disk went away")
+
+    feed = Feed(failing())
+    assert feed.take(10) == [_line(0), _line(1)]
+    with pytest.raises(OSError, match="went away"):
+        feed.take(10)
+
+
+def test_a_quiet_stream_hands_over_nothing_at_once_then_what_arrived():
+    gate = threading.Event()
+
+    def stream():
+        yield _line(0)
+        yield _line(1)
+        gate.wait(30)
+        yield _line(2)
+
+    feed = Feed(stream(), capacity=4)
+    try:
+        got = []
+        deadline = time.monotonic() + 30
+        while len(got) < 2 and time.monotonic() < deadline:
+            got += feed.take(10)
+        assert got == [_line(0), _line(1)]
+        assert feed.take(10) == []  # nothing new yet: the pool goes on with what it has
+        gate.set()
+        while len(got) < 3 and time.monotonic() < deadline:
+            got += feed.take(10)
+        assert got[2:] == [_line(2)]
+        with pytest.raises(StopIteration):
+            while time.monotonic() < deadline:
+                feed.take(10)
+    finally:
+        gate.set()
+        feed.close()

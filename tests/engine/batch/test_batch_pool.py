@@ -135,6 +135,28 @@ def test_a_slow_chunk_is_not_a_stuck_packet():
         os.close(handle.progress)
 
 
+def test_the_progress_note_is_shared_memory_that_starts_with_no_packet():
+    # A worker notes each packet through a memory map of the note (no system call a packet); the pool
+    # reads the same bytes. A new note names no packet, so a worker that has not begun its first chunk
+    # is never taken to be stuck on packet 0 of chunk 0.
+    fd = _ipc.progress_file()
+    try:
+        assert _ipc.read_note(fd) == (-1, -1, 0.0)
+        handle = object.__new__(worker.Worker)
+        handle.progress, handle.sent, handle.tasks = fd, 1, deque([["chunk 0"]])
+        handle.since = time.monotonic() - 30
+        assert handle.stuck_on(1.0) == -1
+        note = _ipc.Note(fd)
+        assert note.map is not None
+        now = time.monotonic()
+        note.write(0, 5, now - 2.0)
+        assert _ipc.read_note(fd) == (0, 5, now - 2.0)
+        assert handle.stuck_on(1.0) == 5
+        note.map.close()
+    finally:
+        os.close(fd)
+
+
 def test_no_chunk_is_sent_ahead_while_a_worker_is_starting(tmp_path, monkeypatch):
     # Otherwise the first worker to be ready takes two full chunks of a small batch and the other
     # has nothing to do (130 packets: 128 went to one worker).
