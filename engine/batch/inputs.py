@@ -8,7 +8,7 @@ problem, which the evaluation turns into an error record.
 from __future__ import annotations
 
 import os
-from typing import BinaryIO, Collection, Iterable, Iterator, NamedTuple, Optional
+from typing import BinaryIO, Collection, Generator, Iterable, Iterator, NamedTuple, Optional
 
 from .. import _documents as docs
 from ..errors import INPUT_NOT_FOUND, INPUT_STDIN, INPUT_TOO_LARGE, INPUT_UNREADABLE, InputError
@@ -17,9 +17,6 @@ from ..errors import INPUT_NOT_FOUND, INPUT_STDIN, INPUT_TOO_LARGE, INPUT_UNREAD
 PACKET_SUFFIXES = (".json", ".yaml", ".yml")
 
 STDIN_NAME = "<stdin>"
-
-#: What an input yields before it becomes an ``Item``: file, line, data, problem (see ``Item``).
-_Entry = tuple[str, Optional[int], Optional[bytes], Optional[tuple[str, str]]]
 
 
 class Item(NamedTuple):
@@ -51,52 +48,59 @@ def iter_items(inputs: Iterable[str], *, stdin: Optional[BinaryIO] = None,
     skip = {os.path.realpath(p) for p in exclude}
     seq = 0
     for name in inputs:
-        lines: Iterator[_Entry]
         if name == "-":
             if stdin is None:
                 raise InputError("'-' reads stdin, but there is none", code=INPUT_STDIN)
-            lines = _jsonl(stdin, STDIN_NAME)
+            seq = yield from _jsonl(stdin, STDIN_NAME, seq)
         elif os.path.isdir(name):
-            lines = _folder(name, skip)
+            for path, error in folder_packets(name, skip):
+                problem = None if error is None else (INPUT_UNREADABLE, f"cannot list the folder: {error.strerror}")
+                yield Item(seq, path, None, None, problem)
+                seq += 1
         elif name.lower().endswith(".jsonl"):
-            lines = _jsonl_file(name)
+            seq = yield from _jsonl_file(name, seq)
         else:
-            lines = iter([(name, None, None, None)])
-        for file, line, data, problem in lines:
-            yield Item(seq, file, line, data, problem)
+            yield Item(seq, name)
             seq += 1
 
 
-def _jsonl_file(path: str) -> Iterator[_Entry]:
+def _jsonl_file(path: str, seq: int) -> Generator[Item, None, int]:
+    """The items of a JSONL file, numbered from ``seq``; returns the next number."""
     try:
         fh = open(path, "rb")
     except OSError as exc:
         if isinstance(exc, FileNotFoundError):
-            yield path, None, None, (INPUT_NOT_FOUND, "no such file")
+            yield Item(seq, path, None, None, (INPUT_NOT_FOUND, "no such file"))
         else:
-            yield path, None, None, (INPUT_UNREADABLE, f"cannot read: {exc.strerror}")
-        return
+            yield Item(seq, path, None, None, (INPUT_UNREADABLE, f"cannot read: {exc.strerror}"))
+        return seq + 1
     with fh:
-        yield from _jsonl(fh, path)
+        return (yield from _jsonl(fh, path, seq))
 
 
-def _jsonl(fh: BinaryIO, name: str) -> Iterator[_Entry]:
+def _jsonl(fh: BinaryIO, name: str, seq: int) -> Generator[Item, None, int]:
+    """One item per non-blank line of ``fh``, numbered from ``seq``; returns the next number."""
     number = 0
+    limit = docs.MAX_BYTES
+    readline = fh.readline
     try:
         while True:
-            raw = fh.readline(docs.MAX_BYTES + 1)
+            raw = readline(limit + 1)
             if not raw:
-                return
+                return seq
             number += 1
-            if len(raw) > docs.MAX_BYTES and not raw.endswith(b"\n"):
+            if len(raw) > limit and not raw.endswith(b"\n"):
                 while raw and not raw.endswith(b"\n"):  # skip the rest of the line, in bounded pieces
-                    raw = fh.readline(docs.MAX_BYTES + 1)
-                yield name, number, None, (INPUT_TOO_LARGE, f"the line is over {docs.MAX_BYTES:,} bytes")
+                    raw = readline(limit + 1)
+                yield Item(seq, name, number, None, (INPUT_TOO_LARGE, f"the line is over {limit:,} bytes"))
+                seq += 1
                 continue
             if raw.strip():
-                yield name, number, raw, None
+                yield Item(seq, name, number, raw)
+                seq += 1
     except OSError as exc:  # the stream itself failed (not open for reading, an I/O error): one error record
-        yield name, number + 1, None, (INPUT_UNREADABLE, f"cannot read: {exc.strerror or exc}")
+        yield Item(seq, name, number + 1, None, (INPUT_UNREADABLE, f"cannot read: {exc.strerror or exc}"))
+        return seq + 1
 
 
 def folder_packets(folder: str, skip: Collection[str] = ()) -> Iterator[tuple[str, Optional[OSError]]]:
@@ -120,14 +124,6 @@ def folder_packets(folder: str, skip: Collection[str] = ()) -> Iterator[tuple[st
             yield path, None
 
 
-def _folder(folder: str, skip: set[str]) -> Iterator[_Entry]:
-    for path, error in folder_packets(folder, skip):
-        if error is not None:
-            yield path, None, None, (INPUT_UNREADABLE, f"cannot list the folder: {error.strerror}")
-        else:
-            yield path, None, None, None
-
-
 def count_items(inputs: Iterable[str], exclude: Iterable[str] = ()) -> Optional[int]:
     """How many items ``iter_items`` will give (for a progress bar), or None when stdin is read."""
     if "-" in inputs:
@@ -136,7 +132,7 @@ def count_items(inputs: Iterable[str], exclude: Iterable[str] = ()) -> Optional[
     total = 0
     for name in inputs:
         if os.path.isdir(name):
-            total += sum(1 for _ in _folder(name, skip))
+            total += sum(1 for _ in folder_packets(name, skip))
         elif name.lower().endswith(".jsonl"):
             try:
                 with open(name, "rb") as fh:

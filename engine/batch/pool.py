@@ -12,6 +12,7 @@ the next worker; the second server lost ends the batch (``engine.worker-start``)
 
 from __future__ import annotations
 
+import itertools
 import select
 import time
 from collections import deque
@@ -40,23 +41,25 @@ CHUNK = 64
 CHUNK_BYTES = 1 << 20
 
 
-def _text_size(task: Task) -> int:
-    data = task[0].data
-    return len(data) if data is not None else 0
-
-
 def take_chunk(queue: deque[Task], limit: int = CHUNK) -> list[Task]:
     """The next chunk from the front of the queue: up to ``limit`` items and CHUNK_BYTES of text, unless
     its first item alone is larger (an item to be evaluated alone always travels alone)."""
-    chunk = [queue.popleft()]
-    if chunk[0][2]:
-        return chunk
-    size = _text_size(chunk[0])
-    while queue and len(chunk) < limit and not queue[0][2]:
-        size += _text_size(queue[0])
-        if size > CHUNK_BYTES:
-            break
-        chunk.append(queue.popleft())
+    first = queue.popleft()
+    if first[2]:
+        return [first]
+    chunk = [first]
+    chunk += [queue.popleft() for _ in range(min(limit - 1, len(queue)))]
+    # Taken whole, then cut back (rarely) before an item that must go alone or where the texts grow too long.
+    cut = len(chunk)
+    alone = [task[2] for task in chunk]
+    if True in alone:
+        cut = alone.index(True)
+    sizes = [len(task[0].data or b"") for task in chunk[:cut]]
+    if sum(sizes) > CHUNK_BYTES:
+        cut = max(1, next(n for n, total in enumerate(itertools.accumulate(sizes)) if total > CHUNK_BYTES))
+    if cut < len(chunk):
+        queue.extendleft(reversed(chunk[cut:]))
+        del chunk[cut:]
     return chunk
 
 
@@ -259,7 +262,7 @@ class Pool:
             if exited or worker.conn in ready:
                 self._service(worker, exited=exited)
             elif worker.since is not None and time.monotonic() - worker.since > self.timeout \
-                    and not worker.conn.poll():
+                    and not worker.has_message():
                 stuck = worker.stuck_on(self.timeout)
                 if stuck is not None:  # stop it, and treat it as a worker that died on that packet
                     worker.process.kill()
@@ -281,7 +284,7 @@ class Pool:
         it had finished a chunk after all (nothing is known then against the next one), and whether its pipe broke."""
         late = False
         try:
-            while worker.conn.poll():
+            while worker.has_message():
                 message = worker.conn.recv()
                 if message[0] == "chunk":
                     late = stuck is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import select
 import signal
 import struct
 import time
@@ -147,10 +148,23 @@ class Worker:
             raise
         finally:
             child.close()
+        self._readable: Optional[Any] = None  # a poll object watching the pipe, where the system has poll()
+        if hasattr(select, "poll"):
+            self._readable = select.poll()
+            self._readable.register(self.conn.fileno(), select.POLLIN)
         self.ready = False
         self.sent = 0  # chunks sent: the next one uses inbox spool ``sent % 2``
         self.tasks: deque[list[Task]] = deque()  # chunks sent, oldest first
         self.since: Optional[float] = None  # when it started on its oldest chunk, or on its current packet
+
+    def has_message(self) -> bool:
+        """Whether its pipe has something to read (a message, or its end), without waiting.
+
+        ``Connection.poll`` builds, fills and closes a selector for every call; this process asks after
+        every message it reads."""
+        if self._readable is None:
+            return self.conn.poll()
+        return bool(self._readable.poll(0))
 
     def can_take(self) -> bool:
         """Ready, and holding fewer chunks than it may."""
@@ -162,7 +176,7 @@ class Worker:
         assert self.inbox is not None  # set up in __init__ (a worker that failed to start is never used)
         texts = [task[0].data for task in chunk]
         try:
-            Spools.write_to(self.inbox.fds[self.sent % Spools.COUNT], b"".join(t for t in texts if t is not None))
+            Spools.write_to(self.inbox.fds[self.sent % Spools.COUNT], b"".join(filter(None, texts)))
         except OSError as exc:  # this process cannot write its own spool: no other worker could do better
             full = ResourceError.of(exc, "a batch spool file")
             if full is not None:

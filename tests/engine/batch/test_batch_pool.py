@@ -207,6 +207,9 @@ def test_a_chunk_is_bounded_by_count_and_bytes_and_a_packet_to_run_alone_travels
     assert [t[0].seq for t in pool.take_chunk(queue)] == [1, 2]
     queue = deque([_task(0), _task(1, alone=True), _task(2)])
     assert [[t[0].seq for t in pool.take_chunk(queue)] for _ in range(3)] == [[0], [1], [2]]
+    queue = deque([_task(0, pool.CHUNK_BYTES + 1), _task(1), _task(2), _task(3, alone=True), _task(4), _task(5)])
+    assert [[t[0].seq for t in pool.take_chunk(queue)] for _ in range(4)] == [[0], [1, 2], [3], [4, 5]]
+    assert not queue
 
 
 def test_the_record_of_a_packet_its_worker_died_or_was_stopped_on():
