@@ -45,3 +45,79 @@ def test_in_process_and_pool_give_the_same_records_in_input_order(tmp_path):
 def test_run_refuses_a_timeout_out_of_range(value):
     with pytest.raises(ValueError, match="timeout must be"):
         engine.run([], workers=2, factory=None, config=engine.Config(), timeout=float(value))
+
+
+def _mixed(tmp_path) -> str:
+    """400 packets: decisions, a line that is no JSON, packets with a field that looks like a typo (a
+    warning), blank lines and a candidate seen twice; enough for chunks of each kind."""
+    lines: list = []
+    for i in range(400):
+        p = packet(i)
+        if i in (5, 390):
+            p["target_levle"] = "x"  # a warning: the chunk it is in comes back one result at a time
+        if i == 150:
+            p["candidate"]["id"] = "c-00003"  # seen before, in another chunk
+        lines.append(p)
+        if i % 100 == 7:
+            lines.append("   ")  # blank: no packet, but it counts as a line
+    lines[300] = "{not json"
+    return jsonl(tmp_path / "mixed.jsonl", lines)
+
+
+def _summary(handed) -> dict:
+    from promoready.engine.summary import Summary
+
+    s = Summary()
+    for h in handed:
+        if isinstance(h, engine.Chunk):
+            s.merge(h.part, h.places())
+        elif h.error is not None:
+            s.add_error(h.error["code"], source=h.source, candidate_id=h.candidate_id)
+        else:
+            s.add(h.outcome, h.source)
+    return s.to_dict()
+
+
+def _flat(handed) -> list:
+    """(seq, source, candidate id, record, columns) of every record, chunks opened."""
+    out = []
+    for h in handed:
+        for r in (h.results() if isinstance(h, engine.Chunk) else [h]):
+            out.append((r.seq, r.source, r.candidate_id, r.record, r.columns))
+    return out
+
+
+def test_a_pool_that_hands_back_chunks_gives_the_same_records_and_summary(tmp_path):
+    # Whole chunks (records in one piece, the summary's part counted in the worker) and one result at
+    # a time must give the same bytes, in the same order, the same summary and the same store columns.
+    source = _mixed(tmp_path)
+    config = engine.Config(columns=True)
+    runs = {(workers, chunked): list(engine.run(engine.iter_items([source]), workers=workers,
+                                                factory=engine.evaluation_factory, config=config, chunked=chunked))
+            for workers, chunked in ((1, False), (2, False), (2, True))}
+    chunked = runs[(2, True)]
+    chunks = [h for h in chunked if isinstance(h, engine.Chunk)]
+    assert chunks and sum(c.count for c in chunks) > 100  # most decisions came back whole
+    assert any(not isinstance(h, engine.Chunk) and h.outcome is not None and h.outcome.warnings for h in chunked)
+    assert any(not isinstance(h, engine.Chunk) and h.error is not None for h in chunked)
+    want = _flat(runs[(1, False)])
+    assert len(want) == 400 and [w[0] for w in want] == list(range(400))
+    assert _flat(chunked) == _flat(runs[(2, False)]) == want
+    assert b"".join(h.records if isinstance(h, engine.Chunk) else h.record for h in chunked) == \
+        b"".join(w[3] for w in want)
+    summary = _summary(chunked)
+    assert summary == _summary(runs[(1, False)]) == _summary(runs[(2, False)])
+    assert summary["duplicate_candidates"] == [{"candidate_id": "c-00003",
+                                                "sources": [f"{source}:4", f"{source}:{150 + 1 + 2}"]}]
+
+
+def test_a_resumed_run_never_gets_chunks(tmp_path):
+    # Decisions kept from an earlier run are copied one by one: a pool resuming hands back results only.
+    source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(150)])
+    first = list(engine.run(engine.iter_items([source]), workers=1, factory=engine.evaluation_factory,
+                            config=engine.Config()))
+    keeper_keys = frozenset({("never", "seen", "before")})
+    handed = list(engine.run(engine.iter_items([source]), workers=2, factory=engine.evaluation_factory,
+                             config=engine.Config(keep=keeper_keys), chunked=True))
+    assert not any(isinstance(h, engine.Chunk) for h in handed)
+    assert [h.record for h in handed] == [r.record for r in first]
