@@ -702,15 +702,16 @@ def bytecode_written() -> Iterator[None]:
             os.environ["PYTHONDONTWRITEBYTECODE"] = dropped
 
 
-def warm_batch(cmd: list[str], path: str, tmp: str) -> None:
+def warm_batch(cmd: list[str], path: str, count: int, tmp: str) -> None:
     """A small batch with one worker and with two, not measured: every module either imports (this
-    process, the fork server, a worker) has its bytecode written before the first measured run."""
-    small = os.path.join(tmp, "warm.jsonl")
+    process, the fork server, a worker) has its bytecode written before the first measured run.
+    ``path``: a JSONL file of ``count`` packets, one a line."""
+    small, size = os.path.join(tmp, "warm.jsonl"), min(200, count)
     with open(path, "rb") as fh, open(small, "wb") as out:
-        out.writelines(itertools.islice(fh, 200))
+        out.writelines(itertools.islice(fh, size))
     try:
         for workers in (1, 2):
-            run_batch(cmd, small, 200, workers, tmp)
+            run_batch(cmd, small, size, workers, tmp)
     except Exception:  # the measured runs that follow fail the same way, and say so in their rows
         pass
     finally:
@@ -732,7 +733,7 @@ def _subprocess_figures(table: Table, sizes: Sizes, pool: list[dict], info: dict
         else:
             path = packet_gen.write_jsonl(os.path.join(tmp, "batch.jsonl"), pool, sizes.batch)
             halves = split_halves(path, tmp)
-            warm_batch(cmd, path, tmp)
+            warm_batch(cmd, path, sizes.batch, tmp)
             # Rounds of (1 worker, 2 workers, CPU ceiling, the pair) back to back: on a shared machine the
             # speed of a core drifts from minute to minute, so each ratio compares runs of the same round.
             rates: dict[int, list[float]] = {1: [], 2: []}

@@ -135,11 +135,7 @@ class _Sources:
         if source.__class__ is str:
             file, colon, line = source.rpartition(":")
             if colon and line.isdigit() and line.isascii() and line[0] != "0" and len(line) < 10:
-                at = self.index.get(file)
-                if at is None:
-                    at = self.index[file] = len(self.parts)
-                    self.parts.append(file)
-                return at << 32 | int(line)
+                return self._file_at(file) << 32 | int(line)
         self.parts.append(source)  # one packet file, one source: nothing to share
         return (len(self.parts) - 1) << 32
 
@@ -147,12 +143,16 @@ class _Sources:
         """The number for ``file:line`` (``file`` when ``line`` is None), without making that string
         when the line is kept as a number."""
         if line is not None and 0 < line < 1_000_000_000 and file.__class__ is str:
-            at = self.index.get(file)
-            if at is None:
-                at = self.index[file] = len(self.parts)
-                self.parts.append(file)
-            return at << 32 | line
+            return self._file_at(file) << 32 | line
         return self.code(file if line is None else f"{file}:{line}")
+
+    def _file_at(self, file: str) -> int:
+        """The place of ``file`` in ``parts``, added the first time."""
+        at = self.index.get(file)
+        if at is None:
+            at = self.index[file] = len(self.parts)
+            self.parts.append(file)
+        return at
 
     def source(self, code: int) -> Optional[str]:
         """The source ``code`` stands for, as it was given."""

@@ -11,13 +11,16 @@ from ..errors import ENGINE_BATCH, EngineError
 
 #: What a worker notes before each packet: its chunk number, the packet's place in it, and when it started.
 PROGRESS = struct.Struct("<qqd")
+#: Before the note, a count of the writes begun and finished: odd while one is under way (see ``Note``).
+_COUNT = struct.Struct("<q")
+_SIZE = _COUNT.size + PROGRESS.size
 
 
 def progress_file() -> int:
     """A progress note (see ``Note``), saying "no packet started yet" (chunk -1)."""
     fd = anonymous_file("promoready-progress")
     try:
-        os.pwrite(fd, PROGRESS.pack(-1, -1, 0.0), 0)
+        os.pwrite(fd, _COUNT.pack(0) + PROGRESS.pack(-1, -1, 0.0), 0)
     except OSError:
         os.close(fd)
         raise
@@ -26,34 +29,41 @@ def progress_file() -> int:
 
 class Note:
     """A worker's progress note, written before every packet: through memory shared with the file where
-    the system lets it be mapped (a store, where a ``pwrite`` is a system call each time), else with ``pwrite``."""
+    the system lets it be mapped (a store, where a ``pwrite`` is a system call each time), else with ``pwrite``.
+
+    The count before it goes odd before the note is written and even after (a sequence lock): the pool
+    takes a note as read only when the count was the same even number before and after reading it.
+    """
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
+        self.count = 0
         self.map: Optional[mmap.mmap] = None
         try:
-            self.map = mmap.mmap(fd, PROGRESS.size)
+            self.map = mmap.mmap(fd, _SIZE)
         except (OSError, ValueError):  # cannot be mapped here: written the slower way
             pass
 
     def write(self, number: int, index: int, started: float) -> None:
+        self.count += 2
         if self.map is not None:
-            PROGRESS.pack_into(self.map, 0, number, index, started)
-        else:
-            os.pwrite(self.fd, PROGRESS.pack(number, index, started), 0)
+            _COUNT.pack_into(self.map, 0, self.count - 1)
+            PROGRESS.pack_into(self.map, _COUNT.size, number, index, started)
+            _COUNT.pack_into(self.map, 0, self.count)
+        else:  # one write: readers of the file see all of it or none of it
+            os.pwrite(self.fd, _COUNT.pack(self.count) + PROGRESS.pack(number, index, started), 0)
 
 
-def read_note(fd: int) -> tuple[int, int, float]:
-    """A worker's progress note (chunk, place, when started), read until two readings agree: the worker
-    may be writing it meanwhile. Raises ``OSError``, or ``struct.error`` for a note cut short."""
-    last = os.pread(fd, PROGRESS.size, 0)
+def read_note(fd: int) -> Optional[tuple[int, int, float]]:
+    """A worker's progress note (chunk, place, when started); None if the worker was writing it each time
+    it was read (it is making progress, then). Raises ``OSError``, or ``struct.error`` for a note cut short."""
     for _ in range(3):
-        again = os.pread(fd, PROGRESS.size, 0)
-        if again == last:
-            break
-        last = again
-    number, index, started = PROGRESS.unpack(last)
-    return number, index, started
+        before = os.pread(fd, _COUNT.size, 0)
+        note = os.pread(fd, PROGRESS.size, _COUNT.size)
+        if before == os.pread(fd, _COUNT.size, 0) and not _COUNT.unpack(before)[0] % 2:
+            number, index, started = PROGRESS.unpack(note)
+            return number, index, started
+    return None
 
 
 class Fd:

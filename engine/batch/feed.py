@@ -81,18 +81,8 @@ class Feed:
 
     def next(self) -> Union[Item, Nothing]:
         """The next item; ``NOTHING`` if a stream has sent nothing new yet. Raises StopIteration at the end."""
-        if not self._threaded:
-            return next(self._items)
-        with self._changed:
-            if self._buffer:
-                item = self._buffer.popleft()
-                self._changed.notify_all()
-                return item
-            if self._error is not None:
-                raise self._error
-            if self._ended:
-                raise StopIteration
-            return NOTHING
+        items = self.take(1)
+        return items[0] if items else NOTHING
 
     def take(self, count: int) -> list[Item]:
         """Up to ``count`` items at once (``count`` of them from files, unless they end first); none if a

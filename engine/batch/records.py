@@ -13,7 +13,7 @@ import signal
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
 
-from ..errors import ENGINE_TIMEOUT, ENGINE_WORKER_CRASHED
+from ..errors import ENGINE_BATCH, ENGINE_TIMEOUT, ENGINE_WORKER_CRASHED, EngineError
 from ..summary import Outcome, Part
 from .inputs import Item
 
@@ -96,10 +96,12 @@ class Chunk:
         return [(item.file, item.line) for item in self.items]
 
     def results(self) -> list[Result]:
-        """One ``Result`` per decision (what the decision store records), read off the chunk."""
+        """One ``Result`` per decision, read off the chunk, for the decision store: its record, source,
+        candidate id and columns; not its ``outcome`` (the chunk's ``part`` has what the summary needs)."""
         lines = self.records.split(b"\n")
         if len(lines) != len(self.items) + 1 or lines[-1]:  # a record is one line: JSON escapes newlines
-            raise ValueError(f"a chunk of {len(self.items)} decisions holds {len(lines) - 1} lines")
+            raise EngineError(f"a chunk of {len(self.items)} decisions holds {len(lines) - 1} lines",
+                              code=ENGINE_BATCH)
         columns: list[Optional[Columns]] = list(self.columns) if self.columns else [None] * len(self.items)
         return [Result(item.seq, item.source, candidate, record=line + b"\n", columns=cols)
                 for item, candidate, line, cols in zip(self.items, self.part.candidates, lines, columns)]

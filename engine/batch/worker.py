@@ -201,9 +201,13 @@ class Worker:
         packet it is on now)."""
         try:
             assert self.progress is not None
-            number, index, started = read_note(self.progress)
+            note = read_note(self.progress)
         except (OSError, struct.error):
             return -1
+        if note is None:  # it was writing its note each time: not stuck
+            self.since = time.monotonic()
+            return None
+        number, index, started = note
         if number != self.sent - len(self.tasks):  # not on its oldest chunk yet: nothing to go by
             return -1
         if time.monotonic() - started <= timeout:
@@ -217,8 +221,7 @@ class Worker:
         done = [Result(seq, source, cid, record, outcome, error, keep, problems=problems, columns=columns)
                 for (seq, source, cid, outcome, error, keep, problems, columns), record
                 in zip(results, Spools.read_from(self.outbox.fds[slot], lengths))]
-        self.tasks.popleft()
-        self.since = time.monotonic() if self.tasks else None  # it goes on with the chunk sent ahead
+        self._finished_oldest()
         return done
 
     def read_chunk(self, slot: int, size: int, part: Part, columns: Optional[list[Any]]) -> Chunk:
@@ -229,9 +232,13 @@ class Worker:
         if records is None or len(part) != len(items):
             raise EngineError(f"a batch worker answered a chunk of {len(items)} packets with {len(part)} decisions",
                               code=ENGINE_BATCH)
-        self.tasks.popleft()
-        self.since = time.monotonic() if self.tasks else None  # it goes on with the chunk sent ahead
+        self._finished_oldest()
         return Chunk(items[0].seq, items, records, part, columns)
+
+    def _finished_oldest(self) -> None:
+        """Its oldest chunk is answered: it goes on with the chunk sent ahead, if any."""
+        self.tasks.popleft()
+        self.since = time.monotonic() if self.tasks else None
 
     def stop(self, *, gently: bool) -> None:
         """End the process: asked to (``gently``), else or then terminated, else killed; then close."""

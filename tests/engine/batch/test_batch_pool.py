@@ -120,16 +120,17 @@ def test_a_slow_chunk_is_not_a_stuck_packet():
     # The deadline is per packet: a worker past its chunk's deadline is stopped only if the packet it
     # is on now started more than `timeout` seconds ago; otherwise its deadline moves to that packet.
     handle = object.__new__(worker.Worker)
-    handle.progress = _ipc.anonymous_file("test-progress")
+    handle.progress = _ipc.progress_file()
     try:
+        note = _ipc.Note(handle.progress)
         handle.sent, handle.tasks = 5, deque([["chunk 3"], ["chunk 4"]])
         now = time.monotonic()
-        os.pwrite(handle.progress, _ipc.PROGRESS.pack(3, 17, now - 0.2), 0)
+        note.write(3, 17, now - 0.2)
         handle.since = now - 30
         assert handle.stuck_on(1.0) is None and handle.since == pytest.approx(now - 0.2)
-        os.pwrite(handle.progress, _ipc.PROGRESS.pack(3, 17, now - 2.0), 0)
+        note.write(3, 17, now - 2.0)
         assert handle.stuck_on(1.0) == 17  # packet 17 of its oldest chunk (number 5 - 2 = 3)
-        os.pwrite(handle.progress, _ipc.PROGRESS.pack(2, 60, now - 2.0), 0)
+        note.write(2, 60, now - 2.0)
         assert handle.stuck_on(1.0) == -1  # not started on its oldest chunk yet: which packet is not known
     finally:
         os.close(handle.progress)
@@ -152,6 +153,11 @@ def test_the_progress_note_is_shared_memory_that_starts_with_no_packet():
         note.write(0, 5, now - 2.0)
         assert _ipc.read_note(fd) == (0, 5, now - 2.0)
         assert handle.stuck_on(1.0) == 5
+        # A write under way (its count odd) is never read half done: the worker is making progress.
+        _ipc._COUNT.pack_into(note.map, 0, note.count + 1)
+        assert _ipc.read_note(fd) is None
+        handle.since = now - 30
+        assert handle.stuck_on(1.0) is None and handle.since > now
         note.map.close()
     finally:
         os.close(fd)
@@ -222,3 +228,28 @@ def test_the_record_of_a_packet_its_worker_died_or_was_stopped_on():
     assert "died (signal 99)" in engine.crash_result(item, -99).error["message"]
     stopped = engine.crash_result(item, -9, timeout=1.5)
     assert stopped.error["code"] == "engine.timeout" and "took more than 1.5 s" in stopped.error["message"]
+
+
+def test_the_waiter_follows_the_objects_it_is_given_when_a_descriptor_is_reused():
+    # A worker replaced by another may get the same descriptor numbers: what is ready is always the
+    # object of this call, and a descriptor no longer given is no longer watched.
+    waiter = pool._Waiter()
+    first_r, first_w = os.pipe()
+    other_r, other_w = os.pipe()
+    try:
+        assert waiter.wait([first_r, other_r], 0) == []
+        os.write(other_w, b"x")
+        assert waiter.wait([first_r, other_r], 0) == [other_r]
+        assert waiter.wait([first_r], 0) == []  # no longer given: no longer watched, though readable
+        os.close(first_r)
+        os.close(first_w)
+        again_r, again_w = os.pipe()  # most likely the numbers just freed
+        try:
+            os.write(again_w, b"y")
+            assert waiter.wait([again_r], 5) == [again_r]
+        finally:
+            os.close(again_r)
+            os.close(again_w)
+    finally:
+        for fd in (other_r, other_w):
+            os.close(fd)

@@ -121,3 +121,18 @@ def test_a_resumed_run_never_gets_chunks(tmp_path):
                              config=engine.Config(keep=keeper_keys), chunked=True))
     assert not any(isinstance(h, engine.Chunk) for h in handed)
     assert [h.record for h in handed] == [r.record for r in first]
+
+
+def test_a_worker_that_dies_in_a_chunked_pool_costs_only_its_packet(tmp_path):
+    # The rest of its chunk is evaluated again (one at a time) and comes back as results; the chunks of
+    # the other worker still come back whole; the order and every other record are unchanged.
+    source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(300)])
+    want = _flat(engine.run(engine.iter_items([source]), workers=1, factory=engine.evaluation_factory,
+                            config=engine.Config()))
+    handed = list(engine.run(engine.iter_items([source]), workers=2, factory=engine.evaluation_factory,
+                             config=engine.Config(crash_on="c-00070"), chunked=True))
+    assert any(isinstance(h, engine.Chunk) for h in handed)
+    got = _flat(handed)
+    assert [g[0] for g in got] == list(range(300))
+    assert json.loads(got[70][3])["error"]["code"] == "engine.worker-crashed"
+    assert got[:70] + got[71:] == want[:70] + want[71:]
