@@ -2,7 +2,9 @@
 
 Inputs stream (``iter_items``, in ``inputs``): files, folders (recursive, sorted), ``.jsonl`` files
 and stdin, one ``Item`` at a time; nothing holds the whole batch. ``run`` (``runner``) turns items
-into ``Result``s (``records``) in input order:
+into ``Result``s (``records``) in input order, and a pool asked to (``chunked``) hands back the
+decisions of a whole chunk as one ``Chunk``: their records in one piece and what they add to the
+summary (``summary.Part``), so that the coordinating process does little for each packet:
 
 - one worker: evaluated in this process, one item after another (``evaluate.process``);
 - more: a pool of worker processes of its own (``pool``; not ``concurrent.futures``, whose pool dies
