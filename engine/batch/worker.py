@@ -20,9 +20,9 @@ from typing import Any, Callable, Optional
 from promoready import _processes
 
 from ..errors import ENGINE_BATCH, ENGINE_WORKER_START, EngineError, PromoreadyError, ResourceError
+from ..summary import Part
 from ._ipc import Fd, Note, Spools, progress_file, read_note
 from .evaluate import process
-from ..summary import Part
 from .inputs import Item
 from .records import Chunk, Config, Evaluate, Result
 
