@@ -76,7 +76,7 @@ class Sizes:
     against_rounds: int  # --against: rounds of each side, in turns
 
 
-FULL = Sizes(pool=2_000, rounds=5, batch=20_000, batch_rounds=3, rss_small=10_000, rss_large=100_000, cold_help=7,
+FULL = Sizes(pool=2_000, rounds=5, batch=20_000, batch_rounds=5, rss_small=10_000, rss_large=100_000, cold_help=7,
              cold_evaluate=7, against_rounds=9)
 QUICK = Sizes(pool=300, rounds=3, batch=2_000, batch_rounds=1, rss_small=1_000, rss_large=5_000, cold_help=3,
               cold_evaluate=5, against_rounds=5)
