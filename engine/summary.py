@@ -2,7 +2,9 @@
 
 Pure data: nothing here prints or reads files. ``Summary.add`` takes one ``Outcome`` (the few facts
 of a decision the summary needs, small enough to send between processes), ``Summary.add_error`` one
-error record; ``Summary.to_dict`` gives the summary as JSON-ready data. Memory grows with the number
+error record, ``Summary.merge`` a ``Part``: what a chunk of decisions adds, counted where they were
+decided (a batch worker), with the same result as adding each in turn. ``Summary.to_dict`` gives the
+summary as JSON-ready data. Memory grows with the number
 of distinct transitions, criteria and missing paths, with calibration disagreements, ready candidates,
 warned and errored packets (a committee chair needs each by name), and with the candidate ids seen (to
 flag a candidate who appears twice); nothing else of a packet is kept.
