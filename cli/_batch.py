@@ -266,12 +266,13 @@ class _Run:
 
     def _write_chunk(self, chunk: Chunk, results: Results, progress: Optional[Progress]) -> None:
         """The decisions of consecutive packets out at once, and into the summary (none has a warning)."""
+        stored = chunk.results() if self.recording is not None else ()  # split (and checked) before any is written
         self.sink.write(chunk.records, records=chunk.count)
         if not results.ready():
             self.sink.flush()
         self.written += chunk.count
         if self.recording is not None:
-            for result in chunk.results():
+            for result in stored:
                 self.recording.record(result)
         self.summary.merge(chunk.part, chunk.places())
         if progress is not None:

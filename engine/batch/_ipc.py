@@ -12,7 +12,8 @@ from ..errors import ENGINE_BATCH, EngineError
 #: What a worker notes before each packet: its chunk number, the packet's place in it, and when it started.
 PROGRESS = struct.Struct("<qqd")
 #: Before the note, a count of the writes begun and finished: odd while one is under way (see ``Note``).
-_COUNT = struct.Struct("<q")
+#: In this machine's own byte order: the worker stores it as one aligned 8-byte integer.
+_COUNT = struct.Struct("=q")
 _SIZE = _COUNT.size + PROGRESS.size
 
 
@@ -32,26 +33,41 @@ class Note:
     the system lets it be mapped (a store, where a ``pwrite`` is a system call each time), else with ``pwrite``.
 
     The count before it goes odd before the note is written and even after (a sequence lock): the pool
-    takes a note as read only when the count was the same even number before and after reading it.
+    takes a note as read only when the count was the same even number before and after reading it. The
+    count is stored whole, as one aligned 8-byte integer (``struct.pack_into`` would first clear it to
+    zero, an even count, and then write it byte by byte).
     """
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self.count = 0
         self.map: Optional[mmap.mmap] = None
+        self.counter: Optional[memoryview] = None
         try:
             self.map = mmap.mmap(fd, _SIZE)
+            self.counter = memoryview(self.map)[:_COUNT.size].cast("q")
         except (OSError, ValueError):  # cannot be mapped here: written the slower way
-            pass
+            self.close()
 
     def write(self, number: int, index: int, started: float) -> None:
         self.count += 2
-        if self.map is not None:
-            _COUNT.pack_into(self.map, 0, self.count - 1)
+        if self.map is not None and self.counter is not None:
+            self.counter[0] = self.count - 1
             PROGRESS.pack_into(self.map, _COUNT.size, number, index, started)
-            _COUNT.pack_into(self.map, 0, self.count)
-        else:  # one write: readers of the file see all of it or none of it
-            os.pwrite(self.fd, _COUNT.pack(self.count) + PROGRESS.pack(number, index, started), 0)
+            self.counter[0] = self.count
+        else:  # the same three steps, each a write of its own
+            os.pwrite(self.fd, _COUNT.pack(self.count - 1), 0)
+            os.pwrite(self.fd, PROGRESS.pack(number, index, started), _COUNT.size)
+            os.pwrite(self.fd, _COUNT.pack(self.count), 0)
+
+    def close(self) -> None:
+        """Let go of the memory map (the file descriptor is the caller's)."""
+        if self.counter is not None:
+            self.counter.release()
+            self.counter = None
+        if self.map is not None:
+            self.map.close()
+            self.map = None
 
 
 def read_note(fd: int) -> Optional[tuple[int, int, float]]:

@@ -204,13 +204,17 @@ class Worker:
             note = read_note(self.progress)
         except (OSError, struct.error):
             return -1
+        now = time.monotonic()
         if note is None:  # it was writing its note each time: not stuck
-            self.since = time.monotonic()
+            self.since = now
             return None
         number, index, started = note
         if number != self.sent - len(self.tasks):  # not on its oldest chunk yet: nothing to go by
             return -1
-        if time.monotonic() - started <= timeout:
+        if not 0 <= index < len(self.tasks[0]) or started > now:  # a note that cannot be: look again later
+            self.since = now
+            return None
+        if now - started <= timeout:
             self.since = started
             return None
         return int(index)
@@ -229,7 +233,10 @@ class Worker:
         assert self.outbox is not None
         items = [task[0] for task in self.tasks[0]]
         records = Spools.read_from(self.outbox.fds[slot], [size])[0]
-        if records is None or len(part) != len(items):
+        if records is None or not records.endswith(b"\n"):  # whole JSONL lines, the last one ended too
+            raise EngineError(f"a batch worker's records for a chunk of {len(items)} packets do not end a line",
+                              code=ENGINE_BATCH)
+        if len(part) != len(items):
             raise EngineError(f"a batch worker answered a chunk of {len(items)} packets with {len(part)} decisions",
                               code=ENGINE_BATCH)
         self._finished_oldest()

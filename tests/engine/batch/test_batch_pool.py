@@ -123,7 +123,7 @@ def test_a_slow_chunk_is_not_a_stuck_packet():
     handle.progress = _ipc.progress_file()
     try:
         note = _ipc.Note(handle.progress)
-        handle.sent, handle.tasks = 5, deque([["chunk 3"], ["chunk 4"]])
+        handle.sent, handle.tasks = 5, deque([["a task"] * 64, ["a task"] * 64])  # chunks 3 and 4
         now = time.monotonic()
         note.write(3, 17, now - 0.2)
         handle.since = now - 30
@@ -144,7 +144,7 @@ def test_the_progress_note_is_shared_memory_that_starts_with_no_packet():
     try:
         assert _ipc.read_note(fd) == (-1, -1, 0.0)
         handle = object.__new__(worker.Worker)
-        handle.progress, handle.sent, handle.tasks = fd, 1, deque([["chunk 0"]])
+        handle.progress, handle.sent, handle.tasks = fd, 1, deque([["a task"] * 8])  # chunk 0
         handle.since = time.monotonic() - 30
         assert handle.stuck_on(1.0) == -1
         note = _ipc.Note(fd)
@@ -158,7 +158,16 @@ def test_the_progress_note_is_shared_memory_that_starts_with_no_packet():
         assert _ipc.read_note(fd) is None
         handle.since = now - 30
         assert handle.stuck_on(1.0) is None and handle.since > now
-        note.map.close()
+        # A note that cannot be (a place past the chunk's end, a start in the future) is looked at again later.
+        for place, started in ((8, now - 2.0), (5, time.monotonic() + 60)):
+            note.write(0, place, started)
+            assert handle.stuck_on(1.0) is None
+        note.close()
+        # Where the note cannot be mapped, it is written in the same three steps, and read the same.
+        plain = _ipc.Note(fd)
+        plain.close()
+        plain.write(0, 6, now - 2.0)
+        assert _ipc.read_note(fd) == (0, 6, now - 2.0) and handle.stuck_on(1.0) == 6
     finally:
         os.close(fd)
 
@@ -233,23 +242,24 @@ def test_the_record_of_a_packet_its_worker_died_or_was_stopped_on():
 def test_the_waiter_follows_the_objects_it_is_given_when_a_descriptor_is_reused():
     # A worker replaced by another may get the same descriptor numbers: what is ready is always the
     # object of this call, and a descriptor no longer given is no longer watched.
+    class Handle:
+        def __init__(self, fd: int) -> None:
+            self.fd = fd
+
+        def fileno(self) -> int:
+            return self.fd
+
     waiter = pool._Waiter()
     first_r, first_w = os.pipe()
     other_r, other_w = os.pipe()
     try:
-        assert waiter.wait([first_r, other_r], 0) == []
+        old, new = Handle(first_r), Handle(first_r)  # the same descriptor, two owners one after the other
+        assert waiter.wait([old, other_r], 0) == []
         os.write(other_w, b"x")
-        assert waiter.wait([first_r, other_r], 0) == [other_r]
-        assert waiter.wait([first_r], 0) == []  # no longer given: no longer watched, though readable
-        os.close(first_r)
-        os.close(first_w)
-        again_r, again_w = os.pipe()  # most likely the numbers just freed
-        try:
-            os.write(again_w, b"y")
-            assert waiter.wait([again_r], 5) == [again_r]
-        finally:
-            os.close(again_r)
-            os.close(again_w)
+        assert waiter.wait([old, other_r], 0) == [other_r]
+        assert waiter.wait([old], 0) == []  # no longer given: no longer watched, though readable
+        os.write(first_w, b"y")
+        assert waiter.wait([new], 5) == [new]  # the object given now, not the one the descriptor had before
     finally:
-        for fd in (other_r, other_w):
+        for fd in (first_r, first_w, other_r, other_w):
             os.close(fd)

@@ -125,14 +125,20 @@ def test_a_resumed_run_never_gets_chunks(tmp_path):
 
 def test_a_worker_that_dies_in_a_chunked_pool_costs_only_its_packet(tmp_path):
     # The rest of its chunk is evaluated again (one at a time) and comes back as results; the chunks of
-    # the other worker still come back whole; the order and every other record are unchanged.
+    # the other worker still come back whole; the order, every other record, the store's columns and
+    # the summary are those of the same crash one result at a time.
     source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(300)])
     want = _flat(engine.run(engine.iter_items([source]), workers=1, factory=engine.evaluation_factory,
-                            config=engine.Config()))
-    handed = list(engine.run(engine.iter_items([source]), workers=2, factory=engine.evaluation_factory,
-                             config=engine.Config(crash_on="c-00070"), chunked=True))
+                            config=engine.Config(columns=True)))
+    crash = engine.Config(crash_on="c-00070", columns=True)
+    runs = [list(engine.run(engine.iter_items([source]), workers=2, factory=engine.evaluation_factory,
+                            config=crash, chunked=chunked)) for chunked in (True, False)]
+    handed, plain = runs
     assert any(isinstance(h, engine.Chunk) for h in handed)
     got = _flat(handed)
     assert [g[0] for g in got] == list(range(300))
     assert json.loads(got[70][3])["error"]["code"] == "engine.worker-crashed"
     assert got[:70] + got[71:] == want[:70] + want[71:]
+    assert got == _flat(plain)
+    summary = _summary(handed)
+    assert summary == _summary(plain) and summary["errors_by_code"] == {"engine.worker-crashed": 1}
