@@ -70,16 +70,17 @@ class Note:
             self.map = None
 
 
-def read_note(fd: int) -> Optional[tuple[int, int, float]]:
-    """A worker's progress note (chunk, place, when started); None if the worker was writing it each time
-    it was read (it is making progress, then). Raises ``OSError``, or ``struct.error`` for a note cut short."""
+def read_note(fd: int) -> tuple[Optional[tuple[int, int, float]], int]:
+    """A worker's progress note (chunk, place, when started), or None if the worker was writing it each
+    time it was read; and the note's count of writes. Raises ``OSError``, or ``struct.error`` for a note
+    cut short."""
     for _ in range(3):
         before = os.pread(fd, _COUNT.size, 0)
         note = os.pread(fd, PROGRESS.size, _COUNT.size)
         if before == os.pread(fd, _COUNT.size, 0) and not _COUNT.unpack(before)[0] % 2:
             number, index, started = PROGRESS.unpack(note)
-            return number, index, started
-    return None
+            return (number, index, started), _COUNT.unpack(before)[0]
+    return None, _COUNT.unpack(before)[0]
 
 
 class Fd:

@@ -122,6 +122,9 @@ class Worker:
     #: (and the spools of a chunk two back are free: see ``Spools``).
     PREFETCH = Spools.COUNT
 
+    #: The count of the progress note's write found under way at the last deadline, if one was.
+    writing: Optional[int] = None
+
     def __init__(self, ctx: Any, factory: Factory, config: Config) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
         self.inbox: Optional[Spools] = None
@@ -201,13 +204,16 @@ class Worker:
         packet it is on now)."""
         try:
             assert self.progress is not None
-            note = read_note(self.progress)
+            note, count = read_note(self.progress)
         except (OSError, struct.error):
             return -1
         now = time.monotonic()
-        if note is None:  # it was writing its note each time: not stuck
-            self.since = now
+        if note is None:  # it was writing its note each time: not stuck, unless that write never ends
+            if count == self.writing:  # the same write as at the last deadline: stopped (SIGSTOP, a freeze)
+                return -1
+            self.writing, self.since = count, now
             return None
+        self.writing = None
         number, index, started = note
         if number != self.sent - len(self.tasks):  # not on its oldest chunk yet: nothing to go by
             return -1

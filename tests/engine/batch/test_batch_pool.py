@@ -142,7 +142,7 @@ def test_the_progress_note_is_shared_memory_that_starts_with_no_packet():
     # is never taken to be stuck on packet 0 of chunk 0.
     fd = _ipc.progress_file()
     try:
-        assert _ipc.read_note(fd) == (-1, -1, 0.0)
+        assert _ipc.read_note(fd) == ((-1, -1, 0.0), 0)
         handle = object.__new__(worker.Worker)
         handle.progress, handle.sent, handle.tasks = fd, 1, deque([["a task"] * 8])  # chunk 0
         handle.since = time.monotonic() - 30
@@ -151,13 +151,16 @@ def test_the_progress_note_is_shared_memory_that_starts_with_no_packet():
         assert note.map is not None
         now = time.monotonic()
         note.write(0, 5, now - 2.0)
-        assert _ipc.read_note(fd) == (0, 5, now - 2.0)
+        assert _ipc.read_note(fd) == ((0, 5, now - 2.0), 2)
         assert handle.stuck_on(1.0) == 5
         # A write under way (its count odd) is never read half done: the worker is making progress.
         _ipc._COUNT.pack_into(note.map, 0, note.count + 1)
-        assert _ipc.read_note(fd) is None
+        assert _ipc.read_note(fd) == (None, 3)
         handle.since = now - 30
         assert handle.stuck_on(1.0) is None and handle.since > now
+        # ... unless the same write is still under way at the next deadline: the worker has stopped
+        # (SIGSTOP, a frozen cgroup), and which packet it was on is not known.
+        assert handle.stuck_on(1.0) == -1
         # A note that cannot be (a place past the chunk's end, a start in the future) is looked at again later.
         for place, started in ((8, now - 2.0), (5, time.monotonic() + 60)):
             note.write(0, place, started)
@@ -167,7 +170,7 @@ def test_the_progress_note_is_shared_memory_that_starts_with_no_packet():
         plain = _ipc.Note(fd)
         plain.close()
         plain.write(0, 6, now - 2.0)
-        assert _ipc.read_note(fd) == (0, 6, now - 2.0) and handle.stuck_on(1.0) == 6
+        assert _ipc.read_note(fd) == ((0, 6, now - 2.0), 2) and handle.stuck_on(1.0) == 6
     finally:
         os.close(fd)
 
