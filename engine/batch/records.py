@@ -77,7 +77,6 @@ class Chunk:
     the coordinating process to make. Only decisions without warnings travel this way; a chunk with an
     error record, a warning or a decision to keep comes back one ``Result`` at a time."""
 
-    seq: int  # the first item's
     items: list[Item]  # where each came from, in input order (their ``seq`` follow each other)
     records: bytes  # their JSONL lines, UTF-8, each with its newline
     part: Part  # what they add to the summary
@@ -86,6 +85,11 @@ class Chunk:
     #: Like a ``Result``: nothing to keep from an earlier run, nothing copied from one.
     keep = None
     kept = False
+
+    @property
+    def seq(self) -> int:
+        """The first item's (a chunk waits for its turn under it)."""
+        return self.items[0].seq
 
     @property
     def count(self) -> int:

@@ -246,7 +246,7 @@ class Worker:
             raise EngineError(f"a batch worker answered a chunk of {len(items)} packets with {len(part)} decisions",
                               code=ENGINE_BATCH)
         self._finished_oldest()
-        return Chunk(items[0].seq, items, records, part, columns)
+        return Chunk(items, records, part, columns)
 
     def _finished_oldest(self) -> None:
         """Its oldest chunk is answered: it goes on with the chunk sent ahead, if any."""
