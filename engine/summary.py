@@ -137,6 +137,22 @@ class _Sources:
             return self._file_at(file) << 32 | line
         return self.code(file if line is None else f"{file}:{line}")
 
+    def codes(self, places: Iterable[tuple[str, Optional[int]]]) -> list[int]:
+        """``code_at`` of each place; the lines of one file (given as the same string, as one JSONL file's
+        are) share one look-up."""
+        out: list[int] = []
+        add = out.append
+        file_was: Optional[str] = None
+        high = 0
+        for file, line in places:
+            if line is not None and 0 < line < 1_000_000_000 and file.__class__ is str:
+                if file is not file_was:
+                    file_was, high = file, self._file_at(file) << 32
+                add(high | line)
+            else:
+                add(self.code_at(file, line))
+        return out
+
     def _file_at(self, file: str) -> int:
         """The place of ``file`` in ``parts``, added the first time."""
         at = self.index.get(file)
@@ -231,15 +247,20 @@ class Summary(_Counts):
     def merge(self, part: Part, places: Iterable[tuple[str, Optional[int]]]) -> None:
         """The decisions of ``part``, which came from ``places`` (file and line, the line None for a whole
         file; one per decision, in order): the same as adding each in turn, source ``file:line`` or ``file``."""
-        code = self._sources.code_at
-        wheres = [code(file, line) for file, line in places]
-        if len(wheres) != len(part.candidates):
-            raise ValueError(f"{len(wheres)} places for {len(part.candidates)} decisions")
+        wheres = self._sources.codes(places)
+        candidates = part.candidates
+        if len(wheres) != len(candidates):
+            raise ValueError(f"{len(wheres)} places for {len(candidates)} decisions")
         self.packets += len(wheres)
         self._add_counts(part)
-        seen = self._seen
-        for candidate, where in zip(part.candidates, wheres):
-            seen(candidate, where)
+        fresh = dict.fromkeys(candidates)
+        if len(fresh) == len(candidates) and self._ids.keys().isdisjoint(fresh):  # all first sightings, as usual
+            self._ids.update(fresh)
+            self._first.extend(wheres)
+        else:
+            seen = self._seen
+            for candidate, where in zip(candidates, wheres):
+                seen(candidate, where)
         for place, transition in part.ready:
             self._ready_row(transition).add1(wheres[place], part.candidates[place])
         for place, committee, verdict, failed, unknown in part.disagreements:
