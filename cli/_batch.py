@@ -215,7 +215,9 @@ class _Run:
             config = dataclasses.replace(self.config, keep=keeper.keys) if keeper is not None else self.config
             progress = Progress(engine.count_items(self.inputs, self.exclude)) if sys.stderr.isatty() else None
             stdin = _stdin() if "-" in self.inputs else None
-            results = engine.run(engine.iter_items(self.inputs, stdin=stdin, exclude=self.exclude),
+            # A pool's workers read the lines of JSONL files themselves: this process only finds them.
+            pool = self.workers > 1 or self.timeout is not None
+            results = engine.run(engine.iter_items(self.inputs, stdin=stdin, exclude=self.exclude, spans=pool),
                                  workers=self.workers, factory=engine.evaluation_factory, config=config,
                                  keeper=keeper, inline_below=self.inline_below, timeout=self.timeout,
                                  stream=stdin is not None, chunked=True)

@@ -54,13 +54,18 @@ def take_chunk(queue: deque[Task], limit: int = CHUNK) -> list[Task]:
     alone = [task[2] for task in chunk]
     if True in alone:
         cut = alone.index(True)
-    sizes = [len(task[0].data or b"") for task in chunk[:cut]]
+    sizes = [_size(task[0]) for task in chunk[:cut]]
     if sum(sizes) > CHUNK_BYTES:
         cut = max(1, next(n for n, total in enumerate(itertools.accumulate(sizes)) if total > CHUNK_BYTES))
     if cut < len(chunk):
         queue.extendleft(reversed(chunk[cut:]))
         del chunk[cut:]
     return chunk
+
+
+def _size(item: Item) -> int:
+    """The bytes of an item's text: its line, or the place of its line."""
+    return item.span[1] if item.span is not None else len(item.data or b"")
 
 
 class _Waiter:

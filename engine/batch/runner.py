@@ -7,7 +7,7 @@ from typing import Generator, Iterable, Iterator, Optional
 
 from .evaluate import process
 from .feed import Feed
-from .inputs import Item
+from .inputs import Item, SpanReader
 from .pool import WINDOW, Pool
 from .records import Config, Evaluate, Handed, Result
 from .resume import Keeper
@@ -116,8 +116,19 @@ def _small(todo: Iterator[Item], feed: Optional[Feed], count: int) -> tuple[bool
 def _in_process(todo: Iterator[Item], evaluate: Evaluate, config: Config,
                 keeper: Optional[Keeper]) -> Iterator[Result]:
     """Each item evaluated here, in turn; a decision of the earlier run copied where one is kept."""
-    for item in todo:
-        result = process(item, evaluate, config)
-        if result.keep is not None:
-            result = (keeper.take(result) if keeper else None) or process(item, evaluate, config, keep=False)
-        yield result
+    lines = SpanReader()
+    try:
+        for item in todo:
+            if item.span is not None:
+                item = lines.resolve([item])[0]
+            yield _one(item, evaluate, config, keeper)
+    finally:
+        lines.close()
+
+
+def _one(item: Item, evaluate: Evaluate, config: Config, keeper: Optional[Keeper]) -> Result:
+    """One item evaluated here (or its decision of the earlier run, where one is kept)."""
+    result = process(item, evaluate, config)
+    if result.keep is not None:
+        result = (keeper.take(result) if keeper else None) or process(item, evaluate, config, keep=False)
+    return result

@@ -19,11 +19,11 @@ from typing import Any, Callable, Optional
 
 from promoready import _processes
 
-from ..errors import ENGINE_BATCH, ENGINE_WORKER_START, EngineError, PromoreadyError, ResourceError
+from ..errors import ENGINE_BATCH, ENGINE_WORKER_START, INPUT_UNREADABLE, EngineError, PromoreadyError, ResourceError
 from ..summary import Part
 from ._ipc import Fd, Note, Spools, progress_file, read_note
 from .evaluate import process
-from .inputs import Item
+from .inputs import Item, Span, SpanReader
 from .records import Chunk, Config, Evaluate, Result
 
 #: A task: an item, whether a decision of the previous run may be kept, and whether it must be
@@ -31,9 +31,9 @@ from .records import Chunk, Config, Evaluate, Result
 Task = tuple[Item, bool, bool]
 
 #: A task as it travels to a worker: the item's seq, file, line and problem (its text is in a spool),
-#: then keep and alone. A plain tuple: pickling an ``Item`` (a named tuple) calls back into Python
-#: for each one.
-Sent = tuple[int, str, Optional[int], Optional[tuple[str, str]], bool, bool]
+#: then keep and alone, then the item's span (the worker reads that line itself). A plain tuple:
+#: pickling an ``Item`` (a named tuple) calls back into Python for each one.
+Sent = tuple[int, str, Optional[int], Optional[tuple[str, str]], bool, bool, Optional[Span]]
 
 #: A factory of evaluation functions (``run``'s ``factory``).
 Factory = Callable[[Config], Evaluate]
@@ -63,6 +63,7 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
     inbox_fds = [spool.fd for spool in inbox]
     outbox_fds = [spool.fd for spool in outbox]
     note = Note(progress.fd)
+    lines = SpanReader()
     for number in itertools.count():
         try:
             message = conn.recv()
@@ -71,7 +72,7 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
         if message is None:
             return
         slot = number % Spools.COUNT
-        answer = _evaluate_chunk(number, message, evaluate, config, inbox_fds[slot], outbox_fds[slot], note)
+        answer = _evaluate_chunk(number, message, evaluate, config, inbox_fds[slot], outbox_fds[slot], note, lines)
         try:
             conn.send(answer)
         except (EOFError, OSError):
@@ -81,7 +82,7 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
 
 
 def _evaluate_chunk(number: int, message: tuple[list[int], list[Sent], bool], evaluate: Evaluate, config: Config,
-                    inbox: int, outbox: int, progress: Note) -> tuple[Any, ...]:
+                    inbox: int, outbox: int, progress: Note, lines: SpanReader) -> tuple[Any, ...]:
     """Evaluate chunk ``number``; the answer to send: its results (records in ``outbox``), or a fatal error.
 
     ``whole`` (the message's third part): the pool takes the chunk back whole (a ``Chunk``) if every
@@ -91,8 +92,14 @@ def _evaluate_chunk(number: int, message: tuple[list[int], list[Sent], bool], ev
     lengths, tasks, whole = message
     try:
         texts = Spools.read_from(inbox, lengths)
+        read = lines.texts([task[6] for task in tasks])
         results = []
-        for index, ((seq, file, line, problem, keep, _), text) in enumerate(zip(tasks, texts)):
+        for index, ((seq, file, line, problem, keep, _, _), text, text_read) in enumerate(zip(tasks, texts, read)):
+            if text_read is not None:  # its line, read from its file here (or why it could not be)
+                if isinstance(text_read, bytes):
+                    text = text_read
+                else:
+                    problem = (INPUT_UNREADABLE, text_read)
             progress.write(number, index, time.monotonic())
             results.append(process(Item(seq, file, line, text, problem), evaluate, config, keep=keep, in_worker=True))
         if whole and all(r.outcome is not None and not r.outcome.warnings for r in results):
@@ -188,7 +195,8 @@ class Worker:
                 from None
         try:
             self.conn.send(([len(t) if t is not None else 0 for t in texts],
-                            [(item.seq, item.file, item.line, item.problem, keep, alone) for item, keep, alone in chunk],
+                            [(item.seq, item.file, item.line, item.problem, keep, alone, item.span)
+                             for item, keep, alone in chunk],
                             whole))
         except (OSError, ValueError):
             return False

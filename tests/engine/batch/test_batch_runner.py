@@ -123,15 +123,17 @@ def test_a_resumed_run_never_gets_chunks(tmp_path):
     assert [h.record for h in handed] == [r.record for r in first]
 
 
-def test_a_worker_that_dies_in_a_chunked_pool_costs_only_its_packet(tmp_path):
+@pytest.mark.parametrize("spans", [False, True])
+def test_a_worker_that_dies_in_a_chunked_pool_costs_only_its_packet(tmp_path, spans):
     # The rest of its chunk is evaluated again (one at a time) and comes back as results; the chunks of
     # the other worker still come back whole; the order, every other record, the store's columns and
-    # the summary are those of the same crash one result at a time.
+    # the summary are those of the same crash one result at a time. With ``spans`` the workers read
+    # the lines themselves, the replacement worker included.
     source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(300)])
     want = _flat(engine.run(engine.iter_items([source]), workers=1, factory=engine.evaluation_factory,
                             config=engine.Config(columns=True)))
     crash = engine.Config(crash_on="c-00070", columns=True)
-    runs = [list(engine.run(engine.iter_items([source]), workers=2, factory=engine.evaluation_factory,
+    runs = [list(engine.run(engine.iter_items([source], spans=spans), workers=2, factory=engine.evaluation_factory,
                             config=crash, chunked=chunked)) for chunked in (True, False)]
     handed, plain = runs
     assert any(isinstance(h, engine.Chunk) for h in handed)
