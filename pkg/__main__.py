@@ -1,6 +1,6 @@
 """``python -m promoready``: the same command line as the ``promoready`` script."""
 
-from promoready.cli import main
+from promoready._entry import main
 
 if __name__ == "__main__":
     main(prog_name="promoready")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from typing import Optional
+from typing import Optional, Sequence
 
 #: What the fork server imports once; every worker is forked from it with these already loaded (the
 #: registry brings the packet model, the compiler and durable-rules: what a worker needs to start).
@@ -53,6 +53,35 @@ def start_early() -> None:
         forkserver.ensure_running()
     except OSError:  # the pool will try again, and report it, when it starts its first worker
         pass
+
+
+def pool_likely(args: Sequence[str]) -> bool:
+    """Whether the command line ``args`` (the program's name left out) runs ``batch`` with a worker pool,
+    as far as can be told before it is parsed: ``batch`` without ``-h``/``--help``, with ``--workers``
+    above 1, or left out on a machine with more than one CPU, or with ``--timeout``. (The command
+    decides again once its options are parsed: a guess either way costs only time.)"""
+    at = 0
+    while at < len(args) and (args[at] == "--color" or args[at].startswith("--color=")):  # the group's option
+        at += 2 if args[at] == "--color" else 1
+    if at >= len(args) or args[at] != "batch":
+        return False
+    workers: Optional[int] = None
+    timeout = False
+    rest = args[at + 1:]
+    for place, arg in enumerate(rest):
+        if arg == "--":
+            break
+        if arg in ("-h", "--help"):
+            return False
+        if arg == "--timeout" or arg.startswith("--timeout="):
+            timeout = True
+        elif arg == "--workers" or arg.startswith("--workers="):
+            value = arg.partition("=")[2] if "=" in arg else (rest[place + 1] if place + 1 < len(rest) else "")
+            try:
+                workers = int(value)
+            except ValueError:  # the command will say what is wrong with it
+                return False
+    return (workers if workers is not None else usable_cpus()) > 1 or timeout
 
 
 def max_workers() -> int:

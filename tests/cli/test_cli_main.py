@@ -97,3 +97,42 @@ def test_no_command_calls_sys_exit():
                 with open(os.path.join(directory, name), encoding="utf-8") as fh:
                     offenders += [f"{name}:{n}" for n, line in enumerate(fh, 1) if "sys.exit(" in line]
     assert offenders == []
+
+
+@pytest.mark.parametrize("args, cpus, likely", [
+    (["batch", "in.jsonl"], 4, True),
+    (["batch", "in.jsonl"], 1, False),  # one CPU: one worker, in this process
+    (["batch", "in.jsonl", "--workers", "1"], 4, False),
+    (["batch", "--workers=1", "in.jsonl"], 4, False),
+    (["batch", "--workers", "3", "in.jsonl"], 1, True),
+    (["batch", "--workers", "1", "--timeout", "5", "in.jsonl"], 4, True),  # a timeout needs a worker process
+    (["batch", "--timeout=5", "in.jsonl"], 1, True),
+    (["batch", "in.jsonl", "-h"], 4, False),
+    (["batch", "--help"], 4, False),
+    (["batch", "--workers", "many"], 4, False),  # the command will refuse it
+    (["batch", "--", "--workers", "1"], 4, True),  # after --, a file named --workers
+    (["--color", "never", "batch", "in.jsonl"], 4, True),
+    (["--color=always", "batch", "in.jsonl", "--workers", "1"], 4, False),
+    (["evaluate", "packet.yaml"], 4, False),
+    (["--version"], 4, False),
+    ([], 4, False),
+])
+def test_a_batch_pool_is_foreseen_from_the_raw_command_line(monkeypatch, args, cpus, likely):
+    from promoready import _processes
+
+    monkeypatch.setattr(_processes, "usable_cpus", lambda: cpus)
+    assert _processes.pool_likely(args) is likely
+
+
+def test_the_entry_point_starts_the_fork_server_before_it_imports_the_command_line(tmp_path):
+    code = ("import sys\n"
+            "from promoready import _entry, _processes\n"
+            "_processes.start_early = lambda: print('early', 'click' in sys.modules, 'promoready.cli' in sys.modules)\n"
+            f"sys.argv = ['promoready', 'batch', {str(tmp_path / 'none.jsonl')!r}, '--workers', '2']\n"
+            "_entry.main()\n")
+    proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.stdout.splitlines()[0] == "early False False"  # then the command itself asks again
+    code = code.replace("'--workers', '2'", "'--workers', '1'")
+    proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert not [line for line in proc.stdout.splitlines() if line.startswith("early")]
+    assert proc.returncode == BAD_INPUT and '"input.not-found"' in proc.stdout  # an error record: it ran
