@@ -325,3 +325,16 @@ def test_a_part_refuses_what_it_cannot_carry():
     part.add(Outcome("a", "ready", ("a", "b"), (), (), (), ()))
     with pytest.raises(ValueError, match="2 places for 1 decisions"):
         Summary().merge(part, [("f", 1), ("f", 2)])
+
+
+def test_the_sources_of_a_chunk_found_at_once_are_those_found_one_by_one():
+    from promoready.engine.summary import _Sources
+
+    f, g = "in.jsonl", "other.jsonl"
+    places = [(f, 1), (f, 2), (g, 3), (f, 4), (f, None), (f, 0), (f, 999_999_999), (f, 1_000_000_000),
+              ("in.jsonl", 7), (g, None), ("x:1", None), (f, 5)]
+    together, alone = _Sources(), _Sources()
+    codes = together.codes(places)
+    assert codes == [alone.code_at(file, line) for file, line in places]
+    assert together.parts == alone.parts
+    assert [together.source(c) for c in codes] == [file if line is None else f"{file}:{line}" for file, line in places]
