@@ -2,7 +2,9 @@
 
 Before the command line is imported (click, then the command), a ``batch`` that will likely start a
 worker pool starts the pool's fork server: its start-up, a fresh interpreter importing the engine, then
-overlaps this process's own instead of following it.
+overlaps this process's own instead of following it. A guess that proves wrong (a usage error, a
+batch small enough for this process) costs no more than that: the server is stopped when the command
+ends.
 """
 
 from __future__ import annotations
@@ -15,8 +17,13 @@ def main(prog_name: Optional[str] = None) -> None:
     """Run the command line (``promoready.cli.main``) on ``sys.argv``."""
     from promoready import _processes
 
-    if _processes.pool_likely(sys.argv[1:]):
+    early = _processes.pool_likely(sys.argv[1:])
+    if early:
         _processes.start_early()
-    from promoready.cli import main as command
+    try:
+        from promoready.cli import main as command
 
-    command(prog_name=prog_name)
+        command(prog_name=prog_name)
+    finally:
+        if early:  # the command is over (its pool, if any, stopped): so is the server, needed or not
+            _processes.stop_server()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from typing import Optional, Sequence
 
@@ -82,6 +83,18 @@ def pool_likely(args: Sequence[str]) -> bool:
             except ValueError:  # the command will say what is wrong with it
                 return False
     return (workers if workers is not None else usable_cpus()) > 1 or timeout
+
+
+def stop_server() -> None:
+    """Stop the fork server this process started, if any: at the end of a command, once no pool can need
+    it. One started on a guess the command then did not need (a usage error, a small batch evaluated
+    in this process) stops at once instead of finishing its imports first."""
+    pid = server_pid()
+    if pid is not None:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except OSError:  # gone already
+            pass
 
 
 def max_workers() -> int:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from promoready.cli._status import BAD_INPUT, MATCHED, Finished
 from promoready.engine.errors import EngineError, PacketError, UsageError
 
+from batch_helpers import jsonl, packet
 from clirun import run
 from conftest import EXAMPLE, ROOT
 
@@ -136,3 +137,26 @@ def test_the_entry_point_starts_the_fork_server_before_it_imports_the_command_li
     proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert not [line for line in proc.stdout.splitlines() if line.startswith("early")]
     assert proc.returncode == BAD_INPUT and '"input.not-found"' in proc.stdout  # an error record: it ran
+
+
+@pytest.mark.parametrize("extra, status", [(["--as-of", "soon"], BAD_INPUT), ([], 0)])
+def test_a_fork_server_started_on_a_guess_is_stopped_when_the_command_ends(tmp_path, extra, status):
+    # A usage error (which the raw command line does not show) needed no server, and a batch that used
+    # one is over: either way it is stopped at once, not left to finish its imports or wait.
+    source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(3)])
+    code = ("import os, sys\n"
+            "from promoready import _entry, _processes\n"
+            f"sys.argv = ['promoready', 'batch', {str(source)!r}, '--workers', '2', *{extra!r}]\n"
+            "try:\n"
+            "    _entry.main()\n"
+            "except SystemExit as exc:\n"
+            "    print('exit', exc.code)\n"
+            "import time\n"
+            "pid, deadline = _processes.server_pid(), time.monotonic() + 10\n"
+            "done, status = 0, 0\n"
+            "while not done and time.monotonic() < deadline:\n"
+            "    done, status = os.waitpid(pid, os.WNOHANG)\n"
+            "    time.sleep(0.01)\n"
+            "print('stopped by', (os.WTERMSIG(status) if os.WIFSIGNALED(status) else None) if done else 'running')\n")
+    proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.stdout.splitlines()[-2:] == [f"exit {status}", "stopped by 15"], proc.stdout + proc.stderr
