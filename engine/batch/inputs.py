@@ -8,21 +8,16 @@ problem, which the evaluation turns into an error record.
 from __future__ import annotations
 
 import os
-import stat
-from typing import BinaryIO, Collection, Generator, Iterable, Iterator, NamedTuple, Optional, Union
+from typing import BinaryIO, Collection, Generator, Iterable, Iterator, NamedTuple, Optional
 
 from .. import _documents as docs
 from ..errors import INPUT_NOT_FOUND, INPUT_STDIN, INPUT_TOO_LARGE, INPUT_UNREADABLE, InputError
+from .spans import OpenFile, Span
 
 #: Folder inputs: the packet files picked up (recursively, sorted by name).
 PACKET_SUFFIXES = (".json", ".yaml", ".yml")
 
 STDIN_NAME = "<stdin>"
-
-#: Where a JSONL line is, for a process that reads it itself: its offset and length in bytes (its
-#: newline included) and the file's (real path, device, inode), to open it and check that it is
-#: still the file that was scanned.
-Span = tuple[int, int, tuple[str, int, int]]
 
 #: Bytes read at a time when a JSONL file is scanned for its lines' places.
 SCAN_BLOCK = 1 << 20
@@ -58,9 +53,10 @@ def iter_items(inputs: Iterable[str], *, stdin: Optional[BinaryIO] = None,
     ``*.json``, ``*.yaml`` and ``*.yml`` files, recursively, sorted by name (hidden files and
     folders, and the paths in ``exclude``, are skipped); anything else is one packet file.
 
-    ``spans``: the lines of a regular ``.jsonl`` file come as their places (``Item.span``), not their
-    text, for the processes that evaluate them to read (``SpanReader``): a pool's coordinating
-    process then scans the file for newlines instead of copying every line on to a worker.
+    ``spans``: the lines of a regular ``.jsonl`` file come as their places (``Item.span``: offset,
+    length and the file, kept open), not their text, for the processes that evaluate them to read
+    (``spans``): a pool's coordinating process then scans the file for newlines instead of copying
+    every line on to a worker.
     """
     skip = {os.path.realpath(p) for p in exclude}
     seq = 0
@@ -92,27 +88,10 @@ def _jsonl_file(path: str, seq: int, spans: bool = False) -> Generator[Item, Non
             yield Item(seq, path, None, None, (INPUT_UNREADABLE, f"cannot read: {exc.strerror}"))
         return seq + 1
     with fh:
-        where = _place(fh, path) if spans else None
-        if where is not None:
-            return (yield from _jsonl_spans(fh, path, seq, where))
+        opened = OpenFile.of(fh) if spans else None
+        if opened is not None:
+            return (yield from _jsonl_spans(fh, path, seq, opened))
         return (yield from _jsonl(fh, path, seq))
-
-
-def _place(fh: BinaryIO, path: str) -> Optional[tuple[str, int, int]]:
-    """``(real path, device, inode)`` of the open ``fh``, if it is a regular file found again at that path
-    (a name such as ``/proc/self/fd/3``, which means another file in another process, is resolved
-    here); else None."""
-    try:
-        info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        absolute = os.path.realpath(path)
-        again = os.stat(absolute)
-    except (OSError, ValueError):
-        return None
-    if (again.st_dev, again.st_ino) != (info.st_dev, info.st_ino):
-        return None
-    return absolute, info.st_dev, info.st_ino
 
 
 def _jsonl(fh: BinaryIO, name: str, seq: int) -> Generator[Item, None, int]:
@@ -140,14 +119,14 @@ def _jsonl(fh: BinaryIO, name: str, seq: int) -> Generator[Item, None, int]:
         return seq + 1
 
 
-def _jsonl_spans(fh: BinaryIO, name: str, seq: int, where: tuple[str, int, int]) -> Generator[Item, None, int]:
+def _jsonl_spans(fh: BinaryIO, name: str, seq: int, opened: OpenFile) -> Generator[Item, None, int]:
     """``_jsonl``'s items with each line's place instead of its text: the same numbers, lines, blank
     lines skipped and lines over ``MAX_BYTES`` reported, found by scanning blocks for newlines."""
     number = 0
     limit = docs.MAX_BYTES
     read = fh.read
     base = 0  # the file offset of buf[0]
-    buf = b""
+    buf = bytearray()
     pos = 0  # where the next line starts in buf
     try:
         while True:
@@ -158,7 +137,7 @@ def _jsonl_spans(fh: BinaryIO, name: str, seq: int, where: tuple[str, int, int])
                     yield Item(seq, name, number, None, (INPUT_TOO_LARGE, f"the line is over {limit:,} bytes"))
                     seq += 1
                 elif buf[pos] not in _SPACE or not buf[pos:end + 1].isspace():
-                    yield Item(seq, name, number, None, None, (base + pos, end + 1 - pos, where))
+                    yield Item(seq, name, number, None, None, (base + pos, end + 1 - pos, opened))
                     seq += 1
                 pos = end + 1
                 continue
@@ -168,7 +147,7 @@ def _jsonl_spans(fh: BinaryIO, name: str, seq: int, where: tuple[str, int, int])
                 seq += 1
                 while end < 0:
                     base += len(buf)
-                    buf = read(SCAN_BLOCK)
+                    buf = bytearray(read(SCAN_BLOCK))
                     if not buf:
                         return seq
                     end = buf.find(b"\n")
@@ -179,112 +158,16 @@ def _jsonl_spans(fh: BinaryIO, name: str, seq: int, where: tuple[str, int, int])
                 if pos < len(buf):  # the last line, with no newline
                     number += 1
                     if buf[pos] not in _SPACE or not buf[pos:].isspace():
-                        yield Item(seq, name, number, None, None, (base + pos, len(buf) - pos, where))
+                        yield Item(seq, name, number, None, None, (base + pos, len(buf) - pos, opened))
                         seq += 1
                 return seq
             base += pos
-            buf = buf[pos:] + block
+            del buf[:pos]  # what is left of a line, then the block: a long line grows without copying
+            buf += block
             pos = 0
     except OSError as exc:  # as in _jsonl: one error record for the rest
         yield Item(seq, name, number + 1, None, (INPUT_UNREADABLE, f"cannot read: {exc.strerror or exc}"))
         return seq + 1
-
-
-class SpanReader:
-    """Reads the lines that items with a ``span`` point at, from their files, in the process that
-    evaluates them; keeps the last few files open. A file that is gone, replaced or cut short since it
-    was scanned gives its lines an ``input.unreadable`` problem instead of other text."""
-
-    #: Files kept open at most.
-    OPEN = 4
-    #: Lines of one file are read at once when the gap between them is no more than this.
-    GAP = 1 << 16
-
-    def __init__(self) -> None:
-        self._fds: dict[tuple[str, int, int], int] = {}
-
-    def resolve(self, items: Iterable[Item]) -> list[Item]:
-        """``items`` with each span's line as its ``data``, or an ``input.unreadable`` problem."""
-        items = list(items)
-        texts = self.texts([item.span if item.data is None and item.problem is None else None for item in items])
-        return [item if text is None else
-                item._replace(data=text) if isinstance(text, bytes) else item._replace(problem=(INPUT_UNREADABLE, text))
-                for item, text in zip(items, texts)]
-
-    def texts(self, spans: list[Optional[Span]]) -> list[Union[bytes, str, None]]:
-        """Each span's line, or what went wrong reading it (None for no span); lines close together in
-        one file are read in one call."""
-        out: list[Union[bytes, str, None]] = [None] * len(spans)
-        start = 0
-        while start < len(spans):
-            span = spans[start]
-            if span is None:
-                start += 1
-                continue
-            first, length, where = span
-            stop, last = start + 1, first + length
-            while stop < len(spans):
-                following = spans[stop]
-                if following is None or following[2] != where or not last <= following[0] <= last + self.GAP:
-                    break
-                last = following[0] + following[1]
-                stop += 1
-            data = self._read(where, first, last - first)
-            for at in range(start, stop):
-                offset, length, _ = spans[at]  # type: ignore[misc]  # not None in this run
-                if isinstance(data, str):
-                    out[at] = data
-                elif offset - first + length > len(data):
-                    out[at] = "the file was cut short while the batch ran"
-                else:
-                    out[at] = data[offset - first:offset - first + length]
-            start = stop
-        return out
-
-    def _read(self, where: tuple[str, int, int], offset: int, length: int) -> Union[bytes, str]:
-        """``length`` bytes at ``offset`` of the file ``where`` (fewer where it ends sooner), or what went wrong."""
-        try:
-            fd = self._open(where)
-            data = os.pread(fd, length, offset)
-            while 0 < len(data) < length:  # a short read, which a regular file gives only at its end
-                more = os.pread(fd, length - len(data), offset + len(data))
-                if not more:
-                    break
-                data += more
-        except OSError as exc:
-            self._forget(where)
-            return f"cannot read it again: {exc.strerror or exc}"
-        except _Replaced:
-            return "the file was replaced while the batch ran"
-        return data
-
-    def _open(self, where: tuple[str, int, int]) -> int:
-        fd = self._fds.pop(where, None)
-        if fd is None:
-            fd = os.open(where[0], os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-            info = os.fstat(fd)
-            if (info.st_dev, info.st_ino) != where[1:]:
-                os.close(fd)
-                raise _Replaced
-            while len(self._fds) >= self.OPEN:
-                os.close(self._fds.pop(next(iter(self._fds))))
-        self._fds[where] = fd  # the most recently used last
-        return fd
-
-    def _forget(self, where: tuple[str, int, int]) -> None:
-        fd = self._fds.pop(where, None)
-        if fd is not None:
-            os.close(fd)
-
-    def close(self) -> None:
-        """Close the files kept open."""
-        for fd in self._fds.values():
-            os.close(fd)
-        self._fds.clear()
-
-
-class _Replaced(Exception):
-    """A span's file is not the one that was scanned."""
 
 
 def folder_packets(folder: str, skip: Collection[str] = ()) -> Iterator[tuple[str, Optional[OSError]]]:

@@ -7,10 +7,11 @@ from typing import Generator, Iterable, Iterator, Optional
 
 from .evaluate import process
 from .feed import Feed
-from .inputs import Item, SpanReader
+from .inputs import Item
 from .pool import WINDOW, Pool
 from .records import Config, Evaluate, Handed, Result
 from .resume import Keeper
+from .spans import read_lines
 from .worker import Factory
 
 #: Seconds a worker may spend on one packet before it is stopped (pool mode, unless set), and the most
@@ -116,14 +117,10 @@ def _small(todo: Iterator[Item], feed: Optional[Feed], count: int) -> tuple[bool
 def _in_process(todo: Iterator[Item], evaluate: Evaluate, config: Config,
                 keeper: Optional[Keeper]) -> Iterator[Result]:
     """Each item evaluated here, in turn; a decision of the earlier run copied where one is kept."""
-    lines = SpanReader()
-    try:
-        for item in todo:
-            if item.span is not None:
-                item = lines.resolve([item])[0]
-            yield _one(item, evaluate, config, keeper)
-    finally:
-        lines.close()
+    for item in todo:
+        if item.span is not None:  # its line, read here
+            item = read_lines([item])[0]
+        yield _one(item, evaluate, config, keeper)
 
 
 def _one(item: Item, evaluate: Evaluate, config: Config, keeper: Optional[Keeper]) -> Result:

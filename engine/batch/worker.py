@@ -15,7 +15,7 @@ import struct
 import time
 from collections import deque
 from multiprocessing.connection import Connection
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 from promoready import _processes
 
@@ -23,7 +23,8 @@ from ..errors import ENGINE_BATCH, ENGINE_WORKER_START, INPUT_UNREADABLE, Engine
 from ..summary import Part
 from ._ipc import Fd, Note, Spools, progress_file, read_note
 from .evaluate import process
-from .inputs import Item, Span, SpanReader
+from .inputs import Item
+from .spans import OpenFile, SentSpan, SpanReader, recv_fd, send_fd
 from .records import Chunk, Config, Evaluate, Result
 
 #: A task: an item, whether a decision of the previous run may be kept, and whether it must be
@@ -31,9 +32,14 @@ from .records import Chunk, Config, Evaluate, Result
 Task = tuple[Item, bool, bool]
 
 #: A task as it travels to a worker: the item's seq, file, line and problem (its text is in a spool),
-#: then keep and alone, then the item's span (the worker reads that line itself). A plain tuple:
-#: pickling an ``Item`` (a named tuple) calls back into Python for each one.
-Sent = tuple[int, str, Optional[int], Optional[tuple[str, str]], bool, bool, Optional[Span]]
+#: then keep and alone, then the item's span (the worker reads that line itself, from a file passed
+#: to it before). A plain tuple: pickling an ``Item`` (a named tuple) calls back into Python for each one.
+Sent = tuple[int, str, Optional[int], Optional[tuple[str, str]], bool, bool, Optional[SentSpan]]
+
+#: A chunk as it travels to a worker: the lengths of the texts in its spool, the tasks, whether it may
+#: come back whole, then the keys of the input files passed with it (their descriptors follow the
+#: message, in this order) and of those the worker may close.
+Message = tuple[list[int], list[Sent], bool, list[int], list[int]]
 
 #: A factory of evaluation functions (``run``'s ``factory``).
 Factory = Callable[[Config], Evaluate]
@@ -71,8 +77,21 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
             return
         if message is None:
             return
-        slot = number % Spools.COUNT
-        answer = _evaluate_chunk(number, message, evaluate, config, inbox_fds[slot], outbox_fds[slot], note, lines)
+        lengths, tasks, whole, passed, dropped = message
+        try:
+            for key in dropped:
+                lines.forget(key)
+            for key in passed:
+                lines.receive(key, recv_fd(conn))
+            read = lines.texts([task[6] for task in tasks])  # the lines it reads itself
+        except (EOFError, OSError):
+            return
+        except EngineError as exc:  # a file it was not passed: the pool's fault, not the input's
+            answer: tuple[Any, ...] = ("fatal", exc.to_dict(), "EngineError")
+        else:
+            slot = number % Spools.COUNT
+            answer = _evaluate_chunk(number, (lengths, tasks, whole), read, evaluate, config, inbox_fds[slot],
+                                     outbox_fds[slot], note)
         try:
             conn.send(answer)
         except (EOFError, OSError):
@@ -81,18 +100,18 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
             return
 
 
-def _evaluate_chunk(number: int, message: tuple[list[int], list[Sent], bool], evaluate: Evaluate, config: Config,
-                    inbox: int, outbox: int, progress: Note, lines: SpanReader) -> tuple[Any, ...]:
+def _evaluate_chunk(number: int, message: tuple[list[int], list[Sent], bool], read: list[Union[bytes, str, None]],
+                    evaluate: Evaluate, config: Config, inbox: int, outbox: int, progress: Note) -> tuple[Any, ...]:
     """Evaluate chunk ``number``; the answer to send: its results (records in ``outbox``), or a fatal error.
 
     ``whole`` (the message's third part): the pool takes the chunk back whole (a ``Chunk``) if every
     item is a decision without warnings; then the answer carries what the decisions add to the summary
-    instead of a tuple per result."""
+    instead of a tuple per result. ``read``: the lines of the items with a span, as the worker read them
+    (or why it could not)."""
     slot = number % Spools.COUNT
     lengths, tasks, whole = message
     try:
         texts = Spools.read_from(inbox, lengths)
-        read = lines.texts([task[6] for task in tasks])
         results = []
         for index, ((seq, file, line, problem, keep, _, _), text, text_read) in enumerate(zip(tasks, texts, read)):
             if text_read is not None:  # its line, read from its file here (or why it could not be)
@@ -132,6 +151,9 @@ class Worker:
     #: The count of the progress note's write found under way at the last deadline, if one was.
     writing: Optional[int] = None
 
+    #: Input files a worker keeps open at most (see ``_files_for``).
+    FILES = 4
+
     def __init__(self, ctx: Any, factory: Factory, config: Config) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
         self.inbox: Optional[Spools] = None
@@ -164,6 +186,7 @@ class Worker:
             self._readable.register(self.conn.fileno(), select.POLLIN)
         self.ready = False
         self.sent = 0  # chunks sent: the next one uses inbox spool ``sent % 2``
+        self.files: dict[int, None] = {}  # keys of the input files it was passed and keeps, oldest first
         self.tasks: deque[list[Task]] = deque()  # chunks sent, oldest first
         self.since: Optional[float] = None  # when it started on its oldest chunk, or on its current packet
 
@@ -193,11 +216,15 @@ class Worker:
                 raise full from None
             raise EngineError(f"cannot write the batch's spool file: {exc.strerror or exc}", code=ENGINE_BATCH) \
                 from None
+        passed, dropped = self._files_for(chunk)
         try:
             self.conn.send(([len(t) if t is not None else 0 for t in texts],
-                            [(item.seq, item.file, item.line, item.problem, keep, alone, item.span)
+                            [(item.seq, item.file, item.line, item.problem, keep, alone,
+                              None if item.span is None else (item.span[0], item.span[1], item.span[2].key))
                              for item, keep, alone in chunk],
-                            whole))
+                            whole, [file.key for file in passed], dropped))
+            for file in passed:
+                send_fd(self.conn, file.fd)
         except (OSError, ValueError):
             return False
         self.sent += 1
@@ -205,6 +232,28 @@ class Worker:
             self.since = time.monotonic()
         self.tasks.append(chunk)
         return True
+
+    def _files_for(self, chunk: list[Task]) -> tuple[list[OpenFile], list[int]]:
+        """The input files the worker needs for ``chunk`` and has not been passed yet, and the keys of those
+        it may close: it keeps the ``FILES`` it used last (more while one chunk needs more)."""
+        needed: dict[int, OpenFile] = {}
+        last: Optional[OpenFile] = None
+        for item, _, _ in chunk:
+            span = item.span
+            if span is not None and span[2] is not last:
+                last = span[2]
+                needed.setdefault(last.key, last)
+        files = self.files
+        passed = [file for key, file in needed.items() if key not in files]
+        for key in needed:  # the most recently used last
+            files.pop(key, None)
+            files[key] = None
+        dropped = []
+        while len(files) > max(self.FILES, len(needed)):
+            key = next(iter(files))
+            del files[key]
+            dropped.append(key)
+        return passed, dropped
 
     def stuck_on(self, timeout: float) -> Optional[int]:
         """Past its deadline: the place in its oldest chunk of the packet it has spent over ``timeout``

@@ -4,6 +4,7 @@ every failure of one packet an error record; the timeout checked."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from batch_helpers import jsonl, packet
@@ -144,3 +145,21 @@ def test_a_worker_that_dies_in_a_chunked_pool_costs_only_its_packet(tmp_path, sp
     assert got == _flat(plain)
     summary = _summary(handed)
     assert summary == _summary(plain) and summary["errors_by_code"] == {"engine.worker-crashed": 1}
+
+
+def test_workers_read_the_file_that_was_scanned_even_once_it_is_deleted_or_replaced(tmp_path):
+    # The coordinating process keeps the scanned file open and passes it to each worker, a replacement
+    # started after the file went included: every line is still the one that was scanned.
+    source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(300)])
+    want = _flat(engine.run(engine.iter_items([source]), workers=1, factory=engine.evaluation_factory,
+                            config=engine.Config()))
+    results = engine.run(engine.iter_items([source], spans=True), workers=2, factory=engine.evaluation_factory,
+                         config=engine.Config(crash_on="c-00250"), chunked=True)
+    handed = [next(results)]  # the pool has started and the scan has begun
+    os.unlink(source)
+    jsonl(source, [packet(i, "other") for i in range(300)])  # another file under its name
+    handed += list(results)
+    got = _flat(handed)
+    assert [g[0] for g in got] == list(range(300))
+    assert json.loads(got[250][3])["error"]["code"] == "engine.worker-crashed"
+    assert got[:250] + got[251:] == want[:250] + want[251:]

@@ -1,5 +1,6 @@
-"""JSONL lines by their place (``iter_items(spans=True)``, ``SpanReader``): the items of a pool's batch,
-whose workers read each line themselves, are the items of a plain reading once their lines are read."""
+"""JSONL lines by their place (``iter_items(spans=True)``, ``engine.batch.spans``): the items of a pool's
+batch, whose workers read each line themselves from the file the coordinating process scanned and
+passed them, are the items of a plain reading once their lines are read."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import pytest
 
 from promoready.engine import _documents as docs
 from promoready.engine.batch import Config, Item, evaluation_factory, inputs, iter_items, run
-from promoready.engine.batch.inputs import SpanReader
 from promoready.engine.batch.pool import take_chunk
+from promoready.engine.batch.spans import CHANGED, CUT_SHORT, OpenFile, SpanReader, read_lines, recv_fd, send_fd
+from promoready.engine.batch.worker import Worker
 
 PACKET = (b'{"candidate": {"id": "c-%d", "current_level": "apm", "target_level": "pm"}, '
           b'"evidence": {"years_of_experience": 1}}')
@@ -21,14 +23,6 @@ PACKET = (b'{"candidate": {"id": "c-%d", "current_level": "apm", "target_level":
 
 def _plain(path: str) -> list[Item]:
     return list(iter_items([path]))
-
-
-def _by_span(path: str) -> list[Item]:
-    reader = SpanReader()
-    try:
-        return reader.resolve(iter_items([path], spans=True))
-    finally:
-        reader.close()
 
 
 LINES = [b'{"a": 1}', b"", b"   ", b"\t\r", b'{"b": 2}\r', b" {}", b"x" * 40, b"y" * 41, b"z" * 39, b"\x0b{}",
@@ -50,31 +44,53 @@ def test_lines_by_place_read_back_as_the_plain_reading_gives_them(tmp_path, monk
     plain, spans = _plain(str(path)), list(iter_items([str(path)], spans=True))
     assert all(i.data is None for i in spans)  # only places travel
     assert [i.span is not None for i in spans] == [i.problem is None for i in plain]
-    assert _by_span(str(path)) == [i._replace(span=s.span) for i, s in zip(plain, spans)]
+    assert [i._replace(span=None) for i in read_lines(spans)] == plain
 
 
-def test_a_file_that_changed_since_it_was_scanned_gives_a_problem_not_other_text(tmp_path):
+def test_a_file_moved_deleted_or_replaced_by_name_is_still_the_file_that_was_scanned(tmp_path):
     path = tmp_path / "in.jsonl"
     path.write_bytes(b'{"a": 1}\n{"b": 2}\n{"c": 3}\n')
     items = list(iter_items([str(path)], spans=True))
     assert [i.span[:2] for i in items] == [(0, 9), (9, 9), (18, 9)]
+    want = [b'{"a": 1}\n', b'{"b": 2}\n', b'{"c": 3}\n']
+    os.replace(path, tmp_path / "moved.jsonl")
+    assert [i.data for i in read_lines(items)] == want
+    (tmp_path / "moved.jsonl").unlink()
+    (tmp_path / "in.jsonl").write_bytes(b'{"x": 9}\n' * 3)  # another file under the old name
+    assert [i.data for i in read_lines(items)] == want
+
+
+def test_a_file_changed_in_place_since_it_was_scanned_gives_a_problem_not_other_text(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"b": 2}\n{"c": 3}\n')
+    items = list(iter_items([str(path)], spans=True))
 
     with open(path, "r+b") as fh:  # cut short: the last line is gone
         fh.truncate(20)
-    got = SpanReader().resolve(items)
+    got = read_lines(items)
     assert [i.data for i in got[:2]] == [b'{"a": 1}\n', b'{"b": 2}\n']
-    assert got[2].problem == ("input.unreadable", "the file was cut short while the batch ran")
+    assert got[2].problem == ("input.unreadable", CUT_SHORT)
 
-    other = tmp_path / "other.jsonl"  # replaced by another file under the same name
-    other.write_bytes(b'{"a": 1}\n{"b": 2}\n{"c": 3}\n')
-    os.replace(other, path)
-    got = SpanReader().resolve(items)
-    assert {i.problem for i in got} == {("input.unreadable", "the file was replaced while the batch ran")}
-    assert all(i.data is None for i in got)
+    for text in (b'{"aa": 1}\n{"b": 2}\n{"c": 3}\n',  # every line moved on by a byte
+                 b'{"a": 1}\n{"b\n: 2}\n{"c": 3}\n',  # a newline inside a line
+                 b'{"a": 1}\n{"b": 22}\n"c": 3}\n'):  # a line that goes on past its place
+        with open(path, "r+b") as fh:
+            fh.truncate(0)
+            fh.write(text)
+        problems = [i.problem for i in read_lines(items)]
+        assert ("input.unreadable", CHANGED) in problems, text
+        # what is read is a whole line where one was (here, each the line it was), or nothing
+        assert all(i.data in (None, b'{"a": 1}\n', b'{"b": 2}\n', b'{"c": 3}\n') for i in read_lines(items))
 
-    os.unlink(path)
-    problem = SpanReader().resolve(items[:1])[0].problem
-    assert problem is not None and problem[1].startswith("cannot read it again: ")
+
+def test_the_last_line_may_end_the_file_without_a_newline_but_no_other(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"b": 2}')
+    items = list(iter_items([str(path)], spans=True))
+    assert [i.data for i in read_lines(items)] == [b'{"a": 1}\n', b'{"b": 2}']
+    with open(path, "ab") as fh:
+        fh.write(b"3}\n")  # the last line goes on now
+    assert read_lines(items)[1].problem == ("input.unreadable", CHANGED)
 
 
 def test_a_fifo_is_read_as_text(tmp_path):
@@ -92,26 +108,55 @@ def test_a_fifo_is_read_as_text(tmp_path):
     assert [(i.data, i.span) for i in items] == [(b'{"a": 1}\n', None)]
 
 
-def test_a_line_is_found_again_by_the_real_path_of_its_file(tmp_path):
-    """A name that means another file in another process (``/proc/self/fd/N``, through a link) is
-    resolved where the file is scanned."""
+def test_an_open_file_passes_to_the_other_end_of_a_connection(tmp_path):
+    from multiprocessing import Pipe
+
     path = tmp_path / "in.jsonl"
     path.write_bytes(b'{"a": 1}\n')
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        if not os.path.exists(f"/proc/self/fd/{fd}"):
-            pytest.skip("no /proc/self/fd here")
-        link = tmp_path / "link.jsonl"
-        os.symlink(f"/proc/self/fd/{fd}", link)
-        (item,) = iter_items([str(link)], spans=True)
-        assert item.file == str(link) and item.span is not None
-        assert item.span[2][0] == str(path.resolve())
-    finally:
-        os.close(fd)
+    here, there = Pipe(duplex=True)
+    with open(path, "rb") as fh:
+        here.send(("a message before it", 1))
+        send_fd(here, fh.fileno())
+        here.send("and one after")
+        assert there.recv() == ("a message before it", 1)
+        fd = recv_fd(there)
+        assert there.recv() == "and one after"
+    path.unlink()
+    reader = SpanReader()
+    reader.receive(7, fd)
+    assert reader.texts([None, (0, 9, 7)]) == [None, b'{"a": 1}\n']
+    reader.close()
+    with pytest.raises(OSError):
+        os.fstat(fd)  # closed with the reader
+    here.close()
+    with pytest.raises(EOFError):
+        recv_fd(there)
 
 
-def test_chunks_are_cut_by_the_length_of_the_lines_they_point_at():
-    where = ("/x.jsonl", 1, 2)
+def test_a_worker_keeps_the_files_it_used_last_and_is_told_which_to_close(tmp_path):
+    files = [OpenFile(os.open(tmp_path, os.O_RDONLY)) for _ in range(4)]
+    worker = type("W", (), {"files": {}, "FILES": 2})()
+
+    def chunk(*numbers: int) -> list:
+        return [(Item(n, "x.jsonl", 1, None, None, (0, 1, files[n])), False, False) for n in numbers]
+
+    def keys(*numbers: int) -> list[int]:
+        return [files[n].key for n in numbers]
+
+    def files_for(*numbers: int) -> tuple[list[int], list[int]]:
+        passed, dropped = Worker._files_for(worker, chunk(*numbers))  # type: ignore[arg-type]
+        return [f.key for f in passed], dropped
+
+    assert files_for(0, 0, 1) == (keys(0, 1), [])
+    assert files_for(1, 1) == ([], [])
+    assert files_for(2) == (keys(2), keys(0))  # 0 was used longest ago
+    assert files_for(0, 1, 2, 3) == (keys(0, 3), [])  # a chunk that needs more keeps them all
+    assert files_for(3) == ([], keys(0, 1))  # back to two, the least recently used closed
+    assert list(worker.files) == keys(2, 3)
+
+
+def test_chunks_are_cut_by_the_length_of_the_lines_they_point_at(tmp_path):
+    where = OpenFile(os.open(tmp_path, os.O_RDONLY))
     queue = collections.deque(
         (Item(n, "x.jsonl", n + 1, None, None, (n * 600_000, 600_000, where)), False, False) for n in range(5))
     assert len(take_chunk(queue)) == 1  # 1 MiB of text at most, unless its first item alone is more
