@@ -15,15 +15,19 @@ from typing import Optional
 
 def main(prog_name: Optional[str] = None) -> None:
     """Run the command line (``promoready.cli.main``) on ``sys.argv``."""
-    from promoready import _processes
+    early = False
+    if "batch" in sys.argv[1:]:  # multiprocessing costs other commands some 15 ms to import: only here
+        from promoready import _processes
 
-    early = _processes.pool_likely(sys.argv[1:])
-    if early:
-        _processes.start_early()
+        early = _processes.pool_likely(sys.argv[1:])
+        if early:
+            _processes.start_early()
     try:
         from promoready.cli import main as command
 
         command(prog_name=prog_name)
     finally:
         if early:  # the command is over (its pool, if any, stopped): so is the server, needed or not
+            from promoready import _processes
+
             _processes.stop_server()

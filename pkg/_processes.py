@@ -62,8 +62,8 @@ def pool_likely(args: Sequence[str]) -> bool:
     above 1, or left out on a machine with more than one CPU, or with ``--timeout``. (The command
     decides again once its options are parsed: a guess either way costs only time.)"""
     at = 0
-    while at < len(args) and (args[at] == "--color" or args[at].startswith("--color=")):  # the group's option
-        at += 2 if args[at] == "--color" else 1
+    while at < len(args) and args[at].startswith(("--color", "--colour")):  # the group's option, before the command
+        at += 1 if "=" in args[at] else 2
     if at >= len(args) or args[at] != "batch":
         return False
     workers: Optional[int] = None

@@ -114,6 +114,7 @@ def test_no_command_calls_sys_exit():
     (["batch", "--", "--workers", "1"], 4, True),  # after --, a file named --workers
     (["--color", "never", "batch", "in.jsonl"], 4, True),
     (["--color=always", "batch", "in.jsonl", "--workers", "1"], 4, False),
+    (["--colour", "always", "batch", "in.jsonl"], 4, True),
     (["evaluate", "packet.yaml"], 4, False),
     (["--version"], 4, False),
     ([], 4, False),
@@ -160,3 +161,18 @@ def test_a_fork_server_started_on_a_guess_is_stopped_when_the_command_ends(tmp_p
             "print('stopped by', (os.WTERMSIG(status) if os.WIFSIGNALED(status) else None) if done else 'running')\n")
     proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.stdout.splitlines()[-2:] == [f"exit {status}", "stopped by 15"], proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["evaluate", EXAMPLE, "--format", "json"]])
+def test_the_entry_point_costs_other_commands_no_multiprocessing(args):
+    # Importing multiprocessing takes some 15 ms: only a batch looks at whether to start a fork server.
+    code = ("import sys\n"
+            "from promoready import _entry\n"
+            f"sys.argv = ['promoready', *{args!r}]\n"
+            "try:\n"
+            "    _entry.main()\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "print('multiprocessing' in sys.modules, file=sys.stderr)\n")
+    proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.stderr.splitlines()[-1] == "False", proc.stderr
