@@ -300,7 +300,7 @@ def write_atomically(path: str, text: str) -> None:
     target = Target.of(path, "--summary")
     sink: Sink = AtomicFile(path, target=target) if target.kind == "file" else Stream.open(target, "--summary")
     try:
-        sink.write(text.encode("utf-8"))
+        sink.write(text.encode("utf-8", "backslashreplace"))  # a file name that is not UTF-8: as stderr shows it
         sink.commit()
     finally:
         sink.discard()

@@ -553,3 +553,34 @@ def test_an_output_that_cannot_be_replaced_at_the_end_is_an_error_not_a_tracebac
     assert f"promoready: {out}: --out: cannot replace it: Permission denied [usage.out]" in result.stderr
     assert f"promoready: {out} is unchanged" in result.stderr
     assert out.read_text() == "previous\n" and leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS file systems refuse names that are not UTF-8")
+def test_file_names_that_are_not_utf8_are_written_as_stderr_shows_them_not_a_crash(tmp_path):
+    # Python keeps such a name's bytes as lone surrogates, which cannot be written as UTF-8: the error
+    # records, the summary and the store show them as \udcNN, with one worker or two, the same bytes.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    bad = os.path.join(os.fsencode(folder), b"bad\xe9.yaml")
+    with open(bad, "w") as fh:
+        fh.write("a: [")
+    with open(os.path.join(os.fsencode(folder), b"good\xe9.json"), "w") as fh:
+        json.dump(packet(1), fh)
+    lines = os.path.join(os.fsencode(tmp_path), b"caf\xe9.jsonl")
+    with open(lines, "w") as fh:
+        fh.write("{oops\n" + json.dumps(packet(2)) + "\n")
+    outputs = []
+    for workers in ("1", "2"):
+        summary = tmp_path / f"summary-{workers}.json"
+        proc = subprocess.run([PROMOREADY, "batch", os.fsencode(folder), lines, "--workers", workers,
+                               "--summary", summary, "--cycle", "c", "--db", f"sqlite:///{tmp_path}/db-{workers}.sqlite"],
+                              capture_output=True, timeout=120)
+        assert proc.returncode == 2 and b"Traceback" not in proc.stderr, proc.stderr.decode(errors="replace")
+        got = records(proc.stdout)
+        assert [r.get("source") for r in got] == [f"{folder}/bad\\udce9.yaml", None, f"{tmp_path}/caf\\udce9.jsonl:1", None]
+        assert got[0]["error"]["file"] == got[0]["source"]
+        assert [r["candidate_id"] for r in got] == [None, "c-00001", None, "c-00002"]
+        assert [e["source"] for e in json.loads(summary.read_text())["errored"]] == [got[0]["source"], got[2]["source"]]
+        assert b"caf\\udce9.jsonl:1: malformed JSON" in proc.stderr
+        outputs.append(proc.stdout)
+    assert outputs[0] == outputs[1]

@@ -41,8 +41,22 @@ class Item(NamedTuple):
 
     @property
     def source(self) -> str:
-        """Where the packet came from, as messages and error records name it: ``file`` or ``file:line``."""
-        return f"{self.file}:{self.line}" if self.line is not None else self.file
+        """Where the packet came from, as messages and error records name it: ``file`` or ``file:line``
+        (the file as ``shown``)."""
+        file = shown(self.file)
+        return f"{file}:{self.line}" if self.line is not None else file
+
+
+def shown(name: str) -> str:
+    """A file name as it can be written out (in a record, the summary, the store): bytes that are not
+    UTF-8, which Python keeps as lone surrogates, as ``\\udcNN``, the way Python's stderr shows them."""
+    if name.isascii():
+        return name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return name
 
 
 def iter_items(inputs: Iterable[str], *, stdin: Optional[BinaryIO] = None,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional, Protocol, Union
 
 from ..errors import ENGINE_BATCH, ENGINE_TIMEOUT, ENGINE_WORKER_CRASHED, EngineError
 from ..summary import Outcome, Part
-from .inputs import Item
+from .inputs import Item, shown
 
 if TYPE_CHECKING:  # a pool's coordinating process never imports pydantic: these are for the type checker only
     from promoready.schemas.decision import Decision
@@ -97,7 +97,7 @@ class Chunk:
 
     def places(self) -> list[tuple[str, Optional[int]]]:
         """Where each decision came from: (file, line), the line None for a packet file."""
-        return [(item.file, item.line) for item in self.items]
+        return [(shown(item.file), item.line) for item in self.items]
 
     def results(self) -> list[Result]:
         """One ``Result`` per decision, read off the chunk, for the decision store: its record, source,
@@ -140,8 +140,14 @@ def error_result(item: Item, error: dict[str, Any], candidate_id: Optional[str],
     body: dict[str, Any] = {"error": error}
     if problems:
         body["problems"] = problems
+    for one in (error, *(problems or ())):
+        if one.get("file") == item.file:
+            one["file"] = shown(item.file)
     body.update(source=item.source, candidate_id=candidate_id)
-    record = dumps(body).encode("utf-8") + b"\n"
+    try:
+        record = dumps(body).encode("utf-8") + b"\n"
+    except UnicodeEncodeError:  # a file name in a message, say: shown as stderr shows it, not a crash
+        record = dumps(body).encode("utf-8", "backslashreplace") + b"\n"
     return Result(item.seq, item.source, candidate_id, record=record, error=error, problems=problems)
 
 
