@@ -90,10 +90,21 @@ def stop_server() -> None:
     it. One started on a guess the command then did not need (a usage error, a small batch evaluated
     in this process) stops at once instead of finishing its imports first."""
     pid = server_pid()
-    if pid is not None:
+    if pid is None:
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError:  # gone already
+        pass
+    from multiprocessing import forkserver
+
+    # Then as multiprocessing stops it (reaped, its socket removed), so that a pool started later in
+    # this process starts a new one instead of finding this one dead.
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
+    if stop is not None:
         try:
-            os.kill(pid, signal.SIGTERM)
-        except OSError:  # gone already
+            stop()
+        except OSError:
             pass
 
 

@@ -26,7 +26,7 @@ from .feed import Feed
 from .inputs import Item
 from .records import Chunk, Config, Handed, crash_result
 from .resume import Keeper
-from .worker import Factory, Task, Worker
+from .worker import Factory, Task, Unsynced, Worker
 
 #: Items read but not yet handed back in order, at most (pool mode), unless the workers' chunks need more.
 WINDOW = 256
@@ -215,11 +215,24 @@ class Pool:
         for ahead in (False, True):
             if ahead and not all(w.ready for w in self.workers):
                 break
-            for worker in self.workers:
+            for worker in list(self.workers):  # a worker let go leaves the list
                 if queue and worker.can_take() and (ahead or not worker.tasks):
                     chunk = take_chunk(queue, limit)
-                    if not worker.send(chunk, whole=self.chunked and _consecutive(chunk)):
+                    try:
+                        sent = worker.send(chunk, whole=self.chunked and _consecutive(chunk))
+                    except Unsynced:
+                        sent = False
+                        self._let_go(worker)
+                    if not sent:
                         queue.extendleft(reversed(chunk))
+
+    def _let_go(self, worker: Worker) -> None:
+        """Stop ``worker`` and queue its chunks again, blaming no packet: its pipe can no longer be trusted."""
+        for chunk in reversed(worker.tasks):
+            self.queue.extendleft(reversed(chunk))
+        worker.tasks.clear()
+        worker.stop(gently=False)
+        self.workers.remove(worker)
 
     def _start_workers(self) -> None:
         """Start workers for the waiting items (a small batch starts only as many as it needs)."""

@@ -29,6 +29,12 @@ CAN_PASS = hasattr(socket, "AF_UNIX") and hasattr(socket, "send_fds") and hasatt
 #: Lines of one file are read at once when the gap between them is no more than this.
 GAP = 1 << 16
 
+#: Files kept open for their lines at once, at most (each holds a descriptor here while an item of it
+#: is pending, and is passed to the workers): past that, a file's lines are read as text.
+MAX_OPEN = 16
+#: A file smaller than this is read as text: a few lines gain nothing from a descriptor of their own.
+MIN_SIZE = 1 << 16
+
 CUT_SHORT = "the file was cut short while the batch ran"
 CHANGED = "the file changed while the batch ran: the line is no longer where it was"
 
@@ -39,18 +45,24 @@ class OpenFile:
 
     __slots__ = ("fd", "key")
     _keys = itertools.count(1)
+    #: The keys of the files open now (a set: adding and discarding are atomic, and the input may be
+    #: read in a thread of its own).
+    live: set[int] = set()
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self.key = next(OpenFile._keys)
+        OpenFile.live.add(self.key)
 
     @classmethod
     def of(cls, fh: BinaryIO) -> Optional[OpenFile]:
-        """``fh`` kept open, if it is a regular file and open files can be passed to workers here; else None."""
-        if not CAN_PASS:
+        """``fh`` kept open, if it is a regular file of ``MIN_SIZE`` or more, fewer than ``MAX_OPEN`` are
+        open already and open files can be passed to workers here; else None (read its lines as text)."""
+        if not CAN_PASS or len(cls.live) >= MAX_OPEN:
             return None
         try:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size < MIN_SIZE:
                 return None
             return cls(os.dup(fh.fileno()))
         except (OSError, ValueError):
@@ -59,6 +71,7 @@ class OpenFile:
     def close(self) -> None:
         if self.fd >= 0:
             fd, self.fd = self.fd, -1
+            OpenFile.live.discard(self.key)
             os.close(fd)
 
     def __del__(self) -> None:
@@ -105,7 +118,7 @@ def read_spans(spans: list[Optional[tuple[int, int, _File]]],
         except OSError as exc:
             problem: Optional[str] = f"cannot read it again: {exc.strerror or exc}"
         else:
-            problem = CHANGED if before and data[:1] != b"\n" else None
+            problem = None
         for at in range(start, stop):
             if problem is not None:
                 out[at] = problem
@@ -115,8 +128,9 @@ def read_spans(spans: list[Optional[tuple[int, int, _File]]],
             text = data[place:place + length]
             if len(text) < length:
                 out[at] = CUT_SHORT
-            elif text.find(b"\n", 0, length - 1) >= 0 or (text[-1:] != b"\n" and len(data) > place + length):
-                out[at] = CHANGED  # two lines now, or a line that goes on
+            elif (place and data[place - 1:place] != b"\n") or text.find(b"\n", 0, length - 1) >= 0 \
+                    or (text[-1:] != b"\n" and len(data) > place + length):
+                out[at] = CHANGED  # after something else than a newline now, two lines, or a line that goes on
             else:
                 out[at] = text
         start = stop
@@ -183,22 +197,29 @@ class SpanReader:
             self.forget(key)
 
 
-def send_fd(conn: Any, fd: int) -> None:
-    """Pass ``fd`` over ``conn`` (a ``multiprocessing`` connection on a Unix socket) to its other end,
-    which takes it with ``recv_fd`` right after the message sent before it."""
-    with socket.fromfd(conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        socket.send_fds(sock, [b"F"], [fd])
+def socket_of(conn: Any) -> socket.socket:
+    """A socket object on ``conn``'s descriptor (a duplicate), made once per connection so that passing a
+    file needs no new descriptor."""
+    return socket.fromfd(conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM)
 
 
-def recv_fd(conn: Any) -> int:
-    """The descriptor ``send_fd`` passed over ``conn``; EOFError if the other end is gone."""
-    with socket.fromfd(conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        message, fds, flags, _ = socket.recv_fds(sock, 1, 1, getattr(socket, "MSG_CMSG_CLOEXEC", 0))
+def send_fd(sock: socket.socket, fd: int) -> None:
+    """Pass ``fd`` over ``sock`` (``socket_of`` a connection) to its other end, which takes it with
+    ``recv_fd`` right after the message sent before it."""
+    socket.send_fds(sock, [b"F"], [fd])
+
+
+def recv_fd(sock: socket.socket) -> int:
+    """The descriptor ``send_fd`` passed over ``sock``; EOFError if the other end is gone."""
+    message, fds, flags, _ = socket.recv_fds(sock, 1, 1, getattr(socket, "MSG_CMSG_CLOEXEC", 0))
     if message == b"F" and len(fds) == 1 and not flags & getattr(socket, "MSG_CTRUNC", 0):
         return fds[0]
     for fd in fds:
         os.close(fd)
     if not message:
         raise EOFError
+    if message == b"F":  # the descriptor did not fit: this process has as many open as it may
+        raise EngineError("a batch worker cannot take the input file it is passed: it has too many files open "
+                          "(ulimit -n)", code=ENGINE_BATCH)
     raise EngineError("a batch worker was sent something else than the input file it was told of",
                       code=ENGINE_BATCH)

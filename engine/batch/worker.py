@@ -11,6 +11,7 @@ import itertools
 import os
 import select
 import signal
+import socket
 import struct
 import time
 from collections import deque
@@ -24,7 +25,7 @@ from ..summary import Part
 from ._ipc import Fd, Note, Spools, progress_file, read_note
 from .evaluate import process
 from .inputs import Item
-from .spans import OpenFile, SentSpan, SpanReader, recv_fd, send_fd
+from .spans import CAN_PASS, OpenFile, SentSpan, SpanReader, recv_fd, send_fd, socket_of
 from .records import Chunk, Config, Evaluate, Result
 
 #: A task: an item, whether a decision of the previous run may be kept, and whether it must be
@@ -70,6 +71,7 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
     outbox_fds = [spool.fd for spool in outbox]
     note = Note(progress.fd)
     lines = SpanReader()
+    sock = socket_of(conn) if CAN_PASS else None  # the input files it is passed come through this
     for number in itertools.count():
         try:
             message = conn.recv()
@@ -82,12 +84,16 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
             for key in dropped:
                 lines.forget(key)
             for key in passed:
-                lines.receive(key, recv_fd(conn))
+                assert sock is not None  # files are passed only where they can be
+                lines.receive(key, recv_fd(sock))
             read = lines.texts([task[6] for task in tasks])  # the lines it reads itself
-        except (EOFError, OSError):
+        except EOFError:  # the parent is gone
             return
-        except EngineError as exc:  # a file it was not passed: the pool's fault, not the input's
-            answer: tuple[Any, ...] = ("fatal", exc.to_dict(), "EngineError")
+        except (OSError, EngineError) as exc:  # it cannot take a file it was passed, or was not passed one
+            error = exc if isinstance(exc, EngineError) else \
+                EngineError(f"a batch worker cannot take the input file it is passed: {exc.strerror or exc}",
+                            code=ENGINE_BATCH)
+            answer: tuple[Any, ...] = ("fatal", error.to_dict(), "EngineError")
         else:
             slot = number % Spools.COUNT
             answer = _evaluate_chunk(number, (lengths, tasks, whole), read, evaluate, config, inbox_fds[slot],
@@ -141,6 +147,11 @@ def _evaluate_chunk(number: int, message: tuple[list[int], list[Sent], bool], re
         return ("fatal", error.to_dict(), "EngineError")
 
 
+class Unsynced(Exception):
+    """A chunk went to a worker, but not the input files it needs: the worker waits for what is not
+    coming, and what it reads next would be taken for them. It must be let go (``Pool``)."""
+
+
 class Worker:
     """One worker process and the chunks it holds, oldest first (the first is the one being evaluated)."""
 
@@ -155,11 +166,16 @@ class Worker:
     FILES = 4
 
     def __init__(self, ctx: Any, factory: Factory, config: Config) -> None:
-        self.conn, child = ctx.Pipe(duplex=True)
         self.inbox: Optional[Spools] = None
         self.outbox: Optional[Spools] = None
         self.progress: Optional[int] = None
+        self.sock: Optional[socket.socket] = None  # input files are passed to it through this
         try:
+            self.conn, child = ctx.Pipe(duplex=True)
+        except OSError as exc:  # out of descriptors (ulimit -n), say
+            raise EngineError(f"cannot start a batch worker: {exc.strerror or exc}", code=ENGINE_BATCH) from None
+        try:
+            self.sock = socket_of(self.conn) if CAN_PASS else None
             self.inbox = Spools("in")
             self.outbox = Spools("out")
             self.progress = progress_file()
@@ -216,26 +232,32 @@ class Worker:
                 raise full from None
             raise EngineError(f"cannot write the batch's spool file: {exc.strerror or exc}", code=ENGINE_BATCH) \
                 from None
-        passed, dropped = self._files_for(chunk)
+        passed, dropped, files = self._files_for(chunk)
         try:
             self.conn.send(([len(t) if t is not None else 0 for t in texts],
                             [(item.seq, item.file, item.line, item.problem, keep, alone,
                               None if item.span is None else (item.span[0], item.span[1], item.span[2].key))
                              for item, keep, alone in chunk],
                             whole, [file.key for file in passed], dropped))
-            for file in passed:
-                send_fd(self.conn, file.fd)
         except (OSError, ValueError):
             return False
+        try:
+            for file in passed:
+                assert self.sock is not None  # only a file that can be passed has an OpenFile
+                send_fd(self.sock, file.fd)
+        except OSError:  # it waits for a file that is not coming (or is gone): what it reads next is unknown
+            raise Unsynced from None
+        self.files = files
         self.sent += 1
         if not self.tasks:
             self.since = time.monotonic()
         self.tasks.append(chunk)
         return True
 
-    def _files_for(self, chunk: list[Task]) -> tuple[list[OpenFile], list[int]]:
-        """The input files the worker needs for ``chunk`` and has not been passed yet, and the keys of those
-        it may close: it keeps the ``FILES`` it used last (more while one chunk needs more)."""
+    def _files_for(self, chunk: list[Task]) -> tuple[list[OpenFile], list[int], dict[int, None]]:
+        """The input files the worker needs for ``chunk`` and has not been passed yet, the keys of those it
+        may close, and the keys it will keep once ``chunk`` is sent: the ``FILES`` it used last (more
+        while one chunk needs more). ``files`` is left as it is, for ``send`` to replace once it is sent."""
         needed: dict[int, OpenFile] = {}
         last: Optional[OpenFile] = None
         for item, _, _ in chunk:
@@ -243,7 +265,7 @@ class Worker:
             if span is not None and span[2] is not last:
                 last = span[2]
                 needed.setdefault(last.key, last)
-        files = self.files
+        files = dict(self.files)
         passed = [file for key, file in needed.items() if key not in files]
         for key in needed:  # the most recently used last
             files.pop(key, None)
@@ -253,7 +275,7 @@ class Worker:
             key = next(iter(files))
             del files[key]
             dropped.append(key)
-        return passed, dropped
+        return passed, dropped, files
 
     def stuck_on(self, timeout: float) -> Optional[int]:
         """Past its deadline: the place in its oldest chunk of the packet it has spent over ``timeout``
@@ -329,6 +351,9 @@ class Worker:
     def close(self) -> None:
         """Close this process's ends: the pipe, the spools, the progress note."""
         self.conn.close()
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
         for spools in (self.inbox, self.outbox):
             if spools is not None:
                 spools.close()

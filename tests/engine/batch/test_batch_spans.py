@@ -14,11 +14,20 @@ import pytest
 from promoready.engine import _documents as docs
 from promoready.engine.batch import Config, Item, evaluation_factory, inputs, iter_items, run
 from promoready.engine.batch.pool import take_chunk
-from promoready.engine.batch.spans import CHANGED, CUT_SHORT, OpenFile, SpanReader, read_lines, recv_fd, send_fd
+from promoready.engine.batch import spans as spans_module
+from promoready.engine.batch import worker as worker_module
+from promoready.engine.batch.spans import (CHANGED, CUT_SHORT, OpenFile, SpanReader, read_lines, recv_fd, send_fd,
+                                           socket_of)
 from promoready.engine.batch.worker import Worker
 
 PACKET = (b'{"candidate": {"id": "c-%d", "current_level": "apm", "target_level": "pm"}, '
           b'"evidence": {"years_of_experience": 1}}')
+
+
+@pytest.fixture(autouse=True)
+def _small_files_too(monkeypatch):
+    """These tests' files are small: read them by place all the same (see the test of MIN_SIZE)."""
+    monkeypatch.setattr(spans_module, "MIN_SIZE", 0)
 
 
 def _plain(path: str) -> list[Item]:
@@ -114,12 +123,12 @@ def test_an_open_file_passes_to_the_other_end_of_a_connection(tmp_path):
     path = tmp_path / "in.jsonl"
     path.write_bytes(b'{"a": 1}\n')
     here, there = Pipe(duplex=True)
-    with open(path, "rb") as fh:
+    with open(path, "rb") as fh, socket_of(here) as here_sock, socket_of(there) as there_sock:
         here.send(("a message before it", 1))
-        send_fd(here, fh.fileno())
+        send_fd(here_sock, fh.fileno())
         here.send("and one after")
         assert there.recv() == ("a message before it", 1)
-        fd = recv_fd(there)
+        fd = recv_fd(there_sock)
         assert there.recv() == "and one after"
     path.unlink()
     reader = SpanReader()
@@ -129,8 +138,8 @@ def test_an_open_file_passes_to_the_other_end_of_a_connection(tmp_path):
     with pytest.raises(OSError):
         os.fstat(fd)  # closed with the reader
     here.close()
-    with pytest.raises(EOFError):
-        recv_fd(there)
+    with socket_of(there) as there_sock, pytest.raises(EOFError):
+        recv_fd(there_sock)
 
 
 def test_a_worker_keeps_the_files_it_used_last_and_is_told_which_to_close(tmp_path):
@@ -144,7 +153,8 @@ def test_a_worker_keeps_the_files_it_used_last_and_is_told_which_to_close(tmp_pa
         return [files[n].key for n in numbers]
 
     def files_for(*numbers: int) -> tuple[list[int], list[int]]:
-        passed, dropped = Worker._files_for(worker, chunk(*numbers))  # type: ignore[arg-type]
+        passed, dropped, files = Worker._files_for(worker, chunk(*numbers))  # type: ignore[arg-type]
+        worker.files = files  # as send does once the chunk is sent
         return [f.key for f in passed], dropped
 
     assert files_for(0, 0, 1) == (keys(0, 1), [])
@@ -178,3 +188,51 @@ def test_a_batch_by_place_gives_the_records_of_a_plain_batch(tmp_path, workers):
     by_place = [r.record or r.error for r in run(iter_items([path], spans=True), workers=workers,
                                                     factory=evaluation_factory, config=config)]
     assert by_place == plain and len(plain) == 151
+
+
+def test_small_files_and_files_past_the_limit_are_read_as_text(tmp_path, monkeypatch):
+    # Each file read by place holds a descriptor while an item of it waits: a batch of many small
+    # files must not run out of them (ulimit -n).
+    monkeypatch.setattr(spans_module, "MIN_SIZE", 100)
+    monkeypatch.setattr(spans_module, "MAX_OPEN", 2)
+    names = []
+    for n, size in enumerate((10, 200, 200, 200)):
+        path = tmp_path / f"{n}.jsonl"
+        path.write_bytes(b"{}" + b" " * (size - 3) + b"\n")
+        names.append(str(path))
+    items = list(iter_items(names, spans=True))
+    assert [i.span is not None for i in items] == [False, True, True, False]  # too small; two open at most
+    assert items[0].data is not None and items[3].data is not None
+    del items
+    assert [i.span is not None for i in iter_items(names[3:], spans=True)] == [True]  # closed with their items
+
+
+def test_a_line_after_another_that_changed_in_a_read_of_several_is_refused(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"a":1}\n\n{"b":2}\n')
+    items = list(iter_items([str(path)], spans=True))
+    assert len(items) == 2  # read together: the blank line is a gap of one byte
+    with open(path, "r+b") as fh:
+        fh.write(b'{"a":1}\nX{"b":2}\n')
+    got = read_lines(items)
+    assert got[0].data == b'{"a":1}\n' and got[1].problem == ("input.unreadable", CHANGED)
+
+
+def test_a_worker_not_passed_the_files_of_its_chunk_is_let_go_and_no_packet_is_blamed(tmp_path, monkeypatch):
+    # The chunk went out, its file did not: the worker would take the next message for the file. It is
+    # stopped and its chunks go to the others; every record is the plain batch's.
+    path = _jsonl(tmp_path, 200)
+    plain = [r.record or r.error for r in run(iter_items([path]), workers=1, factory=evaluation_factory,
+                                                 config=Config())]
+    failures = []
+
+    def send_once_failing(sock, fd):
+        if not failures:
+            failures.append(fd)
+            raise OSError(24, "Too many open files")
+        send_fd(sock, fd)
+
+    monkeypatch.setattr(worker_module, "send_fd", send_once_failing)
+    results = run(iter_items([path], spans=True), workers=2, factory=evaluation_factory, config=Config())
+    got = [r.record or r.error for r in results]
+    assert failures and got == plain
