@@ -88,7 +88,12 @@ def pool_likely(args: Sequence[str]) -> bool:
 def stop_server() -> None:
     """Stop the fork server this process started, if any: at the end of a command, once no pool can need
     it. One started on a guess the command then did not need (a usage error, a small batch evaluated
-    in this process) stops at once instead of finishing its imports first."""
+    in this process) stops at once instead of finishing its imports first.
+
+    For the end of a process only: the server is left for the system to reap (reaping it would add its
+    workers' CPU time to this process's children's, which the benchmark reads as the coordinating
+    process's alone), and multiprocessing still names it, so a pool started later in this process would
+    find it dead (and count it as a lost server)."""
     pid = server_pid()
     if pid is None:
         return
@@ -96,16 +101,6 @@ def stop_server() -> None:
         os.kill(pid, signal.SIGTERM)
     except OSError:  # gone already
         pass
-    from multiprocessing import forkserver
-
-    # Then as multiprocessing stops it (reaped, its socket removed), so that a pool started later in
-    # this process starts a new one instead of finding this one dead.
-    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
-    if stop is not None:
-        try:
-            stop()
-        except OSError:
-            pass
 
 
 def max_workers() -> int:
