@@ -49,7 +49,8 @@ class Item(NamedTuple):
 
 def shown(name: str) -> str:
     """A file name as it can be written out (in a record, the summary, the store): bytes that are not
-    UTF-8, which Python keeps as lone surrogates, as ``\\udcNN``, the way Python's stderr shows them."""
+    UTF-8, which Python keeps as lone surrogates, as ``\\udcNN``, the way Python's stderr shows them.
+    (A name that holds those six characters as such shows alike: the store keeps one of the two.)"""
     if name.isascii():
         return name
     try:

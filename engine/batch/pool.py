@@ -26,6 +26,7 @@ from .feed import Feed
 from .inputs import Item
 from .records import Chunk, Config, Handed, crash_result
 from .resume import Keeper
+from .spans import read_lines
 from .worker import Factory, Task, Unsynced, Worker
 
 #: Items read but not yet handed back in order, at most (pool mode), unless the workers' chunks need more.
@@ -61,6 +62,14 @@ def take_chunk(queue: deque[Task], limit: int = CHUNK) -> list[Task]:
         queue.extendleft(reversed(chunk[cut:]))
         del chunk[cut:]
     return chunk
+
+
+def _as_text(chunk: list[Task]) -> list[Task]:
+    """``chunk`` with the lines its items point at read here, as their text (``Pool.pass_files``)."""
+    if all(task[0].span is None for task in chunk):
+        return chunk
+    items = read_lines([task[0] for task in chunk])
+    return [(item._replace(span=None), keep, alone) for item, (_, keep, alone) in zip(items, chunk)]
 
 
 def _size(item: Item) -> int:
@@ -120,6 +129,9 @@ class Pool:
         self.size = size
         # Decisions may come back a chunk at a time (a ``Chunk``), unless decisions of an earlier run are kept.
         self.chunked = chunked and not config.keep
+        # Workers are passed the input files whose lines they read, until passing one fails: from then on
+        # this process reads the lines and sends them as text (a failure that lasts costs one worker).
+        self.pass_files = True
         self.timeout = timeout
         self.factory = factory
         self.config = config
@@ -218,10 +230,13 @@ class Pool:
             for worker in list(self.workers):  # a worker let go leaves the list
                 if queue and worker.can_take() and (ahead or not worker.tasks):
                     chunk = take_chunk(queue, limit)
+                    if not self.pass_files:
+                        chunk = _as_text(chunk)
                     try:
                         sent = worker.send(chunk, whole=self.chunked and _consecutive(chunk))
                     except Unsynced:
                         sent = False
+                        self.pass_files = False
                         self._let_go(worker)
                     if not sent:
                         queue.extendleft(reversed(chunk))
