@@ -25,8 +25,8 @@ from ..summary import Part
 from ._ipc import Fd, Note, Spools, progress_file, read_note
 from .evaluate import process
 from .inputs import Item
-from .spans import CAN_PASS, OpenFile, SentSpan, SpanReader, recv_fd, send_fd, socket_of
 from .records import Chunk, Config, Evaluate, Result
+from .spans import CAN_PASS, OpenFile, SentSpan, SpanReader, recv_fd, send_fd, socket_of
 
 #: A task: an item, whether a decision of the previous run may be kept, and whether it must be
 #: evaluated alone (it was in a chunk whose worker died: alone, a crash names the packet).
@@ -74,7 +74,7 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
     sock = socket_of(conn) if CAN_PASS else None  # the input files it is passed come through this
     for number in itertools.count():
         try:
-            message = conn.recv()
+            message: Optional[Message] = conn.recv()
         except (EOFError, OSError):
             return
         if message is None:
