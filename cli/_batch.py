@@ -99,7 +99,7 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
     # Without --workers (or --timeout), a small batch (fewer than SMALL packets) is evaluated in this process.
     inline_below = 0 if workers is not None or timeout is not None else SMALL
     workers = workers or _processes.usable_cpus()
-    if workers > 1 or timeout is not None:  # likely a pool: its fork server starts meanwhile
+    if engine.uses_pool(workers, timeout):  # likely a pool: its fork server starts meanwhile
         _processes.start_early()
     config = engine.Config(ladder=ladder_path, as_of=day, strict=strict, crash_on=os.environ.get(engine.CRASH_ENV) or None,
                            hang_on=os.environ.get(engine.HANG_ENV) or None,
@@ -216,8 +216,8 @@ class _Run:
             progress = Progress(engine.count_items(self.inputs, self.exclude)) if sys.stderr.isatty() else None
             stdin = _stdin() if "-" in self.inputs else None
             # A pool's workers read the lines of JSONL files themselves: this process only finds them.
-            pool = self.workers > 1 or self.timeout is not None
-            results = engine.run(engine.iter_items(self.inputs, stdin=stdin, exclude=self.exclude, spans=pool),
+            spans = engine.uses_pool(self.workers, self.timeout)
+            results = engine.run(engine.iter_items(self.inputs, stdin=stdin, exclude=self.exclude, spans=spans),
                                  workers=self.workers, factory=engine.evaluation_factory, config=config,
                                  keeper=keeper, inline_below=self.inline_below, timeout=self.timeout,
                                  stream=stdin is not None, chunked=True)

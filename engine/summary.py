@@ -103,6 +103,10 @@ def _ranked(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+#: A line number kept as a number in a source's low 32 bits is below this (nine digits at most).
+_LINES = 1_000_000_000
+
+
 class _Sources:
     """Where packets came from (``file:line``, ``file``, or None), each as one number that reads back
     as the same string.
@@ -133,7 +137,7 @@ class _Sources:
     def code_at(self, file: str, line: Optional[int]) -> int:
         """The number for ``file:line`` (``file`` when ``line`` is None), without making that string
         when the line is kept as a number."""
-        if line is not None and 0 < line < 1_000_000_000 and file.__class__ is str:
+        if line is not None and 0 < line < _LINES and file.__class__ is str:
             return self._file_at(file) << 32 | line
         return self.code(file if line is None else f"{file}:{line}")
 
@@ -145,7 +149,7 @@ class _Sources:
         file_was: Optional[str] = None
         high = 0
         for file, line in places:
-            if line is not None and 0 < line < 1_000_000_000 and file.__class__ is str:
+            if line is not None and 0 < line < _LINES and file.__class__ is str:
                 if file is not file_was:
                     file_was, high = file, self._file_at(file) << 32
                 add(high | line)

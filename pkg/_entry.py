@@ -15,19 +15,17 @@ from typing import Optional
 
 def main(prog_name: Optional[str] = None) -> None:
     """Run the command line (``promoready.cli.main``) on ``sys.argv``."""
-    early = False
+    processes = None
     if "batch" in sys.argv[1:]:  # multiprocessing costs other commands some 15 ms to import: only here
         from promoready import _processes
 
-        early = _processes.pool_likely(sys.argv[1:])
-        if early:
-            _processes.start_early()
+        if _processes.pool_likely(sys.argv[1:]):
+            processes = _processes
+            processes.start_early()
     try:
         from promoready.cli import main as command
 
         command(prog_name=prog_name)
     finally:
-        if early:  # the command is over (its pool, if any, stopped): so is the server, needed or not
-            from promoready import _processes
-
-            _processes.stop_server()
+        if processes is not None:  # the command is over (its pool, if any, stopped): so is the server, needed or not
+            processes.stop_server()

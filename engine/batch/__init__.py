@@ -38,7 +38,7 @@ from .inputs import PACKET_SUFFIXES, STDIN_NAME, Item, count_items, folder_packe
 from .pool import CHUNK, CHUNK_BYTES, WINDOW
 from .records import Chunk, Config, Evaluate, Handed, Result, ResumeKey, crash_result, error_dict, error_result
 from .resume import Keeper, resume_key
-from .runner import DEFAULT_TIMEOUT, MAX_TIMEOUT, Results, run
+from .runner import DEFAULT_TIMEOUT, MAX_TIMEOUT, Results, run, uses_pool
 from .worker import Factory
 
 __all__ = [
@@ -71,4 +71,5 @@ __all__ = [
     "process",
     "resume_key",
     "run",
+    "uses_pool",
 ]

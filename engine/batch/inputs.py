@@ -123,7 +123,7 @@ def _jsonl(fh: BinaryIO, name: str, seq: int) -> Generator[Item, None, int]:
             if len(raw) > limit and not raw.endswith(b"\n"):
                 while raw and not raw.endswith(b"\n"):  # skip the rest of the line, in bounded pieces
                     raw = readline(limit + 1)
-                yield Item(seq, name, number, None, (INPUT_TOO_LARGE, f"the line is over {limit:,} bytes"))
+                yield _too_large(seq, name, number)
                 seq += 1
                 continue
             if raw.strip():
@@ -149,16 +149,16 @@ def _jsonl_spans(fh: BinaryIO, name: str, seq: int, opened: OpenFile) -> Generat
             if end >= 0:
                 number += 1
                 if end - pos > limit:
-                    yield Item(seq, name, number, None, (INPUT_TOO_LARGE, f"the line is over {limit:,} bytes"))
+                    yield _too_large(seq, name, number)
                     seq += 1
-                elif buf[pos] not in _SPACE or not buf[pos:end + 1].isspace():
+                elif not _blank(buf, pos, end + 1):
                     yield Item(seq, name, number, None, None, (base + pos, end + 1 - pos, opened))
                     seq += 1
                 pos = end + 1
                 continue
             if len(buf) - pos > limit:  # a line already too long: report it, then skip to its end
                 number += 1
-                yield Item(seq, name, number, None, (INPUT_TOO_LARGE, f"the line is over {limit:,} bytes"))
+                yield _too_large(seq, name, number)
                 seq += 1
                 while end < 0:
                     base += len(buf)
@@ -172,7 +172,7 @@ def _jsonl_spans(fh: BinaryIO, name: str, seq: int, opened: OpenFile) -> Generat
             if not block:
                 if pos < len(buf):  # the last line, with no newline
                     number += 1
-                    if buf[pos] not in _SPACE or not buf[pos:].isspace():
+                    if not _blank(buf, pos, len(buf)):
                         yield Item(seq, name, number, None, None, (base + pos, len(buf) - pos, opened))
                         seq += 1
                 return seq
@@ -183,6 +183,16 @@ def _jsonl_spans(fh: BinaryIO, name: str, seq: int, opened: OpenFile) -> Generat
     except OSError as exc:  # as in _jsonl: one error record for the rest
         yield Item(seq, name, number + 1, None, (INPUT_UNREADABLE, f"cannot read: {exc.strerror or exc}"))
         return seq + 1
+
+
+def _too_large(seq: int, name: str, number: int) -> Item:
+    """The item of line ``number``, over ``MAX_BYTES``: an ``input.too-large`` problem."""
+    return Item(seq, name, number, None, (INPUT_TOO_LARGE, f"the line is over {docs.MAX_BYTES:,} bytes"))
+
+
+def _blank(buf: bytearray, start: int, end: int) -> bool:
+    """Whether ``buf[start:end]`` is only what ``bytes.strip`` strips (most lines are told by their first byte)."""
+    return buf[start] in _SPACE and buf[start:end].isspace()
 
 
 def folder_packets(folder: str, skip: Collection[str] = ()) -> Iterator[tuple[str, Optional[OSError]]]:

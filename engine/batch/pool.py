@@ -237,16 +237,21 @@ class Pool:
                     except Unsynced:
                         sent = False
                         self.pass_files = False
-                        self._let_go(worker)
+                        self._let_go(worker, stop=True)
                     if not sent:
                         queue.extendleft(reversed(chunk))
 
-    def _let_go(self, worker: Worker) -> None:
-        """Stop ``worker`` and queue its chunks again, blaming no packet: its pipe can no longer be trusted."""
+    def _let_go(self, worker: Worker, *, stop: bool) -> None:
+        """Drop ``worker`` and queue its chunks again, blaming no packet (its fork server died, or its pipe
+        can no longer be trusted). ``stop``: end its process too; else, if alive, it reads the end of its
+        pipe and exits."""
         for chunk in reversed(worker.tasks):
             self.queue.extendleft(reversed(chunk))
         worker.tasks.clear()
-        worker.stop(gently=False)
+        if stop:
+            worker.stop(gently=False)
+        else:
+            worker.close()
         self.workers.remove(worker)
 
     def _start_workers(self) -> None:
@@ -344,11 +349,7 @@ class Pool:
             # Its fork server died, not (necessarily) it: nothing to blame on a packet. (Checked against the
             # server it came from: the others' pipes may close after a new server has started.)
             self._server_lost(server)
-            for chunk in reversed(worker.tasks):
-                self.queue.extendleft(reversed(chunk))
-            worker.tasks.clear()
-            worker.close()  # a worker still alive reads the end of its pipe and exits
-            self.workers.remove(worker)
+            self._let_go(worker, stop=False)
             return
         if worker.tasks:
             self._requeue(worker, late=late, stuck=stuck)

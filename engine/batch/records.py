@@ -144,10 +144,11 @@ def error_result(item: Item, error: dict[str, Any], candidate_id: Optional[str],
         if one.get("file") == item.file:
             one["file"] = shown(item.file)
     body.update(source=item.source, candidate_id=candidate_id)
+    text = dumps(body)
     try:
-        record = dumps(body).encode("utf-8") + b"\n"
+        record = text.encode("utf-8") + b"\n"
     except UnicodeEncodeError:  # a file name in a message, say: shown as stderr shows it, not a crash
-        record = dumps(body).encode("utf-8", "backslashreplace") + b"\n"
+        record = text.encode("utf-8", "backslashreplace") + b"\n"
     return Result(item.seq, item.source, candidate_id, record=record, error=error, problems=problems)
 
 

@@ -20,6 +20,12 @@ DEFAULT_TIMEOUT = 300.0
 MAX_TIMEOUT = 7 * 24 * 3600.0
 
 
+def uses_pool(workers: int, timeout: Optional[float]) -> bool:
+    """Whether ``run`` evaluates in worker processes (more than one worker, or a timeout, which only a
+    process can be stopped for) rather than in this one; a small batch may still go in this process."""
+    return workers > 1 or timeout is not None
+
+
 def _nothing() -> Generator[Handed, None, None]:
     yield from ()
 
@@ -87,7 +93,7 @@ def _run(results: Results, items: Iterable[Item], workers: int, factory: Factory
          stream: bool, chunked: bool) -> Generator[Handed, None, None]:
     todo: Iterator[Item] = iter(items)
     # A pool must not wait for a quiet stream: it reads it through a thread (see Feed).
-    feed = Feed(todo, capacity=window or WINDOW) if stream and (workers > 1 or timeout is not None) else None
+    feed = Feed(todo, capacity=window or WINDOW) if stream and uses_pool(workers, timeout) else None
     try:
         if feed is not None:
             todo = iter(feed)
@@ -95,7 +101,7 @@ def _run(results: Results, items: Iterable[Item], workers: int, factory: Factory
             small, todo = _small(todo, feed, inline_below)
             if small:  # starting processes would cost more than it saves
                 workers = 1
-        if workers <= 1 and timeout is None:
+        if not uses_pool(workers, timeout):
             yield from _in_process(todo, factory(config), config, keeper)
             return
         results._pool = Pool(max(workers, 1), factory, config, keeper, window,
@@ -120,12 +126,7 @@ def _in_process(todo: Iterator[Item], evaluate: Evaluate, config: Config,
     for item in todo:
         if item.span is not None:  # its line, read here
             item = read_lines([item])[0]
-        yield _one(item, evaluate, config, keeper)
-
-
-def _one(item: Item, evaluate: Evaluate, config: Config, keeper: Optional[Keeper]) -> Result:
-    """One item evaluated here (or its decision of the earlier run, where one is kept)."""
-    result = process(item, evaluate, config)
-    if result.keep is not None:
-        result = (keeper.take(result) if keeper else None) or process(item, evaluate, config, keep=False)
-    return result
+        result = process(item, evaluate, config)
+        if result.keep is not None:
+            result = (keeper.take(result) if keeper else None) or process(item, evaluate, config, keep=False)
+        yield result

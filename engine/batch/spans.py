@@ -116,13 +116,10 @@ def read_spans(spans: list[Optional[tuple[int, int, _File]]],
         try:
             data = _pread(fd_of(file), last - first + before + 1, first - before)
         except OSError as exc:
-            problem: Optional[str] = f"cannot read it again: {exc.strerror or exc}"
-        else:
-            problem = None
+            out[start:stop] = [f"cannot read it again: {exc.strerror or exc}"] * (stop - start)
+            start = stop
+            continue
         for at in range(start, stop):
-            if problem is not None:
-                out[at] = problem
-                continue
             offset, length, _ = spans[at]  # type: ignore[misc]  # not None in this run
             place = offset - first + before
             text = data[place:place + length]
