@@ -453,3 +453,26 @@ def test_checking_the_store_options_without_a_cycle_leaves_the_store_unimported(
     assert imported_after("from promoready.cli._batch_store import check_store_options; "
                           "check_store_options(None, None, False, (), ('a.jsonl',))",
                           ("promoready.store", "sqlalchemy", "alembic")) == []
+
+
+def test_a_pool_reads_a_large_jsonl_file_by_place_and_writes_what_one_worker_writes(tmp_path, monkeypatch):
+    # With a pool (and only then) the command hands out the places of the lines of a JSONL file, which
+    # the workers read themselves: the records and the summary are one worker's, byte for byte.
+    lines = [packet(i) for i in range(300)]
+    lines[40] = "{not json"
+    lines[41] = "   "
+    source = jsonl(tmp_path / "in.jsonl", lines)
+    asked: list[bool] = []
+    iter_items = engine.iter_items
+
+    def recording(*args, **kwargs):
+        asked.append(kwargs.get("spans", False))
+        return iter_items(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "iter_items", recording)
+    runs = [invoke(source, "--workers", workers, "--summary", tmp_path / f"summary-{workers}.json")
+            for workers in (1, 2)]
+    assert asked == [False, True]
+    assert [r.exit_code for r in runs] == [2, 2]  # the line that is no JSON is an error record
+    assert runs[0].stdout_bytes == runs[1].stdout_bytes and len(records(runs[1].stdout_bytes)) == 299
+    assert (tmp_path / "summary-1.json").read_text() == (tmp_path / "summary-2.json").read_text()

@@ -131,6 +131,7 @@ def test_a_worker_that_dies_in_a_chunked_pool_costs_only_its_packet(tmp_path, sp
     # the summary are those of the same crash one result at a time. With ``spans`` the workers read
     # the lines themselves, the replacement worker included.
     source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(300)])
+    assert (next(engine.iter_items([source], spans=spans)).span is not None) is spans  # big enough to go by place
     want = _flat(engine.run(engine.iter_items([source]), workers=1, factory=engine.evaluation_factory,
                             config=engine.Config(columns=True)))
     crash = engine.Config(crash_on="c-00070", columns=True)
@@ -151,6 +152,8 @@ def test_workers_read_the_file_that_was_scanned_even_once_it_is_deleted_or_repla
     # The coordinating process keeps the scanned file open and passes it to each worker, a replacement
     # started after the file went included: every line is still the one that was scanned.
     source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(300)])
+    # Big enough to go by place (read as text, the open file would give the same lines, proving nothing).
+    assert next(engine.iter_items([source], spans=True)).span is not None
     want = _flat(engine.run(engine.iter_items([source]), workers=1, factory=engine.evaluation_factory,
                             config=engine.Config()))
     results = engine.run(engine.iter_items([source], spans=True), workers=2, factory=engine.evaluation_factory,
