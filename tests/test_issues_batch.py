@@ -442,6 +442,21 @@ def _fork_server(pid: int, not_: tuple[int, ...] = ()) -> int:
     raise AssertionError("no fork server with workers within 120 s")
 
 
+def _wait_dead(pid: int) -> None:
+    """Until ``pid`` has exited (a zombie, or gone): its files, the workers' status pipes among them, are closed."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                state = fh.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return
+        if state in (b"Z", b"X"):
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"process {pid} still running 30 s after SIGKILL")
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="finds the fork server through /proc (Linux)")
 def test_a_killed_fork_server_is_replaced_once_then_ends_the_batch_with_its_records_kept(tmp_path, cycle):
     source, reference = cycle
@@ -465,6 +480,7 @@ def test_a_killed_fork_server_is_replaced_once_then_ends_the_batch_with_its_reco
         proc.stdin.flush()
         second = _fork_server(proc.pid, not_=(first,))  # replaced, with its workers
         os.kill(second, signal.SIGKILL)
+        _wait_dead(second)  # its end seen before the input's: else the batch may end first, all its packets done
         status, stderr = finish(proc)  # closes the pipe: the last third is never sent
     finally:
         if proc.poll() is None:
