@@ -66,7 +66,9 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
 
     Writes one JSON record per packet, in input order: the decision, or an error record
     {"error": {...}, "source": "file[:line]", "candidate_id": ...}. A bad packet is reported on
-    stderr and as an error record, and the others are still evaluated (exit status 2). Folders are
+    stderr and as an error record, and the others are still evaluated (exit status 2). No packet at
+    all (empty files or stdin, empty folders) is an input.empty error (exit status 2), and FILE and
+    the summary file are left as they were. Folders are
     read recursively (*.json, *.yaml, *.yml, sorted by name). On Ctrl-C, SIGTERM or SIGHUP, or a
     full disk (exit status 4), FILE keeps every complete record so far; run the same command with
     --resume to finish. An output may not be an input, and two runs
@@ -111,7 +113,7 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
         run = _Run(inputs, out, resume, exclude=exclude, config=config, workers=workers, inline_below=inline_below,
                    timeout=timeout, outputs=outputs, recording=recording)
         run.execute()
-        _finish(run, inputs, summary_path, fail_on)
+        _finish(run, summary_path, fail_on)
     finally:
         outputs.close()
 
@@ -174,6 +176,8 @@ class _Run:
             self._write_all()
             if self.signals.signum is not None:
                 self._stop(self.signals.signum)
+            if self.written == 0:  # not one record (a resumed run counts the decisions it kept): bad input
+                self._nothing_found()
             self.sink.commit()
             self._close_store(complete=True)
         except BrokenPipeError:  # stdout closed early (| head): stop quietly
@@ -191,6 +195,20 @@ class _Run:
             if self.recording is not None:  # stopped by a failure: what was committed stays, the cycle incomplete
                 self.recording.abandon()
             self.signals.restore()
+
+    def _nothing_found(self) -> None:
+        """No input held a packet, nor even a line or file that is not one (an error record): ``input.empty``.
+
+        Raised before the commit, so ``_keep_complete`` discards the temporary file: ``--out`` (and, since
+        ``_finish`` is not reached, ``--summary``) stay as they were, or are not created; a cycle stays
+        incomplete.
+        """
+        from promoready.engine.errors import INPUT_EMPTY, InputError
+
+        from ._inputs import STDIN
+
+        named = ", ".join(STDIN if name == "-" else name for name in self.inputs)
+        raise InputError(f"no packets found in {named}", code=INPUT_EMPTY)
 
     def _close_store(self, *, complete: bool) -> None:
         """Wait for the store's writer and (``complete``) mark the cycle complete; say what the store holds."""
@@ -336,7 +354,7 @@ class _Run:
         raise Finished(signalled(signum))
 
 
-def _finish(run: _Run, inputs: tuple[str, ...], summary_path: Optional[str], fail_on: Optional[str]) -> None:
+def _finish(run: _Run, summary_path: Optional[str], fail_on: Optional[str]) -> None:
     """The summary (stderr, or the --summary file), then the exit status: 2 for any error record, 1 for --fail-on."""
     from ._sinks import write_atomically
     from .render.summary import render_json, render_markdown, render_text
@@ -344,8 +362,6 @@ def _finish(run: _Run, inputs: tuple[str, ...], summary_path: Optional[str], fai
     from promoready.engine.words import plural
 
     summary = run.summary
-    if run.written == 0:
-        click.echo("promoready: no packets found in " + ", ".join(inputs), err=True)
     if run.resume and run.out is not None:
         click.echo(f"promoready: resumed {run.out}: {plural(run.kept, 'decision', number=f'{run.kept:,}')} kept from "
                    f"the earlier run, {plural(run.written - run.kept, 'packet', number=f'{run.written - run.kept:,}')} "

@@ -371,6 +371,53 @@ def test_as_of_and_missing_inputs(tmp_path):
     assert "no progress" not in result.stderr and "\x1b[" not in result.stderr  # no progress bar when piped
 
 
+@pytest.mark.parametrize("kind", ["empty-file", "blank-lines", "empty-folder"])
+def test_no_packets_at_all_is_bad_input_and_writes_nothing(tmp_path, kind):
+    # A cycle whose export failed must not pass for an empty cycle: exit 2 with input.empty, and neither
+    # --out nor --summary is written (they stay as they were).
+    if kind == "empty-folder":
+        (tmp_path / "cycle").mkdir()
+        source = str(tmp_path / "cycle")
+    else:
+        source = str(tmp_path / "in.jsonl")
+        (tmp_path / "in.jsonl").write_text("" if kind == "empty-file" else "\n\n  \n")
+    previous = tmp_path / "previous.md"
+    previous.write_text("last cycle\n")
+    result = invoke(source, "--out", tmp_path / "out.jsonl", "--summary", previous)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == f"promoready: no packets found in {source} [input.empty]\n"
+    assert not (tmp_path / "out.jsonl").exists() and previous.read_text() == "last cycle\n"
+    assert sorted(os.listdir(tmp_path)) == sorted(["previous.md", os.path.basename(source)])
+
+
+def test_no_packets_on_stdin_is_bad_input():
+    done = subprocess.run([PROMOREADY, "batch", "-", "--workers", "1"], input=b"", capture_output=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.decode() == "promoready: no packets found in <stdin> [input.empty]\n"
+    assert done.stdout == b""
+    # A line that is no packet is an error record, not "no packets": the batch is not empty.
+    done = subprocess.run([PROMOREADY, "batch", "-", "--workers", "1"], input=b"\nnot json\n", capture_output=True,
+                          timeout=60)
+    assert done.returncode == 2 and b"input.empty" not in done.stderr, done.stderr
+    assert records(done.stdout)[0]["error"]["code"] == "input.json"
+
+
+def test_resume_with_every_packet_kept_succeeds_and_an_empty_input_keeps_the_earlier_file(tmp_path):
+    source = jsonl(tmp_path / "in.jsonl", [packet(0), packet(1)])
+    out = tmp_path / "out.jsonl"
+    assert invoke(source, "--out", out).exit_code == 0
+    before = out.read_bytes()
+    result = invoke(source, "--out", out, "--resume")  # nothing left to evaluate: still a batch of 2 packets
+    assert result.exit_code == 0, result.stderr
+    assert "2 decisions kept from the earlier run, 0 packets evaluated now" in result.stderr
+    assert "input.empty" not in result.stderr and out.read_bytes() == before
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    result = invoke(empty, "--out", out, "--resume")  # the earlier decisions are not thrown away
+    assert result.exit_code == 2 and result.stderr.endswith("[input.empty]\n"), result.stderr
+    assert out.read_bytes() == before
+
+
 def test_help_has_an_example():
     result = invoke("--help")
     assert result.exit_code == 0
