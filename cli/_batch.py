@@ -407,6 +407,10 @@ def _say(text: str) -> None:
 
 
 def _diagnostic(progress: Optional[Progress], text: str) -> None:
+    """A packet's error or warning on stderr (its control characters escaped: packet text may be quoted)."""
+    from promoready.engine.words import printable
+
+    text = printable(text)
     if progress is not None:
         progress.print(text)
     else:

@@ -77,6 +77,8 @@ def typos(warnings: list[str], loaded: Any, strict: bool) -> bool:
     packet is refused for them. ``loaded`` is the packet the warnings are about (its ``LoadedPacket``)."""
     import click
 
+    from promoready.engine.words import printable
+
     if not warnings:
         return False
     located = loaded.typos()
@@ -93,5 +95,5 @@ def typos(warnings: list[str], loaded: Any, strict: bool) -> bool:
         else:
             where = (problem.file or "") + (f":{problem.line}" if problem.line else "")
             line = f"{where}: warning: {warning}"
-        click.echo(f"promoready: {line}", err=True)
+        click.echo(f"promoready: {printable(line)}", err=True)  # packet text (a field's name) escaped
     return strict

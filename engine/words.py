@@ -5,6 +5,9 @@ renderer of the command line. It imports nothing from promoready, so any layer c
 
 Ladders write their units in the plural (``unit: mentees``), as a threshold of 2 or more reads;
 ``singular`` turns such a word back, so a unit reads right after 1 as well as after 3.
+
+``printable`` is the one escape of control and bidirectional-control characters for text shown to
+people (every human-facing rendering of the command line and the HTML report).
 """
 
 from __future__ import annotations
@@ -100,3 +103,25 @@ def agree(n: Number, phrase: str, unit: str) -> str:
     if not unit or not phrase.startswith(unit) or not is_one(n):
         return phrase
     return singular(unit) + phrase[len(unit):]
+
+
+#: Characters a person must see rather than have acted on, as ``printable`` writes them: the C0
+#: controls but tab and newline, DEL, the C1 controls, and the bidirectional controls (embeddings,
+#: overrides, isolates and marks: U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) that can
+#: reorder what a reader sees ("Trojan Source").
+_SHOWN: dict[int, str] = {
+    code: (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    for code in [*(c for c in range(0x20) if c not in (0x09, 0x0A)), 0x7F, *range(0x80, 0xA0),
+                 *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
+}
+
+
+def printable(text: str) -> str:
+    """``text`` as a person may be shown it: control and bidirectional-control characters written
+    visibly as escapes (NUL as ``\\x00``, ESC as ``\\x1b``, U+202E as ``\\u202e``); every other
+    character (accents, CJK, emoji, tab, newline) is left as it is.
+
+    Idempotent: an escape is plain ASCII, so text already made printable is returned unchanged.
+    (A backslash is not escaped, so packet text spelling ``\\x00`` reads the same as a NUL.)
+    """
+    return text.translate(_SHOWN)

@@ -16,6 +16,8 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
+from promoready.engine.words import printable
+
 #: Okabe–Ito colours (distinguishable with the common colour-vision deficiencies).
 COLOURS = {"ready": "#009E73", "not_ready": "#D55E00", "insufficient_evidence": "#56B4E9",
            "fail": "#D55E00", "unknown": "#56B4E9", "neutral": "#0072B2", "up": "#009E73", "down": "#D55E00"}
@@ -68,7 +70,7 @@ def _hbars(ax: Any, labels: Sequence[str], series: Sequence[tuple[str, str, Sequ
             bar.set_gid(f"{name}-bar-{drawn}")
             drawn += 1
         left = [a + b for a, b in zip(left, values)]
-    ax.set_yticks(ys, labels)
+    ax.set_yticks(ys, [printable(label) for label in labels])
     ax.margins(y=0.02)
     ax.xaxis.grid(True, color="#e5e5e5")
     ax.set_axisbelow(True)
@@ -81,6 +83,8 @@ def _hbars(ax: Any, labels: Sequence[str], series: Sequence[tuple[str, str, Sequ
 
 
 def _x(label: str, width: int = 42) -> str:
+    """A label as a chart shows it: control characters escaped (``printable``), cut at ``width``."""
+    label = printable(label)
     return label if len(label) <= width else label[:width - 1] + "…"
 
 

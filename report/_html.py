@@ -2,7 +2,8 @@
 
 The page loads nothing: its Content-Security-Policy is ``default-src 'none'`` with inline styles
 (and ``data:`` images) allowed, and it has no script. Numbers are formatted here, by filters; the
-template only places them.
+template only places them. Every value placed is HTML-escaped (autoescape) and, text, made
+``printable`` first (control and bidirectional-control characters shown as escapes, ``_shown``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from importlib import resources
 from typing import Any, Optional
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from promoready.engine.words import printable
 
 from . import _charts
 
@@ -24,9 +28,15 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("promoready.report", "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True, finalize=_shown)
     env.filters.update(n=_n, pct=_pct, ratio=_ratio, p=_p, signed=_signed, verdict=_verdict)
     return env
+
+
+def _shown(value: Any) -> Any:
+    """What a ``{{ … }}`` places, before autoescape: text made ``printable``; the page's own markup
+    (``| safe``: the stylesheet, the charts) and anything not text as it is."""
+    return printable(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def _n(value: Optional[float]) -> str:

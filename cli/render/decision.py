@@ -9,7 +9,7 @@ import json
 from typing import TYPE_CHECKING, Optional, Sequence
 
 from .terminal import STATUS_STYLE, VERDICT_STYLE, console, indented, numbered, table, text_of
-from .text import counts, criterion_kind, verdict_reason, verdict_word, when
+from .text import counts, criterion_kind, shown, verdict_reason, verdict_word, when
 from .text import escape_markdown as _md
 
 if TYPE_CHECKING:
@@ -72,8 +72,11 @@ def print_footer(out: Console, d: Decision, *, gap: bool = False, projection: bo
 
 
 def render_table(decisions: Sequence[Decision], *, explain: Optional[str] = None) -> str:
-    """A rich table per decision; colours only when stdout is a terminal."""
+    """A rich table per decision; colours only when stdout is a terminal. Control and bidirectional-control
+    characters of the decision's text are shown escaped (``shown``)."""
     from rich.text import Text
+
+    decisions = [shown(d) for d in decisions]
 
     out, buffer = console()
     for n, d in enumerate(decisions):
@@ -103,7 +106,9 @@ def render_table(decisions: Sequence[Decision], *, explain: Optional[str] = None
 
 
 def render_markdown(d: Decision, *, explain: Optional[str] = None) -> str:
-    """A markdown section that pastes cleanly into a review document."""
+    """A markdown section that pastes cleanly into a review document (control and bidirectional-control
+    characters of the decision's text shown escaped: ``shown``)."""
+    d = shown(d)
     t = d.transition
     lines = [
         f"## {d.candidate_id}: {t.from_} → {t.to}",

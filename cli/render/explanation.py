@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .decision import headline, print_footer, render_json, render_jsonl
 from .terminal import STATUS_STYLE, VERDICT_STYLE, console, fields, text_of
-from .text import criterion_kind, quota_lines, when
+from .text import criterion_kind, quota_lines, shown, when
 from .text import escape_markdown as _md
 
 if TYPE_CHECKING:
@@ -38,12 +38,14 @@ def render_explanation(d: Decision, fmt: str) -> str:
     """Every criterion, failing ones first, with expected, found, evidence, source and next step.
 
     ``fmt`` is ``json`` (the decision), ``jsonl`` (the decision on one line), ``markdown`` (for a review
-    document) or ``table`` (a terminal; ``text`` is its other name).
+    document) or ``table`` (a terminal; ``text`` is its other name). JSON carries the decision exactly;
+    the others show control and bidirectional-control characters of its text escaped (``shown``).
     """
     if fmt == "json":
         return render_json([d])
     if fmt == "jsonl":
         return render_jsonl([d])
+    d = shown(d)
     if fmt == "markdown":
         return _markdown(d)
     return _text(d)

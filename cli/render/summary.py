@@ -1,6 +1,8 @@
 """The cycle summary of ``batch`` in words: text for stderr, a markdown report for the committee, JSON.
 
-Each renders the dict of ``engine.summary.Summary.to_dict``; no figure is computed here.
+Each renders the dict of ``engine.summary.Summary.to_dict``; no figure is computed here. The text and
+markdown forms show control and bidirectional-control characters of its text escaped (``shown_values``);
+the JSON form is exact.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 from promoready.engine.words import plural
 
 from .text import escape_markdown as _cell  # a table cell: the one markdown escape
-from .text import verdict_word
+from .text import shown_values, verdict_word
 
 TOP = 10  # rows of each ranking in the text summary (the JSON summary has them all)
 NAMED = 50  # candidates or packets named one by one in the text summary (the others are counted)
@@ -48,6 +50,7 @@ def render_text(s: dict[str, Any]) -> str:
     """The summary for a person reading stderr: counts, then by transition who is ready and what
     blocks the others, the evidence most often missing, the packets that could not be evaluated,
     candidates seen twice and the calibration; long lines wrapped."""
+    s = shown_values(s)
     lines = [f"Summary: {_count(s['packets'], 'packet')}: {_count(s['decisions'], 'decision')}, "
              f"{_count(s['errors'], 'error')}",
              f"  verdicts: {_verdicts(s['verdicts'])}"]
@@ -115,6 +118,7 @@ def _calibration_text(cal: dict[str, Any]) -> list[str]:
 
 def render_markdown(s: dict[str, Any]) -> str:
     """The summary as a markdown report for the committee."""
+    s = shown_values(s)
     out = ["# Promotion cycle summary", "",
            f"{_count(s['packets'], 'packet')}: {_count(s['decisions'], 'decision')}, {_count(s['errors'], 'error')}.", "",
            "## Verdicts", "", "| verdict | packets |", "|---|---:|"]

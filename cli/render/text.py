@@ -1,4 +1,4 @@
-"""The words every renderer shares, and the one markdown escape.
+"""The words every renderer shares, the one markdown escape, and what people may be shown.
 
 A verdict, a criterion's kind or a table cell reads the same in the table, the markdown, the
 explanation, the what-if view and the batch summary because they all come from here.
@@ -6,9 +6,9 @@ explanation, the what-if view and the batch summary because they all come from h
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional
 
-from promoready.engine.words import plural
+from promoready.engine.words import plural, printable
 
 if TYPE_CHECKING:
     from promoready.schemas.decision import Decision
@@ -19,6 +19,27 @@ VERDICT_WORDS: Mapping[str, str] = {
     "not_ready": "not ready",
     "insufficient_evidence": "insufficient evidence",
 }
+
+
+def shown_values(value: Any) -> Any:
+    """``value`` (a string, or dicts, lists and tuples of them) with every string made ``printable``:
+    control and bidirectional-control characters escaped visibly. Anything else is kept as it is."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {k: shown_values(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(shown_values(v) for v in value)
+    return value
+
+
+def shown(d: Decision) -> Decision:
+    """The decision as people may be shown it: every text in it (candidate id, titles, evidence,
+    explanations, warnings…) made ``printable``. Every human-facing rendering of a decision starts here;
+    JSON renders the decision itself, exact. The same decision when nothing needs escaping."""
+    fields = d.model_dump()
+    escaped = shown_values(fields)
+    return d if escaped == fields else type(d).model_validate(escaped)
 
 
 def verdict_word(verdict: str) -> str:

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Optional, Sequence
 
 from .decision import render_markdown, render_table
-from .text import verdict_word
+from .text import shown_values, verdict_word
 
 if TYPE_CHECKING:
     from promoready.engine.whatif import WhatIf
@@ -28,6 +28,7 @@ def render_what_if(results: Sequence[WhatIf], fmt: str, *, explain: Optional[str
             head.append("Changed: " + "; ".join(f"{s.title} {s.before} → {s.after}" for s in r.changed))
         else:
             head.append("No criterion changed status.")
+        head = shown_values(head)  # the changes as typed and the criteria's titles: control characters escaped
         if fmt == "markdown":
             parts.append("\n".join(f"- {line}" for line in head) + "\n\n" + render_markdown(r.after, explain=explain))
         else:

@@ -142,3 +142,18 @@ def test_error_records_are_counted_and_listed_by_code(tmp_path):
     page = out.read_text(encoding="utf-8")
     assert '<dd data-s="errors">2</dd>' in page and '<dd data-s="packets">3</dd>' in page
     assert "<td><code>packet.missing</code></td><td>2</td>" in page
+
+
+def test_control_and_bidi_characters_are_shown_escaped(tmp_path):
+    """Jinja escapes HTML, not control or bidirectional-control characters: those are shown escaped too."""
+    hostile = "emp-2071\x00\x1b[31m\u202e"
+    title = "Ships\x1b[2J \u2066everything\u2069"
+    rows = [decision(hostile, "not_ready", [criterion("x", "fail", title=title)], committee="promoted")]
+    rows += [decision(f"c{i}", "ready", [criterion("x", "pass", title=title)]) for i in range(5)]
+    source = write_jsonl(tmp_path / "d.jsonl", rows)
+    out = tmp_path / "r.html"
+    result = run("report", str(source), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "emp-2071\\x00\\x1b[31m\\u202e" in page and "Ships\\x1b[2J \\u2066everything\\u2069" in page
+    assert not any(c in page for c in "\x00\x1b\u202e\u2066\u2069")

@@ -1,0 +1,99 @@
+"""Control and bidirectional-control characters of a packet's text reach people escaped, never raw.
+
+A hostile candidate id (or field name) carrying NUL, ESC[31m or U+202E RIGHT-TO-LEFT OVERRIDE must not
+colour, reorder or hide what a committee member reads ("Trojan Source"): every human-facing rendering
+shows them as ``\\x00``, ``\\x1b``, ``\\u202e``; JSON carries the exact value (JSON escapes it itself).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from batch_helpers import invoke, jsonl, packet, records
+from clirun import run
+
+from conftest import EXAMPLE
+
+HOSTILE = "emp-2071\x00\x1b[31m\u202e"
+SHOWN = "emp-2071\\x00\\x1b[31m\\u202e"
+#: A field name close to ``scope.products`` (so it is warned about, and the warning names it).
+FIELD = "produc\x1b[31mts\u202e"
+FIELD_SHOWN = "produc\\x1b[31mts\\u202e"
+RAW = ("\x00", "\x1b", "\u202e")
+
+
+def _packet(tmp_path) -> str:
+    with open(EXAMPLE, encoding="utf-8") as fh:
+        text = fh.read()
+    text = text.replace("  id: emp-2071", '  id: "emp-2071\\u0000\\u001b[31m\\u202e"', 1)
+    text = text.replace("\n  teams: 3\n", '\n  teams: 3\n  "produc\\u001b[31mts\\u202e": 3\n', 1)
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def _assert_escaped(text: str, *shown: str) -> None:
+    for s in shown:
+        assert s in text
+    for raw in RAW:
+        assert raw not in text, repr(raw)
+
+
+@pytest.mark.parametrize("command", ["explain", "evaluate"])
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_human_formats_show_control_and_bidi_characters_escaped(tmp_path, command, fmt):
+    for color in ("never", "always"):
+        result = run(command, _packet(tmp_path), "--format", fmt, "--color", color)
+        assert result.exit_code == 0, result.output
+        if fmt == "markdown":  # the warning naming the misspelt field is in the markdown
+            _assert_escaped(result.stdout, SHOWN, FIELD_SHOWN)
+        else:
+            assert SHOWN in result.stdout
+            # The table's own colours are the only escape sequences: none comes from the packet.
+            assert "\x00" not in result.stdout and "\u202e" not in result.stdout
+            assert "\x1b[31m\\u202e" not in result.stdout and "emp-2071\\x00\x1b" not in result.stdout
+            if color == "never":
+                assert "\x1b" not in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_json_keeps_the_exact_value(tmp_path, fmt):
+    result = run("evaluate", _packet(tmp_path), "--format", fmt)
+    assert result.exit_code == 0, result.output
+    d = json.loads(result.stdout)
+    assert d["candidate_id"] == HOSTILE
+    assert any(FIELD in w for w in d["warnings"])
+    assert "\\u0000\\u001b[31m" in result.stdout  # JSON's own escapes, as before
+
+
+def test_the_batch_summary_shows_them_escaped(tmp_path):
+    hostile = packet(0)
+    hostile["candidate"]["id"] = HOSTILE
+    hostile.setdefault("scope", {})[FIELD] = 3
+    source = jsonl(tmp_path / "in.jsonl", [hostile, hostile, packet(1)])
+    out = tmp_path / "out.jsonl"
+    result = invoke(source, "--out", out, "--workers", 1)
+    assert result.exit_code == 0, result.stderr
+    # The text summary on stderr (ids seen twice, typo warnings) and each packet's warning line.
+    _assert_escaped(result.stderr, f"ready: {SHOWN}, {SHOWN}", f"    {SHOWN}:", f"'scope.{FIELD_SHOWN}'")
+    assert invoke(source, "--out", out, "--workers", 1, "--summary", tmp_path / "s.md").exit_code == 0
+    _assert_escaped((tmp_path / "s.md").read_text(encoding="utf-8"), f"| {SHOWN} |", FIELD_SHOWN)
+    assert [r["candidate_id"] for r in records(out.read_text(encoding="utf-8"))][:2] == [HOSTILE, HOSTILE]
+    assert invoke(source, "--out", tmp_path / "o2.jsonl", "--workers", 1, "--summary", tmp_path / "s.json").exit_code == 0
+    summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert summary["duplicate_candidates"][0]["candidate_id"] == HOSTILE  # the JSON summary is exact
+
+
+def test_printable_escapes_only_controls_and_bidi_and_is_idempotent():
+    from promoready.engine.words import printable
+
+    every = "".join(map(chr, [*range(0x20), 0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F),
+                              *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]))
+    once = printable(every)
+    assert once.isascii() and once.isprintable() is False  # tab and newline stay
+    assert once.replace("\t", "").replace("\n", "").isprintable()
+    assert printable(once) == once
+    assert printable("\x00\x1b[31m\u202e") == "\\x00\\x1b[31m\\u202e"
+    ordinary = "Zoë Ångström 陈静 مرحبا 👩🏽‍💻 a|b `c` \\x00 tab\tnew\nline \u200d\u00a0"
+    assert printable(ordinary) == ordinary
