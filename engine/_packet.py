@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import heapq
 import json
+import math
 import os
 from functools import lru_cache
 from typing import Any, Callable, Iterator, NamedTuple, Optional
@@ -32,6 +33,7 @@ _MESSAGES = {
     "int_type": "must be a whole number",
     "int_from_float": "must be a whole number",
     "bool_type": "must be true or false",
+    "finite_number": "must be a finite number",
     "string_type": "must be text",
     "list_type": "must be a list",
     "model_type": "must be a mapping of fields",
@@ -99,7 +101,7 @@ def to_packet(data: Any, source: Source) -> Packet:
     if isinstance(data, Packet):
         return data
     if not isinstance(data, dict):
-        raise PacketError(f"a packet is a mapping of fields, got {type(data).__name__}", code=errors.PACKET_SHAPE,
+        raise PacketError(f"a packet is a mapping of fields, got {kind_of(data)}", code=errors.PACKET_SHAPE,
                           file=source.name, line=1 if source.text else None)
     try:
         return Packet.model_validate(data)
@@ -136,7 +138,7 @@ def _problem(err: Any, source: Source) -> PacketError:
         message = _MESSAGES[kind] + ("" if kind == "missing" else f", got {shown}")
     else:
         message = err["msg"].removeprefix("Value error, ")
-        if kind in ("greater_than_equal", "less_than_equal", "finite_number", "greater_than", "less_than"):
+        if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
             message = f"{shown}: {message.lower()}"
     code = errors.packet_code(kind)
     return PacketError(message, code=code, file=source.name, line=source.line(loc), path=docs.format_path(loc),
@@ -191,10 +193,55 @@ def with_level_problems(exc: PacketInvalid, index: LevelIndex) -> PacketInvalid:
 
 
 def _shown(value: Any, width: int = 80) -> str:
-    """A value as an error message quotes it: its repr, cut short (a 10,000-character text is not a message)."""
-    if isinstance(value, (dict, list)):
-        return type(value).__name__ if len(value) > 8 else _cut(repr(value), width)
-    return _cut(repr(value), width)
+    """A value as an error message quotes it, in the words of the file it came from (YAML, JSON):
+    true/false, null, a date as YYYY-MM-DD, text in quotes, a number as written; a list or mapping
+    by its items when short, else by its kind; everything cut short (a 10,000-character text is
+    not a message). Never a Python repr (``True``, ``None``, ``datetime.date(…)``, ``inf``)."""
+    return _cut(_said(value, 2), width)
+
+
+def _said(value: Any, depth: int) -> str:
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, float) and not math.isfinite(value):
+        # A number past a float's range (1e400) reads as infinity; NaN only from YAML's .nan.
+        if math.isnan(value):
+            return "NaN (not a number)"
+        return f"a {'negative ' if value < 0 else ''}number too large to hold"
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (int, float, str)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        if len(value) > 8 or depth <= 0:
+            return kind_of(value)
+        return "[" + ", ".join(_said(v, depth - 1) for v in value) + "]"
+    if isinstance(value, dict):
+        if len(value) > 8 or depth <= 0:
+            return kind_of(value)
+        return "{" + ", ".join(f"{k if isinstance(k, str) else _said(k, 0)}: {_said(v, depth - 1)}" for k, v in value.items()) + "}"
+    return kind_of(value)
+
+
+def kind_of(value: Any) -> str:
+    """What kind of value this is, in JSON's and YAML's terms: ``null``, ``a list``, ``text``…"""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, datetime.datetime):
+        return "a date and time"
+    if isinstance(value, datetime.date):
+        return "a date"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a value of another kind"
 
 
 def _cut(text: str, width: int) -> str:

@@ -194,3 +194,52 @@ def _example_packet() -> dict:
 
     with open(os.path.join(ROOT, "examples", "packet.yaml"), encoding="utf-8") as fh:
         return json.loads(json.dumps(YAML(typ="safe").load(fh), default=str))
+
+
+def _cli_error(path) -> str:
+    done = CliRunner().invoke(main, ["evaluate", str(path)])
+    assert done.exit_code == 2 and "Traceback" not in done.stderr, done.stderr
+    return done.stderr.strip()
+
+
+def _example_text() -> str:
+    with open(EXAMPLE_PACKET, encoding="utf-8") as fh:
+        return fh.read()
+
+
+@pytest.mark.parametrize("old, new, said", [
+    ("  id: emp-2071", "  id: 2026-01-01", "candidate.id: must be text, got 2026-01-01 [packet.string-type]"),
+    ("  hires: 1", "  hires: true", "leadership.hires: must be a whole number, got true [packet.int-type]"),
+    ("  hires: 1", "  hires: [null]", "leadership.hires: must be a whole number, got [null] [packet.int-type]"),
+    ("  hires: 1", "  hires: {a: [1, null]}",
+     "leadership.hires: must be a whole number, got {a: [1, null]} [packet.int-type]"),
+    ("  mentees: 2", "  mentees: 1e400",
+     "leadership.mentees: must be a whole number, got a number too large to hold [packet.int-type]"),
+    ("  product_years: 7.5", "  product_years: .nan",
+     "experience.product_years: must be a finite number, got NaN (not a number) [packet.finite-number]"),
+])
+def test_a_wrong_value_is_quoted_as_the_file_wrote_it_not_as_python_repr(tmp_path, old, new, said):
+    # datetime.date(2026, 1, 1), True, None, inf and {'a': ...} were Python's words, not the file's.
+    text = _example_text()
+    assert old in text
+    path = tmp_path / "p.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert _cli_error(path).endswith(said)
+
+
+def test_json_true_and_a_jsonl_null_packet_are_said_in_json_words(tmp_path):
+    import json
+
+    packet = _example_packet()
+    packet["leadership"]["hires"] = True
+    for name in ("p.json", "p.jsonl"):
+        path = tmp_path / name
+        path.write_text(json.dumps(packet), encoding="utf-8")
+        assert _cli_error(path).endswith("leadership.hires: must be a whole number, got true [packet.int-type]")
+    lines = tmp_path / "b.jsonl"
+    lines.write_text("null\n[1]\n", encoding="utf-8")
+    done = CliRunner().invoke(main, ["batch", str(lines)])
+    assert done.exit_code == 2 and "Traceback" not in done.stderr
+    assert "a packet is a mapping of fields, got null [packet.shape]" in done.stderr
+    assert "a packet is a mapping of fields, got a list [packet.shape]" in done.stderr
+    assert "NoneType" not in done.output + done.stderr
