@@ -35,7 +35,8 @@ from ruamel.yaml.events import AliasEvent, ScalarEvent
 from . import errors
 # Split by job into private modules; the names other modules use are re-exported from here.
 from ._datacheck import MAX_DEPTH, _first, _huge_number_message, check_data, check_depth
-from ._locate import (
+from ._locate import (  # noqa: F401 (KeyAt: for the packet's errors)
+    KeyAt,
     _ENDS,
     _STARTS,
     _YAML_SUFFIXES,

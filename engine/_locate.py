@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence
 
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import (
@@ -33,6 +33,13 @@ _PLAIN_JSON = json.JSONDecoder()
 # The decoder's own string reader (C when available); typeshed does not declare it, but it is public
 # in json.decoder and is what JSONDecoder itself uses.
 _scanstring: Callable[[str, int], tuple[str, int]] = getattr(json.decoder, "scanstring")
+
+
+class KeyAt(NamedTuple):
+    """A ``loc`` part naming a mapping's key by its place (0 for the first) rather than its text: for a
+    key that is not text (``1:``, ``null:``), whose line no text finds."""
+
+    place: int
 
 
 def _line(event: Any) -> Optional[int]:
@@ -163,6 +170,15 @@ def _yaml_line(text: str, loc: Sequence[Any]) -> Optional[int]:
                         break
                     if type(key) is ScalarEvent and key.value == part:
                         hit, node = key, next(events)
+                        break
+                    _skip(events, key)
+                    _skip(events, next(events))
+            elif type(node) is MappingStartEvent and isinstance(part, KeyAt):
+                for index, key in enumerate(events):
+                    if type(key) is MappingEndEvent:
+                        break
+                    if index == part.place:
+                        hit = key
                         break
                     _skip(events, key)
                     _skip(events, next(events))

@@ -116,17 +116,19 @@ MAX_PROBLEMS = 20
 
 def _from_pydantic(exc: ValidationError, source: Source, data: Any = None) -> PacketInvalid:
     found = exc.errors(include_url=False)
-    problems: list[PromoreadyError] = [_problem(err, source) for err in found[:MAX_PROBLEMS]]
+    problems: list[PromoreadyError] = [_problem(err, source, data) for err in found[:MAX_PROBLEMS]]
     problems.sort(key=lambda p: p.line or 0)  # stable: pydantic's (field) order within a line
     return PacketInvalid(problems, more=len(found) - len(problems), data=data, source=source)
 
 
-def _problem(err: Any, source: Source) -> PacketError:
+def _problem(err: Any, source: Source, data: Any = None) -> PacketError:
     """One of pydantic's complaints as a ``PacketError`` with its field path, line and "did you mean"."""
     loc = tuple(err["loc"])
     kind = err["type"]
     given = err.get("input")
     shown = _shown(given)
+    if kind == "invalid_key":
+        return _key_problem(loc[:-1], given, source, data)
     suggestion = None
     if kind == "literal_error":
         field = _field_kind(loc)
@@ -143,6 +145,24 @@ def _problem(err: Any, source: Source) -> PacketError:
     code = errors.packet_code(kind)
     return PacketError(message, code=code, file=source.name, line=source.line(loc), path=docs.format_path(loc),
                        suggestion=suggestion)
+
+
+def _key_problem(at: tuple, key: Any, source: Source, data: Any) -> PacketError:
+    """A key that is not text (``1:``, ``null:`` in YAML): named by its mapping's path, as the data
+    check names such keys, on the key's own line (pydantic's location holds the key as text, or as
+    a list index when it is a number: neither finds it in the file)."""
+    line = None
+    if source.text is not None:
+        mapping = data
+        try:
+            for part in at:
+                mapping = mapping[part]
+            index = list(mapping).index(key) if isinstance(mapping, dict) else None
+        except (LookupError, TypeError, ValueError):
+            index = None
+        line = docs.line_of(source.text, at + (docs.KeyAt(index),) if index is not None else at, source.name)
+    return PacketError(f"a field name must be text, got {_shown(key)}", code=errors.packet_code("invalid_key"),
+                       file=source.name, line=line, path=docs.format_path(at) or None)
 
 
 #: The fields that name a level of the ladder: (path, a level only (not a title)).

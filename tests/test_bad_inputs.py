@@ -243,3 +243,29 @@ def test_json_true_and_a_jsonl_null_packet_are_said_in_json_words(tmp_path):
     assert "a packet is a mapping of fields, got null [packet.shape]" in done.stderr
     assert "a packet is a mapping of fields, got a list [packet.shape]" in done.stderr
     assert "NoneType" not in done.output + done.stderr
+
+
+@pytest.mark.parametrize("added, said", [
+    ("1: x", "a field name must be text, got 1"),
+    ("null: x", "a field name must be text, got null"),
+    ("2026-01-01: x", "a field name must be text, got 2026-01-01"),
+])
+def test_a_key_that_is_not_text_is_named_on_its_own_line_in_the_projects_words(tmp_path, added, said):
+    # Was `p.yaml:3: [1]: Keys should be strings` (pydantic's words, the first line, a list index for a path).
+    text = _example_text()
+    path = tmp_path / "p.yaml"
+    path.write_text(text + added + "\n", encoding="utf-8")
+    last = text.count("\n") + 1
+    assert _cli_error(path) == f"promoready: {path}:{last}: {said} [packet.invalid]"
+
+
+def test_a_nested_key_that_is_not_text_is_named_by_its_mapping():
+    text = _example_text().replace("operating_level: director}", "operating_level: director, 7: x}")
+    from promoready.engine._packet import Source, to_packet
+    from promoready.engine._documents import parse
+
+    with pytest.raises(PromoreadyError) as err:
+        to_packet(parse(text, "p.yaml"), Source("p.yaml", text))
+    (problem,) = err.value.problems
+    assert (problem.path, problem.line, problem.message) == ("reviews[1]", 21, "a field name must be text, got 7")
+    assert problem.code == "packet.invalid"
