@@ -59,7 +59,7 @@ def show(transition: Optional[str], ladder_path: Optional[str], fmt: Optional[st
     Example:
       promoready ladder show senior-pm-to-director --format markdown
     """
-    from promoready.engine import describe_ladder, load_ladder
+    from promoready.engine import bundled_ladders, describe_ladder, load_ladder
     from promoready.engine import errors
 
     from .render import render_ladder, terminal
@@ -67,7 +67,10 @@ def show(transition: Optional[str], ladder_path: Optional[str], fmt: Optional[st
     lad = load_ladder(ladder_path)
     keys = [t.key for t in lad.transitions]
     if transition is not None and transition not in keys:
-        raise errors.UsageError(f"no transition '{transition}' in ladder '{lad.id}'", code=errors.USAGE_TRANSITION,
+        message = f"no transition '{transition}' in ladder '{lad.id}'"
+        if transition == lad.id or transition in bundled_ladders():  # a ladder id where a transition goes
+            message += f"; '{transition}' is a ladder: give it as --ladder {transition}"
+        raise errors.UsageError(message, code=errors.USAGE_TRANSITION,
                                 path="TRANSITION", suggestion=errors.closest(transition, keys))
     fmt = fmt or ("terminal" if terminal.is_terminal() else "markdown")
     view = describe_ladder(lad, transition)

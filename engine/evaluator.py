@@ -223,7 +223,8 @@ class Evaluator:
                 and not self._accepts_path(packet.ladder)):
             raise _packet.packet_error(
                 f"the packet is for ladder '{packet.ladder}', but this evaluator has '{self.ladder.id}'",
-                code=errors.PACKET_LADDER_MISMATCH, path="ladder", source=source, loc=("ladder",))
+                code=errors.PACKET_LADDER_MISMATCH, path="ladder", source=source, loc=("ladder",),
+                suggestion=errors.closest(packet.ladder, [self.ladder.id]))
         unknown = _packet.level_problems(self.index, packet, source, self._rung)
         if unknown:  # every unknown level at once, not the first found, with the evidence section's problems
             raise PacketInvalid(unknown).adding(self._evidence.problems(packet.evidence, source))

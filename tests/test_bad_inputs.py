@@ -269,3 +269,22 @@ def test_a_nested_key_that_is_not_text_is_named_by_its_mapping():
     (problem,) = err.value.problems
     assert (problem.path, problem.line, problem.message) == ("reviews[1]", 21, "a field name must be text, got 7")
     assert problem.code == "packet.invalid"
+
+
+def test_a_misspelt_ladder_id_gets_a_did_you_mean(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(_example_text().replace("ladder: product-management", "ladder: product-managment"),
+                    encoding="utf-8")
+    assert _cli_error(path) == (f"promoready: {path}:7: ladder: the packet is for ladder 'product-managment', but "
+                                "this evaluator has 'product-management' (did you mean 'product-management'?) "
+                                "[packet.ladder-mismatch]")
+    path.write_text(_example_text().replace("ladder: product-management", "ladder: sales"), encoding="utf-8")
+    assert "did you mean" not in _cli_error(path)  # not close: no suggestion
+
+
+def test_ladder_show_given_a_ladder_id_says_ladders_go_to_the_ladder_option():
+    done = CliRunner().invoke(main, ["ladder", "show", "product-management"])
+    assert done.exit_code == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == ("promoready: TRANSITION: no transition 'product-management' in ladder "
+                                   "'product-management'; 'product-management' is a ladder: give it as --ladder "
+                                   "product-management [usage.transition]")
