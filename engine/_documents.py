@@ -247,6 +247,9 @@ def parse_yaml(text: str, source: str) -> Any:
             raise _yaml_duplicate_error(text, source, exc) from None
         problem = (exc.problem or exc.context or "malformed YAML").strip()
         code = errors.INPUT_YAML
+        at = getattr(mark, "index", None)
+        if isinstance(at, int) and 0 <= at < len(text) and text[at] == "\t":  # the scanner never says "tab"
+            problem = "a tab in the indentation: YAML indents with spaces"
         if "constructor for the tag" in problem:
             code = errors.INPUT_YAML_TAG
             problem = "tags are not allowed (" + problem.split("tag", 1)[-1].strip() + ")"

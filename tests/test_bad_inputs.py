@@ -288,3 +288,12 @@ def test_ladder_show_given_a_ladder_id_says_ladders_go_to_the_ladder_option():
     assert done.stderr.strip() == ("promoready: TRANSITION: no transition 'product-management' in ladder "
                                    "'product-management'; 'product-management' is a ladder: give it as --ladder "
                                    "product-management [usage.transition]")
+
+
+@pytest.mark.parametrize("text, line", [("a:\n\tb: 1\n", 2), ("a:\n  b: 1\n\tc: 2\n", 3)])
+def test_a_tab_in_the_indentation_is_called_a_tab(tmp_path, text, line):
+    # Was `found character that cannot start any token`, which never says what the character is.
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert _cli_error(path) == (f"promoready: {path}:{line}: a tab in the indentation: YAML indents with spaces "
+                                "[input.yaml]")
