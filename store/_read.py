@@ -26,9 +26,18 @@ def _cycle(row: Any, verdicts: Optional[dict[str, int]] = None) -> Cycle:
 
 
 def cycles(conn: Connection) -> list[Cycle]:
-    """Every cycle, oldest first."""
+    """Every cycle, oldest first, with its decisions counted by verdict (as ``cycle`` counts them)."""
     rows = conn.execute(sa.select(t.cycles).order_by(t.cycles.c.started_at, t.cycles.c.id)).all()
-    return [_cycle(row) for row in rows]
+    d = t.decisions.c
+    counts: dict[int, dict[str, int]] = {}
+    for cycle_id, verdict, n in conn.execute(sa.select(d.cycle_id, d.verdict, sa.func.count())
+                                             .group_by(d.cycle_id, d.verdict)):
+        counts.setdefault(cycle_id, {})[str(verdict)] = n
+    return [_cycle(row, _sorted(counts.get(row.id, {}))) for row in rows]
+
+
+def _sorted(verdicts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(verdicts.items()))
 
 
 def cycle(conn: Connection, ref: str) -> Cycle:
@@ -43,7 +52,7 @@ def cycle(conn: Connection, ref: str) -> Cycle:
                                 suggestion=errors.closest(ref, names))
     d = t.decisions.c
     counts = conn.execute(sa.select(d.verdict, sa.func.count()).where(d.cycle_id == row.id).group_by(d.verdict)).all()
-    return _cycle(row, {str(v): n for v, n in sorted(counts, key=lambda vn: str(vn[0]))})
+    return _cycle(row, _sorted({str(v): n for v, n in counts}))
 
 
 def _stored(row: Any) -> StoredDecision:

@@ -48,12 +48,24 @@ def test_cycles_list_show_and_diff(filled):
     assert [(c["name"], c["complete"], c["decisions"]) for c in listed] == [("2026-H1", True, 3), ("2026-H2", True, 3)]
     shown = json.loads(run("cycles", "show", "2026-H2", "--db", filled, "--format", "json").stdout)
     assert shown["verdicts"] == {"not_ready": 2, "ready": 1}
+    assert listed[1]["verdicts"] == {"not_ready": 2, "ready": 1}  # the list counts verdicts too, not {}
     diff = json.loads(run("cycles", "diff", "2026-H1", "2026-H2", "--db", filled, "--format", "json").stdout)
     assert [c["candidate_id"] for c in diff["became_ready"]] == ["c-1"]
     assert [c["candidate_id"] for c in diff["regressed"]] == ["c-2"]
     assert diff["criteria"] == [{"criterion": "experience", "moved": 3, "improved": 1, "worsened": 2, "other": 0}]
     markdown = run("cycles", "diff", "2026-H1", "2026-H2", "--db", filled, "--format", "markdown").stdout
     assert "## Became ready (1)" in markdown and "| c-1 | junior → senior | not ready | ready |" in markdown
+
+
+def test_cycles_list_and_show_agree_on_every_cycle(filled):
+    with open_store(filled) as store:
+        store.start_cycle("empty")  # a cycle with no decision yet: no verdict in either
+    listed = json.loads(run("cycles", "list", "--db", filled, "--format", "json").stdout)
+    assert [c["name"] for c in listed] == ["2026-H1", "2026-H2", "empty"]
+    for found in listed:
+        shown = json.loads(run("cycles", "show", found["name"], "--db", filled, "--format", "json").stdout)
+        assert found == shown
+    assert listed[2]["verdicts"] == {} and sum(listed[0]["verdicts"].values()) == 3
 
 
 def test_decisions_show_by_id_and_by_candidate_and_cycle(filled):
