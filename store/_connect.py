@@ -100,12 +100,16 @@ def failures(url: URL, doing: str, *, opening: bool = False) -> Iterator[None]:
     503): nobody's mistake, and the same command works once the server is back. Otherwise, while
     ``opening`` a store every failure is ``usage.db`` (the store cannot be used as given); later, a
     failure of the store's configuration (a password, a database gone) is ``usage.db`` and any other
-    ``usage.db-failed``.
+    ``usage.db-failed``. A file that is not a SQLite database is ``usage.db`` whatever was being done
+    (``db status`` and ``db upgrade`` open it without the check that would have said so first).
     """
     try:
         yield
     except sa.exc.DBAPIError as exc:
         first = (str(exc.orig).strip().splitlines() or [""])[0] if exc.orig is not None else str(exc)
+        if sqlite_file(url) is not None and "not a database" in first.lower():
+            raise errors.UsageError(f"{shown(url)} is not a promoready store: the file is not a SQLite database "
+                                    f"({doing}: {first})", code=errors.USAGE_DB, path="--db") from None
         message = f"{shown(url)}: {doing}: {first}"
         if exc.connection_invalidated or (isinstance(exc, sa.exc.OperationalError) and _lost(first)):
             raise errors.ResourceError(message, code=errors.SYSTEM_STORE_UNAVAILABLE, path="--db") from None

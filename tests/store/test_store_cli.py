@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -10,6 +11,8 @@ from storekit import db_url, decide, packet  # noqa: F401  (db_url: a fixture)
 
 from promoready.cli import main
 from promoready.store import decision_rows, open_store
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def run(*args: str):
@@ -108,6 +111,21 @@ def test_a_store_server_that_cannot_be_reached_is_exit_4_not_a_usage_error():
     done = run("cycles", "list", "--db", "postgresql://someone:secret@127.0.0.1:1/promoready")
     assert done.exit_code == 4 and done.stdout == "" and "secret" not in done.stderr
     assert done.stderr.startswith("promoready: ") and done.stderr.rstrip().endswith("[system.store-unavailable]")
+
+
+@pytest.mark.parametrize("args", [
+    ("db", "status"), ("db", "upgrade"), ("db", "downgrade", "--to", "base"), ("cycles", "list"),
+    ("cycles", "show", "c"), ("history", "c-1"), ("report", "--cycle", "c", "--out", "OUT"),
+    ("batch", os.path.join(ROOT, "examples", "packet.yaml"), "--cycle", "c"),
+])
+def test_a_file_that_is_not_a_database_is_usage_db_for_every_store_command(tmp_path, args):
+    notdb = tmp_path / "notdb.sqlite"
+    notdb.write_text("hello\n")
+    done = run(*[str(tmp_path / "r.html") if a == "OUT" else a for a in args], "--db", str(notdb))
+    assert done.exit_code == 2 and done.stdout == "", done.output
+    assert done.stderr.rstrip().endswith("[usage.db]"), done.stderr  # not usage.db-failed: nothing failed midway
+    assert f"{notdb} is not a promoready store: the file is not a SQLite database" in done.stderr
+    assert notdb.read_text() == "hello\n" and sorted(p.name for p in tmp_path.iterdir()) == ["notdb.sqlite"]
 
 
 def test_db_status_upgrade_and_downgrade(db_url):  # noqa: F811

@@ -308,3 +308,12 @@ def test_a_failure_midway_is_unavailable_only_when_the_server_went_away(said, co
         raise sa.exc.OperationalError("SELECT 1", {}, Exception(said))
     assert err.value.code == code and said in str(err.value) and "secret" not in str(err.value)
     assert err.value.exit_code == (4 if code == errors.SYSTEM_STORE_UNAVAILABLE else 2)
+
+
+def test_a_sqlite_file_that_is_not_a_database_is_usage_db_at_any_step(tmp_path):
+    from promoready.store import _connect
+
+    url = _connect.resolve(str(tmp_path / "notdb.sqlite"))
+    with pytest.raises(errors.UsageError) as err, _connect.failures(url, "reading the schema version"):
+        raise sa.exc.DatabaseError("SELECT 1", {}, Exception("file is not a database"))
+    assert err.value.code == errors.USAGE_DB and "is not a promoready store" in str(err.value)
