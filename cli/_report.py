@@ -6,7 +6,7 @@ command runs.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import click
 
@@ -86,6 +86,21 @@ def report(decisions: Optional[str], cycle: Optional[str], db: Optional[str], gr
             raise
     finally:
         outputs.close()
+    for line in incomplete(data):
+        click.echo(f"promoready: warning: {line}", err=True)
+
+
+def incomplete(data: dict[str, Any]) -> list[str]:
+    """A line for each stored cycle of the report that the store does not mark complete (its figures are partial)."""
+    lines = []
+    if data["cycle"].get("complete") is False:
+        lines.append(f"cycle {data['cycle']['name']!r} is incomplete in the store (its batch stopped before the end, "
+                     f"or it is a decision log): the report covers only the {data['summary']['packets']:,} packets "
+                     f"recorded so far")
+    if data["compare"] is not None and data["compare"].get("before_complete") is False:
+        lines.append(f"cycle {data['compare']['before']!r}, compared with, is incomplete in the store: only the "
+                     f"decisions recorded so far are compared")
+    return lines
 
 
 def _check_sources(decisions: Optional[str], cycle: Optional[str], db: Optional[str], compare: Optional[str],

@@ -27,7 +27,8 @@ def build(cycle: Cycle, *, groups: Optional[Groups] = None, before: Optional[Cyc
     return {
         "report_version": REPORT_VERSION,
         "cycle": {"name": cycle.name, "as_of": _span(cycle.as_of), "ladders": sorted(cycle.ladders),
-                  "candidates": len(cycle.people), "repeated_candidate_ids": cycle.duplicates},
+                  "candidates": len(cycle.people), "repeated_candidate_ids": cycle.duplicates,
+                  "complete": cycle.complete},
         "summary": summary,
         "tracks": _tracks(cycle),
         "blocking": [_blocking(cycle, t) for t in summary["transitions"]],
@@ -115,7 +116,7 @@ def _compare(after: Cycle, before: Cycle) -> dict[str, Any]:
                              "after": {"evaluated": late.evaluated, "passed": late.passed, "rate": rate_now},
                              "change": rate_now - rate_then})
     criteria.sort(key=lambda r: (-abs(r["change"]), r["from"], r["to"], r["criterion"]))
-    return {"before": before.name, "after": after.name, "in_both": both,
+    return {"before": before.name, "before_complete": before.complete, "after": after.name, "in_both": both,
             "new": len(after.people) - both, "gone": sum(1 for c in before.people if c not in after.people),
             "became_ready": sorted(became, key=lambda r: r["candidate_id"]),
             "regressed": sorted(regressed, key=lambda r: r["candidate_id"]), "criteria": criteria}

@@ -16,7 +16,7 @@ import pytest
 from report_cycle import bench_packets
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "store"))
-from storekit import db_url  # noqa: E402,F401  (a fixture: an empty SQLite or PostgreSQL database)
+from storekit import db_url, decide, packet  # noqa: E402,F401  (db_url: a fixture: an empty database)
 
 
 def promoready(*args: str) -> subprocess.CompletedProcess:
@@ -43,16 +43,17 @@ def report(out: Path, *args: str) -> dict[str, Any]:
 
 def without_sources(data: Any) -> Any:
     """The figures without where each decision came from (every ``source``/``sources``: a line of the JSONL,
-    or the input the store names) and without the cycles' names (a file's path, or the stored name)."""
+    or the input the store names), without the cycles' names (a file's path, or the stored name) and without
+    whether they are complete (the store knows; a file does not: None)."""
     if isinstance(data, list):
         return [without_sources(v) for v in data]
     if not isinstance(data, dict):
         return data
     out = {k: without_sources(v) for k, v in data.items() if k not in ("source", "sources")}
     if "cycle" in out and isinstance(out["cycle"], dict):
-        out["cycle"] = {k: v for k, v in out["cycle"].items() if k != "name"}
+        out["cycle"] = {k: v for k, v in out["cycle"].items() if k not in ("name", "complete")}
     if isinstance(out.get("compare"), dict):
-        out["compare"] = {k: v for k, v in out["compare"].items() if k not in ("before", "after")}
+        out["compare"] = {k: v for k, v in out["compare"].items() if k not in ("before", "after", "before_complete")}
     return out
 
 
@@ -74,14 +75,49 @@ def test_a_stored_cycle_reports_exactly_as_its_jsonl(recorded):
     assert from_file["compare"]["in_both"] > 0
     assert without_sources(from_store) == without_sources(from_file)
     assert from_store["cycle"]["name"] == "2026-H2" and from_store["compare"]["before"] == "2026-H1"
+    assert from_store["cycle"]["complete"] is True and from_store["compare"]["before_complete"] is True
+    assert from_file["cycle"]["complete"] is None and from_file["compare"]["before_complete"] is None  # not known
     # A stored decision is named by its packet, as batch names it; the file's by its line.
     ready = [r for t in from_store["summary"]["transitions"] for r in t["ready_candidates"]]
     assert ready and all(r["source"].startswith(str(folder / "2026-H2.packets.jsonl:")) for r in ready)
     mixed = report(folder / "mixed.json", str(folder / "2026-H2.jsonl"), "--db", db, "--compare-cycle", "2026-H1")
     assert without_sources(mixed) == without_sources(from_file)
     page = promoready("report", "--db", db, "--cycle", "2026-H2", "--out", str(folder / "report.html"))
-    assert page.returncode == 0, page.stderr
+    assert page.returncode == 0 and page.stderr == "", page.stderr
     assert "2026-H2" in (folder / "report.html").read_text(encoding="utf-8")
+    assert "Incomplete cycle" not in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_an_incomplete_cycle_says_so_in_the_json_the_page_and_on_stderr(db_url, tmp_path):  # noqa: F811
+    """A cycle whose batch stopped partway (never marked complete) reports what it holds, exit 0, but never
+    passes for the whole cycle: ``complete: false``, a notice atop the page, one warning line."""
+    from promoready.store import decision_rows, open_store
+
+    def rows(count: int) -> list:
+        return [decision_rows(f"c-{i}.json", i, decide(packet(f"c-{i}", years=0.5 + i))) for i in range(count)]
+
+    with open_store(db_url, create=True) as store:
+        whole = store.start_cycle("whole")
+        store.write(whole, rows(4))
+        store.finish_cycle(whole)
+        store.write(store.start_cycle("partial"), rows(2))  # interrupted: never finished
+    done = promoready("report", "--db", db_url, "--cycle", "partial", "--format", "json",
+                      "--out", str(tmp_path / "p.json"))
+    assert done.returncode == 0
+    data = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    assert data["cycle"]["complete"] is False and data["summary"]["packets"] == 2
+    assert done.stderr == ("promoready: warning: cycle 'partial' is incomplete in the store (its batch stopped before "
+                           "the end, or it is a decision log): the report covers only the 2 packets recorded so far\n")
+    page = promoready("report", "--db", db_url, "--cycle", "partial", "--out", str(tmp_path / "p.html"))
+    assert page.returncode == 0 and page.stderr == done.stderr
+    html = (tmp_path / "p.html").read_text(encoding="utf-8")
+    assert 'class="note incomplete"' in html and "Incomplete cycle." in html and "only the 2 packets" in html
+    compared = promoready("report", "--db", db_url, "--cycle", "whole", "--compare-cycle", "partial",
+                          "--out", str(tmp_path / "c.html"))
+    assert compared.returncode == 0 and compared.stderr.count("promoready: warning:") == 1
+    assert "'partial', compared with, is incomplete" in compared.stderr
+    html = (tmp_path / "c.html").read_text(encoding="utf-8")
+    assert html.count('class="note incomplete"') == 1 and "<code>partial</code> complete" in html
 
 
 def test_an_unknown_cycle_is_named_with_the_closest(recorded):
