@@ -11,7 +11,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, Optional
 
 from promoready.schemas.decision import CriterionResult, Decision, Group, LadderRef, Summary, Supporting
-from promoready.schemas.ladder import Criterion, Ladder, ReviewMonthsMeasure, Transition
+from promoready.schemas.ladder import Criterion, Ladder, Transition
 from promoready.schemas.packet import Packet
 
 from . import _packet
@@ -52,9 +52,6 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
     results: list[CriterionResult] = []
     steps: list[tuple[float, int, str]] = []
     dates: list[Optional[datetime.date]] = []  # when time alone makes each criterion pass, if it does
-    # Measured past the packet's own date, months of reviews stand still: the packet holds none since.
-    past_packet = packet.as_of is not None and day > packet.as_of
-    unreviewed: list[bool] = []
     expected_words = plan.expected[size]
     keyed = plan.keyed
     for i, (criterion, status) in enumerate(zip(t.criteria, statuses)):
@@ -87,8 +84,6 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
                 next_step, size_of = words, 1.0
             steps.append((size_of, i, f"{criterion.title}: {next_step}"))
         dates.append(closes)
-        unreviewed.append(past_packet and closes is not None
-                          and any(isinstance(explainer.measures[n], ReviewMonthsMeasure) for n in names))
         cid, title, required, source, source_title, basis = plan.constants[i]
         results.append(build(CriterionResult, {
             "id": cid,
@@ -132,6 +127,6 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
         "warnings": [] if plain else _packet.typo_warnings(packet),
         "committee_outcome": packet.committee_outcome,
         "projection": project(t.criteria, statuses, dates, verdict, day, t.supporting_needed,
-                              unreviewed=unreviewed, packet_date=packet.as_of, groups=t.supporting_groups),
+                              groups=t.supporting_groups),
         "groups": groups,
     })

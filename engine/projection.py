@@ -4,9 +4,9 @@ the current pace, or why no such date exists.
 The engine has decided every status and the verdict; this only reads them with the dates the
 explainer found for each shortfall that time closes (a figure that grows, such as months of reviews
 or years of experience). A required criterion that fails for another reason, or lacks evidence,
-leaves no date; so does a supporting quota that waiting alone cannot fill. Measured to a date after
-the packet's own, months of reviews cannot be projected: the packet holds no reviews since its date,
-so such a criterion leaves no date either, and the reason says to add them.
+leaves no date; so does a supporting quota that waiting alone cannot fill. Months of reviews have a
+date only up to the end of a qualifying review period under way on as_of (the explainer's reach), so
+measured past the packet's own date they are projected the same way: that period is in the packet.
 """
 
 from __future__ import annotations
@@ -32,21 +32,15 @@ def _verb(criteria: Sequence[Criterion], one: str, many: str) -> str:
 # Over 60 lines: one case analysis (ready, timed, blocked, supporting quota) over the same lists of criteria.
 def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Sequence[Optional[datetime.date]],
             verdict: str, day: datetime.date, supporting_needed: int, *,
-            unreviewed: Sequence[bool] = (), packet_date: Optional[datetime.date] = None,
             groups: Optional[Mapping[str, SupportingGroup]] = None) -> Projection:
     """The projection for one decision. ``dates[i]``: when time alone makes criterion ``i`` pass
-    (its failing comparisons all close with time), else None. ``unreviewed[i]``: criterion ``i``
-    waits on months of reviews while the decision is measured past ``packet_date`` (the packet's own).
+    (its failing comparisons all close with time), else None, the same date its next step gives.
     ``groups``: the transition's named supporting groups (``supporting_needed`` is the quota of the
     supporting criteria in none)."""
     if verdict == "ready":
         return build(Projection, {"date": day.isoformat(), "reason": "ready now", "waiting_on": [], "blocked_by": []})
     # Criteria by their index (a transition's ids are unique: the ladder refuses two alike), so the
     # lists below come out in the transition's order without sorting by id.
-    stale: list[int] = []
-    if any(unreviewed):
-        dates = [None if u else d for d, u in zip(dates, unreviewed)]
-        stale = [i for i, (s, u) in enumerate(zip(statuses, unreviewed)) if s == "fail" and u]
     waiting: list[int] = []
     when: list[datetime.date] = []
     no_time: list[int] = []  # fail, and not by time alone
@@ -57,19 +51,11 @@ def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Seque
         if status == "fail" and date is not None:
             waiting.append(i)
             when.append(date)
-        elif status == "fail" and i in stale:
-            continue  # said below, with the reason
         elif status == "fail":
             no_time.append(i)
         else:
             no_evidence.append(i)
     reasons = []
-    stale_blocking = [i for i in stale if criteria[i].required]
-    stale_required = [criteria[i] for i in stale_blocking]
-    if stale_required and packet_date is not None:
-        reasons.append(f"{_titles(stale_required)} {_verb(stale_required, 'waits', 'wait')} on reviews after the "
-                       f"packet's date ({packet_date.isoformat()}), which it does not hold: add them, or measure "
-                       f"to that date")
     if no_time:
         needs = [criteria[i] for i in no_time]
         reasons.append(f"{_titles(needs)} {_verb(needs, 'needs', 'need')} more than time")
@@ -96,8 +82,7 @@ def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Seque
             reasons.append(f"{plural(short, 'more supporting criterion')}{of} must pass, and time alone passes "
                            f"{len(timed) or 'none'}")
     waiting_on = [criteria[i].id for i in sorted(set(waiting))]
-    blocked_by = [criteria[i].id for i in sorted({*no_time, *no_evidence, *quota_blocked,
-                                                 *stale_blocking})]
+    blocked_by = [criteria[i].id for i in sorted({*no_time, *no_evidence, *quota_blocked})]
     if reasons:
         return build(Projection, {"date": None,
                                   "reason": "time alone cannot make the packet ready: " + "; ".join(reasons),

@@ -108,14 +108,16 @@ def test_the_projection_is_in_the_json_after_every_field_the_contract_lists():
     assert data["projection"] == {"date": "2026-11-01", "reason": "ready now", "waiting_on": [], "blocked_by": []}
 
 
-def test_months_of_reviews_are_not_projected_past_the_packet_date():
-    """The packet holds no reviews after its own date: measured later, the projection says so instead of
-    moving the date with the day it is looked at from."""
+def test_months_of_reviews_past_the_packet_date_are_projected_to_the_period_under_way():
+    """Measured past the packet's own date, a review period the packet holds that is still under way on
+    as_of is evidence as before: the projection gives the date the criterion's next step gives (the
+    same as measured on the packet's date), and measuring to that date makes the packet ready."""
     reviews = UNDER_WAY
     own = decide(reviews=reviews).projection
     assert own.date is not None and own.waiting_on == ["next-level"]
-    later = decide(as_of=datetime.date(2026, 12, 15), reviews=reviews).projection
-    assert later.date is None and later.blocked_by == ["next-level"] and later.waiting_on == []
-    assert later.reason == ("time alone cannot make the packet ready: Six months at the next level waits on reviews "
-                            "after the packet's date (2026-11-01), which it does not hold: add them, or measure to "
-                            "that date")
+    d = decide(as_of=datetime.date(2026, 12, 15), reviews=reviews)
+    later = d.projection
+    step = next(c.next_step for c in d.criteria if c.id == "next-level")
+    assert (later.date, later.waiting_on, later.blocked_by) == (own.date, ["next-level"], [])
+    assert f"projected {later.date}" in step
+    assert decide(as_of=datetime.date.fromisoformat(later.date), reviews=reviews).verdict == "ready"
