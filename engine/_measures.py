@@ -261,10 +261,11 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
 
     # here: these modules build on this one's types
     from ._list_measures import _aggregate, _dated
-    from ._where import _matching, _where
+    from ._where import _matching, _wants, _where
 
     if isinstance(m, CountMeasure):
         match = _where(list_path, m.where, levels, index, ladder)
+        wants = _wants(list_path, m.where, levels, index, ladder)
         where = m.where
         # A count that ranks items by a level (advocates at the target or above) says which titles
         # counted and the rank each resolved to: "CTO, rank 7" is what a committee checks.
@@ -275,7 +276,7 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
             items = read_list(packet, ctx)
             if items is None:
                 return Measured(None, missing=[list_path])
-            hits, undated = _matching(items, match, ctx, list_path, where)
+            hits, undated, wanting = _matching(items, match, ctx, list_path, where, wants)
             evidence = [f"{list_path}[{i}]" for i in hits]
             detail = f"of {len(items)} listed"
             if ranked and hits:
@@ -284,6 +285,8 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
                 detail += ": " + "; ".join(f"{title}, rank {rank}" for title, rank in counted)
             if undated:
                 detail += "; not counted for want of a date: " + ", ".join(undated)
+            if wanting:  # an item lacking another `where` field: named with every field it lacks
+                detail += "; not counted for want of " + ", ".join(wanting)
             return Measured(len(hits), evidence=evidence, detail=detail)
 
         return measure_count

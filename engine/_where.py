@@ -137,18 +137,48 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+def _tests_by_field(list_path: str, where: Where, levels: dict[str, int], index: LevelIndex,
+                    ladder: Any) -> list[tuple[str, list[Test]]]:
+    """Each field a ``where`` tests, in the ladder's order, with its compiled tests."""
+    fields = items_of(ladder, list_path)
+    out: list[tuple[str, list[Test]]] = []
+    for key, spec in where.items():
+        pairs = spec.items() if isinstance(spec, dict) else [("eq", spec)]
+        out.append((key, [_compile_test(key, op, operand, fields[key], levels, index) for op, operand in pairs]))
+    return out
+
+
+#: The ``where`` fields an item lacks when they alone keep it from matching (every test of a field it
+#: has passes), else nothing: what an explanation names, never what decides a status.
+Wants = Callable[[Any, Context], list[str]]
+
+
+def _wants(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,
+           ladder: Any = None) -> Optional[Wants]:
+    """The ``Wants`` of a ``where`` (None without one: every item matches)."""
+    if not where:
+        return None
+    by_field = _tests_by_field(list_path, where, levels, index, ladder)
+
+    def wants(item: Any, ctx: Context) -> list[str]:
+        absent: list[str] = []
+        for key, tests in by_field:
+            if _attr(item, key) is None:
+                absent.append(key)
+            elif any(t(item, ctx) is False for t in tests):
+                return []  # a field it has fails: adding the absent ones would not make it match
+        return absent
+
+    return wants
+
+
 def _where(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,
            ladder: Any = None) -> Test:
     """Whether an item matches every test: False if any test fails, else None if a date test cannot
     tell (no date), else True."""
     if not where:
         return lambda item, ctx: True
-    fields = items_of(ladder, list_path)
-    tests: list[Test] = []
-    for key, spec in where.items():
-        pairs = spec.items() if isinstance(spec, dict) else [("eq", spec)]
-        for op, operand in pairs:
-            tests.append(_compile_test(key, op, operand, fields[key], levels, index))
+    tests = [t for _, key_tests in _tests_by_field(list_path, where, levels, index, ladder) for t in key_tests]
 
     if len(tests) == 1:
         return tests[0]  # each test answers True, False or None itself
@@ -172,18 +202,23 @@ def _undated(item: Any, where: Optional[Where]) -> str:
     return next((k for k in dated if _attr(item, k) is None), dated[0])
 
 
-def _matching(items: list, match: Test, ctx: Context, list_path: str,
-              where: Optional[Where]) -> tuple[list[int], list[str]]:
-    """Indexes of the matching items, and the missing dates of items a date test could not place.
+def _matching(items: list, match: Test, ctx: Context, list_path: str, where: Optional[Where],
+              wants: Optional[Wants] = None) -> tuple[list[int], list[str], list[str]]:
+    """Indexes of the matching items, the missing dates of items a date test could not place, and
+    (with ``wants``) the missing fields of the other items that lack only ``where`` fields.
 
     An item without the date a date test reads does not match, as an item missing any `where` field
-    does not (so more evidence never undoes a pass); the caller names it where it can."""
+    does not (so more evidence never undoes a pass); the caller names it where it can. An item that
+    lacks a field other than a date is named with every `where` field it lacks, its dates too."""
     hits: list[int] = []
     missing: list[str] = []
+    wanting: list[str] = []
     for i, item in enumerate(items):
         result = match(item, ctx)
         if result is None:
             missing.append(f"{list_path}[{i}].{_undated(item, where)}")
         elif result:
             hits.append(i)
-    return hits, missing
+        elif wants is not None:
+            wanting.extend(f"{list_path}[{i}].{key}" for key in wants(item, ctx))
+    return hits, missing, wanting

@@ -199,6 +199,40 @@ def test_an_undated_outcome_is_not_in_a_window_and_the_explanation_names_its_mis
     assert (c.status, c.evidence) == ("pass", ["impact[1]"])
 
 
+def test_an_advocate_without_committed_is_named_for_want_of_it_and_still_does_not_count(engine):
+    c = decide(engine, advocates=[{"level": "VP of Customer Success"}])["sponsor"]
+    assert (c.status, c.actual) == ("fail", "0 (of 1 listed; not counted for want of advocates[0].committed)")
+    assert (c.evidence, c.missing) == ([], [])
+    # An advocate that could never count (below the target) is not named, as an unmeasured outcome is not.
+    c = decide(engine, advocates=[{"level": "Engineering Manager"}])["sponsor"]
+    assert (c.status, c.actual) == ("fail", "0 (of 1 listed)")
+
+
+def test_an_outcome_without_measured_is_named_for_want_of_it(engine):
+    c = decide(engine, impact=[{"date": "2026-01-01"}, {"measured": False, "date": "2026-01-01"}])["recent-impact"]
+    assert (c.status, c.actual) == ("fail", "0 (of 2 listed; not counted for want of impact[0].measured)")
+    # A named item beside one that counts changes nothing: the count passes on the other.
+    c = decide(engine, impact=[{"date": "2026-01-01"}, {"measured": True, "date": "2026-01-01"}])["recent-impact"]
+    assert (c.status, c.actual, c.evidence) == (
+        "pass", "1 (of 2 listed; not counted for want of impact[0].measured)", ["impact[1]"])
+
+
+def test_an_item_missing_two_where_fields_is_named_with_both(engine):
+    c = decide(engine, advocates=[{"name": "Ari"}])["sponsor"]
+    assert (c.status, c.actual) == ("fail", "0 (of 1 listed; not counted for want of advocates[0].committed, "
+                                            "advocates[0].level)")
+
+
+def test_an_item_missing_its_date_and_another_field_is_named_with_both_apart_from_the_undated(engine):
+    c = decide(engine, impact=[{"kind": "growth"}, {"measured": True}])["recent-impact"]
+    # The one that lacks only its date keeps the date wording; the other is named with every field it lacks.
+    assert (c.status, c.actual) == ("fail", "0 (of 2 listed; not counted for want of a date: impact[1].date; "
+                                            "not counted for want of impact[0].measured, impact[0].date)")
+    # An item outside the window lacking `measured` could never count: not named.
+    c = decide(engine, impact=[{"date": "2020-01-01"}])["recent-impact"]
+    assert (c.status, c.actual) == ("fail", "0 (of 1 listed)")
+
+
 def test_titles_made_by_patterns_resolve_and_an_unknown_one_suggests_them(engine):
     sponsor = decide(engine)["sponsor"]
     assert (sponsor.status, sponsor.actual) == ("pass", "1 (of 1 listed: VP of Customer Success, rank 3)")

@@ -86,9 +86,11 @@ def test_count_keeps_the_items_matching_every_where_test(measure):
         {"level": "head"},  # committed unknown
     ]
     m = measure("advocates", advocates=advocates)
-    # A count ranked by level names each counted title as resolved, with its rank (issue 13, item 9).
+    # A count ranked by level names each counted title as resolved, with its rank (issue 13, item 9),
+    # and the items that lack only a `where` field, by the field (the junior and uncommitted are not).
     assert (m.value, m.evidence, m.detail) == (2, ["advocates[0]", "advocates[1]"],
-                                               "of 6 listed: Chief Executive Officer, rank 9; Senior PM, rank 2")
+                                               "of 6 listed: Chief Executive Officer, rank 9; Senior PM, rank 2; "
+                                               "not counted for want of advocates[4].level, advocates[5].committed")
 
 
 def test_count_of_an_empty_list_is_zero_and_of_an_absent_one_unknown(measure):
