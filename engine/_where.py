@@ -159,13 +159,15 @@ def _wants(list_path: str, where: Optional[Where], levels: dict[str, int], index
     if not where:
         return None
     by_field = _tests_by_field(list_path, where, levels, index, ladder)
+    keys = [key for key, _ in by_field]
 
     def wants(item: Any, ctx: Context) -> list[str]:
-        absent: list[str] = []
+        # Most items that do not match have every field and fail on a value: told by the fields alone.
+        absent = [key for key in keys if _attr(item, key) is None]
+        if not absent:
+            return []
         for key, tests in by_field:
-            if _attr(item, key) is None:
-                absent.append(key)
-            elif any(t(item, ctx) is False for t in tests):
+            if key not in absent and any(t(item, ctx) is False for t in tests):
                 return []  # a field it has fails: adding the absent ones would not make it match
         return absent
 
