@@ -25,6 +25,14 @@ __all__ = ["main", "FORMATS", "FAIL_ON", "parse_date", "fail_on_matched"]
 FORMATS = ("table", "json", "jsonl", "markdown")
 
 
+def error_line(exc: Exception) -> None:
+    """The one way the command line reports a ``PromoreadyError``: ``promoready: <message>`` on stderr,
+    its control and bidirectional-control characters escaped (a message may quote packet text)."""
+    from promoready.engine.words import printable
+
+    click.echo(printable(f"promoready: {exc}"), err=True)
+
+
 class _Group(click.Group):
     """A group whose commands report ``PromoreadyError`` as one line on stderr and its exit code.
 
@@ -77,7 +85,7 @@ class _Group(click.Group):
         except Finished as done:
             ctx.exit(done.status)
         except PromoreadyError as exc:
-            click.echo(f"promoready: {exc}", err=True)
+            error_line(exc)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             # Exit 1 means "--fail-on matched": an interrupt before a command takes over its own
@@ -172,7 +180,7 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
         try:
             return files(name)
         except PromoreadyError as exc:  # an empty or unreadable folder: the other inputs still count
-            click.echo(f"promoready: {exc}", err=True)
+            error_line(exc)
             failed = True
             return []
 
@@ -196,7 +204,7 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
         except PromoreadyError as exc:
             if exc.exit_code != BAD_INPUT or isinstance(exc, UsageError):
                 raise
-            click.echo(f"promoready: {exc}", err=True)
+            error_line(exc)
             failed = True
     if outputs:
         terminal.echo(render_what_if(outputs, fmt, explain=explain) if changes

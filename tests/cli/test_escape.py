@@ -97,3 +97,16 @@ def test_printable_escapes_only_controls_and_bidi_and_is_idempotent():
     assert printable("\x00\x1b[31m\u202e") == "\\x00\\x1b[31m\\u202e"
     ordinary = "Zoë Ångström 陈静 مرحبا 👩🏽‍💻 a|b `c` \\x00 tab\tnew\nline \u200d\u00a0"
     assert printable(ordinary) == ordinary
+
+
+@pytest.mark.parametrize("command", ["evaluate", "explain"])
+def test_an_error_quoting_packet_text_is_escaped_like_batch_escapes_it(tmp_path, command):
+    with open(EXAMPLE, encoding="utf-8") as fh:
+        text = fh.read()
+    text = text.replace("organization:\n", 'organization:\n  "x\\u202ey": 1\n  "x\\u202ey": 1\n', 1)
+    path = tmp_path / "duplicate.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = run(command, str(path), "--format", "table")
+    assert result.exit_code == 2
+    assert "duplicate key 'x\\u202ey'" in result.stderr and "\u202e" not in result.stderr
+
