@@ -1,11 +1,15 @@
 """How the store's answers print: ``history``, ``cycles list|show|diff|prune`` and ``decisions show``,
 each as a table (terminal), markdown (for a committee), JSON or JSON Lines. Renderers only arrange
-what the store returned; they compute nothing."""
+what the store returned; they compute nothing. Every table, heading and masked decision shown to
+people has its control and bidirectional-control characters escaped (``printable``: stored text came
+from packets); JSON and JSON Lines print the stored values exactly."""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any, Optional, Sequence
+
+from promoready.engine.words import printable
 
 from .render.text import escape_markdown, verdict_word
 
@@ -26,7 +30,9 @@ def _jsonl(values: Sequence[Any]) -> str:
 
 def _grid(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, title: Optional[str] = None) -> str:
     """A table: rich's on a terminal (plain text when piped), a pipe table in markdown."""
-    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    cells = [["" if v is None else printable(str(v)) for v in row] for row in rows]
+    headers = [printable(h) for h in headers]  # a cycle's name heads a column of `cycles diff`
+    title = printable(title) if title is not None else None
     if fmt == "markdown":
         lines = [f"## {escape_markdown(title)}", ""] if title else []
         lines += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
@@ -117,6 +123,7 @@ def render_diff(diff: "CycleDiff", fmt: str) -> str:
         return _jsonl(lines + [{"kind": "criterion", **m.to_dict()} for m in diff.criteria])
     head = (f"{diff.a} → {diff.b}: {diff.paired:,} decisions paired by candidate and step; "
             f"{diff.only_a:,} only in {diff.a}, {diff.only_b:,} only in {diff.b}")
+    head = printable(head)
     parts = [f"# {escape_markdown(head)}" if fmt == "markdown" else head]
     columns = ("candidate", "step", diff.a, diff.b)
     for title, group in ((f"Became ready ({len(diff.became_ready)})", diff.became_ready),
@@ -136,7 +143,8 @@ def render_pruned(names: Sequence[str], decisions: int, fmt: str) -> str:
         return _json(data) if fmt == "json" else _jsonl([data])
     if not names:
         return "no cycle started before that date: nothing pruned"
-    return f"pruned {len(names)} cycle{'s' * (len(names) != 1)} ({', '.join(names)}) and {decisions:,} decisions"
+    pruned = f"pruned {len(names)} cycle{'s' * (len(names) != 1)} ({', '.join(names)}) and {decisions:,} decisions"
+    return printable(pruned)
 
 
 def render_stored(found: Sequence["StoredDecision"], fmt: str, *, explain: Optional[str] = None) -> str:
@@ -159,10 +167,11 @@ def render_stored(found: Sequence["StoredDecision"], fmt: str, *, explain: Optio
         # The public id first (the one the service answers with and links to), then the row number,
         # which `decisions show` and `history` take too.
         label = f"{d.uuid} (row {d.id})" if d.uuid else str(d.id)
-        head = f"decision {label} · cycle {d.cycle} · {d.item}"
+        head = printable(f"decision {label} · cycle {d.cycle} · {d.item}")
         try:
             body = render_decisions([Decision.model_validate(d.decision)], fmt, explain=explain)
         except ValidationError:
-            body = _json(d.decision) + "\n(masked when stored: shown as stored)"
+            # Shown as stored, but escaped like any text people read: the JSON itself is the json format's.
+            body = printable(_json(d.decision)) + "\n(masked when stored: shown as stored)"
         parts.append((f"# {escape_markdown(head)}\n\n" if fmt == "markdown" else head + "\n") + body)
     return "\n\n".join(parts)

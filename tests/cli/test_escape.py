@@ -110,3 +110,29 @@ def test_an_error_quoting_packet_text_is_escaped_like_batch_escapes_it(tmp_path,
     assert result.exit_code == 2
     assert "duplicate key 'x\\u202ey'" in result.stderr and "\u202e" not in result.stderr
 
+
+def test_the_store_commands_show_stored_text_escaped(tmp_path):
+    hostile = packet(0)
+    hostile["candidate"]["id"] = HOSTILE
+    source = jsonl(tmp_path / "in.jsonl", [hostile])
+    db = str(tmp_path / "h.sqlite")
+    second = "B\u202e"  # a cycle's name is shown too (a column of `cycles diff`)
+    assert invoke(source, "--cycle", "A", "--db", db, "--out", tmp_path / "a.jsonl", "--workers", 1).exit_code == 0
+    # The second cycle masks every criterion, so its decision is shown as stored (JSON, but for people).
+    assert invoke(source, "--cycle", second, "--db", db, "--out", tmp_path / "b.jsonl", "--workers", 1,
+                  "--mask", "/decision/criteria").exit_code == 0
+    for fmt in ("markdown", "table"):
+        history = run("history", HOSTILE, "--db", db, "--format", fmt)
+        assert history.exit_code == 0, history.output
+        _assert_escaped(history.stdout, SHOWN, "B\\u202e")
+        diff = run("cycles", "diff", "A", second, "--db", db, "--format", fmt)
+        assert diff.exit_code == 0, diff.output
+        _assert_escaped(diff.stdout, "B\\u202e")
+        shown = run("decisions", "show", "--candidate", HOSTILE, "--cycle", second, "--db", db, "--format", fmt)
+        assert shown.exit_code == 0, shown.output
+        # JSON writes the C0 controls as \\u00XX itself; U+202E, which it leaves raw, is escaped too.
+        _assert_escaped(shown.stdout, '"emp-2071\\u0000\\u001b[31m\\u202e"', "B\\u202e", "(masked when stored")
+        listed = run("cycles", "list", "--db", db, "--format", fmt)
+        _assert_escaped(listed.stdout, "B\\u202e")
+    exact = json.loads(run("history", HOSTILE, "--db", db, "--format", "json").stdout)
+    assert exact["candidate_id"] == HOSTILE and exact["entries"][1]["cycle"] == second  # JSON stays exact
