@@ -12,6 +12,7 @@ people (every human-facing rendering of the command line and the HTML report).
 
 from __future__ import annotations
 
+import re
 from typing import Optional, Union
 
 Number = Union[int, float]
@@ -114,6 +115,33 @@ _SHOWN: dict[int, str] = {
     for code in [*(c for c in range(0x20) if c not in (0x09, 0x0A)), 0x7F, *range(0x80, 0xA0),
                  *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
 }
+
+
+def _in_json() -> list[tuple[bytes, "re.Pattern[bytes]"]]:
+    """What may stand for a character ``printable`` escapes in UTF-8 JSON as pydantic writes it (non-ASCII
+    raw; C0 controls as ``\\u00XX`` or ``\\b``, ``\\f``, ``\\r``): by first byte, that byte and a pattern."""
+    tails: dict[int, dict[bytes, list[int]]] = {}  # first byte → bytes before the last → last bytes
+    for code in _SHOWN:
+        if code >= 0x20:  # the C0 controls are escaped by JSON itself
+            raw = chr(code).encode("utf-8")
+            tails.setdefault(raw[0], {}).setdefault(raw[:-1], []).append(raw[-1])
+    found = [(b"\\", re.compile(rb"\\(?:u00[01]|[bfr])"))]
+    for lead, by_start in tails.items():  # by the bytes before the last: b"" for DEL, b"\xe2\x80" for U+202E…
+        alternatives = [re.escape(start) + b"[" + b"".join(re.escape(bytes([last])) for last in lasts) + b"]"
+                        for start, lasts in by_start.items()]
+        found.append((bytes([lead]), re.compile(b"|".join(alternatives))))
+    return found
+
+
+#: ``may_need_printable``'s tests: a byte found by ``memchr`` first, a pattern only where it is.
+_IN_JSON = _in_json()
+
+
+def may_need_printable(json_bytes: bytes) -> bool:
+    """Whether the UTF-8 JSON ``json_bytes`` may hold a character ``printable`` escapes. ``False`` is
+    exact (no string in it changes when made printable); ``True`` may be wrong (an escaped backslash
+    then ``b``, an object key), so it only says to look closer. A few microseconds on a decision."""
+    return any(lead in json_bytes and pattern.search(json_bytes) is not None for lead, pattern in _IN_JSON)
 
 
 def printable(text: str) -> str:

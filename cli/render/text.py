@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional
 
-from promoready.engine.words import plural, printable
+from promoready.engine.words import may_need_printable, plural, printable
 
 if TYPE_CHECKING:
     from promoready.schemas.decision import Decision
@@ -36,7 +36,13 @@ def shown_values(value: Any) -> Any:
 def shown(d: Decision) -> Decision:
     """The decision as people may be shown it: every text in it (candidate id, titles, evidence,
     explanations, warnings…) made ``printable``. Every human-facing rendering of a decision starts here;
-    JSON renders the decision itself, exact. The same decision when nothing needs escaping."""
+    JSON renders the decision itself, exact. The same decision when nothing needs escaping.
+
+    The common case is cheap: the decision's full JSON (written by pydantic's serializer, every field)
+    is searched once, and only a decision that may hold such a character is dumped, walked and rebuilt.
+    """
+    if not may_need_printable(d.__pydantic_serializer__.to_json(d)):
+        return d
     fields = d.model_dump()
     escaped = shown_values(fields)
     return d if escaped == fields else type(d).model_validate(escaped)

@@ -136,3 +136,36 @@ def test_the_store_commands_show_stored_text_escaped(tmp_path):
         _assert_escaped(listed.stdout, "B\\u202e")
     exact = json.loads(run("history", HOSTILE, "--db", db, "--format", "json").stdout)
     assert exact["candidate_id"] == HOSTILE and exact["entries"][1]["cycle"] == second  # JSON stays exact
+
+
+def _example_decision():
+    from promoready.schemas.decision import Decision
+
+    result = run("evaluate", EXAMPLE, "--format", "json")
+    return Decision.model_validate(json.loads(result.stdout))
+
+
+def test_a_decision_with_nothing_to_escape_is_shown_as_it_is_without_being_walked(monkeypatch):
+    from promoready.cli.render import text
+
+    d = _example_decision()
+
+    def walked(_value):
+        raise AssertionError("a decision with nothing to escape was dumped and walked")
+
+    monkeypatch.setattr(text, "shown_values", walked)
+    assert text.shown(d) is d  # its text has dashes, quotes and signs (’ — ≥), none escaped
+    plain = d.model_copy(update={"candidate_id": "Zoë 陈静 a\tb\nc"})  # tab and newline are kept
+    assert text.shown(plain) is plain
+    with pytest.raises(AssertionError, match="walked"):  # a control character: looked at closer
+        text.shown(d.model_copy(update={"candidate_id": "emp\x1b"}))
+
+
+def test_every_character_printable_escapes_is_found_in_a_decision():
+    from promoready.cli.render.text import shown
+    from promoready.engine.words import _SHOWN
+
+    d = _example_decision()
+    for code, escape in _SHOWN.items():
+        there = shown(d.model_copy(update={"candidate_id": f"emp{chr(code)}x"}))
+        assert there.candidate_id == f"emp{escape}x", hex(code)
