@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -196,3 +197,43 @@ def test_a_store_that_fails_mid_run_leaves_the_output_whole_and_the_cycle_incomp
         cycle = store.cycle("c")
         assert not cycle.complete and cycle.decisions + cycle.errors == 10  # the first transaction, whole
 
+
+
+def test_no_input_leaves_no_cycle_behind_but_keeps_one_that_existed(tmp_path):
+    """``input.empty`` with ``--cycle``: the cycle this run created holds nothing and is deleted, so the same
+    command with good input is not refused (usage.cycle-exists); a cycle resumed from before stays as it was."""
+    empty, good = tmp_path / "e.jsonl", packets(tmp_path / "p.jsonl", 3)
+    empty.write_bytes(b"")
+    db = str(tmp_path / "h.sqlite")
+
+    def run(*args: object) -> Any:
+        return CliRunner().invoke(main, ["batch", "--ladder", TINY, "--workers", "1", "--db", db, *map(str, args)],
+                                  catch_exceptions=False)
+
+    for extra in ((), ("--resume",)):  # --resume of a cycle not there yet creates it, too
+        done = run(empty, "--cycle", "c1", "--out", tmp_path / "o.jsonl", *extra)
+        assert done.exit_code == 2 and done.stderr.endswith("[input.empty]\n"), done.stderr
+        with open_store(db) as store:
+            assert [c.name for c in store.cycles()] == []
+    done = run(good, "--cycle", "c1", "--out", tmp_path / "o.jsonl")
+    assert done.exit_code == 0 and "usage.cycle-exists" not in done.stderr, done.stderr
+    with open_store(db) as store:
+        before = store.cycle("c1")
+    assert before.complete and before.runs == 1 and before.decisions == 3
+    done = run(empty, "--cycle", "c1", "--resume")
+    assert done.exit_code == 2 and done.stderr.endswith("[input.empty]\n"), done.stderr
+    with open_store(db) as store:
+        after = store.cycle("c1")
+    # Resumed, it counts a run and stays incomplete (as a resumed run that fails does); nothing is deleted.
+    assert after.decisions == 3 and after.runs == 2 and not after.complete
+
+
+def test_an_input_that_does_not_exist_is_an_error_record_of_a_complete_cycle(tmp_path):
+    """Unlike no input at all, a missing input is a record (input.not-found), stored as any error record is."""
+    db = str(tmp_path / "h.sqlite")
+    done = CliRunner().invoke(main, ["batch", str(tmp_path / "missing.jsonl"), "--ladder", TINY, "--workers", "1",
+                                     "--cycle", "inc", "--db", db], catch_exceptions=False)
+    assert done.exit_code == 2 and "[input.not-found]" in done.stderr, done.stderr
+    with open_store(db) as store:
+        cycle = store.cycle("inc")
+    assert cycle.complete and (cycle.decisions, cycle.errors) == (0, 1)
