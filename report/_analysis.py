@@ -28,7 +28,7 @@ def build(cycle: Cycle, *, groups: Optional[Groups] = None, before: Optional[Cyc
         "report_version": REPORT_VERSION,
         "cycle": {"name": cycle.name, "as_of": _span(cycle.as_of), "ladders": sorted(cycle.ladders),
                   "candidates": len(cycle.people), "repeated_candidate_ids": cycle.duplicates,
-                  "complete": cycle.complete},
+                  "complete": cycle.complete, "log": cycle.log},
         "summary": summary,
         "tracks": _tracks(cycle),
         "blocking": [_blocking(cycle, t) for t in summary["transitions"]],

@@ -93,6 +93,9 @@ class Cycle:
     #: Whether the store marks the cycle complete (False: a batch stopped before its end, or a decision log
     #: still written to, so the figures cover only what was recorded); None for a decisions file: not known.
     complete: Optional[bool] = None
+    #: Whether the stored cycle is the HTTP service's decision log (never complete: still open, no batch to
+    #: resume); None for a decisions file.
+    log: Optional[bool] = None
     _shapes: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
     _names: dict[Any, Any] = field(default_factory=dict, repr=False)
 
@@ -244,7 +247,7 @@ def read_stored_cycle(db: Optional[str], name: str) -> Cycle:
     with open_store(db) as store:
         found = store.cycle(name)
         label = f"{store.where}, cycle {found.name}"
-        cycle = Cycle(found.name, complete=found.complete)
+        cycle = Cycle(found.name, complete=found.complete, log=found.log)
         seen = 0
         for record in store.records(str(found.id)):
             seen += 1

@@ -51,7 +51,7 @@ def without_sources(data: Any) -> Any:
         return data
     out = {k: without_sources(v) for k, v in data.items() if k not in ("source", "sources")}
     if "cycle" in out and isinstance(out["cycle"], dict):
-        out["cycle"] = {k: v for k, v in out["cycle"].items() if k not in ("name", "complete")}
+        out["cycle"] = {k: v for k, v in out["cycle"].items() if k not in ("name", "complete", "log")}
     if isinstance(out.get("compare"), dict):
         out["compare"] = {k: v for k, v in out["compare"].items() if k not in ("before", "after", "before_complete")}
     return out
@@ -77,6 +77,7 @@ def test_a_stored_cycle_reports_exactly_as_its_jsonl(recorded):
     assert from_store["cycle"]["name"] == "2026-H2" and from_store["compare"]["before"] == "2026-H1"
     assert from_store["cycle"]["complete"] is True and from_store["compare"]["before_complete"] is True
     assert from_file["cycle"]["complete"] is None and from_file["compare"]["before_complete"] is None  # not known
+    assert from_store["cycle"]["log"] is False and from_file["cycle"]["log"] is None
     # A stored decision is named by its packet, as batch names it; the file's by its line.
     ready = [r for t in from_store["summary"]["transitions"] for r in t["ready_candidates"]]
     assert ready and all(r["source"].startswith(str(folder / "2026-H2.packets.jsonl:")) for r in ready)
@@ -118,6 +119,17 @@ def test_an_incomplete_cycle_says_so_in_the_json_the_page_and_on_stderr(db_url, 
     assert "'partial', compared with, is incomplete" in compared.stderr
     html = (tmp_path / "c.html").read_text(encoding="utf-8")
     assert html.count('class="note incomplete"') == 1 and "<code>partial</code> complete" in html
+
+
+def test_one_packet_recorded_is_one_packet_not_1_packets(db_url, tmp_path):  # noqa: F811
+    from promoready.store import decision_rows, open_store
+
+    with open_store(db_url, create=True) as store:
+        store.write(store.start_cycle("one"), [decision_rows("c-0.json", 0, decide(packet("c-0")))])
+    done = promoready("report", "--db", db_url, "--cycle", "one", "--out", str(tmp_path / "one.html"))
+    assert done.returncode == 0 and "covers only the 1 packet recorded so far\n" in done.stderr, done.stderr
+    html = (tmp_path / "one.html").read_text(encoding="utf-8")
+    assert "only the 1 packet recorded so far" in html and "1 packets" not in html and "--resume" in html
 
 
 def test_an_unknown_cycle_is_named_with_the_closest(recorded):

@@ -101,6 +101,32 @@ def test_a_decision_recorded_by_batch_is_found_by_the_same_kind_of_id(db_url):  
         c.close()
 
 
+def test_a_report_on_the_decision_log_neither_warns_nor_advises_resume(db_url, tmp_path):  # noqa: F811
+    """The service's log is never marked complete: a report on it says it is a log still open, and never
+    advises `batch … --resume` (that would add batch decisions to the log and close it)."""
+    from click.testing import CliRunner
+
+    from promoready.cli import main
+
+    client = Client(create_app(Settings(db=db_url)))
+    try:
+        decision_id = client.post("/v1/evaluate", json=example_packet()).json()["decision_id"]
+        assert client.get(f"/v1/decisions/{decision_id}").status_code == 200  # committed
+    finally:
+        client.close()
+    page, data = tmp_path / "log.html", tmp_path / "log.json"
+    done = CliRunner().invoke(main, ["report", "--db", db_url, "--cycle", "service", "--out", str(page)])
+    assert done.exit_code == 0 and done.stderr == "", done.stderr
+    html = page.read_text(encoding="utf-8")
+    assert "Decision log, still open." in html and "1 decision logged" in html
+    assert "--resume" not in html and "Incomplete cycle" not in html
+    done = CliRunner().invoke(main, ["report", "--db", db_url, "--cycle", "service", "--format", "json",
+                                     "--out", str(data)])
+    assert done.exit_code == 0 and done.stderr == "", done.stderr
+    cycle = json.loads(data.read_text(encoding="utf-8"))["cycle"]
+    assert (cycle["complete"], cycle["log"]) == (False, True)
+
+
 def test_unknown_and_malformed_ids_are_problems(logged: Client):
     unknown = logged.get(f"/v1/decisions/{UNKNOWN}")
     assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
