@@ -21,7 +21,7 @@ from promoready.schemas._types import Bool, Name
 from promoready.schemas.ladder import FieldSpec, Ladder, LadderFile
 from promoready.schemas.packet import PacketDate, Packet
 
-from . import _packet, errors
+from . import _packet, _wording, errors
 from ._locate import format_path
 from .errors import PacketError, PacketInvalid, PromoreadyError, closest
 
@@ -152,7 +152,7 @@ class DeclaredEvidence:
         if err["type"] == "literal_error":
             allowed = [str(v) for v in (err.get("ctx") or {}).get("expected_values", ())] or self._words(loc)
             said = str(given) if isinstance(given, (str, int, float)) and not isinstance(given, bool) else ""
-            return PacketError(f"{_packet._shown(given)} is not one of {', '.join(allowed)}",
+            return PacketError(f"{_wording.shown(given)} is not one of {', '.join(allowed)}",
                                code=errors.PACKET_LITERAL_ERROR, file=source.name, line=source.line(loc), path=path,
                                suggestion=closest(said, allowed) if said and len(said) <= 200 else None)
         return _packet._problem(err, source)

@@ -10,7 +10,6 @@ import datetime
 import hashlib
 import heapq
 import json
-import math
 import os
 from functools import lru_cache
 from typing import Any, Callable, Iterator, NamedTuple, Optional
@@ -25,6 +24,7 @@ from . import _jsonpacket  # (it calls _packet.keys_given: both import the modul
 from ._fields import FieldKind, field_kind_of, item_fields, packet_fields
 from . import errors
 from ._levels import LevelIndex
+from ._wording import cut, kind_of, shown
 from .errors import PacketError, PacketInvalid, PromoreadyError, UsageError, closest
 
 _MESSAGES = {
@@ -126,22 +126,22 @@ def _problem(err: Any, source: Source, data: Any = None) -> PacketError:
     loc = tuple(err["loc"])
     kind = err["type"]
     given = err.get("input")
-    shown = _shown(given)
+    quoted = shown(given)
     if kind == "invalid_key":
         return _key_problem(loc[:-1], given, source, data)
     suggestion = None
     if kind == "literal_error":
         field = _field_kind(loc)
         allowed = field.values if field else ()
-        message = f"{shown} is not one of {', '.join(allowed)}" if allowed else err["msg"]
+        message = f"{quoted} is not one of {', '.join(allowed)}" if allowed else err["msg"]
         said = str(given) if isinstance(given, (str, int, float)) else ""
         suggestion = closest(said, allowed) if allowed and len(said) <= 200 else None
     elif kind in _MESSAGES:
-        message = _MESSAGES[kind] + ("" if kind == "missing" else f", got {shown}")
+        message = _MESSAGES[kind] + ("" if kind == "missing" else f", got {quoted}")
     else:
         message = err["msg"].removeprefix("Value error, ")
         if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-            message = f"{shown}: {message.lower()}"
+            message = f"{quoted}: {message.lower()}"
     code = errors.packet_code(kind)
     return PacketError(message, code=code, file=source.name, line=source.line(loc), path=docs.format_path(loc),
                        suggestion=suggestion)
@@ -161,7 +161,7 @@ def _key_problem(at: tuple, key: Any, source: Source, data: Any) -> PacketError:
         except (LookupError, TypeError, ValueError):
             index = None
         line = docs.line_of(source.text, at + (docs.KeyAt(index),) if index is not None else at, source.name)
-    return PacketError(f"a field name must be text, got {_shown(key)}", code=errors.packet_code("invalid_key"),
+    return PacketError(f"a field name must be text, got {shown(key)}", code=errors.packet_code("invalid_key"),
                        file=source.name, line=line, path=docs.format_path(at) or None)
 
 
@@ -183,7 +183,7 @@ def level_problems(index: LevelIndex, data: Any, source: Source,
     def check(value: Any, loc: tuple, levels_only: bool) -> None:
         if isinstance(value, str) and resolve(value, levels_only) is None:
             what = "level" if levels_only else "level or title"
-            out.append(packet_error(f"unknown {what} '{_cut(value, 80)}'", code=errors.PACKET_UNKNOWN_LEVEL,
+            out.append(packet_error(f"unknown {what} '{cut(value, 80)}'", code=errors.PACKET_UNKNOWN_LEVEL,
                                     path=docs.format_path(loc), source=source, loc=loc,
                                     suggestion=index.suggest(value, levels_only=levels_only)))
 
@@ -210,62 +210,6 @@ def with_level_problems(exc: PacketInvalid, index: LevelIndex) -> PacketInvalid:
     if exc.data is None or not isinstance(exc.source, Source):
         return exc
     return exc.adding(level_problems(index, exc.data, exc.source))
-
-
-def _shown(value: Any, width: int = 80) -> str:
-    """A value as an error message quotes it, in the words of the file it came from (YAML, JSON):
-    true/false, null, a date as YYYY-MM-DD, text in quotes, a number as written; a list or mapping
-    by its items when short, else by its kind; everything cut short (a 10,000-character text is
-    not a message). Never a Python repr (``True``, ``None``, ``datetime.date(…)``, ``inf``)."""
-    return _cut(_said(value, 2), width)
-
-
-def _said(value: Any, depth: int) -> str:
-    if isinstance(value, bool) or value is None:
-        return {True: "true", False: "false", None: "null"}[value]
-    if isinstance(value, float) and not math.isfinite(value):
-        # A number past a float's range (1e400) reads as infinity; NaN only from YAML's .nan.
-        if math.isnan(value):
-            return "NaN (not a number)"
-        return f"a {'negative ' if value < 0 else ''}number too large to hold"
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    if isinstance(value, (int, float, str)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        if len(value) > 8 or depth <= 0:
-            return kind_of(value)
-        return "[" + ", ".join(_said(v, depth - 1) for v in value) + "]"
-    if isinstance(value, dict):
-        if len(value) > 8 or depth <= 0:
-            return kind_of(value)
-        return "{" + ", ".join(f"{k if isinstance(k, str) else _said(k, 0)}: {_said(v, depth - 1)}" for k, v in value.items()) + "}"
-    return kind_of(value)
-
-
-def kind_of(value: Any) -> str:
-    """What kind of value this is, in JSON's and YAML's terms: ``null``, ``a list``, ``text``…"""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, datetime.datetime):
-        return "a date and time"
-    if isinstance(value, datetime.date):
-        return "a date"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "a value of another kind"
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class LoadedPacket:
