@@ -9,7 +9,8 @@ from functools import lru_cache
 from typing import Any, Optional
 
 from . import errors
-from ._locate import _SURROGATE, _line_for, _short, format_path
+from ._locate import _SURROGATE, KeyAt, _line_for, format_path
+from ._wording import kind_of, shown
 from .errors import InputError, PromoreadyError
 
 #: The deepest node a document may have (the root is at depth 1; no contract document is deeper than 6).
@@ -132,13 +133,16 @@ def _data_error(entry: tuple, source: Optional[str], text: Optional[str], proble
     chain = _chain(entry)
     loc = tuple(e[3] for e in chain[1:])
     node = entry[0]
+    found_at = loc  # where the line is looked for
     if key:  # the problem is the key itself: a text key is named (escaped), another kind by its mapping
         node = loc[-1]
-        if not isinstance(node, str):
+        if not isinstance(node, str):  # on its own line, found by its place (no text finds it)
             loc = loc[:-1]
+            found_at = loc + (KeyAt(list(entry[2][0]).index(node)),)
 
-    def error(cls: type, message: str, code: str, at: tuple = loc) -> PromoreadyError:
-        return cls(message, code=code, file=source, path=format_path(at) or None, line=_line_for(text, source, at))
+    def error(cls: type, message: str, code: str, at: Optional[tuple] = None) -> PromoreadyError:
+        return cls(message, code=code, file=source, path=format_path(loc if at is None else at) or None,
+                   line=_line_for(text, source, found_at if at is None else at))
 
     if problem == "deep":
         # Data that contains itself is infinitely deep: say so, where it first comes back.
@@ -158,14 +162,14 @@ def _data_error(entry: tuple, source: Optional[str], text: Optional[str], proble
         assert found is not None  # "surrogate" is only reported for text the pattern matched
         return error(InputError, f"{'a key' if key else 'text'} holds a lone surrogate (\\u{ord(found.group()):04x} at "
                                  f"character {found.start()}), which is not valid Unicode", errors.INPUT_ENCODING)
-    name = type(node).__name__
-    hint = {"bytes": " (YAML !!binary): write it as text", "bytearray": ": write it as text",
-            "set": " (a set has no stable order): write a list"}.get(name, "")
-    if key:
-        return error(InputError, f"a key must be text, a number, true/false, null or a date; got {name} "
-                                 f"{_short(repr(node))}", errors.INPUT_UNSUPPORTED_VALUE)
+    if key:  # a list key (YAML's ``[1, 2]:``) is read as a tuple: named as the list it was written as
+        return error(InputError, f"a key must be text, a number, true/false, null or a date; got "
+                                 f"{kind_of(node)} {shown(node, 60)}", errors.INPUT_UNSUPPORTED_VALUE)
+    hints: dict[type, str] = {bytes: " (YAML !!binary): write it as text", bytearray: ": write it as text",
+                              set: " (a set has no stable order): write a list"}
+    hint = hints.get(type(node), "")
     return error(InputError, f"only text, numbers, true/false, null, dates, lists and mappings are allowed; got "
-                             f"{name}{hint}", errors.INPUT_UNSUPPORTED_VALUE)
+                             f"{kind_of(node)}{hint}", errors.INPUT_UNSUPPORTED_VALUE)
 
 
 def _digits(number: int) -> int:

@@ -214,12 +214,23 @@ def _example_text() -> str:
     ("  hires: 1", "  hires: {a: [1, null]}",
      "leadership.hires: must be a whole number, got {a: [1, null]} [packet.int-type]"),
     ("  mentees: 2", "  mentees: 1e400",
-     "leadership.mentees: must be a whole number, got a number too large to hold [packet.int-type]"),
+     "leadership.mentees: must be a whole number, got infinity (or a number too large to hold) [packet.int-type]"),
+    ("  product_years: 7.5", "  product_years: .inf",
+     "experience.product_years: must be a finite number, got infinity (or a number too large to hold) "
+     "[packet.finite-number]"),
+    ("  product_years: 7.5", "  product_years: -.inf",
+     "experience.product_years: must be a finite number, got -infinity (or a negative number too large to hold) "
+     "[packet.finite-number]"),
+    ("  product_years: 7.5", "  product_years: -1e20",
+     "experience.product_years: -1e20: input should be greater than or equal to 0 [packet.greater-than-equal]"),
+    ("  product_years: 7.5", "  product_years: -0.0000001",
+     "experience.product_years: -0.0000001: input should be greater than or equal to 0 [packet.greater-than-equal]"),
     ("  product_years: 7.5", "  product_years: .nan",
      "experience.product_years: must be a finite number, got NaN (not a number) [packet.finite-number]"),
 ])
 def test_a_wrong_value_is_quoted_as_the_file_wrote_it_not_as_python_repr(tmp_path, old, new, said):
-    # datetime.date(2026, 1, 1), True, None, inf and {'a': ...} were Python's words, not the file's.
+    # datetime.date(2026, 1, 1), True, None, inf and {'a': ...} were Python's words, not the file's;
+    # .inf was "a number too large to hold", -1e20 was -1e+20 and -0.0000001 was -1e-07.
     text = _example_text()
     assert old in text
     path = tmp_path / "p.yaml"
@@ -243,6 +254,16 @@ def test_json_true_and_a_jsonl_null_packet_are_said_in_json_words(tmp_path):
     assert "a packet is a mapping of fields, got null [packet.shape]" in done.stderr
     assert "a packet is a mapping of fields, got a list [packet.shape]" in done.stderr
     assert "NoneType" not in done.output + done.stderr
+
+
+def test_a_list_key_is_named_as_the_list_the_file_wrote(tmp_path):
+    # Was "got tuple (1, 2)": Python's name for the kind, and its repr.
+    text = _example_text()
+    path = tmp_path / "p.yaml"
+    path.write_text(text.replace("organization:", "[1, 2]: 3\norganization:", 1), encoding="utf-8")
+    line = text[:text.index("organization:")].count("\n") + 1
+    assert _cli_error(path) == (f"promoready: {path}:{line}: a key must be text, a number, true/false, null or a "
+                                "date; got a list [1, 2] [input.unsupported-value]")
 
 
 @pytest.mark.parametrize("added, said", [
