@@ -59,7 +59,7 @@ def show(transition: Optional[str], ladder_path: Optional[str], fmt: Optional[st
     Example:
       promoready ladder show senior-pm-to-director --format markdown
     """
-    from promoready.engine import bundled_ladders, describe_ladder, load_ladder
+    from promoready.engine import describe_ladder, load_ladder
     from promoready.engine import errors
 
     from .render import render_ladder, terminal
@@ -67,9 +67,7 @@ def show(transition: Optional[str], ladder_path: Optional[str], fmt: Optional[st
     lad = load_ladder(ladder_path)
     keys = [t.key for t in lad.transitions]
     if transition is not None and transition not in keys:
-        message = f"no transition '{transition}' in ladder '{lad.id}'"
-        if transition == lad.id or transition in bundled_ladders():  # a ladder id where a transition goes
-            message += f"; '{transition}' is a ladder: give it as --ladder {transition}"
+        message = f"no transition '{transition}' in ladder '{lad.id}'" + _ladder_hint(transition, lad.id, ladder_path)
         raise errors.UsageError(message, code=errors.USAGE_TRANSITION,
                                 path="TRANSITION", suggestion=errors.closest(transition, keys))
     fmt = fmt or ("terminal" if terminal.is_terminal() else "markdown")
@@ -77,6 +75,27 @@ def show(transition: Optional[str], ladder_path: Optional[str], fmt: Optional[st
     order = {t.key: i for i, t in enumerate(by_rank(lad))}
     view["transitions"].sort(key=lambda t: order[t["key"]])
     terminal.echo(render_ladder(view, fmt))
+
+
+def _ladder_hint(transition: str, shown_id: str, ladder_path: Optional[str]) -> str:
+    """For a TRANSITION that is (or is close to) a ladder's id: how to show that ladder instead, as
+    ``--ladder`` finds it. A bundled ladder by its id; the ladder shown by what selected it (the path
+    it was loaded from: its id names no ladder ``--ladder`` can find, unless it is a bundled one's)."""
+    from promoready.engine import bundled_ladders
+    from promoready.engine.errors import nearest
+
+    selectors = {name: name for name in bundled_ladders()}
+    selectors[shown_id] = ladder_path or shown_id  # None: the default ladder, a bundled one
+    if transition in selectors:
+        said = f"'{transition}' is a ladder"
+        name = transition
+    else:
+        found = nearest(transition, selectors, 1)
+        if not found:
+            return ""
+        name = found[0]
+        said = f"'{transition}' is close to the ladder '{name}'"
+    return f"; {said}: give it as --ladder {selectors[name]} and leave TRANSITION out"
 
 
 def _one_ladder(path: Optional[str], ladder_path: Optional[str]) -> Optional[str]:

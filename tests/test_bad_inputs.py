@@ -308,7 +308,7 @@ def test_ladder_show_given_a_ladder_id_says_ladders_go_to_the_ladder_option():
     assert done.exit_code == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip() == ("promoready: TRANSITION: no transition 'product-management' in ladder "
                                    "'product-management'; 'product-management' is a ladder: give it as --ladder "
-                                   "product-management [usage.transition]")
+                                   "product-management and leave TRANSITION out [usage.transition]")
 
 
 @pytest.mark.parametrize("text, line", [("a:\n\tb: 1\n", 2), ("a:\n  b: 1\n\tc: 2\n", 3)])

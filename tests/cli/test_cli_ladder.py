@@ -81,3 +81,27 @@ def test_validate_and_test_take_the_shared_ladder_option():
         assert both.stdout == ""
         assert "two ladders given" in both.stderr and "[usage.invalid]" in both.stderr
     assert "startup" in run("ladder", "validate", "--ladder", "startup").stdout
+
+
+def test_ladder_show_given_a_ladder_id_says_how_to_select_that_ladder_in_a_way_that_works(tmp_path):
+    # A misspelt ladder id got no hint; a ladder loaded from a path was to be given "as --ladder
+    # monzo-product", which --ladder cannot find (ladder.not-found): only bundled ids resolve.
+    import shutil
+
+    folder = tmp_path / "monzo-product"
+    shutil.copytree(os.path.join(ROOT, "examples", "ladders", "monzo-product"), folder)
+    misspelt = run("ladder", "show", "product-managment")
+    assert misspelt.exit_code == 2
+    assert misspelt.stderr.strip() == (
+        "promoready: TRANSITION: no transition 'product-managment' in ladder 'product-management'; "
+        "'product-managment' is close to the ladder 'product-management': give it as --ladder product-management "
+        "and leave TRANSITION out [usage.transition]")
+    for said in ("monzo-product", "monzo-prodct"):
+        by_path = run("ladder", "show", said, "--ladder", str(folder))
+        assert by_path.exit_code == 2
+        assert by_path.stderr.strip().endswith(f": give it as --ladder {folder} and leave TRANSITION out "
+                                               "[usage.transition]")
+    assert run("ladder", "show", "--ladder", str(folder), "--format", "json").exit_code == 0  # the hint works
+    typo = run("ladder", "show", "senior-pm-to-directer")  # a transition's typo: its did-you-mean, no ladder hint
+    assert typo.stderr.strip() == ("promoready: TRANSITION: no transition 'senior-pm-to-directer' in ladder "
+                                   "'product-management' (did you mean 'senior-pm-to-director'?) [usage.transition]")
