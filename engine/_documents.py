@@ -274,9 +274,10 @@ def _yaml_duplicate_error(text: str, source: str, exc: Optional[MarkedYAMLError]
     """A duplicate key, worded as JSON's is (the loader's message quotes both values, whatever their size)."""
     found = _duplicate_key(text)
     if found is not None:
-        loc, line = found
-        return InputError(f"duplicate key '{_short(str(loc[-1]))}'", code=errors.INPUT_DUPLICATE_KEY, file=source,
-                          line=line, path=format_path(loc[:-1]) or None)
+        loc, line, first = found
+        same = "" if first is None else f" (the same key as '{_short(first)}' once read)"
+        return InputError(f"duplicate key '{_short(str(loc[-1]))}'{same}", code=errors.INPUT_DUPLICATE_KEY,
+                          file=source, line=line, path=format_path(loc[:-1]) or None)
     mark = exc.problem_mark or exc.context_mark if exc is not None else None
     problem = (exc.problem or "duplicate key").replace("found ", "") if exc is not None else "duplicate key"
     return InputError(_short(problem, 200), code=errors.INPUT_DUPLICATE_KEY, file=source,

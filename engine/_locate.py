@@ -255,13 +255,32 @@ def _yaml_path_at(text: str, mark: Any) -> Optional[tuple]:
     return None
 
 
-def _duplicate_key(text: str) -> Optional[tuple[tuple, Optional[int]]]:
-    """The path and line of the first key written twice in one mapping (JSON is read as YAML here); None
-    when the text cannot be read so (a str with a lone surrogate, which libyaml cannot take, included)."""
+def _duplicate_key(text: str) -> Optional[tuple[tuple, Optional[int], Optional[str]]]:
+    """The path and line of the first key of a mapping that an earlier key of it equals, and that key
+    as written when it was written differently: the same text twice, or two writings read as one key
+    (``true`` and ``1``, ``1`` and ``1.0``: a mapping read into Python cannot hold both). None when
+    the text cannot be read so (a str with a lone surrogate, which libyaml cannot take, included)."""
+    yaml = None
+    read: dict[int, tuple[set, dict]] = {}  # a mapping's (keys seen, by id) → its keys as read → as written
     try:
         for loc, event, keys in _yaml_nodes(text):
-            if keys is not None and type(event) is ScalarEvent and event.value in keys:
-                return loc + (event.value,), _line(event)
+            if keys is None or type(event) is not ScalarEvent:
+                continue
+            value: Any = event.value
+            if not event.style and event.tag is None:  # a plain scalar: a number, true/false, null…
+                yaml = yaml or _safe_yaml()
+                try:
+                    value = yaml.load(event.value)
+                    hash(value)
+                except Exception:  # not read alone (``a: b``): compared as written
+                    value = event.value
+            seen = read.get(id(keys))
+            if seen is None or seen[0] is not keys:
+                seen = read[id(keys)] = (keys, {})
+            if value in seen[1]:
+                first = seen[1][value]
+                return loc + (event.value,), _line(event), None if first == event.value else first
+            seen[1][value] = event.value
     except (YAMLError, UnicodeError):
         return None
     return None

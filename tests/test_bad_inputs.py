@@ -266,6 +266,20 @@ def test_a_list_key_is_named_as_the_list_the_file_wrote(tmp_path):
                                 "date; got a list [1, 2] [input.unsupported-value]")
 
 
+@pytest.mark.parametrize("keys, said", [
+    ("true: 1\n1: 2\n", "duplicate key '1' (the same key as 'true' once read)"),
+    ("1: x\n1.0: y\n", "duplicate key '1.0' (the same key as '1' once read)"),
+    ("'1': x\n1: y\nc: 1\nc: 2\n", "duplicate key 'c'"),
+])
+def test_keys_written_differently_but_read_as_one_are_named_as_written(tmp_path, keys, said):
+    # Was the loader's `duplicate key "1" with value "2" (original value: "1")` (values, not keys); and
+    # '1' quoted and 1 plain (two keys) were taken for the duplicate rather than the real one, c.
+    path = tmp_path / "p.yaml"
+    path.write_text(keys + _example_text(), encoding="utf-8")
+    line = keys.count("\n")
+    assert _cli_error(path) == f"promoready: {path}:{line}: {said} [input.duplicate-key]"
+
+
 @pytest.mark.parametrize("added, said", [
     ("1: x", "a field name must be text, got 1"),
     ("null: x", "a field name must be text, got null"),
