@@ -200,17 +200,13 @@ class _Run:
         """No input held a packet, nor even a line or file that is not one (an error record): ``input.empty``.
 
         Raised before the commit, so ``_keep_complete`` discards the temporary file: ``--out`` (and, since
-        ``_finish`` is not reached, ``--summary``) stay as they were, or are not created. A cycle this run
-        created is deleted (it holds nothing, and would refuse the same command without ``--resume``); a
-        cycle that existed before (``--resume``) stays as it was, incomplete.
+        ``_finish`` is not reached, ``--summary``) stay as they were, or are not created; a cycle stays
+        incomplete.
         """
         from promoready.engine.errors import INPUT_EMPTY, InputError
 
         from ._inputs import STDIN
 
-        recording, self.recording = self.recording, None
-        if recording is not None:
-            recording.discard()
         named = ", ".join(STDIN if name == "-" else name for name in self.inputs)
         raise InputError(f"no packets found in {named}", code=INPUT_EMPTY)
 

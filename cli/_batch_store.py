@@ -128,17 +128,6 @@ class CycleRecording:
         finally:
             self._release()
 
-    def discard(self) -> None:
-        """The run found nothing to record: stop the writer and delete the cycle if this run created it (and
-        nothing is in it); a cycle that existed before stays as it is. Raises nothing (the run's error stands)."""
-        try:
-            self.recorder.close(finish=False)
-            self.store.discard_cycle(self.cycle_id)
-        except BaseException:  # noqa: BLE001  (the run's own error is the one to report)
-            pass
-        finally:
-            self._release()
-
     def _release(self) -> None:
         if self.packets is not None:
             self.packets.close()

@@ -121,11 +121,6 @@ class Store:
         with _connect.failures(self.url, "finishing the cycle"), self.engine.begin() as conn:
             _write.finish_cycle(conn, cycle_id)
 
-    def discard_cycle(self, cycle_id: int) -> bool:
-        """Delete the cycle if its one run recorded nothing in it (see ``_write.discard_cycle``); whether it did."""
-        with _connect.failures(self.url, "removing the empty cycle"), self.engine.begin() as conn:
-            return _write.discard_cycle(conn, cycle_id)
-
     def prune(self, before: datetime.date) -> tuple[list[str], int]:
         """Delete the cycles started before ``before`` and all they hold: (their names, decisions deleted)."""
         with _connect.failures(self.url, "pruning"), self.engine.begin() as conn:

@@ -198,17 +198,6 @@ def finish_cycle(conn: Connection, cycle_id: int) -> None:
     conn.execute(sa.update(t.cycles).where(t.cycles.c.id == cycle_id).values(complete=True, finished_at=now()))
 
 
-def discard_cycle(conn: Connection, cycle_id: int) -> bool:
-    """Delete the cycle if it holds nothing and only one run ever started it (the run that created it and
-    recorded nothing: ``batch`` found no input); whether it was deleted. A cycle that existed before (its
-    ``runs`` above 1) or holds a record, however it got there, stays as it is."""
-    c = t.cycles.c
-    held = sa.union_all(sa.select(t.decisions.c.id).where(t.decisions.c.cycle_id == cycle_id),
-                        sa.select(t.errors.c.id).where(t.errors.c.cycle_id == cycle_id))
-    gone = conn.execute(sa.delete(t.cycles).where(c.id == cycle_id, c.runs == 1, ~sa.exists(held.subquery().select())))
-    return bool(gone.rowcount)
-
-
 def prune(conn: Connection, before: datetime.date) -> tuple[list[str], int]:
     """Delete the cycles started before ``before`` (UTC), with all they hold: (their names, decisions deleted)."""
     cutoff = datetime.datetime.combine(before, datetime.time(), tzinfo=datetime.timezone.utc)

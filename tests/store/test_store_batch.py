@@ -198,10 +198,10 @@ def test_a_store_that_fails_mid_run_leaves_the_output_whole_and_the_cycle_incomp
         assert not cycle.complete and cycle.decisions + cycle.errors == 10  # the first transaction, whole
 
 
-
-def test_no_input_leaves_no_cycle_behind_but_keeps_one_that_existed(tmp_path):
-    """``input.empty`` with ``--cycle``: the cycle this run created holds nothing and is deleted, so the same
-    command with good input is not refused (usage.cycle-exists); a cycle resumed from before stays as it was."""
+def test_no_input_leaves_the_cycle_it_started_empty_and_incomplete_for_resume_to_complete(tmp_path):
+    """``input.empty`` with ``--cycle``: nothing is recorded and the cycle this run started stays, empty and
+    incomplete (never deleted: a service may have opened it as its log meanwhile, and would lose what it logs
+    next); the same command is refused with the way out, and ``--resume`` completes the cycle."""
     empty, good = tmp_path / "e.jsonl", packets(tmp_path / "p.jsonl", 3)
     empty.write_bytes(b"")
     db = str(tmp_path / "h.sqlite")
@@ -210,22 +210,18 @@ def test_no_input_leaves_no_cycle_behind_but_keeps_one_that_existed(tmp_path):
         return CliRunner().invoke(main, ["batch", "--ladder", TINY, "--workers", "1", "--db", db, *map(str, args)],
                                   catch_exceptions=False)
 
-    for extra in ((), ("--resume",)):  # --resume of a cycle not there yet creates it, too
-        done = run(empty, "--cycle", "c1", "--out", tmp_path / "o.jsonl", *extra)
-        assert done.exit_code == 2 and done.stderr.endswith("[input.empty]\n"), done.stderr
-        with open_store(db) as store:
-            assert [c.name for c in store.cycles()] == []
-    done = run(good, "--cycle", "c1", "--out", tmp_path / "o.jsonl")
-    assert done.exit_code == 0 and "usage.cycle-exists" not in done.stderr, done.stderr
-    with open_store(db) as store:
-        before = store.cycle("c1")
-    assert before.complete and before.runs == 1 and before.decisions == 3
-    done = run(empty, "--cycle", "c1", "--resume")
+    done = run(empty, "--cycle", "c1", "--out", tmp_path / "o.jsonl")
     assert done.exit_code == 2 and done.stderr.endswith("[input.empty]\n"), done.stderr
     with open_store(db) as store:
-        after = store.cycle("c1")
-    # Resumed, it counts a run and stays incomplete (as a resumed run that fails does); nothing is deleted.
-    assert after.decisions == 3 and after.runs == 2 and not after.complete
+        cycle = store.cycle("c1")
+    assert not cycle.complete and cycle.decisions == cycle.errors == 0 and cycle.runs == 1
+    done = run(good, "--cycle", "c1", "--out", tmp_path / "o.jsonl")
+    assert done.exit_code == 2 and "[usage.cycle-exists]" in done.stderr and "`--resume` completes it" in done.stderr
+    done = run(good, "--cycle", "c1", "--out", tmp_path / "o.jsonl", "--resume")
+    assert done.exit_code == 0, done.stderr
+    with open_store(db) as store:
+        cycle = store.cycle("c1")
+    assert cycle.complete and cycle.decisions == 3 and cycle.runs == 2
 
 
 def test_an_input_that_does_not_exist_is_an_error_record_of_a_complete_cycle(tmp_path):
