@@ -269,10 +269,10 @@ def _duplicate_key(text: str) -> Optional[tuple[tuple, Optional[int], Optional[s
             value: Any = event.value
             if not event.style and event.tag is None:  # a plain scalar: a number, true/false, null…
                 yaml = yaml or _safe_yaml()
-                try:
-                    value = yaml.load(event.value)
+                try:  # read as a mapping's value would be: alone, ``---`` or ``...`` would end a document
+                    value = yaml.load("k: " + event.value)["k"]
                     hash(value)
-                except Exception:  # not read alone (``a: b``): compared as written
+                except Exception:  # not read so (``a: b``): compared as written
                     value = event.value
             seen = read.get(id(keys))
             if seen is None or seen[0] is not keys:

@@ -270,6 +270,7 @@ def test_a_list_key_is_named_as_the_list_the_file_wrote(tmp_path):
     ("true: 1\n1: 2\n", "duplicate key '1' (the same key as 'true' once read)"),
     ("1: x\n1.0: y\n", "duplicate key '1.0' (the same key as '1' once read)"),
     ("'1': x\n1: y\nc: 1\nc: 2\n", "duplicate key 'c'"),
+    ("---: a\nnull: b\n...: c\nc: 1\nc: 2\n", "duplicate key 'c'"),  # read alone, --- was an empty document: null
 ])
 def test_keys_written_differently_but_read_as_one_are_named_as_written(tmp_path, keys, said):
     # Was the loader's `duplicate key "1" with value "2" (original value: "1")` (values, not keys); and
