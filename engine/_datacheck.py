@@ -165,7 +165,7 @@ def _data_error(entry: tuple, source: Optional[str], text: Optional[str], proble
     if key:  # a list key (YAML's ``[1, 2]:``) is read as a tuple: named as the list it was written as
         return error(InputError, f"a key must be text, a number, true/false, null or a date; got "
                                  f"{kind_of(node)} {shown(node, 60)}", errors.INPUT_UNSUPPORTED_VALUE)
-    hints: dict[type, str] = {bytes: " (YAML !!binary): write it as text", bytearray: ": write it as text",
+    hints: dict[type, str] = {bytes: " (bytes, as YAML !!binary makes): write it as text", bytearray: ": write it as text",
                               set: " (a set has no stable order): write a list"}
     hint = hints.get(type(node), "")
     return error(InputError, f"only text, numbers, true/false, null, dates, lists and mappings are allowed; got "

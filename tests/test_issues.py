@@ -164,7 +164,7 @@ def test_issue11_item1_every_reader_draws_the_line_at_the_same_depth(depth, refu
     ("lone-surrogate.json", 3, "notes",
      "text holds a lone surrogate (\\ud800 at character 0), which is not valid Unicode", "input.encoding"),
     ("binary.yaml", 12, "attachment", "only text, numbers, true/false, null, dates, lists and mappings are allowed; "
-     "got binary data (YAML !!binary): write it as text", "input.unsupported-value"),
+     "got binary data (bytes, as YAML !!binary makes): write it as text", "input.unsupported-value"),
     ("nan-in-list.json", 4, "impact[0].value", "NaN is not a number", "input.not-a-number"),
     ("impossible-date.yaml", 5, "as_of", "not a calendar date: 2026-02-30", "packet.date-value"),
 ])
