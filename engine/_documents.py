@@ -105,14 +105,16 @@ def _read_at_most(fh: Any, limit: int) -> bytes:
 
 
 def decode(raw: bytes, source: str) -> str:
-    """Bytes to text: UTF-8 with an optional BOM, else a clear error with the byte offset."""
+    """Bytes to text: UTF-8 with an optional BOM, else a clear error with the line, the bad byte and its
+    column (counted in bytes from the start of its line, 1 first: the same for a file and a JSONL line)."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", code=errors.INPUT_ENCODING, file=source,
-                         line=raw.count(b"\n", 0, exc.start) + 1) from None
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {column}", code=errors.INPUT_ENCODING,
+                         file=source, line=raw.count(b"\n", 0, exc.start) + 1) from None
 
 
 # -- JSON -----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from promoready.cli import main
 from promoready.engine import PromoreadyError
 from promoready.engine._documents import line_of, load
 
+from batch_helpers import PROMOREADY
 from conftest import HERE, ROOT, evaluator
 
 BAD = os.path.join(HERE, "bad", "packets")
@@ -333,3 +334,15 @@ def test_a_tab_in_the_indentation_is_called_a_tab(tmp_path, text, line):
     path.write_text(text, encoding="utf-8")
     assert _cli_error(path) == (f"promoready: {path}:{line}: a tab in the indentation: YAML indents with spaces "
                                 "[input.yaml]")
+
+
+def test_a_byte_that_is_not_utf8_is_named_with_its_column_in_its_line_in_a_file_and_in_a_jsonl_line(tmp_path):
+    # Was "(byte 34)": an offset in the whole file for a YAML file but in the line for a JSONL line, shown
+    # beside a line number, and easy to read as the byte's value.
+    yml = tmp_path / "b.yml"
+    yml.write_bytes(b"packet_version: 1\ncandidate: {id: \xe9}\n")
+    assert _cli_error(yml) == f"promoready: {yml}:2: not UTF-8 text: byte 0xe9 at column 17 [input.encoding]"
+    lines = tmp_path / "m.jsonl"
+    lines.write_bytes(b'{"packet_version": 1}\n{"candidate": {"id": "\xe9"}}\n')
+    done = subprocess.run([PROMOREADY, "batch", str(lines), "--workers", "1"], capture_output=True)
+    assert f"{lines}:2: not UTF-8 text: byte 0xe9 at column 23 [input.encoding]".encode() in done.stderr
