@@ -97,8 +97,8 @@ def incomplete(data: dict[str, Any]) -> list[str]:
     lines = []
     if data["cycle"].get("complete") is False and not data["cycle"].get("log"):  # a decision log is never complete
         packets = data["summary"]["packets"]
-        lines.append(f"cycle {data['cycle']['name']!r} is incomplete in the store (its batch stopped before the end, "
-                     f"or it is a decision log): the report covers only the "
+        lines.append(f"cycle {data['cycle']['name']!r} is incomplete in the store (its batch stopped before the end): "
+                     f"the report covers only the "
                      f"{plural(packets, 'packet', number=f'{packets:,}')} recorded so far")
     if data["compare"] is not None and data["compare"].get("before_complete") is False:
         lines.append(f"cycle {data['compare']['before']!r}, compared with, is incomplete in the store: only the "

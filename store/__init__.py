@@ -145,6 +145,11 @@ class Store:
         with _connect.failures(self.url, "reading the cycle"), self.engine.connect() as conn:
             return _read.cycle(conn, ref)
 
+    def is_log(self, cycle_id: int) -> bool:
+        """Whether the cycle is the HTTP service's decision log rather than a batch's (see ``_read.is_log``)."""
+        with _connect.failures(self.url, "reading the cycle"), self.engine.connect() as conn:
+            return _read.is_log(conn, cycle_id)
+
     def decision(self, decision_id: "int | str") -> StoredDecision:
         """One decision by its public id (a UUID) or its row number."""
         with _connect.failures(self.url, "reading the decision"), self.engine.connect() as conn:

@@ -26,10 +26,6 @@ class Cycle:
     store_packets: bool
     masks: tuple[str, ...]
     verdicts: dict[str, int] = field(default_factory=dict)
-    #: A decision log (the HTTP service's ``serve --cycle``), never marked complete: derived, not stored, from
-    #: its decisions, which the service stores under their public ids (a batch's are stored under their
-    #: input). Known only from ``Store.cycle``, and only once the log holds a decision; False otherwise.
-    log: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""

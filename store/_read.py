@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from typing import Any, Iterator, Optional, Union
@@ -53,10 +52,16 @@ def cycle(conn: Connection, ref: str) -> Cycle:
                                 suggestion=errors.closest(ref, names))
     d = t.decisions.c
     counts = conn.execute(sa.select(d.verdict, sa.func.count()).where(d.cycle_id == row.id).group_by(d.verdict)).all()
-    # The service stores a decision under its public id (item == uuid); batch under its input. An index seek
-    # on (cycle, item) finds a log's first decision at once; a batch cycle is scanned once, as a report reads it.
-    log = conn.execute(sa.select(sa.exists().where(d.cycle_id == row.id, d.item == d.uuid))).scalar()
-    return dataclasses.replace(_cycle(row, _sorted({str(v): n for v, n in counts})), log=bool(log))
+    return _cycle(row, _sorted({str(v): n for v, n in counts}))
+
+
+def is_log(conn: Connection, cycle_id: int) -> bool:
+    """Whether the cycle is a decision log (the HTTP service's ``serve --cycle``, never marked complete):
+    the service stores each decision under its public id (item == uuid), ``batch`` under its input. Known
+    once the log holds a decision. An index seek on (cycle, item) finds a log's first decision at once; a
+    batch cycle is read through once."""
+    d = t.decisions.c
+    return bool(conn.execute(sa.select(sa.exists().where(d.cycle_id == cycle_id, d.item == d.uuid))).scalar())
 
 
 def _stored(row: Any) -> StoredDecision:

@@ -108,7 +108,7 @@ def test_an_incomplete_cycle_says_so_in_the_json_the_page_and_on_stderr(db_url, 
     data = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
     assert data["cycle"]["complete"] is False and data["summary"]["packets"] == 2
     assert done.stderr == ("promoready: warning: cycle 'partial' is incomplete in the store (its batch stopped before "
-                           "the end, or it is a decision log): the report covers only the 2 packets recorded so far\n")
+                           "the end): the report covers only the 2 packets recorded so far\n")
     page = promoready("report", "--db", db_url, "--cycle", "partial", "--out", str(tmp_path / "p.html"))
     assert page.returncode == 0 and page.stderr == done.stderr
     html = (tmp_path / "p.html").read_text(encoding="utf-8")
