@@ -359,12 +359,12 @@ def _finish(run: _Run, summary_path: Optional[str], fail_on: Optional[str]) -> N
     from ._sinks import write_atomically
     from .render.summary import render_json, render_markdown, render_text
 
-    from promoready.engine.words import plural
+    from promoready.engine.words import counted
 
     summary = run.summary
     if run.resume and run.out is not None:
-        click.echo(f"promoready: resumed {run.out}: {plural(run.kept, 'decision', number=f'{run.kept:,}')} kept from "
-                   f"the earlier run, {plural(run.written - run.kept, 'packet', number=f'{run.written - run.kept:,}')} "
+        click.echo(f"promoready: resumed {run.out}: {counted(run.kept, 'decision')} kept from "
+                   f"the earlier run, {counted(run.written - run.kept, 'packet')} "
                    f"evaluated now", err=True)
     if summary_path is None:
         click.echo(render_text(summary.to_dict()), err=True, nl=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
-from promoready.engine.words import printable
+from promoready.engine.words import counted, printable
 
 from .render.text import escape_markdown, verdict_word
 
@@ -143,7 +143,7 @@ def render_pruned(names: Sequence[str], decisions: int, fmt: str) -> str:
         return _json(data) if fmt == "json" else _jsonl([data])
     if not names:
         return "no cycle started before that date: nothing pruned"
-    pruned = f"pruned {len(names)} cycle{'s' * (len(names) != 1)} ({', '.join(names)}) and {decisions:,} decisions"
+    pruned = f"pruned {counted(len(names), 'cycle')} ({', '.join(names)}) and {counted(decisions, 'decision')}"
     return printable(pruned)
 
 

@@ -92,14 +92,14 @@ def report(decisions: Optional[str], cycle: Optional[str], db: Optional[str], gr
 
 def incomplete(data: dict[str, Any]) -> list[str]:
     """A line for each stored cycle of the report that the store does not mark complete (its figures are partial)."""
-    from promoready.engine.words import plural
+    from promoready.engine.words import counted
 
     lines = []
     if data["cycle"].get("complete") is False and not data["cycle"].get("log"):  # a decision log is never complete
         packets = data["summary"]["packets"]
         lines.append(f"cycle {data['cycle']['name']!r} is incomplete in the store (its batch stopped before the end): "
                      f"the report covers only the "
-                     f"{plural(packets, 'packet', number=f'{packets:,}')} recorded so far")
+                     f"{counted(packets, 'packet')} recorded so far")
     if data["compare"] is not None and data["compare"].get("before_complete") is False:
         lines.append(f"cycle {data['compare']['before']!r}, compared with, is incomplete in the store: only the "
                      f"decisions recorded so far are compared")

@@ -95,6 +95,11 @@ def plural(n: Number, word: str, plural_form: Optional[str] = None, *, number: O
     return f"{number if number is not None else n} {noun(n, word, plural_form)}"
 
 
+def counted(n: int, word: str) -> str:
+    """A count for people, with thousands separated: ``1 packet``, ``2,000 packets``."""
+    return plural(n, word, number=f"{n:,}")
+
+
 def agree(n: Number, phrase: str, unit: str) -> str:
     """``phrase`` with its leading ``unit`` (a plural, as ladders write units) agreeing with ``n``:
     ``agree(1, "presentations to executives", "presentations")`` → ``presentation to executives``.

@@ -14,7 +14,7 @@ from typing import Any, Optional
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from promoready.engine.words import plural, printable
+from promoready.engine.words import counted, printable
 
 from . import _charts
 
@@ -29,7 +29,7 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("promoready.report", "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True, finalize=_shown)
-    env.filters.update(n=_n, pct=_pct, ratio=_ratio, p=_p, signed=_signed, verdict=_verdict, counted=_counted)
+    env.filters.update(n=_n, pct=_pct, ratio=_ratio, p=_p, signed=_signed, verdict=_verdict, counted=counted)
     return env
 
 
@@ -43,11 +43,6 @@ def _n(value: Optional[float]) -> str:
     if value is None:
         return "–"
     return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
-
-
-def _counted(value: int, word: str) -> str:
-    """``value`` and ``word`` agreeing: ``1 packet``, ``1,200 packets``."""
-    return plural(value, word, number=_n(value))
 
 
 def _pct(value: Optional[float]) -> str:

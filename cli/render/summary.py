@@ -11,7 +11,7 @@ import json
 import textwrap
 from typing import Any
 
-from promoready.engine.words import plural
+from promoready.engine.words import counted
 
 from .text import escape_markdown as _cell  # a table cell: the one markdown escape
 from .text import shown_values, verdict_word
@@ -19,11 +19,6 @@ from .text import shown_values, verdict_word
 TOP = 10  # rows of each ranking in the text summary (the JSON summary has them all)
 NAMED = 50  # candidates or packets named one by one in the text summary (the others are counted)
 WIDTH = 100  # the text summary's lines wrap here, continuing under their own indent
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 packet``, ``2,000 packets``."""
-    return plural(n, noun, number=f"{n:,}")
 
 
 def _wrap(line: str, more: int = 4) -> list[str]:
@@ -51,8 +46,8 @@ def render_text(s: dict[str, Any]) -> str:
     blocks the others, the evidence most often missing, the packets that could not be evaluated,
     candidates seen twice and the calibration; long lines wrapped."""
     s = shown_values(s)
-    lines = [f"Summary: {_count(s['packets'], 'packet')}: {_count(s['decisions'], 'decision')}, "
-             f"{_count(s['errors'], 'error')}",
+    lines = [f"Summary: {counted(s['packets'], 'packet')}: {counted(s['decisions'], 'decision')}, "
+             f"{counted(s['errors'], 'error')}",
              f"  verdicts: {_verdicts(s['verdicts'])}"]
     if s["transitions"]:
         lines.append("  transitions:")
@@ -80,7 +75,7 @@ def render_text(s: dict[str, Any]) -> str:
             lines.append(f"    … and {len(errored) - NAMED:,} more (see --summary FILE.json)")
     if s.get("warned"):
         warned = s["warned"]
-        lines.append(f"  {_count(len(warned), 'packet')} with fields that look like typos (ignored; --strict refuses them):")
+        lines.append(f"  {counted(len(warned), 'packet')} with fields that look like typos (ignored; --strict refuses them):")
         lines += [f"    {w['source'] or w['candidate_id']}: {_located(w)}" for w in warned[:NAMED]]
         if len(warned) > NAMED:
             lines.append(f"    … and {len(warned) - NAMED:,} more (see --summary FILE.json)")
@@ -120,7 +115,7 @@ def render_markdown(s: dict[str, Any]) -> str:
     """The summary as a markdown report for the committee."""
     s = shown_values(s)
     out = ["# Promotion cycle summary", "",
-           f"{_count(s['packets'], 'packet')}: {_count(s['decisions'], 'decision')}, {_count(s['errors'], 'error')}.", "",
+           f"{counted(s['packets'], 'packet')}: {counted(s['decisions'], 'decision')}, {counted(s['errors'], 'error')}.", "",
            "## Verdicts", "", "| verdict | packets |", "|---|---:|"]
     out += [f"| {verdict_word(v)} | {n:,} |" for v, n in s["verdicts"].items()]
     if s["transitions"]:

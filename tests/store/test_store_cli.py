@@ -146,3 +146,13 @@ def test_the_default_store_comes_from_the_environment(tmp_path, monkeypatch):
     assert done.exit_code == 2 and str(tmp_path / "data" / "promoready" / "history.sqlite") in done.stderr
     monkeypatch.setenv("PROMOREADY_DB", str(tmp_path / "env.sqlite"))
     assert run("db", "upgrade").exit_code == 0 and (tmp_path / "env.sqlite").exists()
+
+
+def test_prune_says_its_counts_in_agreement_and_shows_cycle_names_escaped():
+    from promoready.cli._history_render import render_pruned
+
+    # Was "pruned 1 cycles (…) and 1 decisions": the counts were made by hand, not with counted().
+    assert render_pruned(["2026-H1"], 1, "table") == "pruned 1 cycle (2026-H1) and 1 decision"
+    assert render_pruned(["a", "b"], 1200, "table") == "pruned 2 cycles (a, b) and 1,200 decisions"
+    shown = render_pruned(["B\u202e\x1b[31m"], 0, "table")
+    assert shown == "pruned 1 cycle (B\\u202e\\x1b[31m) and 0 decisions" and "\u202e" not in shown
