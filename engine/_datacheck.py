@@ -163,8 +163,10 @@ def _data_error(entry: tuple, source: Optional[str], text: Optional[str], proble
         return error(InputError, f"{'a key' if key else 'text'} holds a lone surrogate (\\u{ord(found.group()):04x} at "
                                  f"character {found.start()}), which is not valid Unicode", errors.INPUT_ENCODING)
     if key:  # a list key (YAML's ``[1, 2]:``) is read as a tuple: named as the list it was written as
+        said = shown(node, 60)  # a kind with no value to show (binary data) is named once
         return error(InputError, f"a key must be text, a number, true/false, null or a date; got "
-                                 f"{kind_of(node)} {shown(node, 60)}", errors.INPUT_UNSUPPORTED_VALUE)
+                                 f"{kind_of(node)}{'' if said == kind_of(node) else ' ' + said}",
+                     errors.INPUT_UNSUPPORTED_VALUE)
     hints: dict[type, str] = {bytes: " (bytes, as YAML !!binary makes): write it as text", bytearray: ": write it as text",
                               set: " (a set has no stable order): write a list"}
     hint = hints.get(type(node), "")

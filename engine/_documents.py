@@ -250,7 +250,8 @@ def parse_yaml(text: str, source: str) -> Any:
         problem = (exc.problem or exc.context or "malformed YAML").strip()
         code = errors.INPUT_YAML
         at = getattr(mark, "index", None)
-        if isinstance(at, int) and 0 <= at < len(text) and text[at] == "\t":  # the scanner never says "tab"
+        if isinstance(at, int) and 0 <= at < len(text) and text[at] == "\t" \
+                and not text[text.rfind("\n", 0, at) + 1:at].strip(" \t-"):  # the scanner never says "tab"
             problem = "a tab in the indentation: YAML indents with spaces"
         if "constructor for the tag" in problem:
             code = errors.INPUT_YAML_TAG

@@ -346,3 +346,15 @@ def test_a_byte_that_is_not_utf8_is_named_with_its_column_in_its_line_in_a_file_
     lines.write_bytes(b'{"packet_version": 1}\n{"candidate": {"id": "\xe9"}}\n')
     done = subprocess.run([PROMOREADY, "batch", str(lines), "--workers", "1"], capture_output=True)
     assert f"{lines}:2: not UTF-8 text: byte 0xe9 at column 23 [input.encoding]".encode() in done.stderr
+
+
+def test_a_tab_outside_the_indentation_is_not_called_one_and_a_binary_key_is_named_once(tmp_path):
+    # The tab wording looked only at the character the scanner stopped on: a tab after a directive's
+    # '%' is no indentation. A !!binary key read "got binary data binary data" (its kind, then its value
+    # shown as its kind again).
+    path = tmp_path / "t.yaml"
+    path.write_text("a: 1\n%\tx\n", encoding="utf-8")
+    assert "a tab in the indentation" not in _cli_error(path)
+    path.write_text("? !!binary aGk=\n: x\n", encoding="utf-8")
+    assert _cli_error(path) == (f"promoready: {path}:1: a key must be text, a number, true/false, null or a date; "
+                                "got binary data [input.unsupported-value]")
