@@ -261,11 +261,10 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
 
     # here: these modules build on this one's types
     from ._list_measures import _aggregate, _dated
-    from ._where import _matching, _wants, _where
+    from ._where import _matching, _where, _where_and_wants
 
     if isinstance(m, CountMeasure):
-        match = _where(list_path, m.where, levels, index, ladder)
-        wants = _wants(list_path, m.where, levels, index, ladder)
+        match, wants = _where_and_wants(list_path, m.where, levels, index, ladder)
         where = m.where
         # A count that ranks items by a level (advocates at the target or above) says which titles
         # counted and the rank each resolved to: "CTO, rank 7" is what a committee checks.

@@ -153,11 +153,12 @@ def _tests_by_field(list_path: str, where: Where, levels: dict[str, int], index:
 Wants = Callable[[Any, Context], list[str]]
 
 
-def _wants(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,
-           ladder: Any = None) -> Optional[Wants]:
-    """The ``Wants`` of a ``where`` (None without one: every item matches)."""
+def _where_and_wants(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,
+                     ladder: Any = None) -> tuple[Test, Optional[Wants]]:
+    """``_where``'s test, and the ``Wants`` of the same ``where`` (None without one: every item matches),
+    from one compilation of its tests."""
     if not where:
-        return None
+        return _where(list_path, where, levels, index, ladder), None
     by_field = _tests_by_field(list_path, where, levels, index, ladder)
     keys = [key for key, _ in by_field]
 
@@ -171,7 +172,7 @@ def _wants(list_path: str, where: Optional[Where], levels: dict[str, int], index
                 return []  # a field it has fails: adding the absent ones would not make it match
         return absent
 
-    return wants
+    return _match([t for _, key_tests in by_field for t in key_tests]), wants
 
 
 def _where(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,
@@ -180,8 +181,11 @@ def _where(list_path: str, where: Optional[Where], levels: dict[str, int], index
     tell (no date), else True."""
     if not where:
         return lambda item, ctx: True
-    tests = [t for _, key_tests in _tests_by_field(list_path, where, levels, index, ladder) for t in key_tests]
+    return _match([t for _, key_tests in _tests_by_field(list_path, where, levels, index, ladder) for t in key_tests])
 
+
+def _match(tests: list[Test]) -> Test:
+    """All of ``tests`` as one: False if any fails, else None if one cannot tell (no date), else True."""
     if len(tests) == 1:
         return tests[0]  # each test answers True, False or None itself
 
