@@ -20,6 +20,7 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
 )
 
+from ._wording import cut, escaped_surrogates
 from ._yamlsafe import _safe_yaml
 
 _YAML_SUFFIXES = (".yaml", ".yml")
@@ -47,8 +48,7 @@ def _line(event: Any) -> Optional[int]:
 
 
 def _short(text: str, width: int = 60) -> str:
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return cut(escaped_surrogates(text), width)
 
 
 def format_path(loc: Sequence[Any]) -> str:
@@ -58,10 +58,7 @@ def format_path(loc: Sequence[Any]) -> str:
         if isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
         else:
-            text = str(part)
-            if not text.isascii() and _SURROGATE.search(text):
-                text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-            out += ("." if out else "") + text
+            out += ("." if out else "") + escaped_surrogates(str(part))
     return out
 
 

@@ -91,3 +91,9 @@ def kind_of(value: Any) -> str:
 def cut(text: str, width: int) -> str:
     """``text``, cut to at most ``width`` characters (the last an ellipsis when cut)."""
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def escaped_surrogates(text: str) -> str:
+    """``text`` with the lone surrogates Python keeps for bytes that are not UTF-8 (in file names, say)
+    written as ``\\udcNN``, the way Python's stderr shows them, so that it can be written out as UTF-8."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -12,6 +12,7 @@ from typing import BinaryIO, Collection, Generator, Iterable, Iterator, NamedTup
 
 from .. import _documents as docs
 from ..errors import INPUT_NOT_FOUND, INPUT_STDIN, INPUT_TOO_LARGE, INPUT_UNREADABLE, InputError
+from .._wording import escaped_surrogates
 from .spans import OpenFile, Span
 
 #: Folder inputs: the packet files picked up (recursively, sorted by name).
@@ -51,13 +52,7 @@ def shown(name: str) -> str:
     """A file name as it can be written out (in a record, the summary, the store): bytes that are not
     UTF-8, which Python keeps as lone surrogates, as ``\\udcNN``, the way Python's stderr shows them.
     (A name that holds those six characters as such shows alike: the store keeps one of the two.)"""
-    if name.isascii():
-        return name
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return name.encode("utf-8", "backslashreplace").decode("utf-8")
-    return name
+    return escaped_surrogates(name)
 
 
 def iter_items(inputs: Iterable[str], *, stdin: Optional[BinaryIO] = None,

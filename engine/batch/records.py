@@ -145,10 +145,8 @@ def error_result(item: Item, error: dict[str, Any], candidate_id: Optional[str],
             one["file"] = shown(item.file)
     body.update(source=item.source, candidate_id=candidate_id)
     text = dumps(body)
-    try:
-        record = text.encode("utf-8") + b"\n"
-    except UnicodeEncodeError:  # a file name in a message, say: shown as stderr shows it, not a crash
-        record = text.encode("utf-8", "backslashreplace") + b"\n"
+    # A file name in a message, say, may hold bytes that are not UTF-8: shown as stderr shows them, not a crash.
+    record = text.encode("utf-8", "backslashreplace") + b"\n"
     return Result(item.seq, item.source, candidate_id, record=record, error=error, problems=problems)
 
 
