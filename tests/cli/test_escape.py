@@ -169,3 +169,12 @@ def test_every_character_printable_escapes_is_found_in_a_decision():
     for code, escape in _SHOWN.items():
         there = shown(d.model_copy(update={"candidate_id": f"emp{chr(code)}x"}))
         assert there.candidate_id == f"emp{escape}x", hex(code)
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_a_what_if_shows_the_change_as_typed_escaped(tmp_path, fmt):
+    # The change is quoted as typed in the what-if's heading (`shown_values(head)` in render/whatif.py).
+    result = run("evaluate", EXAMPLE, "--set", "candidate.name=A\u202eB\x1b[31m", "--format", fmt, "--color", "never")
+    assert result.exit_code == 0, result.output
+    assert "What if: candidate.name=A\\u202eB\\x1b[31m" in result.stdout
+    assert "\u202e" not in result.stdout and "\x1b" not in result.stdout
