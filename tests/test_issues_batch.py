@@ -480,8 +480,15 @@ def test_a_killed_fork_server_is_replaced_once_then_ends_the_batch_with_its_reco
         proc.stdin.flush()
         second = _fork_server(proc.pid, not_=(first,))  # replaced, with its workers
         os.kill(second, signal.SIGKILL)
-        _wait_dead(second)  # its end seen before the input's: else the batch may end first, all its packets done
-        status, stderr = finish(proc)  # closes the pipe: the last third is never sent
+        _wait_dead(second)  # its end (and with it the workers' status pipes) before more input
+        # More packets, so that the batch cannot end without waiting on its workers, and so seeing the second
+        # server gone. (With every packet sent done already, it could end with all of them, exit 0: CI saw it.)
+        try:
+            proc.stdin.write(b"".join(lines[2 * third:2 * third + 20]))
+            proc.stdin.flush()
+        except BrokenPipeError:  # it saw the loss already and ended
+            pass
+        status, stderr = finish(proc)  # closes the pipe: the rest of the last third is never sent
     finally:
         if proc.poll() is None:
             proc.kill()
