@@ -345,9 +345,12 @@ class Pool:
         """A worker is gone: its chunks go back to the queue (its packet, if known, gets an error record)."""
         worker.process.join(1.0)
         server = worker.server
-        if stuck is None and server is not None and (server in self.lost_servers or _processes.server_gone() == server):
+        if stuck is None and server is not None and (server in self.lost_servers or _processes.server_gone() == server
+                                                     or _processes.server_pid() != server):
             # Its fork server died, not (necessarily) it: nothing to blame on a packet. (Checked against the
-            # server it came from: the others' pipes may close after a new server has started.)
+            # server it came from: the others' pipes may close after a new server has started. A server that is
+            # no longer this process's died too: multiprocessing replaces one only then, and may have done so,
+            # when a worker was started before this one was seen to be gone, without a word.)
             self._server_lost(server)
             self._let_go(worker, stop=False)
             return

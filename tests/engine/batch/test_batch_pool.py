@@ -266,3 +266,43 @@ def test_the_waiter_follows_the_objects_it_is_given_when_a_descriptor_is_reused(
     finally:
         for fd in (first_r, first_w, other_r, other_w):
             os.close(fd)
+
+
+@pytest.mark.skipif(not hasattr(os, "waitid"), reason="tells an exited fork server without reaping it (waitid)")
+def test_a_fork_server_replaced_before_its_workers_were_seen_gone_still_counts_as_lost():
+    # The race CI met: the server dies, the pool starts a worker for new packets before it has seen the
+    # old workers' pipes close, and multiprocessing replaces the server without a word. Burying the old
+    # workers must still count the loss, so that the second one ends the batch.
+    import signal
+
+    from promoready import _processes
+
+    def kill_server() -> int:
+        pid = _processes.server_pid()
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while _processes.server_gone() != pid:
+            assert time.monotonic() < deadline, "the fork server outlived SIGKILL"
+            time.sleep(0.005)
+        return pid
+
+    scheduler = pool.Pool(2, engine.evaluation_factory, engine.Config(), None, None, 60.0)
+    try:
+        old = scheduler._new_worker()
+        scheduler.workers.append(old)
+        first = kill_server()
+        new = scheduler._new_worker()  # started before ``old`` is seen gone: a new server, silently
+        scheduler.workers.append(new)
+        assert new.server not in (None, first)
+        scheduler._bury(old, late=False, stuck=None)
+        assert scheduler.lost_servers == {first} and scheduler.workers == [new]
+        # The loss is not blamed on a packet, and the second one ends the batch.
+        kill_server()
+        newer = scheduler._new_worker()
+        scheduler.workers.append(newer)
+        with pytest.raises(EngineError) as caught:
+            scheduler._bury(new, late=False, stuck=None)
+        assert caught.value.code == "engine.worker-start" and "died 2 times" in str(caught.value)
+    finally:
+        scheduler._stop_workers(gently=False)
