@@ -105,6 +105,7 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
         _processes.start_early()
     config = engine.Config(ladder=ladder_path, as_of=day, strict=strict, crash_on=os.environ.get(engine.CRASH_ENV) or None,
                            hang_on=os.environ.get(engine.HANG_ENV) or None,
+                           files_full=bool(os.environ.get(engine.FILES_FULL_ENV)),
                            columns=cycle is not None and not masks)  # masked rows are made from the JSON
     exclude = [p for p in (out, summary_path) if p]
     try:

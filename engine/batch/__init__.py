@@ -33,7 +33,7 @@ never needs them (the evaluation function is built, and packets validated, where
 
 from __future__ import annotations
 
-from .evaluate import CRASH_ENV, HANG_ENV, evaluation_factory, process
+from .evaluate import CRASH_ENV, FILES_FULL_ENV, HANG_ENV, evaluation_factory, process
 from .inputs import PACKET_SUFFIXES, STDIN_NAME, Item, count_items, folder_packets, iter_items
 from .pool import CHUNK, CHUNK_BYTES, WINDOW
 from .records import Chunk, Config, Evaluate, Handed, Result, ResumeKey, crash_result, error_dict, error_result
@@ -45,6 +45,7 @@ __all__ = [
     "CHUNK",
     "CHUNK_BYTES",
     "CRASH_ENV",
+    "FILES_FULL_ENV",
     "Chunk",
     "Config",
     "DEFAULT_TIMEOUT",

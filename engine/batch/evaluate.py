@@ -26,6 +26,9 @@ CRASH_ENV = "PROMOREADY_TEST_CRASH_ON"
 #: Test hook: a worker process that meets a packet with this candidate id sleeps for an hour, to test
 #: that a worker stuck on a packet costs only that packet (``timeout``).
 HANG_ENV = "PROMOREADY_TEST_HANG_ON"
+#: Test hook: a worker process, once ready, leaves itself no free file descriptor (as a process at its
+#: ``ulimit -n`` is), to test that a worker that cannot take an input file passed to it costs nothing.
+FILES_FULL_ENV = "PROMOREADY_TEST_FILES_FULL"
 
 
 def evaluation_factory(config: Config) -> Evaluate:
@@ -114,6 +117,16 @@ def process(item: Item, evaluate: Evaluate, config: Config, *, keep: bool = True
     except Exception as exc:  # a bug, not the packet's fault: report it and go on with the batch
         return error_result(item, error_dict(ENGINE_INTERNAL, f"unexpected {type(exc).__name__}: {exc}",
                                              file=item.file, line=item.line), cid)
+
+
+def use_every_descriptor() -> None:
+    """Leave this process no free file descriptor (the FILES_FULL_ENV test hook): its limit lowered to the
+    lowest free one, so that every descriptor it may have is taken and the next one fails, as at ``ulimit -n``."""
+    import resource
+
+    free = os.open(os.devnull, os.O_RDONLY)
+    os.close(free)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (free, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
 
 
 def _abort() -> None:

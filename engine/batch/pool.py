@@ -313,13 +313,18 @@ class Pool:
         ``stuck``: this process stopped it for ``--timeout``, on that packet of its oldest chunk (-1: not known).
         """
         # ``exited`` is checked before draining: everything it sent before dying is in the pipe.
-        late, broken = self._receive(worker, stuck)
+        received = self._receive(worker, stuck)
+        if received is None:  # it could not take an input file it was passed: it was let go
+            return
+        late, broken = received
         if exited or broken:
             self._bury(worker, late=late, stuck=stuck)
 
-    def _receive(self, worker: Worker, stuck: Optional[int]) -> tuple[bool, bool]:
+    def _receive(self, worker: Worker, stuck: Optional[int]) -> Optional[tuple[bool, bool]]:
         """Take in every message ``worker`` sent (a fatal one is raised). Returns whether, stopped (``stuck``),
-        it had finished a chunk after all (nothing is known then against the next one), and whether its pipe broke."""
+        it had finished a chunk after all (nothing is known then against the next one), and whether its pipe broke;
+        None if it could not take an input file it was passed (out of descriptors, say): it is let go, blaming no
+        packet, and the rest of the batch sends lines as text, as when passing a file fails on this side."""
         late = False
         try:
             while worker.has_message():
@@ -335,6 +340,10 @@ class Pool:
                 elif message[0] == "ready":
                     worker.ready = True
                     self.start_failures = 0
+                elif message[0] == "unsynced":
+                    self.pass_files = False
+                    self._let_go(worker, stop=True)
+                    return None
                 elif message[0] == "fatal":
                     raise _fatal(message)
         except (EOFError, OSError):

@@ -126,6 +126,7 @@ class Config:
     columns: bool = False  # each decision's store columns are wanted with its record (--cycle, no --mask)
     crash_on: Optional[str] = None  # test hook, see CRASH_ENV
     hang_on: Optional[str] = None  # test hook, see HANG_ENV
+    files_full: bool = False  # test hook, see FILES_FULL_ENV
 
 
 def error_dict(code: str, message: str, *, file: Optional[str] = None, line: Optional[int] = None,

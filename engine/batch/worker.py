@@ -23,7 +23,7 @@ from promoready import _processes
 from ..errors import ENGINE_BATCH, ENGINE_WORKER_START, INPUT_UNREADABLE, EngineError, PromoreadyError, ResourceError
 from ..summary import Part
 from ._ipc import Fd, Note, Spools, progress_file, read_note
-from .evaluate import process
+from .evaluate import process, use_every_descriptor
 from .inputs import Item
 from .records import Chunk, Config, Evaluate, Result
 from .spans import CAN_PASS, OpenFile, SentSpan, SpanReader, recv_fd, send_fd, socket_of
@@ -72,6 +72,8 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
     note = Note(progress.fd)
     lines = SpanReader()
     sock = socket_of(conn) if CAN_PASS else None  # the input files it is passed come through this
+    if config.files_full:
+        use_every_descriptor()  # test hook (FILES_FULL_ENV)
     for number in itertools.count():
         try:
             message: Optional[Message] = conn.recv()
@@ -89,11 +91,10 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
             read = lines.texts([task[6] for task in tasks])  # the lines it reads itself
         except EOFError:  # the parent is gone
             return
-        except (OSError, EngineError) as exc:  # it cannot take a file it was passed, or was not passed one
-            error = exc if isinstance(exc, EngineError) else \
-                EngineError(f"a batch worker cannot take the input file it is passed: {exc.strerror or exc}",
-                            code=ENGINE_BATCH)
-            answer: tuple[Any, ...] = ("fatal", error.to_dict(), "EngineError")
+        except (OSError, EngineError) as exc:  # it cannot take a file it was passed (out of descriptors, say)
+            # or was not passed one: what it would read next may be the rest of those files, so it stops here.
+            # The pool lets it go, blaming no packet, and sends the lines as text from then on.
+            answer: tuple[Any, ...] = ("unsynced", getattr(exc, "strerror", None) or str(exc))
         else:
             slot = number % Spools.COUNT
             answer = _evaluate_chunk(number, (lengths, tasks, whole), read, evaluate, config, inbox_fds[slot],
@@ -102,7 +103,7 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
             conn.send(answer)
         except (EOFError, OSError):
             return
-        if answer[0] == "fatal":
+        if answer[0] in ("fatal", "unsynced"):
             return
 
 
@@ -245,7 +246,9 @@ class Worker:
             for file in passed:
                 assert self.sock is not None  # only a file that can be passed has an OpenFile
                 send_fd(self.sock, file.fd)
-        except OSError:  # it waits for a file that is not coming (or is gone): what it reads next is unknown
+        except (BrokenPipeError, ConnectionResetError):  # it is gone (its sentinel will say so): not the files' fault
+            return False
+        except OSError:  # it waits for a file that is not coming: what it reads next is unknown
             raise Unsynced from None
         self.files = files
         self.sent += 1

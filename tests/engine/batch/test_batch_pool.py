@@ -306,3 +306,54 @@ def test_a_fork_server_replaced_before_its_workers_were_seen_gone_still_counts_a
         assert caught.value.code == "engine.worker-start" and "died 2 times" in str(caught.value)
     finally:
         scheduler._stop_workers(gently=False)
+
+
+@pytest.mark.skipif(not worker.CAN_PASS, reason="input files are passed to workers only where the system can")
+def test_a_worker_that_cannot_take_a_passed_file_costs_nothing_and_the_lines_go_as_text(tmp_path):
+    # At its ``ulimit -n`` a worker cannot take the input file passed to it (the descriptor does not fit).
+    # It used to end the batch ("fatal"); it is let go like a worker the pool failed to pass a file to,
+    # blaming no packet, and the rest of the batch sends the lines as text.
+    from promoready.engine.batch import spans
+
+    source = jsonl(tmp_path / "in.jsonl", [packet(i) for i in range(300)])
+    assert os.path.getsize(source) >= spans.MIN_SIZE  # large enough to be passed rather than read as text
+    out, reference = tmp_path / "out.jsonl", tmp_path / "reference.jsonl"
+    env = dict(os.environ, **{engine.FILES_FULL_ENV: "1"})
+    done = subprocess.run([PROMOREADY, "batch", source, "--workers", "2", "--out", str(out)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert invoke(source, "--out", reference, "--workers", 1).exit_code == 0
+    assert out.read_bytes() == reference.read_bytes()
+    assert "engine.batch" not in done.stderr and "cannot take" not in done.stderr
+
+
+@pytest.mark.skipif(not worker.CAN_PASS, reason="input files are passed to workers only where the system can")
+@pytest.mark.parametrize("failure, passing", [(BrokenPipeError(32, "Broken pipe"), True),
+                                              (ConnectionResetError(104, "Connection reset by peer"), True),
+                                              (OSError(109, "Too many references"), False)])
+def test_passing_stops_only_for_a_failure_of_passing_not_for_a_worker_gone(tmp_path, monkeypatch, failure, passing):
+    # A broken pipe while a file is passed means the worker died (its sentinel says so, and its packet is
+    # blamed as for any crash): passing goes on for the others, and the chunk waits for a worker. Any other
+    # failure leaves the worker waiting for a file that is not coming: it is let go, and lines go as text.
+    from promoready.engine.batch import spans
+
+    def failing(sock, fd):
+        raise failure
+
+    source = jsonl(tmp_path / "in.jsonl", [packet(0)])
+    scheduler = pool.Pool(1, engine.evaluation_factory, engine.Config(), None, None, 60.0)
+    opened = spans.OpenFile(os.open(source, os.O_RDONLY))
+    try:
+        handle = scheduler._new_worker()
+        scheduler.workers.append(handle)
+        handle.ready = True
+        task = (engine.Item(0, source, 1, None, None, (0, os.path.getsize(source), opened)), True, False)
+        scheduler.queue.append(task)
+        monkeypatch.setattr(worker, "send_fd", failing)
+        scheduler._dispatch()
+        assert scheduler.pass_files is passing
+        assert list(scheduler.queue) == [task] and not handle.tasks  # nothing is lost, nothing blamed
+        assert (handle in scheduler.workers) is passing
+    finally:
+        scheduler._stop_workers(gently=False)
+        opened.close()
