@@ -1,4 +1,7 @@
-"""``promoready db status|upgrade|downgrade``: the store's schema version, and migrating it on purpose."""
+"""``promoready db status|upgrade|downgrade``: the store's schema version, and migrating it on purpose.
+
+The store is named as messages name it (a file's path, a URL without its password), with its control and
+bidirectional-control characters escaped (``printable``), as every human-facing output shows text."""
 
 from __future__ import annotations
 
@@ -18,11 +21,13 @@ def db() -> None:
 @db_option()
 def status(db: Optional[str]) -> None:
     """Print the store's schema version and the one this promoready needs."""
+    from promoready.engine.words import printable
     from promoready.store import open_store, schema_head
 
     with open_store(db, check=False) as store:
         current = store.schema_version()
-        click.echo(f"{store.where}: schema version {current or '(none)'}; this promoready needs {schema_head()}")
+        click.echo(printable(f"{store.where}: schema version {current or '(none)'}; "
+                             f"this promoready needs {schema_head()}"))
 
 
 @db.command("upgrade")
@@ -43,8 +48,9 @@ def downgrade(db: Optional[str], to: str) -> None:
 
 
 def _migrate(db: Optional[str], to: str, *, create: bool) -> None:
+    from promoready.engine.words import printable
     from promoready.store import open_store
 
     with open_store(db, create=create, check=False) as store:
         before, after = store.migrate(to)
-        click.echo(f"{store.where}: schema version {before or '(none)'} → {after or '(none)'}")
+        click.echo(printable(f"{store.where}: schema version {before or '(none)'} → {after or '(none)'}"))

@@ -1,16 +1,17 @@
 """Ladders as a committee and an author see them: the list of bundled ladders, a described ladder
-(``ladder show``), the result of ``ladder validate`` and of ``ladder test``."""
+(``ladder show``), the result of ``ladder validate`` and of ``ladder test``. Every form but JSON shows
+the control and bidirectional-control characters of ladder text escaped (``printable``); JSON is exact."""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
-from promoready.engine.words import plural
+from promoready.engine.words import plural, printable
 
 from .terminal import console as make_console
 from .terminal import render_markdown, table, text_of
-from .text import criterion_kind
+from .text import criterion_kind, shown_values
 
 if TYPE_CHECKING:
     from promoready.engine.examples import CaseResult
@@ -24,7 +25,7 @@ def render_ladder_list(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False)
     lines = []
-    for row in rows:
+    for row in shown_values(list(rows)):
         lines.append(f"{row['id']} {row['version']}: {row['title']} ({plural(len(row['transitions']), 'transition')})")
         lines += [f"  {key}" for key in row["transitions"]]
     return "\n".join(lines)
@@ -35,6 +36,7 @@ def render_ladder(view: Mapping[str, Any], fmt: str) -> str:
     ``terminal`` is the markdown as a terminal shows it (headings and bold laid out, no markup)."""
     if fmt == "json":
         return json.dumps(view, indent=2, ensure_ascii=False)
+    view = shown_values(dict(view))
     if fmt == "table":
         return _table(view)
     if fmt == "terminal":
@@ -115,7 +117,7 @@ def _table(view: Mapping[str, Any]) -> str:
 def render_validated(ladder: Ladder) -> str:
     """The one line ``ladder validate`` prints for a ladder without problems."""
     criteria = sum(len(t.criteria) for t in ladder.transitions)
-    return (f"ok: ladder {ladder.id} {ladder.version}: {plural(len(ladder.levels), 'level')}, "
+    return printable(f"ok: ladder {ladder.id} {ladder.version}: {plural(len(ladder.levels), 'level')}, "
             f"{plural(len(ladder.transitions), 'transition')}, {plural(criteria, 'criterion')}, "
             f"{plural(len(ladder.measures), 'measure')}")
 
@@ -134,4 +136,4 @@ def render_example_results(results: Sequence[CaseResult], lines_of: Optional[Seq
         lines += [f"     {where}: {m.what}: expected {m.expected}, got {m.actual}" for m in r.mismatches]
     failed = sum(not r.ok for r in results)
     lines.append(f"{len(results) - failed} passed, {failed} failed")
-    return "\n".join(lines)
+    return printable("\n".join(lines))

@@ -178,3 +178,90 @@ def test_a_what_if_shows_the_change_as_typed_escaped(tmp_path, fmt):
     assert result.exit_code == 0, result.output
     assert "What if: candidate.name=A\\u202eB\\x1b[31m" in result.stdout
     assert "\u202e" not in result.stdout and "\x1b" not in result.stdout
+
+
+def _hostile_ladder(tmp_path) -> str:
+    """A copy of the bundled ladder whose title, version, a criterion's title and an example case's
+    name and candidate id carry ESC and U+202E."""
+    import os
+    import shutil
+
+    from conftest import ROOT
+
+    folder = tmp_path / "hostile-ladder"
+    shutil.copytree(os.path.join(ROOT, "rules", "product-management"), folder)
+    head = folder / "ladder.yaml"
+    head.write_text(head.read_text(encoding="utf-8").replace(
+        "title: Product management career ladder", 'title: "Product\\e[31m ladder\\u202e"', 1).replace(
+        'version: "2026.12.2"', 'version: "2026.12.2\\u202e"', 1), encoding="utf-8")
+    step = folder / "apm-to-pm.yaml"
+    step.write_text(step.read_text(encoding="utf-8").replace(
+        "title: Working at PM level for 6+ months", 'title: "Six\\e[31m months\\u202e"', 1), encoding="utf-8")
+    cases = folder / "examples" / "apm-to-pm.yaml"
+    cases.write_text(cases.read_text(encoding="utf-8").replace("  - name: ready\n", '  - name: "ready\\e[31m\\u202e"\n', 1)
+                     .replace("id: ex-apm-pm-ready", 'id: "ex\\e[31m\\u202e"', 1), encoding="utf-8")
+    return str(folder)
+
+
+LADDER_RAW = ("\x1b[31m", "\u202e")
+
+
+def _assert_ladder_escaped(text: str, *shown: str) -> None:
+    for s in shown:
+        assert s in text, s
+    for raw in LADDER_RAW:
+        assert raw not in text, repr(raw)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "table"])
+def test_ladder_show_shows_ladder_text_escaped(tmp_path, fmt):
+    folder = _hostile_ladder(tmp_path)
+    for color in ("never", "always"):
+        result = run("ladder", "show", "apm-to-pm", "--ladder", folder, "--format", fmt, "--color", color)
+        assert result.exit_code == 0, result.output
+        _assert_ladder_escaped(result.stdout, "Six\\x1b[31m months\\u202e")
+        if fmt == "markdown":
+            _assert_ladder_escaped(result.stdout, "Product\\x1b[31m ladder\\u202e", "2026.12.2\\u202e")
+    exact = json.loads(run("ladder", "show", "apm-to-pm", "--ladder", folder, "--format", "json").stdout)
+    assert exact["title"] == "Product\x1b[31m ladder\u202e"  # JSON stays exact
+
+
+def test_ladder_show_on_a_terminal_shows_ladder_text_escaped(tmp_path, monkeypatch):
+    from promoready.cli.render import terminal
+
+    monkeypatch.setattr(terminal, "is_terminal", lambda: True)
+    result = run("ladder", "show", "apm-to-pm", "--ladder", _hostile_ladder(tmp_path), "--color", "never")
+    assert result.exit_code == 0, result.output
+    _assert_ladder_escaped(result.stdout, "Six\\x1b[31m months\\u202e", "Product\\x1b[31m ladder\\u202e")
+
+
+def test_ladder_list_shows_ladder_text_escaped(tmp_path, monkeypatch):
+    import promoready.engine
+
+    folder = _hostile_ladder(tmp_path)
+    monkeypatch.setattr(promoready.engine, "bundled_ladders", lambda: {"product-management": folder})
+    listed = run("ladder", "list", "--format", "table")
+    assert listed.exit_code == 0, listed.output
+    _assert_ladder_escaped(listed.stdout, "2026.12.2\\u202e: Product\\x1b[31m ladder\\u202e")
+    exact = json.loads(run("ladder", "list", "--format", "json").stdout)
+    assert exact[0]["title"] == "Product\x1b[31m ladder\u202e" and exact[0]["version"] == "2026.12.2\u202e"
+
+
+def test_ladder_validate_and_test_show_ladder_text_escaped(tmp_path):
+    folder = _hostile_ladder(tmp_path)
+    validated = run("ladder", "validate", folder)
+    assert validated.exit_code == 0, validated.output
+    _assert_ladder_escaped(validated.stdout, "2026.12.2\\u202e:")
+    tested = run("ladder", "test", folder, "--transition", "apm-to-pm")
+    assert tested.exit_code == 0, tested.output
+    _assert_ladder_escaped(tested.stdout, "ok   apm-to-pm / ready\\x1b[31m\\u202e (ex\\x1b[31m\\u202e)")
+
+
+def test_the_db_commands_show_the_store_escaped(tmp_path):
+    db = str(tmp_path / "h\x1b[31m\u202e.sqlite")
+    upgraded = run("db", "upgrade", "--db", db)
+    assert upgraded.exit_code == 0, upgraded.output
+    _assert_ladder_escaped(upgraded.stdout, "h\\x1b[31m\\u202e.sqlite: schema version (none) → ")
+    status = run("db", "status", "--db", db)
+    assert status.exit_code == 0, status.output
+    _assert_ladder_escaped(status.stdout, "h\\x1b[31m\\u202e.sqlite: schema version ")
