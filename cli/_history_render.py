@@ -32,7 +32,7 @@ def _grid(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, title
     """A table: rich's on a terminal (plain text when piped), a pipe table in markdown."""
     cells = [["" if v is None else printable(str(v)) for v in row] for row in rows]
     headers = [printable(h) for h in headers]  # a cycle's name heads a column of `cycles diff`
-    title = printable(title) if title is not None else None
+    title = printable(title, one_line=True) if title is not None else None  # a candidate id or cycle name in it
     if fmt == "markdown":
         lines = [f"## {escape_markdown(title)}", ""] if title else []
         lines += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
@@ -123,7 +123,7 @@ def render_diff(diff: "CycleDiff", fmt: str) -> str:
         return _jsonl(lines + [{"kind": "criterion", **m.to_dict()} for m in diff.criteria])
     head = (f"{diff.a} → {diff.b}: {diff.paired:,} decisions paired by candidate and step; "
             f"{diff.only_a:,} only in {diff.a}, {diff.only_b:,} only in {diff.b}")
-    head = printable(head)
+    head = printable(head, one_line=True)
     parts = [f"# {escape_markdown(head)}" if fmt == "markdown" else head]
     columns = ("candidate", "step", diff.a, diff.b)
     for title, group in ((f"Became ready ({len(diff.became_ready)})", diff.became_ready),
@@ -167,7 +167,7 @@ def render_stored(found: Sequence["StoredDecision"], fmt: str, *, explain: Optio
         # The public id first (the one the service answers with and links to), then the row number,
         # which `decisions show` and `history` take too.
         label = f"{d.uuid} (row {d.id})" if d.uuid else str(d.id)
-        head = printable(f"decision {label} · cycle {d.cycle} · {d.item}")
+        head = printable(f"decision {label} · cycle {d.cycle} · {d.item}", one_line=True)
         try:
             body = render_decisions([Decision.model_validate(d.decision)], fmt, explain=explain)
         except ValidationError:

@@ -149,12 +149,19 @@ def may_need_printable(json_bytes: bytes) -> bool:
     return any(lead in json_bytes and pattern.search(json_bytes) is not None for lead, pattern in _IN_JSON)
 
 
-def printable(text: str) -> str:
+#: ``_SHOWN`` and the newline, for text that must stay on one line.
+_SHOWN_ON_ONE_LINE: dict[int, str] = {**_SHOWN, 0x0A: "\\x0a"}
+
+
+def printable(text: str, *, one_line: bool = False) -> str:
     """``text`` as a person may be shown it: control and bidirectional-control characters written
     visibly as escapes (NUL as ``\\x00``, ESC as ``\\x1b``, U+202E as ``\\u202e``); every other
     character (accents, CJK, emoji, tab, newline) is left as it is.
 
+    ``one_line``: the newline is escaped too (``\\x0a``), for text placed where a line break would end
+    it early or start a line of its own (a headline, a heading, a table's title: a candidate id there).
+
     Idempotent: an escape is plain ASCII, so text already made printable is returned unchanged.
     (A backslash is not escaped, so packet text spelling ``\\x00`` reads the same as a NUL.)
     """
-    return text.translate(_SHOWN)
+    return text.translate(_SHOWN_ON_ONE_LINE if one_line else _SHOWN)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Optional, Sequence
 
+from promoready.engine.words import printable
+
 from .terminal import STATUS_STYLE, VERDICT_STYLE, console, indented, numbered, table, text_of
 from .text import counts, criterion_kind, shown, verdict_reason, verdict_word, when
 from .text import escape_markdown as _md
@@ -48,11 +50,14 @@ def render_jsonl(decisions: Sequence[Decision]) -> str:
 
 
 def headline(d: Decision) -> str:
-    """The verdict in one sentence: the verdict, why (when it needs saying), and the counts by status."""
+    """The verdict in one sentence: the verdict, why (when it needs saying), and the counts by status.
+
+    One line whatever the decision holds: a line break in its text (a candidate id) is escaped with the
+    control characters (``printable``), never a second line under the headline's style."""
     t = d.transition
     base = f"{d.candidate_id}: {verdict_word(d.verdict)} for {t.from_} → {t.to}"
     reason = verdict_reason(d)
-    return f"{base}{': ' + reason if reason else ''} ({counts(d)})."
+    return printable(f"{base}{': ' + reason if reason else ''} ({counts(d)}).", one_line=True)
 
 
 def _shown(d: Decision, explain: Optional[str]) -> Sequence[CriterionResult]:
@@ -111,7 +116,7 @@ def render_markdown(d: Decision, *, explain: Optional[str] = None) -> str:
     d = shown(d)
     t = d.transition
     lines = [
-        f"## {d.candidate_id}: {t.from_} → {t.to}",
+        f"## {printable(d.candidate_id, one_line=True)}: {t.from_} → {t.to}",
         "",
         f"**Verdict: {verdict_word(d.verdict)}.** {headline(d)}",
         "",

@@ -44,8 +44,9 @@ def render_json(s: dict[str, Any]) -> str:
 def render_text(s: dict[str, Any]) -> str:
     """The summary for a person reading stderr: counts, then by transition who is ready and what
     blocks the others, the evidence most often missing, the packets that could not be evaluated,
-    candidates seen twice and the calibration; long lines wrapped."""
-    s = shown_values(s)
+    candidates seen twice and the calibration; long lines wrapped. Each line is one line of the summary:
+    a line break in its text (a candidate id) is escaped, never wrapped away into a space."""
+    s = shown_values(s, one_line=True)
     lines = [f"Summary: {counted(s['packets'], 'packet')}: {counted(s['decisions'], 'decision')}, "
              f"{counted(s['errors'], 'error')}",
              f"  verdicts: {_verdicts(s['verdicts'])}"]

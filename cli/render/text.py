@@ -21,15 +21,16 @@ VERDICT_WORDS: Mapping[str, str] = {
 }
 
 
-def shown_values(value: Any) -> Any:
+def shown_values(value: Any, *, one_line: bool = False) -> Any:
     """``value`` (a string, or dicts, lists and tuples of them) with every string made ``printable``:
-    control and bidirectional-control characters escaped visibly. Anything else is kept as it is."""
+    control and bidirectional-control characters escaped visibly (with ``one_line``, line breaks too).
+    Anything else is kept as it is."""
     if isinstance(value, str):
-        return printable(value)
+        return printable(value, one_line=one_line)
     if isinstance(value, dict):
-        return {k: shown_values(v) for k, v in value.items()}
+        return {k: shown_values(v, one_line=one_line) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(shown_values(v) for v in value)
+        return type(value)(shown_values(v, one_line=one_line) for v in value)
     return value
 
 

@@ -265,3 +265,52 @@ def test_the_db_commands_show_the_store_escaped(tmp_path):
     status = run("db", "status", "--db", db)
     assert status.exit_code == 0, status.output
     _assert_ladder_escaped(status.stdout, "h\\x1b[31m\\u202e.sqlite: schema version ")
+
+
+def _newline_packet(tmp_path) -> str:
+    with open(EXAMPLE, encoding="utf-8") as fh:
+        text = fh.read()
+    path = tmp_path / "newline.yaml"
+    path.write_text(text.replace("  id: emp-2071", '  id: "emp\\n2071"', 1), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("command", ["evaluate", "explain"])
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_a_newline_in_a_candidate_id_never_breaks_a_headline(tmp_path, command, fmt):
+    result = run(command, _newline_packet(tmp_path), "--format", fmt, "--color", "never")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert not any(line.startswith("2071") for line in lines), result.stdout  # no line starts inside the id
+    assert "emp\\x0a2071: not ready for senior-pm → director" in result.stdout
+    if command == "evaluate" and fmt == "markdown":
+        assert lines[0] == "## emp\\x0a2071: senior-pm → director"
+    elif fmt == "table":
+        assert lines[0].startswith("emp\\x0a2071: not ready for ")
+    exact = json.loads(run(command, _newline_packet(tmp_path), "--format", "json").stdout)
+    assert exact["candidate_id"] == "emp\n2071"
+
+
+def test_a_newline_in_a_candidate_id_stays_escaped_in_the_batch_summary_and_the_store(tmp_path):
+    newline = packet(0)
+    newline["candidate"]["id"] = "emp\n2071"
+    source = jsonl(tmp_path / "in.jsonl", [newline, newline])
+    db = str(tmp_path / "h.sqlite")
+    result = invoke(source, "--out", tmp_path / "out.jsonl", "--workers", 1, "--cycle", "A", "--db", db)
+    assert result.exit_code == 0, result.stderr
+    # Wrapping the summary's lines once made the newline a space: "emp 2071", an id no packet has.
+    assert "    emp\\x0a2071: " in result.stderr and "emp 2071" not in result.stderr
+    history = run("history", "emp\n2071", "--db", db, "--format", "table")
+    assert history.exit_code == 0, history.output
+    assert "History of emp\\x0a2071" in history.stdout
+    shown = run("decisions", "show", "--candidate", "emp\n2071", "--cycle", "A", "--db", db, "--format", "markdown")
+    assert shown.exit_code == 0, shown.output
+    assert "## emp\\x0a2071: " in shown.stdout and "\n2071" not in shown.stdout
+
+
+def test_printable_on_one_line_escapes_the_newline_too_and_is_idempotent():
+    from promoready.engine.words import printable
+
+    once = printable("a\nb\tc\x1b\u202e", one_line=True)
+    assert once == "a\\x0ab\tc\\x1b\\u202e" and printable(once, one_line=True) == once
+    assert printable("a\nb") == "a\nb"  # elsewhere a newline stays a newline
