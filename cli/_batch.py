@@ -204,11 +204,10 @@ class _Run:
         ``_finish`` is not reached, ``--summary``) stay as they were, or are not created; a cycle stays
         incomplete.
         """
+        from promoready.engine.batch import STDIN_NAME
         from promoready.engine.errors import INPUT_EMPTY, InputError
 
-        from ._inputs import STDIN
-
-        named = ", ".join(STDIN if name == "-" else name for name in self.inputs)
+        named = ", ".join(STDIN_NAME if name == "-" else name for name in self.inputs)
         raise InputError(f"no packets found in {named}", code=INPUT_EMPTY)
 
     def _close_store(self, *, complete: bool) -> None:

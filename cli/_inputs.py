@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO, Optional
 
-#: How stdin is named in messages.
-STDIN = "<stdin>"
-
 
 def files(name: str) -> list[str]:
     """The packets one input names: itself, or for a folder its packet files as ``batch`` reads them
@@ -50,6 +47,8 @@ def _read(name: str, stdin: Optional[BinaryIO]) -> Any:
 
     if name != "-":
         return load_packet(name)
+    from promoready.engine.batch import STDIN_NAME  # stdin as every command names it in messages
+
     stdin = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
     if stdin is None:
         raise InputError("'-' reads a packet from stdin, but there is none", code=INPUT_STDIN)
@@ -57,17 +56,17 @@ def _read(name: str, stdin: Optional[BinaryIO]) -> Any:
     raw = stdin.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         raise InputError(f"more than {MAX_BYTES:,} bytes; the limit is {MAX_BYTES:,}",
-                         code=INPUT_TOO_LARGE, file=STDIN)
-    text = decode(raw, STDIN)
+                         code=INPUT_TOO_LARGE, file=STDIN_NAME)
+    text = decode(raw, STDIN_NAME)
     start = text.lstrip("\ufeff")  # decode drops one BOM; any more are not text either (as careful_json says)
     if not start.strip():
-        raise InputError("stdin is empty: pipe a packet in (JSON or YAML)", code=INPUT_EMPTY, file=STDIN)
+        raise InputError("stdin is empty: pipe a packet in (JSON or YAML)", code=INPUT_EMPTY, file=STDIN_NAME)
     # JSON starts with { (or [); anything else is read as YAML, as a .yaml file would be.
     json_like = start.lstrip().startswith(("{", "["))
-    source = Source(STDIN, text)
+    source = Source(STDIN_NAME, text)
     if json_like:
         return read_json(text, source)
-    data = parse_yaml(text, STDIN)  # checked already (check_data: depth, text, numbers)
+    data = parse_yaml(text, STDIN_NAME)  # checked already (check_data: depth, text, numbers)
     return LoadedPacket(to_packet(data, source), source)
 
 

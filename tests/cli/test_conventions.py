@@ -55,6 +55,20 @@ def test_a_bad_packet_on_stdin_is_named_stdin_with_its_line():
     assert empty.exit_code == 2 and "<stdin>: stdin is empty" in empty.stderr
 
 
+def test_evaluate_and_batch_name_stdin_by_the_one_name(monkeypatch):
+    """One name for stdin in messages: ``engine.batch.STDIN_NAME``, which batch's records use (the command
+    line once had a copy of its own, ``_inputs.STDIN``, that could drift from it)."""
+    import promoready.engine.batch
+
+    monkeypatch.setattr(promoready.engine.batch, "STDIN_NAME", "<piped>")
+    empty = run("evaluate", "-", input="")
+    assert empty.exit_code == 2 and "promoready: <piped>: stdin is empty" in empty.stderr, empty.stderr
+    bad = run("explain", "-", input="candidate: {id: x}\ncurrent_level: senior-pn\n")
+    assert bad.exit_code == 2 and bad.stderr.startswith("promoready: <piped>:2: current_level:"), bad.stderr
+    nothing = run("batch", "-", input="")
+    assert nothing.exit_code == 2 and nothing.stderr == "promoready: no packets found in <piped> [input.empty]\n"
+
+
 def test_a_folder_is_its_packet_files_sorted_as_batch_reads_them(tmp_path):
     folder = tmp_path / "cycle"
     (folder / "sub").mkdir(parents=True)
