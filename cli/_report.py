@@ -91,19 +91,13 @@ def report(decisions: Optional[str], cycle: Optional[str], db: Optional[str], gr
 
 
 def incomplete(data: dict[str, Any]) -> list[str]:
-    """A line for each stored cycle of the report that the store does not mark complete (its figures are partial)."""
-    from promoready.engine.words import counted
+    """A line for each stored cycle of the report that the store does not mark complete (its figures are partial):
+    the page's notice about it, in the same words (``report.notices``). A decision log is never complete: the
+    page notes it, and nothing is said here."""
+    from promoready.engine.words import printable
+    from promoready.report import notices
 
-    lines = []
-    if data["cycle"].get("complete") is False and not data["cycle"].get("log"):  # a decision log is never complete
-        packets = data["summary"]["packets"]
-        lines.append(f"cycle {data['cycle']['name']!r} is incomplete in the store (its batch stopped before the end): "
-                     f"the report covers only the "
-                     f"{counted(packets, 'packet')} recorded so far")
-    if data["compare"] is not None and data["compare"].get("before_complete") is False:
-        lines.append(f"cycle {data['compare']['before']!r}, compared with, is incomplete in the store: only the "
-                     f"decisions recorded so far are compared")
-    return lines
+    return [printable(n.text()) for n in notices(data) if n.warn]
 
 
 def _check_sources(decisions: Optional[str], cycle: Optional[str], db: Optional[str], compare: Optional[str],

@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 from ._fairness import DEFAULT_MIN_GROUP, SMALLEST_MIN_GROUP
 
-__all__ = ["build_report", "render_html", "DEFAULT_MIN_GROUP", "SMALLEST_MIN_GROUP"]
+__all__ = ["build_report", "render_html", "notices", "DEFAULT_MIN_GROUP", "SMALLEST_MIN_GROUP"]
 
 
 def build_report(decisions: Optional[str] = None, *, groups: Optional[str] = None, compare: Optional[str] = None,
@@ -39,6 +39,15 @@ def build_report(decisions: Optional[str] = None, *, groups: Optional[str] = Non
         assert cycle is not None  # checked above
         now = read_stored_cycle(db, cycle)
     return build(now, groups=table, before=before, min_group=min_group)
+
+
+def notices(data: dict[str, Any]) -> list[Any]:
+    """What the report says of a stored cycle that is not a whole batch's (incomplete, or the service's log),
+    for ``build_report``'s data: each a ``Notice`` whose ``text()`` is the page's sentence as stderr writes it
+    and whose ``warn`` says whether ``promoready report`` warns about it."""
+    from ._notices import notices as found
+
+    return list(found(data))
 
 
 def render_html(data: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from promoready.engine.words import counted, printable
 
 from . import _charts
+from ._notices import Code, notices
 
 #: Rows of a long list shown on the page (the JSON form has them all).
 LIST_LIMIT = 25
@@ -29,7 +30,8 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("promoready.report", "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True, finalize=_shown)
-    env.filters.update(n=_n, pct=_pct, ratio=_ratio, p=_p, signed=_signed, verdict=_verdict, counted=counted)
+    env.filters.update(n=_n, pct=_pct, ratio=_ratio, p=_p, signed=_signed, verdict=_verdict, counted=counted,
+                       sentence=_sentence)
     return env
 
 
@@ -37,6 +39,14 @@ def _shown(value: Any) -> Any:
     """What a ``{{ … }}`` places, before autoescape: text made ``printable``; the page's own markup
     (``| safe``: the stylesheet, the charts) and anything not text as it is."""
     return printable(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
+def _sentence(parts: tuple[str, ...]) -> Markup:
+    """A notice's sentence (``_notices``) on the page: a capital, names and commands as ``<code>``, a full stop;
+    every part made ``printable`` and escaped."""
+    html = Markup("").join(Markup("<code>{}</code>").format(printable(p)) if isinstance(p, Code)
+                           else Markup.escape(printable(p)) for p in parts)
+    return Markup(html[:1].upper()) + html[1:] + Markup(".")
 
 
 def _n(value: Optional[float]) -> str:
@@ -87,7 +97,7 @@ def render(data: dict[str, Any]) -> str:
     if data["compare"] and data["compare"]["criteria"]:
         charts["compare"] = _charts.pass_rate_change(data["compare"]["criteria"][:CHART_ROWS])
     return template.render(d=data, s=summary, charts=charts, css=css, csp=CSP, limit=LIST_LIMIT,
-                           chart_rows=CHART_ROWS, flagged=_flagged(data.get("fairness")))
+                           chart_rows=CHART_ROWS, flagged=_flagged(data.get("fairness")), notices=notices(data))
 
 
 def _flagged(fairness: Optional[dict[str, Any]]) -> list[dict[str, Any]]:

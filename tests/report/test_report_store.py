@@ -108,17 +108,25 @@ def test_an_incomplete_cycle_says_so_in_the_json_the_page_and_on_stderr(db_url, 
     data = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
     assert data["cycle"]["complete"] is False and data["summary"]["packets"] == 2
     assert done.stderr == ("promoready: warning: cycle 'partial' is incomplete in the store (its batch stopped before "
-                           "the end): the report covers only the 2 packets recorded so far\n")
+                           "the end): the report covers only the 2 packets recorded so far; the same 'promoready "
+                           "batch … --cycle partial --resume' completes it\n")
     page = promoready("report", "--db", db_url, "--cycle", "partial", "--out", str(tmp_path / "p.html"))
     assert page.returncode == 0 and page.stderr == done.stderr
     html = (tmp_path / "p.html").read_text(encoding="utf-8")
-    assert 'class="note incomplete"' in html and "Incomplete cycle." in html and "only the 2 packets" in html
+    # The page's notice is the warning's sentence (one wording): names and commands as code, a capital, a stop.
+    assert ('<p class="note incomplete" id="incomplete"><strong>Incomplete cycle.</strong> Cycle <code>partial</code> '
+            "is incomplete in the store (its batch stopped before the end): the report covers only the 2 packets "
+            "recorded so far; the same <code>promoready batch … --cycle partial --resume</code> completes it.</p>") in html
     compared = promoready("report", "--db", db_url, "--cycle", "whole", "--compare-cycle", "partial",
                           "--out", str(tmp_path / "c.html"))
     assert compared.returncode == 0 and compared.stderr.count("promoready: warning:") == 1
-    assert "'partial', compared with, is incomplete" in compared.stderr
+    said = ("cycle 'partial', compared with, is incomplete in the store (its batch stopped before the end): only the "
+            "decisions recorded so far are compared, so candidates missing from it count as new")
+    assert compared.stderr == f"promoready: warning: {said}\n"
     html = (tmp_path / "c.html").read_text(encoding="utf-8")
-    assert html.count('class="note incomplete"') == 1 and "<code>partial</code> complete" in html
+    assert html.count('class="note incomplete"') == 1
+    on_page = "C" + said[1:].replace("'partial'", "<code>partial</code>")
+    assert f"<strong>Incomplete cycle.</strong> {on_page}.</p>" in html
 
 
 def test_one_packet_recorded_is_one_packet_not_1_packets(db_url, tmp_path):  # noqa: F811
@@ -127,7 +135,7 @@ def test_one_packet_recorded_is_one_packet_not_1_packets(db_url, tmp_path):  # n
     with open_store(db_url, create=True) as store:
         store.write(store.start_cycle("one"), [decision_rows("c-0.json", 0, decide(packet("c-0")))])
     done = promoready("report", "--db", db_url, "--cycle", "one", "--out", str(tmp_path / "one.html"))
-    assert done.returncode == 0 and "covers only the 1 packet recorded so far\n" in done.stderr, done.stderr
+    assert done.returncode == 0 and "covers only the 1 packet recorded so far;" in done.stderr, done.stderr
     html = (tmp_path / "one.html").read_text(encoding="utf-8")
     assert "only the 1 packet recorded so far" in html and "1 packets" not in html and "--resume" in html
 
@@ -148,3 +156,22 @@ def test_an_unknown_cycle_is_named_with_the_closest(recorded):
 def test_sources_that_cannot_go_together_are_usage_errors(tmp_path, args, words):
     done = promoready("report", *args, "--out", str(tmp_path / "r.html"))
     assert done.returncode == 2 and "[usage.store-options]" in done.stderr and words in done.stderr
+
+
+def test_a_notice_is_one_sentence_on_the_page_and_on_stderr_escaped_in_each():
+    """The page's note and the warning come from one wording (``report.notices``); a hostile cycle name is
+    escaped in both (``printable``), and HTML-escaped on the page."""
+    from promoready.cli._report import incomplete
+    from promoready.report import notices
+    from promoready.report._html import _sentence
+
+    data = {"cycle": {"name": "p\u202e<b>", "complete": False, "log": False}, "summary": {"packets": 2},
+            "compare": {"before": "q\x1b[31m", "before_complete": False}}
+    found = notices(data)
+    assert [(n.where, n.kind, n.warn) for n in found] == [("cycle", "incomplete", True), ("compare", "incomplete", True)]
+    lines = incomplete(data)
+    assert lines[0].startswith("cycle 'p\\u202e<b>' is incomplete in the store") and "\u202e" not in lines[0]
+    assert lines[1].startswith("cycle 'q\\x1b[31m', compared with, is incomplete") and "\x1b" not in lines[1]
+    page = str(_sentence(found[0].sentence))
+    assert page.startswith("Cycle <code>p\\u202e&lt;b&gt;</code> is incomplete in the store") and page.endswith(" completes it.")
+    assert "<code>promoready batch … --cycle p\\u202e&lt;b&gt; --resume</code>" in page
