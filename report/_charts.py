@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 from matplotlib import rc_context
 from matplotlib.backends.backend_svg import FigureCanvasSVG
@@ -57,8 +57,10 @@ def _own_ids(svg: str, name: str) -> str:
     return re.sub(r'(\bid="|url\(#|href="#)([^")]+)([")])', rename, svg)
 
 
-def _hbars(ax: Any, labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[int]]], name: str) -> int:
-    """Horizontal stacked bars, first label at the top; returns how many bars were drawn."""
+def _hbars(ax: Any, labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[int]]], name: str,
+           width: Optional[int] = None) -> int:
+    """Horizontal stacked bars, first label at the top (each as ``_x`` shows it, cut at ``width``); returns
+    how many bars were drawn."""
     drawn = 0
     left = [0] * len(labels)
     ys = list(range(len(labels)))[::-1]
@@ -70,7 +72,7 @@ def _hbars(ax: Any, labels: Sequence[str], series: Sequence[tuple[str, str, Sequ
             bar.set_gid(f"{name}-bar-{drawn}")
             drawn += 1
         left = [a + b for a, b in zip(left, values)]
-    ax.set_yticks(ys, [printable(label) for label in labels])
+    ax.set_yticks(ys, [_x(label, width) for label in labels])
     ax.margins(y=0.02)
     ax.xaxis.grid(True, color="#e5e5e5")
     ax.set_axisbelow(True)
@@ -82,10 +84,11 @@ def _hbars(ax: Any, labels: Sequence[str], series: Sequence[tuple[str, str, Sequ
     return drawn
 
 
-def _x(label: str, width: int = 42) -> str:
-    """A label as a chart shows it: control characters escaped (``printable``), cut at ``width``."""
+def _x(label: str, width: Optional[int] = None) -> str:
+    """A label as a chart shows it: control characters escaped (``printable``), cut at ``width`` (if given).
+    Every label of every chart is shown through here, once."""
     label = printable(label)
-    return label if len(label) <= width else label[:width - 1] + "…"
+    return label if width is None or len(label) <= width else label[:width - 1] + "…"
 
 
 def verdicts(tracks: list[dict[str, Any]]) -> str:
@@ -106,9 +109,9 @@ def blocking(block: dict[str, Any], name: str) -> str:
     with rc_context(_STYLE):
         fig = _figure(len(rows), per_row=0.3, width=6.2)
         ax = fig.add_subplot()
-        _hbars(ax, [_x(r["title"], 40) for r in rows],
+        _hbars(ax, [r["title"] for r in rows],
                [("fail", "required, failed", [r["fail"] for r in rows]),
-                ("unknown", "required, no evidence", [r["unknown"] for r in rows])], name)
+                ("unknown", "required, no evidence", [r["unknown"] for r in rows])], name, width=40)
         ax.set_xlabel(f"candidates (of {block['count']:,})")
         return _svg(fig, name)
 
@@ -118,8 +121,8 @@ def missing(rows: list[dict[str, Any]]) -> str:
     with rc_context(_STYLE):
         fig = _figure(len(rows))
         ax = fig.add_subplot()
-        _hbars(ax, [_x(r["path"], 52) for r in rows], [("neutral", "candidates", [r["candidates"] for r in rows])],
-               "missing")
+        _hbars(ax, [r["path"] for r in rows], [("neutral", "candidates", [r["candidates"] for r in rows])],
+               "missing", width=52)
         legend = ax.get_legend()
         if legend is not None:  # one series: the axis label says what it counts
             legend.remove()
@@ -137,7 +140,7 @@ def ready_by(months: list[dict[str, Any]]) -> str:
             (bar,) = ax.bar([i], [m["candidates"]], color=COLOURS["ready"], width=0.8)
             bar.set_gid(f"ready-by-bar-{i}")
         step = max(1, len(months) // 12)
-        ax.set_xticks(xs[::step], [m["month"] for m in months][::step], rotation=45, ha="right")
+        ax.set_xticks(xs[::step], [_x(m["month"]) for m in months][::step], rotation=45, ha="right")
         ax.yaxis.grid(True, color="#e5e5e5")
         ax.set_axisbelow(True)
         ax.set_ylabel("candidates")

@@ -58,6 +58,25 @@ def test_text_from_decisions_is_escaped_in_tables_and_charts(tmp_path):
     assert "&lt;script&gt;" in page
 
 
+def test_every_chart_label_is_escaped_once_on_one_path(monkeypatch):
+    """Chart labels are made printable in one place (``_charts._x``): a label cut to fit was once escaped
+    twice, by the cut and again by the bars (harmless only because ``printable`` is idempotent)."""
+    from promoready.report import _charts
+
+    monkeypatch.setattr(_charts, "printable", lambda text: f"QQ{text}QQ")
+    svgs = [
+        _charts.blocking({"top": [{"title": "Ships", "fail": 2, "unknown": 1}], "count": 3}, "blocking-0"),
+        _charts.missing([{"path": "scope.products", "candidates": 2}]),
+        _charts.verdicts([{"from": "pm", "to": "senior-pm", "track": "ic",
+                           "verdicts": {"ready": 1, "not_ready": 1, "insufficient_evidence": 0}}]),
+        _charts.pass_rate_change([{"from": "pm", "to": "senior-pm", "title": "Ships", "change": 0.25}]),
+        _charts.ready_by([{"month": "2027-01", "candidates": 1}]),
+    ]
+    for svg, label in zip(svgs, ("QQShipsQQ", "QQscope.productsQQ", "QQpm → senior-pm  (ic)QQ",
+                                 "QQpm → senior-pm: ShipsQQ", "QQ2027-01QQ")):
+        assert label in svg and "QQQQ" not in svg, label
+
+
 def test_min_group_below_three_is_a_usage_error(tmp_path):
     result = run("report", str(cycle(tmp_path)), "--out", str(tmp_path / "r.html"), "--min-group", "2")
     assert result.exit_code == 2
