@@ -116,7 +116,8 @@ def _compare(after: Cycle, before: Cycle) -> dict[str, Any]:
                              "after": {"evaluated": late.evaluated, "passed": late.passed, "rate": rate_now},
                              "change": rate_now - rate_then})
     criteria.sort(key=lambda r: (-abs(r["change"]), r["from"], r["to"], r["criterion"]))
-    return {"before": before.name, "before_complete": before.complete, "after": after.name, "in_both": both,
+    return {"before": before.name, "before_complete": before.complete, "before_log": before.log, "after": after.name,
+            "in_both": both,
             "new": len(after.people) - both, "gone": sum(1 for c in before.people if c not in after.people),
             "became_ready": sorted(became, key=lambda r: r["candidate_id"]),
             "regressed": sorted(regressed, key=lambda r: r["candidate_id"]), "criteria": criteria}

@@ -56,6 +56,11 @@ def notices(data: dict[str, Any]) -> list[Notice]:
                 Code(f"promoready batch … --cycle {name} --resume"), " completes it"), True))
     if compare is not None and compare.get("before_complete") is False:
         name = compare["before"]
-        found.append(Notice("compare", "incomplete", "Incomplete cycle.", _incomplete(name, ", compared with,") + (
-            "only the decisions recorded so far are compared, so candidates missing from it count as new",), True))
+        if compare.get("before_log"):  # never complete, never to be completed: no warning, no --resume
+            found.append(Notice("compare", "log", "Decision log, still open.", _log(name, ", compared with,") + (
+                "the comparison is with the decisions logged when the report was made",), False))
+        else:
+            found.append(Notice("compare", "incomplete", "Incomplete cycle.", _incomplete(name, ", compared with,") + (
+                "only the decisions recorded so far are compared, so candidates missing from it count as new",),
+                True))
     return found

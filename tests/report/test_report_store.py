@@ -53,7 +53,8 @@ def without_sources(data: Any) -> Any:
     if "cycle" in out and isinstance(out["cycle"], dict):
         out["cycle"] = {k: v for k, v in out["cycle"].items() if k not in ("name", "complete", "log")}
     if isinstance(out.get("compare"), dict):
-        out["compare"] = {k: v for k, v in out["compare"].items() if k not in ("before", "after", "before_complete")}
+        out["compare"] = {k: v for k, v in out["compare"].items() if k not in ("before", "after", "before_complete",
+                                                                                 "before_log")}
     return out
 
 
@@ -78,6 +79,7 @@ def test_a_stored_cycle_reports_exactly_as_its_jsonl(recorded):
     assert from_store["cycle"]["complete"] is True and from_store["compare"]["before_complete"] is True
     assert from_file["cycle"]["complete"] is None and from_file["compare"]["before_complete"] is None  # not known
     assert from_store["cycle"]["log"] is False and from_file["cycle"]["log"] is None
+    assert from_store["compare"]["before_log"] is False and from_file["compare"]["before_log"] is None
     # A stored decision is named by its packet, as batch names it; the file's by its line.
     ready = [r for t in from_store["summary"]["transitions"] for r in t["ready_candidates"]]
     assert ready and all(r["source"].startswith(str(folder / "2026-H2.packets.jsonl:")) for r in ready)

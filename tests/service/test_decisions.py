@@ -127,6 +127,38 @@ def test_a_report_on_the_decision_log_neither_warns_nor_advises_resume(db_url, t
     assert (cycle["complete"], cycle["log"]) == (False, True)
 
 
+def test_a_report_compared_with_the_decision_log_calls_it_a_log_not_incomplete(db_url, tmp_path):  # noqa: F811
+    """``--compare-cycle`` against the service's log said the log was an incomplete cycle (a stderr warning,
+    an "Incomplete cycle." note): a log is never complete, and is worded as the report words it elsewhere."""
+    from click.testing import CliRunner
+
+    from promoready.cli import main
+
+    client = Client(create_app(Settings(db=db_url)))
+    try:
+        assert client.post("/v1/evaluate", json=example_packet()).status_code == 200
+    finally:
+        client.close()
+    with open_store(db_url) as store:
+        whole = store.start_cycle("2026-H2")
+        store.write(whole, [decision_rows("emp.json", 0, decide(packet("emp-1")))])
+        store.finish_cycle(whole)
+    page, data = tmp_path / "c.html", tmp_path / "c.json"
+    done = CliRunner().invoke(main, ["report", "--db", db_url, "--cycle", "2026-H2", "--compare-cycle", "service",
+                                     "--out", str(page)])
+    assert done.exit_code == 0 and done.stderr == "", done.stderr
+    html = page.read_text(encoding="utf-8")
+    assert "Incomplete cycle" not in html and "is incomplete" not in html and "--resume" not in html
+    assert ('<p class="note log"><strong>Decision log, still open.</strong> Cycle <code>service</code>, compared '
+            "with, is the decision log of the HTTP service (<code>promoready serve --cycle service</code>), which is "
+            "never closed: the comparison is with the decisions logged when the report was made.</p>") in html
+    done = CliRunner().invoke(main, ["report", "--db", db_url, "--cycle", "2026-H2", "--compare-cycle", "service",
+                                     "--format", "json", "--out", str(data)])
+    assert done.exit_code == 0 and done.stderr == "", done.stderr
+    compare = json.loads(data.read_text(encoding="utf-8"))["compare"]
+    assert (compare["before"], compare["before_complete"], compare["before_log"]) == ("service", False, True)
+
+
 def test_unknown_and_malformed_ids_are_problems(logged: Client):
     unknown = logged.get(f"/v1/decisions/{UNKNOWN}")
     assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
