@@ -167,6 +167,7 @@ class _Run:
         self.kept = 0  # records copied from the earlier run (--resume)
         self.keeper: Optional[Keeper] = None
         self.recording = recording
+        self.empty: list[str] = []  # the .jsonl inputs (and stdin) that held no packet, as iter_items finds them
 
     def execute(self) -> None:
         """Evaluate and write everything (or, stopped by a signal, what is complete; then raise ``Finished``)."""
@@ -179,6 +180,7 @@ class _Run:
                 self._stop(self.signals.signum)
             if self.written == 0:  # not one record (a resumed run counts the decisions it kept): bad input
                 self._nothing_found()
+            self._say_empty()
             self.sink.commit()
             self._close_store(complete=True)
         except BrokenPipeError:  # stdout closed early (| head): stop quietly
@@ -210,6 +212,18 @@ class _Run:
         named = ", ".join(STDIN_NAME if name == "-" else name for name in self.inputs)
         raise InputError(f"no packets found in {named}", code=INPUT_EMPTY)
 
+    def _say_empty(self) -> None:
+        """A warning for each JSONL input (or stdin) that held no packet, among inputs that held some.
+
+        A JSONL file is a container of packets, one a line: empty, it holds no packet, so it gets no record
+        (the records stay one per packet and the exit status is not changed), but it is not passed over in
+        silence either. (An empty packet file is a packet that is invalid: an ``input.empty`` error record.)
+        """
+        from promoready.engine.words import printable
+
+        for name in self.empty:
+            _say(printable(f"promoready: {name}: warning: no packets in it (it is empty, or blank lines only)"))
+
     def _close_store(self, *, complete: bool) -> None:
         """Wait for the store's writer and (``complete``) mark the cycle complete; say what the store holds."""
         recording, self.recording = self.recording, None
@@ -235,7 +249,8 @@ class _Run:
             stdin = _stdin() if "-" in self.inputs else None
             # A pool's workers read the lines of JSONL files themselves: this process only finds them.
             spans = engine.uses_pool(self.workers, self.timeout)
-            results = engine.run(engine.iter_items(self.inputs, stdin=stdin, exclude=self.exclude, spans=spans),
+            items = engine.iter_items(self.inputs, stdin=stdin, exclude=self.exclude, spans=spans, empty=self.empty)
+            results = engine.run(items,
                                  workers=self.workers, factory=engine.evaluation_factory, config=config,
                                  keeper=keeper, inline_below=self.inline_below, timeout=self.timeout,
                                  stream=stdin is not None, chunked=True)

@@ -56,7 +56,7 @@ def shown(name: str) -> str:
 
 
 def iter_items(inputs: Iterable[str], *, stdin: Optional[BinaryIO] = None,
-               exclude: Iterable[str] = (), spans: bool = False) -> Iterator[Item]:
+               exclude: Iterable[str] = (), spans: bool = False, empty: Optional[list[str]] = None) -> Iterator[Item]:
     """Every packet of ``inputs``, in order, one at a time.
 
     A ``.jsonl`` file or ``-`` (``stdin``) gives one packet per non-blank line; a folder gives its
@@ -67,14 +67,21 @@ def iter_items(inputs: Iterable[str], *, stdin: Optional[BinaryIO] = None,
     length and the file, kept open), not their text, for the processes that evaluate them to read
     (``spans``): a pool's coordinating process then scans the file for newlines instead of copying
     every line on to a worker.
+
+    ``empty``: each ``.jsonl`` file or stdin (as ``STDIN_NAME``) that held no packet at all (nothing, or
+    blank lines only), and so gave no item, is appended to it once read, for the caller to say so.
+    (An empty packet file is an item, which fails as ``input.empty``.)
     """
     skip = {os.path.realpath(p) for p in exclude}
     seq = 0
     for name in inputs:
+        start = seq
         if name == "-":
             if stdin is None:
                 raise InputError("'-' reads stdin, but there is none", code=INPUT_STDIN)
             seq = yield from _jsonl(stdin, STDIN_NAME, seq)
+            if seq == start and empty is not None:
+                empty.append(STDIN_NAME)
         elif os.path.isdir(name):
             for path, error in folder_packets(name, skip):
                 problem = None if error is None else (INPUT_UNREADABLE, f"cannot list the folder: {error.strerror}")
@@ -82,6 +89,8 @@ def iter_items(inputs: Iterable[str], *, stdin: Optional[BinaryIO] = None,
                 seq += 1
         elif name.lower().endswith(".jsonl"):
             seq = yield from _jsonl_file(name, seq, spans)
+            if seq == start and empty is not None:
+                empty.append(name)
         else:
             yield Item(seq, name)
             seq += 1

@@ -402,6 +402,36 @@ def test_no_packets_on_stdin_is_bad_input():
     assert records(done.stdout)[0]["error"]["code"] == "input.json"
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_empty_jsonl_among_good_inputs_is_warned_about_and_an_empty_packet_file_is_an_error_record(tmp_path, workers):
+    """An empty JSONL file holds no packet: no record (records stay one per packet, the exit status is the
+    others'), but a warning on stderr, where it used to pass in silence. An empty packet file is a packet
+    that is invalid, as `evaluate` says of it: an input.empty error record, exit status 2."""
+    good = jsonl(tmp_path / "good.jsonl", [packet(0), packet(1)])
+    (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "blank.jsonl").write_text("\n  \n\n")
+    out = tmp_path / "out.jsonl"
+    result = invoke(tmp_path / "empty.jsonl", good, tmp_path / "blank.jsonl", "--out", out, "--workers", workers)
+    assert result.exit_code == 0, result.stderr
+    assert [r["candidate_id"] for r in records(out.read_text())] == ["c-00000", "c-00001"]
+    warned = [line for line in result.stderr.splitlines() if "warning:" in line]
+    assert warned == [f"promoready: {tmp_path / name}: warning: no packets in it (it is empty, or blank lines only)"
+                      for name in ("empty.jsonl", "blank.jsonl")]
+    assert "Summary: 2 packets: 2 decisions, 0 errors" in result.stderr
+    on_stdin = invoke(good, "-", "--out", tmp_path / "o2.jsonl", "--workers", workers, input="")
+    assert on_stdin.exit_code == 0, on_stdin.stderr
+    assert "promoready: <stdin>: warning: no packets in it (it is empty, or blank lines only)\n" in on_stdin.stderr
+    folder = tmp_path / "cycle"
+    folder.mkdir()
+    (folder / "a.json").write_text(json.dumps(packet(2)))
+    (folder / "b.yaml").write_text("")
+    mixed = invoke(folder, "--out", tmp_path / "o3.jsonl", "--workers", workers)
+    assert mixed.exit_code == 2, mixed.stderr
+    rows = records((tmp_path / "o3.jsonl").read_text())
+    assert rows[0]["candidate_id"] == "c-00002" and rows[1]["error"]["code"] == "input.empty"
+    assert rows[1]["source"] == str(folder / "b.yaml") and "warning:" not in mixed.stderr
+
+
 def test_resume_with_every_packet_kept_succeeds_and_an_empty_input_keeps_the_earlier_file(tmp_path):
     source = jsonl(tmp_path / "in.jsonl", [packet(0), packet(1)])
     out = tmp_path / "out.jsonl"

@@ -40,6 +40,21 @@ def test_a_jsonl_file_gives_one_item_per_non_blank_line_numbered_across_inputs(t
     assert count_items([str(path)]) == 3
 
 
+@pytest.mark.parametrize("spans", [False, True])
+def test_the_jsonl_inputs_and_stdin_that_hold_no_packet_are_named_in_empty(tmp_path, spans):
+    good, empty, blank, missing = (str(tmp_path / n) for n in ("good.jsonl", "empty.jsonl", "blank.jsonl", "no.jsonl"))
+    (tmp_path / "good.jsonl").write_bytes(b'{"a": 1}\n')
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    (tmp_path / "blank.jsonl").write_bytes(b"\n \n")
+    (tmp_path / "p.yaml").write_bytes(b"")  # an empty packet file is an item (it fails when read)
+    named: list[str] = []
+    items = list(iter_items([empty, good, "-", str(tmp_path / "p.yaml"), blank, missing], stdin=io.BytesIO(b"\n"),
+                            spans=spans, empty=named))
+    assert named == [empty, "<stdin>", blank]  # a file that cannot be read is an error item, not empty
+    assert [(i.file, i.problem is not None) for i in items] == [(good, False), (str(tmp_path / "p.yaml"), False),
+                                                                 (missing, True)]
+
+
 def test_an_over_long_line_is_one_error_item_and_the_next_line_is_read(tmp_path, monkeypatch):
     monkeypatch.setattr(docs, "MAX_BYTES", 10)
     path = tmp_path / "in.jsonl"
