@@ -19,6 +19,7 @@ from ruamel.yaml.events import (
     SequenceEndEvent,
     SequenceStartEvent,
 )
+from ruamel.yaml.nodes import ScalarNode
 
 from ._wording import cut, escaped_surrogates
 from ._yamlsafe import _safe_yaml
@@ -257,7 +258,7 @@ def _duplicate_key(text: str) -> Optional[tuple[tuple, Optional[int], Optional[s
     as written when it was written differently: the same text twice, or two writings read as one key
     (``true`` and ``1``, ``1`` and ``1.0``: a mapping read into Python cannot hold both). None when
     the text cannot be read so (a str with a lone surrogate, which libyaml cannot take, included)."""
-    yaml = None
+    read_plain = None
     read: dict[int, tuple[set, dict]] = {}  # a mapping's (keys seen, by id) → its keys as read → as written
     try:
         for loc, event, keys in _yaml_nodes(text):
@@ -265,12 +266,8 @@ def _duplicate_key(text: str) -> Optional[tuple[tuple, Optional[int], Optional[s
                 continue
             value: Any = event.value
             if not event.style and event.tag is None:  # a plain scalar: a number, true/false, null…
-                yaml = yaml or _safe_yaml()
-                try:  # read as a mapping's value would be: alone, ``---`` or ``...`` would end a document
-                    value = yaml.load("k: " + event.value)["k"]
-                    hash(value)
-                except Exception:  # not read so (``a: b``): compared as written
-                    value = event.value
+                read_plain = read_plain or _plain_reader()
+                value = read_plain(event.value)
             seen = read.get(id(keys))
             if seen is None or seen[0] is not keys:
                 seen = read[id(keys)] = (keys, {})
@@ -281,3 +278,23 @@ def _duplicate_key(text: str) -> Optional[tuple[tuple, Optional[int], Optional[s
     except (YAMLError, UnicodeError):
         return None
     return None
+
+
+def _plain_reader() -> Callable[[str], Any]:
+    """A function reading a plain scalar's text as the safe loader would read it as a mapping's value
+    (``1`` → 1, ``true`` → True, ``~`` → None, ``2026-01-01`` → a date); the text itself when the
+    constructor cannot read it or what it reads cannot be a key. One resolver and one constructor for
+    every key, not a document loaded per key."""
+    yaml = _safe_yaml()
+    resolver, constructor = yaml.resolver, yaml.constructor
+
+    def read(written: str) -> Any:
+        try:
+            value = constructor.construct_object(
+                ScalarNode(resolver.resolve(ScalarNode, written, (True, False)), written))
+            hash(value)
+        except Exception:  # not read so (a merge key's ``<<``): compared as written
+            return written
+        return value
+
+    return read

@@ -282,6 +282,27 @@ def test_keys_written_differently_but_read_as_one_are_named_as_written(tmp_path,
     assert _cli_error(path) == f"promoready: {path}:{line}: {said} [input.duplicate-key]"
 
 
+@pytest.mark.parametrize("size", [10, 2_000])
+def test_a_duplicate_among_many_plain_keys_is_found_without_a_yaml_document_per_key(monkeypatch, size):
+    # Each plain key (a number, true/false, null…) was read by loading a one-line document of its own:
+    # 20,000 keys took 1 to 1.6 s on the error path. Now one resolver and one constructor read them all.
+    import ruamel.yaml
+
+    from promoready.engine._documents import parse_yaml
+
+    calls = {"load": 0, "parse": 0}
+    for name in calls:
+        def counted(self, *args, _name=name, _stock=getattr(ruamel.yaml.YAML, name), **kwargs):
+            calls[_name] += 1
+            return _stock(self, *args, **kwargs)
+        monkeypatch.setattr(ruamel.yaml.YAML, name, counted)
+    text = "".join(f"{i}: x\n" for i in range(size)) + "true: y\n"
+    with pytest.raises(PromoreadyError) as err:
+        parse_yaml(text, "p.yaml")
+    assert (err.value.message, err.value.line) == ("duplicate key 'true' (the same key as '1' once read)", size + 1)
+    assert calls == {"load": 1, "parse": 2}  # the load that met the duplicate; depth and aliases, then the search
+
+
 @pytest.mark.parametrize("added, said", [
     ("1: x", "a field name must be text, got 1"),
     ("null: x", "a field name must be text, got null"),
