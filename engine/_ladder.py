@@ -23,6 +23,7 @@ from . import _documents as docs
 from ._levels import normalise
 from ._lint import Lint, Loc
 from ._measures import MAX_WINDOW_MONTHS
+from ._wording import shown
 from . import errors
 from .errors import LadderError, LadderInvalid, PromoreadyError, closest
 
@@ -172,7 +173,8 @@ class _Reader:
                 elif loc and loc[-1] == "within_months" and err["type"] in _WHOLE_NUMBER_ERRORS:
                     message = _within_months_message(err.get("input"))  # worded as a `where:`'s is
                 elif err["type"] in _PLAIN_WORDS:  # in the lint's words, not pydantic's
-                    message = _PLAIN_WORDS[err["type"]].format(got=_shown(err.get("input")), **(err.get("ctx") or {}))
+                    got = _count(err.get("input")) if err["type"] == "too_short" else shown(err.get("input"))
+                    message = _PLAIN_WORDS[err["type"]].format(got=got, **(err.get("ctx") or {}))
                 found.append((loc, err["type"], message.removeprefix("Value error, "), suggestion))
             # A misspelt key is also a missing one: report the typo with its suggestion, once.
             typos = {(loc[:-1], s.strip("'")) for loc, kind, _, s in found if kind == "extra_forbidden" and s}
@@ -286,18 +288,16 @@ _PLAIN_WORDS = {
 }
 
 
-def _shown(value: Any) -> str:
-    """A value as the ladder's author wrote it: YAML's true/false/null, a word in quotes."""
-    if isinstance(value, bool) or value is None:
-        return {True: "true", False: "false", None: "null"}[value]
-    if isinstance(value, (list, tuple)):
-        return f"{len(value)}" if value else "none"
-    return repr(value)
+def _count(items: Any) -> str:
+    """How many items a list too short has ("needs at least 2 item(s), got 1"); not a list, the value."""
+    if isinstance(items, (list, tuple)):
+        return f"{len(items)}" if items else "none"
+    return shown(items)
 
 
 def _within_months_message(value: Any) -> str:
     """What ``review_months.within_months`` needs, in the words the lint uses for ``within_months`` in a ``where``."""
-    return f"within_months needs a whole number of months from 1 to {MAX_WINDOW_MONTHS}, got {value!r}"
+    return f"within_months needs a whole number of months from 1 to {MAX_WINDOW_MONTHS}, got {shown(value)}"
 
 
 def _with_file(criterion: L.Criterion, head: LadderFile) -> L.Criterion:

@@ -33,6 +33,7 @@ from ._levels import LevelIndex
 from ._lint_conditions import check_keyed, check_pair, check_words
 from ._lint_evidence import check_evidence
 from ._lint_measures import check_measure
+from ._wording import shown
 from . import errors
 from .errors import PromoreadyError, closest
 
@@ -174,7 +175,7 @@ class Lint:
 
     def level_ref(self, file: str, loc: Loc, name: Any, *, relative: bool, levels_only: bool = False) -> None:
         if not isinstance(name, str):
-            self.r.problem(file, loc, f"expected a level name, got {name!r}", code=errors.LADDER_BAD_LEVEL)
+            self.r.problem(file, loc, f"expected a level name, got {shown(name)}", code=errors.LADDER_BAD_LEVEL)
             return
         if relative and name in RELATIVE_LEVELS:
             return
@@ -221,7 +222,7 @@ class Lint:
                 if op in ("gte", "gt", "lte", "lt") and not ordered:
                     self.r.problem(file, vloc, f"{what} is not ordered: use eq, ne or in", code=errors.LADDER_BAD_OPERATOR)
                 elif not isinstance(v, str) or v not in field.values:
-                    self.r.problem(file, vloc, f"{v!r} is not a value of {what} ({', '.join(field.values)})",
+                    self.r.problem(file, vloc, f"{shown(v)} is not a value of {what} ({', '.join(field.values)})",
                                    code=errors.LADDER_BAD_OPERAND,
                                    suggestion=closest(str(v), field.values) if isinstance(v, str) else None)
             elif field.kind == "bool":
@@ -247,9 +248,9 @@ class Lint:
 
     def _number(self, file: str, loc: Loc, v: Any) -> None:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or abs(v) > 1e12:
-            self.r.problem(file, loc, f"expected a number, got {v!r}", code=errors.LADDER_BAD_OPERAND)
+            self.r.problem(file, loc, f"expected a number, got {shown(v)}", code=errors.LADDER_BAD_OPERAND)
         elif round(v, 4) != v:
-            self.r.problem(file, loc, f"{v!r} has more than 4 decimals", code=errors.LADDER_BAD_OPERAND)
+            self.r.problem(file, loc, f"{shown(v)} has more than 4 decimals", code=errors.LADDER_BAD_OPERAND)
 
     # -- transitions ------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from promoready.schemas.ladder import CONTAINS_OPS, LadderFile, Leaf, Transition
 
 from ._fields import FieldKind, fields_of, is_words, measure_kind
 from ._levels import LevelIndex, normalise
+from ._wording import shown
 from . import errors
 from .errors import closest
 
@@ -37,10 +38,10 @@ def check_words(r: Problems, file: str, loc: Loc, c: Leaf, kind: FieldKind, what
     for i, w in enumerate(words):
         wloc = loc + (() if c.op == "contains" else (i,))
         if not isinstance(w, str) or not w.strip():
-            r.problem(file, wloc, f"expected a word, got {w!r}", code=errors.LADDER_BAD_OPERAND)
+            r.problem(file, wloc, f"expected a word, got {shown(w)}", code=errors.LADDER_BAD_OPERAND)
         elif allowed and normalise(w) not in allowed:
             # a word the list can never hold: the criterion could never pass (or never fail)
-            r.problem(file, wloc, f"{w!r} is not one of the words {what} may hold "
+            r.problem(file, wloc, f"{shown(w)} is not one of the words {what} may hold "
                                   f"({', '.join(kind.values)})", code=errors.LADDER_BAD_OPERAND,
                       suggestion=closest(w, kind.values))
 
@@ -143,12 +144,12 @@ def check_by(lint: Lint, file: str, loc: Loc, c: Leaf, spec: Any, kind: FieldKin
             lint.level_ref(file, kloc, key, relative=True)
             level = _level_named(lint.index, lint.transition, str(key))
             if level is not None and level in named:
-                lint.r.problem(file, kloc, f"{key!r} names level '{level}', which {named[level]!r} already names: "
+                lint.r.problem(file, kloc, f"{shown(key)} names level '{level}', which {shown(named[level])} already names: "
                                            "its threshold could never apply", code=errors.LADDER_DUPLICATE_ID)
             elif level is not None:
                 named[level] = key
         elif key_kind.kind == "enum" and key not in key_kind.values:
-            lint.r.problem(file, kloc, f"{key!r} is not a value of {path} ({', '.join(key_kind.values)})",
+            lint.r.problem(file, kloc, f"{shown(key)} is not a value of {path} ({', '.join(key_kind.values)})",
                            code=errors.LADDER_BAD_OPERAND, suggestion=closest(str(key), key_kind.values))
         lint.check_operand(file, kloc, c.op, threshold, kind, what, relative=True, allow_by_size=False)
     covered = key_kind.kind == "enum" and set(values) >= set(key_kind.values)

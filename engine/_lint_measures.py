@@ -25,6 +25,7 @@ from promoready.schemas.ladder import (
 from ._fields import FieldKind, fields_of, is_words, items_of, measure_kind
 from ._measures import MAX_WINDOW_MONTHS, default_date_field
 from ._where import AS_OF, DATE_OPS, MONTHS_BEFORE, fixed_day
+from ._wording import shown
 from . import errors
 from .errors import closest
 
@@ -158,7 +159,7 @@ def check_arithmetic(lint: Lint, name: str, loc: Loc, m: Union[SumOfMeasure, Wei
             lint.r.problem(lint.path, ploc, f"'{part}' is {_a(kind)}; {m.kind} needs numbers or ratings on a scale "
                                             "with values", code=errors.LADDER_FIELD_KIND)
         if isinstance(m, WeightedMeanMeasure) and round(weight, 4) != weight:
-            lint.r.problem(lint.path, loc + (m.kind, i, "weight"), f"{weight!r} has more than 4 decimals",
+            lint.r.problem(lint.path, loc + (m.kind, i, "weight"), f"{shown(weight)} has more than 4 decimals",
                            code=errors.LADDER_BAD_OPERAND)
 
 
@@ -197,7 +198,7 @@ def check_where(lint: Lint, loc: Loc, list_path: str, key: str, test: Any, items
             elif op == "within_months":
                 if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WINDOW_MONTHS:
                     lint.r.problem(lint.path, loc + (op,), f"within_months needs a whole number of months from 1 to "
-                                                           f"{MAX_WINDOW_MONTHS}, got {value!r}", code=errors.LADDER_BAD_OPERAND)
+                                                           f"{MAX_WINDOW_MONTHS}, got {shown(value)}", code=errors.LADDER_BAD_OPERAND)
             else:
                 check_day(lint.r, lint.path, loc + (op,), op, value)
                 if op in ("after", "on_or_after") and (value == AS_OF or value == {MONTHS_BEFORE: 0}):
@@ -227,14 +228,14 @@ def check_day(r: Problems, ladder_path: str, loc: Loc, op: str, value: Any) -> N
         n = value[MONTHS_BEFORE]
         if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_WINDOW_MONTHS:
             r.problem(ladder_path, loc + (MONTHS_BEFORE,), f"{MONTHS_BEFORE} needs a whole number of months "
-                                                         f"from 0 to {MAX_WINDOW_MONTHS}, got {n!r}",
+                                                         f"from 0 to {MAX_WINDOW_MONTHS}, got {shown(n)}",
                       code=errors.LADDER_BAD_OPERAND)
         return
     if isinstance(value, dict):
-        unknown = [str(k) for k in value if k != MONTHS_BEFORE]
+        unknown = [k for k in value if k != MONTHS_BEFORE]
         r.problem(ladder_path, loc, f"{op} needs a date (YYYY-MM-DD), {AS_OF} or {{{MONTHS_BEFORE}: N}}; "
-                                  f"unknown key {', '.join(repr(k) for k in unknown)}",
-                  code=errors.LADDER_BAD_OPERAND, suggestion=closest(unknown[0], (MONTHS_BEFORE,)) if unknown else None)
+                                  f"unknown key {', '.join(shown(k) for k in unknown)}",
+                  code=errors.LADDER_BAD_OPERAND, suggestion=closest(str(unknown[0]), (MONTHS_BEFORE,)) if unknown else None)
         return
     try:
         ok = value == AS_OF or (isinstance(value, str) and len(value) == 10 and fixed_day(value) is not None) or (
@@ -243,7 +244,7 @@ def check_day(r: Problems, ladder_path: str, loc: Loc, op: str, value: Any) -> N
         ok = False
     if not ok or isinstance(value, bool):
         r.problem(ladder_path, loc, f"{op} needs a date (YYYY-MM-DD), {AS_OF} or {{{MONTHS_BEFORE}: N}}, "
-                                  f"got {value!r}", code=errors.LADDER_BAD_OPERAND,
+                                  f"got {shown(value)}", code=errors.LADDER_BAD_OPERAND,
                   suggestion=AS_OF if isinstance(value, str) and closest(value, (AS_OF,)) else None)
 
 

@@ -298,6 +298,37 @@ def test_each_construct_is_checked_with_file_line_and_did_you_mean(tmp_path, edi
     assert (p.suggestion or "").strip("'") == (suggestion or ""), str(p)
 
 
+def _condition(f, i):
+    return f["pm-to-senior-pm.yaml"]["criteria"][i]["condition"]
+
+
+@pytest.mark.parametrize("edit, path, message", [
+    (lambda f: measures(f)["score"]["weighted_mean"][0].update(weight=0.00001), "measures.score.weighted_mean[0].weight",
+     "0.00001 has more than 4 decimals"),  # was 1e-05
+    (lambda f: _condition(f, 0).update(gte=True), "criteria[0].condition.gte", "expected a number, got true"),
+    (lambda f: _condition(f, 3).update({"in": ["meets", None]}) or _condition(f, 3).pop("gte"),
+     "criteria[3].condition.in[1]",
+     "null is not a value of measure 'lowest_rating' (below, meets, exceeds, outstanding)"),  # was None
+    (lambda f: measures(f)["results_examples"]["where"].update(date={"within_months": False}),
+     "measures.results_examples.where.date.within_months",
+     "within_months needs a whole number of months from 1 to 1200, got false"),
+    (lambda f: measures(f)["results_examples"]["where"].update(date={"after": {"months_before_as_of": None}}),
+     "measures.results_examples.where.date.after.months_before_as_of",
+     "months_before_as_of needs a whole number of months from 0 to 1200, got null"),
+    (lambda f: measures(f)["results_examples"]["where"].update(date={"after": True}),
+     "measures.results_examples.where.date.after",
+     "after needs a date (YYYY-MM-DD), as_of or {months_before_as_of: N}, got true"),
+    (lambda f: _condition(f, 0).update(gte={"by_org_size": {"startup": 1, "growth": 2, "enterprise": None}}),
+     "criteria[0].condition.gte.by_org_size.enterprise", "expected a number, got null"),
+    (lambda f: f["pm-to-senior-pm.yaml"]["criteria"].append(_criterion("n", {"at_least": {"two": 2}, "of": [
+        {"measure": "build", "gte": 1}, {"measure": "total", "gte": 1}]})), "criteria[7].condition.at_least",
+     "expected a whole number, got {two: 2}"),  # was {'two': 2}
+])
+def test_a_value_in_a_ladder_problem_is_quoted_in_the_files_words_not_pythons(tmp_path, edit, path, message):
+    found = [p for p in problems(tmp_path, edit) if p.path == path]
+    assert [p.message for p in found] == [message], [str(p) for p in problems(tmp_path, edit)]
+
+
 @pytest.mark.parametrize("edit, path, words", [
     (lambda f: head(f)["evidence"]["validation_track"].pop("scale"), "evidence.validation_track", "a rating needs `scale`"),
     (lambda f: head(f)["evidence"]["build_track"].update(type="float"), "evidence.build_track.type", "'number'"),
