@@ -31,7 +31,7 @@ def _aggregate(m: Aggregate, match: Test, kind: FieldKind) -> Fn:
         items = read_list(packet, ctx)
         if items is None:
             return Measured(None, missing=[list_path])
-        hits, _, _ = _matching(items, match, ctx, list_path, where)  # an undated item is not in a window
+        hits, _ = _matching(items, match, ctx, list_path, where)  # an undated item is not in a window
         pairs = [(i, _attr(items[i], of)) for i in hits if _attr(items[i], of) is not None]
         values = [v for _, v in pairs]
         if isinstance(m, SumMeasure):
@@ -77,7 +77,7 @@ def _dated(m: Dated, match: Test, ladder: Any) -> Fn:
         items = read_list(packet, ctx)
         if items is None:
             return Measured(None, missing=[list_path])
-        hits, missing, _ = _matching(items, match, ctx, list_path, where)
+        hits, missing = _matching(items, match, ctx, list_path, where)
         undated = [f"{list_path}[{i}].{by}" for i in hits if _attr(items[i], by) is None]
         if missing or undated:
             return Measured(None, missing=missing + undated)  # the undated one might be the latest (earliest)

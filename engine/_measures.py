@@ -261,7 +261,7 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
 
     # here: these modules build on this one's types
     from ._list_measures import _aggregate, _dated
-    from ._where import _matching, _where, _where_and_wants
+    from ._where import _matching_and_wanting, _where, _where_and_wants
 
     if isinstance(m, CountMeasure):
         match, wants = _where_and_wants(list_path, m.where, levels, index, ladder)
@@ -275,7 +275,7 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
             items = read_list(packet, ctx)
             if items is None:
                 return Measured(None, missing=[list_path])
-            hits, undated, wanting = _matching(items, match, ctx, list_path, where, wants)
+            hits, undated, wanting = _matching_and_wanting(items, match, ctx, list_path, where, wants)
             evidence = [f"{list_path}[{i}]" for i in hits]
             detail = f"of {len(items)} listed"
             if ranked and hits:

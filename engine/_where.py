@@ -208,14 +208,23 @@ def _undated(item: Any, where: Optional[Where]) -> str:
     return next((k for k in dated if _attr(item, k) is None), dated[0])
 
 
-def _matching(items: list, match: Test, ctx: Context, list_path: str, where: Optional[Where],
-              wants: Optional[Wants] = None) -> tuple[list[int], list[str], list[str]]:
-    """Indexes of the matching items, the missing dates of items a date test could not place, and
-    (with ``wants``) the missing fields of the other items that lack only ``where`` fields.
+def _matching(items: list, match: Test, ctx: Context, list_path: str,
+              where: Optional[Where]) -> tuple[list[int], list[str]]:
+    """Indexes of the matching items, and the missing dates of items a date test could not place.
 
     An item without the date a date test reads does not match, as an item missing any `where` field
-    does not (so more evidence never undoes a pass); the caller names it where it can. An item that
-    lacks a field other than a date is named with every `where` field it lacks, its dates too."""
+    does not (so more evidence never undoes a pass); the caller names it where it can."""
+    hits, missing, _ = _matching_and_wanting(items, match, ctx, list_path, where, None)
+    return hits, missing
+
+
+def _matching_and_wanting(items: list, match: Test, ctx: Context, list_path: str, where: Optional[Where],
+                          wants: Optional[Wants]) -> tuple[list[int], list[str], list[str]]:
+    """``_matching``'s two lists, and (with ``wants``; a count names them) the missing fields of the
+    other items that lack only ``where`` fields.
+
+    An item that lacks a field other than a date is named with every `where` field it lacks, its
+    dates too."""
     hits: list[int] = []
     missing: list[str] = []
     wanting: list[str] = []

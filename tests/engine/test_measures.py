@@ -93,6 +93,23 @@ def test_count_keeps_the_items_matching_every_where_test(measure):
                                                "not counted for want of advocates[4].level, advocates[5].committed")
 
 
+def test_matching_gives_what_every_caller_reads_and_only_a_count_asks_for_the_wanting():
+    # `_matching` returned three lists; the third (items lacking a `where` field, empty without `wants`)
+    # was dropped by `min`/`max`/`sum` and `latest`/`earliest`. Now they have a pair; a count asks for all three.
+    from promoready.engine._where import _matching, _matching_and_wanting
+
+    items = [{"end": "2026-01-01", "ok": True}, {"ok": None}, {"end": "2026-02-01", "ok": False}]
+    where = {"end": {"within_months": 6}}
+    ctx = Context(as_of=AS_OF, index=None, ranks={})  # no level is read
+
+    def match(item, ctx):
+        return item["ok"]
+
+    assert _matching(items, match, ctx, "reviews", where) == ([0], ["reviews[1].end"])
+    assert _matching_and_wanting(items, match, ctx, "reviews", where, lambda item, ctx: ["rating"]) == (
+        [0], ["reviews[1].end"], ["reviews[2].rating"])
+
+
 def test_count_of_an_empty_list_is_zero_and_of_an_absent_one_unknown(measure):
     assert measure("advocates", advocates=[]).value == 0
     m = measure("advocates")
