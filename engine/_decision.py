@@ -71,7 +71,10 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
                                              for p in measured[leaf.keyed.figure].missing))
             if plan.needs_size and size is None and not missing:
                 missing = ["organization.size"]
-            next_step = f"add {', '.join(missing)} to the packet" if missing else words
+            # A list that is there but has nothing in a window: what to add names the window.
+            windows = {p: measured[n].outside for n in names if measured[n].outside for p in measured[n].missing}
+            wanted = (f"{p} ({windows[p]})" if windows.get(p) else p for p in missing)
+            next_step = f"add {', '.join(wanted)} to the packet" if missing else words
             steps.append((0.0, i, f"{criterion.title}: {next_step}"))
         elif status == "fail":
             gaps = explainer.gaps(tree, encoded, size, day, measured=measured)

@@ -194,6 +194,9 @@ class Explainer:
             m = measured[name]
             value = m.value
             if value is None:
+                if m.outside:  # the list is there: its items fall outside the window, the detail says
+                    out.append(f"{self.title(name)}: unknown ({m.detail})")
+                    continue
                 why = f"{m.detail}; " if m.detail else ""  # e.g. "none of the 2 listed matches; "
                 out.append(f"{self.title(name)}: unknown ({why}missing {', '.join(m.missing)})")
                 continue

@@ -13,10 +13,10 @@ from promoready.schemas.packet import Packet
 
 from ._fields import FieldKind, items_of
 from ._measures import Context, Fn, Measured, _attr, _plain, _rank_of, default_date_field, reader
-from ._where import Test, _matching
+from ._where import Outside, Test, _matching
 
 
-def _aggregate(m: Aggregate, match: Test, kind: FieldKind) -> Fn:
+def _aggregate(m: Aggregate, match: Test, kind: FieldKind, outside: Optional[Outside] = None) -> Fn:
     list_path, of, where = m.list_path, m.of, m.where
     read_list = reader(list_path)
     # `min`/`max` of an ordered word (a rating, a declared scale) or a level: the lowest/highest one.
@@ -40,7 +40,9 @@ def _aggregate(m: Aggregate, match: Test, kind: FieldKind) -> Fn:
             if isinstance(m, MaxMeasure) and rank is None:
                 return Measured(0, evidence=[list_path], detail="none")
             # no lowest or highest word of nothing
-            return Measured(None, missing=[f"{list_path}[].{of}"], detail=_none_matched(items, hits, of))
+            window = outside(items, ctx) if outside is not None and not hits else ""
+            return Measured(None, missing=[f"{list_path}[].{of}"], outside=window,
+                            detail=_outside_words(items, window) if window else _none_matched(items, hits, of))
         pick = max if isinstance(m, MaxMeasure) else min
         if rank is None:
             best = pick(values)
@@ -63,7 +65,13 @@ def _none_matched(items: list, hits: list[int], of: Optional[str] = None) -> str
     return f"none of the {len(items)} listed matches" if len(items) > 1 else "the one listed does not match"
 
 
-def _dated(m: Dated, match: Test, ladder: Any) -> Fn:
+def _outside_words(items: list, window: str) -> str:
+    """Why a measure of a list is unknown when every item falls outside its window, in words for `actual`."""
+    listed = f"the {len(items)} listed fall" if len(items) > 1 else "the one listed falls"
+    return f"{listed} outside the window: {window}"
+
+
+def _dated(m: Dated, match: Test, ladder: Any, outside: Optional[Outside] = None) -> Fn:
     """``latest`` / ``earliest``: ``of`` of the most recent / earliest matching item dated on or before ``as_of``."""
     list_path, of, where = m.list_path, m.of, m.where
     earliest = isinstance(m, EarliestMeasure)
@@ -84,6 +92,9 @@ def _dated(m: Dated, match: Test, ladder: Any) -> Fn:
         dated = [(_attr(items[i], by), i) for i in hits if _attr(items[i], by) <= ctx.as_of]
         if not dated:
             # Nothing recent enough to read: a committee asks for the item rather than failing.
+            window = outside(items, ctx) if outside is not None and not hits else ""
+            if window:
+                return Measured(None, missing=[list_path], detail=_outside_words(items, window), outside=window)
             return Measured(None, missing=[list_path],
                             detail=_none_matched(items, hits) if not hits else "the matching ones are dated after as_of")
         chosen_day = (min if earliest else max)(d for d, _ in dated)

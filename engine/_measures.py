@@ -61,6 +61,9 @@ class Measured:
     evidence: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     detail: str = ""  # extra words for `actual`, e.g. "2 periods"
+    #: Unknown although its list is there: every item falls outside the ``where``'s window, said here
+    #: (``end in the last 12 months``); ``detail`` says so, and the words name no path as missing.
+    outside: str = ""
     #: For a figure that grows with time: the first day after ``as_of`` on which the figure would
     #: satisfy a test, if only the clock moved, searched no further than the evidence reaches; with
     #: the reason when there is no such day. None: the figure does not grow by itself.
@@ -261,7 +264,7 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
 
     # here: these modules build on this one's types
     from ._list_measures import _aggregate, _dated
-    from ._where import _matching_and_wanting, _where, _where_and_wants
+    from ._where import _matching_and_wanting, _outside_window, _where, _where_and_wants
 
     if isinstance(m, CountMeasure):
         match, wants = _where_and_wants(list_path, m.where, levels, index, ladder)
@@ -291,7 +294,9 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
         return measure_count
 
     if isinstance(m, Dated):
-        return _dated(m, _where(list_path, m.where, levels, index, ladder), ladder)
+        return _dated(m, _where(list_path, m.where, levels, index, ladder), ladder,
+                      _outside_window(list_path, m.where, levels, index, ladder))
 
     assert isinstance(m, Aggregate), f"no measure function for {type(m).__name__}"
-    return _aggregate(m, _where(list_path, m.where, levels, index, ladder), measure_kind(m, ladder))
+    return _aggregate(m, _where(list_path, m.where, levels, index, ladder), measure_kind(m, ladder),
+                      _outside_window(list_path, m.where, levels, index, ladder))

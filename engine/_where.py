@@ -16,6 +16,7 @@ from ._calendar import shift_months, window_start
 from ._fields import FieldKind, items_of
 from ._levels import LevelIndex
 from ._measures import Context, _attr, _rank_of
+from .words import plural
 
 
 #: ``where`` tests of an item's date: a window ending on ``as_of``, and comparisons with a day.
@@ -200,6 +201,40 @@ def _match(tests: list[Test]) -> Test:
         return None if undecided else True
 
     return match
+
+
+#: Of a list none of whose items a ``where`` kept: its window in words (``end in the last 12 months``)
+#: when every item falls outside it (each passes every test but the date tests), else "".
+Outside = Callable[[list, Context], str]
+
+
+def _outside_window(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,
+                    ladder: Any = None) -> Optional[Outside]:
+    """For the words only (never a status): the ``Outside`` of a ``where``; None when it tests no date."""
+    dated = {key: spec for key, spec in (where or {}).items()
+             if isinstance(spec, dict) and any(op in DATE_OPS for op in spec)}
+    if not dated:
+        return None
+    rest = _where(list_path, {k: v for k, v in (where or {}).items() if k not in dated}, levels, index, ladder)
+    window = " and ".join(_date_words(key, op, operand) for key, spec in dated.items() for op, operand in spec.items())
+
+    def outside(items: list, ctx: Context) -> str:
+        # each item dated (one without its date is in no window, nor outside one) and kept by every other test
+        return window if items and all(all(_attr(item, key) is not None for key in dated) and rest(item, ctx) is True
+                                       for item in items) else ""
+
+    return outside
+
+
+def _date_words(key: str, op: str, operand: Any) -> str:
+    """One date test in words: ``end in the last 12 months``, ``date on or after 2026-01-01``."""
+    if op == "within_months":
+        return f"{key} in the last {plural(operand, 'month')}"
+    if isinstance(operand, dict):
+        day = f"{plural(operand[MONTHS_BEFORE], 'month')} before {AS_OF}"
+    else:
+        day = operand.isoformat() if isinstance(operand, datetime.date) else str(operand)
+    return f"{key} {op.replace('_', ' ')} {day}"
 
 
 def _undated(item: Any, where: Optional[Where]) -> str:

@@ -258,15 +258,24 @@ def test_a_measure_with_no_item_to_read_says_why_it_is_unknown():
         packet = yaml.safe_load(f)
     engine = evaluator()
 
-    def found(reviews: list) -> str:
+    def criterion(reviews: list):
         decision = engine.evaluate({**packet, "reviews": reviews})
-        return next(c.actual for c in decision.criteria if c.id == "latest-period-not-below")
+        return next(c for c in decision.criteria if c.id == "latest-period-not-below")
 
+    def found(reviews: list) -> str:
+        return criterion(reviews).actual
+
+    # Reviews that are there but ended before the window (12 months to as_of, 2026-11-01) are said to
+    # be outside it, the window named; they were "missing reviews". The status is the engine's: unknown.
     old = [{"start": "2024-07-01", "end": "2024-12-31", "rating": "exceeds", "operating_level": "senior-pm"},
            {"start": "2025-01-01", "end": "2025-06-30", "rating": "below", "operating_level": "senior-pm"}]
-    assert found(old).endswith(": unknown (none of the 2 listed matches; missing reviews)")
-    assert found(old[:1]).endswith(": unknown (the one listed does not match; missing reviews)")
+    assert found(old).endswith(": unknown (the 2 listed fall outside the window: end in the last 12 months)")
+    assert found(old[:1]).endswith(": unknown (the one listed falls outside the window: end in the last 12 months)")
+    result = criterion(old)
+    assert (result.status, result.missing) == ("unknown", ["reviews"])  # the path to add to, as before
+    assert result.next_step == "add reviews (end in the last 12 months) to the packet"  # was "add reviews to the packet"
     assert found([]).endswith(": unknown (none listed; missing reviews)")
+    assert criterion([]).next_step == "add reviews to the packet"
 
 
 # Numbers as people record them (up to six decimals), as ints and floats, and any float in between.

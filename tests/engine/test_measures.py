@@ -110,6 +110,53 @@ def test_matching_gives_what_every_caller_reads_and_only_a_count_asks_for_the_wa
         [0], ["reviews[1].end"], ["reviews[2].rating"])
 
 
+@pytest.mark.parametrize("kind, missing", [("latest", ["reviews"]), ("min", ["reviews[].rating"])])
+def test_items_that_all_fall_outside_a_window_are_said_to_be_there_not_missing(kind, missing):
+    from pydantic import TypeAdapter
+
+    from promoready.schemas.ladder import Measure
+
+    ladder = load_ladder(TINY)
+    index = LevelIndex(ladder)
+    spec = TypeAdapter(Measure).validate_python({kind: "reviews", "of": "rating", "where": {
+        "operating_level": {"gte": "senior"}, "end": {"within_months": 12}}})
+    fn = compile_measure(spec, {"current": 1, "target": 2}, index, ladder)
+
+    def measured(*reviews: dict) -> Measured:
+        packet = Packet.model_validate({"candidate": {"id": "m-1"}, "current_level": "junior", "reviews": list(reviews)})
+        return fn(packet, Context(as_of=AS_OF, index=index, ranks={}))
+
+    old, older = review("2025-01-01", "2025-06-30"), review("2024-07-01", "2024-12-31")
+    m = measured(old, older)  # both at senior, both ended before 2025-11-01
+    assert (m.value, m.missing, m.outside, m.detail) == (
+        None, missing, "end in the last 12 months", "the 2 listed fall outside the window: end in the last 12 months")
+    assert measured(old).detail == "the one listed falls outside the window: end in the last 12 months"
+    # One also below the level: not kept out by the window alone, so worded as before.
+    m = measured(old, review("2024-07-01", "2024-12-31", level="junior"))
+    assert (m.value, m.missing, m.outside, m.detail) == (None, missing, "", "none of the 2 listed matches")
+    assert measured(review("2026-01-01", "2026-06-30")).value == "meets"  # in the window: read
+
+
+def test_an_undated_item_is_not_said_to_fall_outside_a_window():
+    from pydantic import TypeAdapter
+
+    from promoready.schemas.ladder import Measure
+
+    ladder = load_ladder(TINY)
+    index = LevelIndex(ladder)
+    spec = TypeAdapter(Measure).validate_python({"min": "impact", "of": "value", "where": {"date": {"within_months": 12}}})
+    fn = compile_measure(spec, {"current": 1, "target": 2}, index, ladder)
+
+    def measured(*impact: dict) -> Measured:
+        packet = Packet.model_validate({"candidate": {"id": "m-1"}, "current_level": "junior", "impact": list(impact)})
+        return fn(packet, Context(as_of=AS_OF, index=index, ranks={}))
+
+    old = {"summary": "x", "value": 2, "date": "2024-01-01"}
+    assert measured(old).detail == "the one listed falls outside the window: date in the last 12 months"
+    m = measured(old, {"summary": "y", "value": 3})  # the second has no date: not outside, not in
+    assert (m.value, m.outside, m.detail) == (None, "", "none of the 2 listed matches")
+
+
 def test_count_of_an_empty_list_is_zero_and_of_an_absent_one_unknown(measure):
     assert measure("advocates", advocates=[]).value == 0
     m = measure("advocates")
