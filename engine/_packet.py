@@ -41,6 +41,14 @@ _MESSAGES = {
     "dict_type": "must be a mapping of fields",
 }
 
+#: A number past one of its field's bounds: the bound pydantic names it by, and the words for it.
+_BOUNDS = {
+    "greater_than_equal": ("ge", "at least"),
+    "less_than_equal": ("le", "at most"),
+    "greater_than": ("gt", "more than"),
+    "less_than": ("lt", "less than"),
+}
+
 
 class Source:
     """Where a packet came from, for error messages: a file name and, lazily, its text."""
@@ -138,10 +146,14 @@ def _problem(err: Any, source: Source, data: Any = None) -> PacketError:
         suggestion = closest(said, allowed) if allowed and len(said) <= 200 else None
     elif kind in _MESSAGES:
         message = _MESSAGES[kind] + ("" if kind == "missing" else f", got {quoted}")
+    elif kind in _BOUNDS and _BOUNDS[kind][0] in (err.get("ctx") or {}):
+        name, words = _BOUNDS[kind]
+        bound = err["ctx"][name]
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)  # Years' 100.0 as pydantic and a person write it: 100
+        message = f"must be {words} {shown(bound)}, got {quoted}"
     else:
         message = err["msg"].removeprefix("Value error, ")
-        if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-            message = f"{quoted}: {message.lower()}"
     code = errors.packet_code(kind)
     return PacketError(message, code=code, file=source.name, line=source.line(loc), path=docs.format_path(loc),
                        suggestion=suggestion)

@@ -223,15 +223,18 @@ def _example_text() -> str:
      "experience.product_years: must be a finite number, got -infinity (or a negative number too large to hold) "
      "[packet.finite-number]"),
     ("  product_years: 7.5", "  product_years: -1e20",
-     "experience.product_years: -1e20: input should be greater than or equal to 0 [packet.greater-than-equal]"),
+     "experience.product_years: must be at least 0, got -1e20 [packet.greater-than-equal]"),
     ("  product_years: 7.5", "  product_years: -0.0000001",
-     "experience.product_years: -0.0000001: input should be greater than or equal to 0 [packet.greater-than-equal]"),
+     "experience.product_years: must be at least 0, got -0.0000001 [packet.greater-than-equal]"),
+    ("  product_years: 7.5", "  product_years: 100.5",
+     "experience.product_years: must be at most 100, got 100.5 [packet.less-than-equal]"),
     ("  product_years: 7.5", "  product_years: .nan",
      "experience.product_years: must be a finite number, got NaN (not a number) [packet.finite-number]"),
 ])
 def test_a_wrong_value_is_quoted_as_the_file_wrote_it_not_as_python_repr(tmp_path, old, new, said):
     # datetime.date(2026, 1, 1), True, None, inf and {'a': ...} were Python's words, not the file's;
-    # .inf was "a number too large to hold", -1e20 was -1e+20 and -0.0000001 was -1e-07.
+    # .inf was "a number too large to hold", -1e20 was -1e+20 and -0.0000001 was -1e-07. A number past
+    # a bound was "-1e20: input should be greater than or equal to 0" (pydantic's words, lowered).
     text = _example_text()
     assert old in text
     path = tmp_path / "p.yaml"

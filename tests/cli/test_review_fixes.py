@@ -23,7 +23,7 @@ D = datetime.date
 
 
 @pytest.mark.parametrize("change, field, message", [
-    ("experience.product_years=-3", "experience.product_years", "-3: input should be greater than or equal to 0"),
+    ("experience.product_years=-3", "experience.product_years", "must be at least 0, got -3"),
     ("reviews[0].rating=great", "reviews[0].rating", "'great' is not one of below, meets, exceeds, outstanding"),
     ("current_level=senoir-pm", "current_level", "unknown level 'senoir-pm' (did you mean 'senior-pm'?)"),
 ])

@@ -194,7 +194,7 @@ def test_a_packet_without_evidence_leaves_every_evidence_criterion_unknown(engin
     ({"validation_track": "meats"}, "evidence.validation_track", "packet.literal-error",
      "'meats' is not one of below, developing, meets, exceeds", "meets"),
     ({"build_track": "4"}, "evidence.build_track", "packet.float-type", "must be a number", None),
-    ({"build_track": 5}, "evidence.build_track", "packet.less-than-equal", "less than or equal to 4", None),
+    ({"build_track": 5}, "evidence.build_track", "packet.less-than-equal", "must be at most 4, got 5", None),
     ({"teams_led": 1.5}, "evidence.teams_led", "packet.int-type", "whole number", None),
     ({"product_manager": "yes"}, "evidence.product_manager", "packet.bool-type", "true or false", None),
     ({"headcount_managed_since": "2026-02-30"}, "evidence.headcount_managed_since", "packet.date-value",

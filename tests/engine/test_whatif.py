@@ -112,4 +112,4 @@ def test_a_change_that_makes_the_packet_invalid_is_blamed_on_the_change(tiny_pac
     assert err.value.code == errors.PACKET_GREATER_THAN_EQUAL and err.value.path == "experience.product_years"
     assert err.value.change == "experience.product_years=-1" and err.value.file is None
     assert str(err.value) == ("--set experience.product_years=-1: makes the packet invalid at experience.product_years: "
-                              "-1: input should be greater than or equal to 0 [packet.greater-than-equal]")
+                              "must be at least 0, got -1 [packet.greater-than-equal]")
