@@ -42,6 +42,8 @@ _ENV_HELP = "env PROMOREADY_"
                    "comma-separated).")
 @click.option("--max-body", type=int, default=None,
               help=f"Largest body or batch line, bytes (default: the engine's 10 MiB; {_ENV_HELP}MAX_BODY).")
+@click.option("--max-yaml-body", type=int, default=None,
+              help=f"Largest YAML body, bytes (default 1 MiB, at most --max-body; {_ENV_HELP}MAX_YAML_BODY).")
 @click.option("--max-batch-items", type=int, default=None,
               help=f"Most items in one batch request (default 10000; {_ENV_HELP}MAX_BATCH_ITEMS).")
 @click.option("--timeout", type=float, default=None,
@@ -62,7 +64,8 @@ _ENV_HELP = "env PROMOREADY_"
               help="A JSON Pointer (/packet/… or /decision/…; * for every item) removed from what is logged, never "
                    f"from an answer; repeat for more ({_ENV_HELP}MASKS, comma-separated).")
 def serve(host: Optional[str], port: Optional[int], workers: Optional[int], ladder_path: Optional[str],
-          tokens_file: Optional[str], max_body: Optional[int], max_batch_items: Optional[int],
+          tokens_file: Optional[str], max_body: Optional[int], max_yaml_body: Optional[int],
+          max_batch_items: Optional[int],
           timeout: Optional[float], cors_origins: tuple[str, ...], log_level: Optional[str],
           no_access_log: bool, db: Optional[str], cycle: Optional[str], store_packets: Optional[bool],
           masks: tuple[str, ...]) -> None:
@@ -79,7 +82,8 @@ def serve(host: Optional[str], port: Optional[int], workers: Optional[int], ladd
 
     settings = Settings.from_env()
     flags: dict[str, Any] = {"host": host, "port": port, "workers": workers, "ladder": ladder_path,
-                             "max_body": max_body, "max_batch_items": max_batch_items, "timeout": timeout,
+                             "max_body": max_body, "max_yaml_body": max_yaml_body,
+                             "max_batch_items": max_batch_items, "timeout": timeout,
                              "log_level": log_level, "cors_origins": tuple(cors_origins) or None,
                              "access_log": False if no_access_log else None, "db": db, "cycle": cycle,
                              "store_packets": True if store_packets else None, "masks": tuple(masks) or None}

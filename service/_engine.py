@@ -1,9 +1,11 @@
 """The service's one adapter around the engine: reading request bodies, choosing ladders, evaluating.
 
-Every engine call of a worker process goes through ``Engine`` on the event loop's thread, under one
-lock: durable-rules' C code holds no locks of its own, so it must never run on two threads at once
-(see ``engine/_durable.py``). An evaluation takes about a millisecond, so running it in the
-loop is cheaper than handing it to a thread, and other requests wait at most that long.
+Every engine call of a worker process goes through ``Engine``, under one lock: durable-rules' C code
+holds no locks of its own, so it must never run on two threads at once (see ``engine/_durable.py``).
+An evaluation takes about a millisecond, so a small JSON packet is read and evaluated on the event
+loop's thread, cheaper than handing it to a thread; a body that may take long to read (any YAML, a
+large JSON body) is read and evaluated in a thread (``_routes.off_loop``), under the same lock, so
+that the loop keeps answering while it is parsed.
 
 The bytes of a decision are the library's (``Decision.to_json_bytes``) with the service's fields
 appended before the closing brace, so that a decision over HTTP is byte-identical to the library's.

@@ -1,14 +1,19 @@
 """``POST /v1/evaluate`` and ``POST /v1/what-if``: a packet in, decisions out, as the command line does.
 
 Each handler parses, calls one engine function through ``_engine.Engine``, and writes the answer;
-errors are raised as ``PromoreadyError`` and become problem details (``_problems``).
+errors are raised as ``PromoreadyError`` and become problem details (``_problems``). Parsing and
+evaluating a body that may take long (any YAML, JSON over ``INLINE_BYTES``) run in a thread
+(``off_loop``), so the event loop keeps answering (probes included) and the request's timeout cuts the
+wait short; a small JSON body, a few milliseconds of work, is read and evaluated on the loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import json
-from typing import Any, Optional
+import time
+from typing import Any, Callable, Optional, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
@@ -16,12 +21,16 @@ from starlette.responses import Response
 from promoready.engine import errors
 from promoready.engine.errors import PromoreadyError, ServiceError
 
-from ._engine import Engine, decision_body, explanation, media_kind, new_id, provenance_json
+from ._engine import Engine, Evaluated, decision_body, explanation, media_kind, new_id, provenance_json
 from ._metrics import Metrics
 from ._models import Explain, ServiceDecision, WhatIfResponse
 from ._problems import responses
 
 router = APIRouter()
+
+T = TypeVar("T")
+#: The largest JSON body read and evaluated on the event loop's thread (a few milliseconds at most).
+INLINE_BYTES = 64 * 1024
 
 AS_OF = Query(None, description="Measure durations to this date (YYYY-MM-DD) instead of the packet's own")
 EXPLAIN = Query(None, description="fails: add the criteria that fail or lack evidence, with a markdown "
@@ -43,14 +52,38 @@ def ok(model: type, media: str = "application/json", description: str = "OK") ->
                   "content": {media: {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_packet_body(request: Request, kind: str) -> bytes:
+    """A packet's body: ``--max-body`` for JSON, the lower ``--max-yaml-body`` for YAML (413 past it)."""
+    settings = request.app.state.settings
+    if kind == "yaml" and settings.yaml_limit < settings.max_body:
+        return await read_body(request, settings.yaml_limit, what="a YAML body", flag="--max-yaml-body")
+    return await read_body(request, settings.max_body)
+
+
+async def off_loop(request: Request, body: bytes, kind: str, work: Callable[[], T]) -> T:
+    """``work()``, the parsing and evaluating of ``body``: on the loop for a small JSON body, else in a
+    thread, awaited (the request's timeout cancels the wait: the middleware answers 503)."""
+    if kind == "json" and len(body) <= INLINE_BYTES:
+        return work()
+    return await asyncio.to_thread(work)
+
+
+def in_time(request: Request) -> None:
+    """Raise ``service.timeout`` when the request is past its deadline: work done in a thread checks
+    before it evaluates, so a request already answered 503 is not evaluated (nor logged) after all."""
+    if time.monotonic() > request.scope["state"]["deadline"]:
+        raise ServiceError(f"the request took longer than {request.app.state.settings.timeout:g} s",
+                           code=errors.SERVICE_TIMEOUT)
+
+
+async def read_body(request: Request, limit: int, *, what: str = "the body", flag: str = "--max-body") -> bytes:
     """The request body, refused (413) as soon as it is over ``limit`` bytes, Content-Length or not."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise errors.InputError(f"the body is over the limit of {limit:,} bytes", code=errors.INPUT_TOO_LARGE)
+            raise errors.InputError(f"{what} is over the limit of {limit:,} bytes ({flag})", code=errors.INPUT_TOO_LARGE)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -73,10 +106,15 @@ async def evaluate(request: Request, explain: Optional[Explain] = EXPLAIN,
     """Evaluate one packet: the contract's decision, with `decision_id` and `provenance` added."""
     engine, metrics = services(request)
     kind = media_kind(request.headers.get("content-type"))
-    body = await read_body(request, request.app.state.settings.max_body)
+    body = await read_packet_body(request, kind)
     log = request.app.state.decision_log
-    loaded, data = engine.read(body, kind, keep_data=log is not None and log.store_packets)
-    result = engine.evaluate(loaded, as_of)
+
+    def work() -> tuple[Evaluated, Any]:
+        loaded, data = engine.read(body, kind, keep_data=log is not None and log.store_packets)
+        in_time(request)
+        return engine.evaluate(loaded, as_of), data
+
+    result, data = await off_loop(request, body, kind, work)
     metrics.decision(result.decision.ladder.id, result.decision.verdict)
     record(request, result.decision_id)
     if log is not None:
@@ -111,19 +149,26 @@ async def what_if(request: Request, as_of: Optional[datetime.date] = AS_OF) -> R
 
     engine, metrics = services(request)
     kind = media_kind(request.headers.get("content-type"))
-    data, source = engine.parse(await read_body(request, request.app.state.settings.max_body), kind)
-    raw, changes = _what_if_request(data)
-    for i, change in enumerate(changes):
+    body = await read_packet_body(request, kind)
+
+    def work() -> tuple[Any, Any]:
+        data, source = engine.parse(body, kind)
+        raw, changes = _what_if_request(data)
+        for i, change in enumerate(changes):
+            try:
+                parse_change(change)
+            except PromoreadyError as exc:
+                exc.path = f"changes[{i}]"
+                raise
         try:
-            parse_change(change)
-        except PromoreadyError as exc:
-            exc.path = f"changes[{i}]"
+            loaded = engine.load(raw, source, under="packet")
+            in_time(request)
+            return engine.what_if(loaded, changes, as_of)
+        except errors.PacketError as exc:
+            exc.path = "packet" + ("." + exc.path if exc.path else "")
             raise
-    try:
-        result, evaluator = engine.what_if(engine.load(raw, source, under="packet"), changes, as_of)
-    except errors.PacketError as exc:
-        exc.path = "packet" + ("." + exc.path if exc.path else "")
-        raise
+
+    result, evaluator = await off_loop(request, body, kind, work)
     decision_id = new_id()
     for decision in (result.before, result.after):
         metrics.decision(decision.ladder.id, decision.verdict)

@@ -1,0 +1,87 @@
+"""A body that takes long to read: YAML parsing counts against --timeout and never holds the event loop,
+and YAML bodies have their own, lower size limit (--max-yaml-body). Ordering, not timings, is asserted."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+
+from promoready.engine import errors
+from promoready.service import Settings
+
+from service_support import example_packet, example_text, make_client
+
+YAML = {"content-type": "application/yaml"}
+
+
+def slow_yaml(items: int) -> bytes:
+    """examples/packet.yaml and a long list the YAML parser reads slowly (about 2 s for 250,000 items)."""
+    return (example_text() + "\nzeros:\n" + "- 0\n" * items).encode("utf-8")
+
+
+def test_a_slow_yaml_body_is_a_503_timeout_and_the_probes_answer_meanwhile():
+    client = make_client(Settings(timeout=0.5))
+    engine = client.app.state.engine
+    read, parsed = engine.read, threading.Event()
+
+    def watched(*args: Any, **kwargs: Any) -> Any:  # the body's parsing, noted when it is over
+        try:
+            return read(*args, **kwargs)
+        finally:
+            parsed.set()
+
+    engine.read = watched
+    body = slow_yaml(250_000)
+    order: list[str] = []
+    try:
+        async def evaluate() -> Any:
+            response = await client.client.post("/v1/evaluate", content=body, headers=YAML)
+            order.append("evaluate" + (" (parsed)" if parsed.is_set() else ""))
+            return response
+
+        async def live() -> Any:
+            await asyncio.sleep(0.1)  # once the evaluation has started
+            response = await client.client.get("/health/live")
+            order.append("live" + (" (parsed)" if parsed.is_set() else ""))
+            return response
+
+        async def both() -> list[Any]:
+            return list(await asyncio.gather(evaluate(), live()))
+
+        slow, probe = client.loop.run_until_complete(both())
+        assert probe.status_code == 200
+        assert slow.status_code == 503, slow.status_code
+        assert slow.json()["code"] == errors.SERVICE_TIMEOUT
+        # The probe was answered while the body was being parsed, and the 503 came before the parse ended.
+        assert order == ["live", "evaluate"]
+    finally:
+        parsed.wait(120)  # the parser cannot be stopped: let it end before the next test
+        engine.read = read
+        client.close()
+
+
+def test_a_yaml_body_over_max_yaml_body_is_a_413_naming_the_setting():
+    client = make_client(Settings(max_yaml_body=4096))
+    try:
+        big = slow_yaml(1000)
+        assert 4096 < len(big)
+        response = client.post("/v1/evaluate", content=big, headers=YAML)
+        assert response.status_code == 413 and response.json()["code"] == errors.INPUT_TOO_LARGE
+        assert "--max-yaml-body" in response.json()["detail"]
+        assert client.post("/v1/what-if", content=big, headers=YAML).status_code == 413
+        assert client.post("/v1/evaluate", content=example_text(), headers=YAML).status_code == 200
+        assert client.post("/v1/evaluate", json={**example_packet(), "zeros": [0] * 1000}).status_code == 200
+    finally:
+        client.close()
+
+
+def test_max_yaml_body_is_checked_and_goes_through_the_environment():
+    assert Settings().max_yaml_body == 1024 * 1024
+    assert Settings(max_body=2048).yaml_limit == 2048  # never above --max-body
+    assert Settings.from_env({"PROMOREADY_MAX_YAML_BODY": "5000"}).max_yaml_body == 5000
+    with pytest.raises(errors.UsageError) as caught:
+        Settings.from_env({"PROMOREADY_MAX_YAML_BODY": "10"})
+    assert caught.value.code == errors.USAGE_SERVE and "PROMOREADY_MAX_YAML_BODY" in caught.value.path
