@@ -5,6 +5,7 @@ each answer line carries the caller's id, the request line it answers, and eithe
 own ``decision_id`` or a problem detail. A bad line is answered in its own line and the stream goes
 on. Lines are read as they arrive and answered as they are evaluated, so neither side holds the whole
 batch. Over the item limit or the request timeout, a last problem line says so and the stream ends.
+A body with no item at all (empty, or blank lines only) is a 400 ``input.empty``, before any answer line.
 """
 
 from __future__ import annotations
@@ -172,10 +173,26 @@ async def batch(request: Request, as_of: Optional[datetime.date] = AS_OF) -> Str
                            code=errors.SERVICE_CONTENT_TYPE, path="Content-Type")
     settings = request.app.state.settings
     deadline: float = request.scope["state"]["deadline"]
+    # Read up to the first item before answering: a body with none is a 400, as an empty /v1/evaluate is.
+    stream = _lines(request, settings.max_body)
+    ahead: list[tuple[int, Optional[bytes]]] = []
+    async for number, line in stream:
+        ahead.append((number, line))
+        if line is None or line.strip() or time.monotonic() > deadline:
+            break
+    else:
+        raise errors.InputError("the batch holds no items (the body is empty, or only blank lines)",
+                                code=errors.INPUT_EMPTY)
+
+    async def lines() -> AsyncIterator[tuple[int, Optional[bytes]]]:
+        for pair in ahead:
+            yield pair
+        async for pair in stream:
+            yield pair
 
     async def answers() -> AsyncIterator[bytes]:
         count = 0
-        async for number, line in _lines(request, settings.max_body):
+        async for number, line in lines():
             if time.monotonic() > deadline:
                 yield _problem_line(ServiceError(f"the batch took longer than {settings.timeout:g} s; lines from "
                                                  f"{number} on were not evaluated", code=errors.SERVICE_TIMEOUT),

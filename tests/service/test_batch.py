@@ -129,3 +129,15 @@ def test_a_line_the_careful_reading_refuses_keeps_its_id_when_the_id_is_plain(cl
     assert [a["problem"]["code"] for a in answers] == [errors.INPUT_ENCODING, errors.INPUT_DUPLICATE_KEY,
                                                        errors.INPUT_NOT_A_NUMBER, errors.INPUT_DUPLICATE_KEY,
                                                        errors.INPUT_ENCODING, errors.INPUT_ENCODING, errors.INPUT_ENCODING]
+
+
+def test_a_batch_with_no_items_is_a_400_input_empty_as_an_empty_evaluate_is(client: Client):
+    for body in (b"", b"\n", b"  \n\n \r\n\t\n"):
+        response = client.post("/v1/evaluate/batch", content=body, headers=NDJSON)
+        assert response.status_code == 400, (body, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == errors.INPUT_EMPTY and "no items" in response.json()["detail"]
+    # Blank lines before the first item are read ahead, and the item is still answered with its line.
+    answers = lines(client.post("/v1/evaluate/batch", content="\n\n" + json.dumps({"id": "x", "packet": example_packet()}),
+                                headers=NDJSON))
+    assert [(a["id"], a["line"], a["status"]) for a in answers] == [("x", 3, 200)]
