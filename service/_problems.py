@@ -9,6 +9,7 @@ class. No stack trace is ever sent.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Optional
 
 from fastapi import FastAPI, Request
@@ -79,7 +80,11 @@ def _parameter_error(exc: RequestValidationError) -> ServiceError:
     message = str(first.get("msg", "invalid parameter"))
     if given is not None:
         message += f", got {given!r}"[:200]
-    return ServiceError(message, code=errors.SERVICE_PARAMETER, path=name)
+    # A value out of a fixed set (?explain=, /v1/schemas/{name}): the closest of the values the set holds.
+    expected = str((first.get("ctx") or {}).get("expected", "")) if first.get("type") == "literal_error" else ""
+    choices = re.findall(r"'([^']*)'", expected)
+    suggestion = errors.closest(str(given), choices) if isinstance(given, str) and choices else None
+    return ServiceError(message, code=errors.SERVICE_PARAMETER, path=name, suggestion=suggestion)
 
 
 def _http_error(exc: HTTPException) -> ServiceError:

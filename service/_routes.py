@@ -13,9 +13,11 @@ import asyncio
 import datetime
 import json
 import time
+from collections import Counter
 from typing import Any, Callable, Optional, TypeVar
 
 from fastapi import APIRouter, Query, Request
+from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from promoready.engine import errors
@@ -35,6 +37,26 @@ INLINE_BYTES = 64 * 1024
 AS_OF = Query(None, description="Measure durations to this date (YYYY-MM-DD) instead of the packet's own")
 EXPLAIN = Query(None, description="fails: add the criteria that fail or lack evidence, with a markdown "
                                   "rendering; full: every criterion")
+
+
+def strict_query(request: Request) -> None:
+    """An app-wide dependency: a ``/v1`` request names only query parameters its endpoint takes, each once
+    (an unknown one is a 400 naming it with the closest known one; a repeated one is a 400, never "the
+    last wins"). The probes and ``/metrics`` are left alone: tools that call them may add their own."""
+    if not request.url.path.startswith("/v1/"):
+        return
+    route = request.scope.get("route")
+    known = [p.alias for p in route.dependant.query_params] if isinstance(route, APIRoute) else []
+    given = Counter(name for name, _ in request.query_params.multi_items())
+    for name in given:
+        if name not in known:
+            takes = ", ".join(known) if known else "none"
+            raise ServiceError(f"unknown query parameter '{name[:100]}': this endpoint takes {takes}",
+                               code=errors.SERVICE_PARAMETER, path=name[:100], suggestion=errors.closest(name, known))
+    for name, count in given.items():
+        if count > 1:
+            raise ServiceError(f"query parameter '{name}' is given {count} times: give it once",
+                               code=errors.SERVICE_PARAMETER, path=name)
 
 
 def body_schema(ref: str, *, yaml: bool = True, description: str = "") -> dict[str, Any]:

@@ -13,7 +13,7 @@ import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Optional
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic.json_schema import models_json_schema
 
@@ -77,7 +77,7 @@ def create_app(settings: Optional[Settings] = None, registry: Optional[LadderReg
                 stop(app)
 
     app = FastAPI(title="promoready", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, dependencies=[Depends(_routes.strict_query)])
     app.state.settings = settings
     app.state.engine = engine
     app.state.metrics = Metrics()

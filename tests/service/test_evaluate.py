@@ -77,6 +77,33 @@ def test_a_bad_parameter_is_a_400_problem_naming_it(client: Client, params: dict
     assert_problem(response, 400, errors.SERVICE_PARAMETER, path=path)
 
 
+@pytest.mark.parametrize("query,path,suggestion", [
+    ("explian=fails", "explian", "'explain'"),  # unknown: was ignored, a 200 without the explanation
+    ("explain=fails&asof=2027-01-31", "asof", "'as_of'"),
+    ("verbose=1", "verbose", None),
+    ("as_of=2027-01-31&as_of=2028-01-01", "as_of", None),  # repeated: the last one won
+    ("explain=fail", "explain", "'fails'"),  # a near miss of a value: was no suggestion
+])
+def test_an_unknown_repeated_or_near_miss_parameter_is_a_400_naming_it(client: Client, query: str, path: str,
+                                                                       suggestion: str | None):
+    body = assert_problem(client.post(f"/v1/evaluate?{query}", json=example_packet()), 400, errors.SERVICE_PARAMETER,
+                          path=path)
+    assert body["suggestion"] == suggestion
+    if "unknown" in body["detail"]:
+        assert "this endpoint takes explain, as_of" in body["detail"]
+
+
+def test_query_parameters_are_checked_on_every_v1_endpoint_and_not_on_the_probes(client: Client):
+    body = assert_problem(client.get("/v1/schemas/pakcet"), 400, errors.SERVICE_PARAMETER, path="name")
+    assert body["suggestion"] == "'packet'"
+    assert "takes none" in assert_problem(client.get("/v1/ladders?id=x"), 400, errors.SERVICE_PARAMETER,
+                                          path="id")["detail"]
+    batch = client.post("/v1/evaluate/batch?asof=2027-01-31", content=b"{}", headers={"content-type": "application/x-ndjson"})
+    assert assert_problem(batch, 400, errors.SERVICE_PARAMETER, path="asof")["suggestion"] == "'as_of'"
+    assert client.get("/health/live?probe=1").status_code == 200
+    assert client.get("/v1/schemas/packet").status_code == 200
+
+
 def test_a_bad_packet_is_a_422_with_path_line_and_suggestion(client: Client):
     text = example_text().replace("rating: exceeds, operating_level: director}",
                                   "rating: exceeds, operating_level: directer}")
