@@ -1,6 +1,8 @@
 """``POST /v1/evaluate/batch``: NDJSON in, NDJSON out, streamed.
 
-Each request line is ``{"id": "...", "packet": {...}}`` (or a bare packet, whose answer has a null id);
+Each request line is ``{"id": "...", "packet": {...}}`` (or a bare packet, whose answer has a null id;
+an object with no key of a packet but an ``id`` or a key close to ``packet`` is an item too, so that a
+misspelt ``packet`` is named as such);
 each answer line carries the caller's id, the request line it answers, and either a decision with its
 own ``decision_id`` or a problem detail. A bad line is answered in its own line and the stream goes
 on. Lines are read as they arrive and answered as they are evaluated, so neither side holds the whole
@@ -23,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from promoready.engine import errors
 from promoready.engine.errors import PromoreadyError, ServiceError
+from promoready.schemas.packet import Packet
 
 from ._engine import Engine, provenance_json, unexpected
 from ._metrics import Metrics
@@ -66,9 +69,27 @@ async def _lines(request: Request, limit: int) -> AsyncIterator[tuple[int, Optio
         yield number + 1, None if oversized or len(buffer) > limit else buffer
 
 
+#: The keys of a packet: an object with one of them is a bare packet, not an item.
+_PACKET_KEYS = frozenset(Packet.model_fields)
+_ITEM_KEYS = ("id", "packet")
+
+
+def _is_item(data: Any) -> bool:
+    """Whether a line's object is an item ``{"id": …, "packet": {…}}`` rather than a bare packet: it has
+    ``packet``, or no key of a packet and an ``id`` or a key close to ``packet`` (``pakcet``), so that a
+    misspelt item is answered as one, its id kept, not as a packet missing its candidate."""
+    if not isinstance(data, dict):
+        return False
+    if "packet" in data:
+        return True
+    if any(key in _PACKET_KEYS for key in data):
+        return False
+    return "id" in data or any(errors.closest(str(key), ("packet",)) for key in data)
+
+
 def _id_of(data: Any) -> Optional[str]:
-    """The caller's id of an item, when it has a usable one (text or a number)."""
-    if isinstance(data, dict) and "packet" in data:
+    """The caller's id of an item, when it has a usable one: text, or a whole number echoed as its text."""
+    if _is_item(data):
         raw_id = data.get("id")
         if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool):
             return str(raw_id)[:200]
@@ -84,16 +105,14 @@ def _id_of_refused(line: bytes) -> Optional[str]:
     ids: list[Any] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        found = dict(items)
-        if "packet" in found:  # an item's object (a packet's own ``id`` fields are not the item's)
-            ids.append([v for k, v in items if k == "id"])
-        return found
+        ids[:] = [v for k, v in items if k == "id"]  # the outermost object is the last one read
+        return dict(items)
 
     try:
         data = json.loads(line.decode("utf-8"), object_pairs_hook=pairs)  # bytes: json would guess UTF-16 too
     except (ValueError, RecursionError):
         return None
-    if not isinstance(data, dict) or not ids or len(ids[-1]) > 1:
+    if len(ids) > 1:
         return None
     item_id = _id_of(data)
     if item_id is None:
@@ -107,16 +126,22 @@ def _id_of_refused(line: bytes) -> Optional[str]:
 
 def _packet_of(data: Any) -> Any:
     """The packet of an item ``{"id": …, "packet": {…}}``, or the line itself when it is a bare packet."""
-    if not (isinstance(data, dict) and "packet" in data):
+    if not _is_item(data):
         return data
     raw_id = data.get("id")
     if raw_id is not None and _id_of(data) is None:
-        raise ServiceError("an item's id is text or a number", code=errors.SERVICE_INVALID, path="id")
-    extra = [k for k in data if k not in ("id", "packet")]
+        raise ServiceError(f"an item's id is text or a whole number, got {json.dumps(raw_id)[:100]}",
+                           code=errors.SERVICE_INVALID, path="id")
+    extra = [k for k in data if k not in _ITEM_KEYS]
     if extra:
-        raise ServiceError(f"unknown field '{extra[0]}' (an item is {{\"id\": …, \"packet\": {{…}}}})",
-                           code=errors.SERVICE_INVALID, path=str(extra[0])[:100],
-                           suggestion=errors.closest(str(extra[0]), ("id", "packet")))
+        name = str(extra[0])[:100]
+        suggestion = errors.closest(name, _ITEM_KEYS)
+        shape = "" if suggestion else " (an item is {\"id\": …, \"packet\": {…}})"
+        raise ServiceError(f"unknown field '{name}'{shape}", code=errors.SERVICE_INVALID, path=name,
+                           suggestion=suggestion)
+    if "packet" not in data:
+        raise ServiceError("is required (an item is {\"id\": …, \"packet\": {…}})", code=errors.SERVICE_INVALID,
+                           path="packet")
     return data["packet"]
 
 

@@ -8,7 +8,7 @@ what those bytes validate against.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -120,7 +120,9 @@ class BatchItem(_Model):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: Optional[str] = Field(default=None, max_length=200, description="The caller's id, echoed in the answer line")
+    id: Optional[Union[Annotated[str, Field(max_length=200)], int]] = Field(
+        default=None, description="The caller's id, echoed in the answer line as text (a whole number as its "
+                                  "digits: 5 is echoed \"5\")")
     packet: Packet
 
 

@@ -141,3 +141,24 @@ def test_a_batch_with_no_items_is_a_400_input_empty_as_an_empty_evaluate_is(clie
     answers = lines(client.post("/v1/evaluate/batch", content="\n\n" + json.dumps({"id": "x", "packet": example_packet()}),
                                 headers=NDJSON))
     assert [(a["id"], a["line"], a["status"]) for a in answers] == [("x", 3, 200)]
+
+
+def test_a_misspelt_item_is_answered_as_an_item_with_its_id_and_the_field_named(client: Client):
+    good = example_packet()
+    body = "\n".join(json.dumps(row) for row in [
+        {"id": "e", "pakcet": good},  # was taken for a bare packet: id dropped, 'candidate: is required'
+        {"id": "f"},
+        {"pakcet": good},
+        {"id": 5, "packet": good},  # a whole number is echoed as its text (documented)
+        {"id": 1.5, "packet": good},
+        {**good, "id": "z"},  # a bare packet with a stray `id` is still a bare packet
+    ])
+    answers = lines(client.post("/v1/evaluate/batch", content=body, headers=NDJSON))
+    assert [(a["id"], a["line"], a["status"]) for a in answers] == [
+        ("e", 1, 400), ("f", 2, 400), (None, 3, 400), ("5", 4, 200), (None, 5, 400), (None, 6, 200)]
+    typo = answers[0]["problem"]
+    assert (typo["code"], typo["path"], typo["suggestion"]) == (errors.SERVICE_INVALID, "pakcet", "'packet'")
+    assert "unknown field 'pakcet' (did you mean 'packet'?)" in typo["detail"]
+    assert (answers[1]["problem"]["path"], answers[2]["problem"]["path"]) == ("packet", "pakcet")
+    assert "is required" in answers[1]["problem"]["detail"]
+    assert answers[4]["problem"]["path"] == "id" and "whole number, got 1.5" in answers[4]["problem"]["detail"]
