@@ -96,12 +96,12 @@ def _id_of(data: Any) -> Optional[str]:
     return None
 
 
-def _id_of_refused(line: bytes) -> Optional[str]:
-    """The caller's id of a line the careful reading refused (a repeated key, NaN, a lone surrogate, a
-    value too deep inside its packet), when the line is still JSON and its id is plain: echoed so the
-    caller can match the problem to its item, as it can for a packet refused later. None when the line is
-    not JSON at all, when ``id`` is given twice (which one would be a guess), or when the id itself is not
-    clean text (a lone surrogate cannot be written back)."""
+def _refused(line: bytes) -> tuple[bool, Optional[str]]:
+    """Whether a line the careful reading refused (a repeated key, NaN, a lone surrogate, a value too deep
+    inside its packet) is an item, and its caller's id, when the line is still JSON and its id is plain:
+    echoed so the caller can match the problem to its item, as it can for a packet refused later. No id
+    when the line is not JSON at all, when ``id`` is given twice (which one would be a guess), or when the
+    id itself is not clean text (a lone surrogate cannot be written back)."""
     ids: list[Any] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -111,17 +111,24 @@ def _id_of_refused(line: bytes) -> Optional[str]:
     try:
         data = json.loads(line.decode("utf-8"), object_pairs_hook=pairs)  # bytes: json would guess UTF-16 too
     except (ValueError, RecursionError):
-        return None
-    if len(ids) > 1:
-        return None
-    item_id = _id_of(data)
-    if item_id is None:
-        return None
+        return False, None
+    item_id = _id_of(data) if len(ids) <= 1 else None
     try:
-        item_id.encode("utf-8")
+        if item_id is not None:
+            item_id.encode("utf-8")
     except UnicodeEncodeError:
-        return None
-    return item_id
+        item_id = None
+    return _is_item(data), item_id
+
+
+def _in_packet(exc: PromoreadyError) -> None:
+    """An item's refused line, named as a packet's problems are in a batch: a path inside the item's
+    packet without the ``packet`` key (``experience.product_years``, as validation names it); a path of
+    the item's own keys (``id``, ``packet``) as it is."""
+    for error in {id(e): e for e in (exc, *getattr(exc, "problems", ()))}.values():
+        path = error.path or ""
+        if path.startswith("packet.") or path.startswith("packet["):
+            error.path = path[len("packet."):] if path.startswith("packet.") else path[len("packet"):]
 
 
 def _packet_of(data: Any) -> Any:
@@ -160,8 +167,10 @@ def _answer(engine: Engine, metrics: Metrics, request: Request, line: bytes, num
     try:
         try:
             data, source = engine.parse(line, "json", source=f"batch line {number}")
-        except PromoreadyError:
-            item_id = _id_of_refused(line)
+        except PromoreadyError as exc:
+            is_item, item_id = _refused(line)
+            if is_item:
+                _in_packet(exc)
             raise
         item_id = _id_of(data)
         packet = _packet_of(data)

@@ -145,6 +145,13 @@ async def evaluate(request: Request, explain: Optional[Explain] = EXPLAIN,
     return Response(decision_body(result, extra), media_type="application/json")
 
 
+def _under_packet(exc: errors.PacketError) -> None:
+    """A packet error's paths named in the what-if body, under ``packet.``: its own and each of its
+    ``problems`` (the first included), so that every path and detail of the answer names the same field."""
+    for error in {id(e): e for e in (exc, *getattr(exc, "problems", ()))}.values():
+        error.path = "packet" + ("." + error.path if error.path else "")
+
+
 def _what_if_request(data: Any) -> tuple[Any, list[str]]:
     if not isinstance(data, dict):
         raise ServiceError("a what-if request is a mapping with `packet` and `changes`", code=errors.SERVICE_INVALID)
@@ -187,7 +194,7 @@ async def what_if(request: Request, as_of: Optional[datetime.date] = AS_OF) -> R
             in_time(request)
             return engine.what_if(loaded, changes, as_of)
         except errors.PacketError as exc:
-            exc.path = "packet" + ("." + exc.path if exc.path else "")
+            _under_packet(exc)
             raise
 
     result, evaluator = await off_loop(request, body, kind, work)

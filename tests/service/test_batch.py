@@ -162,3 +162,20 @@ def test_a_misspelt_item_is_answered_as_an_item_with_its_id_and_the_field_named(
     assert (answers[1]["problem"]["path"], answers[2]["problem"]["path"]) == ("packet", "pakcet")
     assert "is required" in answers[1]["problem"]["detail"]
     assert answers[4]["problem"]["path"] == "id" and "whole number, got 1.5" in answers[4]["problem"]["detail"]
+
+
+def test_a_packet_problem_is_named_inside_the_packet_whether_it_was_refused_reading_or_validating(client: Client):
+    good = json.dumps(example_packet())
+    nan = good[:-1] + ', "signals": {"x": NaN}}'
+    body = "\n".join([
+        '{"id": "n", "packet": ' + nan + '}',  # refused while reading the line: was packet.signals.x
+        nan,  # the same, bare
+        json.dumps({"id": "v", "packet": {**example_packet(), "current_level": "seniorpm"}}),  # refused validating
+        '{"id": "i", "packet": 1, "x": NaN}',  # the item's own key is named as it is
+    ])
+    answers = lines(client.post("/v1/evaluate/batch", content=body, headers=NDJSON))
+    problems = [a["problem"] for a in answers]
+    assert [(a["id"], p["code"], p["path"]) for a, p in zip(answers, problems)] == [
+        ("n", errors.INPUT_NOT_A_NUMBER, "signals.x"), (None, errors.INPUT_NOT_A_NUMBER, "signals.x"),
+        ("v", errors.PACKET_UNKNOWN_LEVEL, "current_level"), ("i", errors.INPUT_NOT_A_NUMBER, "x")]
+    assert ": signals.x: " in problems[0]["detail"] and "packet." not in problems[0]["detail"]

@@ -182,6 +182,16 @@ def test_what_if_errors_name_the_change_or_the_packet_field(client: Client):
     assert_problem(breaks, 422, errors.PACKET_GREATER_THAN_EQUAL, path="packet.experience.product_years")
 
 
+def test_every_problem_of_a_what_if_packet_is_named_under_packet(client: Client):
+    packet = {**example_packet(), "current_level": "seniorpm"}
+    packet["experience"] = {**packet["experience"], "product_years": -1}
+    body = client.post("/v1/what-if", json={"packet": packet, "changes": ["leadership.mentees=3"]}).json()
+    assert len(body["problems"]) == 2
+    assert (body["path"], body["detail"]) == (body["problems"][0]["path"], body["problems"][0]["detail"])
+    assert [p["path"] for p in body["problems"]] == ["packet.experience.product_years", "packet.current_level"]
+    assert all(f": {p['path']}: " in p["detail"] for p in body["problems"])
+
+
 def test_a_packet_cannot_make_the_service_read_a_ladder_from_a_path(client: Client):
     response = client.post("/v1/evaluate", json={**example_packet(), "ladder": "/etc/promoready/ladder.yaml"})
     assert_problem(response, 422, errors.PACKET_LADDER_NOT_ALLOWED, path="ladder")
