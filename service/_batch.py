@@ -27,12 +27,12 @@ from promoready.engine import errors
 from promoready.engine.errors import PromoreadyError, ServiceError
 from promoready.schemas.packet import Packet
 
-from ._engine import Engine, provenance_json, unexpected
+from ._engine import Engine, Evaluated, provenance_json, unexpected
 from ._metrics import Metrics
 from ._middleware import ERROR_LOG
 from ._models import BatchLine
 from ._problems import problem, responses
-from ._routes import AS_OF, ok, services
+from ._routes import AS_OF, INLINE_BYTES, ok, services
 
 router = APIRouter()
 
@@ -161,8 +161,10 @@ def _problem_line(exc: PromoreadyError, number: int, item_id: Optional[str], met
     return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
-def _answer(engine: Engine, metrics: Metrics, request: Request, line: bytes, number: int,
-            as_of: Optional[datetime.date]) -> bytes:
+def _decide(engine: Engine, line: bytes, number: int, as_of: Optional[datetime.date],
+            deadline: Optional[float] = None) -> tuple[Optional[str], "Evaluated | Exception", Any]:
+    """(the item's id, its decision or the error met, its packet): a line's reading and evaluating, with
+    nothing recorded, so that it may run in a thread; past ``deadline`` it is not evaluated."""
     item_id: Optional[str] = None
     try:
         try:
@@ -174,13 +176,24 @@ def _answer(engine: Engine, metrics: Metrics, request: Request, line: bytes, num
             raise
         item_id = _id_of(data)
         packet = _packet_of(data)
-        result = engine.evaluate(engine.load(packet, source), as_of)
-    except PromoreadyError as exc:
-        return _problem_line(exc, number, item_id, metrics, request)
+        loaded = engine.load(packet, source)
+        if deadline is not None and time.monotonic() > deadline:
+            raise ServiceError("the batch took longer than its timeout", code=errors.SERVICE_TIMEOUT)
+        return item_id, engine.evaluate(loaded, as_of), packet
     except Exception as exc:  # one item's fault never ends the stream
+        return item_id, exc, None
+
+
+def _answer(metrics: Metrics, request: Request, number: int, item_id: Optional[str],
+            result: "Evaluated | Exception", packet: Any) -> bytes:
+    """A line's answer, its decision recorded (metrics, the access log, the decision log)."""
+    if isinstance(result, PromoreadyError):
+        return _problem_line(result, number, item_id, metrics, request)
+    if isinstance(result, Exception):
         ERROR_LOG.error("%s", json.dumps({"event": "internal-error", "path": request.url.path, "line": number,
-                                          "error": type(exc).__name__, "stack": traceback.format_tb(exc.__traceback__)}))
-        return _problem_line(unexpected(exc), number, item_id, metrics, request)
+                                          "error": type(result).__name__,
+                                          "stack": traceback.format_tb(result.__traceback__)}))
+        return _problem_line(unexpected(result), number, item_id, metrics, request)
     metrics.decision(result.decision.ladder.id, result.decision.verdict)
     request.scope["state"]["decision_ids"].append(result.decision_id)
     log = request.app.state.decision_log
@@ -224,13 +237,16 @@ async def batch(request: Request, as_of: Optional[datetime.date] = AS_OF) -> Str
         async for pair in stream:
             yield pair
 
+    def timed_out(number: int) -> bytes:
+        return _problem_line(ServiceError(f"the batch took longer than {settings.timeout:g} s; lines from "
+                                          f"{number} on were not evaluated", code=errors.SERVICE_TIMEOUT),
+                             number, None, metrics, request)
+
     async def answers() -> AsyncIterator[bytes]:
         count = 0
         async for number, line in lines():
             if time.monotonic() > deadline:
-                yield _problem_line(ServiceError(f"the batch took longer than {settings.timeout:g} s; lines from "
-                                                 f"{number} on were not evaluated", code=errors.SERVICE_TIMEOUT),
-                                    number, None, metrics, request)
+                yield timed_out(number)
                 return
             if line is None:
                 yield _problem_line(errors.InputError(f"the line is over the limit of {settings.max_body:,} bytes",
@@ -244,7 +260,16 @@ async def batch(request: Request, as_of: Optional[datetime.date] = AS_OF) -> Str
                                                  f"from {number} on were not evaluated",
                                                  code=errors.SERVICE_TOO_MANY_ITEMS), number, None, metrics, request)
                 return
-            yield _answer(engine, metrics, request, line, number, as_of)
-            await asyncio.sleep(0)  # let health checks and other requests in between items
+            if len(line) <= INLINE_BYTES:
+                yield _answer(metrics, request, number, *_decide(engine, line, number, as_of))
+                await asyncio.sleep(0)  # let health checks and other requests in between items
+                continue
+            try:  # a long line is read in a thread, within the batch's time (see _routes.off_loop)
+                decided = await asyncio.wait_for(asyncio.to_thread(_decide, engine, line, number, as_of, deadline),
+                                                 max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                yield timed_out(number)
+                return
+            yield _answer(metrics, request, number, *decided)
 
     return _Stream(answers(), media_type=NDJSON)

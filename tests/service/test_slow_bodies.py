@@ -1,10 +1,13 @@
-"""A body that takes long to read: YAML parsing counts against --timeout and never holds the event loop,
-and YAML bodies have their own, lower size limit (--max-yaml-body). Ordering, not timings, is asserted."""
+"""A body that takes long to read: parsing counts against --timeout and never holds the event loop (a
+YAML body, a long batch line), and YAML bodies have their own, lower size limit (--max-yaml-body).
+Ordering, not timings, is asserted."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -85,3 +88,45 @@ def test_max_yaml_body_is_checked_and_goes_through_the_environment():
     with pytest.raises(errors.UsageError) as caught:
         Settings.from_env({"PROMOREADY_MAX_YAML_BODY": "10"})
     assert caught.value.code == errors.USAGE_SERVE and "PROMOREADY_MAX_YAML_BODY" in caught.value.path
+
+
+def test_a_batch_line_that_parses_slowly_ends_the_stream_at_the_timeout_and_the_probes_answer_meanwhile():
+    client = make_client(Settings(timeout=0.5))
+    engine = client.app.state.engine
+    parse, parsed = engine.parse, threading.Event()
+
+    def slow(*args: Any, **kwargs: Any) -> Any:  # a long line's parsing, made slow and noted when over
+        try:
+            time.sleep(2.0)
+            return parse(*args, **kwargs)
+        finally:
+            parsed.set()
+
+    engine.parse = slow
+    long_line = json.dumps({"id": "big", "packet": {**example_packet(), "padding": "x" * 70_000}})
+    order: list[str] = []
+    try:
+        async def batch() -> Any:
+            response = await client.client.post("/v1/evaluate/batch", content=long_line + "\n",
+                                                 headers={"content-type": "application/x-ndjson"})
+            order.append("batch" + (" (parsed)" if parsed.is_set() else ""))
+            return response
+
+        async def live() -> Any:
+            await asyncio.sleep(0.1)
+            response = await client.client.get("/health/live")
+            order.append("live" + (" (parsed)" if parsed.is_set() else ""))
+            return response
+
+        async def both() -> list[Any]:
+            return list(await asyncio.gather(batch(), live()))
+
+        answered, probe = client.loop.run_until_complete(both())
+        assert probe.status_code == 200 and answered.status_code == 200
+        rows = [json.loads(row) for row in answered.content.splitlines()]
+        assert [(r["line"], r["status"], r["problem"]["code"]) for r in rows] == [(1, 503, errors.SERVICE_TIMEOUT)]
+        assert order == ["live", "batch"]
+    finally:
+        parsed.wait(60)
+        engine.parse = parse
+        client.close()
