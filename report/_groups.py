@@ -7,6 +7,7 @@ engine. An empty cell means the attribute is not recorded for that candidate.
 from __future__ import annotations
 
 import csv
+from typing import Iterable
 from dataclasses import dataclass, field
 
 from promoready.engine import errors
@@ -33,7 +34,7 @@ def read_groups(path: str) -> Groups:
     """Read a groups CSV (UTF-8, a header row); every problem names the file, the line and the column."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
+            rows = _rows(fh, path)
     except FileNotFoundError:
         raise InputError("no such file", code=errors.INPUT_NOT_FOUND, file=path, path="--groups") from None
     except IsADirectoryError:
@@ -41,14 +42,12 @@ def read_groups(path: str) -> Groups:
                               path="--groups") from None
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", code=errors.INPUT_ENCODING, file=path) from None
-    except csv.Error as exc:
-        raise InputError(f"not a CSV file: {exc}", code=errors.INPUT_GROUPS, file=path) from None
     except OSError as exc:
         raise InputError(f"cannot read it: {exc.strerror}", code=errors.INPUT_UNREADABLE, file=path) from None
     if not rows:
         raise InputError("the file is empty; expected a header row: candidate_id,<attribute>,…",
                               code=errors.INPUT_EMPTY, file=path)
-    header = [h.strip() for h in rows[0]]
+    header = [h.strip() for h in rows[0][1]]
     if ID_COLUMN not in header:
         near = errors.nearest(ID_COLUMN, header, 1)
         hint = f"; if {near[0]!r} holds the ids, name that column {ID_COLUMN}" if near else ""
@@ -64,7 +63,7 @@ def read_groups(path: str) -> Groups:
     if not attributes:
         raise InputError("no attribute column beside candidate_id", code=errors.INPUT_GROUPS, file=path, line=1)
     groups = Groups(attributes)
-    for line, row in enumerate(rows[1:], 2):
+    for line, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -78,3 +77,37 @@ def read_groups(path: str) -> Groups:
                                   file=path, line=line, path=ID_COLUMN)
         groups.values[candidate] = {h: cell.strip() for h, cell in zip(header, row) if h != ID_COLUMN and cell.strip()}
     return groups
+
+
+def _rows(lines: Iterable[str], path: str) -> list[tuple[int, list[str]]]:
+    """The file's rows, each with the line it starts on. No cell may hold a NUL or a line break: a quoted
+    cell that runs onto the next line is almost always a quote left open, which would take the rest of the
+    file into one cell (and the rows in it out of the analysis)."""
+    reader = csv.reader(lines)
+    rows: list[tuple[int, list[str]]] = []
+    header: list[str] = []
+    end = 0
+    try:
+        for row in reader:
+            start, end = end + 1, reader.line_num
+            for column, cell in enumerate(row):
+                name = (header[column].strip() or None) if column < len(header) else None
+                where = f"column {column + 1}"
+                if "\n" in cell or "\r" in cell:
+                    # The cells before hold no line break, so the quote opens on the row's first line.
+                    if next(reader, None) is None:
+                        why = (f"{where}: a quote opens here and is never closed, so the cell would take in the rest "
+                               f"of the file (lines {start} to {end}); close the quote, or remove it")
+                    else:
+                        why = (f"{where}: a quoted cell runs from here onto line {end}; a cell may not hold a line "
+                               "break (is a quote left open?)")
+                    raise InputError(why, code=errors.INPUT_GROUPS, file=path, line=start, path=name)
+                if "\x00" in cell:
+                    raise InputError(f"{where}: a NUL byte in the cell", code=errors.INPUT_GROUPS, file=path,
+                                     line=start, path=name)
+            if not rows:
+                header = row
+            rows.append((start, row))
+    except csv.Error as exc:
+        raise InputError(f"not a CSV file: {exc}", code=errors.INPUT_GROUPS, file=path, line=end + 1) from None
+    return rows

@@ -160,6 +160,26 @@ def test_a_bad_groups_file_is_named_by_line(tmp_path, text, line, words, suggest
         assert suggestion in info.value.message
 
 
+@pytest.mark.parametrize("text, line, path, words", [
+    # A quote left open would take every later row into one cell, and the analysis would run over nothing.
+    ('candidate_id,gender,band\na,f,<30\nb,f,"<30\nc,m,<30\nd,m,30-45\n', 3, "band",
+     "column 3: a quote opens here and is never closed, so the cell would take in the rest of the file (lines 3 to 5)"),
+    ('candidate_id,gender,band\na,f,<30\nb,"f,<30\nc,m,<30\n', 3, "gender", "column 2: a quote opens here"),
+    ('candidate_id,gender,band\na,"f\nx",<30\nb,m,<30\n', 2, "gender", "runs from here onto line 3"),
+    ('candidate_id,gender,band\r\na,"f\r\nx",<30\r\nb,m,<30\r\n', 2, "gender", "runs from here onto line 3"),
+    ('candidate_id,gender,band\na,f,<30\nb,m\x00,<30\n', 3, "gender", "column 2: a NUL byte"),
+    ('candidate_id,"gen\nder",band\na,f,<30\n', 1, None, "column 2: a quoted cell runs from here onto line 2"),
+])
+def test_a_groups_cell_may_not_hold_a_line_break_or_a_nul(tmp_path, text, line, path, words):
+    file = tmp_path / "groups.csv"
+    file.write_bytes(text.encode("utf-8"))
+    with pytest.raises(PromoreadyError) as info:
+        read_groups(str(file))
+    err = info.value
+    assert (err.file, err.line, err.path, err.code) == (str(file), line, path, "input.groups")
+    assert words in err.message
+
+
 def test_groups_file_empty_cells_are_not_recorded(tmp_path):
     path = tmp_path / "groups.csv"
     path.write_text("candidate_id,gender,band\na,f,\nb,,30-45\n", encoding="utf-8")
