@@ -7,10 +7,11 @@ engine. An empty cell means the attribute is not recorded for that candidate.
 from __future__ import annotations
 
 import csv
+import io
 from typing import Iterable
 from dataclasses import dataclass, field
 
-from promoready.engine import errors
+from promoready.engine import decode, errors
 from promoready.engine.errors import InputError
 
 ID_COLUMN = "candidate_id"
@@ -33,17 +34,17 @@ class Groups:
 def read_groups(path: str) -> Groups:
     """Read a groups CSV (UTF-8, a header row); every problem names the file, the line and the column."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = _rows(fh, path)
+        with open(path, "rb") as fh:
+            raw = fh.read()
     except FileNotFoundError:
         raise InputError("no such file", code=errors.INPUT_NOT_FOUND, file=path, path="--groups") from None
     except IsADirectoryError:
         raise InputError("a folder, not a CSV file", code=errors.INPUT_IS_FOLDER, file=path,
                               path="--groups") from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", code=errors.INPUT_ENCODING, file=path) from None
     except OSError as exc:
         raise InputError(f"cannot read it: {exc.strerror}", code=errors.INPUT_UNREADABLE, file=path) from None
+    # A packet's reading: a BOM is dropped, and a byte that is not UTF-8 is named with its line and column.
+    rows = _rows(io.StringIO(decode(raw, path), newline=""), path)
     if not rows:
         raise InputError("the file is empty; expected a header row: candidate_id,<attribute>,…",
                               code=errors.INPUT_EMPTY, file=path)

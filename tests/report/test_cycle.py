@@ -180,6 +180,22 @@ def test_a_groups_cell_may_not_hold_a_line_break_or_a_nul(tmp_path, text, line, 
     assert words in err.message
 
 
+def test_a_groups_file_not_in_utf8_is_named_by_line_and_byte_as_a_packet_is(tmp_path):
+    file = tmp_path / "groups.csv"
+    file.write_bytes("\ufeffcandidate_id,gender\na,f\nb,Ren\u00e9e\n".encode("utf-8") + "c,Zo\u00eb\n".encode("latin-1"))
+    with pytest.raises(PromoreadyError) as info:
+        read_groups(str(file))
+    err = info.value
+    assert (err.file, err.line, err.code) == (str(file), 4, "input.encoding")
+    assert err.message == "not UTF-8 text: byte 0xeb at column 5"
+
+
+def test_a_groups_file_may_start_with_a_bom(tmp_path):
+    file = tmp_path / "groups.csv"
+    file.write_bytes("\ufeffcandidate_id,gender\na,f\n".encode("utf-8"))
+    assert read_groups(str(file)).values == {"a": {"gender": "f"}}
+
+
 def test_groups_file_empty_cells_are_not_recorded(tmp_path):
     path = tmp_path / "groups.csv"
     path.write_text("candidate_id,gender,band\na,f,\nb,,30-45\n", encoding="utf-8")
