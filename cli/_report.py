@@ -86,7 +86,7 @@ def report(decisions: Optional[str], cycle: Optional[str], db: Optional[str], gr
             raise
     finally:
         outputs.close()
-    for line in incomplete(data):
+    for line in incomplete(data) + unmatched_groups(data, groups):
         click.echo(f"promoready: warning: {line}", err=True)
 
 
@@ -98,6 +98,25 @@ def incomplete(data: dict[str, Any]) -> list[str]:
     from promoready.report import notices
 
     return [printable(n.text()) for n in notices(data) if n.warn]
+
+
+def unmatched_groups(data: dict[str, Any], path: Optional[str]) -> list[str]:
+    """A line when the ``--groups`` file joins no decision (no row, or no row's candidate_id is a decision's):
+    every candidate is then "(not recorded)" and the adverse-impact check compares nothing, which the page
+    says only in passing. A file that also holds people outside the cycle is usual, and not warned about."""
+    from promoready.engine.words import counted, printable
+
+    fairness = data.get("fairness")
+    if fairness is None or fairness["matched"]:
+        return []
+    outcome = 'so every candidate is in "(not recorded)" and the adverse-impact check compares nothing'
+    if not fairness["groups_rows"]:
+        return [printable(f"{path}: the groups file has a header and no rows, {outcome}")]
+    example = fairness["unmatched_example"]
+    closest = example["closest_decision"]
+    hint = f"; the closest a decision has is {closest!r}" if closest is not None else ""
+    return [printable(f"{path}: none of its {counted(fairness['groups_rows'], 'row')} has a decision's candidate_id "
+                      f"(the first is {example['candidate_id']!r}{hint}), {outcome}")]
 
 
 def _check_sources(decisions: Optional[str], cycle: Optional[str], db: Optional[str], compare: Optional[str],

@@ -150,7 +150,22 @@ def _fairness(cycle: Cycle, groups: Groups, order: list[Transition], min_group: 
                            "criteria": _criteria(cycle, t, kinds, list(ordered), hidden, min_group)})
         attributes.append({"attribute": attribute, "transitions": tables})
     return {"min_group": min_group, "groups_rows": len(groups.values), "matched": matched,
-            "unmatched": len(groups.values) - matched, "attributes": attributes}
+            "unmatched": len(groups.values) - matched, "attributes": attributes,
+            "unmatched_example": _unmatched_example(groups, cycle) if groups.values and not matched else None}
+
+
+#: A groups file that matches no decision has its first id compared with at most this many decision ids.
+MAX_COMPARED = 10_000
+
+
+def _unmatched_example(groups: Groups, cycle: Cycle) -> dict[str, Any]:
+    """For a groups file none of whose rows matches a decision: its first candidate id, and the closest id
+    a decision has (None if none is close), for the warning that says so."""
+    from promoready.engine.errors import nearest
+
+    example = min(groups.values)
+    near = nearest(example, sorted(cycle.people)[:MAX_COMPARED], 1)
+    return {"candidate_id": example, "closest_decision": near[0] if near else None}
 
 
 def _criteria(cycle: Cycle, t: Transition, kinds: Counter, names: list[str], hidden: dict[str, str],

@@ -176,3 +176,34 @@ def test_control_and_bidi_characters_are_shown_escaped(tmp_path):
     page = out.read_text(encoding="utf-8")
     assert "emp-2071\\x00\\x1b[31m\\u202e" in page and "Ships\\x1b[2J \\u2066everything\\u2069" in page
     assert not any(c in page for c in "\x00\x1b\u202e\u2066\u2069")
+
+
+def test_a_groups_file_that_matches_no_decision_is_warned_about(tmp_path):
+    path = cycle(tmp_path)  # candidates c0 … c29
+    groups = tmp_path / "g.csv"
+    groups.write_text("candidate_id,team\nC-01,a\nzz-2,b\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    result = run("report", str(path), "--groups", str(groups), "--out", str(out), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"promoready: warning: {groups}: none of its 2 rows has a decision's candidate_id (the "
+                             "first is 'C-01'; the closest a decision has is 'c0'), so every candidate is in "
+                             '"(not recorded)" and the adverse-impact check compares nothing\n')
+    fairness = json.loads(out.read_text(encoding="utf-8"))["fairness"]
+    assert fairness["matched"] == 0
+    assert fairness["unmatched_example"] == {"candidate_id": "C-01", "closest_decision": "c0"}
+
+    groups.write_text("candidate_id,team\n", encoding="utf-8")
+    result = run("report", str(path), "--groups", str(groups), "--out", str(out), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"promoready: warning: {groups}: the groups file has a header and no rows, so every "
+                             'candidate is in "(not recorded)" and the adverse-impact check compares nothing\n')
+
+
+def test_a_groups_file_that_matches_some_decisions_is_not_warned_about(tmp_path):
+    groups = tmp_path / "g.csv"
+    groups.write_text("candidate_id,team\nc1,a\nsomeone-else,b\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    result = run("report", str(cycle(tmp_path)), "--groups", str(groups), "--out", str(out), "--format", "json")
+    assert result.exit_code == 0 and result.stderr == ""
+    fairness = json.loads(out.read_text(encoding="utf-8"))["fairness"]
+    assert (fairness["matched"], fairness["unmatched"], fairness["unmatched_example"]) == (1, 1, None)
