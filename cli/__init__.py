@@ -65,6 +65,27 @@ class _Group(click.Group):
             self.add_command(getattr(importlib.import_module(module), attribute), name)
         return super().get_command(ctx, name)
 
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[Optional[str], Optional[click.Command], list[str]]:
+        # click suggests only among the commands loaded so far (here only evaluate): an unknown name is
+        # compared with every command's name instead, and no command module is imported for it.
+        no_such: Any = getattr(click.exceptions, "NoSuchCommand", None)  # click 8.4 and later
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            name = click.utils.make_str(args[0]) if args else ""
+            known = self.list_commands(ctx)
+            if (no_such is not None and not isinstance(exc, no_such)) or not name or name.startswith("-") \
+                    or name in known:  # not an unknown command's name
+                raise
+            from promoready.engine.errors import closest
+
+            hint = closest(name, known)
+            message = f"No such command {name!r}." + (f" Did you mean {hint}?" if hint else "")
+            if no_such is not None:
+                raise no_such(name, message, ctx=ctx) from None
+            raise click.UsageError(message, ctx) from None
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows: list[tuple[str, str]] = []
         for name in self.list_commands(ctx):
