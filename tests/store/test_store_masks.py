@@ -36,11 +36,49 @@ def test_an_index_removes_that_item_and_a_missing_member_is_not_a_failure():
     assert r["packet"]["reviews"] == [{"rating": "exceeds", "note": "b"}]
 
 
-@pytest.mark.parametrize("pointer", ["/packet/reviews/first/note", "/packet/candidate/name/first",
-                                     "/decision/candidate_id/x"])
+@pytest.mark.parametrize("pointer", ["/packet/custom_list/first", "/packet/custom_text/first"])
 def test_a_mask_that_cannot_apply_fails(pointer):
+    r = record()
+    r["packet"].update(custom_list=["a"], custom_text="b")  # extra fields: the schema says nothing of their shape
     with pytest.raises(MaskFailed):
-        Masks([pointer]).apply(record())
+        Masks([pointer]).apply(r)
+
+
+@pytest.mark.parametrize("pointer, why, meant", [
+    # A misspelt name would store the field it meant unmasked in every record.
+    ("/packet/candidate/nmae", "/packet/candidate has no member 'nmae'", "/packet/candidate/name"),
+    ("/packet/candidat/name", "/packet has no member 'candidat'", "/packet/candidate/name"),
+    ("/decision/candidte_id", "/decision has no member 'candidte_id'", "/decision/candidate_id"),
+    ("/decision/criteria/*/actaul", "/decision/criteria/* has no member 'actaul'", "/decision/criteria/*/actual"),
+    # These could never apply: every record would be dropped.
+    ("/packet/reviews/first/note", "/packet/reviews is a list: its items are /packet/reviews/* (every one) or "
+     "/packet/reviews/0", "/packet/reviews/*/first/note"),
+    ("/packet/reviews/rating", "/packet/reviews is a list", "/packet/reviews/*/rating"),
+    ("/packet/candidate/name/first", "/packet/candidate/name is a string, with no member 'first'",
+     "/packet/candidate/name"),
+    ("/decision/candidate_id/x", "/decision/candidate_id is a string", "/decision/candidate_id"),
+    ("/decision/zzz", "/decision has no member 'zzz' (it has decision_version, candidate_id, ladder,", None),
+])
+def test_a_pointer_the_schema_cannot_follow_is_a_usage_error_naming_the_closest_known_one(pointer, why, meant):
+    with pytest.raises(errors.UsageError) as err:
+        Masks(["/packet/candidate/name", pointer])
+    e = err.value
+    assert (e.code, e.path) == (errors.USAGE_MASK, "--mask")
+    assert e.message.startswith(f"{pointer!r}: not in the {pointer.split('/')[1]}'s schema: {why}")
+    assert e.suggestion == (repr(meant) if meant else None)
+
+
+def test_a_pointer_the_schema_names_is_accepted_and_one_into_an_extra_field_of_the_packet_too():
+    known = ["/packet/candidate/name", "/packet/reviews/*/rating", "/packet/reviews/0", "/decision/transition/from",
+             "/decision/criteria/*/actual", "/decision/projection/date", "/decision/groups/*/id", "/decision/*"]
+    assert Masks(known).extra_fields == ()
+    # A packet may carry fields of its own (kept and ignored): masking one is allowed, and said.
+    extra = ["/packet/ssn", "/packet/candidate/email", "/packet/custom/a/b", "/packet/m~0n"]
+    assert Masks(known + extra).extra_fields == tuple(extra)
+    r = record()
+    r["packet"]["candidate"]["email"] = "ann@example.com"
+    Masks(extra).apply(r)
+    assert r["packet"]["candidate"] == {"id": "c-1", "name": "Ann"} and "m~n" not in r["packet"]
 
 
 @pytest.mark.parametrize("pointer, words", [
@@ -63,3 +101,18 @@ def test_duplicates_are_dropped_and_order_kept():
     masks = Masks(["/packet/b", "/packet/a", "/packet/b"])
     assert masks.pointers == ("/packet/b", "/packet/a")
     assert masks.touches("packet") and not masks.touches("decision") and not Masks()
+
+
+def test_batch_refuses_a_misspelt_mask_before_it_evaluates_or_stores_anything(tmp_path):
+    from click.testing import CliRunner
+
+    from conftest import EXAMPLE
+    from promoready.cli import main
+
+    db, out = tmp_path / "m.sqlite", tmp_path / "m.jsonl"
+    result = CliRunner().invoke(main, ["batch", EXAMPLE, "--cycle", "M1", "--db", str(db),
+                                       "--store-packets", "--mask", "/packet/candidate/nmae", "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == ("promoready: --mask: '/packet/candidate/nmae': not in the packet's schema: /packet/candidate "
+                             "has no member 'nmae' (did you mean '/packet/candidate/name'?) [usage.mask]\n")
+    assert not db.exists() and not out.exists()
