@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Optional
 
 import click
@@ -66,11 +67,19 @@ def diff_cycles(a: str, b: str, db: Optional[str], fmt: Optional[str]) -> None:
 
 @cycles.command("prune")
 @click.option("--before", "before", required=True, metavar="DATE",
-              help="Delete every cycle started before this date (YYYY-MM-DD, UTC), with all its decisions.")
+              help="Delete every cycle started before this date (YYYY-MM-DD, UTC; at most tomorrow), with all its "
+                   "decisions.")
+@click.option("--include-logs", "include_logs", is_flag=True,
+              help="Also delete the HTTP service's decision logs (serve --cycle) started before DATE; kept by "
+                   "default, a service may still be writing them.")
+@click.option("--dry-run", "dry_run", is_flag=True, help="Say what would be deleted, and delete nothing.")
 @db_option()
 @store_format_option()
-def prune_cycles(before: str, db: Optional[str], fmt: Optional[str]) -> None:
-    """Delete old cycles and everything they hold (retention)."""
+def prune_cycles(before: str, include_logs: bool, dry_run: bool, db: Optional[str], fmt: Optional[str]) -> None:
+    """Delete old cycles and everything they hold (retention).
+
+    A decision log of the HTTP service (`serve --cycle`) is kept unless --include-logs is given.
+    """
     from promoready.store import open_store
 
     from ._history_render import render_pruned
@@ -78,6 +87,22 @@ def prune_cycles(before: str, db: Optional[str], fmt: Optional[str]) -> None:
 
     day = parse_date(before, "--before")
     assert day is not None  # --before is required
+    _not_in_the_future(day, before)
     with open_store(db) as store:
-        names, count = store.prune(day)
-    click.echo(render_pruned(names, count, chosen(fmt)))
+        found = store.pruning(day, logs=include_logs, dry_run=dry_run)
+    click.echo(render_pruned(found.cycles, found.decisions, chosen(fmt), logs_kept=found.logs_kept,
+                             dry_run=found.dry_run))
+
+
+def _not_in_the_future(day: datetime.date, given: str) -> None:
+    """A --before later than tomorrow (UTC) is refused: it is in the future in every time zone, and would
+    prune every cycle there is (a mistyped year, most likely); tomorrow, everything started until now."""
+    from promoready.engine import errors
+
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    if day > today + datetime.timedelta(days=1):
+        raise errors.UsageError(
+            f"{given} is in the future (today is {today.isoformat()}, UTC): every cycle was started before "
+            f"it, so every one would be pruned; give a date up to {today + datetime.timedelta(days=1)} (tomorrow: "
+            f"every cycle started until now)",
+            code=errors.USAGE_DATE, path="--before")

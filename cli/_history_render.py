@@ -136,15 +136,24 @@ def render_diff(diff: "CycleDiff", fmt: str) -> str:
     return "\n\n".join(parts)
 
 
-def render_pruned(names: Sequence[str], decisions: int, fmt: str) -> str:
-    """What ``cycles prune`` deleted."""
-    data = {"cycles": list(names), "decisions": decisions}
+def render_pruned(names: Sequence[str], decisions: int, fmt: str, *, logs_kept: Sequence[str] = (),
+                  dry_run: bool = False) -> str:
+    """What ``cycles prune`` deleted (with ``dry_run``: would delete), and the decision logs it kept."""
+    data = {"cycles": list(names), "decisions": decisions, "logs_kept": list(logs_kept), "dry_run": dry_run}
     if fmt in ("json", "jsonl"):
         return _json(data) if fmt == "json" else _jsonl([data])
     if not names:
-        return "no cycle started before that date: nothing pruned"
-    pruned = f"pruned {counted(len(names), 'cycle')} ({', '.join(names)}) and {counted(decisions, 'decision')}"
-    return printable(pruned)
+        said = "no cycle started before that date: nothing pruned"
+    else:
+        said = (f"{'would prune' if dry_run else 'pruned'} {counted(len(names), 'cycle')} ({', '.join(names)}) "
+                f"and {counted(decisions, 'decision')}")
+    if logs_kept:
+        said += (f"; kept {counted(len(logs_kept), 'decision log')} ({', '.join(logs_kept)}): a service may still "
+                 f"be writing {'it' if len(logs_kept) == 1 else 'them'} (--include-logs prunes "
+                 f"{'it' if len(logs_kept) == 1 else 'them'} too)")
+    if dry_run:
+        said += " (dry run: nothing deleted)"
+    return printable(said)
 
 
 def render_stored(found: Sequence["StoredDecision"], fmt: str, *, explain: Optional[str] = None) -> str:

@@ -199,7 +199,8 @@ LADDER_EXAMPLE: Final = _code("ladder.example", "A ladder's example file has the
 # -- usage: options and arguments -----------------------------------------------------------------
 
 USAGE_INVALID: Final = _code("usage.invalid", "A usage error with no more specific code (the generic usage error)")
-USAGE_DATE: Final = _code("usage.date", "A date option (`--as-of`) is not written YYYY-MM-DD")
+USAGE_DATE: Final = _code("usage.date", "A date option (`--as-of`, `--before`) is not written YYYY-MM-DD, or is "
+                          "past what it may be (`cycles prune --before` a date in the future)")
 USAGE_SET: Final = _code("usage.set", "A `--set` change is not `PATH=VALUE` or `PATH+=VALUE`, or cannot apply")
 USAGE_TRANSITION: Final = _code("usage.transition", "The ladder has no transition of that name", http_status=404)
 USAGE_TIMEOUT: Final = _code("usage.timeout", "`--timeout` is out of its range")

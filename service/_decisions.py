@@ -58,8 +58,10 @@ class DecisionLog:
         self.store = open_store(settings.db, create=True)
         try:
             masks = Masks(settings.masks)
+            self._pointers = masks.pointers
             cycle_id = self.store.open_log(settings.cycle, store_packets=settings.store_packets, masks=masks.pointers)
-            self.recorder = self.store.recorder(cycle_id, masks=masks, replace=False, on_failure=self._failed)
+            self.recorder = self.store.recorder(cycle_id, masks=masks, replace=False, on_failure=self._failed,
+                                                cycle_name=settings.cycle, reopen=self._reopen)
         except BaseException:
             self.store.close()
             raise
@@ -91,6 +93,19 @@ class DecisionLog:
                 self.recorded += 1
         else:
             self._lose(1, "the decision log's queue is full or its writer stopped")
+
+    def _reopen(self, gone: int) -> Optional[int]:
+        """After a failed write: if the log's cycle is gone (``cycles prune --include-logs``, or deleted by any
+        means), create it again, say so in the error log, and give its id (the writer then writes there);
+        None if the cycle is there."""
+        cycle_id = self.store.reopen_log(gone, self.cycle, store_packets=self.store_packets, masks=self._pointers)
+        if cycle_id is not None:
+            ERROR_LOG.warning("%s", json.dumps({
+                "event": "decision-log-reopened", "cycle": self.cycle, "reason": (
+                    f"the decision log's cycle {self.cycle!r} (id {gone}) is no longer in the store (pruned or "
+                    f"deleted): created again (id {cycle_id}); the decisions logged before went with the old one, "
+                    f"the next ones are kept")}, ensure_ascii=False))
+        return cycle_id
 
     def _failed(self, exc: BaseException, lost: int) -> None:
         self._lose(lost, str(exc))

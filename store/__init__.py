@@ -16,14 +16,14 @@ from sqlalchemy.engine import Engine
 
 from . import _connect, _migrate, _read, _write
 from ._connect import DB_ENV, default_path
-from ._model import (Change, Cycle, CycleDiff, CriterionMove, HistoryEntry, StoredDecision, StoredRecord,
+from ._model import (Change, Cycle, CycleDiff, CriterionMove, HistoryEntry, Pruned, StoredDecision, StoredRecord,
                      VerdictChange)
 from ._rows import DecisionRows, decision_rows, error_row
 from .masks import MaskFailed, Masks
 
 __all__ = ["open_store", "Store", "Masks", "MaskFailed", "DB_ENV", "default_path", "Cycle", "CycleDiff", "Change",
            "CriterionMove", "HistoryEntry", "StoredDecision", "StoredRecord", "VerdictChange", "DecisionRows",
-           "decision_rows", "error_row", "schema_head", "Recorder", "Recorded"]
+           "decision_rows", "error_row", "schema_head", "Recorder", "Recorded", "Pruned"]
 
 
 def schema_head() -> str:
@@ -100,19 +100,37 @@ class Store:
                 with self.engine.begin() as conn:
                     return _write.open_log(conn, name, store_packets=store_packets, masks=list(masks))
 
+    def reopen_log(self, cycle_id: int, name: str, *, store_packets: bool = False, masks: Sequence[str] = ()
+                   ) -> Optional[int]:
+        """For a log's writer whose write failed: None if cycle ``cycle_id`` is still the log ``name`` (the
+        failure was something else); if it is gone (pruned or deleted), the id of log ``name`` created again
+        (or found, created again by another writer already), as ``open_log`` does."""
+        import sqlalchemy as sa
+
+        from . import _schema as t
+
+        with _connect.failures(self.url, "reopening the decision log"), self.engine.connect() as conn:
+            c = t.cycles.c
+            if conn.execute(sa.select(c.id).where(c.id == cycle_id, c.name == name)).first() is not None:
+                return None
+        return self.open_log(name, store_packets=store_packets, masks=masks)
+
     def stored(self, cycle_id: int) -> dict[str, tuple[Optional[str], Optional[str], Optional[str]]]:
         """Item → (packet digest, ladder digest, as-of) of the decisions the cycle already holds."""
         with _connect.failures(self.url, "reading the cycle"), self.engine.connect() as conn:
             return _write.stored(conn, cycle_id)
 
     def write(self, cycle_id: int, decisions: Sequence[DecisionRows], errors: Sequence[dict[str, Any]] = (), *,
-              dropped: int = 0, replace: bool = False, before_commit: Optional[Callable[[], None]] = None) -> None:
+              dropped: int = 0, replace: bool = False, before_commit: Optional[Callable[[], None]] = None,
+              cycle_name: Optional[str] = None) -> None:
         """Store rows in one transaction: all of them, or (on a failure or a kill) none.
 
         ``before_commit`` runs after the inserts, inside the transaction (the crash tests kill the process there).
+        ``cycle_name``: write only if cycle ``cycle_id`` still has that name (``CycleGone``, a ``UsageError``,
+        when it was pruned or deleted meanwhile).
         """
         with _connect.failures(self.url, "writing decisions"), self.engine.begin() as conn:
-            _write.write(conn, cycle_id, decisions, errors, dropped=dropped, replace=replace)
+            _write.write(conn, cycle_id, decisions, errors, dropped=dropped, replace=replace, cycle_name=cycle_name)
             if before_commit is not None:
                 before_commit()
 
@@ -121,10 +139,17 @@ class Store:
         with _connect.failures(self.url, "finishing the cycle"), self.engine.begin() as conn:
             _write.finish_cycle(conn, cycle_id)
 
-    def prune(self, before: datetime.date) -> tuple[list[str], int]:
-        """Delete the cycles started before ``before`` and all they hold: (their names, decisions deleted)."""
+    def prune(self, before: datetime.date, *, logs: bool = False) -> tuple[list[str], int]:
+        """Delete the cycles started before ``before`` and all they hold: (their names, decisions deleted).
+
+        A decision log (``serve --cycle``) is kept unless ``logs``: ``pruning`` says which were kept."""
+        found = self.pruning(before, logs=logs)
+        return found.cycles, found.decisions
+
+    def pruning(self, before: datetime.date, *, logs: bool = False, dry_run: bool = False) -> Pruned:
+        """``prune``, saying also which decision logs it kept; with ``dry_run`` deleting nothing."""
         with _connect.failures(self.url, "pruning"), self.engine.begin() as conn:
-            return _write.prune(conn, before)
+            return _write.prune(conn, before, logs=logs, dry_run=dry_run)
 
     def recorder(self, cycle_id: int, *, masks: Optional[Masks] = None, replace: bool = True,
                  **options: Any) -> "Recorder":

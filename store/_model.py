@@ -39,6 +39,18 @@ class Cycle:
         }
 
 
+@dataclass(frozen=True)
+class Pruned:
+    """What ``cycles prune`` deleted (or, in a dry run, would delete): the cycles by name and their decisions
+    counted; and the decision logs (``serve --cycle``) started before the date that were kept, a service
+    possibly still writing them (pruned only when asked for)."""
+
+    cycles: list[str]
+    decisions: int
+    logs_kept: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
 def _iso(value: Optional[datetime.datetime]) -> Optional[str]:
     return value.isoformat() if value else None
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from promoready.engine import errors
 
 from . import _schema as t
+from ._model import Pruned
 from ._rows import DecisionRows
 
 
@@ -74,7 +75,7 @@ def stored(conn: Connection, cycle_id: int) -> dict[str, tuple[Optional[str], Op
 
 
 def write(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows], error_rows: Sequence[dict[str, Any]],
-          *, dropped: int = 0, replace: bool = False) -> None:
+          *, dropped: int = 0, replace: bool = False, cycle_name: Optional[str] = None) -> None:
     """Insert one batch of rows (the caller's transaction). With ``replace``, rows of the same items go first.
 
     Without ``replace`` an item already stored makes the insert fail (the unique key is cycle + item),
@@ -83,11 +84,14 @@ def write(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows], er
 
     A row whose ``seq`` is None takes the cycle's next position (decisions first, each list in its
     order), from the cycle's own counter: see ``_take_positions``.
+
+    ``cycle_name``: the rows go to cycle ``cycle_id`` only if it still has that name; otherwise (the cycle
+    pruned or deleted, its id perhaps taken by another since) nothing is written and ``CycleGone`` says so.
     """
     # The counter moves past the positions the caller gave (a batch's); the ones it hands out, it has passed.
     after = _after_last([s for s in [r.decision["seq"] for r in decisions] + [e["seq"] for e in error_rows]
                          if s is not None])
-    decisions, error_rows = _last_per_item(*_take_positions(conn, cycle_id, decisions, error_rows))
+    decisions, error_rows = _last_per_item(*_take_positions(conn, cycle_id, decisions, error_rows, cycle_name))
     items = [r.decision["item"] for r in decisions] + [e["item"] for e in error_rows]
     if replace and items:
         _delete_items(conn, cycle_id, items)
@@ -112,8 +116,18 @@ def write(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows], er
             **after))
 
 
+class CycleGone(errors.UsageError):
+    """The cycle a writer was writing is no longer in the store (pruned, or deleted by other means)."""
+
+    def __init__(self, name: str, cycle_id: int) -> None:
+        super().__init__(f"cycle {name!r} (id {cycle_id}) is no longer in the store: it was pruned or deleted",
+                         code=errors.USAGE_CYCLE, path="--cycle")
+        self.name, self.cycle_id = name, cycle_id
+
+
 def _take_positions(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows],
-                    error_rows: Sequence[dict[str, Any]]) -> tuple[list[DecisionRows], list[dict[str, Any]]]:
+                    error_rows: Sequence[dict[str, Any]], cycle_name: Optional[str] = None
+                    ) -> tuple[list[DecisionRows], list[dict[str, Any]]]:
     """The rows, each without a position given the cycle's next one, in order (copies: the caller's stay as
     they were, so a transaction that fails leaves nothing numbered by positions it gave back).
 
@@ -121,14 +135,21 @@ def _take_positions(conn: Connection, cycle_id: int, decisions: Sequence[Decisio
     cycle's ``next_seq`` past them, so several processes writing to one cycle (the service's workers)
     never take the same position. It is the transaction's first statement: PostgreSQL holds the cycle's
     row lock until the commit (another writer's update waits, then reads the moved counter); SQLite
-    takes its one write lock there, before the transaction has read anything.
+    takes its one write lock there, before the transaction has read anything. With ``cycle_name`` the
+    same update checks that the cycle is still the one of that name (``CycleGone`` if not).
     """
     missing = sum(r.decision["seq"] is None for r in decisions) + sum(e["seq"] is None for e in error_rows)
-    if not missing:
+    if not missing and cycle_name is None:
         return list(decisions), list(error_rows)
     c = t.cycles.c
-    end = conn.execute(sa.update(t.cycles).where(c.id == cycle_id).values(next_seq=c.next_seq + missing)
-                       .returning(c.next_seq)).scalar_one()
+    which = [c.id == cycle_id] + ([c.name == cycle_name] if cycle_name is not None else [])
+    end = conn.execute(sa.update(t.cycles).where(*which).values(next_seq=c.next_seq + missing)
+                       .returning(c.next_seq)).scalar()
+    if end is None:
+        if cycle_name is not None:
+            raise CycleGone(cycle_name, cycle_id)
+        raise errors.UsageError(f"cycle id {cycle_id} is no longer in the store: it was pruned or deleted",
+                                code=errors.USAGE_CYCLE, path="--cycle")
     positions = iter(range(end - missing, end))
     return ([r if r.decision["seq"] is not None else DecisionRows({**r.decision, "seq": next(positions)}, r.criteria)
              for r in decisions],
@@ -198,19 +219,33 @@ def finish_cycle(conn: Connection, cycle_id: int) -> None:
     conn.execute(sa.update(t.cycles).where(t.cycles.c.id == cycle_id).values(complete=True, finished_at=now()))
 
 
-def prune(conn: Connection, before: datetime.date) -> tuple[list[str], int]:
-    """Delete the cycles started before ``before`` (UTC), with all they hold: (their names, decisions deleted)."""
+def prune(conn: Connection, before: datetime.date, *, logs: bool = False, dry_run: bool = False) -> Pruned:
+    """Delete the cycles started before ``before`` (UTC), with all they hold.
+
+    A decision log (the HTTP service's ``serve --cycle``, see ``_read.is_log``) is kept unless ``logs``:
+    a service may still be writing it. (One that holds no decision yet cannot be told from a batch's
+    cycle and is pruned; a service whose log is gone creates it again.) ``dry_run``: delete nothing,
+    say what would go.
+    """
+    from ._read import is_log
+
     cutoff = datetime.datetime.combine(before, datetime.time(), tzinfo=datetime.timezone.utc)
     old = conn.execute(sa.select(t.cycles.c.id, t.cycles.c.name).where(t.cycles.c.started_at < cutoff)
                        .order_by(t.cycles.c.id)).all()
+    kept = [] if logs else [row for row in old if is_log(conn, row.id)]
+    old = [row for row in old if row not in kept]
     ids = [row.id for row in old]
+    pruned = Pruned([row.name for row in old], 0, [row.name for row in kept], dry_run)
     if not ids:
-        return [], 0
+        return pruned
     d = t.decisions.c
     count = conn.execute(sa.select(sa.func.count()).select_from(t.decisions).where(d.cycle_id.in_(ids))).scalar_one()
+    pruned = Pruned(pruned.cycles, int(count), pruned.logs_kept, dry_run)
+    if dry_run:
+        return pruned
     decision_ids = sa.select(d.id).where(d.cycle_id.in_(ids)).scalar_subquery()
     conn.execute(sa.delete(t.criterion_results).where(t.criterion_results.c.decision_id.in_(decision_ids)))
     conn.execute(sa.delete(t.decisions).where(d.cycle_id.in_(ids)))
     conn.execute(sa.delete(t.errors).where(t.errors.c.cycle_id.in_(ids)))
     conn.execute(sa.delete(t.cycles).where(t.cycles.c.id.in_(ids)))
-    return [row.name for row in old], int(count)
+    return pruned

@@ -57,7 +57,8 @@ class Recorder:
 
     def __init__(self, store: "Store", cycle_id: int, *, masks: Optional[Masks] = None, replace: bool = True,
                  skip: Optional[dict[str, tuple]] = None, batch: int = BATCH, interval: float = INTERVAL,
-                 on_failure: Optional[Callable[[BaseException, int], None]] = None) -> None:
+                 on_failure: Optional[Callable[[BaseException, int], None]] = None, cycle_name: Optional[str] = None,
+                 reopen: Optional[Callable[[int], Optional[int]]] = None) -> None:
         self.store = store
         self.cycle_id = cycle_id
         self.masks = masks or Masks()
@@ -71,6 +72,12 @@ class Recorder:
         #: ends with it). With it, a failed write is handed to it with the number of records lost, and
         #: the writer goes on (the service's decision log outlives a store that was away for a while).
         self.on_failure = on_failure
+        #: The cycle's name: each write checks that cycle ``cycle_id`` still has it (a cycle pruned while written,
+        #: its id perhaps reused, takes no rows: the write fails, and ``reopen`` is asked).
+        self.cycle_name = cycle_name
+        #: With ``on_failure``: after a failed write, given the cycle's id; the id of the cycle created again if
+        #: it was gone (the write is then made once more, into it), None if it is there (the failure stands).
+        self.reopen = reopen
         self.recorded = Recorded()
         self.failure: Optional[BaseException] = None
         self._kill_after = int(os.environ.get(KILL_ENV) or 0) or None
@@ -170,14 +177,35 @@ class Recorder:
 
     def _write(self, decisions: list[DecisionRows], error_rows: list[dict[str, Any]], dropped: int) -> None:
         try:
-            self.store.write(self.cycle_id, decisions, error_rows, dropped=dropped, replace=self.replace,
-                             before_commit=self._kill_hook())
+            self._write_once(decisions, error_rows, dropped)
         except Exception as exc:
             if self.on_failure is None:
                 raise
-            self.on_failure(exc, len(decisions) + len(error_rows))  # lost: the writer goes on with the next ones
-            return
+            try:
+                if not self._reopened():
+                    raise exc
+                self._write_once(decisions, error_rows, dropped)  # the same rows, into the cycle created again
+            except Exception as failure:  # noqa: BLE001
+                self.on_failure(failure, len(decisions) + len(error_rows))  # lost: the writer goes on
+                return
         self._count(decisions, error_rows, dropped)
+
+    def _write_once(self, decisions: list[DecisionRows], error_rows: list[dict[str, Any]], dropped: int) -> None:
+        self.store.write(self.cycle_id, decisions, error_rows, dropped=dropped, replace=self.replace,
+                         before_commit=self._kill_hook(), cycle_name=self.cycle_name)
+
+    def _reopened(self) -> bool:
+        """Whether the cycle was gone and ``reopen`` created it again (its new id is then the writer's)."""
+        if self.reopen is None:
+            return False
+        try:
+            cycle_id = self.reopen(self.cycle_id)
+        except Exception:  # noqa: BLE001  (the store is away, say: the write's own failure is the one to report)
+            return False
+        if cycle_id is None:
+            return False
+        self.cycle_id = cycle_id
+        return True
 
     def _kill_hook(self) -> Optional[Callable[[], None]]:
         if self._kill_after is None or self.recorded.decisions < self._kill_after:

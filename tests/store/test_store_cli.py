@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 
@@ -102,8 +103,10 @@ def test_what_is_not_there_is_exit_2_with_its_code(filled, args, code):
 def test_prune_by_command(filled):
     done = run("cycles", "prune", "--before", "2000-01-01", "--db", filled, "--format", "table")
     assert done.stdout.strip() == "no cycle started before that date: nothing pruned"
-    done = run("cycles", "prune", "--before", "2999-01-01", "--db", filled, "--format", "json")
-    assert json.loads(done.stdout) == {"cycles": ["2026-H1", "2026-H2"], "decisions": 6}
+    tomorrow = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=1)
+    done = run("cycles", "prune", "--before", tomorrow.isoformat(), "--db", filled, "--format", "json")
+    assert json.loads(done.stdout) == {"cycles": ["2026-H1", "2026-H2"], "decisions": 6, "logs_kept": [],
+                                       "dry_run": False}
     assert json.loads(run("cycles", "list", "--db", filled, "--format", "json").stdout) == []
 
 
