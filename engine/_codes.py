@@ -247,7 +247,7 @@ USAGE_DB_FAILED: Final = _code(
 USAGE_CYCLE: Final = _code("usage.cycle", "No cycle of that name or id in the store", http_status=404)
 USAGE_CYCLE_EXISTS: Final = _code(
     "usage.cycle-exists", "`--cycle` names a cycle already in the store: `--resume` completes it, or choose "
-    "another name", http_status=409)
+    "another name (for the HTTP service's decision log, another name only)", http_status=409)
 USAGE_CYCLE_SETTINGS: Final = _code(
     "usage.cycle-settings", "`--resume` of a cycle (or `serve --cycle`) with other `--store-packets`/`--mask` settings "
     "than it was started with", http_status=409)

@@ -13,6 +13,7 @@ from promoready.engine import errors
 
 from . import _schema as t
 from ._model import Pruned
+from ._read import is_log
 from ._rows import DecisionRows
 
 
@@ -26,7 +27,8 @@ def start_cycle(conn: Connection, name: str, *, ladder_id: Optional[str], ladder
     """The id of cycle ``name``, created, or (``resume``) reopened: marked incomplete until ``finish``.
 
     A resumed cycle's count of dropped records starts again at 0: the items dropped before are not
-    stored, so the resumed run meets them again and counts them again.
+    stored, so the resumed run meets them again and counts them again. A cycle that is the HTTP
+    service's decision log is refused, resumed or not (``_read.is_log``: known once it holds a decision).
     """
     row = conn.execute(sa.select(t.cycles).where(t.cycles.c.name == name)).mappings().first()
     if row is None:
@@ -34,6 +36,13 @@ def start_cycle(conn: Connection, name: str, *, ladder_id: Optional[str], ladder
                       finished_at=None, complete=False, runs=1, decisions=0, errors=0, dropped=0,
                       store_packets=store_packets, masks=json.dumps(list(masks)), next_seq=0)
         return int(conn.execute(sa.insert(t.cycles).values(**values).returning(t.cycles.c.id)).scalar_one())
+    if is_log(conn, row["id"]):  # a batch never writes into a log, nor closes it (--resume would do both)
+        refused = ("cannot resume: it would add its decisions to the log and mark it complete" if resume
+                   else "does not write to")
+        raise errors.UsageError(
+            f"cycle {name!r} is the HTTP service's decision log ({row['decisions']:,} decisions, `serve --cycle "
+            f"{name}`), which a batch {refused}; give another `--cycle`", code=errors.USAGE_CYCLE_EXISTS,
+            path="--cycle")
     state = "complete" if row["complete"] else "incomplete"
     if not resume:
         raise errors.UsageError(
@@ -227,8 +236,6 @@ def prune(conn: Connection, before: datetime.date, *, logs: bool = False, dry_ru
     cycle and is pruned; a service whose log is gone creates it again.) ``dry_run``: delete nothing,
     say what would go.
     """
-    from ._read import is_log
-
     cutoff = datetime.datetime.combine(before, datetime.time(), tzinfo=datetime.timezone.utc)
     old = conn.execute(sa.select(t.cycles.c.id, t.cycles.c.name).where(t.cycles.c.started_at < cutoff)
                        .order_by(t.cycles.c.id)).all()

@@ -145,3 +145,34 @@ def test_a_log_writer_whose_write_fails_otherwise_counts_it_lost_and_does_not_cr
         assert [n for n, _ in lost] == [1]
         with store.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT COUNT(*) FROM cycles")).scalar_one() == 1
+
+
+def test_a_batch_never_writes_into_nor_resumes_a_services_decision_log(db_url, tmp_path):  # noqa: F811
+    # Was: the refusal advised --resume, and --resume added the batch's decisions to the log and marked it complete.
+    from storekit import TINY
+
+    with open_store(db_url, create=True) as store:
+        store.write(store.open_log("LOG"), [logged(f"c-{i}") for i in range(3)])
+    source = tmp_path / "p.json"
+    source.write_text(json.dumps(packet("c-9")))
+
+    def batch(*more: str):
+        return CliRunner().invoke(main, ["batch", str(source), "--ladder", TINY, "--workers", "1", "--cycle", "LOG",
+                                         "--db", db_url, "--out", str(tmp_path / "out.jsonl"), *more],
+                                  catch_exceptions=False)
+
+    done = batch()
+    assert done.exit_code == 2, done.output
+    assert done.stderr == ("promoready: --cycle: cycle 'LOG' is the HTTP service's decision log (3 decisions, "
+                           "`serve --cycle LOG`), which a batch does not write to; give another `--cycle` "
+                           "[usage.cycle-exists]\n")
+    assert "--resume" not in done.stderr
+    done = batch("--resume")
+    assert done.exit_code == 2, done.output
+    assert done.stderr == ("promoready: --cycle: cycle 'LOG' is the HTTP service's decision log (3 decisions, "
+                           "`serve --cycle LOG`), which a batch cannot resume: it would add its decisions to the log "
+                           "and mark it complete; give another `--cycle` [usage.cycle-exists]\n")
+    with open_store(db_url) as store:
+        cycle = store.cycle("LOG")
+        assert (cycle.decisions, cycle.complete, cycle.runs) == (3, False, 1)
+        assert store.is_log(cycle.id)
