@@ -61,6 +61,10 @@ def create(url: URL, *, create_file: bool) -> Engine:
     """An engine for ``url``. A SQLite file is created (with its folder) only when ``create_file``."""
     path = sqlite_file(url)
     if path is not None:
+        if path.is_dir():
+            raise errors.UsageError(f"{path} is a folder, not a store: --db takes the store's file (a SQLite "
+                                    f"database, such as {path / DEFAULT_NAME}) or a database URL",
+                                    code=errors.USAGE_DB, path="--db")
         if not path.exists() and not create_file:
             raise errors.UsageError(f"no store at {path} (a `batch --cycle NAME --db {path}` creates one)",
                                     code=errors.USAGE_DB, path="--db")

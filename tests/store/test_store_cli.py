@@ -159,3 +159,18 @@ def test_prune_says_its_counts_in_agreement_and_shows_cycle_names_escaped():
     assert render_pruned(["a", "b"], 1200, "table") == "pruned 2 cycles (a, b) and 1,200 decisions"
     shown = render_pruned(["B\u202e\x1b[31m"], 0, "table")
     assert shown == "pruned 1 cycle (B\\u202e\\x1b[31m) and 0 decisions" and "\u202e" not in shown
+
+
+@pytest.mark.parametrize("args", [
+    ("cycles", "list"), ("db", "status"), ("history", "c-1"),
+    ("batch", os.path.join(ROOT, "examples", "packet.yaml"), "--cycle", "c"),
+])
+def test_a_folder_given_as_the_store_is_said_to_be_a_folder(tmp_path, args):
+    # Was: "opening the store: unable to open database file".
+    folder = tmp_path / "pk"
+    folder.mkdir()
+    done = run(*args, "--db", str(folder))
+    assert done.exit_code == 2 and done.stdout == "", done.output
+    assert done.stderr == (f"promoready: --db: {folder} is a folder, not a store: --db takes the store's file (a SQLite "
+                           f"database, such as {folder / 'history.sqlite'}) or a database URL [usage.db]\n")
+    assert list(folder.iterdir()) == []
