@@ -58,7 +58,10 @@ def check_store_options(cycle: Optional[str], db: Optional[str], store_packets: 
                                 path="--store-packets")
     from promoready.store import Masks
 
-    Masks(masks)  # a bad pointer is a usage error now, not after the first packet
+    from promoready.engine.words import printable
+
+    for warning in Masks(masks).warnings():  # a bad pointer is a usage error now, not after the first packet
+        click.echo(printable(f"promoready: warning: {warning}"), err=True)
 
 
 class CycleRecording:

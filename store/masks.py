@@ -50,6 +50,12 @@ class Masks:
     def __bool__(self) -> bool:
         return bool(self.pointers)
 
+    def warnings(self) -> list[str]:
+        """What a command says of the pointers into a packet's extra fields: they are allowed (a custom field
+        can be masked), but the schema cannot vouch for them, so the user hears which they are."""
+        return [f"--mask {p!r} names no field of the packet's schema: masked where a packet carries it"
+                for p in self.extra_fields]
+
     def touches(self, root: str) -> bool:
         """Whether any mask points into ``root`` (``packet`` or ``decision``)."""
         return any(parts[0] == root for parts in self._parsed)

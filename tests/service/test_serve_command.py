@@ -70,3 +70,13 @@ def test_a_port_in_use_is_exit_2(started):
         result = run("--port", str(busy.getsockname()[1]))
     assert result.exit_code == 2 and f"[{errors.USAGE_BIND}]" in result.output and "cannot listen" in result.output
     assert started == []
+
+
+def test_a_mask_into_a_custom_field_is_said_once_before_serving(started, tmp_path):
+    db = str(tmp_path / "h.sqlite")
+    result = run("--db", db, "--mask", "/packet/ssn", "--mask", "/decision/candidate_id")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("promoready: warning: --mask '/packet/ssn' names no field of the packet's schema: "
+                             "masked where a packet carries it\n")
+    (settings,) = started
+    assert settings.masks == ("/packet/ssn", "/decision/candidate_id")

@@ -116,3 +116,26 @@ def test_batch_refuses_a_misspelt_mask_before_it_evaluates_or_stores_anything(tm
     assert result.stderr == ("promoready: --mask: '/packet/candidate/nmae': not in the packet's schema: /packet/candidate "
                              "has no member 'nmae' (did you mean '/packet/candidate/name'?) [usage.mask]\n")
     assert not db.exists() and not out.exists()
+
+
+def test_a_mask_into_a_custom_field_is_kept_and_said_once_on_stderr(tmp_path):
+    # Allowed (a packet's own extra field can be masked), but the schema cannot vouch for it: the user is
+    # told which pointer that is, so a misspelling too far from any known name does not pass in silence.
+    import json
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from conftest import EXAMPLE
+    from promoready.cli import main
+
+    db, out = tmp_path / "m.sqlite", tmp_path / "m.jsonl"
+    result = CliRunner().invoke(main, ["batch", EXAMPLE, "--cycle", "M1", "--db", str(db), "--store-packets",
+                                       "--mask", "/packet/ssn", "--mask", "/packet/candidate/name", "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("warning") == 1
+    assert ("promoready: warning: --mask '/packet/ssn' names no field of the packet's schema: masked where a "
+            "packet carries it\n") in result.stderr
+    with sqlite3.connect(db) as conn:
+        (stored,) = conn.execute("SELECT packet_json FROM decisions").fetchone()
+    assert "name" not in json.loads(stored)["candidate"]
