@@ -207,7 +207,8 @@ def send_fd(sock: socket.socket, fd: int) -> None:
 
 
 def recv_fd(sock: socket.socket) -> int:
-    """The descriptor ``send_fd`` passed over ``sock``; EOFError if the other end is gone."""
+    """The descriptor ``send_fd`` passed over ``sock``; EOFError if the other end is gone, OSError (EMFILE) if
+    this process has no room for it, EngineError if something else came (a bug of the pool's)."""
     message, fds, flags, _ = socket.recv_fds(sock, 1, 1, getattr(socket, "MSG_CMSG_CLOEXEC", 0))
     if message == b"F" and len(fds) == 1 and not flags & getattr(socket, "MSG_CTRUNC", 0):
         return fds[0]
@@ -216,7 +217,6 @@ def recv_fd(sock: socket.socket) -> int:
     if not message:
         raise EOFError
     if message == b"F":  # the descriptor did not fit: this process has as many open as it may
-        raise EngineError("a batch worker cannot take the input file it is passed: it has too many files open "
-                          "(ulimit -n)", code=ENGINE_BATCH)
+        raise OSError(errno.EMFILE, "too many files open (ulimit -n): the input file passed did not fit")
     raise EngineError("a batch worker was sent something else than the input file it was told of",
                       code=ENGINE_BATCH)

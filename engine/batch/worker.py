@@ -91,10 +91,12 @@ def main(conn: Connection, factory: Factory, config: Config, inbox: tuple[Fd, ..
             read = lines.texts([task[6] for task in tasks])  # the lines it reads itself
         except EOFError:  # the parent is gone
             return
-        except (OSError, EngineError) as exc:  # it cannot take a file it was passed (out of descriptors, say)
-            # or was not passed one: what it would read next may be the rest of those files, so it stops here.
-            # The pool lets it go, blaming no packet, and sends the lines as text from then on.
-            answer: tuple[Any, ...] = ("unsynced", getattr(exc, "strerror", None) or str(exc))
+        except OSError as exc:  # it cannot take a file it was passed (out of descriptors, say): what it would
+            # read next may be the rest of those files, so it stops here. The pool lets it go, blaming no packet,
+            # and sends the lines as text from then on.
+            answer: tuple[Any, ...] = ("unsynced", exc.strerror or str(exc))
+        except EngineError as exc:  # sent something else, or a line of a file it was not passed: a bug of the pool's
+            answer = ("fatal", exc.to_dict(), "EngineError")
         else:
             slot = number % Spools.COUNT
             answer = _evaluate_chunk(number, (lengths, tasks, whole), read, evaluate, config, inbox_fds[slot],

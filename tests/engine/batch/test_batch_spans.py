@@ -240,3 +240,32 @@ def test_a_worker_not_passed_the_files_of_its_chunk_is_let_go_and_no_packet_is_b
     results = run(iter_items([path], spans=True), workers=2, factory=evaluation_factory, config=Config())
     got = [r.record or r.error for r in results]
     assert len(failures) == 1 and got == plain
+
+
+def test_a_file_that_does_not_fit_is_an_os_error_and_anything_else_an_engine_error():
+    # The worker takes the first for its own limit (it is let go, the batch goes on as text) and the second
+    # for a bug of the pool's (the batch ends, saying so).
+    import errno
+    import resource
+    from multiprocessing import Pipe
+
+    from promoready.engine.errors import EngineError
+
+    here, there = Pipe(duplex=True)
+    with socket_of(here) as here_sock, socket_of(there) as there_sock:
+        here_sock.sendall(b"X")
+        with pytest.raises(EngineError, match="something else"):
+            recv_fd(there_sock)
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        free = os.open(os.devnull, os.O_RDONLY)
+        os.close(free)
+        send_fd(here_sock, here_sock.fileno())
+        resource.setrlimit(resource.RLIMIT_NOFILE, (free, hard))  # no room for one more descriptor
+        try:
+            with pytest.raises(OSError) as caught:
+                recv_fd(there_sock)
+        finally:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        assert caught.value.errno == errno.EMFILE
+    here.close()
+    there.close()
