@@ -54,6 +54,9 @@ from .errors import InputError
 #: Refuse inputs larger than this (a packet is a few KB; a ladder file a few dozen).
 MAX_BYTES = 10 * 1024 * 1024
 
+#: How every command names stdin in messages and records (here, where reading it needs nothing heavy).
+STDIN_NAME = "<stdin>"
+
 #: A string in JSON text (an unterminated one runs to the end, so a scan never backtracks).
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.S)
 _JSON_BRACKET = re.compile(r"[\[\]{}]")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Callable, Iterator, NamedTuple, Optional
 
 from promoready.engine import MAX_BYTES
+from promoready.engine._documents import STDIN_NAME
 from promoready.engine import errors
 from promoready.engine.errors import InputError, PromoreadyError
 from promoready.engine.summary import VERDICTS, Outcome, Summary
@@ -276,7 +277,7 @@ def empty(path: str) -> InputError:
 
 
 #: How stdin is named in messages (as the other commands name it).
-STDIN = "<stdin>"
+STDIN = STDIN_NAME
 #: The longest line read: the batch's own limit on a JSONL line (a decision is a few KB).
 MAX_LINE = MAX_BYTES
 #: The most read in all: a decision is a few KB, so this is several hundred thousand people; it bounds

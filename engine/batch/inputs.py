@@ -18,7 +18,7 @@ from .spans import OpenFile, Span
 #: Folder inputs: the packet files picked up (recursively, sorted by name).
 PACKET_SUFFIXES = (".json", ".yaml", ".yml")
 
-STDIN_NAME = "<stdin>"
+STDIN_NAME = docs.STDIN_NAME
 
 #: Bytes read at a time when a JSONL file is scanned for its lines' places.
 SCAN_BLOCK = 1 << 20

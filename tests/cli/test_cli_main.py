@@ -164,10 +164,12 @@ def test_a_fork_server_started_on_a_guess_is_stopped_when_the_command_ends(tmp_p
     assert proc.stdout.splitlines()[-2:] == [f"exit {status}", "stopped by 15"], proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("args", [["--help"], ["evaluate", EXAMPLE, "--format", "json"]])
+@pytest.mark.parametrize("args", [["--help"], ["evaluate", EXAMPLE, "--format", "json"], ["evaluate", "-"]])
 def test_the_entry_point_costs_other_commands_no_multiprocessing(args):
     # Importing multiprocessing takes some 15 ms: only a batch looks at whether to start a fork server.
-    code = ("import sys\n"
+    # (``evaluate -`` names stdin as batch does, without importing batch.)
+    code = ("import sys, io\n"
+            f"sys.stdin = io.TextIOWrapper(io.BytesIO(open({EXAMPLE!r}, 'rb').read()))\n"
             "from promoready import _entry\n"
             f"sys.argv = ['promoready', *{args!r}]\n"
             "try:\n"
