@@ -15,9 +15,10 @@ Every mask is held to the packet's or the decision's JSON Schema (``promoready s
 runs, since a misspelt one would leave the field it meant unmasked in every record: a member neither
 schema has, a name where a list wants ``*`` or an index, a member of a string, is a ``usage.mask``
 error naming the closest known pointer. A packet may carry extra fields (kept and ignored), so a member
-the schema does not name is allowed where the packet's schema allows extras, unless it is close to a
-known name (the engine calls such a field a misspelling too, and ``--strict`` refuses it): such pointers
-are in ``Masks.extra_fields``. A decision has no extra fields: every member there must be known.
+the schema does not name is allowed where the packet's schema allows extras (a custom field may be
+masked, even one whose name is close to a known one): such pointers are in ``Masks.extra_fields``, and
+``Masks.warnings`` says each, with the closest known pointer when one is close (it may be a
+misspelling). A decision has no extra fields: every member there must be known.
 """
 
 from __future__ import annotations
@@ -43,9 +44,10 @@ class Masks:
     def __init__(self, pointers: Iterable[str] = ()) -> None:
         self.pointers: tuple[str, ...] = tuple(dict.fromkeys(pointers))  # order kept, duplicates dropped
         self._parsed = [parse_pointer(p) for p in self.pointers]
+        checked = [check_pointer(p, parts) for p, parts in zip(self.pointers, self._parsed)]
         #: The pointers into members the packet's schema does not name (a packet's extra fields).
-        self.extra_fields: tuple[str, ...] = tuple(p for p, parts in zip(self.pointers, self._parsed)
-                                                   if not check_pointer(p, parts))
+        self.extra_fields: tuple[str, ...] = tuple(p for p, (known, _) in zip(self.pointers, checked) if not known)
+        self._closest = {p: closest for p, (known, closest) in zip(self.pointers, checked) if not known}
 
     def __bool__(self) -> bool:
         return bool(self.pointers)
@@ -53,8 +55,9 @@ class Masks:
     def warnings(self) -> list[str]:
         """What a command says of the pointers into a packet's extra fields: they are allowed (a custom field
         can be masked), but the schema cannot vouch for them, so the user hears which they are."""
-        return [f"--mask {p!r} names no field of the packet's schema: masked where a packet carries it"
-                for p in self.extra_fields]
+        return [f"--mask {p!r} names no field of the packet's schema"
+                + (f" (did you mean {self._closest[p]!r}?)" if self._closest.get(p) else "")
+                + ": masked where a packet carries it" for p in self.extra_fields]
 
     def touches(self, root: str) -> bool:
         """Whether any mask points into ``root`` (``packet`` or ``decision``)."""
@@ -84,16 +87,17 @@ def parse_pointer(pointer: str) -> list[str]:
     return parts
 
 
-def check_pointer(pointer: str, parts: Sequence[str]) -> bool:
-    """Hold a parsed pointer to its document's JSON Schema: True if the schema names every member it
-    goes through, False if it goes into an extra field of the packet (allowed); a ``usage.mask`` error,
-    with the closest known pointer, if it cannot find what it names in any packet or decision."""
+def check_pointer(pointer: str, parts: Sequence[str]) -> tuple[bool, Optional[str]]:
+    """Hold a parsed pointer to its document's JSON Schema: (True, None) if the schema names every member
+    it goes through, (False, the closest known pointer if one is close) if it goes into an extra field of
+    the packet (allowed); a ``usage.mask`` error, with the closest known pointer, if it cannot find what it
+    names in any packet or decision."""
     schema = _schema(parts[0])
     found = _walk(schema, schema.get("$defs", {}), parts, 1)
     if found.kind == _BAD:
         raise errors.UsageError(f"{pointer!r}: not in the {parts[0]}'s schema: {found.why}", code=errors.USAGE_MASK,
                                 path="--mask", suggestion=repr(_pointer(found.fix)) if found.fix else None)
-    return found.kind == _KNOWN
+    return found.kind == _KNOWN, _pointer(found.fix) if found.kind == _EXTRA and found.fix else None
 
 
 @lru_cache(maxsize=None)
@@ -154,8 +158,8 @@ def _walk(node: Any, defs: dict[str, Any], parts: Sequence[str], i: int) -> _Fou
         if isinstance(extra, dict):
             return _walk(extra, defs, parts, i + 1)
         near = errors.nearest(head, members, 1)
-        if extra is True and not near:
-            return _Found(_EXTRA)
+        if extra is True:  # a field of the packet's own, maybe a misspelling of the near one
+            return _Found(_EXTRA, i, "", [*parts[:i], near[0], *parts[i + 1:]] if near else None)
         why = f"{here} has no member {head!r}" + ("" if near else f" (it has {', '.join(members)})")
         return _Found(_BAD, i, why, [*parts[:i], near[0], *parts[i + 1:]] if near else None)
     if kind in _SCALARS:

@@ -45,9 +45,8 @@ def test_a_mask_that_cannot_apply_fails(pointer):
 
 
 @pytest.mark.parametrize("pointer, why, meant", [
-    # A misspelt name would store the field it meant unmasked in every record.
-    ("/packet/candidate/nmae", "/packet/candidate has no member 'nmae'", "/packet/candidate/name"),
-    ("/packet/candidat/name", "/packet has no member 'candidat'", "/packet/candidate/name"),
+    # A misspelt name would store the field it meant unmasked in every record (a decision has no fields of
+    # its own; a packet's misspelling is said as a warning: see below).
     ("/decision/candidte_id", "/decision has no member 'candidte_id'", "/decision/candidate_id"),
     ("/decision/criteria/*/actaul", "/decision/criteria/* has no member 'actaul'", "/decision/criteria/*/actual"),
     # These could never apply: every record would be dropped.
@@ -75,6 +74,8 @@ def test_a_pointer_the_schema_names_is_accepted_and_one_into_an_extra_field_of_t
     # A packet may carry fields of its own (kept and ignored): masking one is allowed, and said.
     extra = ["/packet/ssn", "/packet/candidate/email", "/packet/custom/a/b", "/packet/m~0n"]
     assert Masks(known + extra).extra_fields == tuple(extra)
+    assert Masks(extra).warnings() == [
+        f"--mask {p!r} names no field of the packet's schema: masked where a packet carries it" for p in extra]
     r = record()
     r["packet"]["candidate"]["email"] = "ann@example.com"
     Masks(extra).apply(r)
@@ -103,7 +104,21 @@ def test_duplicates_are_dropped_and_order_kept():
     assert masks.touches("packet") and not masks.touches("decision") and not Masks()
 
 
-def test_batch_refuses_a_misspelt_mask_before_it_evaluates_or_stores_anything(tmp_path):
+@pytest.mark.parametrize("pointer, meant", [
+    ("/packet/candidate/nmae", "/packet/candidate/name"),
+    ("/packet/candidat/name", "/packet/candidate/name"),
+    # A custom field close to a known name: allowed (it may be meant), and the near name said.
+    ("/packet/comments", "/packet/competencies"),
+    ("/packet/reviews/*/reviewer", "/packet/reviews/*/reviewer_level"),
+])
+def test_a_packet_pointer_close_to_a_known_one_is_a_custom_field_said_with_the_name_it_may_mean(pointer, meant):
+    masks = Masks(["/packet/candidate/name", pointer])
+    assert masks.extra_fields == (pointer,)
+    assert masks.warnings() == [f"--mask {pointer!r} names no field of the packet's schema (did you mean "
+                                f"{meant!r}?): masked where a packet carries it"]
+
+
+def test_batch_refuses_a_misspelt_decision_mask_before_it_evaluates_or_stores_anything(tmp_path):
     from click.testing import CliRunner
 
     from conftest import EXAMPLE
@@ -111,10 +126,10 @@ def test_batch_refuses_a_misspelt_mask_before_it_evaluates_or_stores_anything(tm
 
     db, out = tmp_path / "m.sqlite", tmp_path / "m.jsonl"
     result = CliRunner().invoke(main, ["batch", EXAMPLE, "--cycle", "M1", "--db", str(db),
-                                       "--store-packets", "--mask", "/packet/candidate/nmae", "--out", str(out)])
+                                       "--mask", "/decision/candidte_id", "--out", str(out)])
     assert result.exit_code == 2
-    assert result.stderr == ("promoready: --mask: '/packet/candidate/nmae': not in the packet's schema: /packet/candidate "
-                             "has no member 'nmae' (did you mean '/packet/candidate/name'?) [usage.mask]\n")
+    assert result.stderr == ("promoready: --mask: '/decision/candidte_id': not in the decision's schema: /decision "
+                             "has no member 'candidte_id' (did you mean '/decision/candidate_id'?) [usage.mask]\n")
     assert not db.exists() and not out.exists()
 
 
