@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable
+from typing import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from promoready.engine import decode, errors
@@ -84,7 +84,17 @@ def _rows(lines: Iterable[str], path: str) -> list[tuple[int, list[str]]]:
     """The file's rows, each with the line it starts on. No cell may hold a NUL or a line break: a quoted
     cell that runs onto the next line is almost always a quote left open, which would take the rest of the
     file into one cell (and the rows in it out of the analysis)."""
-    reader = csv.reader(lines)
+    nul: list[tuple[int, int]] = []  # (line, column) of a NUL byte: the lines stop there
+
+    def up_to_a_nul() -> Iterator[str]:  # before csv sees it (Python 3.10's csv refuses a NUL, with no line)
+        for number, line in enumerate(lines, 1):
+            at = line.find("\x00")
+            if at >= 0:
+                nul.append((number, max(1, len(next(csv.reader([line[:at]]), [])))))
+                return
+            yield line
+
+    reader = csv.reader(up_to_a_nul())
     rows: list[tuple[int, list[str]]] = []
     header: list[str] = []
     end = 0
@@ -103,12 +113,19 @@ def _rows(lines: Iterable[str], path: str) -> list[tuple[int, list[str]]]:
                         why = (f"{where}: a quoted cell runs from here onto line {end}; a cell may not hold a line "
                                "break (is a quote left open?)")
                     raise InputError(why, code=errors.INPUT_GROUPS, file=path, line=start, path=name)
-                if "\x00" in cell:
-                    raise InputError(f"{where}: a NUL byte in the cell", code=errors.INPUT_GROUPS, file=path,
-                                     line=start, path=name)
             if not rows:
                 header = row
             rows.append((start, row))
     except csv.Error as exc:
-        raise InputError(f"not a CSV file: {exc}", code=errors.INPUT_GROUPS, file=path, line=end + 1) from None
+        if "field limit" in str(exc):  # a cell of over csv.field_size_limit() characters: a quote left open
+            why = (f"a quote opens on this line and is not closed within {csv.field_size_limit():,} characters, so "
+                   "the cell would take in the rest of the file; close the quote, or remove it")
+        else:
+            why = f"not a CSV file: {exc}"
+        raise InputError(why, code=errors.INPUT_GROUPS, file=path, line=end + 1) from None
+    if nul:
+        line, column = nul[0]
+        name = (header[column - 1].strip() or None) if rows and column <= len(header) else None
+        raise InputError(f"column {column}: a NUL byte in the cell", code=errors.INPUT_GROUPS, file=path, line=line,
+                         path=name)
     return rows

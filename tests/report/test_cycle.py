@@ -180,6 +180,18 @@ def test_a_groups_cell_may_not_hold_a_line_break_or_a_nul(tmp_path, text, line, 
     assert words in err.message
 
 
+def test_a_quote_left_open_in_a_large_groups_file_is_named_as_such_at_its_line(tmp_path):
+    # Past csv's field limit (128 KiB) the reader fails before the cell is whole: still the open quote.
+    file = tmp_path / "groups.csv"
+    rows = "".join(f"c-{n:05d},m,<30\n" for n in range(12_000))
+    file.write_text(f'candidate_id,gender,band\na,f,<30\nb,f,"<30\n{rows}', encoding="utf-8")
+    with pytest.raises(PromoreadyError) as info:
+        read_groups(str(file))
+    err = info.value
+    assert (err.file, err.line, err.code) == (str(file), 3, "input.groups")
+    assert "a quote opens on this line and is not closed within" in err.message
+
+
 def test_a_groups_file_not_in_utf8_is_named_by_line_and_byte_as_a_packet_is(tmp_path):
     file = tmp_path / "groups.csv"
     file.write_bytes("\ufeffcandidate_id,gender\na,f\nb,Ren\u00e9e\n".encode("utf-8") + "c,Zo\u00eb\n".encode("latin-1"))
