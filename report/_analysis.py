@@ -163,7 +163,7 @@ def _unmatched_example(groups: Groups, cycle: Cycle) -> dict[str, Any]:
     a decision has (None if none is close), for the warning that says so."""
     from promoready.engine.errors import nearest
 
-    example = min(groups.values)
+    example = next(iter(groups.values))  # the file's first row (a dict keeps the order it was read in)
     near = nearest(example, sorted(cycle.people)[:MAX_COMPARED], 1)
     return {"candidate_id": example, "closest_decision": near[0] if near else None}
 

@@ -181,7 +181,7 @@ def test_control_and_bidi_characters_are_shown_escaped(tmp_path):
 def test_a_groups_file_that_matches_no_decision_is_warned_about(tmp_path):
     path = cycle(tmp_path)  # candidates c0 … c29
     groups = tmp_path / "g.csv"
-    groups.write_text("candidate_id,team\nC-01,a\nzz-2,b\n", encoding="utf-8")
+    groups.write_text("candidate_id,team\nC-01,a\nA-2,b\n", encoding="utf-8")  # the first in the file, not the least
     out = tmp_path / "r.json"
     result = run("report", str(path), "--groups", str(groups), "--out", str(out), "--format", "json")
     assert result.exit_code == 0, result.output
