@@ -90,8 +90,14 @@ def prune_cycles(before: str, include_logs: bool, dry_run: bool, db: Optional[st
     _not_in_the_future(day, before)
     with open_store(db) as store:
         found = store.pruning(day, logs=include_logs, dry_run=dry_run)
-    click.echo(render_pruned(found.cycles, found.decisions, chosen(fmt), logs_kept=found.logs_kept,
-                             dry_run=found.dry_run))
+    shown = chosen(fmt)
+    click.echo(render_pruned(found.cycles, found.decisions, shown, logs_kept=found.logs_kept, dry_run=found.dry_run))
+    if found.logs_kept and shown in ("json", "jsonl"):  # a retention job reading JSON hears it too (text says it)
+        from promoready.engine.words import counted, printable
+
+        click.echo(printable(f"promoready: warning: kept {counted(len(found.logs_kept), 'decision log')} started "
+                             f"before {day} ({', '.join(found.logs_kept)}): a service may still be writing to it; "
+                             f"--include-logs prunes decision logs too"), err=True)
 
 
 def _not_in_the_future(day: datetime.date, given: str) -> None:

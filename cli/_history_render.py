@@ -142,8 +142,8 @@ def render_pruned(names: Sequence[str], decisions: int, fmt: str, *, logs_kept: 
     data = {"cycles": list(names), "decisions": decisions, "logs_kept": list(logs_kept), "dry_run": dry_run}
     if fmt in ("json", "jsonl"):
         return _json(data) if fmt == "json" else _jsonl([data])
-    if not names:
-        said = "no cycle started before that date: nothing pruned"
+    if not names:  # (a decision log kept may have started before it: said below)
+        said = "nothing pruned" if logs_kept else "no cycle started before that date: nothing pruned"
     else:
         said = (f"{'would prune' if dry_run else 'pruned'} {counted(len(names), 'cycle')} ({', '.join(names)}) "
                 f"and {counted(decisions, 'decision')}")

@@ -44,6 +44,9 @@ def test_prune_keeps_a_decision_log_unless_asked_and_a_dry_run_deletes_nothing(d
     done = run("cycles", "prune", "--before", tomorrow(), "--db", db_url, "--dry-run", "--format", "json")
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout) == {"cycles": ["2026-H1"], "decisions": 3, "logs_kept": ["svclog"], "dry_run": True}
+    # A retention job reading JSON hears of the log kept on stderr (text output says it in its line).
+    assert done.stderr == (f"promoready: warning: kept 1 decision log started before {tomorrow()} (svclog): a service "
+                           "may still be writing to it; --include-logs prunes decision logs too\n")
     assert run("cycles", "prune", "--before", tomorrow(), "--db", db_url, "--dry-run", "--include-logs",
                "--format", "table").stdout.strip() == (
         "would prune 2 cycles (2026-H1, svclog) and 5 decisions (dry run: nothing deleted)")
@@ -53,7 +56,11 @@ def test_prune_keeps_a_decision_log_unless_asked_and_a_dry_run_deletes_nothing(d
     done = run("cycles", "prune", "--before", tomorrow(), "--db", db_url, "--format", "table")
     assert done.exit_code == 0 and done.stdout.strip() == (
         "pruned 1 cycle (2026-H1) and 3 decisions; kept 1 decision log (svclog): a service may still be writing it "
-        "(--include-logs prunes it too)")
+        "(--include-logs prunes it too)") and done.stderr == ""
+    # Only the log is old enough now: nothing pruned, and no claim that nothing started before the date.
+    done = run("cycles", "prune", "--before", tomorrow(), "--db", db_url, "--format", "table")
+    assert done.stdout.strip() == ("nothing pruned; kept 1 decision log (svclog): a service may still be writing it "
+                                   "(--include-logs prunes it too)")
     with open_store(db_url) as store:
         assert [(c.name, c.decisions) for c in store.cycles()] == [("svclog", 2)]
 
