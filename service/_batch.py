@@ -228,7 +228,7 @@ async def batch(request: Request, as_of: Optional[datetime.date] = AS_OF) -> Str
         if line is None or line.strip() or time.monotonic() > deadline:
             break
     else:
-        raise errors.InputError("the batch holds no items (the body is empty, or only blank lines)",
+        raise errors.InputError("the batch holds no items (the body is empty, or blank lines only)",
                                 code=errors.INPUT_EMPTY)
 
     async def lines() -> AsyncIterator[tuple[int, Optional[bytes]]]:
