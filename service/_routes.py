@@ -87,7 +87,12 @@ async def off_loop(request: Request, body: bytes, kind: str, work: Callable[[], 
     thread, awaited (the request's timeout cancels the wait: the middleware answers 503)."""
     if kind == "json" and len(body) <= INLINE_BYTES:
         return work()
-    return await asyncio.to_thread(work)
+
+    def unless_late() -> T:  # it may have waited for a thread past its deadline (slow bodies ahead): not read then
+        in_time(request)
+        return work()
+
+    return await asyncio.to_thread(unless_late)
 
 
 def in_time(request: Request) -> None:

@@ -130,3 +130,21 @@ def test_a_batch_line_that_parses_slowly_ends_the_stream_at_the_timeout_and_the_
         parsed.wait(60)
         engine.parse = parse
         client.close()
+
+
+def test_a_body_whose_thread_comes_after_its_deadline_is_not_read():
+    # Slow bodies ahead may hold every thread: a request still waiting for one when its time is over has been
+    # answered 503 already, so its body is dropped unread rather than parsed for no one.
+    from types import SimpleNamespace
+
+    from promoready.engine.errors import ServiceError
+    from promoready.service import _routes
+
+    ran: list[str] = []
+    late = SimpleNamespace(scope={"state": {"deadline": time.monotonic() - 1.0}},
+                           app=SimpleNamespace(state=SimpleNamespace(settings=Settings(timeout=0.5))))
+    with pytest.raises(ServiceError) as caught:
+        asyncio.run(_routes.off_loop(late, b"a: 1\n", "yaml", lambda: ran.append("read")))
+    assert caught.value.code == errors.SERVICE_TIMEOUT and ran == []
+    # A small JSON body is read on the loop at once (its deadline is checked where it is evaluated).
+    assert asyncio.run(_routes.off_loop(late, b"{}", "json", lambda: ran.append("read"))) is None and ran == ["read"]
