@@ -206,7 +206,7 @@ class _Run:
         ``_finish`` is not reached, ``--summary``) stay as they were, or are not created; a cycle stays
         incomplete.
         """
-        from promoready.engine._documents import STDIN_NAME
+        from promoready.engine import STDIN_NAME
         from promoready.engine.errors import INPUT_EMPTY, InputError
 
         named = ", ".join(STDIN_NAME if name == "-" else name for name in self.inputs)

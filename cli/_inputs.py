@@ -47,7 +47,7 @@ def _read(name: str, stdin: Optional[BinaryIO]) -> Any:
 
     if name != "-":
         return load_packet(name)
-    from promoready.engine._documents import STDIN_NAME  # stdin as every command names it in messages
+    from promoready.engine import STDIN_NAME  # stdin as every command names it in messages
 
     stdin = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
     if stdin is None:

@@ -36,6 +36,7 @@ _EXPORTS = {
     # Reading documents as the engine does (size limit, UTF-8, safe JSON/YAML, depth), for front ends
     # that read a packet from somewhere other than a file: stdin, a request body.
     "MAX_BYTES": "._documents",
+    "STDIN_NAME": "._documents",
     "read_text": "._documents",
     "decode": "._documents",
     "parse_json": "._documents",
@@ -68,6 +69,7 @@ __all__ = [
     "UsageError",
     "EngineError",
     "MAX_BYTES",
+    "STDIN_NAME",
     "read_text",
     "decode",
     "parse_json",
@@ -84,7 +86,7 @@ __all__ = [
 if TYPE_CHECKING:
     from ._describe import describe_ladder
     from ._datacheck import check_depth
-    from ._documents import MAX_BYTES, decode, parse, parse_json, parse_yaml, read_text
+    from ._documents import MAX_BYTES, STDIN_NAME, decode, parse, parse_json, parse_yaml, read_text
     from ._locate import line_of
     from ._ladder import DEFAULT_LADDER, bundled_ladders, ladder_digest, load_ladder
     from ._levels import normalise

@@ -15,8 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Callable, Iterator, NamedTuple, Optional
 
-from promoready.engine import MAX_BYTES
-from promoready.engine._documents import STDIN_NAME
+from promoready.engine import MAX_BYTES, STDIN_NAME
 from promoready.engine import errors
 from promoready.engine.errors import InputError, PromoreadyError
 from promoready.engine.summary import VERDICTS, Outcome, Summary

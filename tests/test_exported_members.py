@@ -27,7 +27,7 @@ def test_engine_surface():
         "Evaluator", "load_ladder", "load_packet", "LoadedPacket", "describe_ladder", "bundled_ladders",
         "ladder_digest", "normalise", "DEFAULT_LADDER", "PromoreadyError", "InputError", "PacketError",
         "LadderError", "LadderInvalid", "PacketInvalid", "UsageError", "EngineError",
-        "MAX_BYTES", "read_text", "decode", "parse_json", "parse_yaml", "parse", "check_depth", "line_of", "Source",
+        "MAX_BYTES", "STDIN_NAME", "read_text", "decode", "parse_json", "parse_yaml", "parse", "check_depth", "line_of", "Source",
         "to_packet", "packet_schema", "read_json",
     }
 

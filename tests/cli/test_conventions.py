@@ -56,14 +56,16 @@ def test_a_bad_packet_on_stdin_is_named_stdin_with_its_line():
 
 
 def test_evaluate_and_batch_name_stdin_by_the_one_name(monkeypatch):
-    """One name for stdin in messages: ``engine._documents.STDIN_NAME``, which batch's records use too (the
-    command line once had a copy of its own, ``_inputs.STDIN``, that could drift from it)."""
+    """One name for stdin in messages: ``engine.STDIN_NAME``, which batch's records use too (the command line
+    once had a copy of its own, ``_inputs.STDIN``, that could drift from it)."""
+    import promoready.engine
     import promoready.engine._documents
     import promoready.engine.batch
     from promoready.engine.batch import inputs
 
-    assert promoready.engine.batch.STDIN_NAME is inputs.STDIN_NAME is promoready.engine._documents.STDIN_NAME
-    monkeypatch.setattr(promoready.engine._documents, "STDIN_NAME", "<piped>")
+    assert promoready.engine.batch.STDIN_NAME is inputs.STDIN_NAME is promoready.engine._documents.STDIN_NAME \
+        is promoready.engine.STDIN_NAME
+    monkeypatch.setattr(promoready.engine, "STDIN_NAME", "<piped>")
     empty = run("evaluate", "-", input="")
     assert empty.exit_code == 2 and "promoready: <piped>: stdin is empty" in empty.stderr, empty.stderr
     bad = run("explain", "-", input="candidate: {id: x}\ncurrent_level: senior-pn\n")
