@@ -39,7 +39,7 @@ EXPLAIN = Query(None, description="fails: add the criteria that fail or lack evi
                                   "rendering; full: every criterion")
 
 
-def strict_query(request: Request) -> None:
+async def strict_query(request: Request) -> None:
     """An app-wide dependency: a ``/v1`` request names only query parameters its endpoint takes, each once
     (an unknown one is a 400 naming it with the closest known one; a repeated one is a 400, never "the
     last wins"). The probes and ``/metrics`` are left alone: tools that call them may add their own."""
