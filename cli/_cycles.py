@@ -95,8 +95,9 @@ def prune_cycles(before: str, include_logs: bool, dry_run: bool, db: Optional[st
     if found.logs_kept and shown in ("json", "jsonl"):  # a retention job reading JSON hears it too (text says it)
         from promoready.engine.words import counted, printable
 
+        them = "it" if len(found.logs_kept) == 1 else "them"
         click.echo(printable(f"promoready: warning: kept {counted(len(found.logs_kept), 'decision log')} started "
-                             f"before {day} ({', '.join(found.logs_kept)}): a service may still be writing to it; "
+                             f"before {day} ({', '.join(found.logs_kept)}): a service may still be writing to {them}; "
                              f"--include-logs prunes decision logs too"), err=True)
 
 

@@ -183,3 +183,13 @@ def test_a_batch_never_writes_into_nor_resumes_a_services_decision_log(db_url, t
         cycle = store.cycle("LOG")
         assert (cycle.decisions, cycle.complete, cycle.runs) == (3, False, 1)
         assert store.is_log(cycle.id)
+
+
+def test_the_warning_for_logs_kept_speaks_of_them_in_the_plural(db_url):  # noqa: F811
+    a_batch_and_a_log(db_url)
+    with open_store(db_url) as store:
+        other = store.open_log("svclog-2")
+        store.write(other, [logged("c-3")])
+    done = run("cycles", "prune", "--before", tomorrow(), "--db", db_url, "--dry-run", "--format", "json")
+    assert done.stderr == (f"promoready: warning: kept 2 decision logs started before {tomorrow()} (svclog, svclog-2): "
+                           "a service may still be writing to them; --include-logs prunes decision logs too\n")
