@@ -33,6 +33,14 @@ def error_line(exc: Exception) -> None:
     click.echo(printable(f"promoready: {exc}"), err=True)
 
 
+def warning_line(message: str) -> None:
+    """The one way the command line warns: ``promoready: warning: <message>`` on stderr, escaped as
+    ``error_line`` is (a warning may quote a file name, a cycle name or a groups file's id)."""
+    from promoready.engine.words import printable
+
+    click.echo(printable(f"promoready: warning: {message}"), err=True)
+
+
 class _Group(click.Group):
     """A group whose commands report ``PromoreadyError`` as one line on stderr and its exit code.
 

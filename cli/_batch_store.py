@@ -58,10 +58,10 @@ def check_store_options(cycle: Optional[str], db: Optional[str], store_packets: 
                                 path="--store-packets")
     from promoready.store import Masks
 
-    from promoready.engine.words import printable
+    from . import warning_line
 
     for warning in Masks(masks).warnings():  # a bad pointer is a usage error now, not after the first packet
-        click.echo(printable(f"promoready: warning: {warning}"), err=True)
+        warning_line(warning)
 
 
 class CycleRecording:

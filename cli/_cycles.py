@@ -93,12 +93,14 @@ def prune_cycles(before: str, include_logs: bool, dry_run: bool, db: Optional[st
     shown = chosen(fmt)
     click.echo(render_pruned(found.cycles, found.decisions, shown, logs_kept=found.logs_kept, dry_run=found.dry_run))
     if found.logs_kept and shown in ("json", "jsonl"):  # a retention job reading JSON hears it too (text says it)
-        from promoready.engine.words import counted, printable
+        from promoready.engine.words import counted
+
+        from . import warning_line
 
         them = "it" if len(found.logs_kept) == 1 else "them"
-        click.echo(printable(f"promoready: warning: kept {counted(len(found.logs_kept), 'decision log')} started "
-                             f"before {day} ({', '.join(found.logs_kept)}): a service may still be writing to {them}; "
-                             f"--include-logs prunes decision logs too"), err=True)
+        warning_line(f"kept {counted(len(found.logs_kept), 'decision log')} started before {day} "
+                     f"({', '.join(found.logs_kept)}): a service may still be writing to {them}; --include-logs "
+                     "prunes decision logs too")
 
 
 def _not_in_the_future(day: datetime.date, given: str) -> None:

@@ -86,8 +86,10 @@ def report(decisions: Optional[str], cycle: Optional[str], db: Optional[str], gr
             raise
     finally:
         outputs.close()
+    from . import warning_line
+
     for line in incomplete(data) + unmatched_groups(data, groups):
-        click.echo(f"promoready: warning: {line}", err=True)
+        warning_line(line)
 
 
 def incomplete(data: dict[str, Any]) -> list[str]:

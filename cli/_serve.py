@@ -92,11 +92,12 @@ def serve(host: Optional[str], port: Optional[int], workers: Optional[int], ladd
         changes["tokens"] = read_tokens_file(tokens_file)  # the flag replaces the environment's tokens
     settings = settings.with_(**changes)
     if settings.masks:  # checked already (with_ refuses a bad one): what the schema cannot vouch for is said once
-        from promoready.engine.words import printable
         from promoready.store import Masks
 
+        from . import warning_line
+
         for warning in Masks(settings.masks).warnings():
-            click.echo(printable(f"promoready: warning: {warning}"), err=True)
+            warning_line(warning)
     _check_bind(settings)
     _serve(settings)
 
