@@ -17,6 +17,10 @@ from promoready.engine.errors import InputError
 ID_COLUMN = "candidate_id"
 #: Shown for candidates with no row, or an empty cell, for an attribute.
 NOT_RECORDED = "(not recorded)"
+#: The most a groups file may hold. It is read whole and kept in memory (several times its size while
+#: parsed), so it is bounded; 256 MiB is some five million rows of a few attributes. A device or a pipe
+#: that never ends (``/dev/zero``) is refused once that much has arrived.
+MAX_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
@@ -35,7 +39,7 @@ def read_groups(path: str) -> Groups:
     """Read a groups CSV (UTF-8, a header row); every problem names the file, the line and the column."""
     try:
         with open(path, "rb") as fh:
-            raw = fh.read()
+            raw = fh.read(MAX_BYTES + 1)  # a pipe is read until its end or past the limit
     except FileNotFoundError:
         raise InputError("no such file", code=errors.INPUT_NOT_FOUND, file=path, path="--groups") from None
     except IsADirectoryError:
@@ -43,6 +47,9 @@ def read_groups(path: str) -> Groups:
                               path="--groups") from None
     except OSError as exc:
         raise InputError(f"cannot read it: {exc.strerror}", code=errors.INPUT_UNREADABLE, file=path) from None
+    if len(raw) > MAX_BYTES:
+        raise InputError(f"more than {MAX_BYTES:,} bytes, the limit for a groups file", code=errors.INPUT_TOO_LARGE,
+                         file=path, path="--groups")
     # A packet's reading: a BOM is dropped, and a byte that is not UTF-8 is named with its line and column.
     rows = _rows(io.StringIO(decode(raw, path), newline=""), path)
     if not rows:

@@ -202,6 +202,25 @@ def test_a_groups_file_not_in_utf8_is_named_by_line_and_byte_as_a_packet_is(tmp_
     assert err.message == "not UTF-8 text: byte 0xeb at column 5"
 
 
+def test_a_groups_file_past_its_limit_is_refused_and_a_pipe_is_not_read_past_it(tmp_path, monkeypatch):
+    # It is held in memory whole: bounded, so a huge export or an endless stream is refused, not read forever.
+    from promoready.report import _groups
+
+    monkeypatch.setattr(_groups, "MAX_BYTES", 1_000)
+    file = tmp_path / "groups.csv"
+    file.write_text("candidate_id,gender\n" + "".join(f"c-{n:04d},f\n" for n in range(200)), encoding="utf-8")
+    with pytest.raises(PromoreadyError) as info:
+        read_groups(str(file))
+    err = info.value
+    assert (err.file, err.code, err.path) == (str(file), "input.too-large", "--groups")
+    assert err.message == "more than 1,000 bytes, the limit for a groups file"
+    with pytest.raises(PromoreadyError) as info:  # a stream without an end
+        read_groups("/dev/zero")
+    assert info.value.code == "input.too-large"
+    file.write_text("candidate_id,gender\na,f\n", encoding="utf-8")  # under the limit: read as before
+    assert read_groups(str(file)).values == {"a": {"gender": "f"}}
+
+
 def test_a_groups_file_may_start_with_a_bom(tmp_path):
     file = tmp_path / "groups.csv"
     file.write_bytes("\ufeffcandidate_id,gender\na,f\n".encode("utf-8"))
