@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -71,6 +72,15 @@ class Measured:
 
 
 Fn = Callable[[Packet, Context], Measured]
+
+
+def _same_name(item: Any) -> Any:
+    """What a ``size`` measure tells items apart by: for a name, its letters without regard to case, width
+    or spacing ("Engineering", "engineering " and "ＥＮＧＩＮＥＥＲＩＮＧ" are one function; "" is a blank
+    name, counted as none); any other item as it is."""
+    if not isinstance(item, str):
+        return item
+    return " ".join(unicodedata.normalize("NFKC", item).casefold().split())
 
 
 # Calendar months (1 Jan to 30 Jun is 6): the arithmetic lives in _calendar, re-exported here.
@@ -258,7 +268,14 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
             items = read_list(packet, ctx)
             if items is None:
                 return Measured(None, missing=[list_path])
-            return Measured(len(set(items)), evidence=[list_path])
+            names = [_same_name(item) for item in items]
+            distinct = set(names) - {""}
+            if len(distinct) == len(items):
+                return Measured(len(distinct), evidence=[list_path])
+            blank = "" in names
+            why = "a name listed more than once (in any case or spacing) counts once" if len(set(names)) < len(names) else ""
+            why += (", and a blank name not at all" if why else "a blank name does not count") if blank else ""
+            return Measured(len(distinct), evidence=[list_path], detail=f"of {len(items)} listed; {why}")
 
         return measure_size
 

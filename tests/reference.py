@@ -12,6 +12,7 @@ import calendar
 import datetime
 import re
 import typing
+import unicodedata
 from fractions import Fraction
 from typing import Any, Optional
 
@@ -376,8 +377,9 @@ def measure(m: Measure, ctx: Context) -> Optional[tuple]:
     items = get_path(ctx.packet, m.list_path)
     if items is None:
         return None
-    if isinstance(m, SizeMeasure):
-        return ("num", len(set(items)))
+    if isinstance(m, SizeMeasure):  # names told apart by their letters alone: case, width and spacing aside
+        names = {" ".join(unicodedata.normalize("NFKC", x).casefold().split()) if isinstance(x, str) else x for x in items}
+        return ("num", len(names - {""}))
     matches = [where_matches(item, m.where, ctx, m.list_path) for item in items]
     if isinstance(m, (LatestMeasure, EarliestMeasure)):
         if None in matches:

@@ -288,3 +288,20 @@ def test_typo_fields_are_kept_ignored_and_warned(tiny, tiny_packet):
         "unknown field 'experiance' is ignored (did you mean 'experience'?)",
         "unknown field 'signals.documents_impakt' is ignored (did you mean 'documents_impact'?)",
     ]
+
+
+def test_a_size_counts_a_name_once_in_any_case_width_or_spacing_and_a_blank_name_not_at_all(tiny, tiny_packet):
+    # "Engineering" and "engineering " are one function: listing a partner twice must not make breadth.
+    tiny_packet["artifacts"] = []  # breadth's other way out is closed: only the partners decide it
+    partners = tiny_packet["influence"]
+    partners["cross_functional_partners"] = ["Engineering", "engineering ", "ＥＮＧＩＮＥＥＲＩＮＧ", "design", " "]
+    c = by_id(tiny.evaluate(tiny_packet), "breadth")
+    assert c.status == "fail"
+    assert c.actual.startswith("cross-functional partner functions: 2 (of 5 listed; a name listed more than once "
+                               "(in any case or spacing) counts once, and a blank name not at all)")
+    partners["cross_functional_partners"] = ["Engineering", "design", "sales"]  # three distinct: a pass, as before
+    c = by_id(tiny.evaluate(tiny_packet), "breadth")
+    assert c.status == "pass" and "listed" not in c.actual
+    partners["cross_functional_partners"] = ["design", "Design", "sales", "legal"]
+    c = by_id(tiny.evaluate(tiny_packet), "breadth")
+    assert c.status == "pass" and "of 4 listed; a name listed more than once" in c.actual
