@@ -20,6 +20,7 @@ from promoready.schemas.ladder import Measure, MonthsSinceMeasure, ReviewMonthsM
 
 from ._compile import Leaf, Node
 from ._measures import Measured, add_months
+from ._wording import shown
 from .words import agree
 
 if TYPE_CHECKING:
@@ -249,6 +250,15 @@ def leaf_gap(ex: Explainer, leaf: Leaf, encoded: dict[str, Any], size: Optional[
             words = f"{title}: {more} more {_agree(need, measure.unit, measure.unit)}"
         else:
             words = f"raise {title} from {fmt_beside(value, [*ex.bars(leaf.measure, encoded), threshold])} to {fmt(threshold + (0 if op == 'gte' else _step(threshold)))}"
+        near = measured.near if measured is not None else []
+        if near and need == int(need) and need <= len(near):
+            # Listed items that fail one test only: making them count is as small a step as adding new ones. Named
+            # only when all of them are needed: which to choose among more is the candidate's (Found names them).
+            if need == len(near):
+                words += (", or get a listed one to count: " if need == 1 else f", or get {int(need)} listed ones to count: ") \
+                    + ", ".join(f"{path} (now {shown(value)})" for path, value in near)
+            else:
+                words += f", or get {int(need)} of the {len(near)} listed that are one test short to count"
         date = None
         if measure.grows and measure.unit in ("months", "years"):
             months = need * (12 if measure.unit == "years" else 1)

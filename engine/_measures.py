@@ -31,6 +31,7 @@ from promoready.schemas.packet import Packet
 
 from ._fields import EVIDENCE, FieldKind, fields_of, items_of, measure_kind
 from ._levels import LevelIndex
+from ._wording import shown
 
 #: The longest window (``within_months``) a ladder may declare: a hundred years.
 MAX_WINDOW_MONTHS = 1200
@@ -65,6 +66,8 @@ class Measured:
     #: Unknown although its list is there: every item falls outside the ``where``'s window, said here
     #: (``end in the last 12 months``); ``detail`` says so, and the words name no path as missing.
     outside: str = ""
+    #: A count's items that would count but for one ``where`` test: (that field's path, its value), in list order.
+    near: list[tuple[str, Any]] = field(default_factory=list)
     #: For a figure that grows with time: the first day after ``as_of`` on which the figure would
     #: satisfy a test, if only the clock moved, searched no further than the evidence reaches; with
     #: the reason when there is no such day. None: the figure does not grow by itself.
@@ -72,6 +75,35 @@ class Measured:
 
 
 Fn = Callable[[Packet, Context], Measured]
+
+
+#: Near misses a count's Found names at most (the rest are counted: "(and 4 more)").
+NEAR_NAMED = 3
+
+
+def _near_misses(items: list, hits: list[int], near: Callable[[Any, Context], Optional[str]], ctx: Context,
+                 list_path: str) -> list[tuple[str, Any]]:
+    """The items, not counted, that fail one ``where`` test only: each with that field's path and value."""
+    counted = set(hits)
+    out = []
+    for i, item in enumerate(items):
+        if i not in counted:
+            key = near(item, ctx)
+            if key is not None:
+                out.append((f"{list_path}[{i}].{key}", _attr(item, key)))
+    return out
+
+
+def _near_words(near: list[tuple[str, Any]]) -> str:
+    """Near misses in words: each named with its value, up to ``NEAR_NAMED``; more, counted by field. Never
+    a choice among them: the words must not depend on the list's order (nor on which of two alike is first)."""
+    if len(near) <= NEAR_NAMED:
+        return ", ".join(f"{path} is {shown(value)}" for path, value in near)
+    fields: dict[str, int] = {}
+    for path, _ in near:
+        key = path.rsplit(".", 1)[1]
+        fields[key] = fields.get(key, 0) + 1
+    return f"{len(near)} items (" + ", ".join(f"{n} on {key}" for key, n in sorted(fields.items())) + ")"
 
 
 def _same_name(item: Any) -> Any:
@@ -284,7 +316,7 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
     from ._where import _matching_and_wanting, _outside_window, _where, _where_and_wants
 
     if isinstance(m, CountMeasure):
-        match, wants = _where_and_wants(list_path, m.where, levels, index, ladder)
+        match, wants, near = _where_and_wants(list_path, m.where, levels, index, ladder)
         where = m.where
         # A count that ranks items by a level (advocates at the target or above) says which titles
         # counted and the rank each resolved to: "CTO, rank 7" is what a committee checks.
@@ -306,7 +338,10 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
                 detail += "; not counted for want of a date: " + ", ".join(undated)
             if wanting:  # an item lacking another `where` field: named with every field it lacks
                 detail += "; not counted for want of " + ", ".join(wanting)
-            return Measured(len(hits), evidence=evidence, detail=detail)
+            short = _near_misses(items, hits, near, ctx, list_path) if near is not None and len(hits) < len(items) else []
+            if short:  # items that would count but for one test: what a committee checks first
+                detail += "; one test short: " + _near_words(short)
+            return Measured(len(hits), evidence=evidence, detail=detail, near=short)
 
         return measure_count
 

@@ -154,14 +154,34 @@ def _tests_by_field(list_path: str, where: Where, levels: dict[str, int], index:
 Wants = Callable[[Any, Context], list[str]]
 
 
+#: The one ``where`` field an item fails on, when it has every field and passes the tests of all the others
+#: (a near miss: "advocates[0].committed is false"), else None: what an explanation names, never what decides.
+Near = Callable[[Any, Context], Optional[str]]
+
+
 def _where_and_wants(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,
-                     ladder: Any = None) -> tuple[Test, Optional[Wants]]:
-    """``_where``'s test, and the ``Wants`` of the same ``where`` (None without one: every item matches),
-    from one compilation of its tests."""
+                     ladder: Any = None) -> tuple[Test, Optional[Wants], Optional[Near]]:
+    """``_where``'s test, and the ``Wants`` and ``Near`` of the same ``where`` (None without one: every item
+    matches; no ``Near`` for a ``where`` of one field, whose every other item is a near miss), from one
+    compilation of its tests."""
     if not where:
-        return _where(list_path, where, levels, index, ladder), None
+        return _where(list_path, where, levels, index, ladder), None, None
     by_field = _tests_by_field(list_path, where, levels, index, ladder)
     keys = [key for key, _ in by_field]
+
+    def near(item: Any, ctx: Context) -> Optional[str]:
+        failed = None
+        for key, tests in by_field:
+            if _attr(item, key) is None:
+                return None
+            results = [t(item, ctx) for t in tests]
+            if False in results:
+                if failed is not None:
+                    return None  # short of two tests: not a near miss
+                failed = key
+            elif None in results:
+                return None
+        return failed
 
     def wants(item: Any, ctx: Context) -> list[str]:
         # Most items that do not match have every field and fail on a value: told by the fields alone.
@@ -173,7 +193,7 @@ def _where_and_wants(list_path: str, where: Optional[Where], levels: dict[str, i
                 return []  # a field it has fails: adding the absent ones would not make it match
         return absent
 
-    return _match([t for _, key_tests in by_field for t in key_tests]), wants
+    return _match([t for _, key_tests in by_field for t in key_tests]), wants, (near if len(by_field) > 1 else None)
 
 
 def _where(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,

@@ -305,3 +305,32 @@ def test_a_size_counts_a_name_once_in_any_case_width_or_spacing_and_a_blank_name
     partners["cross_functional_partners"] = ["design", "Design", "sales", "legal"]
     c = by_id(tiny.evaluate(tiny_packet), "breadth")
     assert c.status == "pass" and "of 4 listed; a name listed more than once" in c.actual
+
+
+def test_a_count_names_the_listed_items_one_test_short_and_offers_them_as_the_next_step(tiny, tiny_packet):
+    # An uncommitted CEO is one test short of an advocate: the committee checks that first, and getting their
+    # commitment is as small a step as finding a new advocate.
+    tiny_packet["advocates"] = [{"name": "Cy", "level": "ceo", "committed": False},
+                                {"name": "Di", "level": "junior", "committed": False}]  # short of two tests
+    c = by_id(tiny.evaluate(tiny_packet), "sponsors")
+    assert c.status == "fail"
+    assert c.actual.endswith("(of 2 listed; one test short: advocates[0].committed is false)")
+    assert c.next_step.endswith(", or get a listed one to count: advocates[0].committed (now false)")
+    tiny_packet["advocates"].append({"name": "Ed", "level": "junior", "committed": True})  # short on its level
+    c = by_id(tiny.evaluate(tiny_packet), "sponsors")
+    assert "one test short: advocates[0].committed is false, advocates[2].level is 'junior')" in c.actual
+    assert c.next_step.endswith(", or get 1 of the 2 listed that are one test short to count")
+    tiny_packet["advocates"] += [{"name": "Fa", "level": "junior", "committed": True}] * 2  # past the three named
+    c = by_id(tiny.evaluate(tiny_packet), "sponsors")
+    assert c.actual.endswith("one test short: 4 items (1 on committed, 3 on level))")
+    tiny_packet["advocates"][0]["committed"] = True  # it counts now: a pass, and no words about the others
+    c = by_id(tiny.evaluate(tiny_packet), "sponsors")
+    assert c.status == "pass" and c.next_step is None
+
+
+def test_a_where_of_one_field_has_no_near_misses(tiny, tiny_packet):
+    # Every item a one-field where leaves out fails on that field: naming them all would say nothing.
+    tiny_packet["artifacts"] = [{"kind": "prd", "title": "Spec", "horizon_months": 6, "adopted_by_teams": 1}]
+    tiny_packet["influence"]["cross_functional_partners"] = []
+    c = by_id(tiny.evaluate(tiny_packet), "breadth")
+    assert "one test short" not in c.actual and "listed one" not in (c.next_step or "")

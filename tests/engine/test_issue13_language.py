@@ -210,7 +210,8 @@ def test_an_advocate_without_committed_is_named_for_want_of_it_and_still_does_no
 
 def test_an_outcome_without_measured_is_named_for_want_of_it(engine):
     c = decide(engine, impact=[{"date": "2026-01-01"}, {"measured": False, "date": "2026-01-01"}])["recent-impact"]
-    assert (c.status, c.actual) == ("fail", "0 (of 2 listed; not counted for want of impact[0].measured)")
+    assert (c.status, c.actual) == ("fail", "0 (of 2 listed; not counted for want of impact[0].measured; "
+                                            "one test short: impact[1].measured is false)")
     # A named item beside one that counts changes nothing: the count passes on the other.
     c = decide(engine, impact=[{"date": "2026-01-01"}, {"measured": True, "date": "2026-01-01"}])["recent-impact"]
     assert (c.status, c.actual, c.evidence) == (

@@ -87,10 +87,14 @@ def test_count_keeps_the_items_matching_every_where_test(measure):
     ]
     m = measure("advocates", advocates=advocates)
     # A count ranked by level names each counted title as resolved, with its rank (issue 13, item 9),
-    # and the items that lack only a `where` field, by the field (the junior and uncommitted are not).
+    # and the items that lack only a `where` field, by the field; then those one test short, with the value
+    # that fails it (the junior and the uncommitted), in list order.
     assert (m.value, m.evidence, m.detail) == (2, ["advocates[0]", "advocates[1]"],
                                                "of 6 listed: Chief Executive Officer, rank 9; Senior PM, rank 2; "
-                                               "not counted for want of advocates[4].level, advocates[5].committed")
+                                               "not counted for want of advocates[4].level, advocates[5].committed; "
+                                               "one test short: advocates[2].level is 'junior', "
+                                               "advocates[3].committed is false")
+    assert m.near == [("advocates[2].level", "junior"), ("advocates[3].committed", False)]
 
 
 def test_matching_gives_what_every_caller_reads_and_only_a_count_asks_for_the_wanting():
