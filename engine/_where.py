@@ -174,13 +174,15 @@ def _where_and_wants(list_path: str, where: Optional[Where], levels: dict[str, i
         for key, tests in by_field:
             if _attr(item, key) is None:
                 return None
-            results = [t(item, ctx) for t in tests]
-            if False in results:
-                if failed is not None:
-                    return None  # short of two tests: not a near miss
-                failed = key
-            elif None in results:
-                return None
+            for test in tests:
+                result = test(item, ctx)
+                if result is False:
+                    if failed is not None:
+                        return None  # short of two tests: not a near miss
+                    failed = key
+                    break
+                if result is None:
+                    return None
         return failed
 
     def wants(item: Any, ctx: Context) -> list[str]:
