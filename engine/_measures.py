@@ -77,7 +77,7 @@ class Measured:
 Fn = Callable[[Packet, Context], Measured]
 
 
-#: Near misses a count's Found names at most (the rest are counted: "(and 4 more)").
+#: Near misses a count's Found names one by one at most (more are counted by field: "5 items (2 on date, 3 on reach)").
 NEAR_NAMED = 3
 
 
