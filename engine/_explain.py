@@ -17,7 +17,7 @@ from promoready.schemas.ladder import Criterion, Measure
 from . import _gaps
 from ._compile import SIZES, Leaf, Node
 # The gap wording and the numbers in it live in _gaps; the names other modules use are re-exported here.
-from ._gaps import _SYMBOL, Gap, _agree, _exact, counts_calendar_months, fmt, fmt_beside, half_months
+from ._gaps import _SYMBOL, Gap, _agree, _exact, counts_calendar_months, fmt, fmt_bar, fmt_beside, months_beside
 from ._levels import LevelIndex
 from ._measures import Measured, reads_title_first
 
@@ -94,6 +94,12 @@ class Explainer:
             return kind.values[encoded]
         return fmt(encoded)
 
+    def bar_words(self, leaf: Leaf, operand: Any) -> str:
+        """A threshold in words: as ``value_words``, but a number with every decimal the ladder gave it."""
+        if leaf.kind.kind == "number":
+            return fmt_bar(operand)
+        return self.value_words(leaf, operand)
+
     def number_first(self, name: str) -> bool:
         """Whether the title reads after a number ("6 months of reviews…") or before it ("horizon ≥ 36 months")."""
         measure = self.measures[name]
@@ -126,16 +132,16 @@ class Explainer:
             want = bool(leaf.operand) == (leaf.op == "eq")
             return f"{self.title(leaf.measure)}: {'yes' if want else 'no'}"
         if leaf.op == "in":
-            words = " or ".join(self.value_words(leaf, v) for v in leaf.operand)
+            words = " or ".join(self.bar_words(leaf, v) for v in leaf.operand)
             return f"{self.title(leaf.measure)}: {words}"
         symbol = _SYMBOL[leaf.op]
         if leaf.by_size is None:
-            return self._phrase(leaf.measure, symbol, self.value_words(leaf, leaf.operand), leaf.operand)
+            return self._phrase(leaf.measure, symbol, self.bar_words(leaf, leaf.operand), leaf.operand)
         if size is not None:
             threshold = leaf.by_size[size]
-            return (self._phrase(leaf.measure, symbol, self.value_words(leaf, threshold), threshold)
+            return (self._phrase(leaf.measure, symbol, self.bar_words(leaf, threshold), threshold)
                     + f" ({SIZES[size]} organisation)")
-        each = [f"{self.value_words(leaf, t)} ({s})" for s, t in zip(SIZES, leaf.by_size)]
+        each = [f"{self.bar_words(leaf, t)} ({s})" for s, t in zip(SIZES, leaf.by_size)]
         return self._phrase(leaf.measure, symbol, ", ".join(each[:-1]) + " or " + each[-1])
 
     def _keyed_expected(self, leaf: Leaf, key: Any) -> str:
@@ -147,11 +153,11 @@ class Explainer:
         key_leaf = Leaf(keyed.path, "eq", None, None, keyed.kind, leaf.source)
         if key is not None:
             threshold = dict(keyed.values).get(key, keyed.default)
-            return (self._phrase(leaf.measure, symbol, self.value_words(leaf, threshold), threshold)
+            return (self._phrase(leaf.measure, symbol, self.bar_words(leaf, threshold), threshold)
                     + f" ({field}: {self.value_words(key_leaf, key)})")
-        each = [f"{self.value_words(leaf, t)} ({self.value_words(key_leaf, v)})" for v, t in keyed.values]
+        each = [f"{self.bar_words(leaf, t)} ({self.value_words(key_leaf, v)})" for v, t in keyed.values]
         if keyed.default is not None:
-            each.append(f"{self.value_words(leaf, keyed.default)} (any other {field})")
+            each.append(f"{self.bar_words(leaf, keyed.default)} (any other {field})")
         return self._phrase(leaf.measure, symbol, ", ".join(each[:-1]) + " or " + each[-1] if len(each) > 1 else each[0])
 
     def expected(self, node: Node, size: Optional[int], values: Optional[dict[str, Any]] = None) -> str:
@@ -213,7 +219,7 @@ class Explainer:
                 out.append(text if one else f"{self.title(name)}: {text}")
                 continue
             if in_months:
-                words = half_months(value, up=False)
+                words = months_beside(value, self.bars(name, encoded))
                 count = float(words)  # the unit agrees with the number shown ("1 month", "1.5 months")
             elif number:
                 shown = encoded[name]

@@ -46,6 +46,7 @@ class FieldKind:
     numbers: tuple[Optional[float], ...] = ()
     fields: tuple[tuple[str, "FieldKind"], ...] = ()
     scale: Optional[str] = None  # the declared scale's name, for messages
+    integer: bool = False  # a number that is always whole (an int field, a declared ``integer``)
 
     def __post_init__(self) -> None:
         if self.ordered is None:
@@ -82,7 +83,7 @@ def _kind(path: str, annotation) -> FieldKind:
     if annotation is bool:
         return FieldKind("bool")
     if annotation in (int, float):
-        return FieldKind("number")
+        return FieldKind("number", integer=annotation is int)
     if annotation is datetime.date:
         return FieldKind("date")
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -126,11 +127,16 @@ def measure_kind(measure: Measure, ladder: Any = None) -> FieldKind:
         return fields_of(ladder).get(measure.field, FieldKind("number"))
     if isinstance(measure, Dated):
         return items_of(ladder, measure.list_path).get(measure.of, FieldKind("number"))
-    if isinstance(measure, Aggregate) and measure.kind in ("min", "max"):
+    if isinstance(measure, Aggregate):
         of = items_of(ladder, measure.list_path).get(measure.of)
-        if of is not None and of.kind in ("enum", "level"):
+        if of is not None and of.kind in ("enum", "level") and measure.kind in ("min", "max"):
             return of
+        if of is not None and of.integer:  # the min, max or sum of whole numbers is one
+            return _INTEGER
     return FieldKind("number")
+
+
+_INTEGER = FieldKind("number", integer=True)
 
 
 # -- ladder-declared evidence ---------------------------------------------------------------------------
@@ -141,7 +147,7 @@ def declared_kind(spec: FieldSpec, scales: dict) -> FieldKind:
     no words (the ladder lint reports the scale)."""
     t = spec.type
     if t in ("number", "integer"):
-        return FieldKind("number")
+        return FieldKind("number", integer=t == "integer")
     if t == "boolean":
         return FieldKind("bool")
     if t == "date":

@@ -16,11 +16,11 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
-from promoready.schemas.ladder import Measure, MonthsSinceMeasure, ReviewMonthsMeasure
+from promoready.schemas.ladder import CountMeasure, Measure, MonthsSinceMeasure, ReviewMonthsMeasure, SizeMeasure
 
 from ._compile import Leaf, Node
 from ._measures import Measured, add_months
-from ._wording import shown
+from ._wording import number, shown
 from .words import agree
 
 if TYPE_CHECKING:
@@ -35,8 +35,11 @@ def fmt(x: Any) -> str:
     if isinstance(x, bool):
         return "yes" if x else "no"
     if isinstance(x, float):
+        if not math.isfinite(x):
+            return number(x)
         x = round(x, 2)
-        return str(int(x)) if x.is_integer() else f"{x:g}"
+        # Two decimals at most, never an exponent: 666666666666.67, not 6.66667e+11.
+        return str(int(x)) if x.is_integer() else f"{x:.2f}".rstrip("0")
     return str(x)
 
 
@@ -64,8 +67,11 @@ def fmt_beside(x: Any, bars: Sequence[Any]) -> str:
         """The side the value really is on of the first bar the shown number misplaces, if any."""
         return next((side for b, side in sides if (shown > b) - (shown < b) != side), None)
 
+    places = max(2, max((_decimals(bar) for bar in bars), default=0))
+    if places > 2:  # a bar written with more decimals (0.125): the value beside it with as many (0.124, not 0.12)
+        text = format((Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+            Decimal(1).scaleb(-places)).normalize(), "f")
     side = wrong_side(Fraction(text))
-    places = 2
     while side is not None and places <= 20:
         step = Decimal(1).scaleb(-places)
         shown = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
@@ -76,6 +82,14 @@ def fmt_beside(x: Any, bars: Sequence[Any]) -> str:
     return text
 
 
+def _decimals(bar: Any) -> int:
+    """The decimals a bar was written with (0.125: 3), at most 20."""
+    if not isinstance(bar, float) or not math.isfinite(bar) or bar.is_integer():
+        return 0
+    text = number(bar)
+    return min(20, len(text.partition(".")[2])) if "e" not in text else 20
+
+
 def half_months(x: Any, *, up: bool) -> str:
     """Calendar months as people say them, in whole or half months: ``5.5``, ``6``. A value shown is
     rounded down (a shown 6 never fails a bar of 6), a shortfall up (never "0 more months")."""
@@ -83,6 +97,19 @@ def half_months(x: Any, *, up: bool) -> str:
     halves, den = exact.numerator * 2, exact.denominator
     n = -(-halves // den) if up else halves // den  # ceil / floor of the exact half-month count
     return str(n // 2) if n % 2 == 0 else f"{n / 2:g}"
+
+
+def months_beside(x: Any, bars: Sequence[Any]) -> str:
+    """Calendar months as Found shows them, beside the bars they are compared with: in whole and half months,
+    rounded down (``half_months``), unless that reads on the wrong side of a bar (12.03 months shown as 12
+    beside "> 12"): then with the decimals it takes (``fmt_beside``)."""
+    words = half_months(x, up=False)
+    shown, exact = Fraction(words), _exact(x) if not isinstance(x, Fraction) else x
+    for bar in bars:
+        b = _exact(bar)
+        if (shown > b) - (shown < b) != (exact > b) - (exact < b):
+            return fmt_beside(float(exact), bars)
+    return words
 
 
 def counts_calendar_months(measure: Measure) -> bool:
@@ -242,40 +269,70 @@ def leaf_gap(ex: Explainer, leaf: Leaf, encoded: dict[str, Any], size: Optional[
             words += f", projected {day.isoformat()} if it continues" if day else f"; no date can be projected: {why}"
         return Gap(words, float(need) / max(abs(threshold), 1), day)
     if leaf.kind.kind == "number" and op in ("gte", "gt"):
-        need = threshold - value + (0 if op == "gte" else _step(threshold))
-        more = fmt_beside(need, [0])  # a shortfall of a hair is 0.01 more, never "0 more"
+        # A count moves by whole items: the bar it must reach is a whole number. Any other figure may take any
+        # value, so past a strict bar it needs "more than" the gap, never a made-up step (3.5 > 3 passes).
+        whole = _whole(measure, leaf, value)
+        bar = (math.floor(threshold) + 1 if op == "gt" else math.ceil(threshold)) if whole else threshold
+        strict = op == "gt" and not whole
+        need = _exact(bar) - _exact(value)
+        if strict and need == 0:  # right on a bar it must be above: no amount to name
+            return Gap(f"{ex.leaf_expected(Leaf(leaf.measure, op, threshold, None, leaf.kind, leaf.source), size)} "
+                       f"(now {fmt_beside(value, [threshold])})", 1.0)
+        more = f"more than {_exactly(need)}" if strict else fmt_beside(_plain_number(need), [0])  # never "0 more"
         if ex.number_first(leaf.measure):
-            words = f"{more} more {_agree(need, title, measure.unit or '')}"
+            words = f"{more} more {_agree(float(need), title, measure.unit or '')}"
         elif measure.unit:
-            words = f"{title}: {more} more {_agree(need, measure.unit, measure.unit)}"
+            words = f"{title}: {more} more {_agree(float(need), measure.unit, measure.unit)}"
         else:
-            words = f"raise {title} from {fmt_beside(value, [*ex.bars(leaf.measure, encoded), threshold])} to {fmt(threshold + (0 if op == 'gte' else _step(threshold)))}"
+            now = fmt_beside(value, [*ex.bars(leaf.measure, encoded), threshold])
+            words = f"raise {title} from {now} to {'above ' if strict else ''}{fmt_bar(bar)}"
         near = measured.near if measured is not None else []
-        if near and need == int(need) and need <= len(near):
+        if near and whole and need <= len(near):
             # Listed items that fail one test only: making them count is as small a step as adding new ones. Named
             # only when all of them are needed: which to choose among more is the candidate's (Found names them).
             if need == len(near):
-                words += (", or get a listed one to count: " if need == 1 else f", or get {int(need)} listed ones to count: ") \
-                    + ", ".join(f"{path} (now {shown(value)})" for path, value in near)
+                ones = "a listed one" if need == 1 else f"{int(need)} listed ones"
+                words += f", or get {ones} to count: " + ", ".join(f"{path} (now {shown(value)})" for path, value in near)
             else:
                 words += f", or get {int(need)} of the {len(near)} listed that are one test short to count"
         date = None
         if measure.grows and measure.unit in ("months", "years"):
-            months = need * (12 if measure.unit == "years" else 1)
-            try:
-                date = add_months(as_of, months)
-            except OverflowError:  # a threshold so far off that no calendar date reaches it
-                words += ", beyond any calendar date at the current pace"
+            if measured is not None and measured.when is not None:  # the day the figure really passes, searched
+                test = (lambda v: v >= threshold) if op == "gte" else (lambda v: v > threshold)
+                date, why = measured.when(test)
+                words += f", projected {date.isoformat()} at the current pace" if date else \
+                    f"; no date can be projected: {why}"
             else:
-                words += f", projected {date.isoformat()} at the current pace"
-        return Gap(words, need / max(abs(threshold), 1), date)
+                months = need * (12 if measure.unit == "years" else 1)
+                try:
+                    date = add_months(as_of, float(months))
+                except OverflowError:  # a threshold so far off that no calendar date reaches it
+                    words += ", beyond any calendar date at the current pace"
+                else:
+                    words += f", projected {date.isoformat()} at the current pace"
+        return Gap(words, float(need) / max(abs(threshold), 1), date)
     if leaf.kind.kind == "number" and op in ("lte", "lt"):
-        need = value - threshold + (0 if op == "lte" else _step(threshold))
-        return Gap(f"{fmt_beside(need, [0])} less {title} (now {fmt_beside(value, [*ex.bars(leaf.measure, encoded), threshold])}, "
-                   f"{_LIMIT[op]} {fmt(threshold)})",
-                   need / max(abs(threshold), 1))
+        whole = _whole(measure, leaf, value)
+        bar = (math.ceil(threshold) - 1 if op == "lt" else math.floor(threshold)) if whole else threshold
+        strict = op == "lt" and not whole
+        need = _exact(value) - _exact(bar)
+        bars = [*ex.bars(leaf.measure, encoded), threshold]
+        if strict and need == 0:  # right on a bar it must be below: no amount to name
+            return Gap(f"{ex.leaf_expected(Leaf(leaf.measure, op, threshold, None, leaf.kind, leaf.source), size)} "
+                       f"(now {fmt_beside(value, bars)})", 1.0)
+        if counts_calendar_months(measure):  # in half months, as Found shows them; the shortfall rounded up
+            less, now = half_months(need, up=True), months_beside(value, bars)
+            strict = strict and Fraction(less) == need  # a shortfall rounded up is enough as it is
+        else:
+            # An exact amount beside the value as it is (0.0001 less than 0.1251), a rounded one beside it rounded.
+            less, now = (_exactly(need), _exactly(_exact(value))) if strict else \
+                (fmt_beside(_plain_number(need), [0]), fmt_beside(value, bars))
+        less = ("more than " if strict else "") + less
+        return Gap(f"{less} less {title} (now {now}, {_LIMIT[op]} {fmt_bar(threshold)})",
+                   float(need) / max(abs(threshold), 1))
     want = ex.leaf_expected(Leaf(leaf.measure, op, leaf.operand, leaf.by_size, leaf.kind, leaf.source), size)
-    return Gap(f"{want} (now {ex.value_words(leaf, value)})", 1.0)
+    now = fmt_beside(value, [threshold]) if leaf.kind.kind == "number" else ex.value_words(leaf, value)
+    return Gap(f"{want} (now {now})", 1.0)
 
 
 def _named(title: Optional[str], gaps: list[Gap]) -> list[Gap]:
@@ -313,8 +370,32 @@ _NEGATED = {"gte": "lt", "gt": "lte", "lte": "gt", "lt": "gte", "eq": "ne", "ne"
             "contains": "contains", "contains_all": "contains_all", "contains_any": "contains_any"}
 
 
-def _step(threshold: Any) -> float:
-    return 1 if isinstance(threshold, int) else 0.01
+def _whole(measure: Measure, leaf: Leaf, value: Any) -> bool:
+    """Whether a measure's figure is always a whole number: a number of items (a ``count``, a ``size``), or an
+    integer field's value (unless it grows with time: 2 years measured a month on is 2.08). A rating of 3
+    against a bar of 3.5 needs 4, never 3.5."""
+    return isinstance(measure, (CountMeasure, SizeMeasure)) or (leaf.kind.integer and not measure.grows
+                                                                and type(value) is int)
+
+
+def _plain_number(x: Fraction) -> Any:
+    """An exact difference as the number it is shown as: an int when whole, else a float."""
+    return int(x) if x.denominator == 1 else float(x)
+
+
+def _exactly(x: Fraction) -> str:
+    """An exact amount in decimals, as many as it takes (at most 20): after "more than", an amount rounded up
+    would overstate what is needed."""
+    shown = (Decimal(x.numerator) / Decimal(x.denominator)).quantize(Decimal(1).scaleb(-20), rounding=ROUND_FLOOR)
+    return format(shown.normalize(), "f")
+
+
+def fmt_bar(x: Any) -> str:
+    """A bar (a ladder's threshold) as the ladder wrote it, every decimal kept (the lint allows four): a
+    bar of 0.125 shown as 0.12 would read as met by 0.124."""
+    if isinstance(x, float) and math.isfinite(x) and not x.is_integer():
+        return number(x)
+    return fmt(x)
 
 
 def _hardest(op: str, by_size: tuple) -> int:

@@ -106,6 +106,14 @@ def _near_words(near: list[tuple[str, Any]]) -> str:
     return f"{len(near)} items (" + ", ".join(f"{n} on {key}" for key, n in sorted(fields.items())) + ")"
 
 
+def _grown(value: float, base: datetime.date, day: datetime.date, per_month: float) -> float:
+    """A figure that grows with time, true on ``base``, measured on ``day``: grown (or shrunk) by the calendar
+    months between, at ``per_month``. Cut to hundredths, never rounded up: 6.997 years must not meet a 7-year
+    bar a day before the projected date (the epsilon absorbs float error on a whole figure)."""
+    months = months_between(base, day) if day > base else -months_between(day, base)  # calendar months
+    return max(0.0, math.floor((value + float(months) * per_month) * 100 + 1e-6) / 100)
+
+
 def _same_name(item: Any) -> Any:
     """What a ``size`` measure tells items apart by: for a name, its letters without regard to case, width
     or spacing ("Engineering", "engineering " and "ＥＮＧＩＮＥＥＲＩＮＧ" are one function; "" is a blank
@@ -252,18 +260,22 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
             value = _plain(read_path(packet, ctx), fkind, ctx)
             if value is None:
                 return Measured(None, missing=[path])
-            if per_month is not None and ctx.packet_date is not None and ctx.packet_date != ctx.as_of \
-                    and isinstance(value, (int, float)) and not isinstance(value, bool):
-                # A figure that grows with time (years of experience) was true on the packet's date:
-                # measured to another date, it has grown (or shrunk) by the time between.
-                months = (months_between(ctx.packet_date, ctx.as_of) if ctx.as_of > ctx.packet_date
-                          else -months_between(ctx.as_of, ctx.packet_date))  # calendar months, as everywhere
-                elapsed = float(months) * per_month
-                # Cut to hundredths, never rounded up: 6.997 years must not meet a 7-year bar a day
-                # before the projected date (the epsilon absorbs float error on a whole figure).
-                grown = max(0.0, math.floor((value + elapsed) * 100 + 1e-6) / 100)
-                return Measured(grown, evidence=[path], detail=f"{value:g} on {ctx.packet_date.isoformat()}")
-            return Measured(value, evidence=[path])
+            if per_month is None or not isinstance(value, (int, float)) or isinstance(value, bool):
+                return Measured(value, evidence=[path])
+            # A figure that grows with time (years of experience) was true on the packet's date: measured to
+            # another date, it has grown (or shrunk) by the time between.
+            base = ctx.packet_date if ctx.packet_date is not None else ctx.as_of
+            rate = per_month
+
+            def when(ok: Callable[[Any], bool]) -> tuple[Optional[datetime.date], str]:
+                # The first day it passes, as evaluating on that day would find it (it only grows: search by halves).
+                return _first_day(ctx.as_of, datetime.date.max, lambda day: ok(_grown(value, base, day, rate)),
+                                  "beyond any calendar date")
+
+            if base == ctx.as_of:
+                return Measured(value, evidence=[path], when=when)
+            return Measured(_grown(value, base, ctx.as_of, rate), evidence=[path],
+                            detail=f"{value:g} on {base.isoformat()}", when=when)
 
         return measure_field
 
@@ -305,7 +317,8 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
             if len(distinct) == len(items):
                 return Measured(len(distinct), evidence=[list_path])
             blank = "" in names
-            why = "a name listed more than once (in any case or spacing) counts once" if len(set(names)) < len(names) else ""
+            twice = len(set(names)) < len(names)
+            why = "a name listed more than once (in any case or spacing) counts once" if twice else ""
             why += (", and a blank name not at all" if why else "a blank name does not count") if blank else ""
             return Measured(len(distinct), evidence=[list_path], detail=f"of {len(items)} listed; {why}")
 
@@ -338,7 +351,8 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
                 detail += "; not counted for want of a date: " + ", ".join(undated)
             if wanting:  # an item lacking another `where` field: named with every field it lacks
                 detail += "; not counted for want of " + ", ".join(wanting)
-            short = _near_misses(items, hits, near, ctx, list_path) if near is not None and len(hits) < len(items) else []
+            short = (_near_misses(items, hits, near, ctx, list_path) if near is not None and len(hits) < len(items)
+                     else [])
             if short:  # items that would count but for one test: what a committee checks first
                 detail += "; one test short: " + _near_words(short)
             return Measured(len(hits), evidence=evidence, detail=detail, near=short)

@@ -253,7 +253,8 @@ def test_at_least_says_how_many_pass_which_and_the_closest_part():
     assert r.status == "fail"
     assert r.expected == ("at least 3 of 5: craft ≥ 3; execution ≥ 3; strategy ≥ 3; communication ≥ 3.5; "
                           "business ≥ 3")
-    assert r.next_step == "needs 3 of 5: has 2 (craft, execution); closest: raise communication from 3 to 3.5"
+    # A rating is whole: a bar of 3.5 needs 4.
+    assert r.next_step == "needs 3 of 5: has 2 (craft, execution); closest: raise communication from 3 to 4"
 
 
 def test_contains_names_the_missing_words_and_what_the_list_holds():
@@ -457,8 +458,9 @@ def test_a_titled_part_is_named_by_its_title_in_expected_and_in_the_closest_step
     assert c.status == "fail"
     assert c.expected == ("at least 3 of 5: validation (craft ≥ 3 and strategy ≥ 3); build (execution ≥ 3); "
                           "business (business ≥ 3.5 or teams ≥ 3); hires ≥ 2; (PM reports ≥ 1 and communication ≥ 3)")
-    # The two cheapest parts to turn, cheapest first, each named by its title, its step in the measure's words.
-    assert c.next_step == "needs 3 of 5: has 1 (validation); closest: business: raise business from 3 to 3.5; " \
+    # The two cheapest parts to turn, cheapest first, each named by its title, its step in the measure's words (a
+    # rating is whole: a bar of 3.5 needs 4).
+    assert c.next_step == "needs 3 of 5: has 1 (validation); closest: business: raise business from 3 to 4; " \
                           "build: raise execution from 2 to 3"
     # Found lists what the packet shows, measure by measure (a part may read several).
     assert "execution: 2" in c.actual

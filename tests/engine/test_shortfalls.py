@@ -1,0 +1,113 @@
+"""What a failing comparison lacks, in numbers: strict bars, whole and fractional figures, bars with
+three decimals or more, and the day a figure that grows with time passes (exploratory testing, session 11).
+
+Every amount a next step names must be enough, and no more than needed; a projected day must be the
+first day the criterion passes when the packet is evaluated on it; a bar is shown as the ladder wrote it."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+
+from promoready.engine import Evaluator, load_ladder
+
+LEVELS = [{"id": "pm", "title": "Product Manager", "track": "both", "rank": 1},
+          {"id": "senior-pm", "title": "Senior PM", "track": "both", "rank": 2}]
+MEASURES = {
+    "years": {"field": "experience.product_years", "unit": "years", "grows": True},
+    "months": {"months_since": "experience.current_level_since", "unit": "months", "grows": True},
+    "advocates": {"count": "advocates", "unit": "advocates"},
+    "teams": {"field": "scope.teams"},
+    "rating": {"field": "competencies.strategy", "title": "strategy rating"},
+    "rate": {"field": "evidence.rate", "title": "conversion rate"},
+}
+AS_OF = datetime.date(2026, 11, 1)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Evaluator:
+    folder = tmp_path_factory.mktemp("shortfalls")
+    conditions = {
+        "years-gt": {"measure": "years", "gt": 3}, "years-gte": {"measure": "years", "gte": 3},
+        "months-gt": {"measure": "months", "gt": 12}, "months-lt": {"measure": "months", "lt": 6},
+        "years-lt": {"measure": "years", "lt": 3},
+        "advocates-gt": {"measure": "advocates", "gt": 2.5}, "advocates-gte": {"measure": "advocates", "gte": 2.5},
+        "teams-gt": {"measure": "teams", "gt": 2.5}, "rating-gte": {"measure": "rating", "gte": 3.5},
+        "rate-gte": {"measure": "rate", "gte": 0.125}, "rate-ne": {"measure": "rate", "ne": 0.125},
+        "rate-lt": {"measure": "rate", "lt": 0.125},
+    }
+    criteria = [{"id": cid, "title": cid, "required": True, "rationale": "Shortfalls.",
+                 "source": {"file": "000_shortfalls.txt", "section": "S"}, "condition": condition,
+                 "text": {"pass": "Passes.", "fail": "Fails.", "unknown": "Unknown."}}
+                for cid, condition in conditions.items()]
+    files = {"ladder.yaml": {"ladder": "shortfalls", "version": "1", "title": "Shortfalls", "levels": LEVELS,
+                             "measures": MEASURES, "evidence": {"rate": {"type": "number"}}},
+             "pm-to-senior-pm.yaml": {"transition": {"from": "pm", "to": "senior-pm", "track": "ic",
+                                                     "phase": "progressing-seniority", "title": "PM to Senior PM"},
+                                      "criteria": criteria}}
+    for name, content in files.items():
+        (folder / name).write_text(json.dumps(content, indent=1), encoding="utf-8")  # JSON is YAML
+    return Evaluator(load_ladder(str(folder)))
+
+
+def decide(engine: Evaluator, as_of: datetime.date = AS_OF, **sections) -> dict:
+    packet = {"candidate": {"id": "c-1"}, "current_level": "pm", "target_level": "senior-pm", "track": "ic",
+              "as_of": AS_OF.isoformat(), **sections}
+    return {c.id: c for c in engine.evaluate(packet, as_of=as_of).criteria}
+
+
+def test_a_strict_bar_on_a_fractional_figure_needs_more_than_the_gap_and_is_projected_to_the_day_it_passes(engine):
+    # 2.5 years against "> 3": more than half a year, not a whole step of 1 (which projected a year too late).
+    c = decide(engine, experience={"product_years": 2.5})["years-gt"]
+    assert c.status == "fail"
+    assert c.next_step.startswith("more than 0.5 more years, projected ")
+    day = datetime.date.fromisoformat(c.next_step.rsplit("projected ", 1)[1].split(" ")[0])
+    # The projected day is the first day evaluating the packet finds it passed (hundredths of years, cut down).
+    assert decide(engine, day, experience={"product_years": 2.5})["years-gt"].status == "pass"
+    assert decide(engine, day - datetime.timedelta(days=1), experience={"product_years": 2.5})["years-gt"].status \
+        == "fail"
+    gte = decide(engine, experience={"product_years": 2.5})["years-gte"]
+    day = datetime.date.fromisoformat(gte.next_step.rsplit("projected ", 1)[1].split(" ")[0])
+    assert gte.next_step.startswith("0.5 more years, projected ")
+    assert decide(engine, day, experience={"product_years": 2.5})["years-gte"].status == "pass"
+    assert decide(engine, day - datetime.timedelta(days=1), experience={"product_years": 2.5})["years-gte"].status \
+        == "fail"
+
+
+def test_a_whole_figure_needs_a_whole_amount_past_a_fractional_bar(engine):
+    advocates = [{"name": "Ann", "level": "pm", "committed": True}]
+    got = decide(engine, advocates=advocates)
+    assert got["advocates-gt"].next_step == "2 more advocates"  # 3 > 2.5 (was "1.51 more")
+    assert got["advocates-gte"].next_step == "2 more advocates"  # 3 ≥ 2.5 (was "1.5 more")
+    got = decide(engine, competencies={"strategy": 3}, scope={"teams": 2})
+    assert got["rating-gte"].next_step == "raise strategy rating from 3 to 4"  # a rating is whole (was "to 3.5")
+    assert got["teams-gt"].next_step == "raise teams from 2 to 3"  # a count of teams too (was "to 2.51")
+
+
+def test_a_bar_with_three_decimals_is_shown_as_written_and_a_value_never_on_its_wrong_side(engine):
+    got = decide(engine, evidence={"rate": 0.124})
+    assert got["rate-gte"].expected == "conversion rate ≥ 0.125"  # was "≥ 0.12", which 0.124 reads as meeting
+    assert got["rate-gte"].next_step == "raise conversion rate from 0.124 to 0.125"  # beside it, as precise
+    got = decide(engine, evidence={"rate": 0.125})
+    assert got["rate-ne"].status == "fail"
+    assert got["rate-ne"].next_step == "conversion rate ≠ 0.125 (now 0.125)"  # was "≠ 0.12 (now 0.12)"
+    got = decide(engine, evidence={"rate": 0.1251})
+    assert got["rate-lt"].next_step == "more than 0.0001 less conversion rate (now 0.1251, below 0.125)"
+
+
+def test_months_below_a_bar_are_worded_in_the_half_months_found_shows(engine):
+    got = decide(engine, experience={"current_level_since": "2025-12-15", "product_years": 3})
+    months = got["months-lt"]
+    assert months.actual.startswith("10.5 months")
+    assert months.next_step == "5 less months (now 10.5, below 6)"  # was "5.55 less (now 10.55)"
+    # Right on a bar it must be under: no amount to name, only the bar.
+    assert got["years-lt"].next_step == "< 3 years (now 3)"
+
+
+def test_months_just_past_a_strict_bar_are_not_shown_as_the_bar(engine):
+    # 12 months and a day pass "> 12": Found must not say "12 months".
+    c = decide(engine, datetime.date(2027, 1, 16), experience={"current_level_since": "2026-01-15"})["months-gt"]
+    assert c.status == "pass"
+    assert c.actual.startswith("12.03 months")
