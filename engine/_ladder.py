@@ -17,13 +17,14 @@ from typing import Any, Optional, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from promoready.schemas import ladder as L
+from promoready.schemas._base import PATTERN_WORDS
 from promoready.schemas.ladder import Ladder, LadderFile, Transition, TransitionFile
 
 from . import _documents as docs
 from ._levels import normalise
 from ._lint import Lint, Loc
 from ._measures import MAX_WINDOW_MONTHS
-from ._wording import shown
+from ._wording import literal_values, shown, validation_message
 from . import errors
 from .errors import LadderError, LadderInvalid, PromoreadyError, closest
 
@@ -164,18 +165,19 @@ class _Reader:
             found = []
             for err in exc.errors():
                 loc = tuple(p for p in err["loc"] if not _is_tag(p))
-                message, suggestion = err["msg"], None
+                message, suggestion = validation_message(err, PATTERN_WORDS), None
                 if err["type"] == "extra_forbidden":
                     key = str(loc[-1])
                     message, suggestion = f"unknown key '{key}'", closest(key, _known_keys(model, err["loc"][:-1]))
+                elif err["type"] == "literal_error" and isinstance(err.get("input"), str) and len(err["input"]) <= 200:
+                    suggestion = closest(err["input"], literal_values(err))
                 elif err["type"] == "missing":
                     message = f"missing required key '{loc[-1]}'"
                 elif loc and loc[-1] == "within_months" and err["type"] in _WHOLE_NUMBER_ERRORS:
                     message = _within_months_message(err.get("input"))  # worded as a `where:`'s is
                 elif err["type"] in _PLAIN_WORDS:  # in the lint's words, not pydantic's
-                    got = _count(err.get("input")) if err["type"] == "too_short" else shown(err.get("input"))
-                    message = _PLAIN_WORDS[err["type"]].format(got=got, **(err.get("ctx") or {}))
-                found.append((loc, err["type"], message.removeprefix("Value error, "), suggestion))
+                    message = _PLAIN_WORDS[err["type"]].format(got=shown(err.get("input")))
+                found.append((loc, err["type"], message, suggestion))
             # A misspelt key is also a missing one: report the typo with its suggestion, once.
             typos = {(loc[:-1], s.strip("'")) for loc, kind, _, s in found if kind == "extra_forbidden" and s}
             # A list whose every item is wrong is also too short once they are dropped: its items' own
@@ -284,15 +286,7 @@ _PLAIN_WORDS = {
     "int_from_float": "expected a whole number, got {got}",
     "float_type": "expected a number, got {got}",
     "float_parsing": "expected a number, got {got}",
-    "too_short": "needs at least {min_length} item(s), got {got}",
 }
-
-
-def _count(items: Any) -> str:
-    """How many items a list too short has ("needs at least 2 item(s), got 1"); not a list, the value."""
-    if isinstance(items, (list, tuple)):
-        return f"{len(items)}" if items else "none"
-    return shown(items)
 
 
 def _within_months_message(value: Any) -> str:

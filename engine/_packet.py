@@ -24,31 +24,8 @@ from . import _jsonpacket  # (it calls _packet.keys_given: both import the modul
 from ._fields import FieldKind, field_kind_of, item_fields, packet_fields
 from . import errors
 from ._levels import LevelIndex
-from ._wording import cut, kind_of, shown
+from ._wording import cut, kind_of, shown, validation_message
 from .errors import PacketError, PacketInvalid, PromoreadyError, UsageError, closest
-
-_MESSAGES = {
-    "missing": "is required",
-    "float_type": "must be a number",
-    "int_type": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "bool_type": "must be true or false",
-    "finite_number": "must be a finite number",
-    "string_type": "must be text",
-    "list_type": "must be a list",
-    "model_type": "must be a mapping of fields",
-    "model_attributes_type": "must be a mapping of fields",
-    "dict_type": "must be a mapping of fields",
-}
-
-#: A number past one of its field's bounds: the bound pydantic names it by, and the words for it.
-_BOUNDS = {
-    "greater_than_equal": ("ge", "at least"),
-    "less_than_equal": ("le", "at most"),
-    "greater_than": ("gt", "more than"),
-    "less_than": ("lt", "less than"),
-}
-
 
 class Source:
     """Where a packet came from, for error messages: a file name and, lazily, its text."""
@@ -141,19 +118,11 @@ def _problem(err: Any, source: Source, data: Any = None) -> PacketError:
     if kind == "literal_error":
         field = _field_kind(loc)
         allowed = field.values if field else ()
-        message = f"{quoted} is not one of {', '.join(allowed)}" if allowed else err["msg"]
+        message = f"{quoted} is not one of {', '.join(allowed)}" if allowed else validation_message(err)
         said = str(given) if isinstance(given, (str, int, float)) else ""
         suggestion = closest(said, allowed) if allowed and len(said) <= 200 else None
-    elif kind in _MESSAGES:
-        message = _MESSAGES[kind] + ("" if kind == "missing" else f", got {quoted}")
-    elif kind in _BOUNDS and _BOUNDS[kind][0] in (err.get("ctx") or {}):
-        name, words = _BOUNDS[kind]
-        bound = err["ctx"][name]
-        if isinstance(bound, float) and bound.is_integer():
-            bound = int(bound)  # Years' 100.0 as pydantic and a person write it: 100
-        message = f"must be {words} {shown(bound)}, got {quoted}"
     else:
-        message = err["msg"].removeprefix("Value error, ")
+        message = validation_message(err)
     code = errors.packet_code(kind)
     return PacketError(message, code=code, file=source.name, line=source.line(loc), path=docs.format_path(loc),
                        suggestion=suggestion)

@@ -6,7 +6,9 @@ message names a wrong value (the packet's validation, the data check of any docu
 from __future__ import annotations
 
 import datetime
+import functools
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -97,3 +99,93 @@ def escaped_surrogates(text: str) -> str:
     """``text`` with the lone surrogates Python keeps for bytes that are not UTF-8 (in file names, say)
     written as ``\\udcNN``, the way Python's stderr shows them, so that it can be written out as UTF-8."""
     return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+#: Pydantic's error types, in the project's words: what the value must be (", got <value>" follows).
+_MUST_BE = {
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "finite_number": "must be a finite number",
+    "string_type": "must be text",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "set_type": "must be a list",
+    "model_type": "must be a mapping of fields",
+    "model_attributes_type": "must be a mapping of fields",
+    "dict_type": "must be a mapping of fields",
+    "date_type": "must be a date as YYYY-MM-DD",
+    "date_parsing": "must be a date as YYYY-MM-DD",
+    "date_from_datetime_parsing": "must be a date as YYYY-MM-DD",
+    "date_from_datetime_inexact": "must be a date as YYYY-MM-DD",
+}
+
+#: Errors the models raise in their own words (their validators' ``ValueError``): said as they are, as
+#: are the types of error pydantic does not know (the models' own ``PydanticCustomError``).
+_OWN_WORDS = ("value_error", "assertion_error")
+
+
+@functools.lru_cache(maxsize=1)
+def _pydantic_types() -> frozenset[str]:
+    """The types of error pydantic itself raises (in its own words, which are never shown)."""
+    import typing
+
+    from pydantic_core.core_schema import ErrorType
+
+    return frozenset(typing.get_args(ErrorType))
+
+#: A number past one of its field's bounds: the bound pydantic names it by, and the words for it.
+_BOUNDS = {
+    "greater_than_equal": ("ge", "at least"),
+    "less_than_equal": ("le", "at most"),
+    "greater_than": ("gt", "more than"),
+    "less_than": ("lt", "less than"),
+}
+
+
+def validation_message(err: Any, patterns: Any = None) -> str:
+    """One of pydantic's complaints (an item of ``ValidationError.errors()``) in the project's words,
+    the value as the file wrote it: ``must be at least 0, got -1``, ``'x' is not one of ic, both``,
+    never pydantic's own ("Input should be greater than or equal to 0") nor a Python repr. A value
+    error of the models' own validators keeps their words. ``patterns``: a text pattern → what
+    a text that does not match it is told (``is not an id: lowercase words joined by -``)."""
+    kind, given, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    got = f", got {shown(given)}"
+    if kind in _OWN_WORDS or kind not in _pydantic_types():
+        return str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return f"unknown key {shown(str(err['loc'][-1]) if err.get('loc') else '')}"
+    if kind in _MUST_BE:
+        return _MUST_BE[kind] + got
+    if kind in _BOUNDS and _BOUNDS[kind][0] in ctx:
+        bound = ctx[_BOUNDS[kind][0]]
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)  # 100.0 as a person writes it: 100
+        return f"must be {_BOUNDS[kind][1]} {shown(bound)}{got}"
+    if kind == "literal_error":
+        return f"{shown(given)} is not one of {', '.join(literal_values(err)) or ctx.get('expected', '')}"
+    if kind in ("string_too_short", "string_too_long"):
+        limit = ctx.get("min_length" if kind == "string_too_short" else "max_length")
+        if kind == "string_too_short" and limit == 1:
+            return "must not be empty"
+        side = "at least" if kind == "string_too_short" else "at most"
+        return f"must be {side} {limit:,} characters long, got {len(given) if isinstance(given, str) else 0:,}"
+    if kind in ("too_short", "too_long"):
+        limit = ctx.get("min_length" if kind == "too_short" else "max_length")
+        side = "at least" if kind == "too_short" else "at most"
+        count = len(given) if isinstance(given, (list, tuple, dict)) else ctx.get("actual_length")
+        return f"needs {side} {limit} item{'' if limit == 1 else 's'}, got {count or 'none'}"
+    if kind == "string_pattern_mismatch":
+        return f"{shown(given)} {(patterns or {}).get(ctx.get('pattern'), 'is not allowed here')}"
+    return f"{shown(given)} is not allowed here"
+
+
+def literal_values(err: Any) -> list[str]:
+    """The values a ``literal_error`` of pydantic allows, as text (``ic``, ``both``)."""
+    return re.findall(r"'((?:[^'\\]|\\.)*)'", str((err.get("ctx") or {}).get("expected", "")))

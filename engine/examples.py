@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import _documents as docs
 from ._ladder import _resolve_folder, load_ladder
+from ._wording import literal_values, validation_message
 from . import errors
-from .errors import LadderError, PromoreadyError
+from .errors import LadderError, PromoreadyError, closest
 from .evaluator import Evaluator
 
 
@@ -96,16 +97,39 @@ def run_examples(ladder_path: Optional[str] = None, *, evaluator: Optional[Evalu
         try:
             spec = _ExampleFile.model_validate(docs.parse(text, path))
         except ValidationError as exc:
-            err = exc.errors()[0]
+            found = exc.errors(include_url=False)  # a misspelt key first: it says why one is missing
+            err = next((e for e in found if e["type"] == "extra_forbidden"), found[0])
             loc = tuple(err["loc"])
-            raise LadderError(err["msg"], code=errors.LADDER_EXAMPLE, file=path, line=docs.line_of(text, loc),
-                              path=docs.format_path(loc)) from None
+            message, suggestion = _said(err)
+            raise LadderError(message, code=errors.LADDER_EXAMPLE, file=path, line=docs.line_of(text, loc),
+                              path=docs.format_path(loc), suggestion=suggestion) from None
         key = f"{spec.transition.from_}-to-{spec.transition.to}"
         if only is not None and key != only:
             continue
         for case in spec.cases:
             results.append(_run_case(evaluator, path, key, case))
     return results
+
+
+#: The model of the mapping under each key of an example file (for the keys it may have).
+_MODEL_AT: dict[str, type[BaseModel]] = {"transition": _Step, "cases": _Case, "expect": _Expect}
+
+
+def _said(err: Any) -> tuple[str, Optional[str]]:
+    """One of pydantic's complaints about an example file in the ladder's words, and the closest
+    known word to a misspelt key or value."""
+    loc, given = tuple(err["loc"]), err.get("input")
+    if err["type"] == "missing":
+        return f"missing required key '{loc[-1]}'", None
+    if err["type"] == "extra_forbidden":
+        model: type[BaseModel] = _ExampleFile
+        for part in loc[:-1]:
+            model = _MODEL_AT.get(part, model) if isinstance(part, str) else model
+        known = [info.alias or name for name, info in model.model_fields.items()]
+        return f"unknown key '{loc[-1]}'", closest(str(loc[-1]), known)
+    if err["type"] == "literal_error" and isinstance(given, str) and len(given) <= 200:
+        return validation_message(err), closest(given, literal_values(err))
+    return validation_message(err), None
 
 
 def _run_case(evaluator: Evaluator, path: str, key: str, case: _Case) -> CaseResult:

@@ -1,19 +1,25 @@
 """Counted nouns in English: ``1 mentee``, ``2 mentees``, ``1 criterion``, ``3 criteria``.
 
 The one place plurals are made, for the engine's wording (expected, actual, next steps) and for every
-renderer of the command line. It imports nothing from promoready, so any layer can use it.
+renderer of the command line. It imports nothing from promoready but ``_wording`` (as light as it), so
+any layer can use it.
 
 Ladders write their units in the plural (``unit: mentees``), as a threshold of 2 or more reads;
 ``singular`` turns such a word back, so a unit reads right after 1 as well as after 3.
 
 ``printable`` is the one escape of control and bidirectional-control characters for text shown to
 people (every human-facing rendering of the command line and the HTML report).
+
+``shown`` (from ``_wording``, the engine's light wording module) is here for the front ends: a value
+as a message quotes it, in the words of the file it came from (``true``, ``null``), never Python's.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Optional, Union
+
+from ._wording import shown as shown  # re-exported, for the front ends
 
 Number = Union[int, float]
 

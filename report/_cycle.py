@@ -19,6 +19,7 @@ from promoready.engine import MAX_BYTES, STDIN_NAME
 from promoready.engine import errors
 from promoready.engine.errors import InputError, PromoreadyError
 from promoready.engine.summary import VERDICTS, Outcome, Summary
+from promoready.engine.words import shown
 
 
 def _json_reader() -> Callable[[bytes], Any]:
@@ -380,7 +381,7 @@ def _check_fields(record: dict[str, Any], path: str, line: Optional[int]) -> Non
     if not isinstance(record.get("candidate_id"), str):
         raise _bad(path, line, "candidate_id", "a decision needs its candidate_id (text)")
     if record.get("verdict") not in VERDICTS:
-        raise _bad(path, line, "verdict", f"expected one of {', '.join(VERDICTS)}, got {record.get('verdict')!r}")
+        raise _bad(path, line, "verdict", f"expected one of {', '.join(VERDICTS)}, got {shown(record.get('verdict'))}")
     t = record.get("transition")
     if not isinstance(t, dict) or not isinstance(t.get("from"), str) or not isinstance(t.get("to"), str):
         raise _bad(path, line, "transition", "a decision needs its transition (from, to, track)")
@@ -396,7 +397,7 @@ def _check_fields(record: dict[str, Any], path: str, line: Optional[int]) -> Non
         if not isinstance(c, dict) or not isinstance(c.get("id"), str):
             raise _bad(path, line, f"criteria[{i}].id", "each criterion needs its id")
         if c.get("status") not in _STATUSES:
-            raise _bad(path, line, f"criteria[{i}].status", f"expected pass, fail or unknown, got {c.get('status')!r}")
+            raise _bad(path, line, f"criteria[{i}].status", f"expected pass, fail or unknown, got {shown(c.get('status'))}")
 
 
 def _bad(path: str, line: Optional[int], where: str, message: str) -> InputError:

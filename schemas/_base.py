@@ -8,11 +8,24 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel, ConfigDict
 
+from promoready.engine._wording import shown
+
 
 class Strict(BaseModel):
     """Ladder files are written by people: an unknown key is a typo, so it is an error."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+#: Each text pattern a field of the models must match → what a text that does not match is told, after
+#: the text itself (``is not an id: lowercase letters…``): words, not the pattern.
+PATTERN_WORDS: dict[str, str] = {}
+
+
+def pattern(regex: str, words: str) -> str:
+    """``regex``, with what it asks for in words recorded in ``PATTERN_WORDS``."""
+    PATTERN_WORDS[regex] = words
+    return regex
 
 
 def keys_of(model: type[BaseModel]) -> tuple[str, ...]:
@@ -37,12 +50,13 @@ def closest_key(unknown: Iterable[str], known: Iterable[str]) -> str | None:
 
 
 def describe(value: Any) -> str:
-    """A value as an error message names it: short, and saying what kind of thing it is."""
+    """A value as an error message names it: short, saying what kind of thing it is, in the file's
+    words (``true``, ``null``: ``shown``'s, never a Python repr)."""
     if isinstance(value, (list, tuple)):
         return f"a list of {len(value)}"
     if isinstance(value, str):
-        return "the text " + repr(value if len(value) <= 40 else value[:40] + "…")
-    return repr(value)
+        return "the text " + shown(value, 44)
+    return shown(value)
 
 
 def unknown_keys(keys: list[str]) -> str:

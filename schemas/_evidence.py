@@ -13,10 +13,10 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from ._base import Strict
+from ._base import Strict, pattern
 
 #: An id of a scale step, a scale or an evidence field: lowercase words joined by `-` or `_`.
-_NAME = r"^[a-z][a-z0-9]*([_-][a-z0-9]+)*$"
+_NAME = pattern(r"^[a-z][a-z0-9]*([_-][a-z0-9]+)*$", "is not a name: lowercase words joined by - or _, starting with a letter")
 
 #: Types a record's own field may have.
 RecordType = Literal["number", "integer", "rating", "boolean", "date", "string"]

@@ -16,6 +16,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from promoready.engine._wording import shown
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 #: The largest count a packet may carry: far above any real career, far below 2^63.
@@ -34,7 +36,7 @@ def _iso_date(value: Any) -> Any:
         raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD, got a date and time")
     elif isinstance(value, datetime.date):
         return value
-    raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD, got {value}", {"value": repr(value)})
+    raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD, got {value}", {"value": shown(value)})
 
 
 Date = Annotated[datetime.date, BeforeValidator(_iso_date)]

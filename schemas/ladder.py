@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 
 from ._base import Strict as _Strict
 from ._base import keys_of
+from ._base import pattern as _pattern
 from ._conditions import (
     COMBINATIONS,
     COMPARISON_OPS,
@@ -65,7 +66,7 @@ from ._measures import (
 )
 
 Id = str  # validated by pattern on each field below
-_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+_ID = _pattern(r"^[a-z0-9]+(-[a-z0-9]+)*$", "is not an id: lowercase letters and digits, in words joined by - (senior-pm)")
 
 Phase = Literal["progressing-seniority", "product-leader-canyon", "manager-to-executive"]
 LevelTrack = Literal["ic", "management", "both"]

@@ -331,14 +331,15 @@ def test_a_value_in_a_ladder_problem_is_quoted_in_the_files_words_not_pythons(tm
 
 @pytest.mark.parametrize("edit, path, words", [
     (lambda f: head(f)["evidence"]["validation_track"].pop("scale"), "evidence.validation_track", "a rating needs `scale`"),
-    (lambda f: head(f)["evidence"]["build_track"].update(type="float"), "evidence.build_track.type", "'number'"),
+    (lambda f: head(f)["evidence"]["build_track"].update(type="float"), "evidence.build_track.type",
+         "'float' is not one of number, integer, rating"),
     (lambda f: head(f)["evidence"]["values_examples"].pop("fields"), "evidence.values_examples", "records need `fields`"),
     (lambda f: head(f)["evidence"]["partners"].update(min=1), "evidence.partners", "`min` and `max` belong only"),
     (lambda f: head(f)["scales"].update(one=["only"]), "scales.one", "at least 2"),
     (lambda f: measures(f)["first_value"].pop("of"), "measures.first_value", "`earliest` needs `of`"),
     (lambda f: measures(f)["score"]["weighted_mean"][0].update(weight=0), "measures.score.weighted_mean[0].weight",
-     "greater than 0"),
-    (lambda f: measures(f)["total"].update(sum_of=[]), "measures.total.sum_of", "at least 1"),
+     "must be more than 0, got 0"),  # was pydantic's "Input should be greater than 0"
+    (lambda f: measures(f)["total"].update(sum_of=[]), "measures.total.sum_of", "needs at least 1 item, got none"),
 ])
 def test_shape_errors_of_the_new_keys_name_the_key(tmp_path, edit, path, words):
     found = problems(tmp_path, edit)

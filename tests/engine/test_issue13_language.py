@@ -329,7 +329,8 @@ def test_each_construct_is_checked_with_file_line_and_did_you_mean(tmp_path, edi
 
 @pytest.mark.parametrize("edit, path, words", [
     (lambda f: criteria(f)[1]["threshold"].pop("why"), "criteria[1].threshold", "a calibrated threshold needs `why`"),
-    (lambda f: criteria(f)[0].update(threshold={"basis": "calibrated"}), "criteria[0].threshold.basis", "'source' or"),
+    (lambda f: criteria(f)[0].update(threshold={"basis": "calibrated"}), "criteria[0].threshold.basis",
+     "'calibrated' is not one of source, calibration"),  # was pydantic's "Input should be 'source' or …"
     (lambda f: criteria(f)[0].update(source={"section": "S"}), "criteria[0].source", "needs `ref`"),
     (lambda f: head(f)["measures"]["latest_rating"].pop("of"), "measures.latest_rating", "`latest` needs `of`"),
     (lambda f: head(f)["title_patterns"]["forms"][0].update(pattern="VP of Function"), "title_patterns.forms[0]",
