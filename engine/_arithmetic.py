@@ -52,7 +52,7 @@ def arithmetic(m: Union[SumOfMeasure, WeightedMeanMeasure], levels: dict[str, in
         evidence = list(dict.fromkeys(p for _, _, r, _ in results for p in r.evidence))
         missing = list(dict.fromkeys(p for _, _, r, _ in results if r.value is None for p in r.missing))
         if any(r.value is None for _, _, r, _ in results):
-            return Measured(None, evidence=evidence, missing=missing)
+            return _unknown(results, evidence, missing)
         total = Fraction(0)
         words = []
         for name, weight, r, kind in results:
@@ -65,3 +65,18 @@ def arithmetic(m: Union[SumOfMeasure, WeightedMeanMeasure], levels: dict[str, in
         return Measured(value, evidence=evidence, detail=detail)
 
     return measure_arithmetic
+
+
+def _unknown(results: list, evidence: list[str], missing: list[str]) -> Measured:
+    """An unknown sum or mean, with the parts whose items all fall outside their window said so, by
+    name (``recent_impact: the 2 listed fall outside the window: date in the last 12 months``): they
+    are there, not missing. The missing paths stay every unknown part's."""
+    unknown = [(name, r) for name, _, r, _ in results if r.value is None]
+    outside = [(name, r) for name, r in unknown if r.outside or r.windows]
+    if not outside:
+        return Measured(None, evidence=evidence, missing=missing)
+    windows = {p: w for _, r in outside for p, w in r.windows_of().items()}
+    detail = "; ".join(f"{name}: {r.detail}" for name, r in outside)
+    every = len(outside) == len(unknown) and all(p in windows for p in missing)
+    return Measured(None, evidence=evidence, missing=missing, detail=detail, windows=windows,
+                    outside=" and ".join(dict.fromkeys(windows.values())) if every else "")

@@ -72,7 +72,7 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
             if plan.needs_size and size is None and not missing:
                 missing = ["organization.size"]
             # A list that is there but has nothing in a window: what to add names the window.
-            windows = {p: measured[n].outside for n in names if measured[n].outside for p in measured[n].missing}
+            windows = {p: w for n in names for p, w in measured[n].windows_of().items()}
             wanted = (f"{p} ({windows[p]})" if windows.get(p) else p for p in missing)
             next_step = f"add {', '.join(wanted)} to the packet" if missing else words
             steps.append((0.0, i, f"{criterion.title}: {next_step}"))

@@ -204,7 +204,10 @@ class Explainer:
                     out.append(f"{self.title(name)}: unknown ({m.detail})")
                     continue
                 why = f"{m.detail}; " if m.detail else ""  # e.g. "none of the 2 listed matches; "
-                out.append(f"{self.title(name)}: unknown ({why}missing {', '.join(m.missing)})")
+                # (a sum_of part outside its window is said in the detail, not as missing)
+                gone = [p for p in m.missing if p not in m.windows] if m.windows else m.missing
+                out.append(f"{self.title(name)}: unknown ({why}missing {', '.join(gone)})" if gone
+                           else f"{self.title(name)}: unknown ({m.detail})")
                 continue
             known = reading.get(name)
             if known is None:

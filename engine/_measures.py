@@ -65,13 +65,24 @@ class Measured:
     detail: str = ""  # extra words for `actual`, e.g. "2 periods"
     #: Unknown although its list is there: every item falls outside the ``where``'s window, said here
     #: (``end in the last 12 months``); ``detail`` says so, and the words name no path as missing.
+    #: A measure of other measures (``sum_of``, ``weighted_mean``) has it when every unknown part has.
     outside: str = ""
     #: A count's items that would count but for one ``where`` test: (that field's path, its value), in list order.
     near: list[tuple[str, Any]] = field(default_factory=list)
+    #: Of a measure of other measures: each missing path whose list is there, every item outside its
+    #: part's window → that window (the parts' windows may differ; None: ``outside`` for every path).
+    windows: Optional[dict[str, str]] = None
     #: For a figure that grows with time: the first day after ``as_of`` on which the figure would
     #: satisfy a test, if only the clock moved, searched no further than the evidence reaches; with
     #: the reason when there is no such day. None: the figure does not grow by itself.
     when: Optional[Callable[[Callable[[Any], bool]], tuple[Optional[datetime.date], str]]] = None
+
+
+    def windows_of(self) -> dict[str, str]:
+        """Each missing path whose list is there but has every item outside a window → the window."""
+        if self.windows is not None:
+            return self.windows
+        return dict.fromkeys(self.missing, self.outside) if self.outside else {}
 
 
 Fn = Callable[[Packet, Context], Measured]

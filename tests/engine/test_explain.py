@@ -302,3 +302,69 @@ def test_a_shown_number_is_on_the_side_of_every_bar_the_value_is(value, bars):
 def test_a_whole_number_is_shown_as_it_is_whatever_the_bars(value, bars):
     # ``Explainer.actual`` shows a whole number with ``str`` and does not look its bars up: this is why.
     assert fmt_beside(value, bars) == str(value)
+
+
+def _arithmetic_ladder(tmp_path) -> str:
+    """The tiny ladder with a ``sum_of`` and a ``weighted_mean`` over a windowed measure (the smallest
+    impact of the last 12 months) and a criterion reading each."""
+    import shutil
+
+    import yaml
+
+    from conftest import TINY
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    head = yaml.safe_load((folder / "ladder.yaml").read_text(encoding="utf-8"))
+    head["measures"].update({
+        "recent_impact": {"min": "impact", "of": "value", "where": {"date": {"within_months": 12}},
+                          "title": "smallest impact of the last 12 months"},
+        "reach": {"sum_of": ["recent_impact", "adoption"], "title": "impact and adoption"},
+        "balance": {"weighted_mean": [{"measure": "recent_impact", "weight": 2}, {"measure": "years"}],
+                    "title": "impact and years, weighted"},
+    })
+    (folder / "ladder.yaml").write_text(yaml.safe_dump(head, sort_keys=False), encoding="utf-8")
+    step = yaml.safe_load((folder / "junior-to-senior.yaml").read_text(encoding="utf-8"))
+    for cid, measure in (("reach", "reach"), ("balance", "balance")):
+        step["criteria"].append({
+            "id": cid, "title": f"Enough {cid}", "required": False, "rationale": "Arithmetic.",
+            "source": {"file": "004_ea827febef3f916d.txt", "section": "How to Get Promoted"},
+            "condition": {"measure": measure, "gte": 1},
+            "text": {"pass": "Enough.", "fail": "More.", "unknown": "Add impact."}})
+    (folder / "junior-to-senior.yaml").write_text(yaml.safe_dump(step, sort_keys=False), encoding="utf-8")
+    return str(folder)
+
+
+def test_sum_of_and_weighted_mean_say_their_items_fall_outside_the_window(tmp_path):
+    from promoready.engine import Evaluator, load_ladder
+
+    from conftest import TINY_PACKET
+
+    engine = Evaluator(load_ladder(_arithmetic_ladder(tmp_path)))
+    old = [{"summary": "a", "value": 2, "date": "2024-06-01"}, {"summary": "b", "value": 3, "date": "2025-01-01"}]
+
+    def criteria(**changes):
+        decision = engine.evaluate({**TINY_PACKET, **changes})
+        return {c.id: c for c in decision.criteria}
+
+    # Every impact item ended before the window (12 months to as_of, 2026-11-01): the impact is there,
+    # outside the window; it was "unknown (missing impact[].value)". Statuses and `missing` are the engine's.
+    found = criteria(impact=old)
+    window = "recent_impact: the 2 listed fall outside the window: date in the last 12 months"
+    assert found["reach"].actual == f"impact and adoption: unknown ({window})"
+    assert found["balance"].actual == f"impact and years, weighted: unknown ({window})"
+    for cid in ("reach", "balance"):
+        assert (found[cid].status, found[cid].missing) == ("unknown", ["impact[].value"])
+        assert found[cid].next_step == "add impact[].value (date in the last 12 months) to the packet"
+    # One part outside its window, another without evidence: each said as it is.
+    experience = {k: v for k, v in TINY_PACKET["experience"].items() if k != "product_years"}
+    balance = criteria(impact=old[:1], experience=experience)["balance"]
+    assert balance.actual == ("impact and years, weighted: unknown (recent_impact: the one listed falls outside the "
+                              "window: date in the last 12 months; missing experience.product_years)")
+    assert (balance.status, balance.missing) == ("unknown", ["impact[].value", "experience.product_years"])
+    assert balance.next_step == ("add impact[].value (date in the last 12 months), experience.product_years "
+                                 "to the packet")
+    # No impact at all: missing, as before.
+    none = criteria(impact=[])["reach"]
+    assert none.actual == "impact and adoption: unknown (missing impact[].value)"
+    assert none.next_step == "add impact[].value to the packet"
