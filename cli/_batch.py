@@ -226,9 +226,11 @@ class _Run:
 
     def _close_store(self, *, complete: bool) -> None:
         """Wait for the store's writer and (``complete``) mark the cycle complete; say what the store holds."""
+        from promoready.engine.words import printable
+
         recording, self.recording = self.recording, None
         if recording is not None:
-            _say(recording.finish(complete=complete))
+            _say(printable(recording.finish(complete=complete), one_line=True))  # a store's URL or path, a cycle name
 
     def _write_all(self) -> None:
         """Every result to the sink; a signal stops this only while it waits for the next result."""
@@ -295,7 +297,7 @@ class _Run:
                 lines = result.outcome.warning_lines or (None,) * len(result.outcome.warnings)
                 for warning, at in sorted(zip(result.outcome.warnings, lines), key=lambda wa: wa[1] or 0):
                     where = f"{result.source}:{at}" if at else result.source
-                    _diagnostic(progress, f"promoready: {where}: warning: {warning}")
+                    _diagnostic(progress, f"{where}: warning: {warning}")
         if progress is not None:
             progress.advance()
 
@@ -422,10 +424,11 @@ def _say(text: str) -> None:
 
 
 def _diagnostic(progress: Optional[Progress], text: str) -> None:
-    """A packet's error or warning on stderr (its control characters escaped: packet text may be quoted)."""
+    """A packet's error or warning on stderr, ``promoready: `` first as every diagnostic of the command
+    line (``error_line``, ``warning_line``), its control characters escaped (packet text may be quoted)."""
     from promoready.engine.words import printable
 
-    text = printable(text)
+    text = printable(f"promoready: {text}")
     if progress is not None:
         progress.print(text)
     else:

@@ -137,11 +137,14 @@ class CycleRecording:
         self.store.close()
 
     def _summary(self, recorded: "Recorded") -> str:
+        """The closing line: what the store holds of the cycle (the caller escapes it: a name, a path)."""
+        from promoready.engine.words import counted
+
         cycle = self.store.cycle(str(self.cycle_id))
         state = "complete" if cycle.complete else "incomplete (run the same command with --resume to complete it)"
         dropped = f", {recorded.dropped:,} dropped (a mask could not apply)" if recorded.dropped else ""
-        return (f"promoready: cycle {cycle.name!r} in {self.store.where}: {cycle.decisions:,} decisions, "
-                f"{cycle.errors:,} errors{dropped}; {state}")
+        return (f"promoready: cycle '{cycle.name}' in {self.store.where}: {counted(cycle.decisions, 'decision')}, "
+                f"{counted(cycle.errors, 'error')}{dropped}; {state}")
 
 
 class _Packets:

@@ -65,10 +65,11 @@ def test_thousand_packets_two_workers_keep_input_order_and_report_three_bad(tmp_
     assert rows[993]["error"]["code"] == "packet.unknown-level"
     assert rows[993]["error"]["path"] == "current_level" and rows[993]["error"]["suggestion"]
     assert list(rows[993]["error"]) == ["code", "message", "file", "line", "path", "suggestion"]
-    # One line per bad packet on stderr: file:line: path: message [code]
+    # One line per bad packet on stderr: promoready: file:line: path: message [code] (as its warnings, and
+    # every other diagnostic; the prefix was missing)
     lines = result.stderr.splitlines()
-    assert f"{source}:501: reviews: must be a list, got 'x' [packet.list-type]" in lines
-    assert sum(1 for line in lines if line.startswith(source)) == 3
+    assert f"promoready: {source}:501: reviews: must be a list, got 'x' [packet.list-type]" in lines
+    assert sum(1 for line in lines if line.startswith(f"promoready: {source}")) == 3
     summary = json.loads((tmp_path / "s.json").read_text())
     assert (summary["packets"], summary["decisions"], summary["errors"]) == (1000, 997, 3)
     # The pool and the in-process path write the same bytes.
@@ -553,3 +554,30 @@ def test_a_pool_reads_a_large_jsonl_file_by_place_and_writes_what_one_worker_wri
     assert [r.exit_code for r in runs] == [2, 2]  # the line that is no JSON is an error record
     assert runs[0].stdout_bytes == runs[1].stdout_bytes and len(records(runs[1].stdout_bytes)) == 299
     assert (tmp_path / "summary-1.json").read_text() == (tmp_path / "summary-2.json").read_text()
+
+
+def test_a_packets_error_line_starts_as_its_warnings_and_every_diagnostic_do(tmp_path):
+    typo = packet(1)
+    typo.setdefault("scope", {})["prodcts"] = 3
+    source = jsonl(tmp_path / "in.jsonl", [packet(0), '{"candidate": {"id": "x"}, "reviews": "x"}', typo])
+    result = invoke(source, "--out", tmp_path / "out.jsonl", "--workers", 1)
+    assert result.exit_code == 2
+    said = [line for line in result.stderr.splitlines() if line.startswith(("promoready: ", source))]
+    errors = [line for line in said if "[packet." in line]
+    warnings = [line for line in said if ": warning: " in line]
+    assert errors and warnings, result.stderr
+    assert all(line.startswith(f"promoready: {source}:") for line in errors + warnings), said
+
+
+def test_the_cycle_closing_line_shows_the_stores_path_and_the_cycle_name_escaped(tmp_path):
+    folder = tmp_path / "store\nline\u202eevil"
+    folder.mkdir()
+    db = folder / "h.sqlite"
+    source = jsonl(tmp_path / "in.jsonl", [packet(0)])
+    result = invoke(source, "--out", tmp_path / "out.jsonl", "--workers", 1, "--cycle", "H2\u202e", "--db", db)
+    assert result.exit_code == 0, result.stderr
+    closing = [line for line in result.stderr.splitlines() if line.startswith("promoready: cycle ")]
+    shown = str(folder).replace("\n", "\\x0a").replace("\u202e", "\\u202e")
+    assert closing == [f"promoready: cycle 'H2\\u202e' in {shown}/h.sqlite: 1 decision, 0 errors; complete"], (
+        result.stderr)
+    assert "\u202e" not in result.stderr
