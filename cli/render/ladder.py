@@ -12,6 +12,7 @@ from promoready.engine.words import plural, printable
 from .terminal import console as make_console
 from .terminal import render_markdown, table, text_of
 from .text import criterion_kind, shown_values
+from .text import escape_markdown as _md
 
 if TYPE_CHECKING:
     from promoready.engine.examples import CaseResult
@@ -45,17 +46,20 @@ def render_ladder(view: Mapping[str, Any], fmt: str) -> str:
 
 
 def _markdown(view: Mapping[str, Any]) -> str:
-    lines = [f"# {view['title']} ({view['id']} {view['version']})"]
+    """Headings and list items, each on one line: the ladder's text is escaped for markdown (``_md``), so
+    that a line break or a ``|`` in a title, a rationale or a source stays inside its heading or item."""
+    lines = [f"# {_md(view['title'])} ({_md(view['id'])} {_md(view['version'])})"]
     for t in view["transitions"]:
-        lines += ["", f"## {t['title']}", "",
+        lines += ["", f"## {_md(t['title'])}", "",
                   f"`{t['key']}` · {t['track']} track · phase: {t['phase']} · "
-                  f"{_needed(t)}", ""]
+                  f"{_md(_needed(t))}", ""]
         if t["rationale"]:
-            lines += [t["rationale"], ""]
+            lines += [_md(t["rationale"]), ""]
         for c in t["criteria"]:
             kind = criterion_kind(c["required"], c.get("group"))
-            lines += [f"### {c['title']} ({kind})", "", f"- **Expected:** {c['expected']}",
-                      f"- **Why:** {c['rationale']}", f"- **Source:** {c['source_title']}", *_threshold(c), ""]
+            lines += [f"### {_md(c['title'])} ({_md(kind)})", "", f"- **Expected:** {_md(c['expected'])}",
+                      f"- **Why:** {_md(c['rationale'])}", f"- **Source:** {_md(c['source_title'])}",
+                      *_threshold(c), ""]
     lines += _titles(view.get("titles") or [])
     return "\n".join(lines).rstrip("\n")
 
@@ -79,7 +83,7 @@ def _titles(titles: Sequence[Mapping[str, Any]]) -> list[str]:
         ranks.setdefault(t["rank"], []).append(t["title"])
     lines = ["## Titles outside the ladder", "",
              "An advocate or a reviewer may hold one of these titles; each counts as a level of its rank.", ""]
-    lines += [f"- **Rank {rank}:** {', '.join(names)}" for rank, names in sorted(ranks.items(), reverse=True)]
+    lines += [f"- **Rank {rank}:** {_md(', '.join(names))}" for rank, names in sorted(ranks.items(), reverse=True)]
     return lines + [""]
 
 
@@ -89,8 +93,8 @@ def _threshold(c: Mapping[str, Any]) -> list[str]:
     if not t:
         return []
     if t["basis"] == "calibration":
-        return [f"- **Threshold:** this ladder's calibration — {_continued(t['why'])}"]
-    return [f"- **Threshold:** from the source" + (f" ({t['source_title']})" if t.get("source_title") else "")]
+        return [f"- **Threshold:** this ladder's calibration — {_md(_continued(t['why']))}"]
+    return [f"- **Threshold:** from the source" + (f" ({_md(t['source_title'])})" if t.get("source_title") else "")]
 
 
 def _continued(text: str) -> str:

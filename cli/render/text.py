@@ -6,6 +6,7 @@ explanation, the what-if view and the batch summary because they all come from h
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional
 
 from promoready.engine.words import may_need_printable, plural, printable
@@ -198,10 +199,21 @@ def when(d: Decision) -> str:
     return f"When: {p.reason}." if p.date is not None else f"When: no date yet; {p.reason}."
 
 
-def escape_markdown(value: object) -> str:
-    """``value`` as text that stays inside one markdown table cell or list item.
+#: A ``|`` with the backslashes before it: each doubled, then the pipe escaped, so that a backslash of
+#: the text does not escape the escape (``a\\|b`` would end the cell after ``a\\``).
+_PIPE = re.compile(r"(\\*)\|")
+#: What ends a line in markdown (``\r\n``, ``\r``, ``\n``) and the Unicode line and paragraph separators.
+_LINE_BREAK = re.compile("\r\n|[\r\n\u2028\u2029]")
 
-    A ``|`` would end the cell and a line break the row or item: pipes are escaped and line
-    breaks become spaces. Packet and ladder text reaches every markdown renderer through here.
+
+def escape_markdown(value: object) -> str:
+    """``value`` as text that stays inside one markdown table cell, heading or list item.
+
+    A ``|`` would end the cell and a line break the row, heading or item: pipes are escaped (a
+    backslash before one as well) and line breaks become spaces. Packet and ladder text reaches
+    every markdown renderer through here.
     """
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    text = str(value)
+    if "|" in text:
+        text = _PIPE.sub(lambda m: m.group(1) * 2 + "\\|", text)
+    return _LINE_BREAK.sub(" ", text)

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Optional, Sequence
 
 from .decision import render_markdown, render_table
+from .text import escape_markdown as _md
 from .text import shown_values, verdict_word
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def render_what_if(results: Sequence[WhatIf], fmt: str, *, explain: Optional[str
             head.append("No criterion changed status.")
         head = shown_values(head)  # the changes as typed and the criteria's titles: control characters escaped
         if fmt == "markdown":
-            parts.append("\n".join(f"- {line}" for line in head) + "\n\n" + render_markdown(r.after, explain=explain))
+            parts.append("\n".join(f"- {_md(line)}" for line in head) + "\n\n" + render_markdown(r.after, explain=explain))
         else:
             parts.append("\n".join(head) + "\n" + render_table([r.after], explain=explain))
     return "\n\n".join(parts)
