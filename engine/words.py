@@ -155,8 +155,9 @@ def may_need_printable(json_bytes: bytes) -> bool:
     return any(lead in json_bytes and pattern.search(json_bytes) is not None for lead, pattern in _IN_JSON)
 
 
-#: ``_SHOWN`` and the newline, for text that must stay on one line.
-_SHOWN_ON_ONE_LINE: dict[int, str] = {**_SHOWN, 0x0A: "\\x0a"}
+#: ``_SHOWN`` and the line breaks it keeps, for text that must stay on one line: the newline, and the
+#: Unicode line and paragraph separators (an editor, a browser and Python's ``splitlines`` break there).
+_SHOWN_ON_ONE_LINE: dict[int, str] = {**_SHOWN, 0x0A: "\\x0a", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
 def printable(text: str, *, one_line: bool = False) -> str:
@@ -164,8 +165,9 @@ def printable(text: str, *, one_line: bool = False) -> str:
     visibly as escapes (NUL as ``\\x00``, ESC as ``\\x1b``, U+202E as ``\\u202e``); every other
     character (accents, CJK, emoji, tab, newline) is left as it is.
 
-    ``one_line``: the newline is escaped too (``\\x0a``), for text placed where a line break would end
-    it early or start a line of its own (a headline, a heading, a table's title: a candidate id there).
+    ``one_line``: the line breaks are escaped too (the newline as ``\\x0a``, U+2028 and U+2029 as
+    ``\\u2028``, ``\\u2029``), for text placed where a line break would end it early or start a line of
+    its own (a headline, a heading, a table's title: a candidate id there).
 
     Idempotent: an escape is plain ASCII, so text already made printable is returned unchanged.
     (A backslash is not escaped, so packet text spelling ``\\x00`` reads the same as a NUL.)

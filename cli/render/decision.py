@@ -52,8 +52,9 @@ def render_jsonl(decisions: Sequence[Decision]) -> str:
 def headline(d: Decision) -> str:
     """The verdict in one sentence: the verdict, why (when it needs saying), and the counts by status.
 
-    One line whatever the decision holds: a line break in its text (a candidate id) is escaped with the
-    control characters (``printable``), never a second line under the headline's style."""
+    One line whatever the decision holds: the candidate id is kept to one line by ``shown``, which every
+    view applies first, and a line break in a criterion's title the reason names is escaped here with
+    the control characters (``printable``), never a second line under the headline's style."""
     t = d.transition
     base = f"{d.candidate_id}: {verdict_word(d.verdict)} for {t.from_} → {t.to}"
     reason = verdict_reason(d)
@@ -116,7 +117,7 @@ def render_markdown(d: Decision, *, explain: Optional[str] = None) -> str:
     d = shown(d)
     t = d.transition
     lines = [
-        f"## {printable(d.candidate_id, one_line=True)}: {t.from_} → {t.to}",
+        f"## {d.candidate_id}: {t.from_} → {t.to}",  # the id on one line, as shown() gives it
         "",
         f"**Verdict: {verdict_word(d.verdict)}.** {headline(d)}",
         "",

@@ -37,16 +37,20 @@ def shown_values(value: Any, *, one_line: bool = False) -> Any:
 
 def shown(d: Decision) -> Decision:
     """The decision as people may be shown it: every text in it (candidate id, titles, evidence,
-    explanations, warnings…) made ``printable``. Every human-facing rendering of a decision starts here;
-    JSON renders the decision itself, exact. The same decision when nothing needs escaping.
+    explanations, warnings…) made ``printable``, and the candidate id kept to one line (a line break in
+    it escaped as well: it names the decision in headlines, headings and titles, of every view). Every
+    human-facing rendering of a decision starts here; JSON renders the decision itself, exact. The same
+    decision when nothing needs escaping.
 
     The common case is cheap: the decision's full JSON (written by pydantic's serializer, every field)
     is searched once, and only a decision that may hold such a character is dumped, walked and rebuilt.
     """
+    one_line = printable(d.candidate_id, one_line=True)
     if not may_need_printable(d.__pydantic_serializer__.to_json(d)):
-        return d
+        return d if one_line == d.candidate_id else d.model_copy(update={"candidate_id": one_line})
     fields = d.model_dump()
     escaped = shown_values(fields)
+    escaped["candidate_id"] = one_line
     return d if escaped == fields else type(d).model_validate(escaped)
 
 

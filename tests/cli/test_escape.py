@@ -155,8 +155,10 @@ def test_a_decision_with_nothing_to_escape_is_shown_as_it_is_without_being_walke
 
     monkeypatch.setattr(text, "shown_values", walked)
     assert text.shown(d) is d  # its text has dashes, quotes and signs (’ — ≥), none escaped
-    plain = d.model_copy(update={"candidate_id": "Zoë 陈静 a\tb\nc"})  # tab and newline are kept
+    plain = d.model_copy(update={"candidate_id": "Zoë 陈静 a\tb", "warnings": ["a\nb"]})  # tab and newline are kept
     assert text.shown(plain) is plain
+    # ... but not a newline in the candidate id, which names the decision on one line: that needs no walk.
+    assert text.shown(d.model_copy(update={"candidate_id": "a\nb"})).candidate_id == "a\\x0ab"
     with pytest.raises(AssertionError, match="walked"):  # a control character: looked at closer
         text.shown(d.model_copy(update={"candidate_id": "emp\x1b"}))
 
@@ -314,3 +316,28 @@ def test_printable_on_one_line_escapes_the_newline_too_and_is_idempotent():
     once = printable("a\nb\tc\x1b\u202e", one_line=True)
     assert once == "a\\x0ab\tc\\x1b\\u202e" and printable(once, one_line=True) == once
     assert printable("a\nb") == "a\nb"  # elsewhere a newline stays a newline
+
+
+@pytest.mark.parametrize("command", ["evaluate", "explain"])
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_a_unicode_line_separator_in_a_candidate_id_is_escaped_in_every_view(tmp_path, command, fmt):
+    with open(EXAMPLE, encoding="utf-8") as fh:
+        text = fh.read()
+    path = tmp_path / "separators.yaml"
+    path.write_text(text.replace("  id: emp-2071", '  id: "emp\\L20\\P71"', 1), encoding="utf-8")
+    result = run(command, str(path), "--format", fmt, "--color", "never")
+    assert result.exit_code == 0, result.output
+    assert "emp\\u202820\\u202971: not ready for senior-pm → director" in result.stdout
+    assert "\u2028" not in result.stdout and "\u2029" not in result.stdout  # an editor or splitlines breaks there
+    assert json.loads(run(command, str(path), "--format", "json").stdout)["candidate_id"] == "emp\u202820\u202971"
+
+
+def test_shown_keeps_the_candidate_id_to_one_line_for_every_view():
+    from promoready.cli.render.text import shown
+
+    d = _example_decision()
+    for raw, one_line in (("emp\n2071", "emp\\x0a2071"), ("emp\u20282071", "emp\\u20282071"),
+                          ("emp\x1b\n2071", "emp\\x1b\\x0a2071")):
+        there = shown(d.model_copy(update={"candidate_id": raw}))
+        assert there.candidate_id == one_line
+        assert there.criteria == d.criteria  # nothing else touched
