@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
+    DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
@@ -22,7 +23,7 @@ from ruamel.yaml.events import (
 from ruamel.yaml.nodes import ScalarNode
 
 from ._wording import cut, escaped_surrogates
-from ._yamlsafe import _safe_yaml
+from ._yamlsafe import _safe_yaml, version_read
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -196,13 +197,16 @@ def _yaml_line(text: str, loc: Sequence[Any]) -> Optional[int]:
         return None
 
 
-def _yaml_nodes(text: str) -> Iterator[tuple[tuple, Any, Optional[set]]]:
+def _yaml_nodes(text: str, directive: Optional[Callable[[Any], None]] = None) -> Iterator[tuple[tuple, Any, Optional[set]]]:
     """Every node's path and start event, in document order, with the keys its mapping has had so far
-    when the node is a key (else None). A key's own path is its mapping's."""
+    when the node is a key (else None). A key's own path is its mapping's. ``directive`` is given each
+    document's ``%YAML`` version (None without one) as the document starts."""
     # Each frame: [is a mapping, path, expecting a key, last key, next index, keys seen].
     frames: list[list] = []
     for event in _events(text):
         kind = type(event)
+        if kind is DocumentStartEvent and directive is not None:
+            directive(event.version)
         if kind in _ENDS:
             frames.pop()
             _done(frames, None)
@@ -258,15 +262,21 @@ def _duplicate_key(text: str) -> Optional[tuple[tuple, Optional[int], Optional[s
     as written when it was written differently: the same text twice, or two writings read as one key
     (``true`` and ``1``, ``1`` and ``1.0``: a mapping read into Python cannot hold both). None when
     the text cannot be read so (a str with a lone surrogate, which libyaml cannot take, included)."""
-    read_plain = None
+    read_plain: Optional[Callable[[str], Any]] = None
+    declared: Any = None  # the %YAML directive of the document being read, if it has one
+
+    def directive(version: Any) -> None:
+        nonlocal declared, read_plain
+        declared, read_plain = version, None
+
     read: dict[int, tuple[set, dict]] = {}  # a mapping's (keys seen, by id) → its keys as read → as written
     try:
-        for loc, event, keys in _yaml_nodes(text):
+        for loc, event, keys in _yaml_nodes(text, directive):
             if keys is None or type(event) is not ScalarEvent:
                 continue
             value: Any = event.value
             if not event.style and event.tag is None:  # a plain scalar: a number, true/false, null…
-                read_plain = read_plain or _plain_reader()
+                read_plain = read_plain or _plain_reader(declared)
                 value = read_plain(event.value)
             seen = read.get(id(keys))
             if seen is None or seen[0] is not keys:
@@ -280,12 +290,14 @@ def _duplicate_key(text: str) -> Optional[tuple[tuple, Optional[int], Optional[s
     return None
 
 
-def _plain_reader() -> Callable[[str], Any]:
+def _plain_reader(declared: Any = None) -> Callable[[str], Any]:
     """A function reading a plain scalar's text as the safe loader would read it as a mapping's value
     (``1`` → 1, ``true`` → True, ``~`` → None, ``2026-01-01`` → a date); the text itself when the
     constructor cannot read it or what it reads cannot be a key. One resolver and one constructor for
-    every key, not a document loaded per key."""
+    every key, not a document loaded per key. ``declared``: the document's ``%YAML`` version, read as
+    the loader reads it (``version_read``: with the C parser, not at all)."""
     yaml = _safe_yaml()
+    yaml.version = version_read(declared)
     resolver, constructor = yaml.resolver, yaml.constructor
 
     def read(written: str) -> Any:

@@ -8,6 +8,7 @@ from typing import Any, Optional
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.parser import Parser as _PureParser
 from ruamel.yaml.resolver import VersionedResolver
 
 class _Constructor(SafeConstructor):
@@ -88,3 +89,11 @@ def _safe_yaml() -> YAML:
     yaml.Resolver = RESOLVER
     yaml.allow_duplicate_keys = False
     return yaml
+
+
+def version_read(declared: Any) -> Any:
+    """The YAML version the loader reads a document with whose ``%YAML`` directive says ``declared``
+    (None: no directive): that one with the pure-Python parser, which reads the directive; None (ruamel's
+    default, 1.2) with the C parser, which does not: there ``%YAML 1.1`` changes nothing, ``yes`` is text.
+    Whatever reads a document's scalars again (the duplicate-key search) reads them with this version."""
+    return declared if declared is not None and _safe_yaml().Parser is _PureParser else None

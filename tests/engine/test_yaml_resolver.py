@@ -63,3 +63,29 @@ def test_a_date_and_a_boolean_come_out_as_yaml_1_2_says_with_the_c_parser():
     data = _load(DOCUMENTS[0] + "date: 2026-11-30\n", _yamlsafe._Resolver, False)
     assert data["a"] == "yes" and data["e"] is True and data["g"] is None  # 1.2: yes is text
     assert data["date"] == datetime.date(2026, 11, 30)
+
+
+@pytest.mark.parametrize("pure", [False, True], ids=["C parser", "pure parser"])
+def test_the_duplicate_key_search_reads_keys_as_the_loader_reads_them(monkeypatch, pure):
+    """``%YAML 1.1``: the C parser (libyaml, the one installed) does not read the directive, so the
+    loader reads every document as YAML 1.2; the pure-Python parser (a machine without ruamel.yaml.clib)
+    reads it, and ``yes`` is then true. The duplicate search reads keys as the loader does, either way."""
+    import ruamel.yaml.main
+
+    from promoready.engine import InputError, parse_yaml
+    from promoready.engine._locate import _duplicate_key
+
+    if pure:
+        monkeypatch.setattr(ruamel.yaml.main, "CParser", None)
+    assert (_yamlsafe._safe_yaml().Parser.__name__ == "CParser") is not pure
+    one_one = "%YAML 1.1\n---\nyes: 1\ntrue: 2\n"  # one key in YAML 1.1 (both true), two in 1.2 ('yes', true)
+    one_two = "%YAML 1.1\n---\non: 1\n'on': 2\n"  # one key in YAML 1.2 (both 'on'), two in 1.1 (true, 'on')
+    for text, duplicate, said in ((one_one, pure, "duplicate key 'true' (the same key as 'yes' once read)"),
+                                  (one_two, not pure, "duplicate key 'on'")):
+        assert (_duplicate_key(text) is not None) is duplicate, text
+        if not duplicate:
+            assert len(parse_yaml(text, "d.yaml")) == 2
+            continue
+        with pytest.raises(InputError) as caught:
+            parse_yaml(text, "d.yaml")
+        assert (caught.value.code, caught.value.line, caught.value.message) == ("input.duplicate-key", 4, said)
