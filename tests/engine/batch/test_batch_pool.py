@@ -109,7 +109,7 @@ def test_a_stuck_worker_costs_only_its_packet(tmp_path, count, hang, workers):
     rows = records(out.read_text())
     assert len(rows) == count
     assert [i for i, row in enumerate(rows) if "error" in row] == [hang]
-    assert sum(line.startswith(f"{source}:") for line in done.stderr.splitlines()) == 1, done.stderr
+    assert sum(line.startswith(f"promoready: {source}:") for line in done.stderr.splitlines()) == 1, done.stderr
     assert rows[hang]["error"]["code"] == "engine.timeout"
     assert "took more than 1.5 s" in rows[hang]["error"]["message"]
     assert f"{source}:{hang + 1}: evaluating this packet took more than 1.5 s" in done.stderr
