@@ -77,6 +77,8 @@ def render_history(candidate_id: str, entries: Sequence["HistoryEntry"], fmt: st
 
 
 def _state(cycle: "Cycle") -> str:
+    if cycle.log:  # never complete, and never to be completed
+        return "decision log (open)"
     return "complete" if cycle.complete else "INCOMPLETE"
 
 

@@ -248,7 +248,7 @@ def read_stored_cycle(db: Optional[str], name: str) -> Cycle:
     with open_store(db) as store:
         found = store.cycle(name)
         label = f"{store.where}, cycle {found.name}"
-        cycle = Cycle(found.name, complete=found.complete, log=store.is_log(found.id))
+        cycle = Cycle(found.name, complete=found.complete, log=found.log)
         seen = 0
         for record in store.records(str(found.id)):
             seen += 1

@@ -171,7 +171,7 @@ class Store:
             return _read.cycle(conn, ref)
 
     def is_log(self, cycle_id: int) -> bool:
-        """Whether the cycle is the HTTP service's decision log rather than a batch's (see ``_read.is_log``)."""
+        """Whether the cycle is the HTTP service's decision log rather than a batch's (its ``log`` column)."""
         with _connect.failures(self.url, "reading the cycle"), self.engine.connect() as conn:
             return _read.is_log(conn, cycle_id)
 

@@ -26,6 +26,8 @@ class Cycle:
     store_packets: bool
     masks: tuple[str, ...]
     verdicts: dict[str, int] = field(default_factory=dict)
+    #: The HTTP service's decision log (``serve --cycle``), never complete, rather than a batch's cycle.
+    log: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -35,7 +37,7 @@ class Cycle:
             "started_at": self.started_at.isoformat(), "finished_at": _iso(self.finished_at),
             "complete": self.complete, "runs": self.runs, "decisions": self.decisions, "errors": self.errors,
             "dropped": self.dropped, "store_packets": self.store_packets, "masks": list(self.masks),
-            "verdicts": dict(self.verdicts),
+            "verdicts": dict(self.verdicts), "log": self.log,
         }
 
 

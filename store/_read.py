@@ -22,7 +22,8 @@ def _cycle(row: Any, verdicts: Optional[dict[str, int]] = None) -> Cycle:
     return Cycle(id=row.id, name=row.name, ladder_id=row.ladder_id, ladder_digest=row.ladder_digest, as_of=row.as_of,
                  started_at=row.started_at, finished_at=row.finished_at, complete=bool(row.complete),
                  runs=row.runs, decisions=row.decisions, errors=row.errors, dropped=row.dropped,
-                 store_packets=bool(row.store_packets), masks=tuple(json.loads(row.masks)), verdicts=verdicts or {})
+                 store_packets=bool(row.store_packets), masks=tuple(json.loads(row.masks)), verdicts=verdicts or {},
+                 log=bool(row.log))
 
 
 def cycles(conn: Connection) -> list[Cycle]:
@@ -56,12 +57,10 @@ def cycle(conn: Connection, ref: str) -> Cycle:
 
 
 def is_log(conn: Connection, cycle_id: int) -> bool:
-    """Whether the cycle is a decision log (the HTTP service's ``serve --cycle``, never marked complete):
-    the service stores each decision under its public id (item == uuid), ``batch`` under its input. Known
-    once the log holds a decision. An index seek on (cycle, item) finds a log's first decision at once; a
-    batch cycle is read through once."""
-    d = t.decisions.c
-    return bool(conn.execute(sa.select(sa.exists().where(d.cycle_id == cycle_id, d.item == d.uuid))).scalar())
+    """Whether the cycle is a decision log (the HTTP service's ``serve --cycle``, never marked complete): its
+    ``log`` column, set by ``_write.open_log`` (a missing cycle is none)."""
+    c = t.cycles.c
+    return bool(conn.execute(sa.select(c.log).where(c.id == cycle_id)).scalar())
 
 
 def _stored(row: Any) -> StoredDecision:

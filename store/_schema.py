@@ -47,7 +47,8 @@ class UtcDateTime(TypeDecorator[datetime.datetime]):
 
 #: One row per promotion cycle (``batch --cycle NAME``): open until ``finished_at`` is set. ``next_seq`` is the
 #: position the cycle's next record gets when its writer leaves the numbering to the store (the service's
-#: decision log): one past the highest position the cycle holds.
+#: decision log): one past the highest position the cycle holds. ``log``: the cycle is the HTTP service's
+#: decision log (``serve --cycle``, marked by ``open_log``), never a batch's to write, resume or prune unasked.
 cycles = Table(
     "cycles", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -65,6 +66,7 @@ cycles = Table(
     Column("store_packets", Boolean, nullable=False),
     Column("masks", Text, nullable=False),
     Column("next_seq", Integer, nullable=False),
+    Column("log", Boolean, nullable=False),
     UniqueConstraint("name", name="uq_cycles_name"),
 )
 

@@ -13,7 +13,6 @@ from promoready.engine import errors
 
 from . import _schema as t
 from ._model import Pruned
-from ._read import is_log
 from ._rows import DecisionRows
 
 
@@ -28,15 +27,15 @@ def start_cycle(conn: Connection, name: str, *, ladder_id: Optional[str], ladder
 
     A resumed cycle's count of dropped records starts again at 0: the items dropped before are not
     stored, so the resumed run meets them again and counts them again. A cycle that is the HTTP
-    service's decision log is refused, resumed or not (``_read.is_log``: known once it holds a decision).
+    service's decision log (``open_log`` marked it) is refused, resumed or not, empty or not.
     """
     row = conn.execute(sa.select(t.cycles).where(t.cycles.c.name == name)).mappings().first()
     if row is None:
         values = dict(name=name, ladder_id=ladder_id, ladder_digest=ladder_digest, as_of=as_of, started_at=now(),
                       finished_at=None, complete=False, runs=1, decisions=0, errors=0, dropped=0,
-                      store_packets=store_packets, masks=json.dumps(list(masks)), next_seq=0)
+                      store_packets=store_packets, masks=json.dumps(list(masks)), next_seq=0, log=False)
         return int(conn.execute(sa.insert(t.cycles).values(**values).returning(t.cycles.c.id)).scalar_one())
-    if is_log(conn, row["id"]):  # a batch never writes into a log, nor closes it (--resume would do both)
+    if row["log"]:  # a batch never writes into a log, nor closes it (--resume would do both)
         refused = ("cannot resume: it would add its decisions to the log and mark it complete" if resume
                    else "does not write to")
         raise errors.UsageError(
@@ -60,12 +59,13 @@ def start_cycle(conn: Connection, name: str, *, ladder_id: Optional[str], ladder
 
 def open_log(conn: Connection, name: str, *, store_packets: bool, masks: Sequence[str]) -> int:
     """The id of cycle ``name``, created (open, incomplete) if it is not there: the cycle a service logs its
-    decisions in. It is used as it is, whatever wrote it before, provided its storage settings are these."""
+    decisions in, marked as a log (``cycles.log``). It is used as it is, whatever wrote it before, provided its
+    storage settings are these; a batch's cycle is a log from then on (a batch no longer writes to it)."""
     row = conn.execute(sa.select(t.cycles).where(t.cycles.c.name == name)).mappings().first()
     if row is None:
         values = dict(name=name, ladder_id=None, ladder_digest=None, as_of=None, started_at=now(), finished_at=None,
                       complete=False, runs=1, decisions=0, errors=0, dropped=0, store_packets=store_packets,
-                      masks=json.dumps(list(masks)), next_seq=0)
+                      masks=json.dumps(list(masks)), next_seq=0, log=True)
         return int(conn.execute(sa.insert(t.cycles).values(**values).returning(t.cycles.c.id)).scalar_one())
     started = (bool(row["store_packets"]), json.loads(row["masks"]))
     if started != (store_packets, list(masks)):
@@ -73,6 +73,8 @@ def open_log(conn: Connection, name: str, *, store_packets: bool, masks: Sequenc
             f"cycle {name!r} keeps its decisions with --store-packets {'on' if started[0] else 'off'} and masks "
             f"{started[1] or 'none'}: serve it with the same, or log to another --cycle",
             code=errors.USAGE_CYCLE_SETTINGS, path="--cycle")
+    if not row["log"]:
+        conn.execute(sa.update(t.cycles).where(t.cycles.c.id == row["id"]).values(log=True))
     return int(row["id"])
 
 
@@ -231,15 +233,14 @@ def finish_cycle(conn: Connection, cycle_id: int) -> None:
 def prune(conn: Connection, before: datetime.date, *, logs: bool = False, dry_run: bool = False) -> Pruned:
     """Delete the cycles started before ``before`` (UTC), with all they hold.
 
-    A decision log (the HTTP service's ``serve --cycle``, see ``_read.is_log``) is kept unless ``logs``:
-    a service may still be writing it. (One that holds no decision yet cannot be told from a batch's
-    cycle and is pruned; a service whose log is gone creates it again.) ``dry_run``: delete nothing,
-    say what would go.
+    A decision log (the HTTP service's ``serve --cycle``: ``cycles.log``) is kept unless ``logs``, empty or
+    not: a service may still be writing it (a service whose log is gone creates it again). ``dry_run``:
+    delete nothing, say what would go.
     """
     cutoff = datetime.datetime.combine(before, datetime.time(), tzinfo=datetime.timezone.utc)
-    old = conn.execute(sa.select(t.cycles.c.id, t.cycles.c.name).where(t.cycles.c.started_at < cutoff)
-                       .order_by(t.cycles.c.id)).all()
-    kept = [] if logs else [row for row in old if is_log(conn, row.id)]
+    c = t.cycles.c
+    old = conn.execute(sa.select(c.id, c.name, c.log).where(c.started_at < cutoff).order_by(c.id)).all()
+    kept = [] if logs else [row for row in old if row.log]
     old = [row for row in old if row not in kept]
     ids = [row.id for row in old]
     pruned = Pruned([row.name for row in old], 0, [row.name for row in kept], dry_run)

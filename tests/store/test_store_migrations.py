@@ -4,6 +4,7 @@ the code queries; an old store is never migrated behind anyone's back, and says 
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -35,17 +36,17 @@ def test_the_history_is_one_line_from_the_first_revision_to_the_head():
     history = _migrate.script()
     assert history.get_heads() == [_migrate.head()]  # one head: no branches
     assert history.get_bases() == ["0001"]
-    assert _migrate.revisions() == ["0001", "0002", "0003", "0004"]
+    assert _migrate.revisions() == ["0001", "0002", "0003", "0004", "0005"]
     for script in history.walk_revisions():
         assert script.module.downgrade.__code__.co_code != (lambda: None).__code__.co_code, script.revision
 
 
 def test_up_and_down_the_whole_history(db_url):
     store = open_store(db_url, create=True, check=False)
-    assert store.migrate("head") == (None, "0004")
+    assert store.migrate("head") == (None, "0005")
     full = tables(store)
     assert full == {"alembic_version", "cycles", "decisions", "criterion_results", "errors"}
-    assert store.migrate("0002") == ("0004", "0002")
+    assert store.migrate("0002") == ("0005", "0002")
     assert "uuid" not in columns_of(store, "decisions")
     assert store.migrate("0001") == ("0002", "0001")
     with store.engine.connect() as conn:
@@ -53,7 +54,7 @@ def test_up_and_down_the_whole_history(db_url):
     assert "masks" not in columns and "runs" in columns
     assert store.migrate("base") == ("0001", None)
     assert tables(store) <= {"alembic_version"}
-    assert store.migrate("head") == (None, "0004")
+    assert store.migrate("head") == (None, "0005")
     assert tables(store) == full
     store.close()
 
@@ -80,10 +81,10 @@ def test_an_old_store_is_not_migrated_silently_and_data_survives_the_upgrade(db_
     with pytest.raises(errors.UsageError) as err:
         open_store(db_url)
     assert err.value.code == errors.USAGE_DB_SCHEMA
-    assert "schema version 0001; this promoready needs 0004" in str(err.value)
+    assert "schema version 0001; this promoready needs 0005" in str(err.value)
     assert "`promoready db upgrade --db " in str(err.value)
     with open_store(db_url, check=False) as store:
-        assert store.migrate() == ("0001", "0004")
+        assert store.migrate() == ("0001", "0005")
     with open_store(db_url) as store:
         [cycle] = store.cycles()
         assert (cycle.name, cycle.dropped, cycle.masks, cycle.store_packets) == ("old", 0, (), False)
@@ -143,15 +144,56 @@ def test_0004_starts_each_cycle_past_the_positions_it_holds_and_takes_the_counte
     with store.engine.connect() as conn:
         after = dict(conn.execute(sa.text("SELECT name, next_seq FROM cycles")).all())
     assert after == {"batch": 8, "log": 1, "empty": 0}  # one past the highest position, an error's included
+    store.migrate()  # the code writes the head's schema
     log = store.open_log("log")
     store.write(log, [decision_rows("next.json", None, decide(packet("c-9")))])
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT seq FROM decisions WHERE item = 'next.json'")).scalar_one() == 1
-    assert store.migrate("0003") == ("0004", "0003")
+    assert store.migrate("0003") == (_migrate.head(), "0003")
     assert "next_seq" not in columns_of(store, "cycles")
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM decisions")).scalar_one() == 6
     store.close()
+
+
+def test_0005_marks_the_decision_logs_stored_before_it_and_takes_the_mark_back(db_url):
+    # Before 0005 a log was told by its decisions (the service stores each under its public id, item == uuid).
+    store = open_store(db_url, create=True, check=False)
+    store.migrate("0004")
+    held = {"batch": [f"batch-{i}.json" for i in range(2)], "log": [None, None, None], "empty": [],
+            "mixed": ["mixed-0.json", None]}  # mixed: a batch's cycle a service then logged into
+    with store.engine.begin() as conn:
+        for name, items in held.items():
+            conn.execute(sa.text(
+                "INSERT INTO cycles (name, started_at, complete, runs, decisions, errors, dropped, store_packets, "
+                "masks, next_seq) VALUES (:n, :t, :c, 1, 0, 0, 0, :f, '[]', 0)").bindparams(OLD_TIME),
+                {"n": name, "c": name == "batch", "f": False})
+            cycle_id = conn.execute(sa.text("SELECT id FROM cycles WHERE name = :n"), {"n": name}).scalar_one()
+            for seq, item in enumerate(items):
+                public = str(uuid.uuid4())
+                row = decision_rows(item or public, seq, decide(packet(f"c-{seq}")), public_id=public).decision
+                conn.execute(sa.insert(sa.table("decisions", *(sa.column(k) for k in [*row, "cycle_id"]))),
+                             {**row, "cycle_id": cycle_id})
+    store.close()
+    with pytest.raises(errors.UsageError) as err:
+        open_store(db_url)
+    assert f"schema version 0004; this promoready needs {_migrate.head()}" in str(err.value)
+    with open_store(db_url, check=False) as store:
+        assert store.migrate("0005") == ("0004", "0005")
+        with store.engine.connect() as conn:
+            marked = {name: bool(log) for name, log in conn.execute(sa.text("SELECT name, log FROM cycles"))}
+        assert marked == {"batch": False, "log": True, "empty": False, "mixed": True}
+        store.migrate()
+    with open_store(db_url) as store:
+        assert {c.name: c.log for c in store.cycles()} == marked
+        assert store.is_log(store.cycle("log").id) and not store.is_log(store.cycle("batch").id)
+        with pytest.raises(errors.UsageError, match="decision log"):
+            store.start_cycle("log", resume=True)
+        assert store.pruning(datetime.date(2999, 1, 1), dry_run=True).logs_kept == ["log", "mixed"]
+        assert store.migrate("0004")[1] == "0004"
+        assert "log" not in columns_of(store, "cycles")
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM decisions")).scalar_one() == 7
 
 
 def test_a_store_from_a_newer_promoready_says_so(db_url):

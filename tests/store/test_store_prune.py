@@ -193,3 +193,52 @@ def test_the_warning_for_logs_kept_speaks_of_them_in_the_plural(db_url):  # noqa
     done = run("cycles", "prune", "--before", tomorrow(), "--db", db_url, "--dry-run", "--format", "json")
     assert done.stderr == (f"promoready: warning: kept 2 decision logs started before {tomorrow()} (svclog, svclog-2): "
                            "a service may still be writing to them; --include-logs prunes decision logs too\n")
+
+
+def test_an_empty_decision_log_is_known_as_one_refused_by_a_batch_and_kept_by_prune(db_url, tmp_path):  # noqa: F811
+    # Was: a log that held no decision yet (a service started, nothing decided) passed for a batch's cycle:
+    # `batch --cycle LOG --resume` took it over and marked it complete, and `cycles prune` deleted it.
+    from storekit import TINY
+
+    with open_store(db_url, create=True) as store:
+        log = store.open_log("LOG")
+        assert store.is_log(log) and store.cycle("LOG").log
+    source = tmp_path / "p.json"
+    source.write_text(json.dumps(packet("c-9")))
+
+    def batch(*more: str):
+        return CliRunner().invoke(main, ["batch", str(source), "--ladder", TINY, "--workers", "1", "--cycle", "LOG",
+                                         "--db", db_url, "--out", str(tmp_path / "out.jsonl"), *more],
+                                  catch_exceptions=False)
+
+    for more, refused in (((), "does not write to"),
+                          (("--resume",), "cannot resume: it would add its decisions to the log and mark it complete")):
+        done = batch(*more)
+        assert done.exit_code == 2, done.output
+        assert done.stderr == (f"promoready: --cycle: cycle 'LOG' is the HTTP service's decision log (0 decisions, "
+                               f"`serve --cycle LOG`), which a batch {refused}; give another `--cycle` "
+                               "[usage.cycle-exists]\n")
+    listed = json.loads(run("cycles", "list", "--db", db_url, "--format", "json").stdout)
+    assert [(c["name"], c["log"], c["complete"], c["decisions"], c["runs"]) for c in listed] == [
+        ("LOG", True, False, 0, 1)]
+    assert json.loads(run("cycles", "show", "LOG", "--db", db_url, "--format", "json").stdout)["log"] is True
+    assert "| LOG | 1 |" in (table := run("cycles", "list", "--db", db_url, "--format", "markdown").stdout)
+    assert "| decision log (open) | 0 |" in table
+
+    done = run("cycles", "prune", "--before", tomorrow(), "--db", db_url, "--format", "json")
+    assert json.loads(done.stdout) == {"cycles": [], "decisions": 0, "logs_kept": ["LOG"], "dry_run": False}
+    with open_store(db_url) as store:
+        assert [c.name for c in store.cycles()] == ["LOG"]
+    done = run("cycles", "prune", "--before", tomorrow(), "--db", db_url, "--include-logs", "--format", "json")
+    assert json.loads(done.stdout) == {"cycles": ["LOG"], "decisions": 0, "logs_kept": [], "dry_run": False}
+
+
+def test_a_service_opening_a_batchs_cycle_makes_it_a_log_at_once(db_url):  # noqa: F811
+    # `serve --cycle 2026-H1` on a batch's cycle logs into it: from then on it is a log, before its first decision.
+    a_batch_and_a_log(db_url)
+    with open_store(db_url) as store:
+        batch = store.cycle("2026-H1").id
+        assert not store.is_log(batch)
+        assert store.open_log("2026-H1") == batch
+        assert store.is_log(batch)
+        assert store.pruning(datetime.date(2999, 1, 1)).logs_kept == ["2026-H1", "svclog"]
