@@ -82,7 +82,8 @@ def prune_cycles(before: str, include_logs: bool, dry_run: bool, db: Optional[st
     """
     from promoready.store import open_store
 
-    from ._history_render import render_pruned
+    from . import warning_line
+    from ._history_render import pruned_kept, render_pruned
     from ._options import parse_date
 
     day = parse_date(before, "--before")
@@ -91,16 +92,10 @@ def prune_cycles(before: str, include_logs: bool, dry_run: bool, db: Optional[st
     with open_store(db) as store:
         found = store.pruning(day, logs=include_logs, dry_run=dry_run)
     shown = chosen(fmt)
-    click.echo(render_pruned(found.cycles, found.decisions, shown, logs_kept=found.logs_kept, dry_run=found.dry_run))
-    if found.logs_kept and shown in ("json", "jsonl"):  # a retention job reading JSON hears it too (text says it)
-        from promoready.engine.words import counted
-
-        from . import warning_line
-
-        them = "it" if len(found.logs_kept) == 1 else "them"
-        warning_line(f"kept {counted(len(found.logs_kept), 'decision log')} started before {day} "
-                     f"({', '.join(found.logs_kept)}): a service may still be writing to {them}; --include-logs "
-                     "prunes decision logs too")
+    click.echo(render_pruned(found, shown))
+    if shown in ("json", "jsonl"):  # a retention job reading JSON hears what was kept too (text says it in its line)
+        for kept in pruned_kept(found):
+            warning_line(kept)
 
 
 def _not_in_the_future(day: datetime.date, given: str) -> None:

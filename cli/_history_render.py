@@ -14,7 +14,7 @@ from promoready.engine.words import counted, printable
 from .render.text import escape_markdown, verdict_word
 
 if TYPE_CHECKING:
-    from promoready.store import Change, Cycle, CycleDiff, HistoryEntry, StoredDecision, VerdictChange
+    from promoready.store import Change, Cycle, CycleDiff, HistoryEntry, Pruned, StoredDecision, VerdictChange
 
 #: The formats every store command prints.
 FORMATS = ("table", "markdown", "json", "jsonl")
@@ -138,22 +138,31 @@ def render_diff(diff: "CycleDiff", fmt: str) -> str:
     return "\n\n".join(parts)
 
 
-def render_pruned(names: Sequence[str], decisions: int, fmt: str, *, logs_kept: Sequence[str] = (),
-                  dry_run: bool = False) -> str:
-    """What ``cycles prune`` deleted (with ``dry_run``: would delete), and the decision logs it kept."""
-    data = {"cycles": list(names), "decisions": decisions, "logs_kept": list(logs_kept), "dry_run": dry_run}
+def pruned_kept(found: "Pruned") -> list[str]:
+    """What ``cycles prune`` kept of the cycles started before its date, and why: one sentence per kind
+    kept, the same words in its text line and in the warnings it writes on stderr with JSON."""
+    kept = []
+    if found.logs_kept:
+        them = "it" if len(found.logs_kept) == 1 else "them"
+        kept.append(f"kept {counted(len(found.logs_kept), 'decision log')} ({', '.join(found.logs_kept)}): a "
+                    f"service may still be writing to {them} (--include-logs prunes {them} too)")
+    return kept
+
+
+def render_pruned(found: "Pruned", fmt: str) -> str:
+    """What ``cycles prune`` deleted (in a dry run: would delete), and what it kept (``pruned_kept``)."""
     if fmt in ("json", "jsonl"):
+        data = {"cycles": list(found.cycles), "decisions": found.decisions, "logs_kept": list(found.logs_kept),
+                "dry_run": found.dry_run}
         return _json(data) if fmt == "json" else _jsonl([data])
-    if not names:  # (a decision log kept may have started before it: said below)
-        said = "nothing pruned" if logs_kept else "no cycle started before that date: nothing pruned"
+    kept = pruned_kept(found)
+    if not found.cycles:  # (a cycle kept may have started before it: said below)
+        said = "nothing pruned" if kept else "no cycle started before that date: nothing pruned"
     else:
-        said = (f"{'would prune' if dry_run else 'pruned'} {counted(len(names), 'cycle')} ({', '.join(names)}) "
-                f"and {counted(decisions, 'decision')}")
-    if logs_kept:
-        said += (f"; kept {counted(len(logs_kept), 'decision log')} ({', '.join(logs_kept)}): a service may still "
-                 f"be writing {'it' if len(logs_kept) == 1 else 'them'} (--include-logs prunes "
-                 f"{'it' if len(logs_kept) == 1 else 'them'} too)")
-    if dry_run:
+        said = (f"{'would prune' if found.dry_run else 'pruned'} {counted(len(found.cycles), 'cycle')} "
+                f"({', '.join(found.cycles)}) and {counted(found.decisions, 'decision')}")
+    said = "; ".join([said, *kept])
+    if found.dry_run:
         said += " (dry run: nothing deleted)"
     return printable(said)
 

@@ -142,7 +142,8 @@ class Store:
     def prune(self, before: datetime.date, *, logs: bool = False) -> tuple[list[str], int]:
         """Delete the cycles started before ``before`` and all they hold: (their names, decisions deleted).
 
-        A decision log (``serve --cycle``) is kept unless ``logs``: ``pruning`` says which were kept."""
+        A decision log (``serve --cycle``) is kept unless ``logs``: ``pruning``, which this calls, says which
+        were kept (this shorter answer stays for the callers written before it)."""
         found = self.pruning(before, logs=logs)
         return found.cycles, found.decisions
 

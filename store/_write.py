@@ -243,13 +243,11 @@ def prune(conn: Connection, before: datetime.date, *, logs: bool = False, dry_ru
     kept = [] if logs else [row for row in old if row.log]
     old = [row for row in old if row not in kept]
     ids = [row.id for row in old]
-    pruned = Pruned([row.name for row in old], 0, [row.name for row in kept], dry_run)
-    if not ids:
-        return pruned
     d = t.decisions.c
-    count = conn.execute(sa.select(sa.func.count()).select_from(t.decisions).where(d.cycle_id.in_(ids))).scalar_one()
-    pruned = Pruned(pruned.cycles, int(count), pruned.logs_kept, dry_run)
-    if dry_run:
+    count = conn.execute(sa.select(sa.func.count()).select_from(t.decisions).where(d.cycle_id.in_(ids))
+                         ).scalar_one() if ids else 0
+    pruned = Pruned([row.name for row in old], int(count), [row.name for row in kept], dry_run)
+    if dry_run or not ids:
         return pruned
     decision_ids = sa.select(d.id).where(d.cycle_id.in_(ids)).scalar_subquery()
     conn.execute(sa.delete(t.criterion_results).where(t.criterion_results.c.decision_id.in_(decision_ids)))

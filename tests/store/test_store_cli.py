@@ -153,12 +153,14 @@ def test_the_default_store_comes_from_the_environment(tmp_path, monkeypatch):
 
 def test_prune_says_its_counts_in_agreement_and_shows_cycle_names_escaped():
     from promoready.cli._history_render import render_pruned
+    from promoready.store import Pruned
 
     # Was "pruned 1 cycles (…) and 1 decisions": the counts were made by hand, not with counted().
-    assert render_pruned(["2026-H1"], 1, "table") == "pruned 1 cycle (2026-H1) and 1 decision"
-    assert render_pruned(["a", "b"], 1200, "table") == "pruned 2 cycles (a, b) and 1,200 decisions"
-    shown = render_pruned(["B\u202e\x1b[31m"], 0, "table")
-    assert shown == "pruned 1 cycle (B\\u202e\\x1b[31m) and 0 decisions" and "\u202e" not in shown
+    assert render_pruned(Pruned(["2026-H1"], 1), "table") == "pruned 1 cycle (2026-H1) and 1 decision"
+    assert render_pruned(Pruned(["a", "b"], 1200), "table") == "pruned 2 cycles (a, b) and 1,200 decisions"
+    shown = render_pruned(Pruned(["B\u202e\x1b[31m"], 0, ["L\u202e"]), "table")
+    assert shown == ("pruned 1 cycle (B\\u202e\\x1b[31m) and 0 decisions; kept 1 decision log (L\\u202e): a service "
+                     "may still be writing to it (--include-logs prunes it too)") and "\u202e" not in shown
 
 
 @pytest.mark.parametrize("args", [
