@@ -76,6 +76,7 @@ class CycleRecording:
               as_of: Any, inputs: Sequence[str], exclude: Sequence[str]) -> "CycleRecording":
         """Open the store (creating it if new), start or reopen the cycle, start the writer."""
         from promoready.store import Masks, open_store
+        from promoready.store.recorder import HEARTBEAT
 
         parsed = Masks(masks)
         store = open_store(db, create=True)
@@ -84,7 +85,9 @@ class CycleRecording:
             cycle_id = store.start_cycle(cycle, as_of=as_of, store_packets=store_packets, masks=parsed.pointers,
                                          resume=resume)
             skip = store.stored(cycle_id) if resume else {}
-            recorder = store.recorder(cycle_id, masks=parsed, skip=skip)
+            # The writer marks the cycle as running while the batch runs (cycles prune keeps it), and checks
+            # that the cycle is still there at each write (one deleted anyway fails the run saying so).
+            recorder = store.recorder(cycle_id, masks=parsed, skip=skip, cycle_name=cycle, heartbeat=HEARTBEAT)
         except BaseException:
             store.close()
             raise

@@ -78,7 +78,11 @@ def diff_cycles(a: str, b: str, db: Optional[str], fmt: Optional[str]) -> None:
 def prune_cycles(before: str, include_logs: bool, dry_run: bool, db: Optional[str], fmt: Optional[str]) -> None:
     """Delete old cycles and everything they hold (retention).
 
-    A decision log of the HTTP service (`serve --cycle`) is kept unless --include-logs is given.
+    A decision log of the HTTP service (`serve --cycle`) is kept unless --include-logs is given. A cycle a
+    batch is still writing is always kept (its rows would go from under the batch): a running batch marks
+    its cycle every 30 seconds and takes the mark away when it stops, so its cycle can be pruned as soon as
+    it stops, or, if it was killed outright (kill -9, a crash), 5 minutes after its last mark. What was kept,
+    and why, is said (`logs_kept`, `running_kept` in JSON, with a warning on stderr).
     """
     from promoready.store import open_store
 

@@ -79,6 +79,8 @@ def render_history(candidate_id: str, entries: Sequence["HistoryEntry"], fmt: st
 def _state(cycle: "Cycle") -> str:
     if cycle.log:  # never complete, and never to be completed
         return "decision log (open)"
+    if cycle.running:  # incomplete, for now: its batch is still writing it
+        return "running"
     return "complete" if cycle.complete else "INCOMPLETE"
 
 
@@ -146,6 +148,15 @@ def pruned_kept(found: "Pruned") -> list[str]:
         them = "it" if len(found.logs_kept) == 1 else "them"
         kept.append(f"kept {counted(len(found.logs_kept), 'decision log')} ({', '.join(found.logs_kept)}): a "
                     f"service may still be writing to {them} (--include-logs prunes {them} too)")
+    if found.running_kept:
+        from promoready.store import RUNNING_WITHIN
+
+        one = len(found.running_kept) == 1
+        kept.append(f"kept {counted(len(found.running_kept), 'cycle')} {'a batch is' if one else 'batches are'} "
+                    f"still writing ({', '.join(found.running_kept)}): pruned once "
+                    f"{'its batch has' if one else 'their batches have'} stopped (one killed outright: "
+                    f"{counted(int(RUNNING_WITHIN.total_seconds() // 60), 'minute')} after it last marked the cycle "
+                    "as running)")
     return kept
 
 
@@ -153,7 +164,7 @@ def render_pruned(found: "Pruned", fmt: str) -> str:
     """What ``cycles prune`` deleted (in a dry run: would delete), and what it kept (``pruned_kept``)."""
     if fmt in ("json", "jsonl"):
         data = {"cycles": list(found.cycles), "decisions": found.decisions, "logs_kept": list(found.logs_kept),
-                "dry_run": found.dry_run}
+                "running_kept": list(found.running_kept), "dry_run": found.dry_run}
         return _json(data) if fmt == "json" else _jsonl([data])
     kept = pruned_kept(found)
     if not found.cycles:  # (a cycle kept may have started before it: said below)

@@ -16,14 +16,14 @@ from sqlalchemy.engine import Engine
 
 from . import _connect, _migrate, _read, _write
 from ._connect import DB_ENV, default_path
-from ._model import (Change, Cycle, CycleDiff, CriterionMove, HistoryEntry, Pruned, StoredDecision, StoredRecord,
-                     VerdictChange)
+from ._model import (RUNNING_WITHIN, Change, Cycle, CycleDiff, CriterionMove, HistoryEntry, Pruned, StoredDecision,
+                     StoredRecord, VerdictChange)
 from ._rows import DecisionRows, decision_rows, error_row
 from .masks import MaskFailed, Masks
 
 __all__ = ["open_store", "Store", "Masks", "MaskFailed", "DB_ENV", "default_path", "Cycle", "CycleDiff", "Change",
            "CriterionMove", "HistoryEntry", "StoredDecision", "StoredRecord", "VerdictChange", "DecisionRows",
-           "decision_rows", "error_row", "schema_head", "Recorder", "Recorded", "Pruned"]
+           "decision_rows", "error_row", "schema_head", "Recorder", "Recorded", "Pruned", "RUNNING_WITHIN"]
 
 
 def schema_head() -> str:
@@ -82,7 +82,8 @@ class Store:
     def start_cycle(self, name: str, *, ladder_id: Optional[str] = None, ladder_digest: Optional[str] = None,
                     as_of: Optional[datetime.date] = None, store_packets: bool = False,
                     masks: Sequence[str] = (), resume: bool = False) -> int:
-        """Create cycle ``name`` (or reopen it with ``resume``), marked incomplete; its id."""
+        """Create cycle ``name`` (or reopen it with ``resume``), marked incomplete and running (``mark_running``):
+        its id."""
         with _connect.failures(self.url, "starting the cycle"), self.engine.begin() as conn:
             return _write.start_cycle(conn, name, ladder_id=ladder_id, ladder_digest=ladder_digest, as_of=as_of,
                                       store_packets=store_packets, masks=list(masks), resume=resume)
@@ -134,6 +135,12 @@ class Store:
             if before_commit is not None:
                 before_commit()
 
+    def mark_running(self, cycle_id: int, alive: bool = True) -> None:
+        """Mark the cycle as written by a batch running now, or (not ``alive``) take the mark away: ``prune``
+        keeps a cycle marked within ``RUNNING_WITHIN``. A recorder with a ``heartbeat`` does both."""
+        with _connect.failures(self.url, "marking the cycle as running"), self.engine.begin() as conn:
+            _write.mark_running(conn, cycle_id, alive)
+
     def finish_cycle(self, cycle_id: int) -> None:
         """Mark the cycle complete."""
         with _connect.failures(self.url, "finishing the cycle"), self.engine.begin() as conn:
@@ -142,13 +149,15 @@ class Store:
     def prune(self, before: datetime.date, *, logs: bool = False) -> tuple[list[str], int]:
         """Delete the cycles started before ``before`` and all they hold: (their names, decisions deleted).
 
-        A decision log (``serve --cycle``) is kept unless ``logs``: ``pruning``, which this calls, says which
-        were kept (this shorter answer stays for the callers written before it)."""
+        A decision log (``serve --cycle``) is kept unless ``logs``, a cycle a batch is still writing always:
+        ``pruning``, which this calls, says which were kept (this shorter answer stays for the callers
+        written before it)."""
         found = self.pruning(before, logs=logs)
         return found.cycles, found.decisions
 
     def pruning(self, before: datetime.date, *, logs: bool = False, dry_run: bool = False) -> Pruned:
-        """``prune``, saying also which decision logs it kept; with ``dry_run`` deleting nothing."""
+        """``prune``, saying also which decision logs, and which cycles of running batches, it kept; with
+        ``dry_run`` deleting nothing."""
         with _connect.failures(self.url, "pruning"), self.engine.begin() as conn:
             return _write.prune(conn, before, logs=logs, dry_run=dry_run)
 

@@ -7,6 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Optional
 
 
+#: How long a batch's cycle counts as still written after its batch last marked it as running (a batch marks
+#: it every ``recorder.HEARTBEAT`` seconds while it runs, and takes the mark away when it stops): the time
+#: after which the cycle of a batch killed outright (SIGKILL, a crash, a power loss) can be pruned.
+RUNNING_WITHIN = datetime.timedelta(minutes=5)
+
+
 @dataclass(frozen=True)
 class Cycle:
     """One promotion cycle as recorded: its settings, when it ran, and what it holds."""
@@ -28,6 +34,8 @@ class Cycle:
     verdicts: dict[str, int] = field(default_factory=dict)
     #: The HTTP service's decision log (``serve --cycle``), never complete, rather than a batch's cycle.
     log: bool = False
+    #: A batch is still writing it: it marked the cycle as running within ``RUNNING_WITHIN``, and has not stopped.
+    running: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -37,20 +45,22 @@ class Cycle:
             "started_at": self.started_at.isoformat(), "finished_at": _iso(self.finished_at),
             "complete": self.complete, "runs": self.runs, "decisions": self.decisions, "errors": self.errors,
             "dropped": self.dropped, "store_packets": self.store_packets, "masks": list(self.masks),
-            "verdicts": dict(self.verdicts), "log": self.log,
+            "verdicts": dict(self.verdicts), "log": self.log, "running": self.running,
         }
 
 
 @dataclass(frozen=True)
 class Pruned:
     """What ``cycles prune`` deleted (or, in a dry run, would delete): the cycles by name and their decisions
-    counted; and the decision logs (``serve --cycle``) started before the date that were kept, a service
-    possibly still writing them (pruned only when asked for)."""
+    counted; the decision logs (``serve --cycle``) started before the date that were kept, a service
+    possibly still writing them (pruned only when asked for); and the cycles kept because a batch is still
+    writing them (``Cycle.running``: never pruned)."""
 
     cycles: list[str]
     decisions: int
     logs_kept: list[str] = field(default_factory=list)
     dry_run: bool = False
+    running_kept: list[str] = field(default_factory=list)
 
 
 def _iso(value: Optional[datetime.datetime]) -> Optional[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from typing import Any, Iterator, Optional, Union
@@ -12,8 +13,8 @@ from sqlalchemy.engine import Connection
 from promoready.engine import errors
 
 from . import _schema as t
-from ._model import (Change, Cycle, CycleDiff, CriterionMove, HistoryEntry, StoredDecision, StoredRecord,
-                     VerdictChange)
+from ._model import (RUNNING_WITHIN, Change, Cycle, CycleDiff, CriterionMove, HistoryEntry, StoredDecision,
+                     StoredRecord, VerdictChange)
 
 _RANK = {"pass": 2, "unknown": 1, "fail": 0}
 
@@ -23,12 +24,31 @@ def _cycle(row: Any, verdicts: Optional[dict[str, int]] = None) -> Cycle:
                  started_at=row.started_at, finished_at=row.finished_at, complete=bool(row.complete),
                  runs=row.runs, decisions=row.decisions, errors=row.errors, dropped=row.dropped,
                  store_packets=bool(row.store_packets), masks=tuple(json.loads(row.masks)), verdicts=verdicts or {},
-                 log=bool(row.log))
+                 log=bool(row.log), running=bool(row.running))
+
+
+def clock(conn: Connection) -> Any:
+    """Now, as the marks of running batches are written and compared (``running``): PostgreSQL's own clock,
+    the same for every machine that marks a cycle or prunes; for SQLite (a file on this machine) this
+    machine's."""
+    if conn.dialect.name == "postgresql":
+        return sa.func.now()
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def running(conn: Connection) -> sa.ColumnElement[bool]:
+    """Whether a batch is still writing the cycle: it is not complete, not a decision log, and its batch
+    marked it as running (``cycles.alive_at``) within ``RUNNING_WITHIN``. A batch that stops takes its mark
+    away; one killed outright leaves it, to grow old."""
+    c = t.cycles.c
+    return sa.and_(sa.not_(c.complete), sa.not_(c.log), c.alive_at.is_not(None),
+                   c.alive_at >= clock(conn) - RUNNING_WITHIN)
 
 
 def cycles(conn: Connection) -> list[Cycle]:
     """Every cycle, oldest first, with its decisions counted by verdict (as ``cycle`` counts them)."""
-    rows = conn.execute(sa.select(t.cycles).order_by(t.cycles.c.started_at, t.cycles.c.id)).all()
+    rows = conn.execute(sa.select(t.cycles, running(conn).label("running"))
+                        .order_by(t.cycles.c.started_at, t.cycles.c.id)).all()
     d = t.decisions.c
     counts: dict[int, dict[str, int]] = {}
     for cycle_id, verdict, n in conn.execute(sa.select(d.cycle_id, d.verdict, sa.func.count())
@@ -44,9 +64,10 @@ def _sorted(verdicts: dict[str, int]) -> dict[str, int]:
 def cycle(conn: Connection, ref: str) -> Cycle:
     """The cycle named ``ref`` (or whose id it is), with its decisions counted by verdict."""
     c = t.cycles.c
-    row = conn.execute(sa.select(t.cycles).where(c.name == ref)).first()
+    query = sa.select(t.cycles, running(conn).label("running"))
+    row = conn.execute(query.where(c.name == ref)).first()
     if row is None and ref.isdigit():
-        row = conn.execute(sa.select(t.cycles).where(c.id == int(ref))).first()
+        row = conn.execute(query.where(c.id == int(ref))).first()
     if row is None:
         names = conn.execute(sa.select(c.name)).scalars().all()
         raise errors.UsageError(f"no cycle {ref!r} in the store", code=errors.USAGE_CYCLE, path="cycle",

@@ -49,6 +49,8 @@ class UtcDateTime(TypeDecorator[datetime.datetime]):
 #: position the cycle's next record gets when its writer leaves the numbering to the store (the service's
 #: decision log): one past the highest position the cycle holds. ``log``: the cycle is the HTTP service's
 #: decision log (``serve --cycle``, marked by ``open_log``), never a batch's to write, resume or prune unasked.
+#: ``alive_at``: when the batch writing the cycle last marked it as running (None once it stopped): see
+#: ``_read.running``.
 cycles = Table(
     "cycles", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -67,6 +69,7 @@ cycles = Table(
     Column("masks", Text, nullable=False),
     Column("next_seq", Integer, nullable=False),
     Column("log", Boolean, nullable=False),
+    Column("alive_at", UtcDateTime, nullable=True),
     UniqueConstraint("name", name="uq_cycles_name"),
 )
 

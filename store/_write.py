@@ -13,6 +13,7 @@ from promoready.engine import errors
 
 from . import _schema as t
 from ._model import Pruned
+from ._read import clock, running
 from ._rows import DecisionRows
 
 
@@ -23,7 +24,8 @@ def now() -> datetime.datetime:
 
 def start_cycle(conn: Connection, name: str, *, ladder_id: Optional[str], ladder_digest: Optional[str],
                 as_of: Optional[datetime.date], store_packets: bool, masks: Sequence[str], resume: bool) -> int:
-    """The id of cycle ``name``, created, or (``resume``) reopened: marked incomplete until ``finish``.
+    """The id of cycle ``name``, created, or (``resume``) reopened: marked incomplete until ``finish``, and
+    marked as running (``mark_running``; its writer keeps the mark fresh).
 
     A resumed cycle's count of dropped records starts again at 0: the items dropped before are not
     stored, so the resumed run meets them again and counts them again. A cycle that is the HTTP
@@ -33,7 +35,8 @@ def start_cycle(conn: Connection, name: str, *, ladder_id: Optional[str], ladder
     if row is None:
         values = dict(name=name, ladder_id=ladder_id, ladder_digest=ladder_digest, as_of=as_of, started_at=now(),
                       finished_at=None, complete=False, runs=1, decisions=0, errors=0, dropped=0,
-                      store_packets=store_packets, masks=json.dumps(list(masks)), next_seq=0, log=False)
+                      store_packets=store_packets, masks=json.dumps(list(masks)), next_seq=0, log=False,
+                      alive_at=clock(conn))
         return int(conn.execute(sa.insert(t.cycles).values(**values).returning(t.cycles.c.id)).scalar_one())
     if row["log"]:  # a batch never writes into a log, nor closes it (--resume would do both)
         refused = ("cannot resume: it would add its decisions to the log and mark it complete" if resume
@@ -53,8 +56,15 @@ def start_cycle(conn: Connection, name: str, *, ladder_id: Optional[str], ladder
             f"cycle {name!r} was started with --store-packets {'on' if started[0] else 'off'} and masks "
             f"{started[1] or 'none'}: resume it with the same", code=errors.USAGE_CYCLE_SETTINGS, path="--cycle")
     conn.execute(sa.update(t.cycles).where(t.cycles.c.id == row["id"])
-                 .values(complete=False, finished_at=None, runs=t.cycles.c.runs + 1, dropped=0))
+                 .values(complete=False, finished_at=None, runs=t.cycles.c.runs + 1, dropped=0, alive_at=clock(conn)))
     return int(row["id"])
+
+
+def mark_running(conn: Connection, cycle_id: int, alive: bool = True) -> None:
+    """Mark the cycle as written by a batch running now (``alive``), or take the mark away (its batch
+    stopped): ``cycles prune`` keeps a cycle marked within ``RUNNING_WITHIN`` (``_read.running``)."""
+    conn.execute(sa.update(t.cycles).where(t.cycles.c.id == cycle_id)
+                 .values(alive_at=clock(conn) if alive else None))
 
 
 def open_log(conn: Connection, name: str, *, store_packets: bool, masks: Sequence[str]) -> int:
@@ -225,28 +235,32 @@ def _update_counts(conn: Connection, cycle_id: int, dropped: int, after: Optiona
 
 
 def finish_cycle(conn: Connection, cycle_id: int) -> None:
-    """Mark the cycle complete: every item of the run is stored (or counted as dropped)."""
+    """Mark the cycle complete: every item of the run is stored (or counted as dropped); no longer running."""
     _update_counts(conn, cycle_id, 0)
-    conn.execute(sa.update(t.cycles).where(t.cycles.c.id == cycle_id).values(complete=True, finished_at=now()))
+    conn.execute(sa.update(t.cycles).where(t.cycles.c.id == cycle_id)
+                 .values(complete=True, finished_at=now(), alive_at=None))
 
 
 def prune(conn: Connection, before: datetime.date, *, logs: bool = False, dry_run: bool = False) -> Pruned:
     """Delete the cycles started before ``before`` (UTC), with all they hold.
 
     A decision log (the HTTP service's ``serve --cycle``: ``cycles.log``) is kept unless ``logs``, empty or
-    not: a service may still be writing it (a service whose log is gone creates it again). ``dry_run``:
-    delete nothing, say what would go.
+    not: a service may still be writing it (a service whose log is gone creates it again). A cycle a batch
+    is still writing (``_read.running``) is kept, always: deleting it would delete the rows under the batch,
+    and fail it. ``dry_run``: delete nothing, say what would go.
     """
     cutoff = datetime.datetime.combine(before, datetime.time(), tzinfo=datetime.timezone.utc)
     c = t.cycles.c
-    old = conn.execute(sa.select(c.id, c.name, c.log).where(c.started_at < cutoff).order_by(c.id)).all()
-    kept = [] if logs else [row for row in old if row.log]
-    old = [row for row in old if row not in kept]
+    old = conn.execute(sa.select(c.id, c.name, c.log, running(conn).label("running"))
+                       .where(c.started_at < cutoff).order_by(c.id)).all()
+    logs_kept = [] if logs else [row.name for row in old if row.log]
+    running_kept = [row.name for row in old if row.running]
+    old = [row for row in old if row.name not in logs_kept and row.name not in running_kept]
     ids = [row.id for row in old]
     d = t.decisions.c
     count = conn.execute(sa.select(sa.func.count()).select_from(t.decisions).where(d.cycle_id.in_(ids))
                          ).scalar_one() if ids else 0
-    pruned = Pruned([row.name for row in old], int(count), [row.name for row in kept], dry_run)
+    pruned = Pruned([row.name for row in old], int(count), logs_kept, dry_run, running_kept)
     if dry_run or not ids:
         return pruned
     decision_ids = sa.select(d.id).where(d.cycle_id.in_(ids)).scalar_subquery()

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 #: Rows per transaction, and the longest a decision waits before its transaction (seconds).
 BATCH = 500
 INTERVAL = 1.0
+#: How often a batch's writer marks its cycle as running (seconds; ``Store.mark_running``), well within
+#: ``RUNNING_WITHIN``, the age after which ``cycles prune`` no longer takes the mark for a batch still running.
+HEARTBEAT = 30.0
 _STOP = object()
 
 
@@ -58,7 +61,7 @@ class Recorder:
     def __init__(self, store: "Store", cycle_id: int, *, masks: Optional[Masks] = None, replace: bool = True,
                  skip: Optional[dict[str, tuple]] = None, batch: int = BATCH, interval: float = INTERVAL,
                  on_failure: Optional[Callable[[BaseException, int], None]] = None, cycle_name: Optional[str] = None,
-                 reopen: Optional[Callable[[int], Optional[int]]] = None) -> None:
+                 reopen: Optional[Callable[[int], Optional[int]]] = None, heartbeat: Optional[float] = None) -> None:
         self.store = store
         self.cycle_id = cycle_id
         self.masks = masks or Masks()
@@ -78,6 +81,9 @@ class Recorder:
         #: With ``on_failure``: after a failed write, given the cycle's id; the id of the cycle created again if
         #: it was gone (the write is then made once more, into it), None if it is there (the failure stands).
         self.reopen = reopen
+        #: A batch's writer: every ``heartbeat`` seconds it marks the cycle as running, and takes the mark away
+        #: when it is closed without the cycle complete (``cycles prune`` keeps the cycle of a batch running).
+        self.heartbeat = heartbeat
         self.recorded = Recorded()
         self.failure: Optional[BaseException] = None
         self._kill_after = int(os.environ.get(KILL_ENV) or 0) or None
@@ -138,11 +144,20 @@ class Recorder:
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join()
+        if self.heartbeat is not None and (self.failure is not None or not finish):
+            self._stopped()
         if self.failure is not None:
             raise self.failure
         if finish:
             self.store.finish_cycle(self.cycle_id)
         return self.recorded
+
+    def _stopped(self) -> None:
+        """Take the cycle's running mark away: its batch stopped, and the cycle can be pruned at once."""
+        try:
+            self.store.mark_running(self.cycle_id, False)
+        except Exception:  # noqa: BLE001  (the store is away: the mark grows old instead, RUNNING_WITHIN)
+            pass
 
     # -- the writer thread ------------------------------------------------------------------------
 
@@ -151,10 +166,12 @@ class Recorder:
         error_rows: list[dict[str, Any]] = []
         dropped = 0
         deadline = time.monotonic() + self.interval
+        beat = time.monotonic() + self.heartbeat if self.heartbeat is not None else None
         try:
             while True:
+                wake = deadline if beat is None else min(deadline, beat)
                 try:
-                    entry = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                    entry = self._queue.get(timeout=max(0.0, wake - time.monotonic()))
                 except queue.Empty:
                     entry = None
                 flush = entry if isinstance(entry, _Flush) else None
@@ -170,6 +187,9 @@ class Recorder:
                     flush.done.set()
                 if entry is _STOP:
                     return
+                if beat is not None and self.heartbeat is not None and time.monotonic() >= beat:
+                    self.store.mark_running(self.cycle_id)
+                    beat = time.monotonic() + self.heartbeat
         except BaseException as exc:  # handed to the coordinating thread, which stops the run with it
             self.failure = exc if isinstance(exc, errors.PromoreadyError) else errors.UsageError(
                 f"{self.store.where}: writing decisions failed: {type(exc).__name__}: {exc}",

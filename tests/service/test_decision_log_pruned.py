@@ -34,7 +34,8 @@ def test_prune_keeps_a_running_services_log_and_one_pruned_anyway_is_created_aga
     try:
         first = c.post("/v1/evaluate", json=example_packet()).json()["decision_id"]
         assert c.get(f"/v1/decisions/{first}").status_code == 200
-        assert prune(db_url) == {"cycles": [], "decisions": 0, "logs_kept": ["svclog"], "dry_run": False}
+        assert prune(db_url) == {"cycles": [], "decisions": 0, "logs_kept": ["svclog"],
+                                 "running_kept": [], "dry_run": False}
         assert c.get(f"/v1/decisions/{first}").status_code == 200
 
         assert prune(db_url, "--include-logs")["cycles"] == ["svclog"]  # said explicitly: the log goes

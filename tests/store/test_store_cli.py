@@ -106,7 +106,7 @@ def test_prune_by_command(filled):
     tomorrow = datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=1)
     done = run("cycles", "prune", "--before", tomorrow.isoformat(), "--db", filled, "--format", "json")
     assert json.loads(done.stdout) == {"cycles": ["2026-H1", "2026-H2"], "decisions": 6, "logs_kept": [],
-                                       "dry_run": False}
+                                       "running_kept": [], "dry_run": False}
     assert json.loads(run("cycles", "list", "--db", filled, "--format", "json").stdout) == []
 
 
@@ -133,11 +133,11 @@ def test_a_file_that_is_not_a_database_is_usage_db_for_every_store_command(tmp_p
 
 def test_db_status_upgrade_and_downgrade(db_url):  # noqa: F811
     done = run("db", "upgrade", "--db", db_url)
-    assert done.exit_code == 0 and done.stdout.rstrip().endswith("schema version (none) → 0005")
-    assert run("db", "downgrade", "--to", "0001", "--db", db_url).stdout.rstrip().endswith("0005 → 0001")
+    assert done.exit_code == 0 and done.stdout.rstrip().endswith("schema version (none) → 0006")
+    assert run("db", "downgrade", "--to", "0001", "--db", db_url).stdout.rstrip().endswith("0006 → 0001")
     refused = run("cycles", "list", "--db", db_url)
     assert refused.exit_code == 2 and "promoready db upgrade --db" in refused.stderr
-    assert "schema version 0001; this promoready needs 0005" in run("db", "status", "--db", db_url).stdout
+    assert "schema version 0001; this promoready needs 0006" in run("db", "status", "--db", db_url).stdout
     assert run("db", "upgrade", "--db", db_url).exit_code == 0
     assert run("cycles", "list", "--db", db_url, "--format", "json").stdout.strip() == "[]"
 

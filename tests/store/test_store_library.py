@@ -36,7 +36,7 @@ def test_an_empty_database_gets_the_schema_only_when_writing(db_url):
         open_store(db_url)
     assert err.value.code == errors.USAGE_DB
     with open_store(db_url, create=True) as store:
-        assert store.schema_version() == "0005"
+        assert store.schema_version() == "0006"
     with open_store(db_url) as store:  # now a store: reading works
         assert store.cycles() == []
 

@@ -36,17 +36,17 @@ def test_the_history_is_one_line_from_the_first_revision_to_the_head():
     history = _migrate.script()
     assert history.get_heads() == [_migrate.head()]  # one head: no branches
     assert history.get_bases() == ["0001"]
-    assert _migrate.revisions() == ["0001", "0002", "0003", "0004", "0005"]
+    assert _migrate.revisions() == ["0001", "0002", "0003", "0004", "0005", "0006"]
     for script in history.walk_revisions():
         assert script.module.downgrade.__code__.co_code != (lambda: None).__code__.co_code, script.revision
 
 
 def test_up_and_down_the_whole_history(db_url):
     store = open_store(db_url, create=True, check=False)
-    assert store.migrate("head") == (None, "0005")
+    assert store.migrate("head") == (None, "0006")
     full = tables(store)
     assert full == {"alembic_version", "cycles", "decisions", "criterion_results", "errors"}
-    assert store.migrate("0002") == ("0005", "0002")
+    assert store.migrate("0002") == ("0006", "0002")
     assert "uuid" not in columns_of(store, "decisions")
     assert store.migrate("0001") == ("0002", "0001")
     with store.engine.connect() as conn:
@@ -54,7 +54,7 @@ def test_up_and_down_the_whole_history(db_url):
     assert "masks" not in columns and "runs" in columns
     assert store.migrate("base") == ("0001", None)
     assert tables(store) <= {"alembic_version"}
-    assert store.migrate("head") == (None, "0005")
+    assert store.migrate("head") == (None, "0006")
     assert tables(store) == full
     store.close()
 
@@ -81,10 +81,10 @@ def test_an_old_store_is_not_migrated_silently_and_data_survives_the_upgrade(db_
     with pytest.raises(errors.UsageError) as err:
         open_store(db_url)
     assert err.value.code == errors.USAGE_DB_SCHEMA
-    assert "schema version 0001; this promoready needs 0005" in str(err.value)
+    assert "schema version 0001; this promoready needs 0006" in str(err.value)
     assert "`promoready db upgrade --db " in str(err.value)
     with open_store(db_url, check=False) as store:
-        assert store.migrate() == ("0001", "0005")
+        assert store.migrate() == ("0001", "0006")
     with open_store(db_url) as store:
         [cycle] = store.cycles()
         assert (cycle.name, cycle.dropped, cycle.masks, cycle.store_packets) == ("old", 0, (), False)
@@ -194,6 +194,23 @@ def test_0005_marks_the_decision_logs_stored_before_it_and_takes_the_mark_back(d
         assert "log" not in columns_of(store, "cycles")
         with store.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM decisions")).scalar_one() == 7
+
+
+def test_0006_leaves_every_cycle_stored_before_it_unmarked_and_takes_the_mark_back(db_url):
+    store = open_store(db_url, create=True, check=False)
+    store.migrate("0005")
+    with store.engine.begin() as conn:  # a batch's cycle left incomplete: no batch is known to be writing it
+        conn.execute(sa.text(
+            "INSERT INTO cycles (name, started_at, complete, runs, decisions, errors, dropped, store_packets, "
+            "masks, next_seq, log) VALUES ('left', :t, :c, 1, 0, 0, 0, :c, '[]', 0, :c)").bindparams(OLD_TIME),
+            {"c": False})
+    assert store.migrate("0006") == ("0005", "0006")
+    [cycle] = store.cycles()
+    assert (cycle.complete, cycle.running) == (False, False)
+    assert store.pruning(datetime.date(2999, 1, 1)).cycles == ["left"]
+    assert store.migrate("0005") == ("0006", "0005")
+    assert "alive_at" not in columns_of(store, "cycles")
+    store.close()
 
 
 def test_a_store_from_a_newer_promoready_says_so(db_url):

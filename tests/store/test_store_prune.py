@@ -43,7 +43,8 @@ def test_prune_keeps_a_decision_log_unless_asked_and_a_dry_run_deletes_nothing(d
     a_batch_and_a_log(db_url)
     done = run("cycles", "prune", "--before", tomorrow(), "--db", db_url, "--dry-run", "--format", "json")
     assert done.exit_code == 0, done.output
-    assert json.loads(done.stdout) == {"cycles": ["2026-H1"], "decisions": 3, "logs_kept": ["svclog"], "dry_run": True}
+    assert json.loads(done.stdout) == {"cycles": ["2026-H1"], "decisions": 3, "logs_kept": ["svclog"],
+                                       "running_kept": [], "dry_run": True}
     # A retention job reading JSON hears of the log kept on stderr (text output says it in its line).
     assert done.stderr == ("promoready: warning: kept 1 decision log (svclog): a service may still be writing to it "
                            "(--include-logs prunes it too)\n")
@@ -65,7 +66,8 @@ def test_prune_keeps_a_decision_log_unless_asked_and_a_dry_run_deletes_nothing(d
         assert [(c.name, c.decisions) for c in store.cycles()] == [("svclog", 2)]
 
     done = run("cycles", "prune", "--before", tomorrow(), "--db", db_url, "--include-logs", "--format", "json")
-    assert json.loads(done.stdout) == {"cycles": ["svclog"], "decisions": 2, "logs_kept": [], "dry_run": False}
+    assert json.loads(done.stdout) == {"cycles": ["svclog"], "decisions": 2, "logs_kept": [],
+                                       "running_kept": [], "dry_run": False}
     with open_store(db_url) as store:
         assert store.cycles() == []
 
@@ -191,7 +193,8 @@ def test_the_warning_for_logs_kept_speaks_of_them_in_the_plural(db_url):  # noqa
         other = store.open_log("svclog-2")
         store.write(other, [logged("c-3")])
     done = run("cycles", "prune", "--before", tomorrow(), "--db", db_url, "--dry-run", "--format", "json")
-    kept = "kept 2 decision logs (svclog, svclog-2): a service may still be writing to them (--include-logs prunes them too)"
+    kept = ("kept 2 decision logs (svclog, svclog-2): a service may still be writing to them (--include-logs prunes "
+            "them too)")
     assert done.stderr == f"promoready: warning: {kept}\n"
     # The same sentence in the text line as in the warning that goes with JSON (one wording, said once).
     done = run("cycles", "prune", "--before", tomorrow(), "--db", db_url, "--dry-run", "--format", "table")
@@ -229,11 +232,13 @@ def test_an_empty_decision_log_is_known_as_one_refused_by_a_batch_and_kept_by_pr
     assert "| decision log (open) | 0 |" in table
 
     done = run("cycles", "prune", "--before", tomorrow(), "--db", db_url, "--format", "json")
-    assert json.loads(done.stdout) == {"cycles": [], "decisions": 0, "logs_kept": ["LOG"], "dry_run": False}
+    assert json.loads(done.stdout) == {"cycles": [], "decisions": 0, "logs_kept": ["LOG"],
+                                       "running_kept": [], "dry_run": False}
     with open_store(db_url) as store:
         assert [c.name for c in store.cycles()] == ["LOG"]
     done = run("cycles", "prune", "--before", tomorrow(), "--db", db_url, "--include-logs", "--format", "json")
-    assert json.loads(done.stdout) == {"cycles": ["LOG"], "decisions": 0, "logs_kept": [], "dry_run": False}
+    assert json.loads(done.stdout) == {"cycles": ["LOG"], "decisions": 0, "logs_kept": [],
+                                       "running_kept": [], "dry_run": False}
 
 
 def test_a_service_opening_a_batchs_cycle_makes_it_a_log_at_once(db_url):  # noqa: F811
