@@ -213,6 +213,42 @@ def test_0006_leaves_every_cycle_stored_before_it_unmarked_and_takes_the_mark_ba
     store.close()
 
 
+def test_a_migration_that_fails_midway_leaves_the_store_as_it_was(db_url, monkeypatch):
+    # docs/history.md (Backup) says so: the whole upgrade is one transaction, on SQLite too, so a failure after
+    # 0003 has rebuilt the decisions table (SQLite's batch_alter_table) and 0004 and 0005 have added their
+    # columns leaves version 0002, its tables and its rows, and no table half made.
+    store = open_store(db_url, create=True, check=False)
+    store.migrate("0002")
+    with store.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO cycles (name, started_at, complete, runs, decisions, errors, dropped, store_packets, masks) "
+            "VALUES ('old', :t, :c, 1, 1, 0, 0, :c, '[]')").bindparams(OLD_TIME), {"c": False})
+        row = decision_rows("c-1.json", 0, decide(packet("c-1"))).decision
+        del row["uuid"]
+        conn.execute(sa.insert(sa.table("decisions", *(sa.column(k) for k in [*row, "cycle_id"]))),
+                     {**row, "cycle_id": conn.execute(sa.text("SELECT id FROM cycles")).scalar_one()})
+    before = {name: columns_of(store, name) for name in tables(store)}
+    history = _migrate.script()
+    module = history.get_revision("0005").module
+    upgrade = module.upgrade
+
+    def failing() -> None:
+        upgrade()
+        raise RuntimeError("a migration failing midway")
+
+    monkeypatch.setattr(module, "upgrade", failing)
+    monkeypatch.setattr(_migrate, "script", lambda: history)
+    with pytest.raises(RuntimeError, match="midway"):
+        store.migrate()
+    assert store.schema_version() == "0002"
+    assert {name: columns_of(store, name) for name in tables(store)} == before
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT item FROM decisions")).scalars().all() == ["c-1.json"]
+    monkeypatch.setattr(module, "upgrade", upgrade)
+    assert store.migrate() == ("0002", _migrate.head())  # and it can be upgraded once the cause is gone
+    store.close()
+
+
 def test_a_store_from_a_newer_promoready_says_so(db_url):
     with open_store(db_url, create=True) as store, store.engine.begin() as conn:
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
