@@ -35,8 +35,17 @@ def part_number(value: Any, kind: FieldKind) -> Fraction:
 
 
 def _shown(x: Fraction) -> str:
-    number = round(float(x), 2)
-    return str(int(number)) if number.is_integer() else f"{number:g}"
+    """A part's figure as Found shows numbers (``fmt``: two decimals at most, never an exponent)."""
+    from ._gaps import fmt  # here: _gaps builds on _measures, which imports this module when it is used
+
+    return fmt(float(x))
+
+
+def _weight(x: Fraction) -> str:
+    """A weight as the ladder wrote it (up to four decimals: 0.0001 is not "×0")."""
+    from ._gaps import fmt_bar
+
+    return fmt_bar(float(x)) if x.denominator != 1 else str(x.numerator)
 
 
 def arithmetic(m: Union[SumOfMeasure, WeightedMeanMeasure], levels: dict[str, int], index: LevelIndex,
@@ -59,7 +68,7 @@ def arithmetic(m: Union[SumOfMeasure, WeightedMeanMeasure], levels: dict[str, in
             number = part_number(r.value, kind)
             total += weight * number
             shown = f"{r.value} = {_shown(number)}" if kind.kind == "enum" else _shown(number)
-            words.append(f"{name} {shown}" + (f" ×{_shown(weight)}" if weight != 1 else ""))
+            words.append(f"{name} {shown}" + (f" ×{_weight(weight)}" if weight != 1 else ""))
         value = total / total_weight if mean else total
         detail = ("weighted mean of " if mean else "sum of ") + ", ".join(words)
         return Measured(value, evidence=evidence, detail=detail)

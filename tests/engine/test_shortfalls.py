@@ -111,3 +111,13 @@ def test_months_just_past_a_strict_bar_are_not_shown_as_the_bar(engine):
     c = decide(engine, datetime.date(2027, 1, 16), experience={"current_level_since": "2026-01-15"})["months-gt"]
     assert c.status == "pass"
     assert c.actual.startswith("12.03 months")
+
+
+def test_a_weight_is_shown_as_written_and_no_number_in_exponent_form():
+    from fractions import Fraction
+
+    from promoready.engine._arithmetic import _shown, _weight
+
+    assert _weight(Fraction("0.0001")) == "0.0001"  # was "×0"
+    assert _weight(Fraction(2)) == "2"
+    assert _shown(Fraction(2000000000000, 3)) == "666666666666.67"  # was "6.66667e+11"
