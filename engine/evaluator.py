@@ -230,7 +230,12 @@ class Evaluator:
             raise PacketInvalid(unknown).adding(self._evidence.problems(packet.evidence, source))
         plan = self._plan_for(packet, source)
         day = _packet.effective_as_of(packet, as_of)
-        ranks = self._check_levels(packet, source)
+        decided = packet  # as the measures read it: a target_level or track it leaves out is its transition's
+        if packet.target_level is None or packet.track is None:
+            decided = packet.model_copy(update={
+                **({"target_level": plan.transition.to} if packet.target_level is None else {}),
+                **({"track": plan.transition.track} if packet.track is None else {})})
+        ranks = self._check_levels(decided, source)
         since = packet.experience.current_level_since if packet.experience else None
         if since is not None and since > day:
             raise _packet.packet_error(f"{since.isoformat()} is after as_of {day.isoformat()}",
@@ -238,7 +243,7 @@ class Evaluator:
                                        source=source, loc=("experience", "current_level_since"))
         ctx = Context(as_of=day, index=self.index, ranks=ranks, packet_date=packet.as_of,
                       evidence=self._evidence.check(packet, source))
-        measured: dict[str, Measured] = {name: fn(packet, ctx) for name, fn in plan.measures.items()}
+        measured: dict[str, Measured] = {name: fn(decided, ctx) for name, fn in plan.measures.items()}
         encoded = {name: encode_value(m.value, plan.kinds[name]) for name, m in measured.items()}
         size = packet.organization.size if packet.organization else None
         size_index = ORDINALS["size"].index(size) if size is not None else None
@@ -252,7 +257,7 @@ class Evaluator:
             if listed is not None:
                 fact.update((keys[word_figure(name, w)], listed.count(w)) for w in wanted)
         for path, (figure, key_measure, key_kind) in plan.key_fields.items():
-            key_measured = key_measure(packet, ctx)
+            key_measured = key_measure(decided, ctx)
             measured[figure] = key_measured
             value = encode_value(key_measured.value, key_kind)
             encoded[figure] = value

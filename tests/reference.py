@@ -585,6 +585,9 @@ def reference_decide(ladder: Ladder, packet: dict) -> tuple[dict[str, str], str]
     model = Packet.model_validate(packet)
     names = Names(ladder)
     transition = choose_transition(ladder, model, names)
+    # What the packet leaves out of its transition, the transition chosen says: its target and track.
+    model = model.model_copy(update={"target_level": model.target_level or transition.to,
+                                     "track": model.track or transition.track})
     ctx = Context(ladder, transition, model, names)
     statuses = {c.id: kleene(c.condition, ladder, ctx) for c in transition.criteria}
     return statuses, verdict(transition, statuses)
