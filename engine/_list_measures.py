@@ -12,7 +12,7 @@ from promoready.schemas.ladder import Aggregate, Dated, EarliestMeasure, MaxMeas
 from promoready.schemas.packet import Packet
 
 from ._fields import FieldKind, items_of
-from ._measures import Context, Fn, Measured, _attr, _plain, _rank_of, default_date_field, reader
+from ._measures import Context, Fn, Measured, _attr, _plain, _rank_of, _ranked, default_date_field, reader
 from ._where import Outside, Test, _matching
 
 
@@ -50,8 +50,11 @@ def _aggregate(m: Aggregate, match: Test, kind: FieldKind, outside: Optional[Out
         top = pick(rank(v, ctx) for v in values)
         chosen = [i for i, v in pairs if rank(v, ctx) == top]
         value = _plain(_attr(items[chosen[0]], of), kind, ctx)  # a level as its rank, a word as itself
-        return Measured(value, evidence=[f"{list_path}[{i}].{of}" for i in chosen],
-                        detail=f"{'lowest' if pick is min else 'highest'} of {len(values)}")
+        detail = f"{'lowest' if pick is min else 'highest'} of {len(values)}"
+        if kind.kind == "level":  # the titles as listed: a Staff Engineer of rank 2 is not a "senior-pm"
+            detail += ": " + "; ".join(sorted({f"{title}, rank {r}" for title, r in
+                                               (_ranked(_attr(items[i], of), ctx) for i in chosen)}))
+        return Measured(value, evidence=[f"{list_path}[{i}].{of}" for i in chosen], detail=detail)
 
     return measure_aggregate
 

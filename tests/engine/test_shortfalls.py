@@ -22,6 +22,7 @@ MEASURES = {
     "teams": {"field": "scope.teams"},
     "rating": {"field": "competencies.strategy", "title": "strategy rating"},
     "rate": {"field": "evidence.rate", "title": "conversion rate"},
+    "top": {"max": "advocates", "of": "level", "title": "most senior advocate"},
 }
 AS_OF = datetime.date(2026, 11, 1)
 
@@ -37,13 +38,15 @@ def engine(tmp_path_factory) -> Evaluator:
         "teams-gt": {"measure": "teams", "gt": 2.5}, "rating-gte": {"measure": "rating", "gte": 3.5},
         "rate-gte": {"measure": "rate", "gte": 0.125}, "rate-ne": {"measure": "rate", "ne": 0.125},
         "rate-lt": {"measure": "rate", "lt": 0.125},
+        "top-target": {"measure": "top", "gte": {"level": "target"}},
     }
     criteria = [{"id": cid, "title": cid, "required": True, "rationale": "Shortfalls.",
                  "source": {"file": "000_shortfalls.txt", "section": "S"}, "condition": condition,
                  "text": {"pass": "Passes.", "fail": "Fails.", "unknown": "Unknown."}}
                 for cid, condition in conditions.items()]
     files = {"ladder.yaml": {"ladder": "shortfalls", "version": "1", "title": "Shortfalls", "levels": LEVELS,
-                             "measures": MEASURES, "evidence": {"rate": {"type": "number"}}},
+                             "measures": MEASURES, "evidence": {"rate": {"type": "number"}},
+                             "titles": [{"id": "staff-eng", "title": "Staff Engineer", "rank": 2}]},
              "pm-to-senior-pm.yaml": {"transition": {"from": "pm", "to": "senior-pm", "track": "ic",
                                                      "phase": "progressing-seniority", "title": "PM to Senior PM"},
                                       "criteria": criteria}}
@@ -121,3 +124,11 @@ def test_a_weight_is_shown_as_written_and_no_number_in_exponent_form():
     assert _weight(Fraction("0.0001")) == "0.0001"  # was "×0"
     assert _weight(Fraction(2)) == "2"
     assert _shown(Fraction(2000000000000, 3)) == "666666666666.67"  # was "6.66667e+11"
+
+
+def test_the_highest_level_listed_is_named_as_listed_not_only_as_the_level_of_its_rank(engine):
+    # A Staff Engineer (a title of rank 2) meets "at the target (senior-pm, rank 2) or above"; Found says who.
+    c = decide(engine, advocates=[{"name": "Sam", "level": "Staff Engineer", "committed": True},
+                                  {"name": "Pat", "level": "pm", "committed": True}])["top-target"]
+    assert c.status == "pass"
+    assert c.actual == "senior-pm (highest of 2: Staff Engineer, rank 2)"  # was "senior-pm (highest of 2)"
