@@ -86,6 +86,11 @@ def _decimals(bar: Any) -> int:
     """The decimals a bar was written with (0.125: 3), at most 20."""
     if not isinstance(bar, float) or not math.isfinite(bar) or bar.is_integer():
         return 0
+    return _float_decimals(bar)
+
+
+@lru_cache(maxsize=1024)  # a ladder has few bars; this runs for every number Found shows beside them
+def _float_decimals(bar: float) -> int:
     text = number(bar)
     return min(20, len(text.partition(".")[2])) if "e" not in text else 20
 
