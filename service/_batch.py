@@ -31,8 +31,8 @@ from ._engine import Engine, Evaluated, provenance_json, unexpected
 from ._metrics import Metrics
 from ._middleware import ERROR_LOG
 from ._models import BatchLine
-from ._problems import problem, responses
-from ._routes import AS_OF, INLINE_BYTES, ok, services
+from ._problems import problem, reroot, responses
+from ._routes import AS_OF, INLINE_BYTES, in_time, late, ok, services
 
 router = APIRouter()
 
@@ -121,16 +121,6 @@ def _refused(line: bytes) -> tuple[bool, Optional[str]]:
     return _is_item(data), item_id
 
 
-def _in_packet(exc: PromoreadyError) -> None:
-    """An item's refused line, named as a packet's problems are in a batch: a path inside the item's
-    packet without the ``packet`` key (``experience.product_years``, as validation names it); a path of
-    the item's own keys (``id``, ``packet``) as it is."""
-    for error in {id(e): e for e in (exc, *getattr(exc, "problems", ()))}.values():
-        path = error.path or ""
-        if path.startswith("packet.") or path.startswith("packet["):
-            error.path = path[len("packet."):] if path.startswith("packet.") else path[len("packet"):]
-
-
 def _packet_of(data: Any) -> Any:
     """The packet of an item ``{"id": …, "packet": {…}}``, or the line itself when it is a bare packet."""
     if not _is_item(data):
@@ -162,9 +152,10 @@ def _problem_line(exc: PromoreadyError, number: int, item_id: Optional[str], met
 
 
 def _decide(engine: Engine, line: bytes, number: int, as_of: Optional[datetime.date],
-            deadline: Optional[float] = None) -> tuple[Optional[str], "Evaluated | Exception", Any]:
+            request: Request) -> tuple[Optional[str], "Evaluated | Exception", Any]:
     """(the item's id, its decision or the error met, its packet): a line's reading and evaluating, with
-    nothing recorded, so that it may run in a thread; past ``deadline`` it is not evaluated."""
+    nothing recorded, so that it may run in a thread; past the request's deadline it is not evaluated (the
+    error met is then ``service.timeout``, see ``_ran_out``)."""
     item_id: Optional[str] = None
     try:
         try:
@@ -172,16 +163,20 @@ def _decide(engine: Engine, line: bytes, number: int, as_of: Optional[datetime.d
         except PromoreadyError as exc:
             is_item, item_id = _refused(line)
             if is_item:
-                _in_packet(exc)
+                reroot(exc, "packet", "")  # inside the item's packet, as validation names it
             raise
         item_id = _id_of(data)
         packet = _packet_of(data)
         loaded = engine.load(packet, source)
-        if deadline is not None and time.monotonic() > deadline:
-            raise ServiceError("the batch took longer than its timeout", code=errors.SERVICE_TIMEOUT)
+        in_time(request)
         return item_id, engine.evaluate(loaded, as_of), packet
     except Exception as exc:  # one item's fault never ends the stream
         return item_id, exc, None
+
+
+def _ran_out(result: "Evaluated | Exception") -> bool:
+    """Whether a line was not evaluated because the request's time ran out (``_decide``)."""
+    return isinstance(result, ServiceError) and result.code == errors.SERVICE_TIMEOUT
 
 
 def _answer(metrics: Metrics, request: Request, number: int, item_id: Optional[str],
@@ -219,13 +214,12 @@ async def batch(request: Request, as_of: Optional[datetime.date] = AS_OF) -> Str
         raise ServiceError(f"cannot read a batch of type {media or 'none'!r}: send {NDJSON}",
                            code=errors.SERVICE_CONTENT_TYPE, path="Content-Type")
     settings = request.app.state.settings
-    deadline: float = request.scope["state"]["deadline"]
     # Read up to the first item before answering: a body with none is a 400, as an empty /v1/evaluate is.
     stream = _lines(request, settings.max_body)
     ahead: list[tuple[int, Optional[bytes]]] = []
     async for number, line in stream:
         ahead.append((number, line))
-        if line is None or line.strip() or time.monotonic() > deadline:
+        if line is None or line.strip() or late(request):
             break
     else:
         raise errors.InputError("the batch holds no items (the body is empty, or blank lines only)",
@@ -245,7 +239,7 @@ async def batch(request: Request, as_of: Optional[datetime.date] = AS_OF) -> Str
     async def answers() -> AsyncIterator[bytes]:
         count = 0
         async for number, line in lines():
-            if time.monotonic() > deadline:
+            if late(request):
                 yield timed_out(number)
                 return
             if line is None:
@@ -261,15 +255,18 @@ async def batch(request: Request, as_of: Optional[datetime.date] = AS_OF) -> Str
                                                  code=errors.SERVICE_TOO_MANY_ITEMS), number, None, metrics, request)
                 return
             if len(line) <= INLINE_BYTES:
-                yield _answer(metrics, request, number, *_decide(engine, line, number, as_of))
-                await asyncio.sleep(0)  # let health checks and other requests in between items
-                continue
-            try:  # a long line is read in a thread, within the batch's time (see _routes.off_loop)
-                decided = await asyncio.wait_for(asyncio.to_thread(_decide, engine, line, number, as_of, deadline),
-                                                 max(0.0, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
+                decided = _decide(engine, line, number, as_of, request)
+            else:
+                try:  # a long line is read in a thread, within the batch's time (see _routes.off_loop)
+                    decided = await asyncio.wait_for(asyncio.to_thread(_decide, engine, line, number, as_of, request),
+                                                     max(0.0, request.scope["state"]["deadline"] - time.monotonic()))
+                except asyncio.TimeoutError:
+                    yield timed_out(number)
+                    return
+            if _ran_out(decided[1]):
                 yield timed_out(number)
                 return
             yield _answer(metrics, request, number, *decided)
+            await asyncio.sleep(0)  # let health checks and other requests in between items
 
     return _Stream(answers(), media_type=NDJSON)

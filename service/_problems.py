@@ -72,6 +72,27 @@ def problem_response(exc: PromoreadyError, *, instance: Optional[str] = None,
     return Response(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
 
 
+def reroot(exc: PromoreadyError, old: str, new: str) -> None:
+    """Name an error's paths from another root, its own and each of its ``problems``' (the first included),
+    so that every path of one answer names a field the same way: a path under ``old`` (``old.x``,
+    ``old[0]``; with ``old`` empty, every path) is named under ``new`` instead (``new.x``, ``new[0]``; with
+    ``new`` empty, ``x``); any other path (``old`` itself, a key beside it) is kept."""
+    for error in {id(e): e for e in (exc, *getattr(exc, "problems", ()))}.values():
+        path = error.path or ""
+        if not old:
+            rest: Optional[str] = path
+        elif path.startswith(old + "."):
+            rest = path[len(old) + 1:]
+        elif path.startswith(old + "["):
+            rest = path[len(old):]
+        else:
+            continue
+        if not new or not rest:
+            error.path = new or rest or None
+        else:
+            error.path = new + rest if rest.startswith("[") else f"{new}.{rest}"
+
+
 def _parameter_error(exc: RequestValidationError) -> ServiceError:
     first = exc.errors()[0] if exc.errors() else {}
     loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "header", "body")]

@@ -26,7 +26,7 @@ from promoready.engine.errors import PromoreadyError, ServiceError
 from ._engine import Engine, Evaluated, decision_body, explanation, media_kind, new_id, provenance_json
 from ._metrics import Metrics
 from ._models import Explain, ServiceDecision, WhatIfResponse
-from ._problems import responses
+from ._problems import reroot, responses
 
 router = APIRouter()
 
@@ -95,10 +95,15 @@ async def off_loop(request: Request, body: bytes, kind: str, work: Callable[[], 
     return await asyncio.to_thread(unless_late)
 
 
+def late(request: Request) -> bool:
+    """Whether the request is past its deadline (``--timeout`` after it came in)."""
+    return time.monotonic() > request.scope["state"]["deadline"]
+
+
 def in_time(request: Request) -> None:
     """Raise ``service.timeout`` when the request is past its deadline: work done in a thread checks
     before it evaluates, so a request already answered 503 is not evaluated (nor logged) after all."""
-    if time.monotonic() > request.scope["state"]["deadline"]:
+    if late(request):
         raise ServiceError(f"the request took longer than {request.app.state.settings.timeout:g} s",
                            code=errors.SERVICE_TIMEOUT)
 
@@ -150,13 +155,6 @@ async def evaluate(request: Request, explain: Optional[Explain] = EXPLAIN,
     return Response(decision_body(result, extra), media_type="application/json")
 
 
-def _under_packet(exc: errors.PacketError) -> None:
-    """A packet error's paths named in the what-if body, under ``packet.``: its own and each of its
-    ``problems`` (the first included), so that every path and detail of the answer names the same field."""
-    for error in {id(e): e for e in (exc, *getattr(exc, "problems", ()))}.values():
-        error.path = "packet" + ("." + error.path if error.path else "")
-
-
 def _what_if_request(data: Any) -> tuple[Any, list[str]]:
     if not isinstance(data, dict):
         raise ServiceError("a what-if request is a mapping with `packet` and `changes`", code=errors.SERVICE_INVALID)
@@ -199,7 +197,7 @@ async def what_if(request: Request, as_of: Optional[datetime.date] = AS_OF) -> R
             in_time(request)
             return engine.what_if(loaded, changes, as_of)
         except errors.PacketError as exc:
-            _under_packet(exc)
+            reroot(exc, "", "packet")  # named in the what-if body: packet.experience.product_years
             raise
 
     result, evaluator = await off_loop(request, body, kind, work)
