@@ -3,11 +3,12 @@
 Each request line is ``{"id": "...", "packet": {...}}`` (or a bare packet, whose answer has a null id;
 an object with no key of a packet but an ``id`` or a key close to ``packet`` is an item too, so that a
 misspelt ``packet`` is named as such);
-each answer line carries the caller's id, the request line it answers, and either a decision with its
-own ``decision_id`` or a problem detail. A bad line is answered in its own line and the stream goes
-on. Lines are read as they arrive and answered as they are evaluated, so neither side holds the whole
-batch. Over the item limit or the request timeout, a last problem line says so and the stream ends.
-A body with no item at all (empty, or blank lines only) is a 400 ``input.empty``, before any answer line.
+each answer line carries the caller's id as it was given (text, or a whole number), the request line it
+answers, and either a decision with its own ``decision_id`` or a problem detail. A bad line is answered
+in its own line and the stream goes on. Lines are read as they arrive and answered as they are
+evaluated, so neither side holds the whole batch. Over the item limit or the request timeout, a last
+problem line says so and the stream ends. A body with no item at all (empty, or blank lines only) is a
+400 ``input.empty``, before any answer line.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import datetime
 import json
 import time
 import traceback
-from typing import Any, AsyncIterator, Optional
+from typing import Any, AsyncIterator, Optional, Union
 
 from fastapi import APIRouter, Request
 from starlette.responses import StreamingResponse
@@ -38,6 +39,9 @@ router = APIRouter()
 
 NDJSON = "application/x-ndjson"
 _NDJSON_TYPES = (NDJSON, "application/jsonl", "application/x-jsonlines", "application/json-lines")
+
+#: An item's id as the caller gave it (text or a whole number), or None.
+ItemId = Union[str, int, None]
 
 
 class _Stream(StreamingResponse):
@@ -87,16 +91,19 @@ def _is_item(data: Any) -> bool:
     return "id" in data or any(errors.closest(str(key), ("packet",)) for key in data)
 
 
-def _id_of(data: Any) -> Optional[str]:
-    """The caller's id of an item, when it has a usable one: text, or a whole number echoed as its text."""
+def _id_of(data: Any) -> ItemId:
+    """The caller's id of an item, when it has a usable one, as it was given: text (its first 200
+    characters), or a whole number, echoed as a number (a client keys its items by what it sent)."""
     if _is_item(data):
         raw_id = data.get("id")
-        if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool):
-            return str(raw_id)[:200]
+        if isinstance(raw_id, str):
+            return raw_id[:200]
+        if isinstance(raw_id, int) and not isinstance(raw_id, bool):
+            return raw_id
     return None
 
 
-def _refused(line: bytes) -> tuple[bool, Optional[str]]:
+def _refused(line: bytes) -> tuple[bool, ItemId]:
     """Whether a line the careful reading refused (a repeated key, NaN, a lone surrogate, a value too deep
     inside its packet) is an item, and its caller's id, when the line is still JSON and its id is plain:
     echoed so the caller can match the problem to its item, as it can for a packet refused later. No id
@@ -114,7 +121,7 @@ def _refused(line: bytes) -> tuple[bool, Optional[str]]:
         return False, None
     item_id = _id_of(data) if len(ids) <= 1 else None
     try:
-        if item_id is not None:
+        if isinstance(item_id, str):
             item_id.encode("utf-8")
     except UnicodeEncodeError:
         item_id = None
@@ -142,7 +149,7 @@ def _packet_of(data: Any) -> Any:
     return data["packet"]
 
 
-def _problem_line(exc: PromoreadyError, number: int, item_id: Optional[str], metrics: Metrics,
+def _problem_line(exc: PromoreadyError, number: int, item_id: ItemId, metrics: Metrics,
                   request: Request) -> bytes:
     metrics.problem(exc.code)
     request.scope["state"].setdefault("codes", []).append(exc.code)
@@ -152,11 +159,11 @@ def _problem_line(exc: PromoreadyError, number: int, item_id: Optional[str], met
 
 
 def _decide(engine: Engine, line: bytes, number: int, as_of: Optional[datetime.date],
-            request: Request) -> tuple[Optional[str], "Evaluated | Exception", Any]:
+            request: Request) -> tuple[ItemId, "Evaluated | Exception", Any]:
     """(the item's id, its decision or the error met, its packet): a line's reading and evaluating, with
     nothing recorded, so that it may run in a thread; past the request's deadline it is not evaluated (the
     error met is then ``service.timeout``, see ``_ran_out``)."""
-    item_id: Optional[str] = None
+    item_id: ItemId = None
     try:
         try:
             data, source = engine.parse(line, "json", source=f"batch line {number}")
@@ -179,7 +186,7 @@ def _ran_out(result: "Evaluated | Exception") -> bool:
     return isinstance(result, ServiceError) and result.code == errors.SERVICE_TIMEOUT
 
 
-def _answer(metrics: Metrics, request: Request, number: int, item_id: Optional[str],
+def _answer(metrics: Metrics, request: Request, number: int, item_id: ItemId,
             result: "Evaluated | Exception", packet: Any) -> bytes:
     """A line's answer, its decision recorded (metrics, the access log, the decision log)."""
     if isinstance(result, PromoreadyError):

@@ -106,7 +106,8 @@ class Problem(ProblemItem):
 class BatchLine(_Model):
     """One line of a batch answer: a decision or a problem, keyed by the caller's item id."""
 
-    id: Optional[str] = Field(description="The item's `id` as the caller gave it; null if the line had none")
+    id: Optional[Union[str, int]] = Field(description="The item's `id` as the caller gave it (text stays text, a whole "
+                                                      "number stays a number); null if the line had none")
     line: int = Field(description="The line of the request stream this answers")
     status: int = Field(description="200 for a decision, else the problem's HTTP status")
     decision_id: Optional[str] = None
@@ -121,8 +122,8 @@ class BatchItem(_Model):
     model_config = ConfigDict(extra="forbid")
 
     id: Optional[Union[Annotated[str, Field(max_length=200)], int]] = Field(
-        default=None, description="The caller's id, echoed in the answer line as text (a whole number as its "
-                                  "digits: 5 is echoed \"5\")")
+        default=None, description="The caller's id, echoed in the answer line as it is given (5 is echoed 5, "
+                                  "\"5\" is echoed \"5\")")
     packet: Packet
 
 

@@ -46,7 +46,7 @@ def test_a_bad_line_is_answered_in_its_line_and_the_stream_goes_on(client: Clien
     ])  # no final newline: the last line still counts
     answers = lines(client.post("/v1/evaluate/batch", content=body, headers=NDJSON))
     assert [(a["id"], a["line"], a["status"]) for a in answers] == [
-        ("a", 1, 200), (None, 2, 400), ("7", 4, 422), ("d", 5, 400), (None, 6, 200), (None, 7, 422)]
+        ("a", 1, 200), (None, 2, 400), (7, 4, 422), ("d", 5, 400), (None, 6, 200), (None, 7, 422)]
     assert answers[1]["problem"]["code"] == errors.INPUT_JSON and answers[1]["problem"]["line"] == 2
     assert answers[2]["problem"]["code"] == errors.PACKET_UNKNOWN_LEVEL
     assert answers[2]["problem"]["path"] == "current_level" and "senior-pm" in answers[2]["problem"]["suggestion"]
@@ -124,7 +124,7 @@ def test_a_line_the_careful_reading_refuses_keeps_its_id_when_the_id_is_plain(cl
     ])
     utf16 = ('{"id": "w", "packet": ' + good + '}').encode("utf-16")  # not UTF-8: nothing of it is read back
     answers = lines(client.post("/v1/evaluate/batch", content=body.encode("utf-8") + b"\n" + utf16, headers=NDJSON))
-    assert [(a["id"], a["line"]) for a in answers] == [("s", 1), ("9", 2), ("n", 3), (None, 4), (None, 5), (None, 6),
+    assert [(a["id"], a["line"]) for a in answers] == [("s", 1), (9, 2), ("n", 3), (None, 4), (None, 5), (None, 6),
                                                        (None, 7)]
     assert [a["problem"]["code"] for a in answers] == [errors.INPUT_ENCODING, errors.INPUT_DUPLICATE_KEY,
                                                        errors.INPUT_NOT_A_NUMBER, errors.INPUT_DUPLICATE_KEY,
@@ -149,13 +149,13 @@ def test_a_misspelt_item_is_answered_as_an_item_with_its_id_and_the_field_named(
         {"id": "e", "pakcet": good},  # was taken for a bare packet: id dropped, 'candidate: is required'
         {"id": "f"},
         {"pakcet": good},
-        {"id": 5, "packet": good},  # a whole number is echoed as its text (documented)
+        {"id": 5, "packet": good},  # a whole number is echoed as the number it is
         {"id": 1.5, "packet": good},
         {**good, "id": "z"},  # a bare packet with a stray `id` is still a bare packet
     ])
     answers = lines(client.post("/v1/evaluate/batch", content=body, headers=NDJSON))
     assert [(a["id"], a["line"], a["status"]) for a in answers] == [
-        ("e", 1, 400), ("f", 2, 400), (None, 3, 400), ("5", 4, 200), (None, 5, 400), (None, 6, 200)]
+        ("e", 1, 400), ("f", 2, 400), (None, 3, 400), (5, 4, 200), (None, 5, 400), (None, 6, 200)]
     typo = answers[0]["problem"]
     assert (typo["code"], typo["path"], typo["suggestion"]) == (errors.SERVICE_INVALID, "pakcet", "'packet'")
     assert "unknown field 'pakcet' (did you mean 'packet'?)" in typo["detail"]
@@ -179,3 +179,19 @@ def test_a_packet_problem_is_named_inside_the_packet_whether_it_was_refused_read
         ("n", errors.INPUT_NOT_A_NUMBER, "signals.x"), (None, errors.INPUT_NOT_A_NUMBER, "signals.x"),
         ("v", errors.PACKET_UNKNOWN_LEVEL, "current_level"), ("i", errors.INPUT_NOT_A_NUMBER, "x")]
     assert ": signals.x: " in problems[0]["detail"] and "packet." not in problems[0]["detail"]
+
+
+def test_an_items_id_is_echoed_as_the_json_value_it_was_given(client: Client):
+    # A review tool matches answers to its items by the id it sent: a number answered as text ("7") matched
+    # nothing in a map keyed by 7, and could not be told from the text id "7" in the same batch.
+    good = example_packet()
+    ids = [7, "7", 0, -3, 12345678901234567890, "x"]
+    rows = [json.dumps({"id": item_id, "packet": good}) for item_id in ids]
+    rows.append('{"id": 9, "packet": ' + json.dumps(good)[:-1] + ', "x": NaN}}')  # refused while read: id kept
+    rows.append(json.dumps({"id": 11, "packet": {**good, "current_level": "seniorpm"}}))  # refused validating
+    answers = lines(client.post("/v1/evaluate/batch", content="\n".join(rows), headers=NDJSON))
+    assert [a["status"] for a in answers] == [200] * len(ids) + [400, 422]
+    echoed = [a["id"] for a in answers]
+    assert echoed == [*ids, 9, 11] and [type(i) for i in echoed] == [type(i) for i in [*ids, 9, 11]]
+    by_id = {a["id"]: a for a in answers}
+    assert by_id[7]["line"] == 1 and by_id["7"]["line"] == 2
