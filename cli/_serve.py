@@ -48,6 +48,12 @@ _ENV_HELP = "env PROMOREADY_"
               help=f"Most items in one batch request (default 10000; {_ENV_HELP}MAX_BATCH_ITEMS).")
 @click.option("--timeout", type=float, default=None,
               help=f"Seconds a request may take, batch streams included (default 30; {_ENV_HELP}TIMEOUT).")
+@click.option("--slow-body-threads", type=int, default=None,
+              help="Threads per worker that read YAML, JSON over 64 KiB and batch lines (default: CPUs ÷ workers, "
+                   f"2 to 4; {_ENV_HELP}SLOW_BODY_THREADS).")
+@click.option("--slow-body-queue", type=int, default=None,
+              help="Such bodies that may wait for a thread; one more is refused at once, 503 service.busy "
+                   f"(default 8; {_ENV_HELP}SLOW_BODY_QUEUE).")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help=f"Allow this origin by CORS; repeat for more (default: none, no CORS; {_ENV_HELP}CORS_ORIGINS).")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), default=None,
@@ -66,7 +72,8 @@ _ENV_HELP = "env PROMOREADY_"
 def serve(host: Optional[str], port: Optional[int], workers: Optional[int], ladder_path: Optional[str],
           tokens_file: Optional[str], max_body: Optional[int], max_yaml_body: Optional[int],
           max_batch_items: Optional[int],
-          timeout: Optional[float], cors_origins: tuple[str, ...], log_level: Optional[str],
+          timeout: Optional[float], slow_body_threads: Optional[int], slow_body_queue: Optional[int],
+          cors_origins: tuple[str, ...], log_level: Optional[str],
           no_access_log: bool, db: Optional[str], cycle: Optional[str], store_packets: Optional[bool],
           masks: tuple[str, ...]) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json; see docs/service.md).
@@ -84,6 +91,7 @@ def serve(host: Optional[str], port: Optional[int], workers: Optional[int], ladd
     flags: dict[str, Any] = {"host": host, "port": port, "workers": workers, "ladder": ladder_path,
                              "max_body": max_body, "max_yaml_body": max_yaml_body,
                              "max_batch_items": max_batch_items, "timeout": timeout,
+                             "slow_body_threads": slow_body_threads, "slow_body_queue": slow_body_queue,
                              "log_level": log_level, "cors_origins": tuple(cors_origins) or None,
                              "access_log": False if no_access_log else None, "db": db, "cycle": cycle,
                              "store_packets": True if store_packets else None, "masks": tuple(masks) or None}

@@ -230,6 +230,9 @@ SERVICE_METHOD: Final = _code("service.method", "An endpoint that does not answe
 SERVICE_LADDER_CHANGED: Final = _code(
     "service.ladder-changed", "A ladder's files changed while the service ran: a new worker will not serve another ladder")
 SERVICE_TIMEOUT: Final = _code("service.timeout", "A request took longer than the service's timeout", http_status=503)
+SERVICE_BUSY: Final = _code(
+    "service.busy", "A request refused at once: the worker's threads for slow bodies (YAML, large JSON, batches) "
+    "and their queue were full; try again after `Retry-After` seconds", http_status=503)
 SERVICE_TOO_MANY_ITEMS: Final = _code(
     "service.too-many-items", "A batch request with more items than the service's limit", http_status=413)
 SERVICE_NO_STORE: Final = _code(

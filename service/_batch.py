@@ -9,6 +9,9 @@ in its own line and the stream goes on. Lines are read as they arrive and answer
 evaluated, so neither side holds the whole batch. Over the item limit or the request timeout, a last
 problem line says so and the stream ends. A body with no item at all (empty, or blank lines only) is a
 400 ``input.empty``, before any answer line.
+
+A line over 64 KiB (``INLINE_BYTES``) is read in the worker's pool for slow bodies (``_slow``); when it
+has no place free, that line is answered 503 ``service.busy`` in its own line, and the stream goes on.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import datetime
 import json
 import time
 import traceback
+from functools import partial
 from typing import Any, AsyncIterator, Optional, Union
 
 from fastapi import APIRouter, Request
@@ -232,6 +236,8 @@ async def batch(request: Request, as_of: Optional[datetime.date] = AS_OF) -> Str
         raise errors.InputError("the batch holds no items (the body is empty, or blank lines only)",
                                 code=errors.INPUT_EMPTY)
 
+    pool = request.app.state.slow_bodies
+
     async def lines() -> AsyncIterator[tuple[int, Optional[bytes]]]:
         for pair in ahead:
             yield pair
@@ -264,12 +270,15 @@ async def batch(request: Request, as_of: Optional[datetime.date] = AS_OF) -> Str
             if len(line) <= INLINE_BYTES:
                 decided = _decide(engine, line, number, as_of, request)
             else:
-                try:  # a long line is read in a thread, within the batch's time (see _routes.off_loop)
-                    decided = await asyncio.wait_for(asyncio.to_thread(_decide, engine, line, number, as_of, request),
+                try:  # a long line is read in the pool for slow bodies, within the batch's time
+                    decided = await asyncio.wait_for(pool.run(partial(_decide, engine, line, number, as_of, request)),
                                                      max(0.0, request.scope["state"]["deadline"] - time.monotonic()))
                 except asyncio.TimeoutError:
                     yield timed_out(number)
                     return
+                except ServiceError as busy:  # no place in the pool: this line is answered so, the stream goes on
+                    yield _problem_line(busy, number, None, metrics, request)
+                    continue
             if _ran_out(decided[1]):
                 yield timed_out(number)
                 return

@@ -81,7 +81,8 @@ async def status(request: Request) -> dict[str, Any]:
         "ladders": _ladders(request),
         "limits": {"max_body": settings.max_body, "max_yaml_body": settings.yaml_limit,
                    "max_batch_items": settings.max_batch_items,
-                   "timeout": settings.timeout},
+                   "timeout": settings.timeout, "slow_body_threads": request.app.state.slow_bodies.threads,
+                   "slow_body_queue": request.app.state.slow_bodies.queue},
         "decision_store": request.app.state.decision_log is not None,
         "decision_log": request.app.state.decision_log.status() if request.app.state.decision_log else None,
     }

@@ -20,6 +20,8 @@ from starlette.responses import Response
 from promoready.engine import errors
 from promoready.engine.errors import PacketInvalid, PromoreadyError, ServiceError
 
+from ._slow import RETRY_AFTER
+
 PROBLEM_TYPE = "application/problem+json"
 #: Where each code is documented: ``docs/errors.md`` has an anchor per area.
 TYPE_BASE = "https://promoready.dev/errors/"
@@ -69,6 +71,8 @@ def problem_response(exc: PromoreadyError, *, instance: Optional[str] = None,
     status, body = problem_bytes(exc, instance=instance)
     if exc.code == errors.SERVICE_UNAUTHORIZED:
         headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="promoready"'}
+    elif exc.code == errors.SERVICE_BUSY:
+        headers = {**(headers or {}), "Retry-After": str(RETRY_AFTER)}
     return Response(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
 
 
@@ -160,5 +164,5 @@ _DESCRIPTIONS = {
     415: "A content type the endpoint does not read",
     422: "A packet that is not valid (field path, line and suggestion)",
     500: "An internal fault (never the input's); report it",
-    503: "The request took longer than the service's timeout",
+    503: "The request took longer than the service's timeout, or the service is busy (`Retry-After`)",
 }

@@ -2,14 +2,14 @@
 
 Each handler parses, calls one engine function through ``_engine.Engine``, and writes the answer;
 errors are raised as ``PromoreadyError`` and become problem details (``_problems``). Parsing and
-evaluating a body that may take long (any YAML, JSON over ``INLINE_BYTES``) run in a thread
-(``off_loop``), so the event loop keeps answering (probes included) and the request's timeout cuts the
-wait short; a small JSON body, a few milliseconds of work, is read and evaluated on the loop.
+evaluating a body that may take long (any YAML, JSON over ``INLINE_BYTES``) run in a thread of the
+worker's pool for slow bodies (``off_loop``, ``_slow``), so the event loop keeps answering (probes
+included) and the request's timeout cuts the wait short, or are refused at once (503 ``service.busy``)
+when that pool is full; a small JSON body, a few milliseconds of work, is read and evaluated on the loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import json
 import time
@@ -84,7 +84,8 @@ async def read_packet_body(request: Request, kind: str) -> bytes:
 
 async def off_loop(request: Request, body: bytes, kind: str, work: Callable[[], T]) -> T:
     """``work()``, the parsing and evaluating of ``body``: on the loop for a small JSON body, else in a
-    thread, awaited (the request's timeout cancels the wait: the middleware answers 503)."""
+    thread of the pool for slow bodies, awaited (the request's timeout cancels the wait: the middleware
+    answers 503), or 503 ``service.busy`` at once when the pool is full."""
     if kind == "json" and len(body) <= INLINE_BYTES:
         return work()
 
@@ -92,7 +93,7 @@ async def off_loop(request: Request, body: bytes, kind: str, work: Callable[[], 
         in_time(request)
         return work()
 
-    return await asyncio.to_thread(unless_late)
+    return await request.app.state.slow_bodies.run(unless_late)
 
 
 def late(request: Request) -> bool:

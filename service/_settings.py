@@ -104,6 +104,12 @@ class Settings:
     max_batch_items: int = 10_000
     #: Seconds a request may take, batch streams included.
     timeout: float = 30.0
+    #: Threads of a worker process that parse and evaluate slow bodies (YAML, JSON over 64 KiB, batch lines);
+    #: None: the worker's share of the CPUs, from 2 to 4 (see ``service/_slow.py``).
+    slow_body_threads: Optional[int] = None
+    #: Slow bodies that may wait for one of those threads; one more is refused at once (503 ``service.busy``).
+    #: None: 8.
+    slow_body_queue: Optional[int] = None
     #: Origins allowed by CORS; empty: no CORS headers at all.
     cors_origins: tuple[str, ...] = ()
     log_level: str = "info"
@@ -127,6 +133,10 @@ class Settings:
             (1024 <= self.max_yaml_body <= MAX_BYTES, "max_yaml_body", f"from 1024 to {MAX_BYTES} bytes"),
             (1 <= self.max_batch_items <= 1_000_000, "max_batch_items", "from 1 to 1000000 items"),
             (0.1 <= self.timeout <= 3600, "timeout", "from 0.1 to 3600 seconds"),
+            (self.slow_body_threads is None or 1 <= self.slow_body_threads <= 64, "slow_body_threads",
+             "from 1 to 64 threads"),
+            (self.slow_body_queue is None or 0 <= self.slow_body_queue <= 10_000, "slow_body_queue",
+             "from 0 to 10000 bodies"),
             (self.log_level in ("critical", "error", "warning", "info", "debug"), "log_level",
              "critical, error, warning, info or debug"),
             (0 < len(self.cycle) <= 200 and bool(self.cycle.strip()), "cycle", "a cycle name of 1 to 200 characters"),
@@ -215,7 +225,8 @@ class Settings:
 def _convert(name: str, raw: str) -> object:
     variable = _PREFIX + name.upper()
     try:
-        if name in ("port", "workers", "max_body", "max_yaml_body", "max_batch_items"):
+        if name in ("port", "workers", "max_body", "max_yaml_body", "max_batch_items", "slow_body_threads",
+                    "slow_body_queue"):
             return int(raw)
         if name == "timeout":
             return float(raw)

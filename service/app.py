@@ -28,6 +28,7 @@ from ._middleware import Guard
 from ._models import BatchItem, BatchLine, Problem, ServiceDecision, WhatIfRequest, WhatIfResponse
 from promoready.engine.registry import LadderRegistry
 from ._settings import Settings
+from ._slow import slow_bodies
 
 __all__ = ["create_app", "create_app_from_env", "start", "stop", "LOG_CONFIG"]
 
@@ -73,6 +74,7 @@ def create_app(settings: Optional[Settings] = None, registry: Optional[LadderReg
         try:
             yield
         finally:
+            app.state.slow_bodies.close()  # work still waiting is cancelled; work running ends first
             if opened:  # a log opened before (a test driving the app without its lifespan) is its opener's
                 stop(app)
 
@@ -83,6 +85,7 @@ def create_app(settings: Optional[Settings] = None, registry: Optional[LadderReg
     app.state.metrics = Metrics()
     app.state.started = time.monotonic()
     app.state.decision_log = None
+    app.state.slow_bodies = slow_bodies(settings)
     app.include_router(_routes.router)
     app.include_router(_batch.router)
     app.include_router(_decisions.router)

@@ -226,9 +226,10 @@ def test_every_entry_is_complete_and_in_one_style():
         assert (entry.exit_status == 3) == (entry.area == "engine"), code  # only the engine's faults are internal
         assert (entry.exit_status == 4) == (entry.area == "system"), code  # the system refused a resource
         assert 400 <= entry.http_status <= 599, code
-        # A 5xx is our fault or the system's, a 4xx the caller's; a request over the service's time limit
-        # is neither.
-        assert (entry.http_status >= 500) == (entry.area in ("engine", "system") or code == errors.SERVICE_TIMEOUT), code
+        # A 5xx is our fault or the system's, a 4xx the caller's; a request over the service's time limit,
+        # or one refused while the service is busy, is neither.
+        assert (entry.http_status >= 500) == (entry.area in ("engine", "system")
+                                          or code in (errors.SERVICE_TIMEOUT, errors.SERVICE_BUSY)), code
         assert entry.meaning.strip() and "\n" not in entry.meaning and entry.meaning == entry.meaning.strip(), code
 
 

@@ -139,12 +139,15 @@ def test_a_body_whose_thread_comes_after_its_deadline_is_not_read():
 
     from promoready.engine.errors import ServiceError
     from promoready.service import _routes
+    from promoready.service._slow import SlowBodies
 
     ran: list[str] = []
+    pool = SlowBodies(1, 0)
     late = SimpleNamespace(scope={"state": {"deadline": time.monotonic() - 1.0}},
-                           app=SimpleNamespace(state=SimpleNamespace(settings=Settings(timeout=0.5))))
+                           app=SimpleNamespace(state=SimpleNamespace(settings=Settings(timeout=0.5), slow_bodies=pool)))
     with pytest.raises(ServiceError) as caught:
         asyncio.run(_routes.off_loop(late, b"a: 1\n", "yaml", lambda: ran.append("read")))
-    assert caught.value.code == errors.SERVICE_TIMEOUT and ran == []
+    assert caught.value.code == errors.SERVICE_TIMEOUT and ran == [] and pool.held == 0
+    pool.close()
     # A small JSON body is read on the loop at once (its deadline is checked where it is evaluated).
     assert asyncio.run(_routes.off_loop(late, b"{}", "json", lambda: ran.append("read"))) is None and ran == ["read"]
