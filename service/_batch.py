@@ -10,8 +10,17 @@ evaluated, so neither side holds the whole batch. Over the item limit or the req
 problem line says so and the stream ends. A body with no item at all (empty, or blank lines only) is a
 400 ``input.empty``, before any answer line.
 
-A line over 64 KiB (``INLINE_BYTES``) is read in the worker's pool for slow bodies (``_slow``); when it
-has no place free, that line is answered 503 ``service.busy`` in its own line, and the stream goes on.
+Where a line is read. A line of up to 64 KiB (``INLINE_BYTES``) usually takes well under a millisecond:
+it is read and evaluated on the event loop, which lets other requests in between lines, as cheaper than a
+thread (a thread costs the loop up to the interpreter's 5 ms switch interval each time it wakes while the
+thread runs). But a legal line under 64 KiB can take 10 to 30 ms (thousands of nested lists), and a batch
+may be a thousand of them: once ``SLOW_IN_A_ROW`` lines in a row have each taken more than ``SLOW_LINE`` of
+the loop's CPU time, the rest of the batch is read in the worker's pool for slow bodies (``_slow``), in
+pieces (what has arrived, at most ``PIECE_LINES`` lines or the lines reaching ``PIECE_BYTES``), one at a
+time, so that the answers still stream and the timeout is checked between lines. A longer line is always
+read there. Each piece takes a place in the pool as any slow body does; when there is none, slow small
+lines are read on the loop as before, and a long line is answered 503 ``service.busy`` in its own line
+(the stream goes on).
 """
 
 from __future__ import annotations
@@ -43,9 +52,18 @@ router = APIRouter()
 
 NDJSON = "application/x-ndjson"
 _NDJSON_TYPES = (NDJSON, "application/jsonl", "application/x-jsonlines", "application/json-lines")
+#: A piece of a batch handed to a thread at once: at most this many lines...
+PIECE_LINES = 64
+#: ...or the lines that reach this many bytes (a longer line is a piece alone).
+PIECE_BYTES = 256 * 1024
+#: A line that took more of the loop's CPU time than this, in seconds, is slow (the GIL's switch interval)...
+SLOW_LINE = 0.005
+#: ...and after this many slow lines in a row, the rest of the batch is read in the pool for slow bodies.
+SLOW_IN_A_ROW = 2
 
 #: An item's id as the caller gave it (text or a whole number), or None.
 ItemId = Union[str, int, None]
+Lines = list[tuple[int, Optional[bytes]]]
 
 
 class _Stream(StreamingResponse):
@@ -56,25 +74,71 @@ class _Stream(StreamingResponse):
         await self.stream_response(send)
 
 
-async def _lines(request: Request, limit: int) -> AsyncIterator[tuple[int, Optional[bytes]]]:
-    """(line number, line) for each line of the body; None for a line over ``limit`` bytes (skipped)."""
-    buffer = b""
+async def _lines(request: Request, limit: int) -> AsyncIterator[Lines]:
+    """The lines each chunk of the body completes, as it arrives: (line number, line), None for a line over
+    ``limit`` bytes (skipped). A line is copied once, however many chunks it came in."""
+    parts: list[bytes] = []  # the line being read, as it came
+    size = 0
     number = 0
     oversized = False
     async for chunk in request.stream():
-        buffer += chunk
-        while True:
-            end = buffer.find(b"\n")
-            if end < 0:
-                break
-            line, buffer = buffer[:end], buffer[end + 1:]
+        done: Lines = []
+        start = 0
+        while (end := chunk.find(b"\n", start)) >= 0:
             number += 1
-            yield number, None if oversized or len(line) > limit else line
-            oversized = False
-        if len(buffer) > limit:
-            oversized, buffer = True, b""
-    if buffer or oversized:
-        yield number + 1, None if oversized or len(buffer) > limit else buffer
+            size += end - start
+            if oversized or size > limit:
+                done.append((number, None))
+            else:
+                done.append((number, b"".join((*parts, chunk[start:end]))))
+            parts, size, oversized = [], 0, False
+            start = end + 1
+        if start < len(chunk) and not oversized:
+            size += len(chunk) - start
+            if size > limit:
+                oversized, parts = True, []
+            else:
+                parts.append(chunk[start:])
+        if done:
+            yield done
+    if parts or oversized:
+        yield [(number + 1, None if oversized else b"".join(parts))]
+
+
+def _blank(line: bytes) -> bool:
+    return not line or line.isspace()
+
+
+async def _pieces(arrivals: AsyncIterator[Lines],
+                  max_items: int) -> AsyncIterator[tuple[str, int, list[tuple[int, bytes]]]]:
+    """What to answer, in the order of the lines: ``("lines", first line number, lines)``, a piece of the
+    lines that have arrived (``PIECE_LINES``, ``PIECE_BYTES``); ``("too-large", number, [])`` for a line over
+    the limit; ``("too-many", number, [])`` for the first item past ``max_items``, the last. Blank lines are
+    left out."""
+    count = 0
+    async for arrived in arrivals:
+        piece: list[tuple[int, bytes]] = []
+        size = 0
+        for number, line in arrived:
+            if line is not None and _blank(line):
+                continue
+            if line is not None:
+                count += 1
+            if line is None or count > max_items:
+                if piece:
+                    yield "lines", piece[0][0], piece
+                    piece, size = [], 0
+                yield ("too-large" if line is None else "too-many"), number, []
+                if line is None:
+                    continue
+                return
+            piece.append((number, line))
+            size += len(line)
+            if len(piece) >= PIECE_LINES or size >= PIECE_BYTES:
+                yield "lines", piece[0][0], piece
+                piece, size = [], 0
+        if piece:  # what has arrived is answered now, not once more lines come
+            yield "lines", piece[0][0], piece
 
 
 #: The keys of a packet: an object with one of them is a bare packet, not an item.
@@ -190,6 +254,20 @@ def _ran_out(result: "Evaluated | Exception") -> bool:
     return isinstance(result, ServiceError) and result.code == errors.SERVICE_TIMEOUT
 
 
+def _decide_piece(engine: Engine, piece: list[tuple[int, bytes]], as_of: Optional[datetime.date],
+                  request: Request) -> list[tuple[int, ItemId, "Evaluated | Exception | None", Any]]:
+    """(line number, item id, decision or error, packet) for each line of a piece in turn, in a thread; a
+    line the request's time ran out on, before it was evaluated, ends the list with a None decision."""
+    out: list[tuple[int, ItemId, "Evaluated | Exception | None", Any]] = []
+    for number, line in piece:
+        item_id, result, packet = (None, None, None) if late(request) else _decide(engine, line, number, as_of, request)
+        if result is None or _ran_out(result):
+            out.append((number, item_id, None, None))
+            break
+        out.append((number, item_id, result, packet))
+    return out
+
+
 def _answer(metrics: Metrics, request: Request, number: int, item_id: ItemId,
             result: "Evaluated | Exception", packet: Any) -> bytes:
     """A line's answer, its decision recorded (metrics, the access log, the decision log)."""
@@ -227,22 +305,20 @@ async def batch(request: Request, as_of: Optional[datetime.date] = AS_OF) -> Str
     settings = request.app.state.settings
     # Read up to the first item before answering: a body with none is a 400, as an empty /v1/evaluate is.
     stream = _lines(request, settings.max_body)
-    ahead: list[tuple[int, Optional[bytes]]] = []
-    async for number, line in stream:
-        ahead.append((number, line))
-        if line is None or line.strip() or late(request):
+    ahead: Lines = []
+    async for arrived in stream:
+        ahead.extend(arrived)
+        if any(line is None or not _blank(line) for _, line in arrived) or late(request):
             break
     else:
         raise errors.InputError("the batch holds no items (the body is empty, or blank lines only)",
                                 code=errors.INPUT_EMPTY)
-
     pool = request.app.state.slow_bodies
 
-    async def lines() -> AsyncIterator[tuple[int, Optional[bytes]]]:
-        for pair in ahead:
-            yield pair
-        async for pair in stream:
-            yield pair
+    async def lines() -> AsyncIterator[Lines]:
+        yield ahead
+        async for arrived in stream:
+            yield arrived
 
     def timed_out(number: int) -> bytes:
         return _problem_line(ServiceError(f"the batch took longer than {settings.timeout:g} s; lines from "
@@ -250,39 +326,57 @@ async def batch(request: Request, as_of: Optional[datetime.date] = AS_OF) -> Str
                              number, None, metrics, request)
 
     async def answers() -> AsyncIterator[bytes]:
-        count = 0
-        async for number, line in lines():
+        slow = 0  # lines in a row that took longer than SLOW_LINE on the loop
+        async for kind, number, piece in _pieces(lines(), settings.max_batch_items):
             if late(request):
                 yield timed_out(number)
                 return
-            if line is None:
+            if kind == "too-large":
                 yield _problem_line(errors.InputError(f"the line is over the limit of {settings.max_body:,} bytes",
                                                       code=errors.INPUT_TOO_LARGE), number, None, metrics, request)
                 continue
-            if not line.strip():
-                continue
-            count += 1
-            if count > settings.max_batch_items:
+            if kind == "too-many":
                 yield _problem_line(ServiceError(f"a batch holds at most {settings.max_batch_items} items; lines "
                                                  f"from {number} on were not evaluated",
                                                  code=errors.SERVICE_TOO_MANY_ITEMS), number, None, metrics, request)
                 return
-            if len(line) <= INLINE_BYTES:
-                decided = _decide(engine, line, number, as_of, request)
-            else:
-                try:  # a long line is read in the pool for slow bodies, within the batch's time
-                    decided = await asyncio.wait_for(pool.run(partial(_decide, engine, line, number, as_of, request)),
-                                                     max(0.0, request.scope["state"]["deadline"] - time.monotonic()))
-                except asyncio.TimeoutError:
+            at = 0
+            while at < len(piece):
+                number, line = piece[at]
+                if at and late(request):
                     yield timed_out(number)
                     return
-                except ServiceError as busy:  # no place in the pool: this line is answered so, the stream goes on
-                    yield _problem_line(busy, number, None, metrics, request)
-                    continue
-            if _ran_out(decided[1]):
-                yield timed_out(number)
-                return
-            yield _answer(metrics, request, number, *decided)
-            await asyncio.sleep(0)  # let health checks and other requests in between items
+                to_pool = len(line) > INLINE_BYTES or slow >= SLOW_IN_A_ROW
+                if to_pool:  # the rest of the piece once the batch is slow, else this long line alone
+                    end = len(piece) if slow >= SLOW_IN_A_ROW else at + 1
+                    try:
+                        decided = await asyncio.wait_for(
+                            pool.run(partial(_decide_piece, engine, piece[at:end], as_of, request)),
+                            max(0.0, request.scope["state"]["deadline"] - time.monotonic()))
+                    except asyncio.TimeoutError:
+                        yield timed_out(number)
+                        return
+                    except ServiceError as busy:  # no place in the pool
+                        if len(line) > INLINE_BYTES:
+                            yield _problem_line(busy, number, None, metrics, request)
+                            at += 1
+                            continue
+                        decided, to_pool = [], False  # a slow small line: on the loop, as before
+                    for number, item_id, result, packet in decided:
+                        if result is None:
+                            yield timed_out(number)
+                            return
+                        yield _answer(metrics, request, number, item_id, result, packet)
+                    at += len(decided)
+                if not to_pool:  # on the loop, its CPU time measured
+                    spent = time.thread_time()
+                    item_id, result, packet = _decide(engine, line, number, as_of, request)
+                    slow = slow + 1 if time.thread_time() - spent > SLOW_LINE else 0
+                    if _ran_out(result):
+                        yield timed_out(number)
+                        return
+                    yield _answer(metrics, request, number, item_id, result, packet)
+                    at += 1
+                    await asyncio.sleep(0)  # let health checks and other requests in between lines
 
     return _Stream(answers(), media_type=NDJSON)

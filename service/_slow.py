@@ -16,7 +16,8 @@ still starts well within the default 30 s timeout.
 A place is held from admission until its work has ended, not until its request is answered: a parse that
 outlives its request's timeout cannot be stopped, still occupies its thread, and so still counts. Work
 still waiting for a thread when its request is answered (503 ``service.timeout``) is cancelled unread.
-A batch's long lines each take a place as any slow body does.
+A batch's long lines, and the pieces of a batch whose lines prove slow (``_batch``), each take a place
+as any slow body does.
 """
 
 from __future__ import annotations

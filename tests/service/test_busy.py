@@ -1,8 +1,8 @@
-"""The worker's own pool for slow bodies (YAML, JSON over 64 KiB, long batch lines): when its threads are
+"""The worker's own pool for slow bodies (YAML, JSON over 64 KiB, slow batch lines): when its threads are
 busy and its queue is full, the next slow body is refused at once (503 ``service.busy``, ``Retry-After``)
-instead of waiting until its timeout, and small JSON bodies are still answered on the loop. Slow parsing
-is a parse held at a gate the test opens: ordering, not timings, is asserted (the safety timer only ends a
-test that fails)."""
+instead of waiting until its timeout, small JSON bodies are still answered on the loop, and the lines of a
+batch that prove slow are read off the loop. Slow parsing is a parse held at a gate the test opens:
+ordering, not timings, is asserted (the safety timer only ends a test that fails)."""
 
 from __future__ import annotations
 
@@ -126,6 +126,44 @@ def test_a_long_batch_line_finding_the_pool_full_is_refused_at_once_in_its_line_
     assert rows[0]["problem"]["code"] == errors.SERVICE_BUSY
     rows = [json.loads(row) for row in served.content.splitlines()]
     assert [(r["id"], r["status"]) for r in rows] == [("long", 200), ("short", 200)] and left == 0
+
+
+def test_a_batch_whose_lines_prove_slow_is_read_off_the_loop_so_the_probes_answer_meanwhile(monkeypatch):
+    # Lines under 64 KiB were all read on the loop, each holding it as long as its parse (10 to 30 ms for
+    # some legal lines), over and over in a batch of them. Here every line counts as slow (SLOW_LINE < 0):
+    # after two, the rest go to the pool, and the gate holds the third line's parse there.
+    from promoready.service import _batch
+
+    monkeypatch.setattr(_batch, "SLOW_LINE", -1.0, raising=False)
+    client = make_client(Settings(timeout=120))
+    threads: dict[int, str] = {}
+
+    def held(body: bytes, kind: str, source: str = "") -> bool:
+        if source.startswith("batch line "):
+            threads[int(source.split()[-1])] = threading.current_thread().name
+        return source == "batch line 3"
+
+    gate = Gate(client.app.state.engine, "parse", held)
+    body = "\n".join(json.dumps({"id": i, "packet": example_packet()}) for i in range(5))
+    try:
+        async def scenario() -> tuple[Any, bool, Any]:
+            batch = asyncio.create_task(client.client.post("/v1/evaluate/batch", content=body, headers=NDJSON))
+            await until(gate.entered.is_set)
+            live = await client.client.get("/health/live")
+            live_while_held = not gate.opened.is_set()
+            gate.open()
+            return live, live_while_held, await batch
+
+        live, live_while_held, answered = client.loop.run_until_complete(scenario())
+        assert live.status_code == 200 and live_while_held
+        rows = [json.loads(row) for row in answered.content.splitlines()]
+        assert [(r["id"], r["line"], r["status"]) for r in rows] == [(i, i + 1, 200) for i in range(5)]
+        loop_thread = threading.current_thread().name  # the test client runs its loop here
+        assert [threads[n] == loop_thread for n in range(1, 6)] == [True, True, False, False, False]
+        assert all(threads[n].startswith(THREAD_NAME) for n in range(3, 6))
+    finally:
+        gate.close()
+        client.close()
 
 
 def test_a_body_answered_at_its_timeout_keeps_its_place_until_its_parse_ends(tmp_path):
