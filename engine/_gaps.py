@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import math
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Optional, Sequence
@@ -69,17 +69,25 @@ def fmt_beside(x: Any, bars: Sequence[Any]) -> str:
 
     places = max(2, max((_decimals(bar) for bar in bars), default=0))
     if places > 2:  # a bar written with more decimals (0.125): the value beside it with as many (0.124, not 0.12)
-        text = format((Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-            Decimal(1).scaleb(-places)).normalize(), "f")
+        text = format(_decimal(value).quantize(Decimal(1).scaleb(-places), context=_WIDE).normalize(_WIDE), "f")
     side = wrong_side(Fraction(text))
     while side is not None and places <= 20:
         step = Decimal(1).scaleb(-places)
-        shown = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-            step, rounding=ROUND_FLOOR if side < 0 else ROUND_CEILING)
+        shown = _decimal(value).quantize(step, rounding=ROUND_FLOOR if side < 0 else ROUND_CEILING, context=_WIDE)
         side = wrong_side(Fraction(shown))
-        text = format(shown.normalize(), "f")
+        text = format(shown.normalize(_WIDE), "f")
         places += 1
     return text
+
+
+#: Room for any figure a packet or a ladder holds (at most 1e15, or a float's 309 digits) with 20 decimals:
+#: the default context's 28 digits would make quantizing 1e12 to 20 places an InvalidOperation.
+_WIDE = Context(prec=400)
+
+
+def _decimal(x: Fraction) -> Decimal:
+    """An exact fraction as a decimal, to ``_WIDE``'s precision."""
+    return _WIDE.divide(Decimal(x.numerator), Decimal(x.denominator))
 
 
 def _decimals(bar: Any) -> int:
@@ -391,8 +399,8 @@ def _plain_number(x: Fraction) -> Any:
 def _exactly(x: Fraction) -> str:
     """An exact amount in decimals, as many as it takes (at most 20): after "more than", an amount rounded up
     would overstate what is needed."""
-    shown = (Decimal(x.numerator) / Decimal(x.denominator)).quantize(Decimal(1).scaleb(-20), rounding=ROUND_FLOOR)
-    return format(shown.normalize(), "f")
+    shown = _decimal(x).quantize(Decimal(1).scaleb(-20), rounding=ROUND_FLOOR, context=_WIDE)
+    return format(shown.normalize(_WIDE), "f")
 
 
 def fmt_bar(x: Any) -> str:

@@ -132,3 +132,14 @@ def test_the_highest_level_listed_is_named_as_listed_not_only_as_the_level_of_it
                                   {"name": "Pat", "level": "pm", "committed": True}])["top-target"]
     assert c.status == "pass"
     assert c.actual == "senior-pm (highest of 2: Staff Engineer, rank 2)"  # was "senior-pm (highest of 2)"
+
+
+def test_huge_figures_are_worded_exactly_past_the_default_decimal_precision():
+    # Quantizing 1e15 to 20 places needs 36 digits: the default context's 28 raised InvalidOperation (CI, a
+    # generated ladder); normalizing in it cut the decimals short.
+    from fractions import Fraction
+
+    from promoready.engine._gaps import _exactly, fmt_beside
+
+    assert _exactly(Fraction(10**15) + Fraction(1, 3)) == "1000000000000000.33333333333333333333"
+    assert fmt_beside(123456789012.3456, [123456789012.3457]) == "123456789012.3456"
