@@ -182,6 +182,9 @@ LADDER_UNKNOWN_GROUP: Final = _code(
     "ladder.unknown-group", "A criterion names a supporting group the transition does not declare, or a required "
                             "criterion names one")
 LADDER_TOO_COMPLEX: Final = _code("ladder.too-complex", "Criteria that compile to more engine rules than the limit")
+LADDER_NEVER_PASSES: Final = _code(
+    "ladder.never-passes", "A comparison or `where` test that no packet can satisfy: a bar beyond every value "
+                           "its measure can take, tests of one measure that contradict, an empty date window")
 LADDER_UNREACHABLE: Final = _code("ladder.unreachable", "A level no transition leads to from the lowest level")
 LADDER_UNKNOWN_SOURCE: Final = _code(
     "ladder.unknown-source", "A criterion cites a source that ladder.yaml's `sources:` does not declare")

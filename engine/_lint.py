@@ -33,6 +33,7 @@ from ._levels import LevelIndex
 from ._lint_conditions import check_keyed, check_pair, check_words
 from ._lint_evidence import check_evidence
 from ._lint_measures import check_measure
+from ._lint_reach import check_can_pass
 from ._wording import shown
 from . import errors
 from .errors import PromoreadyError, closest
@@ -296,7 +297,10 @@ class Lint:
             supporting += not criterion.required and criterion.group is None
             self.check_group(path, ("criteria", i, "group"), criterion, members)
             self.check_citation(path, ("criteria", i), criterion)
+            said = len(self.r.problems)
             self.check_condition(path, ("criteria", i, "condition"), criterion.condition)
+            if len(self.r.problems) == said:  # every name and operand fits: can the condition pass?
+                check_can_pass(self, path, ("criteria", i, "condition"), criterion.condition)
         for gid, group in t.supporting_groups.items():
             if group.needed > members[gid]:
                 self.r.problem(path, ("transition", "supporting_groups", gid, "needed"),

@@ -24,6 +24,7 @@ from promoready.schemas.ladder import (
 
 from ._fields import FieldKind, fields_of, is_words, items_of, measure_kind
 from ._measures import MAX_WINDOW_MONTHS, default_date_field
+from ._lint_reach import check_where_can_match, check_window
 from ._where import AS_OF, DATE_OPS, MONTHS_BEFORE, fixed_day
 from ._wording import shown
 from . import errors
@@ -188,6 +189,16 @@ def check_where(lint: Lint, loc: Loc, list_path: str, key: str, test: Any, items
         lint.r.problem(lint.path, loc, f"'{list_path}.{key}' is free text: no rule may read it", code=errors.LADDER_FREE_TEXT)
         return
     tests = test.items() if isinstance(test, dict) else [("eq", test)]
+    said = len(lint.r.problems)
+    _check_tests(lint, loc, list_path, key, test, field, tests)
+    if len(lint.r.problems) == said:  # each test fits its field: can they match together?
+        if field.kind == "date" and isinstance(test, dict):
+            check_window(lint, loc, key, test)
+        elif field.kind != "date":
+            check_where_can_match(lint, loc, list_path, key, test)
+
+
+def _check_tests(lint: Lint, loc: Loc, list_path: str, key: str, test: Any, field: FieldKind, tests: Any) -> None:
     if field.kind == "date":
         for op, value in tests:
             if op not in _DATE_OPS:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import string
 import tempfile
 from typing import Any, Optional, Sequence
@@ -414,12 +415,32 @@ def _first_comparison(cond: dict) -> dict:
     return cond
 
 
+def _turn_around(files: dict[str, dict], problem: Any) -> None:
+    """Make a part that can never pass (``ladder.never-passes``) one that can: a comparison or an ``all``
+    is wrapped in ``not`` (its negation can pass; the engine still meets every operand), and a ``where``
+    test that no item can match is dropped."""
+    keys: list = [int(i) if i else k for k, i in re.findall(r"([^.\[\]]+)|\[(\d+)\]", problem.path)]
+    doc: Any = files[os.path.basename(problem.file)]
+    if keys[0] == "measures":  # measures.NAME.where.KEY
+        where = doc["measures"][keys[1]]["where"]
+        del where[keys[3]]
+        if not where:
+            del doc["measures"][keys[1]]["where"]
+        return
+    *parents, last = keys[:-1]  # the node, without its operator (or its `all` / `any` key)
+    holder = doc
+    for k in parents:
+        holder = holder[k]
+    holder[last] = {"not": holder[last]}
+
+
 def write_ladder(files: dict[str, dict], folder: Optional[str] = None):
     """Write the documents (JSON is YAML) and load them with ``load_ladder`` (validate).
 
     A condition refused as too complex for the engine is replaced by its first comparison (its
-    measure stays used; a measure no other condition reads is undeclared) and the ladder written
-    again; any other refusal is raised. Returns the ``Ladder`` and the folder.
+    measure stays used; a measure no other condition reads is undeclared), a part no packet can pass
+    (a bar beyond its measure's values, drawn at random) is turned around (``_turn_around``), and the
+    ladder written again; any other refusal is raised. Returns the ``Ladder`` and the folder.
     """
     from promoready.engine import LadderInvalid, load_ladder
 
@@ -431,9 +452,13 @@ def write_ladder(files: dict[str, dict], folder: Optional[str] = None):
         try:
             return load_ladder(folder), folder
         except LadderInvalid as err:
-            if any(p.code != "ladder.too-complex" for p in err.problems):
+            if any(p.code not in ("ladder.too-complex", "ladder.never-passes") for p in err.problems):
                 raise
-            for p in err.problems:
+            # the deepest first: wrapping a node in `not` moves the paths of the parts inside it only
+            for p in sorted(err.problems, key=lambda p: -p.path.count(".") - p.path.count("[")):
+                if p.code == "ladder.never-passes":
+                    _turn_around(files, p)
+                    continue
                 index = int(p.path.split("[")[1].split("]")[0])
                 criteria = files[os.path.basename(p.file)]["criteria"]
                 criteria[index]["condition"] = _first_comparison(criteria[index]["condition"])

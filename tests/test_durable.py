@@ -140,7 +140,7 @@ def test_evaluator_survives_1100_engine_errors():
                 "measures": {f"x{j}": {"field": fields[j % 2]} for j in range(2)}}
         crit = lambda i: {"id": f"c{i}", "title": "C", "required": True, "rationale": "R.",
                           "source": {"file": "f.txt", "section": "S"},
-                          "condition": {"measure": f"x{i % 2}", "gte": i // 2},
+                          "condition": {"measure": f"x{i % 2}", "lte": 1 + i // 2},  # 1-5 ratings: every bar can pass
                           "text": {"pass": "P.", "fail": "F.", "unknown": "U."}}
         t = {"transition": {"from": "a", "to": "b", "track": "ic", "phase": "progressing-seniority", "title": "T"},
              "criteria": [crit(i) for i in range(70)]}

@@ -380,9 +380,16 @@ def test_a_windowed_count_that_can_never_reach_its_bar_projects_no_date(tmp_path
     files = copy.deepcopy(LADDER)
     files["ladder.yaml"]["ladder"] = "lang13-window"
     files["ladder.yaml"]["measures"]["months_at_b"]["review_months"]["within_months"] = 3
+    # A constant bar of 6 on 3 months can never pass: the lint refuses it (ladder.never-passes). A bar
+    # that depends on the candidate is not checked case by case, so the projection still says why.
+    (tmp_path / "constant").mkdir()
+    (refused,) = ladder_problems(tmp_path / "constant", files)
+    assert refused.code == "ladder.never-passes" and "from 0 to 3" in refused.message, str(refused)
+    files["a-to-b.yaml"]["criteria"][0]["condition"] = {
+        "measure": "months_at_b", "gte": {"by_org_size": {"startup": 6, "growth": 2, "enterprise": 2}}}
     engine = Evaluator(load_ladder(write_ladder(tmp_path, files)))
     running = [{"start": "2026-09-01", "end": "2027-12-31", "rating": "meets", "operating_level": "b"}]
-    c = decide(engine, reviews=running)["six-months"]
+    c = decide(engine, reviews=running, organization={"size": "startup"})["six-months"]
     assert c.next_step.endswith("no date can be projected: the last 3 months can never hold enough")
 
 
