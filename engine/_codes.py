@@ -185,6 +185,9 @@ LADDER_TOO_COMPLEX: Final = _code("ladder.too-complex", "Criteria that compile t
 LADDER_NEVER_PASSES: Final = _code(
     "ladder.never-passes", "A comparison or `where` test that no packet can satisfy: a bar beyond every value "
                            "its measure can take, tests of one measure that contradict, an empty date window")
+LADDER_PLACEHOLDER: Final = _code(
+    "ladder.placeholder", "A `{…}` in a title or text that would be shown as written: only a measure's title "
+                          "replaces {current} and {target}")
 LADDER_UNREACHABLE: Final = _code("ladder.unreachable", "A level no transition leads to from the lowest level")
 LADDER_UNKNOWN_SOURCE: Final = _code(
     "ladder.unknown-source", "A criterion cites a source that ladder.yaml's `sources:` does not declare")

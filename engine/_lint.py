@@ -34,6 +34,7 @@ from ._lint_conditions import check_keyed, check_pair, check_words
 from ._lint_evidence import check_evidence
 from ._lint_measures import check_measure
 from ._lint_reach import check_can_pass
+from ._lint_titles import check_measure_titles, check_transition_words
 from ._wording import shown
 from . import errors
 from .errors import PromoreadyError, closest
@@ -74,6 +75,7 @@ class Lint:
         self.check_levels()
         self.check_sources()
         check_evidence(self.r, self.path, self.head)
+        check_measure_titles(self.r, self.path, self.head)
         # Arithmetic measures last: they need to know which of the measures they combine are broken.
         ordered = sorted(self.head.measures.items(), key=lambda nm: isinstance(nm[1], (SumOfMeasure, WeightedMeanMeasure)))
         for name, measure in ordered:
@@ -285,6 +287,7 @@ class Lint:
                 self.r.problem(path, ("transition",), f"transition {t.from_} → {t.to} is also defined in {seen[step]}",
                                code=errors.LADDER_DUPLICATE_TRANSITION)
             seen[step] = os.path.basename(path)
+        check_transition_words(self.r, path, tfile)
         ids: set[str] = set()
         supporting = 0
         members = dict.fromkeys(t.supporting_groups, 0)
