@@ -188,6 +188,11 @@ LADDER_NEVER_PASSES: Final = _code(
 LADDER_PLACEHOLDER: Final = _code(
     "ladder.placeholder", "A `{…}` in a title or text that would be shown as written: only a measure's title "
                           "replaces {current} and {target}")
+LADDER_NOT_A_TRANSITION: Final = _code(
+    "ladder.not-a-transition", "A YAML file in a ladder folder that is not a transition (every one beside "
+                               "ladder.yaml is read as one)")
+LADDER_FILE_NAME: Final = _code(
+    "ladder.file-name", "A transition file not named after the transition it defines (<from>-to-<to>.yaml)")
 LADDER_UNREACHABLE: Final = _code("ladder.unreachable", "A level no transition leads to from the lowest level")
 LADDER_UNKNOWN_SOURCE: Final = _code(
     "ladder.unknown-source", "A criterion cites a source that ladder.yaml's `sources:` does not declare")

@@ -231,9 +231,18 @@ class _Reader:
             path = os.path.join(self.folder, name)
             if name == LADDER_FILE or not name.endswith((".yaml", ".yml")) or not os.path.isfile(path):
                 continue
+            said = len(self.problems)
             parsed = self._parse(path, TransitionFile)
             if parsed is not None:
                 transitions.append((path, parsed))
+            elif isinstance(self.raw.get(path), dict) and not {"transition", "criteria"} & set(self.raw[path]):
+                # not a transition with mistakes, but another file: say so once, rather than each key it lacks
+                del self.problems[said:]
+                self.problems.append(LadderError(
+                    f"'{name}' is not a transition file (it has no `transition:` or `criteria:`): every YAML file "
+                    f"beside {LADDER_FILE} is read as a transition, <from>-to-<to>.yaml; move this one out of the "
+                    "ladder folder (example packets go in its examples/ folder)", code=errors.LADDER_NOT_A_TRANSITION,
+                    file=path, line=1))
         # A file with the wrong shape is not linted, but the names its conditions use are still
         # checked, so that one run reports its unknown measures with its shape errors.
         shaped = {p for p, _ in transitions}

@@ -283,6 +283,11 @@ class Lint:
                 self.r.problem(path, ("transition", "track"),
                                f"'{t.to}' is on the {ranks['to'].track} track, not {t.track}", code=errors.LADDER_TRACK)
             step = (t.from_, t.to)
+            expected = f"{t.from_}-to-{t.to}"
+            if os.path.splitext(os.path.basename(path))[0] != expected:
+                self.r.problem(path, ("transition",), f"this file defines {t.from_} → {t.to}: name it '{expected}.yaml' "
+                                                      "(the transition's name, as `--transition` and its "
+                                                      "examples/ file give it)", code=errors.LADDER_FILE_NAME)
             if step in seen:
                 self.r.problem(path, ("transition",), f"transition {t.from_} → {t.to} is also defined in {seen[step]}",
                                code=errors.LADDER_DUPLICATE_TRANSITION)
