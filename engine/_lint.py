@@ -26,6 +26,7 @@ from promoready.schemas.ladder import (
     TransitionHeader,
     WeightedMeanMeasure,
 )
+from promoready.schemas._evidence import MAX_FIGURE
 from promoready.schemas.packet import ORDINALS
 
 from ._fields import FieldKind, is_words, measure_kind
@@ -250,8 +251,11 @@ class Lint:
                     self._number(file, vloc, v)
 
     def _number(self, file: str, loc: Loc, v: Any) -> None:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or abs(v) > 1e12:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v:
             self.r.problem(file, loc, f"expected a number, got {shown(v)}", code=errors.LADDER_BAD_OPERAND)
+        elif abs(v) > MAX_FIGURE:  # as far as a packet's figures reach, no further (the engine holds no more)
+            self.r.problem(file, loc, f"expected a number from -1e15 to 1e15 (as far as a packet's figures go), "
+                                      f"got {shown(v)}", code=errors.LADDER_BAD_OPERAND)
         elif round(v, 4) != v:
             self.r.problem(file, loc, f"{shown(v)} has more than 4 decimals", code=errors.LADDER_BAD_OPERAND)
 

@@ -9,7 +9,7 @@ every operator each measure kind allows (numbers, booleans, ordered and unordere
 references, organisation-size thresholds, ``in`` lists).
 
 What the drawing respects is what ``validate`` checks (every measure used, operands that fit their
-measure, numbers of at most 4 decimals within ±1e12, …), so a drawn ladder is valid; the one thing
+measure, numbers of at most 4 decimals within ±1e15, …), so a drawn ladder is valid; the one thing
 it cannot know in advance is whether a condition compiles to too many engine rules, and
 ``write_ladder`` replaces such a condition by its first comparison (``ladder.too-complex`` is then
 the only refusal it accepts). Measures and operands are chosen from what the packet schema offers
@@ -63,7 +63,7 @@ TRANSITIONS = (("a", "b", "ic"), ("b", "c", "ic"), ("b", "d", "management"))
 
 #: Thresholds: small counts and ratings, large and negative figures, and the largest validate accepts.
 SPECIAL_NUMBERS = (0, 1, 3, 6, 12, 24, 36, 60, 100, 1200, 1_000_000, -5, -1000.5, 999_999_999_999.9999,
-                   1_000_000_000_000, -1_000_000_000_000)
+                   1_000_000_000_000, -1_000_000_000_000, 10**15, -(10**15), 123_456_789_012_345.5)
 #: Review and elapsed months are drawn around as dates, so they stay within a calendar (absurd ones are
 #: tested on their own, in test_differential).
 SPECIAL_MONTHS = (0, 1, 3, 6, 12, 24, 1200, -3)

@@ -586,7 +586,7 @@ def _threshold_ladder(tmp_path, condition: str):
 
 @pytest.mark.parametrize("condition", ["gte: 1e12", "gte: 1.0e12", "gt: 999999999999.9999",
                                        "gte: {by_org_size: {startup: 1, growth: 1e12, enterprise: 1e12}}",
-                                       "lte: 1e12", "ne: 1e12"])  # (lte: -1e12 months can never pass: refused)
+                                       "lte: 1e12", "ne: 1e12", "gte: 1e15"])  # (lte: -1e12 months can never pass: refused)
 def test_a_threshold_of_1e12_months_decides(tmp_path, condition):
     """Regression: 1e12 months passed validate, then the next step's projected date overflowed
     (a traceback). It is a number validate accepts, so it must decide: the criterion fails, agrees
