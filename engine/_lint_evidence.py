@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from promoready.schemas.ladder import LadderFile
 
+from ._levels import normalise
+from ._wording import shown
 from . import errors
 from .errors import closest
 
@@ -70,5 +72,16 @@ def _declared(r: Problems, ladder_path: str, head: LadderFile, loc: Loc, name: s
         declared = "declares no `scales:`" if not head.scales else "declares no such scale"
         r.problem(ladder_path, loc + ("scale",), f"unknown scale '{spec.scale}': ladder.yaml {declared}",
                   code=errors.LADDER_UNKNOWN_SCALE, suggestion=closest(spec.scale, head.scales))
-    if spec.values is not None and len(set(spec.values)) != len(spec.values):
-        r.problem(ladder_path, loc + ("values",), "`values` lists a word twice", code=errors.LADDER_DUPLICATE_ID)
+    seen: dict[str, int] = {}  # a word as lists of words compare it → where it first is
+    values: tuple[str, ...] = spec.values or ()
+    for i, word in enumerate(values):
+        first = values[seen.setdefault(normalise(word), i)]
+        if seen[normalise(word)] == i:
+            continue
+        # `strings` words compare ignoring case and spacing (contains), `string` words exactly (eq, in):
+        # two words that differ only so would be one word to one and two to the other
+        r.problem(ladder_path, loc + ("values", i),
+                  f"`values` lists {shown(word)} twice" if first == word else
+                  f"`values` lists {shown(first)} and {shown(word)}, which differ only in case or in spaces, "
+                  "_ and -: a field's words must differ in more (a list of words is matched ignoring those, a "
+                  "single word exactly); keep one", code=errors.LADDER_DUPLICATE_ID)
