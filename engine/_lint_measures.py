@@ -212,8 +212,9 @@ def _check_tests(lint: Lint, loc: Loc, list_path: str, key: str, test: Any, fiel
                                                            f"{MAX_WINDOW_MONTHS}, got {shown(value)}", code=errors.LADDER_BAD_OPERAND)
             else:
                 check_day(lint.r, lint.path, loc + (op,), op, value)
-                if op in ("after", "on_or_after") and (value == AS_OF or value == {MONTHS_BEFORE: 0}):
-                    # every date test ends at as_of, so nothing is both on or before it and after it
+                if op == "after" and (value == AS_OF or value == {MONTHS_BEFORE: 0}):
+                    # every date test ends at as_of, so nothing is both on or before it and after it (on or
+                    # after it is an item dated on as_of itself)
                     lint.r.problem(lint.path, loc + (op,),
                                    f"{op}: {AS_OF if value == AS_OF else f'{{{MONTHS_BEFORE}: 0}} (that is {AS_OF})'}"
                                    f" can never match: every date test counts only items dated on or before "

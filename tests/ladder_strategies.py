@@ -146,7 +146,7 @@ def where_clause(c: Chooser, list_path: str, levels: list[str]) -> Optional[dict
     dates = sorted(n for n, k in item_fields(list_path).items() if k.kind == "date")
     if dates and c.integer(0, 2) == 0:  # issue 12: a date compared with a day
         op, day = c.pick(("before", "after", "on_or_before", "on_or_after")), day_operand(c)
-        if op in ("after", "on_or_after") and day in ("as_of", {"months_before_as_of": 0}):
+        if op == "after" and day in ("as_of", {"months_before_as_of": 0}):
             op = "on_or_before"  # nothing is both on or before as_of and after it: the lint refuses it
         out[c.pick(dates)] = {op: day}
     return out

@@ -499,11 +499,19 @@ def test_an_item_dated_after_as_of_is_not_counted_by_a_fixed_day_in_a_rerun_of_h
     assert got["old-reviews"].actual.startswith("0"), got["old-reviews"].actual
 
 
-@pytest.mark.parametrize("op, day", [("after", "as_of"), ("on_or_after", "as_of"), ("after", {"months_before_as_of": 0})])
+@pytest.mark.parametrize("op, day", [("after", "as_of"), ("after", {"months_before_as_of": 0})])
 def test_a_date_test_that_can_never_match_is_refused(tmp_path, op, day):
     found = problems(tmp_path, lambda f: measures(f)["results_examples"]["where"].update(date={op: day}))
     (p,) = [p for p in found if p.path == f"measures.results_examples.where.date.{op}"]
     assert p.code == "ladder.bad-operand" and "can never match" in p.message and p.line is not None, str(p)
+
+
+@pytest.mark.parametrize("day", ["as_of", {"months_before_as_of": 0}])
+def test_on_or_after_as_of_is_accepted_and_counts_what_is_dated_on_as_of(tmp_path, day):
+    # An item dated on as_of itself is on or after it and not after it: the test can match (it was refused).
+    files = copy.deepcopy(LADDER)
+    measures(files)["results_examples"]["where"].update(date={"on_or_after": day})
+    load_ladder(write_ladder(tmp_path, files))
 
 
 # -- lint gaps: falling scales, a measure compared with itself, cascades -------------------------------------
