@@ -75,7 +75,7 @@ from ._fields import FieldKind, measure_kind
 from ._figures import _derived_in, _names_in, count_figures, figures_of, word_figure
 from ._keyed import Keyed, _keyed_regions, keyed, resolve_static
 from ._keys import RESERVED_KEYS, SIZE_KEY, TALLY_KEYS, engine_hash, engine_keys
-from ._levels import LevelIndex, normalise
+from ._levels import LevelIndex, normalise, same_word
 from ._regions import (
     _PASS_OP,
     STATUS_BY_SUFFIX,
@@ -221,7 +221,7 @@ class Compiler:
         raw = c.operand
         by_size = None
         if op in CONTAINS_OPS:
-            words = tuple(dict.fromkeys(normalise(w) for w in ([raw] if op == "contains" else raw)))
+            words = tuple(dict.fromkeys(same_word(w) for w in ([raw] if op == "contains" else raw)))
             return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, words=words))
         if isinstance(raw, dict) and set(raw) == {"measure"}:
             return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, other=raw["measure"]))
@@ -429,7 +429,7 @@ def encode_words(value: Any) -> Optional[list[str]]:
     runs of spaces, ``_`` and ``-``, do not matter); None stays None (unknown)."""
     if value is None:
         return None
-    return [normalise(str(w)) for w in value]
+    return [same_word(str(w)) for w in value]
 
 
 def encode_value(value: Any, kind: FieldKind) -> Any:

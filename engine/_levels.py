@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
@@ -16,6 +17,16 @@ _SEPARATORS = re.compile(r"[\s_\-]+")
 def normalise(name: str) -> str:
     """``Senior PM`` / ``senior_pm`` / ``senior-pm`` → ``senior-pm``."""
     return _SEPARATORS.sub("-", name.strip().lower()).strip("-")
+
+
+def same_word(text: str) -> str:
+    """A word of a packet's list, or of a ladder's ``contains``, as ``contains`` and ``size`` tell words apart:
+    ``normalise``d after NFKC (a full-width ``ＥＮＧ`` is ``eng``) and without invisible format characters (a
+    zero-width space, a soft hyphen); "" for a word of nothing else."""
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return normalise(text)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import math
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -30,7 +29,7 @@ from promoready.schemas.ladder import (
 from promoready.schemas.packet import Packet
 
 from ._fields import EVIDENCE, FieldKind, fields_of, items_of, measure_kind
-from ._levels import LevelIndex
+from ._levels import LevelIndex, same_word
 from ._wording import shown
 
 #: The longest window (``within_months``) a ladder may declare: a hundred years.
@@ -126,12 +125,10 @@ def _grown(value: float, base: datetime.date, day: datetime.date, per_month: flo
 
 
 def _same_name(item: Any) -> Any:
-    """What a ``size`` measure tells items apart by: for a name, its letters without regard to case, width
-    or spacing ("Engineering", "engineering " and "ＥＮＧＩＮＥＥＲＩＮＧ" are one function; "" is a blank
-    name, counted as none); any other item as it is."""
-    if not isinstance(item, str):
-        return item
-    return " ".join(unicodedata.normalize("NFKC", item).casefold().split())
+    """What a ``size`` measure tells items apart by: for a name, the word ``contains`` reads ("Customer Success",
+    "customer_success" and a full-width "ＣＵＳＴＯＭＥＲ－ＳＵＣＣＥＳＳ" are one function; "" is a blank name,
+    counted as none: ``same_word``); any other item as it is."""
+    return same_word(item) if isinstance(item, str) else item
 
 
 # Calendar months (1 Jan to 30 Jun is 6): the arithmetic lives in _calendar, re-exported here.
@@ -328,7 +325,7 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
             if len(distinct) == len(items):
                 return Measured(len(distinct), evidence=[list_path])
             blank = "" in names
-            twice = len(set(names)) < len(names)
+            twice = len(distinct) < len(names) - names.count("")  # a name again, not a second blank
             why = "a name listed more than once (in any case or spacing) counts once" if twice else ""
             why += (", and a blank name not at all" if why else "a blank name does not count") if blank else ""
             return Measured(len(distinct), evidence=[list_path], detail=f"of {len(items)} listed; {why}")

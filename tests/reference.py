@@ -48,6 +48,12 @@ SIZES = ORDINALS["size"]
 LEVEL_FIELDS = {"current_level", "target_level", "operating_level", "level"}  # last path component
 
 
+def word(text: str) -> str:
+    """A listed word as contains and size compare it: NFKC, invisible format characters dropped, normalised."""
+    text = "".join(ch for ch in unicodedata.normalize("NFKC", text) if unicodedata.category(ch) != "Cf")
+    return normalise(text)
+
+
 def normalise(name: str) -> str:
     """``Senior PM`` / ``senior_pm`` / ``senior-pm`` → ``senior-pm``."""
     return re.sub(r"[\s_\-]+", "-", name.lower()).strip("-")
@@ -360,7 +366,7 @@ def measure(m: Measure, ctx: Context) -> Optional[tuple]:
         spec = spec_of(ctx.ladder, m.field)
         if isinstance(raw, list) and (spec is None or spec.type == "strings"):
             # a list of words (issue 12): compared by contains, case and separators aside
-            return ("words", frozenset(normalise(w) for w in raw))
+            return ("words", frozenset(word(w) for w in raw))
         if spec is not None:
             return declared_value(spec, raw, ctx.ladder)
         return typed(m.field.split(".")[-1], raw, ctx)
@@ -377,9 +383,8 @@ def measure(m: Measure, ctx: Context) -> Optional[tuple]:
     items = get_path(ctx.packet, m.list_path)
     if items is None:
         return None
-    if isinstance(m, SizeMeasure):  # names told apart by their letters alone: case, width and spacing aside
-        names = {" ".join(unicodedata.normalize("NFKC", x).casefold().split()) if isinstance(x, str) else x for x in items}
-        return ("num", len(names - {""}))
+    if isinstance(m, SizeMeasure):  # names told apart as contains reads words: case, width and separators aside
+        return ("num", len({word(x) if isinstance(x, str) else x for x in items} - {""}))
     matches = [where_matches(item, m.where, ctx, m.list_path) for item in items]
     if isinstance(m, (LatestMeasure, EarliestMeasure)):
         if None in matches:
@@ -469,7 +474,7 @@ def comparison(c: Leaf, ladder: Ladder, ctx: Context) -> str:
         return UNKNOWN
     op, operand = c.op, c.operand
     if op in ("contains", "contains_all", "contains_any"):
-        wanted = [normalise(w) for w in ([operand] if op == "contains" else operand)]
+        wanted = [word(w) for w in ([operand] if op == "contains" else operand)]
         found = [w in value[1] for w in wanted]
         return PASS if (any(found) if op == "contains_any" else all(found)) else FAIL
     if isinstance(operand, dict) and set(operand) == {"measure"}:

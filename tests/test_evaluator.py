@@ -334,3 +334,18 @@ def test_a_where_of_one_field_has_no_near_misses(tiny, tiny_packet):
     tiny_packet["influence"]["cross_functional_partners"] = []
     c = by_id(tiny.evaluate(tiny_packet), "breadth")
     assert "one test short" not in c.actual and "listed one" not in (c.next_step or "")
+
+
+def test_a_size_tells_names_apart_as_contains_reads_words(tiny, tiny_packet):
+    # "Customer Success", "customer-success" and "customer_success" are one word to `contains`: one to `size` too.
+    tiny_packet["artifacts"] = []
+    partners = tiny_packet["influence"]
+    partners["cross_functional_partners"] = ["Customer Success", "customer-success", "customer_success", "design"]
+    c = by_id(tiny.evaluate(tiny_packet), "breadth")
+    assert c.status == "fail" and c.actual.startswith("cross-functional partner functions: 2 (of 4 listed; a name "
+                                                      "listed more than once")
+    # Two blanks (one of them a zero-width space) are not a name listed twice.
+    partners["cross_functional_partners"] = [" ", "\u200b", "Design", "sales", "legal"]
+    c = by_id(tiny.evaluate(tiny_packet), "breadth")
+    assert c.status == "pass"
+    assert c.actual.startswith("cross-functional partner functions: 3 (of 5 listed; a blank name does not count)")
