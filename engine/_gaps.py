@@ -288,11 +288,11 @@ def leaf_gap(ex: Explainer, leaf: Leaf, encoded: dict[str, Any], size: Optional[
         bar = (math.floor(threshold) + 1 if op == "gt" else math.ceil(threshold)) if whole else threshold
         strict = op == "gt" and not whole
         need = _exact(bar) - _exact(value)
+        more = f"more than {_exactly(need)}" if strict else _enough(need, threshold)  # never "0 more"
         if strict and need == 0:  # right on a bar it must be above: no amount to name
-            return Gap(f"{ex.leaf_expected(Leaf(leaf.measure, op, threshold, None, leaf.kind, leaf.source), size)} "
-                       f"(now {fmt_beside(value, [threshold])})", 1.0)
-        more = f"more than {_exactly(need)}" if strict else fmt_beside(_plain_number(need), [0])  # never "0 more"
-        if ex.number_first(leaf.measure):
+            words = (f"{ex.leaf_expected(Leaf(leaf.measure, op, threshold, None, leaf.kind, leaf.source), size)} "
+                     f"(now {fmt_beside(value, [threshold])})")
+        elif ex.number_first(leaf.measure):
             words = f"{more} more {_agree(float(need), title, measure.unit or '')}"
         elif measure.unit:
             words = f"{title}: {more} more {_agree(float(need), measure.unit, measure.unit)}"
@@ -323,7 +323,7 @@ def leaf_gap(ex: Explainer, leaf: Leaf, encoded: dict[str, Any], size: Optional[
                     words += ", beyond any calendar date at the current pace"
                 else:
                     words += f", projected {date.isoformat()} at the current pace"
-        return Gap(words, float(need) / max(abs(threshold), 1), date)
+        return Gap(words, float(need) / max(abs(threshold), 1) if need else 1.0, date)
     if leaf.kind.kind == "number" and op in ("lte", "lt"):
         whole = _whole(measure, leaf, value)
         bar = (math.ceil(threshold) - 1 if op == "lt" else math.floor(threshold)) if whole else threshold
@@ -339,7 +339,7 @@ def leaf_gap(ex: Explainer, leaf: Leaf, encoded: dict[str, Any], size: Optional[
         else:
             # An exact amount beside the value as it is (0.0001 less than 0.1251), a rounded one beside it rounded.
             less, now = (_exactly(need), _exactly(_exact(value))) if strict else \
-                (fmt_beside(_plain_number(need), [0]), fmt_beside(value, bars))
+                (_enough(need, threshold), fmt_beside(value, bars))
         less = ("more than " if strict else "") + less
         return Gap(f"{less} less {title} (now {now}, {_LIMIT[op]} {fmt_bar(threshold)})",
                    float(need) / max(abs(threshold), 1))
@@ -391,9 +391,12 @@ def _whole(measure: Measure, leaf: Leaf, value: Any) -> bool:
                                                                 and type(value) is int)
 
 
-def _plain_number(x: Fraction) -> Any:
-    """An exact difference as the number it is shown as: an int when whole, else a float."""
-    return int(x) if x.denominator == 1 else float(x)
+def _enough(need: Fraction, bar: Any) -> str:
+    """An amount that is enough: exact at the bar's decimals (at least two), else rounded up there (0.2501
+    less is "0.26 less", never "0.25", which would fall short; 3.125 − 3 is 0.125, not 0.12)."""
+    places = max(2, _decimals(bar))
+    shown = _decimal(need).quantize(Decimal(1).scaleb(-places), rounding=ROUND_CEILING, context=_WIDE)
+    return format(shown.normalize(_WIDE), "f")
 
 
 def _exactly(x: Fraction) -> str:

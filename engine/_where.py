@@ -169,6 +169,9 @@ def _where_and_wants(list_path: str, where: Optional[Where], levels: dict[str, i
     by_field = _tests_by_field(list_path, where, levels, index, ladder)
     keys = [key for key, _ in by_field]
 
+    # An item outside a date test is not a near miss: nobody can redate evidence to make it count.
+    dated = {key for key, spec in where.items() if isinstance(spec, dict) and any(op in DATE_OPS for op in spec)}
+
     def near(item: Any, ctx: Context) -> Optional[str]:
         failed = None
         for key, tests in by_field:
@@ -183,7 +186,7 @@ def _where_and_wants(list_path: str, where: Optional[Where], levels: dict[str, i
                     break
                 if result is None:
                     return None
-        return failed
+        return None if failed in dated else failed
 
     def wants(item: Any, ctx: Context) -> list[str]:
         # Most items that do not match have every field and fail on a value: told by the fields alone.

@@ -23,6 +23,7 @@ MEASURES = {
     "rating": {"field": "competencies.strategy", "title": "strategy rating"},
     "rate": {"field": "evidence.rate", "title": "conversion rate"},
     "top": {"max": "advocates", "of": "level", "title": "most senior advocate"},
+    "recent": {"count": "impact", "where": {"measured": True, "date": {"within_months": 12}}, "unit": "outcomes"},
 }
 AS_OF = datetime.date(2026, 11, 1)
 
@@ -39,6 +40,7 @@ def engine(tmp_path_factory) -> Evaluator:
         "rate-gte": {"measure": "rate", "gte": 0.125}, "rate-ne": {"measure": "rate", "ne": 0.125},
         "rate-lt": {"measure": "rate", "lt": 0.125},
         "top-target": {"measure": "top", "gte": {"level": "target"}},
+        "recent-impact": {"measure": "recent", "gte": 1},
     }
     criteria = [{"id": cid, "title": cid, "required": True, "rationale": "Shortfalls.",
                  "source": {"file": "000_shortfalls.txt", "section": "S"}, "condition": condition,
@@ -143,3 +145,27 @@ def test_huge_figures_are_worded_exactly_past_the_default_decimal_precision():
 
     assert _exactly(Fraction(10**15) + Fraction(1, 3)) == "1000000000000000.33333333333333333333"
     assert fmt_beside(123456789012.3456, [123456789012.3457]) == "123456789012.3456"
+
+
+def test_an_item_left_out_by_its_date_alone_is_not_offered_as_one_test_short(engine):
+    # An outcome of 2020 cannot be made recent; an unmeasured recent one can be measured.
+    impact = [{"kind": "growth", "measured": True, "date": "2020-03-01"},
+              {"kind": "growth", "measured": False, "date": "2026-06-01"}]
+    c = decide(engine, impact=impact)["recent-impact"]
+    assert c.status == "fail"
+    assert c.actual.endswith("one test short: impact[1].measured is false)")
+    assert c.next_step.endswith(", or get a listed one to count: impact[1].measured (now false)")
+    c = decide(engine, impact=impact[:1])["recent-impact"]
+    assert "one test short" not in c.actual and "listed one" not in c.next_step
+
+
+def test_an_amount_named_is_always_enough(engine):
+    # Rounded to two decimals, 3.2501 - 0.25 and 3 + 0.12 still fail: the amount is exact at the bar's
+    # decimals or rounded up.
+    got = decide(engine, experience={"product_years": 3}, evidence={"rate": 0.1})
+    assert got["rate-gte"].next_step == "raise conversion rate from 0.1 to 0.125"
+    got = decide(engine, scope={"teams": 2}, experience={"product_years": 2.995})
+    assert got["years-gte"].next_step.startswith("0.01 more years")  # 0.005 rounded up at two decimals
+    # Right on a strict bar, a figure that grows is still projected (to the next day it passes).
+    c = decide(engine, datetime.date(2027, 5, 4), experience={"product_years": 2.5})["years-gt"]
+    assert (c.status, c.next_step) == ("fail", "> 3 years (now 3), projected 2027-05-05 at the current pace")
