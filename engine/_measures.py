@@ -118,10 +118,11 @@ def _near_words(near: list[tuple[str, Any]]) -> str:
 
 def _grown(value: float, base: datetime.date, day: datetime.date, per_month: float) -> float:
     """A figure that grows with time, true on ``base``, measured on ``day``: grown (or shrunk) by the calendar
-    months between, at ``per_month``. Cut to hundredths, never rounded up: 6.997 years must not meet a 7-year
-    bar a day before the projected date (the epsilon absorbs float error on a whole figure)."""
+    months between, at ``per_month``. Cut to four decimals (a bar's finest), never rounded up: 6.99997 years
+    must not meet a 7-year bar a day before the projected date, and a figure that met a bar of 2.995 must
+    still meet it a day later (cut to hundredths, it fell to 2.99). The epsilon absorbs float error."""
     months = months_between(base, day) if day > base else -months_between(day, base)  # calendar months
-    return max(0.0, math.floor((value + float(months) * per_month) * 100 + 1e-6) / 100)
+    return max(0.0, math.floor((value + float(months) * per_month) * 10000 + 1e-6) / 10000)
 
 
 def _same_name(item: Any) -> Any:

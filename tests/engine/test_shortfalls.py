@@ -41,6 +41,7 @@ def engine(tmp_path_factory) -> Evaluator:
         "rate-lt": {"measure": "rate", "lt": 0.125},
         "top-target": {"measure": "top", "gte": {"level": "target"}},
         "recent-impact": {"measure": "recent", "gte": 1},
+        "years-gte-2995": {"measure": "years", "gte": 2.995},
     }
     criteria = [{"id": cid, "title": cid, "required": True, "rationale": "Shortfalls.",
                  "source": {"file": "000_shortfalls.txt", "section": "S"}, "condition": condition,
@@ -167,5 +168,8 @@ def test_an_amount_named_is_always_enough(engine):
     got = decide(engine, scope={"teams": 2}, experience={"product_years": 2.995})
     assert got["years-gte"].next_step.startswith("0.01 more years")  # 0.005 rounded up at two decimals
     # Right on a strict bar, a figure that grows is still projected (to the next day it passes).
-    c = decide(engine, datetime.date(2027, 5, 4), experience={"product_years": 2.5})["years-gt"]
-    assert (c.status, c.next_step) == ("fail", "> 3 years (now 3), projected 2027-05-05 at the current pace")
+    c = decide(engine, datetime.date(2027, 5, 1), experience={"product_years": 2.5})["years-gt"]
+    assert (c.status, c.next_step) == ("fail", "> 3 years (now 3), projected 2027-05-02 at the current pace")
+    # A figure that met a bar keeps meeting it as it grows (cut to hundredths, 2.995 fell to 2.99 a day on).
+    for day in (datetime.date(2026, 11, 1), datetime.date(2026, 11, 2), datetime.date(2026, 11, 3)):
+        assert decide(engine, day, experience={"product_years": 2.995})["years-gte-2995"].status == "pass", day
