@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 from fractions import Fraction
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 from promoready.schemas.ladder import CountMeasure, Measure, MonthsSinceMeasure, ReviewMonthsMeasure, SizeMeasure
 
@@ -117,11 +117,17 @@ def months_beside(x: Any, bars: Sequence[Any]) -> str:
     rounded down (``half_months``), unless that reads on the wrong side of a bar (12.03 months shown as 12
     beside "> 12"): then with the decimals it takes (``fmt_beside``)."""
     words = half_months(x, up=False)
-    shown, exact = Fraction(words), _exact(x) if not isinstance(x, Fraction) else x
+    exact = x if type(x) is Fraction else _exact(x)
+    if exact.denominator <= 2 or not bars:  # shown as it is: on the side of every bar it is
+        return words
+    # Shown rounded down: it misreads only a bar from the shown figure up to the value itself (a float test
+    # first, as this runs for every months figure Found shows; the exact one only for a bar that close).
+    low, high = float(words), float(exact)
     for bar in bars:
-        b = _exact(bar)
-        if (shown > b) - (shown < b) != (exact > b) - (exact < b):
-            return fmt_beside(float(exact), bars)
+        if low - 1e-9 <= bar <= high + 1e-9:
+            shown, b = Fraction(words), _exact(bar)
+            if (shown > b) - (shown < b) != (exact > b) - (exact < b):
+                return fmt_beside(float(exact), bars)
     return words
 
 
@@ -287,7 +293,7 @@ def leaf_gap(ex: Explainer, leaf: Leaf, encoded: dict[str, Any], size: Optional[
         whole = _whole(measure, leaf, value)
         bar = (math.floor(threshold) + 1 if op == "gt" else math.ceil(threshold)) if whole else threshold
         strict = op == "gt" and not whole
-        need = _exact(bar) - _exact(value)
+        need = _WIDE.subtract(_dec(bar), _dec(value))  # exact: decimals as written, not binary fractions
         more = f"more than {_exactly(need)}" if strict else _enough(need, threshold)  # never "0 more"
         if strict and need == 0:  # right on a bar it must be above: no amount to name
             words = (f"{ex.leaf_expected(Leaf(leaf.measure, op, threshold, None, leaf.kind, leaf.source), size)} "
@@ -328,17 +334,17 @@ def leaf_gap(ex: Explainer, leaf: Leaf, encoded: dict[str, Any], size: Optional[
         whole = _whole(measure, leaf, value)
         bar = (math.ceil(threshold) - 1 if op == "lt" else math.floor(threshold)) if whole else threshold
         strict = op == "lt" and not whole
-        need = _exact(value) - _exact(bar)
+        need = _WIDE.subtract(_dec(value), _dec(bar))
         bars = [*ex.bars(leaf.measure, encoded), threshold]
         if strict and need == 0:  # right on a bar it must be below: no amount to name
             return Gap(f"{ex.leaf_expected(Leaf(leaf.measure, op, threshold, None, leaf.kind, leaf.source), size)} "
                        f"(now {fmt_beside(value, bars)})", 1.0)
         if counts_calendar_months(measure):  # in half months, as Found shows them; the shortfall rounded up
-            less, now = half_months(need, up=True), months_beside(value, bars)
-            strict = strict and Fraction(less) == need  # a shortfall rounded up is enough as it is
+            less, now = half_months(Fraction(need), up=True), months_beside(value, bars)
+            strict = strict and Decimal(less) == need  # a shortfall rounded up is enough as it is
         else:
             # An exact amount beside the value as it is (0.0001 less than 0.1251), a rounded one beside it rounded.
-            less, now = (_exactly(need), _exactly(_exact(value))) if strict else \
+            less, now = (_exactly(need), _exactly(_dec(value))) if strict else \
                 (_enough(need, threshold), fmt_beside(value, bars))
         less = ("more than " if strict else "") + less
         return Gap(f"{less} less {title} (now {now}, {_LIMIT[op]} {fmt_bar(threshold)})",
@@ -391,19 +397,37 @@ def _whole(measure: Measure, leaf: Leaf, value: Any) -> bool:
                                                                 and type(value) is int)
 
 
-def _enough(need: Fraction, bar: Any) -> str:
+def _dec(x: Any) -> Decimal:
+    """A number exactly as written (a float by its shortest decimal, as ``_exact``), as a Decimal: cheaper
+    than a Fraction, and exact for the figures a packet or a ladder can hold."""
+    if isinstance(x, float):
+        return Decimal(repr(x))
+    if isinstance(x, int):
+        return Decimal(x)
+    return _decimal(x)  # a Fraction (calendar months)
+
+
+def _enough(need: Decimal, bar: Any) -> str:
     """An amount that is enough: exact at the bar's decimals (at least two), else rounded up there (0.2501
     less is "0.26 less", never "0.25", which would fall short; 3.125 − 3 is 0.125, not 0.12)."""
-    places = max(2, _decimals(bar))
-    shown = _decimal(need).quantize(Decimal(1).scaleb(-places), rounding=ROUND_CEILING, context=_WIDE)
+    if need == need.to_integral_value():
+        return str(int(need))
+    shown = need.quantize(_PLACES[max(2, _decimals(bar))], rounding=ROUND_CEILING, context=_WIDE)
     return format(shown.normalize(_WIDE), "f")
 
 
-def _exactly(x: Fraction) -> str:
+def _exactly(x: Union[Decimal, Fraction]) -> str:
     """An exact amount in decimals, as many as it takes (at most 20): after "more than", an amount rounded up
     would overstate what is needed."""
-    shown = _decimal(x).quantize(Decimal(1).scaleb(-20), rounding=ROUND_FLOOR, context=_WIDE)
+    if isinstance(x, Fraction):
+        x = _decimal(x)
+    if x == x.to_integral_value():
+        return str(int(x))
+    shown = x.quantize(_PLACES[20], rounding=ROUND_FLOOR, context=_WIDE)
     return format(shown.normalize(_WIDE), "f")
+
+
+_PLACES = [Decimal(1).scaleb(-n) for n in range(21)]  # 1, 0.1, … 1E-20: the steps a decimal is cut at
 
 
 def fmt_bar(x: Any) -> str:
