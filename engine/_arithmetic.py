@@ -18,6 +18,7 @@ from promoready.schemas.packet import Packet
 from ._fields import FieldKind, measure_kind
 from ._levels import LevelIndex
 from ._measures import Context, Fn, Measured, compile_measure
+from ._shown_numbers import fmt, fmt_bar
 
 
 def part_number(value: Any, kind: FieldKind) -> Fraction:
@@ -36,15 +37,11 @@ def part_number(value: Any, kind: FieldKind) -> Fraction:
 
 def _shown(x: Fraction) -> str:
     """A part's figure as Found shows numbers (``fmt``: two decimals at most, never an exponent)."""
-    from ._gaps import fmt  # here: _gaps builds on _measures, which imports this module when it is used
-
     return fmt(float(x))
 
 
 def _weight(x: Fraction) -> str:
     """A weight as the ladder wrote it (up to four decimals: 0.0001 is not "×0")."""
-    from ._gaps import fmt_bar
-
     return fmt_bar(float(x)) if x.denominator != 1 else str(x.numerator)
 
 

@@ -17,7 +17,8 @@ from promoready.schemas.ladder import Criterion, Measure
 from . import _gaps
 from ._compile import SIZES, Leaf, Node
 # The gap wording and the numbers in it live in _gaps; the names other modules use are re-exported here.
-from ._gaps import _SYMBOL, Gap, _agree, _exact, counts_calendar_months, fmt, fmt_bar, fmt_beside, half_months, months_beside
+from ._gaps import _SYMBOL, Gap, _agree, counts_calendar_months
+from ._shown_numbers import _exact, fmt, fmt_bar, fmt_beside, half_months, months_beside
 from ._levels import LevelIndex
 from ._measures import Measured, reads_title_first
 

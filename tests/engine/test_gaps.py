@@ -8,7 +8,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from promoready.engine._gaps import half_months
+from promoready.engine._shown_numbers import half_months
 
 MONTHS = st.one_of(st.fractions(max_denominator=400), st.integers(-10**6, 10**6),
                    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False))

@@ -142,7 +142,7 @@ def test_huge_figures_are_worded_exactly_past_the_default_decimal_precision():
     # generated ladder); normalizing in it cut the decimals short.
     from fractions import Fraction
 
-    from promoready.engine._gaps import _exactly, fmt_beside
+    from promoready.engine._shown_numbers import _exactly, fmt_beside
 
     assert _exactly(Fraction(10**15) + Fraction(1, 3)) == "1000000000000000.33333333333333333333"
     assert fmt_beside(123456789012.3456, [123456789012.3457]) == "123456789012.3456"
