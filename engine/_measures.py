@@ -87,7 +87,8 @@ class Measured:
 Fn = Callable[[Packet, Context], Measured]
 
 
-#: Near misses a count's Found names one by one at most (more are counted by field: "5 items (2 on date, 3 on reach)").
+#: Near misses a count's Found names one by one at most; more are counted by field ("5 items (2 on measured, 3 on
+#: reach)").
 NEAR_NAMED = 3
 
 
