@@ -92,19 +92,6 @@ Fn = Callable[[Packet, Context], Measured]
 NEAR_NAMED = 3
 
 
-def _near_misses(items: list, hits: list[int], near: Callable[[Any, Context], Optional[str]], ctx: Context,
-                 list_path: str) -> list[tuple[str, Any]]:
-    """The items, not counted, that fail one ``where`` test only: each with that field's path and value."""
-    counted = set(hits)
-    out = []
-    for i, item in enumerate(items):
-        if i not in counted:
-            key = near(item, ctx)
-            if key is not None:
-                out.append((f"{list_path}[{i}].{key}", _attr(item, key)))
-    return out
-
-
 def _near_words(near: list[tuple[str, Any]]) -> str:
     """Near misses in words: each named with its value, up to ``NEAR_NAMED``; more, counted by field. Never
     a choice among them: the words must not depend on the list's order (nor on which of two alike is first)."""
@@ -336,10 +323,10 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
 
     # here: these modules build on this one's types
     from ._list_measures import _aggregate, _dated
-    from ._where import _matching_and_wanting, _outside_window, _where, _where_and_wants
+    from ._where import _counted, _outside_window, _where
 
     if isinstance(m, CountMeasure):
-        match, wants, near = _where_and_wants(list_path, m.where, levels, index, ladder)
+        sort = _counted(list_path, m.where, levels, index, ladder)
         where = m.where
         # A count that ranks items by a level (advocates at the target or above) says which titles
         # counted and the rank each resolved to: "CTO, rank 7" is what a committee checks.
@@ -350,7 +337,7 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
             items = read_list(packet, ctx)
             if items is None:
                 return Measured(None, missing=[list_path])
-            hits, undated, wanting = _matching_and_wanting(items, match, ctx, list_path, where, wants)
+            hits, undated, wanting, near = sort(items, ctx)
             evidence = [f"{list_path}[{i}]" for i in hits]
             detail = f"of {len(items)} listed"
             if ranked and hits:
@@ -361,8 +348,7 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
                 detail += "; not counted for want of a date: " + ", ".join(undated)
             if wanting:  # an item lacking another `where` field: named with every field it lacks
                 detail += "; not counted for want of " + ", ".join(wanting)
-            short = (_near_misses(items, hits, near, ctx, list_path) if near is not None and len(hits) < len(items)
-                     else [])
+            short = [(f"{list_path}[{i}].{key}", _attr(items[i], key)) for i, key in near]
             if short:  # items that would count but for one test: what a committee checks first
                 detail += "; one test short: " + _near_words(short)
             return Measured(len(hits), evidence=evidence, detail=detail, near=short)

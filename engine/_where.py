@@ -149,56 +149,61 @@ def _tests_by_field(list_path: str, where: Where, levels: dict[str, int], index:
     return out
 
 
-#: The ``where`` fields an item lacks when they alone keep it from matching (every test of a field it
-#: has passes), else nothing: what an explanation names, never what decides a status.
-Wants = Callable[[Any, Context], list[str]]
+#: A count's items sorted in one pass of their ``where`` tests: the indexes of those that match; the
+#: missing dates of those a date test could not place; the absent fields of those that lack only
+#: ``where`` fields (every test of a field they have passes); and each near miss, (its index, the one
+#: field it fails on), for an item that has every field and fails the tests of that field only. The last
+#: two are what an explanation names, never what decides.
+Sorted = tuple[list[int], list[str], list[str], list[tuple[int, str]]]
 
 
-#: The one ``where`` field an item fails on, when it has every field and passes the tests of all the others
-#: (a near miss: "advocates[0].committed is false"), else None: what an explanation names, never what decides.
-Near = Callable[[Any, Context], Optional[str]]
+def _counted(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,
+             ladder: Any = None) -> Callable[[list, Context], Sorted]:
+    """How a count sorts a list's items (``Sorted``): each item's tests run once, whatever is asked of them.
 
-
-def _where_and_wants(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,
-                     ladder: Any = None) -> tuple[Test, Optional[Wants], Optional[Near]]:
-    """``_where``'s test, and the ``Wants`` and ``Near`` of the same ``where`` (None without one: every item
-    matches; no ``Near`` for a ``where`` of one field, whose every other item is a near miss), from one
-    compilation of its tests."""
+    An item matches as ``_where``'s test says (False if any test fails, else None if a date test cannot
+    tell, else True). No near misses for a ``where`` of one field (its every other item would be one), nor
+    for an item left out by a date test: nobody can redate evidence to make it count."""
     if not where:
-        return _where(list_path, where, levels, index, ladder), None, None
+        def every(items: list, ctx: Context) -> Sorted:
+            return list(range(len(items))), [], [], []
+        return every
     by_field = _tests_by_field(list_path, where, levels, index, ladder)
     keys = [key for key, _ in by_field]
-
-    # An item outside a date test is not a near miss: nobody can redate evidence to make it count.
     dated = {key for key, spec in where.items() if isinstance(spec, dict) and any(op in DATE_OPS for op in spec)}
+    several = len(by_field) > 1
 
-    def near(item: Any, ctx: Context) -> Optional[str]:
-        failed = None
-        for key, tests in by_field:
-            if _attr(item, key) is None:
-                return None
-            for test in tests:
-                result = test(item, ctx)
-                if result is False:
-                    if failed is not None:
-                        return None  # short of two tests: not a near miss
-                    failed = key
-                    break
-                if result is None:
-                    return None
-        return None if failed in dated else failed
+    def sort(items: list, ctx: Context) -> Sorted:
+        hits: list[int] = []
+        undated: list[str] = []
+        wanting: list[str] = []
+        near: list[tuple[int, str]] = []
+        for i, item in enumerate(items):
+            failed: list[str] = []  # the fields with a failing test, in the where's order
+            undecided = False
+            for key, tests in by_field:
+                for test in tests:
+                    result = test(item, ctx)
+                    if result is False:
+                        failed.append(key)
+                        break
+                    if result is None:  # a date test without its date (a test answers None for nothing else)
+                        undecided = True
+            if not failed:
+                if undecided:
+                    undated.append(f"{list_path}[{i}].{_undated(item, where)}")
+                else:
+                    hits.append(i)
+                continue
+            absent = [key for key in keys if _attr(item, key) is None]
+            if absent:
+                if all(key in absent for key in failed):  # only the absent fields keep it out
+                    wanting.extend(f"{list_path}[{i}].{key}" for key in absent)
+            elif several and len(failed) == 1 and failed[0] not in dated:
+                near.append((i, failed[0]))
+        return hits, undated, wanting, near
 
-    def wants(item: Any, ctx: Context) -> list[str]:
-        # Most items that do not match have every field and fail on a value: told by the fields alone.
-        absent = [key for key in keys if _attr(item, key) is None]
-        if not absent:
-            return []
-        for key, tests in by_field:
-            if key not in absent and any(t(item, ctx) is False for t in tests):
-                return []  # a field it has fails: adding the absent ones would not make it match
-        return absent
-
-    return _match([t for _, key_tests in by_field for t in key_tests]), wants, (near if len(by_field) > 1 else None)
+    return sort
 
 
 def _where(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,
@@ -273,27 +278,14 @@ def _matching(items: list, match: Test, ctx: Context, list_path: str,
     """Indexes of the matching items, and the missing dates of items a date test could not place.
 
     An item without the date a date test reads does not match, as an item missing any `where` field
-    does not (so more evidence never undoes a pass); the caller names it where it can."""
-    hits, missing, _ = _matching_and_wanting(items, match, ctx, list_path, where, None)
-    return hits, missing
-
-
-def _matching_and_wanting(items: list, match: Test, ctx: Context, list_path: str, where: Optional[Where],
-                          wants: Optional[Wants]) -> tuple[list[int], list[str], list[str]]:
-    """``_matching``'s two lists, and (with ``wants``; a count names them) the missing fields of the
-    other items that lack only ``where`` fields.
-
-    An item that lacks a field other than a date is named with every `where` field it lacks, its
-    dates too."""
+    does not (so more evidence never undoes a pass); the caller names it where it can. (A count sorts
+    its items further, in one pass: ``_counted``.)"""
     hits: list[int] = []
     missing: list[str] = []
-    wanting: list[str] = []
     for i, item in enumerate(items):
         result = match(item, ctx)
         if result is None:
             missing.append(f"{list_path}[{i}].{_undated(item, where)}")
         elif result:
             hits.append(i)
-        elif wants is not None:
-            wanting.extend(f"{list_path}[{i}].{key}" for key in wants(item, ctx))
-    return hits, missing, wanting
+    return hits, missing

@@ -97,10 +97,10 @@ def test_count_keeps_the_items_matching_every_where_test(measure):
     assert m.near == [("advocates[2].level", "junior"), ("advocates[3].committed", False)]
 
 
-def test_matching_gives_what_every_caller_reads_and_only_a_count_asks_for_the_wanting():
-    # `_matching` returned three lists; the third (items lacking a `where` field, empty without `wants`)
-    # was dropped by `min`/`max`/`sum` and `latest`/`earliest`. Now they have a pair; a count asks for all three.
-    from promoready.engine._where import _matching, _matching_and_wanting
+def test_matching_gives_what_every_caller_reads():
+    # `_matching` returned three lists; the third (items lacking a `where` field) was dropped by
+    # `min`/`max`/`sum` and `latest`/`earliest`. Now they have a pair; a count sorts its items itself (`_counted`).
+    from promoready.engine._where import _matching
 
     items = [{"end": "2026-01-01", "ok": True}, {"ok": None}, {"end": "2026-02-01", "ok": False}]
     where = {"end": {"within_months": 6}}
@@ -110,8 +110,34 @@ def test_matching_gives_what_every_caller_reads_and_only_a_count_asks_for_the_wa
         return item["ok"]
 
     assert _matching(items, match, ctx, "reviews", where) == ([0], ["reviews[1].end"])
-    assert _matching_and_wanting(items, match, ctx, "reviews", where, lambda item, ctx: ["rating"]) == (
-        [0], ["reviews[1].end"], ["reviews[2].rating"])
+
+
+def test_a_count_runs_each_items_tests_once(measure):
+    # The near misses were found by running an item's `where` tests a second time (and the items lacking a
+    # field, a third): the count now sorts its items in one pass. Each test is counted per item.
+    from promoready.engine import _where
+
+    calls = []
+    real = _where._compile_test
+
+    def counting(key, *args):
+        test = real(key, *args)
+
+        def counted(item, ctx):
+            calls.append((id(item), key))
+            return test(item, ctx)
+        return counted
+
+    advocates = [{"level": "ceo", "committed": True}, {"level": "junior", "committed": True},
+                 {"level": "senior", "committed": False}, {"level": "junior", "committed": False}, {"level": "head"}]
+    import unittest.mock as mock
+
+    with mock.patch.object(_where, "_compile_test", counting):
+        m = measure("advocates", advocates=advocates)
+    assert m.value == 1
+    assert len(calls) == len(set(calls)), "an item's test ran twice"
+    assert m.near == [("advocates[1].level", "junior"), ("advocates[2].committed", False)]
+    assert "not counted for want of advocates[4].committed" in m.detail
 
 
 @pytest.mark.parametrize("kind, missing", [("latest", ["reviews"]), ("min", ["reviews[].rating"])])
