@@ -106,10 +106,22 @@ def add_months(day: datetime.date, months: float) -> datetime.date:
 def _first_day(after: datetime.date, last: datetime.date, passes: Callable[[datetime.date], bool],
                never: str) -> tuple[Optional[datetime.date], str]:
     """The first day in (``after``, ``last``] on which ``passes`` holds, for a test that, once it
-    holds, keeps holding; else None with the reason ``never``."""
-    if last <= after or not passes(last):
+    holds, keeps holding; else None with the reason ``never``.
+
+    Days 1, 2, 4, 8… after ``after`` are tried until one passes, then the days between are halved: a
+    day months away takes about twice the log of its distance, not the log of the distance to ``last``
+    (often the calendar's end: every step of that search was a date thousands of years away)."""
+    span = (last - after).days
+    if span <= 0:
         return None, never
-    lo, hi = after, last
+    lo, step = after, 1
+    while True:
+        hi = last if step >= span else after + datetime.timedelta(days=step)
+        if passes(hi):
+            break
+        if hi == last:
+            return None, never
+        lo, step = hi, step * 2
     while (hi - lo).days > 1:
         mid = lo + datetime.timedelta(days=(hi - lo).days // 2)
         lo, hi = (lo, mid) if passes(mid) else (mid, hi)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from promoready.schemas.ladder import Ladder, LadderFile
@@ -22,11 +23,25 @@ def normalise(name: str) -> str:
 def same_word(text: str) -> str:
     """A word of a packet's list, or of a ladder's ``contains``, as ``contains`` and ``size`` tell words apart:
     ``normalise``d after NFKC (a full-width ``ＥＮＧ`` is ``eng``) and without invisible format characters (a
-    zero-width space, a soft hyphen); "" for a word of nothing else."""
+    zero-width space, a soft hyphen); "" for a word of nothing else.
+
+    Packets list the same few words (functions, partner teams) again and again: short ones are remembered
+    (a bounded cache; a long text is worked out each time, so that no cache holds a packet's large texts)."""
+    return _short_word(text) if len(text) <= _REMEMBERED else _word(text)
+
+
+#: The longest word ``same_word`` remembers.
+_REMEMBERED = 64
+
+
+def _word(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
         text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return normalise(text)
+
+
+_short_word = lru_cache(maxsize=4096)(_word)
 
 
 @dataclass(frozen=True)

@@ -301,3 +301,31 @@ def test_months_between_is_whole_anniversaries_then_the_fraction_of_the_next_mon
         assert anniversary(start, whole) <= stop < anniversary(start, whole + 1)
         last, following = anniversary(start, whole), anniversary(start, whole + 1)
         assert months - whole == Fraction((stop - last).days, (following - last).days)
+
+
+@pytest.mark.parametrize("days", [1, 2, 3, 7, 100, 365, 4000, 2_000_000])
+def test_the_first_day_a_growing_figure_passes_is_found_wherever_it_lies(days):
+    # The search tries days 1, 2, 4… ahead, then halves: the day found is the first that passes, near or far,
+    # and the search asks about few days (it used to start at the calendar's end).
+    from promoready.engine._calendar import _first_day
+
+    first = AS_OF + datetime.timedelta(days=days)
+    asked = []
+
+    def passes(day):
+        asked.append(day)
+        return day >= first
+
+    assert _first_day(AS_OF, datetime.date.max, passes, "never") == (first, "")
+    assert len(asked) <= 2 * days.bit_length() + 1
+    assert _first_day(AS_OF, first - datetime.timedelta(days=1), passes, "never") == (None, "never")
+    assert _first_day(AS_OF, first, passes, "never") == (first, "")
+    assert _first_day(first, first, passes, "never") == (None, "never")  # an empty range
+
+
+def test_the_first_day_is_none_when_no_day_passes():
+    from promoready.engine._calendar import _first_day
+
+    assert _first_day(AS_OF, datetime.date.max, lambda day: False, "beyond") == (None, "beyond")
+    assert _first_day(datetime.date.max - datetime.timedelta(days=1), datetime.date.max,
+                      lambda day: day == datetime.date.max, "beyond") == (datetime.date.max, "")
