@@ -170,6 +170,7 @@ def _counted(list_path: str, where: Optional[Where], levels: dict[str, int], ind
         return every
     by_field = _tests_by_field(list_path, where, levels, index, ladder)
     keys = [key for key, _ in by_field]
+    tests = [(key, test) for key, key_tests in by_field for test in key_tests]  # in the where's order
     dated = {key for key, spec in where.items() if isinstance(spec, dict) and any(op in DATE_OPS for op in spec)}
     several = len(by_field) > 1
 
@@ -181,14 +182,13 @@ def _counted(list_path: str, where: Optional[Where], levels: dict[str, int], ind
         for i, item in enumerate(items):
             failed: list[str] = []  # the fields with a failing test, in the where's order
             undecided = False
-            for key, tests in by_field:
-                for test in tests:
-                    result = test(item, ctx)
-                    if result is False:
+            for key, test in tests:
+                result = test(item, ctx)
+                if result is False:
+                    if not failed or failed[-1] != key:  # a field's other tests add nothing to what it fails
                         failed.append(key)
-                        break
-                    if result is None:  # a date test without its date (a test answers None for nothing else)
-                        undecided = True
+                elif result is None:  # a date test without its date (a test answers None for nothing else)
+                    undecided = True
             if not failed:
                 if undecided:
                     undated.append(f"{list_path}[{i}].{_undated(item, where)}")
