@@ -348,7 +348,7 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
                 detail += "; not counted for want of a date: " + ", ".join(undated)
             if wanting:  # an item lacking another `where` field: named with every field it lacks
                 detail += "; not counted for want of " + ", ".join(wanting)
-            short = [(f"{list_path}[{i}].{key}", _attr(items[i], key)) for i, key in near] if near else near
+            short = [(f"{list_path}[{i}].{key}", _attr(items[i], key)) for i, key in near] if near else []
             if short:  # items that would count but for one test: what a committee checks first
                 detail += "; one test short: " + _near_words(short)
             return Measured(len(hits), evidence=evidence, detail=detail, near=short)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
@@ -26,17 +27,25 @@ MAX_COUNT = 1_000_000
 
 def _iso_date(value: Any) -> Any:
     if isinstance(value, str):  # JSON's only spelling of a date, so checked first
-        if _ISO_DATE.match(value):
-            try:
-                return datetime.date.fromisoformat(value)
-            except ValueError as exc:
-                raise PydanticCustomError("date_value", "not a calendar date: {value}", {"value": value}) from exc
+        if len(value) <= 11:  # a date as YYYY-MM-DD has 10 characters (the pattern's $ allows a newline after)
+            return _day(value)
     # datetime is a subclass of date: a timestamp with a time of day is not a date.
     elif isinstance(value, datetime.datetime):
         raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD, got a date and time")
     elif isinstance(value, datetime.date):
         return value
     raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD, got {value}", {"value": shown(value)})
+
+
+@lru_cache(maxsize=4096)  # pure; packets carry the same few hundred days again and again
+def _day(text: str) -> datetime.date:
+    """The day a short text names as YYYY-MM-DD; an error for any other text (errors are not remembered)."""
+    if not _ISO_DATE.match(text):
+        raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD, got {value}", {"value": shown(text)})
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError as exc:
+        raise PydanticCustomError("date_value", "not a calendar date: {value}", {"value": text}) from exc
 
 
 Date = Annotated[datetime.date, BeforeValidator(_iso_date)]

@@ -9,12 +9,13 @@ titles) is carried but never read by a rule.
 from __future__ import annotations
 
 import datetime
+from functools import lru_cache
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from ._types import Bool, Count, Date, Figure, Months, Name, Rating1to5, Text, Years
+from ._types import Bool, Count, Figure, Months, Name, Rating1to5, Text, Years, _iso_date
 
 OrgSize = Literal["startup", "growth", "enterprise"]
 Rating = Literal["below", "meets", "exceeds", "outstanding"]
@@ -45,8 +46,21 @@ def _in_range(day: datetime.date) -> datetime.date:
     return day
 
 
-#: A packet's date: an ISO date (``Date``) between ``EARLIEST_DATE`` and ``LATEST_DATE``.
-PacketDate = Annotated[Date, AfterValidator(_in_range)]
+@lru_cache(maxsize=4096)  # pure; packets carry the same few hundred days again and again
+def _packet_day_of(text: str) -> datetime.date:
+    return _in_range(_iso_date(text))
+
+
+def _packet_day(value: Any) -> Any:
+    """``Date``'s reading and the range check in one call (a packet holds about ten dates); a short text
+    is remembered with its day (errors are not)."""
+    if isinstance(value, str) and len(value) <= 11:
+        return _packet_day_of(value)
+    return _in_range(_iso_date(value))
+
+
+#: A packet's date: an ISO date (as ``Date`` reads it) between ``EARLIEST_DATE`` and ``LATEST_DATE``.
+PacketDate = Annotated[datetime.date, BeforeValidator(_packet_day)]
 
 #: Ordered enums: rules may compare them ("rating at least meets").
 ORDINALS: dict[str, tuple[str, ...]] = {
