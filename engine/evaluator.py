@@ -38,7 +38,8 @@ from ._evidence import DeclaredEvidence
 from ._fields import measure_kind
 from ._explain import Explainer, measure_names
 from ._ladder import ladder_digest, load_ladder
-from ._levels import LevelIndex, Rung, normalise
+from ._levels import LevelIndex, normalise
+from ._names import Names
 from ._measures import Context, Measured, compile_measure
 from . import errors
 from .errors import EngineError, PacketInvalid
@@ -106,7 +107,7 @@ class Evaluator:
         #: path it compiled the ladder from); any other value must be the ladder's id.
         self.accepted_paths: set[str] = set()
         self._plans: dict[tuple[str, str], _Plan] = {}
-        self._resolved: dict[tuple[str, bool], Rung] = {}  # see _resolve
+        self._names = Names(self.index)  # the level and title names packets use, resolved and remembered
         for transition in self.ladder.transitions:
             self._plans[(transition.from_, transition.to)] = self._compile(transition)
         #: The plans leaving each level, in file order (looked up for every packet).
@@ -225,9 +226,11 @@ class Evaluator:
                 f"the packet is for ladder '{packet.ladder}', but this evaluator has '{self.ladder.id}'",
                 code=errors.PACKET_LADDER_MISMATCH, path="ladder", source=source, loc=("ladder",),
                 suggestion=errors.closest(packet.ladder, [self.ladder.id]))
-        unknown = _packet.level_problems(self.index, packet, source, self._rung)
-        if unknown:  # every unknown level at once, not the first found, with the evidence section's problems
-            raise PacketInvalid(unknown).adding(self._evidence.problems(packet.evidence, source))
+        ranks = self._names.known_ranks(packet)
+        if ranks is None:  # a name the ladder does not know: every unknown level at once, with the evidence section's problems
+            unknown = _packet.level_problems(self.index, packet, source, self._names.rung)
+            if unknown:
+                raise PacketInvalid(unknown).adding(self._evidence.problems(packet.evidence, source))
         plan = self._plan_for(packet, source)
         day = _packet.effective_as_of(packet, as_of)
         decided = packet  # as the measures read it: a target_level or track it leaves out is its transition's
@@ -235,7 +238,8 @@ class Evaluator:
             decided = packet.model_copy(update={
                 **({"target_level": plan.transition.to} if packet.target_level is None else {}),
                 **({"track": plan.transition.track} if packet.track is None else {})})
-        ranks = self._check_levels(decided, source)
+        if ranks is None:  # (a reviewer's level, which level_problems does not read, is unknown: said here)
+            ranks = self._names.check_levels(decided, source)
         since = packet.experience.current_level_since if packet.experience else None
         if since is not None and since > day:
             raise _packet.packet_error(f"{since.isoformat()} is after as_of {day.isoformat()}",
@@ -356,52 +360,11 @@ class Evaluator:
 
     # -- levels and transitions ---------------------------------------------------------------------
 
-    #: How many names, as packets spell them, ``_resolve`` remembers (a bound: packets are not trusted).
-    RESOLVED_NAMES = 4096
-
-    def _rung(self, name: str, levels_only: bool) -> Optional[Rung]:
-        """``index.resolve``, remembered: normalising a name is a regular expression, and packets
-        repeat a few names, as written, endlessly (an unknown one is looked up each time)."""
-        key = (name, levels_only)
-        rung = self._resolved.get(key)
-        if rung is None:
-            rung = self.index.resolve(name, levels_only=levels_only)
-            if rung is not None and len(self._resolved) < self.RESOLVED_NAMES:
-                self._resolved[key] = rung
-        return rung
-
-    def _resolve(self, name: str, path: str, loc: tuple, source: _packet.Source, *, levels_only: bool) -> Rung:
-        rung = self._rung(name, levels_only)
-        if rung is None:
-            what = "level" if levels_only else "level or title"
-            raise _packet.packet_error(f"unknown {what} '{name}'", code=errors.PACKET_UNKNOWN_LEVEL, path=path,
-                                       source=source, loc=loc,
-                                       suggestion=self.index.suggest(name, levels_only=levels_only))
-        return rung
-
-    def _check_levels(self, packet: Packet, source: _packet.Source) -> dict[str, int]:
-        ranks: dict[str, int] = {}
-        for i, review in enumerate(packet.reviews or ()):
-            if review.operating_level is not None:
-                rung = self._resolve(review.operating_level, f"reviews[{i}].operating_level",
-                                     ("reviews", i, "operating_level"), source, levels_only=False)
-                ranks[review.operating_level] = rung.rank
-            if review.reviewer_level is not None:
-                rung = self._resolve(review.reviewer_level, f"reviews[{i}].reviewer_level",
-                                     ("reviews", i, "reviewer_level"), source, levels_only=False)
-                ranks[review.reviewer_level] = rung.rank
-        for i, advocate in enumerate(packet.advocates or ()):
-            if advocate.level is not None:
-                rung = self._resolve(advocate.level, f"advocates[{i}].level", ("advocates", i, "level"), source,
-                                     levels_only=False)
-                ranks[advocate.level] = rung.rank
-        return ranks
-
     def _plan_for(self, packet: Packet, source: _packet.Source) -> _Plan:
-        current = self._resolve(packet.current_level, "current_level", ("current_level",), source, levels_only=True)
+        current = self._names.resolve(packet.current_level, "current_level", ("current_level",), source, levels_only=True)
         outgoing = self._outgoing.get(current.id, [])
         if packet.target_level is not None:
-            target = self._resolve(packet.target_level, "target_level", ("target_level",), source, levels_only=True)
+            target = self._names.resolve(packet.target_level, "target_level", ("target_level",), source, levels_only=True)
             plan = self._plans.get((current.id, target.id))
             if plan is None:
                 options = ", ".join(p.transition.to for p in outgoing) or "nowhere (the top of its track)"
