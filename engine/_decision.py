@@ -58,8 +58,11 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
         names = plan.names[i]
         tree = plan.trees[i]
         words = plan.texts[i][status]
-        evidence = list(dict.fromkeys(measured[names[0]].evidence if len(names) == 1
-                                      else (p for n in names for p in measured[n].evidence)))
+        if len(names) == 1:
+            evidence = measured[names[0]].evidence
+            evidence = list(dict.fromkeys(evidence)) if len(evidence) > 1 else evidence[:]
+        else:
+            evidence = list(dict.fromkeys(p for n in names for p in measured[n].evidence))
         missing: list[str] = []
         next_step = None
         closes: Optional[datetime.date] = None

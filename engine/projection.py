@@ -29,6 +29,24 @@ def _verb(criteria: Sequence[Criterion], one: str, many: str) -> str:
     return one if len(criteria) == 1 else many
 
 
+#: Per transition's criteria (by identity; the list is kept with its answer, so the id is not reused): the
+#: supporting criteria of each quota, by index, in the transition's order (None: those in no named group).
+_MEMBERS: dict[int, tuple[Sequence[Criterion], dict[Optional[str], list[int]]]] = {}
+
+
+def _members(criteria: Sequence[Criterion]) -> dict[Optional[str], list[int]]:
+    known = _MEMBERS.get(id(criteria))
+    if known is not None and known[0] is criteria:
+        return known[1]
+    members: dict[Optional[str], list[int]] = {}
+    for i, c in enumerate(criteria):
+        if not c.required:
+            members.setdefault(getattr(c, "group", None), []).append(i)
+    if len(_MEMBERS) < 1024:  # a bound: a process may compile many ladders (the rest are worked out each time)
+        _MEMBERS[id(criteria)] = (criteria, members)
+    return members
+
+
 # Over 60 lines: one case analysis (ready, timed, blocked, supporting quota) over the same lists of criteria.
 def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Sequence[Optional[datetime.date]],
             verdict: str, day: datetime.date, supporting_needed: int, *,
@@ -66,9 +84,9 @@ def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Seque
     # Each supporting quota in turn: the unnamed one (supporting_needed), then each named group.
     quotas: list[tuple[Optional[str], int, str]] = [(None, supporting_needed, "")]
     quotas += [(gid, g.needed, f" of {g.title or gid}") for gid, g in (groups or {}).items()]
+    members = _members(criteria)
     for gid, needed, of in quotas:
-        supporting = [(i, s, d) for i, (c, s, d) in enumerate(zip(criteria, statuses, dates))
-                      if not c.required and getattr(c, "group", None) == gid]
+        supporting = [(i, statuses[i], dates[i]) for i in members.get(gid, ())]
         short = max(0, needed - sum(s == "pass" for _, s, _ in supporting))
         if not short:
             continue
