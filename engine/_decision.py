@@ -1,6 +1,6 @@
 """Building a decision from what the engine decided: each criterion's result, the summary, the next
 steps and the projection (``decision``), and what a criterion's result says whatever the packet,
-worked out once per transition (``transition_constants``).
+worked out once per transition (``criterion_rows``).
 
 Nothing here decides a status or the verdict: the engine has, and these only word it.
 """
@@ -29,14 +29,19 @@ def calibrated(criterion: Criterion) -> bool:
     return criterion.threshold is not None and criterion.threshold.basis == "calibration"
 
 
-def transition_constants(ladder: Ladder, transition: Transition) -> tuple[list, list[str], list[dict[str, str]]]:
-    """What each criterion's result says whatever the packet: (id, title, required, source,
-    source_title, threshold_basis), the " (calibrated)" suffix of its expectation, and its words per status."""
-    constants = [(c.id, c.title, c.required, str(c.source), ladder.citation(c.source),
-                  c.threshold.basis if c.threshold else None) for c in transition.criteria]
-    suffixes = [" (calibrated)" if calibrated(c) else "" for c in transition.criteria]
-    texts = [{status: texts_for(c, status) for status in ("pass", "fail", "unknown")} for c in transition.criteria]
-    return constants, suffixes, texts
+#: Per criterion, what its result says whatever the packet, worked out once per transition: the criterion,
+#: the measures it reads, its compiled tree, its words per status, its id, title, required flag, source,
+#: source title, threshold basis, supporting group and the " (calibrated)" suffix of its expectation.
+Row = tuple[Criterion, list[str], Any, dict[str, str], str, str, bool, str, str, Optional[str], Optional[str], str]
+
+
+def criterion_rows(ladder: Ladder, transition: Transition, names: list[list[str]], trees: list,
+                   groups: list[Optional[str]]) -> list[Row]:
+    """Each criterion's ``Row``: one tuple unpacked per criterion and packet instead of a dozen lookups."""
+    return [(c, names[i], trees[i], {status: texts_for(c, status) for status in ("pass", "fail", "unknown")},
+             c.id, c.title, c.required, str(c.source), ladder.citation(c.source),
+             c.threshold.basis if c.threshold else None, groups[i], " (calibrated)" if calibrated(c) else "")
+            for i, c in enumerate(transition.criteria)]
 
 
 # Over 60 lines: one pass fills each result and the parallel lists (steps, dates, reviews) the projection reads.
@@ -52,12 +57,10 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
     results: list[CriterionResult] = []
     steps: list[tuple[float, int, str]] = []
     dates: list[Optional[datetime.date]] = []  # when time alone makes each criterion pass, if it does
-    expected_words = plan.expected[size]
-    keyed = plan.keyed
-    for i, (criterion, status) in enumerate(zip(t.criteria, statuses)):
-        names = plan.names[i]
-        tree = plan.trees[i]
-        words = plan.texts[i][status]
+    expected_words = plan.expected[size]  # None where the expectation is worded per packet (keyed)
+    for i, (row, status) in enumerate(zip(plan.rows, statuses)):
+        criterion, names, tree, texts, cid, title, required, source, source_title, basis, group, suffix = row
+        words = texts[status]
         if len(names) == 1:
             evidence = measured[names[0]].evidence
             evidence = list(dict.fromkeys(evidence)) if len(evidence) > 1 else evidence[:]
@@ -78,7 +81,7 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
             windows = {p: w for n in names for p, w in measured[n].windows_of().items()}
             wanted = (f"{p} ({windows[p]})" if windows.get(p) else p for p in missing)
             next_step = f"add {', '.join(wanted)} to the packet" if missing else words
-            steps.append((0.0, i, f"{criterion.title}: {next_step}"))
+            steps.append((0.0, i, f"{title}: {next_step}"))
         elif status == "fail":
             gaps = explainer.gaps(tree, encoded, size, day, measured=measured)
             if gaps:
@@ -88,16 +91,15 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
                 closes = max(timed) if len(timed) == len(gaps) else None
             else:
                 next_step, size_of = words, 1.0
-            steps.append((size_of, i, f"{criterion.title}: {next_step}"))
+            steps.append((size_of, i, f"{title}: {next_step}"))
         dates.append(closes)
-        cid, title, required, source, source_title, basis = plan.constants[i]
+        expected = expected_words[i]
         results.append(build(CriterionResult, {
             "id": cid,
             "title": title,
             "required": required,
             "status": status,
-            "expected": (expected_words[i] if i not in keyed else explainer.expected(tree, size, encoded))
-            + plan.suffixes[i],
+            "expected": expected if expected is not None else explainer.expected(tree, size, encoded) + suffix,
             "actual": explainer.actual(names, measured, encoded),
             "explanation": words,
             "evidence": evidence,
@@ -106,16 +108,16 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
             "source": source,
             "source_title": source_title,
             "threshold_basis": basis,
-            "group": plan.groups[i],
+            "group": group,
         }))
     counts = {s: statuses.count(s) for s in ("pass", "fail", "unknown")}
     supporting = [s for c, s, g in zip(t.criteria, statuses, plan.groups) if not c.required and g is None]
     groups = None
     if t.supporting_groups:
         groups = []
-        for gid, group in t.supporting_groups.items():
+        for gid, quota in t.supporting_groups.items():
             mine = [s for s, g in zip(statuses, plan.groups) if g == gid]
-            groups.append(build(Group, {"id": gid, "title": group.title, "needed": group.needed,
+            groups.append(build(Group, {"id": gid, "title": quota.title, "needed": quota.needed,
                                         "passed": mine.count("pass"), "unknown": mine.count("unknown")}))
     return build(Decision, {
         "decision_version": 1,

@@ -60,7 +60,9 @@ class _Plan:
     ruleset: Union[Ruleset, RulesetChain]  # a chain only when the transition needs several rulesets
     explainer: Explainer
     needs_size: bool
-    expected: dict  # organisation size position (or None) → each criterion's expected text
+    #: Organisation size position (or None) → each criterion's expected text, its " (calibrated)" suffix
+    #: included; None for a criterion whose threshold is keyed by a packet field (worded per packet).
+    expected: dict
     ref: TransitionRef
     #: Lists of words: measure name → the words the criteria look for (each a derived figure).
     words: dict[str, tuple[str, ...]]
@@ -73,11 +75,8 @@ class _Plan:
     keyed: frozenset[int]
     #: The supporting group of each supporting criterion (None: the unnamed one), by criterion index.
     groups: list[Optional[str]]
-    #: What a criterion's result says whatever the packet, worked out once: (id, title, required,
-    #: source, source_title, threshold_basis), the " (calibrated)" suffix, and its words per status.
-    constants: list[tuple[str, str, bool, str, str, Optional[str]]]
-    suffixes: list[str]
-    texts: list[dict[str, str]]
+    #: What each criterion's result says whatever the packet, worked out once (``_decision.Row``).
+    rows: list[_decision.Row]
     #: Each named supporting group's tally keys (passed, passed or unknown).
     group_tally: dict[str, tuple[str, str]]
     #: Each first-stage rule name of the ruleset → ``criterion_index`` of it, or ``_PART`` for a part of
@@ -133,7 +132,9 @@ class Evaluator:
                 key_fields[keyed.path] = (keyed.figure, compile_measure(by, relative, self.index, self.ladder), keyed.kind)
         explainer = Explainer(self.ladder.measures, self.index, {"current": transition.from_, "target": transition.to},
                               trees)
-        constants, suffixes, texts = _decision.transition_constants(self.ladder, transition)
+        groups = [None if c.required else c.group for c in transition.criteria]
+        rows = _decision.criterion_rows(self.ladder, transition, names, trees, groups)
+        keyed_criteria = frozenset(i for i, t in enumerate(trees) if keyed_leaves(t))
         digest = self.digest.split(":")[1][:12]
         label = f"{self.ladder.id}-{digest}-{transition.key}"
         if len(chunks) == 1:
@@ -152,18 +153,17 @@ class Evaluator:
             explainer=explainer,
             needs_size=any(uses_org_size(t) for t in trees),
             # The wording of a condition depends only on the organisation size: word it once.
-            expected={size: [explainer.expected(t, size) for t in trees] for size in (None, *range(len(SIZES)))},
+            expected={size: [None if i in keyed_criteria else explainer.expected(t, size) + rows[i][-1] for i, t in enumerate(trees)]
+                      for size in (None, *range(len(SIZES)))},
             ref=TransitionRef(from_=transition.from_, to=transition.to, track=transition.track, phase=transition.phase),
             words=words,
             key_fields=key_fields,
             slots=[[(n.slot, n.level, len(n.children), i) for i in c.criteria for n in at_least_nodes(trees[i])]
                    for c in chunks],
             fields=[c.keys | {"k", SIZE_KEY} for c in chunks],
-            groups=[None if c.required else c.group for c in transition.criteria],
-            keyed=frozenset(i for i, t in enumerate(trees) if keyed_leaves(t)),
-            constants=constants,
-            suffixes=suffixes,
-            texts=texts,
+            groups=groups,
+            keyed=keyed_criteria,
+            rows=rows,
             group_tally=dict(zip(transition.supporting_groups, group_keys(len(transition.supporting_groups)))),
             fired={name: _PART if part_index(name) is not None else criterion_index(name)
                    for c in chunks for name in c.rules if not name.startswith("v.")},  # "v.…": the verdict's
