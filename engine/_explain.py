@@ -37,6 +37,7 @@ class Explainer:
         # Each measure's first comparison, for wording its values (ranks as levels, positions as words).
         self._kinds: dict[str, Leaf] = {}
         self._titles: dict[str, str] = {}
+        self._number_first: dict[str, bool] = {}
         #: Per measure, what ``actual`` needs besides the packet: (its first comparison, whether it
         #: counts calendar months, whether that comparison is of numbers, its unit), filled on first use.
         self._reading: dict[str, tuple[Optional[Leaf], bool, bool, Optional[str]]] = {}
@@ -103,11 +104,15 @@ class Explainer:
 
     def number_first(self, name: str) -> bool:
         """Whether the title reads after a number ("6 months of reviews…") or before it ("horizon ≥ 36 months")."""
-        measure = self.measures[name]
-        title = self.title(name)
-        if measure.unit:
-            return title.startswith(measure.unit)
-        return not reads_title_first(measure, self._kinds[name].kind if name in self._kinds else None)
+        known = self._number_first.get(name)
+        if known is None:  # it depends only on the transition: worked out once
+            measure = self.measures[name]
+            if measure.unit:
+                known = self.title(name).startswith(measure.unit)
+            else:
+                known = not reads_title_first(measure, self._kinds[name].kind if name in self._kinds else None)
+            self._number_first[name] = known
+        return known
 
     def _phrase(self, name: str, symbol: str, words: str, count: Any = None) -> str:
         """``≥ 2 mentees`` or ``title: ≥ 2 mentees``; the unit agrees with ``count`` (a number, if the words are one)."""
