@@ -135,6 +135,6 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
         "warnings": [] if plain else _packet.typo_warnings(packet),
         "committee_outcome": packet.committee_outcome,
         "projection": project(t.criteria, statuses, dates, verdict, day, t.supporting_needed,
-                              groups=t.supporting_groups),
+                              groups=t.supporting_groups, quotas_of=plan.quotas),
         "groups": groups,
     })

@@ -40,6 +40,7 @@ from ._explain import Explainer, measure_names
 from ._ladder import ladder_digest, load_ladder
 from ._levels import LevelIndex, normalise
 from ._names import Names
+from .projection import members
 from ._measures import Context, Measured, compile_measure
 from . import errors
 from .errors import EngineError, PacketInvalid
@@ -75,6 +76,8 @@ class _Plan:
     keyed: frozenset[int]
     #: The supporting group of each supporting criterion (None: the unnamed one), by criterion index.
     groups: list[Optional[str]]
+    #: Each supporting quota's criteria, by index (``projection.members``).
+    quotas: dict[Optional[str], list[int]]
     #: What each criterion's result says whatever the packet, worked out once (``_decision.Row``).
     rows: list[_decision.Row]
     #: Each named supporting group's tally keys (passed, passed or unknown).
@@ -162,6 +165,7 @@ class Evaluator:
                    for c in chunks],
             fields=[c.keys | {"k", SIZE_KEY} for c in chunks],
             groups=groups,
+            quotas=members(transition.criteria),
             keyed=keyed_criteria,
             rows=rows,
             group_tally=dict(zip(transition.supporting_groups, group_keys(len(transition.supporting_groups)))),

@@ -29,32 +29,25 @@ def _verb(criteria: Sequence[Criterion], one: str, many: str) -> str:
     return one if len(criteria) == 1 else many
 
 
-#: Per transition's criteria (by identity; the list is kept with its answer, so the id is not reused): the
-#: supporting criteria of each quota, by index, in the transition's order (None: those in no named group).
-_MEMBERS: dict[int, tuple[Sequence[Criterion], dict[Optional[str], list[int]]]] = {}
-
-
-def _members(criteria: Sequence[Criterion]) -> dict[Optional[str], list[int]]:
-    known = _MEMBERS.get(id(criteria))
-    if known is not None and known[0] is criteria:
-        return known[1]
-    members: dict[Optional[str], list[int]] = {}
+def members(criteria: Sequence[Criterion]) -> dict[Optional[str], list[int]]:
+    """The supporting criteria of each quota, by index, in the transition's order (the key None: those in
+    no named group). It depends only on the transition: an evaluator works it out once (``_Plan``)."""
+    out: dict[Optional[str], list[int]] = {}
     for i, c in enumerate(criteria):
         if not c.required:
-            members.setdefault(getattr(c, "group", None), []).append(i)
-    if len(_MEMBERS) < 1024:  # a bound: a process may compile many ladders (the rest are worked out each time)
-        _MEMBERS[id(criteria)] = (criteria, members)
-    return members
+            out.setdefault(getattr(c, "group", None), []).append(i)
+    return out
 
 
 # Over 60 lines: one case analysis (ready, timed, blocked, supporting quota) over the same lists of criteria.
 def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Sequence[Optional[datetime.date]],
             verdict: str, day: datetime.date, supporting_needed: int, *,
-            groups: Optional[Mapping[str, SupportingGroup]] = None) -> Projection:
+            groups: Optional[Mapping[str, SupportingGroup]] = None,
+            quotas_of: Optional[Mapping[Optional[str], Sequence[int]]] = None) -> Projection:
     """The projection for one decision. ``dates[i]``: when time alone makes criterion ``i`` pass
     (its failing comparisons all close with time), else None, the same date its next step gives.
     ``groups``: the transition's named supporting groups (``supporting_needed`` is the quota of the
-    supporting criteria in none)."""
+    supporting criteria in none). ``quotas_of``: ``members(criteria)``, if the caller has it already."""
     if verdict == "ready":
         return build(Projection, {"date": day.isoformat(), "reason": "ready now", "waiting_on": [], "blocked_by": []})
     # Criteria by their index (a transition's ids are unique: the ladder refuses two alike), so the
@@ -84,9 +77,10 @@ def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Seque
     # Each supporting quota in turn: the unnamed one (supporting_needed), then each named group.
     quotas: list[tuple[Optional[str], int, str]] = [(None, supporting_needed, "")]
     quotas += [(gid, g.needed, f" of {g.title or gid}") for gid, g in (groups or {}).items()]
-    members = _members(criteria)
+    if quotas_of is None:
+        quotas_of = members(criteria)
     for gid, needed, of in quotas:
-        supporting = [(i, statuses[i], dates[i]) for i in members.get(gid, ())]
+        supporting = [(i, statuses[i], dates[i]) for i in quotas_of.get(gid, ())]
         short = max(0, needed - sum(s == "pass" for _, s, _ in supporting))
         if not short:
             continue
