@@ -110,7 +110,9 @@ def _first_day(after: datetime.date, last: datetime.date, passes: Callable[[date
 
     Days 1, 2, 4, 8… after ``after`` are tried until one passes, then the days between are halved: a
     day months away takes about twice the log of its distance, not the log of the distance to ``last``
-    (often the calendar's end: every step of that search was a date thousands of years away)."""
+    (often the calendar's end: every step of that search was a date thousands of years away). A test that
+    held and then stopped holding (an ``eq`` bar) would be given a wrong day: only ``gte``/``gt`` bars of
+    figures that never shrink with time are searched (``_gaps``)."""
     span = (last - after).days
     if span <= 0:
         return None, never

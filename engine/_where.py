@@ -163,7 +163,11 @@ def _counted(list_path: str, where: Optional[Where], levels: dict[str, int], ind
 
     An item matches as ``_where``'s test says (False if any test fails, else None if a date test cannot
     tell, else True). No near misses for a ``where`` of one field (its every other item would be one), nor
-    for an item left out by a date test: nobody can redate evidence to make it count."""
+    for an item left out by a date test: nobody can redate evidence to make it count.
+
+    Every test of an item runs, where a match alone stops at the first that fails: a compiled test only
+    reads and compares values the packet's validation has already typed (levels resolved, enums known,
+    days clamped), so none can raise on an item that an earlier test would have left out."""
     if not where:
         def every(items: list, ctx: Context) -> Sorted:
             return list(range(len(items))), [], [], []
