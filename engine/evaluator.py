@@ -156,8 +156,8 @@ class Evaluator:
             explainer=explainer,
             needs_size=any(uses_org_size(t) for t in trees),
             # The wording of a condition depends only on the organisation size: word it once.
-            expected={size: [None if i in keyed_criteria else explainer.expected(t, size) + rows[i][-1] for i, t in enumerate(trees)]
-                      for size in (None, *range(len(SIZES)))},
+            expected={size: [None if i in keyed_criteria else explainer.expected(t, size) + rows[i][-1]
+                             for i, t in enumerate(trees)] for size in (None, *range(len(SIZES)))},
             ref=TransitionRef(from_=transition.from_, to=transition.to, track=transition.track, phase=transition.phase),
             words=words,
             key_fields=key_fields,
@@ -231,7 +231,7 @@ class Evaluator:
                 code=errors.PACKET_LADDER_MISMATCH, path="ladder", source=source, loc=("ladder",),
                 suggestion=errors.closest(packet.ladder, [self.ladder.id]))
         ranks = self._names.known_ranks(packet)
-        if ranks is None:  # a name the ladder does not know: every unknown level at once, with the evidence section's problems
+        if ranks is None:  # a name the ladder does not know: every unknown level at once, with the evidence's problems
             unknown = _packet.level_problems(self.index, packet, source, self._names.rung)
             if unknown:
                 raise PacketInvalid(unknown).adding(self._evidence.problems(packet.evidence, source))
