@@ -29,16 +29,16 @@ def calibrated(criterion: Criterion) -> bool:
     return criterion.threshold is not None and criterion.threshold.basis == "calibration"
 
 
-#: Per criterion, what its result says whatever the packet, worked out once per transition: the criterion,
-#: the measures it reads, its compiled tree, its words per status, its id, title, required flag, source,
+#: Per criterion, what its result says whatever the packet, worked out once per transition: the measures it
+#: reads, its compiled tree, its words per status, its id, title, required flag, source,
 #: source title, threshold basis, supporting group and the " (calibrated)" suffix of its expectation.
-Row = tuple[Criterion, list[str], Any, dict[str, str], str, str, bool, str, str, Optional[str], Optional[str], str]
+Row = tuple[list[str], Any, dict[str, str], str, str, bool, str, str, Optional[str], Optional[str], str]
 
 
 def criterion_rows(ladder: Ladder, transition: Transition, names: list[list[str]], trees: list,
                    groups: list[Optional[str]]) -> list[Row]:
     """Each criterion's ``Row``: one tuple unpacked per criterion and packet instead of a dozen lookups."""
-    return [(c, names[i], trees[i], {status: texts_for(c, status) for status in ("pass", "fail", "unknown")},
+    return [(names[i], trees[i], {status: texts_for(c, status) for status in ("pass", "fail", "unknown")},
              c.id, c.title, c.required, str(c.source), ladder.citation(c.source),
              c.threshold.basis if c.threshold else None, groups[i], " (calibrated)" if calibrated(c) else "")
             for i, c in enumerate(transition.criteria)]
@@ -59,7 +59,7 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
     dates: list[Optional[datetime.date]] = []  # when time alone makes each criterion pass, if it does
     expected_words = plan.expected[size]  # None where the expectation is worded per packet (keyed)
     for i, (row, status) in enumerate(zip(plan.rows, statuses)):
-        criterion, names, tree, texts, cid, title, required, source, source_title, basis, group, suffix = row
+        names, tree, texts, cid, title, required, source, source_title, basis, group, suffix = row
         words = texts[status]
         if len(names) == 1:
             evidence = measured[names[0]].evidence
@@ -111,12 +111,12 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
             "group": group,
         }))
     counts = {s: statuses.count(s) for s in ("pass", "fail", "unknown")}
-    supporting = [s for c, s, g in zip(t.criteria, statuses, plan.groups) if not c.required and g is None]
+    supporting = [statuses[i] for i in plan.quotas.get(None, ())]
     groups = None
     if t.supporting_groups:
         groups = []
         for gid, quota in t.supporting_groups.items():
-            mine = [s for s, g in zip(statuses, plan.groups) if g == gid]
+            mine = [statuses[i] for i in plan.quotas.get(gid, ())]
             groups.append(build(Group, {"id": gid, "title": quota.title, "needed": quota.needed,
                                         "passed": mine.count("pass"), "unknown": mine.count("unknown")}))
     return build(Decision, {

@@ -18,7 +18,7 @@ from . import _gaps
 from ._compile import SIZES, Leaf, Node
 # The gap wording and the numbers in it live in _gaps; the names other modules use are re-exported here.
 from ._gaps import _SYMBOL, Gap, _agree, counts_calendar_months
-from ._shown_numbers import _exact, fmt, fmt_bar, fmt_beside, half_months, months_beside
+from ._shown_numbers import _exact, fmt, fmt_bar, fmt_beside, months_beside
 from ._levels import LevelIndex
 from ._measures import Measured, reads_title_first
 
@@ -227,9 +227,8 @@ class Explainer:
                 text = ", ".join(str(w) for w in value) or "none"
                 out.append(text if one else f"{self.title(name)}: {text}")
                 continue
-            if in_months:  # on a half month it is shown as it is; else beside the bars it is compared with
-                words = half_months(value, up=False) if getattr(value, "denominator", 1) <= 2 else \
-                    months_beside(value, self.bars(name, encoded))
+            if in_months:  # in half months, beside the bars it is compared with
+                words = months_beside(value, self.bars(name, encoded))
                 count = float(words)  # the unit agrees with the number shown ("1 month", "1.5 months")
             elif number:
                 shown = encoded[name]

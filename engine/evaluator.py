@@ -72,8 +72,6 @@ class _Plan:
     #: Per ruleset: its at_least nodes as (slot, level, parts, criterion index), and the keys it reads.
     slots: list[list[tuple[str, int, int, int]]]
     fields: list[frozenset[str]]
-    #: Criteria with a threshold keyed by a packet field: their expectation is worded per packet.
-    keyed: frozenset[int]
     #: The supporting group of each supporting criterion (None: the unnamed one), by criterion index.
     groups: list[Optional[str]]
     #: Each supporting quota's criteria, by index (``projection.members``).
@@ -166,7 +164,6 @@ class Evaluator:
             fields=[c.keys | {"k", SIZE_KEY} for c in chunks],
             groups=groups,
             quotas=members(transition.criteria),
-            keyed=keyed_criteria,
             rows=rows,
             group_tally=dict(zip(transition.supporting_groups, group_keys(len(transition.supporting_groups)))),
             fired={name: _PART if part_index(name) is not None else criterion_index(name)
