@@ -3,12 +3,13 @@ measures read, and an "unknown level" error (with the closest known name) for a 
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterator, Optional
 
 from promoready.schemas.packet import Packet
 
 from . import errors
 from ._levels import LevelIndex, Rung
+from ._locate import format_path
 from ._packet import Source, packet_error
 
 
@@ -51,35 +52,27 @@ class Names:
                 packet.target_level is not None and rung(packet.target_level, True) is None):
             return None
         ranks: dict[str, int] = {}
-        for review in packet.reviews or ():
-            for name in (review.operating_level, review.reviewer_level):
-                if name is not None:
-                    known = rung(name, False)
-                    if known is None:
-                        return None
-                    ranks[name] = known.rank
-        for advocate in packet.advocates or ():
-            if advocate.level is not None:
-                known = rung(advocate.level, False)
-                if known is None:
-                    return None
-                ranks[advocate.level] = known.rank
+        for name, _ in _listed(packet):
+            known = rung(name, False)
+            if known is None:
+                return None
+            ranks[name] = known.rank
         return ranks
 
     def check_levels(self, packet: Packet, source: Source) -> dict[str, int]:
-        ranks: dict[str, int] = {}
-        for i, review in enumerate(packet.reviews or ()):
-            if review.operating_level is not None:
-                rung = self.resolve(review.operating_level, f"reviews[{i}].operating_level",
-                                     ("reviews", i, "operating_level"), source, levels_only=False)
-                ranks[review.operating_level] = rung.rank
-            if review.reviewer_level is not None:
-                rung = self.resolve(review.reviewer_level, f"reviews[{i}].reviewer_level",
-                                     ("reviews", i, "reviewer_level"), source, levels_only=False)
-                ranks[review.reviewer_level] = rung.rank
-        for i, advocate in enumerate(packet.advocates or ()):
-            if advocate.level is not None:
-                rung = self.resolve(advocate.level, f"advocates[{i}].level", ("advocates", i, "level"), source,
-                                     levels_only=False)
-                ranks[advocate.level] = rung.rank
-        return ranks
+        """The rank of each level or title name the packet's reviews and advocates use, as written; the first
+        unknown one is an error naming its path and the closest known name."""
+        return {name: self.resolve(name, format_path(loc), loc, source, levels_only=False).rank
+                for name, loc in _listed(packet)}
+
+
+def _listed(packet: Packet) -> Iterator[tuple[str, tuple]]:
+    """The level and title names a packet's reviews and advocates give, in packet order, each with its place."""
+    for i, review in enumerate(packet.reviews or ()):
+        if review.operating_level is not None:
+            yield review.operating_level, ("reviews", i, "operating_level")
+        if review.reviewer_level is not None:
+            yield review.reviewer_level, ("reviews", i, "reviewer_level")
+    for i, advocate in enumerate(packet.advocates or ()):
+        if advocate.level is not None:
+            yield advocate.level, ("advocates", i, "level")
