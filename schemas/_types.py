@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import re
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
@@ -28,7 +28,9 @@ MAX_COUNT = 1_000_000
 def _iso_date(value: Any) -> Any:
     if isinstance(value, str):  # JSON's only spelling of a date, so checked first
         if len(value) <= 11:  # a date as YYYY-MM-DD has 10 characters (the pattern's $ allows a newline after)
-            return _day(value)
+            day = _day(value)
+            if day is not None:
+                return day
     # datetime is a subclass of date: a timestamp with a time of day is not a date.
     elif isinstance(value, datetime.datetime):
         raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD, got a date and time")
@@ -38,10 +40,11 @@ def _iso_date(value: Any) -> Any:
 
 
 @lru_cache(maxsize=4096)  # pure; packets carry the same few hundred days again and again
-def _day(text: str) -> datetime.date:
-    """The day a short text names as YYYY-MM-DD; an error for any other text (errors are not remembered)."""
+def _day(text: str) -> Optional[datetime.date]:
+    """The day a short text names as YYYY-MM-DD, None for a text of another form, an error for a day that is
+    not in the calendar (errors are not remembered)."""
     if not _ISO_DATE.match(text):
-        raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD, got {value}", {"value": shown(text)})
+        return None
     try:
         return datetime.date.fromisoformat(text)
     except ValueError as exc:

@@ -9,7 +9,6 @@ titles) is carried but never read by a rule.
 from __future__ import annotations
 
 import datetime
-from functools import lru_cache
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
@@ -46,16 +45,9 @@ def _in_range(day: datetime.date) -> datetime.date:
     return day
 
 
-@lru_cache(maxsize=4096)  # pure; packets carry the same few hundred days again and again
-def _packet_day_of(text: str) -> datetime.date:
-    return _in_range(_iso_date(text))
-
-
 def _packet_day(value: Any) -> Any:
-    """``Date``'s reading and the range check in one call (a packet holds about ten dates); a short text
-    is remembered with its day (errors are not)."""
-    if isinstance(value, str) and len(value) <= 11:
-        return _packet_day_of(value)
+    """``Date``'s reading (its days remembered) and the range check in one validator (a packet holds about
+    ten dates)."""
     return _in_range(_iso_date(value))
 
 
