@@ -357,6 +357,8 @@ async def batch(request: Request, as_of: Optional[datetime.date] = AS_OF) -> Str
                         yield timed_out(number)
                         return
                     except ServiceError as busy:  # no place in the pool
+                        if busy.code != errors.SERVICE_BUSY:
+                            raise
                         if len(line) > INLINE_BYTES:
                             yield _problem_line(busy, number, None, metrics, request)
                             at += 1

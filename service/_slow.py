@@ -23,11 +23,11 @@ as any slow body does.
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Optional, TypeVar
 
+from promoready._processes import usable_cpus
 from promoready.engine import errors
 from promoready.engine.errors import ServiceError
 
@@ -46,10 +46,7 @@ THREAD_NAME = "promoready-slow-body"
 def default_threads(workers: int, cpus: Optional[int] = None) -> int:
     """The worker's share of the CPUs (this process may use), from 2 to 4."""
     if cpus is None:
-        try:
-            cpus = len(os.sched_getaffinity(0))
-        except AttributeError:  # not Linux
-            cpus = os.cpu_count() or 1
+        cpus = usable_cpus()
     return max(2, min(4, cpus // max(1, workers)))
 
 

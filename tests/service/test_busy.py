@@ -134,7 +134,7 @@ def test_a_batch_whose_lines_prove_slow_is_read_off_the_loop_so_the_probes_answe
     # after two, the rest go to the pool, and the gate holds the third line's parse there.
     from promoready.service import _batch
 
-    monkeypatch.setattr(_batch, "SLOW_LINE", -1.0, raising=False)
+    monkeypatch.setattr(_batch, "SLOW_LINE", -1.0)
     client = make_client(Settings(timeout=120))
     threads: dict[int, str] = {}
 
