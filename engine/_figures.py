@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from promoready.schemas.ladder import CONTAINS_OPS, AtLeast, Condition, Leaf as Comparison
 
-from ._levels import normalise
+from ._levels import same_word
 
 if TYPE_CHECKING:
     from ._compile import Node
@@ -59,7 +59,7 @@ def _derived_in(c: Condition, i: int, slots: list[int]) -> Iterator[str]:
     if isinstance(c, Comparison):
         raw = c.operand
         if c.op in CONTAINS_OPS:
-            yield from (word_figure(c.measure, normalise(w)) for w in ([raw] if c.op == "contains" else raw))
+            yield from (word_figure(c.measure, same_word(w)) for w in ([raw] if c.op == "contains" else raw))
         elif isinstance(raw, dict) and isinstance(raw.get("by"), dict):
             yield key_figure(raw["by"]["field"])
     for part in c.children:

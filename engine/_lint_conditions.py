@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from promoready.schemas.ladder import CONTAINS_OPS, LadderFile, Leaf, TransitionHeader
 
 from ._fields import FieldKind, fields_of, is_words, measure_kind
-from ._levels import LevelIndex, normalise
+from ._levels import LevelIndex, same_word
 from ._wording import shown
 from . import errors
 from .errors import closest
@@ -34,12 +34,12 @@ def check_words(r: Problems, file: str, loc: Loc, c: Leaf, kind: FieldKind, what
     if c.op != "contains" and (not isinstance(words, list) or not words):
         r.problem(file, loc, f"`{c.op}` needs a non-empty list of words", code=errors.LADDER_BAD_OPERAND)
         return
-    allowed = {normalise(v): v for v in kind.values}  # a declared closed set of words, if any
+    allowed = {same_word(v): v for v in kind.values}  # a declared closed set of words, as `contains` reads them
     for i, w in enumerate(words):
         wloc = loc + (() if c.op == "contains" else (i,))
         if not isinstance(w, str) or not w.strip():
             r.problem(file, wloc, f"expected a word, got {shown(w)}", code=errors.LADDER_BAD_OPERAND)
-        elif allowed and normalise(w) not in allowed:
+        elif allowed and same_word(w) not in allowed:
             # a word the list can never hold: the criterion could never pass (or never fail)
             r.problem(file, wloc, f"{shown(w)} is not one of the words {what} may hold "
                                   f"({', '.join(kind.values)})", code=errors.LADDER_BAD_OPERAND,

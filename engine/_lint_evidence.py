@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from promoready.schemas.ladder import LadderFile
 
-from ._levels import normalise
+from ._levels import normalise, same_word
 from ._wording import shown
 from . import errors
 from .errors import closest
@@ -75,13 +75,15 @@ def _declared(r: Problems, ladder_path: str, head: LadderFile, loc: Loc, name: s
     seen: dict[str, int] = {}  # a word as lists of words compare it → where it first is
     values: tuple[str, ...] = spec.values or ()
     for i, word in enumerate(values):
-        first = values[seen.setdefault(normalise(word), i)]
-        if seen[normalise(word)] == i:
+        key = same_word(word)  # as `contains` and `size` read a word (case, spacing, width, invisible characters aside)
+        first = values[seen.setdefault(key, i)]
+        if seen[key] == i:
             continue
         # `strings` words compare ignoring case and spacing (contains), `string` words exactly (eq, in):
         # two words that differ only so would be one word to one and two to the other
         r.problem(ladder_path, loc + ("values", i),
                   f"`values` lists {shown(word)} twice" if first == word else
                   f"`values` lists {shown(first)} and {shown(word)}, which differ only in case or in spaces, "
-                  "_ and -: a field's words must differ in more (a list of words is matched ignoring those, a "
-                  "single word exactly); keep one", code=errors.LADDER_DUPLICATE_ID)
+                  "_ and -" + ("" if normalise(first) == normalise(word) else " (or in width or invisible characters)")
+                  + ": a field's words must differ in more (a list of words is matched ignoring those, a single "
+                  "word exactly); keep one", code=errors.LADDER_DUPLICATE_ID)

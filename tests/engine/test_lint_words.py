@@ -44,3 +44,27 @@ def test_a_record_field_is_checked_too_and_a_plain_duplicate_is_still_named(tmp_
 @pytest.mark.parametrize("kind", ["string", "strings"])
 def test_words_that_differ_in_their_letters_are_accepted(tmp_path, kind):
     load_ladder(write_ladder(tmp_path, _files({"type": kind, "values": ["High", "Higher", "b2b", "b2c", "x y z"]})))
+
+
+@pytest.mark.parametrize("kind", ["string", "strings"])
+@pytest.mark.parametrize("values", [["ＥＮＧ", "eng"], ["e\u200bng", "eng"]])
+def test_words_that_differ_only_in_width_or_invisible_characters_are_refused(tmp_path, kind, values):
+    # `contains` and `size` read words as `same_word` does (NFKC, format characters dropped); the lint compared
+    # them by case and spacing only, so a full-width or zero-width-spaced twin passed it.
+    (p,) = ladder_problems(tmp_path, _files({"type": kind, "values": values}))
+    assert (p.code, p.path) == ("ladder.duplicate-id", "evidence.f.values[1]"), str(p)
+    assert "(or in width or invisible characters)" in p.message, p.message
+
+
+def test_a_contains_word_written_full_width_loads_and_matches_as_the_packet_words_are_read(tmp_path):
+    # The figures a `contains` word gives the engine were keyed by `normalise`, the compiler looked them up by
+    # `same_word`: `contains: ＥＮＧ` loaded with a KeyError traceback. And the lint held the word against the
+    # declared words by `normalise` too, so it would have refused ＥＮＧ as not one of [eng].
+    from promoready.engine import Evaluator
+
+    files = _files({"type": "strings", "values": ["ＥＮＧ", "design"]})  # the condition: contains ＥＮＧ
+    evaluator = Evaluator(load_ladder(write_ladder(tmp_path, files)))
+    base = {"candidate": {"id": "w-1"}, "current_level": "pm", "as_of": "2026-01-01"}
+    verdicts = [evaluator.evaluate(dict(base, evidence={"f": words})).criteria[0].status
+                for words in (["ＥＮＧ"], ["design"], ["design", "ＥＮＧ"])]
+    assert verdicts == ["pass", "fail", "pass"]
