@@ -30,6 +30,8 @@ from .errors import LadderError, LadderInvalid, PromoreadyError, closest
 
 DEFAULT_LADDER = "product-management"
 LADDER_FILE = "ladder.yaml"
+#: The top keys that make a YAML file a transition (a file with neither, nor a misspelling of one, is another file).
+_TRANSITION_KEYS = ("transition", "criteria")
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
@@ -235,8 +237,11 @@ class _Reader:
             parsed = self._parse(path, TransitionFile)
             if parsed is not None:
                 transitions.append((path, parsed))
-            elif isinstance(self.raw.get(path), dict) and not {"transition", "criteria"} & set(self.raw[path]):
-                # not a transition with mistakes, but another file: say so once, rather than each key it lacks
+            elif isinstance(self.raw.get(path), dict) and not any(
+                    key in _TRANSITION_KEYS or errors.closest(str(key), _TRANSITION_KEYS)
+                    for key in self.raw[path]):
+                # not a transition with mistakes (not even a misspelt `transition:` or `criteria:`), but another
+                # file: say so once, rather than each key it lacks
                 del self.problems[said:]
                 self.problems.append(LadderError(
                     f"'{name}' is not a transition file (it has no `transition:` or `criteria:`): every YAML file "

@@ -59,3 +59,18 @@ def test_a_transition_file_named_after_its_levels_loads_as_yaml_or_yml(tmp_path)
         f.write("not YAML: not read")
     ladder = load_ladder(folder)
     assert {t.file for t in ladder.transitions} == {"pm-to-senior-pm.yml", "senior-pm-to-head-of-product.yaml"}
+
+
+def test_a_transition_whose_top_keys_are_misspelt_is_told_its_shape_not_to_leave(tmp_path):
+    # A file was taken for "not a transition" whenever it had neither `transition:` nor `criteria:`, and its
+    # shape errors (with their "did you mean") were dropped: a transition with both keys misspelt was told to
+    # move out of the ladder folder.
+    folder = bundled_copy(tmp_path)
+    path = os.path.join(folder, "pm-to-senior-pm.yaml")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace("transition:", "transitions:", 1).replace("criteria:", "criterion:", 1))
+    found = problems(folder)
+    assert "ladder.not-a-transition" not in {p.code for p in found}, [str(p) for p in found]
+    assert any(p.file == path and "transition" in (p.suggestion or "") for p in found), [str(p) for p in found]
