@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any, Optional, Union, cast
 
@@ -95,9 +96,14 @@ class Evaluator:
 
     ``Evaluator(load_ladder())`` validates and compiles every transition once. ``evaluate`` is then
     cheap, has no side effects, and may be called from many threads at once.
+
+    ``lazy=True`` compiles each transition the first time a packet needs it (``compile_all`` compiles
+    the rest): a command that evaluates one packet compiles one of the ladder's transitions, not all of
+    them. Every transition of a loaded ladder is known to compile (its lint compiles each one), so
+    only an engine error (out of memory) can surface later, from ``evaluate``, than it would eagerly.
     """
 
-    def __init__(self, ladder: Optional[Ladder] = None) -> None:
+    def __init__(self, ladder: Optional[Ladder] = None, *, lazy: bool = False) -> None:
         self.ladder = ladder if ladder is not None else load_ladder()
         self.index = LevelIndex(self.ladder)
         self.digest = ladder_digest(self.ladder)
@@ -106,14 +112,31 @@ class Evaluator:
         #: Real paths a packet's ``ladder`` may name for this evaluator (a registry adds the allowed
         #: path it compiled the ladder from); any other value must be the ladder's id.
         self.accepted_paths: set[str] = set()
-        self._plans: dict[tuple[str, str], _Plan] = {}
         self._names = Names(self.index)  # the level and title names packets use, resolved and remembered
-        for transition in self.ladder.transitions:
-            self._plans[(transition.from_, transition.to)] = self._compile(transition)
-        #: The plans leaving each level, in file order (looked up for every packet).
-        self._outgoing: dict[str, list[_Plan]] = {}
-        for (a, _), plan in self._plans.items():
-            self._outgoing.setdefault(a, []).append(plan)
+        self._transitions = {(t.from_, t.to): t for t in self.ladder.transitions}
+        #: The transitions leaving each level, in file order (looked up for every packet).
+        self._outgoing: dict[str, list[Transition]] = {}
+        for transition in self._transitions.values():
+            self._outgoing.setdefault(transition.from_, []).append(transition)
+        self._plans: dict[tuple[str, str], _Plan] = {}  # the transitions compiled so far
+        self._compiling = threading.Lock()
+        if not lazy:
+            self.compile_all()
+
+    def compile_all(self) -> None:
+        """Compile every transition not compiled yet (for a lazy evaluator that will serve many packets)."""
+        for key in self._transitions:
+            self._plan(key)
+
+    def _plan(self, key: tuple[str, str]) -> _Plan:
+        """The compiled plan of the transition ``key``, compiled now if it is not yet (once, whatever the threads)."""
+        plan = self._plans.get(key)
+        if plan is None:
+            with self._compiling:
+                plan = self._plans.get(key)
+                if plan is None:
+                    plan = self._plans[key] = self._compile(self._transitions[key])
+        return plan
 
     def _compile(self, transition: Transition) -> _Plan:
         compiler = Compiler(self.ladder, transition, self.index)
@@ -173,7 +196,7 @@ class Evaluator:
     @property
     def transitions(self) -> list[Transition]:
         """The ladder's transitions, in file order."""
-        return [p.transition for p in self._plans.values()]
+        return list(self._transitions.values())
 
     # -- evaluation ---------------------------------------------------------------------------------
 
@@ -366,32 +389,32 @@ class Evaluator:
         outgoing = self._outgoing.get(current.id, [])
         if packet.target_level is not None:
             target = self._names.resolve(packet.target_level, "target_level", ("target_level",), source, levels_only=True)
-            plan = self._plans.get((current.id, target.id))
-            if plan is None:
-                options = ", ".join(p.transition.to for p in outgoing) or "nowhere (the top of its track)"
+            transition = self._transitions.get((current.id, target.id))
+            if transition is None:
+                options = ", ".join(t.to for t in outgoing) or "nowhere (the top of its track)"
                 raise _packet.packet_error(
                     f"the ladder has no step from '{current.id}' to '{target.id}'; from '{current.id}' it goes to {options}",
                     code=errors.PACKET_NO_TRANSITION, path="target_level", source=source, loc=("target_level",))
-            if packet.track is not None and plan.transition.track != packet.track:
+            if packet.track is not None and transition.track != packet.track:
                 raise _packet.packet_error(
-                    f"'{current.id}' to '{target.id}' is on the {plan.transition.track} track, not {packet.track}",
+                    f"'{current.id}' to '{target.id}' is on the {transition.track} track, not {packet.track}",
                     code=errors.PACKET_TRACK_MISMATCH, path="track", source=source, loc=("track",))
-            return plan
+            return self._plan((current.id, target.id))
         if packet.track is not None:
-            outgoing = [p for p in outgoing if p.transition.track == packet.track]
+            outgoing = [t for t in outgoing if t.track == packet.track]
         if not outgoing:
             where = f" on the {packet.track} track" if packet.track else ""
             raise _packet.packet_error(f"the ladder has no step up from '{current.id}'{where}",
                                        code=errors.PACKET_NO_TRANSITION, path="current_level", source=source,
                                        loc=("current_level",))
-        lowest = min(self.index.rungs[p.transition.to].rank for p in outgoing)
-        nearest = [p for p in outgoing if self.index.rungs[p.transition.to].rank == lowest]
+        lowest = min(self.index.rungs[t.to].rank for t in outgoing)
+        nearest = [t for t in outgoing if self.index.rungs[t.to].rank == lowest]
         if len(nearest) > 1:
-            options = " or ".join(f"'{p.transition.to}' ({p.transition.track})" for p in nearest)
+            options = " or ".join(f"'{t.to}' ({t.track})" for t in nearest)
             raise _packet.packet_error(
                 f"'{current.id}' has more than one next level: {options}; set target_level or track",
                 code=errors.PACKET_AMBIGUOUS_TARGET, path="target_level", source=source, loc=())
-        return nearest[0]
+        return self._plan((nearest[0].from_, nearest[0].to))
 
     # -- the decision (engine/_decision.py) ---------------------------------------------------------
 

@@ -14,7 +14,8 @@ way, through ``LadderRegistry``:
 A registry loads a ladder once per reference; a ladder is compiled once per digest (``ladder_digest``)
 in the whole process: every reference to it, in every registry, shares one ``Evaluator``. Compiled
 rulesets can never be unloaded, so a second compile of the same ladder would only hold more memory
-for good. Every method may be called from many threads at once.
+for good. Each transition of it is compiled when a packet first needs it (a front end serving many
+packets compiles them all when it starts). Every method may be called from many threads at once.
 
 Ladders are loaded through the user's ladder cache (``_ladder_cache``: the loaded ladder kept as JSON,
 keyed by the digest of the ladder's files and of the code), so that a short command does not re-read
@@ -49,15 +50,19 @@ _COMPILING = threading.Lock()
 
 
 def compiled(ladder: Ladder, digest: Optional[str] = None) -> Evaluator:
-    """This process's evaluator of ``ladder``: compiled on first use, then the same one for the same digest.
+    """This process's evaluator of ``ladder``: made on first use, then the same one for the same digest.
+
+    The evaluator is lazy: each transition is compiled the first time a packet needs it, so that a
+    command evaluating one packet compiles one transition. A front end that serves many packets calls
+    its ``compile_all`` when it starts (a batch's workers, the service).
 
     ``digest``: the ladder's ``ladder_digest``, when the caller has computed it already.
     """
     digest = digest or ladder_digest(ladder)
-    with _COMPILING:  # one thread compiles a ladder; the others wait for its evaluator
+    with _COMPILING:  # one thread makes a ladder's evaluator; the others wait for it
         evaluator = _COMPILED.get(digest)
         if evaluator is None:
-            evaluator = _COMPILED[digest] = Evaluator(ladder)
+            evaluator = _COMPILED[digest] = Evaluator(ladder, lazy=True)
         return evaluator
 
 
@@ -232,8 +237,9 @@ class BatchEvaluation:
 def batch_evaluation(ladder: Optional[str] = None) -> BatchEvaluation:
     """The evaluation function of one batch process, with ``ladder`` fixed (``--ladder``) or not.
 
-    The fixed (or default) ladder is compiled now, so that a bad ladder stops the batch before it starts.
+    The fixed (or default) ladder is compiled now, every transition, so that a bad ladder stops the
+    batch before it starts and no packet waits for a compile.
     """
     registry = LadderRegistry(ladder)
-    registry.evaluator_for(None)
+    registry.evaluator_for(None).compile_all()
     return BatchEvaluation(registry)

@@ -77,7 +77,8 @@ class Engine:
     def warm(self) -> None:
         """Compile every ladder the service evaluates with (a bad one raises its ``LadderError`` here)."""
         with self._lock:
-            self.served()
+            for evaluator in self.served().values():
+                evaluator.compile_all()
             self._ready = True
 
     @property

@@ -140,7 +140,8 @@ def test_many_threads_asking_at_once_get_one_evaluator_per_ladder(tmp_path, monk
     class SlowEvaluator:
         """Stands in for the compiler: slow enough that every thread arrives while the first compiles."""
 
-        def __init__(self, ladder):
+        def __init__(self, ladder, *, lazy):
+            assert lazy  # the registry's evaluators compile a transition when a packet needs it
             time.sleep(0.05)
             made.append(ladder.id)
             self.ladder = ladder
