@@ -97,7 +97,9 @@ class Chunk:
 
     def places(self) -> list[tuple[str, Optional[int]]]:
         """Where each decision came from: (file, line), the line None for a packet file."""
-        return [(shown(item.file), item.line) for item in self.items]
+        names: dict[str, str] = {}  # a chunk's items mostly share one file: each name shown once
+        return [(names.get(item.file) or names.setdefault(item.file, shown(item.file)), item.line)
+                for item in self.items]
 
     def results(self) -> list[Result]:
         """One ``Result`` per decision, read off the chunk, for the decision store: its record, source,
