@@ -139,6 +139,8 @@ def parse_date(value: Optional[str], option: str) -> Optional[datetime.date]:
     if value is None:
         return None
     try:
+        if _ISO_DAY.fullmatch(value) is None:  # Python 3.11+ also reads 20260101 and 2026-W01-1: not every Python
+            raise ValueError(value)
         return datetime.date.fromisoformat(value)
     except ValueError:
         from promoready.engine import errors

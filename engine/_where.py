@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import operator
+import re
 from typing import Any, Callable, Optional
 
 from promoready.schemas.ladder import Where
@@ -25,6 +26,8 @@ DATE_OPS = ("within_months", "before", "after", "on_or_before", "on_or_after")
 #: ``{months_before_as_of: N}`` (``as_of`` moved back N calendar months, the day clamped).
 AS_OF = "as_of"
 MONTHS_BEFORE = "months_before_as_of"
+#: The one form of an ISO date a ladder may write (``fixed_day``).
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 #: A ``where`` test of one item: True, False, or None when the item lacks the date a window needs
@@ -43,10 +46,15 @@ def _window_test(key: str, months: int) -> Test:
 
 
 def fixed_day(operand: Any) -> Optional[datetime.date]:
-    """The day a date comparison names when it does not depend on ``as_of`` (an ISO date), else None."""
+    """The day a date comparison names when it does not depend on ``as_of`` (an ISO date), else None.
+
+    Raises ``ValueError`` for text that is not a YYYY-MM-DD day: Python 3.11+ would also read ISO week
+    dates (``2026-W01-1``) and basic forms, which 3.10 refuses; a ladder reads alike on every Python."""
     if isinstance(operand, datetime.date):
         return operand
     if isinstance(operand, str) and operand != AS_OF:
+        if _ISO_DAY.fullmatch(operand) is None:
+            raise ValueError(f"not a YYYY-MM-DD day: {operand!r}")
         return datetime.date.fromisoformat(operand)
     return None
 

@@ -259,6 +259,11 @@ def measures(files):
      "measures.results_examples.where.date.aftr", "is a date: test it with", "after"),
     (lambda f: measures(f)["results_examples"]["where"].update(date={"after": "2026-13-01"}), "ladder.bad-operand",
      "measures.results_examples.where.date.after", "needs a date (YYYY-MM-DD), as_of or", None),
+    # Python 3.11+ reads an ISO week date as a day, 3.10 does not: a ladder reads alike on every Python
+    (lambda f: measures(f)["results_examples"]["where"].update(date={"after": "2026-W01-1"}), "ladder.bad-operand",
+     "measures.results_examples.where.date.after", "needs a date (YYYY-MM-DD), as_of or", None),
+    (lambda f: measures(f)["results_examples"]["where"].update(date={"before": "2026-001"}), "ladder.bad-operand",
+     "measures.results_examples.where.date.before", "needs a date (YYYY-MM-DD), as_of or", None),
     (lambda f: measures(f)["results_examples"]["where"].update(date={"after": "as-of"}), "ladder.bad-operand",
      "measures.results_examples.where.date.after", "needs a date", "as_of"),
     (lambda f: measures(f)["results_examples"]["where"].update(date={"after": {"months_before": 3}}),
