@@ -39,7 +39,7 @@ from starlette.types import Receive, Scope, Send
 
 from promoready.engine import errors
 from promoready.engine.errors import PromoreadyError, ServiceError
-from promoready.schemas.packet import Packet
+from promoready.schemas.packet import Packet, PacketDate
 
 from ._engine import Engine, Evaluated, provenance_json, unexpected
 from ._metrics import Metrics
@@ -295,7 +295,7 @@ def _answer(metrics: Metrics, request: Request, number: int, item_id: ItemId,
              openapi_extra={"requestBody": {"required": True, "description": (
                  "One item per line: {\"id\": \"<your id>\", \"packet\": {…}} (or a bare packet)"),
                  "content": {NDJSON: {"schema": {"$ref": "#/components/schemas/BatchItem"}}}}})
-async def batch(request: Request, as_of: Optional[datetime.date] = AS_OF) -> StreamingResponse:
+async def batch(request: Request, as_of: Optional[PacketDate] = AS_OF) -> StreamingResponse:
     """Evaluate many packets: NDJSON in, one NDJSON answer line per item, streamed as they are decided."""
     engine, metrics = services(request)
     media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()

@@ -97,13 +97,17 @@ def reroot(exc: PromoreadyError, old: str, new: str) -> None:
             error.path = new + rest if rest.startswith("[") else f"{new}.{rest}"
 
 
+#: Errors of the packet's date type (``as_of``), whose words name the value already.
+_WORDED_WITH_VALUE = frozenset({"date_format", "date_value", "date_out_of_range"})
+
+
 def _parameter_error(exc: RequestValidationError) -> ServiceError:
     first = exc.errors()[0] if exc.errors() else {}
     loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "header", "body")]
     name = ".".join(loc) or "request"
     given = first.get("input")
     message = str(first.get("msg", "invalid parameter"))
-    if given is not None:
+    if given is not None and first.get("type") not in _WORDED_WITH_VALUE:
         message += f", got {given!r}"[:200]
     # A value out of a fixed set (?explain=, /v1/schemas/{name}): the closest of the values the set holds.
     expected = str((first.get("ctx") or {}).get("expected", "")) if first.get("type") == "literal_error" else ""

@@ -22,6 +22,7 @@ from starlette.responses import Response
 
 from promoready.engine import errors
 from promoready.engine.errors import PromoreadyError, ServiceError
+from promoready.schemas.packet import PacketDate
 
 from ._engine import Engine, Evaluated, decision_body, explanation, media_kind, new_id, provenance_json
 from ._metrics import Metrics
@@ -135,7 +136,7 @@ def record(request: Request, decision_id: str) -> None:
              responses={**ok(ServiceDecision), **responses(400, 401, 413, 415, 422, 500, 503)},
              openapi_extra=body_schema("Packet", description="A packet (contract §1), as JSON or YAML"))
 async def evaluate(request: Request, explain: Optional[Explain] = EXPLAIN,
-                   as_of: Optional[datetime.date] = AS_OF) -> Response:
+                   as_of: Optional[PacketDate] = AS_OF) -> Response:
     """Evaluate one packet: the contract's decision, with `decision_id` and `provenance` added."""
     engine, metrics = services(request)
     kind = media_kind(request.headers.get("content-type"))
@@ -176,7 +177,7 @@ def _what_if_request(data: Any) -> tuple[Any, list[str]]:
 @router.post("/v1/what-if", response_class=Response, tags=["evaluate"],
              responses={**ok(WhatIfResponse), **responses(400, 401, 413, 415, 422, 500, 503)},
              openapi_extra=body_schema("WhatIfRequest", description="A packet and the changes to try on it"))
-async def what_if(request: Request, as_of: Optional[datetime.date] = AS_OF) -> Response:
+async def what_if(request: Request, as_of: Optional[PacketDate] = AS_OF) -> Response:
     """Evaluate a packet and the packet with `changes` applied: both decisions and the criteria that flip."""
     from promoready.engine.whatif import parse_change
 
