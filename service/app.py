@@ -93,7 +93,8 @@ def create_app(settings: Optional[Settings] = None, registry: Optional[LadderReg
     _problems.install(app)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-                           allow_headers=["Authorization", "Content-Type"])
+                           allow_headers=["Authorization", "Content-Type"],
+                           expose_headers=["Retry-After"])  # a busy or timed-out 503 says when to come back
     app.add_middleware(Guard, settings=settings, metrics=app.state.metrics)
     _document_bodies(app)
     return app

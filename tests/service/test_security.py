@@ -73,6 +73,9 @@ def test_cors_is_off_unless_origins_are_listed(client: Client):
         assert answer.headers["access-control-allow-origin"] == "https://review.example"
         other = allowed.request("OPTIONS", "/v1/evaluate", headers={**preflight, "origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+        # a script in the page may read when to come back from a 503 (service.busy, service.timeout)
+        listed = allowed.get("/v1/ladders", headers={"origin": "https://review.example"})
+        assert "retry-after" in listed.headers["access-control-expose-headers"].lower()
     finally:
         allowed.close()
 
