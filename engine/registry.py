@@ -238,7 +238,8 @@ def batch_evaluation(ladder: Optional[str] = None) -> BatchEvaluation:
     """The evaluation function of one batch process, with ``ladder`` fixed (``--ladder``) or not.
 
     The fixed (or default) ladder is compiled now, every transition, so that a bad ladder stops the
-    batch before it starts and no packet waits for a compile.
+    batch before it starts and its packets never wait for a compile (a packet naming another bundled
+    ladder has that ladder's transitions compiled as they are first needed).
     """
     registry = LadderRegistry(ladder)
     registry.evaluator_for(None).compile_all()

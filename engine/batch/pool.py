@@ -37,8 +37,10 @@ WINDOW = 256
 #: machine (measured: a ping-pong between two processes costs ~50 us of CPU per round trip here);
 #: on two cores, this process competes with the workers for every one of them. With the texts and
 #: records in spools, a chunk's size is bounded only by CHUNK and CHUNK_BYTES. 128 rather than 64:
-#: this process's CPU for a 20,000-packet batch fell by 15% (0.34 to 0.29 s, issue 18); the last
+#: this process's CPU for a 20,000-packet batch fell by 20% (0.35 to 0.28 s, issue 18); the last
 #: packets go out in smaller chunks anyway (``Pool._dispatch``), so no worker waits on a long one.
+#: What it costs: a batch of up to 128 packets starts one worker (``_start_workers``), and a worker
+#: that dies on a packet it did not note has up to 127 others evaluated again one at a time.
 CHUNK = 128
 #: Bytes of packet text in one chunk at most, unless its first item alone is larger.
 CHUNK_BYTES = 1 << 20

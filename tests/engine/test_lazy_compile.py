@@ -10,10 +10,11 @@ from __future__ import annotations
 import glob
 import os
 import threading
+import time
 
 import pytest
 
-from promoready.engine import Evaluator, load_ladder, registry
+from promoready.engine import Evaluator, PromoreadyError, load_ladder, registry
 from promoready.engine._documents import parse_yaml
 from promoready.engine._durable import live_rulesets
 from promoready.engine._ladder import bundled_ladders
@@ -84,13 +85,63 @@ def test_a_packet_without_a_target_compiles_the_transition_it_is_given(eager):
     assert list(lazy._plans) == [("apm", "pm")]
 
 
-def test_no_transition_means_no_compile_and_the_same_error():
+@pytest.mark.parametrize("change, code", [
+    ({"current_level": "cpo", "target_level": "vp"}, "packet.no-transition"),
+    ({"current_level": "senior-pm", "target_level": "director", "track": "ic"}, "packet.track-mismatch"),
+    ({"current_level": "senior-pm", "target_level": None, "track": None}, "packet.ambiguous-target"),
+])
+def test_a_packet_with_no_transition_compiles_nothing_and_gets_the_eager_error(eager, change, code):
     lazy = Evaluator(load_ladder(FOLDER), lazy=True)
-    case = dict(CASES[0], current_level="cpo", target_level="vp")
-    with pytest.raises(Exception) as caught:
+    case = {k: v for k, v in dict(CASES[0], **change).items() if v is not None}
+    with pytest.raises(PromoreadyError) as caught:
         lazy.evaluate(case)
-    assert getattr(caught.value, "code", None) == "packet.no-transition"
+    with pytest.raises(PromoreadyError) as expected:
+        eager.evaluate(case)
+    assert caught.value.code == code
+    assert caught.value.to_dict() == expected.value.to_dict()  # message, path, line, suggestion: the same
     assert not lazy._plans
+
+
+def test_a_failed_compile_keeps_nothing_and_the_next_packet_compiles_again():
+    lazy = Evaluator(load_ladder(FOLDER), lazy=True)
+    real, calls = lazy._compile, []
+
+    def failing_once(transition):
+        calls.append(transition.key)
+        if len(calls) == 1:
+            raise MemoryError("the engine is out of memory")
+        return real(transition)
+
+    lazy._compile = failing_once  # type: ignore[method-assign]
+    with pytest.raises(MemoryError):
+        lazy.evaluate(CASES[0])
+    assert not lazy._plans and not lazy._compiling.locked()
+    assert lazy.evaluate(CASES[0]).verdict and len(lazy._plans) == 1 and len(calls) == 2
+
+
+def test_threads_asking_for_one_transition_at_once_compile_it_once():
+    lazy = Evaluator(load_ladder(FOLDER), lazy=True)
+    real, compiled = lazy._compile, []
+
+    def slow(transition):  # every thread arrives while the first compiles
+        compiled.append(transition.key)
+        time.sleep(0.02)
+        return real(transition)
+
+    lazy._compile = slow  # type: ignore[method-assign]
+    start = threading.Barrier(8)
+    got: list[str] = []
+
+    def run() -> None:
+        start.wait()
+        got.append(lazy.evaluate(CASES[0]).to_json())
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(compiled) == 1 and len(got) == 8 and len(set(got)) == 1
 
 
 def test_many_threads_compile_each_transition_once(eager):
@@ -130,9 +181,11 @@ def test_many_threads_compile_each_transition_once(eager):
     assert live_rulesets() == before + _rulesets(lazy._plans.values()) == before + _rulesets(eager._plans.values())
 
 
-def test_the_registry_is_lazy_and_the_many_packet_front_ends_compile_everything():
+def test_the_registry_is_lazy_and_the_many_packet_front_ends_compile_everything(monkeypatch):
+    monkeypatch.setattr(registry, "_COMPILED", {})  # evaluators of its own (none kept after the test)
     ladder = load_ladder(FOLDER)
-    assert registry.compiled(ladder)._plans.keys() <= {(t.from_, t.to) for t in ladder.transitions}
+    made = registry.compiled(ladder)
+    assert not made._plans and made.transitions
     one = LadderRegistry("startup")
     assert one.evaluator_for(None).ladder.id == "startup"
     evaluation = batch_evaluation("startup")  # a batch worker: every transition before its first packet
