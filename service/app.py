@@ -91,11 +91,11 @@ def create_app(settings: Optional[Settings] = None, registry: Optional[LadderReg
     app.include_router(_decisions.router)
     app.include_router(_info.router)
     _problems.install(app)
-    if settings.cors_origins:
+    app.add_middleware(Guard, settings=settings, metrics=app.state.metrics)
+    if settings.cors_origins:  # added last, so outermost: the guard's own answers (401, 413, a timeout) carry it too
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"],
-                           expose_headers=["Retry-After"])  # a busy or timed-out 503 says when to come back
-    app.add_middleware(Guard, settings=settings, metrics=app.state.metrics)
+                           expose_headers=["Retry-After"])  # a busy 503 says when to come back
     _document_bodies(app)
     return app
 

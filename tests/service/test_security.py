@@ -73,11 +73,28 @@ def test_cors_is_off_unless_origins_are_listed(client: Client):
         assert answer.headers["access-control-allow-origin"] == "https://review.example"
         other = allowed.request("OPTIONS", "/v1/evaluate", headers={**preflight, "origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
-        # a script in the page may read when to come back from a 503 (service.busy, service.timeout)
+        # a script in the page may read when to come back from a 503 service.busy
         listed = allowed.get("/v1/ladders", headers={"origin": "https://review.example"})
         assert "retry-after" in listed.headers["access-control-expose-headers"].lower()
     finally:
         allowed.close()
+    # the guard's own answers reach the page's script too: a refused token, a body over the limit
+    guarded = make_client(Settings(cors_origins=("https://review.example",), tokens={"ci": TOKENS["ci"]},
+                                   max_body=1024))
+    try:
+        origin = {"origin": "https://review.example"}
+        refused = guarded.post("/v1/evaluate", json={}, headers=origin)
+        assert refused.status_code == 401
+        assert refused.headers["access-control-allow-origin"] == "https://review.example"
+        large = guarded.post("/v1/evaluate", content=b"x" * 2048,
+                             headers={**origin, "authorization": "Bearer beta-token", "content-type": "application/json"})
+        assert large.status_code == 413
+        assert large.headers["access-control-allow-origin"] == "https://review.example"
+        preflight = guarded.request("OPTIONS", "/v1/evaluate",
+                                    headers={**origin, "access-control-request-method": "POST"})
+        assert preflight.status_code == 200  # answered before the token is asked for
+    finally:
+        guarded.close()
 
 
 def test_a_request_over_the_timeout_is_a_503_problem():
