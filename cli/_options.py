@@ -131,7 +131,7 @@ def strict_option() -> Callable[[F], F]:
                              "reviews:) instead of warning on stderr and ignoring the field.")
 
 
-_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_ISO_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")  # ASCII digits (\d takes any script's)
 
 
 def parse_date(value: Optional[str], option: str) -> Optional[datetime.date]:

@@ -22,6 +22,7 @@ from promoready.schemas.ladder import AllOf, AnyOf, Condition, Leaf, Not
 from promoready.schemas.packet import EARLIEST_DATE, LATEST_DATE
 
 from ._lint_domains import NEGATED, Domain, Left, constant, item_domain, measure_domain
+from ._where import fixed_day
 from ._wording import shown
 from . import errors
 
@@ -161,8 +162,13 @@ def check_window(lint: Lint, loc: Loc, key: str, test: dict) -> None:
         if op == "within_months":  # from (as_of + 1 day) − N months: never before as_of − N months
             relative[0].append((value, False, f"in the last {value} months"))
             continue
-        bound = (0 if value == "as_of" else value["months_before_as_of"] if isinstance(value, dict)
-                 else datetime.date.fromisoformat(str(value)))
+        try:
+            bound = (0 if value == "as_of" else value["months_before_as_of"] if isinstance(value, dict)
+                     else fixed_day(value))
+        except (ValueError, TypeError, KeyError):  # not a day at all: check_day has said so
+            return
+        if bound is None:
+            return
         said = f"{_OP_WORDS[op]} {_day_words(value)}"
         target = fixed if isinstance(bound, datetime.date) else relative
         (target[0] if lower else target[1]).append((bound, op in ("after", "before"), said))

@@ -50,6 +50,8 @@ def fixed_day(operand: Any) -> Optional[datetime.date]:
 
     Raises ``ValueError`` for text that is not a YYYY-MM-DD day: Python 3.11+ would also read ISO week
     dates (``2026-W01-1``) and basic forms, which 3.10 refuses; a ladder reads alike on every Python."""
+    if isinstance(operand, datetime.datetime):  # an unquoted YAML timestamp: a date and a time, not a day
+        raise ValueError(f"a date and a time, not a day: {operand.isoformat()}")
     if isinstance(operand, datetime.date):
         return operand
     if isinstance(operand, str) and operand != AS_OF:

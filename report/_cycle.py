@@ -37,7 +37,9 @@ def _json_reader() -> Callable[[bytes], Any]:
 _loads = _json_reader()
 
 #: The words the explainer adds to a gap that time alone closes (engine/_explain.py).
-_PROJECTED = re.compile(r", projected (\d{4}-\d{2}-\d{2}) at the current pace$")
+_PROJECTED = re.compile(r", projected ([0-9]{4}-[0-9]{2}-[0-9]{2}) at the current pace$")
+#: A projection's date as a decision writes it (Python 3.11+ would also read 20270101 or 2027-W01-1).
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 Transition = tuple[str, str]  # (from, to)
 Track = tuple[str, str, str]  # (from, to, track)
@@ -175,7 +177,7 @@ def time_alone(record: dict[str, Any]) -> Optional[datetime.date]:
     if "projection" in record:
         day = (record["projection"] or {}).get("date")
         try:
-            return datetime.date.fromisoformat(day) if isinstance(day, str) else None
+            return datetime.date.fromisoformat(day) if isinstance(day, str) and _DAY.fullmatch(day) else None
         except ValueError:
             return None
     needed: list[datetime.date] = []

@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from promoready.engine._wording import shown
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # whole, in ASCII digits (\d takes any script's)
 
 #: The largest count a packet may carry: far above any real career, far below 2^63.
 MAX_COUNT = 1_000_000
@@ -27,7 +27,7 @@ MAX_COUNT = 1_000_000
 
 def _iso_date(value: Any) -> Any:
     if isinstance(value, str):  # JSON's only spelling of a date, so checked first
-        if len(value) <= 11:  # a date as YYYY-MM-DD has 10 characters (the pattern's $ allows a newline after)
+        if len(value) == 10:  # a date as YYYY-MM-DD has 10 characters
             day = _day(value)
             if day is not None:
                 return day
@@ -43,7 +43,7 @@ def _iso_date(value: Any) -> Any:
 def _day(text: str) -> Optional[datetime.date]:
     """The day a short text names as YYYY-MM-DD, None for a text of another form, an error for a day that is
     not in the calendar (errors are not remembered)."""
-    if not _ISO_DATE.match(text):
+    if not _ISO_DATE.fullmatch(text):
         return None
     try:
         return datetime.date.fromisoformat(text)

@@ -5,10 +5,13 @@ itself, and refuses bad ladders and bad packets with file, line, field path and 
 from __future__ import annotations
 
 import copy
+import io
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
+from ruamel.yaml import YAML
 from fixture_files import ladder_problems, write_ladder
 
 from promoready.engine import Evaluator, LadderError, PacketError, load_ladder
@@ -262,8 +265,6 @@ def measures(files):
     # Python 3.11+ reads an ISO week date as a day, 3.10 does not: a ladder reads alike on every Python
     (lambda f: measures(f)["results_examples"]["where"].update(date={"after": "2026-W01-1"}), "ladder.bad-operand",
      "measures.results_examples.where.date.after", "needs a date (YYYY-MM-DD), as_of or", None),
-    (lambda f: measures(f)["results_examples"]["where"].update(date={"before": "2026-001"}), "ladder.bad-operand",
-     "measures.results_examples.where.date.before", "needs a date (YYYY-MM-DD), as_of or", None),
     (lambda f: measures(f)["results_examples"]["where"].update(date={"after": "as-of"}), "ladder.bad-operand",
      "measures.results_examples.where.date.after", "needs a date", "as_of"),
     (lambda f: measures(f)["results_examples"]["where"].update(date={"after": {"months_before": 3}}),
@@ -559,3 +560,23 @@ def test_criteria_that_all_have_shape_errors_are_not_also_reported_too_few(tmp_p
     assert all(p.path.startswith("criteria[") and p.line for p in found)
     none = problems(tmp_path, lambda f: f["pm-to-senior-pm.yaml"].update(criteria=[]))
     assert [(p.path, p.code) for p in none] == [("criteria", "ladder.shape")] and "at least 1" in none[0].message
+
+
+def test_a_yaml_timestamp_in_a_where_is_refused_not_a_crash(tmp_path):
+    """An unquoted ``2026-11-01 10:00:00`` is a date and a time in YAML, not a day: it stopped the load
+    with a ValueError from the window check; now it is refused like any other operand that is not a day."""
+    files = copy.deepcopy(LADDER)
+    measures(files)["results_examples"]["where"].update(date={"before": "STAMP"})
+    folder = write_ladder(tmp_path, files)
+    head_file, block = Path(folder) / "ladder.yaml", io.StringIO()
+    writer = YAML(typ="safe", pure=True)
+    writer.default_flow_style = False
+    writer.dump(files["ladder.yaml"], block)  # block style: the stamp unquoted
+    assert block.getvalue().count("STAMP") == 1
+    head_file.write_text(block.getvalue().replace("STAMP", "2026-11-01 10:00:00"), encoding="utf-8")
+    with pytest.raises(LadderError) as caught:
+        load_ladder(folder)
+    found = [p for p in getattr(caught.value, "problems", [caught.value])
+             if p.path == "measures.results_examples.where.date.before"]
+    assert [p.code for p in found] == ["ladder.bad-operand"]
+    assert "needs a date (YYYY-MM-DD), as_of or {months_before_as_of: N}, got 2026-11-01" in found[0].message

@@ -79,18 +79,21 @@ def test_a_bad_parameter_is_a_400_problem_naming_it(client: Client, params: dict
 
 @pytest.mark.parametrize("value, detail", [
     # pydantic's own date reading took a number as a Unix time (0 was 1970-01-01) and a date with a time of
-    # day; Python 3.11+ other ISO forms: as_of is a day written YYYY-MM-DD, as on the command line and in a packet
+    # day; Python 3.11+ an ISO week date: as_of is a day written YYYY-MM-DD, as on the command line and in a packet
     ("0", "expected a date as YYYY-MM-DD, got '0'"),
     ("1764547200", "expected a date as YYYY-MM-DD, got '1764547200'"),
     ("2026-11-01T00:00:00", "expected a date as YYYY-MM-DD, got '2026-11-01T00:00:00'"),
     ("2026-W44-7", "expected a date as YYYY-MM-DD, got '2026-W44-7'"),
     ("2026-13-01", "not a calendar date: 2026-13-01"),
+    ("2026-11-01\n", "expected a date as YYYY-MM-DD, got '2026-11-01\\n'"),  # was "not a calendar date" and a raw newline
 ])
 def test_as_of_is_a_day_written_yyyy_mm_dd_on_every_endpoint(client: Client, value: str, detail: str):
-    for endpoint in ("/v1/evaluate", "/v1/evaluate/batch"):
-        response = client.post(endpoint, params={"as_of": value}, content=json.dumps(example_packet()).encode(),
-                               headers={"content-type": "application/json" if endpoint == "/v1/evaluate"
-                                        else "application/x-ndjson"})
+    packet = example_packet()
+    for endpoint, body in (("/v1/evaluate", packet), ("/v1/evaluate/batch", packet),
+                           ("/v1/what-if", {"packet": packet, "changes": ["experience.product_years=10"]})):
+        response = client.post(endpoint, params={"as_of": value}, content=json.dumps(body).encode(),
+                               headers={"content-type": "application/x-ndjson" if endpoint.endswith("batch")
+                                        else "application/json"})
         body = assert_problem(response, 400, errors.SERVICE_PARAMETER, path="as_of")
         assert body["detail"] == f"as_of: {detail} [service.parameter]"
 
