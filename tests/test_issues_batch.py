@@ -442,6 +442,23 @@ def _fork_server(pid: int, not_: tuple[int, ...] = ()) -> int:
     raise AssertionError("no fork server with workers within 120 s")
 
 
+def _records_written(folder) -> None:
+    """Until the output's temporary file in ``folder`` holds a complete record (a chunk of the pool decided
+    and written): the workers of a server killed before that would leave nothing to keep (CI saw it)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for name in os.listdir(folder):
+            if name.endswith(".tmp"):
+                try:
+                    with open(os.path.join(folder, name), "rb") as fh:
+                        if b"\n" in fh.read():
+                            return
+                except OSError:
+                    pass
+        time.sleep(0.01)
+    raise AssertionError("no complete record written within 120 s")
+
+
 def _wait_dead(pid: int) -> None:
     """Until ``pid`` has exited (a zombie, or gone): its files, the workers' status pipes among them, are closed."""
     deadline = time.monotonic() + 30
@@ -473,6 +490,7 @@ def test_a_killed_fork_server_is_replaced_once_then_ends_the_batch_with_its_reco
         proc.stdin.write(b"".join(lines[:third]))
         proc.stdin.flush()
         first = _fork_server(proc.pid)
+        _records_written(tmp_path)  # some complete records to keep, whatever the load and the chunk size
         os.kill(first, signal.SIGKILL)  # our grandchild: started by the batch we started
         # More work, in case the first third was done already: the pool starts workers (and with the
         # first of them a new server) only for packets waiting.
