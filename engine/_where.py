@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime
 import operator
-import re
 from typing import Any, Callable, Optional
 
+from promoready.schemas._types import ISO_DAY
 from promoready.schemas.ladder import Where
 
 from ._calendar import shift_months, window_start
@@ -26,8 +26,6 @@ DATE_OPS = ("within_months", "before", "after", "on_or_before", "on_or_after")
 #: ``{months_before_as_of: N}`` (``as_of`` moved back N calendar months, the day clamped).
 AS_OF = "as_of"
 MONTHS_BEFORE = "months_before_as_of"
-#: The one form of an ISO date a ladder may write (``fixed_day``).
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 #: A ``where`` test of one item: True, False, or None when the item lacks the date a window needs
@@ -55,7 +53,7 @@ def fixed_day(operand: Any) -> Optional[datetime.date]:
     if isinstance(operand, datetime.date):
         return operand
     if isinstance(operand, str) and operand != AS_OF:
-        if _ISO_DAY.fullmatch(operand) is None:
+        if ISO_DAY.fullmatch(operand) is None:
             raise ValueError(f"not a YYYY-MM-DD day: {operand!r}")
         return datetime.date.fromisoformat(operand)
     return None

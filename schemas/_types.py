@@ -19,7 +19,9 @@ from pydantic_core import PydanticCustomError
 
 from promoready.engine._wording import shown
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # whole, in ASCII digits (\d takes any script's)
+#: A day as every date promoready reads is written, YYYY-MM-DD (to be matched whole; ASCII digits, where \d
+#: takes any script's): Python 3.11+'s ``date.fromisoformat`` also reads other ISO forms, which 3.10 refuses.
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 #: The largest count a packet may carry: far above any real career, far below 2^63.
 MAX_COUNT = 1_000_000
@@ -43,7 +45,7 @@ def _iso_date(value: Any) -> Any:
 def _day(text: str) -> Optional[datetime.date]:
     """The day a short text names as YYYY-MM-DD, None for a text of another form, an error for a day that is
     not in the calendar (errors are not remembered)."""
-    if not _ISO_DATE.fullmatch(text):
+    if not ISO_DAY.fullmatch(text):
         return None
     try:
         return datetime.date.fromisoformat(text)
