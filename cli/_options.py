@@ -138,14 +138,14 @@ def parse_date(value: Optional[str], option: str) -> Optional[datetime.date]:
     """A YYYY-MM-DD option value, or a usage error naming the option (and saying so when the day doesn't exist)."""
     if value is None:
         return None
-    try:
-        if _ISO_DAY.fullmatch(value) is None:  # Python 3.11+ also reads 20260101 and 2026-W01-1: not every Python
-            raise ValueError(value)
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        from promoready.engine import errors
+    if _ISO_DAY.fullmatch(value) is not None:  # Python 3.11+ also reads 20260101 and 2026-W01-1: not every Python
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:  # not in the calendar: _bad_date says why
+            pass
+    from promoready.engine import errors
 
-        raise errors.UsageError(_bad_date(value), code=errors.USAGE_DATE, path=option) from None
+    raise errors.UsageError(_bad_date(value), code=errors.USAGE_DATE, path=option)
 
 
 def _bad_date(value: str) -> str:

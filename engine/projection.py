@@ -43,11 +43,11 @@ def members(criteria: Sequence[Criterion]) -> dict[Optional[str], list[int]]:
 def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Sequence[Optional[datetime.date]],
             verdict: str, day: datetime.date, supporting_needed: int, *,
             groups: Optional[Mapping[str, SupportingGroup]] = None,
-            quotas_of: Optional[Mapping[Optional[str], Sequence[int]]] = None) -> Projection:
+            quotas_of: Mapping[Optional[str], Sequence[int]]) -> Projection:
     """The projection for one decision. ``dates[i]``: when time alone makes criterion ``i`` pass
     (its failing comparisons all close with time), else None, the same date its next step gives.
     ``groups``: the transition's named supporting groups (``supporting_needed`` is the quota of the
-    supporting criteria in none). ``quotas_of``: ``members(criteria)``, if the caller has it already."""
+    supporting criteria in none). ``quotas_of``: ``members(criteria)``, which the transition's plan holds."""
     if verdict == "ready":
         return build(Projection, {"date": day.isoformat(), "reason": "ready now", "waiting_on": [], "blocked_by": []})
     # Criteria by their index (a transition's ids are unique: the ladder refuses two alike), so the
@@ -77,8 +77,6 @@ def project(criteria: Sequence[Criterion], statuses: Sequence[str], dates: Seque
     # Each supporting quota in turn: the unnamed one (supporting_needed), then each named group.
     quotas: list[tuple[Optional[str], int, str]] = [(None, supporting_needed, "")]
     quotas += [(gid, g.needed, f" of {g.title or gid}") for gid, g in (groups or {}).items()]
-    if quotas_of is None:
-        quotas_of = members(criteria)
     for gid, needed, of in quotas:
         supporting = [(i, statuses[i], dates[i]) for i in quotas_of.get(gid, ())]
         short = max(0, needed - sum(s == "pass" for _, s, _ in supporting))

@@ -36,10 +36,10 @@ def _json_reader() -> Callable[[bytes], Any]:
 
 _loads = _json_reader()
 
-#: The words the explainer adds to a gap that time alone closes (engine/_explain.py).
-_PROJECTED = re.compile(r", projected ([0-9]{4}-[0-9]{2}-[0-9]{2}) at the current pace$")
 #: A projection's date as a decision writes it (Python 3.11+ would also read 20270101 or 2027-W01-1).
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: The words the explainer adds to a gap that time alone closes (engine/_explain.py).
+_PROJECTED = re.compile(rf", projected ({_DAY.pattern}) at the current pace$")
 
 Transition = tuple[str, str]  # (from, to)
 Track = tuple[str, str, str]  # (from, to, track)
