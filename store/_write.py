@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import operator
 from typing import Any, Optional, Sequence
 
 import sqlalchemy as sa
@@ -118,8 +119,7 @@ def write(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows], er
         _delete_items(conn, cycle_id, items)
     if decisions:
         _ladder_once(conn, cycle_id, decisions[0].decision)
-        query = (sa.insert(t.decisions).returning(t.decisions.c.id, sort_by_parameter_order=True))
-        ids = conn.execute(query, [{**r.decision, "cycle_id": cycle_id} for r in decisions]).scalars().all()
+        ids = _insert_decisions(conn, cycle_id, decisions)
         criteria = [(i, c["criterion_id"], c["required"], c["status"]) for i, r in zip(ids, decisions)
                     for c in r.criteria]
         if criteria:
@@ -208,6 +208,39 @@ def _insert_plain(conn: Connection, table: sa.Table, columns: Sequence[str], row
     conn.exec_driver_sql(sql, rows)
 
 
+#: The columns of a decision's row, ``cycle_id`` first (``id`` is the database's; the rest, as a row gives them).
+_DECISION_COLUMNS = ("cycle_id",) + tuple(c.name for c in t.decisions.columns if c.name not in ("id", "cycle_id"))
+_decision_values = operator.itemgetter(*_DECISION_COLUMNS[1:])
+#: Items in one IN list (SQLite's limit on a statement's parameters is 999 in older builds).
+_PART = 500
+
+
+def _for_items(conn: Connection, sql: str, cycle_id: int, items: Sequence[str]) -> list[Any]:
+    """Run ``sql`` for each part of ``items`` (its ``{cycle}`` the cycle's id, its ``{items}`` the part) with the
+    driver's own placeholders, as ``_insert_plain`` does; the rows it returned, if any."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    rows: list[Any] = []
+    for start in range(0, len(items), _PART):
+        part = tuple(items[start:start + _PART])
+        result = conn.exec_driver_sql(sql.format(cycle=mark, items=", ".join([mark] * len(part))), (cycle_id, *part))
+        if result.returns_rows:
+            rows.extend(result)
+    return rows
+
+
+def _insert_decisions(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows]) -> list[int]:
+    """Insert the decision rows (one item each, as ``_last_per_item`` leaves them); their ids, in their order.
+
+    One plain ``executemany``, then the ids read back by item (unique in a cycle). An ``INSERT … RETURNING``
+    with the ids in the rows' order is one statement a row on SQLite (SQLAlchemy cannot batch it there):
+    that was the largest cost of recording a cycle."""
+    _insert_plain(conn, t.decisions, _DECISION_COLUMNS, [(cycle_id, *_decision_values(r.decision)) for r in decisions])
+    items = [r.decision["item"] for r in decisions]
+    ids = dict(_for_items(conn, "SELECT item, id FROM decisions WHERE cycle_id = {cycle} AND item IN ({items})",
+                          cycle_id, items))
+    return [ids[item] for item in items]
+
+
 def _ladder_once(conn: Connection, cycle_id: int, first: dict[str, Any]) -> None:
     # A cycle started without --ladder names the ladder of its first decision (each decision names its own).
     c = t.cycles.c
@@ -216,13 +249,11 @@ def _ladder_once(conn: Connection, cycle_id: int, first: dict[str, Any]) -> None
 
 
 def _delete_items(conn: Connection, cycle_id: int, items: Sequence[str]) -> None:
-    d = t.decisions.c
-    for start in range(0, len(items), 500):  # bounded IN lists (SQLite's host-parameter limit)
-        part = list(items[start:start + 500])
-        ids = sa.select(d.id).where(d.cycle_id == cycle_id, d.item.in_(part)).scalar_subquery()
-        conn.execute(sa.delete(t.criterion_results).where(t.criterion_results.c.decision_id.in_(ids)))
-        conn.execute(sa.delete(t.decisions).where(d.cycle_id == cycle_id, d.item.in_(part)))
-        conn.execute(sa.delete(t.errors).where(t.errors.c.cycle_id == cycle_id, t.errors.c.item.in_(part)))
+    for sql in ("DELETE FROM criterion_results WHERE decision_id IN "
+                "(SELECT id FROM decisions WHERE cycle_id = {cycle} AND item IN ({items}))",
+                "DELETE FROM decisions WHERE cycle_id = {cycle} AND item IN ({items})",
+                "DELETE FROM errors WHERE cycle_id = {cycle} AND item IN ({items})"):
+        _for_items(conn, sql, cycle_id, items)
 
 
 def _update_counts(conn: Connection, cycle_id: int, dropped: int, after: Optional[dict[str, Any]] = None) -> None:
