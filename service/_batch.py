@@ -254,11 +254,15 @@ def _ran_out(result: "Evaluated | Exception") -> bool:
     return isinstance(result, ServiceError) and result.code == errors.SERVICE_TIMEOUT
 
 
+Decided = list[tuple[int, ItemId, "Evaluated | Exception | None", Any]]
+
+
 def _decide_piece(engine: Engine, piece: list[tuple[int, bytes]], as_of: Optional[datetime.date],
-                  request: Request) -> list[tuple[int, ItemId, "Evaluated | Exception | None", Any]]:
-    """(line number, item id, decision or error, packet) for each line of a piece in turn, in a thread; a
-    line the request's time ran out on, before it was evaluated, ends the list with a None decision."""
-    out: list[tuple[int, ItemId, "Evaluated | Exception | None", Any]] = []
+                  request: Request, out: Decided) -> Decided:
+    """(line number, item id, decision or error, packet) for each line of a piece in turn, in a thread,
+    appended to ``out`` as each is decided (the loop answers those decided when its wait for the piece
+    ends at the deadline); a line the request's time ran out on, before it was evaluated, ends the list
+    with a None decision."""
     for number, line in piece:
         item_id, result, packet = (None, None, None) if late(request) else _decide(engine, line, number, as_of, request)
         if result is None or _ran_out(result):
@@ -349,13 +353,15 @@ async def batch(request: Request, as_of: Optional[PacketDate] = AS_OF) -> Stream
                 to_pool = len(line) > INLINE_BYTES or slow >= SLOW_IN_A_ROW
                 if to_pool:  # the rest of the piece once the batch is slow, else this long line alone
                     end = len(piece) if slow >= SLOW_IN_A_ROW else at + 1
+                    so_far: Decided = []
                     try:
                         decided = await asyncio.wait_for(
-                            pool.run(partial(_decide_piece, engine, piece[at:end], as_of, request)),
+                            pool.run(partial(_decide_piece, engine, piece[at:end], as_of, request, so_far)),
                             max(0.0, request.scope["state"]["deadline"] - time.monotonic()))
-                    except asyncio.TimeoutError:
-                        yield timed_out(number)
-                        return
+                    except asyncio.TimeoutError:  # the lines decided by now are answered, then the timeout
+                        decided = so_far[:]  # (the thread stops before its next line: late())
+                        if at + len(decided) < end and not (decided and decided[-1][2] is None):
+                            decided.append((piece[at + len(decided)][0], None, None, None))
                     except ServiceError as busy:  # no place in the pool
                         if busy.code != errors.SERVICE_BUSY:
                             raise

@@ -235,6 +235,34 @@ def test_a_piece_in_the_pool_that_outlives_the_deadline_ends_the_batch_at_the_de
     assert metrics["decisions"] == 1 and metrics[errors.SERVICE_TIMEOUT] == 1
 
 
+def test_lines_a_pool_piece_decided_before_the_loop_stopped_waiting_for_it_are_answered(served, monkeypatch):
+    # answers(): `except asyncio.TimeoutError` with a piece of several lines. Every line is slow, so lines
+    # 1-2 are read on the loop and lines 3-5 go to the pool as one piece; line 3 is decided there, then
+    # line 4 is held at a gate until the batch is answered: the loop's own wait (the real clock, 1 s) ends
+    # it. Line 3 was evaluated in time: it is answered, and the timeout line says the batch stopped at 4.
+    # Before, the wait's end dropped what the piece had decided: line 3's decision was lost, and the
+    # timeout line said it was not evaluated.
+    monkeypatch.setattr(_batch, "SLOW_LINE", -1.0)
+    client = served(timeout=1.0)
+    spy = Spy(client, monkeypatch)
+    opened = threading.Event()
+    spy.on_parse = lambda n: opened.wait(SAFETY) if n == 4 else None
+    try:
+        answers = rows(post(client, "\n".join(item(i) for i in range(5))))
+        answered_while_held = not opened.is_set()
+    finally:
+        opened.set()
+    assert answered_while_held
+    assert seen(answers) == [(0, 1, 200, None), (1, 2, 200, None), (2, 3, 200, None),
+                             (None, 4, 503, errors.SERVICE_TIMEOUT)]
+    assert answers[3]["problem"]["detail"] == timeout_detail(4).replace("60 s", "1 s")
+    pool = client.app.state.slow_bodies
+    client.loop.run_until_complete(until(lambda: pool.held == 0))  # the held read ends, refused by in_time()
+    assert spy.numbers() == [1, 2, 3, 4]  # line 5 never read
+    metrics = counters(client)
+    assert metrics["decisions"] == 3 and metrics[errors.SERVICE_TIMEOUT] == 1
+
+
 # -- the pool full ----------------------------------------------------------------------------------------
 
 
