@@ -13,7 +13,6 @@ accepted and turned into the listed name, but only the listed names show in ``--
 from __future__ import annotations
 
 import datetime
-import re
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, TypeVar
 
 import click
@@ -131,38 +130,26 @@ def strict_option() -> Callable[[F], F]:
                              "reviews:) instead of warning on stderr and ignoring the field.")
 
 
-_ISO_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")  # ASCII digits (\d takes any script's)
-
-
 def parse_date(value: Optional[str], option: str) -> Optional[datetime.date]:
-    """A YYYY-MM-DD option value, or a usage error naming the option (and saying so when the day doesn't exist)."""
+    """A YYYY-MM-DD option value between the dates a packet may carry, or a usage error naming the option
+    (and saying why when the day doesn't exist), in the words a packet's dates get."""
     if value is None:
         return None
-    if _ISO_DAY.fullmatch(value) is not None:  # Python 3.11+ also reads 20260101 and 2026-W01-1: not every Python
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:  # not in the calendar: _bad_date says why
-            pass
     from promoready.engine import errors
+    from promoready.schemas._types import ISO_DAY, not_a_day
+    from promoready.schemas.packet import outside_decision_dates
 
-    raise errors.UsageError(_bad_date(value), code=errors.USAGE_DATE, path=option)
-
-
-def _bad_date(value: str) -> str:
-    import calendar
-
-    shape = _ISO_DAY.fullmatch(value)
-    if shape is None:
-        return f"expected a date as YYYY-MM-DD, got {value!r}"
-    year, month, day = (int(part) for part in shape.groups())
-    if year < datetime.MINYEAR:
-        return f"{value} is not a date: there is no year 0"
-    if not 1 <= month <= 12:
-        return f"{value} is not a date: there is no month {month} (months are 01 to 12)"
-    days = calendar.monthrange(year, month)[1]
-    if day < 1:
-        return f"{value} is not a date: days start at 01"
-    return f"{value} is not a date: {calendar.month_name[month]} {year} has {days} days, not {day}"
+    if ISO_DAY.fullmatch(value) is None:  # Python 3.11+ also reads 20260101 and 2026-W01-1: not every Python
+        raise errors.UsageError(f"expected a date as YYYY-MM-DD, got {value!r}", code=errors.USAGE_DATE, path=option)
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        raise errors.UsageError(f"{value} is not a date: {not_a_day(value)}", code=errors.USAGE_DATE,
+                                path=option) from None
+    refused = outside_decision_dates(day)  # as the engine checks it, but naming the option
+    if refused is not None:
+        raise errors.UsageError(refused, code=errors.USAGE_DATE, path=option)
+    return day
 
 
 def fail_on_matched(fail_on: Optional[str], verdicts: Iterable[str]) -> bool:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, NamedTuple, Optional
 
 from pydantic import BaseModel, ValidationError
 
-from promoready.schemas.packet import EARLIEST_DATE, LATEST_DATE, Packet
+from promoready.schemas.packet import Packet, outside_decision_dates
 
 from . import _documents as docs
 from ._jsontext import canonical_json
@@ -244,9 +244,9 @@ def effective_as_of(packet: Packet, as_of: Optional[datetime.date]) -> datetime.
 
     The caller's date is held to the range a packet's dates are (``EARLIEST_DATE`` to ``LATEST_DATE``).
     """
-    if as_of is not None and not EARLIEST_DATE <= as_of <= LATEST_DATE:
-        raise UsageError(f"{as_of.isoformat()} is outside the dates a decision can be made for "
-                         f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})", code=errors.USAGE_DATE, path="as_of")
+    refused = outside_decision_dates(as_of) if as_of is not None else None
+    if refused is not None:
+        raise UsageError(refused, code=errors.USAGE_DATE, path="as_of")
     return as_of or packet.as_of or datetime.date.today()
 
 

@@ -9,6 +9,7 @@ of reaching the engine.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import re
 from functools import lru_cache
@@ -50,7 +51,25 @@ def _day(text: str) -> Optional[datetime.date]:
     try:
         return datetime.date.fromisoformat(text)
     except ValueError as exc:
-        raise PydanticCustomError("date_value", "not a calendar date: {value}", {"value": text}) from exc
+        raise PydanticCustomError("date_value", "not a calendar date: {value} ({reason})",
+                                  {"value": text, "reason": not_a_day(text)}) from exc
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def not_a_day(text: str) -> str:
+    """Why a text of the form YYYY-MM-DD names no day of the calendar (its year, its month, or the days of
+    its month: "February 2026 has 28 days, not 30"), in the same words wherever a date is read."""
+    year, month, day = int(text[:4]), int(text[5:7]), int(text[8:10])
+    if year < datetime.MINYEAR:
+        return "there is no year 0"
+    if not 1 <= month <= 12:
+        return f"months are 01 to 12, not {text[5:7]}"
+    if day < 1:
+        return "days start at 01"
+    return f"{_MONTHS[month - 1]} {year} has {calendar.monthrange(year, month)[1]} days, not {day}"
 
 
 Date = Annotated[datetime.date, BeforeValidator(_iso_date)]

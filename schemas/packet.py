@@ -36,6 +36,15 @@ EARLIEST_DATE = datetime.date(1900, 1, 1)
 LATEST_DATE = datetime.date(2999, 12, 31)
 
 
+def outside_decision_dates(day: datetime.date) -> Optional[str]:
+    """Why a caller's as-of date (not a packet's) cannot be a decision's, None if it can: it is held to the
+    dates a packet may carry."""
+    if EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    return (f"{day.isoformat()} is outside the dates a decision can be made for ({EARLIEST_DATE.isoformat()} to "
+            f"{LATEST_DATE.isoformat()})")
+
+
 def _in_range(day: datetime.date) -> datetime.date:
     if not EARLIEST_DATE <= day <= LATEST_DATE:
         raise PydanticCustomError(

@@ -166,7 +166,8 @@ def test_issue11_item1_every_reader_draws_the_line_at_the_same_depth(depth, refu
     ("binary.yaml", 12, "attachment", "only text, numbers, true/false, null, dates, lists and mappings are allowed; "
      "got binary data (bytes, as YAML !!binary makes): write it as text", "input.unsupported-value"),
     ("nan-in-list.json", 4, "impact[0].value", "NaN is not a number", "input.not-a-number"),
-    ("impossible-date.yaml", 5, "as_of", "not a calendar date: 2026-02-30", "packet.date-value"),
+    ("impossible-date.yaml", 5, "as_of", "not a calendar date: 2026-02-30 (February 2026 has 28 days, not 30)",
+     "packet.date-value"),
 ])
 def test_issue11_item5_a_traceback_became_an_exit_2_error_with_file_line_and_path(name, line, path, message, code):
     """Each of these printed a traceback and exited 1 (which CI reads as --fail-on matched); NaN in a
@@ -177,7 +178,7 @@ def test_issue11_item5_a_traceback_became_an_exit_2_error_with_file_line_and_pat
 
 def test_issue11_item5_the_caller_as_of_is_bounded_like_the_packet_dates():
     proc = cli("evaluate", EXAMPLE, "--as-of", "9999-12-31")
-    assert_one_error(proc, "as_of", "9999-12-31 is outside the dates a decision can be made for (1900-01-01 to "
+    assert_one_error(proc, "--as-of", "9999-12-31 is outside the dates a decision can be made for (1900-01-01 to "
                      "2999-12-31)", "usage.date")
     with pytest.raises(UsageError):
         evaluator(None).evaluate(EXAMPLE, as_of=datetime.date(1, 1, 1))

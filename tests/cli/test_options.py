@@ -183,7 +183,8 @@ def test_a_format_another_command_has_is_a_usage_error():
 @pytest.mark.parametrize("value, message", [
     ("2026-02-30", "2026-02-30 is not a date: February 2026 has 28 days, not 30"),
     ("2028-02-30", "2028-02-30 is not a date: February 2028 has 29 days, not 30"),
-    ("2026-13-01", "2026-13-01 is not a date: there is no month 13 (months are 01 to 12)"),
+    ("2026-13-01", "2026-13-01 is not a date: months are 01 to 12, not 13"),
+    ("1899-12-31", "1899-12-31 is outside the dates a decision can be made for (1900-01-01 to 2999-12-31)"),
     ("2026-04-00", "2026-04-00 is not a date: days start at 01"),
     ("0000-01-01", "0000-01-01 is not a date: there is no year 0"),
 ])

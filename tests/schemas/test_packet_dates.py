@@ -20,7 +20,11 @@ CASES = [
     ("2999-12-31", None, None),
     ("1899-12-31", "date_out_of_range", "1899-12-31 is outside the dates a packet may carry (1900-01-01 to 2999-12-31)"),
     ("3000-01-01", "date_out_of_range", "3000-01-01 is outside the dates a packet may carry (1900-01-01 to 2999-12-31)"),
-    ("2026-02-30", "date_value", "not a calendar date: 2026-02-30"),
+    ("2026-02-30", "date_value", "not a calendar date: 2026-02-30 (February 2026 has 28 days, not 30)"),
+    ("2024-02-30", "date_value", "not a calendar date: 2024-02-30 (February 2024 has 29 days, not 30)"),
+    ("2026-13-01", "date_value", "not a calendar date: 2026-13-01 (months are 01 to 12, not 13)"),
+    ("2026-04-00", "date_value", "not a calendar date: 2026-04-00 (days start at 01)"),
+    ("0000-01-01", "date_value", "not a calendar date: 0000-01-01 (there is no year 0)"),
     # not the form at all (the pattern's $ let a newline through, and \d took other scripts' digits: these
     # were "not a calendar date", with the newline written raw in the message)
     ("2024-01-05\n", "date_format", "expected a date as YYYY-MM-DD, got '2024-01-05\\n'"),

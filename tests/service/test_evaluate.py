@@ -84,7 +84,7 @@ def test_a_bad_parameter_is_a_400_problem_naming_it(client: Client, params: dict
     ("1764547200", "expected a date as YYYY-MM-DD, got '1764547200'"),
     ("2026-11-01T00:00:00", "expected a date as YYYY-MM-DD, got '2026-11-01T00:00:00'"),
     ("2026-W44-7", "expected a date as YYYY-MM-DD, got '2026-W44-7'"),
-    ("2026-13-01", "not a calendar date: 2026-13-01"),
+    ("2026-13-01", "not a calendar date: 2026-13-01 (months are 01 to 12, not 13)"),
     ("2026-11-01\n", "expected a date as YYYY-MM-DD, got '2026-11-01\\n'"),  # was "not a calendar date" and a raw newline
 ])
 def test_as_of_is_a_day_written_yyyy_mm_dd_on_every_endpoint(client: Client, value: str, detail: str):
