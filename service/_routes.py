@@ -76,11 +76,22 @@ def ok(model: type, media: str = "application/json", description: str = "OK") ->
 
 
 async def read_packet_body(request: Request, kind: str) -> bytes:
-    """A packet's body: ``--max-body`` for JSON, the lower ``--max-yaml-body`` for YAML (413 past it)."""
+    """A packet's body: ``--max-body`` for JSON, the lower ``--max-yaml-body`` for YAML (413 past it).
+
+    A body that will be read in the pool for slow bodies (YAML, or JSON whose Content-Length is over
+    64 KiB) is refused before it is read when that pool is full (``off_loop`` checks again after)."""
     settings = request.app.state.settings
+    if kind != "json" or _declared_length(request) > INLINE_BYTES:
+        request.app.state.slow_bodies.refuse_if_full()
     if kind == "yaml" and settings.yaml_limit < settings.max_body:
         return await read_body(request, settings.yaml_limit, what="a YAML body", flag="--max-yaml-body")
     return await read_body(request, settings.max_body)
+
+
+def _declared_length(request: Request) -> int:
+    """The body's Content-Length, 0 when it has none (chunked) or one that is not a number."""
+    value = request.headers.get("content-length") or ""
+    return int(value) if value.isascii() and value.isdigit() else 0
 
 
 async def off_loop(request: Request, body: bytes, kind: str, work: Callable[[], T]) -> T:

@@ -77,16 +77,25 @@ class SlowBodies:
         cancelled with the awaiting task, and so is the work if it has not started (started, it runs to its
         end, holding its place)."""
         with self._lock:
-            if self._held >= self.threads + self.queue:
-                raise ServiceError(f"the service is busy: its threads for slow bodies (YAML, JSON over 64 KiB, "
-                                   f"batches) are taken and its queue is full ({self.threads} + {self.queue}); "
-                                   f"try again in {RETRY_AFTER} s", code=errors.SERVICE_BUSY)
+            self._refuse_if_full()
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix=THREAD_NAME)
             future = self._executor.submit(work)
             self._held += 1
         future.add_done_callback(self._free)  # ended, failed or cancelled
         return await asyncio.wrap_future(future)
+
+    def refuse_if_full(self) -> None:
+        """``service.busy`` now if every place is held: a slow body is refused before it is read (its sender
+        need not send it all to hear so). ``run`` checks again: a place may be taken meanwhile."""
+        with self._lock:
+            self._refuse_if_full()
+
+    def _refuse_if_full(self) -> None:
+        if self._held >= self.threads + self.queue:
+            raise ServiceError(f"the service is busy: its threads for slow bodies (YAML, JSON over 64 KiB, "
+                               f"batches) are taken and its queue is full ({self.threads} + {self.queue}); "
+                               f"try again in {RETRY_AFTER} s", code=errors.SERVICE_BUSY)
 
     def close(self) -> None:
         """Cancel the work still waiting and wait for the work running (the app's shutdown); the pool starts

@@ -102,6 +102,53 @@ def test_a_full_pool_refuses_the_next_slow_body_at_once_and_a_small_json_body_is
     assert pool.held == 0
 
 
+def test_a_slow_body_finding_the_pool_full_is_refused_before_it_is_read(tight):
+    # A YAML body, and a JSON body whose Content-Length says it is over 64 KiB, are read in the pool: with
+    # every place held they are refused before a byte of them is read (their senders need not send it all).
+    # Before, each was read whole, then refused. A JSON body without a Content-Length is read: only its
+    # size tells whether it is slow (the pool's own check refuses it then).
+    client, gate = tight
+    pool = client.app.state.slow_bodies
+    yaml = example_text().encode()
+    big = json.dumps({**example_packet(), "notes": "x" * 70_000}).encode()
+    pulled: dict[str, int] = {}
+
+    def counted(name: str, data: bytes) -> Any:
+        async def chunks() -> Any:
+            for at in range(0, len(data), 4096):
+                pulled[name] = pulled.get(name, 0) + 1
+                yield data[at:at + 4096]
+        return chunks()
+
+    async def scenario() -> dict[str, Any]:
+        post = client.client.post
+        first = asyncio.create_task(post("/v1/evaluate", content=yaml, headers=YAML))  # reading, held at the gate
+        await until(gate.entered.is_set)
+        second = asyncio.create_task(post("/v1/evaluate", content=yaml, headers=YAML))  # waiting for the thread
+        await until(lambda: pool.held == 2)
+        answers = {
+            "yaml": await post("/v1/evaluate", content=counted("yaml", yaml), headers=YAML),
+            "json": await post("/v1/evaluate", content=counted("json", big),
+                               headers={"content-type": "application/json", "content-length": str(len(big))}),
+            "what-if": await post("/v1/what-if", content=counted("what-if", yaml), headers=YAML),
+            "chunked": await post("/v1/evaluate", content=counted("chunked", big),
+                                  headers={"content-type": "application/json"}),
+        }
+        held = not gate.opened.is_set()
+        gate.open()
+        await asyncio.gather(first, second)
+        return {"answers": answers, "held": held}
+
+    seen = client.loop.run_until_complete(scenario())
+    assert seen["held"]
+    for name, response in seen["answers"].items():
+        assert response.status_code == 503, (name, response.text)
+        assert response.json()["code"] == errors.SERVICE_BUSY and response.headers["retry-after"] == "2"
+    assert "yaml" not in pulled and "json" not in pulled and "what-if" not in pulled, pulled
+    assert pulled["chunked"] == -(-len(big) // 4096)  # read whole, then refused by the pool
+    assert pool.held == 0
+
+
 def test_a_long_batch_line_finding_the_pool_full_is_refused_at_once_in_its_line_and_the_stream_goes_on(tight):
     client, gate = tight
     pool = client.app.state.slow_bodies
