@@ -231,9 +231,10 @@ def _for_items(conn: Connection, sql: str, cycle_id: int, items: Sequence[str]) 
 def _insert_decisions(conn: Connection, cycle_id: int, decisions: Sequence[DecisionRows]) -> list[int]:
     """Insert the decision rows (one item each, as ``_last_per_item`` leaves them); their ids, in their order.
 
-    One plain ``executemany``, then the ids read back by item (unique in a cycle). An ``INSERT … RETURNING``
-    with the ids in the rows' order is one statement a row on SQLite (SQLAlchemy cannot batch it there):
-    that was the largest cost of recording a cycle."""
+    One plain ``executemany``, then the ids read back by item: one row each, as the cycle's unique key on
+    (cycle, item) holds (``uq_decisions_cycle_item``; another writer's row of the same item waits for this
+    transaction, then fails). An ``INSERT … RETURNING`` with the ids in the rows' order is one statement a
+    row on SQLite (SQLAlchemy cannot batch it there)."""
     _insert_plain(conn, t.decisions, _DECISION_COLUMNS, [(cycle_id, *_decision_values(r.decision)) for r in decisions])
     items = [r.decision["item"] for r in decisions]
     ids = dict(_for_items(conn, "SELECT item, id FROM decisions WHERE cycle_id = {cycle} AND item IN ({items})",

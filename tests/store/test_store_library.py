@@ -321,3 +321,30 @@ def test_a_sqlite_file_that_is_not_a_database_is_usage_db_at_any_step(tmp_path):
     with pytest.raises(errors.UsageError) as err, _connect.failures(url, "reading the schema version"):
         raise sa.exc.DatabaseError("SELECT 1", {}, Exception("file is not a database"))
     assert err.value.code == errors.USAGE_DB and "is not a promoready store" in str(err.value)
+
+
+def test_one_write_of_more_items_than_an_in_list_holds_keeps_each_decision_with_its_own_criteria(db_url):
+    # store/_write.py reads a write's decision ids back by item, and deletes a replaced item's rows, in IN
+    # lists of 500 items: a write of 1,203 items takes three lists. Each decision must keep its own criteria
+    # (the ready ones pass `experience`, the others fail it), written anew and written again over itself.
+    ready, not_ready = decide(packet("c")), decide(packet("c", years=0.5))
+    items = [f"c-{n}.json" for n in range(1203)]
+
+    def stored(store) -> dict[str, tuple[str, str]]:
+        with store.engine.connect() as conn:
+            return {item: (verdict, status) for item, verdict, status in conn.execute(sa.text(
+                "SELECT d.item, d.verdict, r.status FROM decisions d JOIN criterion_results r ON r.decision_id = d.id "
+                "WHERE r.criterion_id = 'experience'"))}
+
+    with open_store(db_url, create=True) as store:
+        cycle = store.start_cycle("big")
+        store.write(cycle, [rows(ready if n % 3 else not_ready, item, n) for n, item in enumerate(items)])
+        assert stored(store) == {item: ("ready", "pass") if n % 3 else ("not_ready", "fail")
+                                 for n, item in enumerate(items)}
+        # Again over itself, every verdict turned, and the last item an error now: replaced, not added.
+        store.write(cycle, [rows(not_ready if n % 3 else ready, item, n) for n, item in enumerate(items[:-1])],
+                    [error_row(items[-1], 1202, {"code": "input.json", "message": "bad"}, None)], replace=True)
+        assert stored(store) == {item: ("not_ready", "fail") if n % 3 else ("ready", "pass")
+                                 for n, item in enumerate(items[:-1])}
+        assert (count(store, "decisions"), count(store, "criterion_results"), count(store, "errors")) == \
+            (1202, 1202 * len(statuses(ready)), 1)
