@@ -159,13 +159,17 @@ def _is_item(data: Any) -> bool:
     return "id" in data or any(errors.closest(str(key), ("packet",)) for key in data)
 
 
+#: The longest text id of an item (characters): a longer one is refused, never echoed cut short.
+MAX_ID = 200
+
+
 def _id_of(data: Any) -> ItemId:
-    """The caller's id of an item, when it has a usable one, as it was given: text (its first 200
+    """The caller's id of an item, when it has a usable one, as it was given: text (of up to ``MAX_ID``
     characters), or a whole number, echoed as a number (a client keys its items by what it sent)."""
     if _is_item(data):
         raw_id = data.get("id")
         if isinstance(raw_id, str):
-            return raw_id[:200]
+            return raw_id if len(raw_id) <= MAX_ID else None
         if isinstance(raw_id, int) and not isinstance(raw_id, bool):
             return raw_id
     return None
@@ -201,6 +205,9 @@ def _packet_of(data: Any) -> Any:
     if not _is_item(data):
         return data
     raw_id = data.get("id")
+    if isinstance(raw_id, str) and len(raw_id) > MAX_ID:
+        raise ServiceError(f"an item's id is at most {MAX_ID} characters, got {len(raw_id):,}",
+                           code=errors.SERVICE_INVALID, path="id")
     if raw_id is not None and _id_of(data) is None:
         raise ServiceError(f"an item's id is text or a whole number, got {json.dumps(raw_id)[:100]}",
                            code=errors.SERVICE_INVALID, path="id")

@@ -195,3 +195,16 @@ def test_an_items_id_is_echoed_as_the_json_value_it_was_given(client: Client):
     assert echoed == [*ids, 9, 11] and [type(i) for i in echoed] == [type(i) for i in [*ids, 9, 11]]
     by_id = {a["id"]: a for a in answers}
     assert by_id[7]["line"] == 1 and by_id["7"]["line"] == 2
+
+
+def test_an_id_over_200_characters_is_a_problem_naming_id_never_echoed_cut_short(client: Client):
+    # It was echoed cut to its first 200 characters: a client keying its items by id found no answer for it,
+    # or, with two long ids alike in their first 200, the same answer for both.
+    good = example_packet()
+    longest, longer = "a" * 200, "a" * 200 + "b"
+    rows = [json.dumps({"id": item_id, "packet": good}) for item_id in (longest, longer, "x")]
+    answers = lines(client.post("/v1/evaluate/batch", content="\n".join(rows), headers=NDJSON))
+    assert [(a["id"], a["line"], a["status"]) for a in answers] == [(longest, 1, 200), (None, 2, 400), ("x", 3, 200)]
+    problem = answers[1]["problem"]
+    assert (problem["code"], problem["path"]) == (errors.SERVICE_INVALID, "id")
+    assert "an item's id is at most 200 characters, got 201" in problem["detail"]
