@@ -17,7 +17,7 @@ import click
 from promoready import __version__
 
 from ._options import (FAIL_ON, as_of_option, color_option, fail_on_matched, fail_on_option, format_option,
-                       ladder_option, parse_date, strict_option)
+                       ladder_option, parse_as_of, parse_date, strict_option)
 
 __all__ = ["main", "FORMATS", "FAIL_ON", "parse_date", "fail_on_matched"]
 
@@ -191,7 +191,7 @@ def evaluate(packets: tuple[str, ...], fmt: Optional[str], ladder_path: Optional
     from .render import render_decisions, render_what_if, terminal
 
     fmt = fmt or ("table" if terminal.is_terminal() else "json")
-    day = parse_date(as_of, "--as-of")
+    day = parse_as_of(as_of)
     ladders = Ladders(ladder_path)
     if changes:
         from promoready.engine.whatif import parse_change

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Optional, cast
 import click
 
 from ._batch_store import CycleRecording, check_store_options, store_options
-from ._options import (as_of_option, color_option, fail_on_matched, fail_on_option, ladder_option, parse_date,
+from ._options import (as_of_option, color_option, fail_on_matched, fail_on_option, ladder_option, parse_as_of,
                        strict_option)
 from ._status import BAD_INPUT, BROKEN_PIPE, MATCHED, Finished, signalled
 
@@ -90,7 +90,7 @@ def batch(inputs: tuple[str, ...], out: Optional[str], resume: bool, workers: Op
 
     from ._sinks import Outputs
 
-    day = parse_date(as_of, "--as-of")
+    day = parse_as_of(as_of)
     _check_options(out, resume and cycle is None, timeout, summary_path, engine.MAX_TIMEOUT)
     check_store_options(cycle, db, store_packets, masks, inputs)
     if workers is not None and workers > _processes.max_workers():  # more only costs memory and switching

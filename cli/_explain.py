@@ -32,12 +32,12 @@ def explain(packet: str, fmt: Optional[str], ladder_path: Optional[str], as_of: 
     """
     from ._common import Ladders
     from ._inputs import load, typos
-    from ._options import parse_date
+    from ._options import parse_as_of
     from ._status import BAD_INPUT, Finished
     from .render import render_explanation, terminal
 
     fmt = fmt or ("table" if terminal.is_terminal() else "markdown")
-    day = parse_date(as_of, "--as-of")
+    day = parse_as_of(as_of)
     ladders = Ladders(ladder_path)
     loaded = load(packet, ladders=ladders)
     decision = ladders.evaluate(loaded, as_of=day)

@@ -130,14 +130,26 @@ def strict_option() -> Callable[[F], F]:
                              "reviews:) instead of warning on stderr and ignoring the field.")
 
 
+def parse_as_of(value: Optional[str]) -> Optional[datetime.date]:
+    """``--as-of``: a day as ``parse_date`` reads it, and one a decision can be made for (the dates a packet
+    may carry), as the engine checks it, but naming the option and before any packet is read."""
+    from promoready.engine import errors
+    from promoready.schemas.packet import outside_decision_dates
+
+    day = parse_date(value, "--as-of")
+    refused = outside_decision_dates(day) if day is not None else None
+    if refused is not None:
+        raise errors.UsageError(refused, code=errors.USAGE_DATE, path="--as-of")
+    return day
+
+
 def parse_date(value: Optional[str], option: str) -> Optional[datetime.date]:
-    """A YYYY-MM-DD option value between the dates a packet may carry, or a usage error naming the option
-    (and saying why when the day doesn't exist), in the words a packet's dates get."""
+    """A YYYY-MM-DD option value, or a usage error naming the option (and saying why when the day doesn't
+    exist, in the words a packet's dates get)."""
     if value is None:
         return None
     from promoready.engine import errors
     from promoready.schemas._types import ISO_DAY, not_a_day
-    from promoready.schemas.packet import outside_decision_dates
 
     if ISO_DAY.fullmatch(value) is None:  # Python 3.11+ also reads 20260101 and 2026-W01-1: not every Python
         raise errors.UsageError(f"expected a date as YYYY-MM-DD, got {value!r}", code=errors.USAGE_DATE, path=option)
@@ -146,9 +158,6 @@ def parse_date(value: Optional[str], option: str) -> Optional[datetime.date]:
     except ValueError:
         raise errors.UsageError(f"{value} is not a date: {not_a_day(value)}", code=errors.USAGE_DATE,
                                 path=option) from None
-    refused = outside_decision_dates(day)  # as the engine checks it, but naming the option
-    if refused is not None:
-        raise errors.UsageError(refused, code=errors.USAGE_DATE, path=option)
     return day
 
 

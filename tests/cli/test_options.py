@@ -12,7 +12,7 @@ import click
 import pytest
 
 from promoready.cli import main
-from promoready.cli._options import FAIL_ON, fail_on_matched, parse_date
+from promoready.cli._options import FAIL_ON, fail_on_matched, parse_as_of, parse_date
 from promoready.engine.errors import UsageError
 
 from conftest import EXAMPLE
@@ -184,7 +184,6 @@ def test_a_format_another_command_has_is_a_usage_error():
     ("2026-02-30", "2026-02-30 is not a date: February 2026 has 28 days, not 30"),
     ("2028-02-30", "2028-02-30 is not a date: February 2028 has 29 days, not 30"),
     ("2026-13-01", "2026-13-01 is not a date: months are 01 to 12, not 13"),
-    ("1899-12-31", "1899-12-31 is outside the dates a decision can be made for (1900-01-01 to 2999-12-31)"),
     ("2026-04-00", "2026-04-00 is not a date: days start at 01"),
     ("0000-01-01", "0000-01-01 is not a date: there is no year 0"),
 ])
@@ -192,3 +191,15 @@ def test_a_date_that_does_not_exist_says_so(value, message):
     with pytest.raises(UsageError) as caught:
         parse_date(value, "--as-of")
     assert str(caught.value) == f"--as-of: {message} [usage.date]"
+
+
+@pytest.mark.parametrize("value", ["1899-12-31", "3000-01-01"])
+def test_as_of_is_a_day_a_decision_can_be_made_for_and_other_dates_are_not_held_to_that(value):
+    # --as-of is held to the dates a packet may carry, naming the option (the engine named its own as_of);
+    # parse_date serves other options too (cycles prune --before), where an early or late day is no error.
+    with pytest.raises(UsageError) as caught:
+        parse_as_of(value)
+    assert str(caught.value) == (f"--as-of: {value} is outside the dates a decision can be made for "
+                                 f"(1900-01-01 to 2999-12-31) [usage.date]")
+    assert parse_date(value, "--before") == datetime.date.fromisoformat(value)
+    assert parse_as_of("2999-12-31") == datetime.date(2999, 12, 31) and parse_as_of(None) is None
