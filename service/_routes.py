@@ -79,19 +79,27 @@ async def read_packet_body(request: Request, kind: str) -> bytes:
     """A packet's body: ``--max-body`` for JSON, the lower ``--max-yaml-body`` for YAML (413 past it).
 
     A body that will be read in the pool for slow bodies (YAML, or JSON whose Content-Length is over
-    64 KiB) is refused before it is read when that pool is full (``off_loop`` checks again after)."""
+    64 KiB), from a client that waits to be told to send it (``Expect: 100-continue``), is refused before
+    it is read when that pool is full, unless its length is over the limit (413, as for any other). Any
+    other body is read first (``off_loop`` refuses it then): a client sending its body unasked, answered
+    and disconnected before it is all sent, may see a reset connection instead of the 503."""
     settings = request.app.state.settings
-    if kind != "json" or _declared_length(request) > INLINE_BYTES:
+    limit, what, flag = (settings.yaml_limit, "a YAML body", "--max-yaml-body") \
+        if kind == "yaml" and settings.yaml_limit < settings.max_body else (settings.max_body, "the body", "--max-body")
+    declared = _declared_length(request)
+    if (kind != "json" or declared > INLINE_BYTES) and declared <= limit and \
+            request.headers.get("expect", "").strip().lower() == "100-continue":
         request.app.state.slow_bodies.refuse_if_full()
-    if kind == "yaml" and settings.yaml_limit < settings.max_body:
-        return await read_body(request, settings.yaml_limit, what="a YAML body", flag="--max-yaml-body")
-    return await read_body(request, settings.max_body)
+    return await read_body(request, limit, what=what, flag=flag)
 
 
 def _declared_length(request: Request) -> int:
-    """The body's Content-Length, 0 when it has none (chunked) or one that is not a number."""
+    """The body's Content-Length, 0 when it has none, one that is not a number, or one a Transfer-Encoding
+    overrides (HTTP/1.1 reads such a body by its chunks)."""
     value = request.headers.get("content-length") or ""
-    return int(value) if value.isascii() and value.isdigit() else 0
+    if "transfer-encoding" in request.headers or not (value.isascii() and value.isdigit()):
+        return 0
+    return int(value)
 
 
 async def off_loop(request: Request, body: bytes, kind: str, work: Callable[[], T]) -> T:

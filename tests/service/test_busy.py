@@ -102,16 +102,20 @@ def test_a_full_pool_refuses_the_next_slow_body_at_once_and_a_small_json_body_is
     assert pool.held == 0
 
 
-def test_a_slow_body_finding_the_pool_full_is_refused_before_it_is_read(tight):
-    # A YAML body, and a JSON body whose Content-Length says it is over 64 KiB, are read in the pool: with
-    # every place held they are refused before a byte of them is read (their senders need not send it all).
-    # Before, each was read whole, then refused. A JSON body without a Content-Length is read: only its
-    # size tells whether it is slow (the pool's own check refuses it then).
+def test_a_slow_body_finding_the_pool_full_is_refused_before_it_is_read_when_its_client_waits_to_send_it(tight):
+    # A YAML body, and a JSON body whose Content-Length says it is over 64 KiB, are read in the pool. With
+    # every place held, one whose client waits to be told to send it (Expect: 100-continue) is refused
+    # before a byte of it is read (before, each was read whole, then refused). A body sent unasked is read
+    # first, then refused: refused unread, its client could see its connection reset, not the 503 (HTTP/1.0
+    # clients, or Connection: close); so is a JSON body without a Content-Length (only its size tells whether
+    # it is slow). A declared length over the limit is a 413, busy or not.
     client, gate = tight
     pool = client.app.state.slow_bodies
     yaml = example_text().encode()
     big = json.dumps({**example_packet(), "notes": "x" * 70_000}).encode()
+    huge_yaml = yaml + b"\n# " + b"x" * (client.app.state.settings.yaml_limit + 10) + b"\n"
     pulled: dict[str, int] = {}
+    asks = {"expect": "100-continue"}
 
     def counted(name: str, data: bytes) -> Any:
         async def chunks() -> Any:
@@ -120,19 +124,24 @@ def test_a_slow_body_finding_the_pool_full_is_refused_before_it_is_read(tight):
                 yield data[at:at + 4096]
         return chunks()
 
+    def sized(data: bytes, media: str) -> dict[str, str]:
+        return {"content-type": media, "content-length": str(len(data))}
+
     async def scenario() -> dict[str, Any]:
         post = client.client.post
         first = asyncio.create_task(post("/v1/evaluate", content=yaml, headers=YAML))  # reading, held at the gate
         await until(gate.entered.is_set)
         second = asyncio.create_task(post("/v1/evaluate", content=yaml, headers=YAML))  # waiting for the thread
         await until(lambda: pool.held == 2)
+        yaml_type, json_type = YAML["content-type"], "application/json"
         answers = {
-            "yaml": await post("/v1/evaluate", content=counted("yaml", yaml), headers=YAML),
-            "json": await post("/v1/evaluate", content=counted("json", big),
-                               headers={"content-type": "application/json", "content-length": str(len(big))}),
-            "what-if": await post("/v1/what-if", content=counted("what-if", yaml), headers=YAML),
-            "chunked": await post("/v1/evaluate", content=counted("chunked", big),
-                                  headers={"content-type": "application/json"}),
+            "yaml": await post("/v1/evaluate", content=counted("yaml", yaml), headers={**YAML, **asks}),
+            "json": await post("/v1/evaluate", content=counted("json", big), headers={**sized(big, json_type), **asks}),
+            "what-if": await post("/v1/what-if", content=counted("what-if", yaml), headers={**YAML, **asks}),
+            "unasked": await post("/v1/evaluate", content=counted("unasked", big), headers=sized(big, json_type)),
+            "chunked": await post("/v1/evaluate", content=counted("chunked", big), headers={**asks, "content-type": json_type}),
+            "too-large": await post("/v1/evaluate", content=counted("too-large", huge_yaml),
+                                    headers={**sized(huge_yaml, yaml_type), **asks}),
         }
         held = not gate.opened.is_set()
         gate.open()
@@ -141,11 +150,14 @@ def test_a_slow_body_finding_the_pool_full_is_refused_before_it_is_read(tight):
 
     seen = client.loop.run_until_complete(scenario())
     assert seen["held"]
-    for name, response in seen["answers"].items():
+    answers = seen["answers"]
+    for name in ("yaml", "json", "what-if", "unasked", "chunked"):
+        response = answers[name]
         assert response.status_code == 503, (name, response.text)
         assert response.json()["code"] == errors.SERVICE_BUSY and response.headers["retry-after"] == "2"
+    assert answers["too-large"].status_code == 413 and "--max-yaml-body" in answers["too-large"].text
     assert "yaml" not in pulled and "json" not in pulled and "what-if" not in pulled, pulled
-    assert pulled["chunked"] == -(-len(big) // 4096)  # read whole, then refused by the pool
+    assert pulled["unasked"] == pulled["chunked"] == -(-len(big) // 4096)  # read whole, then refused by the pool
     assert pool.held == 0
 
 
