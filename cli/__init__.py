@@ -104,9 +104,25 @@ class _Group(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # Results go to stdout: a write that fails there (a full disk, a reader gone, no stdout at all) is
+        # one line and a status, wherever it fails (--help and --version print before any command runs;
+        # what is still buffered is written here, not by Python at exit).
+        from . import _stdout
+
+        _stdout.guard()
+        try:
+            try:
+                return super().main(*args, **kwargs)
+            finally:
+                sys.stdout.flush()
+        except OSError as exc:
+            sys.exit(_stdout.failed(exc))
+
     def invoke(self, ctx: click.Context) -> Any:
         from promoready.engine.errors import PromoreadyError
 
+        from . import _stdout
         from ._status import INTERRUPTED, Finished
 
         try:
@@ -116,6 +132,8 @@ class _Group(click.Group):
         except PromoreadyError as exc:
             error_line(exc)
             ctx.exit(exc.exit_code)
+        except OSError as exc:  # a file a command reads is its own error (input.unreadable): this is its output
+            ctx.exit(_stdout.failed(exc))
         except KeyboardInterrupt:
             # Exit 1 means "--fail-on matched": an interrupt before a command takes over its own
             # signals (batch does) exits like any interrupted program.
