@@ -231,7 +231,9 @@ class _Reader:
         transitions: list[tuple[str, TransitionFile]] = []
         for name in sorted(os.listdir(self.folder)):
             path = os.path.join(self.folder, name)
-            if name == LADDER_FILE or not name.endswith((".yaml", ".yml")) or not os.path.isfile(path):
+            # Not a file but a name that cannot be read (a dangling link, a loop of links) is read, and its
+            # error said: skipped, it left a transition out without a word.
+            if name == LADDER_FILE or not name.endswith((".yaml", ".yml")) or os.path.isdir(path):
                 continue
             said = len(self.problems)
             parsed = self._parse(path, TransitionFile)

@@ -144,7 +144,7 @@ def _ladder_files(folder: str) -> Optional[dict[str, bytes]]:
     try:
         for name in sorted(os.listdir(folder)):
             path = os.path.join(folder, name)
-            if not (name == LADDER_FILE or name.endswith(_SUFFIXES)) or not os.path.isfile(path):
+            if not (name == LADDER_FILE or name.endswith(_SUFFIXES)) or os.path.isdir(path):
                 continue
             with open(path, "rb") as fh:
                 data = fh.read(MAX_BYTES + 1)

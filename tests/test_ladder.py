@@ -198,3 +198,20 @@ def test_many_rules_together_load_and_evaluate(broken):
                   "as_of": "2026-11-01", "leadership": {"pm_reports": reports, "direct_reports": 9}}
         statuses = {c.id: c.status for c in engine.evaluate(packet).criteria}
         assert statuses["big-0"] == statuses["big-1"] == status
+
+
+@pytest.mark.parametrize("link, code, words", [
+    ("gone", "input.not-found", "no such file"),  # a link to a file that is not there
+    ("loop", "input.unreadable", "cannot read"),  # a link to itself
+])
+def test_a_transition_file_that_cannot_be_read_is_named_not_skipped(tmp_path, link, code, words):
+    # A name ending in .yaml that is not a readable file (a dangling link, a loop of links) was skipped
+    # without a word: the ladder lost that transition, and validated "ok" when it had others.
+    from fixture_files import bundled_copy
+
+    folder = bundled_copy(tmp_path)
+    path = os.path.join(folder, "zz-to-zz.yaml")
+    os.symlink(os.path.join(tmp_path, "no-such-file.yaml") if link == "gone" else path, path)
+    with pytest.raises(LadderError) as err:
+        load_ladder(folder)
+    assert (err.value.code, err.value.file) == (code, path) and words in str(err.value)

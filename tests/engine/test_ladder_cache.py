@@ -306,3 +306,15 @@ def test_a_ladder_with_a_date_literal_in_a_where_is_cached_and_reads_back_equal(
     decide = Evaluator(second.ladder).evaluate(copy.deepcopy(PACKET))
     assert decide.model_dump_json() == Evaluator(fresh).evaluate(copy.deepcopy(PACKET)).model_dump_json()
     assert "1 (of 2 listed)" in {c.id: c for c in decide.criteria}["old-reviews"].actual
+
+
+def test_a_transition_link_that_cannot_be_read_is_no_cache_hit(cache_root, ladder_copy):
+    # The cache's key listed the files the loader read, and skipped a name that is not a readable file as
+    # the loader did: once the loader said so (a dangling link is an error), a warm entry kept answering
+    # for the folder with that link in it.
+    cache.load_ladder_cached(str(ladder_copy))
+    assert len(_entries(cache_root)) == 1
+    os.symlink(str(ladder_copy / "no-such-file.yaml"), str(ladder_copy / "zz-to-zz.yaml"))
+    with pytest.raises(LadderInvalid) as err:
+        cache.load_ladder_cached(str(ladder_copy))
+    assert err.value.code == "input.not-found" and err.value.file == str(ladder_copy / "zz-to-zz.yaml")
