@@ -28,7 +28,20 @@ _PROTECTED_WORDS = frozenset("""
     gender sex sexual orientation age aged birth birthday birthdate born dob
     race racial ethnicity ethnic religion religious faith belief nationality citizenship immigration
     disability disabled pregnancy pregnant maternity paternity marital married caste veteran
+    fullname givenname familyname maidenname pronoun pronouns sexuality ancestry
 """.split())
+#: Two words in a row that say the same where each alone need not (`origin` alone may be a metric's).
+_PROTECTED_PAIRS = frozenset({("national", "origin"), ("skin", "color"), ("skin", "colour"), ("years", "old"),
+                              ("parental", "leave"), ("family", "status"), ("first", "language")})
+
+
+def _protected(name: str) -> list[str]:
+    """The words (and pairs of words) of a declared field's name that say who a person is; a plural is
+    read as its singular (`nationalities`, `genders`)."""
+    words = [w for w in re.split(r"[_-]+", name) if w]
+    found = [w for w in words if w in _PROTECTED_WORDS or (w.endswith("ies") and w[:-3] + "y" in _PROTECTED_WORDS)
+             or (w.endswith("s") and w[:-1] in _PROTECTED_WORDS)]
+    return found + [f"{a} {b}" for a, b in zip(words, words[1:]) if (a, b) in _PROTECTED_PAIRS]
 
 
 def check_evidence(r: Problems, ladder_path: str, head: LadderFile) -> None:
@@ -62,7 +75,7 @@ def _declared(r: Problems, ladder_path: str, head: LadderFile, loc: Loc, name: s
     if not _FIELD_NAME.match(name):
         r.problem(ladder_path, loc, f"'{name}' is not a field name: lowercase letters, digits and _, "
                                   "starting with a letter", code=errors.LADDER_BAD_NAME)
-    protected = [w for w in re.split(r"[_-]+", name) if w in _PROTECTED_WORDS]
+    protected = _protected(name)
     if protected:
         r.problem(ladder_path, loc, f"'{name}' names who a person is ({', '.join(protected)}), not their work: "
                                   "no rule may read a name or a demographic attribute; fairness is "
