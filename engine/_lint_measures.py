@@ -18,6 +18,7 @@ from promoready.schemas.ladder import (
     Measure,
     MonthsSinceMeasure,
     ReviewMonthsMeasure,
+    SizeMeasure,
     SumOfMeasure,
     WeightedMeanMeasure,
 )
@@ -85,7 +86,15 @@ def _check_measure(lint: Lint, name: str, m: Measure) -> None:
                        levels_only=True)
     elif isinstance(m, ListMeasure):
         list_path = m.list_path
-        if field_kind(lint.r, lint.path, lint.head, loc + (m.kind,), list_path, want=("list",)) is None:
+        kind = field_kind(lint.r, lint.path, lint.head, loc + (m.kind,), list_path, want=("list",))
+        if kind is None:
+            return
+        if isinstance(m, SizeMeasure) and not is_words(kind):
+            # it would tell records apart by all their fields: a name or a free-text note among them
+            lint.r.problem(lint.path, loc + ("size",), f"'{list_path}' is a list of records; size counts distinct "
+                           f"words (functions, teams) and would tell records apart by every field, names and free "
+                           f"text among them: count the records with `count: {list_path}`",
+                           code=errors.LADDER_FIELD_KIND)
             return
         items = items_of(lint.head, list_path)
         if isinstance(m, Dated):

@@ -35,7 +35,7 @@ from typing import Any, Optional, Sequence
 
 from hypothesis import strategies as st
 
-from promoready.engine._fields import FieldKind, item_fields, packet_fields
+from promoready.engine._fields import FieldKind, is_words, item_fields, packet_fields
 from promoready.schemas.packet import ORDINALS
 
 #: Names the engine (sid, id, $s), the compiler (k, e, t, the tally counts, the generated keys m0, m1…)
@@ -204,8 +204,8 @@ def measure(c: Chooser, levels: list[str]) -> tuple[dict, Any]:
         if where:
             out["where"] = where
         return out, item_fields(path)[of]
-    if kind in ("count", "size"):
-        path = c.pick(_list_fields())
+    if kind in ("count", "size"):  # size: distinct words, so only a list of words (the lint refuses records)
+        path = c.pick(_list_fields() if kind == "count" else [p for p, k in _fields(("list",)) if is_words(k)])
         out = {kind: path, **extra}
         where = where_clause(c, path, levels) if kind == "count" else None
         if where:

@@ -589,3 +589,19 @@ def test_a_yaml_timestamp_in_a_where_is_refused_not_a_crash(tmp_path):
              if p.path == "measures.results_examples.where.date.before"]
     assert [p.code for p in found] == ["ladder.bad-operand"]
     assert "needs a date (YYYY-MM-DD), as_of or {months_before_as_of: N}, got 2026-11-01" in found[0].message
+
+
+def test_size_of_a_list_of_records_is_refused_it_would_read_their_names(tmp_path):
+    # `size` counts distinct words; over records it told them apart by every field: two advocates alike but
+    # for their `name` counted 2, the same two with one name counted 1 (found by a helper trying the tool).
+    files = copy.deepcopy(LADDER)
+    files["ladder.yaml"]["measures"]["sponsors"] = {"size": "advocates"}
+    first = next(iter(k for k in files if k != "ladder.yaml"))
+    criterion = files[first]["criteria"][0]
+    criterion["condition"] = {"all": [criterion["condition"], {"measure": "sponsors", "gte": 2}]}
+    with pytest.raises(LadderError) as caught:
+        load_ladder(write_ladder(tmp_path, files))
+    (problem,) = caught.value.problems
+    assert problem.code == "ladder.field-kind" and "count: advocates" in problem.message
+    files["ladder.yaml"]["measures"]["sponsors"] = {"size": "influence.cross_functional_partners"}  # words: fine
+    load_ladder(write_ladder(tmp_path, files))
