@@ -37,8 +37,9 @@ def _aggregate(m: Aggregate, match: Test, kind: FieldKind, outside: Optional[Out
         if isinstance(m, SumMeasure):
             return Measured(round(sum(values), 4), evidence=[f"{list_path}[{i}]" for i, _ in pairs])
         if not values:
-            if isinstance(m, MaxMeasure) and rank is None:
+            if isinstance(m, MaxMeasure) and rank is None and not hits:  # nothing that counts: 0 of it
                 return Measured(0, evidence=[list_path], detail="none")
+            # items that count but say nothing of `of` (a strategy with no horizon): unknown, not 0
             # no lowest or highest word of nothing
             window = outside(items, ctx) if outside is not None and not hits else ""
             return Measured(None, missing=[f"{list_path}[].{of}"], outside=window,

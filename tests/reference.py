@@ -399,8 +399,10 @@ def measure(m: Measure, ctx: Context) -> Optional[tuple]:
         return ("num", sum(v[1] for v in values))
     if values and values[0][0] != "num":  # min/max of an ordered word or a level: the lowest/highest one
         return (min if isinstance(m, MinMeasure) else max)(values, key=order_key)
-    if isinstance(m, MaxMeasure):
-        return ("num", max((v[1] for v in values), default=0)) if values or not ordered_field(m, ctx) else None
+    if isinstance(m, MaxMeasure):  # of no item that counts, 0 (of a number); of items silent on it, unknown
+        if values:
+            return ("num", max(v[1] for v in values))
+        return ("num", 0) if not matching and not ordered_field(m, ctx) else None
     if isinstance(m, MinMeasure):
         return ("num", min(v[1] for v in values)) if values else None
     raise ValueError(f"unknown measure kind {m.kind}")

@@ -217,9 +217,13 @@ def test_max_over_matching_items_with_every_item_at_the_maximum_as_evidence(meas
 
 
 def test_max_of_nothing_is_zero_and_min_of_nothing_unknown(measure):
-    none = [{"kind": "prd", "horizon_months": 40}, {"kind": "vision"}]
+    none = [{"kind": "prd", "horizon_months": 40}]  # no item that counts (a roadmap, strategy or vision)
     m = measure("horizon", artifacts=none)
     assert (m.value, m.evidence, m.detail) == (0, ["artifacts"], "none")
+    # A vision that says nothing of its horizon counts, and its horizon is not known: unknown, not 0 (it
+    # was 0, "none", failing a criterion for missing evidence; found by a helper trying the tool)
+    m = measure("horizon", artifacts=[*none, {"kind": "vision"}])
+    assert (m.value, m.missing) == (None, ["artifacts[].horizon_months"])
     m = measure("shortest", artifacts=[{"kind": "prd"}])  # min of horizon_months, no where
     assert (m.value, m.missing) == (None, ["artifacts[].horizon_months"])
 
