@@ -65,6 +65,16 @@ async def until(condition: Callable[[], bool]) -> None:
         await asyncio.sleep(0.01)
 
 
+async def fill(client: Client, gate: Gate, yaml: bytes) -> tuple["asyncio.Task[Any]", "asyncio.Task[Any]"]:
+    """Take both places of ``tight``'s pool: a YAML body read (held at the gate), and one waiting for the thread."""
+    post = client.client.post
+    first = asyncio.create_task(post("/v1/evaluate", content=yaml, headers=YAML))  # reading, held at the gate
+    await until(gate.entered.is_set)
+    second = asyncio.create_task(post("/v1/evaluate", content=yaml, headers=YAML))  # waiting for the thread
+    await until(lambda: client.app.state.slow_bodies.held == 2)
+    return first, second
+
+
 def test_a_full_pool_refuses_the_next_slow_body_at_once_and_a_small_json_body_is_still_answered(tight):
     client, gate = tight
     pool = client.app.state.slow_bodies
@@ -72,10 +82,7 @@ def test_a_full_pool_refuses_the_next_slow_body_at_once_and_a_small_json_body_is
 
     async def scenario() -> dict[str, Any]:
         post = client.client.post
-        first = asyncio.create_task(post("/v1/evaluate", content=yaml, headers=YAML))  # reading, held at the gate
-        await until(gate.entered.is_set)
-        second = asyncio.create_task(post("/v1/evaluate", content=yaml, headers=YAML))  # waiting for the thread
-        await until(lambda: pool.held == 2)
+        first, second = await fill(client, gate, yaml)
         refused = await post("/v1/evaluate", content=yaml, headers=YAML)
         refused_while_held = not gate.opened.is_set()
         small = await post("/v1/evaluate", json=example_packet())
@@ -129,10 +136,7 @@ def test_a_slow_body_finding_the_pool_full_is_refused_before_it_is_read_when_its
 
     async def scenario() -> dict[str, Any]:
         post = client.client.post
-        first = asyncio.create_task(post("/v1/evaluate", content=yaml, headers=YAML))  # reading, held at the gate
-        await until(gate.entered.is_set)
-        second = asyncio.create_task(post("/v1/evaluate", content=yaml, headers=YAML))  # waiting for the thread
-        await until(lambda: pool.held == 2)
+        first, second = await fill(client, gate, yaml)
         yaml_type, json_type = YAML["content-type"], "application/json"
         answers = {
             "yaml": await post("/v1/evaluate", content=counted("yaml", yaml), headers={**YAML, **asks}),
