@@ -100,5 +100,6 @@ class LevelIndex:
     def suggest(self, name: str, *, levels_only: bool = False) -> Optional[str]:
         """The closest known ids for an unknown name, for a "did you mean" (matched on every alias)."""
         by_alias = {k: v for k, v in self._names.items() if self.rungs[v].is_level or not levels_only}
-        # Suggest ids, not whichever alias happened to be close.
-        return suggestion(dict.fromkeys(by_alias[k] for k in nearest(normalise(name), by_alias)))
+        # Suggest ids, not whichever alias happened to be close; a name read as words are (full-width
+        # ``Ｓｅｎｉｏｒ ＰＭ`` as ``senior-pm``), so that it is close to what it looks like.
+        return suggestion(dict.fromkeys(by_alias[k] for k in nearest(same_word(name), by_alias)))

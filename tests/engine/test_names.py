@@ -54,3 +54,15 @@ def test_an_unknown_name_anywhere_is_still_said_with_its_path(where, path):
     problems = caught.value.problems if isinstance(caught.value, PacketInvalid) else [caught.value]
     assert [p.path for p in problems] == [path]
     assert "unknown level" in str(caught.value) and "chief-wizard" in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["Ｓｅｎｉｏｒ ＰＭ", "senior\u200bpm", "SeniorPM"])
+def test_an_unknown_level_written_in_full_width_or_with_invisible_characters_gets_its_suggestion(name):
+    # Lists of words read a full-width ＥＮＧ as eng; a level name that is not known is not read so (a level
+    # is named exactly), but the suggestion compared it as typed and found nothing close (found by a helper
+    # trying the tool as a new user).
+    data = {"candidate": {"id": "c"}, "current_level": name, "as_of": "2026-11-01"}
+    with pytest.raises((PacketInvalid, PacketError)) as caught:
+        evaluator().evaluate(data)
+    problems = caught.value.problems if isinstance(caught.value, PacketInvalid) else [caught.value]
+    assert [(p.path, p.suggestion) for p in problems] == [("current_level", "'senior-pm'")]
