@@ -117,6 +117,8 @@ class _Group(click.Group):
             finally:
                 sys.stdout.flush()
         except OSError as exc:
+            if not _stdout.is_output(exc):
+                raise
             sys.exit(_stdout.failed(exc))
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -132,7 +134,9 @@ class _Group(click.Group):
         except PromoreadyError as exc:
             error_line(exc)
             ctx.exit(exc.exit_code)
-        except OSError as exc:  # a file a command reads is its own error (input.unreadable): this is its output
+        except OSError as exc:  # a file a command reads is its own error (input.unreadable): this may be its output
+            if not _stdout.is_output(exc):
+                raise  # not stdout: a fault, reported as one
             ctx.exit(_stdout.failed(exc))
         except KeyboardInterrupt:
             # Exit 1 means "--fail-on matched": an interrupt before a command takes over its own

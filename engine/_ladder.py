@@ -229,11 +229,21 @@ class _Reader:
         ladder_path = os.path.join(self.folder, LADDER_FILE)
         head: Optional[LadderFile] = self._parse(ladder_path, LadderFile)
         transitions: list[tuple[str, TransitionFile]] = []
-        for name in sorted(os.listdir(self.folder)):
+        try:
+            names = sorted(os.listdir(self.folder))
+        except OSError as exc:  # a folder whose files can be opened but not listed (mode 0311), or gone since
+            raise errors.InputError(f"cannot list the ladder folder: {(exc.strerror or str(exc)).lower()}",
+                                    code=errors.INPUT_UNREADABLE, file=self.folder) from None
+        for name in names:
             path = os.path.join(self.folder, name)
             # Not a file but a name that cannot be read (a dangling link, a loop of links) is read, and its
             # error said: skipped, it left a transition out without a word.
             if name == LADDER_FILE or not name.endswith((".yaml", ".yml")) or os.path.isdir(path):
+                continue
+            if os.path.exists(path) and not os.path.isfile(path):  # never opened: a pipe would wait for a writer
+                self.problems.append(errors.InputError(
+                    f"'{name}' is not a plain file (a pipe, a socket or a device): a ladder's files are YAML files",
+                    code=errors.INPUT_UNREADABLE, file=path))
                 continue
             said = len(self.problems)
             parsed = self._parse(path, TransitionFile)

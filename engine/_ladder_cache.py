@@ -146,6 +146,8 @@ def _ladder_files(folder: str) -> Optional[dict[str, bytes]]:
             path = os.path.join(folder, name)
             if not (name == LADDER_FILE or name.endswith(_SUFFIXES)) or os.path.isdir(path):
                 continue
+            if not os.path.isfile(path):  # a link leading nowhere, a pipe (never opened): the loader says which
+                return None
             with open(path, "rb") as fh:
                 data = fh.read(MAX_BYTES + 1)
             if len(data) > MAX_BYTES:

@@ -203,6 +203,7 @@ def test_many_rules_together_load_and_evaluate(broken):
 @pytest.mark.parametrize("link, code, words", [
     ("gone", "input.not-found", "no such file"),  # a link to a file that is not there
     ("loop", "input.unreadable", "cannot read"),  # a link to itself
+    ("fifo", "input.unreadable", "not a plain file"),  # never opened: reading it waited for a writer for ever
 ])
 def test_a_transition_file_that_cannot_be_read_is_named_not_skipped(tmp_path, link, code, words):
     # A name ending in .yaml that is not a readable file (a dangling link, a loop of links) was skipped
@@ -211,7 +212,10 @@ def test_a_transition_file_that_cannot_be_read_is_named_not_skipped(tmp_path, li
 
     folder = bundled_copy(tmp_path)
     path = os.path.join(folder, "zz-to-zz.yaml")
-    os.symlink(os.path.join(tmp_path, "no-such-file.yaml") if link == "gone" else path, path)
+    if link == "fifo":
+        os.mkfifo(path)
+    else:
+        os.symlink(os.path.join(tmp_path, "no-such-file.yaml") if link == "gone" else path, path)
     with pytest.raises(LadderError) as err:
         load_ladder(folder)
     assert (err.value.code, err.value.file) == (code, path) and words in str(err.value)

@@ -57,3 +57,37 @@ def test_a_command_that_writes_no_stdout_runs_with_stdout_closed(tmp_path):
     done = promoready(["batch", EXAMPLE, "--out", str(out), "--summary", str(summary)], "closed")
     assert done.returncode == 0, done.stderr
     assert done.stderr == "" and len(out.read_text().splitlines()) == 1 and summary.exists()
+
+
+def test_only_a_failed_write_with_no_file_named_is_taken_for_stdout():
+    # Any other OSError reaching the top is a fault of its own, not "cannot write the output" (found in
+    # review: a ladder folder that could not be listed was reported so, and exit 4).
+    import errno
+
+    from promoready.cli._stdout import is_output
+
+    assert is_output(OSError(errno.ENOSPC, "No space left on device"))
+    assert is_output(BrokenPipeError(errno.EPIPE, "Broken pipe"))
+    assert not is_output(PermissionError(errno.EACCES, "Permission denied", "/some/folder"))
+    assert not is_output(OSError(errno.ENOSPC, "No space left on device", "decisions.jsonl"))
+    assert not is_output(ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"))
+
+
+def test_a_ladder_folder_that_cannot_be_listed_is_an_input_error_naming_it(tmp_path, monkeypatch):
+    from fixture_files import bundled_copy
+
+    from promoready.engine import PromoreadyError, load_ladder
+
+    folder = bundled_copy(tmp_path)
+    real = os.listdir
+
+    def refuse(path: "str | os.PathLike[str]" = ".") -> list[str]:
+        if os.fspath(path) == folder:
+            raise PermissionError(13, "Permission denied", folder)
+        return real(path)
+
+    monkeypatch.setattr(os, "listdir", refuse)
+    with pytest.raises(PromoreadyError) as caught:
+        load_ladder(folder)
+    assert (caught.value.code, caught.value.file) == ("input.unreadable", folder)
+    assert "cannot list the ladder folder: permission denied" in str(caught.value)
