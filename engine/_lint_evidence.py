@@ -28,11 +28,13 @@ _PROTECTED_WORDS = frozenset("""
     gender sex sexual orientation age aged birth birthday birthdate born dob
     race racial ethnicity ethnic religion religious faith belief nationality citizenship immigration
     disability disabled pregnancy pregnant maternity paternity marital married caste veteran
-    fullname givenname familyname maidenname pronoun pronouns sexuality ancestry
+    fullname givenname familyname maidenname pronoun pronouns sexuality ancestry birthplace spouse marriage
+    children
 """.split())
 #: Two words in a row that say the same where each alone need not (`origin` alone may be a metric's).
-_PROTECTED_PAIRS = frozenset({("national", "origin"), ("skin", "color"), ("skin", "colour"), ("years", "old"),
-                              ("parental", "leave"), ("family", "status"), ("first", "language")})
+_PROTECTED_PAIRS = frozenset({("national", "origin"), ("of", "origin"), ("skin", "color"), ("skin", "colour"),
+                              ("skin", "tone"), ("years", "old"), ("parental", "leave"), ("family", "status"),
+                              ("first", "language"), ("native", "language"), ("mother", "tongue")})
 
 
 def _protected(name: str) -> list[str]:
@@ -40,7 +42,7 @@ def _protected(name: str) -> list[str]:
     read as its singular (`nationalities`, `genders`)."""
     words = [w for w in re.split(r"[_-]+", name) if w]
     found = [w for w in words if w in _PROTECTED_WORDS or (w.endswith("ies") and w[:-3] + "y" in _PROTECTED_WORDS)
-             or (w.endswith("s") and w[:-1] in _PROTECTED_WORDS)]
+             or (w.endswith("s") and w[:-1] in _PROTECTED_WORDS) or (w.endswith("es") and w[:-2] in _PROTECTED_WORDS)]
     return found + [f"{a} {b}" for a, b in zip(words, words[1:]) if (a, b) in _PROTECTED_PAIRS]
 
 

@@ -437,7 +437,10 @@ def _loaded(packet: dict):
                                          ("fullname", "fullname"), ("nationalities", "nationalities"),
                                          ("sexuality", "sexuality"), ("pronouns", "pronouns"),
                                          ("national_origin", "national origin"), ("skin_color", "skin color"),
-                                         ("years_old", "years old"), ("parental_leave", "parental leave")])
+                                         ("years_old", "years old"), ("parental_leave", "parental leave"),
+                                         ("sexes", "sexes"), ("birthplace", "birthplace"),
+                                         ("country_of_origin", "of origin"), ("skin_tone", "skin tone"),
+                                         ("mother_tongue", "mother tongue"), ("has_children", "children")])
 def test_evidence_that_names_who_a_person_is_is_refused(tmp_path, name, words):
     files = copy.deepcopy(LADDER)
     files["ladder.yaml"]["evidence"][name] = {"type": "string", "values": ["a", "b"]}
@@ -454,6 +457,8 @@ def test_a_name_that_merely_contains_a_protected_word_is_allowed(tmp_path):
     files["ladder.yaml"]["evidence"]["stages"] = {"type": "integer", "min": 0}  # not "age" made plural
     files["ladder.yaml"]["evidence"]["leave_days"] = {"type": "integer", "min": 0}  # "leave" alone is work time
     files["ladder.yaml"]["evidence"]["origin_share"] = {"type": "number"}  # "origin" alone is not "national origin"
+    for name in ("messages", "images", "languages", "packages", "averages", "wages"):  # plurals of no protected word
+        files["ladder.yaml"]["evidence"][name] = {"type": "integer", "min": 0}
     load_ladder(write_ladder(tmp_path, files))  # no problem: "page" and "usage" are not "age"
 
 
