@@ -99,6 +99,15 @@ def _canonical_condition(node: L.Condition, dumped: dict) -> dict:
     return out
 
 
+def yaml_names(folder: str) -> list[str]:
+    """The names ``load_ladder`` reads in a ladder folder, sorted: every YAML name (``ladder.yaml`` among
+    them) that is not a folder. One that is no plain file (a dangling link, a pipe) is listed too: the loader
+    says what it is, and the ladder cache, keyed by these files, does not answer for the folder. Raises
+    OSError when the folder cannot be listed."""
+    return [name for name in sorted(os.listdir(folder))
+            if name.endswith((".yaml", ".yml")) and not os.path.isdir(os.path.join(folder, name))]
+
+
 def load_ladder(path: Optional[str] = None) -> Ladder:
     """Load and check a ladder: a bundled ladder id, a ladder folder, or its ``ladder.yaml``.
 
@@ -230,16 +239,16 @@ class _Reader:
         head: Optional[LadderFile] = self._parse(ladder_path, LadderFile)
         transitions: list[tuple[str, TransitionFile]] = []
         try:
-            names = sorted(os.listdir(self.folder))
+            names = yaml_names(self.folder)
         except OSError as exc:  # a folder whose files can be opened but not listed (mode 0311), or gone since
             raise errors.InputError(f"cannot list the ladder folder: {(exc.strerror or str(exc)).lower()}",
                                     code=errors.INPUT_UNREADABLE, file=self.folder) from None
         for name in names:
             path = os.path.join(self.folder, name)
-            # Not a file but a name that cannot be read (a dangling link, a loop of links) is read, and its
-            # error said: skipped, it left a transition out without a word.
-            if name == LADDER_FILE or not name.endswith((".yaml", ".yml")) or os.path.isdir(path):
+            if name == LADDER_FILE:
                 continue
+            # A name that cannot be read (a dangling link, a loop of links) is read, and its error said: skipped,
+            # it left a transition out without a word.
             if os.path.exists(path) and not os.path.isfile(path):  # never opened: a pipe would wait for a writer
                 self.problems.append(errors.InputError(
                     f"'{name}' is not a plain file (a pipe, a socket or a device): a ladder's files are YAML files",

@@ -54,7 +54,6 @@ FORMAT = 1
 MAX_ENTRIES = 64
 #: The largest entry read (a ladder's files are at most 10 MB each; its JSON is far smaller).
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
-_SUFFIXES = (".yaml", ".yml")
 _MAGIC = "promoready-ladder-cache"
 
 _code_key: Optional[bytes] = None
@@ -138,14 +137,12 @@ def _ruamel_version_file() -> bytes:
 def _ladder_files(folder: str) -> Optional[dict[str, bytes]]:
     """The files ``load_ladder`` reads in ``folder`` (name → bytes), or None if one cannot be read whole."""
     from ._documents import MAX_BYTES
-    from ._ladder import LADDER_FILE
+    from ._ladder import LADDER_FILE, yaml_names
 
     files: dict[str, bytes] = {}
     try:
-        for name in sorted(os.listdir(folder)):
+        for name in yaml_names(folder):
             path = os.path.join(folder, name)
-            if not (name == LADDER_FILE or name.endswith(_SUFFIXES)) or os.path.isdir(path):
-                continue
             if not os.path.isfile(path):  # a link leading nowhere, a pipe (never opened): the loader says which
                 return None
             with open(path, "rb") as fh:
