@@ -39,8 +39,8 @@ def _aggregate(m: Aggregate, match: Test, kind: FieldKind, outside: Optional[Out
         if not values:
             if isinstance(m, MaxMeasure) and rank is None and not hits:  # nothing that counts: 0 of it
                 return Measured(0, evidence=[list_path], detail="none")
-            # items that count but say nothing of `of` (a strategy with no horizon): unknown, not 0
-            # no lowest or highest word of nothing
+            # no lowest or highest word of nothing; items that count but say nothing of `of` (a strategy with
+            # no horizon): unknown, not 0
             window = outside(items, ctx) if outside is not None and not hits else ""
             return Measured(None, missing=[f"{list_path}[].{of}"], outside=window,
                             detail=_outside_words(items, window) if window else _none_matched(items, hits, of))

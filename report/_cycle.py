@@ -20,6 +20,7 @@ from promoready.engine import errors
 from promoready.engine.errors import InputError, PromoreadyError
 from promoready.engine.summary import VERDICTS, Outcome, Summary
 from promoready.engine.words import shown
+from promoready.schemas._types import ISO_DAY  # a projection's date as a decision writes it
 
 
 def _json_reader() -> Callable[[bytes], Any]:
@@ -36,10 +37,8 @@ def _json_reader() -> Callable[[bytes], Any]:
 
 _loads = _json_reader()
 
-#: A projection's date as a decision writes it (Python 3.11+ would also read 20270101 or 2027-W01-1).
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 #: The words the explainer adds to a gap that time alone closes (engine/_explain.py).
-_PROJECTED = re.compile(rf", projected ({_DAY.pattern}) at the current pace$")
+_PROJECTED = re.compile(rf", projected ({ISO_DAY.pattern}) at the current pace$")
 
 Transition = tuple[str, str]  # (from, to)
 Track = tuple[str, str, str]  # (from, to, track)
@@ -177,7 +176,7 @@ def time_alone(record: dict[str, Any]) -> Optional[datetime.date]:
     if "projection" in record:
         day = (record["projection"] or {}).get("date")
         try:
-            return datetime.date.fromisoformat(day) if isinstance(day, str) and _DAY.fullmatch(day) else None
+            return datetime.date.fromisoformat(day) if isinstance(day, str) and ISO_DAY.fullmatch(day) else None
         except ValueError:
             return None
     needed: list[datetime.date] = []

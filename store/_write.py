@@ -200,10 +200,15 @@ def _last_per_item(decisions: Sequence[DecisionRows], error_rows: Sequence[dict[
             [e for e in error_rows if latest[e["item"]] == e["seq"]])
 
 
+def _mark(conn: Connection) -> str:
+    """The driver's own placeholder: ``?`` for SQLite, ``%s`` for psycopg."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
 def _insert_plain(conn: Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple]) -> None:
     # Straight to the driver's executemany: a decision has a dozen criteria, and SQLAlchemy's handling
     # of each row's parameters cost more than the database's insert (the store's hot path).
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = _mark(conn)
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
     conn.exec_driver_sql(sql, rows)
 
@@ -218,7 +223,7 @@ _PART = 500
 def _for_items(conn: Connection, sql: str, cycle_id: int, items: Sequence[str]) -> list[Any]:
     """Run ``sql`` for each part of ``items`` (its ``{cycle}`` the cycle's id, its ``{items}`` the part) with the
     driver's own placeholders, as ``_insert_plain`` does; the rows it returned, if any."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = _mark(conn)
     rows: list[Any] = []
     for start in range(0, len(items), _PART):
         part = tuple(items[start:start + _PART])
