@@ -10,7 +10,8 @@ A JDM decision graph is generated from promoready's compiled ladder model for a 
 
 The conditions are the same compiled trees the engine and the explainer read (``plan.trees``), over
 the same encoded measures (the evidence fact): a comparison passes when its measure is present and
-holds, fails when present and does not hold, else it is unknown; ``all`` / ``any`` / ``not`` combine
+holds, fails when present and does not hold, else it is unknown (a count in doubt, a range, passes on
+its end nearer the bar and fails on the farther one); ``all`` / ``any`` / ``not`` combine
 with Kleene logic; an organisation-size threshold uses the packet's size, or when the size is
 unknown passes only if every size's threshold holds and fails only if none does.
 
@@ -53,12 +54,25 @@ def _holds(leaf, threshold: Any) -> str:
     return f"({m} {_CMP[leaf.op]} {_lit(threshold)})"
 
 
+def _high(measure: str) -> str:
+    """The name zen knows a count's high end by (a count in doubt is a range: engine/_ranges.py); a
+    measure's name starts with a letter, so none can be this."""
+    return f"_hi_{measure}"
+
+
 def _leaf(leaf, status: str) -> str:
     """The zen expression for 'this comparison passes' (or fails), null-safe."""
     m = leaf.measure
 
     def want(threshold: Any) -> str:
-        text = _holds(leaf, threshold)
+        if leaf.upper is not None:  # a range: pass on the end nearer the bar, fail on the farther one
+            if leaf.op not in ("gte", "gt", "lte", "lt"):
+                raise NotImplementedError(f"the zen peer compares a count in doubt only by order, not by {leaf.op}")
+            near, far = (m, _high(m)) if leaf.op in ("gte", "gt") else (_high(m), m)
+            end = near if status == "pass" else far
+            text = f"({end} {_CMP[leaf.op]} {_lit(threshold)})"
+        else:
+            text = _holds(leaf, threshold)
         return text if status == "pass" else f"not {text}"
 
     if leaf.by_size is None:
@@ -175,6 +189,8 @@ class ZenEvaluator(Evaluator):
         if decision is None:
             raise KeyError(f"the zen peer models only {', '.join(self.decisions)}, not {plan.transition.key}")
         named = {name: fact[key] for name, key in plan.keys.items() if key in fact}  # engine keys → measure names
+        for name, figure in plan.uppers.items():  # a count's high end, by a name zen can read
+            named[_high(name)] = named.pop(figure, None)
         if _SIZE in fact:
             named[_SIZE] = fact[_SIZE]
         response = decision.evaluate(named, self.options)

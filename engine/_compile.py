@@ -39,6 +39,9 @@ when a transition needs it, splits its criteria into *chunks*, each one ruleset 
 every table; each chunk sees only the measures its criteria read, and the last one also holds the
 verdict rules.
 
+A count whose ``where`` leaves items in doubt (lacking a field or a date it tests) is a range: a second
+figure beside it holds its high end, and its comparisons are written over both ends (``_ranges``).
+
 Values reach the engine in one encoding: numbers rounded to 4 decimals (never exponent notation,
 which durable-rules rejects), booleans as 1/0, ordered enums (rating, ambiguity, size, reach) as
 their position, levels as ranks, other enums as words. An unknown measure is simply absent from
@@ -50,7 +53,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from promoready.schemas.ladder import (
     CONTAINS_OPS,
@@ -69,13 +72,16 @@ from promoready.schemas.packet import ORDINALS
 # Split by job into private modules: the capacity model and the engine keys are re-exported from here
 # (tests import them); the other parts are imported from the modules that define them. The capacity
 # table is read through its module so that one assignment (a test's seam) reaches all its uses.
-from . import _capacity
+from . import _capacity, _ranges
 from ._capacity import CAPACITY, Network, _fits_alone
 from ._fields import FieldKind, measure_kind
-from ._figures import _derived_in, _names_in, count_figures, figures_of, word_figure
+# Walks of a compiled tree live with the figures it reads; the evaluator imports them from here.
+from ._figures import (_derived_in, _names_in, count_figures, figures_of, keyed_leaves, uses_org_size, word_figure,
+                       word_leaves)
 from ._keyed import Keyed, _keyed_regions, keyed, resolve_static
 from ._keys import RESERVED_KEYS, SIZE_KEY, TALLY_KEYS, engine_hash, engine_keys
 from ._levels import LevelIndex, normalise, same_word
+from ._ranges import upper
 from ._regions import (
     _PASS_OP,
     STATUS_BY_SUFFIX,
@@ -138,6 +144,8 @@ class Leaf:
     words: tuple[str, ...] = ()
     keyed: Optional[Keyed] = None
     basis: str = ""
+    upper: Optional[str] = None  # the figure of the measure's high end, if it knows a range (_ranges)
+    other_upper: Optional[str] = None  # the same of the measure compared with
 
 
 @dataclass(frozen=True)
@@ -169,7 +177,8 @@ class Compiler:
         # after them, the figures derived for words, keyed thresholds and at_least counts.
         used = [n for c in transition.criteria for n in _names_in(c.condition)]
         derived = [n for i, c in enumerate(transition.criteria) for n in _derived_in(c.condition, i, [0])]
-        self.keys = engine_keys(list(dict.fromkeys(used + derived)))
+        uppers = [f for n in dict.fromkeys(used) if (f := upper(n, ladder.measures[n])) is not None]
+        self.keys = engine_keys(list(dict.fromkeys(used + derived + uppers)))
         self._slots = [0]  # the pre-order number of the next at_least node of the criterion compiled
         self._criterion = 0
 
@@ -223,10 +232,12 @@ class Compiler:
         if op in CONTAINS_OPS:
             words = tuple(dict.fromkeys(same_word(w) for w in ([raw] if op == "contains" else raw)))
             return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, words=words))
+        high = upper(c.measure, self.ladder.measures[c.measure])
         if isinstance(raw, dict) and set(raw) == {"measure"}:
-            return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, other=raw["measure"]))
+            return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, other=raw["measure"], upper=high,
+                                          other_upper=upper(raw["measure"], self.ladder.measures[raw["measure"]])))
         if isinstance(raw, dict) and "by" in raw:
-            return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c,
+            return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, upper=high,
                                           keyed=keyed(self.ladder, self.encode_operand, raw["by"], kind)))
         basis = ""
         if isinstance(raw, dict) and ("by_track" in raw or "by_level" in raw):
@@ -240,7 +251,7 @@ class Compiler:
             operand = list(dict.fromkeys(self.encode_operand(v, kind) for v in raw))
         else:
             operand = self.encode_operand(raw, kind)
-        return Node("leaf", leaf=Leaf(c.measure, op, operand, by_size, kind, c, basis=basis))
+        return Node("leaf", leaf=Leaf(c.measure, op, operand, by_size, kind, c, basis=basis, upper=high))
 
     def regions(self, node: Node) -> Regions:
         """The three regions of a compiled condition (Kleene logic, written without negation).
@@ -283,6 +294,8 @@ class Compiler:
         return _combine("any" if leaf.op == "contains_any" else "all", parts)
 
     def _leaf_regions(self, leaf: Leaf) -> Regions:
+        if leaf.upper is not None or leaf.other_upper is not None:  # a count that knows a range
+            return _ranges.leaf_regions(self.keys, leaf)
         if leaf.other is not None:
             return self._other_regions(leaf)
         if leaf.words:
@@ -398,30 +411,6 @@ def criterion_index(rule_name: str) -> tuple[int, str]:
     """``"3.f.0"`` → ``(3, "fail")``: the criterion and the status a fired rule decided."""
     i, suffix, _ = rule_name.split(".")
     return int(i), STATUS_BY_SUFFIX[suffix]
-
-
-def uses_org_size(tree: Node) -> bool:
-    """Whether any comparison in the tree has an organisation-dependent threshold."""
-    if tree.leaf is not None:
-        return tree.leaf.by_size is not None
-    return any(uses_org_size(ch) for ch in tree.children)
-
-
-def _leaves(node: Node) -> Iterator[Leaf]:
-    if node.leaf is not None:
-        yield node.leaf
-    for child in node.children:
-        yield from _leaves(child)
-
-
-def word_leaves(node: Node) -> list[Leaf]:
-    """The ``contains`` comparisons of a compiled tree."""
-    return [leaf for leaf in _leaves(node) if leaf.words]
-
-
-def keyed_leaves(node: Node) -> list[Leaf]:
-    """The comparisons of a compiled tree with a threshold keyed by a packet field (``by:``)."""
-    return [leaf for leaf in _leaves(node) if leaf.keyed is not None]
 
 
 def encode_words(value: Any) -> Optional[list[str]]:

@@ -17,12 +17,22 @@ from promoready.schemas.packet import Packet
 from . import _packet
 from ._build import build
 from ._compile import keyed_leaves
-from ._explain import texts_for
+from ._explain import leaves, texts_for
+from ._gaps import leaf_status
 from ._measures import Measured
 from .projection import project
 
 if TYPE_CHECKING:
     from .evaluator import _Plan
+
+def in_doubt(tree: Any, names: list[str], measured: dict[str, Measured], encoded: dict[str, Any],
+             size: Optional[int], missing: list[str]) -> list[str]:
+    """The fields whose absence leaves items of a count in doubt, of each count a comparison of the
+    criterion reads as unknown (not of one whose comparison holds whatever those items turn out to be)."""
+    unsure = {n for leaf in leaves(tree) if leaf_status(leaf, encoded, size) == "unknown"
+              for n in (leaf.measure, leaf.other) if n is not None and encoded[n] is not None}
+    return list(dict.fromkeys(p for n in names if n in unsure for p in measured[n].unsure if p not in missing))
+
 
 def calibrated(criterion: Criterion) -> bool:
     """Whether the criterion's threshold is the ladder's own calibration rather than its source's."""
@@ -71,6 +81,8 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
         closes: Optional[datetime.date] = None
         if status == "unknown":
             missing = list(dict.fromkeys(p for n in names if encoded[n] is None for p in measured[n].missing))
+            if any(measured[n].unsure for n in names):  # a count in doubt: what its items lack, where it tells
+                missing += in_doubt(tree, names, measured, encoded, size, missing)
             if not missing:  # every measure known: the field a threshold is keyed by is not
                 missing = list(dict.fromkeys(p for leaf in keyed_leaves(tree) if leaf.keyed is not None
                                              and encoded.get(leaf.keyed.figure) is None

@@ -236,6 +236,8 @@ class Explainer:
                 words = str(shown) if type(shown) is int else fmt_beside(shown, self.bars(name, encoded))
             else:
                 words = self.value_words(leaf, encoded[name]) if leaf else fmt(value)
+            if m.upper is not None:  # a count that knows a range: up to its items in doubt
+                words, count = f"{words} to {m.upper}", m.upper
             if unit:
                 words = f"{words} {_agree(count, unit, unit)}"
             text = words if one else f"{self.title(name)}: {words}"

@@ -12,7 +12,7 @@ from promoready.schemas.ladder import CONTAINS_OPS, AtLeast, Condition, Leaf as 
 from ._levels import same_word
 
 if TYPE_CHECKING:
-    from ._compile import Node
+    from ._compile import Leaf, Node
 
 
 #: Names of the figures the compiler derives besides the ladder's measures (a word of a list, a
@@ -29,6 +29,11 @@ def word_figure(measure: str, word: str) -> str:
 def key_figure(path: str) -> str:
     """The derived figure holding the value of the packet field a ``by:`` threshold is keyed by."""
     return f"{_DERIVED}by{_DERIVED}{path}"
+
+
+def upper_figure(measure: str) -> str:
+    """The derived figure holding the high end of a count that knows a range (``_ranges``)."""
+    return f"{_DERIVED}hi{_DERIVED}{measure}"
 
 
 def count_figures(slot: str) -> tuple[str, str]:
@@ -77,7 +82,7 @@ def _measures_of(node: Node) -> Iterator[str]:
 
 def figures_of(node: Node) -> Iterator[str]:
     """Every figure the rules of a compiled tree read: measures (a list of words only through its
-    words), keys of keyed thresholds, and at_least counts."""
+    words), the high ends of ranges, keys of keyed thresholds, and at_least counts."""
     if node.leaf is not None:
         leaf = node.leaf
         if leaf.words:
@@ -86,9 +91,34 @@ def figures_of(node: Node) -> Iterator[str]:
             yield leaf.measure
         if leaf.other is not None:
             yield leaf.other
+        yield from (f for f in (leaf.upper, leaf.other_upper) if f is not None)
         if leaf.keyed is not None:
             yield leaf.keyed.figure
     if node.form == "at_least":
         yield from count_figures(node.slot)
     for child in node.children:
         yield from figures_of(child)
+
+
+def uses_org_size(tree: Node) -> bool:
+    """Whether any comparison in the tree has an organisation-dependent threshold."""
+    if tree.leaf is not None:
+        return tree.leaf.by_size is not None
+    return any(uses_org_size(ch) for ch in tree.children)
+
+
+def _leaves(node: Node) -> Iterator["Leaf"]:
+    if node.leaf is not None:
+        yield node.leaf
+    for child in node.children:
+        yield from _leaves(child)
+
+
+def word_leaves(node: Node) -> list["Leaf"]:
+    """The ``contains`` comparisons of a compiled tree."""
+    return [leaf for leaf in _leaves(node) if leaf.words]
+
+
+def keyed_leaves(node: Node) -> list["Leaf"]:
+    """The comparisons of a compiled tree with a threshold keyed by a packet field (``by:``)."""
+    return [leaf for leaf in _leaves(node) if leaf.keyed is not None]

@@ -20,6 +20,7 @@ from promoready.schemas.ladder import CountMeasure, Measure, MonthsSinceMeasure,
 
 from ._compile import Leaf, Node
 from ._measures import Measured, add_months
+from ._ranges import one_status, pair_status
 from ._shown_numbers import (_dec, _enough, _exactly, difference, fmt, fmt_bar, fmt_beside, half_months,
                              months_beside)
 from ._wording import shown
@@ -74,9 +75,15 @@ def leaf_status(leaf: Leaf, encoded: dict[str, Any], size: Optional[int]) -> str
     if leaf.words:
         found = [w in value for w in leaf.words]
         return "pass" if (any(found) if leaf.op == "contains_any" else all(found)) else "fail"
+    ranged = leaf.upper is not None or leaf.other_upper is not None  # a count that knows a range
     if leaf.other is not None:
         other = encoded.get(leaf.other)
-        return "unknown" if other is None else "pass" if _holds(leaf.op, value, other) else "fail"
+        if other is None:
+            return "unknown"
+        if ranged:
+            return pair_status(leaf.op, (value, encoded.get(leaf.upper, value) if leaf.upper else value),
+                               (other, encoded.get(leaf.other_upper, other) if leaf.other_upper else other))
+        return "pass" if _holds(leaf.op, value, other) else "fail"
     if leaf.keyed is not None:
         key = encoded.get(leaf.keyed.figure)
         known = dict(leaf.keyed.values)
@@ -84,6 +91,10 @@ def leaf_status(leaf: Leaf, encoded: dict[str, Any], size: Optional[int]) -> str
     else:
         thresholds = [leaf.operand] if leaf.by_size is None else (
             [leaf.by_size[size]] if size is not None else list(leaf.by_size))
+    if leaf.upper is not None:
+        # (no high end given, as in a what-if's figures: no item in doubt)
+        statuses = {one_status(leaf.op, value, encoded.get(leaf.upper, value), t) for t in thresholds}
+        return statuses.pop() if len(statuses) == 1 else "unknown"
     results = {_holds(leaf.op, value, t) for t in thresholds}
     return "pass" if results == {True} else "fail" if results == {False} else "unknown"
 

@@ -66,6 +66,11 @@ class Measured:
     #: (``end in the last 12 months``); ``detail`` says so, and the words name no path as missing.
     #: A measure of other measures (``sum_of``, ``weighted_mean``) has it when every unknown part has.
     outside: str = ""
+    #: A count that knows a range (``_ranges``): its high end, ``value`` and every item in doubt (an item
+    #: lacking a field or the date its ``where`` tests); None when no item is in doubt.
+    upper: Optional[int] = None
+    #: The paths whose absence leaves those items in doubt, in list order (what an unknown asks for).
+    unsure: list[str] = field(default_factory=list)
     #: A count's items that would count but for one ``where`` test: (that field's path, its value), in list order.
     near: list[tuple[str, Any]] = field(default_factory=list)
     #: Of a measure of other measures: each missing path whose list is there, every item outside its
@@ -337,7 +342,7 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
             items = read_list(packet, ctx)
             if items is None:
                 return Measured(None, missing=[list_path])
-            hits, undated, wanting, near = sort(items, ctx)
+            hits, undated, wanting, near, doubt = sort(items, ctx)
             evidence = [f"{list_path}[{i}]" for i in hits]
             detail = f"of {len(items)} listed"
             if ranked and hits:
@@ -345,13 +350,15 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
                 counted = sorted((_ranked(_attr(items[i], ranked), ctx) for i in hits), key=lambda rt: (-rt[1], rt[0]))
                 detail += ": " + "; ".join(f"{title}, rank {rank}" for title, rank in counted)
             if undated:
-                detail += "; not counted for want of a date: " + ", ".join(undated)
+                detail += "; in doubt for want of a date: " + ", ".join(undated)
             if wanting:  # an item lacking another `where` field: named with every field it lacks
-                detail += "; not counted for want of " + ", ".join(wanting)
+                detail += "; in doubt for want of " + ", ".join(wanting)
             short = [(f"{list_path}[{i}].{key}", _attr(items[i], key)) for i, key in near] if near else []
             if short:  # items that would count but for one test: what a committee checks first
                 detail += "; one test short: " + _near_words(short)
-            return Measured(len(hits), evidence=evidence, detail=detail, near=short)
+            # Items in doubt may or may not match: the count knows a range (``_ranges``), what they lack named.
+            return Measured(len(hits), evidence=evidence, detail=detail, near=short,
+                            upper=len(hits) + doubt if doubt else None, unsure=undated + wanting if doubt else [])
 
         return measure_count
 

@@ -159,10 +159,11 @@ def _tests_by_field(list_path: str, where: Where, levels: dict[str, int], index:
 
 #: A count's items sorted in one pass of their ``where`` tests: the indexes of those that match; the
 #: missing dates of those a date test could not place; the absent fields of those that lack only
-#: ``where`` fields (every test of a field they have passes); and each near miss, (its index, the one
-#: field it fails on), for an item that has every field and fails the tests of that field only. The last
-#: two are what an explanation names, never what decides.
-Sorted = tuple[list[int], list[str], list[str], list[tuple[int, str]]]
+#: ``where`` fields (every test of a field they have passes); each near miss, (its index, the one
+#: field it fails on), for an item that has every field and fails the tests of that field only; and how
+#: many items are in doubt (undated, or lacking only ``where`` fields: the count's range, ``_ranges``).
+#: The near misses are what an explanation names, never what decides.
+Sorted = tuple[list[int], list[str], list[str], list[tuple[int, str]], int]
 
 
 def _counted(list_path: str, where: Optional[Where], levels: dict[str, int], index: LevelIndex,
@@ -178,7 +179,7 @@ def _counted(list_path: str, where: Optional[Where], levels: dict[str, int], ind
     days clamped), so none can raise on an item that an earlier test would have left out."""
     if not where:
         def every(items: list, ctx: Context) -> Sorted:
-            return list(range(len(items))), [], [], []
+            return list(range(len(items))), [], [], [], 0
         return every
     by_field = _tests_by_field(list_path, where, levels, index, ladder)
     keys = [key for key, _ in by_field]
@@ -191,6 +192,7 @@ def _counted(list_path: str, where: Optional[Where], levels: dict[str, int], ind
         undated: list[str] = []
         wanting: list[str] = []
         near: list[tuple[int, str]] = []
+        doubt = 0
         for i, item in enumerate(items):
             failed: list[str] = []  # the fields with a failing test, in the where's order
             undecided = False
@@ -204,6 +206,7 @@ def _counted(list_path: str, where: Optional[Where], levels: dict[str, int], ind
             if not failed:
                 if undecided:
                     undated.append(f"{list_path}[{i}].{_undated(item, where)}")
+                    doubt += 1
                 else:
                     hits.append(i)
                 continue
@@ -211,9 +214,10 @@ def _counted(list_path: str, where: Optional[Where], levels: dict[str, int], ind
             if absent:
                 if all(key in absent for key in failed):  # only the absent fields keep it out
                     wanting.extend(f"{list_path}[{i}].{key}" for key in absent)
+                    doubt += 1
             elif several and len(failed) == 1 and failed[0] not in dated:
                 near.append((i, failed[0]))
-        return hits, undated, wanting, near
+        return hits, undated, wanting, near, doubt
 
     return sort
 

@@ -37,7 +37,7 @@ from ._keys import group_keys
 from ._durable import Ruleset, RulesetChain
 from ._evidence import DeclaredEvidence
 from ._fields import measure_kind
-from ._explain import Explainer, measure_names
+from ._explain import Explainer, leaves, measure_names
 from ._ladder import ladder_digest, load_ladder
 from ._levels import LevelIndex, normalise
 from ._names import Names
@@ -70,6 +70,8 @@ class _Plan:
     words: dict[str, tuple[str, ...]]
     #: Fields thresholds are keyed by (``by:``): path → (its figure's name, its measure function, its kind).
     key_fields: dict[str, tuple[str, Any, Any]]
+    #: Counts that know a range (``_ranges``): measure name → the figure of its high end.
+    uppers: dict[str, str]
     #: Per ruleset: its at_least nodes as (slot, level, parts, criterion index), and the keys it reads.
     slots: list[list[tuple[str, int, int, int]]]
     fields: list[frozenset[str]]
@@ -182,6 +184,9 @@ class Evaluator:
             ref=TransitionRef(from_=transition.from_, to=transition.to, track=transition.track, phase=transition.phase),
             words=words,
             key_fields=key_fields,
+            uppers={name: high for t in trees for leaf in leaves(t)
+                    for name, high in ((leaf.measure, leaf.upper), (leaf.other, leaf.other_upper))
+                    if name is not None and high is not None},
             slots=[[(n.slot, n.level, len(n.children), i) for i in c.criteria for n in at_least_nodes(trees[i])]
                    for c in chunks],
             fields=[c.keys | {"k", SIZE_KEY} for c in chunks],
@@ -284,6 +289,11 @@ class Evaluator:
             listed = encode_words(measured[name].value)
             if listed is not None:
                 fact.update((keys[word_figure(name, w)], listed.count(w)) for w in wanted)
+        for name, figure in plan.uppers.items():  # a count's high end, beside it (None when it is unknown)
+            value = measured[name].value
+            high = encoded[figure] = value if value is None or measured[name].upper is None else measured[name].upper
+            if high is not None:
+                fact[keys[figure]] = high
         for path, (figure, key_measure, key_kind) in plan.key_fields.items():
             key_measured = key_measure(decided, ctx)
             measured[figure] = key_measured

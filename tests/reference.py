@@ -259,22 +259,26 @@ def date_holds(op: str, day: datetime.date, operand: Any, as_of: datetime.date) 
     return {"before": day < other, "after": day > other, "on_or_before": day <= other, "on_or_after": day >= other}[op]
 
 
-def where_matches(item: Any, where: Optional[dict], ctx: Context, list_path: str = "") -> Optional[bool]:
-    """True, False, or None when only a date test on a missing date keeps the item undecided."""
+def where_matches(item: Any, where: Optional[dict], ctx: Context, list_path: str = "",
+                  doubt: bool = False) -> Optional[bool]:
+    """True, False, or None when the item lacks a date a test reads and every test of a field it has
+    passes. With ``doubt`` (a count), also None when it lacks any other field a test reads: nobody has
+    said whether it matches. Without, an item lacking a field other than a date does not match."""
     undecided = False
     for field_name, test in (where or {}).items():
         raw = attr(item, field_name)
-        if isinstance(test, dict) and any(op in DATE_TESTS for op in test):
-            if raw is None:
-                undecided = True
-                continue
+        dated = isinstance(test, dict) and any(op in DATE_TESTS for op in test)
+        if raw is None:
+            if not (dated or doubt):
+                return False
+            undecided = True
+            continue
+        if dated:
             day = raw if isinstance(raw, datetime.date) else datetime.date.fromisoformat(raw)
             if not all(date_holds(op, day, operand, ctx.as_of) for op, operand in test.items()):
                 return False
             continue
         value = item_value(list_path, item, field_name, ctx)
-        if value is None:
-            return False
         for op, operand in (test.items() if isinstance(test, dict) else [("eq", test)]):
             if not holds(op, value, operand, ctx):
                 return False
@@ -385,14 +389,15 @@ def measure(m: Measure, ctx: Context) -> Optional[tuple]:
         return None
     if isinstance(m, SizeMeasure):  # names told apart as contains reads words: case, width and separators aside
         return ("num", len({word(x) if isinstance(x, str) else x for x in items} - {""}))
-    matches = [where_matches(item, m.where, ctx, m.list_path) for item in items]
+    matches = [where_matches(item, m.where, ctx, m.list_path, isinstance(m, CountMeasure)) for item in items]
     if isinstance(m, (LatestMeasure, EarliestMeasure)):
         if None in matches:
             return None  # an undated item might be the most recent (the earliest)
         return latest(m, [item for item, ok in zip(items, matches) if ok], ctx)
     matching = [item for item, ok in zip(items, matches) if ok]  # an undated item is not in a window
     if isinstance(m, CountMeasure):
-        return ("num", len(matching))
+        doubt = matches.count(None)  # items that may or may not match: the count is a range
+        return ("range", len(matching), len(matching) + doubt) if doubt else ("num", len(matching))
     values = [item_value(m.list_path, item, m.of, ctx) for item in matching]
     values = [v for v in values if v is not None]
     if isinstance(m, SumMeasure):
@@ -430,6 +435,8 @@ def arithmetic(m, ctx: Context) -> Optional[tuple]:
             number = Fraction(str(next(step.value for step in scale if step.id == value[2])))
         elif isinstance(value[1], Fraction):
             number = value[1]
+        elif value[0] == "range":  # a count in doubt: its low end, as promoready reads it (a known limit)
+            number = Fraction(value[1])
         else:
             number = Fraction(str(round(value[1], 4)))
         w = Fraction(str(weight))
@@ -470,10 +477,21 @@ def latest(m, matching: list, ctx: Context) -> Optional[tuple]:
 # -- conditions (Kleene) -----------------------------------------------------------------------------------
 
 
+def values_of(value: tuple) -> list[tuple]:
+    """Every value a measure may have: a count in doubt, each count in its range; any other, itself."""
+    return [("num", n) for n in range(value[1], value[2] + 1)] if value[0] == "range" else [value]
+
+
 def comparison(c: Leaf, ladder: Ladder, ctx: Context) -> str:
+    """A comparison read over every value its measure may have: pass if it holds for each, fail if for none."""
     value = measure(ladder.measures[c.measure], ctx)
     if value is None:
         return UNKNOWN
+    results = {one_value(c, ladder, ctx, v) for v in values_of(value)}
+    return results.pop() if len(results) == 1 else UNKNOWN
+
+
+def one_value(c: Leaf, ladder: Ladder, ctx: Context, value: tuple) -> str:
     op, operand = c.op, c.operand
     if op in ("contains", "contains_all", "contains_any"):
         wanted = [word(w) for w in ([operand] if op == "contains" else operand)]
@@ -483,7 +501,8 @@ def comparison(c: Leaf, ladder: Ladder, ctx: Context) -> str:
         other = measure(ladder.measures[operand["measure"]], ctx)
         if other is None:
             return UNKNOWN
-        return PASS if two_valued(op, value, other) else FAIL
+        results = {two_valued(op, value, o) for o in values_of(other)}
+        return PASS if results == {True} else FAIL if results == {False} else UNKNOWN
     if isinstance(operand, dict) and ("by_track" in operand or "by_level" in operand):
         operand = static_threshold(operand, ctx)
     if isinstance(operand, dict) and "by" in operand:

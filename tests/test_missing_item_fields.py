@@ -1,14 +1,12 @@
-"""Known gap, recorded where it will be seen: a list item lacking a field that a count's `where` reads is
-counted as not matching, so evidence that is missing decides as if it were absent, never as unknown.
+"""A list item lacking a field a count's `where` tests leaves the count in doubt, never failed.
 
-The product's rule is that missing evidence is not failure (contract §1: absent means unknown), and the
-measures mostly keep it (an absent list, a `review_months` over a period without its rating, and since
-this session a `max` over items that lack its field are unknown). A count is not yet: with items whose
-`where` fields are missing, what it knows is a range (the items that surely match, up to those that might),
-and a comparison that holds over part of that range is unknown. Deciding so needs the range carried to the
-engine's conditions (both ends compared in durable-rules, the explainer and the reference oracle alike),
-which is the work these strict xfails wait for; each turns into a failure (strict) once it is done, to be
-made a plain test then. Found by a helper trying the tool as a new user (session 14).
+The product's rule is that missing evidence is not failure (contract §1: absent means unknown). Until
+session 15 a count treated an item lacking a `where` field (or the date its window tests) as not
+matching, so evidence nobody had given decided as if it were absent: one advocate listed without
+`committed` failed "a committed advocate" and made the verdict worse than listing none (found by a
+helper trying the tool as a new user in session 14, kept here as a strict xfail until it was fixed).
+A count now knows a range, both ends compared by durable-rules (engine/_ranges.py); these tests go
+through the bundled ladder end to end.
 """
 
 from __future__ import annotations
@@ -25,31 +23,83 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FOLDER = os.path.join(ROOT, "rules", "product-management")
 
 
-def ready_director_case() -> dict:
-    with open(os.path.join(FOLDER, "examples", "senior-pm-to-director.yaml"), encoding="utf-8") as fh:
+def example(transition: str, name: str) -> dict:
+    with open(os.path.join(FOLDER, "examples", f"{transition}.yaml"), encoding="utf-8") as fh:
         spec = yaml.safe_load(fh)
-    (found,) = [c for c in spec["cases"] if c["name"] == "ready"]
+    (found,) = [c for c in spec["cases"] if c["name"] == name]
     return copy.deepcopy(found["packet"])
 
 
-def advocate_status(packet: dict) -> tuple[str, str]:
+def ready_director_case() -> dict:
+    return example("senior-pm-to-director", "ready")
+
+
+def criterion(packet: dict, cid: str):
     decision = evaluator(FOLDER).evaluate(packet)
-    (criterion,) = [c for c in decision.criteria if c.id == "leadership-advocate"]
-    return criterion.status, decision.verdict
+    (found,) = [c for c in decision.criteria if c.id == cid]
+    return found, decision.verdict
 
 
-def test_what_the_gap_rests_on_an_advocate_who_is_committed_passes_and_no_advocates_is_unknown():
+def advocate_status(packet: dict) -> tuple[str, str]:
+    found, verdict = criterion(packet, "leadership-advocate")
+    return found.status, verdict
+
+
+def test_what_it_rests_on_an_advocate_who_is_committed_passes_and_no_advocates_is_unknown():
     packet = ready_director_case()
     assert advocate_status(packet) == ("pass", "ready")
     del packet["advocates"]
     assert advocate_status(packet) == ("unknown", "insufficient_evidence")
 
 
-@pytest.mark.xfail(strict=True, reason="a count's item lacking a `where` field counts as not matching (see the module)")
 def test_an_advocate_whose_commitment_is_not_given_leaves_the_criterion_unknown():
     packet = ready_director_case()
     for advocate in packet["advocates"]:
         del advocate["committed"]
-    # Today: fail, "0 advocates (of 1 listed; not counted for want of advocates[0].committed)", verdict
-    # not_ready: listing the advocate made the verdict worse than listing none (insufficient_evidence).
+    # Before: fail, "0 advocates (…; not counted for want of advocates[0].committed)", verdict not_ready:
+    # listing the advocate made the verdict worse than listing none (insufficient_evidence).
     assert advocate_status(packet) == ("unknown", "insufficient_evidence")
+    found, _ = criterion(packet, "leadership-advocate")
+    assert found.missing == [f"advocates[{i}].committed" for i in range(len(packet["advocates"]))]
+    assert found.next_step == "add " + ", ".join(found.missing) + " to the packet"
+    assert " to " in found.actual and "in doubt for want of advocates[0].committed" in found.actual
+
+
+def test_an_advocate_in_doubt_beside_one_who_counts_changes_nothing():
+    packet = ready_director_case()
+    packet["advocates"].append({"name": "Another sponsor", "level": packet["advocates"][0]["level"]})
+    found, verdict = criterion(packet, "leadership-advocate")
+    assert (found.status, verdict, found.missing) == ("pass", "ready", [])
+
+
+def test_an_advocate_who_said_no_still_fails_as_before():
+    packet = ready_director_case()
+    for advocate in packet["advocates"]:
+        advocate["committed"] = False
+    assert advocate_status(packet)[0] == "fail"
+
+
+def test_an_undated_outcome_leaves_a_windowed_count_unknown_and_dating_it_decides():
+    packet = ready_director_case()
+    decided = {c.id: c.status for c in evaluator(FOLDER).evaluate(packet).criteria}
+    for item in packet["impact"]:
+        del item["date"]
+    undated = evaluator(FOLDER).evaluate(packet)
+    changed = {c.id: (c.status, c.missing) for c in undated.criteria if c.status != decided[c.id]}
+    assert changed, "no criterion read the outcomes' dates"
+    for status, missing in changed.values():
+        # Every criterion the dates could decide is unknown, asking for the dates; none fails for want of them.
+        assert status == "unknown" and missing and all(p.startswith("impact[") and p.endswith(".date") for p in missing)
+    assert undated.verdict == "insufficient_evidence"
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_giving_what_was_in_doubt_decides_as_if_it_had_been_given_from_the_start(committed):
+    packet = ready_director_case()
+    for advocate in packet["advocates"]:
+        advocate["committed"] = committed
+    given = advocate_status(packet)
+    for advocate in packet["advocates"]:
+        del advocate["committed"]
+    assert advocate_status(packet)[0] == "unknown"
+    assert given[0] == ("pass" if committed else "fail")

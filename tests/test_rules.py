@@ -104,7 +104,7 @@ def _status(decision, criterion: str) -> str:
     ([], "fail"),
     ([{"kind": "reorg", "teams_affected": 2, "date": "2024-11-02"}], "pass"),   # the window's first day
     ([{"kind": "reorg", "teams_affected": 2, "date": "2024-11-01"}], "fail"),   # a day before it
-    ([{"kind": "reorg", "teams_affected": 2}], "fail"),                  # undated: not counted
+    ([{"kind": "reorg", "teams_affected": 2}], "unknown"),               # undated: in doubt, not failed
 ], ids=["absent", "empty", "first-day-of-window", "day-before-window", "undated"])
 def test_organisation_design_is_read_from_dated_changes(changes, status):
     packet = _director_packet(**({} if changes is None else {"org_design_changes": changes}))

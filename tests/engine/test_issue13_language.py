@@ -190,19 +190,21 @@ def test_impact_counts_only_inside_its_window(engine, date, status):
     assert decide(engine, impact=[{"measured": True, "date": date}])["recent-impact"].status == status
 
 
-def test_an_undated_outcome_is_not_in_a_window_and_the_explanation_names_its_missing_date(engine):
+def test_an_undated_outcome_may_be_in_a_window_and_the_explanation_names_its_missing_date(engine):
     c = decide(engine, impact=[{"measured": True}, {"measured": False}])["recent-impact"]
-    # Like any item missing a `where` field it does not count; the unmeasured one could never count.
-    assert (c.status, c.actual) == ("fail", "0 (of 2 listed; not counted for want of a date: impact[0].date)")
-    # So an undated outcome added to a passing count changes nothing (more evidence never undoes a pass).
+    # Like any item missing a `where` field it may or may not count: 0 to 1, so at least 1 is unknown,
+    # and what to add is its date. The unmeasured one could never count.
+    assert (c.status, c.actual) == ("unknown", "0 to 1 (of 2 listed; in doubt for want of a date: impact[0].date)")
+    assert (c.missing, c.next_step) == (["impact[0].date"], "add impact[0].date to the packet")
+    # An undated outcome added to a passing count changes nothing (more evidence never undoes a pass).
     c = decide(engine, impact=[{"measured": True}, {"measured": True, "date": "2026-01-01"}])["recent-impact"]
-    assert (c.status, c.evidence) == ("pass", ["impact[1]"])
+    assert (c.status, c.evidence, c.missing) == ("pass", ["impact[1]"], [])
 
 
-def test_an_advocate_without_committed_is_named_for_want_of_it_and_still_does_not_count(engine):
+def test_an_advocate_without_committed_is_named_for_want_of_it_and_leaves_the_count_unknown(engine):
     c = decide(engine, advocates=[{"level": "VP of Customer Success"}])["sponsor"]
-    assert (c.status, c.actual) == ("fail", "0 (of 1 listed; not counted for want of advocates[0].committed)")
-    assert (c.evidence, c.missing) == ([], [])
+    assert (c.status, c.actual) == ("unknown", "0 to 1 (of 1 listed; in doubt for want of advocates[0].committed)")
+    assert (c.evidence, c.missing) == ([], ["advocates[0].committed"])
     # An advocate that could never count (below the target) is not named, as an unmeasured outcome is not.
     c = decide(engine, advocates=[{"level": "Engineering Manager"}])["sponsor"]
     assert (c.status, c.actual) == ("fail", "0 (of 1 listed)")
@@ -210,25 +212,28 @@ def test_an_advocate_without_committed_is_named_for_want_of_it_and_still_does_no
 
 def test_an_outcome_without_measured_is_named_for_want_of_it(engine):
     c = decide(engine, impact=[{"date": "2026-01-01"}, {"measured": False, "date": "2026-01-01"}])["recent-impact"]
-    assert (c.status, c.actual) == ("fail", "0 (of 2 listed; not counted for want of impact[0].measured; "
-                                            "one test short: impact[1].measured is false)")
+    assert (c.status, c.actual) == ("unknown", "0 to 1 (of 2 listed; in doubt for want of impact[0].measured; "
+                                               "one test short: impact[1].measured is false)")
+    assert c.missing == ["impact[0].measured"]
     # A named item beside one that counts changes nothing: the count passes on the other.
     c = decide(engine, impact=[{"date": "2026-01-01"}, {"measured": True, "date": "2026-01-01"}])["recent-impact"]
     assert (c.status, c.actual, c.evidence) == (
-        "pass", "1 (of 2 listed; not counted for want of impact[0].measured)", ["impact[1]"])
+        "pass", "1 to 2 (of 2 listed; in doubt for want of impact[0].measured)", ["impact[1]"])
 
 
 def test_an_item_missing_two_where_fields_is_named_with_both(engine):
     c = decide(engine, advocates=[{"name": "Ari"}])["sponsor"]
-    assert (c.status, c.actual) == ("fail", "0 (of 1 listed; not counted for want of advocates[0].committed, "
-                                            "advocates[0].level)")
+    assert (c.status, c.actual) == ("unknown", "0 to 1 (of 1 listed; in doubt for want of advocates[0].committed, "
+                                               "advocates[0].level)")
+    assert c.missing == ["advocates[0].committed", "advocates[0].level"]
 
 
 def test_an_item_missing_its_date_and_another_field_is_named_with_both_apart_from_the_undated(engine):
     c = decide(engine, impact=[{"kind": "growth"}, {"measured": True}])["recent-impact"]
     # The one that lacks only its date keeps the date wording; the other is named with every field it lacks.
-    assert (c.status, c.actual) == ("fail", "0 (of 2 listed; not counted for want of a date: impact[1].date; "
-                                            "not counted for want of impact[0].measured, impact[0].date)")
+    assert (c.status, c.actual) == ("unknown", "0 to 2 (of 2 listed; in doubt for want of a date: impact[1].date; "
+                                               "in doubt for want of impact[0].measured, impact[0].date)")
+    assert c.missing == ["impact[1].date", "impact[0].measured", "impact[0].date"]
     # An item outside the window lacking `measured` could never count: not named.
     c = decide(engine, impact=[{"date": "2020-01-01"}])["recent-impact"]
     assert (c.status, c.actual) == ("fail", "0 (of 1 listed)")

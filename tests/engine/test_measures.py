@@ -91,7 +91,7 @@ def test_count_keeps_the_items_matching_every_where_test(measure):
     # that fails it (the junior and the uncommitted), in list order.
     assert (m.value, m.evidence, m.detail) == (2, ["advocates[0]", "advocates[1]"],
                                                "of 6 listed: Chief Executive Officer, rank 9; Senior PM, rank 2; "
-                                               "not counted for want of advocates[4].level, advocates[5].committed; "
+                                               "in doubt for want of advocates[4].level, advocates[5].committed; "
                                                "one test short: advocates[2].level is 'junior', "
                                                "advocates[3].committed is false")
     assert m.near == [("advocates[2].level", "junior"), ("advocates[3].committed", False)]
@@ -137,7 +137,8 @@ def test_a_count_runs_each_items_tests_once(measure):
     assert m.value == 1
     assert len(calls) == len(set(calls)), "an item's test ran twice"
     assert m.near == [("advocates[1].level", "junior"), ("advocates[2].committed", False)]
-    assert "not counted for want of advocates[4].committed" in m.detail
+    assert "in doubt for want of advocates[4].committed" in m.detail
+    assert (m.upper, m.unsure) == (2, ["advocates[4].committed"])
 
 
 @pytest.mark.parametrize("kind, missing", [("latest", ["reviews"]), ("min", ["reviews[].rating"])])
