@@ -16,6 +16,7 @@ each criterion's compiled condition tree) and the verdict from the transition's 
 from __future__ import annotations
 
 from promoready.engine import Evaluator
+from promoready.engine._ranges import UNKNOWN_LOW
 
 
 class ReferenceEvaluator(Evaluator):
@@ -25,6 +26,9 @@ class ReferenceEvaluator(Evaluator):
         status = plan.explainer.status
         size = fact.get("_size")
         named = {name: fact[key] for name, key in plan.keys.items() if key in fact}  # engine keys → measure names
+        for name, figure in plan.uppers.items():  # an unknown count is the widest range in the fact: unknown here
+            if named.get(name) == UNKNOWN_LOW:
+                del named[name], named[figure]
         statuses = [status(tree, named, size) for tree in plan.trees]
         rf = ru = sp = spu = 0
         for criterion, s in zip(plan.transition.criteria, statuses):

@@ -4,7 +4,8 @@ Each part is another measure of the ladder whose value is a number, or a rating 
 whose steps give a ``value`` (that number stands for the word). Parts are taken as the rules engine
 compares them: numbers at 4 decimals, calendar months exactly, weights as written; the result is
 exact (a ``Fraction``), so that it compares with a threshold exactly as the reference does. If any
-part is unknown, so is the result, and every part's missing evidence is named.
+part is unknown, so is the result, and every part's missing evidence is named. So too when a part is a
+count in doubt (a range, ``_ranges``): the result is unknown, naming what the items in doubt lack.
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ def arithmetic(m: Union[SumOfMeasure, WeightedMeanMeasure], levels: dict[str, in
         missing = list(dict.fromkeys(p for _, _, r, _ in results if r.value is None for p in r.missing))
         if any(r.value is None for _, _, r, _ in results):
             return _unknown(results, evidence, missing)
+        doubt = [(name, r) for name, _, r, _ in results if r.upper is not None]
+        if doubt:  # a count in doubt is not one number: nor is a sum or mean of it (what its items lack, named)
+            detail = "; ".join(f"{name}: {r.value} to {r.upper} ({r.detail})" for name, r in doubt)
+            return Measured(None, evidence=evidence, detail=detail,
+                            missing=list(dict.fromkeys(p for _, r in doubt for p in r.unsure)))
         total = Fraction(0)
         words = []
         for name, weight, r, kind in results:

@@ -76,12 +76,12 @@ from . import _capacity, _ranges
 from ._capacity import CAPACITY, Network, _fits_alone
 from ._fields import FieldKind, measure_kind
 # Walks of a compiled tree live with the figures it reads; the evaluator imports them from here.
-from ._figures import (_derived_in, _names_in, count_figures, figures_of, keyed_leaves, uses_org_size, word_figure,
-                       word_leaves)
+from ._figures import (_comparisons_in, _derived_in, _names_in, count_figures, figures_of, keyed_leaves,
+                       uses_org_size, word_figure, word_leaves)
 from ._keyed import Keyed, _keyed_regions, keyed, resolve_static
 from ._keys import RESERVED_KEYS, SIZE_KEY, TALLY_KEYS, engine_hash, engine_keys
 from ._levels import LevelIndex, normalise, same_word
-from ._ranges import upper
+from ._ranges import upper, whole
 from ._regions import (
     _PASS_OP,
     STATUS_BY_SUFFIX,
@@ -146,6 +146,7 @@ class Leaf:
     basis: str = ""
     upper: Optional[str] = None  # the figure of the measure's high end, if it knows a range (_ranges)
     other_upper: Optional[str] = None  # the same of the measure compared with
+    whole: Optional[str] = None  # eq/ne of a range and a figure: the figure read as a count (_ranges.whole)
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,10 @@ class Compiler:
         used = [n for c in transition.criteria for n in _names_in(c.condition)]
         derived = [n for i, c in enumerate(transition.criteria) for n in _derived_in(c.condition, i, [0])]
         uppers = [f for n in dict.fromkeys(used) if (f := upper(n, ladder.measures[n])) is not None]
-        self.keys = engine_keys(list(dict.fromkeys(used + derived + uppers)))
+        wholes = [f for c in transition.criteria for leaf in _comparisons_in(c.condition)
+                  if isinstance(leaf.operand, dict) and set(leaf.operand) == {"measure"}
+                  and (f := whole(leaf.op, leaf.measure, leaf.operand["measure"], ladder.measures)) is not None]
+        self.keys = engine_keys(list(dict.fromkeys(used + derived + uppers + wholes)))
         self._slots = [0]  # the pre-order number of the next at_least node of the criterion compiled
         self._criterion = 0
 
@@ -234,8 +238,10 @@ class Compiler:
             return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, words=words))
         high = upper(c.measure, self.ladder.measures[c.measure])
         if isinstance(raw, dict) and set(raw) == {"measure"}:
-            return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, other=raw["measure"], upper=high,
-                                          other_upper=upper(raw["measure"], self.ladder.measures[raw["measure"]])))
+            other = raw["measure"]
+            return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, other=other, upper=high,
+                                          other_upper=upper(other, self.ladder.measures[other]),
+                                          whole=whole(op, c.measure, other, self.ladder.measures)))
         if isinstance(raw, dict) and "by" in raw:
             return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, upper=high,
                                           keyed=keyed(self.ladder, self.encode_operand, raw["by"], kind)))

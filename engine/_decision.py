@@ -25,6 +25,7 @@ from .projection import project
 if TYPE_CHECKING:
     from .evaluator import _Plan
 
+
 def in_doubt(tree: Any, names: list[str], measured: dict[str, Measured], encoded: dict[str, Any],
              size: Optional[int], missing: list[str]) -> list[str]:
     """The fields whose absence leaves items of a count in doubt, of each count a comparison of the
@@ -81,14 +82,14 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
         closes: Optional[datetime.date] = None
         if status == "unknown":
             missing = list(dict.fromkeys(p for n in names if encoded[n] is None for p in measured[n].missing))
-            if any(measured[n].unsure for n in names):  # a count in doubt: what its items lack, where it tells
-                missing += in_doubt(tree, names, measured, encoded, size, missing)
             if not missing:  # every measure known: the field a threshold is keyed by is not
                 missing = list(dict.fromkeys(p for leaf in keyed_leaves(tree) if leaf.keyed is not None
                                              and encoded.get(leaf.keyed.figure) is None
                                              for p in measured[leaf.keyed.figure].missing))
             if plan.needs_size and size is None and not missing:
                 missing = ["organization.size"]
+            if any(measured[n].unsure for n in names):  # a count in doubt: what its items lack, where it tells
+                missing += in_doubt(tree, names, measured, encoded, size, missing)
             # A list that is there but has nothing in a window: what to add names the window.
             windows = {p: w for n in names for p, w in measured[n].windows_of().items()}
             wanted = (f"{p} ({windows[p]})" if windows.get(p) else p for p in missing)

@@ -237,7 +237,7 @@ class Explainer:
             else:
                 words = self.value_words(leaf, encoded[name]) if leaf else fmt(value)
             if m.upper is not None:  # a count that knows a range: up to its items in doubt
-                words, count = f"{words} to {m.upper}", m.upper
+                words, count = f"{words} to {m.upper}", 2  # "0 to 1 advocates": a range reads plural
             if unit:
                 words = f"{words} {_agree(count, unit, unit)}"
             text = words if one else f"{self.title(name)}: {words}"

@@ -36,6 +36,11 @@ def upper_figure(measure: str) -> str:
     return f"{_DERIVED}hi{_DERIVED}{measure}"
 
 
+def whole_figure(measure: str) -> str:
+    """The derived figure reading a measure as a count compares with it by eq/ne (``_ranges.whole``)."""
+    return f"{_DERIVED}whole{_DERIVED}{measure}"
+
+
 def count_figures(slot: str) -> tuple[str, str]:
     """The derived figures of an ``at_least`` node: its parts passed, and passed or unknown."""
     return f"{_DERIVED}p{_DERIVED}{slot}", f"{_DERIVED}pu{_DERIVED}{slot}"
@@ -44,6 +49,13 @@ def count_figures(slot: str) -> tuple[str, str]:
 def is_derived(name: str) -> bool:
     """Whether a figure name is one the compiler derived (not a measure of the ladder)."""
     return name.startswith(_DERIVED)
+
+
+def _comparisons_in(c: Condition) -> Iterator[Comparison]:
+    if isinstance(c, Comparison):
+        yield c
+    for part in c.children:
+        yield from _comparisons_in(part)
 
 
 def _names_in(c: Condition) -> Iterator[str]:
@@ -91,7 +103,7 @@ def figures_of(node: Node) -> Iterator[str]:
             yield leaf.measure
         if leaf.other is not None:
             yield leaf.other
-        yield from (f for f in (leaf.upper, leaf.other_upper) if f is not None)
+        yield from (f for f in (leaf.upper, leaf.other_upper, leaf.whole) if f is not None)
         if leaf.keyed is not None:
             yield leaf.keyed.figure
     if node.form == "at_least":

@@ -82,7 +82,8 @@ def leaf_status(leaf: Leaf, encoded: dict[str, Any], size: Optional[int]) -> str
             return "unknown"
         if ranged:
             return pair_status(leaf.op, (value, encoded.get(leaf.upper, value) if leaf.upper else value),
-                               (other, encoded.get(leaf.other_upper, other) if leaf.other_upper else other))
+                               (other, encoded.get(leaf.other_upper, other) if leaf.other_upper else other),
+                               leaf.upper is not None, leaf.other_upper is not None)
         return "pass" if _holds(leaf.op, value, other) else "fail"
     if leaf.keyed is not None:
         key = encoded.get(leaf.keyed.figure)
@@ -166,6 +167,10 @@ def leaf_gap(ex: Explainer, leaf: Leaf, encoded: dict[str, Any], size: Optional[
     op = _NEGATED[leaf.op] if negate else leaf.op
     if value is None:
         return Gap(f"add evidence for {title}", 0.0)
+    if (leaf.upper is not None or leaf.other_upper is not None) and leaf_status(leaf, encoded, size) == "unknown":
+        # A count in doubt that its items could still decide either way: what they lack, not an amount.
+        paths = measured.unsure if measured is not None and leaf.upper is not None else []
+        return Gap(f"add {', '.join(paths)} to the packet" if paths else f"add evidence for {title}", 0.0)
     if leaf.words:
         return words_gap(ex, leaf, value, negate)
     if leaf.other is not None:

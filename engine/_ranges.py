@@ -8,16 +8,20 @@ failure): with one advocate whose commitment is not given, "at least 1 committed
 More evidence never undoes a pass of an "at least": an item in doubt raises ``hi`` only.
 
 The engine compares both ends: ``lo`` is the count's own figure, ``hi`` a figure derived beside it
-(``upper_figure``), present whenever ``lo`` is. The regions written here are exact for every operator:
+(``upper_figure``). Both are always in the fact: a count whose list is absent is the widest range,
+``UNKNOWN_LOW`` to ``UNKNOWN_HIGH``, beyond every bar, so every comparison of it is unknown and no region
+tests absence (a region of its own for absence would double the alternatives an ``all`` or ``any`` of
+counts multiplies, and refuse ladders that fit before). The regions written here are exact:
 
 - ``gte``/``gt``: pass on ``lo``, fail on ``hi``; ``lte``/``lt`` the other way round;
-- ``in`` (and ``eq``, one value; ``ne``, its negation): by where ``lo`` falls among the runs of
-  consecutive whole numbers the list holds, pass if ``hi`` stays in the same run, fail if ``lo`` is
-  outside every run and ``hi`` below the next one;
+- ``eq`` (``ne``, its negation; ``in`` for a list of numbers, which the lint refuses today): by where
+  ``lo`` falls among the runs of consecutive whole numbers listed, pass if ``hi`` stays in the same
+  run, fail if ``lo`` is outside every run and ``hi`` below the next one;
 - a threshold that depends on an unknown organisation size or key field: pass if every threshold
   passes, fail if every one fails (for an ordered operator, the hardest and easiest threshold);
 - two measures compared, either or both a range: the corners (``a >= b`` passes when ``a``'s low end
-  is at least ``b``'s high end, fails when ``a``'s high end is below ``b``'s low end).
+  is at least ``b``'s high end, fails when ``a``'s high end is below ``b``'s low end); for ``eq``/``ne``
+  a figure beside a count is read as a count compares with it (``whole_number``).
 
 ``status`` reads a comparison the same way in plain Python, only to word what falls short.
 """
@@ -28,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from promoready.schemas.ladder import CountMeasure, Measure
 
-from ._figures import upper_figure
+from ._figures import upper_figure, whole_figure
 from ._keys import SIZE_KEY
 from ._regions import DNF, TRUE, Regions, _and, _atom, _first, _or
 
@@ -51,7 +55,26 @@ def upper(name: str, measure: Measure) -> Optional[str]:
     return upper_figure(name) if ranged(measure) else None
 
 
+def whole(op: str, measure: str, other: str, measures: dict[str, Measure]) -> Optional[str]:
+    """For ``eq``/``ne`` of a range with a measure that is not one: the derived figure reading that
+    measure as a count compares with it (``whole_number``); None when it is not needed."""
+    if op not in ("eq", "ne") or ranged(measures[measure]) == ranged(measures[other]):
+        return None
+    return whole_figure(other if ranged(measures[measure]) else measure)
+
+
+def whole_number(value: Any) -> Any:
+    """A figure as a count compares with it by eq/ne: itself if a whole number, else -1 (no count is)."""
+    return int(value) if float(value).is_integer() else -1
+
+
 # -- regions (each alternative of p, f and u below implies the count is present) -------------------
+
+
+#: The ends of an unknown count's range (its list absent): beyond every bar a ladder may write (±1e15)
+#: and every figure a packet gives, so that every comparison of it is unknown without a region of its
+#: own for absence. Whole numbers that a double holds exactly (the engine may read them as doubles).
+UNKNOWN_LOW, UNKNOWN_HIGH = -10**18, 10**18
 
 
 def _test(key: str, op: str, value: Any) -> dict:
@@ -77,10 +100,11 @@ def _runs(values: list[int]) -> list[tuple[int, int]]:
 
 def _member(lo: str, hi: str, values: Sequence[Any]) -> Regions:
     """``count in values`` over ``[lo, hi]``: by where ``lo`` falls (in a run, or in the gap before
-    one), which excludes every other place; then ``hi`` decides."""
+    one), which excludes every other place; then ``hi`` decides. An unknown count falls in the first
+    gap with its high end beyond every run: unknown."""
     runs = _runs(_whole(values))
-    if not runs:  # no whole number listed: no count is one of them
-        return Regions((), _atom({"$ex": {lo: 1}}), ())
+    if not runs:  # no whole number listed: no count is one of them, and an unknown count is unknown
+        return Regions((), _atom({"$gt": {lo: UNKNOWN_LOW}}), _atom({"$lte": {lo: UNKNOWN_LOW}}))
     p: list[tuple[dict, ...]] = []
     f: list[tuple[dict, ...]] = []
     u: list[tuple[dict, ...]] = []
@@ -123,41 +147,49 @@ def _every(lo: str, hi: str, op: str, bars: Sequence[Any]) -> Regions:
                    _or(head.u, _and(head.p, not_pass), _and(head.f, not_fail)))
 
 
-def _cases(when: list[tuple[DNF, Regions]], otherwise: Optional[tuple[DNF, Regions]], absent: DNF) -> Regions:
-    """Regions chosen by exclusive conditions (``when``, then ``otherwise``), unknown when ``absent``."""
-    chosen = when + ([otherwise] if otherwise is not None else [])
+def _cases(chosen: list[tuple[DNF, Regions]]) -> Regions:
+    """Regions chosen by conditions that exclude each other and cover every fact."""
     return Regions(_or(*(_and(w, r.p) for w, r in chosen)), _or(*(_and(w, r.f) for w, r in chosen)),
-                   _or(absent, *(_and(w, r.u) for w, r in chosen)))
+                   _or(*(_and(w, r.u) for w, r in chosen)))
 
 
 def leaf_regions(keys: dict[str, str], leaf: Leaf) -> Regions:
-    """The regions of a comparison whose measure (or the one it is compared with) is a range."""
+    """The regions of a comparison whose measure (or the one it is compared with) is a range. A range's
+    ends are always in the fact (the widest range when the count is unknown): no region tests absence."""
     lo = keys[leaf.measure]
     hi = keys[leaf.upper] if leaf.upper is not None else lo
-    absent = _atom({"$nex": {lo: 1}})
     if leaf.other is not None:
         b = keys[leaf.other]
-        return _pair(lo, hi, b, keys[leaf.other_upper] if leaf.other_upper else b, leaf.op)
+        ends = (lo, hi, b, keys[leaf.other_upper] if leaf.other_upper else b)
+        whole = keys[leaf.whole] if leaf.whole is not None else None
+        return _pair(*ends, leaf.op, left=leaf.upper is not None, right=leaf.other_upper is not None, whole=whole)
     if leaf.keyed is not None:
         keyed = leaf.keyed
         field = keys[keyed.figure]
-        when = [(_atom({field: v}), _one(lo, hi, leaf.op, t)) for v, t in keyed.values]
-        other = None
+        chosen = [(_atom({field: v}), _one(lo, hi, leaf.op, t)) for v, t in keyed.values]
         if keyed.default is not None:
-            other = ((tuple({"$neq": {field: v}} for v, _ in keyed.values) + ({"$ex": {field: 1}},),),
-                     _one(lo, hi, leaf.op, keyed.default))
-        return _cases(when + [(_atom({"$nex": {field: 1}}), _every(lo, hi, leaf.op, keyed.cases))], other, absent)
+            chosen.append(((tuple({"$neq": {field: v}} for v, _ in keyed.values) + ({"$ex": {field: 1}},),),
+                           _one(lo, hi, leaf.op, keyed.default)))
+        return _cases(chosen + [(_atom({"$nex": {field: 1}}), _every(lo, hi, leaf.op, keyed.cases))])
     if leaf.by_size is not None:
-        when = [(_atom({SIZE_KEY: i}), _one(lo, hi, leaf.op, t)) for i, t in enumerate(leaf.by_size)]
-        return _cases(when + [(_atom({"$nex": {SIZE_KEY: 1}}), _every(lo, hi, leaf.op, leaf.by_size))], None, absent)
-    return _cases([(TRUE, _one(lo, hi, leaf.op, leaf.operand))], None, absent)
+        chosen = [(_atom({SIZE_KEY: i}), _one(lo, hi, leaf.op, t)) for i, t in enumerate(leaf.by_size)]
+        return _cases(chosen + [(_atom({"$nex": {SIZE_KEY: 1}}), _every(lo, hi, leaf.op, leaf.by_size))])
+    return _one(lo, hi, leaf.op, leaf.operand)
 
 
-def _pair(a1: str, a2: str, b1: str, b2: str, op: str) -> Regions:
-    """``a op b`` with ``a`` in ``[a1, a2]`` and ``b`` in ``[b1, b2]`` (a figure, not a range, has both
-    ends the same key). Every alternative is guarded by ``$ex`` on both: a property missing inside
-    ``$m`` would match every comparison."""
-    both = ({"$ex": {a1: 1}}, {"$ex": {b1: 1}})
+def _pair(a1: str, a2: str, b1: str, b2: str, op: str, *, left: bool, right: bool, whole: Optional[str]) -> Regions:
+    """``a op b`` with ``a`` in ``[a1, a2]`` and ``b`` in ``[b1, b2]``; ``left``/``right``: which sides
+    are ranges (a figure has both ends the same key). A figure may be absent (unknown): every alternative
+    guards it with ``$ex``, since a property missing inside ``$m`` would match every comparison. For
+    ``eq``/``ne`` a figure is read as a count compares with it (``whole``: itself if a whole number,
+    else -1, which no count equals)."""
+    if whole is not None:  # one side a figure: for eq/ne, its whole-number reading
+        a1, a2 = (a1, a2) if left else (whole, whole)
+        b1, b2 = (b1, b2) if right else (whole, whole)
+    figures = [k for k, ranged in ((a1, left), (b1, right)) if not ranged]
+    guard: DNF = (tuple({"$ex": {k: 1}} for k in figures),)
+    absent: DNF = tuple(tuple({"$ex": {k: 1}} for k in figures[:i]) + ({"$nex": {figures[i]: 1}},)
+                        for i in range(len(figures)))
 
     def t(x: str, o: str, y: str) -> dict:
         return {_OP[o]: {x: {"$m": y}}} if o in _OP else {x: {"$m": y}}
@@ -175,9 +207,7 @@ def _pair(a1: str, a2: str, b1: str, b2: str, op: str) -> Regions:
         u = ((t(a2, "gte", b1), t(a1, "lt", b2)), (t(a1, "eq", b2), t(a2, "gt", b1)))
         if op == "ne":
             p, f = f, p
-    guard: DNF = (both,)
-    return Regions(_and(guard, p), _and(guard, f),
-                   _or((({"$nex": {a1: 1}},), ({"$ex": {a1: 1}}, {"$nex": {b1: 1}})), _and(guard, u)))
+    return Regions(_and(guard, p), _and(guard, f), _or(absent, _and(guard, u)))
 
 
 # -- the same reading in plain Python (wording only) --------------------------------------------------
@@ -202,11 +232,14 @@ def one_status(op: str, lo: Any, hi: Any, bar: Any) -> str:
     return {"pass": "fail", "fail": "pass"}.get(status, status) if op == "ne" else status
 
 
-def pair_status(op: str, a: tuple[Any, Any], b: tuple[Any, Any]) -> str:
-    """``a op b`` for two ranges (a figure is a range of one): pass if it holds for every pair of values."""
+def pair_status(op: str, a: tuple[Any, Any], b: tuple[Any, Any], left: bool = True, right: bool = True) -> str:
+    """``a op b`` for two ranges (a figure, ``left``/``right`` False, is a range of one): pass if it
+    holds for every pair of values, fail if for none."""
     if op in _ORDERED:
         corners = {_holds(op, x, y) for x in a for y in b}
         return "pass" if corners == {True} else "fail" if corners == {False} else "unknown"
+    if left != right:  # a figure beside a count: read as a count compares with it
+        a, b = (a, (whole_number(b[0]),) * 2) if left else ((whole_number(a[0]),) * 2, b)
     same = a[0] == a[1] == b[0] == b[1]
     apart = a[1] < b[0] or a[0] > b[1]
     status = "pass" if same else "fail" if apart else "unknown"

@@ -31,6 +31,7 @@ from ._compile import (
     word_leaves,
 )
 from ._figures import count_figures, word_figure
+from ._ranges import UNKNOWN_HIGH, UNKNOWN_LOW, whole_number
 from ._stages import at_least_nodes, part_index, stage_kind
 from ._tally import verdict_of
 from ._keys import group_keys
@@ -72,6 +73,8 @@ class _Plan:
     key_fields: dict[str, tuple[str, Any, Any]]
     #: Counts that know a range (``_ranges``): measure name → the figure of its high end.
     uppers: dict[str, str]
+    #: Figures compared by eq/ne with a count that knows a range: measure name → its whole-number figure.
+    wholes: dict[str, str]
     #: Per ruleset: its at_least nodes as (slot, level, parts, criterion index), and the keys it reads.
     slots: list[list[tuple[str, int, int, int]]]
     fields: list[frozenset[str]]
@@ -187,6 +190,8 @@ class Evaluator:
             uppers={name: high for t in trees for leaf in leaves(t)
                     for name, high in ((leaf.measure, leaf.upper), (leaf.other, leaf.other_upper))
                     if name is not None and high is not None},
+            wholes={(leaf.measure if leaf.upper is None else leaf.other): leaf.whole for t in trees
+                    for leaf in leaves(t) if leaf.whole is not None and leaf.other is not None},
             slots=[[(n.slot, n.level, len(n.children), i) for i in c.criteria for n in at_least_nodes(trees[i])]
                    for c in chunks],
             fields=[c.keys | {"k", SIZE_KEY} for c in chunks],
@@ -289,11 +294,16 @@ class Evaluator:
             listed = encode_words(measured[name].value)
             if listed is not None:
                 fact.update((keys[word_figure(name, w)], listed.count(w)) for w in wanted)
-        for name, figure in plan.uppers.items():  # a count's high end, beside it (None when it is unknown)
+        for name, figure in plan.uppers.items():  # a count's high end beside it; unknown: the widest range
             value = measured[name].value
             high = encoded[figure] = value if value is None or measured[name].upper is None else measured[name].upper
-            if high is not None:
-                fact[keys[figure]] = high
+            if high is None:
+                fact[keys[name]], high = UNKNOWN_LOW, UNKNOWN_HIGH
+            fact[keys[figure]] = high
+        for name, figure in plan.wholes.items():  # a figure as a count compares with it by eq/ne
+            value = encoded[figure] = None if encoded[name] is None else whole_number(encoded[name])
+            if value is not None:
+                fact[keys[figure]] = value
         for path, (figure, key_measure, key_kind) in plan.key_fields.items():
             key_measured = key_measure(decided, ctx)
             measured[figure] = key_measured

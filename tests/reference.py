@@ -423,7 +423,7 @@ def ordered_field(m, ctx: Context) -> bool:
 
 def arithmetic(m, ctx: Context) -> Optional[tuple]:
     """``sum_of`` / ``weighted_mean``: parts at 4 decimals (calendar months exact), ratings by their
-    scale's value; unknown if any part is."""
+    scale's value; unknown if any part is, or is a count in doubt."""
     total, weights = Fraction(0), Fraction(0)
     parts = [(p, 1) for p in m.sum_of] if isinstance(m, SumOfMeasure) else [(p.measure, p.weight) for p in m.weighted_mean]
     for name, weight in parts:
@@ -435,8 +435,8 @@ def arithmetic(m, ctx: Context) -> Optional[tuple]:
             number = Fraction(str(next(step.value for step in scale if step.id == value[2])))
         elif isinstance(value[1], Fraction):
             number = value[1]
-        elif value[0] == "range":  # a count in doubt: its low end, as promoready reads it (a known limit)
-            number = Fraction(value[1])
+        elif value[0] == "range":  # a count in doubt: a sum or mean of it is unknown too
+            return None
         else:
             number = Fraction(str(round(value[1], 4)))
         w = Fraction(str(weight))

@@ -103,3 +103,36 @@ def test_giving_what_was_in_doubt_decides_as_if_it_had_been_given_from_the_start
         del advocate["committed"]
     assert advocate_status(packet)[0] == "unknown"
     assert given[0] == ("pass" if committed else "fail")
+
+
+def test_a_sum_of_a_count_in_doubt_is_unknown_naming_what_its_items_lack(tmp_path):
+    """A combination reads one number per part: a count in doubt has none, so a sum of it is unknown
+    (its low end would pass "at most" bars that the items in doubt may break)."""
+    import shutil
+
+    from promoready.engine import Evaluator, load_ladder
+
+    folder = tmp_path / "ladder"
+    shutil.copytree(FOLDER, folder, ignore=shutil.ignore_patterns("examples"))
+    head = yaml.safe_load((folder / "ladder.yaml").read_text(encoding="utf-8"))
+    head["measures"]["backing"] = {"sum_of": ["senior_advocates", "senior_advocates"], "title": "backing"}
+    (folder / "ladder.yaml").write_text(yaml.safe_dump(head, sort_keys=False), encoding="utf-8")
+    step = yaml.safe_load((folder / "senior-pm-to-director.yaml").read_text(encoding="utf-8"))
+    step["criteria"].append({
+        "id": "not-over-backed", "title": "Not over-backed", "required": False, "rationale": "A test.",
+        "source": copy.deepcopy(step["criteria"][0]["source"]), "condition": {"measure": "backing", "lte": 2},
+        "text": {"pass": "Fine.", "fail": "Too many.", "unknown": "Say who is committed."}})
+    (folder / "senior-pm-to-director.yaml").write_text(yaml.safe_dump(step, sort_keys=False), encoding="utf-8")
+    engine = Evaluator(load_ladder(str(folder)))
+
+    def backed(packet: dict):
+        (found,) = [c for c in engine.evaluate(packet).criteria if c.id == "not-over-backed"]
+        return found
+
+    packet = ready_director_case()
+    assert backed(packet).status == "pass"  # one committed advocate: 1 + 1 ≤ 2
+    packet["advocates"].append({"name": "A second sponsor", "level": packet["advocates"][0]["level"]})
+    found = backed(packet)
+    # 1 to 2 advocates: the sum is 2 to 4, so "at most 2" may fail; its low end (2) would have passed it.
+    assert (found.status, found.missing) == ("unknown", [f"advocates[{len(packet['advocates']) - 1}].committed"])
+    assert "1 to 2" in found.actual

@@ -15,11 +15,12 @@ from promoready.engine._compile import Leaf
 from promoready.engine._durable import Ruleset
 from promoready.engine._fields import FieldKind
 from promoready.engine._keys import SIZE_KEY
-from promoready.engine._ranges import leaf_regions, one_status, pair_status
+from promoready.engine._ranges import UNKNOWN_HIGH, UNKNOWN_LOW, leaf_regions, one_status, pair_status, whole_number
 from promoready.engine._regions import STATUS_BY_SUFFIX, Regions, _rule
 
 NUMBER = FieldKind("number")
-KEYS = {"c": "m0", "\0hi\0c": "m1", "d": "m2", "\0hi\0d": "m3"}
+KEYS = {"c": "m0", "\0hi\0c": "m1", "d": "m2", "\0hi\0d": "m3", "\0whole\0c": "m4", "\0whole\0d": "m5"}
+UNKNOWN = {"m0": UNKNOWN_LOW, "m1": UNKNOWN_HIGH}  # an unknown count, as the evaluator writes it
 ENDS = [(lo, hi) for lo in range(7) for hi in range(lo, 7)]
 
 
@@ -62,7 +63,7 @@ def test_a_range_compared_with_a_bar_is_decided_exactly_by_the_engine(op, bar):
         expected = truth({holds(op, n, bar) for n in range(lo, hi + 1)})
         assert fired(rules, {"m0": lo, "m1": hi}) == [expected], (lo, hi)
         assert one_status(op, lo, hi, bar) == expected, (lo, hi)
-    assert fired(rules, {}) == ["unknown"]
+    assert fired(rules, UNKNOWN) == ["unknown"]
 
 
 def test_a_count_that_is_not_in_doubt_reads_as_its_one_figure():
@@ -85,23 +86,43 @@ def test_a_bar_by_organisation_size_with_the_size_known_or_not(op, bars):
         applying = bars if size is None else [bars[size]]
         expected = truth({holds(op, n, bar) for n in range(lo, hi + 1) for bar in applying})
         assert fired(rules, fact) == [expected], (lo, hi, size)
+    for size in [None, *range(len(bars))]:
+        assert fired(rules, {**UNKNOWN, **({SIZE_KEY: size} if size is not None else {})}) == ["unknown"]
 
 
 @pytest.mark.parametrize("op", ["gte", "gt", "lte", "lt", "eq", "ne"])
 @pytest.mark.parametrize("ranged", ["both", "left", "right"])
 def test_two_measures_compared_when_either_or_both_are_ranges(op, ranged):
+    left, right = ranged != "right", ranged != "left"
+    whole = None
+    if op in ("eq", "ne") and left != right:  # the figure beside a count, read as a count compares with it
+        whole = "\0whole\0d" if left else "\0whole\0c"
     leaf = Leaf("c", op, None, None, NUMBER, None, other="d",  # type: ignore[arg-type]
-                upper="\0hi\0c" if ranged != "right" else None, other_upper="\0hi\0d" if ranged != "left" else None)
+                upper="\0hi\0c" if left else None, other_upper="\0hi\0d" if right else None, whole=whole)
     rules = ruleset(leaf_regions(KEYS, leaf))
-    small = [(lo, hi) for lo in range(4) for hi in range(lo, 4)]
-    for (a1, a2), (b1, b2) in itertools.product(small, small):
-        if (ranged == "right" and a1 != a2) or (ranged == "left" and b1 != b2):
-            continue  # a side that is not a range has one figure
-        fact = {"m0": a1, "m2": b1, **({"m1": a2} if ranged != "right" else {}),
-                **({"m3": b2} if ranged != "left" else {})}
-        expected = truth({holds(op, x, y) for x in range(a1, a2 + 1) for y in range(b1, b2 + 1)})
-        assert fired(rules, fact) == [expected], ((a1, a2), (b1, b2))
-        assert pair_status(op, (a1, a2), (b1, b2)) == expected
+    counts = [(lo, hi) for lo in range(4) for hi in range(lo, 4)]
+    figures = [(x, x) for x in (0, 1, 1.5, 2, 3, 4.25)]  # a figure need not be a whole number
+
+    def fact(a: tuple, b: tuple) -> dict:
+        out = {"m0": a[0], "m2": b[0], **({"m1": a[1]} if left else {}), **({"m3": b[1]} if right else {})}
+        if whole is not None:
+            out["m5" if left else "m4"] = whole_number(b[0] if left else a[0])
+        return out
+
+    for a, b in itertools.product(counts if left else figures, counts if right else figures):
+        expected = truth({holds(op, x, y) for x in _values(a, left) for y in _values(b, right)})
+        assert fired(rules, fact(a, b)) == [expected], (a, b)
+        assert pair_status(op, a, b, left, right) == expected, (a, b)
     # Either side unknown: unknown, never a pass that a missing property inside `$m` would give.
-    assert fired(rules, {"m2": 1, "m3": 1}) == ["unknown"]
-    assert fired(rules, {"m0": 1, "m1": 1}) == ["unknown"]
+    unknown_count = (UNKNOWN_LOW, UNKNOWN_HIGH)
+    for a, b in [(unknown_count if left else None, (1, 1)), ((1, 1), unknown_count if right else None)]:
+        known = {k: v for k, v in fact(a or (1, 1), b or (1, 1)).items()}
+        if a is None:
+            known = {k: v for k, v in known.items() if k not in ("m0", "m4")}
+        if b is None:
+            known = {k: v for k, v in known.items() if k not in ("m2", "m5")}
+        assert fired(rules, known) == ["unknown"], (a, b)
+
+
+def _values(ends: tuple, ranged: bool) -> list:
+    return list(range(ends[0], ends[1] + 1)) if ranged else [ends[0]]
