@@ -4,8 +4,9 @@ Each part is another measure of the ladder whose value is a number, or a rating 
 whose steps give a ``value`` (that number stands for the word). Parts are taken as the rules engine
 compares them: numbers at 4 decimals, calendar months exactly, weights as written; the result is
 exact (a ``Fraction``), so that it compares with a threshold exactly as the reference does. If any
-part is unknown, so is the result, and every part's missing evidence is named. So too when a part is a
-count in doubt (a range, ``_ranges``): the result is unknown, naming what the items in doubt lack.
+part is unknown, so is the result, and every part's missing evidence is named. A part that is a count
+in doubt (a range, ``_ranges``) makes the result a range: from every part at its low end to every part
+at its high end (weights are positive), with what the items in doubt lack.
 """
 
 from __future__ import annotations
@@ -58,23 +59,28 @@ def arithmetic(m: Union[SumOfMeasure, WeightedMeanMeasure], levels: dict[str, in
         results = [(name, weight, fn(packet, ctx), kind) for name, weight, fn, kind in parts]
         evidence = list(dict.fromkeys(p for _, _, r, _ in results for p in r.evidence))
         missing = list(dict.fromkeys(p for _, _, r, _ in results if r.value is None for p in r.missing))
+        unsure = list(dict.fromkeys(p for _, _, r, _ in results for p in r.unsure))
         if any(r.value is None for _, _, r, _ in results):
-            return _unknown(results, evidence, missing)
-        doubt = [(name, r) for name, _, r, _ in results if r.upper is not None]
-        if doubt:  # a count in doubt is not one number: nor is a sum or mean of it (what its items lack, named)
-            detail = "; ".join(f"{name}: {r.value} to {r.upper} ({r.detail})" for name, r in doubt)
-            return Measured(None, evidence=evidence, detail=detail,
-                            missing=list(dict.fromkeys(p for _, r in doubt for p in r.unsure)))
-        total = Fraction(0)
+            # (what the parts in doubt lack is missing too: giving the absent part alone would not decide)
+            return _unknown(results, evidence, missing + [p for p in unsure if p not in missing])
+        total = high = Fraction(0)
         words = []
         for name, weight, r, kind in results:
             number = part_number(r.value, kind)
             total += weight * number
+            # A part in doubt (a count's range): the combination is a range too, from the low ends to the
+            # high ends (every weight is positive), and its words say the part's range.
+            high += weight * (number if r.upper is None else part_number(r.upper, kind))
             shown = f"{r.value} = {_shown(number)}" if kind.kind == "enum" else _shown(number)
+            if r.upper is not None:
+                shown += f" to {_shown(part_number(r.upper, kind))}"
             words.append(f"{name} {shown}" + (f" ×{_weight(weight)}" if weight != 1 else ""))
         value = total / total_weight if mean else total
         detail = ("weighted mean of " if mean else "sum of ") + ", ".join(words)
-        return Measured(value, evidence=evidence, detail=detail)
+        if not unsure:
+            return Measured(value, evidence=evidence, detail=detail)
+        return Measured(value, evidence=evidence, detail=detail, upper=high / total_weight if mean else high,
+                        unsure=unsure)
 
     return measure_arithmetic
 

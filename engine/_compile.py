@@ -81,7 +81,7 @@ from ._figures import (_comparisons_in, _derived_in, _names_in, count_figures, f
 from ._keyed import Keyed, _keyed_regions, keyed, resolve_static
 from ._keys import RESERVED_KEYS, SIZE_KEY, TALLY_KEYS, engine_hash, engine_keys
 from ._levels import LevelIndex, normalise, same_word
-from ._ranges import upper, whole
+from ._ranges import discrete, upper, whole
 from ._regions import (
     _PASS_OP,
     STATUS_BY_SUFFIX,
@@ -147,6 +147,7 @@ class Leaf:
     upper: Optional[str] = None  # the figure of the measure's high end, if it knows a range (_ranges)
     other_upper: Optional[str] = None  # the same of the measure compared with
     whole: Optional[str] = None  # eq/ne of a range and a figure: the figure read as a count (_ranges.whole)
+    discrete: bool = True  # a range of whole numbers only (a count), not any number between its ends
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ class Compiler:
         # after them, the figures derived for words, keyed thresholds and at_least counts.
         used = [n for c in transition.criteria for n in _names_in(c.condition)]
         derived = [n for i, c in enumerate(transition.criteria) for n in _derived_in(c.condition, i, [0])]
-        uppers = [f for n in dict.fromkeys(used) if (f := upper(n, ladder.measures[n])) is not None]
+        uppers = [f for n in dict.fromkeys(used) if (f := upper(n, ladder.measures)) is not None]
         wholes = [f for c in transition.criteria for leaf in _comparisons_in(c.condition)
                   if isinstance(leaf.operand, dict) and set(leaf.operand) == {"measure"}
                   and (f := whole(leaf.op, leaf.measure, leaf.operand["measure"], ladder.measures)) is not None]
@@ -236,14 +237,15 @@ class Compiler:
         if op in CONTAINS_OPS:
             words = tuple(dict.fromkeys(same_word(w) for w in ([raw] if op == "contains" else raw)))
             return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, words=words))
-        high = upper(c.measure, self.ladder.measures[c.measure])
+        measures = self.ladder.measures
+        high, counted = upper(c.measure, measures), discrete(c.measure, measures)
         if isinstance(raw, dict) and set(raw) == {"measure"}:
             other = raw["measure"]
             return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, other=other, upper=high,
-                                          other_upper=upper(other, self.ladder.measures[other]),
-                                          whole=whole(op, c.measure, other, self.ladder.measures)))
+                                          other_upper=upper(other, measures), whole=whole(op, c.measure, other, measures),
+                                          discrete=counted))
         if isinstance(raw, dict) and "by" in raw:
-            return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, upper=high,
+            return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, upper=high, discrete=counted,
                                           keyed=keyed(self.ladder, self.encode_operand, raw["by"], kind)))
         basis = ""
         if isinstance(raw, dict) and ("by_track" in raw or "by_level" in raw):
@@ -257,7 +259,8 @@ class Compiler:
             operand = list(dict.fromkeys(self.encode_operand(v, kind) for v in raw))
         else:
             operand = self.encode_operand(raw, kind)
-        return Node("leaf", leaf=Leaf(c.measure, op, operand, by_size, kind, c, basis=basis, upper=high))
+        return Node("leaf", leaf=Leaf(c.measure, op, operand, by_size, kind, c, basis=basis, upper=high,
+                                      discrete=counted))
 
     def regions(self, node: Node) -> Regions:
         """The three regions of a compiled condition (Kleene logic, written without negation).

@@ -16,7 +16,7 @@ from promoready.schemas.packet import Packet
 
 from . import _packet
 from ._build import build
-from ._compile import keyed_leaves
+from ._compile import keyed_leaves, uses_org_size
 from ._explain import leaves, texts_for
 from ._gaps import leaf_status
 from ._measures import Measured
@@ -24,6 +24,10 @@ from .projection import project
 
 if TYPE_CHECKING:
     from .evaluator import _Plan
+
+
+#: The paths a next step names one by one at most; ``missing`` keeps them all.
+NAMED = 5
 
 
 def in_doubt(tree: Any, names: list[str], measured: dict[str, Measured], encoded: dict[str, Any],
@@ -86,13 +90,15 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
                 missing = list(dict.fromkeys(p for leaf in keyed_leaves(tree) if leaf.keyed is not None
                                              and encoded.get(leaf.keyed.figure) is None
                                              for p in measured[leaf.keyed.figure].missing))
-            if plan.needs_size and size is None and not missing:
+            if plan.needs_size and size is None and not missing and uses_org_size(tree):
                 missing = ["organization.size"]
             if any(measured[n].unsure for n in names):  # a count in doubt: what its items lack, where it tells
                 missing += in_doubt(tree, names, measured, encoded, size, missing)
             # A list that is there but has nothing in a window: what to add names the window.
             windows = {p: w for n in names for p, w in measured[n].windows_of().items()}
-            wanted = (f"{p} ({windows[p]})" if windows.get(p) else p for p in missing)
+            wanted = [f"{p} ({windows[p]})" if windows.get(p) else p for p in missing[:NAMED + (len(missing) == NAMED + 1)]]
+            if len(missing) > len(wanted):  # thousands of items in doubt: the first few, and how many more
+                wanted[-1] += f" and {len(missing) - len(wanted):,} more (see missing)"
             next_step = f"add {', '.join(wanted)} to the packet" if missing else words
             steps.append((0.0, i, f"{title}: {next_step}"))
         elif status == "fail":

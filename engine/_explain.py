@@ -15,7 +15,7 @@ from typing import Any, Optional, Sequence
 from promoready.schemas.ladder import Criterion, Measure
 
 from . import _gaps
-from ._compile import SIZES, Leaf, Node
+from ._compile import SIZES, Leaf, Node, encode_number
 # The gap wording and the numbers in it live in _gaps; the names other modules use are re-exported here.
 from ._gaps import _SYMBOL, Gap, _agree, counts_calendar_months
 from ._shown_numbers import _exact, fmt, fmt_bar, fmt_beside, months_beside
@@ -237,7 +237,9 @@ class Explainer:
             else:
                 words = self.value_words(leaf, encoded[name]) if leaf else fmt(value)
             if m.upper is not None:  # a count that knows a range: up to its items in doubt
-                words, count = f"{words} to {m.upper}", 2  # "0 to 1 advocates": a range reads plural
+                high = encode_number(m.upper)
+                high_words = str(high) if type(high) is int else fmt_beside(high, self.bars(name, encoded))
+                words, count = f"{words} to {high_words}", 2  # "0 to 1 advocates": a range reads plural
             if unit:
                 words = f"{words} {_agree(count, unit, unit)}"
             text = words if one else f"{self.title(name)}: {words}"

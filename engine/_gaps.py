@@ -81,9 +81,9 @@ def leaf_status(leaf: Leaf, encoded: dict[str, Any], size: Optional[int]) -> str
         if other is None:
             return "unknown"
         if ranged:
+            side = None if leaf.whole is None else "right" if leaf.upper is not None else "left"
             return pair_status(leaf.op, (value, encoded.get(leaf.upper, value) if leaf.upper else value),
-                               (other, encoded.get(leaf.other_upper, other) if leaf.other_upper else other),
-                               leaf.upper is not None, leaf.other_upper is not None)
+                               (other, encoded.get(leaf.other_upper, other) if leaf.other_upper else other), side)
         return "pass" if _holds(leaf.op, value, other) else "fail"
     if leaf.keyed is not None:
         key = encoded.get(leaf.keyed.figure)
@@ -94,7 +94,7 @@ def leaf_status(leaf: Leaf, encoded: dict[str, Any], size: Optional[int]) -> str
             [leaf.by_size[size]] if size is not None else list(leaf.by_size))
     if leaf.upper is not None:
         # (no high end given, as in a what-if's figures: no item in doubt)
-        statuses = {one_status(leaf.op, value, encoded.get(leaf.upper, value), t) for t in thresholds}
+        statuses = {one_status(leaf.op, value, encoded.get(leaf.upper, value), t, leaf.discrete) for t in thresholds}
         return statuses.pop() if len(statuses) == 1 else "unknown"
     results = {_holds(leaf.op, value, t) for t in thresholds}
     return "pass" if results == {True} else "fail" if results == {False} else "unknown"

@@ -67,8 +67,9 @@ class Measured:
     #: A measure of other measures (``sum_of``, ``weighted_mean``) has it when every unknown part has.
     outside: str = ""
     #: A count that knows a range (``_ranges``): its high end, ``value`` and every item in doubt (an item
-    #: lacking a field or the date its ``where`` tests); None when no item is in doubt.
-    upper: Optional[int] = None
+    #: lacking a field or the date its ``where`` tests); of a combination of such a count, the combination
+    #: of the high ends. None when no item is in doubt.
+    upper: Any = None
     #: The paths whose absence leaves those items in doubt, in list order (what an unknown asks for).
     unsure: list[str] = field(default_factory=list)
     #: A count's items that would count but for one ``where`` test: (that field's path, its value), in list order.
@@ -95,6 +96,17 @@ Fn = Callable[[Packet, Context], Measured]
 #: Near misses a count's Found names one by one at most; more are counted by field ("5 items (2 on measured, 3 on
 #: reach)").
 NEAR_NAMED = 3
+
+
+#: The paths of items in doubt a count's Found names at most (``missing`` has them all).
+DOUBT_NAMED = 5
+
+
+def _first_paths(paths: list[str]) -> str:
+    """Paths in words: every one up to ``DOUBT_NAMED``, else the first ones and how many more."""
+    if len(paths) <= DOUBT_NAMED + 1:
+        return ", ".join(paths)
+    return ", ".join(paths[:DOUBT_NAMED]) + f" and {len(paths) - DOUBT_NAMED:,} more"
 
 
 def _near_words(near: list[tuple[str, Any]]) -> str:
@@ -350,9 +362,9 @@ def compile_measure(m: Measure, levels: dict[str, int], index: LevelIndex, ladde
                 counted = sorted((_ranked(_attr(items[i], ranked), ctx) for i in hits), key=lambda rt: (-rt[1], rt[0]))
                 detail += ": " + "; ".join(f"{title}, rank {rank}" for title, rank in counted)
             if undated:
-                detail += "; in doubt for want of a date: " + ", ".join(undated)
+                detail += "; in doubt for want of a date: " + _first_paths(undated)
             if wanting:  # an item lacking another `where` field: named with every field it lacks
-                detail += "; in doubt for want of " + ", ".join(wanting)
+                detail += "; in doubt for want of " + _first_paths(wanting)
             short = [(f"{list_path}[{i}].{key}", _attr(items[i], key)) for i, key in near] if near else []
             if short:  # items that would count but for one test: what a committee checks first
                 detail += "; one test short: " + _near_words(short)

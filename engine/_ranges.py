@@ -28,9 +28,9 @@ counts multiplies, and refuse ladders that fit before). The regions written here
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
-from promoready.schemas.ladder import CountMeasure, Measure
+from promoready.schemas.ladder import CountMeasure, Measure, SumOfMeasure, WeightedMeanMeasure
 
 from ._figures import upper_figure, whole_figure
 from ._keys import SIZE_KEY
@@ -45,22 +45,36 @@ _OP = {"gte": "$gte", "gt": "$gt", "lte": "$lte", "lt": "$lt"}
 _NOT = {"gte": "lt", "gt": "lte", "lte": "gt", "lt": "gte"}
 
 
-def ranged(measure: Measure) -> bool:
-    """Whether a measure knows a range rather than one figure: a count with a ``where``."""
-    return isinstance(measure, CountMeasure) and bool(measure.where)
+def ranged(name: str, measures: Mapping[str, Measure]) -> bool:
+    """Whether a measure knows a range rather than one figure: a count with a ``where``, or a
+    combination (``sum_of``, ``weighted_mean``) of such a count (its weights are positive: the
+    combination of the low ends is its low end)."""
+    measure = measures[name]
+    if isinstance(measure, CountMeasure):
+        return bool(measure.where)
+    if isinstance(measure, (SumOfMeasure, WeightedMeanMeasure)):
+        return any(ranged(part, measures) for part, _ in measure.parts)
+    return False
 
 
-def upper(name: str, measure: Measure) -> Optional[str]:
+def discrete(name: str, measures: Mapping[str, Measure]) -> bool:
+    """Whether a ranged measure takes whole numbers only (a count: every one in its range), rather than
+    any number between its ends (a combination, read as an interval)."""
+    return isinstance(measures[name], CountMeasure)
+
+
+def upper(name: str, measures: Mapping[str, Measure]) -> Optional[str]:
     """The derived figure holding a ranged measure's high end; None for any other measure."""
-    return upper_figure(name) if ranged(measure) else None
+    return upper_figure(name) if ranged(name, measures) else None
 
 
-def whole(op: str, measure: str, other: str, measures: dict[str, Measure]) -> Optional[str]:
-    """For ``eq``/``ne`` of a range with a measure that is not one: the derived figure reading that
-    measure as a count compares with it (``whole_number``); None when it is not needed."""
-    if op not in ("eq", "ne") or ranged(measures[measure]) == ranged(measures[other]):
+def whole(op: str, measure: str, other: str, measures: Mapping[str, Measure]) -> Optional[str]:
+    """For ``eq``/``ne`` of a count's range with a measure that is not a range: the derived figure
+    reading that measure as a count compares with it (``whole_number``); None when it is not needed."""
+    if op not in ("eq", "ne") or ranged(measure, measures) == ranged(other, measures):
         return None
-    return whole_figure(other if ranged(measures[measure]) else measure)
+    count, figure = (measure, other) if ranged(measure, measures) else (other, measure)
+    return whole_figure(figure) if discrete(count, measures) else None
 
 
 def whole_number(value: Any) -> Any:
@@ -98,11 +112,12 @@ def _runs(values: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def _member(lo: str, hi: str, values: Sequence[Any]) -> Regions:
+def _member(lo: str, hi: str, values: Sequence[Any], whole_numbers: bool = True) -> Regions:
     """``count in values`` over ``[lo, hi]``: by where ``lo`` falls (in a run, or in the gap before
     one), which excludes every other place; then ``hi`` decides. An unknown count falls in the first
-    gap with its high end beyond every run: unknown."""
-    runs = _runs(_whole(values))
+    gap with its high end beyond every run: unknown. Without ``whole_numbers`` (a combination, any
+    number between its ends) each value listed is a run of its own."""
+    runs = _runs(_whole(values)) if whole_numbers else [(v, v) for v in sorted(set(values))]
     if not runs:  # no whole number listed: no count is one of them, and an unknown count is unknown
         return Regions((), _atom({"$gt": {lo: UNKNOWN_LOW}}), _atom({"$lte": {lo: UNKNOWN_LOW}}))
     p: list[tuple[dict, ...]] = []
@@ -120,17 +135,17 @@ def _member(lo: str, hi: str, values: Sequence[Any]) -> Regions:
     return Regions(tuple(p), tuple(f), tuple(u))
 
 
-def _one(lo: str, hi: str, op: str, bar: Any) -> Regions:
+def _one(lo: str, hi: str, op: str, bar: Any, whole_numbers: bool = True) -> Regions:
     """One comparison of ``[lo, hi]`` with one bar (a number, or a list for ``in``)."""
     if op in _ORDERED:
         first, second = (lo, hi) if op in _ASCENDING else (hi, lo)
         return Regions(_atom(_test(first, op, bar)), _atom(_test(second, _NOT[op], bar)),
                        ((_test(first, _NOT[op], bar), _test(second, op, bar)),))
-    member = _member(lo, hi, bar if op == "in" else [bar])
+    member = _member(lo, hi, bar if op == "in" else [bar], whole_numbers)
     return Regions(member.f, member.p, member.u) if op == "ne" else member
 
 
-def _every(lo: str, hi: str, op: str, bars: Sequence[Any]) -> Regions:
+def _every(lo: str, hi: str, op: str, bars: Sequence[Any], whole_numbers: bool = True) -> Regions:
     """The comparison with a bar not known for this packet, one of ``bars``: pass if it passes for
     every bar, fail if it fails for every one, unknown otherwise."""
     if op in _ORDERED:  # pass for the hardest bar, fail for the easiest: each one comparison
@@ -139,7 +154,7 @@ def _every(lo: str, hi: str, op: str, bars: Sequence[Any]) -> Regions:
         first, second = (lo, hi) if op in _ASCENDING else (hi, lo)
         unknown = ((_test(first, _NOT[op], hardest(bars)), _test(second, op, easiest(bars))),)
         return Regions(passing.p, failing.f, unknown)
-    cases = [_one(lo, hi, op, bar) for bar in bars]
+    cases = [_one(lo, hi, op, bar, whole_numbers) for bar in bars]
     head, rest = cases[0], cases[1:]
     not_pass = _first(rest, before=lambda r: r.p, at=lambda r: _or(r.f, r.u), after=None) if rest else ()
     not_fail = _first(rest, before=lambda r: r.f, at=lambda r: _or(r.p, r.u), after=None) if rest else ()
@@ -163,18 +178,19 @@ def leaf_regions(keys: dict[str, str], leaf: Leaf) -> Regions:
         ends = (lo, hi, b, keys[leaf.other_upper] if leaf.other_upper else b)
         whole = keys[leaf.whole] if leaf.whole is not None else None
         return _pair(*ends, leaf.op, left=leaf.upper is not None, right=leaf.other_upper is not None, whole=whole)
+    op, whole_numbers = leaf.op, leaf.discrete
     if leaf.keyed is not None:
         keyed = leaf.keyed
         field = keys[keyed.figure]
-        chosen = [(_atom({field: v}), _one(lo, hi, leaf.op, t)) for v, t in keyed.values]
+        chosen = [(_atom({field: v}), _one(lo, hi, op, t, whole_numbers)) for v, t in keyed.values]
         if keyed.default is not None:
             chosen.append(((tuple({"$neq": {field: v}} for v, _ in keyed.values) + ({"$ex": {field: 1}},),),
-                           _one(lo, hi, leaf.op, keyed.default)))
-        return _cases(chosen + [(_atom({"$nex": {field: 1}}), _every(lo, hi, leaf.op, keyed.cases))])
+                           _one(lo, hi, op, keyed.default, whole_numbers)))
+        return _cases(chosen + [(_atom({"$nex": {field: 1}}), _every(lo, hi, op, keyed.cases, whole_numbers))])
     if leaf.by_size is not None:
-        chosen = [(_atom({SIZE_KEY: i}), _one(lo, hi, leaf.op, t)) for i, t in enumerate(leaf.by_size)]
-        return _cases(chosen + [(_atom({"$nex": {SIZE_KEY: 1}}), _every(lo, hi, leaf.op, leaf.by_size))])
-    return _one(lo, hi, leaf.op, leaf.operand)
+        chosen = [(_atom({SIZE_KEY: i}), _one(lo, hi, op, t, whole_numbers)) for i, t in enumerate(leaf.by_size)]
+        return _cases(chosen + [(_atom({"$nex": {SIZE_KEY: 1}}), _every(lo, hi, op, leaf.by_size, whole_numbers))])
+    return _one(lo, hi, op, leaf.operand, whole_numbers)
 
 
 def _pair(a1: str, a2: str, b1: str, b2: str, op: str, *, left: bool, right: bool, whole: Optional[str]) -> Regions:
@@ -221,25 +237,31 @@ def _holds(op: str, n: Any, bar: Any) -> bool:
     return {"gte": n >= bar, "gt": n > bar, "lte": n <= bar, "lt": n < bar}[op]
 
 
-def one_status(op: str, lo: Any, hi: Any, bar: Any) -> str:
-    """``[lo, hi] op bar`` read three-valued: pass if every count in the range holds, fail if none does."""
+def one_status(op: str, lo: Any, hi: Any, bar: Any, whole_numbers: bool = True) -> str:
+    """``[lo, hi] op bar`` read three-valued: pass if every value in the range holds (every whole number
+    of a count's range, any number of a combination's), fail if none does."""
     if op in _ORDERED:
         ends = {_holds(op, lo, bar), _holds(op, hi, bar)}
         return "pass" if ends == {True} else "fail" if ends == {False} else "unknown"
-    listed = [v for v in _whole(bar if op == "in" else [bar]) if lo <= v <= hi]
-    every, some = len(listed) == hi - lo + 1, bool(listed)
+    values = bar if op == "in" else [bar]
+    listed = [v for v in (_whole(values) if whole_numbers else set(values)) if lo <= v <= hi]
+    every = len(listed) == hi - lo + 1 if whole_numbers else (lo == hi and bool(listed))
+    some = bool(listed)
     status = "pass" if every else "unknown" if some else "fail"
     return {"pass": "fail", "fail": "pass"}.get(status, status) if op == "ne" else status
 
 
-def pair_status(op: str, a: tuple[Any, Any], b: tuple[Any, Any], left: bool = True, right: bool = True) -> str:
-    """``a op b`` for two ranges (a figure, ``left``/``right`` False, is a range of one): pass if it
-    holds for every pair of values, fail if for none."""
+def pair_status(op: str, a: tuple[Any, Any], b: tuple[Any, Any], whole_side: Optional[str] = None) -> str:
+    """``a op b`` for two ranges (a figure is a range of one): pass if it holds for every pair of values,
+    fail if for none. ``whole_side`` ("left", "right"): for eq/ne, the figure beside a count, read as a
+    count compares with it."""
     if op in _ORDERED:
         corners = {_holds(op, x, y) for x in a for y in b}
         return "pass" if corners == {True} else "fail" if corners == {False} else "unknown"
-    if left != right:  # a figure beside a count: read as a count compares with it
-        a, b = (a, (whole_number(b[0]),) * 2) if left else ((whole_number(a[0]),) * 2, b)
+    if whole_side == "left":
+        a = (whole_number(a[0]),) * 2
+    elif whole_side == "right":
+        b = (whole_number(b[0]),) * 2
     same = a[0] == a[1] == b[0] == b[1]
     apart = a[1] < b[0] or a[0] > b[1]
     status = "pass" if same else "fail" if apart else "unknown"

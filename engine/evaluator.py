@@ -295,8 +295,8 @@ class Evaluator:
             if listed is not None:
                 fact.update((keys[word_figure(name, w)], listed.count(w)) for w in wanted)
         for name, figure in plan.uppers.items():  # a count's high end beside it; unknown: the widest range
-            value = measured[name].value
-            high = encoded[figure] = value if value is None or measured[name].upper is None else measured[name].upper
+            m = measured[name]
+            high = encoded[figure] = encoded[name] if m.upper is None else encode_value(m.upper, plan.kinds[name])
             if high is None:
                 fact[keys[name]], high = UNKNOWN_LOW, UNKNOWN_HIGH
             fact[keys[figure]] = high

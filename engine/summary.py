@@ -22,6 +22,7 @@ packets keep the input order.
 
 from __future__ import annotations
 
+import re
 from array import array
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Optional, cast
 
@@ -39,7 +40,7 @@ class Outcome(NamedTuple):
     blocking: tuple[tuple[str, str], ...]  # (id, title) of each required criterion that failed
     failed: tuple[str, ...]  # ids of every criterion that failed, in ladder order
     unknown: tuple[str, ...]  # ids of every criterion that is unknown, in ladder order
-    missing: tuple[str, ...]  # distinct packet paths missing, in order of first mention
+    missing: tuple[str, ...]  # distinct fields missing (item indexes as []), in order of first mention
     committee_outcome: Optional[str] = None
     warnings: tuple[str, ...] = ()  # fields the packet has that look like typos of known ones
     warning_lines: tuple[Optional[int], ...] = ()  # the line of each warning in its file, where known
@@ -60,7 +61,7 @@ class Outcome(NamedTuple):
             blocking=tuple((c.id, c.title) for c in criteria if c.required and c.status == "fail"),
             failed=tuple(c.id for c in criteria if c.status == "fail"),
             unknown=tuple(c.id for c in criteria if c.status == "unknown"),
-            missing=tuple(dict.fromkeys(p for c in criteria for p in c.missing)),
+            missing=tuple(dict.fromkeys(_field(p) for c in criteria for p in c.missing)),
             committee_outcome=decision.committee_outcome,
             warnings=tuple(decision.warnings),
             short_groups=_short(decision.verdict, decision.supporting.model_dump(),
@@ -80,11 +81,20 @@ class Outcome(NamedTuple):
                            if c.get("required") and c.get("status") == "fail"),
             failed=tuple(c["id"] for c in criteria if c.get("status") == "fail"),
             unknown=tuple(c["id"] for c in criteria if c.get("status") == "unknown"),
-            missing=tuple(dict.fromkeys(p for c in criteria for p in c.get("missing") or ())),
+            missing=tuple(dict.fromkeys(_field(p) for c in criteria for p in c.get("missing") or ())),
             committee_outcome=d.get("committee_outcome"),
             warnings=tuple(d.get("warnings") or ()),
             short_groups=_short(cast(str, d.get("verdict")), d.get("supporting") or {}, d.get("groups") or []),
         )
+
+
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def _field(path: str) -> str:
+    """A missing path as a cycle counts it: by field, whichever item (``advocates[3].committed`` is
+    ``advocates[].committed``), so a candidate with many items lacking one field counts once for it."""
+    return _INDEX.sub("[]", path) if "[" in path else path
 
 
 def _short(verdict: str, supporting: Mapping, groups: list) -> tuple[tuple[str, str], ...]:

@@ -424,25 +424,32 @@ def ordered_field(m, ctx: Context) -> bool:
 def arithmetic(m, ctx: Context) -> Optional[tuple]:
     """``sum_of`` / ``weighted_mean``: parts at 4 decimals (calendar months exact), ratings by their
     scale's value; unknown if any part is, or is a count in doubt."""
-    total, weights = Fraction(0), Fraction(0)
+    total, high, weights = Fraction(0), Fraction(0), Fraction(0)
+    doubt = False
     parts = [(p, 1) for p in m.sum_of] if isinstance(m, SumOfMeasure) else [(p.measure, p.weight) for p in m.weighted_mean]
     for name, weight in parts:
         value = measure(ctx.ladder.measures[name], ctx)
         if value is None:
             return None
+        top = None  # a part in doubt: its high end
         if value[0] == "word":
             scale = next(s for s in ctx.ladder.scales.values() if tuple(step.id for step in s) == value[1][1])
             number = Fraction(str(next(step.value for step in scale if step.id == value[2])))
+        elif value[0] in ("range", "interval"):  # a count in doubt, or a combination of one
+            number, top = Fraction(value[1]), Fraction(value[2])
         elif isinstance(value[1], Fraction):
             number = value[1]
-        elif value[0] == "range":  # a count in doubt: a sum or mean of it is unknown too
-            return None
         else:
             number = Fraction(str(round(value[1], 4)))
         w = Fraction(str(weight))
         total += w * number
+        high += w * (number if top is None else top)
+        doubt = doubt or top is not None
         weights += w
-    return ("num", total / weights if isinstance(m, WeightedMeanMeasure) else total)
+    if isinstance(m, WeightedMeanMeasure):
+        total, high = total / weights, high / weights
+    # A combination of a count in doubt: any number between the combination of the low ends and of the high.
+    return ("interval", total, high) if doubt else ("num", total)
 
 
 def latest(m, matching: list, ctx: Context) -> Optional[tuple]:
@@ -477,9 +484,33 @@ def latest(m, matching: list, ctx: Context) -> Optional[tuple]:
 # -- conditions (Kleene) -----------------------------------------------------------------------------------
 
 
-def values_of(value: tuple) -> list[tuple]:
-    """Every value a measure may have: a count in doubt, each count in its range; any other, itself."""
-    return [("num", n) for n in range(value[1], value[2] + 1)] if value[0] == "range" else [value]
+def values_of(value: tuple, bars: list = ()) -> list[tuple]:
+    """The values a measure may have that a comparison can tell apart: of a count in doubt, each count in
+    its range; of a combination of one (any number between its ends), its ends and every bar between
+    them; of any other, itself."""
+    if value[0] == "range":
+        return [("num", n) for n in range(value[1], value[2] + 1)]
+    if value[0] == "interval":
+        lo, hi = value[1], value[2]
+        return [("num", x) for x in dict.fromkeys([lo, hi] + [Fraction(str(b)) for b in bars if lo < b < hi])]
+    return [value]
+
+
+def numbers_in(operand: Any) -> list:
+    """Every number a comparison's operand holds (a threshold, a list, a table of thresholds)."""
+    if isinstance(operand, bool):
+        return []
+    if isinstance(operand, (int, float)):
+        return [operand]
+    if isinstance(operand, dict):
+        return [n for v in operand.values() for n in numbers_in(v)]
+    if isinstance(operand, list):
+        return [n for v in operand for n in numbers_in(v)]
+    return []
+
+
+def ends_of(value: Optional[tuple]) -> list:
+    return [] if value is None or value[0] not in ("num", "range", "interval") else list(value[1:])
 
 
 def comparison(c: Leaf, ladder: Ladder, ctx: Context) -> str:
@@ -487,7 +518,10 @@ def comparison(c: Leaf, ladder: Ladder, ctx: Context) -> str:
     value = measure(ladder.measures[c.measure], ctx)
     if value is None:
         return UNKNOWN
-    results = {one_value(c, ladder, ctx, v) for v in values_of(value)}
+    bars = numbers_in(c.operand)
+    if isinstance(c.operand, dict) and set(c.operand) == {"measure"}:
+        bars = ends_of(measure(ladder.measures[c.operand["measure"]], ctx))
+    results = {one_value(c, ladder, ctx, v) for v in values_of(value, bars)}
     return results.pop() if len(results) == 1 else UNKNOWN
 
 
@@ -501,7 +535,7 @@ def one_value(c: Leaf, ladder: Ladder, ctx: Context, value: tuple) -> str:
         other = measure(ladder.measures[operand["measure"]], ctx)
         if other is None:
             return UNKNOWN
-        results = {two_valued(op, value, o) for o in values_of(other)}
+        results = {two_valued(op, value, o) for o in values_of(other, ends_of(value))}
         return PASS if results == {True} else FAIL if results == {False} else UNKNOWN
     if isinstance(operand, dict) and ("by_track" in operand or "by_level" in operand):
         operand = static_threshold(operand, ctx)

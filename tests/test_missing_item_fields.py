@@ -105,9 +105,9 @@ def test_giving_what_was_in_doubt_decides_as_if_it_had_been_given_from_the_start
     assert given[0] == ("pass" if committed else "fail")
 
 
-def test_a_sum_of_a_count_in_doubt_is_unknown_naming_what_its_items_lack(tmp_path):
-    """A combination reads one number per part: a count in doubt has none, so a sum of it is unknown
-    (its low end would pass "at most" bars that the items in doubt may break)."""
+def test_a_sum_of_a_count_in_doubt_is_a_range_too(tmp_path):
+    """A sum of a count in doubt runs from its low end to its high end: "at most" is unknown when only
+    the low end stays under the bar (reading the low end alone would pass it), "at least" passes on it."""
     import shutil
 
     from promoready.engine import Evaluator, load_ladder
@@ -135,4 +135,37 @@ def test_a_sum_of_a_count_in_doubt_is_unknown_naming_what_its_items_lack(tmp_pat
     found = backed(packet)
     # 1 to 2 advocates: the sum is 2 to 4, so "at most 2" may fail; its low end (2) would have passed it.
     assert (found.status, found.missing) == ("unknown", [f"advocates[{len(packet['advocates']) - 1}].committed"])
-    assert "1 to 2" in found.actual
+    assert "2 to 4" in found.actual and "senior_advocates 1 to 2" in found.actual
+
+
+def test_a_criterion_that_reads_no_organisation_size_does_not_ask_for_it():
+    packet = ready_director_case()
+    del packet["organization"]
+    for advocate in packet["advocates"]:
+        del advocate["committed"]
+    decision = evaluator(FOLDER).evaluate(packet)
+    found = {c.id: c for c in decision.criteria}
+    # The advocate criterion compares with one bar whatever the size: only the commitment decides it.
+    wanted = [f"advocates[{i}].committed" for i in range(len(packet["advocates"]))]
+    assert found["leadership-advocate"].missing == wanted
+    assert any(c.missing == ["organization.size"] for c in decision.criteria), "no criterion here reads the size"
+
+
+def test_thousands_of_items_in_doubt_are_all_in_missing_and_the_words_name_the_first_few():
+    from promoready.engine.summary import Outcome, Summary
+
+    packet = ready_director_case()
+    level = packet["advocates"][0]["level"]
+    packet["advocates"] = [{"name": f"Sponsor {i}", "level": level} for i in range(2000)]
+    decision = evaluator(FOLDER).evaluate(packet)
+    (found,) = [c for c in decision.criteria if c.id == "leadership-advocate"]
+    assert found.status == "unknown" and len(found.missing) == 2000
+    assert found.actual.endswith("advocates[4].committed and 1,995 more)") and len(found.actual) < 400
+    assert found.next_step == ("add advocates[0].committed, advocates[1].committed, advocates[2].committed, "
+                               "advocates[3].committed, advocates[4].committed and 1,995 more (see missing) "
+                               "to the packet")
+    # A cycle counts them by field: one candidate lacking `committed`, not 2,000 paths of one candidate.
+    summary = Summary()
+    summary.add(Outcome.of(decision))
+    assert {"path": "advocates[].committed", "candidates": 1} in summary.to_dict()["most_missing"]
+    assert not [m for m in summary.to_dict()["most_missing"] if "[1" in m["path"]]

@@ -15,7 +15,8 @@ from promoready.engine._compile import Leaf
 from promoready.engine._durable import Ruleset
 from promoready.engine._fields import FieldKind
 from promoready.engine._keys import SIZE_KEY
-from promoready.engine._ranges import UNKNOWN_HIGH, UNKNOWN_LOW, leaf_regions, one_status, pair_status, whole_number
+from promoready.engine._ranges import (UNKNOWN_HIGH, UNKNOWN_LOW, leaf_regions, one_status, pair_status,
+                                      whole_number)
 from promoready.engine._regions import STATUS_BY_SUFFIX, Regions, _rule
 
 NUMBER = FieldKind("number")
@@ -112,7 +113,8 @@ def test_two_measures_compared_when_either_or_both_are_ranges(op, ranged):
     for a, b in itertools.product(counts if left else figures, counts if right else figures):
         expected = truth({holds(op, x, y) for x in _values(a, left) for y in _values(b, right)})
         assert fired(rules, fact(a, b)) == [expected], (a, b)
-        assert pair_status(op, a, b, left, right) == expected, (a, b)
+        side = None if whole is None else "right" if left else "left"
+        assert pair_status(op, a, b, side) == expected, (a, b)
     # Either side unknown: unknown, never a pass that a missing property inside `$m` would give.
     unknown_count = (UNKNOWN_LOW, UNKNOWN_HIGH)
     for a, b in [(unknown_count if left else None, (1, 1)), ((1, 1), unknown_count if right else None)]:
@@ -126,3 +128,21 @@ def test_two_measures_compared_when_either_or_both_are_ranges(op, ranged):
 
 def _values(ends: tuple, ranged: bool) -> list:
     return list(range(ends[0], ends[1] + 1)) if ranged else [ends[0]]
+
+
+INTERVAL_BARS = [("eq", 2), ("eq", 2.5), ("ne", 2.5), ("gte", 2.25), ("lt", 3)]
+
+
+@pytest.mark.parametrize("op, bar", INTERVAL_BARS, ids=[f"{op}-{bar}" for op, bar in INTERVAL_BARS])
+def test_a_combination_in_doubt_is_an_interval_any_number_between_its_ends(op, bar):
+    """A sum or mean of a count in doubt takes numbers between its ends: eq passes only if both ends
+    are the bar, fails if the bar is outside, and is unknown otherwise (2.5 may be reached)."""
+    leaf = Leaf("c", op, bar, None, NUMBER, None, upper="\0hi\0c", discrete=False)  # type: ignore[arg-type]
+    rules = ruleset(leaf_regions(KEYS, leaf))
+    ends = [(lo / 4, hi / 4) for lo in range(0, 16) for hi in range(lo, 16)]
+    for lo, hi in ends:
+        inside = [x for x in (lo, hi, bar) if lo <= x <= hi]  # the ends, and the bar if it falls between
+        expected = truth({holds(op, x, bar) for x in inside})
+        assert fired(rules, {"m0": lo, "m1": hi}) == [expected], (lo, hi)
+        assert one_status(op, lo, hi, bar, whole_numbers=False) == expected, (lo, hi)
+    assert fired(rules, UNKNOWN) == ["unknown"]

@@ -46,6 +46,14 @@ CRITERIA = [
                                                   {"measure": "years", "gte": 3}]}),
     _criterion("any", {"any": [{"measure": S, "gte": 2}, {"not": {"measure": R, "lte": 0}}]}),
     _criterion("sum", {"measure": "total", "lte": 2}),
+    _criterion("sum-gte", {"measure": "total", "gte": 3}),
+    _criterion("sum-eq", {"measure": "total", "eq": 2}),
+    _criterion("mean", {"measure": "mean", "gte": 1.5}),
+    _criterion("mean-ne", {"measure": "mean", "ne": 1}),
+    _criterion("mean-eq-half", {"measure": "mean", "eq": {"by_org_size": {"startup": 1, "growth": 1.5,
+                                                                          "enterprise": 2}}}),
+    _criterion("sum-vs-years", {"measure": "total", "gt": {"measure": "years"}}),
+    _criterion("sum-eq-count", {"measure": "total", "eq": {"measure": S}}),
     _criterion("supporting", {"measure": R, "gte": 2}, required=False),
 ]
 
@@ -75,6 +83,7 @@ MEASURES = {
     R: {"count": "impact", "where": {"measured": True, "date": {"within_months": 12}}},
     "years": {"field": "experience.product_years"},
     "total": {"sum_of": [S, R]},
+    "mean": {"weighted_mean": [{"measure": S, "weight": 2}, {"measure": R}]},
 }
 
 
