@@ -77,7 +77,7 @@ from ._capacity import CAPACITY, Network, _fits_alone
 from ._fields import FieldKind, measure_kind
 # Walks of a compiled tree live with the figures it reads; the evaluator imports them from here.
 from ._figures import (_comparisons_in, _derived_in, _names_in, count_figures, figures_of, keyed_leaves,
-                       uses_org_size, word_figure, word_leaves)
+                       uses_org_size, whole_figure, whole_high_figure, word_figure, word_leaves)
 from ._keyed import Keyed, _keyed_regions, keyed, resolve_static
 from ._keys import RESERVED_KEYS, SIZE_KEY, TALLY_KEYS, engine_hash, engine_keys
 from ._levels import LevelIndex, normalise, same_word
@@ -146,7 +146,7 @@ class Leaf:
     basis: str = ""
     upper: Optional[str] = None  # the figure of the measure's high end, if it knows a range (_ranges)
     other_upper: Optional[str] = None  # the same of the measure compared with
-    whole: Optional[str] = None  # eq/ne of a range and a figure: the figure read as a count (_ranges.whole)
+    whole: Optional[str] = None  # eq/ne of a count and another measure: that measure, read as a count (_ranges.whole)
     discrete: bool = True  # a range of whole numbers only (a count), not any number between its ends
 
 
@@ -182,7 +182,8 @@ class Compiler:
         uppers = [f for n in dict.fromkeys(used) if (f := upper(n, ladder.measures)) is not None]
         wholes = [f for c in transition.criteria for leaf in _comparisons_in(c.condition)
                   if isinstance(leaf.operand, dict) and set(leaf.operand) == {"measure"}
-                  and (f := whole(leaf.op, leaf.measure, leaf.operand["measure"], ladder.measures)) is not None]
+                  and (n := whole(leaf.op, leaf.measure, leaf.operand["measure"], ladder.measures)) is not None
+                  for f in (whole_figure(n), whole_high_figure(n))]
         self.keys = engine_keys(list(dict.fromkeys(used + derived + uppers + wholes)))
         self._slots = [0]  # the pre-order number of the next at_least node of the criterion compiled
         self._criterion = 0

@@ -235,7 +235,9 @@ class Explainer:
                 # A whole number is shown as it is, whatever the bars (``fmt_beside``): they are not looked up.
                 words = str(shown) if type(shown) is int else fmt_beside(shown, self.bars(name, encoded))
             else:
-                words = self.value_words(leaf, encoded[name]) if leaf else fmt(value)
+                # (a Fraction, of a combination compared only as another's bar: shown as the engine reads it)
+                words = self.value_words(leaf, encoded[name]) if leaf else (
+                    fmt_beside(encoded[name], self.bars(name, encoded)) if isinstance(value, Fraction) else fmt(value))
             if m.upper is not None:  # a count that knows a range: up to its items in doubt
                 high = encode_number(m.upper)
                 high_words = str(high) if type(high) is int else fmt_beside(high, self.bars(name, encoded))

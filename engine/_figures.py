@@ -37,8 +37,14 @@ def upper_figure(measure: str) -> str:
 
 
 def whole_figure(measure: str) -> str:
-    """The derived figure reading a measure as a count compares with it by eq/ne (``_ranges.whole``)."""
+    """The derived figure reading a measure as a count compares with it by eq/ne (``_ranges.whole``):
+    the low end; ``whole_high_figure`` the high end."""
     return f"{_DERIVED}whole{_DERIVED}{measure}"
+
+
+def whole_high_figure(measure: str) -> str:
+    """The high end of ``whole_figure``."""
+    return f"{_DERIVED}whole-hi{_DERIVED}{measure}"
 
 
 def count_figures(slot: str) -> tuple[str, str]:
@@ -103,7 +109,9 @@ def figures_of(node: Node) -> Iterator[str]:
             yield leaf.measure
         if leaf.other is not None:
             yield leaf.other
-        yield from (f for f in (leaf.upper, leaf.other_upper, leaf.whole) if f is not None)
+        yield from (f for f in (leaf.upper, leaf.other_upper) if f is not None)
+        if leaf.whole is not None:
+            yield from (whole_figure(leaf.whole), whole_high_figure(leaf.whole))
         if leaf.keyed is not None:
             yield leaf.keyed.figure
     if node.form == "at_least":

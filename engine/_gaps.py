@@ -81,7 +81,7 @@ def leaf_status(leaf: Leaf, encoded: dict[str, Any], size: Optional[int]) -> str
         if other is None:
             return "unknown"
         if ranged:
-            side = None if leaf.whole is None else "right" if leaf.upper is not None else "left"
+            side = None if leaf.whole is None else "right" if leaf.whole == leaf.other else "left"
             return pair_status(leaf.op, (value, encoded.get(leaf.upper, value) if leaf.upper else value),
                                (other, encoded.get(leaf.other_upper, other) if leaf.other_upper else other), side)
         return "pass" if _holds(leaf.op, value, other) else "fail"

@@ -21,18 +21,19 @@ counts multiplies, and refuse ladders that fit before). The regions written here
   passes, fail if every one fails (for an ordered operator, the hardest and easiest threshold);
 - two measures compared, either or both a range: the corners (``a >= b`` passes when ``a``'s low end
   is at least ``b``'s high end, fails when ``a``'s high end is below ``b``'s low end); for ``eq``/``ne``
-  a figure beside a count is read as a count compares with it (``whole_number``).
+  a measure beside a count is read as a count compares with it (``whole_ends``).
 
 ``status`` reads a comparison the same way in plain Python, only to word what falls short.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from promoready.schemas.ladder import CountMeasure, Measure, SumOfMeasure, WeightedMeanMeasure
 
-from ._figures import upper_figure, whole_figure
+from ._figures import upper_figure, whole_figure, whole_high_figure
 from ._keys import SIZE_KEY
 from ._regions import DNF, TRUE, Regions, _and, _atom, _first, _or
 
@@ -69,17 +70,27 @@ def upper(name: str, measures: Mapping[str, Measure]) -> Optional[str]:
 
 
 def whole(op: str, measure: str, other: str, measures: Mapping[str, Measure]) -> Optional[str]:
-    """For ``eq``/``ne`` of a count's range with a measure that is not a range: the derived figure
-    reading that measure as a count compares with it (``whole_number``); None when it is not needed."""
-    if op not in ("eq", "ne") or ranged(measure, measures) == ranged(other, measures):
+    """For ``eq``/``ne`` of a count's range with a measure that is not one (a figure, or a combination's
+    range): that measure, which the evaluator also reads as a count compares with it (``whole_ends``);
+    None when it is not needed."""
+    if op not in ("eq", "ne"):
         return None
-    count, figure = (measure, other) if ranged(measure, measures) else (other, measure)
-    return whole_figure(figure) if discrete(count, measures) else None
+    counts = [ranged(m, measures) and discrete(m, measures) for m in (measure, other)]
+    if counts[0] == counts[1]:
+        return None
+    return other if counts[0] else measure
 
 
-def whole_number(value: Any) -> Any:
-    """A figure as a count compares with it by eq/ne: itself if a whole number, else -1 (no count is)."""
-    return int(value) if float(value).is_integer() else -1
+def whole_ends(low: Any, high: Any) -> tuple[Any, Any]:
+    """The whole numbers from ``low`` to ``high`` as a count compares with them by eq/ne: their ends
+    (a figure's own value when it is a whole number); -1 for both when there is none (no count is -1);
+    the high end raised by a half when the two differ, so that no count equals every value between them."""
+    if low <= UNKNOWN_LOW or high >= UNKNOWN_HIGH:  # an unknown range: every whole number
+        return UNKNOWN_LOW, UNKNOWN_HIGH
+    first, last = math.ceil(low), math.floor(high)
+    if first > last:
+        return -1, -1
+    return (first, last) if low == high else (first, last + 0.5)
 
 
 # -- regions (each alternative of p, f and u below implies the count is present) -------------------
@@ -176,7 +187,10 @@ def leaf_regions(keys: dict[str, str], leaf: Leaf) -> Regions:
     if leaf.other is not None:
         b = keys[leaf.other]
         ends = (lo, hi, b, keys[leaf.other_upper] if leaf.other_upper else b)
-        whole = keys[leaf.whole] if leaf.whole is not None else None
+        whole = None
+        if leaf.whole is not None:
+            whole = ("right" if leaf.whole == leaf.other else "left",
+                     keys[whole_figure(leaf.whole)], keys[whole_high_figure(leaf.whole)])
         return _pair(*ends, leaf.op, left=leaf.upper is not None, right=leaf.other_upper is not None, whole=whole)
     op, whole_numbers = leaf.op, leaf.discrete
     if leaf.keyed is not None:
@@ -193,15 +207,19 @@ def leaf_regions(keys: dict[str, str], leaf: Leaf) -> Regions:
     return _one(lo, hi, op, leaf.operand, whole_numbers)
 
 
-def _pair(a1: str, a2: str, b1: str, b2: str, op: str, *, left: bool, right: bool, whole: Optional[str]) -> Regions:
+def _pair(a1: str, a2: str, b1: str, b2: str, op: str, *, left: bool, right: bool,
+          whole: Optional[tuple[str, str, str]] = None) -> Regions:
     """``a op b`` with ``a`` in ``[a1, a2]`` and ``b`` in ``[b1, b2]``; ``left``/``right``: which sides
     are ranges (a figure has both ends the same key). A figure may be absent (unknown): every alternative
     guards it with ``$ex``, since a property missing inside ``$m`` would match every comparison. For
-    ``eq``/``ne`` a figure is read as a count compares with it (``whole``: itself if a whole number,
-    else -1, which no count equals)."""
-    if whole is not None:  # one side a figure: for eq/ne, its whole-number reading
-        a1, a2 = (a1, a2) if left else (whole, whole)
-        b1, b2 = (b1, b2) if right else (whole, whole)
+    ``eq``/``ne`` of a count with another measure, ``whole`` is (the other's side, "left" or "right", and
+    the keys of its whole-number ends, ``whole_ends``): that side is read as a count compares with it."""
+    if whole is not None:
+        side, w1, w2 = whole
+        if side == "left":
+            a1, a2 = w1, w2
+        else:
+            b1, b2 = w1, w2
     figures = [k for k, ranged in ((a1, left), (b1, right)) if not ranged]
     guard: DNF = (tuple({"$ex": {k: 1}} for k in figures),)
     absent: DNF = tuple(tuple({"$ex": {k: 1}} for k in figures[:i]) + ({"$nex": {figures[i]: 1}},)
@@ -259,9 +277,9 @@ def pair_status(op: str, a: tuple[Any, Any], b: tuple[Any, Any], whole_side: Opt
         corners = {_holds(op, x, y) for x in a for y in b}
         return "pass" if corners == {True} else "fail" if corners == {False} else "unknown"
     if whole_side == "left":
-        a = (whole_number(a[0]),) * 2
+        a = whole_ends(*a)
     elif whole_side == "right":
-        b = (whole_number(b[0]),) * 2
+        b = whole_ends(*b)
     same = a[0] == a[1] == b[0] == b[1]
     apart = a[1] < b[0] or a[0] > b[1]
     status = "pass" if same else "fail" if apart else "unknown"

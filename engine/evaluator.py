@@ -30,8 +30,8 @@ from ._compile import (
     uses_org_size,
     word_leaves,
 )
-from ._figures import count_figures, word_figure
-from ._ranges import UNKNOWN_HIGH, UNKNOWN_LOW, whole_number
+from ._figures import count_figures, whole_figure, whole_high_figure, word_figure
+from ._ranges import UNKNOWN_HIGH, UNKNOWN_LOW, whole_ends
 from ._stages import at_least_nodes, part_index, stage_kind
 from ._tally import verdict_of
 from ._keys import group_keys
@@ -73,8 +73,8 @@ class _Plan:
     key_fields: dict[str, tuple[str, Any, Any]]
     #: Counts that know a range (``_ranges``): measure name → the figure of its high end.
     uppers: dict[str, str]
-    #: Figures compared by eq/ne with a count that knows a range: measure name → its whole-number figure.
-    wholes: dict[str, str]
+    #: Measures compared by eq/ne with a count that knows a range: name → the figures of its whole-number ends.
+    wholes: dict[str, tuple[str, str]]
     #: Per ruleset: its at_least nodes as (slot, level, parts, criterion index), and the keys it reads.
     slots: list[list[tuple[str, int, int, int]]]
     fields: list[frozenset[str]]
@@ -190,8 +190,8 @@ class Evaluator:
             uppers={name: high for t in trees for leaf in leaves(t)
                     for name, high in ((leaf.measure, leaf.upper), (leaf.other, leaf.other_upper))
                     if name is not None and high is not None},
-            wholes={(leaf.measure if leaf.upper is None else leaf.other): leaf.whole for t in trees
-                    for leaf in leaves(t) if leaf.whole is not None and leaf.other is not None},
+            wholes={leaf.whole: (whole_figure(leaf.whole), whole_high_figure(leaf.whole)) for t in trees
+                    for leaf in leaves(t) if leaf.whole is not None},
             slots=[[(n.slot, n.level, len(n.children), i) for i in c.criteria for n in at_least_nodes(trees[i])]
                    for c in chunks],
             fields=[c.keys | {"k", SIZE_KEY} for c in chunks],
@@ -300,10 +300,11 @@ class Evaluator:
             if high is None:
                 fact[keys[name]], high = UNKNOWN_LOW, UNKNOWN_HIGH
             fact[keys[figure]] = high
-        for name, figure in plan.wholes.items():  # a figure as a count compares with it by eq/ne
-            value = encoded[figure] = None if encoded[name] is None else whole_number(encoded[name])
-            if value is not None:
-                fact[keys[figure]] = value
+        for name, (low, high) in plan.wholes.items():  # a measure as a count compares with it by eq/ne
+            ends = (fact.get(keys[name]), fact.get(keys[plan.uppers[name]])) if name in plan.uppers else \
+                (encoded[name], encoded[name])
+            if ends[0] is not None:
+                fact[keys[low]], fact[keys[high]] = whole_ends(*ends)
         for path, (figure, key_measure, key_kind) in plan.key_fields.items():
             key_measured = key_measure(decided, ctx)
             measured[figure] = key_measured

@@ -492,7 +492,8 @@ def values_of(value: tuple, bars: list = ()) -> list[tuple]:
         return [("num", n) for n in range(value[1], value[2] + 1)]
     if value[0] == "interval":
         lo, hi = value[1], value[2]
-        return [("num", x) for x in dict.fromkeys([lo, hi] + [Fraction(str(b)) for b in bars if lo < b < hi])]
+        inside = [b if isinstance(b, Fraction) else Fraction(str(round(b, 4))) for b in bars]  # as compared
+        return [("num", x) for x in dict.fromkeys([lo, hi] + [b for b in inside if lo < b < hi])]
     return [value]
 
 
@@ -510,7 +511,10 @@ def numbers_in(operand: Any) -> list:
 
 
 def ends_of(value: Optional[tuple]) -> list:
-    return [] if value is None or value[0] not in ("num", "range", "interval") else list(value[1:])
+    """The values of a measure an interval beside it must be tested at: a count's every whole number."""
+    if value is None or value[0] not in ("num", "range", "interval"):
+        return []
+    return list(range(value[1], value[2] + 1)) if value[0] == "range" else list(value[1:])
 
 
 def comparison(c: Leaf, ladder: Ladder, ctx: Context) -> str:

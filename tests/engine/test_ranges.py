@@ -16,11 +16,12 @@ from promoready.engine._durable import Ruleset
 from promoready.engine._fields import FieldKind
 from promoready.engine._keys import SIZE_KEY
 from promoready.engine._ranges import (UNKNOWN_HIGH, UNKNOWN_LOW, leaf_regions, one_status, pair_status,
-                                      whole_number)
+                                      whole_ends)
 from promoready.engine._regions import STATUS_BY_SUFFIX, Regions, _rule
 
 NUMBER = FieldKind("number")
-KEYS = {"c": "m0", "\0hi\0c": "m1", "d": "m2", "\0hi\0d": "m3", "\0whole\0c": "m4", "\0whole\0d": "m5"}
+KEYS = {"c": "m0", "\0hi\0c": "m1", "d": "m2", "\0hi\0d": "m3", "\0whole\0c": "m4", "\0whole\0d": "m5",
+        "\0whole-hi\0c": "m6", "\0whole-hi\0d": "m7"}
 UNKNOWN = {"m0": UNKNOWN_LOW, "m1": UNKNOWN_HIGH}  # an unknown count, as the evaluator writes it
 ENDS = [(lo, hi) for lo in range(7) for hi in range(lo, 7)]
 
@@ -97,7 +98,7 @@ def test_two_measures_compared_when_either_or_both_are_ranges(op, ranged):
     left, right = ranged != "right", ranged != "left"
     whole = None
     if op in ("eq", "ne") and left != right:  # the figure beside a count, read as a count compares with it
-        whole = "\0whole\0d" if left else "\0whole\0c"
+        whole = "d" if left else "c"
     leaf = Leaf("c", op, None, None, NUMBER, None, other="d",  # type: ignore[arg-type]
                 upper="\0hi\0c" if left else None, other_upper="\0hi\0d" if right else None, whole=whole)
     rules = ruleset(leaf_regions(KEYS, leaf))
@@ -107,22 +108,22 @@ def test_two_measures_compared_when_either_or_both_are_ranges(op, ranged):
     def fact(a: tuple, b: tuple) -> dict:
         out = {"m0": a[0], "m2": b[0], **({"m1": a[1]} if left else {}), **({"m3": b[1]} if right else {})}
         if whole is not None:
-            out["m5" if left else "m4"] = whole_number(b[0] if left else a[0])
+            out["m5" if left else "m4"], out["m7" if left else "m6"] = whole_ends(*(b if left else a))
         return out
 
     for a, b in itertools.product(counts if left else figures, counts if right else figures):
         expected = truth({holds(op, x, y) for x in _values(a, left) for y in _values(b, right)})
         assert fired(rules, fact(a, b)) == [expected], (a, b)
-        side = None if whole is None else "right" if left else "left"
+        side = None if whole is None else "right" if whole == "d" else "left"
         assert pair_status(op, a, b, side) == expected, (a, b)
     # Either side unknown: unknown, never a pass that a missing property inside `$m` would give.
     unknown_count = (UNKNOWN_LOW, UNKNOWN_HIGH)
     for a, b in [(unknown_count if left else None, (1, 1)), ((1, 1), unknown_count if right else None)]:
         known = {k: v for k, v in fact(a or (1, 1), b or (1, 1)).items()}
         if a is None:
-            known = {k: v for k, v in known.items() if k not in ("m0", "m4")}
+            known = {k: v for k, v in known.items() if k not in ("m0", "m4", "m6")}
         if b is None:
-            known = {k: v for k, v in known.items() if k not in ("m2", "m5")}
+            known = {k: v for k, v in known.items() if k not in ("m2", "m5", "m7")}
         assert fired(rules, known) == ["unknown"], (a, b)
 
 
@@ -146,3 +147,32 @@ def test_a_combination_in_doubt_is_an_interval_any_number_between_its_ends(op, b
         assert fired(rules, {"m0": lo, "m1": hi}) == [expected], (lo, hi)
         assert one_status(op, lo, hi, bar, whole_numbers=False) == expected, (lo, hi)
     assert fired(rules, UNKNOWN) == ["unknown"]
+
+
+@pytest.mark.parametrize("op", ["eq", "ne"])
+@pytest.mark.parametrize("count_side", ["left", "right"])
+def test_a_count_compared_with_a_combination_in_doubt_by_eq(op, count_side):
+    """A count (whole numbers) against a combination's interval (any number between its ends): equal
+    for some pair if a whole number of the count's range lies in the interval, for every pair only if
+    both are one and the same whole number (0.25 is never a count; 0.5 to 1.5 holds 1 and also 0.7)."""
+    left = count_side == "left"
+    other = "d" if left else "c"  # the combination's side, read as a count compares with it
+    leaf = Leaf("c", op, None, None, NUMBER, None, other="d", upper="\0hi\0c",  # type: ignore[arg-type]
+                other_upper="\0hi\0d", whole=other, discrete=left)
+    rules = ruleset(leaf_regions(KEYS, leaf))
+    counts = [(lo, hi) for lo in range(4) for hi in range(lo, 4)]
+    intervals = [(lo / 4, hi / 4) for lo in range(0, 14, 1) for hi in range(lo, 14, 3)]
+    for count, interval in itertools.product(counts, intervals):
+        whole_numbers = [n for n in range(count[0], count[1] + 1) if interval[0] <= n <= interval[1]]
+        every = count[0] == count[1] == interval[0] == interval[1]
+        expected = "pass" if every else "unknown" if whole_numbers else "fail"
+        if op == "ne":
+            expected = {"pass": "fail", "fail": "pass"}.get(expected, expected)
+        a, b = (count, interval) if left else (interval, count)
+        fact = {"m0": a[0], "m1": a[1], "m2": b[0], "m3": b[1]}
+        fact["m5" if left else "m4"], fact["m7" if left else "m6"] = whole_ends(*interval)
+        assert fired(rules, fact) == [expected], (count, interval)
+        assert pair_status(op, a, b, "right" if left else "left") == expected, (count, interval)
+    unknown = {"m0": UNKNOWN_LOW, "m1": UNKNOWN_HIGH, "m2": UNKNOWN_LOW, "m3": UNKNOWN_HIGH}
+    unknown["m5" if left else "m4"], unknown["m7" if left else "m6"] = whole_ends(UNKNOWN_LOW, UNKNOWN_HIGH)
+    assert fired(rules, unknown) == ["unknown"]

@@ -54,6 +54,8 @@ CRITERIA = [
                                                                           "enterprise": 2}}}),
     _criterion("sum-vs-years", {"measure": "total", "gt": {"measure": "years"}}),
     _criterion("sum-eq-count", {"measure": "total", "eq": {"measure": S}}),
+    _criterion("quarter-eq-count", {"measure": "quarter", "eq": {"measure": R}}),
+    _criterion("count-ne-quarter", {"measure": R, "ne": {"measure": "quarter"}}),
     _criterion("supporting", {"measure": R, "gte": 2}, required=False),
 ]
 
@@ -84,6 +86,8 @@ MEASURES = {
     "years": {"field": "experience.product_years"},
     "total": {"sum_of": [S, R]},
     "mean": {"weighted_mean": [{"measure": S, "weight": 2}, {"measure": R}]},
+    # A combination that is seldom a whole number (found in review: 0.25 against a count of 0 to 1 is no match).
+    "quarter": {"weighted_mean": [{"measure": S}, {"measure": "years", "weight": 3}]},
 }
 
 
