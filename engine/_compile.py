@@ -243,8 +243,8 @@ class Compiler:
         if isinstance(raw, dict) and set(raw) == {"measure"}:
             other = raw["measure"]
             return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, other=other, upper=high,
-                                          other_upper=upper(other, measures), whole=whole(op, c.measure, other, measures),
-                                          discrete=counted))
+                                          other_upper=upper(other, measures), discrete=counted,
+                                          whole=whole(op, c.measure, other, measures)))
         if isinstance(raw, dict) and "by" in raw:
             return Node("leaf", leaf=Leaf(c.measure, op, None, None, kind, c, upper=high, discrete=counted,
                                           keyed=keyed(self.ladder, self.encode_operand, raw["by"], kind)))

@@ -96,7 +96,8 @@ def decision(ladder_ref: LadderRef, packet: Packet, plan: _Plan, day: datetime.d
                 missing += in_doubt(tree, names, measured, encoded, size, missing)
             # A list that is there but has nothing in a window: what to add names the window.
             windows = {p: w for n in names for p, w in measured[n].windows_of().items()}
-            wanted = [f"{p} ({windows[p]})" if windows.get(p) else p for p in missing[:NAMED + (len(missing) == NAMED + 1)]]
+            named = missing[:NAMED + (len(missing) == NAMED + 1)]  # "and 1 more" would name no fewer
+            wanted = [f"{p} ({windows[p]})" if windows.get(p) else p for p in named]
             if len(missing) > len(wanted):  # thousands of items in doubt: the first few, and how many more
                 wanted[-1] += f" and {len(missing) - len(wanted):,} more (see missing)"
             next_step = f"add {', '.join(wanted)} to the packet" if missing else words

@@ -71,7 +71,7 @@ class _Plan:
     words: dict[str, tuple[str, ...]]
     #: Fields thresholds are keyed by (``by:``): path → (its figure's name, its measure function, its kind).
     key_fields: dict[str, tuple[str, Any, Any]]
-    #: Counts that know a range (``_ranges``): measure name → the figure of its high end.
+    #: Counts that know a range, and sums or means of them (``_ranges``): measure name → its high end's figure.
     uppers: dict[str, str]
     #: Measures compared by eq/ne with a count that knows a range: name → the figures of its whole-number ends.
     wholes: dict[str, tuple[str, str]]
