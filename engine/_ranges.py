@@ -14,9 +14,8 @@ tests absence (a region of its own for absence would double the alternatives an 
 counts multiplies, and refuse ladders that fit before). The regions written here are exact:
 
 - ``gte``/``gt``: pass on ``lo``, fail on ``hi``; ``lte``/``lt`` the other way round;
-- ``eq`` (``ne``, its negation; ``in`` for a list of numbers, which the lint refuses today): by where
-  ``lo`` falls among the runs of consecutive whole numbers listed, pass if ``hi`` stays in the same
-  run, fail if ``lo`` is outside every run and ``hi`` below the next one;
+- ``eq`` (``ne``, its negation): pass if both ends are the bar, fail if the bar is outside the range
+  (or, for a count, is no whole number), unknown otherwise (``in`` on a number is refused by the lint);
 - a threshold that depends on an unknown organisation size or key field: pass if every threshold
   passes, fail if every one fails (for an ordered operator, the hardest and easiest threshold);
 - two measures compared, either or both a range: the corners (``a >= b`` passes when ``a``'s low end
@@ -44,6 +43,11 @@ _ASCENDING = ("gte", "gt")  # ops that hold from a bar upwards; lte/lt hold from
 _ORDERED = ("gte", "gt", "lte", "lt")
 _OP = {"gte": "$gte", "gt": "$gt", "lte": "$lte", "lt": "$lt"}
 _NOT = {"gte": "lt", "gt": "lte", "lte": "gt", "lt": "gte"}
+
+#: The ends of an unknown count's range (its list absent): beyond every bar a ladder may write (±1e15)
+#: and every figure a packet gives, so that every comparison of it is unknown without a region of its
+#: own for absence. Whole numbers that a double holds exactly (the engine may read them as doubles).
+UNKNOWN_LOW, UNKNOWN_HIGH = -10**18, 10**18
 
 
 def ranged(name: str, measures: Mapping[str, Measure]) -> bool:
@@ -93,67 +97,33 @@ def whole_ends(low: Any, high: Any) -> tuple[Any, Any]:
     return (first, last) if low == high else (first, last + 0.5)
 
 
-# -- regions (each alternative of p, f and u below implies the count is present) -------------------
-
-
-#: The ends of an unknown count's range (its list absent): beyond every bar a ladder may write (±1e15)
-#: and every figure a packet gives, so that every comparison of it is unknown without a region of its
-#: own for absence. Whole numbers that a double holds exactly (the engine may read them as doubles).
-UNKNOWN_LOW, UNKNOWN_HIGH = -10**18, 10**18
+# -- regions (over both ends, always in the fact: no alternative tests absence) ---------------------
 
 
 def _test(key: str, op: str, value: Any) -> dict:
     return {_OP[op]: {key: value}}
 
 
-def _whole(values: Sequence[Any]) -> list[int]:
-    """The whole numbers among a list's values, sorted and distinct: the only ones a count can equal."""
-    return sorted({int(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)
-                   and float(v).is_integer()})
-
-
-def _runs(values: list[int]) -> list[tuple[int, int]]:
-    """Sorted whole numbers as runs of consecutive ones: [1, 2, 3, 5] → (1, 3), (5, 5)."""
-    runs: list[tuple[int, int]] = []
-    for v in values:
-        if runs and v == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], v)
-        else:
-            runs.append((v, v))
-    return runs
-
-
-def _member(lo: str, hi: str, values: Sequence[Any], whole_numbers: bool = True) -> Regions:
-    """``count in values`` over ``[lo, hi]``: by where ``lo`` falls (in a run, or in the gap before
-    one), which excludes every other place; then ``hi`` decides. An unknown count falls in the first
-    gap with its high end beyond every run: unknown. Without ``whole_numbers`` (a combination, any
-    number between its ends) each value listed is a run of its own."""
-    runs = _runs(_whole(values)) if whole_numbers else [(v, v) for v in sorted(set(values))]
-    if not runs:  # no whole number listed: no count is one of them, and an unknown count is unknown
+def _equal(lo: str, hi: str, bar: Any, whole_numbers: bool = True) -> Regions:
+    """``[lo, hi] eq bar``: pass if both ends are the bar, fail if the bar is outside the range (for a
+    count, also a bar that is no whole number: no count is 2.5), unknown otherwise. An unknown count,
+    the widest range, holds every bar: unknown."""
+    if whole_numbers and not float(bar).is_integer():
         return Regions((), _atom({"$gt": {lo: UNKNOWN_LOW}}), _atom({"$lte": {lo: UNKNOWN_LOW}}))
-    p: list[tuple[dict, ...]] = []
-    f: list[tuple[dict, ...]] = []
-    u: list[tuple[dict, ...]] = []
-    after: Optional[int] = None  # the end of the run before the gap
-    for a, b in runs:
-        gap = ({"$gt": {lo: after}},) if after is not None else ()
-        f.append(gap + ({"$lt": {lo: a}}, {"$lt": {hi: a}}))
-        u.append(gap + ({"$lt": {lo: a}}, {"$gte": {hi: a}}))
-        p.append(({"$gte": {lo: a}}, {"$lte": {lo: b}}, {"$lte": {hi: b}}))
-        u.append(({"$gte": {lo: a}}, {"$lte": {lo: b}}, {"$gt": {hi: b}}))
-        after = b
-    f.append(({"$gt": {lo: after}},))
-    return Regions(tuple(p), tuple(f), tuple(u))
+    on = ({"$gte": {lo: bar}}, {"$lte": {lo: bar}})  # the low end is the bar
+    return Regions(p=((*on, {"$lte": {hi: bar}}),),
+                   f=(({"$lt": {lo: bar}}, {"$lt": {hi: bar}}), ({"$gt": {lo: bar}},)),
+                   u=(({"$lt": {lo: bar}}, {"$gte": {hi: bar}}), (*on, {"$gt": {hi: bar}})))
 
 
 def _one(lo: str, hi: str, op: str, bar: Any, whole_numbers: bool = True) -> Regions:
-    """One comparison of ``[lo, hi]`` with one bar (a number, or a list for ``in``)."""
+    """One comparison of ``[lo, hi]`` with one bar (``in`` on a number is refused by the lint)."""
     if op in _ORDERED:
         first, second = (lo, hi) if op in _ASCENDING else (hi, lo)
         return Regions(_atom(_test(first, op, bar)), _atom(_test(second, _NOT[op], bar)),
                        ((_test(first, _NOT[op], bar), _test(second, op, bar)),))
-    member = _member(lo, hi, bar if op == "in" else [bar], whole_numbers)
-    return Regions(member.f, member.p, member.u) if op == "ne" else member
+    equal = _equal(lo, hi, bar, whole_numbers)
+    return Regions(equal.f, equal.p, equal.u) if op == "ne" else equal
 
 
 def _every(lo: str, hi: str, op: str, bars: Sequence[Any], whole_numbers: bool = True) -> Regions:
@@ -248,8 +218,6 @@ def _pair(a1: str, a2: str, b1: str, b2: str, op: str, *, left: bool, right: boo
 
 
 def _holds(op: str, n: Any, bar: Any) -> bool:
-    if op == "in":
-        return n in bar
     if op in ("eq", "ne"):
         return (n == bar) == (op == "eq")
     return {"gte": n >= bar, "gt": n > bar, "lte": n <= bar, "lt": n < bar}[op]
@@ -261,11 +229,10 @@ def one_status(op: str, lo: Any, hi: Any, bar: Any, whole_numbers: bool = True) 
     if op in _ORDERED:
         ends = {_holds(op, lo, bar), _holds(op, hi, bar)}
         return "pass" if ends == {True} else "fail" if ends == {False} else "unknown"
-    values = bar if op == "in" else [bar]
-    listed = [v for v in (_whole(values) if whole_numbers else set(values)) if lo <= v <= hi]
-    every = len(listed) == hi - lo + 1 if whole_numbers else (lo == hi and bool(listed))
-    some = bool(listed)
-    status = "pass" if every else "unknown" if some else "fail"
+    if whole_numbers and not float(bar).is_integer():
+        status = "fail"  # no count is 2.5
+    else:
+        status = "pass" if lo == hi == bar else "unknown" if lo <= bar <= hi else "fail"
     return {"pass": "fail", "fail": "pass"}.get(status, status) if op == "ne" else status
 
 
