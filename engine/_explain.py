@@ -15,7 +15,8 @@ from typing import Any, Optional, Sequence
 from promoready.schemas.ladder import Criterion, Measure
 
 from . import _gaps
-from ._compile import SIZES, Leaf, Node, encode_number
+from ._compile import SIZES, Leaf, Node
+from ._figures import upper_figure
 # The gap wording and the numbers in it live in _gaps; the names other modules use are re-exported here.
 from ._gaps import _SYMBOL, Gap, _agree, counts_calendar_months
 from ._shown_numbers import _exact, fmt, fmt_bar, fmt_beside, months_beside
@@ -239,7 +240,7 @@ class Explainer:
                 words = self.value_words(leaf, encoded[name]) if leaf else (
                     fmt_beside(encoded[name], self.bars(name, encoded)) if isinstance(value, Fraction) else fmt(value))
             if m.upper is not None:  # a count that knows a range: up to its items in doubt
-                high = encode_number(m.upper)
+                high = encoded[upper_figure(name)]  # as the engine compared it
                 high_words = str(high) if type(high) is int else fmt_beside(high, self.bars(name, encoded))
                 words, count = f"{words} to {high_words}", 2  # "0 to 1 advocates": a range reads plural
             if unit:
